@@ -1,0 +1,151 @@
+"""Typed configuration: dataclasses with defaults, overridable by a TOML file and env variables.
+
+Precedence (last wins): dataclass defaults < config file (``--config`` or ``SEQUEL_CONFIG``)
+< environment variables ``SEQUEL_<SECTION>__<FIELD>`` (for example
+``SEQUEL_STORE__MODE=http``). Every artifact saves the config that made it (``to_dict``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SEQUEL_"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_cache_dir() -> Path:
+    """The git-ignored ``.cache`` folder of the project checkout (or ``SEQUEL_CACHE_DIR``)."""
+    return Path(os.environ.get("SEQUEL_CACHE_DIR", PROJECT_ROOT / ".cache"))
+
+
+@dataclass
+class DataConfig:
+    cache_dir: Path = field(default_factory=default_cache_dir)  # raw + processed data, embeddings
+    dataset: str = "ml-1m"  # ml-1m | ml-100k | path to a folder with items.csv + interactions.csv
+    download_timeout_s: float = 5.0  # GroupLens is tried first with this timeout
+    min_count: int = 5  # single-pass filter: users and items with fewer interactions are dropped
+
+
+@dataclass
+class EmbeddingConfig:
+    backend: str = "local"  # local (sentence-transformers, offline) | openai (compatible API)
+    model: str = "all-MiniLM-L6-v2"  # local: only all-MiniLM-L6-v2 ships offline; openai: any
+    base_url: str | None = None  # openai backend: e.g. http://127.0.0.1:8000/v1
+    api_key_env: str = "OPENAI_API_KEY"  # name of the env variable that holds the key
+    batch_size: int = 64  # texts per encode call
+    device: str = "cpu"
+
+
+@dataclass
+class StoreConfig:
+    mode: str = "persistent"  # persistent (local folder) | http (a Chroma server)
+    path: Path | None = None  # persistent mode; default <cache_dir>/chroma
+    host: str = "127.0.0.1"  # http mode
+    port: int = 8000  # http mode
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(dataclasses.asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class ConfigError(ValueError):
+    """A config file or environment variable that cannot be applied."""
+
+
+def _field_type(cls: type, name: str) -> Any:
+    return typing.get_type_hints(cls)[name]
+
+
+def _coerce(raw: Any, target: Any, where: str) -> Any:
+    """Convert a TOML or env value to the annotated field type."""
+    origin = typing.get_origin(target)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(target) if a is not type(None)]
+        if raw is None or (isinstance(raw, str) and raw.lower() in ("", "none", "null")):
+            return None
+        return _coerce(raw, args[0], where)
+    if origin in (tuple, list):
+        (inner, *_) = typing.get_args(target) or (str,)
+        items = raw.split(",") if isinstance(raw, str) else list(raw)
+        return origin(_coerce(i.strip() if isinstance(i, str) else i, inner, where) for i in items)
+    try:
+        if target is bool:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(raw).lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if target is Path:
+            return Path(raw).expanduser()
+        if target in (int, float, str):
+            return target(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: cannot read {raw!r} as {getattr(target, '__name__', target)}") from exc
+    return raw
+
+
+def _apply(obj: Any, values: Mapping[str, Any], where: str) -> None:
+    names = {f.name for f in dataclasses.fields(obj)}
+    for key, raw in values.items():
+        if key not in names:
+            raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(names))})")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(raw, Mapping):
+                raise ConfigError(f"{where}.{key}: expected a table")
+            _apply(current, raw, f"{where}.{key}")
+        else:
+            setattr(obj, key, _coerce(raw, _field_type(type(obj), key), f"{where}.{key}"))
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file (if any), then ``SEQUEL_<SECTION>__<FIELD>`` variables."""
+    env = os.environ if env is None else env
+    config = Config()
+    path = path or (Path(env["SEQUEL_CONFIG"]) if env.get("SEQUEL_CONFIG") else None)
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                _apply(config, tomllib.load(fh), str(path))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    overrides: dict[str, Any] = {}
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX) or "__" not in key:
+            continue
+        parts = key[len(ENV_PREFIX) :].lower().split("__")
+        node = overrides
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    if overrides:
+        _apply(config, overrides, "environment")
+    return config

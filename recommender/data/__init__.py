@@ -1,0 +1,6 @@
+"""Datasets: sources (MovieLens, your own CSV), the Catalogue, sequences and splits."""
+
+from recommender.data.catalogue import PADDING_ID, Catalogue, Item
+from recommender.data.dataset import Dataset, LeaveOneOut
+
+__all__ = ["PADDING_ID", "Catalogue", "Dataset", "Item", "LeaveOneOut"]

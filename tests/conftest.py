@@ -1,0 +1,76 @@
+"""Shared tiny fixtures: a 24-movie catalogue and deterministic user sequences."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from recommender.data import Catalogue, Dataset, Item
+
+TINY_MOVIES = [
+    ("Toy Story", 1995, ("Animation", "Children's", "Comedy")),
+    ("Jumanji", 1995, ("Adventure", "Children's", "Fantasy")),
+    ("Heat", 1995, ("Action", "Crime", "Thriller")),
+    ("GoldenEye", 1995, ("Action", "Adventure", "Thriller")),
+    ("Matrix, The", 1999, ("Action", "Sci-Fi", "Thriller")),
+    ("Star Wars", 1977, ("Action", "Adventure", "Fantasy", "Sci-Fi")),
+    ("Alien", 1979, ("Action", "Horror", "Sci-Fi", "Thriller")),
+    ("Shining, The", 1980, ("Horror",)),
+    ("Scream", 1996, ("Horror", "Thriller")),
+    ("Lion King, The", 1994, ("Animation", "Children's", "Musical")),
+    ("Aladdin", 1992, ("Animation", "Children's", "Comedy", "Musical")),
+    ("Fargo", 1996, ("Crime", "Drama", "Thriller")),
+    ("Pulp Fiction", 1994, ("Crime", "Drama")),
+    ("Godfather, The", 1972, ("Action", "Crime", "Drama")),
+    ("Casablanca", 1942, ("Drama", "Romance", "War")),
+    ("Titanic", 1997, ("Drama", "Romance")),
+    ("Groundhog Day", 1993, ("Comedy", "Romance")),
+    ("Airplane!", 1980, ("Comedy",)),
+    ("Blade Runner", 1982, ("Film-Noir", "Sci-Fi")),
+    ("Terminator, The", 1984, ("Action", "Sci-Fi", "Thriller")),
+    ("Babe", 1995, ("Children's", "Comedy", "Drama")),
+    ("Schindler's List", 1993, ("Drama", "War")),
+    ("Fantasia", 1940, ("Animation", "Children's", "Musical")),
+    ("Heat", 1972, ("Drama",)),  # a second "Heat": year disambiguates
+]
+
+
+def make_tiny_catalogue() -> Catalogue:
+    return Catalogue(
+        [
+            Item(item_id=i, raw_id=str(i), title=t, year=y, genres=g)
+            for i, (t, y, g) in enumerate(TINY_MOVIES, start=1)
+        ]
+    )
+
+
+def make_tiny_dataset(num_users: int = 40, seed: int = 0) -> Dataset:
+    """Users walk through the catalogue with a preference for the next id (learnable order)."""
+    rng = random.Random(seed)
+    catalogue = make_tiny_catalogue()
+    n = len(catalogue)
+    sequences, timestamps = [], []
+    for _ in range(num_users):
+        length = rng.randint(5, 12)
+        start = rng.randint(1, n)
+        seq = [(start - 1 + step) % n + 1 for step in range(length)]
+        sequences.append(seq)
+        timestamps.append([1_000_000 + 60 * k for k in range(length)])
+    return Dataset(
+        name="tiny",
+        catalogue=catalogue,
+        user_ids=[f"u{u}" for u in range(num_users)],
+        sequences=sequences,
+        timestamps=timestamps,
+    )
+
+
+@pytest.fixture
+def tiny_catalogue() -> Catalogue:
+    return make_tiny_catalogue()
+
+
+@pytest.fixture
+def tiny_dataset() -> Dataset:
+    return make_tiny_dataset()
