@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 PADDING_ID = 0  # item id 0 is reserved for padding in every model; real items are 1..N
 
-_ARTICLE_SUFFIX = re.compile(r"^(?P<rest>.*), (?P<article>The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El)$")
+_ARTICLE_SUFFIX = re.compile(
+    r"^(?P<rest>.*?), (?P<article>The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El)(?P<alt>\s*\(.*\))?$"
+)
 _TITLE_YEAR = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$")
 
 
@@ -23,13 +25,17 @@ def split_title_year(text: str) -> tuple[str, int | None]:
 
 
 def natural_title(title: str) -> str:
-    """Move a trailing article to the front: ``"Matrix, The"`` -> ``"The Matrix"``."""
-    match = _ARTICLE_SUFFIX.match(title)
+    """Move a trailing article to the front: ``"Matrix, The"`` -> ``"The Matrix"``.
+
+    An alternative title in brackets stays at the end: ``"Shop, The (Sklep)"`` ->
+    ``"The Shop (Sklep)"``.
+    """
+    match = _ARTICLE_SUFFIX.match(title.strip())
     if not match:
-        return title
+        return title.strip()
     article = match.group("article")
     sep = "" if article.endswith("'") else " "
-    return f"{article}{sep}{match.group('rest')}"
+    return f"{article}{sep}{match.group('rest')}{match.group('alt') or ''}"
 
 
 def normalise_title(title: str) -> str:
