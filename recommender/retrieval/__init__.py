@@ -1,0 +1,1 @@
+"""Candidate retrieval: the Chroma item store and (later) candidate fusion."""
