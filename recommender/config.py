@@ -106,7 +106,9 @@ def _coerce(raw: Any, target: Any, where: str) -> Any:
         if target in (int, float, str):
             return target(raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: cannot read {raw!r} as {getattr(target, '__name__', target)}") from exc
+        raise ConfigError(
+            f"{where}: cannot read {raw!r} as {getattr(target, '__name__', target)}"
+        ) from exc
     return raw
 
 
@@ -114,7 +116,9 @@ def _apply(obj: Any, values: Mapping[str, Any], where: str) -> None:
     names = {f.name for f in dataclasses.fields(obj)}
     for key, raw in values.items():
         if key not in names:
-            raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(names))})")
+            raise ConfigError(
+                f"{where}: unknown setting {key!r} (known: {', '.join(sorted(names))})"
+            )
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(raw, Mapping):

@@ -138,7 +138,9 @@ class EmbeddingCache:
                     keys, matrix = data["keys"], data["vectors"]
                 self._vectors = dict(zip(keys.tolist(), matrix, strict=True))
             except (OSError, ValueError, KeyError) as exc:
-                log.warning("embedding cache %s is unreadable (%s); starting afresh", self.path, exc)
+                log.warning(
+                    "embedding cache %s is unreadable (%s); starting afresh", self.path, exc
+                )
 
     @staticmethod
     def key(text: str) -> str:

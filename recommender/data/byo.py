@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from recommender.data.catalogue import split_title_year
@@ -28,7 +28,7 @@ def _parse_time(value: str) -> int:
         return int(float(value))
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp())
 
 
@@ -41,7 +41,9 @@ def _rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[tuple[
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in required if c not in header]
             if missing:
-                raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}; header is {header}")
+                raise DataError(
+                    f"{path}:1: missing column(s) {', '.join(missing)}; header is {header}"
+                )
             reader.fieldnames = header
             rows = [(reader.line_num, row) for row in reader]
     except UnicodeDecodeError as exc:

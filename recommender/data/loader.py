@@ -34,7 +34,7 @@ def _is_folder_spec(name: str) -> bool:
 
 
 def dataset_key(name: str) -> str:
-    """A short, file-system-safe name for caches and collections (``ml-1m``, ``csv-shop-1a2b3c``)."""
+    """A short, file-system-safe name for caches and stores (``ml-1m``, ``csv-shop-1a2b3c4d``)."""
     if name in DATASET_SOURCES:
         return name
     folder = Path(name).resolve()

@@ -114,7 +114,7 @@ def _atomic(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, dict[s
 def _recbole(archive: zipfile.ZipFile, prefix: str) -> RawData:
     data = RawData()
     member = prefix + ".item"
-    for number, row in _atomic(archive, member):
+    for _, row in _atomic(archive, member):
         title, year_in_title = split_title_year(row["movie_title"])
         year_text = row.get("release_year", "").strip()
         # the wheel's ML-100k has "unkonwn" for one item: an unknown year, not a broken file

@@ -109,7 +109,9 @@ def _download_url(source: Source, dest: Path, timeout: float) -> None:
     request = urllib.request.Request(source.location, headers={"User-Agent": "sequel"})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(dest, "wb") as out:
         total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=f"download {source.filename}") as bar:
+        with tqdm(
+            total=total, unit="B", unit_scale=True, desc=f"download {source.filename}"
+        ) as bar:
             for block in iter(lambda: response.read(1 << 16), b""):
                 out.write(block)
                 bar.update(len(block))
