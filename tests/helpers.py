@@ -1,0 +1,40 @@
+"""Test helpers importable from subprocesses (``PYTHONPATH=tests``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+GENRE_AXES = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Romance", "Sci-Fi", "Thriller", "War",
+)  # fmt: skip
+
+
+class GenreEmbedder:
+    """Deterministic fake embedder: genre words become axes, the rest a small text hash.
+
+    Counts how many texts it embedded, so cache and reuse behaviour can be asserted.
+    """
+
+    name = "fake-genre"
+    dim = len(GENRE_AXES) + 8
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for axis, genre in enumerate(GENRE_AXES):
+                if genre.lower() in text.lower():
+                    out[row, axis] = 1.0
+            digest = hashlib.sha256(text.encode()).digest()
+            out[row, len(GENRE_AXES) :] = np.frombuffer(digest[:8], dtype=np.uint8) / 2550.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
