@@ -4,7 +4,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-
 from recommender.config import StoreConfig
 from recommender.data import Catalogue, Item
 from recommender.retrieval.vectorstore import ItemFilter, ItemStore, collection_name
