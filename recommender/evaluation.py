@@ -1,0 +1,254 @@
+"""Leave-one-out evaluation: full-catalogue ranking metrics and the baselines, in one harness.
+
+Every recommender follows one small contract (:class:`Recommender`): raw scores for a batch
+of histories over every item id. The harness masks what the user already has and ranks the
+held-out item:
+
+* ``protocol="full"`` (the one we report): the target is ranked against the **whole
+  catalogue**, the user's history items masked. Ties count against the target.
+* ``protocol="sampled"``: the target is ranked against 100 random items the user has not
+  interacted with (the original SASRec paper's protocol). Only for comparison with older
+  papers: it inflates every number and can reorder models (Krichene & Rendle, 2020).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from recommender.data.catalogue import PADDING_ID
+from recommender.data.dataset import Dataset, Stage
+from recommender.models.sasrec import SASRec, mask_items, score_histories
+
+Protocol_ = Literal["full", "sampled"]
+DEFAULT_KS = (10, 20)
+SAMPLED_NEGATIVES = 100
+
+
+class Recommender(Protocol):
+    """What the harness needs: a name and raw scores for histories of any length."""
+
+    name: str
+
+    def score_batch(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Raw scores (B, N+1) for each item id; no masking needed (the harness masks)."""
+        ...
+
+
+# --------------------------------------------------------------------------- metrics
+def target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """0-based rank of each target among its row (ties count against it): (B, M), (B,) -> (B,)."""
+    target_scores = scores.gather(1, targets[:, None])  # (B, 1)
+    greater = (scores > target_scores).sum(dim=1)  # (B,)
+    ties = (scores == target_scores).sum(dim=1) - 1  # (B,) other items with the same score
+    return greater + ties  # (B,)
+
+
+def ranking_metrics(ranks: torch.Tensor, ks: Sequence[int] = DEFAULT_KS) -> dict[str, float]:
+    """Mean HR@k, NDCG@k and MRR@k for 0-based target ranks (one relevant item per case)."""
+    ranks = ranks.double()  # (B,)
+    out: dict[str, float] = {}
+    for k in ks:
+        hit = ranks < k  # (B,)
+        out[f"hr@{k}"] = hit.double().mean().item()
+        out[f"ndcg@{k}"] = torch.where(hit, 1.0 / torch.log2(ranks + 2.0), 0.0).mean().item()
+        out[f"mrr@{k}"] = torch.where(hit, 1.0 / (ranks + 1.0), 0.0).mean().item()
+    return out
+
+
+def _sample_negatives(
+    rng: np.random.Generator, num_items: int, exclude: set[int], count: int
+) -> np.ndarray:
+    """``count`` distinct items from 1..num_items not in ``exclude`` (uniform)."""
+    allowed = np.setdiff1d(np.arange(1, num_items + 1), np.fromiter(exclude, dtype=np.int64))
+    return rng.choice(allowed, size=min(count, len(allowed)), replace=False)
+
+
+def evaluate_cases(
+    recommender: Recommender,
+    histories: Sequence[Sequence[int]],
+    targets: Sequence[int],
+    protocol: Protocol_ = "full",
+    ks: Sequence[int] = DEFAULT_KS,
+    batch_size: int = 256,
+    num_negatives: int = SAMPLED_NEGATIVES,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict[str, float]:
+    """HR/NDCG/MRR at ``ks`` of ``recommender`` on (history, target) cases.
+
+    Histories are scored in length-sorted batches (less padding for sequence models); the
+    metrics are means over all cases, so the order does not matter. ``users`` is the count.
+    """
+    if len(histories) != len(targets):
+        raise ValueError("histories and targets differ in length")
+    if protocol not in ("full", "sampled"):
+        raise ValueError(f"unknown protocol {protocol!r}")
+    rng = np.random.default_rng(seed)
+    negatives: list[np.ndarray] = []  # sampled protocol: drawn once, in case order
+    order = sorted(range(len(histories)), key=lambda i: len(histories[i]))
+    ranks = torch.empty(len(order), dtype=torch.long)
+    for start in tqdm(
+        range(0, len(order), batch_size), desc=f"scoring ({protocol})", disable=not progress
+    ):
+        index = order[start : start + batch_size]
+        batch_histories = [histories[i] for i in index]
+        batch_targets = torch.tensor([targets[i] for i in index], dtype=torch.long)  # (B,)
+        scores = recommender.score_batch(batch_histories).float()  # (B, N+1)
+        if protocol == "full":
+            mask_items(scores, batch_histories)  # history + padding -> -inf
+            ranks[index] = target_ranks(scores, batch_targets)
+            continue
+        if not negatives:  # the catalogue size is known from the first scores
+            num_items = scores.shape[1] - 1
+            negatives = [
+                _sample_negatives(rng, num_items, {*history, target, PADDING_ID}, num_negatives)
+                for history, target in zip(histories, targets, strict=True)
+            ]
+        candidates = torch.stack(
+            [
+                torch.from_numpy(np.concatenate([[targets[i]], negatives[i]]).astype(np.int64))
+                for i in index
+            ]
+        )  # (B, 1 + num_negatives), target first
+        candidate_scores = scores.gather(1, candidates)  # (B, 1 + num_negatives)
+        ranks[index] = target_ranks(candidate_scores, torch.zeros(len(index), dtype=torch.long))
+    metrics = ranking_metrics(ranks, ks)
+    metrics["users"] = float(len(order))
+    return metrics
+
+
+def evaluate(
+    recommender: Recommender,
+    dataset: Dataset,
+    stage: Stage = "test",
+    protocol: Protocol_ = "full",
+    ks: Sequence[int] = DEFAULT_KS,
+    batch_size: int = 256,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict[str, float]:
+    """Leave-one-out metrics on ``stage`` (valid: history seq[:-2]; test: seq[:-1])."""
+    histories, targets = dataset.split.cases(stage)
+    return evaluate_cases(
+        recommender,
+        histories,
+        targets,
+        protocol=protocol,
+        ks=ks,
+        batch_size=batch_size,
+        seed=seed,
+        progress=progress,
+    )
+
+
+# ------------------------------------------------------------------------- baselines
+class MostPopular:
+    """Items ranked by their number of training interactions, the same for every user."""
+
+    name = "mostpop"
+
+    def __init__(self, train: Sequence[Sequence[int]], num_items: int) -> None:
+        counts = np.zeros(num_items + 1, dtype=np.float32)  # (N+1,)
+        for seq in train:
+            np.add.at(counts, np.asarray(seq, dtype=np.int64), 1.0)
+        counts[PADDING_ID] = -np.inf
+        self.counts = torch.from_numpy(counts)  # (N+1,)
+
+    def score_batch(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        return self.counts[None].expand(len(histories), -1).clone()  # (B, N+1)
+
+
+class LLMSeqSim:
+    """Cosine similarity between each item's text embedding and the session's (Harte et al.).
+
+    The session embedding is the mean of the history's item embeddings (``weighting="mean"``)
+    or a recency-weighted mean with weight ``decay ** age`` (age 0 = the most recent item).
+    ``last`` limits the session to the most recent items.
+    """
+
+    def __init__(
+        self,
+        item_vectors: np.ndarray,
+        weighting: Literal["mean", "recency"] = "mean",
+        decay: float = 0.9,
+        last: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        vectors = torch.as_tensor(np.asarray(item_vectors, dtype=np.float32))  # (N, D)
+        vectors = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-12)  # (N, D)
+        self.table = torch.cat([torch.zeros(1, vectors.shape[1]), vectors])  # (N+1, D) row 0 pad
+        self.weighting = weighting
+        self.decay = decay
+        self.last = last
+        self.name = name or ("llmseqsim" if weighting == "mean" else "llmseqsim_recency")
+
+    def session_vectors(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Unit session embeddings: (B, D)."""
+        rows = []
+        for history in histories:
+            items = list(history)[-self.last :] if self.last else list(history)
+            if not items:
+                rows.append(torch.zeros(self.table.shape[1]))
+                continue
+            vecs = self.table[torch.tensor(items)]  # (L, D)
+            if self.weighting == "recency":
+                ages = torch.arange(len(items) - 1, -1, -1, dtype=torch.float32)  # (L,)
+                weights = self.decay**ages  # (L,)
+            else:
+                weights = torch.ones(len(items))  # (L,)
+            session = (weights[:, None] * vecs).sum(0) / weights.sum()  # (D,)
+            rows.append(session / session.norm().clamp_min(1e-12))
+        return torch.stack(rows)  # (B, D)
+
+    def score_batch(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        return self.session_vectors(histories) @ self.table.T  # (B, N+1)
+
+
+class SASRecRecommender:
+    """A trained SASRec / LLM2SASRec model under the harness contract."""
+
+    def __init__(self, model: SASRec, name: str = "sasrec") -> None:
+        self.model = model
+        self.name = name
+
+    def score_batch(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        return score_histories(self.model, histories, exclude_seen=False)  # (B, N+1)
+
+
+def standardise_rows(scores: torch.Tensor) -> torch.Tensor:
+    """Z-score each row over its finite entries; non-finite entries become ``-inf``: (B, M)."""
+    finite = torch.isfinite(scores)  # (B, M)
+    zeroed = torch.where(finite, scores, 0.0)  # (B, M)
+    count = finite.sum(1, keepdim=True).clamp_min(1)  # (B, 1)
+    mean = zeroed.sum(1, keepdim=True) / count  # (B, 1)
+    var = (torch.where(finite, scores - mean, 0.0) ** 2).sum(1, keepdim=True) / count  # (B, 1)
+    z = (scores - mean) / var.sqrt().clamp_min(1e-12)  # (B, M)
+    return torch.where(finite, z, float("-inf"))  # (B, M)
+
+
+class Hybrid:
+    """Weighted sum of two recommenders' row-standardised scores: ``w * a + (1 - w) * b``."""
+
+    def __init__(
+        self, first: Recommender, second: Recommender, weight: float = 0.5, name: str = "hybrid"
+    ) -> None:
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError("weight must be in [0, 1]")
+        self.first, self.second, self.weight, self.name = first, second, weight, name
+
+    def score_batch(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        a = standardise_rows(self.first.score_batch(histories).float())  # (B, N+1)
+        b = standardise_rows(self.second.score_batch(histories).float())  # (B, N+1)
+        mixed = self.weight * a.clamp_min(-1e9) + (1.0 - self.weight) * b.clamp_min(-1e9)
+        return torch.where(torch.isinf(a) | torch.isinf(b), float("-inf"), mixed)  # (B, N+1)
+
+
+def ndcg_at(k: int, rank: int) -> float:
+    """NDCG@k of one case whose target sits at 0-based ``rank`` (for hand checks)."""
+    return 1.0 / math.log2(rank + 2) if rank < k else 0.0

@@ -1,0 +1,391 @@
+"""Training SASRec / LLM2SASRec: batching, schedule, early stopping and checkpoints.
+
+The model (``recommender.models.sasrec``) is pure; this module owns everything around it:
+length-bucketed batches of left-padded next-item examples, AdamW with linear warm-up,
+full-catalogue cross-entropy, validation NDCG@10 after every epoch with early stopping, a
+checkpoint per epoch (for resuming) and one for the best epoch, each storing the configs
+that made it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from recommender.data.catalogue import PADDING_ID
+from recommender.data.dataset import Dataset, LeaveOneOut
+from recommender.models.sasrec import SASRec, SASRecConfig, SequenceBatch
+from recommender.models.text_init import init_item_embeddings, text_embedding_table
+from recommender.seeding import seed_everything
+
+log = logging.getLogger(__name__)
+
+INITS = ("text", "random", "shuffled")
+CHECKPOINT_VERSION = 1
+
+__all__ = [
+    "INITS",
+    "SASRecConfig",
+    "TrainConfig",
+    "TrainResult",
+    "build_model",
+    "iter_batches",
+    "load_checkpoint",
+    "train_sasrec",
+]
+
+
+@dataclass
+class TrainConfig:
+    init: str = "text"  # item-embedding init: text (LLM2SASRec) | random | shuffled (control)
+    text_init_std: float | None = 0.02  # rescale PCA'd text vectors to this std; None = raw
+    freeze_item_embeddings: bool = False  # keep the (text) item table fixed during training
+    seed: int = 0  # seeds init, batch order, dropout and the shuffled control
+    batch_size: int = 128  # users per batch (length-bucketed)
+    lr: float = 2e-3  # peak learning rate after warm-up
+    warmup_steps: int = 200  # linear warm-up from 0 to lr
+    min_lr_ratio: float = 1.0  # cosine decay to lr * this by max_epochs (1.0 = constant)
+    betas: tuple[float, float] = (0.9, 0.98)  # AdamW betas
+    weight_decay: float = 0.0  # AdamW decoupled weight decay (biases and norms excluded)
+    grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
+    label_smoothing: float = 0.0  # cross-entropy label smoothing
+    max_epochs: int = 200  # upper bound on epochs
+    patience: int = 5  # stop after this many evaluations without a better validation NDCG@10
+    max_minutes: float | None = None  # wall-clock budget for the whole run; None = unlimited
+    eval_users: int | None = None  # validate on this many users (seeded subset); None = all
+    eval_batch_size: int = 256  # users per scoring batch in validation
+    num_threads: int | None = None  # torch intra-op threads; None leaves torch's default
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced: the best model and its history."""
+
+    model: SASRec  # holds the best-validation weights, in eval mode
+    best_epoch: int  # 1-based epoch of the best validation NDCG@10 (0 = never evaluated)
+    best_metrics: dict[str, float]  # validation metrics at best_epoch
+    history: list[dict[str, float]] = field(default_factory=list)  # one row per epoch
+    train_seconds: float = 0.0  # wall time of the whole run
+    seconds_to_best: float = 0.0  # wall time until the best epoch was finished
+
+
+def _config_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def _from_dict(cls: type, values: dict[str, Any]) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {k: v for k, v in values.items() if k in names}
+    if "betas" in kwargs:
+        kwargs["betas"] = tuple(kwargs["betas"])
+    return cls(**kwargs)
+
+
+def build_model(
+    model_config: SASRecConfig,
+    train_config: TrainConfig,
+    item_vectors: np.ndarray | None = None,
+) -> SASRec:
+    """A freshly initialised model; ``text``/``shuffled`` inits need ``item_vectors`` (N, D).
+
+    Call after :func:`seed_everything` so that the random parts are reproducible.
+    """
+    if train_config.init not in INITS:
+        raise ValueError(f"unknown init {train_config.init!r}; use one of {', '.join(INITS)}")
+    model = SASRec(model_config)
+    if train_config.init in ("text", "shuffled"):
+        if item_vectors is None:
+            raise ValueError(f"init {train_config.init!r} needs the items' text embeddings")
+        if len(item_vectors) != model_config.num_items:
+            raise ValueError(f"{len(item_vectors)} text vectors for {model_config.num_items} items")
+        table = text_embedding_table(
+            item_vectors,
+            model_config.hidden,
+            std=train_config.text_init_std,
+            permutation_seed=train_config.seed if train_config.init == "shuffled" else None,
+        )  # (N+1, C)
+        init_item_embeddings(
+            model.item_emb, table, trainable=not train_config.freeze_item_embeddings
+        )
+    elif train_config.freeze_item_embeddings:
+        model.item_emb.weight.requires_grad_(False)
+    model.label_smoothing = train_config.label_smoothing
+    return model
+
+
+def training_examples(train: Sequence[Sequence[int]], max_len: int) -> list[list[int]]:
+    """Per user, the last ``max_len + 1`` training items (inputs are [:-1], targets [1:]).
+
+    Users with fewer than 2 training items give no example.
+    """
+    return [list(seq[-(max_len + 1) :]) for seq in train if len(seq) >= 2]
+
+
+def iter_batches(
+    examples: Sequence[Sequence[int]], batch_size: int, rng: np.random.Generator
+) -> Iterator[SequenceBatch]:
+    """Length-bucketed batches in random order, each left-padded to its own longest example.
+
+    Users are sorted by length (random tie-break), cut into batches of ``batch_size``, and the
+    batches are shuffled: little padding, and every epoch sees different batch contents.
+    """
+    lengths = np.array([len(e) - 1 for e in examples])  # (U,)
+    order = np.lexsort((rng.random(len(examples)), lengths))  # (U,) by length, random ties
+    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    for index in rng.permutation(len(chunks)):
+        chunk = chunks[index]
+        width = int(lengths[chunk].max())
+        inputs = np.full((len(chunk), width), PADDING_ID, dtype=np.int64)  # (B, T)
+        targets = np.full((len(chunk), width), PADDING_ID, dtype=np.int64)  # (B, T)
+        for row, user in enumerate(chunk):
+            seq = examples[user]
+            n = len(seq) - 1
+            inputs[row, width - n :] = seq[:-1]
+            targets[row, width - n :] = seq[1:]
+        yield SequenceBatch(torch.from_numpy(inputs), torch.from_numpy(targets))
+
+
+def _param_groups(model: SASRec, weight_decay: float) -> list[dict[str, Any]]:
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        (no_decay if param.ndim < 2 or name.endswith("bias") else decay).append(param)
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+
+
+def _lr_factor(step: int, total_steps: int, config: TrainConfig) -> float:
+    if config.warmup_steps and step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    if config.min_lr_ratio >= 1.0 or total_steps <= config.warmup_steps:
+        return 1.0
+    progress = min(1.0, (step - config.warmup_steps) / (total_steps - config.warmup_steps))
+    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+    return config.min_lr_ratio + (1.0 - config.min_lr_ratio) * cosine
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    """Write atomically (temp file + rename), so a killed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)
+
+
+def load_checkpoint(path: Path | str, map_location: str = "cpu") -> tuple[SASRec, dict[str, Any]]:
+    """The model (eval mode) and the whole checkpoint dict (configs, metrics, history)."""
+    payload = torch.load(path, map_location=map_location, weights_only=False)
+    model_config = _from_dict(SASRecConfig, payload["model_config"])
+    model = SASRec(model_config)
+    model.load_state_dict(payload["state_dict"])
+    model.eval()
+    return model, payload
+
+
+def _validation_cases(
+    split: LeaveOneOut, max_users: int | None, seed: int
+) -> tuple[list[list[int]], list[int]]:
+    histories, targets = split.cases("valid")
+    if max_users is not None and max_users < len(targets):
+        keep = np.sort(np.random.default_rng(seed).choice(len(targets), max_users, replace=False))
+        histories = [histories[i] for i in keep]
+        targets = [targets[i] for i in keep]
+    return histories, targets
+
+
+def train_sasrec(
+    dataset: Dataset,
+    model_config: SASRecConfig,
+    train_config: TrainConfig,
+    item_vectors: np.ndarray | None = None,
+    checkpoint_path: Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    extra: dict[str, Any] | None = None,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+) -> TrainResult:
+    """Train on ``dataset.split.train`` and early-stop on validation NDCG@10 (full ranking).
+
+    ``checkpoint_path`` gets the best model (configs, metrics and history inside) and
+    ``<stem>.last.pt`` gets the latest epoch with the optimiser state; ``resume`` continues
+    from that file when it exists. ``extra`` is stored in both (e.g. dataset and command).
+    """
+    from recommender.evaluation import SASRecRecommender, evaluate_cases  # avoid an import cycle
+
+    if train_config.num_threads:
+        torch.set_num_threads(train_config.num_threads)
+    # Denormal floats (e.g. in Adam's second moments of rare items) made CPU epochs several
+    # times slower as training went on; flushing them to zero costs nothing in accuracy.
+    torch.set_flush_denormal(True)
+    model_config = dataclasses.replace(model_config, num_items=dataset.num_items)
+    seed_everything(train_config.seed)
+    model = build_model(model_config, train_config, item_vectors)
+    optimiser = torch.optim.AdamW(
+        _param_groups(model, train_config.weight_decay),
+        lr=train_config.lr,
+        betas=train_config.betas,
+    )
+    split = dataset.split
+    examples = training_examples(split.train, model_config.max_len)
+    if not examples:
+        raise ValueError("no user has 2 or more training items")
+    steps_per_epoch = math.ceil(len(examples) / train_config.batch_size)
+    total_steps = steps_per_epoch * train_config.max_epochs
+    valid_histories, valid_targets = _validation_cases(
+        split, train_config.eval_users, train_config.seed
+    )
+    rng = np.random.default_rng(train_config.seed)
+    last_path = checkpoint_path.with_suffix(".last.pt") if checkpoint_path else None
+    meta = {
+        "version": CHECKPOINT_VERSION,
+        "model_config": _config_dict(model_config),
+        "train_config": _config_dict(train_config),
+        "dataset": dataset.name,
+        "num_items": dataset.num_items,
+        **(extra or {}),
+    }
+
+    history: list[dict[str, float]] = []
+    best_ndcg, best_epoch, best_metrics = -1.0, 0, {}
+    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    start_epoch, step, elapsed_before, seconds_to_best, stale = 1, 0, 0.0, 0.0, 0
+    if resume and last_path is not None and last_path.exists():
+        state = torch.load(last_path, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["state_dict"])
+        optimiser.load_state_dict(state["optimizer"])
+        rng.bit_generator.state = state["rng_state"]
+        torch.set_rng_state(state["torch_rng_state"])
+        history = state["history"]
+        best_ndcg, best_epoch = state["best_ndcg"], state["best_epoch"]
+        best_metrics, best_state = state["best_metrics"], state["best_state"]
+        start_epoch, step, stale = state["epoch"] + 1, state["step"], state["stale"]
+        elapsed_before, seconds_to_best = state["train_seconds"], state["seconds_to_best"]
+        log.info("resuming from %s after epoch %d", last_path, state["epoch"])
+
+    started = time.perf_counter() - elapsed_before
+    epochs = tqdm(
+        range(start_epoch, train_config.max_epochs + 1),
+        desc="epochs",
+        disable=not progress,
+        initial=start_epoch - 1,
+        total=train_config.max_epochs,
+    )
+    for epoch in epochs:
+        if stale >= train_config.patience:
+            break
+        model.train()
+        total_loss, count = 0.0, 0
+        batches = tqdm(
+            iter_batches(examples, train_config.batch_size, rng),
+            total=steps_per_epoch,
+            desc=f"epoch {epoch}",
+            leave=False,
+            disable=not progress,
+        )
+        for batch in batches:
+            for group in optimiser.param_groups:
+                group["lr"] = train_config.lr * _lr_factor(step, total_steps, train_config)
+            loss = model.loss(batch)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            if train_config.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), train_config.grad_clip)
+            optimiser.step()
+            step += 1
+            total_loss += loss.item()
+            count += 1
+            batches.set_postfix(loss=f"{total_loss / count:.4f}")
+        metrics = evaluate_cases(
+            SASRecRecommender(model),
+            valid_histories,
+            valid_targets,
+            batch_size=train_config.eval_batch_size,
+            progress=False,
+        )
+        elapsed = time.perf_counter() - started
+        row = {"epoch": epoch, "loss": total_loss / count, "seconds": elapsed}
+        row.update({f"valid_{k}": v for k, v in metrics.items()})
+        history.append(row)
+        if metrics["ndcg@10"] > best_ndcg:
+            best_ndcg, best_epoch, best_metrics, stale = metrics["ndcg@10"], epoch, metrics, 0
+            seconds_to_best = elapsed
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            if checkpoint_path is not None:
+                save_checkpoint(
+                    checkpoint_path,
+                    {
+                        **meta,
+                        "state_dict": best_state,
+                        "epoch": epoch,
+                        "valid_metrics": metrics,
+                        "history": history,
+                        "train_seconds": elapsed,
+                    },
+                )
+        else:
+            stale += 1
+        log.info(
+            "epoch %d loss %.4f valid ndcg@10 %.4f hr@10 %.4f (%.0f s)%s",
+            epoch,
+            row["loss"],
+            metrics["ndcg@10"],
+            metrics["hr@10"],
+            elapsed,
+            " *" if best_epoch == epoch else "",
+        )
+        epochs.set_postfix(
+            loss=f"{row['loss']:.4f}", ndcg10=f"{metrics['ndcg@10']:.4f}", best=best_epoch
+        )
+        if on_epoch is not None:
+            on_epoch(row)
+        if last_path is not None:
+            save_checkpoint(
+                last_path,
+                {
+                    **meta,
+                    "state_dict": model.state_dict(),
+                    "optimizer": optimiser.state_dict(),
+                    "rng_state": rng.bit_generator.state,
+                    "torch_rng_state": torch.get_rng_state(),
+                    "history": history,
+                    "best_ndcg": best_ndcg,
+                    "best_epoch": best_epoch,
+                    "best_metrics": best_metrics,
+                    "best_state": best_state,
+                    "epoch": epoch,
+                    "step": step,
+                    "stale": stale,
+                    "train_seconds": elapsed,
+                    "seconds_to_best": seconds_to_best,
+                },
+            )
+        if train_config.max_minutes is not None and elapsed > 60 * train_config.max_minutes:
+            log.info(
+                "time budget of %.1f min reached after epoch %d", train_config.max_minutes, epoch
+            )
+            break
+    epochs.close()
+
+    model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(
+        model=model,
+        best_epoch=best_epoch,
+        best_metrics=best_metrics,
+        history=history,
+        train_seconds=time.perf_counter() - started,
+        seconds_to_best=seconds_to_best,
+    )

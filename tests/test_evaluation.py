@@ -1,0 +1,136 @@
+"""Metrics against hand-computed values, both protocols, and the baselines."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+import torch
+
+from recommender.evaluation import (
+    Hybrid,
+    LLMSeqSim,
+    MostPopular,
+    SASRecRecommender,
+    evaluate,
+    evaluate_cases,
+    ranking_metrics,
+    standardise_rows,
+    target_ranks,
+)
+from recommender.models import SASRec, SASRecConfig
+
+
+class FixedScores:
+    """Scores that depend only on the item id (row ``table``), for hand checks."""
+
+    name = "fixed"
+
+    def __init__(self, table: Sequence[float]) -> None:
+        self.table = torch.tensor([float("-inf"), *table])  # column 0 = padding
+
+    def score_batch(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        return self.table[None].expand(len(histories), -1).clone()
+
+
+def test_toy_ranking_matches_hand_computed_metrics() -> None:
+    # items 1..5 scored 0.9, 0.8, 0.1, 0.5, 0.3 for everybody
+    recommender = FixedScores([0.9, 0.8, 0.1, 0.5, 0.3])
+    histories = [[1], [], [2, 1]]
+    targets = [4, 3, 5]
+    # user 0: item 1 masked -> order 2, 4, ... -> rank 1
+    # user 1: nothing masked -> order 1, 2, 4, 5, 3 -> rank 4
+    # user 2: items 1, 2 masked -> order 4, 5 -> rank 1
+    metrics = evaluate_cases(recommender, histories, targets, ks=(2, 10), progress=False)
+    assert metrics["users"] == 3
+    assert metrics["hr@2"] == pytest.approx(2 / 3)
+    assert metrics["hr@10"] == pytest.approx(1.0)
+    assert metrics["ndcg@2"] == pytest.approx((1 / math.log2(3) * 2) / 3)
+    assert metrics["ndcg@10"] == pytest.approx((2 / math.log2(3) + 1 / math.log2(6)) / 3)
+    assert metrics["mrr@2"] == pytest.approx((0.5 + 0.5) / 3)
+    assert metrics["mrr@10"] == pytest.approx((0.5 + 0.2 + 0.5) / 3)
+
+
+def test_batching_does_not_change_metrics() -> None:
+    rng = np.random.default_rng(0)
+    recommender = FixedScores(rng.random(30).tolist())
+    histories = [
+        rng.choice(np.arange(1, 31), size=rng.integers(0, 10), replace=False).tolist()
+        for _ in range(17)
+    ]
+    targets = [int(rng.choice(sorted(set(range(1, 31)) - set(h)))) for h in histories]
+    one = evaluate_cases(recommender, histories, targets, batch_size=1, progress=False)
+    many = evaluate_cases(recommender, histories, targets, batch_size=64, progress=False)
+    assert one == pytest.approx(many)
+
+
+def test_ties_count_against_the_target() -> None:
+    scores = torch.tensor([[float("-inf"), 1.0, 1.0, 1.0, 0.0]])
+    assert target_ranks(scores, torch.tensor([2])).tolist() == [2]
+    assert ranking_metrics(torch.tensor([0, 9, 10]), ks=(10,))["hr@10"] == pytest.approx(2 / 3)
+
+
+def test_sampled_protocol_ranks_against_unseen_negatives() -> None:
+    recommender = FixedScores([float(i) for i in range(1, 201)])  # higher id = better
+    # target 150 with items 151..200 in the history: every allowed negative is lower
+    top = evaluate_cases(
+        recommender, [list(range(151, 201))], [150], protocol="sampled", progress=False
+    )
+    assert top["hr@10"] == 1.0 and top["ndcg@10"] == 1.0
+    # target 1 is below every possible negative: rank 100 of 101
+    bottom = evaluate_cases(recommender, [[]], [1], protocol="sampled", ks=(10,), progress=False)
+    assert bottom["hr@10"] == 0.0
+    # the same seed gives the same negatives
+    args = ([[5, 6]] * 4, [100, 120, 140, 160])
+    first = evaluate_cases(recommender, *args, protocol="sampled", seed=3, progress=False)
+    again = evaluate_cases(recommender, *args, protocol="sampled", seed=3, progress=False)
+    assert first == again
+
+
+def test_most_popular_counts_training_items(tiny_dataset) -> None:
+    split = tiny_dataset.split
+    mostpop = MostPopular(split.train, tiny_dataset.num_items)
+    counts = np.bincount(np.concatenate(split.train), minlength=tiny_dataset.num_items + 1)
+    np.testing.assert_array_equal(mostpop.counts[1:].numpy(), counts[1:])
+    metrics = evaluate(mostpop, tiny_dataset, "test", progress=False)
+    assert metrics["users"] == len(split.test_users)
+    assert 0.0 <= metrics["ndcg@10"] <= metrics["hr@10"] <= metrics["hr@20"] <= 1.0
+
+
+def test_llmseqsim_mean_and_recency() -> None:
+    vectors = np.eye(4, dtype=np.float32)  # item k only similar to itself ...
+    vectors[3] = [0.0, 0.6, 0.0, 0.8]  # ... except item 4, which is close to item 2
+    vectors[2] = [0.6, 0.0, 0.8, 0.0]  # and item 3, close to item 1
+    mean = LLMSeqSim(vectors, "mean")
+    recency = LLMSeqSim(vectors, "recency", decay=0.1)
+    history = [1, 2]  # item 2 most recent
+    mean_scores = mean.score_batch([history])[0]
+    torch.testing.assert_close(mean_scores[3], mean_scores[4])  # symmetric under the mean
+    recent_scores = recency.score_batch([history])[0]
+    assert recent_scores[4] > recent_scores[3]  # the neighbour of the last item wins
+    assert mean.name == "llmseqsim" and recency.name == "llmseqsim_recency"
+
+
+def test_hybrid_weight_one_is_the_first_model() -> None:
+    a = FixedScores([0.1, 0.9, 0.5, 0.2])
+    b = FixedScores([0.9, 0.1, 0.2, 0.5])
+    histories, targets = [[1], [4], []], [2, 3, 4]
+    alone = evaluate_cases(a, histories, targets, progress=False)
+    assert evaluate_cases(Hybrid(a, b, weight=1.0), histories, targets, progress=False) == alone
+    mixed = Hybrid(a, b, weight=0.5).score_batch([[1]])
+    assert torch.isinf(mixed[0, 0]) and torch.isfinite(mixed[0, 1:]).all()
+
+
+def test_standardise_rows_ignores_masked_entries() -> None:
+    z = standardise_rows(torch.tensor([[float("-inf"), 1.0, 2.0, 3.0]]))
+    assert torch.isinf(z[0, 0])
+    torch.testing.assert_close(z[0, 1:], torch.tensor([-1.2247, 0.0, 1.2247]), atol=1e-4, rtol=0)
+
+
+def test_sasrec_recommender_never_ranks_history_first(tiny_dataset) -> None:
+    torch.manual_seed(0)
+    model = SASRec(SASRecConfig(num_items=tiny_dataset.num_items, hidden=8, max_len=5)).eval()
+    metrics = evaluate(SASRecRecommender(model), tiny_dataset, "valid", progress=False)
+    assert 0.0 <= metrics["mrr@10"] <= metrics["ndcg@10"] <= metrics["hr@10"] <= 1.0
