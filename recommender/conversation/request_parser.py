@@ -1,0 +1,881 @@
+"""Understand one chat message: genres, years, negations, anchors, counts, feedback, follow-ups.
+
+``parse_request(text, catalogue, previous, state)`` returns a :class:`ParsedRequest` whose
+``constraints`` are the previous constraints refined by this message (a follow-up such as
+"lighter" or "older" changes only what it mentions), plus the feedback it carries ("I've seen
+the first one", "not that one"). ``apply_request(state, request)`` turns it into the next
+:class:`SessionState`. Nothing in the message is ever executed or obeyed: instruction-like
+text is stripped from the leftover free-text query, which is sanitised and length-capped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+from recommender.conversation.history_parser import TitleMatcher, clean_text
+from recommender.conversation.state import Constraints, SessionState
+from recommender.data.catalogue import Catalogue, Item
+
+MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
+MAX_QUERY_CHARS = 200  # the free-text query is cut (at a word) to this length
+MAX_K = 50  # "give me 500" is capped to this
+RECENT_YEARS = 5  # "recent" / "new": the catalogue's last RECENT_YEARS years
+OLD_YEARS = 30  # "old" / "classic": at least OLD_YEARS before the catalogue's newest year
+SHIFT_YEARS = 10  # "older" / "newer" move the year range by this much
+MAX_TITLE_WORDS = 8  # longest title tried after "like ..." / "seen ..."
+
+
+@dataclass(frozen=True)
+class GenreWord:
+    """What a word means: genres it asks for, and genres it rules out when negated."""
+
+    include: tuple[str, ...]  # added to include_genres when asked for ("funny" -> Comedy)
+    exclude: tuple[str, ...] = ()  # added to exclude_genres when negated (default: include)
+
+
+def _g(*include: str, exclude: tuple[str, ...] = ()) -> GenreWord:
+    return GenreWord(include, exclude or include)
+
+
+# The one vocabulary table: everyday phrase (lower case) -> MovieLens genres. Extend freely;
+# the names are resolved against the catalogue's own genre names ("Children's" / "Children").
+GENRE_VOCABULARY: dict[str, GenreWord] = {
+    "action": _g("Action"),
+    "action-packed": _g("Action"),
+    "explosions": _g("Action"),
+    "adventure": _g("Adventure"),
+    "adventurous": _g("Adventure"),
+    "animation": _g("Animation"),
+    "animated": _g("Animation"),
+    "cartoon": _g("Animation"),
+    "anime": _g("Animation"),
+    "for the kids": _g("Children's"),
+    "for kids": _g("Children's"),
+    "kids": _g("Children's"),
+    "kid-friendly": _g("Children's"),
+    "children": _g("Children's"),
+    "children's": _g("Children's"),
+    "family": _g("Children's"),
+    "family-friendly": _g("Children's"),
+    "comedy": _g("Comedy"),
+    "comedies": _g("Comedy"),
+    "funny": _g("Comedy"),
+    "funnier": _g("Comedy"),
+    "hilarious": _g("Comedy"),
+    "humor": _g("Comedy"),
+    "humour": _g("Comedy"),
+    "laugh": _g("Comedy"),
+    "silly": _g("Comedy"),
+    "rom-com": _g("Comedy", "Romance"),
+    "romcom": _g("Comedy", "Romance"),
+    "crime": _g("Crime"),
+    "gangster": _g("Crime"),
+    "mafia": _g("Crime"),
+    "mob": _g("Crime"),
+    "heist": _g("Crime"),
+    "documentary": _g("Documentary"),
+    "documentaries": _g("Documentary"),
+    "doc": _g("Documentary"),
+    "drama": _g("Drama"),
+    "dramatic": _g("Drama"),
+    "fantasy": _g("Fantasy"),
+    "fantasies": _g("Fantasy"),
+    "magic": _g("Fantasy"),
+    "magical": _g("Fantasy"),
+    "fairy tale": _g("Fantasy"),
+    "noir": _g("Film-Noir"),
+    "film noir": _g("Film-Noir"),
+    "film-noir": _g("Film-Noir"),
+    "horror": _g("Horror"),
+    "scary": _g("Horror", exclude=("Horror", "Thriller")),
+    "scarier": _g("Horror", exclude=("Horror", "Thriller")),
+    "spooky": _g("Horror"),
+    "creepy": _g("Horror", exclude=("Horror", "Thriller")),
+    "frightening": _g("Horror", exclude=("Horror", "Thriller")),
+    "terrifying": _g("Horror", exclude=("Horror", "Thriller")),
+    "gory": _g("Horror"),
+    "gore": _g("Horror"),
+    "slasher": _g("Horror"),
+    "zombie": _g("Horror"),
+    "musical": _g("Musical"),
+    "singing": _g("Musical"),
+    "mystery": _g("Mystery"),
+    "mysteries": _g("Mystery"),
+    "whodunit": _g("Mystery"),
+    "detective": _g("Mystery", exclude=("Mystery",)),
+    "romance": _g("Romance"),
+    "romantic": _g("Romance"),
+    "love story": _g("Romance"),
+    "sci-fi": _g("Sci-Fi"),
+    "scifi": _g("Sci-Fi"),
+    "sci fi": _g("Sci-Fi"),
+    "science fiction": _g("Sci-Fi"),
+    "science-fiction": _g("Sci-Fi"),
+    "space": _g("Sci-Fi"),
+    "futuristic": _g("Sci-Fi"),
+    "thriller": _g("Thriller"),
+    "suspense": _g("Thriller"),
+    "suspenseful": _g("Thriller"),
+    "tense": _g("Thriller"),
+    "war": _g("War"),
+    "military": _g("War"),
+    "world war": _g("War"),
+    "western": _g("Western"),
+    "cowboy": _g("Western"),
+    "wild west": _g("Western"),
+    "violent": _g("Action", exclude=("Crime", "Horror", "War")),
+    "violence": _g("Action", exclude=("Crime", "Horror", "War")),
+}
+
+LIGHT_EXCLUDE = ("Horror", "Thriller", "War")  # "lighter" rules these out ...
+LIGHT_PREFER = ("Comedy",)  # ... and prefers these
+DARK_EXCLUDE = ("Children's", "Animation", "Musical")  # "darker" rules these out ...
+DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers these
+
+Action = Literal["recommend", "reset", "empty"]
+
+
+@dataclass
+class ParsedRequest:
+    """What one message means; ``apply_request`` turns it into the next session state."""
+
+    constraints: Constraints  # the constraints to use now: previous ones refined by this message
+    action: Action = "recommend"  # "empty": nothing was said; "reset": start over, nothing asked
+    reset: bool = False  # the message starts over: feedback and constraints are cleared first
+    clear_history: bool = False  # "forget my history": the pasted history is cleared too
+    liked: list[int] = field(default_factory=list)  # items to mark liked
+    disliked: list[int] = field(default_factory=list)  # items to mark disliked ("not that one")
+    seen: list[int] = field(default_factory=list)  # items to mark seen ("I've seen it")
+    skipped: list[int] = field(default_factory=list)  # last items passed over ("something else")
+    refined: list[str] = field(default_factory=list)  # follow-ups applied: "lighter", "older", ...
+    notes: list[str] = field(default_factory=list)  # for the user: assumptions, unsupported wishes
+    injection_suspected: bool = False  # instruction-like text was found and stripped
+
+
+# ----------------------------------------------------------------------------- regexes
+
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "a couple of": 2,
+    "a couple": 2,
+    "a few": 3,
+    "a handful of": 5,
+    "a handful": 5,
+    "a dozen": 12,
+}
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "last": -1,
+}
+_DECADE_WORDS = {
+    "twenties": 1920,
+    "thirties": 1930,
+    "forties": 1940,
+    "fifties": 1950,
+    "sixties": 1960,
+    "seventies": 1970,
+    "eighties": 1980,
+    "nineties": 1990,
+    "noughties": 2000,
+    "aughts": 2000,
+}
+_NUM = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r"|\d{1,3}"
+_YEAR = r"(?:18|19|20)\d\d"
+_DECADE = (
+    r"(?:(?:early|mid|late)[\s-]+)?(?:the\s+)?(?:'?\d0'?s|(?:18|19|20)\d0'?s|"
+    + "|".join(_DECADE_WORDS)
+    + ")"
+)
+_PERIOD = rf"(?:{_DECADE}|{_YEAR})"
+_REF = (
+    r"(?:the\s+)?(?:(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
+    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2})"
+    r"(?:\s+(?:one|movie|film|pick|suggestion|recommendation))?"
+    r"|(?P<pron>them all|all of them|all three|all|them|those|these|that one|this one|it"
+    r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
+)
+_REF_LIST = rf"(?P<refs>{_REF.replace('?P<ord>', '?:').replace('?P<pron>', '?:')}"
+_REF_LIST += rf"(?:\s*(?:,|and|&|or)\s*{_REF.replace('?P<ord>', '?:').replace('?P<pron>', '?:')})*)"
+_REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
+
+_RESET = re.compile(
+    r"\b(?:start(?:ing)? (?:over|again|afresh|from scratch)|reset|restart|new search"
+    r"|from scratch|clear (?:all|everything|the filters|filters|constraints))\b"
+)
+_CLEAR_HISTORY = re.compile(
+    r"\b(?:forget|clear|delete|remove|drop) (?:my |the )?(?:history|watch ?list|everything)\b"
+)
+_SEEN = re.compile(
+    rf"\b(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)?(?:already\s+)?(?:seen|watched|saw)"
+    rf"\s+(?:already\s+)?{_REF_LIST}{_REF_END}"
+)
+_DISLIKE = re.compile(
+    rf"\b(?:not|no|nope|drop|remove|hide|skip|didn'?t like|don'?t like|do not like|dislike[ds]?"
+    rf"|hated?|not a fan of|not keen on)\s+{_REF_LIST}{_REF_END}"
+)
+_LIKE_ANCHOR = re.compile(
+    rf"\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
+    rf"\s+{_REF_LIST}{_REF_END}"
+)
+_LIKED = re.compile(
+    rf"\b(?:i\s+)?(?:really\s+)?(?:loved?|liked?|enjoyed|adored?)\s+{_REF_LIST}{_REF_END}"
+)
+_TITLE_TRIGGER = re.compile(
+    r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw))"
+    r"|(?P<dislike>didn'?t like|don'?t like|do not like|did not like|hated|disliked|not a fan of)"
+    r"|(?P<liked>loved|enjoyed|adored|i (?:really )?liked|i (?:really )?love)"
+    r"|(?P<anchor>(?:(?:more|something|anything|stuff|films?|movies?)\s+)?(?:like|similar to"
+    r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
+    r"|as good as|inspired by|comparable to|close to|a la|à la)))\s+"
+)
+_MORE_LIKE_THAT = re.compile(r"\bmore (?:of )?(?:that|this|these|those)(?: kind| sort)?\b")
+_SOMETHING_ELSE = re.compile(
+    r"\b(?:something|anything|show me something) (?:else|different)|\bother (?:ones|options|"
+    r"suggestions|picks)|\bdifferent (?:ones|options|suggestions|picks)"
+    r"|\bnone of (?:these|those|them)"
+    r"|\bshow me more\b|\bmore (?:options|suggestions)\b|\bnext (?:ones|batch|page)\b"
+)
+_LIGHTER = re.compile(
+    r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
+    r"|feel[- ]good|uplifting|happier|happy)\b"
+)
+_DARKER = re.compile(
+    r"\b(?:dark(?:er)?|gritt(?:y|ier)|more serious|heav(?:y|ier)|bleak(?:er)?|grim(?:mer)?)\b"
+)
+_OLDER = re.compile(
+    r"\b(?:older|earlier|less recent|not so new|not as new)(?: ones?)?\b(?!\s+than)"
+)
+_NEWER = re.compile(
+    r"\b(?:newer|more recent|later|more modern|less old|not so old)(?: ones?)?\b(?!\s+than)"
+)
+_RUNTIME = re.compile(
+    r"\b(?:(?:nothing|not|no)\s+(?:too\s+|very\s+|that\s+|overly\s+)?(?:long|lengthy)"
+    r"|short(?:er)?(?! circuit)|quick watch|under (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
+    r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h))\b"
+)
+_BETWEEN = re.compile(
+    rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{_PERIOD})\s+(?:and|to|until|till|through|-|–)\s+"
+    rf"(?:the\s+)?(?P<b>{_PERIOD})\b"
+)
+_DASH_RANGE = re.compile(rf"\b(?P<a>{_YEAR})\s*[-–]\s*(?P<b>{_YEAR}|\d\d)\b")
+_BOUND = re.compile(
+    rf"\b(?P<op>before|pre|prior to|earlier than|older than|until|up to|up until|after|post"
+    rf"|since|later than|newer than|from)\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
+    rf"(?P<on>\s+(?:on(?:wards?)?|and (?:later|after|newer|up)|or (?:later|newer)))?"
+)
+_DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
+_YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{_YEAR})\b")
+_RECENT = re.compile(
+    r"\b(?:recent|new|newest|latest|modern|contemporary|current)\b"
+    r"(?!\s+(?:york|zealand|orleans|jersey|mexico))"
+)
+_OLD = re.compile(
+    r"(?<!year )(?<!years )(?<!year-)\b(?:old|classic|classics|vintage|golden age|old-school"
+    r"|oldies)\b(?!-fashioned)"
+)
+_COUNT = re.compile(
+    rf"\b(?:(?:top|give me|show me|recommend|suggest|list|need|want|get me|find me|just|only"
+    rf"|pick|name)\s+(?:me\s+)?(?:the\s+)?(?:top\s+|best\s+)?(?P<n1>{_NUM})\b"
+    rf"|(?P<n2>{_NUM})\s+(?:more\s+|other\s+|good\s+|great\s+|new\s+|different\s+)?(?:\w+\s+)?"
+    rf"(?:movies?|films?|recommendations?|picks?|suggestions?|titles?|options?|ones?"
+    rf"|{'|'.join(re.escape(p) for p in sorted(GENRE_VOCABULARY, key=len, reverse=True))})"
+    rf"(?:e?s)?\b)"
+)
+_INJECTION = re.compile(
+    r"(?:\b(?:ignore|disregard|forget|override|bypass)\b[\w\s,'-]{0,40}?\b(?:instructions?"
+    r"|prompts?|rules?|guidelines|system|above|previous|everything)\b"
+    r"|\b(?:system|assistant|developer|user)\s*(?:prompt)?\s*:|\byou are now\b|\bact as\b"
+    r"|\bjailbreak\w*|\bnew instructions?\b|\bpretend (?:to be|you)\b|<\|[^>]{0,40}\|?>"
+    r"|\[/?(?:inst|sys)\]|<</?sys>>|</?s>|#{2,}|```)",
+    re.IGNORECASE,
+)
+_NEGATION_CUES = {
+    "no",
+    "not",
+    "nothing",
+    "without",
+    "never",
+    "avoid",
+    "except",
+    "excluding",
+    "exclude",
+    "hate",
+    "don't",
+    "dont",
+    "skip",
+    "none",
+    "less",
+    "nor",
+    "minus",
+    "isn't",
+    "aren't",
+}
+_NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
+_FILLER = set(
+    """a an the i i'd id i'm im me my we us you your please can could would will should give show
+    recommend recommendations suggest suggestions find get want wanted need like love movie movies
+    film films flick flicks one ones some something anything any with and or but that this is are
+    be to of for in on at about really very too so maybe also just more other else good great nice
+    watch watching see tonight today let's lets what how hi hello hey thanks thank ok okay now again
+    instead it them those these there here kind sort type stuff style ones pick picks list top best
+    maybe perhaps though bit little lot quite rather much many do does did have has had was were
+    set don't dont mind""".split()
+)
+_WORD = re.compile(r"[\w'’-]+|[,;.!?]")
+
+
+# ----------------------------------------------------------------------------- the parser
+
+
+class _Text:
+    """The message being parsed, with consumed spans blanked out so later passes skip them."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.work = text
+
+    def consume(self, start: int, end: int) -> None:
+        self.work = self.work[:start] + " " * (end - start) + self.work[end:]
+
+    def finditer(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        return list(pattern.finditer(self.work))
+
+
+def parse_request(
+    text: str,
+    catalogue: Catalogue,
+    previous: Constraints | None = None,
+    state: SessionState | None = None,
+    matcher: TitleMatcher | None = None,
+) -> ParsedRequest:
+    """Parse one message; ``previous`` (default: ``state.constraints``) is refined, not replaced.
+
+    ``state`` supplies the last recommendations (for "the second one", "not that one") and the
+    history (to settle ambiguous anchors). ``matcher`` may be passed to reuse a built index.
+    """
+    if previous is None and state is not None:
+        previous = state.constraints
+    last = list(state.last_recommendations) if state is not None else []
+    matcher = matcher or TitleMatcher(catalogue)
+    cleaned = clean_text(text or "")[:MAX_MESSAGE_CHARS]
+    if not cleaned:
+        return ParsedRequest(
+            constraints=previous.copy() if previous else Constraints(), action="empty"
+        )
+    lowered = unicodedata.normalize("NFKC", cleaned).lower().replace("’", "'").replace("‘", "'")
+    msg = _Text(lowered)
+    result = ParsedRequest(constraints=Constraints())
+
+    for match in msg.finditer(_CLEAR_HISTORY):
+        result.clear_history = result.reset = True
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_INJECTION):
+        result.injection_suspected = True
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_RESET):
+        result.reset = True
+        msg.consume(match.start(), match.end())
+    base = Constraints() if result.reset or previous is None else previous.copy()
+    if result.reset:
+        last = []
+    new = Constraints()  # what this message itself says; merged into base at the end
+
+    _parse_feedback(msg, last, result, new)
+    _parse_title_mentions(msg, matcher, state, result, new)
+    _parse_follow_ups(msg, last, result)
+    _parse_runtime(msg, new)
+    _parse_years(msg, catalogue, new)
+    _parse_count(msg, result, new)
+    positive, negative, mode = _parse_genres(msg, catalogue, result)
+    new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
+    new.query = _leftover_query(msg.work)
+
+    result.constraints = _merge(base, new, result, catalogue, last)
+    said_something = bool(
+        new.include_genres
+        or new.exclude_genres
+        or new.anchors
+        or new.query
+        or new.k
+        or new.year_min is not None
+        or new.year_max is not None
+        or new.unsupported
+        or result.refined
+        or result.liked
+        or result.disliked
+        or result.seen
+    )
+    if result.reset and not said_something:
+        result.action = "reset"
+    if result.injection_suspected:
+        result.notes.append(
+            "Parts of your message looked like instructions to the system; "
+            "they were ignored and only used as search words."
+        )
+    return result
+
+
+def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
+    """The next session state: a new object; ``state`` is not modified. ``turn`` is unchanged."""
+    new = state.copy()
+    if request.reset:
+        history = [] if request.clear_history else list(new.history)
+        new = SessionState(history=history, turn=state.turn)
+    for item_id in request.seen:
+        new.mark_seen(item_id)
+    for item_id in request.disliked:
+        new.mark_disliked(item_id)
+    for item_id in request.liked:
+        new.mark_liked(item_id)
+    for item_id in request.skipped:
+        new.mark_skipped(item_id)
+    new.constraints = request.constraints.copy()
+    blocked = set(new.disliked)
+    new.constraints.anchors = [a for a in new.constraints.anchors if a not in blocked]
+    return new
+
+
+# ----------------------------------------------------------------------------- passes
+
+
+def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int]:
+    """ "the first and third one" / "it" / "them" -> item ids from the last recommendations."""
+    if not last:
+        result.notes.append("I haven't recommended anything yet, so I can't tell which one.")
+        return []
+    chosen: list[int] = []
+    for match in re.finditer(_REF, refs):
+        if match.group("pron"):
+            pron = match.group("pron")
+            if pron in ("them all", "all of them", "all three", "all", "them", "those", "these"):
+                chosen += last
+            else:
+                if len(last) > 1:
+                    result.notes.append(
+                        f'I took "{pron}" to mean the first suggestion; '
+                        'say "the second one" to pick another.'
+                    )
+                chosen.append(last[0])
+            continue
+        token = match.group("ord")
+        number = re.search(r"\d+", token)
+        position = int(number.group()) if number else _ORDINALS[token]
+        if position == -1:
+            chosen.append(last[-1])
+        elif 1 <= position <= len(last):
+            chosen.append(last[position - 1])
+        else:
+            result.notes.append(f"There was no suggestion number {position}.")
+    return list(dict.fromkeys(chosen))
+
+
+def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Constraints) -> None:
+    """Positional feedback and anchors that refer to the last recommendations."""
+    for pattern, target in (
+        (_LIKE_ANCHOR, "anchor"),
+        (_SEEN, "seen"),
+        (_DISLIKE, "disliked"),
+        (_LIKED, "liked"),
+    ):
+        for match in msg.finditer(pattern):
+            ids = _resolve_refs(match.group("refs"), last, result)
+            msg.consume(match.start(), match.end())
+            if target == "anchor":
+                new.anchors += ids
+            else:
+                getattr(result, target).extend(ids)
+    for match in msg.finditer(_MORE_LIKE_THAT):
+        if last:
+            new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
+        msg.consume(match.start(), match.end())
+
+
+def _parse_title_mentions(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+    new: Constraints,
+) -> None:
+    """ "like Heat", "similar to The Matrix", "I've seen Fargo", "didn't like Titanic"."""
+    for match in msg.finditer(_TITLE_TRIGGER):
+        if not msg.work[match.start() : match.end()].strip():
+            continue  # consumed by an earlier pass
+        found = _title_at(msg, match.end(), matcher, state, result)
+        if found is None:
+            continue
+        item, end = found
+        msg.consume(match.start(), end)
+        if match.group("seen"):
+            result.seen.append(item.item_id)
+        elif match.group("dislike"):
+            result.disliked.append(item.item_id)
+        elif match.group("liked"):
+            result.liked.append(item.item_id)
+        else:
+            new.anchors.append(item.item_id)
+
+
+_NOT_TITLES = set(GENRE_VOCABULARY) | _FILLER | {"him", "her", "his", "hers", "home", "mine"}
+
+
+def _title_at(
+    msg: _Text,
+    start: int,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+) -> tuple[Item, int] | None:
+    """The longest catalogue title starting at ``start`` (exact first, then near-exact)."""
+    rest = msg.work[start:]
+    stop = re.search(r"[.?!;,]|\s{2,}", rest)
+    rest = rest[: stop.start()] if stop else rest
+    words = list(re.finditer(r"\S+", rest))[:MAX_TITLE_WORDS]
+    for exact in (True, False):
+        for n in range(len(words), 0, -1):
+            phrase = rest[: words[n - 1].end()]
+            if all(w.group() in _NOT_TITLES for w in words[:n]):
+                continue  # "like something funny": no title here
+            if not exact and len(phrase) < 6:
+                continue
+            year_match = re.match(rf"\s*[(\[]?({_YEAR})[)\]]?", rest[words[n - 1].end() :])
+            year = int(year_match.group(1)) if year_match else None
+            found = matcher.match(phrase, year, exact_only=exact)
+            if not found.items or (not exact and found.score < 90):
+                continue
+            end = start + words[n - 1].end() + (year_match.end() if year_match else 0)
+            return _settle(found.items, found.ambiguous, state, result), end
+    return None
+
+
+def _settle(
+    items: tuple[Item, ...], ambiguous: bool, state: SessionState | None, result: ParsedRequest
+) -> Item:
+    """Pick one of several equally good items: one the user watched or liked, else the first."""
+    if not ambiguous:
+        return items[0]
+    known = set(state.history) | set(state.liked) if state is not None else set()
+    chosen = next((item for item in items if item.item_id in known), items[0])
+    others = ", ".join(i.display_title for i in items if i is not chosen)
+    result.notes.append(
+        f"I took {chosen.display_title} (not {others}); add the year to choose another."
+    )
+    return chosen
+
+
+def _parse_follow_ups(msg: _Text, last: list[int], result: ParsedRequest) -> None:
+    """ "lighter", "darker", "older", "newer", "something else" (applied in ``_merge``)."""
+    for pattern, name in (
+        (_SOMETHING_ELSE, "something else"),
+        (_LIGHTER, "lighter"),
+        (_DARKER, "darker"),
+        (_OLDER, "older"),
+        (_NEWER, "newer"),
+    ):
+        matches = msg.finditer(pattern)
+        if matches and name not in result.refined:
+            result.refined.append(name)
+        for match in matches:
+            msg.consume(match.start(), match.end())
+    if "something else" in result.refined:
+        result.skipped.extend(last)
+
+
+def _parse_runtime(msg: _Text, new: Constraints) -> None:
+    for match in msg.finditer(_RUNTIME):
+        if "runtime" not in new.unsupported:
+            new.unsupported.append("runtime")
+        msg.consume(match.start(), match.end())
+
+
+def _period(text: str) -> tuple[int, int]:
+    """ "1995" -> (1995, 1995); "the 90s" / "1990s" / "nineties" / "late 80s" -> a range."""
+    text = text.strip().replace("the ", "").strip()
+    part = None
+    found = re.match(r"(early|mid|late)[\s-]+", text)
+    if found:
+        part = found.group(1)
+        text = text[found.end() :].strip()
+    if re.fullmatch(_YEAR, text):
+        return int(text), int(text)
+    if text in _DECADE_WORDS:
+        start = _DECADE_WORDS[text]
+    else:
+        digits = re.sub(r"\D", "", text)
+        start = (
+            int(digits) if len(digits) == 4 else (1900 + int(digits) if digits != "00" else 2000)
+        )
+        if len(digits) == 2 and int(digits) < 30:
+            start = 2000 + int(digits)
+    if part == "early":
+        return start, start + 3
+    if part == "mid":
+        return start + 3, start + 6
+    if part == "late":
+        return start + 6, start + 9
+    return start, start + 9
+
+
+def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
+    """Year ranges: between / before / after / decades / single years / recent / old."""
+    for match in msg.finditer(_BETWEEN):
+        new.year_min, new.year_max = _period(match.group("a"))[0], _period(match.group("b"))[1]
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_DASH_RANGE):
+        a, b = match.group("a"), match.group("b")
+        end = int(b) if len(b) == 4 else int(a[:2] + b)
+        new.year_min, new.year_max = int(a), end
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_BOUND):
+        low, high = _period(match.group("a"))
+        op = match.group("op")
+        if op in ("before", "pre", "prior to", "earlier than", "older than"):
+            new.year_max = low - 1
+        elif op in ("until", "up to", "up until"):
+            new.year_max = high
+        elif op in ("after", "post", "later than", "newer than"):
+            new.year_min = high + 1
+        elif op == "since" or match.group("on"):
+            new.year_min = low
+        else:  # "from the 90s" / "from 1995": that period
+            new.year_min, new.year_max = low, high
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_DECADE_ALONE):
+        new.year_min, new.year_max = _period(match.group(0))
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_YEAR_ALONE):
+        new.year_min = new.year_max = int(match.group("a"))
+        msg.consume(match.start(), match.end())
+    newest, oldest = _year_bounds(catalogue)
+    for match in msg.finditer(_RECENT):
+        if newest is not None:
+            new.year_min, new.year_max = newest - RECENT_YEARS + 1, None
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_OLD):
+        if newest is not None:
+            new.year_min, new.year_max = None, newest - OLD_YEARS
+        msg.consume(match.start(), match.end())
+    if new.year_min is not None and new.year_max is not None and new.year_min > new.year_max:
+        new.year_min, new.year_max = new.year_max, new.year_min
+
+
+def _year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
+    years = [item.year for item in catalogue if item.year]
+    return (max(years), min(years)) if years else (None, None)
+
+
+def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
+    for match in msg.finditer(_COUNT):
+        raw = match.group("n1") or match.group("n2")
+        k = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        if k < 1:
+            continue
+        if k > MAX_K:
+            result.notes.append(f"I can show at most {MAX_K} at a time.")
+            k = MAX_K
+        new.k = k
+        group = "n1" if match.group("n1") else "n2"
+        msg.consume(match.start(), match.end(group))  # keep a genre word after the number
+
+
+def _genre_pattern() -> re.Pattern[str]:
+    phrases = sorted(GENRE_VOCABULARY, key=len, reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+") for p in phrases)
+    return re.compile(rf"(?<![\w'-])(?P<g>{body})(?:e?s)?(?![\w'-])")
+
+
+def _resolve_genre(name: str, catalogue: Catalogue) -> str | None:
+    def key(text: str) -> str:
+        return re.sub(r"[^a-z]", "", text.lower()).removesuffix("s")
+
+    wanted = key(name)
+    return next((g for g in catalogue.genres if key(g) == wanted), None)
+
+
+def _parse_genres(
+    msg: _Text, catalogue: Catalogue, result: ParsedRequest
+) -> tuple[list[str], list[str], str]:
+    """Genre words with their negations ("no horror or war", "nothing too scary")."""
+    positive: list[str] = []
+    negative: list[str] = []
+    saw_or = False
+    previous_end, previous_negated = -1, False
+    missing: list[str] = []
+    for match in _genre_pattern().finditer(msg.work):
+        phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
+        word = GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
+        if word is None:
+            continue
+        between = msg.work[previous_end : match.start()] if previous_end >= 0 else ""
+        joined = previous_end >= 0 and re.fullmatch(r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?", between)
+        if joined and re.search(r"\bor\b", between):
+            saw_or = True
+        negated, cue_start = _negation_before(msg.work, match.start())
+        if not negated and joined and previous_negated:
+            negated, cue_start = True, match.start()
+        names = word.exclude if negated else word.include
+        for name in names:
+            resolved = _resolve_genre(name, catalogue)
+            if resolved is None:
+                missing.append(name)
+            elif negated and resolved not in negative:
+                negative.append(resolved)
+            elif not negated and resolved not in positive:
+                positive.append(resolved)
+        msg.consume(cue_start if negated else match.start(), match.end())
+        previous_end, previous_negated = match.end(), negated
+    for name in dict.fromkeys(missing):
+        result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
+    positive = [g for g in positive if g not in negative]
+    return positive, negative, "any" if saw_or and len(positive) > 1 else "all"
+
+
+def _negation_before(work: str, start: int) -> tuple[bool, int]:
+    """A negation cue within the three words before ``start`` (same clause)?"""
+    window = work[max(0, start - 60) : start]
+    offset = max(0, start - 60)
+    tokens = list(_WORD.finditer(window))[-4:]
+    for i in range(len(tokens) - 1, -1, -1):
+        token = tokens[i].group().lower()
+        if token in {",", ";", ".", "!", "?", "but"}:
+            break
+        if len(tokens) - i > 3:
+            break
+        if token in _NEGATION_CUES or token.endswith("n't"):
+            if _NEGATION_EXCEPTIONS.match(work[offset + tokens[i].start() : start]):
+                return False, start
+            return True, offset + tokens[i].start()
+        if token == "but" and i > 0 and tokens[i - 1].group() == "anything":
+            return True, offset + tokens[i - 1].start()
+    anything_but = re.search(r"\banything but\s+(?:\w+\s+)?$", window)
+    if anything_but:
+        return True, offset + anything_but.start()
+    return False, start
+
+
+def _leftover_query(work: str) -> str:
+    """What nobody consumed, without filler words, punctuation-safe and length-capped."""
+    text = re.sub(r"[^\w\s'&-]", " ", work)
+    words = [w.strip("'-") for w in text.split()]
+    kept = [w for w in words if w and w not in _FILLER and not w.isdigit()]
+    query = " ".join(kept)
+    if len(query) > MAX_QUERY_CHARS:
+        query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+    return query
+
+
+def _merge(
+    base: Constraints,
+    new: Constraints,
+    result: ParsedRequest,
+    catalogue: Catalogue,
+    last: list[int],
+) -> Constraints:
+    """Refine ``base`` (previous turn) with what this message said."""
+    merged = base.copy()
+    if new.include_genres:
+        merged.include_genres = list(new.include_genres)
+        merged.genre_mode = new.genre_mode
+    for genre in new.exclude_genres:
+        if genre not in merged.exclude_genres:
+            merged.exclude_genres.append(genre)
+    merged.exclude_genres = [g for g in merged.exclude_genres if g not in new.include_genres]
+    merged.include_genres = [g for g in merged.include_genres if g not in merged.exclude_genres]
+    merged.prefer_genres = [g for g in merged.prefer_genres if g not in merged.exclude_genres]
+    if new.year_min is not None or new.year_max is not None:
+        merged.year_min, merged.year_max = new.year_min, new.year_max
+    if new.anchors:
+        merged.anchors = list(dict.fromkeys(new.anchors))
+    if new.k is not None:
+        merged.k = new.k
+    if new.query:
+        merged.query = new.query
+    for wish in new.unsupported:
+        if wish not in merged.unsupported:
+            merged.unsupported.append(wish)
+            result.notes.append(
+                "MovieLens has no running times, so I can't filter by length "
+                "(noted, but not applied)."
+            )
+    if "lighter" in result.refined:
+        _shade(merged, catalogue, exclude=LIGHT_EXCLUDE, prefer=LIGHT_PREFER, drop=LIGHT_EXCLUDE)
+    if "darker" in result.refined:
+        _shade(
+            merged,
+            catalogue,
+            exclude=DARK_EXCLUDE,
+            prefer=DARK_PREFER,
+            drop=LIGHT_EXCLUDE + LIGHT_PREFER,
+        )
+    if "older" in result.refined or "newer" in result.refined:
+        _shift_years(merged, catalogue, last, older="older" in result.refined)
+    return merged
+
+
+def _shade(
+    merged: Constraints,
+    catalogue: Catalogue,
+    exclude: tuple[str, ...],
+    prefer: tuple[str, ...],
+    drop: tuple[str, ...],
+) -> None:
+    """Lighter / darker: exclude some genres, prefer others, forget the opposite preferences."""
+    excl = [g for g in (_resolve_genre(n, catalogue) for n in exclude) if g]
+    pref = [g for g in (_resolve_genre(n, catalogue) for n in prefer) if g]
+    gone = {g for g in (_resolve_genre(n, catalogue) for n in drop) if g}
+    merged.exclude_genres = [g for g in merged.exclude_genres if g not in set(pref) | gone] + [
+        g for g in excl if g not in merged.exclude_genres
+    ]
+    merged.include_genres = [g for g in merged.include_genres if g not in set(excl) | gone]
+    merged.prefer_genres = [g for g in merged.prefer_genres if g not in set(excl) | gone] + [
+        g for g in pref if g not in merged.prefer_genres
+    ]
+
+
+def _shift_years(merged: Constraints, catalogue: Catalogue, last: list[int], older: bool) -> None:
+    """Older / newer: move the range by SHIFT_YEARS, or start one from the last suggestions."""
+    newest, oldest = _year_bounds(catalogue)
+    if newest is None or oldest is None:
+        return
+    step = -SHIFT_YEARS if older else SHIFT_YEARS
+    if merged.year_min is None and merged.year_max is None:
+        years = sorted(y for y in (catalogue.get(i).year for i in last) if y)
+        pivot = years[len(years) // 2] if years else newest - SHIFT_YEARS
+        if older:
+            merged.year_max = pivot - 1
+        else:
+            merged.year_min = pivot + 1
+        return
+    if merged.year_min is not None:
+        merged.year_min += step
+    if merged.year_max is not None:
+        merged.year_max += step
+    if merged.year_max is not None and merged.year_max >= newest:
+        merged.year_max = None
+    if merged.year_min is not None and merged.year_min <= oldest:
+        merged.year_min = None
