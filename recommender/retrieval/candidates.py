@@ -1,0 +1,180 @@
+"""Candidate generation: LLM2SASRec next-item scores + Chroma similarity, fused and filtered.
+
+Each source ranks the catalogue its own way:
+
+- ``sasrec``: the sequential model's next-item scores for the pasted history;
+- ``request``: Chroma similarity to the free text of the request ("a heist with a twist");
+- ``session``: Chroma similarity to the recency-weighted mean of the history's text
+  embeddings (LLMSeqSim, Boz et al. 2024);
+- ``anchor``: Chroma similarity to items the user named ("like Heat");
+- ``popular``: popularity in the training data (the cold-start fallback).
+
+Their top lists are merged with weighted reciprocal-rank fusion, which needs no common score
+scale, and every candidate passes the same ``ItemFilter`` (seen, disliked, genres, years).
+Each candidate keeps its per-source ranks, so the demo panel can show where it came from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from recommender.data.catalogue import Catalogue
+from recommender.models.sasrec import SASRec, score_histories
+from recommender.retrieval.vectorstore import ItemFilter, ItemStore
+
+
+@dataclass
+class RetrievalConfig:
+    num_candidates: int = 20  # candidates handed to the ranker
+    per_source: int = 50  # how deep each source's list goes before fusion
+    rrf_k: float = 60.0  # reciprocal-rank-fusion constant (Cormack et al. 2009)
+    weight_sasrec: float = 1.0  # fusion weights per source
+    weight_request: float = 1.2
+    weight_session: float = 0.5
+    weight_anchor: float = 1.0
+    weight_popular: float = 0.15
+    session_window: int = 20  # most recent history items in the session embedding
+    recency_decay: float = 0.85  # weight of the i-th most recent item: decay ** i
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One retrieval candidate, in retrieval order (best first)."""
+
+    item_id: int  # dense catalogue id
+    score: float  # fused retrieval score (higher is better)
+    provenance: tuple[str, ...] = ()  # sources that proposed it, best-ranking source first
+    source_ranks: tuple[tuple[str, int], ...] = ()  # (source, 0-based rank) for the trace
+
+
+@dataclass(frozen=True)
+class RetrievalQuery:
+    history: Sequence[int] = ()  # item ids, oldest first
+    text: str | None = None  # free-text part of the request, if any
+    anchors: Sequence[int] = ()  # items the user named as "like X"
+    filters: ItemFilter = field(default_factory=ItemFilter)
+
+
+@dataclass
+class CandidateSet:
+    candidates: list[Candidate]
+    sources: dict[str, list[int]]  # each source's filtered top list (item ids), for the trace
+    timings_ms: dict[str, float]
+
+
+def session_vector(
+    item_vectors: np.ndarray, history: Sequence[int], window: int, decay: float
+) -> np.ndarray | None:
+    """Recency-weighted mean of the last ``window`` history items' text vectors (unit length)."""
+    recent = list(history)[-window:]
+    if not recent:
+        return None
+    weights = np.array([decay**i for i in range(len(recent))][::-1], dtype=np.float32)
+    vector = weights @ item_vectors[np.asarray(recent) - 1]  # (dim,)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else None
+
+
+class CandidateRetriever:
+    """Builds the candidate set for one turn. Stateless between calls; safe to share."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        store: ItemStore,
+        item_vectors: np.ndarray,
+        popularity: np.ndarray,
+        sasrec: SASRec | None = None,
+        config: RetrievalConfig | None = None,
+    ):
+        self.catalogue = catalogue
+        self.store = store
+        self.item_vectors = item_vectors  # (N, dim), row r = item id r + 1
+        self.popularity = popularity  # (N + 1,), index = item id
+        self.sasrec = sasrec
+        self.config = config or RetrievalConfig()
+
+    def _accept_ranked(self, order: Sequence[int], filters: ItemFilter, depth: int) -> list[int]:
+        kept = []
+        for item_id in order:
+            if item_id > 0 and filters.accepts(self.catalogue.get(item_id)):
+                kept.append(item_id)
+                if len(kept) == depth:
+                    break
+        return kept
+
+    def _sasrec(self, history: Sequence[int], filters: ItemFilter) -> list[int]:
+        scores = score_histories(self.sasrec, [list(history)])[0]  # (N + 1,)
+        finite = int(torch.isfinite(scores).sum())
+        order = torch.argsort(scores, descending=True)[:finite].tolist()
+        return self._accept_ranked(order, filters, self.config.per_source)
+
+    def _nearest(
+        self, text: str | None, vector: np.ndarray | None, filters: ItemFilter
+    ) -> list[int]:
+        hits = self.store.query(text=text, vector=vector, k=self.config.per_source, filters=filters)
+        return [hit.item_id for hit in hits]
+
+    def _popular(self, filters: ItemFilter) -> list[int]:
+        order = np.argsort(-self.popularity, kind="stable").tolist()
+        return self._accept_ranked(order, filters, self.config.per_source)
+
+    def retrieve(self, query: RetrievalQuery) -> CandidateSet:
+        """Candidates for ``query``: never an item the filters reject."""
+        config = self.config
+        history = [i for i in query.history if 1 <= i <= len(self.catalogue)]
+        filters = replace(query.filters, exclude_ids=query.filters.exclude_ids | set(history))
+        sources: dict[str, list[int]] = {}
+        timings: dict[str, float] = {}
+
+        def run(name: str, produce, *args) -> None:
+            started = time.perf_counter()
+            sources[name] = produce(*args)
+            timings[name] = (time.perf_counter() - started) * 1000
+
+        if history and self.sasrec is not None:
+            run("sasrec", self._sasrec, history, filters)
+        if query.text and query.text.strip():
+            run("request", self._nearest, query.text, None, filters)
+        vector = session_vector(
+            self.item_vectors, history, config.session_window, config.recency_decay
+        )
+        if vector is not None:
+            run("session", self._nearest, None, vector, filters)
+        anchors = [a for a in query.anchors if 1 <= a <= len(self.catalogue)]
+        if anchors:
+            anchor_vector = self.item_vectors[np.asarray(anchors) - 1].mean(axis=0)
+            without_anchors = replace(filters, exclude_ids=filters.exclude_ids | set(anchors))
+            run("anchor", self._nearest, None, anchor_vector, without_anchors)
+        run("popular", self._popular, filters)
+        weights = {
+            "sasrec": config.weight_sasrec,
+            "request": config.weight_request,
+            "session": config.weight_session,
+            "anchor": config.weight_anchor,
+            "popular": config.weight_popular,
+        }
+        fused: dict[int, float] = {}
+        ranks: dict[int, list[tuple[str, int]]] = {}
+        for name, items in sources.items():
+            for rank, item_id in enumerate(items):
+                fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
+                ranks.setdefault(item_id, []).append((name, rank))
+        order = sorted(fused, key=lambda i: (-fused[i], i))[: config.num_candidates]
+        candidates = []
+        for item_id in order:
+            by_rank = sorted(ranks[item_id], key=lambda pair: pair[1])
+            candidates.append(
+                Candidate(
+                    item_id=item_id,
+                    score=fused[item_id],
+                    provenance=tuple(name for name, _ in by_rank),
+                    source_ranks=tuple(by_rank),
+                )
+            )
+        return CandidateSet(candidates, sources, timings)
