@@ -20,7 +20,7 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from recommender.data.catalogue import Catalogue, Item, normalise_title
+from recommender.data.catalogue import Catalogue, Item, natural_title, normalise_title
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ SHOWN_CHARS = 80  # unmatched / ambiguous text is shown back cut to this length
 FUZZY_THRESHOLD = 80.0  # minimum similarity (0-100) for a fuzzy match
 AMBIGUITY_MARGIN = 3.0  # two different titles within this many points are ambiguous
 MIN_FUZZY_CHARS = 5  # shorter keys must match exactly (typos in 4 letters are guesses)
+ALIAS_PENALTY = 5.0  # a match on the part before a colon ("Star Wars") scores this much lower
 
 _ARTICLES = frozenset({"the", "a", "an"})
 _MOVED_ARTICLES = _ARTICLES | {"le", "la", "les", "l'", "el", "il", "der", "die", "das"}
@@ -143,8 +144,16 @@ class TitleMatcher:
         index: dict[str, list[Item]] = {}
         for key, items in catalogue.title_keys().items():
             index.setdefault(_strip_article(key), []).extend(items)
+        # "Star Wars: Episode IV - A New Hope" is also found as "Star Wars" (a little lower)
+        aliases: dict[str, list[Item]] = {}
+        for item in catalogue:
+            head = re.split(r":| - ", natural_title(item.title), maxsplit=1)[0]
+            alias = _strip_article(normalise_title(head))
+            if alias and alias not in index and len(alias) >= MIN_FUZZY_CHARS:
+                aliases.setdefault(alias, []).append(item)
         self._index = index
-        self._keys = list(index)
+        self._aliases = aliases
+        self._keys = list(index) + list(aliases)
 
     def match(self, title: str, year: int | None = None, exact_only: bool = False) -> TitleMatch:
         """Match a title (any case, article moved, small typos); ``year`` disambiguates."""
@@ -154,12 +163,20 @@ class TitleMatcher:
         exact = self._index.get(key)
         if exact:
             return _decide([(item, 100.0) for item in exact], year)
+        alias = self._aliases.get(key)
+        if alias:
+            return _decide([(item, 100.0 - ALIAS_PENALTY) for item in alias], year)
         if exact_only or len(key) < MIN_FUZZY_CHARS:
             return TitleMatch((), 0.0, False)
         hits = process.extract(
             key, self._keys, scorer=_similarity, limit=8, score_cutoff=FUZZY_THRESHOLD
         )
-        scored = [(item, float(score)) for k, score, _ in hits for item in self._index[k]]
+        scored = [
+            (item, float(score) - (0 if k in self._index else ALIAS_PENALTY))
+            for k, score, _ in hits
+            for item in self._index.get(k) or self._aliases[k]
+        ]
+        scored = [(item, score) for item, score in scored if score >= FUZZY_THRESHOLD]
         if not scored:
             return TitleMatch((), 0.0, False)
         return _decide(scored, year)
