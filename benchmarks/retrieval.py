@@ -1,0 +1,410 @@
+"""Retrieval benchmark: LLM2SASRec against its controls and the baselines, full ranking.
+
+    python benchmarks/retrieval.py --dataset ml-1m --seeds 3
+
+Models: ``mostpop``, ``llmseqsim`` (mean session embedding), ``llmseqsim_recency``
+(recency-weighted, decay tuned on validation), ``llm2sasrec`` (text init), ``hybrid``
+(llm2sasrec + llmseqsim_recency, weight tuned on validation), ``sasrec_random`` and
+``llm2sasrec_shuffled`` (text vectors permuted across items). SASRec variants use the default
+``SASRecConfig`` / ``TrainConfig`` (the same as ``python -m recommender train``).
+
+Resumable: each (model, seed) writes ``benchmarks/results/runs/<dataset>/<model>_seed<k>.json``
+as soon as it is done and is skipped when that file exists; SASRec checkpoints go to the
+git-ignored ``benchmarks/results/checkpoints/`` with a ``.last.pt`` per epoch, so an interrupted
+training continues where it stopped. A model trained by ``python -m recommender train`` with the
+same configuration and seed is reused. The final JSON, markdown table and PNG are assembled
+from whatever runs exist (``--assemble-only`` does only that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import platform
+import shlex
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from recommender.config import PROJECT_ROOT, Config, load_config
+from recommender.data import Dataset, dataset_key, load_dataset
+from recommender.evaluation import (
+    Hybrid,
+    LLMSeqSim,
+    MostPopular,
+    Recommender,
+    SASRecRecommender,
+    evaluate,
+)
+from recommender.models import SASRecConfig
+from recommender.seeding import seed_everything
+from recommender.training import TrainConfig, load_checkpoint, train_sasrec
+
+log = logging.getLogger("benchmarks.retrieval")
+
+RESULTS = PROJECT_ROOT / "benchmarks" / "results"
+SASREC_INITS = {"llm2sasrec": "text", "sasrec_random": "random", "llm2sasrec_shuffled": "shuffled"}
+MODELS = (
+    "mostpop",
+    "llmseqsim",
+    "llmseqsim_recency",
+    "llm2sasrec",
+    "hybrid",
+    "sasrec_random",
+    "llm2sasrec_shuffled",
+)
+METRICS = ("ndcg@10", "hr@10", "mrr@10", "ndcg@20", "hr@20", "mrr@20")
+RECENCY_DECAYS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
+HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
+
+
+@dataclasses.dataclass
+class Context:
+    """Everything one benchmark run shares between models."""
+
+    dataset: Dataset
+    vectors: np.ndarray  # (N, D) item text embeddings
+    config: Config
+    runs: Path  # per-(model, seed) JSON files
+    checkpoints: Path  # per-(model, seed) SASRec checkpoints (git-ignored)
+    progress: bool
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {torch.get_num_threads()} torch threads, Python {platform.python_version()}, "
+        f"torch {torch.__version__}"
+    )
+
+
+def _sasrec_configs(init: str, seed: int) -> tuple[SASRecConfig, TrainConfig]:
+    return SASRecConfig(), TrainConfig(init=init, seed=seed)
+
+
+def _same_configs(payload: dict[str, Any], model: SASRecConfig, train: TrainConfig) -> bool:
+    ignore = {"num_items", "num_threads"}
+    saved_model = {k: v for k, v in payload["model_config"].items() if k not in ignore}
+    saved_train = {k: v for k, v in payload["train_config"].items() if k not in ignore}
+    want_model = {k: v for k, v in dataclasses.asdict(model).items() if k not in ignore}
+    want_train = {k: v for k, v in dataclasses.asdict(train).items() if k not in ignore}
+    saved_train["betas"] = tuple(saved_train.get("betas", ()))
+    return saved_model == want_model and saved_train == want_train
+
+
+def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, train) -> None:
+    """Copy a checkpoint made by ``recommender train`` with identical configs, if any."""
+    source = ctx.config.data.cache_dir / "models" / ctx.dataset.name / f"{name}_seed{seed}.pt"
+    if target.exists() or not source.exists():
+        return
+    payload = torch.load(source, map_location="cpu", weights_only=False)
+    if not _same_configs(payload, model, train):
+        log.info("not reusing %s: its configuration differs", source)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    last = source.with_suffix(".last.pt")
+    if last.exists():
+        shutil.copyfile(last, target.with_suffix(".last.pt"))
+    log.info("reusing %s (trained by `recommender train` with the same configuration)", source)
+
+
+def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, Any]]:
+    model_config, train_config = _sasrec_configs(SASREC_INITS[name], seed)
+    path = ctx.checkpoints / f"{name}_seed{seed}.pt"
+    _reuse_trained(ctx, name, seed, path, model_config, train_config)
+    last = path.with_suffix(".last.pt")
+    started = time.perf_counter()
+    if path.exists() and last.exists():
+        state = torch.load(last, map_location="cpu", weights_only=False)
+        done = state["stale"] >= train_config.patience or state["epoch"] >= train_config.max_epochs
+    else:
+        done = False
+    if done:  # finished earlier: load the best weights, no need to rebuild the optimiser
+        model, payload = load_checkpoint(path)
+        info = {
+            "train_seconds": state["train_seconds"],
+            "seconds_to_best": state["seconds_to_best"],
+            "epochs": payload["epoch"],
+            "epochs_run": state["epoch"],
+            "history": state["history"],
+        }
+    else:
+        result = train_sasrec(
+            ctx.dataset,
+            model_config,
+            train_config,
+            item_vectors=None if train_config.init == "random" else ctx.vectors,
+            checkpoint_path=path,
+            resume=True,
+            progress=ctx.progress,
+            extra={"name": name, "command": "benchmarks/retrieval.py"},
+        )
+        model = result.model
+        info = {
+            "train_seconds": result.train_seconds,
+            "seconds_to_best": result.seconds_to_best,
+            "epochs": result.best_epoch,
+            "epochs_run": len(result.history),
+            "history": result.history,
+        }
+    info["config"] = {
+        "model": dataclasses.asdict(model.config),
+        "train": dataclasses.asdict(train_config),
+    }
+    info["checkpoint"] = str(
+        path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+    )
+    log.info("%s seed %d ready in %.0f s", name, seed, time.perf_counter() - started)
+    return SASRecRecommender(model, name), info
+
+
+def _tune(
+    ctx: Context, make: Callable[[float], Recommender], grid: tuple[float, ...], what: str
+) -> tuple[float, dict[str, float]]:
+    """The grid value with the best validation NDCG@10 (never the test split)."""
+    scores = {}
+    for value in grid:
+        scores[value] = evaluate(make(value), ctx.dataset, "valid", progress=False)["ndcg@10"]
+        log.info("  %s=%s: valid ndcg@10 %.4f", what, value, scores[value])
+    best = max(scores, key=scores.get)
+    return best, {str(k): v for k, v in scores.items()}
+
+
+def build(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, Any]]:
+    """The recommender ``name`` for ``seed`` and what it cost to build."""
+    started = time.perf_counter()
+    if name == "mostpop":
+        return MostPopular(ctx.dataset.split.train, ctx.dataset.num_items), {
+            "train_seconds": time.perf_counter() - started
+        }
+    if name == "llmseqsim":
+        return LLMSeqSim(ctx.vectors, "mean"), {"train_seconds": 0.0}
+    if name == "llmseqsim_recency":
+        decay, grid = _tune(
+            ctx, lambda d: LLMSeqSim(ctx.vectors, "recency", decay=d), RECENCY_DECAYS, "decay"
+        )
+        return LLMSeqSim(ctx.vectors, "recency", decay=decay), {
+            "train_seconds": time.perf_counter() - started,
+            "decay": decay,
+            "valid_grid": grid,
+        }
+    if name in SASREC_INITS:
+        return _train_sasrec(ctx, name, seed)
+    if name == "hybrid":
+        sasrec, info = _train_sasrec(ctx, "llm2sasrec", seed)
+        seqsim, seqsim_info = build(ctx, "llmseqsim_recency", seed)
+        weight, grid = _tune(
+            ctx, lambda w: Hybrid(sasrec, seqsim, weight=w), HYBRID_WEIGHTS, "sasrec weight"
+        )
+        return Hybrid(sasrec, seqsim, weight=weight), {
+            "train_seconds": info["train_seconds"] + seqsim_info["train_seconds"],
+            "epochs": info.get("epochs"),
+            "weight": weight,
+            "decay": seqsim_info["decay"],
+            "valid_grid": grid,
+        }
+    raise ValueError(f"unknown model {name!r}")
+
+
+def run_one(ctx: Context, name: str, seed: int) -> Path:
+    """Evaluate (model, seed) and write its JSON; skipped when the JSON exists."""
+    out = ctx.runs / f"{name}_seed{seed}.json"
+    if out.exists():
+        log.info("%s seed %d: already done (%s)", name, seed, out)
+        return out
+    log.info("%s seed %d: building", name, seed)
+    seed_everything(seed)
+    recommender, info = build(ctx, name, seed)
+    record: dict[str, Any] = {"model": name, "seed": seed, "dataset": ctx.dataset.name, **info}
+    started = time.perf_counter()
+    record["valid"] = evaluate(recommender, ctx.dataset, "valid", progress=False)
+    record["full"] = evaluate(recommender, ctx.dataset, "test", progress=False)
+    record["sampled"] = evaluate(
+        recommender, ctx.dataset, "test", protocol="sampled", seed=seed, progress=False
+    )
+    record["eval_seconds"] = time.perf_counter() - started
+    record["machine"] = machine()
+    record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    ctx.runs.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1))
+    tmp.replace(out)
+    log.info(
+        "%s seed %d: test ndcg@10 %.4f hr@10 %.4f (sampled ndcg@10 %.4f)",
+        name,
+        seed,
+        record["full"]["ndcg@10"],
+        record["full"]["hr@10"],
+        record["sampled"]["ndcg@10"],
+    )
+    return out
+
+
+def _summary(records: list[dict[str, Any]], protocol: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for metric in METRICS:
+        values = np.array([r[protocol][metric] for r in records])
+        out[metric] = float(values.mean())
+        out[f"{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    out["seeds"] = sorted(r["seed"] for r in records)
+    return out
+
+
+def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str, Any]:
+    """Final JSON + markdown table + PNG from every per-run JSON that exists."""
+    by_model: dict[str, list[dict[str, Any]]] = {}
+    for file in sorted(runs.glob("*_seed*.json")):
+        record = json.loads(file.read_text())
+        by_model.setdefault(record["model"], []).append(record)
+    order = [m for m in MODELS if m in by_model] + sorted(set(by_model) - set(MODELS))
+    result: dict[str, Any] = {
+        "dataset": dataset,
+        "protocol": "full",
+        "split": "test (leave-one-out; history items masked)",
+        "models": {},
+        "sampled": {
+            "protocol": "sampled: target vs 100 uniformly drawn unseen items (SASRec paper); "
+            "for comparison with older papers only",
+            "models": {},
+        },
+        "machine": next(iter(by_model.values()))[0]["machine"] if by_model else machine(),
+        "command": command,
+    }
+    for name in order:
+        records = by_model[name]
+        full = _summary(records, "full")
+        full["train_seconds"] = float(np.mean([r.get("train_seconds", 0.0) for r in records]))
+        epochs = [r["epochs"] for r in records if r.get("epochs") is not None]
+        full["epochs"] = float(np.mean(epochs)) if epochs else None
+        full["valid_ndcg@10"] = float(np.mean([r["valid"]["ndcg@10"] for r in records]))
+        result["models"][name] = full
+        result["sampled"]["models"][name] = _summary(records, "sampled")
+    key = dataset_key(dataset).replace("-", "")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"retrieval_{key}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out_dir / f"retrieval_{key}.md").write_text(markdown(result))
+    plot(result, out_dir / f"retrieval_{key}.png")
+    return result
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        f"# Retrieval on {result['dataset']}: full-catalogue ranking, test split",
+        "",
+        "Leave-one-out; the held-out item is ranked against every item, the user's history "
+        "masked. Mean ± std over the seeds listed.",
+        "",
+        "| model | seeds | NDCG@10 | HR@10 | MRR@10 | NDCG@20 | HR@20 | train s | best epoch |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in result["models"].items():
+        epochs = f"{m['epochs']:.1f}" if m.get("epochs") else "-"
+        lines.append(
+            f"| {name} | {len(m['seeds'])} | {m['ndcg@10']:.4f} ± {m['ndcg@10_std']:.4f} "
+            f"| {m['hr@10']:.4f} ± {m['hr@10_std']:.4f} | {m['mrr@10']:.4f} "
+            f"| {m['ndcg@20']:.4f} | {m['hr@20']:.4f} | {m['train_seconds']:.0f} | {epochs} |"
+        )
+    lines += [
+        "",
+        "Sampled protocol (target vs 100 random unseen items, as in the SASRec paper; inflated, "
+        "for comparison with older papers only):",
+        "",
+        "| model | NDCG@10 | HR@10 |",
+        "|---|---|---|",
+    ]
+    for name, m in result["sampled"]["models"].items():
+        lines.append(f"| {name} | {m['ndcg@10']:.4f} | {m['hr@10']:.4f} |")
+    lines += ["", f"Machine: {result['machine']}", "", f"Command: `{result['command']}`", ""]
+    return "\n".join(lines)
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(result["models"])
+    if not names:
+        return
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 2, 4))
+    for offset, metric in ((-0.2, "ndcg@10"), (0.2, "hr@10")):
+        means = [result["models"][n][metric] for n in names]
+        stds = [result["models"][n][f"{metric}_std"] for n in names]
+        ax.bar(x + offset, means, 0.4, yerr=stds, capsize=3, label=metric.upper())
+    ax.set_xticks(x, names, rotation=30, ha="right")
+    ax.set_ylabel("test, full ranking")
+    ax.set_title(f"{result['dataset']}: retrieval (mean ± std over seeds)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", default="ml-1m", help="ml-1m, ml-100k or a CSV folder")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per model")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument("--out-dir", type=Path, default=RESULTS, help="where results go")
+    parser.add_argument("--assemble-only", action="store_true", help="only rebuild the tables")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = load_config()
+    key = dataset_key(args.dataset)
+    runs = args.out_dir / "runs" / key
+    command = "python benchmarks/retrieval.py " + shlex.join(
+        a for a in (argv if argv is not None else sys.argv[1:]) if a != "--assemble-only"
+    )
+    if not args.assemble_only:
+        dataset = load_dataset(args.dataset, config.data, progress=not args.no_progress)
+        from recommender.embeddings import item_embeddings, make_embedder
+
+        vectors = item_embeddings(
+            dataset.catalogue,
+            make_embedder(config.embedding),
+            config.data.cache_dir,
+            progress=not args.no_progress,
+        )
+        ctx = Context(
+            dataset=dataset,
+            vectors=vectors,
+            config=config,
+            runs=runs,
+            checkpoints=args.out_dir / "checkpoints" / key,
+            progress=not args.no_progress,
+        )
+        for seed in range(args.seeds):  # seed-major: one full seed of every model first
+            for name in args.models:
+                run_one(ctx, name, seed)
+                assemble(args.dataset, runs, args.out_dir, command)
+    result = assemble(args.dataset, runs, args.out_dir, command)
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
