@@ -46,6 +46,10 @@ def test_filters(tiny_catalogue, tmp_path):
     assert len(no_horror) == k - 3
     nineties = store.query(text="Action", k=k, filters=ItemFilter(year_from=1990, year_to=1999))
     assert nineties and all(1990 <= store.catalogue.get(h.item_id).year <= 1999 for h in nineties)
+    both = store.query(text="x", k=k, filters=ItemFilter(genres_all=("Action", "Sci-Fi")))
+    assert set(titles(store, both)) == {
+        "The Matrix (1999)", "Star Wars (1977)", "Alien (1979)", "The Terminator (1984)"
+    }  # fmt: skip
     excluded = store.query(text="Horror", k=3, filters=ItemFilter(exclude_ids=frozenset({7, 8})))
     assert len(excluded) == 3 and not {7, 8} & {h.item_id for h in excluded}
     combined = ItemFilter(genres_any=("Action",), genres_none=("Sci-Fi",), year_to=1995)

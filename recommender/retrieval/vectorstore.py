@@ -33,6 +33,7 @@ class ItemFilter:
     """Metadata filters for a store query; empty fields filter nothing."""
 
     genres_any: tuple[str, ...] = ()  # keep items with at least one of these genres
+    genres_all: tuple[str, ...] = ()  # keep items with every one of these genres
     genres_none: tuple[str, ...] = ()  # drop items with any of these genres
     year_from: int | None = None  # inclusive
     year_to: int | None = None  # inclusive
@@ -44,6 +45,7 @@ class ItemFilter:
         if self.genres_any:
             anyof = [{"genres": {"$contains": g}} for g in self.genres_any]
             clauses.append(anyof[0] if len(anyof) == 1 else {"$or": anyof})
+        clauses += [{"genres": {"$contains": g}} for g in self.genres_all]
         clauses += [{"genres": {"$not_contains": g}} for g in self.genres_none]
         if self.year_from is not None:
             clauses.append({"year": {"$gte": int(self.year_from)}})
@@ -60,6 +62,8 @@ class ItemFilter:
         if item.item_id in self.exclude_ids:
             return False
         if self.genres_any and not set(item.genres) & set(self.genres_any):
+            return False
+        if not set(self.genres_all) <= set(item.genres):
             return False
         if set(item.genres) & set(self.genres_none):
             return False
