@@ -144,13 +144,17 @@ class TitleMatcher:
         index: dict[str, list[Item]] = {}
         for key, items in catalogue.title_keys().items():
             index.setdefault(_strip_article(key), []).extend(items)
-        # "Star Wars: Episode IV - A New Hope" is also found as "Star Wars" (a little lower)
+        # "Star Wars: Episode V - The Empire Strikes Back" is also found (a little lower) as
+        # "Star Wars" and as "The Empire Strikes Back"
         aliases: dict[str, list[Item]] = {}
         for item in catalogue:
-            head = re.split(r":| - ", natural_title(item.title), maxsplit=1)[0]
-            alias = _strip_article(normalise_title(head))
-            if alias and alias not in index and len(alias) >= MIN_FUZZY_CHARS:
-                aliases.setdefault(alias, []).append(item)
+            parts = re.split(r":| - ", natural_title(item.title))
+            if len(parts) < 2:
+                continue
+            for part in (parts[0], parts[-1]):  # "Star Wars", "The Empire Strikes Back"
+                alias = _strip_article(normalise_title(part))
+                if alias and alias not in index and len(alias) >= MIN_FUZZY_CHARS:
+                    aliases.setdefault(alias, []).append(item)
         self._index = index
         self._aliases = aliases
         self._keys = list(index) + list(aliases)

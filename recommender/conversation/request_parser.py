@@ -344,7 +344,7 @@ _FILLER = set(
     watch watching see tonight today let's lets what how hi hello hey thanks thank ok okay now again
     instead it them those these there here kind sort type stuff style ones pick picks list top best
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
-    set don't dont mind""".split()
+    set don't dont mind actually instead how""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -732,7 +732,9 @@ def _parse_genres(
         if word is None:
             continue
         between = msg.work[previous_end : match.start()] if previous_end >= 0 else ""
-        joined = previous_end >= 0 and re.fullmatch(r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?", between)
+        joined = previous_end >= 0 and re.fullmatch(
+            r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?(?:(?:a|an|the|some|any)\s+)?", between
+        )
         if joined and re.search(r"\bor\b", between):
             saw_or = True
         negated, cue_start = _negation_before(msg.work, match.start())
@@ -823,15 +825,9 @@ def _merge(
                 "(noted, but not applied)."
             )
     if "lighter" in result.refined:
-        _shade(merged, catalogue, exclude=LIGHT_EXCLUDE, prefer=LIGHT_PREFER, drop=LIGHT_EXCLUDE)
+        _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, undo=DARK_EXCLUDE + DARK_PREFER)
     if "darker" in result.refined:
-        _shade(
-            merged,
-            catalogue,
-            exclude=DARK_EXCLUDE,
-            prefer=DARK_PREFER,
-            drop=LIGHT_EXCLUDE + LIGHT_PREFER,
-        )
+        _shade(merged, catalogue, DARK_EXCLUDE, DARK_PREFER, undo=LIGHT_EXCLUDE + LIGHT_PREFER)
     if "older" in result.refined or "newer" in result.refined:
         _shift_years(merged, catalogue, last, older="older" in result.refined)
     return merged
@@ -842,19 +838,19 @@ def _shade(
     catalogue: Catalogue,
     exclude: tuple[str, ...],
     prefer: tuple[str, ...],
-    drop: tuple[str, ...],
+    undo: tuple[str, ...],
 ) -> None:
-    """Lighter / darker: exclude some genres, prefer others, forget the opposite preferences."""
-    excl = [g for g in (_resolve_genre(n, catalogue) for n in exclude) if g]
-    pref = [g for g in (_resolve_genre(n, catalogue) for n in prefer) if g]
-    gone = {g for g in (_resolve_genre(n, catalogue) for n in drop) if g}
-    merged.exclude_genres = [g for g in merged.exclude_genres if g not in set(pref) | gone] + [
-        g for g in excl if g not in merged.exclude_genres
-    ]
-    merged.include_genres = [g for g in merged.include_genres if g not in set(excl) | gone]
-    merged.prefer_genres = [g for g in merged.prefer_genres if g not in set(excl) | gone] + [
-        g for g in pref if g not in merged.prefer_genres
-    ]
+    """Lighter / darker: exclude some genres, prefer others, undo the opposite shade."""
+
+    def resolved(names: tuple[str, ...]) -> list[str]:
+        return [g for g in (_resolve_genre(n, catalogue) for n in names) if g]
+
+    excl, pref, undone = resolved(exclude), resolved(prefer), set(resolved(undo))
+    kept = [g for g in merged.exclude_genres if g not in undone and g not in pref]
+    merged.exclude_genres = kept + [g for g in excl if g not in kept]
+    merged.include_genres = [g for g in merged.include_genres if g not in excl]
+    kept = [g for g in merged.prefer_genres if g not in undone and g not in excl]
+    merged.prefer_genres = kept + [g for g in pref if g not in kept]
 
 
 def _shift_years(merged: Constraints, catalogue: Catalogue, last: list[int], older: bool) -> None:
