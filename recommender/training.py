@@ -54,12 +54,12 @@ class TrainConfig:
     batch_size: int = 128  # users per batch (length-bucketed)
     lr: float = 2e-3  # peak learning rate after warm-up
     warmup_steps: int = 200  # linear warm-up from 0 to lr
-    min_lr_ratio: float = 1.0  # cosine decay to lr * this by max_epochs (1.0 = constant)
+    min_lr_ratio: float = 0.1  # cosine decay to lr * this by max_epochs (1.0 = constant)
     betas: tuple[float, float] = (0.9, 0.98)  # AdamW betas
     weight_decay: float = 0.0  # AdamW decoupled weight decay (biases and norms excluded)
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
     label_smoothing: float = 0.0  # cross-entropy label smoothing
-    max_epochs: int = 200  # upper bound on epochs
+    max_epochs: int = 40  # upper bound on epochs, and the horizon of the cosine decay
     patience: int = 5  # stop after this many evaluations without a better validation NDCG@10
     max_minutes: float | None = None  # wall-clock budget for the whole run; None = unlimited
     eval_users: int | None = None  # validate on this many users (seeded subset); None = all
