@@ -311,6 +311,15 @@ def test_long_line_is_cut(catalogue: Catalogue) -> None:
 # ----------------------------------------------------------------------------- matcher
 
 
+def test_sequel_numbers_never_match_the_first_film(catalogue: Catalogue) -> None:
+    items = list(catalogue) + [Item(len(catalogue) + 1, "x", "Terminator 2: Judgment Day", 1991)]
+    bigger = Catalogue(items)
+    assert _ids("Terminator 2", bigger) == [len(items)]
+    assert _ids("The Terminator", bigger) == [20]
+    assert _ids("Scream 3", catalogue) == []  # not "Scream" (1996)
+    assert _ids("Heat II", catalogue) == []
+
+
 def test_title_matcher_directly(catalogue: Catalogue) -> None:
     matcher = TitleMatcher(catalogue)
     assert matcher.match("the matrix").items[0].item_id == 5

@@ -495,6 +495,19 @@ def test_apply_request_returns_a_new_state(catalogue: Catalogue, state: SessionS
 def test_apply_request_drops_disliked_anchors(catalogue: Catalogue, state: SessionState) -> None:
     state.disliked = [7]
     new = apply_request(state, parse("like Alien or the Matrix", catalogue, state))
-    assert new.constraints.anchors == []  # Alien is disliked; "Alien or the Matrix" is no title
-    new = apply_request(state, parse("like Alien", catalogue, state))
-    assert new.constraints.anchors == []
+    assert new.constraints.anchors == [5]  # Alien is disliked
+
+
+def test_several_titles_after_one_trigger(catalogue: Catalogue, state: SessionState) -> None:
+    result = parse("more like Alien, Fargo and Heat (1972) but funny", catalogue, state)
+    assert result.constraints.anchors == [7, 12, 24]
+    assert result.constraints.include_genres == ["Comedy"]
+    assert parse("I've seen Alien and Scream", catalogue, state).seen == [7, 9]
+
+
+def test_sequel_numbers_are_respected(catalogue: Catalogue) -> None:
+    items = list(catalogue) + [Item(len(catalogue) + 1, "x", "Godfather: Part II, The", 1974)]
+    bigger = Catalogue(items)
+    assert parse("like Godfather 2", bigger).constraints.anchors == [len(items)]
+    assert parse("like the godfather part ii", bigger).constraints.anchors == [len(items)]
+    assert parse("like the godfather", bigger).constraints.anchors == [14]

@@ -148,13 +148,15 @@ class TitleMatcher:
         # "Star Wars" and as "The Empire Strikes Back"
         aliases: dict[str, list[Item]] = {}
         for item in catalogue:
-            parts = re.split(r":| - ", natural_title(item.title))
-            if len(parts) < 2:
-                continue
-            for part in (parts[0], parts[-1]):  # "Star Wars", "The Empire Strikes Back"
-                alias = _strip_article(normalise_title(part))
+            name = natural_title(item.title)
+            parts = re.split(r":| - ", name)
+            candidates = [parts[0], parts[-1]] if len(parts) > 1 else []
+            candidates.append(name)  # with sequel numbers spelled as digits (below)
+            for part in candidates:  # "Star Wars", "The Empire Strikes Back", "Godfather 2"
+                alias = _sequel_digits(_strip_article(normalise_title(part)))
                 if alias and alias not in index and len(alias) >= MIN_FUZZY_CHARS:
-                    aliases.setdefault(alias, []).append(item)
+                    if item not in aliases.get(alias, []):
+                        aliases.setdefault(alias, []).append(item)
         self._index = index
         self._aliases = aliases
         self._keys = list(index) + list(aliases)
@@ -167,7 +169,7 @@ class TitleMatcher:
         exact = self._index.get(key)
         if exact:
             return _decide([(item, 100.0) for item in exact], year)
-        alias = self._aliases.get(key)
+        alias = self._aliases.get(key) or self._aliases.get(_sequel_digits(key))
         if alias:
             return _decide([(item, 100.0 - ALIAS_PENALTY) for item in alias], year)
         if exact_only or len(key) < MIN_FUZZY_CHARS:
@@ -180,7 +182,12 @@ class TitleMatcher:
             for k, score, _ in hits
             for item in self._index.get(k) or self._aliases[k]
         ]
-        scored = [(item, score) for item, score in scored if score >= FUZZY_THRESHOLD]
+        numbers = _numbers(key)
+        scored = [
+            (item, score)
+            for item, score in scored
+            if score >= FUZZY_THRESHOLD and numbers <= _numbers(normalise_title(item.title))
+        ]  # "Godfather 2" is never "The Godfather"
         if not scored:
             return TitleMatch((), 0.0, False)
         return _decide(scored, year)
@@ -214,6 +221,20 @@ def _decide(scored: list[tuple[Item, float]], year: int | None) -> TitleMatch:
     if len(close) == 1:
         return TitleMatch((close[0],), best if year is None else best - 10, False)
     return TitleMatch(tuple(close), best, True)
+
+
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
+
+
+def _sequel_digits(key: str) -> str:
+    """``"godfather part ii"`` -> ``"godfather 2"`` (normalised keys)."""
+    words = [_ROMAN.get(w, w) for w in key.split()]
+    return " ".join(w for i, w in enumerate(words) if not (w == "part" and i + 1 < len(words)))
+
+
+def _numbers(key: str) -> set[str]:
+    """Sequel and part numbers in a normalised key, roman numerals as digits."""
+    return {w for w in _sequel_digits(key).split() if w.isdigit()}
 
 
 def _strip_article(key: str) -> str:

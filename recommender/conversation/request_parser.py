@@ -529,16 +529,23 @@ def _parse_title_mentions(
         found = _title_at(msg, match.end(), matcher, state, result)
         if found is None:
             continue
-        item, end = found
+        items, end = [found[0]], found[1]
+        while joiner := re.match(r"\s*(?:,\s*and|,|and|&|or)\s+", msg.work[end:]):
+            more = _title_at(msg, end + joiner.end(), matcher, state, result)
+            if more is None:
+                break  # "like Heat and funny": the list of titles ends here
+            items.append(more[0])
+            end = more[1]
         msg.consume(match.start(), end)
+        ids = [item.item_id for item in items]
         if match.group("seen"):
-            result.seen.append(item.item_id)
+            result.seen.extend(ids)
         elif match.group("dislike"):
-            result.disliked.append(item.item_id)
+            result.disliked.extend(ids)
         elif match.group("liked"):
-            result.liked.append(item.item_id)
+            result.liked.extend(ids)
         else:
-            new.anchors.append(item.item_id)
+            new.anchors.extend(ids)
 
 
 _NOT_TITLES = set(GENRE_VOCABULARY) | _FILLER | {"him", "her", "his", "hers", "home", "mine"}
