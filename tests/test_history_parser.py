@@ -332,3 +332,23 @@ def test_title_matcher_directly(catalogue: Catalogue) -> None:
     alien = matcher.match("Alein")  # one swapped pair of letters
     assert alien.items[0].item_id == 7 and 75 <= alien.score < 100
     assert matcher.match("Haet").items == ()  # keys under 5 letters must match exactly
+
+
+def test_huge_input_is_cut_with_a_note(catalogue: Catalogue) -> None:
+    paste = ("Alien\n" * 1_000_000).encode("utf-8")  # 6 MB
+    result = parse_history(paste, catalogue)
+    assert result.item_ids == [7]
+    assert any("very large" in note for note in result.notes)
+
+
+def test_random_input_never_crashes(catalogue: Catalogue) -> None:
+    import random
+
+    rng = random.Random(0)
+    alphabet = "abcdeHeat Matrix,;:()[]\"'\n\t\r-*•1990s🎬שלוםمرحبا\u202e\u200b\x00\x07é"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
+        result = parse_history(text, catalogue)
+        assert result.format in {"list", "csv", "netflix", "letterboxd", "imdb", "empty", "binary"}
+        raw = bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
+        parse_history(raw, catalogue)

@@ -511,3 +511,28 @@ def test_sequel_numbers_are_respected(catalogue: Catalogue) -> None:
     assert parse("like Godfather 2", bigger).constraints.anchors == [len(items)]
     assert parse("like the godfather part ii", bigger).constraints.anchors == [len(items)]
     assert parse("like the godfather", bigger).constraints.anchors == [14]
+
+
+def test_random_and_adversarial_messages_are_fast_and_safe(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    import random
+    import time
+
+    rng = random.Random(0)
+    words = "no not like the first one seen 90s 1995 - , or and horror funny give me 3 top".split()
+    messages = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 60))) for _ in range(200)]
+    messages += [
+        "no " * 1000,
+        "like " * 1000,
+        "1 " * 1000,
+        "ignore " * 500 + "instructions",
+        "x" * 10_000,
+        "(" * 3000,
+    ]
+    for text in messages:
+        started = time.perf_counter()
+        result = parse(text, catalogue, state)
+        assert time.perf_counter() - started < 1.0, text[:40]
+        assert len(result.constraints.query) <= MAX_QUERY_CHARS
+        assert set(result.constraints.anchors) <= set(range(1, len(catalogue) + 1))

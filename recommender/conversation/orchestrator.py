@@ -1,0 +1,448 @@
+"""One chat turn: ``step(state, message, deps) -> (state, reply)``.
+
+The single path used by the UI, the API, the tests and the benchmarks::
+
+    understand  history paste -> catalogue items; message -> constraints / feedback
+    retrieve    LLM2SASRec + Chroma (request, session, anchors) + popularity, filtered
+    rank        candidate-constrained LLM ranking (label logits), retrieval order on failure
+    explain     grounded explanations, streamed; templates when the LLM fails or is slow
+
+``step_stream`` yields growing snapshots of the reply (first the items, then explanations)
+for a streamed UI; ``step`` returns the last one. Neither mutates the state it is given, and
+nothing here is shared between sessions: everything per-user lives in ``SessionState``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from recommender.conversation.history_parser import HistoryParse, parse_history
+from recommender.conversation.request_parser import (
+    _INJECTION,
+    ParsedRequest,
+    apply_request,
+    parse_request,
+)
+from recommender.conversation.state import Constraints, SessionState
+from recommender.data.catalogue import Catalogue, Item
+from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
+from recommender.retrieval.vectorstore import ItemFilter
+
+log = logging.getLogger(__name__)
+
+ReplyKind = Literal["recommendations", "question", "notice"]
+
+# "I watched Heat, Fargo and Alien" / "my history: ..." -> the rest is a history paste
+_HISTORY_LEAD = re.compile(
+    r"^\s*(?:i(?:'ve| have)? (?:watched|seen|saw|liked|loved|enjoyed)|i watched|"
+    r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ChatConfig:
+    default_k: int = 5  # recommendations per reply unless the user asks for another number
+    max_k: int = 10  # upper bound on recommendations per reply
+    max_message_chars: int = 20_000  # longer chat messages are cut (pastes go to the parser)
+    max_paste_bytes: int = 2_000_000  # bigger pastes / uploads are refused with a message
+    rank_timeout_s: float = 8.0  # LLM ranking deadline, then the retrieval order is used
+    preferred_genre_bonus: float = 0.5  # soft boost (x top retrieval score) for "lighter" etc.
+    shown_unmatched: int = 8  # unmatched / ambiguous lines listed back to the user
+
+
+class Retriever(Protocol):
+    def retrieve(self, query: RetrievalQuery) -> CandidateSet: ...
+
+
+class Ranker(Protocol):
+    def rank(self, history: Sequence[Item], candidates: Sequence[Candidate], request: str = ""):
+        """Returns an object with ``item_ids()`` (a permutation of the candidates) and
+        ``method``."""
+
+
+class ExplanationStream(Protocol):
+    def stream(self, items: Sequence[Item], history: Sequence[Item]) -> Iterator[list[Any]]: ...
+
+
+@dataclass
+class Deps:
+    """Everything a turn needs, built once at start-up and shared read-only by all sessions."""
+
+    catalogue: Catalogue
+    retriever: Retriever
+    explainer: ExplanationStream
+    ranker: Ranker | None = None
+    config: ChatConfig = field(default_factory=ChatConfig)
+    pool: concurrent.futures.ThreadPoolExecutor = field(
+        default_factory=lambda: concurrent.futures.ThreadPoolExecutor(4, "sequel-rank")
+    )
+
+
+@dataclass
+class Card:
+    item_id: int
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    explanation: str = ""
+    explanation_source: str = "pending"  # llm | llm_filtered | template | pending
+    because: tuple[str, ...] = ()  # history titles cited as evidence
+    provenance: tuple[str, ...] = ()  # retrieval sources that proposed it
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item_id": self.item_id,
+            "title": self.title,
+            "year": self.year,
+            "genres": list(self.genres),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class Reply:
+    kind: ReplyKind
+    text: str  # markdown for the chat bubble
+    cards: list[Card] = field(default_factory=list)
+    matched_history: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    trace: dict[str, Any] = field(default_factory=dict)
+    done: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [card.to_json() for card in self.cards],
+            "matched_history": list(self.matched_history),
+            "unmatched": list(self.unmatched),
+            "notes": list(self.notes),
+        }
+
+
+# ------------------------------------------------------------------------------ understanding
+
+
+def _safe_line(text: str) -> str:
+    """A pasted line shown back to the user: instruction-like text is never echoed."""
+    if _INJECTION.search(text.lower()):
+        return "(a line that looked like instructions was ignored)"
+    return text
+
+
+def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse | None:
+    size = len(paste.encode("utf-8", "replace")) if isinstance(paste, str) else len(paste)
+    if size > deps.config.max_paste_bytes:
+        limit = deps.config.max_paste_bytes // 1_000_000
+        reply.notes.append(f"That paste is too large ({size:,} bytes); the limit is {limit} MB.")
+        return None
+    parsed = parse_history(paste, deps.catalogue)
+    reply.notes.extend(parsed.notes)
+    reply.matched_history.extend(m.title for m in parsed.matched)
+    shown = deps.config.shown_unmatched
+    unmatched = [_safe_line(u.text) for u in parsed.unmatched]
+    ambiguous = [
+        f"{_safe_line(a.text)} (did you mean {' or '.join(a.option_titles[:3])}?)"
+        for a in parsed.ambiguous
+    ]
+    reply.unmatched.extend(unmatched + ambiguous)
+    if len(reply.unmatched) > shown:
+        reply.notes.append(f"{len(reply.unmatched) - shown} more lines could not be matched.")
+        del reply.unmatched[shown:]
+    return parsed
+
+
+def _looks_like_history(message: str) -> str | None:
+    """The part of a chat message that is a pasted history, if it is one."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if len(lines) >= 3 or (lines and "," in lines[0] and len(lines) >= 2):
+        return message
+    lead = _HISTORY_LEAD.match(message)
+    if lead:
+        rest = message[lead.end() :]
+        return re.sub(r",?\s+and\s+", ", ", rest)
+    return None
+
+
+def _constraint_summary(c: Constraints) -> list[str]:
+    parts = []
+    if c.include_genres:
+        parts.append((" or " if c.genre_mode == "any" else " + ").join(c.include_genres))
+    if c.exclude_genres:
+        parts.append("no " + ", ".join(c.exclude_genres))
+    if c.prefer_genres:
+        parts.append("leaning " + ", ".join(c.prefer_genres))
+    if c.year_min is not None or c.year_max is not None:
+        lo = c.year_min if c.year_min is not None else "…"
+        hi = c.year_max if c.year_max is not None else "…"
+        parts.append(f"{lo}–{hi}")
+    if c.query:
+        parts.append(f"about “{c.query}”")
+    return parts
+
+
+def _filters(state: SessionState) -> ItemFilter:
+    c = state.constraints
+    any_mode = c.genre_mode == "any"
+    return ItemFilter(
+        genres_any=tuple(c.include_genres) if any_mode else (),
+        genres_all=() if any_mode else tuple(c.include_genres),
+        genres_none=tuple(c.exclude_genres),
+        year_from=c.year_min,
+        year_to=c.year_max,
+        exclude_ids=frozenset(state.excluded_ids()),
+    )
+
+
+# ------------------------------------------------------------------------------ the turn
+
+
+def step(
+    state: SessionState, message: str, deps: Deps, paste: str | bytes | None = None
+) -> tuple[SessionState, Reply]:
+    """One turn, complete: the new state and the final reply."""
+    final: tuple[SessionState, Reply] | None = None
+    for final in step_stream(state, message, deps, paste):  # noqa: B007
+        pass
+    assert final is not None
+    return final
+
+
+def step_stream(
+    state: SessionState, message: str, deps: Deps, paste: str | bytes | None = None
+) -> Iterator[tuple[SessionState, Reply]]:
+    """One turn as growing snapshots; the last one has ``reply.done`` set."""
+    started = time.perf_counter()
+    config = deps.config
+    new = state.copy()
+    new.turn += 1
+    reply = Reply(kind="notice", text="", done=False)
+    timings: dict[str, float] = {}
+    message = (message or "")[: config.max_message_chars]
+
+    pasted_items = 0
+    if paste is not None and (len(paste) > 0):
+        parsed = _read_history(paste, deps, reply)
+        if parsed is not None:
+            new.add_history(parsed.item_ids)
+            pasted_items += len(parsed.item_ids)
+    in_message = _looks_like_history(message) if message.strip() else None
+    if in_message is not None:
+        probe = parse_history(in_message, deps.catalogue)
+        lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
+        if probe.matched and len(probe.matched) * 2 >= lines:
+            parsed = _read_history(in_message, deps, reply)
+            assert parsed is not None
+            new.add_history(parsed.item_ids)
+            pasted_items += len(parsed.item_ids)
+            message = ""
+    timings["understand_history"] = (time.perf_counter() - started) * 1000
+
+    request: ParsedRequest = parse_request(message, deps.catalogue, state=new)
+    reply.notes.extend(request.notes)
+    new = apply_request(new, request)
+    if request.action == "reset":
+        new.last_recommendations = []
+        reply.kind, reply.done = "notice", True
+        reply.text = (
+            "Starting over. "
+            + ("Your watch history is cleared too. " if request.clear_history else "")
+            + "What are you in the mood for?"
+        )
+        yield new, reply
+        return
+    if request.action == "empty" and not pasted_items and paste is None:
+        reply.kind, reply.done = "question", True
+        reply.text = (
+            "I didn't get a message. Paste a few titles you watched (one per line), or tell me "
+            "what you're in the mood for, e.g. “something funny from the 90s, no horror”."
+        )
+        yield new, reply
+        return
+    if not new.history and new.constraints.is_empty() and not new.liked:
+        reply.kind, reply.done = "question", True
+        couldnt = " I couldn't match anything you pasted to the catalogue." if paste else ""
+        reply.text = (
+            f"Tell me a little more.{couldnt} Paste a few movies you watched or liked (one per "
+            "line, or a Netflix / Letterboxd / IMDb export), or describe what you want: a "
+            "genre, a decade, a movie it should be like."
+        )
+        yield new, reply
+        return
+    timings["understand"] = (time.perf_counter() - started) * 1000
+
+    # -- retrieve
+    t0 = time.perf_counter()
+    k = min(new.constraints.k or config.default_k, config.max_k)
+    query = RetrievalQuery(
+        history=list(new.history),
+        text=new.constraints.query or None,
+        anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
+        filters=_filters(new),
+    )
+    retrieved = deps.retriever.retrieve(query)
+    candidates = _prefer(retrieved.candidates, new.constraints, deps.catalogue, config)
+    timings["retrieve"] = (time.perf_counter() - t0) * 1000
+    if not candidates:
+        reply.kind, reply.done = "notice", True
+        active = ", ".join(_constraint_summary(new.constraints)) or "your filters"
+        reply.text = (
+            f"Nothing in the catalogue fits {active} once I leave out what you've already "
+            "seen or turned down. Try loosening something, e.g. a wider year range, or say "
+            "“start over”."
+        )
+        reply.trace = _trace(new, retrieved, [], None, timings, deps)
+        yield new, reply
+        return
+
+    # -- rank
+    t0 = time.perf_counter()
+    history_items = deps.catalogue.many(new.history)
+    order, method = _rank(deps, history_items, candidates, new.constraints.query)
+    timings["rank"] = (time.perf_counter() - t0) * 1000
+    if method in ("timeout", "error"):
+        reply.notes.append(
+            "The language model did not answer in time, so these are ranked by the "
+            "retrieval models alone."
+            if method == "timeout"
+            else "The language model failed, so these are ranked by the retrieval models alone."
+        )
+    picked = order[:k]
+    provenance = {c.item_id: c.provenance for c in candidates}
+    items = deps.catalogue.many(picked)
+    reply.cards = [
+        Card(i.item_id, i.display_title, i.year, i.genres, provenance=provenance[i.item_id])
+        for i in items
+    ]
+    new.last_recommendations = list(picked)
+    reply.kind = "recommendations"
+    timings["first_recommendation"] = (time.perf_counter() - started) * 1000
+    reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)
+    reply.text = _compose(reply, new, pasted_items)
+    yield new, reply
+
+    # -- explain (streamed)
+    t0 = time.perf_counter()
+    try:
+        for snapshot in deps.explainer.stream(items, history_items):
+            for card, explanation in zip(reply.cards, snapshot, strict=True):
+                card.explanation = explanation.text
+                card.explanation_source = explanation.source if explanation.done else "pending"
+                card.because = tuple(e.display_title for e in explanation.evidence.similar)
+            reply.text = _compose(reply, new, pasted_items)
+            yield new, reply
+    except Exception:  # the explainer must never cost the user their recommendations
+        log.exception("explainer failed")
+        reply.notes.append("Explanations are unavailable right now.")
+        for card in reply.cards:
+            if card.explanation_source == "pending":
+                card.explanation, card.explanation_source = "", "template"
+    timings["explain"] = (time.perf_counter() - t0) * 1000
+    timings["total"] = (time.perf_counter() - started) * 1000
+    reply.trace["timings_ms"] = {k: round(v, 1) for k, v in timings.items()}
+    reply.text = _compose(reply, new, pasted_items)
+    reply.done = True
+    yield new, reply
+
+
+def _prefer(
+    candidates: list[Candidate], c: Constraints, catalogue: Catalogue, config: ChatConfig
+) -> list[Candidate]:
+    """Soft genre preferences ("lighter" -> Comedy) move matching candidates up."""
+    if not c.prefer_genres or not candidates:
+        return list(candidates)
+    bonus = config.preferred_genre_bonus * candidates[0].score
+    wanted = set(c.prefer_genres)
+
+    def boosted(candidate: Candidate) -> float:
+        hit = bool(wanted & set(catalogue.get(candidate.item_id).genres))
+        return candidate.score + (bonus if hit else 0.0)
+
+    return sorted(candidates, key=boosted, reverse=True)
+
+
+def _rank(
+    deps: Deps, history: list[Item], candidates: list[Candidate], request: str
+) -> tuple[list[int], str]:
+    """The LLM's order of the candidates; the retrieval order if it fails or is too slow."""
+    retrieval_order = [c.item_id for c in candidates]
+    if deps.ranker is None:
+        return retrieval_order, "retrieval"
+    future = deps.pool.submit(deps.ranker.rank, history, candidates, request)
+    try:
+        ranking = future.result(timeout=deps.config.rank_timeout_s)
+    except concurrent.futures.TimeoutError:
+        log.warning("ranking timed out after %.1fs", deps.config.rank_timeout_s)
+        return retrieval_order, "timeout"
+    except Exception:
+        log.exception("ranking failed")
+        return retrieval_order, "error"
+    allowed = set(retrieval_order)
+    order = [i for i in dict.fromkeys(ranking.item_ids()) if i in allowed]  # never outside
+    order += [i for i in retrieval_order if i not in set(order)]
+    return order, getattr(ranking, "method", "llm")
+
+
+def _compose(reply: Reply, state: SessionState, pasted: int) -> str:
+    lines: list[str] = []
+    if pasted:
+        lines.append(f"Added {pasted} titles to your history ({len(state.history)} in all).")
+    summary = _constraint_summary(state.constraints)
+    basis = []
+    if state.history:
+        basis.append(f"your {len(state.history)} watched titles")
+    if summary:
+        basis.append(", ".join(summary))
+    intro = f"Here are {len(reply.cards)} picks"
+    lines.append(intro + (" based on " + "; ".join(basis) if basis else "") + ":")
+    for n, card in enumerate(reply.cards, start=1):
+        genres = ", ".join(card.genres)
+        lines.append(f"\n**{n}. {card.title}** · {genres}")
+        if card.explanation:
+            lines.append(f"   {card.explanation}")
+    if reply.unmatched:
+        lines.append("\nI couldn't match: " + "; ".join(f"“{u}”" for u in reply.unmatched))
+    for note in reply.notes:
+        lines.append(f"\n_{note}_")
+    return "\n".join(lines)
+
+
+def _trace(
+    state: SessionState,
+    retrieved: CandidateSet,
+    candidates: list[Candidate],
+    ranked: tuple[list[int], str] | None,
+    timings: dict[str, float],
+    deps: Deps,
+) -> dict[str, Any]:
+    title = lambda i: deps.catalogue.get(i).display_title  # noqa: E731
+    c = state.constraints
+    trace: dict[str, Any] = {
+        "filters": {
+            "include_genres": list(c.include_genres),
+            "genre_mode": c.genre_mode,
+            "exclude_genres": list(c.exclude_genres),
+            "prefer_genres": list(c.prefer_genres),
+            "years": [c.year_min, c.year_max],
+            "query": c.query,
+            "anchors": [title(a) for a in c.anchors],
+            "excluded_items": len(state.excluded_ids()),
+        },
+        "sources": {name: [title(i) for i in ids[:10]] for name, ids in retrieved.sources.items()},
+        "source_timings_ms": {k: round(v, 1) for k, v in retrieved.timings_ms.items()},
+        "candidates": [
+            {"title": title(x.item_id), "score": round(x.score, 4), "from": list(x.provenance)}
+            for x in candidates
+        ],
+        "timings_ms": {k: round(v, 1) for k, v in timings.items()},
+    }
+    if ranked is not None:
+        order, method = ranked
+        trace["ranking"] = {"method": method, "order": [title(i) for i in order]}
+    return trace
