@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,3 +44,41 @@ class LLMConfig:
     evidence_items: int = 2  # history items cited as evidence per recommended item
     max_new_tokens: int = 48  # generated tokens per explanation
     temperature: float = 0.0  # 0 = greedy decoding (deterministic)
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.num_candidates <= len(LABELS):
+            raise ValueError(f"llm.num_candidates must be 2..{len(LABELS)}")
+        if self.bootstrap < 1:
+            raise ValueError("llm.bootstrap must be >= 1")
+        if not 0.0 <= self.fusion_weight <= 1.0:
+            raise ValueError("llm.fusion_weight must be in [0, 1]")
+
+
+LABELS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # candidate labels, one token each
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """A prompt file with named ``{placeholders}``; formatting checks the names."""
+
+    name: str
+    text: str
+
+    @property
+    def fields(self) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(self.text) if f}
+
+    def format(self, **values: object) -> str:
+        missing = self.fields - values.keys()
+        if missing:
+            raise KeyError(f"prompt {self.name!r} needs {sorted(missing)}")
+        return self.text.format(**{k: v for k, v in values.items() if k in self.fields})
+
+
+def load_prompt(prompt_dir: Path, name: str) -> PromptTemplate:
+    """``<prompt_dir>/<name>.txt`` without its final newline."""
+    path = Path(prompt_dir) / f"{name}.txt"
+    try:
+        return PromptTemplate(name, path.read_text(encoding="utf-8").rstrip("\n"))
+    except OSError as exc:
+        raise FileNotFoundError(f"prompt file {path} is missing") from exc

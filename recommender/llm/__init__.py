@@ -1,0 +1,1 @@
+"""LLM ranking and explanation: backends, candidate-constrained ranker, grounded explainer."""

