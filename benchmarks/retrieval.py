@@ -44,7 +44,7 @@ from recommender.evaluation import (
     SASRecRecommender,
     evaluate,
 )
-from recommender.models import SASRecConfig
+from recommender.models import SASRec, SASRecConfig, score_histories
 from recommender.seeding import seed_everything
 from recommender.training import TrainConfig, load_checkpoint, train_sasrec
 
@@ -76,6 +76,7 @@ class Context:
     runs: Path  # per-(model, seed) JSON files
     checkpoints: Path  # per-(model, seed) SASRec checkpoints (git-ignored)
     progress: bool
+    max_epochs: int | None = None  # override TrainConfig.max_epochs (smoke runs only)
 
 
 def machine() -> str:
@@ -93,8 +94,34 @@ def machine() -> str:
     )
 
 
-def _sasrec_configs(init: str, seed: int) -> tuple[SASRecConfig, TrainConfig]:
-    return SASRecConfig(), TrainConfig(init=init, seed=seed)
+def _sasrec_configs(
+    init: str, seed: int, max_epochs: int | None = None
+) -> tuple[SASRecConfig, TrainConfig]:
+    train = TrainConfig(init=init, seed=seed)
+    if max_epochs is not None:
+        train = dataclasses.replace(train, max_epochs=max_epochs)
+    return SASRecConfig(), train
+
+
+def measure_latency(
+    model: SASRec, lengths: tuple[int, ...] = (1, 20, 200, 1000), repeats: int = 50
+) -> dict[str, float]:
+    """Median milliseconds to score one pasted history against the whole catalogue.
+
+    Includes padding/cutting the history, the forward pass, masking the history and a
+    top-50; the threads are whatever torch uses in this process.
+    """
+    rng = np.random.default_rng(0)
+    out = {}
+    for length in lengths:
+        history = rng.integers(1, model.config.num_items + 1, size=length).tolist()
+        times = []
+        for _ in range(repeats + 3):
+            started = time.perf_counter()
+            score_histories(model, [history])[0].topk(50)
+            times.append(time.perf_counter() - started)
+        out[f"len{length}"] = float(np.median(times[3:]) * 1000)
+    return out
 
 
 def _same_configs(payload: dict[str, Any], model: SASRecConfig, train: TrainConfig) -> bool:
@@ -125,7 +152,7 @@ def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, trai
 
 
 def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, Any]]:
-    model_config, train_config = _sasrec_configs(SASREC_INITS[name], seed)
+    model_config, train_config = _sasrec_configs(SASREC_INITS[name], seed, ctx.max_epochs)
     path = ctx.checkpoints / f"{name}_seed{seed}.pt"
     _reuse_trained(ctx, name, seed, path, model_config, train_config)
     last = path.with_suffix(".last.pt")
@@ -239,6 +266,8 @@ def run_one(ctx: Context, name: str, seed: int) -> Path:
         recommender, ctx.dataset, "test", protocol="sampled", seed=seed, progress=False
     )
     record["eval_seconds"] = time.perf_counter() - started
+    if isinstance(recommender, SASRecRecommender):
+        record["latency_ms"] = measure_latency(recommender.model)
     record["machine"] = machine()
     record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     ctx.runs.mkdir(parents=True, exist_ok=True)
@@ -293,6 +322,11 @@ def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str,
         epochs = [r["epochs"] for r in records if r.get("epochs") is not None]
         full["epochs"] = float(np.mean(epochs)) if epochs else None
         full["valid_ndcg@10"] = float(np.mean([r["valid"]["ndcg@10"] for r in records]))
+        latencies = [r["latency_ms"] for r in records if "latency_ms" in r]
+        if latencies:
+            full["latency_ms_one_history"] = {
+                k: float(np.median([lat[k] for lat in latencies])) for k in latencies[0]
+            }
         result["models"][name] = full
         result["sampled"]["models"][name] = _summary(records, "sampled")
     key = dataset_key(dataset).replace("-", "")
@@ -366,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=RESULTS, help="where results go")
     parser.add_argument("--assemble-only", action="store_true", help="only rebuild the tables")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument(
+        "--max-epochs", type=int, default=None, help="override max epochs (smoke runs only)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -396,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             runs=runs,
             checkpoints=args.out_dir / "checkpoints" / key,
             progress=not args.no_progress,
+            max_epochs=args.max_epochs,
         )
         for seed in range(args.seeds):  # seed-major: one full seed of every model first
             for name in args.models:

@@ -13,7 +13,6 @@ held-out item:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
@@ -25,7 +24,7 @@ from recommender.data.catalogue import PADDING_ID
 from recommender.data.dataset import Dataset, Stage
 from recommender.models.sasrec import SASRec, mask_items, score_histories
 
-Protocol_ = Literal["full", "sampled"]
+RankingProtocol = Literal["full", "sampled"]
 DEFAULT_KS = (10, 20)
 SAMPLED_NEGATIVES = 100
 
@@ -73,7 +72,7 @@ def evaluate_cases(
     recommender: Recommender,
     histories: Sequence[Sequence[int]],
     targets: Sequence[int],
-    protocol: Protocol_ = "full",
+    protocol: RankingProtocol = "full",
     ks: Sequence[int] = DEFAULT_KS,
     batch_size: int = 256,
     num_negatives: int = SAMPLED_NEGATIVES,
@@ -127,7 +126,7 @@ def evaluate(
     recommender: Recommender,
     dataset: Dataset,
     stage: Stage = "test",
-    protocol: Protocol_ = "full",
+    protocol: RankingProtocol = "full",
     ks: Sequence[int] = DEFAULT_KS,
     batch_size: int = 256,
     seed: int = 0,
@@ -247,8 +246,3 @@ class Hybrid:
         b = standardise_rows(self.second.score_batch(histories).float())  # (B, N+1)
         mixed = self.weight * a.clamp_min(-1e9) + (1.0 - self.weight) * b.clamp_min(-1e9)
         return torch.where(torch.isinf(a) | torch.isinf(b), float("-inf"), mixed)  # (B, N+1)
-
-
-def ndcg_at(k: int, rank: int) -> float:
-    """NDCG@k of one case whose target sits at 0-based ``rank`` (for hand checks)."""
-    return 1.0 / math.log2(rank + 2) if rank < k else 0.0
