@@ -19,14 +19,14 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
-from recommender.conversation.history_parser import HistoryParse, parse_history
+from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
 from recommender.conversation.request_parser import (
-    _INJECTION,
     ParsedRequest,
     apply_request,
+    looks_like_instructions,
     parse_request,
 )
 from recommender.conversation.state import Constraints, SessionState
@@ -83,6 +83,10 @@ class Deps:
     pool: concurrent.futures.ThreadPoolExecutor = field(
         default_factory=lambda: concurrent.futures.ThreadPoolExecutor(4, "sequel-rank")
     )
+    matcher: TitleMatcher = field(init=False)  # title index shared by both parsers
+
+    def __post_init__(self) -> None:
+        self.matcher = TitleMatcher(self.catalogue)
 
 
 @dataclass
@@ -131,7 +135,7 @@ class Reply:
 
 def _safe_line(text: str) -> str:
     """A pasted line shown back to the user: instruction-like text is never echoed."""
-    if _INJECTION.search(text.lower()):
+    if looks_like_instructions(text):
         return "(a line that looked like instructions was ignored)"
     return text
 
@@ -142,7 +146,7 @@ def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse 
         limit = deps.config.max_paste_bytes // 1_000_000
         reply.notes.append(f"That paste is too large ({size:,} bytes); the limit is {limit} MB.")
         return None
-    parsed = parse_history(paste, deps.catalogue)
+    parsed = parse_history(paste, deps.catalogue, matcher=deps.matcher)
     reply.notes.extend(parsed.notes)
     reply.matched_history.extend(m.title for m in parsed.matched)
     shown = deps.config.shown_unmatched
@@ -183,7 +187,7 @@ def _constraint_summary(c: Constraints) -> list[str]:
         hi = c.year_max if c.year_max is not None else "…"
         parts.append(f"{lo}–{hi}")
     if c.query:
-        parts.append(f"about “{c.query}”")
+        parts.append("your description")  # never quoted back: it may carry injected text
     return parts
 
 
@@ -234,7 +238,7 @@ def step_stream(
             pasted_items += len(parsed.item_ids)
     in_message = _looks_like_history(message) if message.strip() else None
     if in_message is not None:
-        probe = parse_history(in_message, deps.catalogue)
+        probe = parse_history(in_message, deps.catalogue, matcher=deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         if probe.matched and len(probe.matched) * 2 >= lines:
             parsed = _read_history(in_message, deps, reply)
@@ -244,7 +248,7 @@ def step_stream(
             message = ""
     timings["understand_history"] = (time.perf_counter() - started) * 1000
 
-    request: ParsedRequest = parse_request(message, deps.catalogue, state=new)
+    request: ParsedRequest = parse_request(message, deps.catalogue, state=new, matcher=deps.matcher)
     reply.notes.extend(request.notes)
     new = apply_request(new, request)
     if request.action == "reset":
@@ -287,6 +291,13 @@ def step_stream(
         filters=_filters(new),
     )
     retrieved = deps.retriever.retrieve(query)
+    wanted = new.constraints.include_genres
+    if not retrieved.candidates and new.constraints.genre_mode == "all" and len(wanted) > 1:
+        new.constraints.genre_mode = "any"  # "funny sci-fi" with nothing both: take either
+        reply.notes.append(
+            f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
+        )
+        retrieved = deps.retriever.retrieve(replace(query, filters=_filters(new)))
     candidates = _prefer(retrieved.candidates, new.constraints, deps.catalogue, config)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
@@ -399,7 +410,8 @@ def _compose(reply: Reply, state: SessionState, pasted: int) -> str:
         basis.append(f"your {len(state.history)} watched titles")
     if summary:
         basis.append(", ".join(summary))
-    intro = f"Here are {len(reply.cards)} picks"
+    count = len(reply.cards)
+    intro = "Here is 1 pick" if count == 1 else f"Here are {count} picks"
     lines.append(intro + (" based on " + "; ".join(basis) if basis else "") + ":")
     for n, card in enumerate(reply.cards, start=1):
         genres = ", ".join(card.genres)
@@ -446,3 +458,20 @@ def _trace(
         order, method = ranked
         trace["ranking"] = {"method": method, "order": [title(i) for i in order]}
     return trace
+
+
+FeedbackKind = Literal["like", "dislike", "seen"]
+
+
+def apply_feedback(state: SessionState, item_id: int, kind: FeedbackKind) -> SessionState:
+    """A card button press: a new state with the item liked, disliked or marked seen."""
+    new = state.copy()
+    if kind == "like":
+        new.mark_liked(item_id)
+    elif kind == "dislike":
+        new.mark_disliked(item_id)
+    elif kind == "seen":
+        new.mark_seen(item_id)
+    else:
+        raise ValueError(f"unknown feedback {kind!r}")
+    return new

@@ -440,6 +440,11 @@ def parse_request(
     return result
 
 
+def looks_like_instructions(text: str) -> bool:
+    """True when ``text`` carries instruction-like phrases (role labels, "ignore ...")."""
+    return bool(_INJECTION.search(unicodedata.normalize("NFKC", text).lower()))
+
+
 def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     """The next session state: a new object; ``state`` is not modified. ``turn`` is unchanged."""
     new = state.copy()
