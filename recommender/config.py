@@ -53,10 +53,47 @@ class StoreConfig:
 
 
 @dataclass
+class RetrievalConfig:
+    num_candidates: int = 20  # candidates handed to the ranker
+    per_source: int = 50  # how deep each source's list goes before fusion
+    rrf_k: float = 60.0  # reciprocal-rank-fusion constant (Cormack et al. 2009)
+    weight_sasrec: float = 1.0  # fusion weights per source
+    weight_request: float = 1.2
+    weight_session: float = 0.5
+    weight_anchor: float = 1.0
+    weight_popular: float = 0.15
+    session_window: int = 20  # most recent history items in the session embedding
+    recency_decay: float = 0.85  # weight of the i-th most recent item: decay ** i
+
+
+@dataclass
+class ChatConfig:
+    default_k: int = 5  # recommendations per reply unless the user asks for another number
+    max_k: int = 10  # upper bound on recommendations per reply
+    max_message_chars: int = 20_000  # longer chat messages are cut (pastes go to the parser)
+    max_paste_bytes: int = 2_000_000  # bigger pastes / uploads are refused with a message
+    rank_timeout_s: float = 8.0  # LLM ranking deadline, then the retrieval order is used
+    preferred_genre_bonus: float = 0.5  # soft boost (x top retrieval score) for "lighter" etc.
+    shown_unmatched: int = 8  # unmatched / ambiguous lines listed back to the user
+
+
+@dataclass
+class AppConfig:
+    host: str = "127.0.0.1"  # bind address; 0.0.0.0 exposes the app to the network
+    port: int = 7860
+    sasrec_checkpoint: Path = PROJECT_ROOT / "checkpoints" / "ml-1m-llm2sasrec.pt"  # retriever
+    llm_ranking: str = "auto"  # auto (only with a fine-tuned adapter) | on | off
+    llm_explanations: bool = True  # False: deterministic template explanations only
+
+
+@dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    chat: ChatConfig = field(default_factory=ChatConfig)
+    app: AppConfig = field(default_factory=AppConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))

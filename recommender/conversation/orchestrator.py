@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
+from recommender.config import ChatConfig
 from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
 from recommender.conversation.request_parser import (
     ParsedRequest,
@@ -44,17 +45,6 @@ _HISTORY_LEAD = re.compile(
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
-
-
-@dataclass
-class ChatConfig:
-    default_k: int = 5  # recommendations per reply unless the user asks for another number
-    max_k: int = 10  # upper bound on recommendations per reply
-    max_message_chars: int = 20_000  # longer chat messages are cut (pastes go to the parser)
-    max_paste_bytes: int = 2_000_000  # bigger pastes / uploads are refused with a message
-    rank_timeout_s: float = 8.0  # LLM ranking deadline, then the retrieval order is used
-    preferred_genre_bonus: float = 0.5  # soft boost (x top retrieval score) for "lighter" etc.
-    shown_unmatched: int = 8  # unmatched / ambiguous lines listed back to the user
 
 
 class Retriever(Protocol):

@@ -23,23 +23,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from recommender.config import RetrievalConfig
 from recommender.data.catalogue import Catalogue
 from recommender.models.sasrec import SASRec, score_histories
 from recommender.retrieval.vectorstore import ItemFilter, ItemStore
-
-
-@dataclass
-class RetrievalConfig:
-    num_candidates: int = 20  # candidates handed to the ranker
-    per_source: int = 50  # how deep each source's list goes before fusion
-    rrf_k: float = 60.0  # reciprocal-rank-fusion constant (Cormack et al. 2009)
-    weight_sasrec: float = 1.0  # fusion weights per source
-    weight_request: float = 1.2
-    weight_session: float = 0.5
-    weight_anchor: float = 1.0
-    weight_popular: float = 0.15
-    session_window: int = 20  # most recent history items in the session embedding
-    recency_decay: float = 0.85  # weight of the i-th most recent item: decay ** i
 
 
 @dataclass(frozen=True)
