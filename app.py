@@ -1,0 +1,242 @@
+"""Sequel's chat UI: a thin Gradio layer over ``orchestrator.step_stream``.
+
+``build_app(deps)`` makes the Blocks (tests call it with fake deps); ``python app.py`` builds
+the real deps (preparing data, store and models on first run) and serves them. Per-user data
+lives in ``gr.State``; ``deps`` is shared read-only by every session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from recommender.config import ConfigError, load_config
+from recommender.conversation.orchestrator import Deps, Reply, apply_feedback, step, step_stream
+from recommender.conversation.state import SessionState
+from recommender.errors import SequelError
+from recommender.ui import CSS, card_html, load_personas, trace_markdown
+
+MAX_CARDS = 10
+SHOWN_PASTE_CHARS = 300
+WELCOME = (
+    "Hi! I'm **Sequel**. Paste what you watched (one title per line, or a Netflix / Letterboxd "
+    "/ IMDb export) in the box on the right, or pick a demo persona — then tell me what you're "
+    "in the mood for, e.g. *“something lighter from the 90s, no horror”*."
+)
+
+
+def _user_bubble(message: str, paste_lines: int) -> str:
+    shown = message if len(message) <= SHOWN_PASTE_CHARS else message[:SHOWN_PASTE_CHARS] + " …"
+    if paste_lines:
+        note = f"📋 pasted a history ({paste_lines} lines)"
+        return f"{shown}\n\n{note}" if shown.strip() else note
+    return shown
+
+
+def _read_upload(path: str | None, limit: int) -> bytes | None:
+    if not path:
+        return None
+    with open(path, "rb") as fh:
+        return fh.read(limit + 1)  # one byte more than allowed: the orchestrator refuses it
+
+
+def build_app(deps: Deps, footer: str = "") -> gr.Blocks:
+    personas = load_personas()
+
+    def outputs_for(reply: Reply | None, statuses: dict[int, str]) -> list:
+        cards = reply.cards if reply else []
+        groups, htmls = [], []
+        for slot in range(MAX_CARDS):
+            if slot < len(cards):
+                card = cards[slot]
+                groups.append(gr.update(visible=True))
+                htmls.append(card_html(card, slot + 1, statuses.get(card.item_id)))
+            else:
+                groups.append(gr.update(visible=False))
+                htmls.append("")
+        trace = trace_markdown(reply.trace) if reply else trace_markdown({})
+        return [trace, *groups, *htmls]
+
+    def turn(message, paste, upload, chat, state: SessionState):
+        """One chat turn, streamed: chat, state, shown cards, trace, cleared inputs."""
+        message = message or ""
+        upload_bytes = _read_upload(upload, deps.config.max_paste_bytes)
+        pasted = upload_bytes if upload_bytes is not None else (paste or None)
+        lines = 0
+        if pasted:
+            lines = (pasted.count(b"\n") if isinstance(pasted, bytes) else pasted.count("\n")) + 1
+        chat = [*chat, {"role": "user", "content": _user_bubble(message, lines)}]
+        chat.append({"role": "assistant", "content": "…"})
+        for new_state, reply in step_stream(state, message, deps, paste=pasted):
+            chat[-1] = {"role": "assistant", "content": reply.text}
+            yield [chat, new_state, list(reply.cards), "", None, None, *outputs_for(reply, {})]
+
+    def load_persona(index: int, chat):
+        persona = personas[index]
+        history = "\n".join(persona.history)
+        yield from turn(persona.request, history, None, chat, SessionState())
+
+    def feedback(slot: int, kind: str, chat, state: SessionState, cards: list):
+        if slot >= len(cards):
+            return chat, state, gr.update()
+        card = cards[slot]
+        new = apply_feedback(state, card.item_id, kind)  # type: ignore[arg-type]
+        title = card.title
+        said = {
+            "like": f"Noted: you liked **{title}**. I'll look for more like it.",
+            "dislike": f"Noted: **{title}** is not for you. I won't suggest it again.",
+            "seen": f"Noted: you've seen **{title}**. I'll leave it out from now on.",
+        }[kind]
+        chat = [*chat, {"role": "assistant", "content": said}]
+        return chat, new, card_html(card, slot + 1, kind)
+
+    with gr.Blocks(title="Sequel — conversational recommender", analytics_enabled=False) as demo:
+        state = gr.State(SessionState())
+        shown_cards = gr.State([])  # the cards on screen, for the feedback buttons
+        gr.Markdown(
+            "# 🎬 Sequel\nA conversational recommender: real catalogue items only, "
+            "each explained by your own history."
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    value=[{"role": "assistant", "content": WELCOME}],
+                    height=430,
+                    label="Chat",
+                    feedback_options=None,
+                    elem_id="chat",
+                )
+                with gr.Row():
+                    message = gr.Textbox(
+                        placeholder="e.g. something funny from the 90s, no horror",
+                        show_label=False,
+                        scale=5,
+                        max_lines=6,
+                        elem_id="message",
+                    )
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+            with gr.Column(scale=2):
+                gr.Markdown("### Your history")
+                paste = gr.Textbox(
+                    lines=7,
+                    max_lines=12,
+                    show_label=False,
+                    placeholder="Paste titles (one per line) or a CSV export…",
+                    elem_id="paste",
+                )
+                upload = gr.File(
+                    label="…or upload a CSV export",
+                    file_types=[".csv", ".txt"],
+                    type="filepath",
+                    elem_id="upload",
+                )
+                use_history = gr.Button("Use this history", elem_id="use-history")
+                gr.Markdown("### Demo personas")
+                persona_buttons = [
+                    gr.Button(p.name, size="sm", elem_id=f"persona-{n}")
+                    for n, p in enumerate(personas)
+                ]
+        gr.Markdown("### Recommendations")
+        groups, htmls, card_buttons = [], [], []
+        for slot in range(MAX_CARDS):
+            with gr.Group(visible=False, elem_id=f"card-{slot}") as group:
+                htmls.append(gr.HTML(elem_id=f"card-html-{slot}"))
+                with gr.Row():
+                    card_buttons.append(
+                        [
+                            (kind, gr.Button(label, size="sm", elem_id=f"{kind}-{slot}"))
+                            for kind, label in (
+                                ("like", "👍 More like this"),
+                                ("dislike", "👎 Not for me"),
+                                ("seen", "✓ Seen it"),
+                            )
+                        ]
+                    )
+            groups.append(group)
+        with gr.Accordion("How this was chosen", open=False, elem_id="pipeline"):
+            trace = gr.Markdown(trace_markdown({}), elem_id="trace")
+        if footer:
+            gr.Markdown(footer, elem_id="footer")
+
+        turn_outputs = [chatbot, state, shown_cards, message, paste, upload, trace, *groups, *htmls]
+        inputs = [message, paste, upload, chatbot, state]
+        message.submit(turn, inputs, turn_outputs, api_name="chat")
+        send.click(turn, inputs, turn_outputs, api_visibility="private")
+        use_history.click(turn, inputs, turn_outputs, api_visibility="private")
+        for n, button in enumerate(persona_buttons):
+            button.click(
+                partial(load_persona, n), [chatbot], turn_outputs, api_visibility="private"
+            )
+        for slot, buttons in enumerate(card_buttons):
+            for kind, button in buttons:
+                button.click(
+                    partial(feedback, slot, kind),
+                    [chatbot, state, shown_cards],
+                    [chatbot, state, htmls[slot]],
+                    api_visibility="private",
+                )
+
+        def recommend(history: str, request: str, k: int = 5) -> dict:
+            """Recommend ``k`` catalogue items for a pasted ``history`` and a free-text
+            ``request``. Returns {"items": [{"item_id", "title", "year", "genres",
+            "explanation"}], "matched_history": [...], "unmatched": [...], "notes": [...]}."""
+            fresh = SessionState()
+            try:
+                fresh.constraints.k = max(1, min(int(k), deps.config.max_k))
+            except (TypeError, ValueError):
+                fresh.constraints.k = deps.config.default_k
+            _, reply = step(fresh, request or "", deps, paste=history or None)
+            result = reply.to_json()
+            if reply.kind != "recommendations":
+                result["notes"] = [*result["notes"], _plain(reply.text)]
+            return result
+
+        gr.api(recommend, api_name="recommend")
+    return demo
+
+
+def _plain(markdown: str) -> str:
+    return markdown.replace("**", "").replace("_", "").strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Start the Sequel chat app.")
+    parser.add_argument("--host", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 7860)")
+    parser.add_argument("--config", type=Path, help="TOML config file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
+        config = load_config(args.config)
+        from recommender.serving import build_deps
+
+        deps, info = build_deps(config)
+    except (SequelError, ConfigError) as exc:
+        print(f"error: {exc}")
+        return 2
+    footer = (
+        f"<sub>{info.dataset}: {info.items:,} items · retriever: {info.sasrec} · ranking: "
+        f"{info.ranking} · explanations: {info.explanations} · ready in {info.startup_s} s</sub>"
+    )
+    demo = build_app(deps, footer)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=args.host or config.app.host,
+        server_port=args.port or config.app.port,
+        css=CSS,
+        theme=gr.themes.Soft(primary_hue="indigo"),
+        show_error=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""Build the read-only ``Deps`` every chat session shares: data, store, models, LLM.
+
+Called once at app start (never at import). Each step reuses its cache; anything missing
+is prepared with progress shown. A missing optional part (the SASRec checkpoint, the LLM)
+degrades the app and says so in the log instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from recommender.config import Config
+from recommender.conversation.orchestrator import Deps
+from recommender.data import Dataset, dataset_key, load_dataset
+from recommender.embeddings import item_embeddings, make_embedder
+from recommender.llm.backends import BackendError, make_backend
+from recommender.llm.config import LLMConfig
+from recommender.llm.explainer import Explainer
+from recommender.llm.ranker import LLMRanker
+from recommender.models.sasrec import SASRec
+from recommender.retrieval.candidates import CandidateRetriever
+from recommender.retrieval.vectorstore import ItemStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServingInfo:
+    """What the running app is made of, for the UI's footer and the logs."""
+
+    dataset: str
+    items: int
+    sasrec: str  # checkpoint name, or why there is none
+    ranking: str  # "LLM (<model>)" or "retrieval order"
+    explanations: str  # "LLM (<model>)" or "templates"
+    startup_s: float
+
+
+def popularity(dataset: Dataset) -> np.ndarray:
+    """(N + 1,) interaction counts per item id (index 0 = padding, always 0)."""
+    counts = np.zeros(dataset.num_items + 1, dtype=np.float64)
+    for seq in dataset.sequences:
+        np.add.at(counts, seq, 1.0)
+    return counts
+
+
+def load_sasrec(path: Path, num_items: int) -> tuple[SASRec | None, str]:
+    """The LLM2SASRec retriever from ``path``; ``None`` with a reason if unusable."""
+    if not Path(path).exists():
+        return None, f"no checkpoint at {path} (run: python -m recommender train)"
+    from recommender.training import load_checkpoint
+
+    model, _ = load_checkpoint(path)
+    if model.config.num_items != num_items:
+        return (
+            None,
+            f"{Path(path).name} was trained on {model.config.num_items} items, not {num_items}",
+        )
+    return model, Path(path).name
+
+
+def build_deps(
+    config: Config, llm_config: LLMConfig | None = None, progress: bool = True
+) -> tuple[Deps, ServingInfo]:
+    started = time.perf_counter()
+    name = config.data.dataset
+    dataset = load_dataset(name, config.data, progress)
+    embedder = make_embedder(config.embedding)
+    store = ItemStore.open(
+        dataset.catalogue,
+        dataset_key(name),
+        embedder,
+        config.store,
+        config.data.cache_dir,
+        progress,
+    )
+    vectors = item_embeddings(dataset.catalogue, embedder, config.data.cache_dir, progress)
+    sasrec, sasrec_info = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
+    if sasrec is None:
+        log.warning("LLM2SASRec retriever disabled: %s", sasrec_info)
+    retriever = CandidateRetriever(
+        dataset.catalogue, store, vectors, popularity(dataset), sasrec, config.retrieval
+    )
+    llm_config = llm_config or LLMConfig()
+    want_ranking = config.app.llm_ranking == "on" or (
+        config.app.llm_ranking == "auto" and llm_config.adapter_path is not None
+    )
+    backend = None
+    if want_ranking or config.app.llm_explanations:
+        try:
+            backend = make_backend(llm_config, progress=progress)
+        except BackendError as exc:
+            log.warning("LLM unavailable, using retrieval order and templates: %s", exc)
+    ranker = LLMRanker(backend, dataset.catalogue, llm_config) if backend and want_ranking else None
+    explainer = Explainer(
+        backend if config.app.llm_explanations else None, dataset.catalogue, llm_config, vectors
+    )
+    backend_name = getattr(backend, "name", llm_config.model)
+    info = ServingInfo(
+        dataset=dataset.name,
+        items=dataset.num_items,
+        sasrec=sasrec_info,
+        ranking=f"LLM ({backend_name})" if ranker else "retrieval order",
+        explanations=f"LLM ({backend_name})"
+        if backend and config.app.llm_explanations
+        else "templates",
+        startup_s=round(time.perf_counter() - started, 1),
+    )
+    log.info("ready in %.1fs: %s", info.startup_s, info)
+    return Deps(dataset.catalogue, retriever, explainer, ranker, config.chat), info

@@ -1,0 +1,132 @@
+"""HTML and Markdown rendering for the chat UI: cards, the pipeline trace, personas."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from recommender.conversation.orchestrator import Card
+
+CSS = """
+.seq-card {display:flex; gap:14px; padding:14px 16px; border-radius:14px;
+  background: var(--block-background-fill); border:1px solid var(--border-color-primary);}
+.seq-rank {font-size:1.6em; font-weight:700; color: var(--color-accent); min-width:1.4em;}
+.seq-title {font-size:1.1em; font-weight:650;}
+.seq-year {font-weight:400; opacity:.7;}
+.seq-chips {margin:6px 0;}
+.seq-chip {display:inline-block; font-size:.78em; padding:2px 9px; margin:0 4px 4px 0;
+  border-radius:999px; background: var(--color-accent-soft); color: var(--body-text-color);}
+.seq-why {margin-top:4px; line-height:1.45;}
+.seq-meta {margin-top:6px; font-size:.8em; opacity:.65;}
+.seq-status {float:right; font-size:.8em; padding:2px 8px; border-radius:6px;
+  background: var(--color-accent-soft);}
+.seq-pending {opacity:.55; font-style:italic;}
+"""
+
+STATUS_LABELS = {"like": "👍 liked", "dislike": "👎 not for me", "seen": "✓ seen it"}
+SOURCE_LABELS = {
+    "sasrec": "sequence model",
+    "request": "your request",
+    "session": "similar to your history",
+    "anchor": "like the titles you named",
+    "popular": "popular",
+}
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    history: tuple[str, ...]
+    request: str
+
+
+def load_personas() -> list[Persona]:
+    """Ready-made demo histories (``recommender/personas.json``)."""
+    text = resources.files("recommender").joinpath("personas.json").read_text("utf-8")
+    return [Persona(p["name"], tuple(p["history"]), p["request"]) for p in json.loads(text)]
+
+
+def card_html(card: Card, rank: int, status: str | None = None) -> str:
+    esc = html.escape
+    chips = "".join(f'<span class="seq-chip">{esc(g)}</span>' for g in card.genres)
+    title, year = card.title, ""
+    if card.year and title.endswith(f"({card.year})"):
+        title, year = title[: -len(f"({card.year})")].rstrip(), f"({card.year})"
+    if card.explanation:
+        why = f'<div class="seq-why">{esc(card.explanation)}</div>'
+    else:
+        why = '<div class="seq-why seq-pending">Working out why…</div>'
+    meta = []
+    if card.because:
+        meta.append("because you watched " + esc(", ".join(card.because)))
+    if card.provenance:
+        meta.append("found by " + esc(", ".join(SOURCE_LABELS.get(p, p) for p in card.provenance)))
+    if card.explanation_source == "template":
+        meta.append("template explanation")
+    badge = f'<span class="seq-status">{STATUS_LABELS[status]}</span>' if status else ""
+    return (
+        f'<div class="seq-card" data-item-id="{card.item_id}">'
+        f'<div class="seq-rank">{rank}</div><div class="seq-body">{badge}'
+        f'<div class="seq-title">{esc(title)} <span class="seq-year">{esc(year)}</span></div>'
+        f'<div class="seq-chips">{chips}</div>{why}'
+        f'<div class="seq-meta">{" · ".join(meta)}</div></div></div>'
+    )
+
+
+def _md(text: Any) -> str:
+    """Escape Markdown table / emphasis characters in data shown in the trace."""
+    return str(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def trace_markdown(trace: dict[str, Any]) -> str:
+    """The "How this was chosen" panel: each stage of the last turn."""
+    if not trace:
+        return "_Ask for recommendations to see how they are chosen._"
+    lines = ["#### 1. Understood"]
+    f = trace.get("filters", {})
+    parts = []
+    if f.get("include_genres"):
+        joiner = " or " if f.get("genre_mode") == "any" else " and "
+        parts.append("genres: " + joiner.join(f["include_genres"]))
+    if f.get("exclude_genres"):
+        parts.append("excluded: " + ", ".join(f["exclude_genres"]))
+    if f.get("prefer_genres"):
+        parts.append("leaning: " + ", ".join(f["prefer_genres"]))
+    years = f.get("years") or [None, None]
+    if any(y is not None for y in years):
+        parts.append(f"years: {years[0] or '…'}–{years[1] or '…'}")
+    if f.get("query"):
+        parts.append(f"semantic query: `{_md(f['query'])}`")
+    if f.get("anchors"):
+        parts.append("like: " + ", ".join(_md(a) for a in f["anchors"]))
+    parts.append(f"{f.get('excluded_items', 0)} items left out (history, seen, disliked)")
+    lines.append("; ".join(parts))
+    lines.append("\n#### 2. Retrieved (top 10 per source, after filters)")
+    timings = trace.get("source_timings_ms", {})
+    for name, titles in trace.get("sources", {}).items():
+        label = SOURCE_LABELS.get(name, name)
+        took = f" ({timings[name]:.0f} ms)" if name in timings else ""
+        lines.append(f"- **{label}**{took}: " + ", ".join(_md(t) for t in titles))
+    candidates = trace.get("candidates", [])
+    if candidates:
+        lines.append(f"\n#### 3. Fused candidates ({len(candidates)})")
+        lines.append("| # | title | fused score | sources |\n|---|---|---|---|")
+        for n, c in enumerate(candidates, start=1):
+            lines.append(f"| {n} | {_md(c['title'])} | {c['score']:.4f} | {', '.join(c['from'])} |")
+    ranking = trace.get("ranking")
+    if ranking:
+        method = {
+            "retrieval": "retrieval order (no LLM ranker configured)",
+            "timeout": "retrieval order (the LLM timed out)",
+            "error": "retrieval order (the LLM failed)",
+        }.get(ranking["method"], f"LLM ranking ({ranking['method']})")
+        lines.append(f"\n#### 4. Ranked: {method}")
+        lines.append(" → ".join(_md(t) for t in ranking["order"][:10]))
+    t = trace.get("timings_ms", {})
+    if t:
+        lines.append("\n#### Timings")
+        lines.append(" · ".join(f"{k.replace('_', ' ')} {v:.0f} ms" for k, v in t.items()))
+    return "\n".join(lines)
