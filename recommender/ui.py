@@ -60,7 +60,7 @@ def card_html(card: Card, rank: int, status: str | None = None) -> str:
     else:
         why = '<div class="seq-why seq-pending">Working out why…</div>'
     meta = []
-    if card.because:
+    if card.because and card.explanation_source != "template":  # templates already say it
         meta.append("because you watched " + esc(", ".join(card.because)))
     if card.provenance:
         meta.append("found by " + esc(", ".join(SOURCE_LABELS.get(p, p) for p in card.provenance)))

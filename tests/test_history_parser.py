@@ -352,3 +352,12 @@ def test_random_input_never_crashes(catalogue: Catalogue) -> None:
         assert result.format in {"list", "csv", "netflix", "letterboxd", "imdb", "empty", "binary"}
         raw = bytes(rng.randrange(256) for _ in range(rng.randint(0, 200)))
         parse_history(raw, catalogue)
+
+
+def test_partial_match_from_another_year_is_not_taken(tiny_catalogue):
+    from recommender.conversation.history_parser import TitleMatcher
+
+    matcher = TitleMatcher(tiny_catalogue)
+    assert matcher.match("Heat", 1972).items[0].year == 1972
+    assert not matcher.match("Matrix Reloaded", 2003).items  # fuzzy, wrong year
+    assert matcher.match("The Matrix", 1998).items[0].year == 1999  # exact title, year +-1

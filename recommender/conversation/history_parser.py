@@ -217,6 +217,10 @@ def _decide(scored: list[tuple[Item, float]], year: int | None) -> TitleMatch:
                 if len(close) > 1 and best < 100:
                     return TitleMatch(tuple(close), best, True)
                 return TitleMatch((best_item,), best - 5 * tolerance, False)
+        if scored[0][1] < 100:
+            # a partial or fuzzy match from another year is a different film:
+            # "Halloween (1978)" is not "Halloween: The Curse of Michael Myers (1995)"
+            return TitleMatch((), 0.0, False)
     best = scored[0][1]
     close = [item for item, s in scored if s >= best - AMBIGUITY_MARGIN]
     if len(close) == 1:
