@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults: install, then prepare MovieLens-1M, the item
-# embeddings and the Chroma store (each step cached; a second run reuses everything).
+# The main job on the embedded defaults: install, then start the chat app. The first start
+# prepares MovieLens-1M, the item embeddings, the Chroma store and the local LLM (each step
+# cached, with progress shown); later starts reuse them. Extra arguments go to app.py
+# (--host, --port, --config).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec .venv/bin/python -m recommender prepare "$@"
+export GRADIO_ANALYTICS_ENABLED=False
+exec .venv/bin/python app.py "$@"
