@@ -9,7 +9,7 @@ import pytest
 
 from recommender.llm.backends import BackendError
 from recommender.llm.config import LLMConfig
-from recommender.llm.explainer import Explainer, TitleMatcher
+from recommender.llm.explainer import Explainer, TitleMatcher, split_sentences
 
 
 class StreamingFake:
@@ -160,11 +160,33 @@ def test_no_backend_or_no_history(tiny_catalogue, config):
 
 
 def test_five_items_are_explained_in_one_batched_stream(tiny_catalogue, config):
-    answers = [f"Movie {k} fits you." for k in range(5)]
+    items = tiny_catalogue.many([12, 19, 20, 11, 16])
+    answers = [f"{item.display_title} fits you." for item in items]
     backend = StreamingFake(answers)
     explainer = Explainer(backend, tiny_catalogue, config)
-    items = tiny_catalogue.many([12, 19, 20, 11, 16])
     final = explainer.explain(items, tiny_catalogue.many([1, 3, 5, 8]))
     assert len(backend.prompts) == 5
     assert [e.text for e in final] == answers
     assert [e.item_id for e in final] == [12, 19, 20, 11, 16]
+
+
+def test_the_first_sentence_must_name_the_item_or_its_evidence(tiny_catalogue, config):
+    answers = [
+        "I'm glad to have you, SmolLM, as a fan of the 1970s. Fargo (1996) is snowy noir.",
+        "You are a helpful assistant. It is fun.",
+    ]
+    explainer = Explainer(StreamingFake(answers), tiny_catalogue, config)
+    first, second = explainer.explain(tiny_catalogue.many([12, 21]), tiny_catalogue.many([3, 13]))
+    assert first.text == "Fargo (1996) is snowy noir." and first.source == "llm"
+    assert second.source == "template" and second.reason == "ungrounded"
+
+
+def test_sentences_do_not_break_inside_titles_or_abbreviations():
+    text = "Sunset Blvd. (1950) and Dr. Strangelove are classics. J. Doe agrees! Then a"
+    assert split_sentences(text, ["Sunset Blvd. (1950)"]) == [
+        "Sunset Blvd. (1950) and Dr. Strangelove are classics.",
+        "J. Doe agrees!",
+        "Then a",
+    ]
+    assert split_sentences("No end yet") == ["No end yet"]
+    assert split_sentences("One. ") == ["One.", ""]

@@ -26,11 +26,24 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from recommender.llm.config import LLMConfig
+from recommender.llm.config import LLMConfig, load_prompt
 
 logger = logging.getLogger(__name__)
 
 CONVERTED_MARKER = "converted.json"  # written last into a converted model folder
+
+
+def system_text(config: LLMConfig) -> str | None:
+    """The system turn from its prompt file, or None for the model's own default."""
+    return (
+        load_prompt(config.prompt_dir, config.system_prompt).text if config.system_prompt else None
+    )
+
+
+def chat_messages(system: str | None, prompt: str) -> list[dict[str, str]]:
+    """The prompt as a user turn, after the system turn (if any)."""
+    user = {"role": "user", "content": prompt}
+    return [{"role": "system", "content": system}, user] if system else [user]
 
 
 class BackendError(RuntimeError):
@@ -155,6 +168,7 @@ class LocalBackend:
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._label_ids: dict[str, int] = {}
+        self.system = system_text(config)
 
     @classmethod
     def from_config(cls, config: LLMConfig, progress: bool = True) -> LocalBackend:
@@ -180,9 +194,8 @@ class LocalBackend:
 
     def chat_text(self, prompt: str) -> str:
         """The prompt as one user turn of the model's chat template, ready for the answer."""
-        messages = [{"role": "user", "content": prompt}]
         return self.tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True
+            chat_messages(self.system, prompt), tokenize=False, add_generation_prompt=True
         )
 
     def encode(self, prompt: str) -> list[int]:
@@ -384,10 +397,11 @@ class OpenAIBackend:
         self.client = client
         self.config = config
         self.name = f"openai:{config.model}"
+        self.system = system_text(config)
         self.logprobs_supported: bool | None = None  # learnt from the first scoring call
 
     def _messages(self, prompt: str) -> list[dict[str, str]]:
-        return [{"role": "user", "content": prompt}]
+        return chat_messages(self.system, prompt)
 
     def score_labels(self, prompts: Sequence[str], labels: Sequence[str]) -> np.ndarray | None:
         """Label log-probabilities from ``top_logprobs``; None when the server has none."""

@@ -33,6 +33,7 @@ class LLMConfig:
     # --- ranking ---
     prompt_style: str = "recency"  # recency (default) | sequential | in_context
     prompt_dir: Path = PROJECT_ROOT / "prompts"  # rank_<style>.txt and explain.txt live here
+    system_prompt: str | None = "system"  # prompt file of the system turn; None: model default
     num_candidates: int = 20  # candidates shown to the LLM (10-20; labels A..T)
     max_history: int = 10  # most recent history titles in the prompt (most recent last)
     bootstrap: int = 1  # B shuffled candidate orders averaged against position bias

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,7 +23,10 @@ from recommender.llm.config import LLMConfig, load_prompt
 
 logger = logging.getLogger(__name__)
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr vs vol no blvd mt ft lt col gen prof etc aka".split()
+)
 _COMPLETE = re.compile(r"[.!?][\"')\]]*\s*$")
 _WORD = re.compile(r"[\w'&!?-]+")
 
@@ -45,15 +48,51 @@ class Explanation:
     item_id: int
     text: str
     evidence: Evidence
-    source: str  # llm | llm_filtered (a sentence was dropped) | template
-    reason: str | None = None  # template only: no_backend | timeout | error | filtered | empty
+    source: str  # llm | llm_filtered (a sentence naming another title was dropped) | template
+    # template only: no_backend | timeout | error | filtered | ungrounded | empty
+    reason: str | None = None
     done: bool = True
+
+
+def split_sentences(text: str, protected: Sequence[str] = ()) -> list[str]:
+    """Complete sentences of ``text`` followed by the unfinished rest (possibly empty).
+
+    No break inside a ``protected`` string (titles such as "Sunset Blvd. (1950)") or after an
+    abbreviation or an initial ("Dr.", "a.k.a.", "J.").
+    """
+    spans = [
+        (m.start(), m.end())
+        for title in protected
+        if title
+        for m in re.finditer(re.escape(title), text)
+    ]
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start()
+        if any(a <= end < b for a, b in spans):
+            continue
+        word = re.search(r"([\w.]+)$", text[start:end])
+        before = word.group(1).lower() if word else ""
+        if text[end] == "." and (before in _ABBREVIATIONS or len(before) == 1 or "." in before):
+            continue
+        pieces.append(text[start : match.end()].strip())
+        start = match.end()
+    return [*pieces, text[start:]]
 
 
 def _join_titles(titles: Sequence[str]) -> str:
     if len(titles) <= 1:
         return "".join(titles)
     return ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+@dataclass
+class _Progress:
+    """One item's answer while it streams."""
+
+    buffer: str = ""  # text after the last complete sentence
+    accepted: list[str] = field(default_factory=list)  # sentences that passed the checks
+    dropped: str | None = None  # filtered (named another title) | ungrounded (named nothing)
 
 
 class TitleMatcher:
@@ -175,6 +214,34 @@ class Explainer:
         allowed = {evidence.item.item_id, *(h.item_id for h in evidence.similar)}
         return not (self.matcher.find(sentence) - allowed)
 
+    @staticmethod
+    def _titles(evidence: Evidence) -> list[str]:
+        """How the item and its evidence may be written: with and without the year."""
+        names = []
+        for item in (evidence.item, *evidence.similar):
+            names += [item.display_title, natural_title(item.title)]
+        return sorted(set(names), key=len, reverse=True)
+
+    def grounded_sentence(self, sentence: str, evidence: Evidence) -> bool:
+        """True when the sentence names the item or one of its evidence items."""
+        return any(name in sentence for name in self._titles(evidence))
+
+    def _check(self, state: _Progress, sentences: Sequence[str], evidence: Evidence) -> bool:
+        """Accept up to two sentences; the first must be grounded. True if text was added."""
+        changed = False
+        for sentence in sentences:
+            sentence = " ".join(sentence.split())
+            if not sentence or len(state.accepted) >= 2:
+                continue
+            if not self.allowed_sentence(sentence, evidence):
+                state.dropped = "filtered"
+            elif not state.accepted and not self.grounded_sentence(sentence, evidence):
+                state.dropped = state.dropped or "ungrounded"
+            else:
+                state.accepted.append(sentence)
+                changed = True
+        return changed
+
     # -- explaining ------------------------------------------------------------------------------
 
     def _fallback(self, evidence: Evidence, reason: str) -> Explanation:
@@ -185,8 +252,10 @@ class Explainer:
     def stream(self, items: Sequence[Item], history: Sequence[Item]) -> Iterator[list[Explanation]]:
         """Explain ``items`` together; yields the list of all current snapshots on every change.
 
-        Text is released one checked sentence at a time (a sentence is only shown after the
-        title filter has passed it). The last yield has ``done`` set on every explanation.
+        The LLM answers for all items are generated in one batch. Text is released one checked
+        sentence at a time: a sentence is shown only after the title filter has passed it, and
+        the first shown sentence must name the item or an evidence item. The last yield has
+        ``done`` set on every explanation; ``source``/``reason`` say whether the LLM was used.
         """
         evidences = [self.evidence(item, history) for item in items]
         current = [Explanation(e.item.item_id, "", e, "llm", done=False) for e in evidences]
@@ -197,9 +266,7 @@ class Explainer:
         yield list(current)
         if not asked:
             return
-        buffers = {i: "" for i in asked}
-        accepted: dict[int, list[str]] = {i: [] for i in asked}
-        dropped = dict.fromkeys(asked, False)
+        states = {i: _Progress() for i in asked}
         failure: str | None = None
         prompts = [self.build_prompt(evidences[i]) for i in asked]
         try:
@@ -207,58 +274,32 @@ class Explainer:
             for k, delta in self.backend.stream(
                 prompts, self.config.max_new_tokens, self.config.explain_timeout_s
             ):
-                i = asked[k]
-                if len(accepted[i]) >= 2:
+                i, state = asked[k], states[asked[k]]
+                if len(state.accepted) >= 2:
                     continue
-                buffers[i] += delta
-                parts = _SENTENCE_END.split(buffers[i])
-                if len(parts) == 1:
-                    continue
-                *complete, buffers[i] = parts
-                changed = self._accept(i, complete, evidences[i], accepted, dropped)
-                if changed:
-                    current[i] = replace(current[i], text=" ".join(accepted[i]))
+                state.buffer += delta
+                *complete, state.buffer = split_sentences(state.buffer, self._titles(evidences[i]))
+                if complete and self._check(state, complete, evidences[i]):
+                    current[i] = replace(current[i], text=" ".join(state.accepted))
                     yield list(current)
-                if all(len(accepted[j]) >= 2 for j in asked):
+                if all(len(s.accepted) >= 2 for s in states.values()):
                     break  # every item has its two sentences: stop generating
         except TimeoutError:
             failure = "timeout"
         except BackendError as exc:
             logger.warning("explanation failed, using templates: %s", exc)
             failure = "error"
-        for i in asked:
-            if failure is None and _COMPLETE.search(buffers[i]) and len(accepted[i]) < 2:
-                # the answer's last sentence, unless cut off by the token limit
-                self._accept(i, [buffers[i]], evidences[i], accepted, dropped)
-            if accepted[i]:
-                source = "llm_filtered" if dropped[i] else "llm"
-                current[i] = replace(
-                    current[i], text=" ".join(accepted[i]), source=source, done=True
-                )
+        for i, state in states.items():
+            if failure is None and _COMPLETE.search(state.buffer):
+                # the answer's last sentence, unless the token limit cut it off
+                self._check(state, [state.buffer], evidences[i])
+            if state.accepted:
+                source = "llm_filtered" if state.dropped == "filtered" else "llm"
+                text = " ".join(state.accepted)
+                current[i] = replace(current[i], text=text, source=source, done=True)
             else:
-                reason = failure or ("filtered" if dropped[i] else "empty")
-                current[i] = self._fallback(evidences[i], reason)
+                current[i] = self._fallback(evidences[i], failure or state.dropped or "empty")
         yield list(current)
-
-    def _accept(
-        self,
-        i: int,
-        sentences: Sequence[str],
-        evidence: Evidence,
-        accepted: dict[int, list[str]],
-        dropped: dict[int, bool],
-    ) -> bool:
-        changed = False
-        for sentence in sentences:
-            sentence = " ".join(sentence.split())
-            if not sentence or len(accepted[i]) >= 2:
-                continue
-            if self.allowed_sentence(sentence, evidence):
-                accepted[i].append(sentence)
-                changed = True
-            else:
-                dropped[i] = True
-        return changed
 
     def explain(self, items: Sequence[Item], history: Sequence[Item]) -> list[Explanation]:
         """The final explanations of ``items`` (the last snapshot of ``stream``)."""
