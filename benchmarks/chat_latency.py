@@ -1,0 +1,192 @@
+"""Chat latency and memory: realistic turns through ``step_stream`` (and the HTTP API).
+
+    python benchmarks/chat_latency.py --sessions 20
+
+Each session pastes a history (a demo persona, or the last 15 titles of a held-out ML-1M
+test user) with a request, then sends follow-ups ("something lighter", "from the 90s",
+"not the second one", ...). For every turn it records the time to the first recommendation
+(the first streamed snapshot with cards) and to the full reply (explanations done). With
+``--api`` it also starts ``app.py`` and times ``/recommend`` through ``gradio_client``.
+Peak resident memory is the process's ru_maxrss (the app's own, for ``--api``).
+Writes ``benchmarks/results/chat_latency.json`` and ``chat_latency.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import random
+import resource
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import psutil
+from tqdm.auto import tqdm
+
+from recommender.config import PROJECT_ROOT, load_config
+from recommender.conversation.orchestrator import step_stream
+from recommender.conversation.state import SessionState
+from recommender.data import load_dataset
+from recommender.serving import build_deps
+from recommender.ui import load_personas
+
+RESULTS = PROJECT_ROOT / "benchmarks" / "results"
+FOLLOW_UPS = [
+    "something lighter",
+    "from the 90s",
+    "not the second one",
+    "more like the first one",
+    "no horror, give me 3",
+    "older",
+    "something else",
+    "a funny one",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 1) if values else float("nan")
+
+
+def summary(values: list[float]) -> dict:
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "n": len(values)}
+
+
+def sessions(n: int, seed: int) -> list[tuple[str, str, list[str]]]:
+    """(pasted history, first request, follow-ups) per session."""
+    rng = random.Random(seed)
+    dataset = load_dataset("ml-1m")
+    out = [(("\n".join(p.history)), p.request, rng.sample(FOLLOW_UPS, 3)) for p in load_personas()]
+    users = rng.sample(range(dataset.num_users), max(0, n - len(out)))
+    for user in users:
+        history = dataset.split.history(user, "test")[-15:]
+        titles = "\n".join(dataset.catalogue.get(i).display_title for i in history)
+        out.append(
+            (titles, rng.choice(["", "something new", "a comedy"]), rng.sample(FOLLOW_UPS, 3))
+        )
+    return out[:n]
+
+
+def drive_step(n_sessions: int, seed: int) -> dict:
+    config = load_config()
+    started = time.perf_counter()
+    deps, info = build_deps(config, progress=False)
+    startup = time.perf_counter() - started
+    first, full, kinds = [], [], {}
+    for paste, request, follow_ups in tqdm(sessions(n_sessions, seed), desc="sessions"):
+        state = SessionState()
+        turns = [(request, paste)] + [(m, None) for m in follow_ups]
+        for message, pasted in turns:
+            t0 = time.perf_counter()
+            first_at = None
+            current = state
+            for current, reply in step_stream(state, message, deps, paste=pasted):  # noqa: B007
+                if first_at is None and reply.cards:
+                    first_at = time.perf_counter() - t0
+            state = current
+            total = time.perf_counter() - t0
+            kinds[reply.kind] = kinds.get(reply.kind, 0) + 1
+            if reply.kind == "recommendations":
+                first.append(first_at * 1000)
+                full.append(total * 1000)
+    return {
+        "startup_s": round(startup, 1),
+        "serving": info.__dict__,
+        "first_recommendation_ms": summary(first),
+        "full_reply_ms": summary(full),
+        "reply_kinds": kinds,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def drive_api(n_sessions: int, seed: int) -> dict:
+    from gradio_client import Client
+
+    port = _free_port()
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
+    app = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    t0 = time.perf_counter()
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if app.poll() is not None or time.perf_counter() - t0 > 600:
+                    raise RuntimeError("the app did not start") from None
+                time.sleep(0.5)
+        startup = time.perf_counter() - t0
+        client = Client(url, analytics_enabled=False, verbose=False)
+        peak, latencies = 0, []
+        for paste, request, _ in tqdm(sessions(n_sessions, seed), desc="api"):
+            t = time.perf_counter()
+            client.predict(paste, request, 5, api_name="/recommend")
+            latencies.append((time.perf_counter() - t) * 1000)
+            peak = max(peak, psutil.Process(app.pid).memory_info().rss)
+        return {
+            "startup_to_http_200_s": round(startup, 1),
+            "recommend_ms": summary(latencies),
+            "app_rss_mb_max_sampled": round(peak / 2**20, 1),
+        }
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20, help="chat sessions (4 turns each)")
+    parser.add_argument("--api", action="store_true", help="also time /recommend over HTTP")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    result = {
+        "command": "python benchmarks/chat_latency.py " + shlex.join(argv or sys.argv[1:]),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{round(psutil.virtual_memory().total / 2**30)} GiB, load avg at start "
+        f"{os.getloadavg()[0]:.1f}",
+        "step": drive_step(args.sessions, args.seed),
+    }
+    if args.api:
+        result["api"] = drive_api(args.sessions, args.seed)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "chat_latency.json").write_text(json.dumps(result, indent=2) + "\n")
+    s = result["step"]
+    lines = [
+        "| measure | p50 | p95 | target |",
+        "|---|---|---|---|",
+        f"| first recommendation (ms) | {s['first_recommendation_ms']['p50']} | "
+        f"{s['first_recommendation_ms']['p95']} | p50 <= 1000, p95 <= 3000 |",
+        f"| full reply with explanations (ms) | {s['full_reply_ms']['p50']} | "
+        f"{s['full_reply_ms']['p95']} | p50 <= 6000 |",
+    ]
+    if "api" in result:
+        a = result["api"]["recommend_ms"]
+        lines.append(f"| /recommend over HTTP (ms) | {a['p50']} | {a['p95']} | |")
+    lines.append(f"\nPeak RSS of the benchmark process: {s['peak_rss_mb']} MB (target <= 4096).")
+    lines.append(f"Serving: {s['serving']}. Machine: {result['machine']}.")
+    lines.append(f"Command: `{result['command']}`")
+    (RESULTS / "chat_latency.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
