@@ -58,6 +58,20 @@ def test_examples_come_from_training_sequences(tiny_dataset):
     assert len(answers) > 3  # the true item is shuffled over the positions
 
 
+def test_retrieval_negatives_are_deduplicated_and_topped_up(tiny_dataset):
+    config = FinetuneConfig(num_candidates=6, min_history=3)
+
+    def retriever(history, n, rng):
+        return [history[-1] % 24 + 1, history[-1] % 24 + 1, 2]  # a duplicate, and too few
+
+    examples = make_examples(tiny_dataset, 30, config, 10, seed=0, negatives=retriever)
+    for e in examples:
+        assert len(e.candidates) == 6 == len(set(e.candidates))
+        target = e.candidates[e.answer]
+        proposed = {e.history[-1] % 24 + 1, 2} - {target} - set(e.history)
+        assert proposed <= set(e.candidates)
+
+
 def test_validation_examples_target_the_validation_item(tiny_dataset):
     config = FinetuneConfig(num_candidates=5)
     split = tiny_dataset.split

@@ -109,14 +109,14 @@ def make_examples(
         seq = train[rng.choice(users)]
         cut = rng.randint(config.min_history, len(seq) - 1)
         history, target = seq[:cut], seq[cut]
-        if negatives is not None:
-            others = [i for i in negatives(history, n - 1, rng) if i != target][: n - 1]
-        else:
-            banned = set(history) | {target}
+        proposed = negatives(history, n - 1, rng) if negatives is not None else []
+        seen = set(history)
+        others = [i for i in dict.fromkeys(proposed) if i != target and i not in seen][: n - 1]
+        if len(others) < n - 1:  # top up from popularity, never the history or target
             p = weights.copy()
-            p[list(banned)] = 0.0
-            k = min(n - 1, int((p > 0).sum()))
-            others = np_rng.choice(len(p), size=k, replace=False, p=p / p.sum()).tolist()
+            p[[*history, target, *others]] = 0.0
+            k = min(n - 1 - len(others), int((p > 0).sum()))
+            others += np_rng.choice(len(p), size=k, replace=False, p=p / p.sum()).tolist()
         shown = [target, *others]
         rng.shuffle(shown)
         out.append(Example(history[-max_history:], shown, shown.index(target)))
@@ -231,11 +231,13 @@ def finetune(
     resume: bool = True,
     progress: bool = True,
     backend: LocalBackend | None = None,
+    negatives: Callable[[list[int], int, random.Random], list[int]] | None = None,
 ) -> FinetuneResult:
     """Train a LoRA adapter for ranking; resumes from ``output_dir/checkpoint`` if present.
 
     Saves ``output_dir/adapter`` (point ``llm.adapter_path`` at it) and the configs that made
-    it. ``backend`` may be given to reuse an already loaded base model (it must have no adapter).
+    it. ``backend`` may be given to reuse an already loaded base model (it must have no adapter);
+    ``negatives(history, n, rng)`` may supply retrieval candidates (see ``make_examples``).
     """
     from peft import LoraConfig, PeftModel, get_peft_model, set_peft_model_state_dict
     from safetensors.torch import load_file
@@ -304,7 +306,7 @@ def finetune(
         logger.info("validation before: %s", result.before)
     # the whole example stream is a function of the seed, so a resumed run continues it
     examples = make_examples(
-        dataset, config.max_steps * config.batch_size, config, max_history, config.seed
+        dataset, config.max_steps * config.batch_size, config, max_history, config.seed, negatives
     )
     budget_s = config.time_budget_min * 60.0
     bar = tqdm(total=config.max_steps, initial=step, disable=not progress, desc="finetune")
