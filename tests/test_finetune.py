@@ -64,7 +64,7 @@ def test_retrieval_negatives_are_deduplicated_and_topped_up(tiny_dataset):
     def retriever(history, n, rng):
         return [history[-1] % 24 + 1, history[-1] % 24 + 1, 2]  # a duplicate, and too few
 
-    examples = make_examples(tiny_dataset, 30, config, 10, seed=0, negatives=retriever)
+    examples = make_examples(tiny_dataset, 30, config, 20, seed=0, negatives=retriever)
     for e in examples:
         assert len(e.candidates) == 6 == len(set(e.candidates))
         target = e.candidates[e.answer]
