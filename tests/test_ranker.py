@@ -123,8 +123,13 @@ def test_fusion_weight_moves_between_retrieval_and_llm(tiny_catalogue, config):
     ranker = LLMRanker(ScriptedBackend(score=likes(liked)), tiny_catalogue, config)
     assert ranker.rank([], candidates(pool), fusion_weight=0.0).item_ids == pool
     assert ranker.rank([], candidates(pool), fusion_weight=1.0).item_ids[0] == 11
-    mid = ranker.rank([], candidates(pool), fusion_weight=0.5).item_ids
-    assert mid[0] == 11 and mid[1:] == pool[:-1]
+    mid = ranker.rank([], candidates(pool), fusion_weight=0.5)
+    assert mid.item_ids[0] == 11 and mid.item_ids[1:] == pool[:-1]
+    # re-fusing a stored ranking gives what a fresh call with that weight gives
+    for weight in (0.0, 0.3, 0.5, 1.0):
+        fresh = ranker.rank([], candidates(pool), fusion_weight=weight).item_ids
+        assert mid.fused_ids(weight) == fresh
+    assert mid.fused_ids(1.0)[0] == mid.llm_only_ids()[0] == 11
 
 
 def test_fuse_and_zscore():

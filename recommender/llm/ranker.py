@@ -82,6 +82,22 @@ class Ranking:
     def item_ids(self) -> list[int]:
         return [item.item_id for item in self.items]
 
+    def fused_ids(self, weight: float) -> list[int]:
+        """The order for another fusion weight, without asking the LLM again (for tuning)."""
+        shown = [i for i in self.items if i.llm_score is not None]
+        rest = sorted(
+            (i for i in self.items if i.llm_score is None), key=lambda i: i.retrieval_rank
+        )
+        if not shown:
+            return [i.item_id for i in rest]
+        final = fuse(
+            np.array([i.llm_score for i in shown]),
+            np.array([i.retrieval_score for i in shown]),
+            weight,
+        )
+        order = sorted(range(len(shown)), key=lambda k: (-final[k], shown[k].retrieval_rank))
+        return [shown[k].item_id for k in order] + [i.item_id for i in rest]
+
     def llm_only_ids(self) -> list[int]:
         """The order by LLM score alone (ties and unshown candidates in retrieval order)."""
         shown = [i for i in self.items if i.llm_score is not None]
