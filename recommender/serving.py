@@ -16,15 +16,15 @@ import numpy as np
 
 from recommender.config import Config
 from recommender.conversation.orchestrator import Deps
-from recommender.data import Dataset, dataset_key, load_dataset
-from recommender.embeddings import item_embeddings, make_embedder
+from recommender.data import Dataset
+from recommender.embeddings import item_embeddings
 from recommender.llm.backends import BackendError, make_backend
 from recommender.llm.config import LLMConfig
 from recommender.llm.explainer import Explainer
 from recommender.llm.ranker import LLMRanker
 from recommender.models.sasrec import SASRec
 from recommender.retrieval.candidates import CandidateRetriever
-from recommender.retrieval.vectorstore import ItemStore
+from recommender.retrieval.prepare import prepare_retrieval
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +68,8 @@ def build_deps(
     config: Config, llm_config: LLMConfig | None = None, progress: bool = True
 ) -> tuple[Deps, ServingInfo]:
     started = time.perf_counter()
-    name = config.data.dataset
-    dataset = load_dataset(name, config.data, progress)
-    embedder = make_embedder(config.embedding)
-    store = ItemStore.open(
-        dataset.catalogue,
-        dataset_key(name),
-        embedder,
-        config.store,
-        config.data.cache_dir,
-        progress,
-    )
-    vectors = item_embeddings(dataset.catalogue, embedder, config.data.cache_dir, progress)
+    dataset, store = prepare_retrieval(config.data.dataset, config, progress)
+    vectors = item_embeddings(dataset.catalogue, store.embedder, config.data.cache_dir, progress)
     sasrec, sasrec_info = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
     if sasrec is None:
         log.warning("LLM2SASRec retriever disabled: %s", sasrec_info)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from recommender.data import Catalogue, Dataset, Item
@@ -74,3 +76,29 @@ def tiny_catalogue() -> Catalogue:
 @pytest.fixture
 def tiny_dataset() -> Dataset:
     return make_tiny_dataset()
+
+
+@pytest.fixture
+def tiny_retrieval(tiny_dataset, tmp_path):
+    """Catalogue, Chroma store (fake genre embedder), item vectors, popularity, tiny SASRec."""
+    from recommender.config import StoreConfig
+    from recommender.embeddings import item_embeddings
+    from recommender.models.sasrec import SASRec, SASRecConfig
+    from recommender.retrieval.vectorstore import ItemStore
+    from tests.helpers import GenreEmbedder
+
+    catalogue = tiny_dataset.catalogue
+    embedder = GenreEmbedder()
+    store = ItemStore.open(
+        catalogue, "tiny", embedder, StoreConfig(path=tmp_path / "c"), tmp_path, progress=False
+    )
+    popularity = np.zeros(len(catalogue) + 1)
+    for seq in tiny_dataset.split.train:
+        np.add.at(popularity, seq, 1)
+    return SimpleNamespace(
+        catalogue=catalogue,
+        store=store,
+        vectors=item_embeddings(catalogue, embedder, tmp_path, progress=False),
+        popularity=popularity,
+        model=SASRec(SASRecConfig(num_items=len(catalogue), max_len=8, hidden=16)),
+    )

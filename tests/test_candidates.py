@@ -1,33 +1,20 @@
 import numpy as np
 import pytest
 
-from recommender.config import StoreConfig
-from recommender.embeddings import item_embeddings
-from recommender.models.sasrec import SASRec, SASRecConfig
 from recommender.retrieval.candidates import (
     CandidateRetriever,
     RetrievalConfig,
     RetrievalQuery,
     session_vector,
 )
-from recommender.retrieval.vectorstore import ItemFilter, ItemStore
-from tests.helpers import GenreEmbedder
+from recommender.retrieval.vectorstore import ItemFilter
 
 
 @pytest.fixture
-def retriever(tiny_dataset, tmp_path):
-    catalogue = tiny_dataset.catalogue
-    embedder = GenreEmbedder()
-    store = ItemStore.open(
-        catalogue, "tiny", embedder, StoreConfig(path=tmp_path / "c"), tmp_path, progress=False
-    )
-    vectors = item_embeddings(catalogue, embedder, tmp_path, progress=False)
-    popularity = np.zeros(len(catalogue) + 1)
-    for seq in tiny_dataset.split.train:
-        np.add.at(popularity, seq, 1)
-    model = SASRec(SASRecConfig(num_items=len(catalogue), max_len=8, hidden=16))
+def retriever(tiny_retrieval):
+    t = tiny_retrieval
     config = RetrievalConfig(num_candidates=10, per_source=15)
-    return CandidateRetriever(catalogue, store, vectors, popularity, model, config)
+    return CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
 
 
 def test_sources_and_provenance(retriever):

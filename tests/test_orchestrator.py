@@ -5,19 +5,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import pytest
 
-from recommender.config import StoreConfig
 from recommender.conversation.orchestrator import ChatConfig, Deps, apply_feedback, step
 from recommender.conversation.state import SessionState
-from recommender.embeddings import item_embeddings
 from recommender.llm.config import LLMConfig
 from recommender.llm.explainer import Explainer
-from recommender.models.sasrec import SASRec, SASRecConfig
 from recommender.retrieval.candidates import CandidateRetriever, RetrievalConfig
-from recommender.retrieval.vectorstore import ItemStore
-from tests.helpers import GenreEmbedder
 
 
 @dataclass
@@ -65,21 +59,13 @@ class BrokenExplainer:
 
 
 @pytest.fixture
-def make_deps(tiny_dataset, tmp_path):
-    catalogue = tiny_dataset.catalogue
-    embedder = GenreEmbedder()
-    store = ItemStore.open(
-        catalogue, "tiny", embedder, StoreConfig(path=tmp_path / "c"), tmp_path, progress=False
-    )
-    vectors = item_embeddings(catalogue, embedder, tmp_path, progress=False)
-    popularity = np.zeros(len(catalogue) + 1)
-    for seq in tiny_dataset.split.train:
-        np.add.at(popularity, seq, 1)
-    model = SASRec(SASRecConfig(num_items=len(catalogue), max_len=8, hidden=16))
+def make_deps(tiny_retrieval):
+    t = tiny_retrieval
     retriever = CandidateRetriever(
-        catalogue, store, vectors, popularity, model, RetrievalConfig(num_candidates=12)
+        t.catalogue, t.store, t.vectors, t.popularity, t.model, RetrievalConfig(num_candidates=12)
     )
-    explainer = Explainer(None, catalogue, LLMConfig(), vectors)
+    explainer = Explainer(None, t.catalogue, LLMConfig(), t.vectors)
+    catalogue = t.catalogue
 
     def build(ranker=None, explainer_=None, **chat):
         return Deps(catalogue, retriever, explainer_ or explainer, ranker, ChatConfig(**chat))

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import time
 
 from recommender.commands._common import add_dataset_argument, dataset_name
 from recommender.config import Config
-from recommender.data import dataset_key, load_dataset
-from recommender.embeddings import make_embedder
-from recommender.retrieval.vectorstore import ItemStore
-
-log = logging.getLogger(__name__)
+from recommender.retrieval.prepare import prepare_retrieval
 
 
 def register(subparsers) -> None:
@@ -27,35 +21,6 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def prepare(name: str, config: Config, progress: bool = True) -> ItemStore:
-    """Everything retrieval needs for ``name``; each step reuses its cache."""
-    started = time.perf_counter()
-    dataset = load_dataset(name, config.data, progress)
-    log.info(
-        "dataset %s: %d users, %d items, %d interactions (%.1fs)",
-        dataset.name,
-        dataset.num_users,
-        dataset.num_items,
-        dataset.num_interactions,
-        time.perf_counter() - started,
-    )
-    embedder = make_embedder(config.embedding)
-    store = ItemStore.open(
-        dataset.catalogue,
-        dataset_key(name),
-        embedder,
-        config.store,
-        config.data.cache_dir,
-        progress=progress,
-    )
-    log.info(
-        "item store ready: %d items (%.1fs total)",
-        store.collection.count(),
-        time.perf_counter() - started,
-    )
-    return store
-
-
 def run(args: argparse.Namespace, config: Config) -> int:
-    prepare(dataset_name(args, config), config, progress=not args.no_progress)
+    prepare_retrieval(dataset_name(args, config), config, progress=not args.no_progress)
     return 0

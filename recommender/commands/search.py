@@ -6,9 +6,9 @@ import argparse
 import json
 
 from recommender.commands._common import add_dataset_argument, dataset_name
-from recommender.commands.prepare import prepare
 from recommender.config import Config
 from recommender.errors import SequelError
+from recommender.retrieval.prepare import prepare_retrieval
 from recommender.retrieval.vectorstore import ItemFilter
 
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise SequelError("the query is empty")
     if args.k < 1:
         raise SequelError("-k must be at least 1")
-    store = prepare(dataset_name(args, config), config, progress=False)
+    _, store = prepare_retrieval(dataset_name(args, config), config, progress=False)
     genres = store.catalogue.genres
     filters = ItemFilter(
         genres_any=_check_genres(args.genre, genres),
