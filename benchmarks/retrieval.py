@@ -62,7 +62,7 @@ MODELS = (
     "llm2sasrec_shuffled",
 )
 METRICS = ("ndcg@10", "hr@10", "mrr@10", "ndcg@20", "hr@20", "mrr@20")
-RECENCY_DECAYS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
+RECENCY_DECAYS = (0.1, 0.3, 0.5, 0.7, 0.9)
 HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
 
 
