@@ -52,7 +52,8 @@ def tiny_backend(smollm_folder) -> LocalBackend:
             tie_word_embeddings=True,
         )
     ).eval()
-    return LocalBackend(model, tokenizer, LLMConfig(batch_size=2), name="tiny")
+    config = LLMConfig(batch_size=2, repetition_penalty=1.0)
+    return LocalBackend(model, tokenizer, config, name="tiny")
 
 
 def test_model_folder_resolution(tmp_path, smollm_folder):
@@ -113,6 +114,40 @@ def test_batched_streaming_matches_greedy_generate(tiny_backend):
 def test_streaming_stops_at_the_deadline(tiny_backend):
     with pytest.raises(TimeoutError):
         list(tiny_backend.stream(["Hello"], max_new_tokens=50, timeout_s=0.0))
+
+
+def test_repetition_penalty_matches_a_reference_on_generated_tokens(tiny_backend):
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    prompt = "Why would I like Fargo?"
+    ids = torch.tensor([tiny_backend.encode(prompt)])
+    start = ids.shape[1]
+
+    class GeneratedOnly(LogitsProcessor):  # penalise tokens generated so far, not the prompt
+        def __call__(self, input_ids, scores):
+            for row, tokens in enumerate(input_ids[:, start:]):
+                seen = torch.unique(tokens)
+                if len(seen):
+                    s = scores[row, seen]
+                    scores[row, seen] = torch.where(s > 0, s / 3.0, s * 3.0)
+            return scores
+
+    out = tiny_backend.model.generate(
+        ids,
+        attention_mask=torch.ones_like(ids),
+        max_new_tokens=12,
+        do_sample=False,
+        logits_processor=LogitsProcessorList([GeneratedOnly()]),
+    )
+    expected = tiny_backend.tokenizer.decode(out[0, start:], skip_special_tokens=True)
+    tiny_backend.config.repetition_penalty = 3.0
+    try:
+        got = tiny_backend.generate(prompt, 12, 30)
+    finally:
+        tiny_backend.config.repetition_penalty = 1.0
+    assert got == expected
+    plain = tiny_backend.generate(prompt, 12, 30)
+    assert plain != got  # the penalty changes what this tiny model repeats
 
 
 def test_label_of_server_tokens():

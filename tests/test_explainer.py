@@ -181,6 +181,14 @@ def test_the_first_sentence_must_name_the_item_or_its_evidence(tiny_catalogue, c
     assert second.source == "template" and second.reason == "ungrounded"
 
 
+def test_a_repeated_sentence_is_dropped(tiny_catalogue, config):
+    answer = "Fargo (1996) is a blend of drama and crime. Fargo is a blend of drama and crime!"
+    (exp,) = Explainer(StreamingFake([answer]), tiny_catalogue, config).explain(
+        [tiny_catalogue.get(12)], tiny_catalogue.many([3])
+    )
+    assert exp.text == "Fargo (1996) is a blend of drama and crime." and exp.source == "llm"
+
+
 def test_sentences_do_not_break_inside_titles_or_abbreviations():
     text = "Sunset Blvd. (1950) and Dr. Strangelove are classics. J. Doe agrees! Then a"
     assert split_sentences(text, ["Sunset Blvd. (1950)"]) == [
@@ -189,4 +197,11 @@ def test_sentences_do_not_break_inside_titles_or_abbreviations():
         "Then a",
     ]
     assert split_sentences("No end yet") == ["No end yet"]
+    title = ["Tie Me Up! Tie Me Down! (1990)", "Tie Me Up! Tie Me Down!"]
+    streamed = "See Tie Me Up! Tie Me Down! It is wild. Ok"
+    for cut in range(len(streamed) + 1):  # as the answer streams in, no break inside the title
+        for piece in split_sentences(streamed[:cut], title)[:-1]:
+            assert piece in ("See Tie Me Up! Tie Me Down!", "It is wild.")
+    assert split_sentences("Tie Me Up! Tie", title) == ["Tie Me Up! Tie"]  # may be the title
+    assert split_sentences("Tie Me Up! Then", title) == ["Tie Me Up!", "Then"]
     assert split_sentences("One. ") == ["One.", ""]

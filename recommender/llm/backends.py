@@ -341,7 +341,14 @@ class LocalBackend:
                     logits_to_keep=1,
                 )
                 past = out.past_key_values
-                logits = out.logits[:, -1, :]  # (P, V)
+                logits = out.logits[:, -1, :].clone()  # (P, V)
+                penalty = self.config.repetition_penalty
+                if penalty != 1.0:  # CTRL-style, on the generated tokens only (not the prompt)
+                    for i, tokens in enumerate(generated):
+                        if tokens:
+                            seen = torch.as_tensor(sorted(set(tokens)))
+                            row = logits[i, seen]
+                            logits[i, seen] = torch.where(row > 0, row / penalty, row * penalty)
                 if self.config.temperature > 0:
                     probs = torch.softmax(logits / self.config.temperature, dim=-1)
                     nxt = torch.multinomial(probs, 1, generator=generator).squeeze(-1)

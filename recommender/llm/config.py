@@ -45,6 +45,7 @@ class LLMConfig:
     evidence_items: int = 2  # history items cited as evidence per recommended item
     max_new_tokens: int = 48  # generated tokens per explanation
     temperature: float = 0.0  # 0 = greedy decoding (deterministic)
+    repetition_penalty: float = 1.3  # local backend: >1 discourages repeating generated tokens
 
     def __post_init__(self) -> None:
         if not 2 <= self.num_candidates <= len(LABELS):

@@ -54,22 +54,32 @@ class Explanation:
     done: bool = True
 
 
+def _inside_title(text: str, end: int, title: str) -> bool:
+    """Whether the punctuation at ``text[end]`` is, or may still become, part of ``title``.
+
+    True when the text up to ``end`` ends with a piece of the title that stops at this
+    punctuation and what follows agrees with the rest of the title so far (a streamed answer
+    may not have the rest yet: "Tie Me Up! Ti" could still be "Tie Me Up! Tie Me Down!").
+    """
+    for j, char in enumerate(title[:-1]):  # a title's own final "!" may end the sentence
+        if char != text[end] or not text[: end + 1].endswith(title[: j + 1]):
+            continue
+        rest, expected = text[end + 1 :], title[j + 1 :]
+        if rest.startswith(expected) or expected.startswith(rest):
+            return True
+    return False
+
+
 def split_sentences(text: str, protected: Sequence[str] = ()) -> list[str]:
     """Complete sentences of ``text`` followed by the unfinished rest (possibly empty).
 
     No break inside a ``protected`` string (titles such as "Sunset Blvd. (1950)") or after an
     abbreviation or an initial ("Dr.", "a.k.a.", "J.").
     """
-    spans = [
-        (m.start(), m.end())
-        for title in protected
-        if title
-        for m in re.finditer(re.escape(title), text)
-    ]
     pieces, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         end = match.start()
-        if any(a <= end < b for a, b in spans):
+        if any(_inside_title(text, end, title) for title in protected if title):
             continue
         word = re.search(r"([\w.]+)$", text[start:end])
         before = word.group(1).lower() if word else ""
@@ -78,6 +88,12 @@ def split_sentences(text: str, protected: Sequence[str] = ()) -> list[str]:
         pieces.append(text[start : match.end()].strip())
         start = match.end()
     return [*pieces, text[start:]]
+
+
+def _overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the lower-cased words of two sentences."""
+    wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
+    return len(wa & wb) / max(1, len(wa | wb))
 
 
 def _join_titles(titles: Sequence[str]) -> str:
@@ -237,6 +253,8 @@ class Explainer:
                 state.dropped = "filtered"
             elif not state.accepted and not self.grounded_sentence(sentence, evidence):
                 state.dropped = state.dropped or "ungrounded"
+            elif state.accepted and _overlap(sentence, state.accepted[-1]) > 0.5:
+                continue  # a small model repeating itself
             else:
                 state.accepted.append(sentence)
                 changed = True
