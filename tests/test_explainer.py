@@ -189,6 +189,16 @@ def test_a_repeated_sentence_is_dropped(tiny_catalogue, config):
     assert exp.text == "Fargo (1996) is a blend of drama and crime." and exp.source == "llm"
 
 
+def test_an_echo_of_the_prompt_is_dropped(tiny_catalogue, config):
+    explainer = Explainer(None, tiny_catalogue, config)
+    history, fargo = tiny_catalogue.many([3]), tiny_catalogue.get(12)
+    prompt = explainer.build_prompt(explainer.evidence(fargo, history))
+    echo = prompt.split("? ")[-1]  # "Answer in one or two short sentences."
+    answer = f"{echo} Fargo (1996) is cold and tense like Heat (1995). {echo}"
+    (exp,) = Explainer(StreamingFake([answer]), tiny_catalogue, config).explain([fargo], history)
+    assert exp.text == "Fargo (1996) is cold and tense like Heat (1995)."
+
+
 def test_sentences_do_not_break_inside_titles_or_abbreviations():
     text = "Sunset Blvd. (1950) and Dr. Strangelove are classics. J. Doe agrees! Then a"
     assert split_sentences(text, ["Sunset Blvd. (1950)"]) == [

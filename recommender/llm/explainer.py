@@ -109,6 +109,7 @@ class _Progress:
     buffer: str = ""  # text after the last complete sentence
     accepted: list[str] = field(default_factory=list)  # sentences that passed the checks
     dropped: str | None = None  # filtered (named another title) | ungrounded (named nothing)
+    prompt: list[str] = field(default_factory=list)  # the prompt's sentences (echoes are dropped)
 
 
 class TitleMatcher:
@@ -253,8 +254,8 @@ class Explainer:
                 state.dropped = "filtered"
             elif not state.accepted and not self.grounded_sentence(sentence, evidence):
                 state.dropped = state.dropped or "ungrounded"
-            elif state.accepted and _overlap(sentence, state.accepted[-1]) > 0.5:
-                continue  # a small model repeating itself
+            elif any(_overlap(sentence, seen) > 0.5 for seen in state.accepted + state.prompt):
+                continue  # a small model repeating itself or echoing the prompt
             else:
                 state.accepted.append(sentence)
                 changed = True
@@ -284,9 +285,12 @@ class Explainer:
         yield list(current)
         if not asked:
             return
-        states = {i: _Progress() for i in asked}
-        failure: str | None = None
         prompts = [self.build_prompt(evidences[i]) for i in asked]
+        states = {
+            i: _Progress(prompt=[p for p in split_sentences(prompt) if p.strip()])
+            for i, prompt in zip(asked, prompts, strict=True)
+        }
+        failure: str | None = None
         try:
             assert self.backend is not None
             for k, delta in self.backend.stream(
