@@ -132,6 +132,9 @@ def convert_gguf(gguf: Path, target: Path, progress: bool = True) -> None:
     (tmp / CONVERTED_MARKER).write_text(
         json.dumps({"source": str(gguf), "seconds": round(time.perf_counter() - started, 1)})
     )
+    if (target / CONVERTED_MARKER).exists():  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     if target.exists():  # a half-written folder from an interrupted run
         shutil.rmtree(target)
     tmp.rename(target)
