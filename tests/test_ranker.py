@@ -206,10 +206,36 @@ def test_backend_failure_falls_back_to_retrieval_order(tiny_catalogue, config, e
     assert ranking.error
 
 
-def test_wrong_shaped_scores_fall_back(tiny_catalogue, config):
-    backend = ScriptedBackend(score=lambda titles: [0.0] * (len(titles) + 3))
-    ranking = LLMRanker(backend, tiny_catalogue, config).rank([], candidates([1, 2, 3]))
+@pytest.mark.parametrize(
+    "score",
+    [
+        lambda titles: [0.0] * (len(titles) + 3),  # wrong shape
+        lambda titles: [float("nan")] * len(titles),  # not numbers
+        lambda titles: [float("inf")] + [0.0] * (len(titles) - 1),
+    ],
+)
+def test_bad_scores_fall_back(tiny_catalogue, config, score):
+    ranking = LLMRanker(ScriptedBackend(score=score), tiny_catalogue, config).rank(
+        [], candidates([1, 2, 3])
+    )
     assert ranking.method == "retrieval_fallback" and ranking.item_ids == [1, 2, 3]
+
+
+def test_unknown_candidate_ids_and_id_histories(tiny_catalogue, config):
+    backend = ScriptedBackend(score=first_position)
+    ranker = LLMRanker(backend, tiny_catalogue, config)
+    ranking = ranker.rank([1, 2, 999], candidates([3, 4, 12345]))  # 12345 is not in the catalogue
+    assert ranking.method == "retrieval_fallback" and ranking.item_ids == [3, 4, 12345]
+    by_ids = ranker.rank([1, 2], candidates([3, 4, 5]))
+    by_items = ranker.rank(tiny_catalogue.many([1, 2]), candidates([3, 4, 5]))
+    assert by_ids.prompts == by_items.prompts and by_ids.item_ids == by_items.item_ids
+
+
+def test_non_finite_retrieval_scores_still_fuse(tiny_catalogue, config):
+    pool = [Candidate(3, 2.0), Candidate(4, float("nan")), Candidate(5, float("-inf"))]
+    ranker = LLMRanker(ScriptedBackend(score=first_position), tiny_catalogue, config)
+    ranking = ranker.rank([], pool, fusion_weight=0.0)
+    assert ranking.item_ids[0] == 3 and sorted(ranking.item_ids) == [3, 4, 5]
 
 
 def test_duplicates_and_extra_candidates(tiny_catalogue, config):

@@ -20,6 +20,7 @@ import numpy as np
 from recommender.data.catalogue import Catalogue, Item, natural_title
 from recommender.llm.backends import BackendError, LLMBackend
 from recommender.llm.config import LLMConfig, load_prompt
+from recommender.llm.ranker import as_items
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +269,9 @@ class Explainer:
             evidence.item.item_id, self.template_text(evidence), evidence, "template", reason
         )
 
-    def stream(self, items: Sequence[Item], history: Sequence[Item]) -> Iterator[list[Explanation]]:
+    def stream(
+        self, items: Sequence[Item | int], history: Sequence[Item | int]
+    ) -> Iterator[list[Explanation]]:
         """Explain ``items`` together; yields the list of all current snapshots on every change.
 
         The LLM answers for all items are generated in one batch. Text is released one checked
@@ -276,7 +279,8 @@ class Explainer:
         the first shown sentence must name the item or an evidence item. The last yield has
         ``done`` set on every explanation; ``source``/``reason`` say whether the LLM was used.
         """
-        evidences = [self.evidence(item, history) for item in items]
+        history = as_items(self.catalogue, history)
+        evidences = [self.evidence(item, history) for item in as_items(self.catalogue, items)]
         current = [Explanation(e.item.item_id, "", e, "llm", done=False) for e in evidences]
         asked = [i for i, e in enumerate(evidences) if e.similar and self.backend is not None]
         for i, e in enumerate(evidences):
@@ -323,7 +327,9 @@ class Explainer:
                 current[i] = self._fallback(evidences[i], failure or state.dropped or "empty")
         yield list(current)
 
-    def explain(self, items: Sequence[Item], history: Sequence[Item]) -> list[Explanation]:
+    def explain(
+        self, items: Sequence[Item | int], history: Sequence[Item | int]
+    ) -> list[Explanation]:
         """The final explanations of ``items`` (the last snapshot of ``stream``)."""
         final: list[Explanation] = []
         for final in self.stream(items, history):  # noqa: B007

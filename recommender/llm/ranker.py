@@ -133,8 +133,12 @@ def parse_ranking(text: str, labels: Sequence[str]) -> list[int]:
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
-    """Standardised values; constant input gives zeros."""
+    """Standardised values; constant input gives zeros; non-finite values count as the worst."""
     values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if not finite.all():
+        floor = values[finite].min() if finite.any() else 0.0
+        values = np.where(finite, values, floor)
     std = values.std()
     return np.zeros_like(values) if std < 1e-12 else (values - values.mean()) / std
 
@@ -142,6 +146,17 @@ def zscore(values: np.ndarray) -> np.ndarray:
 def fuse(llm: np.ndarray, retrieval: np.ndarray, weight: float) -> np.ndarray:
     """``weight * z(llm) + (1 - weight) * z(retrieval)``: 1 = LLM only, 0 = retrieval only."""
     return weight * zscore(llm) + (1.0 - weight) * zscore(retrieval)
+
+
+def as_items(catalogue: Catalogue, history: Sequence[Item | int]) -> list[Item]:
+    """Catalogue items for a history given as items or item ids (unknown ids are skipped)."""
+    out = []
+    for entry in history:
+        if isinstance(entry, Item):
+            out.append(entry)
+        elif 1 <= int(entry) <= catalogue.num_items:
+            out.append(catalogue.get(int(entry)))
+    return out
 
 
 def dedupe_candidates(candidates: Sequence[CandidateLike]) -> list[CandidateLike]:
@@ -235,7 +250,7 @@ class LLMRanker:
 
     def rank(
         self,
-        history: Sequence[Item],
+        history: Sequence[Item | int],
         candidates: Sequence[CandidateLike],
         request: str = "",
         bootstrap: int | None = None,
@@ -249,7 +264,8 @@ class LLMRanker:
         started = time.perf_counter()
         pool = dedupe_candidates(candidates)
         shown = pool[: self.config.num_candidates]
-        bootstrap = self.config.bootstrap if bootstrap is None else bootstrap
+        bootstrap = max(1, self.config.bootstrap if bootstrap is None else bootstrap)
+        history = as_items(self.catalogue, history)
         weight = self.config.fusion_weight if fusion_weight is None else fusion_weight
         if len(shown) < 2:
             return self._finish(pool, None, weight, "retrieval_fallback", started, [], [], [])
@@ -271,7 +287,7 @@ class LLMRanker:
                 ]
                 scores, answers = self._generated_scores(prompts, labels)
             llm = self._unpermute(np.asarray(scores, dtype=np.float64), perms)
-        except (BackendError, TimeoutError, ValueError) as exc:
+        except (BackendError, TimeoutError, ValueError, KeyError) as exc:
             logger.warning("LLM ranking failed, keeping the retrieval order: %s", exc)
             ranking = self._finish(pool, None, weight, "retrieval_fallback", started, perms, [], [])
             ranking.error = str(exc)
@@ -298,6 +314,8 @@ class LLMRanker:
         """Mean over orders of the score each candidate got at the position it was shown at."""
         if scores.shape != (len(perms), len(perms[0])):
             raise ValueError(f"backend returned scores of shape {scores.shape}")
+        if not np.isfinite(scores).all():
+            raise ValueError("backend returned non-finite label scores")
         total = np.zeros(len(perms[0]))
         for row, perm in zip(scores, perms, strict=True):
             total[np.asarray(perm)] += row  # position p showed candidate perm[p]
