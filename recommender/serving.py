@@ -19,7 +19,6 @@ from recommender.conversation.orchestrator import Deps
 from recommender.data import Dataset
 from recommender.embeddings import item_embeddings
 from recommender.llm.backends import BackendError, make_backend
-from recommender.llm.config import LLMConfig
 from recommender.llm.explainer import Explainer
 from recommender.llm.ranker import LLMRanker
 from recommender.models.sasrec import SASRec
@@ -64,9 +63,7 @@ def load_sasrec(path: Path, num_items: int) -> tuple[SASRec | None, str]:
     return model, Path(path).name
 
 
-def build_deps(
-    config: Config, llm_config: LLMConfig | None = None, progress: bool = True
-) -> tuple[Deps, ServingInfo]:
+def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo]:
     started = time.perf_counter()
     dataset, store = prepare_retrieval(config.data.dataset, config, progress)
     vectors = item_embeddings(dataset.catalogue, store.embedder, config.data.cache_dir, progress)
@@ -76,7 +73,7 @@ def build_deps(
     retriever = CandidateRetriever(
         dataset.catalogue, store, vectors, popularity(dataset), sasrec, config.retrieval
     )
-    llm_config = llm_config or LLMConfig()
+    llm_config = config.llm
     want_ranking = config.app.llm_ranking == "on" or (
         config.app.llm_ranking == "auto" and llm_config.adapter_path is not None
     )

@@ -53,3 +53,10 @@ def test_bad_file(tmp_path):
         load_config(path, env={})
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "missing.toml", env={})
+
+
+def test_llm_section_and_its_checks(tmp_path):
+    config = load_config(env={"SEQUEL_LLM__BOOTSTRAP": "3", "SEQUEL_LLM__ADAPTER_PATH": "/a"})
+    assert config.llm.bootstrap == 3 and config.llm.adapter_path == Path("/a")
+    with pytest.raises(ConfigError, match="bootstrap must be >= 1"):
+        load_config(env={"SEQUEL_LLM__BOOTSTRAP": "0"})
