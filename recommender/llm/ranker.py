@@ -26,6 +26,7 @@ import numpy as np
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.backends import BackendError, LLMBackend
 from recommender.llm.config import LABELS, LLMConfig, load_prompt
+from recommender.retrieval.candidates import Candidate  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +44,6 @@ class CandidateLike(Protocol):
 
     @property
     def provenance(self) -> tuple[str, ...]: ...
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One retrieval candidate, handed in in retrieval order (best first)."""
-
-    item_id: int  # dense catalogue id
-    score: float  # retrieval score (higher is better; any scale, z-normalised for fusion)
-    provenance: tuple[str, ...] = ()  # which retrievers proposed it, e.g. ("sasrec", "request")
 
 
 @dataclass(frozen=True)
