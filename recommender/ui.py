@@ -106,10 +106,13 @@ def trace_markdown(trace: dict[str, Any]) -> str:
     lines.append("; ".join(parts))
     lines.append("\n#### 2. Retrieved (top 10 per source, after filters)")
     timings = trace.get("source_timings_ms", {})
-    for name, titles in trace.get("sources", {}).items():
+    score_names = {"sasrec": "logit", "popular": "ratings"}
+    for name, hits in trace.get("sources", {}).items():
         label = SOURCE_LABELS.get(name, name)
         took = f" ({timings[name]:.0f} ms)" if name in timings else ""
-        lines.append(f"- **{label}**{took}: " + ", ".join(_md(t) for t in titles))
+        unit = score_names.get(name, "cosine")
+        shown = ", ".join(f"{_md(h['title'])} ({h['score']:g})" for h in hits)
+        lines.append(f"- **{label}**{took}, score = {unit}: {shown}")
     candidates = trace.get("candidates", [])
     if candidates:
         lines.append(f"\n#### 3. Fused candidates ({len(candidates)})")

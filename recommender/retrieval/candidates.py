@@ -52,6 +52,7 @@ class CandidateSet:
     candidates: list[Candidate]
     sources: dict[str, list[int]]  # each source's filtered top list (item ids), for the trace
     timings_ms: dict[str, float]
+    source_scores: dict[str, list[float]] = field(default_factory=dict)  # raw, per source
 
 
 def session_vector(
@@ -95,21 +96,23 @@ class CandidateRetriever:
                     break
         return kept
 
-    def _sasrec(self, history: Sequence[int], filters: ItemFilter) -> list[int]:
+    def _sasrec(self, history: Sequence[int], filters: ItemFilter) -> list[tuple[int, float]]:
         scores = score_histories(self.sasrec, [list(history)])[0]  # (N + 1,)
         finite = int(torch.isfinite(scores).sum())
         order = torch.argsort(scores, descending=True)[:finite].tolist()
-        return self._accept_ranked(order, filters, self.config.per_source)
+        kept = self._accept_ranked(order, filters, self.config.per_source)
+        return [(i, float(scores[i])) for i in kept]
 
     def _nearest(
         self, text: str | None, vector: np.ndarray | None, filters: ItemFilter
-    ) -> list[int]:
+    ) -> list[tuple[int, float]]:
         hits = self.store.query(text=text, vector=vector, k=self.config.per_source, filters=filters)
-        return [hit.item_id for hit in hits]
+        return [(hit.item_id, hit.score) for hit in hits]
 
-    def _popular(self, filters: ItemFilter) -> list[int]:
+    def _popular(self, filters: ItemFilter) -> list[tuple[int, float]]:
         order = np.argsort(-self.popularity, kind="stable").tolist()
-        return self._accept_ranked(order, filters, self.config.per_source)
+        kept = self._accept_ranked(order, filters, self.config.per_source)
+        return [(i, float(self.popularity[i])) for i in kept]
 
     def retrieve(self, query: RetrievalQuery) -> CandidateSet:
         """Candidates for ``query``: never an item the filters reject."""
@@ -117,12 +120,15 @@ class CandidateRetriever:
         history = [i for i in query.history if 1 <= i <= len(self.catalogue)]
         filters = replace(query.filters, exclude_ids=query.filters.exclude_ids | set(history))
         sources: dict[str, list[int]] = {}
+        scores: dict[str, list[float]] = {}
         timings: dict[str, float] = {}
 
         def run(name: str, produce, *args) -> None:
             started = time.perf_counter()
-            sources[name] = produce(*args)
+            ranked = produce(*args)
             timings[name] = (time.perf_counter() - started) * 1000
+            sources[name] = [item_id for item_id, _ in ranked]
+            scores[name] = [score for _, score in ranked]
 
         if history and self.sasrec is not None:
             run("sasrec", self._sasrec, history, filters)
@@ -164,4 +170,4 @@ class CandidateRetriever:
                     source_ranks=tuple(by_rank),
                 )
             )
-        return CandidateSet(candidates, sources, timings)
+        return CandidateSet(candidates, sources, timings, scores)
