@@ -834,22 +834,30 @@ def main(argv: list[str] | None = None) -> int:
     bootstraps = sorted({*POSITION_BOOTSTRAPS, bootstrap})
     records: Records = {}
     for variant, (variant_llm, tag) in variants.items():
-        try:
-            backend = make_backend(variant_llm, progress=progress)
-        except BackendError as exc:
-            skipped[variant] = f"skipped: the LLM could not be loaded ({exc})"
-            log.error("%s %s", variant, skipped[variant])
-            continue
-        ranker = LLMRanker(backend, dataset.catalogue, variant_llm)
         jobs = [(1, test_cases), (bootstrap, valid_cases)] + [
             (b, test_cases) for b in bootstraps if b != 1
         ]
-        for b, cases in jobs:
-            cache = ScoreCache(runs / f"{tag}_B{b}.jsonl")
-            stage = cases[0].stage if cases else "-"
-            got = score_cases(ranker, cases, b, cache, progress, desc=f"{variant} B={b} {stage}")
-            records.setdefault((variant, b), {}).update(got)
-        del ranker, backend
+        caches = [(b, cases, ScoreCache(runs / f"{tag}_B{b}.jsonl")) for b, cases in jobs]
+        missing = sum(cache.get(c) is None for _, cases, cache in caches for c in cases)
+        ranker = None
+        if missing:  # the LLM is loaded only when there is something left to score
+            log.info("%s: %d ranking calls to make", variant, missing)
+            try:
+                backend = make_backend(variant_llm, progress=progress)
+            except BackendError as exc:
+                skipped[variant] = f"skipped: the LLM could not be loaded ({exc})"
+                log.error("%s %s", variant, skipped[variant])
+                continue
+            ranker = LLMRanker(backend, dataset.catalogue, variant_llm)
+        for b, cases, cache in caches:
+            if ranker is None:
+                got = {case.key: cache.get(case) for case in cases}
+            else:
+                stage = cases[0].stage if cases else "-"
+                desc = f"{variant} B={b} {stage}"
+                got = score_cases(ranker, cases, b, cache, progress, desc=desc)
+            records.setdefault((variant, b), {}).update(got)  # type: ignore[arg-type]
+        del ranker
 
     result: dict[str, Any] = {
         "dataset": dataset.name,
