@@ -12,6 +12,7 @@ from recommender.conversation.state import SessionState
 from recommender.llm.config import LLMConfig
 from recommender.llm.explainer import Explainer
 from recommender.retrieval.candidates import CandidateRetriever, RetrievalConfig
+from recommender.ui import trace_markdown
 
 
 @dataclass
@@ -92,6 +93,8 @@ def test_paste_then_recommend(make_deps, tiny_catalogue):
         assert tiny_catalogue.get(card.item_id).display_title == card.title
     assert state.last_recommendations == ids(reply)
     assert {"filters", "sources", "candidates", "ranking", "timings_ms"} <= set(reply.trace)
+    panel = trace_markdown(reply.trace)  # the demo panel renders this very trace
+    assert "Fused candidates" in panel and "score = logit" in panel and "Timings" in panel
 
 
 def test_history_pasted_in_the_chat_message(make_deps):

@@ -436,7 +436,13 @@ def _trace(
             "anchors": [title(a) for a in c.anchors],
             "excluded_items": len(state.excluded_ids()),
         },
-        "sources": {name: [title(i) for i in ids[:10]] for name, ids in retrieved.sources.items()},
+        "sources": {
+            name: [
+                {"title": title(i), "score": round(score, 3)}
+                for i, score in zip(ids[:10], retrieved.source_scores.get(name, []), strict=False)
+            ]
+            for name, ids in retrieved.sources.items()
+        },
         "source_timings_ms": {k: round(v, 1) for k, v in retrieved.timings_ms.items()},
         "candidates": [
             {"title": title(x.item_id), "score": round(x.score, 4), "from": list(x.provenance)}
