@@ -134,7 +134,8 @@ def test_browser_demo_flow(app_url, browser):
     page.locator("#message textarea").fill("more please")
     page.locator("#send").click()
     expect(page.locator("#chat")).to_contain_text("more please", timeout=30_000)
-    page.wait_for_timeout(500)
+    disliked_card = page.locator(".seq-card:visible .seq-title").filter(has_text=disliked)
+    expect(disliked_card).to_have_count(0, timeout=60_000)  # the new turn replaced the cards
     wait_for_explained_cards(page)
     assert disliked not in card_titles(page)
     # 4. the pipeline panel shows every stage
