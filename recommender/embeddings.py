@@ -92,7 +92,9 @@ class OpenAIEmbedder:
         from openai import OpenAI
 
         key = os.environ.get(config.api_key_env) or "not-needed"
-        self.client = client or OpenAI(base_url=config.base_url, api_key=key, timeout=30.0)
+        self.client = client or OpenAI(
+            base_url=config.base_url, api_key=key, timeout=30.0, max_retries=1
+        )
         self.model = config.model
         self.batch_size = config.batch_size
         self.name = "openai-" + re.sub(r"[^A-Za-z0-9._-]", "-", config.model)

@@ -67,3 +67,70 @@ def test_local_minilm_offline():
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+class _EmbeddingsHandler:
+    """A minimal OpenAI-compatible /v1/embeddings endpoint over real HTTP (stdlib server)."""
+
+    @staticmethod
+    def make(calls: list):
+        import http.server
+        import json
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the stdlib's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                calls.append((self.path, self.headers.get("Authorization"), body))
+                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                data = [
+                    {"object": "embedding", "index": i, "embedding": [len(t), 1.0, 0.0]}
+                    for i, t in reversed(list(enumerate(texts)))  # out of order on purpose
+                ]
+                payload = json.dumps(
+                    {"object": "list", "data": data, "model": body["model"],
+                     "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+                ).encode()  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def test_openai_compatible_embedder_over_http(tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    calls: list = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EmbeddingsHandler.make(calls))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("SEQUEL_TEST_EMBED_KEY", "sk-test")
+        config = EmbeddingConfig(
+            backend="openai",
+            base_url=f"http://127.0.0.1:{server.server_port}/v1",
+            model="text-embedding-test",
+            api_key_env="SEQUEL_TEST_EMBED_KEY",
+            batch_size=2,
+        )
+        embedder = make_embedder(config)
+        assert embedder.dim == 3 and embedder.name == "openai-text-embedding-test"
+        vectors = embed_cached(["a", "bbb", "cc"], embedder, tmp_path, progress=False)
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-6)
+        assert vectors[1, 0] > vectors[2, 0] > vectors[0, 0]  # order kept despite the server
+        path, auth, body = calls[-1]
+        assert path == "/v1/embeddings" and auth == "Bearer sk-test"
+        assert body["model"] == "text-embedding-test" and len(body["input"]) <= 2
+    finally:
+        server.shutdown()
+
+
+def test_openai_embedder_unreachable_is_a_clear_error():
+    config = EmbeddingConfig(backend="openai", base_url="http://127.0.0.1:9/v1", model="m")
+    with pytest.raises(SequelError, match="embedding endpoint failed"):
+        make_embedder(config)
