@@ -70,10 +70,11 @@ class SentenceTransformerEmbedder:
 
     def _load(self):
         if self._model is None:
+            path = self._model_path()  # fails fast, before the slow import
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(self._model_path(), device=self.device)
+            self._model = SentenceTransformer(path, device=self.device)
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
