@@ -20,7 +20,8 @@ class _Ranking:
     ids: list
     method: str = "label_logits"
 
-    def item_ids(self):
+    @property
+    def item_ids(self):  # as recommender.llm.ranker.Ranking
         return self.ids
 
 
@@ -275,3 +276,18 @@ def test_two_genres_with_no_overlap_relax_to_either(make_deps, tiny_catalogue):
     assert reply.kind == "recommendations" and any("at once" in n for n in reply.notes)
     for item_id in ids(reply):
         assert {"Comedy", "Horror"} & set(tiny_catalogue.get(item_id).genres)
+
+
+def test_with_the_real_llm_ranker_over_a_scripted_backend(make_deps, tiny_catalogue):
+    from recommender.llm.ranker import LLMRanker
+    from tests.test_ranker import ScriptedBackend, likes
+
+    deps = make_deps()
+    _, plain = step(SessionState(), "", deps, paste=HISTORY)
+    favourite = plain.cards[-1].title  # the LLM "likes" the retriever's 5th pick
+    backend = ScriptedBackend(score=likes(favourite))
+    ranker = LLMRanker(backend, tiny_catalogue, LLMConfig(num_candidates=10, fusion_weight=1.0))
+    state, reply = step(SessionState(), "", make_deps(ranker), paste=HISTORY)
+    assert reply.trace["ranking"]["method"] == "label_logits" and backend.calls == 1
+    assert reply.cards[0].title == favourite
+    assert not set(ids(reply)) & set(state.history)

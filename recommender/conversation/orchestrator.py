@@ -53,8 +53,7 @@ class Retriever(Protocol):
 
 class Ranker(Protocol):
     def rank(self, history: Sequence[Item], candidates: Sequence[Candidate], request: str = ""):
-        """Returns an object with ``item_ids()`` (a permutation of the candidates) and
-        ``method``."""
+        """Returns a ``Ranking``: ``item_ids`` (a permutation of the candidates), ``method``."""
 
 
 class ExplanationStream(Protocol):
@@ -385,7 +384,7 @@ def _rank(
         log.exception("ranking failed")
         return retrieval_order, "error"
     allowed = set(retrieval_order)
-    order = [i for i in dict.fromkeys(ranking.item_ids()) if i in allowed]  # never outside
+    order = [i for i in dict.fromkeys(ranking.item_ids) if i in allowed]  # never outside
     order += [i for i in retrieval_order if i not in set(order)]
     return order, getattr(ranking, "method", "llm")
 
