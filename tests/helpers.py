@@ -38,3 +38,31 @@ class GenreEmbedder:
             out[row, len(GENRE_AXES) :] = np.frombuffer(digest[:8], dtype=np.uint8) / 2550.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+
+def tiny_llama_backend(config=None, seed: int = 0, name: str = "tiny"):
+    """A 2-layer random Llama with SmolLM2's real tokenizer: the local backend's code paths in
+    milliseconds (the real 135M model is too slow for unit tests)."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from recommender.llm.backends import LocalBackend, resolve_model_folder
+    from recommender.llm.config import LLMConfig
+
+    config = config or LLMConfig()
+    folder = resolve_model_folder(LLMConfig(), progress=False)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=2048,
+            tie_word_embeddings=True,
+        )
+    )
+    return LocalBackend(model, tokenizer, config, name=name)

@@ -26,6 +26,7 @@ from recommender.llm.backends import (
 )
 from recommender.llm.config import LABELS, LLMConfig
 from recommender.llm.ranker import Candidate, LLMRanker
+from tests.helpers import tiny_llama_backend
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +35,11 @@ def smollm_folder():
 
 
 @pytest.fixture(scope="module")
-def tiny_backend(smollm_folder) -> LocalBackend:
+def tiny_backend() -> LocalBackend:
     """A 2-layer random Llama with the real tokenizer: same code paths, milliseconds."""
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    tokenizer = AutoTokenizer.from_pretrained(str(smollm_folder))
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(
-        LlamaConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=2,
-            max_position_embeddings=2048,
-            tie_word_embeddings=True,
-        )
-    ).eval()
-    config = LLMConfig(batch_size=2, repetition_penalty=1.0)
-    return LocalBackend(model, tokenizer, config, name="tiny")
+    backend = tiny_llama_backend(LLMConfig(batch_size=2, repetition_penalty=1.0))
+    backend.model.eval()
+    return backend
 
 
 def test_model_folder_resolution(tmp_path, smollm_folder):

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from recommender.llm.backends import LocalBackend, resolve_model_folder
+from recommender.llm.backends import LocalBackend
 from recommender.llm.config import LLMConfig
 from recommender.llm.finetune import (
     ADAPTER_DIR,
@@ -17,26 +17,12 @@ from recommender.llm.finetune import (
     make_examples,
     validation_examples,
 )
+from tests.helpers import tiny_llama_backend
 
 
 def tiny_backend(seed: int = 0) -> LocalBackend:
     """A 2-layer random Llama with SmolLM2's tokenizer (the real model is too slow here)."""
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    tokenizer = AutoTokenizer.from_pretrained(str(resolve_model_folder(LLMConfig(), False)))
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(
-        LlamaConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=2,
-            tie_word_embeddings=True,
-        )
-    )
-    return LocalBackend(model, tokenizer, LLMConfig(batch_size=4), name="tiny")
+    return tiny_llama_backend(LLMConfig(batch_size=4), seed=seed)
 
 
 def test_examples_come_from_training_sequences(tiny_dataset):

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from recommender.config import jsonable
 from recommender.data.dataset import Dataset
 from recommender.llm.backends import LocalBackend
 from recommender.llm.config import LABELS, LLMConfig
@@ -286,8 +287,8 @@ def finetune(
     (out / CONFIG_FILE).write_text(
         json.dumps(
             {
-                "finetune": _jsonable(asdict(config)),
-                "llm": _jsonable(asdict(llm_config)),
+                "finetune": jsonable(asdict(config)),
+                "llm": jsonable(asdict(llm_config)),
                 "dataset": dataset.name,
                 "lora_layers": layers,
             },
@@ -354,13 +355,3 @@ def finetune(
     }
     log_path.write_text(json.dumps(log, indent=2))
     return result
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
