@@ -17,7 +17,6 @@ import argparse
 import json
 import logging
 import os
-import platform
 import random
 import resource
 import shlex
@@ -35,6 +34,7 @@ from recommender.config import PROJECT_ROOT, load_config
 from recommender.conversation.orchestrator import step_stream
 from recommender.conversation.state import SessionState
 from recommender.data import load_dataset
+from recommender.machine import describe_machine
 from recommender.serving import build_deps
 from recommender.ui import load_personas
 
@@ -159,9 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     result = {
         "command": "python benchmarks/chat_latency.py " + shlex.join(argv or sys.argv[1:]),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{round(psutil.virtual_memory().total / 2**30)} GiB, load avg at start "
-        f"{os.getloadavg()[0]:.1f}",
+        "machine": describe_machine() + " (at the start)",
         "step": drive_step(args.sessions, args.seed),
     }
     if args.api:

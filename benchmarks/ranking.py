@@ -43,8 +43,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import platform
 import shlex
 import sys
 import time
@@ -61,6 +59,7 @@ from recommender.config import PROJECT_ROOT, LLMConfig, load_config
 from recommender.data.dataset import LeaveOneOut
 from recommender.evaluation import ranking_metrics
 from recommender.llm.ranker import LLMRanker, RankedItem, Ranking
+from recommender.machine import describe_machine
 from recommender.models.sasrec import SASRec, score_histories
 from recommender.retrieval.candidates import Candidate
 from recommender.seeding import seed_everything
@@ -407,24 +406,6 @@ def file_digest(path: Path) -> str:
 
 def settings_digest(settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
-
-
-def machine() -> str:
-    """CPU model, cores, torch threads and load, so timings can be judged."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
-        f"load average {load:.2f} at the end, Python {platform.python_version()}, "
-        f"torch {torch.__version__}"
-    )
 
 
 def default_adapter(llm: LLMConfig, dataset: str) -> Path:
@@ -875,7 +856,7 @@ def main(argv: list[str] | None = None) -> int:
         "notes": [f"fine-tuned LLM {n}" for v, n in skipped.items() if v == "finetuned"],
         "runs": _rel(runs),
         "seconds": round(time.perf_counter() - started, 1),
-        "machine": machine(),
+        "machine": describe_machine() + " (at the end)",
         "command": "python benchmarks/ranking.py "
         + shlex.join(argv if argv is not None else sys.argv[1:]),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
