@@ -215,3 +215,16 @@ def test_sentences_do_not_break_inside_titles_or_abbreviations():
     assert split_sentences("Tie Me Up! Tie", title) == ["Tie Me Up! Tie"]  # may be the title
     assert split_sentences("Tie Me Up! Then", title) == ["Tie Me Up!", "Then"]
     assert split_sentences("One. ") == ["One.", ""]
+
+
+def test_a_sentence_with_an_invented_year_is_dropped(tiny_catalogue):
+    from recommender.llm.config import LLMConfig
+    from recommender.llm.explainer import Explainer
+
+    explainer = Explainer(None, tiny_catalogue, LLMConfig())
+    heat = tiny_catalogue.by_title("Heat (1995)")[0]
+    matrix = tiny_catalogue.by_title("The Matrix")[0]
+    evidence = explainer.evidence(heat, [matrix])
+    assert explainer.allowed_sentence("Heat (1995) is tense, like The Matrix (1999).", evidence)
+    assert not explainer.allowed_sentence("Heat (1985) is a classic thriller.", evidence)
+    assert not explainer.allowed_sentence("A 2003 remake of Heat.", evidence)

@@ -29,6 +29,7 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr vs vol no blvd mt ft lt col gen prof etc aka".split()
 )
 _COMPLETE = re.compile(r"[.!?][\"')\]]*\s*$")
+_YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")  # a year the model may have invented
 _WORD = re.compile(r"[\w'&!?-]+")
 
 
@@ -228,9 +229,13 @@ class Explainer:
     # -- filtering -------------------------------------------------------------------------------
 
     def allowed_sentence(self, sentence: str, evidence: Evidence) -> bool:
-        """False when the sentence names a catalogue title other than the item and evidence."""
+        """False when the sentence names a catalogue title other than the item and evidence,
+        or a year that none of them has ("From Dusk Till Dawn (1985)" for a 1996 film)."""
         allowed = {evidence.item.item_id, *(h.item_id for h in evidence.similar)}
-        return not (self.matcher.find(sentence) - allowed)
+        if self.matcher.find(sentence) - allowed:
+            return False
+        years = {str(i.year) for i in (evidence.item, *evidence.similar) if i.year}
+        return set(_YEAR.findall(sentence)) <= years
 
     @staticmethod
     def _titles(evidence: Evidence) -> list[str]:
