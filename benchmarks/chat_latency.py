@@ -79,7 +79,7 @@ def drive_step(n_sessions: int, seed: int) -> dict:
     started = time.perf_counter()
     deps, info = build_deps(config, progress=False)
     startup = time.perf_counter() - started
-    first, full, kinds = [], [], {}
+    first, full, kinds, sources = [], [], {}, {}
     for paste, request, follow_ups in tqdm(sessions(n_sessions, seed), desc="sessions"):
         state = SessionState()
         turns = [(request, paste)] + [(m, None) for m in follow_ups]
@@ -93,6 +93,8 @@ def drive_step(n_sessions: int, seed: int) -> dict:
             state = current
             total = time.perf_counter() - t0
             kinds[reply.kind] = kinds.get(reply.kind, 0) + 1
+            for card in reply.cards:
+                sources[card.explanation_source] = sources.get(card.explanation_source, 0) + 1
             if reply.kind == "recommendations":
                 first.append(first_at * 1000)
                 full.append(total * 1000)
@@ -102,6 +104,7 @@ def drive_step(n_sessions: int, seed: int) -> dict:
         "first_recommendation_ms": summary(first),
         "full_reply_ms": summary(full),
         "reply_kinds": kinds,
+        "explanation_sources": sources,  # llm | llm_filtered | template (fallback)
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
