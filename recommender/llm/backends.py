@@ -384,11 +384,46 @@ def _label_of(token: str, labels: Sequence[str]) -> str | None:
     return text if text in labels else None
 
 
+def _label_logprobs(alternatives: Sequence[Any], labels: Sequence[str]) -> np.ndarray:
+    """Each label's log-probability as the next token, from one position's ``top_logprobs``.
+
+    A label's probability sums over the returned tokens that spell it ("A", " A", "(A").
+    A label missing from the alternatives gets the most it can have: no more than the least
+    likely returned alternative, nor than an equal share of the probability left unreturned.
+    """
+    found: dict[str, float] = {}
+    returned: list[float] = []
+    for alt in alternatives:
+        logprob = float(alt.logprob)
+        if not np.isfinite(logprob):
+            continue
+        returned.append(logprob)
+        label = _label_of(alt.token, labels)
+        if label is not None:
+            found[label] = float(np.logaddexp(found.get(label, -np.inf), logprob))
+    missing = [label for label in labels if label not in found]
+    floor = 0.0  # nothing returned: every label equal, so the LLM adds no signal
+    if missing and returned:
+        left = max(1.0 - float(np.exp(returned).sum()), 1e-12)
+        floor = min(min(returned), float(np.log(left / len(missing))))
+    return np.array([found.get(label, floor) for label in labels], dtype=np.float64)
+
+
+def _rejects_logprobs(exc: BaseException) -> bool:
+    """Whether an error is a server refusing the logprobs parameters (it did answer).
+
+    llama.cpp's Python server without ``logits_all`` answers 500 "logprobs is not supported";
+    vLLM and others answer 400 about ``logprobs`` / ``top_logprobs``.
+    """
+    status = getattr(exc, "status_code", None)
+    return status in (400, 422, 500, 501) and "logprob" in str(exc).lower()
+
+
 class OpenAIBackend:
     """Any OpenAI-compatible chat server (OpenAI, vLLM, Ollama, llama.cpp server).
 
-    Label scoring asks for one token with ``top_logprobs``; labels missing from the returned
-    alternatives get a score below every returned one. A server without logprobs makes
+    Label scoring asks for one token with ``top_logprobs`` (see ``_label_logprobs``). A server
+    that returns no logprobs, or refuses the parameter on the first call, makes
     ``score_labels`` return None, and the ranker falls back to generation + parsing.
     """
 
@@ -430,6 +465,12 @@ class OpenAIBackend:
                     timeout=self.config.request_timeout_s,
                 )
             except Exception as exc:  # the openai client raises many types; all mean "no answer"
+                if self.logprobs_supported is None and _rejects_logprobs(exc):
+                    self.logprobs_supported = False
+                    logger.info(
+                        "%s refuses logprobs (%s): ranking by generated labels", self.name, exc
+                    )
+                    return None
                 raise BackendError(f"{self.name}: {exc}") from exc
             choice = response.choices[0] if response.choices else None
             content = getattr(getattr(choice, "logprobs", None), "content", None)
@@ -438,13 +479,7 @@ class OpenAIBackend:
                 logger.info("%s returns no logprobs: ranking by generated labels", self.name)
                 return None
             self.logprobs_supported = True
-            found: dict[str, float] = {}
-            for alt in content[0].top_logprobs or []:
-                label = _label_of(alt.token, labels)
-                if label is not None and label not in found:
-                    found[label] = float(alt.logprob)
-            floor = (min(found.values()) if found else 0.0) - 10.0
-            scores[row] = [found.get(label, floor) for label in labels]
+            scores[row] = _label_logprobs(content[0].top_logprobs or [], labels)
         return scores
 
     def generate(self, prompt: str, max_new_tokens: int, timeout_s: float) -> str:
@@ -466,12 +501,18 @@ class OpenAIBackend:
     def stream(
         self, prompts: Sequence[str], max_new_tokens: int, timeout_s: float
     ) -> Iterator[tuple[int, str]]:
-        """Streams the prompts one after the other under one shared deadline."""
+        """Streams the prompts one after the other under one shared deadline.
+
+        Each HTTP stream is closed as soon as it is left (deadline, error, or the caller
+        stopping early), so the server stops generating for it: a single-slot server such
+        as llama.cpp's would otherwise finish the abandoned answer before the next request.
+        """
         deadline = time.monotonic() + timeout_s
         for index, prompt in enumerate(prompts):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"generation passed its {timeout_s:.1f} s limit")
+            chunks = None
             try:
                 chunks = self.client.chat.completions.create(
                     model=self.config.model,
@@ -492,6 +533,10 @@ class OpenAIBackend:
                 if "timeout" in type(exc).__name__.lower():
                     raise TimeoutError(str(exc)) from exc
                 raise BackendError(f"{self.name}: {exc}") from exc
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
 
 
 def make_backend(config: LLMConfig, progress: bool = True) -> LLMBackend:
