@@ -22,7 +22,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import platform
 import shlex
 import shutil
 import sys
@@ -44,6 +43,7 @@ from recommender.evaluation import (
     SASRecRecommender,
     evaluate,
 )
+from recommender.machine import describe_machine
 from recommender.models import SASRec, SASRecConfig, score_histories
 from recommender.seeding import seed_everything
 from recommender.training import TrainConfig, load_checkpoint, train_sasrec
@@ -77,21 +77,6 @@ class Context:
     checkpoints: Path  # per-(model, seed) SASRec checkpoints (git-ignored)
     progress: bool
     max_epochs: int | None = None  # override TrainConfig.max_epochs (smoke runs only)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {torch.get_num_threads()} torch threads, Python {platform.python_version()}, "
-        f"torch {torch.__version__}"
-    )
 
 
 def _sasrec_configs(
@@ -268,7 +253,7 @@ def run_one(ctx: Context, name: str, seed: int) -> Path:
     record["eval_seconds"] = time.perf_counter() - started
     if isinstance(recommender, SASRecRecommender):
         record["latency_ms"] = measure_latency(recommender.model)
-    record["machine"] = machine()
+    record["machine"] = describe_machine()
     record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     ctx.runs.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
@@ -312,7 +297,7 @@ def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str,
             "for comparison with older papers only",
             "models": {},
         },
-        "machine": next(iter(by_model.values()))[0]["machine"] if by_model else machine(),
+        "machine": next(iter(by_model.values()))[0]["machine"] if by_model else describe_machine(),
         "command": command,
     }
     for name in order:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -66,3 +67,51 @@ def tiny_llama_backend(config=None, seed: int = 0, name: str = "tiny"):
         )
     )
     return LocalBackend(model, tokenizer, config, name=name)
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nobody listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(command, ready_url: str, log_path, timeout_s: float, **popen):
+    """Start ``command``, wait until ``ready_url`` answers 200, yield the process, and stop it
+    (by its own handle) when the block ends. Raises ``RuntimeError`` with the log tail if it
+    exits or does not come up in ``timeout_s``."""
+    import subprocess
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    log_path = Path(log_path)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **popen)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if process.poll() is not None:
+                    log.flush()
+                    tail = log_path.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"{command[:3]} exited with {process.returncode}: {tail}")
+                try:
+                    with urllib.request.urlopen(ready_url, timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[:3]} did not come up in {timeout_s:.0f} s")
+                time.sleep(0.2)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -27,15 +25,9 @@ CHROMIUM_ARGS = [
 pytestmark = [pytest.mark.integration]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     cache = tmp_path_factory.mktemp("app-cache")
     env = dict(
         os.environ,
@@ -46,35 +38,11 @@ def app_url(tmp_path_factory):
         SEQUEL_APP__LLM_RANKING="off",
         SEQUEL_APP__SASREC_CHECKPOINT=str(cache / "no-checkpoint.pt"),
     )
-    log = open(tmp_path_factory.mktemp("app-log") / "app.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    try:
-        while True:
-            if process.poll() is not None:
-                log.flush()
-                pytest.fail(f"app exited with {process.returncode}: {Path(log.name).read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("app did not start in 240 s")
-            time.sleep(1)
+    log = tmp_path_factory.mktemp("app-log") / "app.log"
+    command = [sys.executable, "app.py", "--port", str(port)]
+    with running_server(command, url, log, timeout_s=240, cwd=ROOT, env=env):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

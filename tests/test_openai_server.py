@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ from recommender.llm.backends import OpenAIBackend, smollm2_gguf_path
 from recommender.llm.config import LABELS, SMOLLM2_GGUF, LLMConfig
 from recommender.llm.explainer import Explainer, split_sentences
 from recommender.llm.ranker import Candidate, LLMRanker
+from tests.helpers import free_port, running_server
 
 MODEL = "SmolLM2-135M-Instruct"  # the alias the spawned server answers to (LLMConfig.model)
 SERVER_MODULES = (
@@ -65,12 +63,6 @@ def missing_server_modules() -> list[str]:
     return [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def llama_server(log_path: Path, *extra: str) -> Iterator[str]:
     """Run ``python -m llama_cpp.server`` on SmolLM2 until the block ends; yields its base URL."""
@@ -98,30 +90,8 @@ def llama_server(log_path: Path, *extra: str) -> Iterator[str]:
         *extra,
     ]
     base_url = f"http://127.0.0.1:{port}/v1"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"llama_cpp.server not up in {START_TIMEOUT_S:.0f} s")
-                time.sleep(0.2)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_server(command, f"{base_url}/models", log_path, START_TIMEOUT_S):
+        yield base_url
 
 
 @pytest.fixture(scope="module")
