@@ -136,6 +136,12 @@ def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse 
         reply.notes.append(f"That paste is too large ({size:,} bytes); the limit is {limit} MB.")
         return None
     parsed = parse_history(paste, deps.catalogue, matcher=deps.matcher)
+    _report_history(parsed, deps, reply)
+    return parsed
+
+
+def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:
+    """What the parser matched and could not match, for the reply (instructions not echoed)."""
     reply.notes.extend(parsed.notes)
     reply.matched_history.extend(m.title for m in parsed.matched)
     shown = deps.config.shown_unmatched
@@ -148,7 +154,6 @@ def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse 
     if len(reply.unmatched) > shown:
         reply.notes.append(f"{len(reply.unmatched) - shown} more lines could not be matched.")
         del reply.unmatched[shown:]
-    return parsed
 
 
 def _looks_like_history(message: str) -> str | None:
@@ -230,10 +235,9 @@ def step_stream(
         probe = parse_history(in_message, deps.catalogue, matcher=deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         if probe.matched and len(probe.matched) * 2 >= lines:
-            parsed = _read_history(in_message, deps, reply)
-            assert parsed is not None
-            new.add_history(parsed.item_ids)
-            pasted_items += len(parsed.item_ids)
+            _report_history(probe, deps, reply)  # parsed once; messages are size-capped
+            new.add_history(probe.item_ids)
+            pasted_items += len(probe.item_ids)
             message = ""
     timings["understand_history"] = (time.perf_counter() - started) * 1000
 
