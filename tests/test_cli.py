@@ -108,3 +108,11 @@ def test_search_with_filters_on_byo(tmp_path):
     bad = run_cli("search", "--dataset", str(folder), "x", "--genre", "Horror",
                   cache_dir=tmp_path / "c")  # fmt: skip
     assert bad.returncode == 2 and "unknown genre(s) Horror" in bad.stderr
+
+
+def test_finetune_refuses_a_retriever_of_another_dataset(tmp_path):
+    # the committed ML-1M checkpoint cannot supply negatives for a 6-item BYO catalogue
+    folder = write_byo(tmp_path / "shop")
+    result = run_cli("finetune", "--dataset", str(folder), "--steps", "1", cache_dir=tmp_path / "c")
+    assert result.returncode == 2
+    assert "--negatives popular" in result.stderr and "Traceback" not in result.stderr

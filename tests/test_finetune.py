@@ -15,8 +15,10 @@ from recommender.llm.finetune import (
     FinetuneConfig,
     finetune,
     make_examples,
+    retrieval_negatives,
     validation_examples,
 )
+from recommender.models.sasrec import SASRec, SASRecConfig, score_histories
 from tests.helpers import tiny_llama_backend
 
 
@@ -56,6 +58,25 @@ def test_retrieval_negatives_are_deduplicated_and_topped_up(tiny_dataset):
         target = e.candidates[e.answer]
         proposed = {e.history[-1] % 24 + 1, 2} - {target} - set(e.history)
         assert proposed <= set(e.candidates)
+
+
+def test_sasrec_negatives_are_the_retrievers_top_candidates(tiny_dataset):
+    torch.manual_seed(0)
+    model = SASRec(SASRecConfig(num_items=tiny_dataset.num_items, hidden=16, max_len=8)).eval()
+    negatives = retrieval_negatives(model)
+    config = FinetuneConfig(num_candidates=6, min_history=3)
+    for e in make_examples(tiny_dataset, 20, config, 20, seed=0, negatives=negatives):
+        target = e.candidates[e.answer]
+        scores = score_histories(model, [e.history])[0]
+        top = [i for i in torch.topk(scores, 7).indices.tolist() if i != target][:5]
+        assert set(e.candidates) == {target, *top}  # exactly the inference-time candidates
+    valid = validation_examples(tiny_dataset, 8, config, 20, seed=0, negatives=negatives)
+    for e in valid:
+        target = e.candidates[e.answer]
+        scores = score_histories(model, [e.history])[0]
+        top = [i for i in torch.topk(scores, 7).indices.tolist() if i != target][:5]
+        assert set(e.candidates) == {target, *top}
+        assert not set(e.candidates) & set(e.history)
 
 
 def test_validation_examples_target_the_validation_item(tiny_dataset):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from recommender.commands._common import add_dataset_argument, dataset_name
 from recommender.config import Config
+from recommender.errors import SequelError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,13 @@ def register(subparsers) -> None:
         help="adapt the top N blocks (0 = all)",
     )
     parser.add_argument("--candidates", type=int, default=defaults.num_candidates)
+    parser.add_argument(
+        "--negatives",
+        choices=("retrieval", "popular"),
+        default="retrieval",
+        help="other candidates: the LLM2SASRec top-k (app.sasrec_checkpoint, as the ranker "
+        "sees them) or popularity-sampled items",
+    )
     parser.add_argument(
         "--eval-users",
         type=int,
@@ -90,7 +98,29 @@ def run(args: argparse.Namespace, config: Config) -> int:
         seed=args.seed,
     )
     dataset = load_dataset(name, config.data, progress=not args.no_progress)
-    result = finetune(dataset, llm, ft, resume=args.resume, progress=not args.no_progress)
+    negatives = None
+    if args.negatives == "retrieval":
+        from recommender.llm.finetune import retrieval_negatives
+        from recommender.training import load_checkpoint
+
+        checkpoint = Path(config.app.sasrec_checkpoint)
+        if not checkpoint.exists():
+            raise SequelError(
+                f"no LLM2SASRec checkpoint at {checkpoint}: train one "
+                "(python -m recommender train) or use --negatives popular"
+            )
+        model, payload = load_checkpoint(checkpoint)
+        if payload.get("num_items") not in (None, dataset.num_items):
+            raise SequelError(
+                f"{checkpoint} was trained on {payload.get('dataset')} "
+                f"({payload.get('num_items')} items), not {name}: point app.sasrec_checkpoint "
+                "at a checkpoint of this dataset or use --negatives popular"
+            )
+        negatives = retrieval_negatives(model)
+        log.info("negatives: LLM2SASRec top-%d from %s", args.candidates, checkpoint)
+    result = finetune(
+        dataset, llm, ft, resume=args.resume, progress=not args.no_progress, negatives=negatives
+    )
     summary = {
         "steps": result.steps,
         "minutes": round(result.seconds / 60.0, 1),

@@ -6,8 +6,9 @@ a shuffled order with letter labels, in exactly the prompt the ranker uses. The 
 cross-entropy over the candidate label logits at the answer position (the answer token only,
 and only the candidates' labels: LlamaRec's verbaliser objective).
 
-Departures: negatives are drawn from item popularity (not from the retriever) unless a
-``negatives`` function is given, so the task is easier than re-ranking retrieval candidates.
+Negatives: the ``finetune`` command passes :func:`retrieval_negatives` (the LLM2SASRec top-k
+for the history, the candidates the ranker sees in the app); without a ``negatives`` function
+they are drawn from item popularity, an easier task than re-ranking retrieval candidates.
 LoRA sits on the upper layers only (``lora_layers``) to save time on two CPU cores.
 """
 
@@ -32,6 +33,7 @@ from recommender.data.dataset import Dataset
 from recommender.llm.backends import LocalBackend
 from recommender.llm.config import LABELS, LLMConfig
 from recommender.llm.ranker import RankPromptBuilder
+from recommender.models.sasrec import SASRec, score_histories
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +83,32 @@ def popularity(dataset: Dataset, sequences: Sequence[Sequence[int]]) -> np.ndarr
     return counts
 
 
+NegativesFn = Callable[[list[int], int, random.Random], list[int]]
+
+
+def retrieval_negatives(model: SASRec) -> NegativesFn:
+    """``negatives(history, n, rng)``: the retriever's top ``n + 1`` items for the history.
+
+    These are the hard negatives the ranker meets in the app (SASRec's own top candidates,
+    history masked). The caller drops the target if it is among them and keeps ``n``, so an
+    example shows the true item with the best-scored other items, as at inference.
+    """
+
+    def negatives(history: list[int], n: int, rng: random.Random) -> list[int]:
+        scores = score_histories(model, [history])[0]  # (N+1,), history and padding -inf
+        k = min(n + 1, int(torch.isfinite(scores).sum()))
+        return torch.topk(scores, k).indices.tolist()
+
+    return negatives
+
+
 def make_examples(
     dataset: Dataset,
     count: int,
     config: FinetuneConfig,
     max_history: int,
     seed: int,
-    negatives: Callable[[list[int], int, random.Random], list[int]] | None = None,
+    negatives: NegativesFn | None = None,
 ) -> list[Example]:
     """``count`` examples from the training sequences, deterministic for a seed.
 
@@ -125,9 +146,17 @@ def make_examples(
 
 
 def validation_examples(
-    dataset: Dataset, count: int, config: FinetuneConfig, max_history: int, seed: int
+    dataset: Dataset,
+    count: int,
+    config: FinetuneConfig,
+    max_history: int,
+    seed: int,
+    negatives: NegativesFn | None = None,
 ) -> list[Example]:
-    """Examples whose target is each sampled user's validation item (history = seq[:-2])."""
+    """Examples whose target is each sampled user's validation item (history = seq[:-2]).
+
+    The other candidates come from ``negatives`` when given (as in training), else popularity.
+    """
     rng = random.Random(seed)
     split = dataset.split
     pairs = list(zip(split.valid_users, split.valid_targets, strict=True))
@@ -140,11 +169,14 @@ def validation_examples(
     out = []
     for user, target in pairs[:count]:
         history = split.history(user, "valid")
-        p = weights.copy()
-        p[[*history, target]] = 0.0
-        others = np_rng.choice(
-            len(p), size=min(n - 1, int((p > 0).sum())), replace=False, p=p / p.sum()
-        ).tolist()
+        proposed = negatives(history, n - 1, rng) if negatives is not None else []
+        seen = set(history)
+        others = [i for i in dict.fromkeys(proposed) if i != target and i not in seen][: n - 1]
+        if len(others) < n - 1:
+            p = weights.copy()
+            p[[*history, target, *others]] = 0.0
+            k = min(n - 1 - len(others), int((p > 0).sum()))
+            others += np_rng.choice(len(p), size=k, replace=False, p=p / p.sum()).tolist()
         shown = [target, *others]
         rng.shuffle(shown)
         out.append(Example(history[-max_history:], shown, shown.index(target)))
@@ -232,7 +264,7 @@ def finetune(
     resume: bool = True,
     progress: bool = True,
     backend: LocalBackend | None = None,
-    negatives: Callable[[list[int], int, random.Random], list[int]] | None = None,
+    negatives: NegativesFn | None = None,
 ) -> FinetuneResult:
     """Train a LoRA adapter for ranking; resumes from ``output_dir/checkpoint`` if present.
 
@@ -296,7 +328,9 @@ def finetune(
         )
     )
     valid = (
-        validation_examples(dataset, config.eval_users, config, max_history, config.seed + 1)
+        validation_examples(
+            dataset, config.eval_users, config, max_history, config.seed + 1, negatives
+        )
         if config.eval_users
         else []
     )
