@@ -102,6 +102,30 @@ def retrieval_negatives(model: SASRec) -> NegativesFn:
     return negatives
 
 
+def _example(
+    history: list[int],
+    target: int,
+    n: int,
+    negatives: NegativesFn | None,
+    weights: np.ndarray,
+    rng: random.Random,
+    np_rng: np.random.Generator,
+    max_history: int,
+) -> Example:
+    """The target among ``n - 1`` others (``negatives`` first, then popularity), shuffled."""
+    proposed = negatives(history, n - 1, rng) if negatives is not None else []
+    seen = set(history)
+    others = [i for i in dict.fromkeys(proposed) if i != target and i not in seen][: n - 1]
+    if len(others) < n - 1:  # top up from popularity, never the history or target
+        p = weights.copy()
+        p[[*history, target, *others]] = 0.0
+        k = min(n - 1 - len(others), int((p > 0).sum()))
+        others += np_rng.choice(len(p), size=k, replace=False, p=p / p.sum()).tolist()
+    shown = [target, *others]
+    rng.shuffle(shown)
+    return Example(history[-max_history:], shown, shown.index(target))
+
+
 def make_examples(
     dataset: Dataset,
     count: int,
@@ -131,17 +155,7 @@ def make_examples(
         seq = train[rng.choice(users)]
         cut = rng.randint(config.min_history, len(seq) - 1)
         history, target = seq[:cut], seq[cut]
-        proposed = negatives(history, n - 1, rng) if negatives is not None else []
-        seen = set(history)
-        others = [i for i in dict.fromkeys(proposed) if i != target and i not in seen][: n - 1]
-        if len(others) < n - 1:  # top up from popularity, never the history or target
-            p = weights.copy()
-            p[[*history, target, *others]] = 0.0
-            k = min(n - 1 - len(others), int((p > 0).sum()))
-            others += np_rng.choice(len(p), size=k, replace=False, p=p / p.sum()).tolist()
-        shown = [target, *others]
-        rng.shuffle(shown)
-        out.append(Example(history[-max_history:], shown, shown.index(target)))
+        out.append(_example(history, target, n, negatives, weights, rng, np_rng, max_history))
     return out
 
 
@@ -169,17 +183,7 @@ def validation_examples(
     out = []
     for user, target in pairs[:count]:
         history = split.history(user, "valid")
-        proposed = negatives(history, n - 1, rng) if negatives is not None else []
-        seen = set(history)
-        others = [i for i in dict.fromkeys(proposed) if i != target and i not in seen][: n - 1]
-        if len(others) < n - 1:
-            p = weights.copy()
-            p[[*history, target, *others]] = 0.0
-            k = min(n - 1 - len(others), int((p > 0).sum()))
-            others += np_rng.choice(len(p), size=k, replace=False, p=p / p.sum()).tolist()
-        shown = [target, *others]
-        rng.shuffle(shown)
-        out.append(Example(history[-max_history:], shown, shown.index(target)))
+        out.append(_example(history, target, n, negatives, weights, rng, np_rng, max_history))
     return out
 
 
