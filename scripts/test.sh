@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages, Chromium for the browser tests), then
-# run them.
+# Install everything the tests need (Python packages, llama-cpp-python's OpenAI-compatible
+# server, Chromium for the browser tests), then run them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
+SEQUEL_EXTRAS="dev,llamacpp" bash scripts/install.sh
 if ! command -v chromium >/dev/null 2>&1; then
   echo "==> installing Chromium for the browser tests (Debian package)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
