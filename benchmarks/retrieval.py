@@ -14,6 +14,16 @@ git-ignored ``benchmarks/results/checkpoints/`` with a ``.last.pt`` per epoch, s
 training continues where it stopped. A model trained by ``python -m recommender train`` with the
 same configuration and seed is reused. The final JSON, markdown table and PNG are assembled
 from whatever runs exist (``--assemble-only`` does only that).
+
+Ablations (issue: "try what helps and report what each gave"):
+
+    python benchmarks/retrieval.py --dataset ml-1m --ablation [NAME ...] [--seeds 1]
+
+trains the default ``llm2sasrec`` with one change each (``ABLATIONS``: label smoothing, longer
+training, a third block, the raw PCA scale of the text vectors, less dropout, a frozen text
+table, a lower learning rate), in the same resumable way (runs under ``runs/<dataset>/ablation/``),
+and writes ``retrieval_ablation_<dataset>.{json,md}``: validation and test metrics of each and
+its test difference from the default run of the same seed. Pick changes by validation, not test.
 """
 
 from __future__ import annotations
@@ -64,6 +74,28 @@ MODELS = (
 METRICS = ("ndcg@10", "hr@10", "mrr@10", "ndcg@20", "hr@20", "mrr@20")
 RECENCY_DECAYS = (0.1, 0.3, 0.5, 0.7, 0.9)
 HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
+# name -> (description, SASRecConfig overrides, TrainConfig overrides) on top of llm2sasrec
+ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "label_smoothing_0.1": ("cross-entropy label smoothing 0.1", {}, {"label_smoothing": 0.1}),
+    "epochs_80": (
+        "80 epochs (cosine horizon 80), patience 10",
+        {},
+        {"max_epochs": 80, "patience": 10},
+    ),
+    "blocks_3": ("3 transformer blocks instead of 2", {"num_blocks": 3}, {}),
+    "raw_pca_scale": (
+        "text vectors at their raw PCA scale (not rescaled)",
+        {},
+        {"text_init_std": None},
+    ),
+    "dropout_0.1": ("dropout 0.1 instead of 0.2", {"dropout": 0.1}, {}),
+    "frozen_text": (
+        "text item table frozen (only the rest trains)",
+        {},
+        {"freeze_item_embeddings": True},
+    ),
+    "lr_1e-3": ("peak learning rate 1e-3 instead of 2e-3", {}, {"lr": 1e-3}),
+}
 
 
 @dataclasses.dataclass
@@ -79,13 +111,23 @@ class Context:
     max_epochs: int | None = None  # override TrainConfig.max_epochs (smoke runs only)
 
 
-def _sasrec_configs(
-    init: str, seed: int, max_epochs: int | None = None
+def is_sasrec(name: str) -> bool:
+    return name in SASREC_INITS or name in ABLATIONS
+
+
+def sasrec_configs(
+    name: str, seed: int, max_epochs: int | None = None
 ) -> tuple[SASRecConfig, TrainConfig]:
-    train = TrainConfig(init=init, seed=seed)
+    """The configs of a SASRec model or ablation: the defaults plus the ablation's changes."""
+    if name in ABLATIONS:
+        _, model_changes, train_changes = ABLATIONS[name]
+        model = dataclasses.replace(SASRecConfig(), **model_changes)
+        train = dataclasses.replace(TrainConfig(init="text", seed=seed), **train_changes)
+    else:
+        model, train = SASRecConfig(), TrainConfig(init=SASREC_INITS[name], seed=seed)
     if max_epochs is not None:
         train = dataclasses.replace(train, max_epochs=max_epochs)
-    return SASRecConfig(), train
+    return model, train
 
 
 def measure_latency(
@@ -137,7 +179,7 @@ def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, trai
 
 
 def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, Any]]:
-    model_config, train_config = _sasrec_configs(SASREC_INITS[name], seed, ctx.max_epochs)
+    model_config, train_config = sasrec_configs(name, seed, ctx.max_epochs)
     path = ctx.checkpoints / f"{name}_seed{seed}.pt"
     _reuse_trained(ctx, name, seed, path, model_config, train_config)
     last = path.with_suffix(".last.pt")
@@ -216,7 +258,7 @@ def build(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, An
             "decay": decay,
             "valid_grid": grid,
         }
-    if name in SASREC_INITS:
+    if is_sasrec(name):
         return _train_sasrec(ctx, name, seed)
     if name == "hybrid":
         sasrec, info = _train_sasrec(ctx, "llm2sasrec", seed)
@@ -353,6 +395,86 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def assemble_ablation(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str, Any]:
+    """``retrieval_ablation_<dataset>.{json,md}``: each change against the default, same seed."""
+    default = {}
+    for file in sorted(runs.glob("llm2sasrec_seed*.json")):
+        record = json.loads(file.read_text())
+        default[record["seed"]] = record
+    variants: dict[str, Any] = {}
+    for file in sorted((runs / "ablation").glob("*_seed*.json")):
+        record = json.loads(file.read_text())
+        name, seed = record["model"], record["seed"]
+        base = default.get(seed)
+        entry = variants.setdefault(name, {"change": ABLATIONS.get(name, ("?",))[0], "seeds": {}})
+        entry["seeds"][str(seed)] = {
+            "valid_ndcg@10": record["valid"]["ndcg@10"],
+            "test": {m: record["full"][m] for m in METRICS},
+            "test_ndcg@10_minus_default": (
+                record["full"]["ndcg@10"] - base["full"]["ndcg@10"] if base else None
+            ),
+            "valid_ndcg@10_minus_default": (
+                record["valid"]["ndcg@10"] - base["valid"]["ndcg@10"] if base else None
+            ),
+            "epochs": record.get("epochs"),
+            "train_seconds": record.get("train_seconds"),
+            "seconds_to_best": record.get("seconds_to_best"),
+        }
+    result = {
+        "dataset": dataset,
+        "protocol": "full",
+        "default": {
+            str(seed): {
+                "valid_ndcg@10": r["valid"]["ndcg@10"],
+                "test": {m: r["full"][m] for m in METRICS},
+                "epochs": r.get("epochs"),
+                "train_seconds": r.get("train_seconds"),
+            }
+            for seed, r in sorted(default.items())
+        },
+        "variants": variants,
+        "command": command,
+    }
+    key = dataset_key(dataset).replace("-", "")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"retrieval_ablation_{key}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out_dir / f"retrieval_ablation_{key}.md").write_text(ablation_markdown(result))
+    return result
+
+
+def ablation_markdown(result: dict[str, Any]) -> str:
+    lines = [
+        f"# LLM2SASRec ablations on {result['dataset']}: one change each, full ranking",
+        "",
+        "Each row is the default `llm2sasrec` with one change, against the default run of the "
+        "same seed. Choose by the validation column; the test columns only report.",
+        "",
+        "| variant | change | seed | valid NDCG@10 (Δ) | test NDCG@10 (Δ) | test HR@10 "
+        "| best epoch | train s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for seed, r in result["default"].items():
+        lines.append(
+            f"| default | d=128, 2 blocks, dropout 0.2, lr 2e-3, 40 epochs, patience 5 | {seed} "
+            f"| {r['valid_ndcg@10']:.4f} | {r['test']['ndcg@10']:.4f} | {r['test']['hr@10']:.4f} "
+            f"| {r['epochs']} | {r['train_seconds']:.0f} |"
+        )
+
+    def delta(value: float | None) -> str:
+        return "" if value is None else f" ({value:+.4f})"
+
+    for name, entry in result["variants"].items():
+        for seed, r in entry["seeds"].items():
+            lines.append(
+                f"| {name} | {entry['change']} | {seed} "
+                f"| {r['valid_ndcg@10']:.4f}{delta(r['valid_ndcg@10_minus_default'])} "
+                f"| {r['test']['ndcg@10']:.4f}{delta(r['test_ndcg@10_minus_default'])} "
+                f"| {r['test']['hr@10']:.4f} | {r['epochs']} | {r['train_seconds']:.0f} |"
+            )
+    lines += ["", f"Command: `{result['command']}`", ""]
+    return "\n".join(lines)
+
+
 def plot(result: dict[str, Any], path: Path) -> None:
     import matplotlib
 
@@ -380,10 +502,18 @@ def plot(result: dict[str, Any], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="ml-1m", help="ml-1m, ml-100k or a CSV folder")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per model")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 per model (3)")
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--out-dir", type=Path, default=RESULTS, help="where results go")
     parser.add_argument("--assemble-only", action="store_true", help="only rebuild the tables")
+    parser.add_argument(
+        "--ablation",
+        nargs="*",
+        choices=list(ABLATIONS),
+        default=None,
+        help="train llm2sasrec with one change each (all of ABLATIONS if no name is given) "
+        "instead of the models; --seeds defaults to 1 here",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument(
         "--max-epochs", type=int, default=None, help="override max epochs (smoke runs only)"
@@ -398,9 +528,18 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config()
     key = dataset_key(args.dataset)
     runs = args.out_dir / "runs" / key
+    ablation = args.ablation is not None
+    names = (args.ablation or list(ABLATIONS)) if ablation else args.models
+    seeds = args.seeds if args.seeds is not None else (1 if ablation else 3)
     command = "python benchmarks/retrieval.py " + shlex.join(
         a for a in (argv if argv is not None else sys.argv[1:]) if a != "--assemble-only"
     )
+
+    def assemble_all() -> dict[str, Any]:
+        if ablation:
+            return assemble_ablation(args.dataset, runs, args.out_dir, command)
+        return assemble(args.dataset, runs, args.out_dir, command)
+
     if not args.assemble_only:
         dataset = load_dataset(args.dataset, config.data, progress=not args.no_progress)
         from recommender.embeddings import item_embeddings, make_embedder
@@ -415,17 +554,17 @@ def main(argv: list[str] | None = None) -> int:
             dataset=dataset,
             vectors=vectors,
             config=config,
-            runs=runs,
+            runs=runs / "ablation" if ablation else runs,
             checkpoints=args.out_dir / "checkpoints" / key,
             progress=not args.no_progress,
             max_epochs=args.max_epochs,
         )
-        for seed in range(args.seeds):  # seed-major: one full seed of every model first
-            for name in args.models:
+        for seed in range(seeds):  # seed-major: one full seed of every model first
+            for name in names:
                 run_one(ctx, name, seed)
-                assemble(args.dataset, runs, args.out_dir, command)
-    result = assemble(args.dataset, runs, args.out_dir, command)
-    print(markdown(result))
+                assemble_all()
+    result = assemble_all()
+    print(ablation_markdown(result) if ablation else markdown(result))
     return 0
 
 
