@@ -122,6 +122,21 @@ def test_tiny_lora_run_trains_only_the_adapter_and_resumes(tiny_dataset, tmp_pat
     untouched = peft_model.get_base_model().model.layers[0].self_attn.q_proj
     assert not hasattr(untouched, "lora_A")  # only the top ``lora_layers`` blocks adapted
 
+    # the app loads base + adapter by config (merged); it must score exactly like training's model
+    base = tiny_backend()
+    base.model.save_pretrained(tmp_path / "base")
+    base.tokenizer.save_pretrained(tmp_path / "base")
+    loaded = LocalBackend.from_config(
+        LLMConfig(model_path=tmp_path / "base", adapter_path=adapter), progress=False
+    )
+    prompt = ["History: Heat (1995). Candidates: A. Up B. Alien C. Fargo. Answer:"]
+    peft_model.eval()
+    expected = backend.score_labels(prompt, ["A", "B", "C"])
+    assert loaded.score_labels(prompt, ["A", "B", "C"]) == pytest.approx(expected, abs=1e-4)
+    assert not loaded.score_labels(prompt, ["A", "B", "C"]) == pytest.approx(
+        base.score_labels(prompt, ["A", "B", "C"]), abs=1e-6
+    )  # and the adapter changed something
+
     # resume: a new process (fresh base model) continues at step 4 up to 6
     longer = FinetuneConfig(**{**config.__dict__, "max_steps": 6})
     resumed = finetune(tiny_dataset, llm, longer, progress=False, backend=tiny_backend())

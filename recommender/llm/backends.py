@@ -188,7 +188,8 @@ class LocalBackend:
         if config.adapter_path is not None:
             from peft import PeftModel
 
-            model = PeftModel.from_pretrained(model, str(config.adapter_path))
+            # merged into the base weights: the same outputs at the base model's speed
+            model = PeftModel.from_pretrained(model, str(config.adapter_path)).merge_and_unload()
             name += f"+{Path(config.adapter_path).name}"
         model.eval()
         return cls(model, tokenizer, config, name=name)
