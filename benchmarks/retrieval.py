@@ -322,6 +322,15 @@ def _summary(records: list[dict[str, Any]], protocol: str) -> dict[str, Any]:
     return out
 
 
+def write_tables(out_dir: Path, name: str, result: dict[str, Any], table: str) -> str:
+    """``<stem>.json`` and ``<stem>.md`` in ``out_dir`` (stem: ``name`` without dashes)."""
+    stem = name.replace("-", "")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out_dir / f"{stem}.md").write_text(table)
+    return stem
+
+
 def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str, Any]:
     """Final JSON + markdown table + PNG from every per-run JSON that exists."""
     by_model: dict[str, list[dict[str, Any]]] = {}
@@ -356,11 +365,8 @@ def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str,
             }
         result["models"][name] = full
         result["sampled"]["models"][name] = _summary(records, "sampled")
-    key = dataset_key(dataset).replace("-", "")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"retrieval_{key}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (out_dir / f"retrieval_{key}.md").write_text(markdown(result))
-    plot(result, out_dir / f"retrieval_{key}.png")
+    stem = write_tables(out_dir, f"retrieval_{dataset_key(dataset)}", result, markdown(result))
+    plot(result, out_dir / f"{stem}.png")
     return result
 
 
@@ -435,10 +441,9 @@ def assemble_ablation(dataset: str, runs: Path, out_dir: Path, command: str) -> 
         "variants": variants,
         "command": command,
     }
-    key = dataset_key(dataset).replace("-", "")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"retrieval_ablation_{key}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (out_dir / f"retrieval_ablation_{key}.md").write_text(ablation_markdown(result))
+    write_tables(
+        out_dir, f"retrieval_ablation_{dataset_key(dataset)}", result, ablation_markdown(result)
+    )
     return result
 
 
