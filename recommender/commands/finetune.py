@@ -101,20 +101,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     negatives = None
     if args.negatives == "retrieval":
         from recommender.llm.finetune import retrieval_negatives
-        from recommender.training import load_checkpoint
+        from recommender.serving import load_sasrec
 
         checkpoint = Path(config.app.sasrec_checkpoint)
-        if not checkpoint.exists():
+        model, why = load_sasrec(checkpoint, dataset.num_items)
+        if model is None:
             raise SequelError(
-                f"no LLM2SASRec checkpoint at {checkpoint}: train one "
-                "(python -m recommender train) or use --negatives popular"
-            )
-        model, payload = load_checkpoint(checkpoint)
-        if payload.get("num_items") not in (None, dataset.num_items):
-            raise SequelError(
-                f"{checkpoint} was trained on {payload.get('dataset')} "
-                f"({payload.get('num_items')} items), not {name}: point app.sasrec_checkpoint "
-                "at a checkpoint of this dataset or use --negatives popular"
+                f"no retriever for the negatives: {why}; point app.sasrec_checkpoint at a "
+                "checkpoint of this dataset or use --negatives popular"
             )
         negatives = retrieval_negatives(model)
         log.info("negatives: LLM2SASRec top-%d from %s", args.candidates, checkpoint)
