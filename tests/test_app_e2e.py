@@ -67,11 +67,31 @@ def card_titles(page) -> list[str]:
     return [titles.nth(i).inner_text().strip() for i in range(titles.count())]
 
 
-def wait_for_explained_cards(page, minimum: int = 5, timeout_ms: int = 60_000) -> None:
-    from playwright.sync_api import expect
+SETTLED_CARDS_JS = """([previous, minimum]) => {
+  const cards = [...document.querySelectorAll('.seq-card')].filter(c => c.offsetParent !== null);
+  if (cards.length < minimum || cards.some(c => c.querySelector('.seq-pending'))) return null;
+  const titles = cards.map(c => c.querySelector('.seq-title').innerText.trim());
+  return titles.join('\\n') === previous.join('\\n') ? null : titles.join('\\n');
+}"""
 
-    expect(page.locator(".seq-card:visible").nth(minimum - 1)).to_be_visible(timeout=timeout_ms)
-    expect(page.locator(".seq-card:visible .seq-pending")).to_have_count(0, timeout=timeout_ms)
+
+def wait_for_explained_cards(
+    page, previous: list[str] | None = None, minimum: int = 5, timeout_ms: int = 60_000
+) -> None:
+    """Wait until at least ``minimum`` cards are shown, all explained, and (when given) they
+    are not the ``previous`` cards: the chat text and the card slots render separately, so
+    a new reply can be on screen while the old cards still are. The same cards must be read
+    twice, 300 ms apart, so a half-replaced set of slots never counts as settled."""
+    seen = None
+    while True:
+        handle = page.wait_for_function(
+            SETTLED_CARDS_JS, arg=[previous or [], minimum], timeout=timeout_ms, polling=100
+        )
+        titles = handle.json_value()
+        if titles == seen:
+            return
+        seen = titles
+        page.wait_for_timeout(300)
 
 
 def test_browser_demo_flow(app_url, browser):
@@ -84,27 +104,27 @@ def test_browser_demo_flow(app_url, browser):
     wait_for_explained_cards(page)
     expect(page.locator("#chat")).to_contain_text("Added", timeout=30_000)
     # 2. paste a history and ask in plain words
+    persona_cards = card_titles(page)
     page.locator("#paste textarea").fill(
         "Heat (1995)\nFargo\nPulp Fiction\nThe Usual Suspects\nSe7en\nReservoir Dogs\n"
     )
     page.locator("#message textarea").fill("something from the 90s, no horror")
     page.locator("#send").click()
     expect(page.locator("#chat")).to_contain_text("1990", timeout=60_000)
-    wait_for_explained_cards(page)
+    wait_for_explained_cards(page, previous=persona_cards)
     cards = visible_cards(page)
     assert len(cards) >= 5
     assert all("Recommended because" in c or "because you watched" in c for c in cards)
     assert not any("Horror" in c for c in cards)
     # 3. dislike the first card: it is gone next turn
-    disliked = card_titles(page)[0]
+    shown = card_titles(page)
+    disliked = shown[0]
     page.locator("#dislike-0").click()
     expect(page.locator("#chat")).to_contain_text("won't suggest it again", timeout=30_000)
     page.locator("#message textarea").fill("more please")
     page.locator("#send").click()
     expect(page.locator("#chat")).to_contain_text("more please", timeout=30_000)
-    disliked_card = page.locator(".seq-card:visible .seq-title").filter(has_text=disliked)
-    expect(disliked_card).to_have_count(0, timeout=60_000)  # the new turn replaced the cards
-    wait_for_explained_cards(page)
+    wait_for_explained_cards(page, previous=shown)  # the new turn replaced the cards
     assert disliked not in card_titles(page)
     # 4. the pipeline panel shows every stage
     page.get_by_text("How this was chosen").click()
