@@ -773,7 +773,10 @@ def main(argv: list[str] | None = None) -> int:
         num_threads=args.threads or config.llm.num_threads,
         adapter_path=None,
     )
-    prompt_files = sorted(Path(llm.prompt_dir).glob("*.txt"))
+    # the LLM-SRec prompts (srec_*) are read by benchmarks/llm_srec.py, not by the ranker
+    prompt_files = [
+        p for p in sorted(Path(llm.prompt_dir).glob("*.txt")) if not p.name.startswith("srec_")
+    ]
     settings = {
         "dataset": args.dataset,
         "checkpoint_sha": file_digest(Path(checkpoint)),

@@ -1,0 +1,332 @@
+"""LLM-SRec (Kim et al. 2025): the SASRec user representation distilled into a frozen LLM.
+
+The LLM never trains. It reads a history as one title per line under a short header
+(``prompts/srec_user.txt``); its last-layer state at the end of each line is the user "so far",
+so one forward pass over a history gives a state for every prefix of it. An item is the LLM's
+mean state over its own text (``prompts/srec_item.txt``). Two small MLPs, the only trained
+parameters, map both into the SASRec space:
+
+    score(u, i) = f_user(h_u) . f_item(h_i)
+    loss = CE(next item, over the catalogue)
+         + distill_user * ||f_user(h_u) - s_u||^2 / C      (s_u: SASRec's state, same prefix)
+         + distill_item * ||f_item(h_i) - e_i||^2 / C      (e_i: SASRec's item embedding)
+
+Departures from the paper, for two CPU cores: the states are cached once (the LLM is frozen, so
+caching changes nothing) instead of running the LLM in every step; a user is the state after a
+title line, not a special ``[UserOut]`` token; no uniformity term (the CE keeps the item vectors
+apart). At inference the LLM reads the history once and the heads score the retrieved
+candidates only: nothing outside the candidate set can come out, and there is no candidate
+prompt, label or order, so no position bias.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from recommender.llm.config import load_prompt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SRecConfig:
+    max_history: int = 50  # most recent titles the LLM reads per user
+    hidden: int = 512  # inner width of both MLPs
+    dropout: float = 0.1  # on the MLPs' inner layer
+    distill_user: float = 1.0  # weight of the user-state distillation loss
+    distill_item: float = 1.0  # weight of the item-embedding distillation loss
+    lr: float = 1e-3  # AdamW
+    weight_decay: float = 0.01
+    batch_size: int = 512  # (user state, next item) examples per step
+    max_epochs: int = 30
+    patience: int = 3  # epochs without a better validation NDCG@10
+    seed: int = 0
+
+
+# ---------------------------------------------------------------------------- frozen LLM states
+
+
+class LLMStates:
+    """Frozen-LLM states of histories (one per title line) and of item texts."""
+
+    def __init__(self, model: Any, tokenizer: Any, prompt_dir: Path, batch_size: int = 8) -> None:
+        self.model = model  # a causal LM; its decoder body (no LM head) is used
+        self.tokenizer = tokenizer
+        self.header = load_prompt(prompt_dir, "srec_user").text + "\n"
+        self.item_template = load_prompt(prompt_dir, "srec_item")
+        self.batch_size = batch_size
+        self._line_ids: dict[str, list[int]] = {}
+
+    @classmethod
+    def from_backend(cls, backend: Any, batch_size: int = 8) -> LLMStates:
+        """The states of a :class:`~recommender.llm.backends.LocalBackend`'s model."""
+        return cls(backend.model, backend.tokenizer, backend.config.prompt_dir, batch_size)
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def _decoder(self) -> Any:
+        model = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        return model.model
+
+    def _tokens(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def history_tokens(self, titles: Sequence[str]) -> tuple[list[int], list[int]]:
+        """Token ids of the header and one line per title, and the last token of each line.
+
+        Lines are tokenised one by one (and cached), so a title's tokens do not depend on its
+        neighbours and the state after line ``k`` is exactly that of the first ``k`` titles.
+        """
+        ids = self._tokens(self.header)
+        ends = []
+        for title in titles:
+            line = self._line_ids.get(title)
+            if line is None:
+                line = self._line_ids.setdefault(title, self._tokens(title + "\n"))
+            ids.extend(line)
+            ends.append(len(ids) - 1)
+        return ids, ends
+
+    def _run(self, rows: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Last-layer states of right-padded rows (causal: padding after a token is unseen)."""
+        pad = self.tokenizer.pad_token_id
+        pad = self.tokenizer.eos_token_id if pad is None else pad
+        ids = torch.full((len(rows), max(len(r) for r in rows)), pad, dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = torch.as_tensor(row)
+        with torch.inference_mode():
+            return self._decoder()(input_ids=ids, use_cache=False).last_hidden_state.float()
+
+    def history_states(
+        self, histories: Sequence[Sequence[str]], progress: bool = False, desc: str = "LLM states"
+    ) -> list[np.ndarray]:
+        """For each history (titles, oldest first; only the last ``max`` lines are expected):
+        ``(L, D)`` states, row ``k`` = the user after the first ``k + 1`` titles."""
+        order = sorted(range(len(histories)), key=lambda i: len(histories[i]))  # similar lengths
+        out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(histories)
+        bar = tqdm(total=len(histories), desc=desc, disable=not progress, unit="user")
+        for start in range(0, len(order), self.batch_size):
+            batch = [i for i in order[start : start + self.batch_size] if histories[i]]
+            if batch:
+                tokens = [self.history_tokens(histories[i]) for i in batch]
+                hidden = self._run([ids for ids, _ in tokens])  # (b, T, D)
+                for row, (i, (_, ends)) in enumerate(zip(batch, tokens, strict=True)):
+                    out[i] = hidden[row, ends].numpy()  # (L, D)
+            bar.update(len(order[start : start + self.batch_size]))
+        bar.close()
+        return out
+
+    def last_states(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
+        """``(B, D)``: each history's final state (zeros for an empty history)."""
+        states = self.history_states(histories)
+        return np.stack([s[-1] if len(s) else np.zeros(self.dim, np.float32) for s in states])
+
+    def item_states(
+        self, items: Sequence[Any], progress: bool = False, batch_size: int = 32
+    ) -> np.ndarray:
+        """``(N, D)`` mean state over each item's text (catalogue ``Item`` objects)."""
+        texts = [
+            self.item_template.format(title=item.display_title, genres=", ".join(item.genres))
+            for item in items
+        ]
+        rows = [self._tokens(text) for text in texts]
+        out = np.zeros((len(rows), self.dim), np.float32)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        starts = range(0, len(order), batch_size)
+        for start in tqdm(starts, desc="item states", disable=not progress, unit="batch"):
+            batch = order[start : start + batch_size]
+            hidden = self._run([rows[i] for i in batch])  # (b, T, D)
+            for row, i in enumerate(batch):
+                out[i] = hidden[row, : len(rows[i])].mean(0).numpy()
+        return out
+
+
+# ---------------------------------------------------------------------------- the trained heads
+
+
+def _mlp(inputs: int, hidden: int, outputs: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(
+        nn.LayerNorm(inputs),
+        nn.Linear(inputs, hidden),
+        nn.GELU(),
+        nn.Dropout(dropout),
+        nn.Linear(hidden, outputs),
+    )
+
+
+class SRecHead(nn.Module):
+    """LLM-SRec's trainable part: a user MLP and an item MLP over frozen LLM states."""
+
+    def __init__(self, llm_dim: int, cf_dim: int, config: SRecConfig) -> None:
+        super().__init__()
+        self.user = _mlp(llm_dim, config.hidden, cf_dim, config.dropout)
+        self.item = _mlp(llm_dim, config.hidden, cf_dim, config.dropout)
+
+    def scores(self, user_states: torch.Tensor, item_states: torch.Tensor) -> torch.Tensor:
+        """``(B, D)``, ``(N, D)`` -> ``(B, N)`` dot products in the SASRec space."""
+        return self.user(user_states) @ self.item(item_states).T  # (B, N)
+
+    def losses(
+        self,
+        user_states: torch.Tensor,  # (B, D) LLM states of the prefixes
+        targets: torch.Tensor,  # (B,) next item, 0-based row of item_states
+        item_states: torch.Tensor,  # (N, D) LLM states of every item
+        cf_users: torch.Tensor,  # (B, C) SASRec states of the same prefixes
+        cf_items: torch.Tensor,  # (N, C) SASRec item embeddings
+    ) -> dict[str, torch.Tensor]:
+        users = self.user(user_states)  # (B, C)
+        items = self.item(item_states)  # (N, C)
+        return {
+            "rec": F.cross_entropy(users @ items.T, targets),  # (B, N) -> ()
+            "user": F.mse_loss(users, cf_users),
+            "item": F.mse_loss(items, cf_items),
+        }
+
+
+@dataclass
+class SRecExamples:
+    """Cached training material: one row per (prefix, next item)."""
+
+    user_states: np.ndarray  # (E, D) LLM state after the prefix
+    cf_users: np.ndarray  # (E, C) SASRec state after the same prefix
+    targets: np.ndarray  # (E,) next item id (1-based)
+    groups: np.ndarray  # (E,) user index, to split by user
+
+    def subset(self, mask: np.ndarray) -> SRecExamples:
+        return SRecExamples(
+            self.user_states[mask], self.cf_users[mask], self.targets[mask], self.groups[mask]
+        )
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+
+def _ndcg10(scores: torch.Tensor, targets: torch.Tensor) -> float:
+    """Full-catalogue NDCG@10 of 0-based ``targets`` (no history masking: a training monitor)."""
+    target_scores = scores.gather(1, targets[:, None])  # (B, 1)
+    ranks = (scores > target_scores).sum(1)  # (B,) 0-based
+    gains = torch.where(ranks < 10, 1.0 / torch.log2(ranks.float() + 2.0), torch.zeros(()))
+    return float(gains.mean())
+
+
+def train_head(
+    train: SRecExamples,
+    valid: SRecExamples,
+    item_states: np.ndarray,  # (N, D) rows = item ids 1..N
+    cf_items: np.ndarray,  # (N, C) SASRec item embeddings, same rows
+    config: SRecConfig,
+    progress: bool = True,
+) -> tuple[SRecHead, list[dict[str, float]]]:
+    """Fit the heads; keeps the epoch with the best validation NDCG@10 (full catalogue)."""
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    head = SRecHead(item_states.shape[1], cf_items.shape[1], config)
+    optimiser = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    items = torch.from_numpy(item_states)
+    cf_item = torch.from_numpy(cf_items)
+    v_users = torch.from_numpy(valid.user_states)
+    v_targets = torch.from_numpy(valid.targets - 1).long()
+    best, best_state, stale, history = -1.0, None, 0, []
+    epochs = tqdm(range(1, config.max_epochs + 1), desc="LLM-SRec heads", disable=not progress)
+    for epoch in epochs:
+        head.train()
+        order = rng.permutation(len(train))
+        totals = {"rec": 0.0, "user": 0.0, "item": 0.0}
+        steps = 0
+        for start in range(0, len(order), config.batch_size):
+            idx = order[start : start + config.batch_size]
+            parts = head.losses(
+                torch.from_numpy(train.user_states[idx]),
+                torch.from_numpy(train.targets[idx] - 1).long(),
+                items,
+                torch.from_numpy(train.cf_users[idx]),
+                cf_item,
+            )
+            loss = (
+                parts["rec"]
+                + config.distill_user * parts["user"]
+                + config.distill_item * parts["item"]
+            )
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            for name, value in parts.items():
+                totals[name] += float(value.detach())
+            steps += 1
+        head.eval()
+        with torch.no_grad():
+            ndcg = _ndcg10(head.scores(v_users, items), v_targets)
+        row = {"epoch": epoch, **{k: v / max(steps, 1) for k, v in totals.items()}}
+        row["valid_ndcg@10"] = ndcg
+        history.append(row)
+        epochs.set_postfix(rec=f"{row['rec']:.3f}", valid=f"{ndcg:.4f}")
+        log.info("epoch %d: %s", epoch, {k: round(v, 4) for k, v in row.items()})
+        if ndcg > best:
+            best, stale = ndcg, 0
+            best_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+    if best_state is not None:
+        head.load_state_dict(best_state)
+    head.eval()
+    return head, history
+
+
+# ---------------------------------------------------------------------------- scoring
+
+
+class SRecScorer:
+    """Scores candidate items for a history with the frozen LLM and trained heads."""
+
+    def __init__(self, states: LLMStates, head: SRecHead, item_vectors: np.ndarray) -> None:
+        self.states = states
+        self.head = head.eval()
+        self.item_vectors = item_vectors  # (N, C) f_item of every item, rows = ids 1..N
+
+    @classmethod
+    def build(cls, states: LLMStates, head: SRecHead, item_states: np.ndarray) -> SRecScorer:
+        with torch.no_grad():
+            vectors = head.item(torch.from_numpy(item_states)).numpy()
+        return cls(states, head, vectors)
+
+    def user_vectors(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
+        """``(B, C)``: f_user of each history's final LLM state."""
+        with torch.no_grad():
+            return self.head.user(torch.from_numpy(self.states.last_states(histories))).numpy()
+
+    def score(self, history: Sequence[str], candidate_ids: Sequence[int]) -> np.ndarray:
+        """Scores of the candidates only (item ids, 1-based), in the order given."""
+        user = self.user_vectors([history])[0]  # (C,)
+        return self.item_vectors[np.asarray(candidate_ids, dtype=int) - 1] @ user  # (K,)
+
+
+def save_head(path: Path, head: SRecHead, config: SRecConfig, meta: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": asdict(config), "state_dict": head.state_dict(), **meta}, path)
+
+
+def load_head(path: Path) -> tuple[SRecHead, SRecConfig, dict[str, Any]]:
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    config = SRecConfig(**state["config"])
+    weights = state["state_dict"]
+    llm_dim = weights["user.1.weight"].shape[1]
+    cf_dim = weights["user.4.weight"].shape[0]
+    head = SRecHead(llm_dim, cf_dim, config)
+    head.load_state_dict(weights)
+    head.eval()
+    meta = {k: v for k, v in state.items() if k not in ("config", "state_dict")}
+    return head, config, meta

@@ -1,0 +1,135 @@
+"""LLM-SRec heads (recommender.llm.srec) on a tiny random Llama with the real tokenizer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from recommender.llm.srec import (
+    LLMStates,
+    SRecConfig,
+    SRecExamples,
+    SRecHead,
+    SRecScorer,
+    load_head,
+    save_head,
+    train_head,
+)
+from tests.helpers import tiny_llama_backend
+
+
+@pytest.fixture(scope="module")
+def states():
+    return LLMStates.from_backend(tiny_llama_backend(), batch_size=3)
+
+
+def test_line_states_are_the_states_of_each_prefix(states):
+    history = ["Toy Story (1995)", "Heat (1995)", "Fargo (1996)", "Babe (1995)"]
+    ids, ends = states.history_tokens(history)
+    assert len(ends) == len(history) and ends[-1] == len(ids) - 1
+    assert states.tokenizer.decode(ids[ends[1] + 1 : ends[2] + 1]) == "Fargo (1996)\n"
+    full = states.history_states([history])[0]  # (4, D)
+    assert full.shape == (4, states.dim)
+    for k in range(1, len(history) + 1):
+        alone = states.last_states([history[:k]])[0]
+        np.testing.assert_allclose(full[k - 1], alone, atol=1e-4)
+
+
+def test_batching_and_empty_histories_do_not_change_states(states):
+    histories = [["Heat (1995)"], [], ["Fargo (1996)", "Toy Story (1995)"], ["Babe (1995)"] * 3]
+    batched = states.history_states(histories)
+    for history, got in zip(histories, batched, strict=True):
+        assert got.shape == (len(history), states.dim)
+        if history:
+            np.testing.assert_allclose(got, states.history_states([history])[0], atol=1e-4)
+    assert not states.last_states([[]]).any()
+
+
+def test_item_states_one_row_per_item(states, tiny_catalogue):
+    items = [tiny_catalogue.get(i) for i in range(1, tiny_catalogue.num_items + 1)]
+    out = states.item_states(items, batch_size=4)
+    assert out.shape == (len(items), states.dim)
+    assert np.isfinite(out).all() and len(np.unique(out.round(5), axis=0)) == len(items)
+
+
+def _synthetic(num_items=12, dim=16, cf=8, examples=600, seed=0):
+    """User state = a noisy copy of the next item's state: a learnable mapping."""
+    rng = np.random.default_rng(seed)
+    item_states = rng.normal(size=(num_items, dim)).astype(np.float32)
+    cf_items = rng.normal(size=(num_items, cf)).astype(np.float32)
+    targets = rng.integers(1, num_items + 1, examples)
+    users = item_states[targets - 1] + 0.3 * rng.normal(size=(examples, dim)).astype(np.float32)
+    data = SRecExamples(
+        users.astype(np.float32),
+        cf_items[targets - 1],  # the SASRec state points at the next item
+        targets,
+        np.arange(examples) % 50,
+    )
+    return data, item_states, cf_items
+
+
+def test_heads_learn_the_next_item_and_the_distillation_targets():
+    data, item_states, cf_items = _synthetic()
+    train, valid = data.subset(data.groups >= 5), data.subset(data.groups < 5)
+    config = SRecConfig(hidden=32, batch_size=64, max_epochs=25, patience=25, lr=3e-3)
+    head, history = train_head(train, valid, item_states, cf_items, config, progress=False)
+    first, last = history[0], history[-1]
+    assert last["rec"] < 0.5 * first["rec"]
+    assert last["user"] < first["user"] and last["item"] < first["item"]
+    assert max(r["valid_ndcg@10"] for r in history) > 0.9  # chance is ~0.3 with 12 items
+
+
+def test_scorer_scores_only_the_candidates_and_survives_a_round_trip(states, tmp_path):
+    rng = np.random.default_rng(0)
+    item_states = rng.normal(size=(6, states.dim)).astype(np.float32)
+    config = SRecConfig(hidden=16)
+    torch.manual_seed(0)
+    head = SRecHead(states.dim, 8, config).eval()
+    scorer = SRecScorer.build(states, head, item_states)
+    history = ["Heat (1995)", "Fargo (1996)"]
+    got = scorer.score(history, [4, 2, 6])
+    assert got.shape == (3,)
+    user = scorer.user_vectors([history])[0]
+    np.testing.assert_allclose(got, scorer.item_vectors[[3, 1, 5]] @ user, rtol=1e-5)
+
+    save_head(tmp_path / "heads.pt", head, config, {"dataset": "tiny"})
+    loaded, loaded_config, meta = load_head(tmp_path / "heads.pt")
+    assert loaded_config == config and meta["dataset"] == "tiny"
+    again = SRecScorer.build(states, loaded, item_states).score(history, [4, 2, 6])
+    np.testing.assert_allclose(again, got, rtol=1e-5)
+
+
+def test_benchmark_examples_line_up_prefixes_targets_and_sasrec_states(states, tiny_dataset):
+    from benchmarks import llm_srec as bench
+    from recommender.models.sasrec import SASRec, SASRecConfig
+
+    torch.manual_seed(0)
+    model = SASRec(SASRecConfig(num_items=tiny_dataset.num_items, max_len=8, hidden=16)).eval()
+    users = [0, 3, 5]
+    chunk = bench.training_chunk(tiny_dataset, model, states, users, max_history=4)
+    train = [tiny_dataset.split.train[u] for u in users]
+    windows = [t[-5:] for t in train]
+    assert chunk["targets"].tolist() == [i for w in windows for i in w[1:]]
+    assert chunk["users"].tolist() == users
+    first = train[0][: len(train[0]) - len(windows[0]) + 1]  # the first example's prefix
+    expected = bench.sasrec_prefix_states(model, [first])[0]
+    np.testing.assert_allclose(chunk["cf_users"][0], expected, atol=2e-3)  # stored as float16
+    llm = states.last_states([bench.titles(tiny_dataset, windows[0][:1])])[0]
+    np.testing.assert_allclose(chunk["user_states"][0], llm, atol=2e-2, rtol=1e-2)
+
+
+def test_benchmark_orders_are_permutations_of_the_candidates():
+    from benchmarks import llm_srec as bench
+    from benchmarks.ranking import Case
+    from recommender.retrieval.candidates import Candidate
+
+    candidates = [
+        Candidate(item_id=i, score=10.0 - rank, provenance=("sasrec",))
+        for rank, i in enumerate((7, 3, 9))
+    ]
+    case = Case("test", 0, [1, 2], 3, candidates)
+    (ranking,) = bench.rankings([case], [np.array([0.1, 0.9, 0.5])])
+    assert ranking.llm_only_ids() == [3, 9, 7]
+    assert sorted(ranking.fused_ids(0.5)) == [3, 7, 9]
+    assert ranking.fused_ids(0.0) == [7, 3, 9]
