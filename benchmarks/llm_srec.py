@@ -53,6 +53,7 @@ from recommender.llm.srec import (  # noqa: E402
     SRecScorer,
     save_head,
     train_head,
+    user_features,
 )
 from recommender.machine import describe_machine  # noqa: E402
 from recommender.models.sasrec import SASRec, left_pad  # noqa: E402
@@ -146,6 +147,16 @@ def cached_items(states: LLMStates, dataset: Dataset, folder: Path, progress: bo
     return np.load(path)
 
 
+def with_features(examples: SRecExamples, pool: int) -> SRecExamples:
+    """Line states -> ``user_features`` rows, user by user (a user's rows are contiguous)."""
+    if pool <= 0:
+        return examples
+    starts = np.flatnonzero(np.r_[True, examples.groups[1:] != examples.groups[:-1]])
+    blocks = np.split(examples.user_states, starts[1:])
+    features = np.concatenate([user_features(block, pool) for block in blocks])
+    return dataclasses.replace(examples, user_states=features)
+
+
 def case_states(
     dataset: Dataset,
     states: LLMStates,
@@ -153,17 +164,17 @@ def case_states(
     max_history: int,
     path: Path,
     progress: bool,
-) -> np.ndarray:
-    """``(cases, D)`` final LLM states of the cases' histories (cached in one file)."""
-    if path.exists():
-        return np.load(path)
-    histories = [titles(dataset, c.history[-max_history:]) for c in cases]
-    out = []
-    for start in tqdm(range(0, len(cases), 64), desc=path.stem, disable=not progress):
-        out.append(states.last_states(histories[start : start + 64]))
-    result = np.concatenate(out)
-    np.save(path, result)
-    return result
+) -> list[np.ndarray]:
+    """``(L, D)`` line states of each case's history (cached in one file)."""
+    if not path.exists():
+        histories = [titles(dataset, c.history[-max_history:]) for c in cases]
+        out = []
+        for start in tqdm(range(0, len(cases), 64), desc=path.stem, disable=not progress):
+            out.extend(states.history_states(histories[start : start + 64]))
+        lengths = np.asarray([len(s) for s in out])
+        np.savez(path, states=np.concatenate(out).astype(np.float16), lengths=lengths)
+    with np.load(path) as data:
+        return np.split(data["states"].astype(np.float32), np.cumsum(data["lengths"])[:-1])
 
 
 def rankings(cases: Sequence[bench.Case], scores: Sequence[np.ndarray]) -> list[Ranking]:
@@ -242,6 +253,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--train-users", type=int, default=1500, help="users whose training "
                         "sequences teach the heads")  # fmt: skip
     parser.add_argument("--max-history", type=int, default=SRecConfig.max_history)
+    parser.add_argument(
+        "--pool",
+        type=int,
+        nargs="+",
+        default=[0, 10],
+        help="user-feature pools to train heads for (SRecConfig.pool); the best on the "
+        "held-out training users is used",
+    )
     parser.add_argument("--checkpoint", type=Path, default=None, help="LLM2SASRec checkpoint")
     parser.add_argument("--seed", type=int, default=0, help="user sampling (as ranking.py)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
@@ -283,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     llm = dataclasses.replace(config.llm, adapter_path=None, num_threads=args.threads)
     backend = LocalBackend.from_config(llm, progress=progress)
     states = LLMStates.from_backend(backend)
-    srec = SRecConfig(max_history=args.max_history, seed=args.seed)
+    srec = SRecConfig(max_history=args.max_history, seed=args.seed)  # pool: chosen below
     prompts = b"".join(Path(llm.prompt_dir, f"srec_{n}.txt").read_bytes() for n in ("user", "item"))
     settings = {
         "dataset": args.dataset,
@@ -309,9 +328,21 @@ def main(argv: list[str] | None = None) -> int:
     cf_items = sasrec.item_emb.weight[1:].detach().numpy()
     early = np.isin(examples.groups, users[: max(1, len(users) // 10)])
     t0 = time.perf_counter()
-    head, history = train_head(
-        examples.subset(~early), examples.subset(early), item_states, cf_items, srec, progress
-    )
+    selection: dict[str, float] = {}
+    best: tuple[float, Any, Any, SRecConfig] | None = None
+    for pool_size in args.pool:
+        config = dataclasses.replace(srec, pool=pool_size)
+        data = with_features(examples, pool_size)
+        head, history = train_head(
+            data.subset(~early), data.subset(early), item_states, cf_items, config, progress
+        )
+        score = max(row["valid_ndcg@10"] for row in history)
+        selection[f"pool={pool_size}"] = score
+        log.info("pool %d: best held-out NDCG@10 %.4f", pool_size, score)
+        if best is None or score > best[0]:
+            best = (score, head, history, config)
+    assert best is not None
+    _, head, history, srec = best
     train_seconds = time.perf_counter() - t0
     head_path = args.head_out or PROJECT_ROOT / "checkpoints" / f"{key}-llm-srec.pt"
     save_head(
@@ -321,15 +352,15 @@ def main(argv: list[str] | None = None) -> int:
         {"dataset": dataset.name, "num_items": dataset.num_items, "llm": backend.name,
          "checkpoint_sha": settings["checkpoint_sha"], "history": history},
     )  # fmt: skip
-    scorer = SRecScorer.build(states, head, item_states)
+    scorer = SRecScorer.build(states, head, item_states, srec.pool)
 
     scores: dict[str, list[np.ndarray]] = {}
     for stage, cases in (("test", test_cases), ("valid", valid_cases)):
-        llm_states = case_states(
-            dataset, states, cases, args.max_history, cache / f"{stage}_{len(cases)}.npy", progress
-        )
+        path = cache / f"{stage}_{len(cases)}.npz"
+        lines = case_states(dataset, states, cases, args.max_history, path, progress)
+        features = np.stack([user_features(rows, srec.pool)[-1] for rows in lines])
         with torch.no_grad():
-            users_v = head.user(torch.from_numpy(llm_states)).numpy()  # (B, C)
+            users_v = head.user(torch.from_numpy(features)).numpy()  # (B, C)
         scores[stage] = [
             scorer.item_vectors[np.asarray(c.candidate_ids) - 1] @ u
             for c, u in zip(cases, users_v, strict=True)
@@ -384,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_examples": int((~early).sum()),
         "early_stop_examples": int(early.sum()),
         "head_training": history,
+        "head_selection_heldout_ndcg@10": selection,
         "head_train_seconds": round(train_seconds, 1),
         "methods": {name: bench.order_metrics(o, targets) for name, o in orders.items()},
         "fusion_weight": weight,

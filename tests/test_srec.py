@@ -133,3 +133,41 @@ def test_benchmark_orders_are_permutations_of_the_candidates():
     assert ranking.llm_only_ids() == [3, 9, 7]
     assert sorted(ranking.fused_ids(0.5)) == [3, 7, 9]
     assert ranking.fused_ids(0.0) == [7, 3, 9]
+
+
+def test_pooled_user_features_are_running_means_of_the_last_lines():
+    from recommender.llm.srec import feature_dim, user_features
+
+    lines = np.arange(12, dtype=np.float32).reshape(4, 3)  # 4 lines, D = 3
+    assert user_features(lines, 0) is lines
+    got = user_features(lines, 2)
+    assert got.shape == (4, feature_dim(3, 2))
+    np.testing.assert_allclose(got[:, :3], lines)
+    np.testing.assert_allclose(got[0, 3:], lines[0])
+    np.testing.assert_allclose(got[3, 3:], lines[2:4].mean(0))
+
+
+def test_benchmark_features_never_mix_users():
+    from benchmarks import llm_srec as bench
+
+    lines = np.arange(10, dtype=np.float32).reshape(5, 2)
+    examples = SRecExamples(lines, np.zeros((5, 1)), np.ones(5, int), np.array([4, 4, 9, 9, 9]))
+    got = bench.with_features(examples, pool=5).user_states
+    np.testing.assert_allclose(got[1, 2:], lines[:2].mean(0))
+    np.testing.assert_allclose(got[2, 2:], lines[2])  # a new user starts a new mean
+
+
+def test_pooled_scorer_matches_its_features(states):
+    from recommender.llm.srec import user_features
+
+    config = SRecConfig(hidden=16, pool=3)
+    torch.manual_seed(0)
+    head = SRecHead(states.dim, 8, config).eval()
+    item_states = np.random.default_rng(0).normal(size=(5, states.dim)).astype(np.float32)
+    scorer = SRecScorer.build(states, head, item_states, pool=3)
+    history = ["Heat (1995)", "Fargo (1996)", "Babe (1995)", "Toy Story (1995)"]
+    features = user_features(states.history_states([history])[0], 3)[-1]
+    with torch.no_grad():
+        user = head.user(torch.from_numpy(features[None])).numpy()[0]
+    np.testing.assert_allclose(scorer.score(history, [1, 5]), scorer.item_vectors[[0, 4]] @ user,
+                               rtol=1e-4)  # fmt: skip

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class SRecConfig:
     max_history: int = 50  # most recent titles the LLM reads per user
+    pool: int = 0  # 0: a user is the state after the last line; n: that plus the mean of the
+    # states after the last n lines (a longer memory than a 135M model's last token keeps)
     hidden: int = 512  # inner width of both MLPs
     dropout: float = 0.1  # on the MLPs' inner layer
     distill_user: float = 1.0  # weight of the user-state distillation loss
@@ -153,6 +155,22 @@ class LLMStates:
         return out
 
 
+def user_features(lines: np.ndarray, pool: int) -> np.ndarray:
+    """``(L, D)`` line states of one history -> ``(L, F)``: row ``k`` describes the user after
+    line ``k``: its state, plus (``pool`` > 0) the mean state of lines ``k-pool+1 .. k``."""
+    if pool <= 0:
+        return lines
+    sums = np.cumsum(np.concatenate([np.zeros_like(lines[:1]), lines]), axis=0)  # (L+1, D)
+    ends = np.arange(1, len(lines) + 1)
+    starts = np.maximum(ends - pool, 0)
+    means = (sums[ends] - sums[starts]) / (ends - starts)[:, None]  # (L, D)
+    return np.concatenate([lines, means.astype(lines.dtype)], axis=1)
+
+
+def feature_dim(llm_dim: int, pool: int) -> int:
+    return llm_dim * (2 if pool > 0 else 1)
+
+
 # ---------------------------------------------------------------------------- the trained heads
 
 
@@ -171,7 +189,7 @@ class SRecHead(nn.Module):
 
     def __init__(self, llm_dim: int, cf_dim: int, config: SRecConfig) -> None:
         super().__init__()
-        self.user = _mlp(llm_dim, config.hidden, cf_dim, config.dropout)
+        self.user = _mlp(feature_dim(llm_dim, config.pool), config.hidden, cf_dim, config.dropout)
         self.item = _mlp(llm_dim, config.hidden, cf_dim, config.dropout)
 
     def scores(self, user_states: torch.Tensor, item_states: torch.Tensor) -> torch.Tensor:
@@ -199,7 +217,7 @@ class SRecHead(nn.Module):
 class SRecExamples:
     """Cached training material: one row per (prefix, next item)."""
 
-    user_states: np.ndarray  # (E, D) LLM state after the prefix
+    user_states: np.ndarray  # (E, F) LLM features after the prefix (``user_features``)
     cf_users: np.ndarray  # (E, C) SASRec state after the same prefix
     targets: np.ndarray  # (E,) next item id (1-based)
     groups: np.ndarray  # (E,) user index, to split by user
@@ -292,21 +310,31 @@ def train_head(
 class SRecScorer:
     """Scores candidate items for a history with the frozen LLM and trained heads."""
 
-    def __init__(self, states: LLMStates, head: SRecHead, item_vectors: np.ndarray) -> None:
+    def __init__(
+        self, states: LLMStates, head: SRecHead, item_vectors: np.ndarray, pool: int = 0
+    ) -> None:
         self.states = states
+        self.pool = pool  # SRecConfig.pool the head was trained with
         self.head = head.eval()
         self.item_vectors = item_vectors  # (N, C) f_item of every item, rows = ids 1..N
 
     @classmethod
-    def build(cls, states: LLMStates, head: SRecHead, item_states: np.ndarray) -> SRecScorer:
+    def build(
+        cls, states: LLMStates, head: SRecHead, item_states: np.ndarray, pool: int = 0
+    ) -> SRecScorer:
         with torch.no_grad():
             vectors = head.item(torch.from_numpy(item_states)).numpy()
-        return cls(states, head, vectors)
+        return cls(states, head, vectors, pool)
 
     def user_vectors(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
-        """``(B, C)``: f_user of each history's final LLM state."""
+        """``(B, C)``: f_user of each history's features after its last line."""
+        width = feature_dim(self.states.dim, self.pool)
+        rows = [
+            user_features(lines, self.pool)[-1] if len(lines) else np.zeros(width, np.float32)
+            for lines in self.states.history_states(histories)
+        ]
         with torch.no_grad():
-            return self.head.user(torch.from_numpy(self.states.last_states(histories))).numpy()
+            return self.head.user(torch.from_numpy(np.stack(rows))).numpy()
 
     def score(self, history: Sequence[str], candidate_ids: Sequence[int]) -> np.ndarray:
         """Scores of the candidates only (item ids, 1-based), in the order given."""
@@ -323,7 +351,7 @@ def load_head(path: Path) -> tuple[SRecHead, SRecConfig, dict[str, Any]]:
     state = torch.load(path, map_location="cpu", weights_only=False)
     config = SRecConfig(**state["config"])
     weights = state["state_dict"]
-    llm_dim = weights["user.1.weight"].shape[1]
+    llm_dim = weights["item.1.weight"].shape[1]
     cf_dim = weights["user.4.weight"].shape[0]
     head = SRecHead(llm_dim, cf_dim, config)
     head.load_state_dict(weights)
