@@ -345,13 +345,6 @@ def main(argv: list[str] | None = None) -> int:
     _, head, history, srec = best
     train_seconds = time.perf_counter() - t0
     head_path = args.head_out or PROJECT_ROOT / "checkpoints" / f"{key}-llm-srec.pt"
-    save_head(
-        head_path,
-        head,
-        srec,
-        {"dataset": dataset.name, "num_items": dataset.num_items, "llm": backend.name,
-         "checkpoint_sha": settings["checkpoint_sha"], "history": history},
-    )  # fmt: skip
     scorer = SRecScorer.build(states, head, item_states, srec.pool)
 
     scores: dict[str, list[np.ndarray]] = {}
@@ -368,6 +361,14 @@ def main(argv: list[str] | None = None) -> int:
     srec_test = rankings(test_cases, scores["test"])
     srec_valid = rankings(valid_cases, scores["valid"])
     weight, grid = bench.tune_weight(srec_valid, [c.target for c in valid_cases])
+    save_head(
+        head_path,
+        head,
+        srec,
+        {"dataset": dataset.name, "num_items": dataset.num_items, "llm": backend.name,
+         "checkpoint_sha": settings["checkpoint_sha"], "fusion_weight": weight,
+         "history": history},
+    )  # fmt: skip
 
     targets = [c.target for c in test_cases]
     orders = {
