@@ -108,6 +108,8 @@ class LLMConfig:
     max_history: int = 10  # most recent history titles in the prompt (most recent last)
     bootstrap: int = 1  # B shuffled candidate orders averaged against position bias
     fusion_weight: float = 0.5  # final = w * z(LLM) + (1 - w) * z(retrieval); tune on validation
+    # LLM-SRec heads on the frozen local LLM (benchmarks/llm_srec.py); their own tuned weight
+    srec_head: Path | None = PROJECT_ROOT / "checkpoints" / "ml-1m-llm-srec.pt"
     batch_size: int = 8  # prompts per forward pass
     share_prefix: bool = True  # run the prompt prefix shared by all permutations only once
     seed: int = 0  # seed of the bootstrap permutations
@@ -131,7 +133,9 @@ class AppConfig:
     host: str = "127.0.0.1"  # bind address; 0.0.0.0 exposes the app to the network
     port: int = 7860
     sasrec_checkpoint: Path = PROJECT_ROOT / "checkpoints" / "ml-1m-llm2sasrec.pt"  # retriever
-    llm_ranking: str = "auto"  # auto (only with a fine-tuned adapter) | on | off
+    # auto: the label ranker with a fine-tuned adapter, else LLM-SRec heads if present, else
+    # retrieval order | on: the label ranker (even without an adapter) | off: retrieval order
+    llm_ranking: str = "auto"
     llm_explanations: bool = True  # False: deterministic template explanations only
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from recommender.config import Config
-from recommender.conversation.orchestrator import Deps
+from recommender.conversation.orchestrator import Deps, Ranker
 from recommender.data import Dataset
 from recommender.embeddings import item_embeddings
 from recommender.llm.backends import BackendError, make_backend
 from recommender.llm.explainer import Explainer
 from recommender.llm.ranker import LLMRanker
+from recommender.llm.srec import load_srec_ranker
 from recommender.models.sasrec import SASRec
 from recommender.retrieval.candidates import CandidateRetriever
 from recommender.retrieval.prepare import prepare_retrieval
@@ -35,7 +36,7 @@ class ServingInfo:
     dataset: str
     items: int
     sasrec: str  # checkpoint name, or why there is none
-    ranking: str  # "LLM (<model>)" or "retrieval order"
+    ranking: str  # "LLM labels (<model>)", "LLM-SRec heads ...", or "retrieval order"
     explanations: str  # "LLM (<model>)" or "templates"
     startup_s: float
 
@@ -74,16 +75,38 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
         dataset.catalogue, store, vectors, popularity(dataset), sasrec, config.retrieval
     )
     llm_config = config.llm
-    want_ranking = config.app.llm_ranking == "on" or (
+    want_labels = config.app.llm_ranking == "on" or (
         config.app.llm_ranking == "auto" and llm_config.adapter_path is not None
     )
+    want_srec = (
+        config.app.llm_ranking == "auto"
+        and not want_labels
+        and llm_config.srec_head is not None
+        and Path(llm_config.srec_head).exists()
+    )
     backend = None
-    if want_ranking or config.app.llm_explanations:
+    if want_labels or want_srec or config.app.llm_explanations:
         try:
             backend = make_backend(llm_config, progress=progress)
         except BackendError as exc:
             log.warning("LLM unavailable, using retrieval order and templates: %s", exc)
-    ranker = LLMRanker(backend, dataset.catalogue, llm_config) if backend and want_ranking else None
+    ranker: Ranker | None = None
+    ranking_info = "retrieval order"
+    if backend is not None and want_labels:
+        ranker = LLMRanker(backend, dataset.catalogue, llm_config)
+        ranking_info = f"LLM labels ({backend.name})"
+    elif backend is not None and want_srec:
+        ranker, why = load_srec_ranker(
+            Path(llm_config.srec_head),  # type: ignore[arg-type]
+            backend,
+            dataset.catalogue,
+            llm_config.cache_dir,
+            progress,
+        )
+        if ranker is None:
+            log.warning("LLM-SRec ranking disabled: %s", why)
+        else:
+            ranking_info = f"{why} on {backend.name}"
     explainer = Explainer(
         backend if config.app.llm_explanations else None, dataset.catalogue, llm_config, vectors
     )
@@ -92,7 +115,7 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
         dataset=dataset.name,
         items=dataset.num_items,
         sasrec=sasrec_info,
-        ranking=f"LLM ({backend_name})" if ranker else "retrieval order",
+        ranking=ranking_info,
         explanations=f"LLM ({backend_name})"
         if backend and config.app.llm_explanations
         else "templates",

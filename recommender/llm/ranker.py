@@ -260,7 +260,7 @@ class LLMRanker:
         history = as_items(self.catalogue, history)
         weight = self.config.fusion_weight if fusion_weight is None else fusion_weight
         if len(shown) < 2:
-            return self._finish(pool, None, weight, "retrieval_fallback", started, [], [], [])
+            return finish_ranking(pool, None, weight, "retrieval_fallback", started, [], [], [])
         ids = [c.item_id for c in shown]
         perms = self.permutations(ids, bootstrap)
         labels = LABELS[: len(shown)]
@@ -281,10 +281,12 @@ class LLMRanker:
             llm = self._unpermute(np.asarray(scores, dtype=np.float64), perms)
         except (BackendError, TimeoutError, ValueError, KeyError) as exc:
             logger.warning("LLM ranking failed, keeping the retrieval order: %s", exc)
-            ranking = self._finish(pool, None, weight, "retrieval_fallback", started, perms, [], [])
+            ranking = finish_ranking(
+                pool, None, weight, "retrieval_fallback", started, perms, [], []
+            )
             ranking.error = str(exc)
             return ranking
-        return self._finish(pool, llm, weight, method, started, perms, prompts, answers)
+        return finish_ranking(pool, llm, weight, method, started, perms, prompts, answers)
 
     def _generated_scores(
         self, prompts: Sequence[str], labels: Sequence[str]
@@ -313,42 +315,43 @@ class LLMRanker:
             total[np.asarray(perm)] += row  # position p showed candidate perm[p]
         return total / len(perms)
 
-    def _finish(
-        self,
-        pool: Sequence[CandidateLike],
-        llm: np.ndarray | None,
-        weight: float,
-        method: str,
-        started: float,
-        perms: list[list[int]],
-        prompts: list[str],
-        answers: list[str],
-    ) -> Ranking:
-        """Sort the shown candidates by fused score, append the rest; a checked permutation."""
-        n_shown = 0 if llm is None else len(llm)
-        retrieval = np.array([c.score for c in pool[:n_shown]], dtype=np.float64)
-        final = fuse(llm, retrieval, weight) if llm is not None else np.zeros(0)
-        items = [
-            RankedItem(
-                item_id=c.item_id,
-                final_score=float(final[i]) if i < n_shown else float("-inf"),
-                llm_score=float(llm[i]) if llm is not None and i < n_shown else None,
-                retrieval_score=float(c.score),
-                retrieval_rank=i,
-                provenance=tuple(c.provenance),
-            )
-            for i, c in enumerate(pool)
-        ]
-        head = sorted(items[:n_shown], key=lambda r: (-r.final_score, r.retrieval_rank))
-        ordered = head + items[n_shown:]
-        # the hard guarantee: exactly the candidates, each once (checked, not assumed)
-        if sorted(r.item_id for r in ordered) != sorted(c.item_id for c in pool):
-            raise AssertionError("ranker output is not a permutation of its candidates")
-        return Ranking(
-            items=ordered,
-            method=method,
-            permutations=perms,
-            prompts=prompts,
-            answers=answers,
-            latency_ms=(time.perf_counter() - started) * 1000.0,
+
+def finish_ranking(
+    pool: Sequence[CandidateLike],
+    llm: np.ndarray | None,
+    weight: float,
+    method: str,
+    started: float,
+    perms: list[list[int]],
+    prompts: list[str],
+    answers: list[str],
+) -> Ranking:
+    """Sort the first ``len(llm)`` candidates by fused score, append the rest; the result is
+    checked to be a permutation of ``pool`` (the hard guarantee every ranker relies on)."""
+    n_shown = 0 if llm is None else len(llm)
+    retrieval = np.array([c.score for c in pool[:n_shown]], dtype=np.float64)
+    final = fuse(llm, retrieval, weight) if llm is not None else np.zeros(0)
+    items = [
+        RankedItem(
+            item_id=c.item_id,
+            final_score=float(final[i]) if i < n_shown else float("-inf"),
+            llm_score=float(llm[i]) if llm is not None and i < n_shown else None,
+            retrieval_score=float(c.score),
+            retrieval_rank=i,
+            provenance=tuple(c.provenance),
         )
+        for i, c in enumerate(pool)
+    ]
+    head = sorted(items[:n_shown], key=lambda r: (-r.final_score, r.retrieval_rank))
+    ordered = head + items[n_shown:]
+    # the hard guarantee: exactly the candidates, each once (checked, not assumed)
+    if sorted(r.item_id for r in ordered) != sorted(c.item_id for c in pool):
+        raise AssertionError("ranker output is not a permutation of its candidates")
+    return Ranking(
+        items=ordered,
+        method=method,
+        permutations=perms,
+        prompts=prompts,
+        answers=answers,
+        latency_ms=(time.perf_counter() - started) * 1000.0,
+    )

@@ -21,7 +21,9 @@ prompt, label or order, so no position bias.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -358,3 +360,96 @@ def load_head(path: Path) -> tuple[SRecHead, SRecConfig, dict[str, Any]]:
     head.eval()
     meta = {k: v for k, v in state.items() if k not in ("config", "state_dict")}
     return head, config, meta
+
+
+# ---------------------------------------------------------------------------- the app's ranker
+
+
+class SRecRanker:
+    """Ranks retrieved candidates with LLM-SRec heads; the contract of ``LLMRanker.rank``.
+
+    The LLM reads the history once (no candidate prompt, so no position bias and no
+    bootstrap); the heads score the first ``num_candidates`` candidates, which are fused with
+    the retrieval scores by ``fusion_weight`` (tuned on validation users by
+    ``benchmarks/llm_srec.py``). The order is always a permutation of the candidates.
+    """
+
+    def __init__(
+        self,
+        scorer: SRecScorer,
+        catalogue: Any,
+        fusion_weight: float,
+        max_history: int = SRecConfig.max_history,
+        num_candidates: int = 20,
+    ) -> None:
+        self.scorer = scorer
+        self.catalogue = catalogue
+        self.fusion_weight = fusion_weight
+        self.max_history = max_history
+        self.num_candidates = num_candidates
+
+    def rank(
+        self,
+        history: Sequence[Any],
+        candidates: Sequence[Any],
+        request: str = "",
+        bootstrap: int | None = None,
+        fusion_weight: float | None = None,
+    ) -> Any:
+        """A ``Ranking`` of ``candidates`` (retrieval order) for ``history`` (most recent last);
+        ``request`` is not read (the retrieval stage applied it); ``bootstrap`` is ignored."""
+        from recommender.llm.ranker import as_items, dedupe_candidates, finish_ranking
+
+        started = time.perf_counter()
+        pool = dedupe_candidates(candidates)
+        shown = pool[: self.num_candidates]
+        titles = [i.display_title for i in as_items(self.catalogue, history)][-self.max_history :]
+        weight = self.fusion_weight if fusion_weight is None else fusion_weight
+        if len(shown) < 2 or not titles:
+            return finish_ranking(pool, None, weight, "retrieval_fallback", started, [], [], [])
+        scores = self.scorer.score(titles, [c.item_id for c in shown]).astype(np.float64)
+        if not np.isfinite(scores).all():
+            return finish_ranking(pool, None, weight, "retrieval_fallback", started, [], [], [])
+        return finish_ranking(pool, scores, weight, "llm_srec", started, [], [], [])
+
+
+def item_states_cached(states: LLMStates, items: Sequence[Any], cache_dir: Path,
+                       model_name: str, progress: bool = True) -> np.ndarray:  # fmt: skip
+    """``states.item_states(items)``, kept in ``cache_dir`` under a name that changes with the
+    model, the item prompt and the item texts (computed once: ~1 min for 3,416 films)."""
+    texts = "\n".join(f"{i.display_title}|{','.join(i.genres)}" for i in items)
+    key = hashlib.sha256(
+        "\n".join([model_name, states.item_template.text, texts]).encode()
+    ).hexdigest()[:16]
+    path = Path(cache_dir) / f"srec-items-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    log.info("LLM-SRec: computing the LLM states of %d items (once)", len(items))
+    out = states.item_states(items, progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.npy")
+    np.save(tmp, out)
+    tmp.rename(path)
+    return out
+
+
+def load_srec_ranker(
+    head_path: Path, backend: Any, catalogue: Any, cache_dir: Path, progress: bool = True
+) -> tuple[SRecRanker | None, str]:
+    """The app's LLM-SRec ranker from a heads file; ``None`` and the reason if unusable."""
+    if not Path(head_path).exists():
+        return None, f"no LLM-SRec heads at {head_path} (run: python benchmarks/llm_srec.py)"
+    if not hasattr(backend, "model") or not hasattr(backend, "tokenizer"):
+        return None, "LLM-SRec needs the local LLM backend (its hidden states)"
+    head, config, meta = load_head(Path(head_path))
+    if meta.get("num_items") != catalogue.num_items:
+        return None, f"{Path(head_path).name} was trained on {meta.get('num_items')} items"
+    if meta.get("llm") != backend.name:
+        return None, f"{Path(head_path).name} was trained on {meta.get('llm')}, not {backend.name}"
+    states = LLMStates.from_backend(backend)
+    items = [catalogue.get(i) for i in range(1, catalogue.num_items + 1)]
+    item_states = item_states_cached(states, items, cache_dir, backend.name, progress)
+    scorer = SRecScorer.build(states, head, item_states, config.pool)
+    weight = float(meta.get("fusion_weight", 0.5))
+    ranker = SRecRanker(scorer, catalogue, weight, config.max_history)
+    return ranker, f"LLM-SRec heads {Path(head_path).name} (fusion weight {weight:g})"
