@@ -20,10 +20,11 @@ Ablations (issue: "try what helps and report what each gave"):
     python benchmarks/retrieval.py --dataset ml-1m --ablation [NAME ...] [--seeds 1]
 
 trains the default ``llm2sasrec`` with one change each (``ABLATIONS``: label smoothing, longer
-training, a third block, the raw PCA scale of the text vectors, less dropout, a frozen text
-table, a lower learning rate), in the same resumable way (runs under ``runs/<dataset>/ablation/``),
-and writes ``retrieval_ablation_<dataset>.{json,md}``: validation and test metrics of each and
-its test difference from the default run of the same seed. Pick changes by validation, not test.
+training, a third block, the raw PCA scale of the text vectors, less or more dropout, a frozen
+text table, a lower learning rate, weight decay), in the same resumable way (runs under
+``runs/<dataset>/ablation/``), and writes ``retrieval_ablation_<dataset>.{json,md}``:
+validation and test metrics of each and its test difference from the default run of the same
+seed. Pick changes by validation, not test.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {"freeze_item_embeddings": True},
     ),
     "lr_1e-3": ("peak learning rate 1e-3 instead of 2e-3", {}, {"lr": 1e-3}),
+    "weight_decay_0.1": ("AdamW weight decay 0.1 instead of 0", {}, {"weight_decay": 0.1}),
+    "dropout_0.3": ("dropout 0.3 instead of 0.2", {"dropout": 0.3}, {}),
 }
 
 
