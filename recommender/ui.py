@@ -125,6 +125,10 @@ def trace_markdown(trace: dict[str, Any]) -> str:
             "retrieval": "retrieval order (no LLM ranker configured)",
             "timeout": "retrieval order (the LLM timed out)",
             "error": "retrieval order (the LLM failed)",
+            "retrieval_fallback": "retrieval order (nothing for the LLM to rank)",
+            "llm_srec": "LLM ranking (LLM-SRec heads on the frozen LLM's reading of your "
+            "history, fused with retrieval)",
+            "label_logits": "LLM ranking (candidate-label scores, fused with retrieval)",
         }.get(ranking["method"], f"LLM ranking ({ranking['method']})")
         lines.append(f"\n#### 4. Ranked: {method}")
         lines.append(" → ".join(_md(t) for t in ranking["order"][:10]))
