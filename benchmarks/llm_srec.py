@@ -282,22 +282,17 @@ def main(argv: list[str] | None = None) -> int:
     seed_everything(args.seed)
     started = time.perf_counter()
     progress = not args.no_progress
-    from recommender.data import dataset_key, load_dataset
+    from recommender.data import dataset_key
     from recommender.llm.backends import LocalBackend
-    from recommender.serving import load_sasrec
 
     config = load_config()
     checkpoint = args.checkpoint or config.app.sasrec_checkpoint
-    dataset = load_dataset(args.dataset, config.data, progress=progress)
-    sasrec, why = load_sasrec(checkpoint, dataset.num_items)
-    if sasrec is None:
-        log.error("no retriever: %s; pass --checkpoint PATH", why)
+    prepared = bench.prepare_cases(args, checkpoint, config, progress)
+    if prepared is None:
         return 2
+    dataset, sasrec, test_cases, valid_cases = prepared
     split = dataset.split
     key = dataset_key(args.dataset)
-    test_users, valid_users = bench.sample_users(split, args.users, args.valid_users, args.seed)
-    test_cases = bench.make_cases(sasrec, split, test_users, "test", args.candidates)
-    valid_cases = bench.make_cases(sasrec, split, valid_users, "valid", args.candidates)
 
     llm = dataclasses.replace(config.llm, adapter_path=None, num_threads=args.threads)
     backend = LocalBackend.from_config(llm, progress=progress)
@@ -320,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     (cache / "settings.json").write_text(json.dumps(settings, indent=1) + "\n")
     log.info("LLM states are cached in %s", cache)
 
-    held = set(test_users) | set(valid_users)  # their training items are fine, but keep apart
+    # the benchmark users' training items would be fair game, but keep them apart anyway
+    held = {c.user for c in [*test_cases, *valid_cases]}
     pool = [u for u in range(dataset.num_users) if len(split.train[u]) >= 2 and u not in held]
     users = np.random.default_rng(args.seed).permutation(pool)[: args.train_users].tolist()
     examples = cached_examples(dataset, sasrec, states, users, args.max_history, cache, progress)

@@ -701,6 +701,27 @@ def write_outputs(result: dict[str, Any], out_dir: Path, key: str) -> list[Path]
 # ------------------------------------------------------------------------- main
 
 
+def prepare_cases(
+    args: argparse.Namespace, checkpoint: Path, config: Any, progress: bool
+) -> tuple[Any, SASRec, list[Case], list[Case]] | None:
+    """Dataset, retriever, test and validation cases from ``--dataset``, ``--users``,
+    ``--valid-users``, ``--candidates`` and ``--seed`` (shared with ``llm_srec.py``, so both
+    benchmarks rank the same users); ``None`` (logged) without a usable retriever."""
+    from recommender.data import load_dataset
+    from recommender.serving import load_sasrec
+
+    dataset = load_dataset(args.dataset, config.data, progress=progress)
+    sasrec, why = load_sasrec(checkpoint, dataset.num_items)
+    if sasrec is None:
+        log.error("no retriever: %s; pass --checkpoint PATH", why)
+        return None
+    split = dataset.split
+    test_users, valid_users = sample_users(split, args.users, args.valid_users, args.seed)
+    test_cases = make_cases(sasrec, split, test_users, "test", args.candidates)
+    valid_cases = make_cases(sasrec, split, valid_users, "valid", args.candidates)
+    return dataset, sasrec, test_cases, valid_cases
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="ml-1m", help="ml-1m, ml-100k or a CSV folder")
@@ -750,22 +771,16 @@ def main(argv: list[str] | None = None) -> int:
     seed_everything(args.seed)
     started = time.perf_counter()
     progress = not args.no_progress
-    from recommender.data import dataset_key, load_dataset
+    from recommender.data import dataset_key
     from recommender.llm.backends import BackendError, make_backend
-    from recommender.serving import load_sasrec
 
     config = load_config()
     bootstrap = args.bootstrap or config.llm.bootstrap
     checkpoint = args.checkpoint or config.app.sasrec_checkpoint
-    dataset = load_dataset(args.dataset, config.data, progress=progress)
-    sasrec, why = load_sasrec(checkpoint, dataset.num_items)
-    if sasrec is None:
-        log.error("no retriever: %s; pass --checkpoint PATH", why)
+    prepared = prepare_cases(args, checkpoint, config, progress)
+    if prepared is None:
         return 2
-    split = dataset.split
-    test_users, valid_users = sample_users(split, args.users, args.valid_users, args.seed)
-    test_cases = make_cases(sasrec, split, test_users, "test", args.candidates)
-    valid_cases = make_cases(sasrec, split, valid_users, "valid", args.candidates)
+    dataset, _, test_cases, valid_cases = prepared
     llm = dataclasses.replace(
         config.llm,
         num_candidates=args.candidates,
