@@ -69,6 +69,8 @@ class LLMStates:
         self.header = load_prompt(prompt_dir, "srec_user").text + "\n"
         self.item_template = load_prompt(prompt_dir, "srec_item")
         self.batch_size = batch_size
+        # memo of title -> token ids: bounded by the catalogue (only matched titles are read),
+        # safe to share between sessions (a pure function of the title; setdefault is atomic)
         self._line_ids: dict[str, list[int]] = {}
 
     @classmethod
@@ -116,7 +118,7 @@ class LLMStates:
     def history_states(
         self, histories: Sequence[Sequence[str]], progress: bool = False, desc: str = "LLM states"
     ) -> list[np.ndarray]:
-        """For each history (titles, oldest first; only the last ``max`` lines are expected):
+        """For each history (titles, oldest first; callers cut it to ``max_history``):
         ``(L, D)`` states, row ``k`` = the user after the first ``k + 1`` titles."""
         order = sorted(range(len(histories)), key=lambda i: len(histories[i]))  # similar lengths
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(histories)
