@@ -57,7 +57,6 @@ from recommender.llm.srec import (  # noqa: E402
 )
 from recommender.machine import describe_machine  # noqa: E402
 from recommender.models.sasrec import SASRec, left_pad  # noqa: E402
-from recommender.seeding import seed_everything  # noqa: E402
 
 log = logging.getLogger("benchmarks.llm_srec")
 CHUNK_USERS = 100  # users per cached state file
@@ -274,12 +273,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    seed_everything(args.seed)
+    bench.start_run(args)
     started = time.perf_counter()
     progress = not args.no_progress
     from recommender.data import dataset_key
@@ -347,12 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     for stage, cases in (("test", test_cases), ("valid", valid_cases)):
         path = cache / f"{stage}_{len(cases)}.npz"
         lines = case_states(dataset, states, cases, args.max_history, path, progress)
-        features = np.stack([user_features(rows, srec.pool)[-1] for rows in lines])
-        with torch.no_grad():
-            users_v = head.user(torch.from_numpy(features)).numpy()  # (B, C)
+        users_v = scorer.vectors_of_lines(lines)  # (B, C)
         scores[stage] = [
-            scorer.item_vectors[np.asarray(c.candidate_ids) - 1] @ u
-            for c, u in zip(cases, users_v, strict=True)
+            scorer.candidate_scores(u, c.candidate_ids) for c, u in zip(cases, users_v, strict=True)
         ]
     srec_test = rankings(test_cases, scores["test"])
     srec_valid = rankings(valid_cases, scores["valid"])

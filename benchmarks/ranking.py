@@ -701,6 +701,16 @@ def write_outputs(result: dict[str, Any], out_dir: Path, key: str) -> list[Path]
 # ------------------------------------------------------------------------- main
 
 
+def start_run(args: argparse.Namespace) -> None:
+    """Logging, ``--threads`` and ``--seed`` for a benchmark run (also ``llm_srec.py``)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+
+
 def prepare_cases(
     args: argparse.Namespace, checkpoint: Path, config: Any, progress: bool
 ) -> tuple[Any, SASRec, list[Case], list[Case]] | None:
@@ -763,12 +773,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    seed_everything(args.seed)
+    start_run(args)
     started = time.perf_counter()
     progress = not args.no_progress
     from recommender.data import dataset_key

@@ -32,7 +32,7 @@ def test_line_states_are_the_states_of_each_prefix(states):
     full = states.history_states([history])[0]  # (4, D)
     assert full.shape == (4, states.dim)
     for k in range(1, len(history) + 1):
-        alone = states.last_states([history[:k]])[0]
+        alone = states.history_states([history[:k]])[0][-1]
         np.testing.assert_allclose(full[k - 1], alone, atol=1e-4)
 
 
@@ -43,7 +43,6 @@ def test_batching_and_empty_histories_do_not_change_states(states):
         assert got.shape == (len(history), states.dim)
         if history:
             np.testing.assert_allclose(got, states.history_states([history])[0], atol=1e-4)
-    assert not states.last_states([[]]).any()
 
 
 def test_item_states_one_row_per_item(states, tiny_catalogue):
@@ -92,6 +91,9 @@ def test_scorer_scores_only_the_candidates_and_survives_a_round_trip(states, tmp
     assert got.shape == (3,)
     user = scorer.user_vectors([history])[0]
     np.testing.assert_allclose(got, scorer.item_vectors[[3, 1, 5]] @ user, rtol=1e-5)
+    with torch.no_grad():  # an empty history reads as all-zero LLM features
+        cold = head.user(torch.zeros(1, states.dim)).numpy()
+    np.testing.assert_allclose(scorer.user_vectors([[]]), cold, rtol=1e-5)
 
     save_head(tmp_path / "heads.pt", head, config, {"dataset": "tiny"})
     loaded, loaded_config, meta = load_head(tmp_path / "heads.pt")
@@ -115,7 +117,7 @@ def test_benchmark_examples_line_up_prefixes_targets_and_sasrec_states(states, t
     first = train[0][: len(train[0]) - len(windows[0]) + 1]  # the first example's prefix
     expected = bench.sasrec_prefix_states(model, [first])[0]
     np.testing.assert_allclose(chunk["cf_users"][0], expected, atol=2e-3)  # stored as float16
-    llm = states.last_states([bench.titles(tiny_dataset, windows[0][:1])])[0]
+    llm = states.history_states([bench.titles(tiny_dataset, windows[0][:1])])[0][-1]
     np.testing.assert_allclose(chunk["user_states"][0], llm, atol=2e-2, rtol=1e-2)
 
 

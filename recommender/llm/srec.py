@@ -134,11 +134,6 @@ class LLMStates:
         bar.close()
         return out
 
-    def last_states(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
-        """``(B, D)``: each history's final state (zeros for an empty history)."""
-        states = self.history_states(histories)
-        return np.stack([s[-1] if len(s) else np.zeros(self.dim, np.float32) for s in states])
-
     def item_states(
         self, items: Sequence[Any], progress: bool = False, batch_size: int = 32
     ) -> np.ndarray:
@@ -332,18 +327,26 @@ class SRecScorer:
 
     def user_vectors(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
         """``(B, C)``: f_user of each history's features after its last line."""
+        return self.vectors_of_lines(self.states.history_states(histories))
+
+    def vectors_of_lines(self, lines: Sequence[np.ndarray]) -> np.ndarray:
+        """``(B, C)``: f_user after the last of each history's ``(L, D)`` line states (as
+        ``LLMStates.history_states`` gives them; an empty history reads as zeros)."""
         width = feature_dim(self.states.dim, self.pool)
         rows = [
-            user_features(lines, self.pool)[-1] if len(lines) else np.zeros(width, np.float32)
-            for lines in self.states.history_states(histories)
+            user_features(one, self.pool)[-1] if len(one) else np.zeros(width, np.float32)
+            for one in lines
         ]
         with torch.no_grad():
             return self.head.user(torch.from_numpy(np.stack(rows))).numpy()
 
+    def candidate_scores(self, user: np.ndarray, candidate_ids: Sequence[int]) -> np.ndarray:
+        """``(K,)`` scores of the candidates (item ids, 1-based, in the order given)."""
+        return self.item_vectors[np.asarray(candidate_ids, dtype=int) - 1] @ user
+
     def score(self, history: Sequence[str], candidate_ids: Sequence[int]) -> np.ndarray:
         """Scores of the candidates only (item ids, 1-based), in the order given."""
-        user = self.user_vectors([history])[0]  # (C,)
-        return self.item_vectors[np.asarray(candidate_ids, dtype=int) - 1] @ user  # (K,)
+        return self.candidate_scores(self.user_vectors([history])[0], candidate_ids)
 
 
 def save_head(path: Path, head: SRecHead, config: SRecConfig, meta: dict[str, Any]) -> None:
