@@ -75,8 +75,16 @@ MODELS = (
 METRICS = ("ndcg@10", "hr@10", "mrr@10", "ndcg@20", "hr@20", "mrr@20")
 RECENCY_DECAYS = (0.1, 0.3, 0.5, 0.7, 0.9)
 HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
-# name -> (description, SASRecConfig overrides, TrainConfig overrides) on top of llm2sasrec
+# The ablations were measured against this base: the default until label smoothing and all
+# history windows became the default (they pin the old values, so the table stays comparable).
+ABLATION_BASE: tuple[dict[str, Any], dict[str, Any]] = (
+    {},
+    {"label_smoothing": 0.0, "all_windows": False},
+)
+BASE_DESCRIPTION = "d=128, 2 blocks, dropout 0.2, lr 2e-3, 40 epochs, patience 5, no smoothing"
+# name -> (description, SASRecConfig overrides, TrainConfig overrides) on top of ABLATION_BASE
 ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "base": (BASE_DESCRIPTION, {}, {}),
     "label_smoothing_0.1": ("cross-entropy label smoothing 0.1", {}, {"label_smoothing": 0.1}),
     "epochs_80": (
         "80 epochs (cosine horizon 80), patience 10",
@@ -98,6 +106,11 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "lr_1e-3": ("peak learning rate 1e-3 instead of 2e-3", {}, {"lr": 1e-3}),
     "weight_decay_0.1": ("AdamW weight decay 0.1 instead of 0", {}, {"weight_decay": 0.1}),
     "dropout_0.3": ("dropout 0.3 instead of 0.2", {"dropout": 0.3}, {}),
+    "smoothing_windows": (
+        "label smoothing 0.1 + all max_len windows of long histories (+51% targets)",
+        {},
+        {"label_smoothing": 0.1, "all_windows": True},
+    ),
 }
 
 
@@ -124,8 +137,10 @@ def sasrec_configs(
     """The configs of a SASRec model or ablation: the defaults plus the ablation's changes."""
     if name in ABLATIONS:
         _, model_changes, train_changes = ABLATIONS[name]
-        model = dataclasses.replace(SASRecConfig(), **model_changes)
-        train = dataclasses.replace(TrainConfig(init="text", seed=seed), **train_changes)
+        model = dataclasses.replace(SASRecConfig(), **{**ABLATION_BASE[0], **model_changes})
+        train = dataclasses.replace(
+            TrainConfig(init="text", seed=seed), **{**ABLATION_BASE[1], **train_changes}
+        )
     else:
         model, train = SASRecConfig(), TrainConfig(init=SASREC_INITS[name], seed=seed)
     if max_epochs is not None:
@@ -142,26 +157,52 @@ def measure_latency(
     top-50; the threads are whatever torch uses in this process.
     """
     rng = np.random.default_rng(0)
+    top = min(50, model.config.num_items)
     out = {}
     for length in lengths:
         history = rng.integers(1, model.config.num_items + 1, size=length).tolist()
         times = []
         for _ in range(repeats + 3):
             started = time.perf_counter()
-            score_histories(model, [history])[0].topk(50)
+            score_histories(model, [history])[0].topk(top)
             times.append(time.perf_counter() - started)
         out[f"len{length}"] = float(np.median(times[3:]) * 1000)
     return out
 
 
-def _same_configs(payload: dict[str, Any], model: SASRecConfig, train: TrainConfig) -> bool:
+def _same_configs(
+    saved_model: dict[str, Any],
+    saved_train: dict[str, Any],
+    model: SASRecConfig,
+    train: TrainConfig,
+) -> bool:
+    """Whether saved config dicts describe ``model`` / ``train`` (threads and N aside).
+
+    A field the saved dict lacks counts as its default (it was added later with that default).
+    """
     ignore = {"num_items", "num_threads"}
-    saved_model = {k: v for k, v in payload["model_config"].items() if k not in ignore}
-    saved_train = {k: v for k, v in payload["train_config"].items() if k not in ignore}
-    want_model = {k: v for k, v in dataclasses.asdict(model).items() if k not in ignore}
-    want_train = {k: v for k, v in dataclasses.asdict(train).items() if k not in ignore}
-    saved_train["betas"] = tuple(saved_train.get("betas", ()))
-    return saved_model == want_model and saved_train == want_train
+
+    def normal(saved: dict[str, Any], want: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        defaults = dataclasses.asdict(type(want)())
+        have = {k: saved.get(k, defaults[k]) for k in defaults if k not in ignore}
+        if "betas" in have:
+            have["betas"] = tuple(have["betas"])
+        return have, {k: v for k, v in dataclasses.asdict(want).items() if k not in ignore}
+
+    have_model, want_model = normal(saved_model, model)
+    have_train, want_train = normal(saved_train, train)
+    return have_model == want_model and have_train == want_train
+
+
+def _supersede(paths: list[Path], folder: Path) -> None:
+    """Move results made with another configuration aside (kept, never silently reused)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for path in paths:
+        if path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{path.stem}.{stamp}{path.suffix}"
+            path.replace(target)
+            log.warning("%s was made with another configuration: moved to %s", path, target)
 
 
 def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, train) -> None:
@@ -170,7 +211,7 @@ def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, trai
     if target.exists() or not source.exists():
         return
     payload = torch.load(source, map_location="cpu", weights_only=False)
-    if not _same_configs(payload, model, train):
+    if not _same_configs(payload["model_config"], payload["train_config"], model, train):
         log.info("not reusing %s: its configuration differs", source)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,8 +225,16 @@ def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, trai
 def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, Any]]:
     model_config, train_config = sasrec_configs(name, seed, ctx.max_epochs)
     path = ctx.checkpoints / f"{name}_seed{seed}.pt"
-    _reuse_trained(ctx, name, seed, path, model_config, train_config)
     last = path.with_suffix(".last.pt")
+    for existing in (path, last):
+        if existing.exists():
+            saved = torch.load(existing, map_location="cpu", weights_only=False)
+            if not _same_configs(
+                saved["model_config"], saved["train_config"], model_config, train_config
+            ):
+                _supersede([path, last], ctx.checkpoints / "superseded")
+            break
+    _reuse_trained(ctx, name, seed, path, model_config, train_config)
     started = time.perf_counter()
     if path.exists() and last.exists():
         state = torch.load(last, map_location="cpu", weights_only=False)
@@ -272,6 +321,7 @@ def build(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, An
         return Hybrid(sasrec, seqsim, weight=weight), {
             "train_seconds": info["train_seconds"] + seqsim_info["train_seconds"],
             "epochs": info.get("epochs"),
+            "config": info["config"],
             "weight": weight,
             "decay": seqsim_info["decay"],
             "valid_grid": grid,
@@ -279,9 +329,23 @@ def build(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, An
     raise ValueError(f"unknown model {name!r}")
 
 
+def _current(record: dict[str, Any], max_epochs: int | None = None) -> bool:
+    """Whether a stored run was made with the configuration this code would use now."""
+    name = "llm2sasrec" if record["model"] == "hybrid" else record["model"]
+    if not is_sasrec(name):
+        return True
+    saved = record.get("config")
+    if saved is None:
+        return False
+    model, train = sasrec_configs(name, record["seed"], max_epochs)
+    return _same_configs(saved["model"], saved["train"], model, train)
+
+
 def run_one(ctx: Context, name: str, seed: int) -> Path:
     """Evaluate (model, seed) and write its JSON; skipped when the JSON exists."""
     out = ctx.runs / f"{name}_seed{seed}.json"
+    if out.exists() and not _current(json.loads(out.read_text()), ctx.max_epochs):
+        _supersede([out], ctx.runs / "superseded")
     if out.exists():
         log.info("%s seed %d: already done (%s)", name, seed, out)
         return out
@@ -339,6 +403,9 @@ def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str,
     by_model: dict[str, list[dict[str, Any]]] = {}
     for file in sorted(runs.glob("*_seed*.json")):
         record = json.loads(file.read_text())
+        if not _current(record):
+            log.warning("left out %s: made with another configuration (run it again)", file)
+            continue
         by_model.setdefault(record["model"], []).append(record)
     order = [m for m in MODELS if m in by_model] + sorted(set(by_model) - set(MODELS))
     result: dict[str, Any] = {
@@ -405,24 +472,24 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def assemble_ablation(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str, Any]:
-    """``retrieval_ablation_<dataset>.{json,md}``: each change against the default, same seed."""
-    default = {}
-    for file in sorted(runs.glob("llm2sasrec_seed*.json")):
-        record = json.loads(file.read_text())
-        default[record["seed"]] = record
+    """``retrieval_ablation_<dataset>.{json,md}``: each change against the base, same seed."""
+    records = [json.loads(f.read_text()) for f in sorted((runs / "ablation").glob("*_seed*.json"))]
+    records = [r for r in records if _current(r)]  # pinned to the base, so normally all
+    default = {r["seed"]: r for r in records if r["model"] == "base"}
     variants: dict[str, Any] = {}
-    for file in sorted((runs / "ablation").glob("*_seed*.json")):
-        record = json.loads(file.read_text())
+    for record in records:
         name, seed = record["model"], record["seed"]
+        if name == "base":
+            continue
         base = default.get(seed)
         entry = variants.setdefault(name, {"change": ABLATIONS.get(name, ("?",))[0], "seeds": {}})
         entry["seeds"][str(seed)] = {
             "valid_ndcg@10": record["valid"]["ndcg@10"],
             "test": {m: record["full"][m] for m in METRICS},
-            "test_ndcg@10_minus_default": (
+            "test_ndcg@10_minus_base": (
                 record["full"]["ndcg@10"] - base["full"]["ndcg@10"] if base else None
             ),
-            "valid_ndcg@10_minus_default": (
+            "valid_ndcg@10_minus_base": (
                 record["valid"]["ndcg@10"] - base["valid"]["ndcg@10"] if base else None
             ),
             "epochs": record.get("epochs"),
@@ -432,7 +499,7 @@ def assemble_ablation(dataset: str, runs: Path, out_dir: Path, command: str) -> 
     result = {
         "dataset": dataset,
         "protocol": "full",
-        "default": {
+        "base": {
             str(seed): {
                 "valid_ndcg@10": r["valid"]["ndcg@10"],
                 "test": {m: r["full"][m] for m in METRICS},
@@ -454,16 +521,17 @@ def ablation_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"# LLM2SASRec ablations on {result['dataset']}: one change each, full ranking",
         "",
-        "Each row is the default `llm2sasrec` with one change, against the default run of the "
-        "same seed. Choose by the validation column; the test columns only report.",
+        "Each row is the base `llm2sasrec` (the default before these ablations) with one "
+        "change, against the base run of the same seed. Choose by the validation column; the "
+        "test columns only report.",
         "",
         "| variant | change | seed | valid NDCG@10 (Δ) | test NDCG@10 (Δ) | test HR@10 "
         "| best epoch | train s |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for seed, r in result["default"].items():
+    for seed, r in result["base"].items():
         lines.append(
-            f"| default | d=128, 2 blocks, dropout 0.2, lr 2e-3, 40 epochs, patience 5 | {seed} "
+            f"| base | {BASE_DESCRIPTION} | {seed} "
             f"| {r['valid_ndcg@10']:.4f} | {r['test']['ndcg@10']:.4f} | {r['test']['hr@10']:.4f} "
             f"| {r['epochs']} | {r['train_seconds']:.0f} |"
         )
@@ -475,8 +543,8 @@ def ablation_markdown(result: dict[str, Any]) -> str:
         for seed, r in entry["seeds"].items():
             lines.append(
                 f"| {name} | {entry['change']} | {seed} "
-                f"| {r['valid_ndcg@10']:.4f}{delta(r['valid_ndcg@10_minus_default'])} "
-                f"| {r['test']['ndcg@10']:.4f}{delta(r['test_ndcg@10_minus_default'])} "
+                f"| {r['valid_ndcg@10']:.4f}{delta(r['valid_ndcg@10_minus_base'])} "
+                f"| {r['test']['ndcg@10']:.4f}{delta(r['test_ndcg@10_minus_base'])} "
                 f"| {r['test']['hr@10']:.4f} | {r['epochs']} | {r['train_seconds']:.0f} |"
             )
     lines += ["", f"Command: `{result['command']}`", ""]

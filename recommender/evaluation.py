@@ -109,13 +109,16 @@ def evaluate_cases(
                 _sample_negatives(rng, num_items, {*history, target, PADDING_ID}, num_negatives)
                 for history, target in zip(histories, targets, strict=True)
             ]
-        candidates = torch.stack(
-            [
-                torch.from_numpy(np.concatenate([[targets[i]], negatives[i]]).astype(np.int64))
-                for i in index
-            ]
-        )  # (B, 1 + num_negatives), target first
+        # A small catalogue can have fewer unseen items than num_negatives: pad the shorter
+        # rows with PADDING_ID, whose score is -inf, so they never outrank the target.
+        candidates = torch.full((len(index), 1 + num_negatives), PADDING_ID, dtype=torch.long)
+        for row, i in enumerate(index):
+            drawn = torch.from_numpy(negatives[i].astype(np.int64))
+            candidates[row, 0] = targets[i]
+            candidates[row, 1 : 1 + len(drawn)] = drawn
+        # (B, 1 + num_negatives), target first
         candidate_scores = scores.gather(1, candidates)  # (B, 1 + num_negatives)
+        candidate_scores[candidates == PADDING_ID] = float("-inf")
         ranks[index] = target_ranks(candidate_scores, torch.zeros(len(index), dtype=torch.long))
     metrics = ranking_metrics(ranks, ks)
     metrics["users"] = float(len(order))

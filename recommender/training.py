@@ -59,6 +59,7 @@ class TrainConfig:
     weight_decay: float = 0.0  # AdamW decoupled weight decay (biases and norms excluded)
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
     label_smoothing: float = 0.0  # cross-entropy label smoothing
+    all_windows: bool = False  # also train on the earlier max_len windows of long histories
     max_epochs: int = 40  # upper bound on epochs, and the horizon of the cosine decay
     patience: int = 5  # stop after this many evaluations without a better validation NDCG@10
     max_minutes: float | None = None  # wall-clock budget for the whole run; None = unlimited
@@ -123,12 +124,25 @@ def build_model(
     return model
 
 
-def training_examples(train: Sequence[Sequence[int]], max_len: int) -> list[list[int]]:
+def training_examples(
+    train: Sequence[Sequence[int]], max_len: int, all_windows: bool = False
+) -> list[list[int]]:
     """Per user, the last ``max_len + 1`` training items (inputs are [:-1], targets [1:]).
 
-    Users with fewer than 2 training items give no example.
+    With ``all_windows``, a history longer than that also gives its earlier windows: cut from
+    the end in steps of ``max_len`` so that every training item is a target exactly once (each
+    window overlaps the next by one item, its first input). Users with fewer than 2 training
+    items give no example.
     """
-    return [list(seq[-(max_len + 1) :]) for seq in train if len(seq) >= 2]
+    examples = []
+    for seq in train:
+        end = len(seq)
+        while end >= 2:
+            examples.append(list(seq[max(0, end - max_len - 1) : end]))
+            if not all_windows:
+                break
+            end -= max_len
+    return examples
 
 
 def iter_batches(
@@ -239,7 +253,7 @@ def train_sasrec(
         betas=train_config.betas,
     )
     split = dataset.split
-    examples = training_examples(split.train, model_config.max_len)
+    examples = training_examples(split.train, model_config.max_len, train_config.all_windows)
     if not examples:
         raise ValueError("no user has 2 or more training items")
     steps_per_epoch = math.ceil(len(examples) / train_config.batch_size)

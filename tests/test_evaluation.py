@@ -89,6 +89,19 @@ def test_sampled_protocol_ranks_against_unseen_negatives() -> None:
     assert first == again
 
 
+def test_sampled_protocol_on_a_catalogue_smaller_than_the_negatives() -> None:
+    """30 items, 100 negatives asked: every unseen item is a negative, histories differ."""
+    recommender = FixedScores([float(i) for i in range(1, 31)])  # higher id = better
+    histories, targets = [[30, 29], list(range(20, 31)), []], [28, 19, 30]
+    metrics = evaluate_cases(
+        recommender, histories, targets, protocol="sampled", ks=(1, 10), progress=False
+    )
+    # each target is the best of its unseen items: rank 0 in all three cases
+    assert metrics["hr@1"] == 1.0 and metrics["users"] == 3
+    low = evaluate_cases(recommender, [[1]], [2], protocol="sampled", ks=(50,), progress=False)
+    assert low["mrr@50"] == pytest.approx(1 / 29)  # items 3..30 score higher: rank 29
+
+
 def test_most_popular_counts_training_items(tiny_dataset) -> None:
     split = tiny_dataset.split
     mostpop = MostPopular(split.train, tiny_dataset.num_items)

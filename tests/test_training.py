@@ -35,6 +35,20 @@ def test_training_examples_cut_to_max_len() -> None:
     assert examples == [[1, 2], [15, 16, 17, 18, 19]]
 
 
+def test_all_windows_make_every_training_item_a_target_once() -> None:
+    history = list(range(1, 20))  # 19 items: 18 targets
+    examples = training_examples([[1], [1, 2], history], max_len=4, all_windows=True)
+    assert examples[0] == [1, 2]
+    windows = examples[1:]
+    assert windows[0] == [15, 16, 17, 18, 19]  # the most recent window comes first, as before
+    assert all(2 <= len(w) <= 5 for w in windows)
+    targets = sorted(t for w in windows for t in w[1:])
+    assert targets == history[1:]  # each item after the first is predicted exactly once
+    for window in windows:  # every window is a contiguous piece of the history
+        start = history.index(window[0])
+        assert history[start : start + len(window)] == window
+
+
 def test_iter_batches_cover_every_target_once_with_left_padding() -> None:
     examples = [[1, 2], [3, 4, 5], [6, 7, 8, 9], [10, 11], [12, 13, 14]]
     batches = list(iter_batches(examples, 2, np.random.default_rng(0)))

@@ -74,6 +74,12 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=train.batch_size, help="users/batch")
     parser.add_argument("--weight-decay", type=float, default=train.weight_decay)
     parser.add_argument("--label-smoothing", type=float, default=train.label_smoothing)
+    parser.add_argument(
+        "--all-windows",
+        action=argparse.BooleanOptionalAction,
+        default=train.all_windows,
+        help="also train on the earlier --max-len windows of long histories",
+    )
     parser.add_argument("--epochs", type=int, default=train.max_epochs, help="max epochs")
     parser.add_argument("--patience", type=int, default=train.patience, help="early stopping")
     parser.add_argument(
@@ -115,6 +121,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[SASRecConfig, TrainConf
         min_lr_ratio=args.min_lr_ratio,
         weight_decay=args.weight_decay,
         label_smoothing=args.label_smoothing,
+        all_windows=args.all_windows,
         max_epochs=args.epochs,
         patience=args.patience,
         max_minutes=args.max_minutes,
