@@ -79,7 +79,7 @@ HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
 # history windows became the default (they pin the old values, so the table stays comparable).
 ABLATION_BASE: tuple[dict[str, Any], dict[str, Any]] = (
     {},
-    {"label_smoothing": 0.0, "all_windows": False},
+    {"label_smoothing": 0.0, "all_windows": False, "patience": 5},
 )
 BASE_DESCRIPTION = "d=128, 2 blocks, dropout 0.2, lr 2e-3, 40 epochs, patience 5, no smoothing"
 # name -> (description, SASRecConfig overrides, TrainConfig overrides) on top of ABLATION_BASE
@@ -107,9 +107,10 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "weight_decay_0.1": ("AdamW weight decay 0.1 instead of 0", {}, {"weight_decay": 0.1}),
     "dropout_0.3": ("dropout 0.3 instead of 0.2", {"dropout": 0.3}, {}),
     "smoothing_windows": (
-        "label smoothing 0.1 + all max_len windows of long histories (+51% targets)",
+        "label smoothing 0.1 + all max_len windows of long histories (+51% targets), "
+        "patience 10 (the new default)",
         {},
-        {"label_smoothing": 0.1, "all_windows": True},
+        {"label_smoothing": 0.1, "all_windows": True, "patience": 10},
     ),
 }
 
@@ -205,21 +206,32 @@ def _supersede(paths: list[Path], folder: Path) -> None:
             log.warning("%s was made with another configuration: moved to %s", path, target)
 
 
+def _finished(last: Path, train: TrainConfig) -> bool:
+    state = torch.load(last, map_location="cpu", weights_only=False)
+    return state["stale"] >= train.patience or state["epoch"] >= train.max_epochs
+
+
 def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, train) -> None:
-    """Copy a checkpoint made by ``recommender train`` with identical configs, if any."""
-    source = ctx.config.data.cache_dir / "models" / ctx.dataset.name / f"{name}_seed{seed}.pt"
-    if target.exists() or not source.exists():
+    """Copy a finished checkpoint with identical configs, if any: one made by
+    ``recommender train``, or one of this benchmark under another name (an ablation that
+    became the default, or the other way round)."""
+    if target.exists():
         return
-    payload = torch.load(source, map_location="cpu", weights_only=False)
-    if not _same_configs(payload["model_config"], payload["train_config"], model, train):
-        log.info("not reusing %s: its configuration differs", source)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    last = source.with_suffix(".last.pt")
-    if last.exists():
+    trained = ctx.config.data.cache_dir / "models" / ctx.dataset.name / f"{name}_seed{seed}.pt"
+    for source in [trained, *sorted(ctx.checkpoints.glob(f"*_seed{seed}.pt"))]:
+        last = source.with_suffix(".last.pt")
+        if not (source.exists() and last.exists()):
+            continue
+        payload = torch.load(source, map_location="cpu", weights_only=False)
+        if not _same_configs(payload["model_config"], payload["train_config"], model, train):
+            continue
+        if not _finished(last, train):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
         shutil.copyfile(last, target.with_suffix(".last.pt"))
-    log.info("reusing %s (trained by `recommender train` with the same configuration)", source)
+        log.info("reusing %s (finished, same configuration)", source)
+        return
 
 
 def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, Any]]:
@@ -236,12 +248,9 @@ def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict
             break
     _reuse_trained(ctx, name, seed, path, model_config, train_config)
     started = time.perf_counter()
-    if path.exists() and last.exists():
-        state = torch.load(last, map_location="cpu", weights_only=False)
-        done = state["stale"] >= train_config.patience or state["epoch"] >= train_config.max_epochs
-    else:
-        done = False
+    done = path.exists() and last.exists() and _finished(last, train_config)
     if done:  # finished earlier: load the best weights, no need to rebuild the optimiser
+        state = torch.load(last, map_location="cpu", weights_only=False)
         model, payload = load_checkpoint(path)
         info = {
             "train_seconds": state["train_seconds"],
