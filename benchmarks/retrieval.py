@@ -171,6 +171,10 @@ def measure_latency(
     return out
 
 
+# fields added to the configs after runs were stored -> the value those runs trained with
+ADDED_FIELDS: dict[type, dict[str, Any]] = {TrainConfig: {"all_windows": False}}
+
+
 def _same_configs(
     saved_model: dict[str, Any],
     saved_train: dict[str, Any],
@@ -179,12 +183,13 @@ def _same_configs(
 ) -> bool:
     """Whether saved config dicts describe ``model`` / ``train`` (threads and N aside).
 
-    A field the saved dict lacks counts as its default (it was added later with that default).
+    A field the saved dict lacks was added later: it counts as the behaviour before it existed
+    (``ADDED_FIELDS``), else as its default.
     """
     ignore = {"num_items", "num_threads"}
 
     def normal(saved: dict[str, Any], want: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        defaults = dataclasses.asdict(type(want)())
+        defaults = {**dataclasses.asdict(type(want)()), **ADDED_FIELDS.get(type(want), {})}
         have = {k: saved.get(k, defaults[k]) for k in defaults if k not in ignore}
         if "betas" in have:
             have["betas"] = tuple(have["betas"])

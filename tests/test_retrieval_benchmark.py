@@ -38,10 +38,13 @@ def test_ablations_keep_their_base_when_the_default_changes() -> None:
     assert default == TrainConfig(init="text", seed=0)
 
 
-def test_same_configs_reads_missing_fields_as_their_defaults() -> None:
-    model, train = SASRecConfig(), TrainConfig(seed=1)
+def test_same_configs_reads_missing_fields_as_before_they_existed() -> None:
+    model, train = SASRecConfig(), TrainConfig(seed=1, all_windows=False)
     saved_train = dataclasses.asdict(train)
-    saved_train.pop("all_windows")  # a run stored before the field existed
+    saved_train.pop("all_windows")  # a run stored before the field existed: no windows
+    assert not bench._same_configs(
+        dataclasses.asdict(model), saved_train, model, dataclasses.replace(train, all_windows=True)
+    )
     saved_train["betas"] = list(saved_train["betas"])  # JSON turns tuples into lists
     saved_model = {**dataclasses.asdict(model), "num_items": 99}  # N is filled in per dataset
     assert bench._same_configs(saved_model, saved_train, model, train)
