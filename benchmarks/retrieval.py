@@ -112,6 +112,11 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {},
         {"label_smoothing": 0.1, "all_windows": True, "patience": 10},
     ),
+    "smoothing_windows_15ep": (
+        "the new default with a 15-epoch cosine horizon (~15 min on 2 cores)",
+        {},
+        {"label_smoothing": 0.1, "all_windows": True, "patience": 10, "max_epochs": 15},
+    ),
 }
 
 
