@@ -11,20 +11,24 @@ Models: ``mostpop``, ``llmseqsim`` (mean session embedding), ``llmseqsim_recency
 Resumable: each (model, seed) writes ``benchmarks/results/runs/<dataset>/<model>_seed<k>.json``
 as soon as it is done and is skipped when that file exists; SASRec checkpoints go to the
 git-ignored ``benchmarks/results/checkpoints/`` with a ``.last.pt`` per epoch, so an interrupted
-training continues where it stopped. A model trained by ``python -m recommender train`` with the
-same configuration and seed is reused. The final JSON, markdown table and PNG are assembled
-from whatever runs exist (``--assemble-only`` does only that).
+training continues where it stopped. A run or checkpoint made with another configuration (the
+defaults changed since) is never reused: it is moved to ``superseded/`` and done again, and the
+tables leave it out. A finished checkpoint with the same configuration is reused, whether
+``python -m recommender train`` or an ablation of this benchmark made it. The final JSON,
+markdown table and PNG are assembled from whatever runs exist (``--assemble-only`` does only
+that).
 
 Ablations (issue: "try what helps and report what each gave"):
 
     python benchmarks/retrieval.py --dataset ml-1m --ablation [NAME ...] [--seeds 1]
 
-trains the default ``llm2sasrec`` with one change each (``ABLATIONS``: label smoothing, longer
-training, a third block, the raw PCA scale of the text vectors, less or more dropout, a frozen
-text table, a lower learning rate, weight decay), in the same resumable way (runs under
-``runs/<dataset>/ablation/``), and writes ``retrieval_ablation_<dataset>.{json,md}``:
-validation and test metrics of each and its test difference from the default run of the same
-seed. Pick changes by validation, not test.
+trains ``llm2sasrec`` on ``ABLATION_BASE`` (the default before label smoothing and all history
+windows were adopted from these ablations) with one change each (``ABLATIONS``: label
+smoothing, longer training, a third block, the raw PCA scale of the text vectors, less or more
+dropout, a frozen text table, a lower learning rate, weight decay, the new default itself), in
+the same resumable way (runs under ``runs/<dataset>/ablation/``), and writes
+``retrieval_ablation_<dataset>.{json,md}``: validation and test metrics of each and its
+difference from the ``base`` run of the same seed. Pick changes by validation, not test.
 """
 
 from __future__ import annotations
@@ -494,13 +498,13 @@ def assemble_ablation(dataset: str, runs: Path, out_dir: Path, command: str) -> 
     """``retrieval_ablation_<dataset>.{json,md}``: each change against the base, same seed."""
     records = [json.loads(f.read_text()) for f in sorted((runs / "ablation").glob("*_seed*.json"))]
     records = [r for r in records if _current(r)]  # pinned to the base, so normally all
-    default = {r["seed"]: r for r in records if r["model"] == "base"}
+    base_runs = {r["seed"]: r for r in records if r["model"] == "base"}
     variants: dict[str, Any] = {}
     for record in records:
         name, seed = record["model"], record["seed"]
         if name == "base":
             continue
-        base = default.get(seed)
+        base = base_runs.get(seed)
         entry = variants.setdefault(name, {"change": ABLATIONS.get(name, ("?",))[0], "seeds": {}})
         entry["seeds"][str(seed)] = {
             "valid_ndcg@10": record["valid"]["ndcg@10"],
@@ -525,7 +529,7 @@ def assemble_ablation(dataset: str, runs: Path, out_dir: Path, command: str) -> 
                 "epochs": r.get("epochs"),
                 "train_seconds": r.get("train_seconds"),
             }
-            for seed, r in sorted(default.items())
+            for seed, r in sorted(base_runs.items())
         },
         "variants": variants,
         "command": command,
