@@ -253,6 +253,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "sequences teach the heads")  # fmt: skip
     parser.add_argument("--max-history", type=int, default=SRecConfig.max_history)
     parser.add_argument(
+        "--head-epochs", type=int, default=SRecConfig.max_epochs, help="max epochs of the heads"
+    )
+    parser.add_argument(
+        "--head-patience",
+        type=int,
+        default=SRecConfig.patience,
+        help="head epochs without a better held-out NDCG@10 before stopping",
+    )
+    parser.add_argument(
         "--pool",
         type=int,
         nargs="+",
@@ -291,7 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     llm = dataclasses.replace(config.llm, adapter_path=None, num_threads=args.threads)
     backend = LocalBackend.from_config(llm, progress=progress)
     states = LLMStates.from_backend(backend)
-    srec = SRecConfig(max_history=args.max_history, seed=args.seed)  # pool: chosen below
+    srec = SRecConfig(  # pool: chosen below
+        max_history=args.max_history,
+        max_epochs=args.head_epochs,
+        patience=args.head_patience,
+        seed=args.seed,
+    )
     prompts = b"".join(Path(llm.prompt_dir, f"srec_{n}.txt").read_bytes() for n in ("user", "item"))
     settings = {
         "dataset": args.dataset,
