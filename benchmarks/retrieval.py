@@ -111,7 +111,7 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "weight_decay_0.1": ("AdamW weight decay 0.1 instead of 0", {}, {"weight_decay": 0.1}),
     "dropout_0.3": ("dropout 0.3 instead of 0.2", {"dropout": 0.3}, {}),
     "smoothing_windows": (
-        "label smoothing 0.1 + all max_len windows of long histories (+51% targets), "
+        "label smoothing 0.1 + all max_len windows of long histories (+52% targets), "
         "patience 10 (the new default)",
         {},
         {"label_smoothing": 0.1, "all_windows": True, "patience": 10},

@@ -257,6 +257,12 @@ def train_sasrec(
     if not examples:
         raise ValueError("no user has 2 or more training items")
     steps_per_epoch = math.ceil(len(examples) / train_config.batch_size)
+    log.info(
+        "%d training examples (%d targets of %d training items after each user's first)",
+        len(examples),
+        sum(len(e) - 1 for e in examples),
+        sum(max(len(seq) - 1, 0) for seq in split.train),
+    )
     total_steps = steps_per_epoch * train_config.max_epochs
     valid_histories, valid_targets = _validation_cases(
         split, train_config.eval_users, train_config.seed
