@@ -220,8 +220,13 @@ def _supersede(paths: list[Path], folder: Path) -> None:
             log.warning("%s was made with another configuration: moved to %s", path, target)
 
 
-def _finished(last: Path, train: TrainConfig) -> bool:
-    state = torch.load(last, map_location="cpu", weights_only=False)
+def _load(path: Path) -> dict[str, Any] | None:
+    """A checkpoint's payload, or None when there is none."""
+    return torch.load(path, map_location="cpu", weights_only=False) if path.exists() else None
+
+
+def _finished(state: dict[str, Any], train: TrainConfig) -> bool:
+    """Whether a ``.last.pt`` state ended its run (early stop or the epoch cap)."""
     return state["stale"] >= train.patience or state["epoch"] >= train.max_epochs
 
 
@@ -239,7 +244,7 @@ def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, trai
         payload = torch.load(source, map_location="cpu", weights_only=False)
         if not _same_configs(payload["model_config"], payload["train_config"], model, train):
             continue
-        if not _finished(last, train):
+        if not _finished(_load(last), train):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
@@ -252,19 +257,19 @@ def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict
     model_config, train_config = sasrec_configs(name, seed, ctx.max_epochs)
     path = ctx.checkpoints / f"{name}_seed{seed}.pt"
     last = path.with_suffix(".last.pt")
-    for existing in (path, last):
-        if existing.exists():
-            saved = torch.load(existing, map_location="cpu", weights_only=False)
-            if not _same_configs(
-                saved["model_config"], saved["train_config"], model_config, train_config
-            ):
-                _supersede([path, last], ctx.checkpoints / "superseded")
-            break
-    _reuse_trained(ctx, name, seed, path, model_config, train_config)
+    state = _load(last)  # the latest epoch; it carries the same configs as the best one
+    saved = state if state is not None else _load(path)
+    if saved is not None and not _same_configs(
+        saved["model_config"], saved["train_config"], model_config, train_config
+    ):
+        _supersede([path, last], ctx.checkpoints / "superseded")
+        state = None
+    if state is None:
+        _reuse_trained(ctx, name, seed, path, model_config, train_config)
+        state = _load(last)
     started = time.perf_counter()
-    done = path.exists() and last.exists() and _finished(last, train_config)
-    if done:  # finished earlier: load the best weights, no need to rebuild the optimiser
-        state = torch.load(last, map_location="cpu", weights_only=False)
+    if path.exists() and state is not None and _finished(state, train_config):
+        # finished earlier: load the best weights, no need to rebuild the optimiser
         model, payload = load_checkpoint(path)
         info = {
             "train_seconds": state["train_seconds"],
