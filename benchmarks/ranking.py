@@ -55,9 +55,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from recommender import stats
 from recommender.config import PROJECT_ROOT, LLMConfig, load_config
 from recommender.data.dataset import LeaveOneOut
-from recommender.evaluation import ranking_metrics
+from recommender.evaluation import case_ndcg, ranking_metrics
 from recommender.llm.ranker import LLMRanker, RankedItem, Ranking
 from recommender.machine import describe_machine
 from recommender.models.sasrec import SASRec, score_histories
@@ -189,23 +190,10 @@ def paired_bootstrap(
     """NDCG@10 of b minus a, with a 95% interval from resampling users (paired)."""
     ranks_a = torch.tensor([target_rank(o, t) for o, t in zip(orders_a, targets, strict=True)])
     ranks_b = torch.tensor([target_rank(o, t) for o, t in zip(orders_b, targets, strict=True)])
-    metric = f"ndcg@{K}"
-    base = ranking_metrics(ranks_a, ks=(K,))[metric]
-    diff = ranking_metrics(ranks_b, ks=(K,))[metric] - base
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(samples):
-        idx = torch.from_numpy(rng.integers(0, len(targets), len(targets)))
-        draws.append(
-            ranking_metrics(ranks_b[idx], ks=(K,))[metric]
-            - ranking_metrics(ranks_a[idx], ks=(K,))[metric]
-        )
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return {
-        "ndcg@10_diff": diff,
-        "ci95": [float(low), float(high)],
-        "relative": diff / base if base > 0 else None,
-    }
+    paired = stats.paired_bootstrap(
+        case_ndcg(ranks_a, K), case_ndcg(ranks_b, K), samples=samples, seed=seed
+    )
+    return {"ndcg@10_diff": paired["diff"], "ci95": paired["ci95"], "relative": paired["relative"]}
 
 
 # ------------------------------------------------------------------------- stored LLM scores

@@ -48,6 +48,12 @@ def target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return greater + ties  # (B,)
 
 
+def case_ndcg(ranks: torch.Tensor, k: int = 10) -> torch.Tensor:
+    """NDCG@k of each case from its 0-based target rank: (B,) -> (B,) float64."""
+    ranks = ranks.double()  # (B,)
+    return torch.where(ranks < k, 1.0 / torch.log2(ranks + 2.0), 0.0)  # (B,)
+
+
 def ranking_metrics(ranks: torch.Tensor, ks: Sequence[int] = DEFAULT_KS) -> dict[str, float]:
     """Mean HR@k, NDCG@k and MRR@k for 0-based target ranks (one relevant item per case)."""
     ranks = ranks.double()  # (B,)
@@ -55,7 +61,7 @@ def ranking_metrics(ranks: torch.Tensor, ks: Sequence[int] = DEFAULT_KS) -> dict
     for k in ks:
         hit = ranks < k  # (B,)
         out[f"hr@{k}"] = hit.double().mean().item()
-        out[f"ndcg@{k}"] = torch.where(hit, 1.0 / torch.log2(ranks + 2.0), 0.0).mean().item()
+        out[f"ndcg@{k}"] = case_ndcg(ranks, k).mean().item()
         out[f"mrr@{k}"] = torch.where(hit, 1.0 / (ranks + 1.0), 0.0).mean().item()
     return out
 
@@ -79,10 +85,35 @@ def evaluate_cases(
     seed: int = 0,
     progress: bool = True,
 ) -> dict[str, float]:
-    """HR/NDCG/MRR at ``ks`` of ``recommender`` on (history, target) cases.
+    """HR/NDCG/MRR at ``ks`` of ``recommender`` on (history, target) cases (``users``: count)."""
+    ranks = case_ranks(
+        recommender,
+        histories,
+        targets,
+        protocol=protocol,
+        batch_size=batch_size,
+        num_negatives=num_negatives,
+        seed=seed,
+        progress=progress,
+    )
+    metrics = ranking_metrics(ranks, ks)
+    metrics["users"] = float(len(ranks))
+    return metrics
 
-    Histories are scored in length-sorted batches (less padding for sequence models); the
-    metrics are means over all cases, so the order does not matter. ``users`` is the count.
+
+def case_ranks(
+    recommender: Recommender,
+    histories: Sequence[Sequence[int]],
+    targets: Sequence[int],
+    protocol: RankingProtocol = "full",
+    batch_size: int = 256,
+    num_negatives: int = SAMPLED_NEGATIVES,
+    seed: int = 0,
+    progress: bool = True,
+) -> torch.Tensor:
+    """0-based rank of each case's target under ``protocol``, in case order: (cases,).
+
+    Histories are scored in length-sorted batches (less padding for sequence models).
     """
     if len(histories) != len(targets):
         raise ValueError("histories and targets differ in length")
@@ -120,9 +151,7 @@ def evaluate_cases(
         candidate_scores = scores.gather(1, candidates)  # (B, 1 + num_negatives)
         candidate_scores[candidates == PADDING_ID] = float("-inf")
         ranks[index] = target_ranks(candidate_scores, torch.zeros(len(index), dtype=torch.long))
-    metrics = ranking_metrics(ranks, ks)
-    metrics["users"] = float(len(order))
-    return metrics
+    return ranks
 
 
 def evaluate(
