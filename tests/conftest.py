@@ -79,6 +79,24 @@ def tiny_dataset() -> Dataset:
 
 
 @pytest.fixture
+def retrieval_context(tiny_dataset, tmp_path):
+    """A ``benchmarks/retrieval.py`` context on the tiny dataset: 1-epoch runs under tmp_path."""
+    from benchmarks import retrieval
+    from recommender.config import Config
+
+    vectors = np.random.default_rng(0).normal(size=(tiny_dataset.num_items, 16))
+    return retrieval.Context(
+        dataset=tiny_dataset,
+        vectors=vectors.astype(np.float32),
+        config=Config(),
+        runs=tmp_path / "runs",
+        checkpoints=tmp_path / "checkpoints",
+        progress=False,
+        max_epochs=1,
+    )
+
+
+@pytest.fixture
 def tiny_retrieval(tiny_dataset, tmp_path):
     """Catalogue, Chroma store (fake genre embedder), item vectors, popularity, tiny SASRec."""
     from recommender.config import StoreConfig

@@ -5,26 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 
-import numpy as np
 import torch
 
 from benchmarks import retrieval as bench
-from recommender.config import Config
 from recommender.models import SASRecConfig
 from recommender.training import TrainConfig
-
-
-def _context(tiny_dataset, tmp_path) -> bench.Context:
-    vectors = np.random.default_rng(0).normal(size=(tiny_dataset.num_items, 16))
-    return bench.Context(
-        dataset=tiny_dataset,
-        vectors=vectors.astype(np.float32),
-        config=Config(),
-        runs=tmp_path / "runs",
-        checkpoints=tmp_path / "checkpoints",
-        progress=False,
-        max_epochs=1,
-    )
 
 
 def test_ablations_keep_their_base_when_the_default_changes() -> None:
@@ -54,9 +39,9 @@ def test_same_configs_reads_missing_fields_as_before_they_existed() -> None:
     assert not bench._same_configs({**saved_model, "hidden": 8}, saved_train, model, train)
 
 
-def test_a_stale_run_is_moved_aside_and_redone(tiny_dataset, tmp_path) -> None:
+def test_a_stale_run_is_moved_aside_and_redone(retrieval_context) -> None:
     """(random init: the default width is more than the tiny catalogue's PCA can give)"""
-    ctx = _context(tiny_dataset, tmp_path)
+    ctx = retrieval_context
     model, train = bench.sasrec_configs("sasrec_random", 0, ctx.max_epochs)
     old_train = {**dataclasses.asdict(train), "label_smoothing": train.label_smoothing + 0.2}
     stale = {

@@ -9,23 +9,12 @@ import pytest
 
 from benchmarks import retrieval
 from benchmarks import text_init as bench
-from recommender.config import Config
 
 
 @pytest.fixture
-def finished_run(tiny_dataset, tmp_path):
+def finished_run(retrieval_context):
     """One real 1-epoch ``sasrec_random`` run of the retrieval benchmark (JSON + checkpoint)."""
-    vectors = np.random.default_rng(0).normal(size=(tiny_dataset.num_items, 16))
-    ctx = retrieval.Context(
-        dataset=tiny_dataset,
-        vectors=vectors.astype(np.float32),
-        config=Config(),
-        runs=tmp_path / "runs",
-        checkpoints=tmp_path / "checkpoints",
-        progress=False,
-        max_epochs=1,
-    )
-    return retrieval.run_one(ctx, "sasrec_random", 0)
+    return retrieval.run_one(retrieval_context, "sasrec_random", 0)
 
 
 def test_user_ndcg_reproduces_the_run_record_and_refuses_another_checkpoint(
