@@ -230,27 +230,31 @@ def _finished(state: dict[str, Any], train: TrainConfig) -> bool:
     return state["stale"] >= train.patience or state["epoch"] >= train.max_epochs
 
 
-def _reuse_trained(ctx: Context, name: str, seed: int, target: Path, model, train) -> None:
+def _reuse_trained(
+    ctx: Context, name: str, seed: int, target: Path, model, train
+) -> dict[str, Any] | None:
     """Copy a finished checkpoint with identical configs, if any: one made by
     ``recommender train``, or one of this benchmark under another name (an ablation that
-    became the default, or the other way round)."""
+    became the default, or the other way round). Returns the copied ``.last.pt`` state."""
     if target.exists():
-        return
+        return None
     trained = ctx.config.data.cache_dir / "models" / ctx.dataset.name / f"{name}_seed{seed}.pt"
     for source in [trained, *sorted(ctx.checkpoints.glob(f"*_seed{seed}.pt"))]:
         last = source.with_suffix(".last.pt")
         if not (source.exists() and last.exists()):
             continue
-        payload = torch.load(source, map_location="cpu", weights_only=False)
+        payload = _load(source)
         if not _same_configs(payload["model_config"], payload["train_config"], model, train):
             continue
-        if not _finished(_load(last), train):
+        state = _load(last)
+        if not _finished(state, train):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         shutil.copyfile(last, target.with_suffix(".last.pt"))
         log.info("reusing %s (finished, same configuration)", source)
-        return
+        return state
+    return None
 
 
 def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, Any]]:
@@ -265,8 +269,7 @@ def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict
         _supersede([path, last], ctx.checkpoints / "superseded")
         state = None
     if state is None:
-        _reuse_trained(ctx, name, seed, path, model_config, train_config)
-        state = _load(last)
+        state = _reuse_trained(ctx, name, seed, path, model_config, train_config)
     started = time.perf_counter()
     if path.exists() and state is not None and _finished(state, train_config):
         # finished earlier: load the best weights, no need to rebuild the optimiser

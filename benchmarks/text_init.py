@@ -80,7 +80,9 @@ def finished_runs(runs: Path, name: str, max_epochs: int | None = None) -> list[
     return sorted(found, key=lambda r: r["seed"])
 
 
-def user_ndcg(record: dict[str, Any], histories: Sequence[Sequence[int]], targets: Sequence[int]):
+def user_ndcg(
+    record: dict[str, Any], histories: Sequence[Sequence[int]], targets: Sequence[int]
+) -> np.ndarray:
     """Each test user's NDCG@10 under the checkpoint of ``record``: (cases,) float64."""
     model, _ = load_checkpoint(PROJECT_ROOT / record["checkpoint"])
     ranks = case_ranks(SASRecRecommender(model), histories, targets, progress=False)  # (cases,)
@@ -94,7 +96,9 @@ def user_ndcg(record: dict[str, Any], histories: Sequence[Sequence[int]], target
     return values
 
 
-def groups(dataset: Dataset, histories: Sequence[Sequence[int]], targets: Sequence[int]):
+def groups(
+    dataset: Dataset, histories: Sequence[Sequence[int]], targets: Sequence[int]
+) -> list[Group]:
     """Test users split by their test item's training popularity and by history length."""
     counts = Counter(item for seq in dataset.split.train for item in seq)
     popularity = np.array([counts[t] for t in targets])  # (cases,) training interactions
@@ -123,9 +127,9 @@ def compare(
 ) -> dict[str, Any]:
     """Mean NDCG@10 per model and paired differences with 95% intervals, overall and per group."""
     everyone = Group("all", "all test users", np.ones(len(next(iter(ndcg.values()))), bool))
+    pairs = [(b, a) for b, a in PAIRS if a in ndcg and b in ndcg]
     rows = []
     for group in [everyone, *parts]:
-        pairs = [(b, a) for b, a in PAIRS if a in ndcg and b in ndcg]
         rows.append(
             {
                 "family": group.family,

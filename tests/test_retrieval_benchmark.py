@@ -80,3 +80,20 @@ def test_a_stale_run_is_moved_aside_and_redone(retrieval_context) -> None:
     assert len(moved) == 2 and all(name.startswith("sasrec_random_seed0.") for name in moved)
     payload = torch.load(stale_checkpoint, map_location="cpu", weights_only=False)
     assert payload["train_config"]["label_smoothing"] == train.label_smoothing
+
+
+def test_a_finished_checkpoint_with_the_same_configs_is_reused_under_another_name(
+    retrieval_context,
+) -> None:
+    ctx = retrieval_context
+    first = json.loads(bench.run_one(ctx, "sasrec_random", 0).read_text())
+    best = ctx.checkpoints / "sasrec_random_seed0.pt"
+    best.rename(ctx.checkpoints / "renamed_seed0.pt")
+    best.with_suffix(".last.pt").rename(ctx.checkpoints / "renamed_seed0.last.pt")
+
+    _, info = bench._train_sasrec(ctx, "sasrec_random", 0)  # nothing to train: copied
+
+    assert best.exists() and best.with_suffix(".last.pt").exists()
+    copied = torch.load(best.with_suffix(".last.pt"), map_location="cpu", weights_only=False)
+    assert info["train_seconds"] == copied["train_seconds"]  # read back, not measured anew
+    assert info["epochs"] == first["epochs"] and info["history"] == first["history"]
