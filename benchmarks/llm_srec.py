@@ -45,6 +45,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
 from benchmarks import ranking as bench  # noqa: E402
 from recommender.config import PROJECT_ROOT, load_config  # noqa: E402
 from recommender.data.dataset import Dataset  # noqa: E402
+from recommender.digest import artifact_digest  # noqa: E402
 from recommender.llm.ranker import RankedItem, Ranking  # noqa: E402
 from recommender.llm.srec import (  # noqa: E402
     LLMStates,
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     prompts = b"".join(Path(llm.prompt_dir, f"srec_{n}.txt").read_bytes() for n in ("user", "item"))
     settings = {
         "dataset": args.dataset,
-        "checkpoint_sha": bench.file_digest(Path(checkpoint)),
+        "checkpoint_sha": artifact_digest(Path(checkpoint)),
         "model": backend.name,
         "max_history": args.max_history,
         "prompts_sha": hashlib.sha256(prompts).hexdigest()[:12],

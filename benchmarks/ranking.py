@@ -58,6 +58,7 @@ from tqdm.auto import tqdm
 from recommender import stats
 from recommender.config import PROJECT_ROOT, LLMConfig, load_config
 from recommender.data.dataset import LeaveOneOut
+from recommender.digest import artifact_digest
 from recommender.evaluation import case_ndcg, ranking_metrics
 from recommender.llm.ranker import LLMRanker, RankedItem, Ranking
 from recommender.machine import describe_machine
@@ -380,16 +381,6 @@ def check_orders(orders: Iterable[Sequence[int]], cases: Iterable[Case]) -> tupl
 
 
 # ------------------------------------------------------------------------- settings and files
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of a file, or of every file of a folder (names and contents), first 12 hex."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in Path(path).rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def settings_digest(settings: dict[str, Any]) -> str:
@@ -787,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     settings = {
         "dataset": args.dataset,
-        "checkpoint_sha": file_digest(Path(checkpoint)),
+        "checkpoint_sha": artifact_digest(Path(checkpoint)),
         "candidates": args.candidates,
         "seed": args.seed,
         "backend": llm.backend,
@@ -819,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         tuned = dataclasses.replace(llm, adapter_path=Path(adapter))
-        variants["finetuned"] = (tuned, f"finetuned-{file_digest(Path(adapter))}")
+        variants["finetuned"] = (tuned, f"finetuned-{artifact_digest(Path(adapter))}")
     for note in skipped.values():
         log.warning("fine-tuned LLM %s", note)
 

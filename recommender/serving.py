@@ -17,6 +17,7 @@ import numpy as np
 from recommender.config import Config
 from recommender.conversation.orchestrator import Deps, Ranker
 from recommender.data import Dataset
+from recommender.digest import artifact_digest
 from recommender.embeddings import item_embeddings
 from recommender.llm.backends import BackendError, make_backend
 from recommender.llm.explainer import Explainer
@@ -102,6 +103,7 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
             dataset.catalogue,
             llm_config.cache_dir,
             progress,
+            sasrec_digest=artifact_digest(config.app.sasrec_checkpoint) if sasrec else None,
         )
         if ranker is None:
             log.warning("LLM-SRec ranking disabled: %s", why)

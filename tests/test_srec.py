@@ -224,3 +224,41 @@ def test_load_srec_ranker_checks_the_heads_and_caches_item_states(states, tiny_c
     other = tiny_llama_backend(name="another-model")
     refused, why = load_srec_ranker(tmp_path / "heads.pt", other, tiny_catalogue, cache)
     assert refused is None and "another-model" in why
+
+
+def test_heads_from_another_sasrec_checkpoint_still_rank_but_say_so(
+    states, tiny_catalogue, tmp_path, caplog
+):
+    from recommender.llm.srec import load_srec_ranker
+
+    backend = tiny_llama_backend()
+    head, config = _ranker_parts(states, tiny_catalogue, tmp_path)
+    meta = {"num_items": tiny_catalogue.num_items, "llm": "tiny", "fusion_weight": 0.7,
+            "checkpoint_sha": "aaaaaaaaaaaa"}  # fmt: skip
+    save_head(tmp_path / "heads.pt", head, config, meta)
+    cache = tmp_path / "cache"
+    same, why = load_srec_ranker(
+        tmp_path / "heads.pt", backend, tiny_catalogue, cache, sasrec_digest="aaaaaaaaaaaa"
+    )
+    assert same is not None and "another" not in why
+    with caplog.at_level("WARNING"):
+        other, why = load_srec_ranker(
+            tmp_path / "heads.pt", backend, tiny_catalogue, cache, sasrec_digest="bbbbbbbbbbbb"
+        )
+    assert other is not None and "another LLM2SASRec checkpoint" in why
+    assert "rerun benchmarks/llm_srec.py" in caplog.text
+
+
+def test_artifact_digest_names_contents_and_folders(tmp_path):
+    from recommender.digest import artifact_digest
+
+    (tmp_path / "a.pt").write_bytes(b"one")
+    first = artifact_digest(tmp_path / "a.pt")
+    assert len(first) == 12 and first == artifact_digest(tmp_path / "a.pt")
+    (tmp_path / "a.pt").write_bytes(b"two")
+    assert artifact_digest(tmp_path / "a.pt") != first
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "w.bin").write_bytes(b"x")
+    folder = artifact_digest(tmp_path / "dir")
+    (tmp_path / "dir" / "w.bin").write_bytes(b"y")
+    assert artifact_digest(tmp_path / "dir") != folder

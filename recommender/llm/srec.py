@@ -439,9 +439,19 @@ def item_states_cached(states: LLMStates, items: Sequence[Any], cache_dir: Path,
 
 
 def load_srec_ranker(
-    head_path: Path, backend: Any, catalogue: Any, cache_dir: Path, progress: bool = True
+    head_path: Path,
+    backend: Any,
+    catalogue: Any,
+    cache_dir: Path,
+    progress: bool = True,
+    sasrec_digest: str | None = None,
 ) -> tuple[SRecRanker | None, str]:
-    """The app's LLM-SRec ranker from a heads file; ``None`` and the reason if unusable."""
+    """The app's LLM-SRec ranker from a heads file; ``None`` and the reason if unusable.
+
+    ``sasrec_digest`` (``artifact_digest`` of the app's LLM2SASRec checkpoint): heads distilled
+    from, and a fusion weight tuned with, another checkpoint still rank, but the reason says so
+    and a warning is logged, because their measured numbers do not apply.
+    """
     if not Path(head_path).exists():
         return None, f"no LLM-SRec heads at {head_path} (run: python benchmarks/llm_srec.py)"
     if not hasattr(backend, "model") or not hasattr(backend, "tokenizer"):
@@ -457,4 +467,15 @@ def load_srec_ranker(
     scorer = SRecScorer.build(states, head, item_states, config.pool)
     weight = float(meta.get("fusion_weight", 0.5))
     ranker = SRecRanker(scorer, catalogue, weight, config.max_history)
-    return ranker, f"LLM-SRec heads {Path(head_path).name} (fusion weight {weight:g})"
+    info = f"LLM-SRec heads {Path(head_path).name} (fusion weight {weight:g})"
+    trained_with = meta.get("checkpoint_sha")
+    if sasrec_digest is not None and trained_with != sasrec_digest:
+        log.warning(
+            "%s was trained with LLM2SASRec checkpoint %s, the app uses %s: rerun "
+            "benchmarks/llm_srec.py to distil and tune the heads for it",
+            Path(head_path).name,
+            trained_with,
+            sasrec_digest,
+        )
+        info += f" [trained with another LLM2SASRec checkpoint ({trained_with})]"
+    return ranker, info
