@@ -10,7 +10,8 @@ paired with its stored zero-shot and fine-tuned label-ranker scores when those e
    (their last ``--max-history`` + 1 training items; never a validation or test item) and
    gives a state after every title line; SASRec gives its state for each same prefix; the LLM
    also reads every item's text. These states are cached under
-   ``benchmarks/results/checkpoints/llm_srec/`` (chunked, resumable).
+   ``benchmarks/results/checkpoints/llm_srec/`` (chunked, resumable); the LLM's do not depend
+   on the LLM2SASRec checkpoint, so a new checkpoint recomputes only the SASRec states.
 2. Two MLPs are trained on them (``recommender.llm.srec``); 10% of the training users are held
    out for early stopping.
 3. Each test/validation case: the LLM reads the history once, the heads score the 20
@@ -79,27 +80,56 @@ def sasrec_prefix_states(model: SASRec, prefixes: Sequence[Sequence[int]]) -> np
     return np.concatenate(out) if out else np.zeros((0, model.config.hidden), np.float32)
 
 
-def training_chunk(
-    dataset: Dataset, model: SASRec, states: LLMStates, users: Sequence[int], max_history: int
-) -> dict[str, np.ndarray]:
-    """Examples of ``users``: after each of the last ``max_history`` training items but one."""
-    windows = [dataset.split.train[u][-(max_history + 1) :] for u in users]
-    llm = states.history_states([titles(dataset, w[:-1]) for w in windows])
+def training_prefixes(
+    dataset: Dataset, users: Sequence[int], max_history: int
+) -> tuple[list[list[int]], list[int], list[int]]:
+    """Prefixes, next items and users of the examples: one after each of the last
+    ``max_history`` training items but one."""
     prefixes, targets, groups = [], [], []
-    for user, window in zip(users, windows, strict=True):
+    for user in users:
         train = dataset.split.train[user]
+        window = train[-(max_history + 1) :]
         offset = len(train) - len(window)
         for k in range(1, len(window)):
             prefixes.append(train[: offset + k])
             targets.append(window[k])
             groups.append(user)
+    return prefixes, targets, groups
+
+
+def training_chunk(
+    dataset: Dataset, states: LLMStates, users: Sequence[int], max_history: int
+) -> dict[str, np.ndarray]:
+    """The LLM side of ``users``' examples: its state after each title line of the window."""
+    windows = [dataset.split.train[u][-(max_history + 1) :] for u in users]
+    llm = states.history_states([titles(dataset, w[:-1]) for w in windows])
+    _, targets, groups = training_prefixes(dataset, users, max_history)
     return {
         "user_states": np.concatenate(llm).astype(np.float16),
-        "cf_users": sasrec_prefix_states(model, prefixes).astype(np.float16),
         "targets": np.asarray(targets, dtype=np.int64),
         "groups": np.asarray(groups, dtype=np.int64),
         "users": np.asarray(users, dtype=np.int64),
     }
+
+
+def cached_sasrec_states(
+    dataset: Dataset, model: SASRec, users: Sequence[int], max_history: int, path: Path
+) -> np.ndarray:
+    """``(E, C)`` SASRec state after each example's prefix, cached per checkpoint in ``path``.
+
+    Kept apart from the LLM states, so that a new LLM2SASRec checkpoint costs a SASRec pass
+    (about a minute) instead of the LLM reading every training user again.
+    """
+    if path.exists():
+        with np.load(path) as data:
+            if data["users"].tolist() == list(users):
+                return data["cf_users"].astype(np.float32)
+    prefixes, _, _ = training_prefixes(dataset, users, max_history)
+    cf = sasrec_prefix_states(model, prefixes).astype(np.float16)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez(tmp, cf_users=cf, users=np.asarray(users, dtype=np.int64))
+    tmp.rename(path)
+    return cf.astype(np.float32)
 
 
 def cached_examples(
@@ -109,9 +139,11 @@ def cached_examples(
     users: Sequence[int],
     max_history: int,
     folder: Path,
+    checkpoint_sha: str,
     progress: bool,
 ) -> SRecExamples:
-    """Training examples of ``users``, computed in chunks that are saved as they finish."""
+    """Training examples of ``users``: the LLM states computed in chunks that are saved as
+    they finish (they do not depend on the checkpoint), the SASRec states per checkpoint."""
     folder.mkdir(parents=True, exist_ok=True)
     parts = []
     chunks = range(0, len(users), CHUNK_USERS)
@@ -125,14 +157,17 @@ def cached_examples(
             if chunk["users"].tolist() != chunk_users:  # made by a run with other users
                 chunk = None
         if chunk is None:
-            chunk = training_chunk(dataset, model, states, chunk_users, max_history)
+            chunk = training_chunk(dataset, states, chunk_users, max_history)
             tmp = path.with_name(path.stem + ".tmp.npz")
             np.savez(tmp, **chunk)
             tmp.rename(path)
         parts.append(chunk)
+    cf_users = cached_sasrec_states(
+        dataset, model, users, max_history, folder / f"sasrec_{checkpoint_sha}.npz"
+    )
     return SRecExamples(
         user_states=np.concatenate([p["user_states"] for p in parts]).astype(np.float32),
-        cf_users=np.concatenate([p["cf_users"] for p in parts]).astype(np.float32),
+        cf_users=cf_users,
         targets=np.concatenate([p["targets"] for p in parts]),
         groups=np.concatenate([p["groups"] for p in parts]),
     )
@@ -308,9 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
     )
     prompts = b"".join(Path(llm.prompt_dir, f"srec_{n}.txt").read_bytes() for n in ("user", "item"))
-    settings = {
+    checkpoint_sha = artifact_digest(Path(checkpoint))
+    settings = {  # what the cached LLM states depend on (not the LLM2SASRec checkpoint)
         "dataset": args.dataset,
-        "checkpoint_sha": artifact_digest(Path(checkpoint)),
         "model": backend.name,
         "max_history": args.max_history,
         "prompts_sha": hashlib.sha256(prompts).hexdigest()[:12],
@@ -328,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     held = {c.user for c in [*test_cases, *valid_cases]}
     pool = [u for u in range(dataset.num_users) if len(split.train[u]) >= 2 and u not in held]
     users = np.random.default_rng(args.seed).permutation(pool)[: args.train_users].tolist()
-    examples = cached_examples(dataset, sasrec, states, users, args.max_history, cache, progress)
+    examples = cached_examples(
+        dataset, sasrec, states, users, args.max_history, cache, checkpoint_sha, progress
+    )
     item_states = cached_items(states, dataset, cache, progress)
     cf_items = sasrec.item_emb.weight[1:].detach().numpy()
     early = np.isin(examples.groups, users[: max(1, len(users) // 10)])
@@ -368,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         head,
         srec,
         {"dataset": dataset.name, "num_items": dataset.num_items, "llm": backend.name,
-         "checkpoint_sha": settings["checkpoint_sha"], "fusion_weight": weight,
+         "checkpoint_sha": checkpoint_sha, "fusion_weight": weight,
          "history": history},
     )  # fmt: skip
 

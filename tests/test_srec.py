@@ -102,23 +102,49 @@ def test_scorer_scores_only_the_candidates_and_survives_a_round_trip(states, tmp
     np.testing.assert_allclose(again, got, rtol=1e-5)
 
 
-def test_benchmark_examples_line_up_prefixes_targets_and_sasrec_states(states, tiny_dataset):
+def test_benchmark_examples_line_up_prefixes_targets_and_sasrec_states(
+    states, tiny_dataset, tmp_path
+):
     from benchmarks import llm_srec as bench
     from recommender.models.sasrec import SASRec, SASRecConfig
 
     torch.manual_seed(0)
     model = SASRec(SASRecConfig(num_items=tiny_dataset.num_items, max_len=8, hidden=16)).eval()
     users = [0, 3, 5]
-    chunk = bench.training_chunk(tiny_dataset, model, states, users, max_history=4)
+    chunk = bench.training_chunk(tiny_dataset, states, users, max_history=4)
     train = [tiny_dataset.split.train[u] for u in users]
     windows = [t[-5:] for t in train]
     assert chunk["targets"].tolist() == [i for w in windows for i in w[1:]]
     assert chunk["users"].tolist() == users
-    first = train[0][: len(train[0]) - len(windows[0]) + 1]  # the first example's prefix
-    expected = bench.sasrec_prefix_states(model, [first])[0]
-    np.testing.assert_allclose(chunk["cf_users"][0], expected, atol=2e-3)  # stored as float16
     llm = states.history_states([bench.titles(tiny_dataset, windows[0][:1])])[0][-1]
     np.testing.assert_allclose(chunk["user_states"][0], llm, atol=2e-2, rtol=1e-2)
+
+    examples = bench.cached_examples(
+        tiny_dataset, model, states, users, 4, tmp_path, "sha-a", progress=False
+    )
+    assert examples.targets.tolist() == chunk["targets"].tolist()
+    assert len(examples.cf_users) == len(examples.user_states) == len(examples.targets)
+    first = train[0][: len(train[0]) - len(windows[0]) + 1]  # the first example's prefix
+    expected = bench.sasrec_prefix_states(model, [first])[0]
+    np.testing.assert_allclose(examples.cf_users[0], expected, atol=2e-3)  # stored as float16
+
+    # another checkpoint: new SASRec states, the LLM chunks are reused as they are
+    (llm_chunk,) = tmp_path.glob("train_*.npz")
+    stamp = llm_chunk.stat().st_mtime_ns
+    torch.manual_seed(1)
+    other = SASRec(SASRecConfig(num_items=tiny_dataset.num_items, max_len=8, hidden=16)).eval()
+    again = bench.cached_examples(
+        tiny_dataset, other, states, users, 4, tmp_path, "sha-b", progress=False
+    )
+    assert llm_chunk.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in tmp_path.glob("sasrec_*.npz")) == [
+        "sasrec_sha-a.npz",
+        "sasrec_sha-b.npz",
+    ]
+    np.testing.assert_array_equal(again.user_states, examples.user_states)
+    expected = bench.sasrec_prefix_states(other, [first])[0]
+    np.testing.assert_allclose(again.cf_users[0], expected, atol=2e-3)
+    assert not np.allclose(again.cf_users, examples.cf_users)
 
 
 def test_benchmark_orders_are_permutations_of_the_candidates():
