@@ -236,15 +236,26 @@ def stored_label_rankings(
         files = sorted(runs.glob(pattern))
         if not files:
             continue
-        cache = bench.ScoreCache(files[0])
-        records = [cache.get(c) for c in cases]
-        if all(r is not None for r in records):
+        stored = bench.ScoreCache(files[0]).records
+        records = [stored.get(c.key) for c in cases]
+        usable = [
+            r is not None and r["candidates"] == c.candidate_ids
+            for r, c in zip(records, cases, strict=True)
+        ]
+        if all(usable):
             out[variant] = [
                 bench.ranking_from_record(r, c)  # type: ignore[arg-type]
                 for r, c in zip(records, cases, strict=True)
             ]
         else:
-            log.warning("%s lacks some test users; not compared", files[0])
+            log.warning(
+                "%s: %d of %d test users missing or scored on other candidates (another "
+                "checkpoint?); %s not compared (re-run benchmarks/ranking.py first)",
+                files[0],
+                len(cases) - sum(usable),
+                len(cases),
+                variant,
+            )
     return out
 
 

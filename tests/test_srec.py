@@ -147,6 +147,35 @@ def test_benchmark_examples_line_up_prefixes_targets_and_sasrec_states(
     assert not np.allclose(again.cf_users, examples.cf_users)
 
 
+def test_stored_label_rankings_are_used_only_for_the_same_candidates(tmp_path, caplog):
+    import json
+
+    from benchmarks import llm_srec as bench
+    from benchmarks.ranking import Case
+    from recommender.retrieval.candidates import Candidate
+
+    def case(user, ids):
+        cands = [
+            Candidate(item_id=i, score=-float(r), provenance=("sasrec",)) for r, i in enumerate(ids)
+        ]
+        return Case("test", user, [1], ids[0], cands)
+
+    cases = [case(0, [7, 3, 9]), case(1, [4, 5, 6])]
+    records = [
+        {"key": c.key, "candidates": c.candidate_ids, "llm_scores": [0.1, 0.9, 0.5],
+         "method": "llm", "permutations": 1, "latency_ms": 1.0}
+        for c in cases
+    ]  # fmt: skip
+    (tmp_path / "zero_shot_B1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    found = bench.stored_label_rankings(tmp_path, cases)
+    assert list(found) == ["zero_shot"] and found["zero_shot"][0].llm_only_ids() == [3, 9, 7]
+
+    other = [cases[0], case(1, [4, 6, 5])]  # user 1 now has other candidates
+    with caplog.at_level("WARNING"):
+        assert bench.stored_label_rankings(tmp_path, other) == {}
+    assert "1 of 2 test users" in caplog.text and caplog.text.count("\n") == 1
+
+
 def test_benchmark_orders_are_permutations_of_the_candidates():
     from benchmarks import llm_srec as bench
     from benchmarks.ranking import Case
