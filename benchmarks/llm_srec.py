@@ -446,9 +446,9 @@ def main(argv: list[str] | None = None) -> int:
 
     timings = []
     for case in test_cases[:LATENCY_CALLS]:
-        history = titles(dataset, case.history[-args.max_history :])
+        recent = titles(dataset, case.history[-args.max_history :])
         t = time.perf_counter()
-        scorer.score(history, case.candidate_ids)
+        scorer.score(recent, case.candidate_ids)
         timings.append(1000 * (time.perf_counter() - t))
 
     hit = np.mean([c.target in c.candidate_ids for c in test_cases])
