@@ -80,6 +80,13 @@ def sasrec_prefix_states(model: SASRec, prefixes: Sequence[Sequence[int]]) -> np
     return np.concatenate(out) if out else np.zeros((0, model.config.hidden), np.float32)
 
 
+def save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """``np.savez`` to a temporary name, then rename: an interrupted run leaves no half file."""
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.rename(path)
+
+
 def training_prefixes(
     dataset: Dataset, users: Sequence[int], max_history: int
 ) -> tuple[list[list[int]], list[int], list[int]]:
@@ -126,9 +133,7 @@ def cached_sasrec_states(
                 return data["cf_users"].astype(np.float32)
     prefixes, _, _ = training_prefixes(dataset, users, max_history)
     cf = sasrec_prefix_states(model, prefixes).astype(np.float16)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez(tmp, cf_users=cf, users=np.asarray(users, dtype=np.int64))
-    tmp.rename(path)
+    save_npz(path, cf_users=cf, users=np.asarray(users, dtype=np.int64))
     return cf.astype(np.float32)
 
 
@@ -158,9 +163,7 @@ def cached_examples(
                 chunk = None
         if chunk is None:
             chunk = training_chunk(dataset, states, chunk_users, max_history)
-            tmp = path.with_name(path.stem + ".tmp.npz")
-            np.savez(tmp, **chunk)
-            tmp.rename(path)
+            save_npz(path, **chunk)
         parts.append(chunk)
     cf_users = cached_sasrec_states(
         dataset, model, users, max_history, folder / f"sasrec_{checkpoint_sha}.npz"
@@ -236,13 +239,10 @@ def stored_label_rankings(
         files = sorted(runs.glob(pattern))
         if not files:
             continue
-        stored = bench.ScoreCache(files[0]).records
-        records = [stored.get(c.key) for c in cases]
-        usable = [
-            r is not None and r["candidates"] == c.candidate_ids
-            for r, c in zip(records, cases, strict=True)
-        ]
-        if all(usable):
+        cache = bench.ScoreCache(files[0])
+        records = [cache.matching(c) for c in cases]
+        missing = sum(r is None for r in records)
+        if not missing:
             out[variant] = [
                 bench.ranking_from_record(r, c)  # type: ignore[arg-type]
                 for r, c in zip(records, cases, strict=True)
@@ -252,7 +252,7 @@ def stored_label_rankings(
                 "%s: %d of %d test users missing or scored on other candidates (another "
                 "checkpoint?); %s not compared (re-run benchmarks/ranking.py first)",
                 files[0],
-                len(cases) - sum(usable),
+                missing,
                 len(cases),
                 variant,
             )

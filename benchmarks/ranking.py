@@ -252,12 +252,16 @@ class ScoreCache:
                     continue
                 self.records[record["key"]] = record
 
-    def get(self, case: Case) -> dict[str, Any] | None:
-        """The stored record of ``case`` if it was made for the same candidates."""
+    def matching(self, case: Case) -> dict[str, Any] | None:
+        """The stored record of ``case`` if there is one for the same candidates (no logging)."""
         record = self.records.get(case.key)
-        if record is not None and record["candidates"] != case.candidate_ids:
+        return record if record is not None and record["candidates"] == case.candidate_ids else None
+
+    def get(self, case: Case) -> dict[str, Any] | None:
+        """``matching``, with a warning when a record exists for other candidates."""
+        record = self.matching(case)
+        if record is None and case.key in self.records:
             log.warning("%s: stored candidates of %s differ; re-scoring", self.path, case.key)
-            return None
         return record
 
     def add(self, record: dict[str, Any]) -> None:

@@ -207,6 +207,19 @@ def test_warmup_calls_are_not_stored(tiny_catalogue, cases, tmp_path):
     assert len((tmp_path / "w.jsonl").read_text().splitlines()) == 3
 
 
+def test_a_stored_call_counts_only_for_the_same_candidates(cases, tmp_path, caplog):
+    case = cases[0][0]
+    cache = bench.ScoreCache(tmp_path / "c.jsonl")
+    cache.add({"key": case.key, "candidates": case.candidate_ids})
+    assert cache.matching(case) is cache.get(case) is not None
+    moved = bench.Case(case.stage, case.user, case.history, case.target, case.candidates[::-1])
+    with caplog.at_level("WARNING"):
+        assert cache.matching(moved) is None
+        assert caplog.text == ""  # matching is quiet; get says why it re-scores
+        assert cache.get(moved) is None
+    assert "stored candidates of" in caplog.text
+
+
 # --------------------------------------------------------------------------- analysis
 
 
