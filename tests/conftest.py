@@ -120,3 +120,23 @@ def tiny_retrieval(tiny_dataset, tmp_path):
         popularity=popularity,
         model=SASRec(SASRecConfig(num_items=len(catalogue), max_len=8, hidden=16)),
     )
+
+
+@pytest.fixture
+def make_deps(tiny_retrieval):
+    """``make_deps(ranker=None, explainer_=None, **chat)``: chat Deps on the tiny retriever."""
+    from recommender.conversation.orchestrator import ChatConfig, Deps
+    from recommender.llm.config import LLMConfig
+    from recommender.llm.explainer import Explainer
+    from recommender.retrieval.candidates import CandidateRetriever, RetrievalConfig
+
+    t = tiny_retrieval
+    retriever = CandidateRetriever(
+        t.catalogue, t.store, t.vectors, t.popularity, t.model, RetrievalConfig(num_candidates=12)
+    )
+    explainer = Explainer(None, t.catalogue, LLMConfig(), t.vectors)
+
+    def build(ranker=None, explainer_=None, **chat):
+        return Deps(t.catalogue, retriever, explainer_ or explainer, ranker, ChatConfig(**chat))
+
+    return build

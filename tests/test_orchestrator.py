@@ -7,11 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from recommender.conversation.orchestrator import ChatConfig, Deps, apply_feedback, step
+from recommender.conversation.orchestrator import apply_feedback, step
 from recommender.conversation.state import SessionState
 from recommender.llm.config import LLMConfig
-from recommender.llm.explainer import Explainer
-from recommender.retrieval.candidates import CandidateRetriever, RetrievalConfig
 from recommender.ui import trace_markdown
 
 
@@ -58,21 +56,6 @@ class BrokenExplainer:
     def stream(self, items, history):
         raise RuntimeError("explainer down")
         yield  # pragma: no cover
-
-
-@pytest.fixture
-def make_deps(tiny_retrieval):
-    t = tiny_retrieval
-    retriever = CandidateRetriever(
-        t.catalogue, t.store, t.vectors, t.popularity, t.model, RetrievalConfig(num_candidates=12)
-    )
-    explainer = Explainer(None, t.catalogue, LLMConfig(), t.vectors)
-    catalogue = t.catalogue
-
-    def build(ranker=None, explainer_=None, **chat):
-        return Deps(catalogue, retriever, explainer_ or explainer, ranker, ChatConfig(**chat))
-
-    return build
 
 
 HISTORY = "Heat (1995)\nThe Matrix\nAlien\nTerminator, The\nFargo\n"
@@ -291,3 +274,15 @@ def test_with_the_real_llm_ranker_over_a_scripted_backend(make_deps, tiny_catalo
     assert reply.trace["ranking"]["method"] == "label_logits" and backend.calls == 1
     assert reply.cards[0].title == favourite
     assert not set(ids(reply)) & set(state.history)
+
+
+def test_negated_decade_and_franchise_never_come_back(make_deps, tiny_catalogue):
+    deps = make_deps()
+    state, reply = step(SessionState(), "anything but the 90s, nothing from Star Wars", deps)
+    assert reply.kind == "recommendations" and reply.cards
+    for card in reply.cards:
+        assert not (1990 <= card.year <= 1999), card.title
+        assert "Star Wars" not in card.title
+    assert state.constraints.exclude_years == [[1990, 1999]]
+    assert reply.trace["filters"]["years_not"] == [[1990, 1999]]
+    assert "not 1990–1999" in reply.text and "Star Wars" in reply.text

@@ -536,3 +536,148 @@ def test_random_and_adversarial_messages_are_fast_and_safe(
         assert time.perf_counter() - started < 1.0, text[:40]
         assert len(result.constraints.query) <= MAX_QUERY_CHARS
         assert set(result.constraints.anchors) <= set(range(1, len(catalogue) + 1))
+
+
+# ----------------------------------------------------------------------------- failure classes
+# (issue 14: negated periods, franchises by title, implied vs asked-for genres, "one" as a
+# pronoun, relaxing follow-ups). Each is a class of phrasings, not one sentence.
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded_years", "year_min", "year_max"),
+    [
+        ("a romantic comedy, but skip the 90s", [[1990, 1999]], None, None),
+        ("crime movie not from the 90s", [[1990, 1999]], None, None),
+        ("nothing from the eighties", [[1980, 1989]], None, None),
+        ("no 80s stuff", [[1980, 1989]], None, None),
+        ("anything but the 1970s", [[1970, 1979]], None, None),
+        ("I'm not in the mood for 80s movies", [[1980, 1989]], None, None),
+        ("no movies from 1995", [[1995, 1995]], None, None),
+        ("not before 1980", [], 1980, None),
+        ("nothing older than 1985", [], 1985, None),
+        ("nothing after 1990", [], None, 1990),
+        ("the 90s but not 1995", [[1995, 1995]], 1990, 1999),
+        ("nothing new", [], None, 1994),  # the tiny catalogue's newest year is 1999
+    ],
+)
+def test_negated_periods(
+    text: str,
+    excluded_years: list[list[int]],
+    year_min: int | None,
+    year_max: int | None,
+    catalogue: Catalogue,
+) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_years == excluded_years
+    assert (constraints.year_min, constraints.year_max) == (year_min, year_max)
+
+
+def test_a_negation_belongs_to_the_word_it_precedes(catalogue: Catalogue) -> None:
+    constraints = parse("no horror from the 90s", catalogue).constraints
+    assert constraints.exclude_genres == ["Horror"]
+    assert (constraints.year_min, constraints.year_max) == (1990, 1999)
+    assert constraints.exclude_years == []
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "genres"),
+    [
+        ("sci-fi but nothing from Star Wars", ["star wars"], ["Sci-Fi"]),
+        ("no star wars please", ["star wars"], []),
+        ("action, but not another Terminator", ["terminator"], ["Action"]),
+        ("nothing with Star Wars or Heat", ["star wars", "heat"], []),
+    ],
+)
+def test_franchises_named_by_title_are_excluded(
+    text: str, words: list[str], genres: list[str], catalogue: Catalogue
+) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_title_words == words
+    assert constraints.include_genres == genres
+    assert constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["no black and white movies", "nothing too dark", "no horror"])
+def test_common_words_are_not_title_exclusions(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.exclude_title_words == []
+
+
+def test_titles_with_words_matches_whole_words(catalogue: Catalogue) -> None:
+    from recommender.conversation.request_parser import titles_with_words
+
+    ids = titles_with_words(catalogue, ["star wars"])
+    assert {catalogue.get(i).title for i in ids} == {
+        "Star Wars",
+        "Star Wars: Episode V - The Empire Strikes Back",
+    }
+    assert titles_with_words(catalogue, ["star war"]) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "included", "excluded"),
+    [
+        ("a thriller, nothing too scary", ["Thriller"], ["Horror"]),
+        ("a tense thriller but not scary", ["Thriller"], ["Horror"]),
+        ("nothing scary", [], ["Horror", "Thriller"]),
+    ],
+)
+def test_implied_exclusions_yield_to_asked_genres(
+    text: str, included: list[str], excluded: list[str], catalogue: Catalogue
+) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.include_genres == included
+    assert constraints.exclude_genres == excluded
+
+
+def test_implied_exclusion_keeps_an_earlier_asked_genre(catalogue, state) -> None:
+    first = parse("a thriller", catalogue, state)
+    second = parse("nothing too scary", catalogue, apply_request(state, first))
+    assert second.constraints.include_genres == ["Thriller"]
+    assert second.constraints.exclude_genres == ["Horror"]
+
+
+@pytest.mark.parametrize(
+    ("text", "k"),
+    [
+        ("a funny one for the kids", None),
+        ("a scary one", None),
+        ("one more thing: no horror", None),
+        ("just one", 1),
+        ("one movie for tonight", 1),
+        ("give me 3 more", 3),
+        ("two more please", 2),
+    ],
+)
+def test_one_is_a_pronoun_unless_it_counts(text: str, k: int | None, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.k == k
+
+
+def run_turns(texts: list[str], catalogue: Catalogue, state: SessionState) -> Constraints:
+    for text in texts:
+        state = apply_request(state, parse(text, catalogue, state))
+    return state.constraints
+
+
+@pytest.mark.parametrize(
+    ("turns", "check"),
+    [
+        (["a comedy from the 90s", "any decade is fine"], lambda c: c.year_min is None),
+        (["a comedy from the 90s", "the year doesn't matter"], lambda c: c.year_max is None),
+        (["from the 80s", "forget the decade"], lambda c: c.year_min is None),
+        (["not from the 80s", "the 80s are fine too"], lambda c: c.exclude_years == []),
+        (["no horror", "actually horror is fine after all"], lambda c: c.exclude_genres == []),
+        (["a comedy", "doesn't have to be a comedy"], lambda c: c.include_genres == []),
+        (["a comedy", "any genre"], lambda c: c.include_genres == []),
+        (["from the 90s", "not the 90s"], lambda c: c.year_min is None and c.exclude_years),
+        (["not the 90s", "from the 90s"], lambda c: c.year_min == 1990 and not c.exclude_years),
+    ],
+)
+def test_follow_ups_that_relax(turns, check, catalogue: Catalogue, state) -> None:
+    constraints = run_turns(turns, catalogue, state)
+    assert check(constraints), constraints
+    assert constraints.query == ""
+
+
+def test_relaxing_years_keeps_the_genre(catalogue: Catalogue, state) -> None:
+    constraints = run_turns(["a comedy from the 90s", "any decade is fine"], catalogue, state)
+    assert constraints.include_genres == ["Comedy"]

@@ -29,6 +29,7 @@ from recommender.conversation.request_parser import (
     apply_request,
     looks_like_instructions,
     parse_request,
+    titles_with_words,
 )
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item
@@ -180,21 +181,27 @@ def _constraint_summary(c: Constraints) -> list[str]:
         lo = c.year_min if c.year_min is not None else "…"
         hi = c.year_max if c.year_max is not None else "…"
         parts.append(f"{lo}–{hi}")
+    for lo, hi in c.exclude_years:
+        parts.append(f"not {lo}" if lo == hi else f"not {lo}–{hi}")
+    if c.exclude_title_words:
+        parts.append("nothing from " + ", ".join(w.title() for w in c.exclude_title_words))
     if c.query:
         parts.append("your description")  # never quoted back: it may carry injected text
     return parts
 
 
-def _filters(state: SessionState) -> ItemFilter:
+def _filters(state: SessionState, catalogue: Catalogue) -> ItemFilter:
     c = state.constraints
     any_mode = c.genre_mode == "any"
+    excluded = state.excluded_ids() | titles_with_words(catalogue, c.exclude_title_words)
     return ItemFilter(
         genres_any=tuple(c.include_genres) if any_mode else (),
         genres_all=() if any_mode else tuple(c.include_genres),
         genres_none=tuple(c.exclude_genres),
         year_from=c.year_min,
         year_to=c.year_max,
-        exclude_ids=frozenset(state.excluded_ids()),
+        years_not=tuple((lo, hi) for lo, hi in c.exclude_years),
+        exclude_ids=frozenset(excluded),
     )
 
 
@@ -281,7 +288,7 @@ def step_stream(
         history=list(new.history),
         text=new.constraints.query or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
-        filters=_filters(new),
+        filters=_filters(new, deps.catalogue),
     )
     retrieved = deps.retriever.retrieve(query)
     wanted = new.constraints.include_genres
@@ -290,7 +297,7 @@ def step_stream(
         reply.notes.append(
             f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
         )
-        retrieved = deps.retriever.retrieve(replace(query, filters=_filters(new)))
+        retrieved = deps.retriever.retrieve(replace(query, filters=_filters(new, deps.catalogue)))
     candidates = _prefer(retrieved.candidates, new.constraints, deps.catalogue, config)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
@@ -435,6 +442,8 @@ def _trace(
             "exclude_genres": list(c.exclude_genres),
             "prefer_genres": list(c.prefer_genres),
             "years": [c.year_min, c.year_max],
+            "years_not": [list(r) for r in c.exclude_years],
+            "title_words_not": list(c.exclude_title_words),
             "query": c.query,
             "anchors": [title(a) for a in c.anchors],
             "excluded_items": len(state.excluded_ids()),
@@ -455,7 +464,11 @@ def _trace(
     }
     if ranked is not None:
         order, method = ranked
-        trace["ranking"] = {"method": method, "order": [title(i) for i in order]}
+        trace["ranking"] = {
+            "method": method,
+            "order": [title(i) for i in order],
+            "order_ids": list(order),
+        }
     return trace
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.state import Constraints, SessionState
-from recommender.data.catalogue import Catalogue, Item
+from recommender.data.catalogue import Catalogue, Item, natural_title
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
 MAX_QUERY_CHARS = 200  # the free-text query is cut (at a word) to this length
@@ -153,6 +153,11 @@ class ParsedRequest:
     refined: list[str] = field(default_factory=list)  # follow-ups applied: "lighter", "older", ...
     notes: list[str] = field(default_factory=list)  # for the user: assumptions, unsupported wishes
     injection_suspected: bool = False  # instruction-like text was found and stripped
+    relaxed: list[str] = field(default_factory=list)  # "years" / "genres": dropped by the user
+    allowed_genres: list[str] = field(default_factory=list)  # "horror is fine": un-exclude
+    unwanted_genres: list[str] = field(default_factory=list)  # "doesn't have to be a comedy"
+    allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
+    implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -298,10 +303,17 @@ _OLD = re.compile(
     r"(?<!year )(?<!years )(?<!year-)\b(?:old|classic|classics|vintage|golden age|old-school"
     r"|oldies)\b(?!-fashioned)"
 )
+_NUM_NOT_ONE = (
+    "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS if w != "one"), key=len, reverse=True))
+    + r"|\d{1,3}"
+)
 _COUNT = re.compile(
     rf"\b(?:(?:top|give me|show me|recommend|suggest|list|need|want|get me|find me|just|only"
     rf"|pick|name)\s+(?:me\s+)?(?:the\s+)?(?:top\s+|best\s+)?(?P<n1>{_NUM})\b"
-    rf"|(?P<n2>{_NUM})\s+(?:more\s+|other\s+|good\s+|great\s+|new\s+|different\s+)?(?:\w+\s+)?"
+    rf"|(?P<n3>{_NUM_NOT_ONE})\s+more\b"
+    # "one" alone is a pronoun ("a funny one for the kids"), a count only as "one movie"
+    rf"|(?<![\w'-])(?<!\ba )(?<!\ban )(?P<n4>one)\s+(?:movie|film|pick|recommendation|title)\b"
+    rf"|(?P<n2>{_NUM_NOT_ONE})\s+(?:more\s+|other\s+|good\s+|great\s+|new\s+|different\s+)?(?:\w+\s+)?"
     rf"(?:movies?|films?|recommendations?|picks?|suggestions?|titles?|options?|ones?"
     rf"|{'|'.join(re.escape(p) for p in sorted(GENRE_VOCABULARY, key=len, reverse=True))})"
     rf"(?:e?s)?\b)"
@@ -335,6 +347,22 @@ _NEGATION_CUES = {
     "isn't",
     "aren't",
 }
+# words that may stand between a negation and the period it negates ("nothing made in the 90s")
+_PERIOD_GAP = set(
+    """from in the of any anything movies movie films film stuff made released set too so really
+    ones one more a an things something again either please but""".split()
+)
+# longer ways to say no, ending right before the word they negate
+_NEGATING_PHRASE = re.compile(
+    r"\b(?:(?:i'?m |i am |we'?re |we are )?not (?:in the mood for|up for|into|a fan of|keen on"
+    r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of|had enough of"
+    r"|fed up with|stay away from|steer clear of|keep away from|can'?t stand|cannot stand"
+    r"|can'?t do|could do without|rather not (?:have|watch|see)?|spare me|allergic to|no more"
+    r"|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do|care for)"
+    r"|dislike|hate|other than|instead of|rather than)"
+    r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with"
+    r"|movies?|films?)\s+)*$"
+)
 _NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
 _FILLER = set(
     """a an the i i'd id i'm im me my we us you your please can could would will should give show
@@ -344,7 +372,7 @@ _FILLER = set(
     watch watching see tonight today let's lets what how hi hello hey thanks thank ok okay now again
     instead it them those these there here kind sort type stuff style ones pick picks list top best
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
-    set don't dont mind actually instead how""".split()
+    set don't dont mind actually instead how thing things""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -355,9 +383,11 @@ _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 class _Text:
     """The message being parsed, with consumed spans blanked out so later passes skip them."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, cased: str | None = None) -> None:
         self.original = text
         self.work = text
+        # the message before lower-casing, when it lines up character for character
+        self.cased = cased if cased is not None and len(cased) == len(text) else None
 
     def consume(self, start: int, end: int) -> None:
         self.work = self.work[:start] + " " * (end - start) + self.work[end:]
@@ -388,7 +418,8 @@ def parse_request(
             constraints=previous.copy() if previous else Constraints(), action="empty"
         )
     lowered = unicodedata.normalize("NFKC", cleaned).lower().replace("’", "'").replace("‘", "'")
-    msg = _Text(lowered)
+    cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
+    msg = _Text(lowered, cased)
     result = ParsedRequest(constraints=Constraints())
 
     for match in msg.finditer(_CLEAR_HISTORY):
@@ -409,8 +440,10 @@ def parse_request(
     _parse_title_mentions(msg, matcher, state, result, new)
     _parse_follow_ups(msg, last, result)
     _parse_runtime(msg, new)
+    _parse_relaxations(msg, catalogue, result)
     _parse_years(msg, catalogue, new)
     _parse_count(msg, result, new)
+    _parse_title_exclusions(msg, catalogue, new)
     positive, negative, mode = _parse_genres(msg, catalogue, result)
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.query = _leftover_query(msg.work)
@@ -429,6 +462,12 @@ def parse_request(
         or result.liked
         or result.disliked
         or result.seen
+        or new.exclude_years
+        or new.exclude_title_words
+        or result.relaxed
+        or result.allowed_genres
+        or result.unwanted_genres
+        or result.allowed_years
     )
     if result.reset and not said_something:
         result.action = "reset"
@@ -618,6 +657,173 @@ def _parse_follow_ups(msg: _Text, last: list[int], result: ParsedRequest) -> Non
         result.skipped.extend(last)
 
 
+_GENRE_ALT = "|".join(
+    re.escape(p).replace(r"\ ", r"[\s-]+") for p in sorted(GENRE_VOCABULARY, key=len, reverse=True)
+)
+_GENRE_PHRASE = rf"(?P<genre>(?:{_GENRE_ALT})(?:e?s)?)"
+_OK = r"(?:fine|ok|okay|alright|all right|allowed|good|acceptable|no problem)"
+_TOO = r"(?:\s+(?:too|as well|also|after all|now|again|by me))*"
+_YEARS_WORD = r"(?:decade|year|era|date|period|release date|time period|age)s?"
+_RELAX_YEARS = re.compile(
+    rf"\b(?:(?:any|whatever|all|every|other)\s+(?:{_YEARS_WORD})(?:\s+(?:is|are|works?))?(?:\s+{_OK})?"
+    rf"|(?:the\s+)?{_YEARS_WORD}\s+(?:doesn'?t|does not|don'?t|do not|won'?t)\s+matter"
+    rf"|(?:forget|drop|ignore|never ?mind|remove|clear|lose|scrap|no need for)\s+(?:about\s+)?"
+    rf"(?:the\s+|that\s+)?(?:{_YEARS_WORD}|{_PERIOD})(?:\s+(?:filter|limit|constraint|thing|part"
+    rf"|restriction|requirement))?"
+    rf"|(?:old or new|new or old|doesn'?t matter when|no matter when|from any (?:{_YEARS_WORD}))"
+    rf"|(?:not|no longer)\s+(?:just|only|necessarily)\s+(?:from\s+)?(?:the\s+)?{_PERIOD})"
+)
+_ALLOW_PERIOD = re.compile(
+    rf"(?:(?P<p1>{_PERIOD})\s+(?:is|are|'s|would be|will be)\s+(?:also\s+)?{_OK}{_TOO}"
+    rf"|(?:include|allow)\s+(?P<p2>{_PERIOD})(?:\s+again|\s+too)?)"
+)
+_RELAX_GENRES = re.compile(
+    r"\b(?:(?:any|whatever|every|all)\s+genres?(?:\s+(?:is|are|works?))?(?:\s+" + _OK + r")?"
+    r"|(?:the\s+)?genres?\s+(?:doesn'?t|does not|don'?t|do not)\s+matter"
+    r"|(?:forget|drop|ignore|never ?mind|remove|clear|scrap)\s+(?:about\s+)?(?:the\s+)?genres?"
+    r"(?:\s+(?:filter|limit|constraint|thing|part))?)"
+)
+_UNWANT_GENRE = re.compile(
+    r"\b(?:(?:it\s+)?(?:doesn'?t|does not|don'?t|do not)\s+(?:have|need)\s+to\s+be"
+    r"|not\s+necessarily|no\s+need\s+for|(?:forget|drop|never ?mind|scrap)(?:\s+about)?)"
+    rf"\s+(?:an?\s+|the\s+)?{_GENRE_PHRASE}(?=\s*(?:$|[,.!?;]|\s+(?:one|movies?|films?|part"
+    r"|thing|filter|anymore|any ?more|either|then|please|though)\b))"
+)
+_ALLOW_GENRE = re.compile(
+    rf"(?:\b{_GENRE_PHRASE}\s+(?:movies?\s+|films?\s+)?(?:is|are|'s|would be|will be)\s+"
+    rf"(?:also\s+|actually\s+)?{_OK}{_TOO}"
+    rf"|\b(?:include|allow|add back|bring back)\s+(?:the\s+)?"
+    rf"{_GENRE_PHRASE.replace('genre', 'genre2')}(?=\s*(?:$|[,.!?;]"
+    r"|\s+(?:again|too|back|movies?|films?)\b)))"
+)
+
+
+def _genre_names(phrase: str, catalogue: Catalogue) -> list[str]:
+    """Catalogue genres for a vocabulary phrase ("comedies" -> Comedy); [] if not a genre word."""
+    phrase = re.sub(r"[\s-]+", " ", phrase.strip())
+    for candidate in (phrase, phrase.removesuffix("s"), phrase.removesuffix("es")):
+        for key in (candidate, candidate.replace(" ", "-")):
+            word = GENRE_VOCABULARY.get(key)
+            if word is not None:
+                names = (_resolve_genre(n, catalogue) for n in word.include)
+                return [n for n in names if n]
+    return []
+
+
+def _parse_relaxations(msg: _Text, catalogue: Catalogue, result: ParsedRequest) -> None:
+    """Loosening follow-ups: "any decade is fine", "horror is ok after all", "forget the genre"."""
+    for match in msg.finditer(_ALLOW_PERIOD):
+        negated, _ = _negation_before(msg.work, match.start())
+        if not negated:
+            result.allowed_years.append(list(_period(match.group("p1") or match.group("p2"))))
+            msg.consume(match.start(), match.end())
+    for match in msg.finditer(_RELAX_YEARS):
+        if "years" not in result.relaxed:
+            result.relaxed.append("years")
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_RELAX_GENRES):
+        if "genres" not in result.relaxed:
+            result.relaxed.append("genres")
+        msg.consume(match.start(), match.end())
+    for pattern, target in ((_UNWANT_GENRE, result.unwanted_genres), (_ALLOW_GENRE, None)):
+        for match in msg.finditer(pattern):
+            phrase = match.group("genre") or match.groupdict().get("genre2") or ""
+            names = _genre_names(phrase, catalogue)
+            if not names:
+                continue
+            if target is None:
+                negated, _ = _negation_before(msg.work, match.start())
+                if negated:
+                    continue  # "no horror is fine" is not an allowance
+                result.allowed_genres.extend(names)
+            else:
+                target.extend(names)
+            msg.consume(match.start(), match.end())
+    if result.relaxed or result.allowed_genres or result.unwanted_genres or result.allowed_years:
+        result.refined.append("relaxed")
+
+
+# "nothing from Star Wars", "no Star Trek or Batman": words that occur in catalogue titles
+_TITLE_NEGATION = re.compile(
+    r"\b(?:no|not|nothing|without|skip|avoid|except|excluding|exclude|minus|none|never|hate"
+    r"|spare me|leave out|anything but|other than|not another|no more)\s+"
+    r"(?:(?:from|of|in|the|any|more|another|anything|with|related to|to do with|part of|set in"
+    r"|movies?|films?)\s+)*"
+)
+_TITLE_WORD = re.compile(r"[a-z0-9][a-z0-9'&:.-]*")
+_TITLE_JOINER = re.compile(r"\s*(?:,\s*(?:or|and|nor)?|or|and|nor)\s+(?:any\s+)?")
+MAX_EXCLUDED_TITLE_WORDS = 4  # longest phrase tried after "nothing from ..."
+
+
+def _title_key(title: str) -> str:
+    """Lower-case words of a title separated by single spaces, padded for word search."""
+    return " " + " ".join(re.findall(r"[a-z0-9]+", title.lower())) + " "
+
+
+def titles_with_words(catalogue: Catalogue, phrases: list[str]) -> set[int]:
+    """Ids of the items whose title contains one of ``phrases`` as whole words."""
+    keys = [_title_key(p) for p in phrases if p.strip()]
+    if not keys:
+        return set()
+    return {
+        item.item_id for item in catalogue if any(k in _title_key(item.display_title) for k in keys)
+    }
+
+
+def _title_phrase(catalogue: Catalogue, msg: _Text, start: int) -> tuple[str, int] | None:
+    """The longest phrase after ``start`` that names a film or series in the catalogue."""
+    rest = msg.work[start : start + 120]  # a few words at most: never the whole message
+    stop = re.search(r"[,;.!?]|\s{2,}|\s(?:and|or|but|nor|please|from the|in the)\b", rest)
+    rest = rest[: stop.start()] if stop else rest
+    words = list(_TITLE_WORD.finditer(rest))[:MAX_EXCLUDED_TITLE_WORDS]
+    for n in range(len(words), 0, -1):
+        chosen = words[:n]
+        tokens = [w.group() for w in chosen]
+        if tokens[0] in _NOT_TITLES or tokens[0] in _NEGATION_CUES or tokens[-1] in _FILLER:
+            continue
+        if all(t in _NOT_TITLES or len(t) < 3 for t in tokens):
+            continue
+        phrase = " ".join(tokens)
+        ids = titles_with_words(catalogue, [phrase])
+        if not ids:
+            continue
+        if n == 1:
+            # one word must be a name: typed with a capital, or the start of every title
+            # that has it ("Batman", "Alien"), not a common word ("no black and white")
+            cased = msg.cased[start + chosen[0].start()] if msg.cased else ""
+            key = _title_key(phrase)
+            franchise = all(
+                _title_key(natural_title(catalogue.get(i).title)).startswith(key)
+                or _title_key(catalogue.get(i).title).startswith(key)
+                for i in ids
+            )
+            if not (cased.isupper() or franchise):
+                continue
+        return phrase, start + chosen[-1].end()
+    return None
+
+
+def _parse_title_exclusions(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
+    """ "nothing from Star Wars", "no Batman or Star Trek": title words to rule out."""
+    for match in msg.finditer(_TITLE_NEGATION):
+        if not msg.work[match.start() : match.end()].strip():
+            continue
+        found = _title_phrase(catalogue, msg, match.end())
+        if found is None:
+            continue
+        phrases, end = [found[0]], found[1]
+        while joiner := _TITLE_JOINER.match(msg.work, end):
+            more = _title_phrase(catalogue, msg, joiner.end())
+            if more is None:
+                break
+            phrases.append(more[0])
+            end = more[1]
+        for phrase in phrases:
+            if phrase not in new.exclude_title_words:
+                new.exclude_title_words.append(phrase)
+        msg.consume(match.start(), end)
+
+
 def _parse_runtime(msg: _Text, new: Constraints) -> None:
     for match in msg.finditer(_RUNTIME):
         if "runtime" not in new.unsupported:
@@ -654,44 +860,72 @@ def _period(text: str) -> tuple[int, int]:
 
 
 def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
-    """Year ranges: between / before / after / decades / single years / recent / old."""
+    """Year ranges: between / before / after / decades / single years / recent / old.
+
+    Each period may be negated ("not from the 90s", "skip the eighties", "nothing before
+    1980"): a negated range goes to ``exclude_years``, a negated bound flips ("not before
+    1980" = 1980 or later).
+    """
+
+    def negated(match: re.Match[str]) -> tuple[bool, int]:
+        phrase = _NEGATING_PHRASE.search(msg.work[max(0, match.start() - 80) : match.start()])
+        if phrase:  # "I'm not in the mood for 80s movies"
+            return True, max(0, match.start() - 80) + phrase.start()
+        is_negated, cue = _negation_before(msg.work, match.start())
+        gap = re.findall(r"[\w']+", msg.work[cue : match.start()])[1:]
+        if is_negated and all(word in _PERIOD_GAP for word in gap):
+            return True, cue
+        return False, match.start()  # "no horror from the 90s": the "no" is horror's
+
+    def take(match: re.Match[str], lo: int | None, hi: int | None) -> None:
+        is_negated, cue = negated(match)
+        if is_negated and lo is not None and hi is not None:
+            new.exclude_years.append([lo, hi])
+        elif is_negated and hi is not None:  # "not before 1980": the bound flips
+            new.year_min = hi + 1
+        elif is_negated and lo is not None:  # "nothing after 1995"
+            new.year_max = lo - 1
+        else:
+            if lo is not None or new.year_min is None:
+                new.year_min = lo
+            if hi is not None or new.year_max is None:
+                new.year_max = hi
+        msg.consume(cue if is_negated else match.start(), match.end())
+
     for match in msg.finditer(_BETWEEN):
-        new.year_min, new.year_max = _period(match.group("a"))[0], _period(match.group("b"))[1]
-        msg.consume(match.start(), match.end())
+        take(match, _period(match.group("a"))[0], _period(match.group("b"))[1])
     for match in msg.finditer(_DASH_RANGE):
         a, b = match.group("a"), match.group("b")
-        end = int(b) if len(b) == 4 else int(a[:2] + b)
-        new.year_min, new.year_max = int(a), end
-        msg.consume(match.start(), match.end())
+        take(match, int(a), int(b) if len(b) == 4 else int(a[:2] + b))
     for match in msg.finditer(_BOUND):
         low, high = _period(match.group("a"))
         op = match.group("op")
         if op in ("before", "pre", "prior to", "earlier than", "older than"):
-            new.year_max = low - 1
+            take(match, None, low - 1)
         elif op in ("until", "up to", "up until"):
-            new.year_max = high
+            take(match, None, high)
         elif op in ("after", "post", "later than", "newer than"):
-            new.year_min = high + 1
+            take(match, high + 1, None)
         elif op == "since" or match.group("on"):
-            new.year_min = low
+            take(match, low, None)
         else:  # "from the 90s" / "from 1995": that period
-            new.year_min, new.year_max = low, high
-        msg.consume(match.start(), match.end())
+            take(match, low, high)
     for match in msg.finditer(_DECADE_ALONE):
-        new.year_min, new.year_max = _period(match.group(0))
-        msg.consume(match.start(), match.end())
+        take(match, *_period(match.group(0)))
     for match in msg.finditer(_YEAR_ALONE):
-        new.year_min = new.year_max = int(match.group("a"))
-        msg.consume(match.start(), match.end())
+        year = int(match.group("a"))
+        take(match, year, year)
     newest, oldest = _year_bounds(catalogue)
     for match in msg.finditer(_RECENT):
         if newest is not None:
-            new.year_min, new.year_max = newest - RECENT_YEARS + 1, None
-        msg.consume(match.start(), match.end())
+            take(match, newest - RECENT_YEARS + 1, None)
+        else:
+            msg.consume(match.start(), match.end())
     for match in msg.finditer(_OLD):
         if newest is not None:
-            new.year_min, new.year_max = None, newest - OLD_YEARS
-        msg.consume(match.start(), match.end())
+            take(match, None, newest - OLD_YEARS)
+        else:
+            msg.consume(match.start(), match.end())
     if new.year_min is not None and new.year_max is not None and new.year_min > new.year_max:
         new.year_min, new.year_max = new.year_max, new.year_min
 
@@ -703,7 +937,8 @@ def _year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
 
 def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
     for match in msg.finditer(_COUNT):
-        raw = match.group("n1") or match.group("n2")
+        group = next(g for g in ("n1", "n2", "n3", "n4") if match.group(g))
+        raw = match.group(group)
         k = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
         if k < 1:
             continue
@@ -711,8 +946,8 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
             result.notes.append(f"I can show at most {MAX_K} at a time.")
             k = MAX_K
         new.k = k
-        group = "n1" if match.group("n1") else "n2"
-        msg.consume(match.start(), match.end(group))  # keep a genre word after the number
+        end = match.end() if group == "n3" else match.end(group)
+        msg.consume(match.start(), end)  # keep a genre word after the number
 
 
 def _genre_pattern() -> re.Pattern[str]:
@@ -738,6 +973,7 @@ def _parse_genres(
     saw_or = False
     previous_end, previous_negated = -1, False
     missing: list[str] = []
+    implied: list[str] = []
     for match in _genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
         word = GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
@@ -757,6 +993,8 @@ def _parse_genres(
             resolved = _resolve_genre(name, catalogue)
             if resolved is None:
                 missing.append(name)
+            elif negated and name not in word.include:
+                implied.append(resolved)  # "nothing too scary" rules out Thriller only softly
             elif negated and resolved not in negative:
                 negative.append(resolved)
             elif not negated and resolved not in positive:
@@ -766,6 +1004,10 @@ def _parse_genres(
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
     positive = [g for g in positive if g not in negative]
+    # "a thriller, nothing too scary": the thriller asked for stays; only Horror goes
+    implied = [g for g in dict.fromkeys(implied) if g not in positive and g not in negative]
+    result.implied_excludes.extend(implied)
+    negative += implied
     return positive, negative, "any" if saw_or and len(positive) > 1 else "all"
 
 
@@ -789,6 +1031,9 @@ def _negation_before(work: str, start: int) -> tuple[bool, int]:
     anything_but = re.search(r"\banything but\s+(?:\w+\s+)?$", window)
     if anything_but:
         return True, offset + anything_but.start()
+    phrase = _NEGATING_PHRASE.search(work[max(0, start - 80) : start])
+    if phrase:
+        return True, max(0, start - 80) + phrase.start()
     return False, start
 
 
@@ -812,10 +1057,21 @@ def _merge(
 ) -> Constraints:
     """Refine ``base`` (previous turn) with what this message said."""
     merged = base.copy()
+    if "genres" in result.relaxed:
+        merged.include_genres, merged.genre_mode = [], "all"
+    if "years" in result.relaxed:
+        merged.year_min = merged.year_max = None
+        merged.exclude_years = []
+    merged.exclude_genres = [g for g in merged.exclude_genres if g not in result.allowed_genres]
+    merged.include_genres = [g for g in merged.include_genres if g not in result.unwanted_genres]
+    for lo, hi in result.allowed_years:
+        merged.exclude_years = [r for r in merged.exclude_years if r[1] < lo or r[0] > hi]
     if new.include_genres:
         merged.include_genres = list(new.include_genres)
         merged.genre_mode = new.genre_mode
     for genre in new.exclude_genres:
+        if genre in result.implied_excludes and genre in merged.include_genres:
+            continue  # asked for thrillers earlier, now "nothing too scary": keep thrillers
         if genre not in merged.exclude_genres:
             merged.exclude_genres.append(genre)
     merged.exclude_genres = [g for g in merged.exclude_genres if g not in new.include_genres]
@@ -823,6 +1079,23 @@ def _merge(
     merged.prefer_genres = [g for g in merged.prefer_genres if g not in merged.exclude_genres]
     if new.year_min is not None or new.year_max is not None:
         merged.year_min, merged.year_max = new.year_min, new.year_max
+        lo = new.year_min if new.year_min is not None else -(10**9)
+        hi = new.year_max if new.year_max is not None else 10**9
+        merged.exclude_years = [r for r in merged.exclude_years if r[1] < lo or r[0] > hi]
+    for span in new.exclude_years:
+        if span not in merged.exclude_years:
+            merged.exclude_years.append(list(span))
+        inside = (
+            merged.year_min is not None
+            and merged.year_max is not None
+            and span[0] <= merged.year_min
+            and merged.year_max <= span[1]
+        )
+        if inside:  # "from the 90s" then "not the 90s": the new word wins
+            merged.year_min = merged.year_max = None
+    for words in new.exclude_title_words:
+        if words not in merged.exclude_title_words:
+            merged.exclude_title_words.append(words)
     if new.anchors:
         merged.anchors = list(dict.fromkeys(new.anchors))
     if new.k is not None:

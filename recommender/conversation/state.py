@@ -23,6 +23,8 @@ class Constraints:
     prefer_genres: list[str] = field(default_factory=list)  # soft boost only ("lighter" -> Comedy)
     year_min: int | None = None  # inclusive lower bound on the release year
     year_max: int | None = None  # inclusive upper bound on the release year
+    exclude_years: list[list[int]] = field(default_factory=list)  # [lo, hi] ranges ruled out
+    exclude_title_words: list[str] = field(default_factory=list)  # "nothing from Star Wars"
     anchors: list[int] = field(default_factory=list)  # item ids the user wants "more like"
     k: int | None = None  # how many recommendations were asked for (None: the app default)
     query: str = ""  # sanitised leftover free text for semantic search ("" if none)
@@ -36,6 +38,8 @@ class Constraints:
             or self.prefer_genres
             or self.year_min is not None
             or self.year_max is not None
+            or self.exclude_years
+            or self.exclude_title_words
             or self.anchors
             or self.query
         )
@@ -55,6 +59,8 @@ class Constraints:
             if self.year_min is not None and year < self.year_min:
                 return False
             if self.year_max is not None and year > self.year_max:
+                return False
+            if any(lo <= year <= hi for lo, hi in self.exclude_years):
                 return False
         return True
 

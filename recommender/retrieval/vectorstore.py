@@ -37,6 +37,7 @@ class ItemFilter:
     genres_none: tuple[str, ...] = ()  # drop items with any of these genres
     year_from: int | None = None  # inclusive
     year_to: int | None = None  # inclusive
+    years_not: tuple[tuple[int, int], ...] = ()  # inclusive [lo, hi] ranges to drop ("not the 90s")
     exclude_ids: frozenset[int] = field(default_factory=frozenset)  # never return these
 
     def where(self) -> dict | None:
@@ -53,6 +54,8 @@ class ItemFilter:
             clauses.append({"year": {"$lte": int(self.year_to)}})
             if self.year_from is None:
                 clauses.append({"year": {"$gt": NO_YEAR}})
+        for lo, hi in self.years_not:
+            clauses.append({"$or": [{"year": {"$lt": int(lo)}}, {"year": {"$gt": int(hi)}}]})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -70,6 +73,8 @@ class ItemFilter:
         if self.year_from is not None and (item.year is None or item.year < self.year_from):
             return False
         if self.year_to is not None and (item.year is None or item.year > self.year_to):
+            return False
+        if item.year is not None and any(lo <= item.year <= hi for lo, hi in self.years_not):
             return False
         return True
 

@@ -1,0 +1,420 @@
+"""Conversation benchmark: scenarios replayed through ``step`` (the UI's path), every turn judged.
+
+    python benchmarks/conversation.py                      # the development set (ML-1M)
+    python benchmarks/conversation.py --scenarios my.jsonl --json out.json
+
+Scenario format (JSON lines; other tools read it, keep it)::
+
+    {"id": str, "history": "pasted text (titles or a CSV export)",
+     "turns": [{"say": str, "expect": {...}}]}
+
+``expect`` keys: ``genres_any``, ``genres_all``, ``genres_none`` (catalogue genre names),
+``years`` [lo, hi], ``years_not`` [lo, hi], ``k`` (exact count), ``min_k`` (default 5, or k),
+``exclude_previous`` (1-based ranks of the previous reply that must not come back),
+``exclude_title_words``, ``forbid_text``. Every reply must also avoid the history. Optional
+keys: ``category`` (scenario or turn), ``history_ids`` (the pasted items' catalogue ids, else
+the app's own parse of the paste is used) and ``target`` (a held-out item: its HR@10 / NDCG@10
+given the first request is reported).
+
+The default development set is the hand-written scenarios (``benchmarks/scenarios/
+handwritten.jsonl``) plus scenarios generated from held-out ML-1M test users
+(``benchmarks/scenario_generator.py``; built on first use, see there why it is not committed).
+Turns are timed without explanations (``app.llm_explanations = false``; the explainer is not
+run): the latency reported is the time to the recommendations. Writes
+``benchmarks/results/conversation_ml1m.{json,md}``; prints each failing turn and, last,
+``conversations: P/N scenarios clean, T/M turns clean``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import re
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from recommender.config import PROJECT_ROOT, load_config
+from recommender.conversation.history_parser import parse_history
+from recommender.conversation.orchestrator import Deps, Reply, step
+from recommender.conversation.state import SessionState
+from recommender.data.catalogue import Catalogue
+
+log = logging.getLogger(__name__)
+SCENARIOS = PROJECT_ROOT / "benchmarks" / "scenarios"
+HANDWRITTEN = SCENARIOS / "handwritten.jsonl"
+GENERATED = SCENARIOS / "generated_ml1m.jsonl"
+RESULTS = PROJECT_ROOT / "benchmarks" / "results"
+EXPECT_KEYS = {
+    "genres_any",
+    "genres_all",
+    "genres_none",
+    "years",
+    "years_not",
+    "k",
+    "min_k",
+    "exclude_previous",
+    "exclude_title_words",
+    "forbid_text",
+}
+DEFAULT_MIN_K = 5
+
+
+@dataclass
+class Turn:
+    say: str
+    expect: dict[str, Any]
+    category: str
+
+
+@dataclass
+class Scenario:
+    id: str
+    history: str
+    turns: list[Turn]
+    category: str = ""
+    history_ids: list[int] | None = None
+    target: int | None = None
+
+
+@dataclass
+class TurnResult:
+    scenario: str
+    index: int
+    say: str
+    category: str
+    failures: list[str]
+    latency_ms: float
+    items: list[int] = field(default_factory=list)
+
+
+def load_scenarios(path: Path) -> list[Scenario]:
+    """Read and validate a JSON-lines scenario file (a clear error names the bad line)."""
+    scenarios = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            turns = []
+            for turn in raw["turns"]:
+                unknown = set(turn.get("expect", {})) - EXPECT_KEYS
+                if unknown:
+                    raise ValueError(f"unknown expect keys {sorted(unknown)}")
+                turns.append(
+                    Turn(
+                        say=str(turn["say"]),
+                        expect=dict(turn.get("expect", {})),
+                        category=str(turn.get("category") or raw.get("category") or "other"),
+                    )
+                )
+            scenarios.append(
+                Scenario(
+                    id=str(raw["id"]),
+                    history=str(raw.get("history") or ""),
+                    turns=turns,
+                    category=str(raw.get("category") or ""),
+                    history_ids=raw.get("history_ids"),
+                    target=raw.get("target"),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SystemExit(f"{path}:{number}: not a valid scenario ({exc})") from None
+    return scenarios
+
+
+def _title_key(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+
+
+def judge_turn(
+    expect: dict[str, Any],
+    reply: Reply,
+    catalogue: Catalogue,
+    history: set[int],
+    previous: list[int],
+) -> list[str]:
+    """Why a reply fails its expectations ([] when the turn is clean)."""
+    failures: list[str] = []
+    ids = [card.item_id for card in reply.cards]
+    items = catalogue.many(ids)
+    k = expect.get("k")
+    min_k = expect.get("min_k", k if k is not None else DEFAULT_MIN_K)
+    if k is not None and len(ids) != k:
+        failures.append(f"{len(ids)} items, expected exactly {k}")
+    if len(ids) < min_k:
+        failures.append(f"{len(ids)} items, expected at least {min_k}")
+    for item in items:
+        genres, name = set(item.genres), item.display_title
+        if expect.get("genres_any") and not genres & set(expect["genres_any"]):
+            failures.append(f"{name} has none of {expect['genres_any']}")
+        if expect.get("genres_all") and not set(expect["genres_all"]) <= genres:
+            failures.append(f"{name} lacks one of {expect['genres_all']}")
+        if genres & set(expect.get("genres_none", [])):
+            failures.append(f"{name} is {sorted(genres & set(expect['genres_none']))}")
+        if "years" in expect:
+            lo, hi = expect["years"]
+            if item.year is None or not lo <= item.year <= hi:
+                failures.append(f"{name} is not from {lo}-{hi}")
+        if "years_not" in expect and item.year is not None:
+            lo, hi = expect["years_not"]
+            if lo <= item.year <= hi:
+                failures.append(f"{name} is from {lo}-{hi}")
+        for words in expect.get("exclude_title_words", []):
+            if _title_key(words) in _title_key(name):
+                failures.append(f"{name} contains {words!r}")
+        if item.item_id in history:
+            failures.append(f"{name} is in the history")
+    for rank in expect.get("exclude_previous", []):
+        if 1 <= rank <= len(previous) and previous[rank - 1] in ids:
+            failures.append(f"previous #{rank} came back")
+        elif rank > len(previous):
+            failures.append(f"previous reply had no #{rank}")
+    text = reply.text.lower()
+    for forbidden in expect.get("forbid_text", []):
+        if forbidden.lower() in text:
+            failures.append(f"reply contains {forbidden!r}")
+    return failures
+
+
+class _NoExplanations:
+    """The benchmark judges recommendations; explanations are timed in chat_latency.py."""
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[list[Any]]:
+        return iter(())
+
+
+def run_scenario(scenario: Scenario, deps: Deps) -> tuple[list[TurnResult], dict[str, float]]:
+    """Replay one scenario; also the held-out target's ranks after the first turn."""
+    if scenario.history_ids is not None:
+        history = set(scenario.history_ids)
+    else:
+        parsed = parse_history(scenario.history, deps.catalogue, matcher=deps.matcher)
+        history = set(parsed.item_ids)
+    state, previous, results = SessionState(), [], []
+    accuracy: dict[str, float] = {}
+    for index, turn in enumerate(scenario.turns):
+        paste = scenario.history if index == 0 and scenario.history else None
+        started = time.perf_counter()
+        try:
+            state, reply = step(state, turn.say, deps, paste=paste)
+        except Exception as exc:  # a crash is a failure of the turn, and of the app
+            log.exception("turn crashed")
+            results.append(
+                TurnResult(scenario.id, index, turn.say, turn.category, [f"crash: {exc!r}"], 0.0)
+            )
+            break
+        latency = (time.perf_counter() - started) * 1000
+        failures = judge_turn(turn.expect, reply, deps.catalogue, history, previous)
+        ids = [card.item_id for card in reply.cards]
+        results.append(
+            TurnResult(scenario.id, index, turn.say, turn.category, failures, latency, ids)
+        )
+        if index == 0 and scenario.target is not None:
+            order = reply.trace.get("ranking", {}).get("order_ids", [])
+            rank = order.index(scenario.target) if scenario.target in order[:10] else None
+            accuracy = {
+                "hr10": float(rank is not None),
+                "ndcg10": 0.0 if rank is None else 1.0 / math.log2(rank + 2),
+                "mrr10": 0.0 if rank is None else 1.0 / (rank + 1),
+            }
+        previous = ids
+    return results, accuracy
+
+
+def build_development_set(n_generated: int, seed: int) -> list[Path]:
+    """The hand-written scenarios plus ``n_generated`` from ML-1M test users (built once)."""
+    from benchmarks.scenario_generator import generate
+    from recommender.data import load_dataset
+
+    if not GENERATED.exists() or _count_lines(GENERATED) != n_generated:
+        scenarios = generate(load_dataset("ml-1m"), n_generated, seed)
+        GENERATED.write_text("".join(json.dumps(s) + "\n" for s in scenarios), encoding="utf-8")
+    return [HANDWRITTEN, GENERATED]
+
+
+def _count_lines(path: Path) -> int:
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def _digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
+def summarise(
+    results: list[TurnResult], scenario_ids: list[str], accuracy: list[dict[str, float]]
+) -> dict[str, Any]:
+    """Pass rates overall and per category, latency, and the targets' accuracy."""
+    by_scenario: dict[str, bool] = {sid: True for sid in scenario_ids}
+    categories: dict[str, list[int]] = {}
+    for result in results:
+        clean = not result.failures
+        by_scenario[result.scenario] = by_scenario[result.scenario] and clean
+        passed, total = categories.setdefault(result.category, [0, 0])
+        categories[result.category] = [passed + clean, total + 1]
+    latencies = [r.latency_ms for r in results if r.latency_ms > 0]
+    clean_turns = sum(not r.failures for r in results)
+    out: dict[str, Any] = {
+        "scenarios": len(by_scenario),
+        "scenarios_clean": sum(by_scenario.values()),
+        "turns": len(results),
+        "turns_clean": clean_turns,
+        "turn_pass_rate": round(clean_turns / max(1, len(results)), 4),
+        "categories": {
+            name: {"clean": p, "turns": t, "pass_rate": round(p / t, 4)}
+            for name, (p, t) in sorted(categories.items())
+        },
+        "turn_latency_ms": {
+            "p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+            "p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+            "n": len(latencies),
+        },
+    }
+    if accuracy:
+        out["target_given_request"] = {
+            "users": len(accuracy),
+            **{m: round(float(np.mean([a[m] for a in accuracy])), 4) for m in accuracy[0]},
+        }
+    return out
+
+
+def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
+    lines = [
+        f"# Conversation benchmark ({meta['scenario_files']})",
+        "",
+        f"Command: `{meta['command']}` · commit `{meta['commit']}` · scenarios digest "
+        f"`{meta['scenarios_digest']}` · ranking: {meta['serving']['ranking']}",
+        "",
+        f"- scenarios clean: {summary['scenarios_clean']}/{summary['scenarios']}",
+        f"- turns clean: {summary['turns_clean']}/{summary['turns']} "
+        f"({100 * summary['turn_pass_rate']:.1f}%)",
+        f"- turn latency (no explanations): p50 {summary['turn_latency_ms']['p50']} ms, "
+        f"p95 {summary['turn_latency_ms']['p95']} ms",
+    ]
+    if "target_given_request" in summary:
+        t = summary["target_given_request"]
+        lines.append(
+            f"- held-out target given the request ({t['users']} generated scenarios): "
+            f"HR@10 {t['hr10']:.4f}, NDCG@10 {t['ndcg10']:.4f}, MRR@10 {t['mrr10']:.4f}"
+        )
+    lines += ["", "| category | clean turns | pass rate |", "|---|---|---|"]
+    for name, c in summary["categories"].items():
+        lines.append(f"| {name} | {c['clean']}/{c['turns']} | {100 * c['pass_rate']:.1f}% |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Replay conversation scenarios through the app's step() and judge each turn."
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        action="append",
+        help="a JSON-lines scenario file (repeatable); default: the ML-1M development set",
+    )
+    parser.add_argument("--json", type=Path, help="write the full results here")
+    parser.add_argument(
+        "--generated", type=int, default=300, help="generated scenarios in the development set"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated scenarios")
+    parser.add_argument(
+        "--ranking",
+        choices=["app", "off"],
+        default="app",
+        help="app: the app's configured ranker; off: the retrieval order",
+    )
+    parser.add_argument("--limit", type=int, help="only the first N scenarios (a quick look)")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    default_set = not args.scenarios
+    files = build_development_set(args.generated, args.seed) if default_set else args.scenarios
+    scenarios = [s for path in files for s in load_scenarios(path)][: args.limit]
+
+    from recommender.serving import build_deps
+
+    config = load_config()
+    config.app.llm_explanations = False
+    if args.ranking == "off":
+        config.app.llm_ranking = "off"
+    deps, info = build_deps(config, progress=not args.no_progress)
+    deps.explainer = _NoExplanations()
+
+    results: list[TurnResult] = []
+    accuracy: list[dict[str, float]] = []
+    for scenario in tqdm(scenarios, desc="scenarios", disable=args.no_progress):
+        turns, target = run_scenario(scenario, deps)
+        results += turns
+        if target:
+            accuracy.append(target)
+    for result in results:
+        if result.failures:
+            reasons = "; ".join(result.failures[:4])
+            more = f" (+{len(result.failures) - 4} more)" if len(result.failures) > 4 else ""
+            print(
+                f"FAIL {result.scenario} turn {result.index + 1} [{result.category}] "
+                f"{result.say!r}: {reasons}{more}"
+            )
+    summary = summarise(results, [s.id for s in scenarios], accuracy)
+    meta = {
+        "command": "python benchmarks/conversation.py " + shlex.join(argv or sys.argv[1:]),
+        "commit": _git_commit(),
+        "scenario_files": ", ".join(str(Path(f).relative_to(PROJECT_ROOT)) for f in files)
+        if all(Path(f).resolve().is_relative_to(PROJECT_ROOT) for f in files)
+        else ", ".join(str(f) for f in files),
+        "scenarios_digest": _digest(list(files)),
+        "serving": info.__dict__,
+    }
+    report = {
+        **meta,
+        "summary": summary,
+        "turns": [r.__dict__ for r in results],
+    }
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    if default_set:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "conversation_ml1m.json").write_text(json.dumps(report, indent=1) + "\n")
+        (RESULTS / "conversation_ml1m.md").write_text(markdown(summary, meta))
+    print(markdown(summary, meta))
+    print(
+        f"conversations: {summary['scenarios_clean']}/{summary['scenarios']} scenarios clean, "
+        f"{summary['turns_clean']}/{summary['turns']} turns clean"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
