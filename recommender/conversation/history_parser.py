@@ -44,17 +44,19 @@ _MOVED_ARTICLES = frozenset(
 # a remark after a title: "(the first one)", "- loved it", "-- rewatch", ", with Sam"
 _PAREN_REMARK = re.compile(r"\s*[(\[](?!\s*(?:18|19|20)\d\d\s*[)\]])(?P<inside>[^()\[\]]*)[)\]]")
 _DASH_REMARK = re.compile(r"\s+(?:-{1,3}|[–—]{1,2})\s+|\s*(?:--|[–—])\s*")
+# words that mark a comment, not a subtitle ("Alien - loved it", "Heat -- rewatch"); words
+# that subtitles use ("first", "best", "with", "cut": "Urban Legends: Final Cut") are left out
 _REMARK_WORDS = frozenset(
     """
-    loved love lovely liked like likes hated hate great good bad meh ok okay fine rewatch
-    rewatched rewatching again favourite favorite fave fav classic masterpiece boring amazing
-    awesome brilliant best worst overrated underrated watched seen saw with twice cinema theatre
-    theater fun funny scary sad cried rating rated recommend recommended must perfect excellent
-    terrible awful decent solid wow ugh lol slept asleep first one original kids wife husband
-    friends dad mom mum family cut version edition remastered extended uncut dvd bluray imax
-    stars star times enjoyed fantastic underwhelming disappointing favorites favourites
+    loved liked hated meh ok okay rewatch rewatched rewatching rewatchable favourite favorite
+    favourites favorites fave fav masterpiece boring amazing awesome overrated underrated
+    watched seen saw twice cinema theatre theater cried rating rated recommend recommended
+    terrible awful decent solid wow ugh lol slept asleep enjoyed underwhelming disappointing
+    great classic brilliant fantastic excellent perfect imax dvd bluray remastered uncut
+    director better worse than again my me we our us i im ive it
     """.split()
 )
+_SERIES_REMARK = re.compile(r"\b(?:tv|series|season|miniseries|show|episode|remake)\b", re.I)
 _BULLET = re.compile(
     r"^\s*(?:[-*+•·‣◦▪●○>–—]+|\(?\d{1,4}[.)\]:](?!\d)|#\d{1,4}[.):]?)\s*",
 )
@@ -480,10 +482,12 @@ def _collect(found: list[list[MatchedLine]], out: HistoryParse) -> None:
 
 def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[MatchedLine]:
     text = clean_text(row.title)[:MAX_LINE_CHARS]
-    if row.series:
-        result = matcher.match(_SERIES.split(text)[0].strip(), row.year)
+    if row.series:  # a show: only a film of exactly that name may stand for it
+        result = matcher.match(_SERIES.split(text)[0].strip(), row.year, exact_only=True)
     else:
-        result = _match_text(text, matcher, row.year)
+        # exports are typed by machines: a near title without a year to confirm it is a
+        # different title ("The Witcher" is not "The Watcher"), so it is listed back
+        result = _match_text(text, matcher, row.year, typos=row.year is not None)
         if row.original_title and (not result.items or result.ambiguous):
             original = _match_text(clean_text(row.original_title), matcher, row.year)
             result = _combine(result, original)
@@ -495,7 +499,8 @@ def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[Matc
 
 def _combine(title: TitleMatch, original: TitleMatch) -> TitleMatch:
     """An IMDb row's title and original title: the original decides among the title's options
-    or stands in when the title matched nothing; two different films are ambiguous."""
+    or stands in when the title matched nothing (a confident title is not second-guessed: ML-1M
+    holds "Maybe, Maybe Not (Bewegte Mann, Der)" and "Der Bewegte Mann" as two items)."""
     if not original.items:
         return title
     if not title.items:
@@ -519,7 +524,7 @@ def _match_list_line(
         return _record(whole, line_no, text, None, out)
     if re.search(r"[,;]", text):
         parts = _split_parts(text)
-        results = [(part, _match_text(part, matcher)) for part in parts]
+        results = [(part, _match_text(part, matcher, typos=False)) for part in parts]
         good = [(p, r) for p, r in results if r.items]
         if len(parts) > 1 and len(good) * 2 >= len(parts) and len(good) > (1 if whole.items else 0):
             matched: list[MatchedLine] = []
@@ -543,6 +548,7 @@ class _Reading:
     title: str
     year: int | None
     sure: bool = True
+    cut: bool = False  # something was cut from the line as written
 
 
 def _readings(text: str) -> list[_Reading]:
@@ -551,7 +557,9 @@ def _readings(text: str) -> list[_Reading]:
     cuts: list[tuple[str, bool]] = [(text, True)]
     bare = _PAREN_REMARK.sub("", text).strip()
     if bare and bare != text:
-        cuts.append((bare, True))
+        # "Fargo (TV series)" is not the film Fargo: ask
+        inside = " ".join(m.group("inside") for m in _PAREN_REMARK.finditer(text))
+        cuts.append((bare, not _SERIES_REMARK.search(inside)))
     for source in dict.fromkeys((text, bare)):
         pieces = _DASH_REMARK.split(source)
         if len(pieces) > 1 and pieces[0].strip():
@@ -567,11 +575,11 @@ def _readings(text: str) -> list[_Reading]:
             if head.strip() and _is_remark(remark, head, by_case=False):
                 cuts.append((head, True))
     readings: list[_Reading] = []
-    for cut, sure in cuts:
-        title, year, literal = _title_and_year(cut.strip())
-        readings.append(_Reading(title, year, sure))
+    for n, (cut, sure) in enumerate(cuts):
+        title, year, literal = _title_and_year(_TRAILING_JUNK.sub("", cut).strip())
+        readings.append(_Reading(title, year, sure, n > 0))
         if literal is not None:
-            readings.append(_Reading(literal, None, sure))
+            readings.append(_Reading(literal, None, sure, n > 0))
     return list(dict.fromkeys(readings))
 
 
@@ -587,32 +595,39 @@ def _is_remark(remark: str, head: str, by_case: bool = True) -> bool:
     return by_case and stripped[:1].islower() and any(ch.isupper() for ch in head)
 
 
-def _match_text(text: str, matcher: TitleMatcher, year: int | None = None) -> TitleMatch:
+def _match_text(
+    text: str, matcher: TitleMatcher, year: int | None = None, typos: bool = True
+) -> TitleMatch:
     """The best reading of a line: exact names first (every reading), typos only after.
 
     ``year`` (from an export's year column) overrides a year found in the text. A match found
     only by cutting something that might be a subtitle is returned as ambiguous, so the user
     sees it listed back instead of a silent guess; so is a film named in brackets that differs
-    from the one outside them.
+    from the one outside them. ``typos=False`` (pieces of a line split at commas, where a
+    piece may be half a title: "Monsters, Inc.") lists typo-tolerant matches back.
     """
     readings = _readings(text.strip())
+    as_written = [r for r in readings if not r.cut]
     unsure: TitleMatch | None = None  # the first result that is not confident
-    for exact_only in (True, False):
-        asked: TitleMatch | None = None  # the name as written fits several films
-        for reading in readings:
-            result = matcher.match(reading.title, year or reading.year, exact_only=exact_only)
-            if not result.items:
-                continue
-            if not reading.sure:
-                unsure = unsure or TitleMatch(result.items, result.score, True, result.how)
-            elif result.ambiguous:
-                asked = asked or result
-            elif "(" in reading.title or "[" in reading.title:
-                return result  # the brackets were part of the name that matched
-            else:
-                return _check_brackets(result, text, matcher, year or reading.year)
-        if asked is not None:
-            return asked  # ask rather than guess from a typo or a cut
+    # the line as written first, typos included ("Urban Legend: Final Cut" is one title with a
+    # slip, not "Urban Legend" and a remark), then the readings with something cut
+    for stage in (as_written, [r for r in readings if r.cut]):
+        for exact_only in (True, False):
+            asked: TitleMatch | None = None  # the name as written fits several films
+            for reading in stage:
+                result = matcher.match(reading.title, year or reading.year, exact_only=exact_only)
+                if not result.items:
+                    continue
+                if not reading.sure or (result.how == "typo" and not typos):
+                    unsure = unsure or TitleMatch(result.items, result.score, True, result.how)
+                elif result.ambiguous:
+                    asked = asked or result
+                elif "(" in reading.title or "[" in reading.title:
+                    return result  # the brackets were part of the name that matched
+                else:
+                    return _check_brackets(result, text, matcher, year or reading.year)
+            if asked is not None:
+                return asked  # ask rather than guess from a typo or a cut
     return unsure or TitleMatch((), 0.0, False)
 
 

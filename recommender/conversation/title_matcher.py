@@ -154,7 +154,8 @@ def title_key(text: str) -> str:
     """The lookup key: :func:`strict_key` after "&" -> "and", apostrophes joined ("schindlers"),
     articles dropped inside a title after ":" and sequel numbering unified ("part ii" -> "2")."""
     text = re.sub(r"[’'`´]", "", html.unescape(text).replace("&", " and "))
-    words = strict_key(text).split()
+    # digits are their own words: "Alien³" = "Alien 3", "Jungle2Jungle" = "Jungle 2 Jungle"
+    words = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", strict_key(text)).split()
     words = [
         "1" if w == "i" and i > 0 and words[i - 1] in _NUMBER_MARKERS else _ROMAN.get(w, w)
         for i, w in enumerate(words)
@@ -220,7 +221,10 @@ def title_parts(name: str) -> list[str]:
     if len(parts) < 2:
         return []
     found = [" ".join(parts[:k]) for k in range(1, len(parts))]
-    found += [" ".join(parts[k:]) for k in range(1, len(parts))]
+    # a one-word ending is too often another film's whole title ("Mortal Kombat: Annihilation"
+    # is not "Annihilation"): endings need two words ("A New Hope", "Judgment Day")
+    endings = [" ".join(parts[k:]) for k in range(1, len(parts))]
+    found += [e for e in endings if len(title_key(e).split()) >= 2]
     if len(parts) > 2:
         found.append(f"{parts[0]} {parts[-1]}")
     head = title_key(parts[0])
@@ -299,7 +303,11 @@ class TitleMatcher:
             return _NO_MATCH
         exact = self._exact(key, strict_key(title))
         if exact:
-            return _decide(exact, year)
+            found = _decide(exact, year)
+            if found.how == "title part" and " " not in key and not found.ambiguous:
+                # "Rambo" is only the first word of "Rambo: First Blood Part II": ask
+                return TitleMatch(found.items, found.score, True, found.how)
+            return found
         if exact_only:
             return _NO_MATCH
         return self._fuzzy(key, year)
@@ -335,8 +343,12 @@ class TitleMatcher:
         for candidate, edits, _ in hits:
             if edits > allowed_edits(key, candidate[:1] != key[:1]):
                 continue
+            if _vowel_swap(key, candidate):
+                continue  # "Witcher" is not "Watcher": one vowel changes a short word
             if numbers_in(candidate) != numbers:
                 continue  # "Scream 3" is never "Scream"; digits are not typos
+            if candidate in (key + "s", key + "es") or key in (candidate + "s", candidate + "es"):
+                continue  # "Predators" is not "Predator", nor "Aliens" "Alien": not a typo
             for entry in self._index[candidate]:
                 found = _Near(entry.item, int(edits), _tier(entry.rank), candidate)
                 known = near.get(entry.item.item_id)
@@ -361,6 +373,14 @@ class _Near:
     edits: int  # typos between the typed key and ``key``
     tier: float  # rank of that name (MAIN, ALT, ...)
     key: str
+
+
+def _vowel_swap(key: str, candidate: str) -> bool:
+    """One vowel replaced by another in a short key: a different word more often than a slip."""
+    if len(key) != len(candidate) or len(key) > 8:
+        return False
+    changed = [(a, b) for a, b in zip(key, candidate, strict=True) if a != b]
+    return len(changed) == 1 and all(ch in "aeiouy" for ch in changed[0])
 
 
 def _year_fits(item: Item, year: int, tolerance: int) -> bool:
