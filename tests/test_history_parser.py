@@ -361,3 +361,268 @@ def test_partial_match_from_another_year_is_not_taken(tiny_catalogue):
     assert matcher.match("Heat", 1972).items[0].year == 1972
     assert not matcher.match("Matrix Reloaded", 2003).items  # fuzzy, wrong year
     assert matcher.match("The Matrix", 1998).items[0].year == 1999  # exact title, year +-1
+
+
+# ----------------------------------------------------------------------------- title classes
+
+ALT_MOVIES = [
+    ("Seven (Se7en)", 1995),
+    ("Solaris (Solyaris)", 1972),
+    ("Solas", 1999),
+    ("Seventh Seal, The (Sjunde inseglet, Det)", 1957),
+    ("Terminator 2: Judgment Day", 1991),
+    ("Seven Samurai (The Magnificent Seven) (Shichinin no samurai)", 1954),
+    ("Magnificent Seven, The", 1960),
+    ("Jurassic Park", 1993),
+    ("Alien", 1979),
+    ("Heat", 1995),
+    ("Godfather, The", 1972),
+    ("Godfather: Part II, The", 1974),
+    ("Star Wars: Episode IV - A New Hope", 1977),
+    ("Star Wars: Episode V - The Empire Strikes Back", 1980),
+    ("Professional, The (a.k.a. Leon: The Professional)", 1994),
+    ("Hard 8 (a.k.a. Sydney, a.k.a. Hard Eight)", 1996),
+    ("Boat, The (Das Boot)", 1981),
+    ("Hate (Haine, La)", 1995),
+    ("Godzilla (Gojira)", 1954),
+    ("Godzilla", 1998),
+    ("Alien³", 1992),
+    ("Dumb & Dumber", 1994),
+    ("Lord of the Rings, The", 1978),
+    ("Mortal Kombat: Annihilation", 1997),
+    ("Predator", 1987),
+    ("Urban Legend", 1998),
+    ("Urban Legends: Final Cut", 2000),
+    ("Rambo: First Blood Part II", 1985),
+    ("Monster, The (Il Mostro)", 1994),
+    ("400 Blows, The (Les Quatre cents coups)", 1959),
+    ("Watcher, The", 2000),
+]
+
+
+@pytest.fixture
+def films() -> Catalogue:
+    """A small catalogue in the ML-1M conventions: alternative titles, moved articles, sequels."""
+    return Catalogue(
+        [Item(n, str(n), title, year) for n, (title, year) in enumerate(ALT_MOVIES, start=1)]
+    )
+
+
+def _titles(paste: str, catalogue: Catalogue) -> list[str]:
+    return [catalogue.get(i).display_title for i in parse_history(paste, catalogue).item_ids]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Se7en", "Seven (Se7en) (1995)"),
+        ("Seven", "Seven (Se7en) (1995)"),
+        ("The Seventh Seal", "The Seventh Seal (Sjunde inseglet, Det) (1957)"),
+        ("Det sjunde inseglet", "The Seventh Seal (Sjunde inseglet, Det) (1957)"),
+        ("Seven Samurai", "Seven Samurai (The Magnificent Seven) (Shichinin no samurai) (1954)"),
+        (
+            "shichinin no samurai",
+            "Seven Samurai (The Magnificent Seven) (Shichinin no samurai) (1954)",
+        ),
+        ("Das Boot", "The Boat (Das Boot) (1981)"),
+        ("La Haine", "Hate (Haine, La) (1995)"),
+        ("Léon: The Professional", "The Professional (a.k.a. Leon: The Professional) (1994)"),
+        ("Hard Eight", "Hard 8 (a.k.a. Sydney, a.k.a. Hard Eight) (1996)"),
+        ("Sydney", "Hard 8 (a.k.a. Sydney, a.k.a. Hard Eight) (1996)"),
+        ("The 400 Blows", "The 400 Blows (Les Quatre cents coups) (1959)"),
+        ("Les Quatre cents coups", "The 400 Blows (Les Quatre cents coups) (1959)"),
+    ],
+)
+def test_every_name_of_a_film_is_found(line: str, title: str, films: Catalogue) -> None:
+    assert _titles(line, films) == [title]
+
+
+def test_a_main_title_beats_another_films_alternative_title(films: Catalogue) -> None:
+    # "The Magnificent Seven" is also in brackets after "Seven Samurai"
+    assert _titles("The Magnificent Seven", films) == ["The Magnificent Seven (1960)"]
+
+
+def test_solaris_is_never_solas(films: Catalogue) -> None:
+    assert _titles("Solaris", films) == ["Solaris (Solyaris) (1972)"]
+    assert _titles("Solas", films) == ["Solas (1999)"]
+    without = Catalogue([Item(1, "1", "Solas", 1999), Item(2, "2", "Alien", 1979)])
+    result = parse_history("Solaris", without)
+    assert result.item_ids == [] and [u.line_no for u in result.unmatched] == [1]
+
+
+def test_a_year_that_contradicts_an_exact_title_is_asked_not_matched(films: Catalogue) -> None:
+    result = parse_history("Solaris (2002)", films)  # the remake is not in the catalogue
+    assert result.item_ids == []
+    assert [films.get(i).year for i in result.ambiguous[0].options] == [1972]
+
+
+def test_years_break_ties_in_free_text_and_in_exports(films: Catalogue) -> None:
+    assert _titles("Godzilla (1954)", films) == ["Godzilla (Gojira) (1954)"]
+    assert _titles("Godzilla 1998", films) == ["Godzilla (1998)"]
+    letterboxd = "Date,Name,Year,Letterboxd URI\n2024-01-01,Godzilla,1955,https://boxd.it/g\n"
+    assert _titles(letterboxd, films) == ["Godzilla (Gojira) (1954)"]  # a year off is fine
+    result = parse_history("Godzilla", films)
+    assert result.item_ids == [] and set(result.ambiguous[0].options) == {19, 20}
+
+
+IMDB_HEADER = (
+    "Const,Your Rating,Date Rated,Title,Original Title,URL,Title Type,IMDb Rating,"
+    "Runtime (mins),Year,Genres,Num Votes,Release Date,Directors"
+)
+
+
+def test_imdb_original_title_column(films: Catalogue) -> None:
+    row = "tt1,9,2023-01-01,{title},{original},https://imdb.com/t,Movie,8,90,{year},Drama,1,,"
+    paste = "\n".join(
+        [
+            IMDB_HEADER,
+            row.format(title="Hatred", original="La Haine", year=1995),  # title unknown
+            row.format(title="The Seventh Seal", original="Det sjunde inseglet", year=1957),
+            row.format(title="Godzilla", original="Gojira", year=None),  # original decides
+            row.format(title="Hatred", original="Das Boot", year=1995),  # year contradicts
+        ]
+    )
+    result = parse_history(paste, films)
+    assert [films.get(i).title for i in result.item_ids] == [
+        "Hate (Haine, La)",
+        "Seventh Seal, The (Sjunde inseglet, Det)",
+        "Godzilla (Gojira)",
+    ]
+    assert [a.line_no for a in result.ambiguous] == [5]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("jurassic park (the first one)", "Jurassic Park (1993)"),
+        ("Alien - loved it", "Alien (1979)"),
+        ("Heat -- rewatch", "Heat (1995)"),
+        ("Heat—watched with my dad", "Heat (1995)"),
+        ("Alien: great", "Alien (1979)"),
+        ("Alien (1979) - still scary", "Alien (1979)"),
+        ("heat, rewatched", "Heat (1995)"),
+        ("Seven (Brad Pitt, so dark)", "Seven (Se7en) (1995)"),
+        ("Les Quatre cents coups (The 400 Blows)", "The 400 Blows (Les Quatre cents coups) (1959)"),
+    ],
+)
+def test_remarks_are_cut(line: str, title: str, films: Catalogue) -> None:
+    assert _titles(line, films) == [title]
+
+
+@pytest.mark.parametrize(
+    "line", ["Alien: Covenant", "Alien - Covenant", "alien - covenant", "Heat (TV series)"]
+)
+def test_a_cut_that_may_be_a_subtitle_is_listed_back(line: str, films: Catalogue) -> None:
+    result = parse_history(line, films)
+    assert result.item_ids == []
+    assert [a.line_no for a in result.ambiguous] == [1]
+
+
+def test_two_films_named_inside_and_outside_brackets_are_asked(films: Catalogue) -> None:
+    result = parse_history("Heat (Das Boot)", films)
+    assert result.item_ids == [] and set(result.ambiguous[0].options) == {10, 17}
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("T2", "Terminator 2: Judgment Day (1991)"),
+        ("Terminator 2", "Terminator 2: Judgment Day (1991)"),
+        ("Godfather 2", "The Godfather: Part II (1974)"),
+        ("Godfather Part II", "The Godfather: Part II (1974)"),
+        ("godfather II", "The Godfather: Part II (1974)"),
+        ("The Godfather pt 2", "The Godfather: Part II (1974)"),
+        ("The Godfather", "The Godfather (1972)"),
+        ("Star Wars Episode IV", "Star Wars: Episode IV - A New Hope (1977)"),
+        ("Star Wars: A New Hope", "Star Wars: Episode IV - A New Hope (1977)"),
+        ("Star Wars", "Star Wars: Episode IV - A New Hope (1977)"),
+        ("Empire Strikes Back", "Star Wars: Episode V - The Empire Strikes Back (1980)"),
+        ("Star Wars 5", "Star Wars: Episode V - The Empire Strikes Back (1980)"),
+        ("LOTR", "The Lord of the Rings (1978)"),
+        ("Alien 3", "Alien³ (1992)"),
+        ("Dumb and Dumber", "Dumb & Dumber (1994)"),
+        ("Rambo 2", "Rambo: First Blood Part II (1985)"),
+    ],
+)
+def test_abbreviations_and_numbering(line: str, title: str, films: Catalogue) -> None:
+    assert _titles(line, films) == [title]
+
+
+def test_an_abbreviation_needs_its_film_in_the_catalogue(catalogue: Catalogue) -> None:
+    assert _ids("T2", catalogue) == [] and _ids("LOTR", catalogue) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Predators",
+        "Monsters, Inc.",
+        "Annihilation",
+        "Rambo",
+        "Solaris 2",
+        "Godfather 3",
+        "Aliens",
+        "The Witcher",
+    ],
+)
+def test_near_titles_are_never_matched_confidently(line: str, films: Catalogue) -> None:
+    assert parse_history(line, films).item_ids == []
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Urban Legend: Final Cut", "Urban Legends: Final Cut (2000)"),  # a slip, not a remark
+        ("Teh Godfather", "The Godfather (1972)"),
+        ("Jurrasic Park", "Jurassic Park (1993)"),
+        ("The Sevnth Seal", "The Seventh Seal (Sjunde inseglet, Det) (1957)"),
+        ("Terminater 2", "Terminator 2: Judgment Day (1991)"),
+    ],
+)
+def test_typos_in_any_name(line: str, title: str, films: Catalogue) -> None:
+    result = parse_history(line, films)
+    assert _titles(line, films) == [title]
+    assert result.matched[0].score < 95
+
+
+def test_equally_near_typos_are_ambiguous() -> None:
+    catalogue = Catalogue([Item(1, "1", "Marvin", 1989), Item(2, "2", "Martin", 1990)])
+    result = TitleMatcher(catalogue).match("Marxin")
+    assert result.ambiguous and {i.item_id for i in result.items} == {1, 2}
+
+
+def test_names_of_an_item(films: Catalogue) -> None:
+    names = TitleMatcher(films).names(films.get(6))
+    assert {"seven samurai", "magnificent seven", "shichinin no samurai"} <= set(names)
+
+
+def test_title_match_reports_how(films: Catalogue) -> None:
+    matcher = TitleMatcher(films)
+    assert matcher.match("Se7en").how == "alternative title"
+    assert matcher.match("Seven").how == "title"
+    assert matcher.match("T2").how == "abbreviation"
+    assert matcher.match("Sevn Samurai").how == "typo"
+
+
+def test_matching_a_large_catalogue_stays_linear() -> None:
+    """20,000 items: the index is built once and each line is one C-level candidate search."""
+    rng = __import__("random").Random(0)
+    words = ["red", "night", "river", "ghost", "city", "last", "blue", "king", "dark", "road"]
+    titles = {" ".join(rng.choice(words) for _ in range(4)) + f" {n}" for n in range(20_000)}
+    items = [Item(n, str(n), t.title(), 1990) for n, t in enumerate(sorted(titles), start=1)]
+    catalogue = Catalogue(items)
+    matcher = TitleMatcher(catalogue)
+    lines = [items[k].title for k in range(0, 20_000, 97)]
+    result = parse_history("\n".join(lines), catalogue, matcher=matcher)
+    assert result.item_ids == [items[k].item_id for k in range(0, 20_000, 97)]
+
+
+def test_export_rows_without_a_year_do_not_guess_typos(films: Catalogue) -> None:
+    netflix = (
+        'Title,Date\n"The Witcher: Season 2: A Grain of Truth",1/2/24\n"Jurrasic Park",1/1/24\n'
+    )
+    result = parse_history(netflix, films)
+    assert result.item_ids == []
+    assert [a.line_no for a in result.ambiguous] == [3]  # listed back with its one option
+    letterboxd = "Date,Name,Year,Letterboxd URI\n2024-01-01,Jurrasic Park,1993,https://b/x\n"
+    assert _titles(letterboxd, films) == ["Jurassic Park (1993)"]  # the year confirms it

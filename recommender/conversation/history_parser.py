@@ -17,10 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from recommender.conversation.title_matcher import TitleMatch, TitleMatcher
+from recommender.data.catalogue import Catalogue
 
-from recommender.data.catalogue import Catalogue, Item, natural_title, normalise_title
+__all__ = [
+    "AmbiguousLine",
+    "HistoryParse",
+    "MatchedLine",
+    "TitleMatch",
+    "TitleMatcher",
+    "UnmatchedLine",
+    "clean_text",
+    "decode_paste",
+    "parse_history",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +38,25 @@ MAX_LINES = 2_000  # lines (or CSV rows) considered per paste; the rest is repor
 MAX_INPUT_BYTES = 4_000_000  # larger pastes / files are cut (at a line end) before decoding
 MAX_LINE_CHARS = 300  # longer lines are cut before matching
 SHOWN_CHARS = 80  # unmatched / ambiguous text is shown back cut to this length
-FUZZY_THRESHOLD = 80.0  # minimum similarity (0-100) for a fuzzy match
-AMBIGUITY_MARGIN = 3.0  # two different titles within this many points are ambiguous
-MIN_FUZZY_CHARS = 5  # shorter keys must match exactly (typos in 4 letters are guesses)
-ALIAS_PENALTY = 5.0  # a match on the part before a colon ("Star Wars") scores this much lower
-
-_ARTICLES = frozenset({"the", "a", "an"})
-_MOVED_ARTICLES = _ARTICLES | {"le", "la", "les", "l'", "el", "il", "der", "die", "das"}
+_MOVED_ARTICLES = frozenset(
+    {"the", "a", "an", "le", "la", "les", "l'", "el", "il", "der", "die", "das"}
+)
+# a remark after a title: "(the first one)", "- loved it", "-- rewatch", ", with Sam"
+_PAREN_REMARK = re.compile(r"\s*[(\[](?!\s*(?:18|19|20)\d\d\s*[)\]])(?P<inside>[^()\[\]]*)[)\]]")
+_DASH_REMARK = re.compile(r"\s+(?:-{1,3}|[–—]{1,2})\s+|\s*(?:--|[–—])\s*")
+# words that mark a comment, not a subtitle ("Alien - loved it", "Heat -- rewatch"); words
+# that subtitles use ("first", "best", "with", "cut": "Urban Legends: Final Cut") are left out
+_REMARK_WORDS = frozenset(
+    """
+    loved liked hated meh ok okay rewatch rewatched rewatching rewatchable favourite favorite
+    favourites favorites fave fav masterpiece boring amazing awesome overrated underrated
+    watched seen saw twice cinema theatre theater cried rating rated recommend recommended
+    terrible awful decent solid wow ugh lol slept asleep enjoyed underwhelming disappointing
+    great classic brilliant fantastic excellent perfect imax dvd bluray remastered uncut
+    director better worse than again my me we our us i im ive it
+    """.split()
+)
+_SERIES_REMARK = re.compile(r"\b(?:tv|series|season|miniseries|show|episode|remake)\b", re.I)
 _BULLET = re.compile(
     r"^\s*(?:[-*+•·‣◦▪●○>–—]+|\(?\d{1,4}[.)\]:](?!\d)|#\d{1,4}[.):]?)\s*",
 )
@@ -128,130 +150,6 @@ class HistoryParse:
         return self.format not in ("binary", "empty")
 
 
-@dataclass(frozen=True)
-class TitleMatch:
-    """Result of matching one title string: ``items`` best first, ``ambiguous`` when unsure."""
-
-    items: tuple[Item, ...]  # best first; empty when nothing passed the threshold
-    score: float  # score of the best item (0 when none)
-    ambiguous: bool  # several items fit and nothing (year) decides
-
-
-class TitleMatcher:
-    """Exact then fuzzy title lookup over a catalogue; build once per parse (cheap: one pass)."""
-
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        index: dict[str, list[Item]] = {}
-        for key, items in catalogue.title_keys().items():
-            index.setdefault(_strip_article(key), []).extend(items)
-        # "Star Wars: Episode V - The Empire Strikes Back" is also found (a little lower) as
-        # "Star Wars" and as "The Empire Strikes Back"
-        aliases: dict[str, list[Item]] = {}
-        for item in catalogue:
-            name = natural_title(item.title)
-            parts = re.split(r":| - ", name)
-            candidates = [parts[0], parts[-1]] if len(parts) > 1 else []
-            candidates.append(name)  # with sequel numbers spelled as digits (below)
-            for part in candidates:  # "Star Wars", "The Empire Strikes Back", "Godfather 2"
-                alias = _sequel_digits(_strip_article(normalise_title(part)))
-                if alias and alias not in index and len(alias) >= MIN_FUZZY_CHARS:
-                    if item not in aliases.get(alias, []):
-                        aliases.setdefault(alias, []).append(item)
-        self._index = index
-        self._aliases = aliases
-        self._keys = list(index) + list(aliases)
-
-    def match(self, title: str, year: int | None = None, exact_only: bool = False) -> TitleMatch:
-        """Match a title (any case, article moved, small typos); ``year`` disambiguates."""
-        key = _strip_article(normalise_title(title))
-        if not key:
-            return TitleMatch((), 0.0, False)
-        exact = self._index.get(key)
-        if exact:
-            return _decide([(item, 100.0) for item in exact], year)
-        alias = self._aliases.get(key) or self._aliases.get(_sequel_digits(key))
-        if alias:
-            return _decide([(item, 100.0 - ALIAS_PENALTY) for item in alias], year)
-        if exact_only or len(key) < MIN_FUZZY_CHARS:
-            return TitleMatch((), 0.0, False)
-        hits = process.extract(
-            key, self._keys, scorer=_similarity, limit=8, score_cutoff=FUZZY_THRESHOLD
-        )
-        scored = [
-            (item, float(score) - (0 if k in self._index else ALIAS_PENALTY))
-            for k, score, _ in hits
-            for item in self._index.get(k) or self._aliases[k]
-        ]
-        numbers = _numbers(key)
-        scored = [
-            (item, score)
-            for item, score in scored
-            if score >= FUZZY_THRESHOLD and numbers <= _numbers(normalise_title(item.title))
-        ]  # "Godfather 2" is never "The Godfather"
-        if not scored:
-            return TitleMatch((), 0.0, False)
-        return _decide(scored, year)
-
-
-def _similarity(a: str, b: str, *, score_cutoff: float | None = None, **_: object) -> float:
-    """Plain ratio, forgiving one swapped pair of letters ("Frago" -> "Fargo")."""
-    score = fuzz.ratio(a, b)
-    if score >= 60 and abs(len(a) - len(b)) <= 1:
-        longest = max(len(a), len(b))
-        score = max(score, 100.0 * (1 - OSA.distance(a, b) / longest))
-    if score_cutoff is not None and score < score_cutoff:
-        return 0.0
-    return score
-
-
-def _decide(scored: list[tuple[Item, float]], year: int | None) -> TitleMatch:
-    """Pick the best item; year filters (exact, then +-1); close different items are ambiguous."""
-    scored.sort(key=lambda pair: (-pair[1], pair[0].item_id))
-    if year is not None:
-        for tolerance in (0, 1):
-            with_year = [(i, s) for i, s in scored if i.year and abs(i.year - year) <= tolerance]
-            if with_year:
-                best_item, best = with_year[0]
-                close = [i for i, s in with_year if s >= best - AMBIGUITY_MARGIN]
-                if len(close) > 1 and best < 100:
-                    return TitleMatch(tuple(close), best, True)
-                return TitleMatch((best_item,), best - 5 * tolerance, False)
-        if scored[0][1] < 100:
-            # a partial or fuzzy match from another year is a different film:
-            # "Halloween (1978)" is not "Halloween: The Curse of Michael Myers (1995)"
-            return TitleMatch((), 0.0, False)
-    best = scored[0][1]
-    close = [item for item, s in scored if s >= best - AMBIGUITY_MARGIN]
-    if len(close) == 1:
-        return TitleMatch((close[0],), best if year is None else best - 10, False)
-    return TitleMatch(tuple(close), best, True)
-
-
-_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
-
-
-def _sequel_digits(key: str) -> str:
-    """``"godfather part ii"`` -> ``"godfather 2"`` (normalised keys)."""
-    words = [_ROMAN.get(w, w) for w in key.split()]
-    return " ".join(w for i, w in enumerate(words) if not (w == "part" and i + 1 < len(words)))
-
-
-def _numbers(key: str) -> set[str]:
-    """Sequel and part numbers in a normalised key, roman numerals as digits."""
-    return {w for w in _sequel_digits(key).split() if w.isdigit()}
-
-
-def _strip_article(key: str) -> str:
-    """``"the matrix"`` -> ``"matrix"`` and ``"matrix the"`` -> ``"matrix"`` (normalised keys)."""
-    words = key.split()
-    if len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-    elif len(words) > 1 and words[-1] in _ARTICLES:
-        words = words[:-1]
-    return " ".join(words)
-
-
 # ----------------------------------------------------------------------------- decoding
 
 
@@ -330,6 +228,7 @@ class _Row:
     year: int | None = None  # from a year column
     date: str | None = None  # as written
     series: bool = False  # a Netflix series episode (match the show name)
+    original_title: str = ""  # IMDb's "Original Title" column, tried when the title is unsure
 
 
 def _detect_csv(header_line: str) -> tuple[str, str, list[str]] | None:
@@ -376,6 +275,7 @@ def _rows_from_csv(
         title_col = column("title", "original title")
     else:
         title_col = column(*_HEADER_TITLE)
+    original_col = column("original title") if fmt == "imdb" else None
     year_col = column(*_HEADER_YEAR)
     date_col = column(*_HEADER_DATE)
     type_col = column("title type") if fmt == "imdb" else None
@@ -418,7 +318,10 @@ def _rows_from_csv(
         if date_col is not None and date_col < len(fields):
             date = fields[date_col].strip() or None
         series = fmt == "netflix" and bool(_SERIES.search(title))
-        rows.append(_Row(line_no, title, year, date, series))
+        original = ""
+        if original_col is not None and original_col != title_col and original_col < len(fields):
+            original = fields[original_col].strip()
+        rows.append(_Row(line_no, title, year, date, series, original))
     if skipped_tv:
         out.notes.append(f"Skipped {skipped_tv} TV series / episode rows (movies only).")
     return rows
@@ -579,18 +482,33 @@ def _collect(found: list[list[MatchedLine]], out: HistoryParse) -> None:
 
 def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[MatchedLine]:
     text = clean_text(row.title)[:MAX_LINE_CHARS]
-    attempts = [text]
-    if row.series:
-        attempts = [_SERIES.split(text)[0].strip()]
-    elif ":" in text:
-        attempts.append(text.split(":")[0].strip())
-    for attempt in attempts:
-        title, year, _ = _title_and_year(attempt)
-        result = matcher.match(title, row.year or year)
-        if result.items:
-            return _record(result, row.line_no, text, row.date, out)
+    if row.series:  # a show: only a film of exactly that name may stand for it
+        result = matcher.match(_SERIES.split(text)[0].strip(), row.year, exact_only=True)
+    else:
+        # exports are typed by machines: a near title without a year to confirm it is a
+        # different title ("The Witcher" is not "The Watcher"), so it is listed back
+        result = _match_text(text, matcher, row.year, typos=row.year is not None)
+        if row.original_title and (not result.items or result.ambiguous):
+            original = _match_text(clean_text(row.original_title), matcher, row.year)
+            result = _combine(result, original)
+    if result.items:
+        return _record(result, row.line_no, text, row.date, out)
     out.unmatched.append(UnmatchedLine(row.line_no, _shown(text), "no similar title"))
     return []
+
+
+def _combine(title: TitleMatch, original: TitleMatch) -> TitleMatch:
+    """An IMDb row's title and original title: the original decides among the title's options
+    or stands in when the title matched nothing (a confident title is not second-guessed: ML-1M
+    holds "Maybe, Maybe Not (Bewegte Mann, Der)" and "Der Bewegte Mann" as two items)."""
+    if not original.items:
+        return title
+    if not title.items:
+        return original
+    if not original.ambiguous and original.items[0] in title.items:
+        return original
+    items = tuple(dict.fromkeys(title.items + original.items))
+    return TitleMatch(items, max(title.score, original.score), True, title.how)
 
 
 def _match_list_line(
@@ -606,7 +524,7 @@ def _match_list_line(
         return _record(whole, line_no, text, None, out)
     if re.search(r"[,;]", text):
         parts = _split_parts(text)
-        results = [(part, _match_text(part, matcher)) for part in parts]
+        results = [(part, _match_text(part, matcher, typos=False)) for part in parts]
         good = [(p, r) for p, r in results if r.items]
         if len(parts) > 1 and len(good) * 2 >= len(parts) and len(good) > (1 if whole.items else 0):
             matched: list[MatchedLine] = []
@@ -618,22 +536,109 @@ def _match_list_line(
             return matched
     if whole.items:
         return _record(whole, line_no, text, None, out)
-    if ":" in text:
-        head = _match_text(text.split(":")[0], matcher)
-        if head.items and head.score >= 95:
-            return _record(head, line_no, text, None, out)
     out.unmatched.append(UnmatchedLine(line_no, _shown(text), "no similar title"))
     return []
 
 
-def _match_text(text: str, matcher: TitleMatcher) -> TitleMatch:
-    """Try "Heat (1995)" / "Heat 1995" as title + year, then the text as written."""
-    title, year, literal = _title_and_year(text.strip())
-    result = matcher.match(title, year)
-    if literal is not None:
-        as_written = matcher.match(literal)
-        if as_written.items and as_written.score > result.score:
-            return as_written
+@dataclass(frozen=True)
+class _Reading:
+    """One way to read a line: the title part, its year, and whether what was cut is surely a
+    remark ("- loved it") rather than maybe part of another film's title ("- Covenant")."""
+
+    title: str
+    year: int | None
+    sure: bool = True
+    cut: bool = False  # something was cut from the line as written
+
+
+def _readings(text: str) -> list[_Reading]:
+    """The line as written, then without a remark in brackets, after a dash or a colon, or after
+    a comma ("jurassic park (the first one)", "Alien - loved it", "Heat: rewatch, with Sam")."""
+    cuts: list[tuple[str, bool]] = [(text, True)]
+    bare = _PAREN_REMARK.sub("", text).strip()
+    if bare and bare != text:
+        # "Fargo (TV series)" is not the film Fargo: ask
+        inside = " ".join(m.group("inside") for m in _PAREN_REMARK.finditer(text))
+        cuts.append((bare, not _SERIES_REMARK.search(inside)))
+    for source in dict.fromkeys((text, bare)):
+        pieces = _DASH_REMARK.split(source)
+        if len(pieces) > 1 and pieces[0].strip():
+            for k in range(len(pieces) - 1, 0, -1):
+                head, remark = " - ".join(pieces[:k]), " ".join(pieces[k:])
+                cuts.append((head, _is_remark(remark, head)))
+        if ":" in source:
+            head, remark = source.split(":", 1)
+            if head.strip():
+                cuts.append((head, _is_remark(remark, head)))
+        if "," in source:
+            head, remark = source.rsplit(",", 1)
+            if head.strip() and _is_remark(remark, head, by_case=False):
+                cuts.append((head, True))
+    readings: list[_Reading] = []
+    for n, (cut, sure) in enumerate(cuts):
+        title, year, literal = _title_and_year(_TRAILING_JUNK.sub("", cut).strip())
+        readings.append(_Reading(title, year, sure, n > 0))
+        if literal is not None:
+            readings.append(_Reading(literal, None, sure, n > 0))
+    return list(dict.fromkeys(readings))
+
+
+def _is_remark(remark: str, head: str, by_case: bool = True) -> bool:
+    """A comment rather than a subtitle: no letters ("★★★★"), a remark word ("loved it",
+    "rewatch"), or (``by_case``) lower case after a capitalised title ("Alien - with Sam")."""
+    words = re.findall(r"[^\W\d_]+", remark.lower())
+    if not words:
+        return True
+    if any(word in _REMARK_WORDS for word in words):
+        return True
+    stripped = remark.strip()
+    return by_case and stripped[:1].islower() and any(ch.isupper() for ch in head)
+
+
+def _match_text(
+    text: str, matcher: TitleMatcher, year: int | None = None, typos: bool = True
+) -> TitleMatch:
+    """The best reading of a line: exact names first (every reading), typos only after.
+
+    ``year`` (from an export's year column) overrides a year found in the text. A match found
+    only by cutting something that might be a subtitle is returned as ambiguous, so the user
+    sees it listed back instead of a silent guess; so is a film named in brackets that differs
+    from the one outside them. ``typos=False`` (pieces of a line split at commas, where a
+    piece may be half a title: "Monsters, Inc.") lists typo-tolerant matches back.
+    """
+    readings = _readings(text.strip())
+    as_written = [r for r in readings if not r.cut]
+    unsure: TitleMatch | None = None  # the first result that is not confident
+    # the line as written first, typos included ("Urban Legend: Final Cut" is one title with a
+    # slip, not "Urban Legend" and a remark), then the readings with something cut
+    for stage in (as_written, [r for r in readings if r.cut]):
+        for exact_only in (True, False):
+            asked: TitleMatch | None = None  # the name as written fits several films
+            for reading in stage:
+                result = matcher.match(reading.title, year or reading.year, exact_only=exact_only)
+                if not result.items:
+                    continue
+                if not reading.sure or (result.how == "typo" and not typos):
+                    unsure = unsure or TitleMatch(result.items, result.score, True, result.how)
+                elif result.ambiguous:
+                    asked = asked or result
+                elif "(" in reading.title or "[" in reading.title:
+                    return result  # the brackets were part of the name that matched
+                else:
+                    return _check_brackets(result, text, matcher, year or reading.year)
+            if asked is not None:
+                return asked  # ask rather than guess from a typo or a cut
+    return unsure or TitleMatch((), 0.0, False)
+
+
+def _check_brackets(
+    result: TitleMatch, text: str, matcher: TitleMatcher, year: int | None
+) -> TitleMatch:
+    """ "Les Quatre cents coups (The 400 Blows)" agrees with itself; "Heat (Alien)" does not."""
+    for inside in _PAREN_REMARK.finditer(text):
+        other = matcher.match(inside.group("inside"), year, exact_only=True)
+        if other.items and not other.ambiguous and other.items[0] not in result.items:
+            return TitleMatch(result.items + other.items[:1], result.score, True, result.how)
     return result
 
 

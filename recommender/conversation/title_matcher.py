@@ -1,0 +1,422 @@
+"""Match one typed or exported film title to catalogue items, and say how sure the match is.
+
+Every catalogue item is indexed under every name it has, each with a rank:
+
+- its main title with the article moved back ("Seventh Seal, The (Sjunde inseglet, Det)"
+  -> "The Seventh Seal") and its full catalogue title: rank ``MAIN``;
+- each alternative or original title in parentheses ("Se7en", "Det sjunde inseglet",
+  "a.k.a. Leon: The Professional" -> "Leon: The Professional"): rank ``ALT``;
+- a few well-known abbreviations ("T2", "LOTR"), only where their film is in the catalogue:
+  rank ``ABBREVIATION``;
+- the parts of a title around ":" and " - " ("Star Wars", "Star Wars: Episode IV",
+  "A New Hope", "Rambo 2"): rank ``PART``.
+
+Keys are forgiving about case, accents, punctuation, articles, "&"/"and", apostrophes and
+sequel numbering ("Godfather: Part II" = "Godfather 2" = "Godfather II"); a key without
+spaces catches "Spiderman" / "Alien 3" for "Alien³". An exact key beats everything; among
+exact keys the best rank wins ("The Magnificent Seven" is the 1960 film, not the alternative
+title of "Seven Samurai"), and several items of the same rank are ambiguous unless a year
+decides. Only when no key matches exactly are typos tried, and then only a few edits for the
+length of the title, never in the first letter of a short title, never across different sequel
+numbers, and only when one item is strictly closer than every other: "Solaris" is never
+"Solas". An unsure result is reported as ``ambiguous``, never silently picked.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from recommender.data.catalogue import Catalogue, Item
+
+# ranks of the names an item is indexed under (higher = more trusted)
+MAIN = 100.0  # the main title (or the full catalogue title), key identical before loosening
+MAIN_LOOSE = 99.0  # the same after loosening (apostrophes, "&", numbering)
+MAIN_COMPACT = 98.0  # the same without spaces ("spiderman", "alien3")
+ALT = 97.0  # an alternative / original title from the catalogue's parentheses
+ABBREVIATION = 96.0  # "T2", "LOTR"
+PART = 95.0  # the part of a title around ":" or " - " ("Star Wars", "A New Hope")
+FUZZY_CEILING = 94.0  # a typo-tolerant match never scores higher than this
+MIN_FUZZY_CHARS = 5  # shorter keys must match exactly (typos in 4 letters are guesses)
+MIN_PART_CHARS = 5  # shorter title parts are not indexed ("Alien: Resurrection" -> no "alien")
+YEAR_TOLERANCE = 1  # release years in exports and in the catalogue differ by up to a year
+
+_ENGLISH_ARTICLES = frozenset({"the", "a", "an"})
+# articles the catalogue moves to the end, in English and in the original titles
+_MOVABLE_ARTICLES = (
+    "The|A|An|Les|La|Le|L'|Il|I|Lo|Gli|Das|Der|Die|Det|Den|De|El|Los|Las|O|Os|As|Un|Une|Ein|Eine"
+)
+_ARTICLE_AT_END = re.compile(rf"^(?P<rest>.+?),\s*(?P<article>{_MOVABLE_ARTICLES})\s*$")
+_ROMAN = {
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "xi": "11",
+    "xii": "12",
+    "xiii": "13",
+}
+_NUMBER_MARKERS = frozenset({"part", "pt", "episode", "ep", "chapter", "vol", "volume", "no"})
+_AKA = re.compile(r"\ba\.?k\.?a\.?\s*", re.IGNORECASE)
+_PART_SPLIT = re.compile(r"\s*:\s+|\s+[-–—]{1,3}\s+")
+# well-known short names, as (what people type, the catalogue title it stands for): indexed
+# only where that title is in the catalogue, so a catalogue without the film ignores them
+ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    ("T2", "Terminator 2: Judgment Day"),
+    ("T1", "The Terminator"),
+    ("LOTR", "The Lord of the Rings"),
+    ("Star Wars", "Star Wars: Episode IV - A New Hope"),  # its title in 1977
+    ("ANH", "Star Wars: Episode IV - A New Hope"),
+    ("ESB", "Star Wars: Episode V - The Empire Strikes Back"),
+    ("ROTJ", "Star Wars: Episode VI - Return of the Jedi"),
+    ("BTTF", "Back to the Future"),
+    ("BTTF 2", "Back to the Future Part II"),
+    ("BTTF 3", "Back to the Future Part III"),
+    ("TMNT", "Teenage Mutant Ninja Turtles"),
+    ("ET", "E.T. the Extra-Terrestrial"),
+    ("E.T.", "E.T. the Extra-Terrestrial"),
+    ("MIB", "Men in Black"),
+    ("2001", "2001: A Space Odyssey"),
+    ("MI2", "Mission: Impossible 2"),
+    ("Die Hard 3", "Die Hard: With a Vengeance"),
+    ("Indiana Jones and the Raiders of the Lost Ark", "Raiders of the Lost Ark"),
+    ("Jaws 1", "Jaws"),
+    ("Alien 1", "Alien"),
+)
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    """Result of matching one title string: ``items`` best first, ``ambiguous`` when unsure."""
+
+    items: tuple[Item, ...]  # best first; empty when nothing passed
+    score: float  # score of the best item (0 when none): 100 exact ... ~80 a typo
+    ambiguous: bool  # several items fit and nothing (year) decides, or the year contradicts
+    how: str = ""  # "title" | "alternative title" | "abbreviation" | "title part" | "typo"
+
+
+_NO_MATCH = TitleMatch((), 0.0, False)
+_HOW = {
+    MAIN: "title",
+    MAIN_LOOSE: "title",
+    MAIN_COMPACT: "title",
+    ALT: "alternative title",
+    ABBREVIATION: "abbreviation",
+    PART: "title part",
+}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One name of one item under a loose key."""
+
+    item: Item
+    rank: float  # MAIN, ALT, ABBREVIATION or PART
+    strict: str  # the key before loosening: an identical typed key scores MAIN, not MAIN_LOOSE
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def move_article(name: str) -> str:
+    """``"Seventh Seal, The"`` -> ``"The Seventh Seal"``; ``"Haine, La"`` -> ``"La Haine"``."""
+    match = _ARTICLE_AT_END.match(name.strip())
+    if not match:
+        return name.strip()
+    article = match.group("article")
+    sep = "" if article.endswith("'") else " "
+    return f"{article}{sep}{match.group('rest').strip()}"
+
+
+def strict_key(text: str) -> str:
+    """Lower case, accents and punctuation removed, a leading/trailing English article dropped."""
+    text = unicodedata.normalize("NFKD", move_article(html.unescape(text)))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    words = re.sub(r"[^\w\s]|_", " ", text).split()
+    if len(words) > 1 and words[0] in _ENGLISH_ARTICLES:
+        words = words[1:]
+    elif len(words) > 1 and words[-1] in _ENGLISH_ARTICLES:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def title_key(text: str) -> str:
+    """The lookup key: :func:`strict_key` after "&" -> "and", apostrophes joined ("schindlers"),
+    articles dropped inside a title after ":" and sequel numbering unified ("part ii" -> "2")."""
+    text = re.sub(r"[’'`´]", "", html.unescape(text).replace("&", " and "))
+    # digits are their own words: "Alien³" = "Alien 3", "Jungle2Jungle" = "Jungle 2 Jungle"
+    words = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", strict_key(text)).split()
+    words = [
+        "1" if w == "i" and i > 0 and words[i - 1] in _NUMBER_MARKERS else _ROMAN.get(w, w)
+        for i, w in enumerate(words)
+    ]  # "Episode I" is 1, but "I" alone is a word
+    out: list[str] = []
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word in _NUMBER_MARKERS and following.isdigit():
+            continue  # "part 2", "episode 4" -> "2", "4"
+        if word in _ENGLISH_ARTICLES and i > 0 and len(words) > 2:
+            continue  # "star wars episode 4 a new hope" = "star wars 4 new hope"
+        out.append(word)
+    return " ".join(out)
+
+
+def numbers_in(key: str) -> frozenset[str]:
+    """Sequel and part numbers of a key (digits only: roman numerals are digits already)."""
+    return frozenset(word for word in key.split() if word.isdigit())
+
+
+def split_catalogue_title(title: str) -> tuple[str, list[str]]:
+    """``"Seven Samurai (The Magnificent Seven) (Shichinin no samurai)"`` ->
+    ``("Seven Samurai", ["The Magnificent Seven", "Shichinin no samurai"])``.
+
+    A parenthesis left open ("Associate, The (L'Associe") still counts as one.
+    """
+    title = html.unescape(title).strip()
+    start = title.find(" (")
+    if start <= 0:
+        return title, []
+    main = title[:start].strip()
+    groups = [g.strip() for g in re.findall(r"\(([^()]*)\)?", title[start:])]
+    return main, [g for g in groups if g]
+
+
+def alternative_names(group: str) -> list[str]:
+    """The titles inside one parenthesised group, articles moved to the front.
+
+    ``"a.k.a. Sydney, a.k.a. Hard Eight"`` -> ``["Sydney", "Hard Eight"]``;
+    ``"Soy Cuba/Ya Kuba"`` -> both; ``"Sjunde inseglet, Det"`` -> ``["Det Sjunde inseglet"]``.
+    """
+    aka = bool(_AKA.search(group))
+    names: list[str] = []
+    for piece in re.split(r"\s*/\s*|,?\s*\ba\.?k\.?a\.?\s*", group, flags=re.IGNORECASE):
+        piece = piece.strip(" ,")
+        if not piece:
+            continue
+        names.append(move_article(piece))
+        commas = [p.strip() for p in piece.split(",")]
+        if aka and len(commas) > 1 and all(len(p.split()) >= 2 for p in commas):
+            names += [move_article(p) for p in commas]  # "All I Wanna Do, The Hairy Bird"
+    return names
+
+
+def title_parts(name: str) -> list[str]:
+    """Shorter names a title is also known by, from its parts around ":" and " - ".
+
+    ``"Star Wars: Episode IV - A New Hope"`` -> ``"Star Wars"``, ``"Star Wars: Episode IV"``,
+    ``"Episode IV - A New Hope"``, ``"A New Hope"``, ``"Star Wars: A New Hope"``;
+    ``"Rambo: First Blood Part II"`` also -> ``"Rambo 2"``.
+    """
+    parts = [p for p in _PART_SPLIT.split(name) if p.strip()]
+    if len(parts) < 2:
+        return []
+    found = [" ".join(parts[:k]) for k in range(1, len(parts))]
+    # a one-word ending is too often another film's whole title ("Mortal Kombat: Annihilation"
+    # is not "Annihilation"): endings need two words ("A New Hope", "Judgment Day")
+    endings = [" ".join(parts[k:]) for k in range(1, len(parts))]
+    found += [e for e in endings if len(title_key(e).split()) >= 2]
+    if len(parts) > 2:
+        found.append(f"{parts[0]} {parts[-1]}")
+    head = title_key(parts[0])
+    rest_numbers = numbers_in(title_key(" ".join(parts[1:])))
+    if not numbers_in(head) and len(rest_numbers) == 1:
+        found.append(f"{parts[0]} {next(iter(rest_numbers))}")
+    return found
+
+
+def names_of(item: Item) -> list[tuple[str, float]]:
+    """Every (name, rank) an item is indexed under; see the module docstring."""
+    main, groups = split_catalogue_title(item.title)
+    names: list[tuple[str, float]] = [(move_article(main), MAIN), (item.title, MAIN)]
+    for group in groups:
+        names += [(alt, ALT) for alt in alternative_names(group)]
+    whole = [name for name, _ in names]
+    return names + [(part, PART) for name in whole for part in title_parts(name)]
+
+
+def allowed_edits(key: str, first_letter_differs: bool) -> int:
+    """How many typos a key of this length may carry: 1 up to 8 characters, 2 up to 15, ..."""
+    length = len(key)
+    if length < MIN_FUZZY_CHARS:
+        return 0
+    edits = 1 if length <= 8 else 2 if length <= 15 else 3 if length <= 24 else 4
+    return edits - 1 if first_letter_differs else edits
+
+
+# ----------------------------------------------------------------------------- matcher
+
+
+class TitleMatcher:
+    """Every name of every item, under forgiving keys; build once per catalogue (~0.2 s)."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        index: dict[str, list[_Entry]] = {}
+        compact: dict[str, list[_Entry]] = {}
+
+        def add(name: str, item: Item, rank: float) -> None:
+            key = title_key(name)
+            if not key or (rank == PART and len(key) < MIN_PART_CHARS):
+                return
+            entries = index.setdefault(key, [])
+            if not any(e.item is item and e.rank >= rank for e in entries):
+                entries.append(_Entry(item, rank, strict_key(name)))
+            if rank >= ALT and len(key) >= MIN_FUZZY_CHARS:
+                squashed = compact.setdefault(key.replace(" ", ""), [])
+                if not any(e.item is item for e in squashed):
+                    squashed.append(_Entry(item, MAIN_COMPACT if rank == MAIN else ALT, ""))
+
+        for item in catalogue:
+            for name, rank in names_of(item):
+                add(name, item, rank)
+        for short, target in ABBREVIATIONS:
+            for entry in index.get(title_key(target), []):
+                if entry.rank == MAIN:
+                    add(short, entry.item, ABBREVIATION)
+        self._index = index
+        self._compact = compact
+        self._keys = list(index)
+
+    def names(self, item: Item) -> list[str]:
+        """The keys an item can be found under (for tests and for explaining a match)."""
+        keys = self._index.items()
+        return sorted(k for k, entries in keys if any(e.item is item for e in entries))
+
+    def match(self, title: str, year: int | None = None, exact_only: bool = False) -> TitleMatch:
+        """Match a title (any case, article moved, alternative titles, small typos).
+
+        ``year`` breaks ties and must agree (within a year) for a confident match;
+        ``exact_only`` skips the typo-tolerant search.
+        """
+        key = title_key(title)
+        if not key:
+            return _NO_MATCH
+        exact = self._exact(key, strict_key(title))
+        if exact:
+            found = _decide(exact, year)
+            if found.how == "title part" and " " not in key and not found.ambiguous:
+                # "Rambo" is only the first word of "Rambo: First Blood Part II": ask
+                return TitleMatch(found.items, found.score, True, found.how)
+            return found
+        if exact_only:
+            return _NO_MATCH
+        return self._fuzzy(key, year)
+
+    def _exact(self, key: str, strict: str) -> list[tuple[Item, float]]:
+        best: dict[int, tuple[Item, float]] = {}
+        entries = self._index.get(key) or self._compact.get(key.replace(" ", ""), [])
+        for entry in entries:
+            score = entry.rank
+            if entry.rank == MAIN and entry.strict != strict:
+                score = MAIN_LOOSE
+            known = best.get(entry.item.item_id)
+            if known is None or score > known[1]:
+                best[entry.item.item_id] = (entry.item, score)
+        return list(best.values())
+
+    def _fuzzy(self, key: str, year: int | None) -> TitleMatch:
+        most = allowed_edits(key, first_letter_differs=False)
+        if most == 0:
+            return _NO_MATCH
+        hits = process.extract(key, self._keys, scorer=OSA.distance, score_cutoff=most, limit=30)
+        first, _, rest = key.partition(" ")
+        if rest and first != "the" and OSA.distance(first, "the") == 1:
+            # "Teh Exorcist", "Th Exorcist": a slip in the article that keys leave out
+            hits += [
+                (candidate, edits + 1, index)
+                for candidate, edits, index in process.extract(
+                    rest, self._keys, scorer=OSA.distance, score_cutoff=most - 1, limit=30
+                )
+            ]
+        numbers = numbers_in(key)
+        near: dict[int, _Near] = {}  # item id -> its closest name
+        for candidate, edits, _ in hits:
+            if edits > allowed_edits(key, candidate[:1] != key[:1]):
+                continue
+            if _vowel_swap(key, candidate):
+                continue  # "Witcher" is not "Watcher": one vowel changes a short word
+            if numbers_in(candidate) != numbers:
+                continue  # "Scream 3" is never "Scream"; digits are not typos
+            if candidate in (key + "s", key + "es") or key in (candidate + "s", candidate + "es"):
+                continue  # "Predators" is not "Predator", nor "Aliens" "Alien": not a typo
+            for entry in self._index[candidate]:
+                found = _Near(entry.item, int(edits), _tier(entry.rank), candidate)
+                known = near.get(entry.item.item_id)
+                if known is None or (found.edits, -found.tier) < (known.edits, -known.tier):
+                    near[entry.item.item_id] = found
+        options = sorted(near.values(), key=lambda n: (n.edits, -n.tier, n.item.item_id))
+        if year is not None:
+            options = [n for n in options if _year_fits(n.item, year, YEAR_TOLERANCE)]
+        if not options:
+            return _NO_MATCH  # nothing near enough (or only near titles from other years)
+        closest = [n for n in options if n.edits == options[0].edits]
+        top = [n for n in closest if n.tier == closest[0].tier]  # "Godfater": the film, not a part
+        score = min(FUZZY_CEILING, _similarity(key, top[0].key, top[0].edits))
+        return TitleMatch(tuple(n.item for n in top[:5]), score, len(top) > 1, "typo")
+
+
+@dataclass(frozen=True)
+class _Near:
+    """An item found by the typo-tolerant search, through its closest key."""
+
+    item: Item
+    edits: int  # typos between the typed key and ``key``
+    tier: float  # rank of that name (MAIN, ALT, ...)
+    key: str
+
+
+def _vowel_swap(key: str, candidate: str) -> bool:
+    """One vowel replaced by another in a short key: a different word more often than a slip."""
+    if len(key) != len(candidate) or len(key) > 8:
+        return False
+    changed = [(a, b) for a, b in zip(key, candidate, strict=True) if a != b]
+    return len(changed) == 1 and all(ch in "aeiouy" for ch in changed[0])
+
+
+def _year_fits(item: Item, year: int, tolerance: int) -> bool:
+    return item.year is not None and abs(item.year - year) <= tolerance
+
+
+def _similarity(key: str, candidate: str, edits: int) -> float:
+    """0-100 for display and for callers' thresholds: the better of the plain ratio and
+    1 - edits / length (which forgives a swapped pair of letters: "Frago" -> "Fargo")."""
+    return max(fuzz.ratio(key, candidate), 100.0 * (1 - edits / max(len(key), len(candidate))))
+
+
+def _decide(scored: Iterable[tuple[Item, float]], year: int | None) -> TitleMatch:
+    """Exact keys: the best rank wins, a year picks among items (exact year, then +-1); several
+    items of the best rank are ambiguous, and so is a title whose year contradicts the one given."""
+    ranked = sorted(scored, key=lambda pair: (-pair[1], pair[0].item_id))
+    if year is not None:
+        for tolerance in range(YEAR_TOLERANCE + 1):
+            fits = [(i, s) for i, s in ranked if _year_fits(i, year, tolerance)]
+            if fits:
+                return _best_rank(fits, penalty=5.0 * tolerance)
+        # the name is known, but for other years: a remake, a namesake or a wrong year
+        return TitleMatch(tuple(i for i, _ in ranked[:5]), ranked[0][1] - 10, True, "title")
+    return _best_rank(ranked, penalty=0.0)
+
+
+def _best_rank(ranked: list[tuple[Item, float]], penalty: float) -> TitleMatch:
+    best = ranked[0][1]
+    tier = _tier(best)
+    top = [item for item, score in ranked if _tier(score) == tier]
+    how = _HOW.get(best, "title")
+    if len(top) > 1:
+        return TitleMatch(tuple(top[:5]), best - penalty, True, how)
+    return TitleMatch((top[0],), best - penalty, False, how)
+
+
+def _tier(score: float) -> float:
+    """The three spellings of a main title are one tier: "Schindlers List" vs "Schindler's"."""
+    return MAIN if score >= MAIN_COMPACT else score
