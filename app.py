@@ -2,7 +2,9 @@
 
 ``build_app(deps)`` makes the Blocks (tests call it with fake deps); ``python app.py`` builds
 the real deps (preparing data, store and models on first run) and serves them. Per-user data
-lives in ``gr.State``; ``deps`` is shared read-only by every session.
+lives in ``gr.State`` during a visit and in ``gr.BrowserState`` (the user's own browser
+storage, validated on the way back in) across reloads and restarts; the API's sessions live
+in a ``SessionStore`` made by each app. ``deps`` is shared read-only by every session.
 """
 
 from __future__ import annotations
@@ -15,12 +17,35 @@ from pathlib import Path
 
 import gradio as gr
 
-from recommender.config import ConfigError, load_config
-from recommender.conversation.orchestrator import Deps, Reply, apply_feedback, step, step_stream
+from recommender import api
+from recommender.config import ConfigError, SessionConfig, load_config
+from recommender.conversation.orchestrator import Deps, Reply, apply_feedback, step_stream
 from recommender.conversation.state import SessionState
 from recommender.errors import SequelError
-from recommender.ui import CSS, card_html, load_personas, trace_markdown
+from recommender.sessions import (
+    SessionStore,
+    browser_secret,
+    catalogue_fingerprint,
+    pack_browser,
+    unpack_browser,
+)
+from recommender.ui import (
+    CSS,
+    NOTHING_REMEMBERED,
+    card_html,
+    footer_markdown,
+    load_personas,
+    session_markdown,
+    trace_markdown,
+)
 
+ROOT = Path(__file__).resolve().parent
+LICENSE, NOTICE = ROOT / "LICENSE", ROOT / "NOTICE"  # served for the footer's links
+STORAGE_KEY = "sequel-session"  # the browser-storage key (fixed, so a restart finds it)
+# Gradio hands a BrowserState its default (None) both when nothing is stored and when what is
+# stored cannot be decrypted or parsed; this tells the second case apart, so it gets a note.
+UNREADABLE_JS = f"""(stored) => [(stored === null || stored === undefined)
+  && window.localStorage.getItem({STORAGE_KEY!r}) !== null ? "unreadable" : stored]"""
 MAX_CARDS = 10
 SHOWN_PASTE_CHARS = 300
 WELCOME = (
@@ -45,8 +70,19 @@ def _read_upload(path: str | None, limit: int) -> bytes | None:
         return fh.read(limit + 1)  # one byte more than allowed: the orchestrator refuses it
 
 
-def build_app(deps: Deps, footer: str = "") -> gr.Blocks:
+def build_app(
+    deps: Deps,
+    footer: str = "",
+    sessions: SessionConfig | None = None,
+    secret: str | None = None,
+) -> gr.Blocks:
+    """The chat app over ``deps``. ``footer``: start-up facts shown above the licence links;
+    ``sessions``: storage limits; ``secret``: the browser-storage key (``None``: a random one,
+    so stored sessions survive a reload but not a restart)."""
+    sessions = sessions or SessionConfig()
     personas = load_personas()
+    store = SessionStore(sessions)  # this app's API sessions; never shared with another app
+    fingerprint = catalogue_fingerprint(deps.catalogue)
 
     def outputs_for(reply: Reply | None, statuses: dict[int, str]) -> list:
         cards = reply.cards if reply else []
@@ -95,8 +131,32 @@ def build_app(deps: Deps, footer: str = "") -> gr.Blocks:
         chat = [*chat, {"role": "assistant", "content": said}]
         return chat, new, card_html(card, slot + 1, kind)
 
+    def save(state: SessionState, chat):
+        """Keep the session in this browser (size-bounded); show what is remembered."""
+        payload = pack_browser(state, chat, fingerprint, sessions)
+        return payload, session_markdown(state, deps.catalogue)
+
+    def restore(payload):
+        """On page load: the session this browser kept, checked against the catalogue."""
+        restored = unpack_browser(payload, fingerprint, deps.catalogue.num_items, sessions)
+        chat = restored.chat or [{"role": "assistant", "content": WELCOME}]
+        if restored.notes:
+            chat = [*chat, {"role": "assistant", "content": " ".join(restored.notes)}]
+        summary = session_markdown(restored.state, deps.catalogue, restored=restored.restored)
+        return restored.state, chat, summary, pack_browser(restored.state, chat, fingerprint,
+                                                           sessions)  # fmt: skip
+
+    def forget():
+        """Clear the session here and in the browser's storage (Gradio never writes a
+        falsy value there, so an empty session is written instead)."""
+        fresh = SessionState()
+        chat = [{"role": "assistant", "content": WELCOME}]
+        empty = pack_browser(fresh, [], fingerprint, sessions)
+        return [chat, fresh, [], empty, NOTHING_REMEMBERED, *outputs_for(None, {})]
+
     with gr.Blocks(title="Sequel — conversational recommender", analytics_enabled=False) as demo:
         state = gr.State(SessionState())
+        stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=secret)
         shown_cards = gr.State([])  # the cards on screen, for the feedback buttons
         gr.Markdown(
             "# 🎬 Sequel\nA conversational recommender: real catalogue items only, "
@@ -136,6 +196,8 @@ def build_app(deps: Deps, footer: str = "") -> gr.Blocks:
                     elem_id="upload",
                 )
                 use_history = gr.Button("Use this history", elem_id="use-history")
+                remembered = gr.Markdown(NOTHING_REMEMBERED, elem_id="remembered")
+                forget_button = gr.Button("Forget me", size="sm", elem_id="forget")
                 gr.Markdown("### Demo personas")
                 persona_buttons = [
                     gr.Button(p.name, size="sm", elem_id=f"persona-{n}")
@@ -160,18 +222,22 @@ def build_app(deps: Deps, footer: str = "") -> gr.Blocks:
             groups.append(group)
         with gr.Accordion("How this was chosen", open=False, elem_id="pipeline"):
             trace = gr.Markdown(trace_markdown({}), elem_id="trace")
-        if footer:
-            gr.Markdown(footer, elem_id="footer")
+        gr.Markdown(
+            footer_markdown(footer, notice_url=_file_url(NOTICE), licence_url=_file_url(LICENSE)),
+            elem_id="footer",
+        )
 
         turn_outputs = [chatbot, state, shown_cards, message, paste, upload, trace, *groups, *htmls]
         inputs = [message, paste, upload, chatbot, state]
-        message.submit(turn, inputs, turn_outputs, api_name="chat")
-        send.click(turn, inputs, turn_outputs, api_visibility="private")
-        use_history.click(turn, inputs, turn_outputs, api_visibility="private")
+        saving = dict(fn=save, inputs=[state, chatbot], outputs=[stored, remembered])
+        saving.update(api_visibility="private")
+        message.submit(turn, inputs, turn_outputs, api_visibility="private").then(**saving)
+        send.click(turn, inputs, turn_outputs, api_visibility="private").then(**saving)
+        use_history.click(turn, inputs, turn_outputs, api_visibility="private").then(**saving)
         for n, button in enumerate(persona_buttons):
             button.click(
                 partial(load_persona, n), [chatbot], turn_outputs, api_visibility="private"
-            )
+            ).then(**saving)
         for slot, buttons in enumerate(card_buttons):
             for kind, button in buttons:
                 button.click(
@@ -179,29 +245,42 @@ def build_app(deps: Deps, footer: str = "") -> gr.Blocks:
                     [chatbot, state, shown_cards],
                     [chatbot, state, htmls[slot]],
                     api_visibility="private",
-                )
+                ).then(**saving)
+        forget_button.click(
+            forget,
+            None,
+            [chatbot, state, shown_cards, stored, remembered, trace, *groups, *htmls],
+            api_visibility="private",
+        )
+        demo.load(
+            restore,
+            [stored],
+            [state, chatbot, remembered, stored],
+            js=UNREADABLE_JS,
+            api_visibility="private",
+        )
 
         def recommend(history: str, request: str, k: int = 5) -> dict:
             """Recommend ``k`` catalogue items for a pasted ``history`` and a free-text
             ``request``. Returns {"items": [{"item_id", "title", "year", "genres",
             "explanation"}], "matched_history": [...], "unmatched": [...], "notes": [...]}."""
-            fresh = SessionState()
-            try:
-                fresh.constraints.k = max(1, min(int(k), deps.config.max_k))
-            except (TypeError, ValueError):
-                fresh.constraints.k = deps.config.default_k
-            _, reply = step(fresh, request or "", deps, paste=history or None)
-            result = reply.to_json()
-            if reply.kind != "recommendations":
-                result["notes"] = [*result["notes"], _plain(reply.text)]
-            return result
+            return api.recommend(deps, history, request, k)
+
+        def chat(session_id: str = "", message: str = "", paste: str = "") -> dict:
+            """One turn of a multi-turn conversation. Pass "" as ``session_id`` to start one,
+            then the returned "session_id" on every later turn; ``paste`` is an optional
+            history. Returns the ``recommend`` JSON plus "session_id" and "reply" (plain
+            text). An unknown or expired id starts a new session and says so in "notes"."""
+            return api.chat(store, deps, session_id, message, paste)
 
         gr.api(recommend, api_name="recommend")
+        gr.api(chat, api_name="chat")
     return demo
 
 
-def _plain(markdown: str) -> str:
-    return markdown.replace("**", "").replace("_", "").strip()
+def _file_url(path: Path) -> str:
+    """The URL Gradio serves ``path`` at (when it is in ``launch(allowed_paths=...)``)."""
+    return f"/gradio_api/file={path}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,14 +298,19 @@ def main(argv: list[str] | None = None) -> int:
         from recommender.serving import build_deps
 
         deps, info = build_deps(config)
+        secret_file = config.session.secret_file or config.data.cache_dir / "browser-state.key"
+        secret = browser_secret(secret_file)
     except (SequelError, ConfigError) as exc:
         print(f"error: {exc}")
         return 2
+    except OSError as exc:
+        print(f"error: cannot keep the browser-state key: {exc}")
+        return 2
     footer = (
-        f"<sub>{info.dataset}: {info.items:,} items · retriever: {info.sasrec} · ranking: "
-        f"{info.ranking} · explanations: {info.explanations} · ready in {info.startup_s} s</sub>"
+        f"{info.dataset}: {info.items:,} items · retriever: {info.sasrec} · ranking: "
+        f"{info.ranking} · explanations: {info.explanations} · ready in {info.startup_s} s"
     )
-    demo = build_app(deps, footer)
+    demo = build_app(deps, footer, config.session, secret)
     demo.queue(default_concurrency_limit=4)
     demo.launch(
         server_name=args.host or config.app.host,
@@ -234,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         css=CSS,
         theme=gr.themes.Soft(primary_hue="indigo"),
         show_error=False,
+        allowed_paths=[str(LICENSE), str(NOTICE)],
     )
     return 0
 

@@ -140,6 +140,18 @@ class AppConfig:
 
 
 @dataclass
+class SessionConfig:
+    """Where chat sessions are kept between turns (browser storage and the API store)."""
+
+    ttl_s: float = 3600.0  # an API session unused this long expires
+    max_sessions: int = 1000  # API sessions kept; the least recently used is dropped first
+    max_state_bytes: int = 64_000  # cap on one serialised state (longest lists trimmed first)
+    max_chat_messages: int = 40  # chat messages kept in browser storage (the most recent)
+    max_chat_chars: int = 2_000  # longer stored chat messages are cut
+    secret_file: Path | None = None  # browser-storage key; None: <cache_dir>/browser-state.key
+
+
+@dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
@@ -148,6 +160,7 @@ class Config:
     chat: ChatConfig = field(default_factory=ChatConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     app: AppConfig = field(default_factory=AppConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(dataclasses.asdict(self))

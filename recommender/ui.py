@@ -1,4 +1,5 @@
-"""HTML and Markdown rendering for the chat UI: cards, the pipeline trace, personas."""
+"""HTML and Markdown rendering for the chat UI: cards, the pipeline trace, personas, what the
+session remembers, and the footer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from importlib import resources
 from typing import Any
 
 from recommender.conversation.orchestrator import Card
+from recommender.conversation.state import SessionState
+from recommender.data import Catalogue
 
 CSS = """
 .seq-card {display:flex; gap:14px; padding:14px 16px; border-radius:14px;
@@ -74,6 +77,52 @@ def card_html(card: Card, rank: int, status: str | None = None) -> str:
         f'<div class="seq-chips">{chips}</div>{why}'
         f'<div class="seq-meta">{" · ".join(meta)}</div></div></div>'
     )
+
+
+SHOWN_REMEMBERED = 8  # history titles listed in the "remembered" panel (the most recent)
+NOTHING_REMEMBERED = "_Nothing remembered yet: paste a history or pick a persona._"
+
+
+def _titles(catalogue: Catalogue, item_ids: list[int], limit: int) -> str:
+    shown = [_md(catalogue.get(i).display_title) for i in item_ids[-limit:][::-1]]
+    more = len(item_ids) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def session_markdown(state: SessionState, catalogue: Catalogue, restored: bool = False) -> str:
+    """What this browser's session remembers: history, feedback and active constraints."""
+    if state == SessionState():
+        return NOTHING_REMEMBERED
+    lead = "Restored from this browser" if restored else "Remembered in this browser"
+    lines = [f"**{lead}** (survives a reload; *Forget me* clears it)"]
+    if state.history:
+        recent = _titles(catalogue, state.history, SHOWN_REMEMBERED)
+        lines.append(f"- {len(state.history)} watched, most recent first: {recent}")
+    for label, ids in (("liked", state.liked), ("not for me", state.disliked),
+                       ("seen", state.seen)):  # fmt: skip
+        if ids:
+            lines.append(f"- {label}: {_titles(catalogue, ids, SHOWN_REMEMBERED)}")
+    c = state.constraints
+    asked = []
+    if c.include_genres:
+        asked.append((" or " if c.genre_mode == "any" else " and ").join(c.include_genres))
+    asked += [f"no {g}" for g in c.exclude_genres]
+    if c.year_min is not None or c.year_max is not None:
+        asked.append(f"{c.year_min or '…'}–{c.year_max or '…'}")
+    if c.anchors:
+        asked.append("like " + _titles(catalogue, c.anchors, 3))
+    if asked:
+        lines.append("- asking for: " + "; ".join(asked))
+    return "\n".join(lines)
+
+
+def footer_markdown(info: str, notice_url: str, licence_url: str) -> str:
+    """The page footer: start-up facts and links to the licence and third-party notices."""
+    links = (
+        f"Apache-2.0 [licence]({licence_url}) · third-party models and data: "
+        f"[NOTICE]({notice_url}) (MovieLens data: GroupLens terms, not redistributed)"
+    )
+    return f"<sub>{info}</sub>\n\n<sub>{links}</sub>" if info else f"<sub>{links}</sub>"
 
 
 def _md(text: Any) -> str:

@@ -1,6 +1,8 @@
 """End to end: ``python app.py`` on real ML-100k data, driven by headless Chromium and by
 concurrent ``gradio_client`` API clients. The app runs without the LLM (template
-explanations) and without a SASRec checkpoint so the test stays fast and deterministic."""
+explanations) and without a SASRec checkpoint so the test stays fast and deterministic.
+Sessions: a reload and an app restart keep a browser's session, two browsers never see each
+other's, and the stateful ``/chat`` API holds multi-turn conversations apart."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import os
 import shutil
 import sys
 import threading
+import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -25,24 +29,56 @@ CHROMIUM_ARGS = [
 pytestmark = [pytest.mark.integration]
 
 
+class AppServer:
+    """``python app.py`` on a fixed port and cache, which ``restart`` stops and starts again
+    (the browser keeps its storage per origin, so a restart must reuse the port)."""
+
+    def __init__(self, cache: Path, log_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.env = dict(
+            os.environ,
+            GRADIO_ANALYTICS_ENABLED="False",
+            SEQUEL_DATA__DATASET="ml-100k",
+            SEQUEL_DATA__CACHE_DIR=str(cache),
+            SEQUEL_APP__LLM_EXPLANATIONS="false",
+            SEQUEL_APP__LLM_RANKING="off",
+            SEQUEL_APP__SASREC_CHECKPOINT=str(cache / "no-checkpoint.pt"),
+        )
+        self.log_dir = log_dir
+        self.starts = 0
+        self._stack = ExitStack()
+
+    def start(self) -> None:
+        self.starts += 1
+        command = [sys.executable, "app.py", "--port", str(self.port)]
+        log = self.log_dir / f"app-{self.starts}.log"
+        self._stack.enter_context(
+            running_server(command, self.url, log, timeout_s=240, cwd=ROOT, env=self.env)
+        )
+
+    def stop(self) -> None:
+        self._stack.close()
+        self._stack = ExitStack()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    port = free_port()
-    cache = tmp_path_factory.mktemp("app-cache")
-    env = dict(
-        os.environ,
-        GRADIO_ANALYTICS_ENABLED="False",
-        SEQUEL_DATA__DATASET="ml-100k",
-        SEQUEL_DATA__CACHE_DIR=str(cache),
-        SEQUEL_APP__LLM_EXPLANATIONS="false",
-        SEQUEL_APP__LLM_RANKING="off",
-        SEQUEL_APP__SASREC_CHECKPOINT=str(cache / "no-checkpoint.pt"),
-    )
-    url = f"http://127.0.0.1:{port}/"
-    log = tmp_path_factory.mktemp("app-log") / "app.log"
-    command = [sys.executable, "app.py", "--port", str(port)]
-    with running_server(command, url, log, timeout_s=240, cwd=ROOT, env=env):
-        yield url
+def app_server(tmp_path_factory):
+    server = AppServer(tmp_path_factory.mktemp("app-cache"), tmp_path_factory.mktemp("app-log"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def app_url(app_server):
+    return app_server.url
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +226,143 @@ def test_api_bad_input(app_url):
     )
     assert len(junk["items"]) <= 10
     assert "ignore your instructions" not in str(junk).lower()
+
+
+# ------------------------------------------------------------------------------ sessions
+
+
+def test_reload_keeps_the_session_and_browsers_stay_apart(app_url, browser):
+    from playwright.sync_api import expect
+
+    first = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = first.new_page()
+    page.goto(app_url)
+    expect(page.locator("#remembered")).to_contain_text("Nothing remembered", timeout=30_000)
+    page.locator("#paste textarea").fill("Heat (1995)\nFargo\nCasino\nThe Usual Suspects\n")
+    page.locator("#message textarea").fill("something from the 90s, no horror")
+    page.locator("#send").click()
+    wait_for_explained_cards(page)
+    shown = card_titles(page)
+    page.locator("#dislike-0").click()
+    expect(page.locator("#remembered")).to_contain_text("not for me", timeout=30_000)
+    expect(page.locator("#remembered")).to_contain_text("4 watched")
+
+    page.reload()
+    remembered = page.locator("#remembered")
+    expect(remembered).to_contain_text("Restored from this browser", timeout=30_000)
+    for part in ("4 watched", "Heat (1995)", "Fargo (1996)", "not for me", "no Horror", "1990"):
+        expect(remembered).to_contain_text(part)
+    expect(page.locator("#chat")).to_contain_text("something from the 90s, no horror")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "after-reload.png"), full_page=True)
+    # the restored session is the one the next turn uses: no history pasted this time
+    page.locator("#message textarea").fill("more please")
+    page.locator("#send").click()
+    expect(page.locator("#chat")).to_contain_text("more please", timeout=30_000)
+    wait_for_explained_cards(page)
+    again = card_titles(page)
+    assert shown[0] not in again  # disliked before the reload
+    assert not {"Heat (1995)", "Fargo (1996)", "Casino (1995)"} & set(again)
+    assert all(t.endswith(tuple(f"(199{d})" for d in range(10))) for t in again)
+
+    second = browser.new_context()  # another browser: its own, empty storage
+    other = second.new_page()
+    other.goto(app_url)
+    expect(other.locator("#remembered")).to_contain_text("Nothing remembered", timeout=30_000)
+    other.locator("#persona-2").click()  # arthouse drama: nothing in common with the first
+    wait_for_explained_cards(other)
+    expect(other.locator("#remembered")).to_contain_text("10 watched", timeout=30_000)
+    other_text = other.locator("#remembered").inner_text()
+    assert "Heat (1995)" not in other_text and "not for me" not in other_text
+    page.reload()  # the first browser still has its own session, untouched by the second
+    expect(page.locator("#remembered")).to_contain_text("Heat (1995)", timeout=30_000)
+    assert "The Piano" not in page.locator("#remembered").inner_text()
+    # "Forget me" clears it for good
+    page.locator("#forget").click()
+    expect(page.locator("#remembered")).to_contain_text("Nothing remembered", timeout=30_000)
+    page.reload()
+    expect(page.locator("#remembered")).to_contain_text("Nothing remembered", timeout=30_000)
+    first.close()
+    second.close()
+
+
+def test_tampered_storage_is_dropped_with_a_note(app_url, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app_url)
+    expect(page.locator("#remembered")).to_contain_text("Nothing remembered", timeout=30_000)
+    page.locator("#persona-1").click()
+    wait_for_explained_cards(page)
+    expect(page.locator("#remembered")).to_contain_text("watched", timeout=30_000)
+    keys = page.evaluate("Object.keys(window.localStorage)")
+    assert any("sequel-session" in key for key in keys), keys
+    page.evaluate(
+        "Object.keys(localStorage).filter(k => k.includes('sequel-session'))"
+        ".forEach(k => localStorage.setItem(k, '\"not what the app stored\"'))"
+    )
+    page.reload()
+    expect(page.locator("#chat")).to_contain_text("fresh start", timeout=30_000)
+    expect(page.locator("#remembered")).to_contain_text("Nothing remembered")
+    context.close()
+
+
+def test_chat_api_multi_turn_sessions(app_url):
+    from gradio_client import Client
+
+    api = Client(app_url, analytics_enabled=False, verbose=False)
+    history_a = "Heat (1995)\nFargo\nCasino\nThe Usual Suspects"
+    history_b = "Toy Story (1995)\nAladdin (1992)\nThe Lion King (1994)"
+    a1 = api.predict("", "something from the 90s", history_a, api_name="/chat")
+    b1 = api.predict("", "something animated", history_b, api_name="/chat")
+    assert a1["session_id"] and b1["session_id"] and a1["session_id"] != b1["session_id"]
+    assert a1["reply"] and a1["items"] and "**" not in a1["reply"]
+    assert set(a1) == {"items", "matched_history", "unmatched", "notes", "session_id", "reply"}
+    # interleaved second turns: each refines its own conversation
+    a2 = api.predict(a1["session_id"], "no comedy", "", api_name="/chat")
+    b2 = api.predict(b1["session_id"], "more please", "", api_name="/chat")
+    assert a2["session_id"] == a1["session_id"] and b2["session_id"] == b1["session_id"]
+    assert a2["items"] and all(1990 <= item["year"] <= 1999 for item in a2["items"])  # kept
+    assert not any("Comedy" in item["genres"] for item in a2["items"])
+    assert all("Animation" in item["genres"] for item in b2["items"])
+    assert not {i["title"] for i in a2["items"]} & {"Heat (1995)", "Fargo (1996)"}
+    assert not {i["title"] for i in b2["items"]} & {"Toy Story (1995)", "Aladdin (1992)"}
+    # an unknown id starts a fresh session and says so
+    lost = api.predict("no-such-session", "something from the 90s", "", api_name="/chat")
+    assert lost["session_id"] not in ("no-such-session", a1["session_id"], b1["session_id"])
+    assert "unknown or has expired" in lost["notes"][0]
+    assert lost["matched_history"] == []
+
+
+def test_footer_links_to_licence_and_notice(app_url, browser):
+    page = browser.new_page()
+    page.goto(app_url)
+    links = page.locator("#footer a")
+    links.first.wait_for(timeout=30_000)
+    hrefs = {links.nth(i).inner_text(): links.nth(i).get_attribute("href") for i in range(2)}
+    page.close()
+    with urllib.request.urlopen(app_url.rstrip("/") + hrefs["NOTICE"], timeout=10) as r:
+        assert "MovieLens" in r.read().decode()
+    with urllib.request.urlopen(app_url.rstrip("/") + hrefs["licence"], timeout=10) as r:
+        assert "Apache License" in r.read().decode()
+
+
+def test_session_survives_an_app_restart(app_server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app_server.url)
+    expect(page.locator("#remembered")).to_contain_text("Nothing remembered", timeout=30_000)
+    page.locator("#paste textarea").fill("Heat (1995)\nFargo\nCasino\n")
+    page.locator("#message textarea").fill("something from the 90s")
+    page.locator("#send").click()
+    wait_for_explained_cards(page)
+    expect(page.locator("#remembered")).to_contain_text("3 watched", timeout=30_000)
+    app_server.restart()  # same port and cache: the browser-state key is read back from it
+    page.reload()
+    remembered = page.locator("#remembered")
+    expect(remembered).to_contain_text("Restored from this browser", timeout=60_000)
+    expect(remembered).to_contain_text("Fargo (1996)")
+    context.close()

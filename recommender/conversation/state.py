@@ -2,13 +2,19 @@
 
 Both dataclasses are plain data (lists, ints, strings) so ``copy.deepcopy`` gives a fully
 independent copy; the orchestrator never mutates a state it was given, it returns a new one.
+``to_dict`` / ``from_dict`` turn them into JSON-ready dicts and back (browser storage, the
+API session store); both walk the dataclass fields, so a field added later round-trips
+without touching the (de)serialisation code.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 GenreMode = Literal["all", "any"]
 
@@ -67,6 +73,15 @@ class Constraints:
     def copy(self) -> Constraints:
         return copy.deepcopy(self)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Constraints:
+        """The inverse of ``to_dict``; raises ``StateFormatError`` on malformed input."""
+        return _from_dict(cls, data, "constraints")
+
 
 @dataclass
 class SessionState:
@@ -84,6 +99,29 @@ class SessionState:
     def copy(self) -> SessionState:
         """A fully independent deep copy."""
         return copy.deepcopy(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field (constraints nested)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SessionState:
+        """The inverse of ``to_dict``; raises ``StateFormatError`` on malformed input.
+
+        Missing fields take their defaults (a state saved before a field existed still
+        loads); unknown fields are ignored; a value of the wrong type is an error, never
+        silently coerced."""
+        return _from_dict(cls, data, "state")
+
+    def item_ids(self) -> set[int]:
+        """Every catalogue id the state refers to (to check a restored state against the
+        catalogue)."""
+        found: set[int] = set()
+        for name in ITEM_ID_FIELDS:
+            found.update(getattr(self, name))
+        for name in CONSTRAINT_ITEM_ID_FIELDS:
+            found.update(getattr(self.constraints, name))
+        return found
 
     def excluded_ids(self) -> set[int]:
         """Items that must not be recommended: history, seen, disliked and skipped."""
@@ -112,6 +150,11 @@ class SessionState:
         _add(self.skipped, item_id)
 
 
+# Fields that hold catalogue item ids (checked against the catalogue when a state is restored).
+ITEM_ID_FIELDS = ("history", "liked", "disliked", "seen", "skipped", "last_recommendations")
+CONSTRAINT_ITEM_ID_FIELDS = ("anchors",)
+
+
 def _add(values: list[int], item_id: int) -> None:
     if item_id not in values:
         values.append(item_id)
@@ -125,3 +168,86 @@ def _remove(values: list[int], item_id: int) -> None:
 def _dedupe_keep_last(item_ids: list[int]) -> list[int]:
     last = {item_id: pos for pos, item_id in enumerate(item_ids)}
     return sorted(last, key=last.__getitem__)
+
+
+class StateFormatError(ValueError):
+    """A serialised state that cannot be read back (corrupt, wrong types, not a dict)."""
+
+
+_D = TypeVar("_D")
+
+
+def _from_dict(cls: type[_D], data: Any, where: str) -> _D:
+    if not isinstance(data, dict):
+        raise StateFormatError(f"{where}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    values = {
+        f.name: _read(data[f.name], hints[f.name], f"{where}.{f.name}")
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.init and f.name in data
+    }
+    return cls(**values)
+
+
+def _read(value: Any, hint: Any, where: str) -> Any:
+    """``value`` (parsed JSON) checked against the type hint ``hint`` and converted to it."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return copy.deepcopy(value)
+    if dataclasses.is_dataclass(hint):
+        return _from_dict(hint, value, where)  # type: ignore[arg-type]
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _read(value, arg, where)
+            except StateFormatError:
+                continue
+        raise StateFormatError(f"{where}: {value!r} is none of {hint}")
+    if origin is Literal:
+        if value in args:
+            return value
+        raise StateFormatError(f"{where}: {value!r} is not one of {args}")
+    if origin in (list, tuple, set, frozenset):
+        if not isinstance(value, list):
+            raise StateFormatError(f"{where}: expected a list, got {type(value).__name__}")
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            args = (args[0],)
+        if origin is tuple and len(args) > 1:
+            if len(value) != len(args):
+                raise StateFormatError(f"{where}: expected {len(args)} values")
+            pairs = enumerate(zip(value, args, strict=True))
+            return tuple(_read(v, a, f"{where}[{n}]") for n, (v, a) in pairs)
+        inner = args[0] if args else Any
+        return origin(_read(v, inner, f"{where}[{n}]") for n, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise StateFormatError(f"{where}: expected an object, got {type(value).__name__}")
+        key_hint, value_hint = args or (Any, Any)
+        return {
+            _read(k, key_hint, where): _read(v, value_hint, f"{where}.{k}")
+            for k, v in value.items()
+        }
+    if hint is type(None):
+        if value is None:
+            return None
+        raise StateFormatError(f"{where}: expected null")
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise StateFormatError(f"{where}: expected true/false, got {value!r}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise StateFormatError(f"{where}: expected an integer, got {value!r}")
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise StateFormatError(f"{where}: expected a number, got {value!r}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise StateFormatError(f"{where}: expected a string, got {type(value).__name__}")
+    raise StateFormatError(f"{where}: cannot read a value of type {hint}")
