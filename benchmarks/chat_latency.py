@@ -35,6 +35,7 @@ from recommender.conversation.orchestrator import step_stream
 from recommender.conversation.state import SessionState
 from recommender.data import load_dataset
 from recommender.machine import describe_machine
+from recommender.provenance import collect_provenance, git_state
 from recommender.serving import build_deps
 from recommender.ui import load_personas
 
@@ -160,13 +161,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    git = git_state()  # the code this run starts from
+    command = "python benchmarks/chat_latency.py " + shlex.join(
+        argv if argv is not None else sys.argv[1:]
+    )
     result = {
-        "command": "python benchmarks/chat_latency.py " + shlex.join(argv or sys.argv[1:]),
+        "command": command,
         "machine": describe_machine() + " (at the start)",
         "step": drive_step(args.sessions, args.seed),
     }
     if args.api:
         result["api"] = drive_api(args.sessions, args.seed)
+    config = load_config()  # what build_deps served (the same environment and files)
+    result["provenance"] = collect_provenance(
+        command,
+        artifacts={
+            "checkpoint": config.app.sasrec_checkpoint,
+            "heads": config.llm.srec_head,
+            "adapter": config.llm.adapter_path,
+        },
+        dataset=load_dataset(config.data.dataset, config.data),
+        config={"args": vars(args), "app": config.app, "llm": config.llm},
+        git=git,
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "chat_latency.json").write_text(json.dumps(result, indent=2) + "\n")
     s = result["step"]

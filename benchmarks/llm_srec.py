@@ -59,6 +59,7 @@ from recommender.llm.srec import (  # noqa: E402
 )
 from recommender.machine import describe_machine  # noqa: E402
 from recommender.models.sasrec import SASRec, left_pad  # noqa: E402
+from recommender.provenance import collect_provenance, git_state  # noqa: E402
 
 log = logging.getLogger("benchmarks.llm_srec")
 CHUNK_USERS = 100  # users per cached state file
@@ -329,6 +330,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    git = git_state()  # the code this run starts from (the run may outlast a commit)
     bench.start_run(args)
     started = time.perf_counter()
     progress = not args.no_progress
@@ -452,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
         timings.append(1000 * (time.perf_counter() - t))
 
     hit = np.mean([c.target in c.candidate_ids for c in test_cases])
+    command = "python benchmarks/llm_srec.py " + shlex.join(
+        argv if argv is not None else sys.argv[1:]
+    )
     result = {
         "dataset": dataset.name,
         "users": len(test_cases),
@@ -480,9 +485,15 @@ def main(argv: list[str] | None = None) -> int:
         },
         "seconds": round(time.perf_counter() - started, 1),
         "machine": describe_machine(),
-        "command": "python benchmarks/llm_srec.py "
-        + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": command,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "provenance": collect_provenance(
+            command,
+            artifacts={"checkpoint": Path(checkpoint), "heads": head_path},
+            dataset=dataset,
+            config={"srec": srec, "args": vars(args), "llm": backend.name},
+            git=git,
+        ),
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
     stem = args.out_dir / f"llm_srec_{key.replace('-', '')}"

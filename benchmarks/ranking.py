@@ -63,6 +63,7 @@ from recommender.evaluation import case_ndcg, ranking_metrics
 from recommender.llm.ranker import LLMRanker, RankedItem, Ranking
 from recommender.machine import describe_machine
 from recommender.models.sasrec import SASRec, score_histories
+from recommender.provenance import collect_provenance, git_state
 from recommender.retrieval.candidates import Candidate
 from recommender.seeding import seed_everything
 
@@ -756,6 +757,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    git = git_state()  # the code this run starts from (the run may outlast a commit)
     start_run(args)
     started = time.perf_counter()
     progress = not args.no_progress
@@ -846,6 +848,9 @@ def main(argv: list[str] | None = None) -> int:
             records.setdefault((variant, b), {}).update(got)  # type: ignore[arg-type]
         del ranker
 
+    command = "python benchmarks/ranking.py " + shlex.join(
+        argv if argv is not None else sys.argv[1:]
+    )
     result: dict[str, Any] = {
         "dataset": dataset.name,
         "users": len(test_cases),
@@ -863,9 +868,18 @@ def main(argv: list[str] | None = None) -> int:
         "runs": _rel(runs),
         "seconds": round(time.perf_counter() - started, 1),
         "machine": describe_machine() + " (at the end)",
-        "command": "python benchmarks/ranking.py "
-        + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": command,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "provenance": collect_provenance(
+            command,
+            artifacts={
+                "checkpoint": Path(checkpoint),
+                "adapter": Path(adapter) if "finetuned" in variants else None,
+            },
+            dataset=dataset,
+            config={"settings": settings, "args": vars(args), "llm": llm},
+            git=git,
+        ),
     }
     paths = write_outputs(result, args.out_dir, key.replace("-", ""))
     print(markdown(result))

@@ -40,6 +40,7 @@ from recommender.config import PROJECT_ROOT, load_config  # noqa: E402
 from recommender.data import Dataset, dataset_key, load_dataset  # noqa: E402
 from recommender.evaluation import SASRecRecommender, case_ndcg, case_ranks  # noqa: E402
 from recommender.machine import describe_machine  # noqa: E402
+from recommender.provenance import collect_provenance  # noqa: E402
 from recommender.stats import paired_bootstrap  # noqa: E402
 from recommender.training import load_checkpoint  # noqa: E402
 
@@ -216,6 +217,19 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/text_init.py "
         + shlex.join(argv if argv is not None else sys.argv[1:]),
     }
+    result["provenance"] = collect_provenance(
+        result["command"],
+        artifacts={
+            f"{name}_seed{r['seed']}": PROJECT_ROOT / r["checkpoint"]
+            for name, records in runs.items()
+            for r in records
+        },
+        dataset=dataset,
+        config={
+            "args": vars(args),
+            "runs": {n: [r.get("config") for r in rs] for n, rs in runs.items()},
+        },
+    )
     table = markdown(result)
     write_tables(args.out_dir, f"text_init_{key}", result, table)
     print(table)

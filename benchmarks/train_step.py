@@ -29,6 +29,7 @@ from benchmarks.retrieval import RESULTS, write_tables  # noqa: E402
 from recommender.machine import describe_machine  # noqa: E402
 from recommender.models import SASRec, SASRecConfig  # noqa: E402
 from recommender.models.sasrec import SequenceBatch  # noqa: E402
+from recommender.provenance import collect_provenance  # noqa: E402
 from recommender.training import TrainConfig  # noqa: E402
 
 ML1M_ITEMS = 3416  # ML-1M's catalogue after preprocessing
@@ -133,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/train_step.py "
         + shlex.join(argv if argv is not None else sys.argv[1:]),
     }
+    # random ids, no data set and no checkpoint: the model and training configs are the input
+    result["provenance"] = collect_provenance(
+        result["command"],
+        config={"args": vars(args), "model": SASRecConfig(), "train": TrainConfig()},
+    )
     table = markdown(result)
     write_tables(args.out_dir, "train_step", result, table)
     print(table)

@@ -9,11 +9,25 @@ held-out item:
 * ``protocol="sampled"``: the target is ranked against 100 random items the user has not
   interacted with (the original SASRec paper's protocol). Only for comparison with older
   papers: it inflates every number and can reorder models (Krichene & Rendle, 2020).
+
+Guards, so that a broken model cannot look good:
+
+* **Non-finite scores.** A target whose score is NaN or infinite ranks after every item (a
+  miss at every k), and a NaN score of any other item counts against the target. The cases
+  are counted (``nonfinite`` in the metrics) and logged as a warning. Without this, a NaN
+  target compared as neither greater nor equal and got rank -1: HR@10 = 1, NDCG = MRR = inf.
+* **Repeated items.** A history may hold an item more than once (bring-your-own data can;
+  ML-1M cannot): masking is by item, so repeats change nothing. A target that already occurs
+  in its own history is masked with the rest of the history and so counts as a miss: the
+  harness measures recommending items the user does not have yet, which is all the app can
+  show. Such cases are counted (``target_in_history``) and logged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
@@ -23,6 +37,8 @@ from tqdm.auto import tqdm
 from recommender.data.catalogue import PADDING_ID
 from recommender.data.dataset import Dataset, Stage
 from recommender.models.sasrec import SASRec, mask_items, score_histories
+
+log = logging.getLogger(__name__)
 
 RankingProtocol = Literal["full", "sampled"]
 DEFAULT_KS = (10, 20)
@@ -39,13 +55,52 @@ class Recommender(Protocol):
         ...
 
 
+@dataclass
+class RankAudit:
+    """What the guards caught while ranking (see the module docstring); counts of cases."""
+
+    cases: int = 0  # cases ranked
+    nonfinite: int = 0  # a NaN/+inf score in the row, or a target the model scored -inf
+    target_in_history: int = 0  # the target already occurs in its history: masked, a miss
+
+    def warn(self, name: str) -> None:
+        """Log a warning for every non-zero count."""
+        if self.nonfinite:
+            log.warning(
+                "%s: %d of %d cases had non-finite scores (NaN/inf); their targets rank last",
+                name,
+                self.nonfinite,
+                self.cases,
+            )
+        if self.target_in_history:
+            log.warning(
+                "%s: %d of %d targets already occur in their history; masked, counted as misses",
+                name,
+                self.target_in_history,
+                self.cases,
+            )
+
+
 # --------------------------------------------------------------------------- metrics
 def target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """0-based rank of each target among its row (ties count against it): (B, M), (B,) -> (B,)."""
+    """0-based rank of each target among its row (ties count against it): (B, M), (B,) -> (B,).
+
+    A non-finite target score (NaN, +inf, or -inf, e.g. masked) ranks last (M - 1); a NaN
+    score elsewhere in the row counts as higher than the target.
+    """
     target_scores = scores.gather(1, targets[:, None])  # (B, 1)
-    greater = (scores > target_scores).sum(dim=1)  # (B,)
+    beats = (scores > target_scores) | torch.isnan(scores)  # (B, M)
     ties = (scores == target_scores).sum(dim=1) - 1  # (B,) other items with the same score
-    return greater + ties  # (B,)
+    ranks = beats.sum(dim=1) + ties  # (B,)
+    last = torch.full_like(ranks, scores.shape[1] - 1)  # (B,)
+    return torch.where(torch.isfinite(target_scores[:, 0]), ranks, last)  # (B,)
+
+
+def _count_nonfinite(scores: torch.Tensor, targets: torch.Tensor) -> int:
+    """Rows with a NaN or +inf score, or whose target score is -inf: (B, M), (B,) -> count."""
+    bad_row = (torch.isnan(scores) | torch.isposinf(scores)).any(dim=1)  # (B,)
+    bad_target = torch.isneginf(scores.gather(1, targets[:, None])[:, 0])  # (B,)
+    return int((bad_row | bad_target).sum())
 
 
 def case_ndcg(ranks: torch.Tensor, k: int = 10) -> torch.Tensor:
@@ -85,7 +140,12 @@ def evaluate_cases(
     seed: int = 0,
     progress: bool = True,
 ) -> dict[str, float]:
-    """HR/NDCG/MRR at ``ks`` of ``recommender`` on (history, target) cases (``users``: count)."""
+    """HR/NDCG/MRR at ``ks`` of ``recommender`` on (history, target) cases.
+
+    Also ``users`` (cases), ``nonfinite`` and ``target_in_history`` (counts, see
+    :class:`RankAudit`), as floats like the metrics.
+    """
+    audit = RankAudit()
     ranks = case_ranks(
         recommender,
         histories,
@@ -95,9 +155,12 @@ def evaluate_cases(
         num_negatives=num_negatives,
         seed=seed,
         progress=progress,
+        audit=audit,
     )
     metrics = ranking_metrics(ranks, ks)
     metrics["users"] = float(len(ranks))
+    metrics["nonfinite"] = float(audit.nonfinite)
+    metrics["target_in_history"] = float(audit.target_in_history)
     return metrics
 
 
@@ -110,11 +173,15 @@ def case_ranks(
     num_negatives: int = SAMPLED_NEGATIVES,
     seed: int = 0,
     progress: bool = True,
+    audit: RankAudit | None = None,
 ) -> torch.Tensor:
     """0-based rank of each case's target under ``protocol``, in case order: (cases,).
 
     Histories are scored in length-sorted batches (less padding for sequence models).
+    ``audit`` (optional) receives the guards' counts; they are logged either way.
     """
+    audit = audit if audit is not None else RankAudit()
+    name = getattr(recommender, "name", type(recommender).__name__)
     if len(histories) != len(targets):
         raise ValueError("histories and targets differ in length")
     if protocol not in ("full", "sampled"):
@@ -130,8 +197,15 @@ def case_ranks(
         batch_histories = [histories[i] for i in index]
         batch_targets = torch.tensor([targets[i] for i in index], dtype=torch.long)  # (B,)
         scores = recommender.score_batch(batch_histories).float()  # (B, N+1)
+        repeated = torch.tensor(
+            [t in set(h) for t, h in zip(batch_targets.tolist(), batch_histories, strict=True)]
+        )  # (B,) the target is already in the history
+        audit.cases += len(index)
+        audit.target_in_history += int(repeated.sum())
         if protocol == "full":
             mask_items(scores, batch_histories)  # history + padding -> -inf
+            fresh = ~repeated  # (B,) a masked repeat target is no model failure
+            audit.nonfinite += _count_nonfinite(scores[fresh], batch_targets[fresh])
             ranks[index] = target_ranks(scores, batch_targets)
             continue
         if not negatives:  # the catalogue size is known from the first scores
@@ -150,7 +224,12 @@ def case_ranks(
         # (B, 1 + num_negatives), target first
         candidate_scores = scores.gather(1, candidates)  # (B, 1 + num_negatives)
         candidate_scores[candidates == PADDING_ID] = float("-inf")
-        ranks[index] = target_ranks(candidate_scores, torch.zeros(len(index), dtype=torch.long))
+        candidate_scores[repeated, 0] = float("-inf")  # a repeat target is a miss here too
+        first = torch.zeros(len(index), dtype=torch.long)  # (B,) the target's column
+        fresh = ~repeated  # (B,)
+        audit.nonfinite += _count_nonfinite(candidate_scores[fresh], first[fresh])
+        ranks[index] = target_ranks(candidate_scores, first)
+    audit.warn(name)
     return ranks
 
 

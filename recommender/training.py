@@ -80,6 +80,19 @@ class TrainResult:
     seconds_to_best: float = 0.0  # wall time until the best epoch was finished
 
 
+def improves(value: float, best: float, epoch: int = 0) -> bool:
+    """Whether a validation metric beats the best so far; a non-finite one never does.
+
+    The evaluation guards keep NaN scores from producing non-finite metrics, but a NaN or inf
+    metric (from another scorer, or a future metric) must not become the "best" epoch: it is
+    logged and treated as no improvement, so it also counts towards the patience.
+    """
+    if not math.isfinite(value):
+        log.warning("epoch %d: validation metric is %s; not a candidate for the best", epoch, value)
+        return False
+    return value > best
+
+
 def _config_dict(config: Any) -> dict[str, Any]:
     return dataclasses.asdict(config)
 
@@ -339,7 +352,7 @@ def train_sasrec(
         row = {"epoch": epoch, "loss": total_loss / count, "seconds": elapsed}
         row.update({f"valid_{k}": v for k, v in metrics.items()})
         history.append(row)
-        if metrics["ndcg@10"] > best_ndcg:
+        if improves(metrics["ndcg@10"], best_ndcg, epoch):
             best_ndcg, best_epoch, best_metrics, stale = metrics["ndcg@10"], epoch, metrics, 0
             seconds_to_best = elapsed
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -13,7 +13,9 @@ from recommender.evaluation import (
     Hybrid,
     LLMSeqSim,
     MostPopular,
+    RankAudit,
     SASRecRecommender,
+    case_ranks,
     evaluate,
     evaluate_cases,
     ranking_metrics,
@@ -142,8 +144,84 @@ def test_standardise_rows_ignores_masked_entries() -> None:
     torch.testing.assert_close(z[0, 1:], torch.tensor([-1.2247, 0.0, 1.2247]), atol=1e-4, rtol=0)
 
 
-def test_sasrec_recommender_never_ranks_history_first(tiny_dataset) -> None:
+class EchoHistory:
+    """Scores every history item 2, item ``liked`` 1 and everything else 0: a model that
+    recommends what the user already has, which only masking keeps from winning."""
+
+    name = "echo"
+
+    def __init__(self, num_items: int, liked: int) -> None:
+        self.num_items, self.liked = num_items, liked
+
+    def score_batch(self, histories: Sequence[Sequence[int]]) -> torch.Tensor:
+        scores = torch.zeros(len(histories), self.num_items + 1)
+        scores[:, self.liked] = 1.0
+        for row, history in enumerate(histories):
+            scores[row, list(history)] = 2.0
+        return scores
+
+
+def test_history_items_are_masked_in_both_protocols() -> None:
+    """Unmasked, the 4 history items would outrank the target (rank 4, a miss at k=1)."""
+    echo = EchoHistory(num_items=50, liked=7)
+    histories, targets = [[3, 9, 12, 40]], [7]
+    for protocol in ("full", "sampled"):
+        ranks = case_ranks(echo, histories, targets, protocol=protocol, progress=False)
+        assert ranks.tolist() == [0], protocol
+
+
+def test_sasrec_ranks_equal_a_direct_ranking_over_unseen_items(tiny_dataset) -> None:
     torch.manual_seed(0)
     model = SASRec(SASRecConfig(num_items=tiny_dataset.num_items, hidden=8, max_len=5)).eval()
-    metrics = evaluate(SASRecRecommender(model), tiny_dataset, "valid", progress=False)
-    assert 0.0 <= metrics["mrr@10"] <= metrics["ndcg@10"] <= metrics["hr@10"] <= 1.0
+    histories, targets = tiny_dataset.split.cases("valid")
+    ranks = case_ranks(SASRecRecommender(model), histories, targets, progress=False)
+    with torch.no_grad():
+        raw = SASRecRecommender(model).score_batch(histories)  # (B, N+1) unmasked
+    for row, (history, target) in enumerate(zip(histories, targets, strict=True)):
+        unseen = [i for i in range(1, tiny_dataset.num_items + 1) if i not in set(history)]
+        better = sum(1 for i in unseen if i != target and raw[row, i] >= raw[row, target])
+        assert ranks[row].item() == better
+
+
+def test_nan_target_scores_rank_last_and_are_counted(caplog) -> None:
+    """Before the guard a NaN target got rank -1: HR@10 = 1 and NDCG = MRR = inf."""
+    recommender = FixedScores([0.9, float("nan"), 0.1, 0.5, 0.3])
+    with caplog.at_level("WARNING", logger="recommender.evaluation"):
+        metrics = evaluate_cases(recommender, [[1], []], [2, 4], ks=(3,), progress=False)
+    assert all(math.isfinite(v) for v in metrics.values())
+    # case 0: target 2 is NaN -> last (rank 5); case 1: target 4 below item 1 and NaN item 2
+    assert metrics["hr@3"] == pytest.approx(0.5)
+    assert metrics["mrr@3"] == pytest.approx(1 / 3 / 2)
+    assert metrics["nonfinite"] == 2.0  # both rows hold a NaN
+    assert "non-finite" in caplog.text
+    assert target_ranks(torch.tensor([[0.0, float("inf"), 1.0]]), torch.tensor([1])).item() == 2
+
+
+def test_all_nan_scores_score_zero_in_both_protocols() -> None:
+    recommender = FixedScores([float("nan")] * 30)
+    for protocol in ("full", "sampled"):
+        metrics = evaluate_cases(
+            recommender, [[1, 2], [3]], [5, 6], protocol=protocol, ks=(10,), progress=False
+        )
+        assert metrics["hr@10"] == 0.0 and metrics["ndcg@10"] == 0.0 and metrics["mrr@10"] == 0.0
+        assert metrics["nonfinite"] == 2.0
+
+
+def test_repeated_history_items_change_nothing() -> None:
+    recommender = FixedScores([0.9, 0.8, 0.1, 0.5, 0.3])
+    once = evaluate_cases(recommender, [[1, 2]], [4], progress=False)
+    twice = evaluate_cases(recommender, [[1, 2, 1, 1, 2]], [4], progress=False)
+    assert once == twice and once["hr@10"] == 1.0 and once["mrr@10"] == 1.0
+
+
+def test_a_target_already_in_its_history_is_a_counted_miss(caplog) -> None:
+    recommender = FixedScores([0.9, 0.8, 0.1, 0.5, 0.3])
+    audit = RankAudit()
+    with caplog.at_level("WARNING", logger="recommender.evaluation"):
+        ranks = case_ranks(recommender, [[1, 4], [2]], [1, 4], progress=False, audit=audit)
+    assert ranks[0].item() == 5  # item 1, the best-scored, was watched before: last, not first
+    assert ranks[1].item() == 1  # only item 1 scores higher than item 4
+    assert audit == RankAudit(cases=2, nonfinite=0, target_in_history=1)
+    assert "already occur in their history" in caplog.text
+    sampled = case_ranks(recommender, [[1, 4]], [1], protocol="sampled", progress=False)
+    assert sampled.item() == 100  # 100 negatives asked, 3 unseen drawn + padding: last column

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from recommender.seeding import seed_everything
 from recommender.training import (
     TrainConfig,
     build_model,
+    improves,
     iter_batches,
     load_checkpoint,
     train_sasrec,
@@ -133,3 +135,30 @@ def test_early_stopping_respects_patience(tiny_dataset) -> None:
     result = train_sasrec(tiny_dataset, MODEL, train, progress=False)
     # lr 0: validation never improves after epoch 1, so epoch 2 is the last one
     assert result.best_epoch == 1 and len(result.history) == 2
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")])
+def test_early_stopping_never_keeps_a_non_finite_epoch(tiny_dataset, monkeypatch, bad) -> None:
+    """Epoch 2's validation NDCG@10 is inf or NaN: epoch 1 (finite) stays the best."""
+    import recommender.evaluation as evaluation
+
+    real = evaluation.evaluate_cases
+    calls = {"n": 0}
+
+    def scripted(*args, **kwargs):
+        metrics = real(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            metrics["ndcg@10"] = bad
+        return metrics
+
+    monkeypatch.setattr(evaluation, "evaluate_cases", scripted)
+    train = dataclasses.replace(TRAIN, max_epochs=3, patience=1)
+    result = train_sasrec(tiny_dataset, MODEL, train, progress=False)
+    assert result.best_epoch == 1 and math.isfinite(result.best_metrics["ndcg@10"])
+    assert len(result.history) == 2  # the bad epoch counted towards the patience of 1
+
+
+def test_improves_ignores_non_finite_values() -> None:
+    assert improves(0.2, 0.1) and not improves(0.1, 0.2)
+    assert not improves(float("inf"), 0.1) and not improves(float("nan"), -1.0)

@@ -1,0 +1,692 @@
+"""Every results table and plot, regenerated from the committed run files; and a README check.
+
+``python -m recommender report`` writes ``docs/results.md`` (every block below, each with the
+provenance of the file it came from) and its PNGs. ``python -m recommender report --check``
+exits non-zero when
+
+1. a README block between ``<!-- report:NAME -->`` and ``<!-- /report:NAME -->`` differs
+   from what :func:`generate` gives for ``NAME`` (fix: run ``report --write-readme``), or
+   ``docs/results.md`` is not up to date (fix: run ``report``);
+2. a number in the README's ``## Results`` section, outside the blocks, cannot be found in
+   a committed results file (see :func:`untraced_numbers`) and is not in
+   ``docs/report_allowlist.toml`` with a reason.
+
+**Adding a block for a new results JSON** (conversation, matching, explanations, ...):
+
+1. make the benchmark write ``"provenance": collect_provenance(...)`` into its JSON
+   (:mod:`recommender.provenance`);
+2. write ``def _block_NAME(results: Results) -> str`` below, returning markdown built only
+   from ``results.load("file.json")`` (end it with ``_source_line(...)``), and add it to
+   ``BLOCKS``;
+3. put ``<!-- report:NAME -->`` and ``<!-- /report:NAME -->`` on their own lines where the
+   table goes in README.md and run ``python -m recommender report --write-readme``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path("benchmarks/results")
+RESULTS_MD = Path("docs/results.md")
+ALLOWLIST = Path("docs/report_allowlist.toml")
+BLOCK_RE = re.compile(r"<!-- report:([\w-]+) -->\n(.*?)<!-- /report:\1 -->", re.S)
+# a number as written in prose: 0.1844, 6,450.3, 2.6, 42 (sign and thousands separators allowed)
+NUMBER_RE = re.compile(r"(?<![\w.@/=-])[+\-−]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w.]*[/@])")
+PER_EPOCH_LOGS = frozenset({"history", "head_training"})
+UNIT_RE = re.compile(r"\s?(%|ms\b|s\b|min\b|MB\b|GB\b|GiB\b)")
+
+
+class Results:
+    """The committed results files of one checkout, loaded on demand."""
+
+    def __init__(self, root: Path = REPO_ROOT) -> None:
+        self.root = root
+        self.folder = root / RESULTS_DIR
+        self._cache: dict[str, Any] = {}
+
+    def load(self, name: str) -> Any:
+        """The parsed JSON ``benchmarks/results/<name>`` (None when absent)."""
+        if name not in self._cache:
+            path = self.folder / name
+            self._cache[name] = json.loads(path.read_text()) if path.exists() else None
+        return self._cache[name]
+
+    def all_json(self) -> Iterator[tuple[Path, Any]]:
+        """Every committed results JSON under ``benchmarks/results`` (runs included)."""
+        for path in sorted(self.folder.rglob("*.json")):
+            yield path, json.loads(path.read_text())
+
+
+# ------------------------------------------------------------------------ formatting
+def _f(value: float | None, digits: int = 4, sign: bool = False) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+def _ci(diff: dict[str, Any]) -> str:
+    low, high = diff["ci95"]
+    value = diff["ndcg@10_diff"] if "ndcg@10_diff" in diff else diff["diff"]
+    return f"{_f(value, sign=True)} [{_f(low, sign=True)}, {_f(high, sign=True)}]"
+
+
+def _digest_text(provenance: dict[str, Any] | None, role: str) -> str:
+    if not provenance:
+        return "unknown"
+    entry = provenance.get("artifacts", {}).get(role)
+    return entry["digest"] if entry and entry.get("digest") else "unknown"
+
+
+def _source_line(name: str, result: dict[str, Any] | None, roles: tuple[str, ...] = ()) -> str:
+    """One line under a table: the file, its command and its provenance, or what is unknown."""
+    if result is None:
+        return f"<sub>Source: `benchmarks/results/{name}` is missing.</sub>\n"
+    provenance = result.get("provenance")
+    parts = [f"Source: `benchmarks/results/{name}`"]
+    if not provenance:
+        parts.append("provenance not recorded (run before provenance existed)")
+    else:
+        for role in roles:
+            parts.append(f"{role} {_digest_text(provenance, role)}")
+        data = provenance.get("data") or {}
+        parts.append(f"data {data.get('digest') or 'unknown'}")
+        commit = provenance.get("git_commit")
+        if commit:
+            parts.append(
+                f"commit {commit[:10]}" + (" (dirty)" if provenance.get("git_dirty") else "")
+            )
+        elif provenance.get("committed_in"):
+            parts.append(f"code commit unknown (result committed in {provenance['committed_in']})")
+        if provenance.get("status") == "retrofitted":
+            parts.append("provenance added later (see its `how`)")
+    return "<sub>" + "; ".join(parts) + ".</sub>\n"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- blocks
+RETRIEVAL_LABELS = {
+    "mostpop": "mostpop",
+    "llmseqsim": "llmseqsim (mean session)",
+    "llmseqsim_recency": "llmseqsim_recency",
+    "llm2sasrec": "**llm2sasrec** (text init)",
+    "hybrid": "hybrid (llm2sasrec + llmseqsim)",
+    "sasrec_random": "sasrec_random (random init)",
+    "llm2sasrec_shuffled": "llm2sasrec_shuffled (control)",
+}
+
+
+def _block_retrieval(results: Results) -> str:
+    name = "retrieval_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    rows = []
+    for model, m in result["models"].items():
+        rows.append(
+            [
+                RETRIEVAL_LABELS.get(model, model),
+                str(len(m["seeds"])),
+                f"{_f(m['ndcg@10'])} ± {_f(m['ndcg@10_std'])}",
+                f"{_f(m['hr@10'])} ± {_f(m['hr@10_std'])}",
+                _f(m["mrr@10"]),
+                _f(m["ndcg@20"]),
+                _f(m["hr@20"]),
+            ]
+        )
+    header = ["model", "seeds", "NDCG@10", "HR@10", "MRR@10", "NDCG@20", "HR@20"]
+    note = "Mean ± standard deviation over seeds; each seed's checkpoint is a different file.\n"
+    return _table(header, rows) + "\n" + note + _source_line(name, result, ("checkpoint",))
+
+
+def _block_ablation(results: Results) -> str:
+    name = "retrieval_ablation_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    base = result["base"]["0"]
+    rows = [
+        [
+            "base: the previous default",
+            _f(base["valid_ndcg@10"]),
+            _f(base["test"]["ndcg@10"]),
+            str(base["epochs"]),
+        ]
+    ]
+    for variant in result["variants"].values():
+        seed = variant["seeds"].get("0")
+        if seed is None:
+            continue
+        rows.append(
+            [
+                variant["change"],
+                _f(seed["valid_ndcg@10"]),
+                _f(seed["test"]["ndcg@10"]),
+                str(seed["epochs"]),
+            ]
+        )
+    header = ["variant (seed 0)", "valid NDCG@10", "test NDCG@10", "best epoch"]
+    return _table(header, rows) + "\n" + _source_line(name, result)
+
+
+def _block_text_init(results: Results) -> str:
+    name = "text_init_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    pairs = list(result["rows"][0]["diffs"])
+    rows = []
+    for row in result["rows"]:
+        rows.append(
+            [f"{row['group']} ({row['users']})"] + [_ci(row["diffs"][pair]) for pair in pairs]
+        )
+    seeds = ", ".join(f"{model} {len(s)}" for model, s in result["seeds"].items())
+    header = ["test users (count)", *(f"{p} [95% CI]" for p in pairs)]
+    note = (
+        f"Paired per user, NDCG@10 averaged over seeds ({seeds}); "
+        f"bootstrap over users, {result['samples']} samples.\n"
+    )
+    return _table(header, rows) + "\n" + note + _source_line(name, result)
+
+
+def _block_chat_latency(results: Results) -> str:
+    name = "chat_latency.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    step, api = result["step"], result.get("api") or {}
+    rows = [
+        [
+            "first recommendation (ms)",
+            f"{step['first_recommendation_ms']['p50']:.1f}",
+            f"{step['first_recommendation_ms']['p95']:.1f}",
+            "p50 <= 1000, p95 <= 3000",
+        ],
+        [
+            "full reply with explanations (ms)",
+            f"{step['full_reply_ms']['p50']:.1f}",
+            f"{step['full_reply_ms']['p95']:.1f}",
+            "p50 <= 6000",
+        ],
+    ]
+    if api:
+        rows.append(
+            [
+                "/recommend over HTTP, complete (ms)",
+                f"{api['recommend_ms']['p50']:.1f}",
+                f"{api['recommend_ms']['p95']:.1f}",
+                "",
+            ]
+        )
+    return (
+        _table(["measure", "p50", "p95", "target"], rows)
+        + "\n"
+        + _source_line(name, result, ("checkpoint", "heads"))
+    )
+
+
+def _block_ranking(results: Results) -> str:
+    name = "ranking_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    fused = result["fused"]
+    rows = [
+        ["retrieval (LLM2SASRec order)", *_metric_cells(result["retrieval"]), ""],
+        ["zero-shot LLM", *_metric_cells(result["zero_shot"]), "LLM-only order, B=1"],
+        ["fine-tuned LLM (LoRA)", *_metric_cells(result["finetuned"]), "LLM-only order, B=1"],
+        [
+            "fused",
+            *_metric_cells(fused),
+            f"{fused['llm']}, weight {fused['weight']} (tuned on validation)",
+        ],
+    ]
+    header = ["method", "NDCG@10", "HR@10", "MRR@10", "notes"]
+    return _table(header, rows) + "\n" + _source_line(name, result, ("checkpoint", "adapter"))
+
+
+def _metric_cells(metrics: dict[str, float]) -> list[str]:
+    return [_f(metrics["ndcg@10"]), _f(metrics["hr@10"]), _f(metrics["mrr@10"])]
+
+
+def _pair(metrics: dict[str, Any], name: str) -> str:
+    """'NDCG@10 / HR@10' of one model."""
+    return f"{_f(metrics[name]['ndcg@10'])} / {_f(metrics[name]['hr@10'])}"
+
+
+def _mean_std(metrics: dict[str, Any], name: str) -> str:
+    return f"{_f(metrics[name]['ndcg@10'])} ± {_f(metrics[name]['ndcg@10_std'])}"
+
+
+def _block_llm_srec(results: Results) -> str:
+    name = "llm_srec_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    methods = result["methods"]
+    rows = [
+        [
+            "retrieval (LLM2SASRec order)",
+            _f(methods["retrieval"]["ndcg@10"]),
+            _f(methods["retrieval"]["hr@10"]),
+        ],
+        [
+            "LLM-SRec heads, LLM-only order",
+            _f(methods["llm_srec"]["ndcg@10"]),
+            _f(methods["llm_srec"]["hr@10"]),
+        ],
+        [
+            f"LLM-SRec fused with retrieval (w = {result['fusion_weight']}, tuned on validation)",
+            _f(methods["fused"]["ndcg@10"]),
+            _f(methods["fused"]["hr@10"]),
+        ],
+    ]
+    return (
+        _table(["method", "NDCG@10", "HR@10"], rows)
+        + "\n"
+        + _source_line(name, result, ("checkpoint", "heads"))
+    )
+
+
+def _block_claims(results: Results) -> str:
+    """The seeds' claims next to the published ones, each row with its seeds, interval and
+    checkpoint digest (rows from different checkpoints say so)."""
+    rows: list[list[str]] = []
+    retrieval = results.load("retrieval_ml1m.json")
+    text_init = results.load("text_init_ml1m.json")
+    ranking = results.load("ranking_ml1m.json")
+    srec = results.load("llm_srec_ml1m.json")
+    srec_prev = results.load("history/llm_srec_ml1m.5bb4f12.json")
+    if retrieval:
+        m = retrieval["models"]
+        rows.append(
+            [
+                "SASRec, full-catalogue cross-entropy (Klenitskiy & Vasilev 2023)",
+                "NDCG@10 0.182, HR@10 0.315 on ML-1M",
+                f"llm2sasrec {_pair(m, 'llm2sasrec')}; random init {_pair(m, 'sasrec_random')}",
+                f"{len(m['llm2sasrec']['seeds'])} seeds, mean ± std {_mean_std(m, 'llm2sasrec')}",
+                "per-seed checkpoints: unknown",
+            ]
+        )
+    if text_init:
+        overall = text_init["rows"][0]["diffs"]
+        rows.append(
+            [
+                "LLM2SASRec: text-embedding init beats random init (Boz et al. 2024)",
+                "a gain (see the paper)",
+                f"text - random {_ci(overall['llm2sasrec - sasrec_random'])}; "
+                f"text - shuffled {_ci(overall['llm2sasrec - llm2sasrec_shuffled'])}",
+                f"{len(text_init['seeds']['llm2sasrec'])} seeds each, paired 95% CI",
+                "per-seed checkpoints: unknown",
+            ]
+        )
+    if retrieval:
+        m = retrieval["models"]
+        rows.append(
+            [
+                "LLMSeqSim: session text-embedding similarity (Harte et al. 2023)",
+                "a strong baseline (see the paper)",
+                f"mean session {_pair(m, 'llmseqsim')}, recency {_pair(m, 'llmseqsim_recency')}, "
+                f"mostpop {_pair(m, 'mostpop')} (NDCG@10 / HR@10)",
+                "deterministic (3 seeds agree)",
+                "no checkpoint",
+            ]
+        )
+        rows.append(
+            [
+                "Hybrid of LLMSeqSim and a sequential model (Harte et al. 2023)",
+                "the hybrid helps (see the paper)",
+                f"hybrid {_mean_std(m, 'hybrid')} vs llm2sasrec {_mean_std(m, 'llm2sasrec')}",
+                f"{len(m['hybrid']['seeds'])} seeds, ± std",
+                "per-seed checkpoints: unknown",
+            ]
+        )
+    rows.append(["LLM2BERT4Rec (Boz et al. 2024)", "see the paper", "not run yet", "", ""])
+    if ranking:
+        digest = _digest_text(ranking.get("provenance"), "checkpoint")
+        comparisons = ranking["comparisons"]
+        rows.append(
+            [
+                "Fine-tuned beats zero-shot LLM ranking (LlamaRec)",
+                "a gain (see the paper)",
+                f"fine-tuned - zero-shot {_ci(comparisons['finetuned - zero_shot'])}",
+                f"{ranking['users']} users, paired 95% CI, one fine-tune",
+                f"checkpoint {digest}",
+            ]
+        )
+        rows.append(
+            [
+                "Recency-focused vs sequential vs in-context prompts (LLMRank, Hou et al.)",
+                "recency-focused prompts help",
+                f"only `{ranking['prompt_style']}` was measured",
+                "",
+                f"checkpoint {digest}",
+            ]
+        )
+        by_b = ranking["zero_shot"]["by_bootstrap"]
+        rows.append(
+            [
+                "Bootstrapped candidate orders reduce position bias (LLMRank, Hou et al.)",
+                "bootstrapping helps",
+                "zero-shot NDCG@10 "
+                + ", ".join(f"B={b} {_f(v['ndcg@10'])}" for b, v in by_b.items())
+                + "; by position: docs/results.md",
+                f"{ranking['users']} users, no interval stored",
+                f"checkpoint {digest}",
+            ]
+        )
+    if srec:
+        paired = srec["paired"]
+        rows.append(
+            [
+                "LLM-SRec: distilled heads on a frozen LLM (Kim et al. 2025)",
+                "beats the frozen LLM and the SASRec it distils (see the paper)",
+                f"fused - retrieval {_ci(paired['fused - retrieval'])}; "
+                f"LLM-only - retrieval {_ci(paired['llm_srec - retrieval'])}",
+                f"{srec['users']} users, paired 95% CI, one training seed",
+                f"checkpoint {_digest_text(srec.get('provenance'), 'checkpoint')}",
+            ]
+        )
+    if srec_prev:
+        paired = srec_prev["paired"]
+        rows.append(
+            [
+                "LLM-SRec vs the frozen LLM's own label ranking (earlier run)",
+                "LLM-SRec wins (see the paper)",
+                f"LLM-SRec - zero-shot labels {_ci(paired['llm_srec - zero_shot'])}; "
+                f"fused - retrieval {_ci(paired['fused - retrieval'])}",
+                f"{srec_prev['users']} users, paired 95% CI",
+                f"checkpoint {_digest_text(srec_prev.get('provenance'), 'checkpoint')} "
+                "(the previous one; not the row above's)",
+            ]
+        )
+    header = ["claim (paper)", "published", "ours (ML-1M, test)", "seeds / interval", "made with"]
+    note = (
+        "Published results are stated as the papers' claims; the one published number is the "
+        "reference the README compares with. Rows name their checkpoint digest: rows with "
+        "different digests come from different models.\n"
+    )
+    return _table(header, rows) + "\n" + note
+
+
+BLOCKS: dict[str, Callable[[Results], str]] = {
+    "claims": _block_claims,
+    "retrieval": _block_retrieval,
+    "ablation": _block_ablation,
+    "text-init": _block_text_init,
+    "chat-latency": _block_chat_latency,
+    "ranking": _block_ranking,
+    "llm-srec": _block_llm_srec,
+}
+TITLES = {
+    "claims": "The seeds' claims, side by side with the published ones",
+    "retrieval": "Retrieval: LLM2SASRec and baselines (ML-1M, full ranking, test split)",
+    "ablation": "Retrieval ablations (one change each against `base`)",
+    "text-init": "Text init vs random init vs shuffled control (paired per user)",
+    "chat-latency": "Chat latency",
+    "ranking": "LLM label ranking of the retrieval top-20",
+    "llm-srec": "LLM-SRec heads on the frozen LLM",
+}
+
+
+# --------------------------------------------------------------------------- report
+@dataclass
+class Report:
+    """The generated blocks, in ``BLOCKS`` order, and the figures to write."""
+
+    blocks: dict[str, str]
+    figures: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        """The whole ``docs/results.md``."""
+        lines = [
+            "# Results",
+            "",
+            "Generated by `python -m recommender report` from the committed files in "
+            "`benchmarks/results/`; do not edit by hand (`report --check` fails when this file "
+            "or a README block differs from what the files give). How to add a block: the "
+            "docstring of `recommender/report.py`.",
+            "",
+        ]
+        for name, text in self.blocks.items():
+            lines += [f"## {TITLES.get(name, name)}", "", text.rstrip("\n"), ""]
+            lines += [f"![{name}](results_{name}.png)", ""] if name in self.figures else []
+        return "\n".join(lines)
+
+
+def generate(root: Path = REPO_ROOT) -> Report:
+    """Every block from the committed results of the checkout at ``root``."""
+    results = Results(root)
+    report = Report(blocks={name: build(results) for name, build in BLOCKS.items()})
+    report.figures = [n for n in FIGURES if _figure_data(results, n) is not None]
+    return report
+
+
+# ---------------------------------------------------------------------------- figures
+FIGURES = ("retrieval", "ranking")
+
+
+def _figure_data(results: Results, name: str) -> Any:
+    if name == "retrieval":
+        return results.load("retrieval_ml1m.json")
+    if name == "ranking":
+        return results.load("ranking_ml1m.json")
+    return None
+
+
+def write_figures(root: Path = REPO_ROOT) -> list[Path]:
+    """The PNGs of ``docs/results.md`` (matplotlib, Agg backend); the written paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = Results(root)
+    written = []
+    retrieval = _figure_data(results, "retrieval")
+    if retrieval is not None:
+        names = list(retrieval["models"])
+        means = [retrieval["models"][n]["ndcg@10"] for n in names]
+        stds = [retrieval["models"][n]["ndcg@10_std"] for n in names]
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        ax.barh(names, means, xerr=stds, color="#4c72b0")
+        ax.set_xlabel("test NDCG@10 (mean ± std over seeds)")
+        ax.invert_yaxis()
+        fig.tight_layout()
+        written.append(_save(fig, root, "retrieval"))
+        plt.close(fig)
+    ranking = _figure_data(results, "ranking")
+    if ranking is not None:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        for variant, by_b in ranking["position_bias"].items():
+            for b, table in by_b.items():
+                rows = table["by_position"]
+                ax.plot(
+                    [r["position"] for r in rows],
+                    [r["hr@1"] for r in rows],
+                    marker="o",
+                    label=f"{variant} {b}",
+                )
+        ax.set_xlabel("position of the true item in the prompt")
+        ax.set_ylabel("HR@1")
+        ax.legend()
+        fig.tight_layout()
+        written.append(_save(fig, root, "ranking"))
+        plt.close(fig)
+    return written
+
+
+def _save(fig: Any, root: Path, name: str) -> Path:
+    path = root / RESULTS_MD.parent / f"results_{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, metadata={"Software": None})
+    return path
+
+
+# ---------------------------------------------------------------------------- README
+def readme_blocks(text: str) -> dict[str, str]:
+    """{name: content} of the README's report blocks."""
+    return {m.group(1): m.group(2) for m in BLOCK_RE.finditer(text)}
+
+
+def fill_readme(text: str, report: Report) -> str:
+    """``text`` with every report block replaced by its generated content."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        content = report.blocks.get(name, match.group(2))
+        return f"<!-- report:{name} -->\n{content}<!-- /report:{name} -->"
+
+    return BLOCK_RE.sub(replace, text)
+
+
+def results_section(text: str) -> str:
+    """The README's ``## Results`` section (up to the next ``## `` heading), blocks removed."""
+    start = text.find("\n## Results")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end > 0 else len(text)]
+    return BLOCK_RE.sub("", section)
+
+
+def committed_numbers(results: Results) -> list[float]:
+    """Every number in every committed results JSON (runs and history included)."""
+    found: list[float] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int | float):
+            if math.isfinite(value):
+                found.append(abs(float(value)))
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                if key in PER_EPOCH_LOGS:
+                    continue  # thousands of per-epoch values would trace almost any number
+                walk(inner)
+                try:  # numeric keys, e.g. fusion weights of a grid
+                    walk(float(key))
+                except ValueError:
+                    pass
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    for _, data in results.all_json():
+        walk(data)
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number of the README prose: its text, value, decimals and unit."""
+
+    text: str
+    value: float
+    decimals: int
+    unit: str
+    line: int
+
+
+def measured_numbers(section: str) -> list[Number]:
+    """The numbers that claim a measurement: any with a decimal point, or with a unit."""
+    out = []
+    for lineno, line in enumerate(section.splitlines(), start=1):
+        if line.lstrip().startswith(("`python", "python", ".venv")):
+            continue  # a command line: its numbers are settings
+        for match in NUMBER_RE.finditer(line):
+            whole, fraction = match.group(1), match.group(2) or ""
+            unit_match = UNIT_RE.match(line, match.end())
+            unit = unit_match.group(1) if unit_match else ""
+            if not fraction and not unit:
+                continue  # a count or a setting (3 seeds, 1,000 users, 20 candidates)
+            value = float(whole.replace(",", "") + fraction)
+            out.append(Number(match.group(0), value, max(len(fraction) - 1, 0), unit, lineno))
+    return out
+
+
+def _candidates(number: Number) -> list[float]:
+    """The committed values that would be shown as ``number`` (scales: %, s <-> ms, min)."""
+    x = number.value
+    scales = {"%": [x / 100], "ms": [x, x / 1000], "s": [x, x * 1000, x / 60], "min": [x, x * 60]}
+    return scales.get(number.unit, [x])
+
+
+def _found(values: list[float], target: float, tolerance: float) -> bool:
+    import bisect
+
+    i = bisect.bisect_left(values, target - tolerance)
+    return i < len(values) and values[i] <= target + tolerance
+
+
+def untraced_numbers(
+    readme: str, results: Results, allowed: dict[str, str] | None = None
+) -> list[Number]:
+    """README results-section numbers that no committed file gives (as rounded there).
+
+    A number shown with d decimals is traced when a committed value v (or 100 v for a
+    percentage, 1000 v for ms from s, v / 60 for min from s, ...) lies within half a unit of
+    its last digit. Signs are ignored (intervals are written as ranges). ``allowed`` maps
+    number texts to the reason they stand (``docs/report_allowlist.toml``).
+    """
+    allowed = allowed or {}
+    values = committed_numbers(results)
+    missing = []
+    for number in measured_numbers(results_section(readme)):
+        if number.text.lstrip("+-−") in allowed or number.text in allowed:
+            continue
+        half = 0.5 * 10 ** (-number.decimals) if number.decimals else 0.5
+        ok = any(
+            _found(values, target, half * (target / number.value if number.value else 1) + 1e-9)
+            for target in _candidates(number)
+        )
+        if not ok:
+            missing.append(number)
+    return missing
+
+
+def load_allowlist(root: Path = REPO_ROOT) -> dict[str, str]:
+    """{number text: reason} from ``docs/report_allowlist.toml`` (``[[number]]`` tables)."""
+    path = root / ALLOWLIST
+    if not path.exists():
+        return {}
+    entries = tomllib.loads(path.read_text()).get("number", [])
+    return {str(e["text"]): str(e["reason"]) for e in entries if e.get("reason")}
+
+
+def check(root: Path = REPO_ROOT) -> list[str]:
+    """Every way the README or docs/results.md disagrees with the committed files."""
+    report = generate(root)
+    problems = []
+    readme = (root / "README.md").read_text()
+    for name, content in readme_blocks(readme).items():
+        if name not in report.blocks:
+            problems.append(f"README block {name!r} has no generator in recommender/report.py")
+        elif content != report.blocks[name]:
+            problems.append(
+                f"README block {name!r} differs from the committed files "
+                "(run: python -m recommender report --write-readme)"
+            )
+    results_md = root / RESULTS_MD
+    if not results_md.exists() or results_md.read_text() != report.markdown():
+        problems.append(f"{RESULTS_MD} is not up to date (run: python -m recommender report)")
+    for number in untraced_numbers(readme, Results(root), load_allowlist(root)):
+        problems.append(
+            f"README results line {number.line}: {number.text}{number.unit and ' ' + number.unit}"
+            f" is in no committed results file (commit its file, or allow-list it in"
+            f" {ALLOWLIST} with a reason)"
+        )
+    return problems
