@@ -140,12 +140,13 @@ class Grounding:
         """What in ``sentence`` the evidence does not support (empty: the sentence is clean)."""
         allowed = self.allowed(evidence)
         found = []
-        other = self.matcher.find(sentence) - allowed.item_ids
-        if other:
-            found.append(f"title:{sorted(other)}")
         rest = sentence
         for name in allowed.names:  # the allowed titles' own words and numbers are fine
             rest = rest.replace(name, " ")
+        # looked for in what is left, so that a remake's shared name does not count
+        other = self.matcher.find(rest) - allowed.item_ids
+        if other:
+            found.append(f"title:{sorted(other)}")
         for year in _YEAR.findall(rest):
             if year not in allowed.numbers:
                 found.append(f"year:{year}")
