@@ -20,11 +20,13 @@ from recommender.data import Dataset
 from recommender.digest import artifact_digest
 from recommender.embeddings import item_embeddings
 from recommender.llm.backends import BackendError, make_backend
+from recommender.llm.evidence import EvidenceBuilder, EvidenceConfig
 from recommender.llm.explainer import Explainer
 from recommender.llm.ranker import LLMRanker
 from recommender.llm.srec import load_srec_ranker
 from recommender.models.sasrec import SASRec
 from recommender.retrieval.candidates import CandidateRetriever
+from recommender.retrieval.cooccurrence import CoOccurrence
 from recommender.retrieval.prepare import prepare_retrieval
 
 log = logging.getLogger(__name__)
@@ -109,8 +111,18 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
             log.warning("LLM-SRec ranking disabled: %s", why)
         else:
             ranking_info = f"{why} on {backend.name}"
+    evidence = EvidenceBuilder(
+        sasrec,  # counterfactual evidence from the retriever itself; similarity without it
+        CoOccurrence.from_sequences(dataset.sequences, dataset.num_items),
+        vectors,
+        EvidenceConfig(max_cited=llm_config.evidence_items),
+    )
     explainer = Explainer(
-        backend if config.app.llm_explanations else None, dataset.catalogue, llm_config, vectors
+        backend if config.app.llm_explanations else None,
+        dataset.catalogue,
+        llm_config,
+        vectors,
+        evidence_builder=evidence,
     )
     backend_name = getattr(backend, "name", llm_config.model)
     info = ServingInfo(

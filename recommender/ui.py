@@ -130,6 +130,33 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
 
+def _evidence_line(e: dict[str, Any]) -> str:
+    """One recommended item's evidence: counterfactual ranks, lift, shared facts."""
+    parts = []
+    base = e.get("base_rank")
+    for c in e.get("cited", []):
+        fact = f"**{_md(c['title'])}**"
+        if base is not None and c.get("rank_without") is not None:
+            fact += f": without it #{base} → #{c['rank_without']}"
+        if c.get("lift") is not None:
+            fact += f"; watched together {c['lift']:g}× as often as chance ({c['both']:,} of "
+            fact += f"{c['cited_users']:,})"
+        if c.get("shared_genres"):
+            fact += "; shares " + ", ".join(c["shared_genres"])
+        parts.append(fact)
+    if e.get("method") == "counterfactual":
+        if not e.get("pivotal"):
+            parts.append("no single title decides it" + (" (popular)" if e.get("popular") else ""))
+    else:
+        parts.append("cited by text similarity (no sequence model)")
+    if e.get("satisfies"):
+        parts.append("as asked: " + ", ".join(e["satisfies"]))
+    if e.get("provenance"):
+        parts.append("found by " + ", ".join(SOURCE_LABELS.get(p, p) for p in e["provenance"]))
+    rank = f" (LLM2SASRec #{base})" if base is not None else ""
+    return f"- {_md(e['item'])}{rank}: " + "; ".join(parts)
+
+
 def trace_markdown(trace: dict[str, Any]) -> str:
     """The "How this was chosen" panel: each stage of the last turn."""
     if not trace:
@@ -181,6 +208,10 @@ def trace_markdown(trace: dict[str, Any]) -> str:
         }.get(ranking["method"], f"LLM ranking ({ranking['method']})")
         lines.append(f"\n#### 4. Ranked: {method}")
         lines.append(" → ".join(_md(t) for t in ranking["order"][:10]))
+    evidence = trace.get("evidence") or []
+    if evidence:
+        lines.append("\n#### 5. Why (evidence behind each explanation)")
+        lines.extend(_evidence_line(e) for e in evidence)
     t = trace.get("timings_ms", {})
     if t:
         lines.append("\n#### Timings")

@@ -150,7 +150,12 @@ def test_browser_demo_flow(app_url, browser):
     wait_for_explained_cards(page, previous=persona_cards)
     cards = visible_cards(page)
     assert len(cards) >= 5
-    assert all("Recommended because" in c or "because you watched" in c for c in cards)
+    from recommender.ui import load_personas
+
+    pasted = ["Heat", "Fargo", "Pulp Fiction", "Usual Suspects", "Se7en", "Reservoir Dogs"]
+    pasted += [t.rsplit(" (", 1)[0] for t in load_personas()[1].history]
+    for card in cards:  # every explanation names at least one pasted title
+        assert any(title in card for title in pasted), card
     assert not any("Horror" in c for c in cards)
     # 3. dislike the first card: it is gone next turn
     shown = card_titles(page)
@@ -166,6 +171,7 @@ def test_browser_demo_flow(app_url, browser):
     page.get_by_text("How this was chosen").click()
     expect(page.locator("#trace")).to_contain_text("Fused candidates", timeout=10_000)
     expect(page.locator("#trace")).to_contain_text("Timings")
+    expect(page.locator("#trace")).to_contain_text("without it #")  # counterfactual evidence
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "final-page.png"), full_page=True)
     page.close()

@@ -91,7 +91,9 @@ def test_clean_llm_sentences_stream_one_checked_sentence_at_a_time(tiny_catalogu
     history = tiny_catalogue.many([3, 13])
     snapshots = list(explainer.stream([tiny_catalogue.get(12)], history))
     texts = [s[0].text for s in snapshots]
-    assert texts[0] == "" and not snapshots[0][0].done
+    # the deterministic wording is there at once; the LLM's replaces it as it streams
+    assert texts[0] == explainer.template_text(snapshots[0][0].evidence)
+    assert "Heat (1995)" in texts[0] and not snapshots[0][0].done
     assert "Fargo (1996) is a dark crime story like Heat (1995)." in texts
     final = snapshots[-1][0]
     assert final.done and final.source == "llm" and final.reason is None
@@ -100,6 +102,7 @@ def test_clean_llm_sentences_stream_one_checked_sentence_at_a_time(tiny_catalogu
     )
     prompt = backend.prompts[0]
     assert "Fargo (1996)" in prompt and "Heat (1995)" in prompt and "Pulp Fiction" in prompt
+    assert "shares crime and drama with" in prompt  # the facts, as lines
 
 
 def test_other_titles_are_filtered_and_all_bad_means_template(tiny_catalogue, config):
@@ -115,7 +118,8 @@ def test_other_titles_are_filtered_and_all_bad_means_template(tiny_catalogue, co
     assert first.text == "Fargo is like Heat (1995). It is snowy."
     assert "Titanic" not in first.text
     assert second.source == "template" and second.reason == "filtered"
-    assert second.text == explainer.template_text(second.evidence)
+    # the deterministic wording of the batch (wordings are spread over a reply's items)
+    assert second.text == explainer.realiser.realise_all([first.evidence, second.evidence])[1]
     assert "Godfather" not in second.text and "Alien" not in second.text
 
 
@@ -125,27 +129,27 @@ def test_timeout_and_errors_use_the_marked_template(tiny_catalogue, config):
     slow = StreamingFake(["Fargo is great because"], fail_after=2, error=TimeoutError("6 s"))
     (exp,) = Explainer(slow, tiny_catalogue, config).explain([item], history)
     assert exp.source == "template" and exp.reason == "timeout"
-    assert exp.text.startswith("Recommended because you watched")
-    assert "Heat (1995)" in exp.text and "Crime" in exp.text
+    assert exp.text == Explainer(None, tiny_catalogue, config).template_text(exp.evidence)
+    assert "Heat (1995)" in exp.text and "crime" in exp.text
     broken = StreamingFake(["x"], fail_after=0, error=BackendError("connection refused"))
     (exp,) = Explainer(broken, tiny_catalogue, config).explain([item], history)
     assert exp.source == "template" and exp.reason == "error"
 
 
 def test_a_sentence_cut_off_by_the_token_limit_is_dropped(tiny_catalogue, config):
-    backend = StreamingFake(["Fargo (1996) suits you. Like Heat (1995) it has a"])
+    backend = StreamingFake(["Fargo (1996) suits fans of Heat (1995). Like Heat it has a"])
     (exp,) = Explainer(backend, tiny_catalogue, config).explain(
         [tiny_catalogue.get(12)], tiny_catalogue.many([3])
     )
-    assert exp.text == "Fargo (1996) suits you." and exp.source == "llm"
+    assert exp.text == "Fargo (1996) suits fans of Heat (1995)." and exp.source == "llm"
 
 
 def test_a_sentence_that_completes_at_the_end_is_kept(tiny_catalogue, config):
-    backend = StreamingFake(["Fargo (1996) suits you."])
+    backend = StreamingFake(["Fargo (1996) suits fans of Heat (1995)."])
     (exp,) = Explainer(backend, tiny_catalogue, config).explain(
         [tiny_catalogue.get(12)], tiny_catalogue.many([3])
     )
-    assert exp.text == "Fargo (1996) suits you."
+    assert exp.text == "Fargo (1996) suits fans of Heat (1995)."
 
 
 def test_no_backend_or_no_history(tiny_catalogue, config):
@@ -161,10 +165,14 @@ def test_no_backend_or_no_history(tiny_catalogue, config):
 
 def test_five_items_are_explained_in_one_batched_stream(tiny_catalogue, config):
     items = tiny_catalogue.many([12, 19, 20, 11, 16])
-    answers = [f"{item.display_title} fits you." for item in items]
+    history = tiny_catalogue.many([1, 3, 5, 8])
+    evidences = Explainer(None, tiny_catalogue, config).evidences(items, history)
+    answers = [
+        f"{e.item.display_title} fits you, like {e.similar[0].display_title}." for e in evidences
+    ]
     backend = StreamingFake(answers)
     explainer = Explainer(backend, tiny_catalogue, config)
-    final = explainer.explain(items, tiny_catalogue.many([1, 3, 5, 8]))
+    final = explainer.explain(items, history)
     assert len(backend.prompts) == 5
     assert [e.text for e in final] == answers
     assert [e.item_id for e in final] == [12, 19, 20, 11, 16]
@@ -172,21 +180,21 @@ def test_five_items_are_explained_in_one_batched_stream(tiny_catalogue, config):
 
 def test_the_first_sentence_must_name_the_item_or_its_evidence(tiny_catalogue, config):
     answers = [
-        "I'm glad to have you, SmolLM, as a fan of the 1970s. Fargo (1996) is snowy noir.",
+        "I'm glad to have you as a fan. Fargo (1996) is snowy, like Heat (1995).",
         "You are a helpful assistant. It is fun.",
     ]
     explainer = Explainer(StreamingFake(answers), tiny_catalogue, config)
     first, second = explainer.explain(tiny_catalogue.many([12, 21]), tiny_catalogue.many([3, 13]))
-    assert first.text == "Fargo (1996) is snowy noir." and first.source == "llm"
+    assert first.text == "Fargo (1996) is snowy, like Heat (1995)." and first.source == "llm"
     assert second.source == "template" and second.reason == "ungrounded"
 
 
 def test_a_repeated_sentence_is_dropped(tiny_catalogue, config):
-    answer = "Fargo (1996) is a blend of drama and crime. Fargo is a blend of drama and crime!"
+    answer = "Fargo (1996) is dark crime, like Heat (1995). Fargo is dark crime, like Heat!"
     (exp,) = Explainer(StreamingFake([answer]), tiny_catalogue, config).explain(
         [tiny_catalogue.get(12)], tiny_catalogue.many([3])
     )
-    assert exp.text == "Fargo (1996) is a blend of drama and crime." and exp.source == "llm"
+    assert exp.text == "Fargo (1996) is dark crime, like Heat (1995)." and exp.source == "llm"
 
 
 def test_an_echo_of_the_prompt_is_dropped(tiny_catalogue, config):
@@ -228,3 +236,77 @@ def test_a_sentence_with_an_invented_year_is_dropped(tiny_catalogue):
     assert explainer.allowed_sentence("Heat (1995) is tense, like The Matrix (1999).", evidence)
     assert not explainer.allowed_sentence("Heat (1985) is a classic thriller.", evidence)
     assert not explainer.allowed_sentence("A 2003 remake of Heat.", evidence)
+
+
+def test_invented_numbers_genres_and_names_are_dropped(tiny_catalogue):
+    explainer = Explainer(None, tiny_catalogue, LLMConfig())
+    heat, matrix = tiny_catalogue.get(3), tiny_catalogue.get(5)  # Action Crime Thriller
+    evidence = explainer.evidence(heat, [matrix])
+    ok = "Like The Matrix (1999), Heat (1995) is an action thriller."
+    assert explainer.allowed_sentence(ok, evidence)
+    for bad in [
+        "Heat (1995) is set in Manhattan, 75 years ago.",  # a place and a number
+        "Like The Matrix, it is directed by Michael Mann.",  # a person
+        "Heat (1995) is a romantic comedy.",  # genres it does not have
+        "It is like The Matrix (1999) and 3 other films.",  # a number not in the evidence
+    ]:
+        assert not explainer.allowed_sentence(bad, evidence), bad
+
+
+def test_llm_text_replaces_the_deterministic_one_only_when_it_cites_a_pasted_title(
+    tiny_catalogue, config
+):
+    answers = ["Fargo (1996) is a snowy crime story.", "Babe (1995) is a drama like Heat (1995)."]
+    explainer = Explainer(StreamingFake(answers), tiny_catalogue, config)
+    history = tiny_catalogue.many([3, 13])
+    fargo, babe = explainer.explain(tiny_catalogue.many([12, 21]), history)
+    assert fargo.source == "template" and fargo.reason == "ungrounded"  # names no pasted title
+    assert "Heat (1995)" in fargo.text or "Pulp Fiction (1994)" in fargo.text
+    assert babe.source == "llm" and babe.text == answers[1]
+
+
+def test_counterfactual_evidence_cites_the_title_the_model_leans_on(tiny_catalogue):
+    from recommender.llm.evidence import EvidenceBuilder
+    from recommender.models.attribution import ranks_without
+
+    model = _model_that_follows(tiny_catalogue, {3: 12})  # after Heat comes Fargo
+    builder = EvidenceBuilder(model)
+    explainer = Explainer(None, tiny_catalogue, LLMConfig(), evidence_builder=builder)
+    history = tiny_catalogue.many([1, 8, 3, 17])
+    (exp,) = explainer.explain([tiny_catalogue.get(12)], history)
+    evidence = exp.evidence
+    assert evidence.method == "counterfactual" and evidence.similar[0].item_id == 3
+    cited = evidence.cited[0]
+    assert evidence.base_rank == 1 and cited.rank_without > 1
+    assert ranks_without(model, [1, 8, 3, 17], [12], [[3]])[1, 0] == cited.rank_without
+    assert "Heat (1995)" in exp.text and f"#{cited.rank_without}" in exp.text
+
+
+def _model_that_follows(catalogue, follows: dict[int, int]):
+    """A tiny SASRec trained for 80 steps on "a is followed by b" pairs."""
+    import torch
+
+    from recommender.models.sasrec import SASRec, SASRecConfig, SequenceBatch
+
+    torch.manual_seed(0)
+    model = SASRec(SASRecConfig(num_items=len(catalogue), max_len=8, hidden=16, dropout=0.0))
+    rng = np.random.default_rng(0)
+    optim = torch.optim.Adam(model.parameters(), lr=1e-2)
+    others = [i for i in range(1, len(catalogue) + 1) if i not in follows and i not in {12}]
+    for _ in range(80):
+        rows, targets = [], []
+        for _ in range(32):
+            seq = list(rng.choice(others, size=4, replace=False))
+            a = rng.choice(list(follows)) if rng.random() < 0.5 else None
+            if a is not None:
+                seq[rng.integers(0, 4)] = a
+            rows.append(seq)
+            targets.append(follows[a] if a is not None else int(rng.choice(others)))
+        inputs = torch.tensor(rows)
+        target = torch.zeros_like(inputs)
+        target[:, -1] = torch.tensor(targets)
+        loss = model.loss(SequenceBatch(inputs, target))
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    return model.eval()

@@ -18,6 +18,7 @@ import concurrent.futures
 import logging
 import re
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
@@ -33,6 +34,7 @@ from recommender.conversation.request_parser import (
 )
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item
+from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
 from recommender.retrieval.vectorstore import ItemFilter
 
@@ -58,7 +60,10 @@ class Ranker(Protocol):
 
 
 class ExplanationStream(Protocol):
-    def stream(self, items: Sequence[Item], history: Sequence[Item]) -> Iterator[list[Any]]: ...
+    def stream(
+        self, items: Sequence[Item], history: Sequence[Item], context: ExplainContext | None = None
+    ) -> Iterator[list[Any]]:
+        """Snapshots of ``Explanation``s (``text``, ``source``, ``done``, ``evidence``)."""
 
 
 @dataclass
@@ -89,6 +94,7 @@ class Card:
     explanation_source: str = "pending"  # llm | llm_filtered | template | pending
     because: tuple[str, ...] = ()  # history titles cited as evidence
     provenance: tuple[str, ...] = ()  # retrieval sources that proposed it
+    evidence: dict[str, Any] | None = None  # structured evidence (Evidence.to_json())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +103,7 @@ class Card:
             "year": self.year,
             "genres": list(self.genres),
             "explanation": self.explanation,
+            "evidence": self.evidence,
         }
 
 
@@ -340,12 +347,23 @@ def step_stream(
 
     # -- explain (streamed)
     t0 = time.perf_counter()
+    context = ExplainContext(
+        provenance=provenance,
+        genres_asked=tuple(new.constraints.include_genres),
+        years_asked=(new.constraints.year_min, new.constraints.year_max),
+        seed=zlib.crc32(repr((new.history, new.turn)).encode()),
+    )
     try:
-        for snapshot in deps.explainer.stream(items, history_items):
+        for snapshot in deps.explainer.stream(items, history_items, context):
             for card, explanation in zip(reply.cards, snapshot, strict=True):
                 card.explanation = explanation.text
                 card.explanation_source = explanation.source if explanation.done else "pending"
                 card.because = tuple(e.display_title for e in explanation.evidence.similar)
+                to_json = getattr(explanation.evidence, "to_json", None)
+                card.evidence = to_json() if to_json else None
+            if "explained" not in timings and all(c.explanation for c in reply.cards):
+                timings["explained"] = (time.perf_counter() - started) * 1000
+            reply.trace["evidence"] = [c.evidence for c in reply.cards if c.evidence]
             reply.text = _compose(reply, new, pasted_items)
             yield new, reply
     except Exception:  # the explainer must never cost the user their recommendations

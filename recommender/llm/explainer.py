@@ -1,11 +1,15 @@
-"""Grounded explanations: evidence from the user's history, LLM wording, a title filter.
+"""Grounded explanations: real evidence, deterministic wording at once, LLM wording streamed.
 
-For each recommended item the evidence is the history items most similar to it (cosine of
-the item text embeddings; genre overlap when no embeddings are given) and the genres it shares
-with them. The LLM writes one or two sentences that may name only the item and its evidence
-items. Any sentence naming another catalogue title is dropped; if nothing is left, or the LLM
-fails or runs out of time, a deterministic template built from the same evidence is used and
-the explanation says so (``source == "template"`` and ``reason``).
+For each recommended item the evidence (``llm/evidence.py``) is why the model put it there:
+the pasted titles whose removal lowers its LLM2SASRec rank most, how much more often their
+viewers watched it (lift), what it shares with them and which request constraint it meets.
+The deterministic realiser (``llm/realiser.py``) words it at once; the LLM, given the same
+facts (``prompts/explain_evidence.txt``), may then reword it as it streams. An LLM sentence
+that names a title, year, number, genre or name that is not in the evidence is dropped
+(``llm/grounding.py``); the LLM text replaces the deterministic one only once it names a
+cited pasted title. If nothing usable is left, or the LLM fails or runs out of time, the
+deterministic text stays and the explanation says so (``source == "template"`` and
+``reason``).
 """
 
 from __future__ import annotations
@@ -17,10 +21,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from recommender.data.catalogue import Catalogue, Item, natural_title
+from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.backends import BackendError, LLMBackend
 from recommender.llm.config import LLMConfig, load_prompt
+from recommender.llm.evidence import (
+    Evidence,
+    EvidenceBuilder,
+    EvidenceConfig,
+    ExplainContext,
+)
+from recommender.llm.grounding import Grounding, TitleMatcher
 from recommender.llm.ranker import as_items
+from recommender.llm.realiser import Realiser
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +41,7 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr vs vol no blvd mt ft lt col gen prof etc aka".split()
 )
 _COMPLETE = re.compile(r"[.!?][\"')\]]*\s*$")
-_YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")  # a year the model may have invented
 _WORD = re.compile(r"[\w'&!?-]+")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Why an item fits a user: similar history items and shared genres."""
-
-    item: Item
-    similar: tuple[Item, ...]  # history items most similar to ``item``, most similar first
-    similarities: tuple[float, ...]  # their cosine (or genre Jaccard) similarities
-    shared_genres: tuple[str, ...]  # genres of ``item`` that the similar items also have
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ class Explanation:
     item_id: int
     text: str
     evidence: Evidence
-    source: str  # llm | llm_filtered (a sentence naming another title was dropped) | template
-    # template only: no_backend | timeout | error | filtered | ungrounded | empty
+    source: str  # llm | llm_filtered (an unsupported sentence was dropped) | template
+    # template only: no_backend | timeout | error | filtered | ungrounded | empty | pending
     reason: str | None = None
     done: bool = True
 
@@ -98,62 +99,28 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, len(wa | wb))
 
 
-def _join_titles(titles: Sequence[str]) -> str:
-    if len(titles) <= 1:
-        return "".join(titles)
-    return ", ".join(titles[:-1]) + " and " + titles[-1]
-
-
 @dataclass
 class _Progress:
     """One item's answer while it streams."""
 
     buffer: str = ""  # text after the last complete sentence
     accepted: list[str] = field(default_factory=list)  # sentences that passed the checks
-    dropped: str | None = None  # filtered (named another title) | ungrounded (named nothing)
+    dropped: str | None = None  # filtered (an unsupported fact) | ungrounded (no cited title)
     prompt: list[str] = field(default_factory=list)  # the prompt's sentences (echoes are dropped)
 
 
-class TitleMatcher:
-    """Finds catalogue titles named in a text (case-sensitive, whole words).
-
-    Titles are matched as users and models write them ("The Matrix", also with its year); a
-    one-word title of four letters or fewer ("Heat", "Big") counts only with its year, since
-    such words occur in ordinary sentences.
-    """
-
-    def __init__(self, catalogue: Catalogue) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for item in catalogue:
-            for name in self._names(item):
-                words = tuple(_WORD.findall(name))
-                if not words:
-                    continue
-                if len(words) == 1 and len(words[0]) <= 4 and not name.endswith(")"):
-                    continue
-                self._by_first.setdefault(words[0], []).append((words, item.item_id))
-
-    @staticmethod
-    def _names(item: Item) -> set[str]:
-        main = re.sub(r"\s*\([^)]*\)\s*$", "", item.title).strip()  # "(a.k.a. ...)" suffixes
-        names = {natural_title(item.title), natural_title(main)}
-        if item.year:
-            names |= {f"{n} ({item.year})" for n in list(names)}
-        return {n for n in names if n}
-
-    def find(self, text: str) -> set[int]:
-        """Ids of the catalogue items whose titles occur in ``text``."""
-        words = _WORD.findall(text)
-        found: set[int] = set()
-        for start, word in enumerate(words):
-            for title_words, item_id in self._by_first.get(word, ()):
-                if tuple(words[start : start + len(title_words)]) == title_words:
-                    found.add(item_id)
-        return found
+__all__ = [
+    "Evidence",
+    "ExplainContext",
+    "Explainer",
+    "Explanation",
+    "TitleMatcher",
+    "split_sentences",
+]
 
 
 class Explainer:
-    """Explains recommended items from the user's history; streams, never invents titles."""
+    """Explains recommended items from real evidence; streams, never states an unsupported fact."""
 
     def __init__(
         self,
@@ -161,92 +128,62 @@ class Explainer:
         catalogue: Catalogue,
         config: LLMConfig,
         item_vectors: np.ndarray | None = None,
+        evidence_builder: EvidenceBuilder | None = None,
+        realiser: Realiser | None = None,
     ) -> None:
-        """``item_vectors``: (N, dim) L2-normalised text embeddings, row r = item id r + 1."""
+        """``item_vectors``: (N, dim) L2-normalised text embeddings, row r = item id r + 1, used
+        for similarity evidence when no ``evidence_builder`` (with a sequence model) is given."""
         self.backend = backend
         self.catalogue = catalogue
         self.config = config
-        self.item_vectors = item_vectors
-        self.matcher = TitleMatcher(catalogue)
-        load = lambda name: load_prompt(config.prompt_dir, name)  # noqa: E731
-        self.prompt = load("explain")
-        self.prompt_genres = load("explain_genre_clause")
-        self.template = load("explain_template")
-        self.template_genres = load("explain_template_genres")
-        self.template_cold = load("explain_template_cold")
+        self.builder = evidence_builder or EvidenceBuilder(
+            item_vectors=item_vectors, config=EvidenceConfig(max_cited=config.evidence_items)
+        )
+        self.realiser = realiser or Realiser.from_prompt_dir(config.prompt_dir)
+        self.grounding = Grounding(catalogue, self.realiser)
+        self.matcher = self.grounding.matcher
+        self.prompt = load_prompt(config.prompt_dir, "explain_evidence")
 
-    # -- evidence ------------------------------------------------------------------------------
+    # -- evidence and deterministic wording ----------------------------------------------------
 
-    def evidence(self, item: Item, history: Sequence[Item]) -> Evidence:
-        """The ``config.evidence_items`` history items most similar to ``item``."""
-        pool = [h for h in dict.fromkeys(history) if h.item_id != item.item_id]
-        if not pool:
-            return Evidence(item, (), (), ())
-        if self.item_vectors is not None:
-            vectors = self.item_vectors[[h.item_id - 1 for h in pool]]  # (H, dim)
-            sims = vectors @ self.item_vectors[item.item_id - 1]  # (H,)
-        else:
-            genres = set(item.genres)
-            sims = np.array(
-                [len(genres & set(h.genres)) / max(1, len(genres | set(h.genres))) for h in pool]
-            )
-        # most similar first; among equals the more recent history item first
-        order = sorted(range(len(pool)), key=lambda i: (-float(sims[i]), -i))
-        chosen = order[: self.config.evidence_items]
-        similar = tuple(pool[i] for i in chosen)
-        their_genres = {g for h in similar for g in h.genres}
-        shared = tuple(g for g in item.genres if g in their_genres)
-        return Evidence(item, similar, tuple(float(sims[i]) for i in chosen), shared)
+    def evidence(
+        self, item: Item, history: Sequence[Item], context: ExplainContext | None = None
+    ) -> Evidence:
+        """The evidence for one item (``evidences`` does a whole reply in one batch)."""
+        return self.builder.build([item], list(history), context)[0]
 
-    def template_text(self, evidence: Evidence) -> str:
+    def evidences(
+        self, items: Sequence[Item], history: Sequence[Item], context: ExplainContext | None = None
+    ) -> list[Evidence]:
+        return self.builder.build(list(items), list(history), context)
+
+    def template_text(self, evidence: Evidence, seed: int = 0) -> str:
         """The deterministic explanation built from the evidence alone."""
-        if not evidence.similar:
-            return self.template_cold.format(title=evidence.item.display_title)
-        genres = (
-            self.template_genres.format(genres=_join_titles([g for g in evidence.shared_genres]))
-            if evidence.shared_genres
-            else ""
-        )
-        return self.template.format(
-            evidence_titles=_join_titles([h.display_title for h in evidence.similar]),
-            genre_clause=genres,
-            title=evidence.item.display_title,
-        )
+        return self.realiser.realise(evidence, seed)
 
     def build_prompt(self, evidence: Evidence) -> str:
-        """The LLM prompt for one item (only with evidence: otherwise the template is used)."""
-        genres = (
-            self.prompt_genres.format(genres=", ".join(evidence.shared_genres))
-            if evidence.shared_genres
-            else ""
-        )
-        return self.prompt.format(
-            title=evidence.item.display_title,
-            evidence_titles=_join_titles([h.display_title for h in evidence.similar]),
-            genre_clause=genres,
-        )
+        """The LLM prompt for one item: its facts (only with evidence: else no LLM)."""
+        facts = "\n".join(f"- {line}" for line in self.realiser.fact_lines(evidence))
+        first = evidence.similar[0].display_title if evidence.similar else ""
+        return self.prompt.format(facts=facts, title=evidence.item.display_title, first=first)
 
     # -- filtering -------------------------------------------------------------------------------
 
     def allowed_sentence(self, sentence: str, evidence: Evidence) -> bool:
-        """False when the sentence names a catalogue title other than the item and evidence,
-        or a year that none of them has ("From Dusk Till Dawn (1985)" for a 1996 film)."""
-        allowed = {evidence.item.item_id, *(h.item_id for h in evidence.similar)}
-        if self.matcher.find(sentence) - allowed:
-            return False
-        years = {str(i.year) for i in (evidence.item, *evidence.similar) if i.year}
-        return set(_YEAR.findall(sentence)) <= years
+        """False when the sentence states anything the evidence does not hold: another title,
+        a year or number, a genre the item lacks, an unknown name (``llm/grounding.py``)."""
+        return not self.grounding.violations(sentence, evidence)
 
     @staticmethod
     def _titles(evidence: Evidence) -> list[str]:
         """How the item and its evidence may be written: with and without the year."""
-        names = []
+        names = set()
         for item in (evidence.item, *evidence.similar):
-            names += [item.display_title, natural_title(item.title)]
-        return sorted(set(names), key=len, reverse=True)
+            names |= TitleMatcher.names(item) | {item.display_title}
+        return sorted(names, key=len, reverse=True)
 
     def grounded_sentence(self, sentence: str, evidence: Evidence) -> bool:
-        """True when the sentence names the item or one of its evidence items."""
+        """True when the sentence names the item or one of its cited items."""
         return any(name in sentence for name in self._titles(evidence))
 
     def _check(self, state: _Progress, sentences: Sequence[str], evidence: Evidence) -> bool:
@@ -269,28 +206,32 @@ class Explainer:
 
     # -- explaining ------------------------------------------------------------------------------
 
-    def _fallback(self, evidence: Evidence, reason: str) -> Explanation:
-        return Explanation(
-            evidence.item.item_id, self.template_text(evidence), evidence, "template", reason
-        )
-
     def stream(
-        self, items: Sequence[Item | int], history: Sequence[Item | int]
+        self,
+        items: Sequence[Item | int],
+        history: Sequence[Item | int],
+        context: ExplainContext | None = None,
     ) -> Iterator[list[Explanation]]:
         """Explain ``items`` together; yields the list of all current snapshots on every change.
 
-        The LLM answers for all items are generated in one batch. Text is released one checked
-        sentence at a time: a sentence is shown only after the title filter has passed it, and
-        the first shown sentence must name the item or an evidence item. The last yield has
-        ``done`` set on every explanation; ``source``/``reason`` say whether the LLM was used.
+        The first yield already has the deterministic wording of every item. The LLM answers
+        for all items are then generated in one batch, released one checked sentence at a
+        time; an item's LLM text replaces its deterministic text once it names a cited pasted
+        title. The last yield has ``done`` set on every explanation; ``source``/``reason`` say
+        whether the LLM wording was used.
         """
+        context = context or ExplainContext()
         history = as_items(self.catalogue, history)
-        evidences = [self.evidence(item, history) for item in as_items(self.catalogue, items)]
-        current = [Explanation(e.item.item_id, "", e, "llm", done=False) for e in evidences]
+        evidences = self.evidences(as_items(self.catalogue, items), history, context)
+        texts = self.realiser.realise_all(evidences, context.seed)
         asked = [i for i, e in enumerate(evidences) if e.similar and self.backend is not None]
-        for i, e in enumerate(evidences):
-            if i not in asked:
-                current[i] = self._fallback(e, "no_backend" if e.similar else "empty")
+        current = []
+        for i, (e, text) in enumerate(zip(evidences, texts, strict=True)):
+            if i in asked:
+                current.append(Explanation(e.item.item_id, text, e, "template", "pending", False))
+            else:
+                reason = "no_backend" if e.similar else "empty"
+                current.append(Explanation(e.item.item_id, text, e, "template", reason))
         yield list(current)
         if not asked:
             return
@@ -311,32 +252,40 @@ class Explainer:
                 state.buffer += delta
                 *complete, state.buffer = split_sentences(state.buffer, self._titles(evidences[i]))
                 if complete and self._check(state, complete, evidences[i]):
-                    current[i] = replace(current[i], text=" ".join(state.accepted))
-                    yield list(current)
+                    text = " ".join(state.accepted)
+                    if self.grounding.names_cited(text, evidences[i]):
+                        current[i] = replace(current[i], text=text, source="llm")
+                        yield list(current)
                 if all(len(s.accepted) >= 2 for s in states.values()):
                     break  # every item has its two sentences: stop generating
         except TimeoutError:
             failure = "timeout"
         except BackendError as exc:
-            logger.warning("explanation failed, using templates: %s", exc)
+            logger.warning("explanation failed, using the deterministic wording: %s", exc)
             failure = "error"
         for i, state in states.items():
             if failure is None and _COMPLETE.search(state.buffer):
                 # the answer's last sentence, unless the token limit cut it off
                 self._check(state, [state.buffer], evidences[i])
-            if state.accepted:
+            text = " ".join(state.accepted)
+            if state.accepted and self.grounding.names_cited(text, evidences[i]):
                 source = "llm_filtered" if state.dropped == "filtered" else "llm"
-                text = " ".join(state.accepted)
-                current[i] = replace(current[i], text=text, source=source, done=True)
+                current[i] = replace(current[i], text=text, source=source, reason=None, done=True)
             else:
-                current[i] = self._fallback(evidences[i], failure or state.dropped or "empty")
+                reason = failure or state.dropped or ("ungrounded" if state.accepted else "empty")
+                current[i] = replace(
+                    current[i], text=texts[i], source="template", reason=reason, done=True
+                )
         yield list(current)
 
     def explain(
-        self, items: Sequence[Item | int], history: Sequence[Item | int]
+        self,
+        items: Sequence[Item | int],
+        history: Sequence[Item | int],
+        context: ExplainContext | None = None,
     ) -> list[Explanation]:
         """The final explanations of ``items`` (the last snapshot of ``stream``)."""
         final: list[Explanation] = []
-        for final in self.stream(items, history):  # noqa: B007
+        for final in self.stream(items, history, context):  # noqa: B007
             pass
         return final

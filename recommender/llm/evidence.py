@@ -1,0 +1,284 @@
+"""Why an item was recommended, as facts: counterfactual ranks, co-occurrence, shared facts.
+
+For each recommended item the evidence is built from what actually drives the pick:
+
+- **counterfactual attribution** (``models/attribution.py``): the history items whose removal
+  lowers the item's LLM2SASRec rank most, with the ranks ("#2 -> #31 without Heat");
+- **co-occurrence** (``retrieval/cooccurrence.py``): how much more often people who watched
+  a cited title watched this one (lift, with counts);
+- **shared facts**: genres and decade shared with the cited titles, which retrieval sources
+  proposed it, which request constraints it satisfies ("from the 1980s, as asked").
+
+The cited titles are the ones with the largest counterfactual effect; when no single title
+moves the item much, the evidence says so (``pivotal`` is False: the item fits the history as
+a whole, or is simply popular) and still cites the titles with the largest effect, so every
+explanation names at least one pasted title. Without a sequence model the cited titles are
+the most similar history items by text embedding (or genre overlap): ``method`` says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from recommender.data.catalogue import Item
+from recommender.models.attribution import LeaveOneOut, leave_one_out
+from recommender.models.sasrec import SASRec
+from recommender.retrieval.cooccurrence import CoOccurrence
+
+
+@dataclass(frozen=True)
+class EvidenceConfig:
+    """How evidence is chosen."""
+
+    max_cited: int = 2  # pasted titles cited per recommended item
+    second_share: float = 0.5  # cite a second title if its rank drop is >= this share of the first
+    pivotal_factor: float = 2.0  # pivotal: without a title the rank is >= factor x the base rank
+    pivotal_min_drop: int = 5  # ... and at least this many places lower
+    popular_share: float = 0.25  # "simply popular": watched by at least this share of users
+    min_lift_users: int = 20  # a lift counts as evidence only with this many co-watchers
+    max_attributed: int = 50  # most recent distinct history items tried in leave-one-out
+
+
+@dataclass(frozen=True)
+class ExplainContext:
+    """What the turn knows beyond the items: where they came from and what was asked."""
+
+    provenance: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # item id -> sources
+    genres_asked: tuple[str, ...] = ()  # genres the request asked for
+    years_asked: tuple[int | None, int | None] = (None, None)  # year range asked for
+    seed: int = 0  # varies the wording between sessions/turns, deterministically
+
+
+@dataclass(frozen=True)
+class CitedItem:
+    """One pasted title cited as a reason, with what it contributes."""
+
+    item: Item
+    rank_without: int | None = None  # the item's LLM2SASRec rank without this title
+    both: int | None = None  # users who watched this title and the item
+    cited_users: int | None = None  # users who watched this title
+    lift: float | None = None  # P(item | this title) / P(item)
+    shared_genres: tuple[str, ...] = ()  # genres of the item this title also has
+    same_decade: bool = False  # released in the same decade as the item
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why ``item`` fits the user: the cited history titles and the facts behind them.
+
+    ``similar`` (the cited items), ``similarities`` and ``shared_genres`` keep the older,
+    similarity-only interface; the rest is empty when the fact is unknown.
+    """
+
+    item: Item
+    similar: tuple[Item, ...]  # cited history items, strongest reason first
+    similarities: tuple[float, ...]  # their effect: rank drop (counterfactual) or cosine
+    shared_genres: tuple[str, ...]  # genres of ``item`` that the cited items also have
+    method: str = "similarity"  # counterfactual (LLM2SASRec leave-one-out) | similarity
+    cited: tuple[CitedItem, ...] = ()
+    base_rank: int | None = None  # LLM2SASRec rank with the whole history (1 = top)
+    pivotal: bool = False  # removing one cited title drops the item substantially
+    item_share: float | None = None  # share of all users who watched the item
+    popular: bool = False  # watched by at least ``popular_share`` of users
+    provenance: tuple[str, ...] = ()  # retrieval sources that proposed it
+    satisfies: tuple[str, ...] = ()  # request constraints it meets, e.g. "1980s", "Comedy"
+    history_size: int = 0  # distinct pasted titles tried
+
+    def to_json(self) -> dict[str, Any]:
+        """The evidence as plain data (for the trace panel and the benchmark)."""
+        return {
+            "item": self.item.display_title,
+            "method": self.method,
+            "base_rank": self.base_rank,
+            "pivotal": self.pivotal,
+            "popular": self.popular,
+            "item_share": None if self.item_share is None else round(self.item_share, 4),
+            "cited": [
+                {
+                    "title": c.item.display_title,
+                    "rank_without": c.rank_without,
+                    "lift": None if c.lift is None else round(c.lift, 2),
+                    "both": c.both,
+                    "cited_users": c.cited_users,
+                    "shared_genres": list(c.shared_genres),
+                    "same_decade": c.same_decade,
+                }
+                for c in self.cited
+            ],
+            "shared_genres": list(self.shared_genres),
+            "provenance": list(self.provenance),
+            "satisfies": list(self.satisfies),
+        }
+
+
+def decade(year: int | None) -> int | None:
+    return None if year is None else year // 10 * 10
+
+
+def satisfied_constraints(item: Item, context: ExplainContext) -> tuple[str, ...]:
+    """Request constraints the item meets, as short facts ("Comedy", "1980s", "1990-1995")."""
+    out = [g for g in context.genres_asked if g in item.genres]
+    lo, hi = context.years_asked
+    if item.year is not None and (lo is not None or hi is not None):
+        if (lo is None or item.year >= lo) and (hi is None or item.year <= hi):
+            if lo is not None and hi is not None and lo % 10 == 0 and hi == lo + 9:
+                out.append(f"{lo}s")
+            elif lo is not None and hi is not None:
+                out.append(f"{lo}-{hi}")
+            elif lo is not None:
+                out.append(f"after {lo - 1}" if lo % 10 == 0 else f"from {lo} on")
+            else:
+                out.append(f"before {hi + 1}" if hi is not None and hi % 10 == 9 else f"to {hi}")
+    return tuple(out)
+
+
+class EvidenceBuilder:
+    """Builds the evidence of a turn's recommended items in one batched pass. Read-only."""
+
+    def __init__(
+        self,
+        sasrec: SASRec | None = None,
+        cooccurrence: CoOccurrence | None = None,
+        item_vectors: np.ndarray | None = None,
+        config: EvidenceConfig | None = None,
+    ) -> None:
+        """``item_vectors``: (N, dim) L2-normalised text embeddings, row r = item id r + 1."""
+        self.sasrec = sasrec
+        self.cooccurrence = cooccurrence
+        self.item_vectors = item_vectors
+        self.config = config or EvidenceConfig()
+
+    def build(
+        self,
+        items: Sequence[Item],
+        history: Sequence[Item],
+        context: ExplainContext | None = None,
+    ) -> list[Evidence]:
+        """One ``Evidence`` per item (same order)."""
+        context = context or ExplainContext()
+        pool = list(dict.fromkeys(history))
+        attribution = None
+        if self.sasrec is not None and pool and items:
+            ids = [h.item_id for h in history]
+            attribution = leave_one_out(
+                self.sasrec, ids, [i.item_id for i in items], self.config.max_attributed
+            )
+        return [self._one(item, pool, attribution, context) for item in items]
+
+    # -- one item -----------------------------------------------------------------------------
+
+    def _one(
+        self,
+        item: Item,
+        pool: list[Item],
+        attribution: LeaveOneOut | None,
+        context: ExplainContext,
+    ) -> Evidence:
+        pool = [h for h in pool if h.item_id != item.item_id]
+        share = self.cooccurrence.share(item.item_id) if self.cooccurrence is not None else None
+        common = dict(
+            item_share=share,
+            popular=share is not None and share >= self.config.popular_share,
+            provenance=tuple(context.provenance.get(item.item_id, ())),
+            satisfies=satisfied_constraints(item, context),
+            history_size=len(pool),
+        )
+        if not pool:
+            return Evidence(item, (), (), (), **common)
+        if attribution is not None:
+            tried = [h for h in pool if h.item_id in attribution.removed]
+            if tried:
+                return self._counterfactual(item, tried, attribution, common)
+        return self._similarity(item, pool, common)
+
+    def _counterfactual(
+        self, item: Item, tried: list[Item], attribution: LeaveOneOut, common: dict
+    ) -> Evidence:
+        base = attribution.base_rank(item.item_id)
+        without = {h.item_id: attribution.rank_without(h.item_id, item.item_id) for h in tried}
+        lifts = {h.item_id: self._lift(h, item) for h in tried}
+        recency = {h.item_id: n for n, h in enumerate(tried)}
+        # largest rank drop first; then the stronger co-occurrence; then the more recent title
+        order = sorted(
+            tried,
+            key=lambda h: (-without[h.item_id], -(lifts[h.item_id] or 0.0), -recency[h.item_id]),
+        )
+        first = order[0]
+        chosen = [first]
+        drop_first = without[first.item_id] - base
+        for h in order[1 : self.config.max_cited]:
+            drop = without[h.item_id] - base
+            if drop > 0 and drop >= self.config.second_share * drop_first:
+                chosen.append(h)
+        pivotal = (
+            without[first.item_id] >= self.config.pivotal_factor * base
+            and drop_first >= self.config.pivotal_min_drop
+        )
+        cited = tuple(self._cited(h, item, without[h.item_id]) for h in chosen)
+        return Evidence(
+            item,
+            tuple(chosen),
+            tuple(float(without[h.item_id] - base) for h in chosen),
+            self._shared(item, chosen),
+            method="counterfactual",
+            cited=cited,
+            base_rank=base,
+            pivotal=pivotal,
+            **common,
+        )
+
+    def _similarity(self, item: Item, pool: list[Item], common: dict) -> Evidence:
+        if self.item_vectors is not None:
+            vectors = self.item_vectors[[h.item_id - 1 for h in pool]]  # (H, dim)
+            sims = vectors @ self.item_vectors[item.item_id - 1]  # (H,)
+        else:
+            genres = set(item.genres)
+            sims = np.array(
+                [len(genres & set(h.genres)) / max(1, len(genres | set(h.genres))) for h in pool]
+            )
+        # most similar first; among equals the more recent history item first
+        order = sorted(range(len(pool)), key=lambda i: (-float(sims[i]), -i))
+        chosen = [pool[i] for i in order[: self.config.max_cited]]
+        return Evidence(
+            item,
+            tuple(chosen),
+            tuple(float(sims[i]) for i in order[: self.config.max_cited]),
+            self._shared(item, chosen),
+            method="similarity",
+            cited=tuple(self._cited(h, item, None) for h in chosen),
+            **common,
+        )
+
+    # -- facts --------------------------------------------------------------------------------
+
+    def _lift(self, cited: Item, item: Item) -> float | None:
+        if self.cooccurrence is None:
+            return None
+        stats = self.cooccurrence.pair(cited.item_id, item.item_id)
+        return stats.lift if stats.both >= self.config.min_lift_users else None
+
+    def _cited(self, cited: Item, item: Item, rank_without: int | None) -> CitedItem:
+        stats = (
+            self.cooccurrence.pair(cited.item_id, item.item_id)
+            if self.cooccurrence is not None
+            else None
+        )
+        enough = stats is not None and stats.both >= self.config.min_lift_users
+        return CitedItem(
+            item=cited,
+            rank_without=rank_without,
+            both=stats.both if stats is not None else None,
+            cited_users=stats.cited_users if stats is not None else None,
+            lift=stats.lift if enough else None,
+            shared_genres=tuple(g for g in item.genres if g in cited.genres),
+            same_decade=decade(item.year) is not None and decade(item.year) == decade(cited.year),
+        )
+
+    @staticmethod
+    def _shared(item: Item, cited: Sequence[Item]) -> tuple[str, ...]:
+        theirs = {g for h in cited for g in h.genres}
+        return tuple(g for g in item.genres if g in theirs)

@@ -1,0 +1,172 @@
+"""The grounding filter: a sentence may state only what the evidence holds.
+
+A sentence is rejected when it names a catalogue title other than the item and its cited
+titles, a year or any other number the evidence does not contain ("Manhattan (20th century,
+75 years ago)"), a genre the item does not have ("a classic crime thriller" for a comedy), or a
+capitalised name that appears nowhere in the evidence (a director, an actor, a place). The
+same check counts hallucinations in ``benchmarks/explanations.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from recommender.data.catalogue import Catalogue, Item, natural_title
+from recommender.llm.evidence import Evidence
+from recommender.llm.realiser import GENRE_WORDS, Realiser
+
+_WORD = re.compile(r"[\w'&!?-]+")
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'-]*")
+# spoken forms of each genre (lower case, regex); a mention of a genre the item lacks is a
+# wrong fact. "war" only as a whole word ("award", "Star Wars" titles are removed first).
+_GENRE_PATTERNS = {
+    "Action": r"\baction\b",
+    "Adventure": r"\badventur",
+    "Animation": r"\banimat",
+    "Children's": r"\bchildren|\bkids?\b",
+    "Comedy": r"\bcomed|\bcomic\b|\bfunny\b",
+    "Crime": r"\bcrime|\bcriminal",
+    "Documentary": r"\bdocumentar",
+    "Drama": r"\bdrama",
+    "Fantasy": r"\bfantas",
+    "Film-Noir": r"\bnoir\b",
+    "Horror": r"\bhorror",
+    "Musical": r"\bmusical",
+    "Mystery": r"\bmyster",
+    "Romance": r"\bromanc|\bromantic",
+    "Sci-Fi": r"\bsci-fi\b|\bscience fiction",
+    "Thriller": r"\bthriller",
+    "War": r"\bwar\b|\bwartime\b",
+    "Western": r"\bwestern\b",
+}
+# capitalised words that are no fact: pronouns, openers, the project's own names
+_COMMON_CAPITALISED = frozenset(
+    "I I'm I've I'd You You're Your It It's Its If Like And But So As The A An This That "
+    "These Those Take Remove Dropping No Lots Part Two Viewers People Of Many Recommended "
+    "Without With Also Both Here There We They He She His Her LLM2SASRec SASRec".split()
+)
+
+
+class TitleMatcher:
+    """Finds catalogue titles named in a text (case-sensitive, whole words).
+
+    Titles are matched as users and models write them ("The Matrix", also with its year); a
+    one-word title of four letters or fewer ("Heat", "Big") counts only with its year, since
+    such words occur in ordinary sentences.
+    """
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for item in catalogue:
+            for name in self.names(item):
+                words = tuple(_WORD.findall(name))
+                if not words:
+                    continue
+                if len(words) == 1 and len(words[0]) <= 4 and not name.endswith(")"):
+                    continue
+                self._by_first.setdefault(words[0], []).append((words, item.item_id))
+
+    @staticmethod
+    def names(item: Item) -> set[str]:
+        """How a title may be written: natural order, without an "(a.k.a. ...)", with year."""
+        main = re.sub(r"\s*\([^)]*\)\s*$", "", item.title).strip()  # "(a.k.a. ...)" suffixes
+        names = {natural_title(item.title), natural_title(main)}
+        if item.year:
+            names |= {f"{n} ({item.year})" for n in list(names)}
+        return {n for n in names if n}
+
+    def find(self, text: str) -> set[int]:
+        """Ids of the catalogue items whose titles occur in ``text``."""
+        words = _WORD.findall(text)
+        found: set[int] = set()
+        for start, word in enumerate(words):
+            for title_words, item_id in self._by_first.get(word, ()):
+                if tuple(words[start : start + len(title_words)]) == title_words:
+                    found.add(item_id)
+        return found
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What a sentence about one item may mention."""
+
+    item_ids: frozenset[int]
+    names: tuple[str, ...]  # title spellings, longest first
+    numbers: frozenset[str]
+    genres: frozenset[str]
+    words: frozenset[str]  # capitalised words found in the evidence
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+class Grounding:
+    """Checks sentences against an item's evidence."""
+
+    def __init__(self, catalogue: Catalogue, realiser: Realiser) -> None:
+        self.matcher = TitleMatcher(catalogue)
+        self.realiser = realiser
+
+    def allowed(self, evidence: Evidence) -> Allowed:
+        items = (evidence.item, *evidence.similar)
+        names = sorted(
+            {n for i in items for n in (*TitleMatcher.names(i), i.display_title)},
+            key=len,
+            reverse=True,
+        )
+        facts = " ".join([*self.realiser.values(evidence).values(), *evidence.satisfies])
+        numbers = _numbers(facts) | {str(i.year) for i in items if i.year}
+        for i in items:
+            if i.year:
+                numbers |= {f"{i.year // 10 * 10}", f"{i.year // 10 * 10 % 100:02d}"}
+        for c in evidence.cited:
+            if c.lift is not None:
+                numbers.add(str(round(c.lift)))
+        words = set(_CAPITALISED.findall(facts + " " + " ".join(names)))
+        words |= {g for g in evidence.item.genres} | {w.capitalize() for w in GENRE_WORDS.values()}
+        return Allowed(
+            item_ids=frozenset(i.item_id for i in items),
+            names=tuple(names),
+            numbers=frozenset(numbers),
+            genres=frozenset(evidence.item.genres),
+            words=frozenset(words),
+        )
+
+    def violations(self, sentence: str, evidence: Evidence) -> list[str]:
+        """What in ``sentence`` the evidence does not support (empty: the sentence is clean)."""
+        allowed = self.allowed(evidence)
+        found = []
+        rest = sentence
+        for name in allowed.names:  # the allowed titles' own words and numbers are fine
+            rest = rest.replace(name, " ")
+        # looked for in what is left, so that a remake's shared name does not count
+        other = self.matcher.find(rest) - allowed.item_ids
+        if other:
+            found.append(f"title:{sorted(other)}")
+        for year in _YEAR.findall(rest):
+            if year not in allowed.numbers:
+                found.append(f"year:{year}")
+        for number in _numbers(rest):
+            if number not in allowed.numbers and not _YEAR.fullmatch(number):
+                found.append(f"number:{number}")
+        lower = rest.lower()
+        for genre, pattern in _GENRE_PATTERNS.items():
+            if genre not in allowed.genres and re.search(pattern, lower):
+                found.append(f"genre:{genre}")
+        words = _CAPITALISED.findall(rest)
+        first = _CAPITALISED.match(rest.lstrip())
+        for n, word in enumerate(words):
+            if n == 0 and first and first.group(0) == word:
+                continue  # the sentence's first word is capitalised anyway
+            bare = word[:-2] if word.endswith("'s") else word
+            if bare not in allowed.words and bare not in _COMMON_CAPITALISED:
+                found.append(f"name:{bare}")
+        return found
+
+    def names_cited(self, text: str, evidence: Evidence) -> bool:
+        """Whether ``text`` names at least one cited (pasted) title."""
+        return any(name in text for h in evidence.similar for name in TitleMatcher.names(h))

@@ -1,0 +1,230 @@
+"""Deterministic wording of explanation evidence: short, varied sentences, no invented fact.
+
+The strongest piece of evidence leads (a pivotal title's counterfactual ranks, else "fits the
+list as a whole" or "simply popular", else text similarity), then one supporting fact (the
+co-occurrence lift when it is strong, else shared genres or decade), then the request
+constraint the item satisfies. Each kind of fact has several wordings in
+``prompts/explain_phrases.json``; which one is used is drawn from a seed of the session and the
+item, and a batch of items avoids reusing a wording, so a reply reads varied but the same
+session always gets the same text. Every explanation with evidence names a cited pasted title.
+
+``fact_lines`` writes the same evidence as neutral one-line facts: the input of the LLM
+realiser (``prompts/explain_evidence.txt``) and of its fine-tuning pairs.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from recommender.llm.evidence import Evidence
+
+GENRE_WORDS = {
+    "Action": "action",
+    "Adventure": "adventure",
+    "Animation": "animated",
+    "Children's": "children's",
+    "Comedy": "comedy",
+    "Crime": "crime",
+    "Documentary": "documentary",
+    "Drama": "drama",
+    "Fantasy": "fantasy",
+    "Film-Noir": "noir",
+    "Horror": "horror",
+    "Musical": "musical",
+    "Mystery": "mystery",
+    "Romance": "romance",
+    "Sci-Fi": "sci-fi",
+    "Thriller": "thriller",
+    "War": "war",
+    "Western": "western",
+}
+STRONG_LIFT = 2.0  # a lift this high leads the support sentence
+WEAK_LIFT = 1.2  # below this a lift is not worth saying
+
+
+def genre_word(genre: str) -> str:
+    return GENRE_WORDS.get(genre, genre.lower())
+
+
+def with_article(word: str) -> str:
+    """ "an action", "a comedy"."""
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
+def join_words(words: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def asked_phrase(satisfies: Sequence[str]) -> str:
+    """ "a comedy from the 1980s" from ("Comedy", "1980s")."""
+    years = [s for s in satisfies if s[:1].isdigit() or " " in s]  # "1980s", "after 1989"
+    genres = [genre_word(s) for s in satisfies if s not in years]
+    parts = [with_article(join_words(genres)) + " film"] if genres else []
+    for y in years:
+        if y[:1].isdigit():
+            parts.append(f"from the {y}" if y.endswith("s") else f"from {y}")
+        else:
+            parts.append(y)
+    return " ".join(parts)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _lift(value: float) -> str:
+    return f"{value:.1f}"
+
+
+class Realiser:
+    """Turns ``Evidence`` into one to three short sentences. Stateless; safe to share."""
+
+    def __init__(self, phrases: dict[str, list[str]]) -> None:
+        self.phrases = {k: v for k, v in phrases.items() if not k.startswith("_")}
+
+    @classmethod
+    def from_prompt_dir(cls, prompt_dir: Path) -> Realiser:
+        path = Path(prompt_dir) / "explain_phrases.json"
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    # -- values ------------------------------------------------------------------------------
+
+    @staticmethod
+    def values(evidence: Evidence) -> dict[str, str]:
+        """Every placeholder value the evidence supports (the only facts a sentence may use)."""
+        v: dict[str, str] = {"title": evidence.item.display_title}
+        cited = evidence.cited
+        if cited:
+            v["first"] = cited[0].item.display_title
+            if len(cited) > 1:
+                v["second"] = cited[1].item.display_title
+            if evidence.base_rank is not None:
+                v["base"] = _number(evidence.base_rank)
+            if cited[0].rank_without is not None:
+                v["without"] = _number(cited[0].rank_without)
+            if len(cited) > 1 and cited[1].rank_without is not None:
+                v["without2"] = _number(cited[1].rank_without)
+            c = cited[0]
+            if c.lift is not None and c.both is not None and c.cited_users is not None:
+                v["lift"] = _lift(c.lift)
+                v["both"] = _number(c.both)
+                v["cited_users"] = _number(c.cited_users)
+            if c.shared_genres:
+                v["genre"] = genre_word(c.shared_genres[0])
+                v["a_genre"] = with_article(v["genre"])
+                v["genres"] = join_words([genre_word(g) for g in c.shared_genres])
+            if c.same_decade and evidence.item.year:
+                v["decade"] = f"{evidence.item.year // 10 * 10}s"
+        if evidence.item_share is not None:
+            v["share"] = str(round(100 * evidence.item_share))
+        if evidence.satisfies:
+            v["asked"] = asked_phrase(evidence.satisfies)
+        return v
+
+    # -- choosing ----------------------------------------------------------------------------
+
+    def plan(self, evidence: Evidence) -> list[str]:
+        """The phrase kinds to use, strongest first."""
+        cited = evidence.cited
+        if not cited:
+            return ["cold"]
+        if evidence.method == "counterfactual" and evidence.base_rank is not None:
+            if evidence.pivotal:
+                two = len(cited) > 1 and cited[1].rank_without is not None
+                lead = "pivotal_two" if two else "pivotal"
+            else:
+                flat = cited[0].rank_without is None or cited[0].rank_without <= evidence.base_rank
+                lead = (
+                    ("popular" if evidence.popular else "robust")
+                    if not flat
+                    else ("popular_flat" if evidence.popular else "flat")
+                )
+        else:
+            lead = "similar_two" if len(cited) > 1 else "similar"
+        kinds = [lead]
+        lift, first = cited[0].lift, cited[0]
+        if lift is not None and lift >= STRONG_LIFT:
+            kinds.append("lift")
+        elif len(first.shared_genres) > 1:
+            kinds.append("genres_many")
+        elif first.shared_genres:
+            kinds.append("genres_one")
+        elif lift is not None and lift >= WEAK_LIFT:
+            kinds.append("lift")
+        elif first.same_decade and evidence.item.year:
+            kinds.append("decade")
+        if evidence.satisfies:
+            kinds.append("asked")
+        return kinds
+
+    def realise(
+        self, evidence: Evidence, seed: int = 0, used: dict[str, set[int]] | None = None
+    ) -> str:
+        """The explanation of one item. ``used`` (kind -> wording indices) avoids repeats
+        within a batch and is updated."""
+        rng = random.Random(zlib.crc32(f"{seed}:{evidence.item.item_id}".encode()))
+        values = self.values(evidence)
+        sentences = []
+        for kind in self.plan(evidence):
+            options = list(range(len(self.phrases[kind])))
+            taken = used.setdefault(kind, set()) if used is not None else set()
+            fresh = [i for i in options if i not in taken] or options
+            index = rng.choice(fresh)
+            taken.add(index)
+            sentences.append(self.phrases[kind][index].format(**values))
+        text = " ".join(sentences)
+        return text[:1].upper() + text[1:]
+
+    def realise_all(self, evidences: Sequence[Evidence], seed: int = 0) -> list[str]:
+        """Explanations of a reply's items, with wordings spread across the items."""
+        used: dict[str, set[int]] = {}
+        return [self.realise(e, seed, used) for e in evidences]
+
+    # -- facts for the LLM -------------------------------------------------------------------
+
+    def fact_lines(self, evidence: Evidence) -> list[str]:
+        """The evidence as neutral one-line facts (the LLM realiser's input)."""
+        v = self.values(evidence)
+        lines = [f"Recommended: {v['title']}."]
+        if "first" not in v:
+            return lines
+        cited = evidence.cited
+        dropped = (
+            evidence.base_rank is not None
+            and cited[0].rank_without is not None
+            and cited[0].rank_without > evidence.base_rank
+        )
+        first, base = v["first"], v.get("base")
+        if "without" in v and not dropped:
+            lines.append(f"It stays at #{base} without any single title, {first} included.")
+        elif "without" in v:
+            lines.append(f"Without {first} it would drop from #{base} to #{v['without']}.")
+            if "without2" in v:
+                lines.append(f"Without {v['second']} it would drop to #{v['without2']}.")
+            if dropped and not evidence.pivotal:
+                lines.append("No single title changes its rank much; it fits the list as a whole.")
+        else:
+            names = join_words([c.item.display_title for c in cited])
+            lines.append(f"It is similar to {names}.")
+        if evidence.popular and "share" in v:
+            lines.append(f"{v['share']}% of all viewers watched it.")
+        if "lift" in v:
+            lines.append(
+                f"People who watched {v['first']} were {v['lift']}x as likely to watch it "
+                f"({v['both']} of {v['cited_users']})."
+            )
+        if "genres" in v:
+            lines.append(f"It shares {v['genres']} with {v['first']}.")
+        if "decade" in v:
+            lines.append(f"It is from the {v['decade']}, like {v['first']}.")
+        if "asked" in v:
+            lines.append(f"The user asked for this: {v['asked']}.")
+        return lines
