@@ -255,6 +255,13 @@ def _digest(paths: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _shown_path(path: Path) -> str:
+    resolved = Path(path).resolve()
+    return str(
+        resolved.relative_to(PROJECT_ROOT) if resolved.is_relative_to(PROJECT_ROOT) else path
+    )
+
+
 def _git_commit() -> str:
     try:
         out = subprocess.run(
@@ -391,9 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "command": "python benchmarks/conversation.py " + shlex.join(argv or sys.argv[1:]),
         "commit": _git_commit(),
-        "scenario_files": ", ".join(str(Path(f).relative_to(PROJECT_ROOT)) for f in files)
-        if all(Path(f).resolve().is_relative_to(PROJECT_ROOT) for f in files)
-        else ", ".join(str(f) for f in files),
+        "scenario_files": ", ".join(_shown_path(f) for f in files),
         "scenarios_digest": _digest(list(files)),
         "serving": info.__dict__,
     }

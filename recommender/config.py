@@ -69,7 +69,7 @@ class RetrievalConfig:
 @dataclass
 class ChatConfig:
     default_k: int = 5  # recommendations per reply unless the user asks for another number
-    max_k: int = 10  # upper bound on recommendations per reply
+    max_k: int = 20  # upper bound on recommendations per reply (retrieval keeps 20 candidates)
     max_message_chars: int = 20_000  # longer chat messages are cut (pastes go to the parser)
     max_paste_bytes: int = 2_000_000  # bigger pastes / uploads are refused with a message
     rank_timeout_s: float = 8.0  # LLM ranking deadline, then the retrieval order is used

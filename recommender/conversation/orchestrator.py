@@ -201,6 +201,7 @@ def _filters(state: SessionState, catalogue: Catalogue) -> ItemFilter:
     c = state.constraints
     any_mode = c.genre_mode == "any"
     excluded = state.excluded_ids() | titles_with_words(catalogue, c.exclude_title_words)
+    excluded |= set(c.anchors)  # "more like Heat": the user knows Heat
     return ItemFilter(
         genres_any=tuple(c.include_genres) if any_mode else (),
         genres_all=() if any_mode else tuple(c.include_genres),
@@ -291,6 +292,8 @@ def step_stream(
     # -- retrieve
     t0 = time.perf_counter()
     k = min(new.constraints.k or config.default_k, config.max_k)
+    if (new.constraints.k or 0) > config.max_k:
+        reply.notes.append(f"I show at most {config.max_k} at a time.")
     query = RetrievalQuery(
         history=list(new.history),
         text=new.constraints.query or None,
@@ -383,11 +386,15 @@ def step_stream(
 def _prefer(
     candidates: list[Candidate], c: Constraints, catalogue: Catalogue, config: ChatConfig
 ) -> list[Candidate]:
-    """Soft genre preferences ("lighter" -> Comedy) move matching candidates up."""
-    if not c.prefer_genres or not candidates:
+    """Soft genre preferences move matching candidates up: "lighter" -> Comedy, and "more like
+    Young Frankenstein" -> its genres when no genre was asked for."""
+    wanted = set(c.prefer_genres)
+    if c.anchors and not c.include_genres:
+        wanted |= {g for a in c.anchors for g in catalogue.get(a).genres}
+        wanted -= set(c.exclude_genres)
+    if not wanted or not candidates:
         return list(candidates)
     bonus = config.preferred_genre_bonus * candidates[0].score
-    wanted = set(c.prefer_genres)
 
     def boosted(candidate: Candidate) -> float:
         hit = bool(wanted & set(catalogue.get(candidate.item_id).genres))

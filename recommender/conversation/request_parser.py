@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -56,6 +57,13 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "for kids": _g("Children's"),
     "kids": _g("Children's"),
     "kid-friendly": _g("Children's"),
+    "year old": _g("Children's"),
+    "year-old": _g("Children's"),
+    "years old": _g("Children's"),
+    "toddler": _g("Children's"),
+    "little ones": _g("Children's"),
+    "my kid": _g("Children's"),
+    "grandkids": _g("Children's"),
     "children": _g("Children's"),
     "children's": _g("Children's"),
     "family": _g("Children's"),
@@ -183,6 +191,7 @@ _NUMBER_WORDS = {
     "a handful of": 5,
     "a handful": 5,
     "a dozen": 12,
+    "half a dozen": 6,
 }
 _ORDINALS = {
     "first": 1,
@@ -208,6 +217,14 @@ _DECADE_WORDS = {
     "nineties": 1990,
     "noughties": 2000,
     "aughts": 2000,
+    "twentys": 1920,  # common misspellings people type
+    "thirtys": 1930,
+    "fortys": 1940,
+    "fiftys": 1950,
+    "sixtys": 1960,
+    "seventys": 1970,
+    "eightys": 1980,
+    "ninetys": 1990,
 }
 _NUM = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r"|\d{1,3}"
 _YEAR = r"(?:18|19|20)\d\d"
@@ -218,14 +235,17 @@ _DECADE = (
 )
 _PERIOD = rf"(?:{_DECADE}|{_YEAR})"
 _REF = (
-    r"(?:the\s+)?(?:(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
-    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2})"
-    r"(?:\s+(?:one|movie|film|pick|suggestion|recommendation))?"
+    r"(?:the\s+)?(?:(?P<span>(?:first|last|top|bottom)\s+(?:two|three|four|2|3|4))"
+    r"(?:\s+(?:ones|movies|films|picks|suggestions))?"
+    r"|(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
+    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
+    r"|\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/)))"
+    r"(?:\s+(?:ones|one|movies|movie|films|film|picks|pick|suggestion|recommendation))?"
     r"|(?P<pron>them all|all of them|all three|all|them|those|these|that one|this one|it"
     r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
 )
-_REF_LIST = rf"(?P<refs>{_REF.replace('?P<ord>', '?:').replace('?P<pron>', '?:')}"
-_REF_LIST += rf"(?:\s*(?:,|and|&|or)\s*{_REF.replace('?P<ord>', '?:').replace('?P<pron>', '?:')})*)"
+_REF_BARE = _REF.replace("?P<ord>", "?:").replace("?P<pron>", "?:").replace("?P<span>", "?:")
+_REF_LIST = rf"(?P<refs>{_REF_BARE}(?:\s*(?:,|and|&|or)\s*{_REF_BARE})*)"
 _REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
 
 _RESET = re.compile(
@@ -238,6 +258,11 @@ _CLEAR_HISTORY = re.compile(
 _SEEN = re.compile(
     rf"\b(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)?(?:already\s+)?(?:seen|watched|saw)"
     rf"\s+(?:already\s+)?{_REF_LIST}{_REF_END}"
+)
+_SEEN_AFTER = re.compile(  # "the first and last ones I've seen"
+    rf"(?<![\w'])(?:(?:i'?ve|i have)\s+(?:already\s+)?(?:seen|watched)\s+)?{_REF_LIST}\s+"
+    rf"(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)(?:already\s+)?(?:seen|watched|saw)\b"
+    rf"(?:\s+(?:already|before|too))?"
 )
 _DISLIKE = re.compile(
     rf"\b(?:not|no|nope|drop|remove|hide|skip|didn'?t like|don'?t like|do not like|dislike[ds]?"
@@ -264,6 +289,10 @@ _SOMETHING_ELSE = re.compile(
     r"suggestions|picks)|\bdifferent (?:ones|options|suggestions|picks)"
     r"|\bnone of (?:these|those|them)"
     r"|\bshow me more\b|\bmore (?:options|suggestions)\b|\bnext (?:ones|batch|page)\b"
+    r"|^\s*(?:ok(?:ay)?,?\s+|and\s+)?(?:more|next|others|more please|another|another one"
+    r"|give me more|keep (?:them|it) coming|more of (?:them|those))\s*[.!?]*\s*$"
+    rf"|\b(?=(?:{_NUM}|another)\s+more\b(?!\s+(?:thing|question|request)))"
+    r"|\banother one\b"
 )
 _LIGHTER = re.compile(
     r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
@@ -287,7 +316,10 @@ _BETWEEN = re.compile(
     rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{_PERIOD})\s+(?:and|to|until|till|through|-|–)\s+"
     rf"(?:the\s+)?(?P<b>{_PERIOD})\b"
 )
-_DASH_RANGE = re.compile(rf"\b(?P<a>{_YEAR})\s*[-–]\s*(?P<b>{_YEAR}|\d\d)\b")
+_DASH_RANGE = re.compile(
+    rf"(?<![\w'])(?P<a>{_YEAR}|{_DECADE}|[2-9]\d)\s*(?:[-–]|to|through|thru)\s*"
+    rf"(?P<b>{_YEAR}|{_DECADE}|\d\d)(?![\w'])(?!\s*(?:movies?|films?|picks?|titles?|options?)\b)"
+)
 _BOUND = re.compile(
     rf"\b(?P<op>before|pre|prior to|earlier than|older than|until|up to|up until|after|post"
     rf"|since|later than|newer than|from)\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
@@ -296,7 +328,10 @@ _BOUND = re.compile(
 _DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
 _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{_YEAR})\b")
 _RECENT = re.compile(
-    r"\b(?:recent|new|newest|latest|modern|contemporary|current)\b"
+    r"\b(?:recent|newest|latest|modern|contemporary|current"
+    # "new" is a year wish only about films ("something new", "new releases"), not "new policy"
+    r"|new(?=\s*(?:$|[,.!?;]|ish\b|\s+(?:movies?|films?|releases?|ones?|stuff|titles?|things?"
+    r"|picks?|and|or|please|pls|[a-z-]+\s+(?:movies?|films?)))))\b"
     r"(?!\s+(?:york|zealand|orleans|jersey|mexico))"
 )
 _OLD = re.compile(
@@ -309,11 +344,18 @@ _NUM_NOT_ONE = (
 )
 _COUNT = re.compile(
     rf"\b(?:(?:top|give me|show me|recommend|suggest|list|need|want|get me|find me|just|only"
-    rf"|pick|name)\s+(?:me\s+)?(?:the\s+)?(?:top\s+|best\s+)?(?P<n1>{_NUM})\b"
+    rf"|pick|name|make it|how about|maybe|like|around|about)\s+(?:me\s+)?(?:the\s+)?"
+    rf"(?:top\s+|best\s+)?(?P<n1>{_NUM})\b(?!\s+of\s+(?:those|these|the|them|your|my)\b)"
+    rf"(?![\s-]*years?[\s-]*old)"
     rf"|(?P<n3>{_NUM_NOT_ONE})\s+more\b"
+    rf"|(?P<n5>{_NUM_NOT_ONE})\s+(?:is|are|will|would|should)\s+(?:plenty|enough|fine|do|good"
+    rf"|be (?:plenty|enough|fine))\b"
+    rf"|(?P<n6>(?:just|only)\s+(?:the\s+)?(?:single\s+|very\s+|one\s+)*best(?:\s+one)?"
+    rf"|(?:the\s+)?single\s+best(?:\s+one)?|one\s+single|a\s+single\s+(?:movie|film|one|pick))"
     # "one" alone is a pronoun ("a funny one for the kids"), a count only as "one movie"
     rf"|(?<![\w'-])(?<!\ba )(?<!\ban )(?P<n4>one)\s+(?:movie|film|pick|recommendation|title)\b"
-    rf"|(?P<n2>{_NUM_NOT_ONE})\s+(?:more\s+|other\s+|good\s+|great\s+|new\s+|different\s+)?(?:\w+\s+)?"
+    rf"|(?P<n2>{_NUM_NOT_ONE})(?![\s-]*years?[\s-]*old)"
+    rf"\s+(?:more\s+|other\s+|good\s+|great\s+|new\s+|different\s+)?(?:\w+\s+)?"
     rf"(?:movies?|films?|recommendations?|picks?|suggestions?|titles?|options?|ones?"
     rf"|{'|'.join(re.escape(p) for p in sorted(GENRE_VOCABULARY, key=len, reverse=True))})"
     rf"(?:e?s)?\b)"
@@ -325,6 +367,22 @@ _INJECTION = re.compile(
     r"|\bjailbreak\w*|\bnew instructions?\b|\bpretend (?:to be|you)\b|<\|[^>]{0,40}\|?>"
     r"|\[/?(?:inst|sys)\]|<</?sys>>|</?s>|#{2,}|```)",
     re.IGNORECASE,
+)
+# text inside fake role tags, and the rest of a sentence that gives orders, is never parsed
+_INJECTED_SPAN = re.compile(
+    r"<\s*(?P<tag>system|assistant|developer|sys|instructions?)\s*>.*?(?:<\s*/\s*(?P=tag)\s*>|$)"
+    r"|<\s*/?\s*(?:system|assistant|developer|user|sys|human|ai)\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_SENTENCE_END = re.compile(r"[.!?;\n]|$")
+# a catalogue title alone after "and" / "also": the list of titles goes on ("and the fifth element")
+_TITLE_ALONE = re.compile(
+    r"^\s*(?:and|also|plus|oh and|oh,? and)\s+(?P<title>.+?)\s*(?:too|as well)?[.!]*\s*$"
+)
+# audience words that rule genres out ("for grown-ups")
+_GROWN_UP = re.compile(
+    r"\b(?:for (?:grown[- ]?ups|adults|the adults|us adults|mature audiences)|grown[- ]?up"
+    r"|adults? only|not for (?:the )?(?:kids|children)|no kids(?: stuff| movies)?)\b"
 )
 _NEGATION_CUES = {
     "no",
@@ -363,6 +421,9 @@ _NEGATING_PHRASE = re.compile(
     r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with"
     r"|movies?|films?)\s+)*$"
 )
+_LIST_ITEM_END = re.compile(
+    r"(?:e?s)?\s*(?:$|[,;.!?]|(?:or|nor|and|either|please|pls|movies?|films?|stuff|ones?)\b)"
+)
 _NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
 _FILLER = set(
     """a an the i i'd id i'm im me my we us you your please can could would will should give show
@@ -372,7 +433,9 @@ _FILLER = set(
     watch watching see tonight today let's lets what how hi hello hey thanks thank ok okay now again
     instead it them those these there here kind sort type stuff style ones pick picks list top best
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
-    set don't dont mind actually instead how thing things""".split()
+    set don't dont mind actually instead how thing things only from pls plz thx ty ideally
+    kinda sorta
+    yeah yes ok okay hmm hm um uh cool""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -425,9 +488,13 @@ def parse_request(
     for match in msg.finditer(_CLEAR_HISTORY):
         result.clear_history = result.reset = True
         msg.consume(match.start(), match.end())
-    for match in msg.finditer(_INJECTION):
+    for match in msg.finditer(_INJECTED_SPAN):
         result.injection_suspected = True
         msg.consume(match.start(), match.end())
+    for match in msg.finditer(_INJECTION):
+        result.injection_suspected = True
+        end = _SENTENCE_END.search(msg.work, match.end())
+        msg.consume(match.start(), end.start() if end else len(msg.work))
     for match in msg.finditer(_RESET):
         result.reset = True
         msg.consume(match.start(), match.end())
@@ -438,13 +505,27 @@ def parse_request(
 
     _parse_feedback(msg, last, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
+    alone = _TITLE_ALONE.match(msg.work)
+    if alone:  # "and the fifth element": one more title the user has seen
+        found = matcher.match(alone.group("title"), exact_only=True)
+        if found.items and not found.ambiguous:
+            result.seen.append(found.items[0].item_id)
+            msg.consume(alone.start(), alone.end())
     _parse_follow_ups(msg, last, result)
     _parse_runtime(msg, new)
     _parse_relaxations(msg, catalogue, result)
     _parse_years(msg, catalogue, new)
     _parse_count(msg, result, new)
     _parse_title_exclusions(msg, catalogue, new)
-    positive, negative, mode = _parse_genres(msg, catalogue, result)
+    grown_up = [match for match in msg.finditer(_GROWN_UP)]
+    for match in grown_up:
+        msg.consume(match.start(), match.end())
+    positive, negative, mode = _parse_genres(msg, catalogue, result, base.include_genres)
+    if grown_up:  # "like Toy Story but for grown-ups"
+        kids = _resolve_genre("Children's", catalogue)
+        if kids:
+            positive = [g for g in positive if g != kids]
+            negative += [kids] if kids not in negative else []
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.query = _leftover_query(msg.work)
 
@@ -514,6 +595,11 @@ def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int
         return []
     chosen: list[int] = []
     for match in re.finditer(_REF, refs):
+        if match.group("span"):
+            first, size = match.group("span").split()
+            n = int(size) if size.isdigit() else _NUMBER_WORDS[size]
+            chosen += last[:n] if first in ("first", "top") else last[-n:]
+            continue
         if match.group("pron"):
             pron = match.group("pron")
             if pron in ("them all", "all of them", "all three", "all", "them", "those", "these"):
@@ -526,7 +612,7 @@ def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int
                     )
                 chosen.append(last[0])
             continue
-        token = match.group("ord")
+        token = match.group("ord").strip()
         number = re.search(r"\d+", token)
         position = int(number.group()) if number else _ORDINALS[token]
         if position == -1:
@@ -542,6 +628,7 @@ def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Con
     """Positional feedback and anchors that refer to the last recommendations."""
     for pattern, target in (
         (_LIKE_ANCHOR, "anchor"),
+        (_SEEN_AFTER, "seen"),
         (_SEEN, "seen"),
         (_DISLIKE, "disliked"),
         (_LIKED, "liked"),
@@ -570,6 +657,17 @@ def _parse_title_mentions(
     for match in msg.finditer(_TITLE_TRIGGER):
         if not msg.work[match.start() : match.end()].strip():
             continue  # consumed by an earlier pass
+        series = _SERIES.match(msg.work, match.end())
+        if series and match.group("seen"):  # "seen both Jurassic Parks": the whole series
+            found_series = _series_at(msg, series.end(), matcher)
+            if found_series is not None:
+                item, end = found_series
+                words = _series_words(item)
+                if words not in new.exclude_title_words:
+                    new.exclude_title_words.append(words)
+                result.seen.append(item.item_id)
+                msg.consume(match.start(), end)
+                continue
         found = _title_at(msg, match.end(), matcher, state, result)
         if found is None:
             continue
@@ -593,6 +691,37 @@ def _parse_title_mentions(
 
 
 _NOT_TITLES = set(GENRE_VOCABULARY) | _FILLER | {"him", "her", "his", "hers", "home", "mine"}
+_SERIES = re.compile(r"(?:both|all(?:\s+three|\s+four)?(?:\s+of)?(?:\s+the)?|every)\s+")
+
+
+def _series_at(msg: _Text, start: int, matcher: TitleMatcher) -> tuple[Item, int] | None:
+    """ "Jurassic Parks" / "the Godfather movies" after "seen both": the series' first film."""
+    rest = msg.work[start : start + 120]
+    stop = re.search(r"[.?!;,]|\s{2,}", rest)
+    rest = rest[: stop.start()] if stop else rest
+    words = list(re.finditer(r"\S+", rest))[:MAX_TITLE_WORDS]
+    for n in range(len(words), 0, -1):
+        phrase = rest[: words[n - 1].end()]
+        phrase = re.sub(r"\s+(?:movies?|films?|ones)$", "", phrase)
+        singular = re.sub(r"(?<=\w)s$", "", phrase)
+        if all(w.group() in _NOT_TITLES for w in words[:n]) or len(singular) < 3:
+            continue
+        found = matcher.match(singular)
+        if found.items and not found.ambiguous and found.score >= 90:
+            return found.items[0], start + words[n - 1].end()
+    return None
+
+
+def _series_words(item: Item) -> str:
+    """The words every film of a series shares: the main title without numbers or subtitle."""
+    title = natural_title(item.title)
+    title = re.split(r"[:(]| - ", title)[0]
+    words = re.findall(r"[a-z]+", title.lower())
+    while words and words[-1] in {"ii", "iii", "iv", "part", "the"}:
+        words.pop()
+    if words and words[0] in {"the", "a", "an"} and len(words) > 1:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _title_at(
@@ -885,6 +1014,9 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
             new.year_min = hi + 1
         elif is_negated and lo is not None:  # "nothing after 1995"
             new.year_max = lo - 1
+        elif lo is not None and hi is not None and None not in (new.year_min, new.year_max):
+            new.year_min = min(lo, new.year_min)  # "the 60s or 70s": either period
+            new.year_max = max(hi, new.year_max)
         else:
             if lo is not None or new.year_min is None:
                 new.year_min = lo
@@ -892,11 +1024,26 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
                 new.year_max = hi
         msg.consume(cue if is_negated else match.start(), match.end())
 
+    def vague(match: re.Match[str], lo: int | None, hi: int | None) -> None:
+        """ "recent" / "classic": only when no explicit period was given ("classic 40s-50s")."""
+        if new.year_min is None and new.year_max is None:
+            take(match, lo, hi)
+        else:
+            msg.consume(match.start(), match.end())
+
     for match in msg.finditer(_BETWEEN):
         take(match, _period(match.group("a"))[0], _period(match.group("b"))[1])
     for match in msg.finditer(_DASH_RANGE):
-        a, b = match.group("a"), match.group("b")
-        take(match, int(a), int(b) if len(b) == 4 else int(a[:2] + b))
+        a, b = match.group("a").strip(), match.group("b").strip()
+        if a.isdigit() and b.isdigit() and len(a) == 2:  # "75-79"
+            lo, hi = 1900 + int(a), 1900 + int(b)
+        elif b.isdigit() and len(b) == 2 and a.isdigit():  # "1985-95"
+            lo, hi = int(a), int(a[:2] + b)
+        else:  # "1975-1985", "the 40s-50s", "1970 to the 80s"
+            lo, hi = _period(a)[0], _period(b)[1]
+        if lo > hi:
+            continue
+        take(match, lo, hi)
     for match in msg.finditer(_BOUND):
         low, high = _period(match.group("a"))
         op = match.group("op")
@@ -918,12 +1065,12 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
     newest, oldest = _year_bounds(catalogue)
     for match in msg.finditer(_RECENT):
         if newest is not None:
-            take(match, newest - RECENT_YEARS + 1, None)
+            vague(match, newest - RECENT_YEARS + 1, None)
         else:
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_OLD):
         if newest is not None:
-            take(match, None, newest - OLD_YEARS)
+            vague(match, None, newest - OLD_YEARS)
         else:
             msg.consume(match.start(), match.end())
     if new.year_min is not None and new.year_max is not None and new.year_min > new.year_max:
@@ -937,8 +1084,10 @@ def _year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
 
 def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
     for match in msg.finditer(_COUNT):
-        group = next(g for g in ("n1", "n2", "n3", "n4") if match.group(g))
+        group = next(g for g in ("n1", "n2", "n3", "n4", "n5", "n6") if match.group(g))
         raw = match.group(group)
+        if group == "n6":
+            raw = "one"  # "just the single best one"
         k = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
         if k < 1:
             continue
@@ -946,7 +1095,7 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
             result.notes.append(f"I can show at most {MAX_K} at a time.")
             k = MAX_K
         new.k = k
-        end = match.end() if group == "n3" else match.end(group)
+        end = match.end() if group in ("n3", "n5", "n6") else match.end(group)
         msg.consume(match.start(), end)  # keep a genre word after the number
 
 
@@ -965,15 +1114,20 @@ def _resolve_genre(name: str, catalogue: Catalogue) -> str | None:
 
 
 def _parse_genres(
-    msg: _Text, catalogue: Catalogue, result: ParsedRequest
+    msg: _Text, catalogue: Catalogue, result: ParsedRequest, active: Sequence[str] = ()
 ) -> tuple[list[str], list[str], str]:
-    """Genre words with their negations ("no horror or war", "nothing too scary")."""
+    """Genre words with their negations ("no horror or war", "nothing too scary").
+
+    ``active``: the genres asked for so far, so that "no horror comedies" after "horror"
+    rules out the comedies and keeps the horror.
+    """
     positive: list[str] = []
     negative: list[str] = []
     saw_or = False
     previous_end, previous_negated = -1, False
     missing: list[str] = []
     implied: list[str] = []
+    previous_names: list[str] = []
     for match in _genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
         word = GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
@@ -983,11 +1137,18 @@ def _parse_genres(
         joined = previous_end >= 0 and re.fullmatch(
             r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?(?:(?:a|an|the|some|any)\s+)?", between
         )
+        if joined and "," in between and not re.search(r"\b(?:or|nor|and)\b", between):
+            # "no horror, war or romance" is a list; "skip the cartoons, the kids want ..." not
+            joined = _LIST_ITEM_END.match(msg.work, match.end()) is not None
+        compound = previous_end >= 0 and re.fullmatch(r"[\s-]+", between) is not None
         if joined and re.search(r"\bor\b", between):
             saw_or = True
         negated, cue_start = _negation_before(msg.work, match.start())
         if not negated and joined and previous_negated:
             negated, cue_start = True, match.start()
+            if compound and previous_names and set(previous_names) <= set(active):
+                # "no horror comedies" while horror is asked for: only comedies go
+                negative = [g for g in negative if g not in previous_names]
         names = word.exclude if negated else word.include
         for name in names:
             resolved = _resolve_genre(name, catalogue)
@@ -1001,6 +1162,7 @@ def _parse_genres(
                 positive.append(resolved)
         msg.consume(cue_start if negated else match.start(), match.end())
         previous_end, previous_negated = match.end(), negated
+        previous_names = [n for n in (_resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
     positive = [g for g in positive if g not in negative]
@@ -1078,7 +1240,13 @@ def _merge(
     merged.include_genres = [g for g in merged.include_genres if g not in merged.exclude_genres]
     merged.prefer_genres = [g for g in merged.prefer_genres if g not in merged.exclude_genres]
     if new.year_min is not None or new.year_max is not None:
+        old_min, old_max = merged.year_min, merged.year_max
         merged.year_min, merged.year_max = new.year_min, new.year_max
+        # "between 1985 and 1995", then "only the ones after 1990": 1991-1995
+        if new.year_max is None and old_max is not None and old_max >= new.year_min:
+            merged.year_max = old_max
+        if new.year_min is None and old_min is not None and old_min <= new.year_max:
+            merged.year_min = old_min
         lo = new.year_min if new.year_min is not None else -(10**9)
         hi = new.year_max if new.year_max is not None else 10**9
         merged.exclude_years = [r for r in merged.exclude_years if r[1] < lo or r[0] > hi]
@@ -1113,7 +1281,8 @@ def _merge(
         _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, undo=DARK_EXCLUDE + DARK_PREFER)
     if "darker" in result.refined:
         _shade(merged, catalogue, DARK_EXCLUDE, DARK_PREFER, undo=LIGHT_EXCLUDE + LIGHT_PREFER)
-    if "older" in result.refined or "newer" in result.refined:
+    explicit = new.year_min is not None or new.year_max is not None
+    if ("older" in result.refined or "newer" in result.refined) and not explicit:
         _shift_years(merged, catalogue, last, older="older" in result.refined)
     return merged
 
@@ -1144,6 +1313,12 @@ def _shift_years(merged: Constraints, catalogue: Catalogue, last: list[int], old
     if newest is None or oldest is None:
         return
     step = -SHIFT_YEARS if older else SHIFT_YEARS
+    if older and merged.year_min is not None and merged.year_max is None:
+        merged.year_min, merged.year_max = None, merged.year_min - 1
+        return
+    if not older and merged.year_max is not None and merged.year_min is None:
+        merged.year_min, merged.year_max = merged.year_max + 1, None
+        return
     if merged.year_min is None and merged.year_max is None:
         years = sorted(y for y in (catalogue.get(i).year for i in last) if y)
         pivot = years[len(years) // 2] if years else newest - SHIFT_YEARS
