@@ -241,7 +241,8 @@ _REF = (
     r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
     r"|\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/)))"
     r"(?:\s+(?:ones|one|movies|movie|films|film|picks|pick|suggestion|recommendation))?"
-    r"|(?P<pron>them all|all of them|all three|all|them|those|these|that one|this one|it"
+    r"|(?P<pron>them all|all of them|all three|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
+    r"|them|those|these|that one|this one|it"
     r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
 )
 _REF_BARE = _REF.replace("?P<ord>", "?:").replace("?P<pron>", "?:").replace("?P<span>", "?:")
@@ -703,12 +704,12 @@ def _series_at(msg: _Text, start: int, matcher: TitleMatcher) -> tuple[Item, int
     for n in range(len(words), 0, -1):
         phrase = rest[: words[n - 1].end()]
         phrase = re.sub(r"\s+(?:movies?|films?|ones)$", "", phrase)
-        singular = re.sub(r"(?<=\w)s$", "", phrase)
-        if all(w.group() in _NOT_TITLES for w in words[:n]) or len(singular) < 3:
+        if all(w.group() in _NOT_TITLES for w in words[:n]) or len(phrase) < 3:
             continue
-        found = matcher.match(singular)
-        if found.items and not found.ambiguous and found.score >= 90:
-            return found.items[0], start + words[n - 1].end()
+        for form in dict.fromkeys([phrase, re.sub(r"(?<=\w)s$", "", phrase)]):
+            found = matcher.match(form)
+            if found.items and not found.ambiguous and found.score >= 90:
+                return found.items[0], start + words[n - 1].end()
     return None
 
 
