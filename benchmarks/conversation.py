@@ -235,7 +235,10 @@ def run_scenario(scenario: Scenario, deps: Deps) -> tuple[list[TurnResult], dict
 
 def build_development_set(n_generated: int, seed: int) -> list[Path]:
     """The hand-written scenarios plus ``n_generated`` from ML-1M test users (built once)."""
-    from benchmarks.scenario_generator import generate
+    try:
+        from benchmarks.scenario_generator import generate
+    except ModuleNotFoundError:  # run as a script: benchmarks/ is on sys.path, not the root
+        from scenario_generator import generate
     from recommender.data import load_dataset
 
     if not GENERATED.exists() or _count_lines(GENERATED) != n_generated:
