@@ -230,12 +230,19 @@ def train_sasrec(
     progress: bool = True,
     extra: dict[str, Any] | None = None,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    train_sequences: Sequence[Sequence[int]] | None = None,
+    validate: Callable[[SASRec], dict[str, float]] | None = None,
 ) -> TrainResult:
     """Train on ``dataset.split.train`` and early-stop on validation NDCG@10 (full ranking).
 
     ``checkpoint_path`` gets the best model (configs, metrics and history inside) and
     ``<stem>.last.pt`` gets the latest epoch with the optimiser state; ``resume`` continues
     from that file when it exists. ``extra`` is stored in both (e.g. dataset and command).
+
+    Another protocol (e.g. held-out users) passes ``train_sequences`` (trained on instead of
+    ``dataset.split.train``) and ``validate`` (the model -> metrics with ``ndcg@10``, which
+    early stopping uses; every key is kept in the history as ``valid_<key>``); then the
+    leave-one-out split of ``dataset`` is never touched.
     """
     from recommender.evaluation import SASRecRecommender, evaluate_cases  # avoid an import cycle
 
@@ -252,8 +259,8 @@ def train_sasrec(
         lr=train_config.lr,
         betas=train_config.betas,
     )
-    split = dataset.split
-    examples = training_examples(split.train, model_config.max_len, train_config.all_windows)
+    train = dataset.split.train if train_sequences is None else train_sequences
+    examples = training_examples(train, model_config.max_len, train_config.all_windows)
     if not examples:
         raise ValueError("no user has 2 or more training items")
     steps_per_epoch = math.ceil(len(examples) / train_config.batch_size)
@@ -261,12 +268,23 @@ def train_sasrec(
         "%d training examples (%d targets of %d training items after each user's first)",
         len(examples),
         sum(len(e) - 1 for e in examples),
-        sum(max(len(seq) - 1, 0) for seq in split.train),
+        sum(max(len(seq) - 1, 0) for seq in train),
     )
     total_steps = steps_per_epoch * train_config.max_epochs
-    valid_histories, valid_targets = _validation_cases(
-        split, train_config.eval_users, train_config.seed
-    )
+    if validate is None:
+        valid_histories, valid_targets = _validation_cases(
+            dataset.split, train_config.eval_users, train_config.seed
+        )
+
+        def validate(model: SASRec) -> dict[str, float]:
+            return evaluate_cases(
+                SASRecRecommender(model),
+                valid_histories,
+                valid_targets,
+                batch_size=train_config.eval_batch_size,
+                progress=False,
+            )
+
     rng = np.random.default_rng(train_config.seed)
     last_path = checkpoint_path.with_suffix(".last.pt") if checkpoint_path else None
     meta = {
@@ -328,13 +346,7 @@ def train_sasrec(
             total_loss += loss.item()
             count += 1
             batches.set_postfix(loss=f"{total_loss / count:.4f}")
-        metrics = evaluate_cases(
-            SASRecRecommender(model),
-            valid_histories,
-            valid_targets,
-            batch_size=train_config.eval_batch_size,
-            progress=False,
-        )
+        metrics = validate(model)
         elapsed = time.perf_counter() - started
         row = {"epoch": epoch, "loss": total_loss / count, "seconds": elapsed}
         row.update({f"valid_{k}": v for k, v in metrics.items()})
