@@ -80,13 +80,21 @@ from recommender.evaluation import (  # noqa: E402
 )
 from recommender.machine import describe_machine  # noqa: E402
 from recommender.models import SASRec, SASRecConfig, score_histories  # noqa: E402
+from recommender.models.bert4rec import BERT4RecConfig  # noqa: E402
 from recommender.seeding import seed_everything  # noqa: E402
-from recommender.training import TrainConfig, load_checkpoint, train_sasrec  # noqa: E402
+from recommender.training import (  # noqa: E402
+    ARCHITECTURES,
+    TrainConfig,
+    load_checkpoint,
+    train_sasrec,
+)
 
 log = logging.getLogger("benchmarks.retrieval")
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 SASREC_INITS = {"llm2sasrec": "text", "sasrec_random": "random", "llm2sasrec_shuffled": "shuffled"}
+# LLM2BERT4Rec (Boz et al. 2024's best variant) and its random-init control: BERT4RecConfig
+BERT4REC_INITS = {"llm2bert4rec": "text", "bert4rec_random": "random"}
 MODELS = (
     "mostpop",
     "llmseqsim",
@@ -95,6 +103,8 @@ MODELS = (
     "hybrid",
     "sasrec_random",
     "llm2sasrec_shuffled",
+    "llm2bert4rec",
+    "bert4rec_random",
 )
 METRICS = ("ndcg@10", "hr@10", "mrr@10", "ndcg@20", "hr@20", "mrr@20")
 RECENCY_DECAYS = (0.1, 0.3, 0.5, 0.7, 0.9)
@@ -209,14 +219,18 @@ def data_digest(dataset: Dataset, vectors: np.ndarray) -> dict[str, str]:
 
 
 def is_sasrec(name: str) -> bool:
-    return name in SASREC_INITS or name in ABLATIONS
+    """Whether ``name`` is a trained sequence model (SASRec, BERT4Rec or an ablation)."""
+    return name in SASREC_INITS or name in BERT4REC_INITS or name in ABLATIONS
 
 
 def sasrec_configs(
     name: str, seed: int, max_epochs: int | None = None
-) -> tuple[SASRecConfig, TrainConfig]:
-    """The configs of a SASRec model or ablation: the defaults plus the ablation's changes."""
-    if name in ABLATIONS:
+) -> tuple[SASRecConfig | BERT4RecConfig, TrainConfig]:
+    """The configs of a SASRec / BERT4Rec model or ablation: the defaults plus the ablation's
+    changes."""
+    if name in BERT4REC_INITS:
+        model, train = BERT4RecConfig(), TrainConfig(init=BERT4REC_INITS[name], seed=seed)
+    elif name in ABLATIONS:
         _, model_changes, train_changes = ABLATIONS[name]
         model = dataclasses.replace(SASRecConfig(), **{**ABLATION_BASE[0], **model_changes})
         train = dataclasses.replace(
@@ -280,6 +294,11 @@ def _same_configs(
     return have_model == want_model and have_train == want_train
 
 
+def _same_architecture(payload: dict[str, Any], model: SASRecConfig | BERT4RecConfig) -> bool:
+    """Whether a checkpoint holds the model class ``model`` configures (older ones: SASRec)."""
+    return payload.get("architecture", "sasrec") == ARCHITECTURES[type(model)][0]
+
+
 def _supersede(paths: list[Path], folder: Path) -> None:
     """Move results made with another configuration aside (kept, never silently reused)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -319,7 +338,7 @@ def _reuse_trained(
         payload = _load(source)
         if not _same_configs(payload["model_config"], payload["train_config"], model, train):
             continue
-        if payload.get("protocol") != _protocol_key(ctx):
+        if payload.get("protocol") != _protocol_key(ctx) or not _same_architecture(payload, model):
             continue
         state = _load(last)
         if not _finished(state, train):
@@ -341,6 +360,7 @@ def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict
     if saved is not None and (
         not _same_configs(saved["model_config"], saved["train_config"], model_config, train_config)
         or saved.get("protocol") != _protocol_key(ctx)
+        or not _same_architecture(saved, model_config)
     ):
         _supersede([path, last], ctx.checkpoints / "superseded")
         state = None

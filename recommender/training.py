@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from recommender.data.catalogue import PADDING_ID
 from recommender.data.dataset import Dataset, LeaveOneOut
+from recommender.models.bert4rec import BERT4Rec, BERT4RecConfig
 from recommender.models.sasrec import SASRec, SASRecConfig, SequenceBatch
 from recommender.models.text_init import init_item_embeddings, text_embedding_table
 from recommender.seeding import seed_everything
@@ -31,6 +32,12 @@ from recommender.seeding import seed_everything
 log = logging.getLogger(__name__)
 
 INITS = ("text", "random", "shuffled")
+# model config class -> (architecture name stored in checkpoints, model class); both models
+# share one contract (loss / score_all / item_emb), so the same loop trains either
+ARCHITECTURES: dict[type, tuple[str, type]] = {
+    SASRecConfig: ("sasrec", SASRec),
+    BERT4RecConfig: ("bert4rec", BERT4Rec),
+}
 CHECKPOINT_VERSION = 1
 
 __all__ = [
@@ -93,17 +100,18 @@ def _from_dict(cls: type, values: dict[str, Any]) -> Any:
 
 
 def build_model(
-    model_config: SASRecConfig,
+    model_config: SASRecConfig | BERT4RecConfig,
     train_config: TrainConfig,
     item_vectors: np.ndarray | None = None,
-) -> SASRec:
-    """A freshly initialised model; ``text``/``shuffled`` inits need ``item_vectors`` (N, D).
+) -> SASRec | BERT4Rec:
+    """A freshly initialised model (SASRec or BERT4Rec, by the config's type); ``text`` /
+    ``shuffled`` inits need ``item_vectors`` (N, D).
 
     Call after :func:`seed_everything` so that the random parts are reproducible.
     """
     if train_config.init not in INITS:
         raise ValueError(f"unknown init {train_config.init!r}; use one of {', '.join(INITS)}")
-    model = SASRec(model_config)
+    model = ARCHITECTURES[type(model_config)][1](model_config)
     if train_config.init in ("text", "shuffled"):
         if item_vectors is None:
             raise ValueError(f"init {train_config.init!r} needs the items' text embeddings")
@@ -199,11 +207,17 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def load_checkpoint(path: Path | str, map_location: str = "cpu") -> tuple[SASRec, dict[str, Any]]:
+def load_checkpoint(
+    path: Path | str, map_location: str = "cpu"
+) -> tuple[SASRec | BERT4Rec, dict[str, Any]]:
     """The model (eval mode) and the whole checkpoint dict (configs, metrics, history)."""
     payload = torch.load(path, map_location=map_location, weights_only=False)
-    model_config = _from_dict(SASRecConfig, payload["model_config"])
-    model = SASRec(model_config)
+    architecture = payload.get("architecture", "sasrec")  # older checkpoints: all SASRec
+    config_class, model_class = next(
+        (config, model) for config, (name, model) in ARCHITECTURES.items() if name == architecture
+    )
+    model_config = _from_dict(config_class, payload["model_config"])
+    model = model_class(model_config)
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return model, payload
@@ -289,6 +303,7 @@ def train_sasrec(
     last_path = checkpoint_path.with_suffix(".last.pt") if checkpoint_path else None
     meta = {
         "version": CHECKPOINT_VERSION,
+        "architecture": ARCHITECTURES[type(model_config)][0],
         "model_config": _config_dict(model_config),
         "train_config": _config_dict(train_config),
         "dataset": dataset.name,
