@@ -103,12 +103,16 @@ MODELS = (
     "hybrid",
     "sasrec_random",
     "llm2sasrec_shuffled",
+    "llm2sasrec_permavg",
     "llm2bert4rec",
     "bert4rec_random",
 )
 METRICS = ("ndcg@10", "hr@10", "mrr@10", "ndcg@20", "hr@20", "mrr@20")
 RECENCY_DECAYS = (0.1, 0.3, 0.5, 0.7, 0.9)
 HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
+PERMUTATIONS = 8  # llm2sasrec_permavg: random history orders averaged (order-free scoring)
+# models made from the llm2sasrec checkpoint without training anything else
+ON_LLM2SASREC = ("hybrid", "llm2sasrec_permavg")
 # The ablations were measured against this base: the default until label smoothing and all
 # history windows became the default (they pin the old values, so the table stays comparable).
 ABLATION_BASE: tuple[dict[str, Any], dict[str, Any]] = (
@@ -463,6 +467,15 @@ def build(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, An
             "decay": seqsim_info["decay"],
             "valid_grid": grid,
         }
+    if name == "llm2sasrec_permavg":
+        sasrec, info = _train_sasrec(ctx, "llm2sasrec", seed)
+        return nu.PermutationAveraged(sasrec, PERMUTATIONS, seed=seed, name=name), {
+            "train_seconds": info["train_seconds"],
+            "epochs": info.get("epochs"),
+            "config": info["config"],
+            "checkpoint": info["checkpoint"],
+            "permutations": PERMUTATIONS,
+        }
     raise ValueError(f"unknown model {name!r}")
 
 
@@ -473,7 +486,7 @@ def _current(
     ``protocol`` (a :meth:`NewUsers.key`; None = the standard leave-one-out protocol)."""
     if record.get("protocol") != protocol:
         return False
-    name = "llm2sasrec" if record["model"] == "hybrid" else record["model"]
+    name = "llm2sasrec" if record["model"] in ON_LLM2SASREC else record["model"]
     if not is_sasrec(name):
         return True
     saved = record.get("config")
@@ -846,6 +859,9 @@ def main(argv: list[str] | None = None) -> int:
             new_users=nu.NewUsers(dataset, spec) if new_users else None,
             provenance={"command": command, **git_state(), **data_digest(dataset, vectors)},
         )
+        processed = config.data.cache_dir / "processed" / key  # the prepared files, if cached
+        if processed.is_dir():
+            ctx.provenance["processed_digest"] = artifact_digest(processed)
         for seed in range(seeds):  # seed-major: one full seed of every model first
             for name in names:
                 run_one(ctx, name, seed)

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from benchmarks import new_users as nu
 from benchmarks import retrieval as bench
@@ -180,7 +181,7 @@ def test_hybrid_and_text_models_run_under_the_protocol(new_user_context, monkeyp
 
     monkeypatch.setattr(bench, "sasrec_configs", small)
     ctx = new_user_context
-    for name in ("llmseqsim", "llmseqsim_recency", "hybrid"):
+    for name in ("llmseqsim", "llmseqsim_recency", "hybrid", "llm2sasrec_permavg"):
         record = json.loads(bench.run_one(ctx, name, 0).read_text())
         assert set(record["test"]) == {"2", "4"}
     assert (ctx.runs / "hybrid_seed0.json").exists()
@@ -236,3 +237,22 @@ def test_case_values_match_the_metric_definitions() -> None:
     assert nu.case_values(ranks, "hr@10").tolist() == [1, 1, 1, 0]
     assert nu.case_values(ranks, "mrr@10").tolist() == pytest.approx([1, 0.5, 0.1, 0])
     assert nu.case_values(ranks, "ndcg@10")[1] == pytest.approx(1 / np.log2(3))
+
+
+def test_permutation_averaging_is_deterministic_and_forgets_the_order(tiny_dataset) -> None:
+    from recommender.evaluation import LLMSeqSim
+
+    vectors = np.random.default_rng(0).normal(size=(tiny_dataset.num_items, 16))
+    mean = LLMSeqSim(vectors, "mean")  # order-free already: averaging changes nothing
+    averaged = nu.PermutationAveraged(mean, permutations=3)
+    histories = [[3, 4, 5], [7, 1]]
+    expected = torch.log_softmax(mean.score_batch(histories), dim=1)
+    assert torch.allclose(averaged.score_batch(histories), expected, atol=1e-6)
+
+    recency = LLMSeqSim(vectors, "recency", decay=0.1)  # nearly "the last item only"
+    orders = nu.PermutationAveraged(recency, permutations=400)
+    forward, backward = orders.score_batch([[3, 9]]), orders.score_batch([[9, 3]])
+    plain = recency.score_batch([[3, 9]]) - recency.score_batch([[9, 3]])
+    assert (forward - backward).abs().max() < 0.1 * plain.abs().max()
+    assert torch.equal(orders.score_batch([[3, 9]]), forward)  # same call, same scores
+    assert orders.name == "llmseqsim_recency_permavg"
