@@ -279,6 +279,7 @@ def assemble(
     runs: Path,
     current: Callable[[dict[str, Any]], bool],
     order: list[str],
+    command: str | None = None,
     samples: int = 1000,
 ) -> dict[str, Any]:
     """The new-user result from every current per-run JSON under ``runs`` (nothing trained)."""
@@ -306,7 +307,7 @@ def assemble(
         "pairs": {},
         "order_effect": {},
         "machine": first.get("machine"),
-        "command": first.get("provenance", {}).get("command"),
+        "command": command or first.get("provenance", {}).get("command"),
     }
     for name in names:
         records = sorted(by_model[name], key=lambda r: r["seed"])
@@ -316,7 +317,7 @@ def assemble(
         summary["epochs"] = float(np.mean(epochs)) if epochs else None
         summary["valid_ndcg@10"] = float(np.mean([r["valid"]["ndcg@10"] for r in records]))
         result["models"][name] = summary
-    lengths = [str(n) for n in (first.get("protocol") or {}).get("lengths", HISTORY_LENGTHS)]
+    lengths = list(first.get("test", {}))  # as stored: "5", "10", ...
     for b, a in PAIRS:
         if a not in by_model or b not in by_model:
             continue
@@ -420,7 +421,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [
         f"Machine: {result.get('machine')}",
         "",
-        f"Command: `{result.get('command')}`",
+        f"Command: `{result.get('command')}` (re-running it trains only what is missing, then "
+        "rebuilds these tables; each run's own command, commit and digests are in its JSON "
+        "under `runs/`)",
         "",
     ]
     return "\n".join(lines)

@@ -618,7 +618,12 @@ def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str,
 
 
 def assemble_new_users(
-    dataset: str, runs: Path, out_dir: Path, spec: nu.NewUserSpec, max_epochs: int | None = None
+    dataset: str,
+    runs: Path,
+    out_dir: Path,
+    spec: nu.NewUserSpec,
+    command: str,
+    max_epochs: int | None = None,
 ) -> dict[str, Any]:
     """``new_users_<dataset>.{json,md,png}`` from the runs made under ``spec``'s protocol.
 
@@ -631,7 +636,7 @@ def assemble_new_users(
         key = record.get("protocol") or {}
         return {k: key.get(k) for k in want} == want and _current(record, max_epochs, key)
 
-    result = nu.assemble(dataset, runs, current, list(MODELS))
+    result = nu.assemble(dataset, runs, current, list(MODELS), command)
     digests = {
         (r.get("protocol") or {}).get("split_digest")
         for r in (json.loads(f.read_text()) for f in runs.glob("*_seed*.json"))
@@ -835,7 +840,9 @@ def main(argv: list[str] | None = None) -> int:
         if ablation:
             return assemble_ablation(args.dataset, runs, args.out_dir, command)
         if new_users:
-            return assemble_new_users(args.dataset, runs, args.out_dir, spec, args.max_epochs)
+            return assemble_new_users(
+                args.dataset, runs, args.out_dir, spec, command, args.max_epochs
+            )
         return assemble(args.dataset, runs, args.out_dir, command)
 
     if not args.assemble_only:

@@ -256,3 +256,26 @@ def test_permutation_averaging_is_deterministic_and_forgets_the_order(tiny_datas
     assert (forward - backward).abs().max() < 0.1 * plain.abs().max()
     assert torch.equal(orders.score_batch([[3, 9]]), forward)  # same call, same scores
     assert orders.name == "llmseqsim_recency_permavg"
+
+
+def test_assemble_only_from_the_command_line_uses_the_runs_of_this_spec(tmp_path) -> None:
+    runs = tmp_path / "runs" / "ml-1m" / "new_users"
+    runs.mkdir(parents=True)
+    key = {**json.loads(json.dumps(dataclasses.asdict(nu.NewUserSpec()))), "split_digest": "x"}
+    for seed in (0, 1):
+        record = _fake_record("mostpop", seed, [0, 3, 50])
+        record["protocol"] = key
+        (runs / f"mostpop_seed{seed}.json").write_text(json.dumps(record))
+    other = _fake_record("llmseqsim", 0, [0, 0, 0])
+    other["protocol"] = {**key, "valid_users": 10}  # another spec: left out
+    (runs / "llmseqsim_seed0.json").write_text(json.dumps(other))
+
+    argv = ["--protocol", "new-users", "--assemble-only", "--out-dir", str(tmp_path)]
+    assert bench.main(argv) == 0
+
+    result = json.loads((tmp_path / "new_users_ml1m.json").read_text())
+    assert list(result["models"]) == ["mostpop"] and result["models"]["mostpop"]["seeds"] == [0, 1]
+    assert result[
+        "command"
+    ] == "python benchmarks/retrieval.py --protocol new-users --out-dir " + str(tmp_path)
+    assert (tmp_path / "new_users_ml1m.md").exists() and (tmp_path / "new_users_ml1m.png").exists()
