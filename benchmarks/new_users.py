@@ -49,6 +49,7 @@ PAIRS = (  # (b, a): b - a, paired over the same test cases
     ("llm2sasrec_shuffled", "sasrec_random"),
     ("hybrid", "llm2sasrec"),
     ("llm2sasrec_permavg", "llm2sasrec"),
+    ("llm2sasrec_orderfree", "llm2sasrec"),
     ("llm2bert4rec", "bert4rec_random"),
 )
 

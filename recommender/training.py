@@ -67,6 +67,7 @@ class TrainConfig:
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
     label_smoothing: float = 0.1  # cross-entropy label smoothing (0.1: +0.0031 valid NDCG@10)
     all_windows: bool = True  # also train on the earlier max_len windows of long histories
+    shuffle_windows: float = 0.0  # share of training windows in random order (pastes have none)
     max_epochs: int = 40  # upper bound on epochs, and the horizon of the cosine decay
     patience: int = 10  # stop after this many evaluations without a better validation NDCG@10
     max_minutes: float | None = None  # wall-clock budget for the whole run; None = unlimited
@@ -154,12 +155,18 @@ def training_examples(
 
 
 def iter_batches(
-    examples: Sequence[Sequence[int]], batch_size: int, rng: np.random.Generator
+    examples: Sequence[Sequence[int]],
+    batch_size: int,
+    rng: np.random.Generator,
+    shuffle_windows: float = 0.0,
 ) -> Iterator[SequenceBatch]:
     """Length-bucketed batches in random order, each left-padded to its own longest example.
 
     Users are sorted by length (random tie-break), cut into batches of ``batch_size``, and the
     batches are shuffled: little padding, and every epoch sees different batch contents.
+    With ``shuffle_windows`` > 0 that share of the examples (drawn anew every epoch) has its
+    items permuted: order-free training for histories that come without dates. At 0 nothing
+    more is drawn from ``rng``, so earlier runs replay exactly.
     """
     lengths = np.array([len(e) - 1 for e in examples])  # (U,)
     order = np.lexsort((rng.random(len(examples)), lengths))  # (U,) by length, random ties
@@ -169,8 +176,11 @@ def iter_batches(
         width = int(lengths[chunk].max())
         inputs = np.full((len(chunk), width), PADDING_ID, dtype=np.int64)  # (B, T)
         targets = np.full((len(chunk), width), PADDING_ID, dtype=np.int64)  # (B, T)
+        shuffled = rng.random(len(chunk)) < shuffle_windows if shuffle_windows > 0 else None
         for row, user in enumerate(chunk):
             seq = examples[user]
+            if shuffled is not None and shuffled[row]:
+                seq = [seq[i] for i in rng.permutation(len(seq))]
             n = len(seq) - 1
             inputs[row, width - n :] = seq[:-1]
             targets[row, width - n :] = seq[1:]
@@ -342,7 +352,7 @@ def train_sasrec(
         model.train()
         total_loss, count = 0.0, 0
         batches = tqdm(
-            iter_batches(examples, train_config.batch_size, rng),
+            iter_batches(examples, train_config.batch_size, rng, train_config.shuffle_windows),
             total=steps_per_epoch,
             desc=f"epoch {epoch}",
             leave=False,

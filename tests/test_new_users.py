@@ -181,7 +181,14 @@ def test_hybrid_and_text_models_run_under_the_protocol(new_user_context, monkeyp
 
     monkeypatch.setattr(bench, "sasrec_configs", small)
     ctx = new_user_context
-    for name in ("llmseqsim", "llmseqsim_recency", "hybrid", "llm2sasrec_permavg"):
+    names = (
+        "llmseqsim",
+        "llmseqsim_recency",
+        "hybrid",
+        "llm2sasrec_permavg",
+        "llm2sasrec_orderfree",
+    )
+    for name in names:
         record = json.loads(bench.run_one(ctx, name, 0).read_text())
         assert set(record["test"]) == {"2", "4"}
     assert (ctx.runs / "hybrid_seed0.json").exists()
