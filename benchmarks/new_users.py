@@ -53,6 +53,20 @@ PAIRS = (  # (b, a): b - a, paired over the same test cases
     ("llm2bert4rec", "bert4rec_random"),
 )
 
+MODEL_NOTES = {  # one line per model for the report
+    "mostpop": "most interactions among the training users",
+    "llmseqsim": "cosine to the mean text embedding of the history",
+    "llmseqsim_recency": "the same, recency-weighted (decay tuned on validation users)",
+    "llm2sasrec": "SASRec, item table initialised from the text embeddings",
+    "hybrid": "llm2sasrec + llmseqsim_recency, z-scored, weight tuned on validation users",
+    "sasrec_random": "SASRec, random init (the control)",
+    "llm2sasrec_shuffled": "text vectors permuted across items (same geometry, wrong items)",
+    "llm2sasrec_permavg": "the llm2sasrec checkpoint, log-softmax averaged over 8 history orders",
+    "llm2sasrec_orderfree": "llm2sasrec trained with half of its windows shuffled",
+    "llm2bert4rec": "BERT4Rec (cloze), item table initialised from the text embeddings",
+    "bert4rec_random": "BERT4Rec, random init",
+}
+
 
 @dataclass(frozen=True)
 class NewUserSpec:
@@ -373,6 +387,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['samples']} bootstrap resamples].",
         "",
     ]
+    notes = [f"`{n}`: {MODEL_NOTES[n]}" for n in result["models"] if n in MODEL_NOTES]
+    if notes:
+        lines += ["Models: " + "; ".join(notes) + ".", ""]
     for metric in REPORTED:
         lines += [f"## {metric.upper()}", ""]
         lengths = list(next(iter(result["models"].values()), {}).keys())
