@@ -257,6 +257,14 @@ def _per_case_ndcg(records: list[dict[str, Any]], length: str, order: str) -> np
     return np.mean([case_values(r["ranks"][length][order], "ndcg@10") for r in records], axis=0)
 
 
+def time_to_accuracy(history: list[dict[str, Any]], share: float = 0.95) -> float | None:
+    """Training seconds until validation NDCG@10 first reached ``share`` of its best."""
+    if not history:
+        return None
+    best = max(h["valid_ndcg@10"] for h in history)
+    return next(h["seconds"] for h in history if h["valid_ndcg@10"] >= share * best)
+
+
 def _validation_subset(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Across the trained runs: would a fixed half of the validation users pick the same epoch,
     and what does each validation pass cost (median seconds)?"""
@@ -331,6 +339,18 @@ def assemble(
         epochs = [r["epochs"] for r in records if r.get("epochs") is not None]
         summary["epochs"] = float(np.mean(epochs)) if epochs else None
         summary["valid_ndcg@10"] = float(np.mean([r["valid"]["ndcg@10"] for r in records]))
+        trained = [r for r in records if r.get("history")]
+        if trained:  # the cost of each training run (time-to-accuracy, on validation)
+            summary["training"] = {
+                "seconds_to_best": float(np.mean([r["seconds_to_best"] for r in trained])),
+                "seconds_to_95pct_of_best": float(
+                    np.mean([time_to_accuracy(r["history"]) for r in trained])
+                ),
+                "epochs_run": float(np.mean([len(r["history"]) for r in trained])),
+                "seconds_per_epoch": float(
+                    np.mean([r["history"][-1]["seconds"] / len(r["history"]) for r in trained])
+                ),
+            }
         result["models"][name] = summary
     lengths = list(first.get("test", {}))  # as stored: "5", "10", ...
     for b, a in PAIRS:
@@ -423,6 +443,23 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for name, per_length in result["order_effect"].items():
             lines.append("| " + " | ".join([name, *(_diff(per_length[n]) for n in lengths)]) + " |")
+        lines.append("")
+    costs = {n: m["training"] for n, m in result["models"].items() if m.get("training")}
+    if costs:
+        lines += [
+            "## Training cost (mean over seeds; validation NDCG@10 on the held-out validation "
+            "users)",
+            "",
+            "| model | best epoch | min to best | min to 95% of best | epochs run | s / epoch |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, c in costs.items():
+            epochs = result["models"][name].get("epochs")
+            lines.append(
+                f"| {name} | {epochs:.1f} | {c['seconds_to_best'] / 60:.1f} "
+                f"| {c['seconds_to_95pct_of_best'] / 60:.1f} | {c['epochs_run']:.1f} "
+                f"| {c['seconds_per_epoch']:.0f} |"
+            )
         lines.append("")
     subset = result.get("validation_subset")
     if subset:

@@ -286,3 +286,15 @@ def test_assemble_only_from_the_command_line_uses_the_runs_of_this_spec(tmp_path
         "command"
     ] == "python benchmarks/retrieval.py --protocol new-users --out-dir " + str(tmp_path)
     assert (tmp_path / "new_users_ml1m.md").exists() and (tmp_path / "new_users_ml1m.png").exists()
+
+
+def test_time_to_accuracy_is_the_first_epoch_near_the_best() -> None:
+    history = [
+        {"seconds": 10.0, "valid_ndcg@10": 0.05},
+        {"seconds": 20.0, "valid_ndcg@10": 0.096},
+        {"seconds": 30.0, "valid_ndcg@10": 0.1},
+        {"seconds": 40.0, "valid_ndcg@10": 0.09},
+    ]
+    assert nu.time_to_accuracy(history) == 20.0
+    assert nu.time_to_accuracy(history, share=1.0) == 30.0
+    assert nu.time_to_accuracy([]) is None
