@@ -505,6 +505,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
             ax.plot(x, y, style, color=colour, marker="o", label=f"{name} ({order})")
             ax.fill_between(x, low, high, color=colour, alpha=0.08)
     ax.set_xscale("log")
+    ax.minorticks_off()
     ax.set_xticks([int(n) for n in lengths], lengths)
     ax.set_xlabel("history length L (items pasted)")
     ax.set_ylabel("test NDCG@10, full ranking")
