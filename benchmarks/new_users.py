@@ -129,8 +129,8 @@ class NewUsers:
         empty = [n for n, cases in self.test.items() if not cases.targets]
         if empty or not self.valid[1]:
             raise ValueError(
-                f"no held-out user has more than {max(empty or self.spec.lengths)} items: "
-                "choose shorter history lengths for this dataset"
+                f"no held-out user has {max(empty or self.spec.lengths)} items before their "
+                "last one: choose shorter history lengths for this dataset"
             )
         self.test_shuffled = {
             n: cases.shuffled(self.spec.shuffle_seed + n) for n, cases in self.test.items()
