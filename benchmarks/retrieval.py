@@ -6,7 +6,10 @@ Models: ``mostpop``, ``llmseqsim`` (mean session embedding), ``llmseqsim_recency
 (recency-weighted, decay tuned on validation), ``llm2sasrec`` (text init), ``hybrid``
 (llm2sasrec + llmseqsim_recency, weight tuned on validation), ``sasrec_random`` and
 ``llm2sasrec_shuffled`` (text vectors permuted across items). SASRec variants use the default
-``SASRecConfig`` / ``TrainConfig`` (the same as ``python -m recommender train``).
+``SASRecConfig`` / ``TrainConfig`` (the same as ``python -m recommender train``). Also, run only
+when named: ``llm2sasrec_permavg`` (the llm2sasrec checkpoint, scores averaged over random
+history orders), ``llm2sasrec_orderfree`` (half of the training windows shuffled),
+``llm2bert4rec`` / ``bert4rec_random`` (BERT4Rec with text / random item init).
 
 Resumable: each (model, seed) writes ``benchmarks/results/runs/<dataset>/<model>_seed<k>.json``
 as soon as it is done and is skipped when that file exists; SASRec checkpoints go to the
@@ -29,16 +32,31 @@ dropout, a frozen text table, a lower learning rate, weight decay, the new defau
 the same resumable way (runs under ``runs/<dataset>/ablation/``), and writes
 ``retrieval_ablation_<dataset>.{json,md}``: validation and test metrics of each and its
 difference from the ``base`` run of the same seed. Pick changes by validation, not test.
+
+New users (``benchmarks/new_users.py`` says what is measured):
+
+    python benchmarks/retrieval.py --protocol new-users --dataset ml-1m --seeds 3
+
+holds 10% of the users out entirely (fixed seed) and 5% more for validation, trains on the
+other users' full sequences and ranks each held-out user's last item after their last 5, 10,
+20 and 50 items, in true and shuffled order. Runs go to ``runs/<dataset>/new_users/``,
+checkpoints to ``checkpoints/<dataset>/new_users/`` (never shared with the standard protocol:
+those saw the held-out users); the tables to ``new_users_<dataset>.{json,md,png}``. Resumable
+the same way; re-running the same command skips what is done and assembles the tables.
+Every run records its provenance (command, git commit, digests of the data, the text vectors
+and the checkpoint, the split).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import logging
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -48,9 +66,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from recommender.config import PROJECT_ROOT, Config, load_config
-from recommender.data import Dataset, dataset_key, load_dataset
-from recommender.evaluation import (
+if __package__ in (None, ""):  # run as a script: import this checkout, not an installed copy
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import new_users as nu  # noqa: E402
+from recommender.config import PROJECT_ROOT, Config, load_config  # noqa: E402
+from recommender.data import Dataset, dataset_key, load_dataset  # noqa: E402
+from recommender.digest import artifact_digest  # noqa: E402
+from recommender.evaluation import (  # noqa: E402
     Hybrid,
     LLMSeqSim,
     MostPopular,
@@ -58,15 +81,28 @@ from recommender.evaluation import (
     SASRecRecommender,
     evaluate,
 )
-from recommender.machine import describe_machine
-from recommender.models import SASRec, SASRecConfig, score_histories
-from recommender.seeding import seed_everything
-from recommender.training import TrainConfig, load_checkpoint, train_sasrec
+from recommender.machine import describe_machine  # noqa: E402
+from recommender.models import SASRec, SASRecConfig, score_histories  # noqa: E402
+from recommender.models.bert4rec import BERT4RecConfig  # noqa: E402
+from recommender.seeding import seed_everything  # noqa: E402
+from recommender.training import (  # noqa: E402
+    ARCHITECTURES,
+    TrainConfig,
+    load_checkpoint,
+    train_sasrec,
+)
 
 log = logging.getLogger("benchmarks.retrieval")
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 SASREC_INITS = {"llm2sasrec": "text", "sasrec_random": "random", "llm2sasrec_shuffled": "shuffled"}
+# LLM2BERT4Rec (Boz et al. 2024's best variant) and its random-init control: BERT4RecConfig
+BERT4REC_INITS = {"llm2bert4rec": "text", "bert4rec_random": "random"}
+# SASRec trained with another TrainConfig: name -> (init, changes). orderfree: half of the
+# training windows in random order (issue: pasted lists have no order; 0.5 is not tuned)
+SASREC_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "llm2sasrec_orderfree": ("text", {"shuffle_windows": 0.5}),
+}
 MODELS = (
     "mostpop",
     "llmseqsim",
@@ -75,10 +111,18 @@ MODELS = (
     "hybrid",
     "sasrec_random",
     "llm2sasrec_shuffled",
+    "llm2sasrec_permavg",
+    "llm2sasrec_orderfree",
+    "llm2bert4rec",
+    "bert4rec_random",
 )
+DEFAULT_MODELS = MODELS[:7]  # what runs when --models is not given (the others: when named)
 METRICS = ("ndcg@10", "hr@10", "mrr@10", "ndcg@20", "hr@20", "mrr@20")
 RECENCY_DECAYS = (0.1, 0.3, 0.5, 0.7, 0.9)
 HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
+PERMUTATIONS = 8  # llm2sasrec_permavg: random history orders averaged (order-free scoring)
+# models made from the llm2sasrec checkpoint without training anything else
+ON_LLM2SASREC = ("hybrid", "llm2sasrec_permavg")
 # The ablations were measured against this base: the default until label smoothing and all
 # history windows became the default (they pin the old values, so the table stays comparable).
 ABLATION_BASE: tuple[dict[str, Any], dict[str, Any]] = (
@@ -135,17 +179,75 @@ class Context:
     checkpoints: Path  # per-(model, seed) SASRec checkpoints (git-ignored)
     progress: bool
     max_epochs: int | None = None  # override TrainConfig.max_epochs (smoke runs only)
+    new_users: nu.NewUsers | None = None  # the new-user protocol; None = leave-one-out
+    provenance: dict[str, Any] = dataclasses.field(default_factory=dict)  # stored in each run
+
+
+def _protocol_key(ctx: Context) -> dict[str, Any] | None:
+    """What a run or checkpoint must have been made under to be reused (None = standard)."""
+    return ctx.new_users.key() if ctx.new_users is not None else None
+
+
+def _train_sequences(ctx: Context) -> list[list[int]]:
+    """What every model is fitted on: leave-one-out training parts, or the training users."""
+    if ctx.new_users is not None:
+        return ctx.new_users.train_sequences
+    return ctx.dataset.split.train
+
+
+def _validate(ctx: Context, recommender: Recommender) -> dict[str, float]:
+    """Validation metrics of the protocol (never the test users)."""
+    if ctx.new_users is not None:
+        return ctx.new_users.validate(recommender)
+    return evaluate(recommender, ctx.dataset, "valid", progress=False)
+
+
+def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """The checkout's commit and whether it had uncommitted changes (None outside git)."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": commit, "git_dirty": bool(status.strip())}
+
+
+def data_digest(dataset: Dataset, vectors: np.ndarray) -> dict[str, str]:
+    """Short sha256 fingerprints of the interaction sequences and of the item text vectors."""
+    sequences = hashlib.sha256()
+    for seq in dataset.sequences:
+        sequences.update(np.asarray(seq, dtype=np.int64).tobytes())
+        sequences.update(b"|")
+    text = hashlib.sha256(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    return {"sequences_digest": sequences.hexdigest()[:12], "vectors_digest": text.hexdigest()[:12]}
 
 
 def is_sasrec(name: str) -> bool:
-    return name in SASREC_INITS or name in ABLATIONS
+    """Whether ``name`` is a trained sequence model (SASRec, BERT4Rec or an ablation)."""
+    return any(name in d for d in (SASREC_INITS, BERT4REC_INITS, SASREC_VARIANTS, ABLATIONS))
 
 
 def sasrec_configs(
     name: str, seed: int, max_epochs: int | None = None
-) -> tuple[SASRecConfig, TrainConfig]:
-    """The configs of a SASRec model or ablation: the defaults plus the ablation's changes."""
-    if name in ABLATIONS:
+) -> tuple[SASRecConfig | BERT4RecConfig, TrainConfig]:
+    """The configs of a SASRec / BERT4Rec model or ablation: the defaults plus the ablation's
+    changes."""
+    if name in BERT4REC_INITS:
+        model, train = BERT4RecConfig(), TrainConfig(init=BERT4REC_INITS[name], seed=seed)
+    elif name in SASREC_VARIANTS:
+        init, changes = SASREC_VARIANTS[name]
+        model, train = SASRecConfig(), TrainConfig(init=init, seed=seed, **changes)
+    elif name in ABLATIONS:
         _, model_changes, train_changes = ABLATIONS[name]
         model = dataclasses.replace(SASRecConfig(), **{**ABLATION_BASE[0], **model_changes})
         train = dataclasses.replace(
@@ -209,6 +311,11 @@ def _same_configs(
     return have_model == want_model and have_train == want_train
 
 
+def _same_architecture(payload: dict[str, Any], model: SASRecConfig | BERT4RecConfig) -> bool:
+    """Whether a checkpoint holds the model class ``model`` configures (older ones: SASRec)."""
+    return payload.get("architecture", "sasrec") == ARCHITECTURES[type(model)][0]
+
+
 def _supersede(paths: list[Path], folder: Path) -> None:
     """Move results made with another configuration aside (kept, never silently reused)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -239,12 +346,16 @@ def _reuse_trained(
     if target.exists():
         return None
     trained = ctx.config.data.cache_dir / "models" / ctx.dataset.name / f"{name}_seed{seed}.pt"
-    for source in [trained, *sorted(ctx.checkpoints.glob(f"*_seed{seed}.pt"))]:
+    # ``recommender train`` saw every user: never a candidate under another protocol
+    sources = [] if ctx.new_users is not None else [trained]
+    for source in [*sources, *sorted(ctx.checkpoints.glob(f"*_seed{seed}.pt"))]:
         last = source.with_suffix(".last.pt")
         if not (source.exists() and last.exists()):
             continue
         payload = _load(source)
         if not _same_configs(payload["model_config"], payload["train_config"], model, train):
+            continue
+        if payload.get("protocol") != _protocol_key(ctx) or not _same_architecture(payload, model):
             continue
         state = _load(last)
         if not _finished(state, train):
@@ -263,8 +374,10 @@ def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict
     last = path.with_suffix(".last.pt")
     state = _load(last)  # the latest epoch; it carries the same configs as the best one
     saved = state if state is not None else _load(path)
-    if saved is not None and not _same_configs(
-        saved["model_config"], saved["train_config"], model_config, train_config
+    if saved is not None and (
+        not _same_configs(saved["model_config"], saved["train_config"], model_config, train_config)
+        or saved.get("protocol") != _protocol_key(ctx)
+        or not _same_architecture(saved, model_config)
     ):
         _supersede([path, last], ctx.checkpoints / "superseded")
         state = None
@@ -282,15 +395,24 @@ def _train_sasrec(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict
             "history": state["history"],
         }
     else:
+        extra: dict[str, Any] = {"name": name, "command": "benchmarks/retrieval.py"}
+        protocol: dict[str, Any] = {}
+        if ctx.new_users is not None:
+            extra["protocol"] = _protocol_key(ctx)
+            protocol = {
+                "train_sequences": ctx.new_users.train_sequences,
+                "validate": lambda m: ctx.new_users.validate(SASRecRecommender(m)),
+            }
         result = train_sasrec(
-            ctx.dataset,
+            ctx.new_users.train_dataset if ctx.new_users is not None else ctx.dataset,
             model_config,
             train_config,
             item_vectors=None if train_config.init == "random" else ctx.vectors,
             checkpoint_path=path,
             resume=True,
             progress=ctx.progress,
-            extra={"name": name, "command": "benchmarks/retrieval.py"},
+            extra=extra,
+            **protocol,
         )
         model = result.model
         info = {
@@ -317,7 +439,7 @@ def _tune(
     """The grid value with the best validation NDCG@10 (never the test split)."""
     scores = {}
     for value in grid:
-        scores[value] = evaluate(make(value), ctx.dataset, "valid", progress=False)["ndcg@10"]
+        scores[value] = _validate(ctx, make(value))["ndcg@10"]
         log.info("  %s=%s: valid ndcg@10 %.4f", what, value, scores[value])
     best = max(scores, key=scores.get)
     return best, {str(k): v for k, v in scores.items()}
@@ -327,7 +449,7 @@ def build(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, An
     """The recommender ``name`` for ``seed`` and what it cost to build."""
     started = time.perf_counter()
     if name == "mostpop":
-        return MostPopular(ctx.dataset.split.train, ctx.dataset.num_items), {
+        return MostPopular(_train_sequences(ctx), ctx.dataset.num_items), {
             "train_seconds": time.perf_counter() - started
         }
     if name == "llmseqsim":
@@ -353,16 +475,31 @@ def build(ctx: Context, name: str, seed: int) -> tuple[Recommender, dict[str, An
             "train_seconds": info["train_seconds"] + seqsim_info["train_seconds"],
             "epochs": info.get("epochs"),
             "config": info["config"],
+            "checkpoint": info["checkpoint"],
             "weight": weight,
             "decay": seqsim_info["decay"],
             "valid_grid": grid,
         }
+    if name == "llm2sasrec_permavg":
+        sasrec, info = _train_sasrec(ctx, "llm2sasrec", seed)
+        return nu.PermutationAveraged(sasrec, PERMUTATIONS, seed=seed, name=name), {
+            "train_seconds": info["train_seconds"],
+            "epochs": info.get("epochs"),
+            "config": info["config"],
+            "checkpoint": info["checkpoint"],
+            "permutations": PERMUTATIONS,
+        }
     raise ValueError(f"unknown model {name!r}")
 
 
-def _current(record: dict[str, Any], max_epochs: int | None = None) -> bool:
-    """Whether a stored run was made with the configuration this code would use now."""
-    name = "llm2sasrec" if record["model"] == "hybrid" else record["model"]
+def _current(
+    record: dict[str, Any], max_epochs: int | None = None, protocol: dict[str, Any] | None = None
+) -> bool:
+    """Whether a stored run was made with the configuration this code would use now, under
+    ``protocol`` (a :meth:`NewUsers.key`; None = the standard leave-one-out protocol)."""
+    if record.get("protocol") != protocol:
+        return False
+    name = "llm2sasrec" if record["model"] in ON_LLM2SASREC else record["model"]
     if not is_sasrec(name):
         return True
     saved = record.get("config")
@@ -375,7 +512,9 @@ def _current(record: dict[str, Any], max_epochs: int | None = None) -> bool:
 def run_one(ctx: Context, name: str, seed: int) -> Path:
     """Evaluate (model, seed) and write its JSON; skipped when the JSON exists."""
     out = ctx.runs / f"{name}_seed{seed}.json"
-    if out.exists() and not _current(json.loads(out.read_text()), ctx.max_epochs):
+    if out.exists() and not _current(
+        json.loads(out.read_text()), ctx.max_epochs, _protocol_key(ctx)
+    ):
         _supersede([out], ctx.runs / "superseded")
     if out.exists():
         log.info("%s seed %d: already done (%s)", name, seed, out)
@@ -385,12 +524,21 @@ def run_one(ctx: Context, name: str, seed: int) -> Path:
     recommender, info = build(ctx, name, seed)
     record: dict[str, Any] = {"model": name, "seed": seed, "dataset": ctx.dataset.name, **info}
     started = time.perf_counter()
-    record["valid"] = evaluate(recommender, ctx.dataset, "valid", progress=False)
-    record["full"] = evaluate(recommender, ctx.dataset, "test", progress=False)
-    record["sampled"] = evaluate(
-        recommender, ctx.dataset, "test", protocol="sampled", seed=seed, progress=False
-    )
+    record["valid"] = _validate(ctx, recommender)
+    if ctx.new_users is not None:
+        record["protocol"] = _protocol_key(ctx)
+        record["protocol_sizes"] = ctx.new_users.describe()
+        record.update(ctx.new_users.evaluate(recommender))
+    else:
+        record["full"] = evaluate(recommender, ctx.dataset, "test", progress=False)
+        record["sampled"] = evaluate(
+            recommender, ctx.dataset, "test", protocol="sampled", seed=seed, progress=False
+        )
     record["eval_seconds"] = time.perf_counter() - started
+    record["provenance"] = dict(ctx.provenance)
+    if "checkpoint" in info:
+        checkpoint = PROJECT_ROOT / info["checkpoint"]
+        record["provenance"]["checkpoint_digest"] = artifact_digest(checkpoint)
     if isinstance(recommender, SASRecRecommender):
         record["latency_ms"] = measure_latency(recommender.model)
     record["machine"] = describe_machine()
@@ -399,6 +547,17 @@ def run_one(ctx: Context, name: str, seed: int) -> Path:
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=1))
     tmp.replace(out)
+    if ctx.new_users is not None:
+        log.info(
+            "%s seed %d: test ndcg@10 %s",
+            name,
+            seed,
+            ", ".join(
+                f"L={n} {m['true']['ndcg@10']:.4f} (shuffled {m['shuffled']['ndcg@10']:.4f})"
+                for n, m in record["test"].items()
+            ),
+        )
+        return out
     log.info(
         "%s seed %d: test ndcg@10 %.4f hr@10 %.4f (sampled ndcg@10 %.4f)",
         name,
@@ -468,6 +627,37 @@ def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str,
         result["sampled"]["models"][name] = _summary(records, "sampled")
     stem = write_tables(out_dir, f"retrieval_{dataset_key(dataset)}", result, markdown(result))
     plot(result, out_dir / f"{stem}.png")
+    return result
+
+
+def assemble_new_users(
+    dataset: str,
+    runs: Path,
+    out_dir: Path,
+    spec: nu.NewUserSpec,
+    command: str,
+    max_epochs: int | None = None,
+) -> dict[str, Any]:
+    """``new_users_<dataset>.{json,md,png}`` from the runs made under ``spec``'s protocol.
+
+    The split digest is read from the stored runs (the spec alone fixes it for one dataset),
+    so assembling needs no data and no model.
+    """
+    want = json.loads(json.dumps(dataclasses.asdict(spec)))  # tuples read back as lists
+
+    def current(record: dict[str, Any]) -> bool:
+        key = record.get("protocol") or {}
+        return {k: key.get(k) for k in want} == want and _current(record, max_epochs, key)
+
+    result = nu.assemble(dataset, runs, current, list(MODELS), command)
+    digests = {
+        (r.get("protocol") or {}).get("split_digest")
+        for r in (json.loads(f.read_text()) for f in runs.glob("*_seed*.json"))
+    } - {None}
+    if len(digests) > 1:  # one spec, one dataset -> one split: anything else is a bug
+        raise RuntimeError(f"runs under {runs} were made on {len(digests)} different splits")
+    stem = write_tables(out_dir, f"new_users_{dataset_key(dataset)}", result, nu.markdown(result))
+    nu.plot(result, out_dir / f"{stem}.png")
     return result
 
 
@@ -610,7 +800,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="ml-1m", help="ml-1m, ml-100k or a CSV folder")
     parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 per model (3)")
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(DEFAULT_MODELS))
+    parser.add_argument(
+        "--protocol",
+        choices=("standard", "new-users"),
+        default="standard",
+        help="standard: leave-one-out on every user; new-users: held-out users, short histories",
+    )
+    parser.add_argument(
+        "--valid-users",
+        type=int,
+        default=None,
+        help="new-users: early-stop and tune on this many (fixed, seeded) validation users",
+    )
     parser.add_argument("--out-dir", type=Path, default=RESULTS, help="where results go")
     parser.add_argument("--assemble-only", action="store_true", help="only rebuild the tables")
     parser.add_argument(
@@ -634,7 +836,12 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     config = load_config()
     key = dataset_key(args.dataset)
-    runs = args.out_dir / "runs" / key
+    new_users = args.protocol == "new-users"
+    if new_users and args.ablation is not None:
+        parser.error("--ablation runs under the standard protocol only")
+    runs = args.out_dir / "runs" / key / ("new_users" if new_users else "")
+    checkpoints = args.out_dir / "checkpoints" / key / ("new_users" if new_users else "")
+    spec = nu.NewUserSpec(valid_users=args.valid_users)
     ablation = args.ablation is not None
     names = (args.ablation or list(ABLATIONS)) if ablation else args.models
     seeds = args.seeds if args.seeds is not None else (1 if ablation else 3)
@@ -645,6 +852,10 @@ def main(argv: list[str] | None = None) -> int:
     def assemble_all() -> dict[str, Any]:
         if ablation:
             return assemble_ablation(args.dataset, runs, args.out_dir, command)
+        if new_users:
+            return assemble_new_users(
+                args.dataset, runs, args.out_dir, spec, command, args.max_epochs
+            )
         return assemble(args.dataset, runs, args.out_dir, command)
 
     if not args.assemble_only:
@@ -662,16 +873,24 @@ def main(argv: list[str] | None = None) -> int:
             vectors=vectors,
             config=config,
             runs=runs / "ablation" if ablation else runs,
-            checkpoints=args.out_dir / "checkpoints" / key,
+            checkpoints=checkpoints,
             progress=not args.no_progress,
             max_epochs=args.max_epochs,
+            new_users=nu.NewUsers(dataset, spec) if new_users else None,
+            provenance={"command": command, **git_state(), **data_digest(dataset, vectors)},
         )
+        processed = config.data.cache_dir / "processed" / key  # the prepared files, if cached
+        if processed.is_dir():
+            ctx.provenance["processed_digest"] = artifact_digest(processed)
         for seed in range(seeds):  # seed-major: one full seed of every model first
             for name in names:
                 run_one(ctx, name, seed)
                 assemble_all()
     result = assemble_all()
-    print(ablation_markdown(result) if ablation else markdown(result))
+    if ablation:
+        print(ablation_markdown(result))
+    else:
+        print(nu.markdown(result) if new_users else markdown(result))
     return 0
 
 

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from recommender.data.catalogue import PADDING_ID
 from recommender.data.dataset import Dataset, LeaveOneOut
+from recommender.models.bert4rec import BERT4Rec, BERT4RecConfig
 from recommender.models.sasrec import SASRec, SASRecConfig, SequenceBatch
 from recommender.models.text_init import init_item_embeddings, text_embedding_table
 from recommender.seeding import seed_everything
@@ -31,6 +32,12 @@ from recommender.seeding import seed_everything
 log = logging.getLogger(__name__)
 
 INITS = ("text", "random", "shuffled")
+# model config class -> (architecture name stored in checkpoints, model class); both models
+# share one contract (loss / score_all / item_emb), so the same loop trains either
+ARCHITECTURES: dict[type, tuple[str, type]] = {
+    SASRecConfig: ("sasrec", SASRec),
+    BERT4RecConfig: ("bert4rec", BERT4Rec),
+}
 CHECKPOINT_VERSION = 1
 
 __all__ = [
@@ -60,6 +67,7 @@ class TrainConfig:
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
     label_smoothing: float = 0.1  # cross-entropy label smoothing (0.1: +0.0031 valid NDCG@10)
     all_windows: bool = True  # also train on the earlier max_len windows of long histories
+    shuffle_windows: float = 0.0  # share of training windows in random order (pastes have none)
     max_epochs: int = 40  # upper bound on epochs, and the horizon of the cosine decay
     patience: int = 10  # stop after this many evaluations without a better validation NDCG@10
     max_minutes: float | None = None  # wall-clock budget for the whole run; None = unlimited
@@ -106,17 +114,18 @@ def _from_dict(cls: type, values: dict[str, Any]) -> Any:
 
 
 def build_model(
-    model_config: SASRecConfig,
+    model_config: SASRecConfig | BERT4RecConfig,
     train_config: TrainConfig,
     item_vectors: np.ndarray | None = None,
-) -> SASRec:
-    """A freshly initialised model; ``text``/``shuffled`` inits need ``item_vectors`` (N, D).
+) -> SASRec | BERT4Rec:
+    """A freshly initialised model (SASRec or BERT4Rec, by the config's type); ``text`` /
+    ``shuffled`` inits need ``item_vectors`` (N, D).
 
     Call after :func:`seed_everything` so that the random parts are reproducible.
     """
     if train_config.init not in INITS:
         raise ValueError(f"unknown init {train_config.init!r}; use one of {', '.join(INITS)}")
-    model = SASRec(model_config)
+    model = ARCHITECTURES[type(model_config)][1](model_config)
     if train_config.init in ("text", "shuffled"):
         if item_vectors is None:
             raise ValueError(f"init {train_config.init!r} needs the items' text embeddings")
@@ -159,12 +168,18 @@ def training_examples(
 
 
 def iter_batches(
-    examples: Sequence[Sequence[int]], batch_size: int, rng: np.random.Generator
+    examples: Sequence[Sequence[int]],
+    batch_size: int,
+    rng: np.random.Generator,
+    shuffle_windows: float = 0.0,
 ) -> Iterator[SequenceBatch]:
     """Length-bucketed batches in random order, each left-padded to its own longest example.
 
     Users are sorted by length (random tie-break), cut into batches of ``batch_size``, and the
     batches are shuffled: little padding, and every epoch sees different batch contents.
+    With ``shuffle_windows`` > 0 that share of the examples (drawn anew every epoch) has its
+    items permuted: order-free training for histories that come without dates. At 0 nothing
+    more is drawn from ``rng``, so earlier runs replay exactly.
     """
     lengths = np.array([len(e) - 1 for e in examples])  # (U,)
     order = np.lexsort((rng.random(len(examples)), lengths))  # (U,) by length, random ties
@@ -174,8 +189,11 @@ def iter_batches(
         width = int(lengths[chunk].max())
         inputs = np.full((len(chunk), width), PADDING_ID, dtype=np.int64)  # (B, T)
         targets = np.full((len(chunk), width), PADDING_ID, dtype=np.int64)  # (B, T)
+        shuffled = rng.random(len(chunk)) < shuffle_windows if shuffle_windows > 0 else None
         for row, user in enumerate(chunk):
             seq = examples[user]
+            if shuffled is not None and shuffled[row]:
+                seq = [seq[i] for i in rng.permutation(len(seq))]
             n = len(seq) - 1
             inputs[row, width - n :] = seq[:-1]
             targets[row, width - n :] = seq[1:]
@@ -212,11 +230,17 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def load_checkpoint(path: Path | str, map_location: str = "cpu") -> tuple[SASRec, dict[str, Any]]:
+def load_checkpoint(
+    path: Path | str, map_location: str = "cpu"
+) -> tuple[SASRec | BERT4Rec, dict[str, Any]]:
     """The model (eval mode) and the whole checkpoint dict (configs, metrics, history)."""
     payload = torch.load(path, map_location=map_location, weights_only=False)
-    model_config = _from_dict(SASRecConfig, payload["model_config"])
-    model = SASRec(model_config)
+    architecture = payload.get("architecture", "sasrec")  # older checkpoints: all SASRec
+    config_class, model_class = next(
+        (config, model) for config, (name, model) in ARCHITECTURES.items() if name == architecture
+    )
+    model_config = _from_dict(config_class, payload["model_config"])
+    model = model_class(model_config)
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return model, payload
@@ -243,12 +267,19 @@ def train_sasrec(
     progress: bool = True,
     extra: dict[str, Any] | None = None,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    train_sequences: Sequence[Sequence[int]] | None = None,
+    validate: Callable[[SASRec], dict[str, float]] | None = None,
 ) -> TrainResult:
     """Train on ``dataset.split.train`` and early-stop on validation NDCG@10 (full ranking).
 
     ``checkpoint_path`` gets the best model (configs, metrics and history inside) and
     ``<stem>.last.pt`` gets the latest epoch with the optimiser state; ``resume`` continues
     from that file when it exists. ``extra`` is stored in both (e.g. dataset and command).
+
+    Another protocol (e.g. held-out users) passes ``train_sequences`` (trained on instead of
+    ``dataset.split.train``) and ``validate`` (the model -> metrics with ``ndcg@10``, which
+    early stopping uses; every key is kept in the history as ``valid_<key>``); then the
+    leave-one-out split of ``dataset`` is never touched.
     """
     from recommender.evaluation import SASRecRecommender, evaluate_cases  # avoid an import cycle
 
@@ -265,8 +296,8 @@ def train_sasrec(
         lr=train_config.lr,
         betas=train_config.betas,
     )
-    split = dataset.split
-    examples = training_examples(split.train, model_config.max_len, train_config.all_windows)
+    train = dataset.split.train if train_sequences is None else train_sequences
+    examples = training_examples(train, model_config.max_len, train_config.all_windows)
     if not examples:
         raise ValueError("no user has 2 or more training items")
     steps_per_epoch = math.ceil(len(examples) / train_config.batch_size)
@@ -274,16 +305,28 @@ def train_sasrec(
         "%d training examples (%d targets of %d training items after each user's first)",
         len(examples),
         sum(len(e) - 1 for e in examples),
-        sum(max(len(seq) - 1, 0) for seq in split.train),
+        sum(max(len(seq) - 1, 0) for seq in train),
     )
     total_steps = steps_per_epoch * train_config.max_epochs
-    valid_histories, valid_targets = _validation_cases(
-        split, train_config.eval_users, train_config.seed
-    )
+    if validate is None:
+        valid_histories, valid_targets = _validation_cases(
+            dataset.split, train_config.eval_users, train_config.seed
+        )
+
+        def validate(model: SASRec) -> dict[str, float]:
+            return evaluate_cases(
+                SASRecRecommender(model),
+                valid_histories,
+                valid_targets,
+                batch_size=train_config.eval_batch_size,
+                progress=False,
+            )
+
     rng = np.random.default_rng(train_config.seed)
     last_path = checkpoint_path.with_suffix(".last.pt") if checkpoint_path else None
     meta = {
         "version": CHECKPOINT_VERSION,
+        "architecture": ARCHITECTURES[type(model_config)][0],
         "model_config": _config_dict(model_config),
         "train_config": _config_dict(train_config),
         "dataset": dataset.name,
@@ -322,7 +365,7 @@ def train_sasrec(
         model.train()
         total_loss, count = 0.0, 0
         batches = tqdm(
-            iter_batches(examples, train_config.batch_size, rng),
+            iter_batches(examples, train_config.batch_size, rng, train_config.shuffle_windows),
             total=steps_per_epoch,
             desc=f"epoch {epoch}",
             leave=False,
@@ -341,13 +384,7 @@ def train_sasrec(
             total_loss += loss.item()
             count += 1
             batches.set_postfix(loss=f"{total_loss / count:.4f}")
-        metrics = evaluate_cases(
-            SASRecRecommender(model),
-            valid_histories,
-            valid_targets,
-            batch_size=train_config.eval_batch_size,
-            progress=False,
-        )
+        metrics = validate(model)
         elapsed = time.perf_counter() - started
         row = {"epoch": epoch, "loss": total_loss / count, "seconds": elapsed}
         row.update({f"valid_{k}": v for k, v in metrics.items()})
