@@ -34,7 +34,6 @@ import logging
 import math
 import re
 import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -49,7 +48,9 @@ from recommender.config import PROJECT_ROOT, load_config
 from recommender.conversation.history_parser import parse_history
 from recommender.conversation.orchestrator import Deps, Reply, step
 from recommender.conversation.state import SessionState
+from recommender.data import load_dataset
 from recommender.data.catalogue import Catalogue
+from recommender.provenance import collect_provenance, git_state
 
 log = logging.getLogger(__name__)
 SCENARIOS = PROJECT_ROOT / "benchmarks" / "scenarios"
@@ -239,8 +240,6 @@ def build_development_set(n_generated: int, seed: int) -> list[Path]:
         from benchmarks.scenario_generator import generate
     except ModuleNotFoundError:  # run as a script: benchmarks/ is on sys.path, not the root
         from scenario_generator import generate
-    from recommender.data import load_dataset
-
     if not GENERATED.exists() or _count_lines(GENERATED) != n_generated:
         scenarios = generate(load_dataset("ml-1m"), n_generated, seed)
         GENERATED.write_text("".join(json.dumps(s) + "\n" for s in scenarios), encoding="utf-8")
@@ -263,22 +262,6 @@ def _shown_path(path: Path) -> str:
     return str(
         resolved.relative_to(PROJECT_ROOT) if resolved.is_relative_to(PROJECT_ROOT) else path
     )
-
-
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-        )
-        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-    except OSError:
-        return "unknown"
 
 
 def summarise(
@@ -369,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
+    git = git_state()  # at the start: a long run may outlast a commit
     default_set = not args.scenarios
     files = build_development_set(args.generated, args.seed) if default_set else args.scenarios
     scenarios = [s for path in files for s in load_scenarios(path)][: args.limit]
@@ -398,15 +382,27 @@ def main(argv: list[str] | None = None) -> int:
                 f"{result.say!r}: {reasons}{more}"
             )
     summary = summarise(results, [s.id for s in scenarios], accuracy)
+    command = "python benchmarks/conversation.py " + shlex.join(argv or sys.argv[1:])
+    provenance = collect_provenance(
+        command,
+        artifacts={
+            "sasrec_checkpoint": config.app.sasrec_checkpoint,
+            "srec_head": config.llm.srec_head if config.app.llm_ranking != "off" else None,
+        },
+        dataset=load_dataset(config.data.dataset),
+        config=config.to_dict(),
+        git=git,
+    )
     meta = {
-        "command": "python benchmarks/conversation.py " + shlex.join(argv or sys.argv[1:]),
-        "commit": _git_commit(),
+        "command": command,
+        "commit": f"{git[0]}{'+dirty' if git[1] else ''}",
         "scenario_files": ", ".join(_shown_path(f) for f in files),
         "scenarios_digest": _digest(list(files)),
         "serving": info.__dict__,
     }
     report = {
         **meta,
+        "provenance": provenance,
         "summary": summary,
         "turns": [r.__dict__ for r in results],
     }
