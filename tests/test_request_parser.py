@@ -792,3 +792,38 @@ def test_injected_orders_are_not_parsed(text: str, catalogue: Catalogue) -> None
     assert result.injection_suspected
     assert result.constraints.include_genres == ["War"]
     assert result.constraints.year_min is None  # "New policy" is no wish for new films
+
+
+@pytest.mark.parametrize(
+    ("text", "year_min", "year_max"),
+    [
+        ("between '85 and '95", 1985, 1995),
+        ("around 1985", 1982, 1988),
+        ("something from the last 10 years", 1990, None),  # tiny catalogue: newest 1999
+        ("made in the last decade", 1990, None),
+        ("something 70s-ish", 1970, 1979),
+    ],
+)
+def test_relative_and_approximate_periods(text, year_min, year_max, catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert (constraints.year_min, constraints.year_max) == (year_min, year_max)
+    assert constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("horror-free please", ["Horror"]),
+        ("no cartoons or anything for kids", ["Animation", "Children's"]),
+    ],
+)
+def test_more_negation_forms(text: str, excluded: list[str], catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_genres == excluded and constraints.include_genres == []
+
+
+def test_a_name_no_title_carries_is_noted_not_searched(catalogue: Catalogue) -> None:
+    result = parse("action but no James Bond", catalogue)
+    assert result.constraints.exclude_title_words == []
+    assert result.constraints.query == ""  # never a search for what the user does not want
+    assert any("James Bond" in note for note in result.notes)

@@ -26,6 +26,7 @@ MAX_K = 50  # "give me 500" is capped to this
 RECENT_YEARS = 5  # "recent" / "new": the catalogue's last RECENT_YEARS years
 OLD_YEARS = 30  # "old" / "classic": at least OLD_YEARS before the catalogue's newest year
 SHIFT_YEARS = 10  # "older" / "newer" move the year range by this much
+AROUND_YEARS = 3  # "around 1985": 1982-1988
 MAX_TITLE_WORDS = 8  # longest title tried after "like ..." / "seen ..."
 
 
@@ -233,7 +234,8 @@ _DECADE = (
     + "|".join(_DECADE_WORDS)
     + ")"
 )
-_PERIOD = rf"(?:{_DECADE}|{_YEAR})"
+_SHORT_YEAR = r"'[2-9]\d(?![\w'])"  # "'85" (a year; "'80s" is a decade)
+_PERIOD = rf"(?:{_DECADE}|{_YEAR}|{_SHORT_YEAR})"
 _REF = (
     r"(?:the\s+)?(?:(?P<span>(?:first|last|top|bottom)\s+(?:two|three|four|2|3|4))"
     r"(?:\s+(?:ones|movies|films|picks|suggestions))?"
@@ -323,7 +325,8 @@ _DASH_RANGE = re.compile(
 )
 _BOUND = re.compile(
     rf"\b(?P<op>before|pre|prior to|earlier than|older than|until|up to|up until|after|post"
-    rf"|since|later than|newer than|from)\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
+    rf"|since|later than|newer than|from|around|circa|about|roughly|approximately|ca\.?|~)"
+    rf"\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
     rf"(?P<on>\s+(?:on(?:wards?)?|and (?:later|after|newer|up)|or (?:later|newer)))?"
 )
 _DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
@@ -334,6 +337,10 @@ _RECENT = re.compile(
     r"|new(?=\s*(?:$|[,.!?;]|ish\b|\s+(?:movies?|films?|releases?|ones?|stuff|titles?|things?"
     r"|picks?|and|or|please|pls|[a-z-]+\s+(?:movies?|films?)))))\b"
     r"(?!\s+(?:york|zealand|orleans|jersey|mexico))"
+)
+_LAST_YEARS = re.compile(  # relative to the catalogue's newest year
+    rf"\b(?:(?:in|from|within|over)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>{_NUM})\s+)?"
+    r"(?P<unit>years?|decades?)\b"
 )
 _OLD = re.compile(
     r"(?<!year )(?<!years )(?<!year-)\b(?:old|classic|classics|vintage|golden age|old-school"
@@ -436,7 +443,7 @@ _FILLER = set(
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
     kinda sorta
-    yeah yes ok okay hmm hm um uh cool""".split()
+    yeah yes ok okay hmm hm um uh cool ish made released""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -517,7 +524,7 @@ def parse_request(
     _parse_relaxations(msg, catalogue, result)
     _parse_years(msg, catalogue, new)
     _parse_count(msg, result, new)
-    _parse_title_exclusions(msg, catalogue, new)
+    _parse_title_exclusions(msg, catalogue, new, result)
     grown_up = [match for match in msg.finditer(_GROWN_UP)]
     for match in grown_up:
         msg.consume(match.start(), match.end())
@@ -920,6 +927,8 @@ def _title_phrase(catalogue: Catalogue, msg: _Text, start: int) -> tuple[str, in
         if n == 1:
             # one word must be a name: typed with a capital, or the start of every title
             # that has it ("Batman", "Alien"), not a common word ("no black and white")
+            if len(_capitalised_run(msg, start)) > 1:
+                continue  # "James Bond" is one name: "James" alone is not what was meant
             cased = msg.cased[start + chosen[0].start()] if msg.cased else ""
             key = _title_key(phrase)
             franchise = all(
@@ -933,13 +942,39 @@ def _title_phrase(catalogue: Catalogue, msg: _Text, start: int) -> tuple[str, in
     return None
 
 
-def _parse_title_exclusions(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
+def _capitalised_run(msg: _Text, start: int) -> list[re.Match[str]]:
+    """The capitalised words (a name as typed: "James Bond") right after ``start``."""
+    if msg.cased is None:
+        return []
+    run = []
+    for word in re.finditer(r"\S+", msg.cased[start : start + 80]):
+        text = word.group().strip(",.;!?")
+        if not text or not text[0].isupper() or text.lower() in _FILLER:
+            break
+        run.append(word)
+        if text != word.group():
+            break  # punctuation ends the name
+    return run
+
+
+def _parse_title_exclusions(
+    msg: _Text, catalogue: Catalogue, new: Constraints, result: ParsedRequest
+) -> None:
     """ "nothing from Star Wars", "no Batman or Star Trek": title words to rule out."""
     for match in msg.finditer(_TITLE_NEGATION):
         if not msg.work[match.start() : match.end()].strip():
             continue
         found = _title_phrase(catalogue, msg, match.end())
         if found is None:
+            run = _capitalised_run(msg, match.end())
+            words = [w.group().strip(",.;!?") for w in run]
+            if words and not any(w.lower() in GENRE_VOCABULARY for w in words):
+                # a name no title carries ("no James Bond"): say so, never search for it
+                name = " ".join(words)
+                result.notes.append(
+                    f"No title here carries the name {name!r}, so I can't rule it out by name."
+                )
+                msg.consume(match.start(), match.end() + run[-1].end())
             continue
         phrases, end = [found[0]], found[1]
         while joiner := _TITLE_JOINER.match(msg.work, end):
@@ -969,6 +1004,8 @@ def _period(text: str) -> tuple[int, int]:
     if found:
         part = found.group(1)
         text = text[found.end() :].strip()
+    if re.fullmatch(_SHORT_YEAR, text):
+        return 1900 + int(text[1:]), 1900 + int(text[1:])
     if re.fullmatch(_YEAR, text):
         return int(text), int(text)
     if text in _DECADE_WORDS:
@@ -1056,6 +1093,8 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
             take(match, high + 1, None)
         elif op == "since" or match.group("on"):
             take(match, low, None)
+        elif op not in ("from",) and low == high:  # "around 1985": a few years either side
+            take(match, low - AROUND_YEARS, high + AROUND_YEARS)
         else:  # "from the 90s" / "from 1995": that period
             take(match, low, high)
     for match in msg.finditer(_DECADE_ALONE):
@@ -1064,6 +1103,16 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         year = int(match.group("a"))
         take(match, year, year)
     newest, oldest = _year_bounds(catalogue)
+    for match in msg.finditer(_LAST_YEARS):
+        span = match.group("n")
+        decades = match.group("unit").startswith("decade")
+        default = 1 if decades else 10
+        n = default if span is None else int(span) if span.isdigit() else _NUMBER_WORDS[span]
+        n *= 10 if decades else 1
+        if newest is not None:
+            vague(match, newest - n + 1, None)
+        else:
+            msg.consume(match.start(), match.end())
     for match in msg.finditer(_RECENT):
         if newest is not None:
             vague(match, newest - RECENT_YEARS + 1, None)
@@ -1103,7 +1152,7 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
 def _genre_pattern() -> re.Pattern[str]:
     phrases = sorted(GENRE_VOCABULARY, key=len, reverse=True)
     body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+") for p in phrases)
-    return re.compile(rf"(?<![\w'-])(?P<g>{body})(?:e?s)?(?![\w'-])")
+    return re.compile(rf"(?<![\w'-])(?P<g>{body})(?:e?s)?(?![\w']|-(?!free\b))")
 
 
 def _resolve_genre(name: str, catalogue: Catalogue) -> str | None:
@@ -1136,7 +1185,9 @@ def _parse_genres(
             continue
         between = msg.work[previous_end : match.start()] if previous_end >= 0 else ""
         joined = previous_end >= 0 and re.fullmatch(
-            r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?(?:(?:a|an|the|some|any)\s+)?", between
+            r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?(?:(?:a|an|the|some|any|anything|something"
+            r"|stuff|more)\s+)?",
+            between,
         )
         if joined and "," in between and not re.search(r"\b(?:or|nor|and)\b", between):
             # "no horror, war or romance" is a list; "skip the cartoons, the kids want ..." not
@@ -1145,6 +1196,9 @@ def _parse_genres(
         if joined and re.search(r"\bor\b", between):
             saw_or = True
         negated, cue_start = _negation_before(msg.work, match.start())
+        free = re.match(r"[\s-]*free\b", msg.work[match.end() :])  # "horror-free"
+        if free:
+            negated, cue_start = True, match.start()
         if not negated and joined and previous_negated:
             negated, cue_start = True, match.start()
             if compound and previous_names and set(previous_names) <= set(active):
@@ -1161,8 +1215,9 @@ def _parse_genres(
                 negative.append(resolved)
             elif not negated and resolved not in positive:
                 positive.append(resolved)
-        msg.consume(cue_start if negated else match.start(), match.end())
-        previous_end, previous_negated = match.end(), negated
+        end = match.end() + (free.end() if free else 0)
+        msg.consume(cue_start if negated else match.start(), end)
+        previous_end, previous_negated = end, negated
         previous_names = [n for n in (_resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
