@@ -301,7 +301,30 @@ def summarise(
     return out
 
 
-def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
+def compare_targets(mine: dict[str, dict[str, float]], other_run: dict[str, Any]) -> dict[str, Any]:
+    """This run minus another on the same generated scenarios, paired per scenario."""
+    from recommender.stats import paired_bootstrap
+
+    theirs = other_run.get("targets", {})
+    shared = sorted(set(mine) & set(theirs))
+    out: dict[str, Any] = {
+        "other": other_run.get("serving", {}).get("ranking", "?"),
+        "other_command": other_run.get("command"),
+        "scenarios": len(shared),
+    }
+    for metric in ("ndcg10", "hr10"):
+        if shared:
+            b = paired_bootstrap(
+                np.array([theirs[s][metric] for s in shared]),
+                np.array([mine[s][metric] for s in shared]),
+            )
+            out[metric] = {"diff": b["diff"], "ci95": b["ci95"]}
+    return out
+
+
+def markdown(
+    summary: dict[str, Any], meta: dict[str, Any], compare: dict[str, Any] | None = None
+) -> str:
     lines = [
         f"# Conversation benchmark ({meta['scenario_files']})",
         "",
@@ -320,6 +343,14 @@ def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
             f"- held-out target given the request ({t['users']} generated scenarios): "
             f"HR@10 {t['hr10']:.4f}, NDCG@10 {t['ndcg10']:.4f}, MRR@10 {t['mrr10']:.4f}"
         )
+    if compare and compare.get("scenarios"):
+        for metric in ("ndcg10", "hr10"):
+            c = compare[metric]
+            lines.append(
+                f"- {metric} minus `{compare['other']}` on the same {compare['scenarios']} "
+                f"scenarios: {c['diff']:+.4f} [{c['ci95'][0]:+.4f}, {c['ci95'][1]:+.4f}] "
+                "(paired bootstrap over scenarios)"
+            )
     lines += ["", "| category | clean turns | pass rate |", "|---|---|---|"]
     for name, c in summary["categories"].items():
         lines.append(f"| {name} | {c['clean']}/{c['turns']} | {100 * c['pass_rate']:.1f}% |")
@@ -348,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
         help="app: the app's configured ranker; off: the retrieval order",
     )
     parser.add_argument("--limit", type=int, help="only the first N scenarios (a quick look)")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another run's JSON: paired bootstrap of the targets' NDCG@10/HR@10 (this - that)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -368,11 +404,13 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[TurnResult] = []
     accuracy: list[dict[str, float]] = []
+    targets: dict[str, dict[str, float]] = {}
     for scenario in tqdm(scenarios, desc="scenarios", disable=args.no_progress):
         turns, target = run_scenario(scenario, deps)
         results += turns
         if target:
             accuracy.append(target)
+            targets[scenario.id] = target
     for result in results:
         if result.failures:
             reasons = "; ".join(result.failures[:4])
@@ -404,15 +442,19 @@ def main(argv: list[str] | None = None) -> int:
         **meta,
         "provenance": provenance,
         "summary": summary,
+        "targets": targets,  # per generated scenario: the held-out target given the request
         "turns": [r.__dict__ for r in results],
     }
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
+    if args.compare:
+        report["compare"] = compare_targets(targets, json.loads(args.compare.read_text()))
     if default_set:
+        stem = "conversation_ml1m" + ("" if args.ranking == "app" else "_retrieval_order")
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "conversation_ml1m.json").write_text(json.dumps(report, indent=1) + "\n")
-        (RESULTS / "conversation_ml1m.md").write_text(markdown(summary, meta))
-    print(markdown(summary, meta))
+        (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
+        (RESULTS / f"{stem}.md").write_text(markdown(summary, meta, report.get("compare")))
+    print(markdown(summary, meta, report.get("compare")))
     print(
         f"conversations: {summary['scenarios_clean']}/{summary['scenarios']} scenarios clean, "
         f"{summary['turns_clean']}/{summary['turns']} turns clean"

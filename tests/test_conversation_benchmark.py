@@ -100,3 +100,19 @@ def test_generated_scenarios_are_reproducible_and_sound():
         if "years_not" in expect:
             assert not expect["years_not"][0] <= target.year <= expect["years_not"][1]
         assert not set(expect.get("genres_none", [])) & set(target.genres)
+
+
+def test_compare_pairs_the_same_scenarios():
+    from benchmarks.conversation import compare_targets
+
+    mine = {f"s{i}": {"ndcg10": 1.0, "hr10": 1.0} for i in range(20)}
+    theirs = {
+        "serving": {"ranking": "retrieval order"},
+        "targets": {
+            **{f"s{i}": {"ndcg10": 0.0, "hr10": 0.0} for i in range(20)},
+            "only-there": {"ndcg10": 1.0, "hr10": 1.0},
+        },
+    }
+    out = compare_targets(mine, theirs)
+    assert out["scenarios"] == 20 and out["other"] == "retrieval order"
+    assert out["hr10"]["diff"] == 1.0 and out["hr10"]["ci95"] == [1.0, 1.0]
