@@ -290,6 +290,8 @@ def _follow_up(
         return say, {**active.expect(), "exclude_previous": [1]}, "feedback"
     if roll < 0.4:
         say, ranks = rng.choice(SEEN)
+        if "last" in say:
+            ranks = [active.k or 5]  # the last pick is #k, whatever k is
         ranks = [r for r in ranks if r <= (active.k or 5)]
         if not ranks:
             return None

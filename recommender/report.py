@@ -421,7 +421,84 @@ def _block_claims(results: Results) -> str:
     return _table(header, rows) + "\n" + note
 
 
+def _block_conversation(results: Results) -> str:
+    name = "conversation_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    summary = result["summary"]
+    rows = [
+        [
+            category,
+            f"{c['clean']}/{c['turns']}",
+            f"{100 * c['pass_rate']:.1f}%",
+        ]
+        for category, c in summary["categories"].items()
+    ]
+    rows.append(
+        [
+            "**all turns**",
+            f"{summary['turns_clean']}/{summary['turns']}",
+            f"{100 * summary['turn_pass_rate']:.1f}%",
+        ]
+    )
+    lines = [_table(["category", "clean turns", "pass rate"], rows)]
+    lat = summary["turn_latency_ms"]
+    lines.append(
+        f"Scenarios clean: {summary['scenarios_clean']}/{summary['scenarios']}. "
+        f"Turn latency without explanations: p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms "
+        f"(ranking: {result['serving']['ranking']}).\n"
+    )
+    target = summary.get("target_given_request")
+    if target:
+        text = (
+            f"The held-out target given the request ({target['users']} generated scenarios): "
+            f"HR@10 {target['hr10']:.4f}, NDCG@10 {target['ndcg10']:.4f}"
+        )
+        other = results.load("conversation_ml1m_retrieval_order.json") or {}
+        compare = other.get("compare")
+        if compare and compare.get("scenarios"):
+            c = compare["ndcg10"]
+            text += (
+                f"; the retrieval order (no LLM ranking: HR@10 "
+                f"{other['summary']['target_given_request']['hr10']:.4f}) minus this, paired "
+                f"over the {compare['scenarios']} scenarios: NDCG@10 {_f(c['diff'], sign=True)} "
+                f"[{_f(c['ci95'][0], sign=True)}, {_f(c['ci95'][1], sign=True)}]"
+            )
+        lines.append(text + ".\n")
+    return "\n".join(lines) + "\n" + _source_line(name, result, ("sasrec_checkpoint", "srec_head"))
+
+
+def _block_matching(results: Results) -> str:
+    name = "matching_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    rows = [
+        [fmt, str(c["cases"]), str(c["correct"]), str(c["wrong"]), str(c["listed_back"])]
+        for fmt, c in result["by_format"].items()
+    ]
+    totals = result["totals"]
+    rows.append(
+        [
+            "**all**",
+            str(totals["cases"]),
+            str(totals["correct"]),
+            str(totals["wrong"]),
+            str(totals["listed_back"]),
+        ]
+    )
+    return (
+        _table(["format", "lines", "correct", "confident wrong", "listed back"], rows)
+        + f"\nCorrect {totals['correct_pct']:.1f}%; set `{result['set']}` "
+        f"(sha256 {result['set_digest']}), catalogue digest {result['catalogue_digest']}, "
+        f"commit {result['git_commit'][:10]}.\n"
+    )
+
+
 BLOCKS: dict[str, Callable[[Results], str]] = {
+    "conversation": _block_conversation,
+    "matching": _block_matching,
     "claims": _block_claims,
     "retrieval": _block_retrieval,
     "ablation": _block_ablation,
@@ -431,6 +508,8 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "llm-srec": _block_llm_srec,
 }
 TITLES = {
+    "conversation": "Conversations: scenarios replayed through step(), every turn judged",
+    "matching": "Title matching of pasted lines",
     "claims": "The seeds' claims, side by side with the published ones",
     "retrieval": "Retrieval: LLM2SASRec and baselines (ML-1M, full ranking, test split)",
     "ablation": "Retrieval ablations (one change each against `base`)",

@@ -827,3 +827,32 @@ def test_a_name_no_title_carries_is_noted_not_searched(catalogue: Catalogue) -> 
     assert result.constraints.exclude_title_words == []
     assert result.constraints.query == ""  # never a search for what the user does not want
     assert any("James Bond" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "ids"),
+    [
+        ("not that first one", "disliked", [5]),
+        ("no to #1", "disliked", [5]),
+        ("seen all of those lol", "seen", LAST),
+    ],
+)
+def test_feedback_wordings(text, field, ids, catalogue: Catalogue, state) -> None:
+    assert getattr(parse(text, catalogue, state), field) == ids
+
+
+def test_a_number_after_like_is_no_pick(catalogue: Catalogue, state) -> None:
+    result = parse("I need like 12 options for a vote", catalogue, state)
+    assert result.constraints.k == 12 and result.constraints.anchors == []
+
+
+@pytest.mark.parametrize(
+    ("turns", "genres"),
+    [
+        (["something for my 6 year old", "a cartoon please"], ["Children's", "Animation"]),
+        (["a comedy", "horror"], ["Horror"]),
+        (["a cartoon", "actually, make it a western"], ["Western"]),
+    ],
+)
+def test_a_follow_up_genre_narrows_or_switches(turns, genres, catalogue, state) -> None:
+    assert run_turns(turns, catalogue, state).include_genres == genres

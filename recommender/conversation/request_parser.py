@@ -27,6 +27,8 @@ RECENT_YEARS = 5  # "recent" / "new": the catalogue's last RECENT_YEARS years
 OLD_YEARS = 30  # "old" / "classic": at least OLD_YEARS before the catalogue's newest year
 SHIFT_YEARS = 10  # "older" / "newer" move the year range by this much
 AROUND_YEARS = 3  # "around 1985": 1982-1988
+NARROWING_SHARE = 0.5  # a follow-up genre adds to the old one when this share of it has both
+NARROWING_MIN = 3  # ... and at least this many items have both
 MAX_TITLE_WORDS = 8  # longest title tried after "like ..." / "seen ..."
 
 
@@ -167,6 +169,7 @@ class ParsedRequest:
     unwanted_genres: list[str] = field(default_factory=list)  # "doesn't have to be a comedy"
     allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
+    changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -236,19 +239,24 @@ _DECADE = (
 )
 _SHORT_YEAR = r"'[2-9]\d(?![\w'])"  # "'85" (a year; "'80s" is a decade)
 _PERIOD = rf"(?:{_DECADE}|{_YEAR}|{_SHORT_YEAR})"
+# a bare number refers to a pick only after "seen" / "not" ("seen 1 and 4"), never after "like"
+_BARE_NUMBER = r"\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/))"
 _REF = (
-    r"(?:the\s+)?(?:(?P<span>(?:first|last|top|bottom)\s+(?:two|three|four|2|3|4))"
+    r"(?:the\s+|that\s+|this\s+)?(?:(?P<span>(?:first|last|top|bottom)\s+(?:two|three|four|2|3|4))"
     r"(?:\s+(?:ones|movies|films|picks|suggestions))?"
     r"|(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
     r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
-    r"|\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/)))"
+    r"|" + _BARE_NUMBER + ")"
     r"(?:\s+(?:ones|one|movies|movie|films|film|picks|pick|suggestion|recommendation))?"
-    r"|(?P<pron>them all|all of them|all three|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
+    r"|(?P<pron>them all|all of (?:them|those|these)|all (?:those|these|three|five)"
+    r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
     r"|them|those|these|that one|this one|it"
     r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
 )
 _REF_BARE = _REF.replace("?P<ord>", "?:").replace("?P<pron>", "?:").replace("?P<span>", "?:")
 _REF_LIST = rf"(?P<refs>{_REF_BARE}(?:\s*(?:,|and|&|or)\s*{_REF_BARE})*)"
+_REF_WORDS = _REF_BARE.replace("|" + _BARE_NUMBER, "")
+_REF_LIST_WORDS = rf"(?P<refs>{_REF_WORDS}(?:\s*(?:,|and|&|or)\s*{_REF_WORDS})*)"
 _REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
 
 _RESET = re.compile(
@@ -269,14 +277,14 @@ _SEEN_AFTER = re.compile(  # "the first and last ones I've seen"
 )
 _DISLIKE = re.compile(
     rf"\b(?:not|no|nope|drop|remove|hide|skip|didn'?t like|don'?t like|do not like|dislike[ds]?"
-    rf"|hated?|not a fan of|not keen on)\s+{_REF_LIST}{_REF_END}"
+    rf"|hated?|not a fan of|not keen on|no to|pass on|nah to)\s+{_REF_LIST}{_REF_END}"
 )
 _LIKE_ANCHOR = re.compile(
     rf"\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
-    rf"\s+{_REF_LIST}{_REF_END}"
+    rf"\s+{_REF_LIST_WORDS}{_REF_END}"
 )
 _LIKED = re.compile(
-    rf"\b(?:i\s+)?(?:really\s+)?(?:loved?|liked?|enjoyed|adored?)\s+{_REF_LIST}{_REF_END}"
+    rf"\b(?:i\s+)?(?:really\s+)?(?:loved?|liked?|enjoyed|adored?)\s+{_REF_LIST_WORDS}{_REF_END}"
 )
 _TITLE_TRIGGER = re.compile(
     r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw))"
@@ -387,6 +395,10 @@ _SENTENCE_END = re.compile(r"[.!?;\n]|$")
 _TITLE_ALONE = re.compile(
     r"^\s*(?:and|also|plus|oh and|oh,? and)\s+(?P<title>.+?)\s*(?:too|as well)?[.!]*\s*$"
 )
+_CHANGE_OF_MIND = re.compile(
+    r"\b(?:actually|instead|rather|make it|switch|change (?:it|that)|how about|what about"
+    r"|no wait|scratch that|never ?mind|or maybe|on second thought|forget (?:it|that))\b"
+)
 # audience words that rule genres out ("for grown-ups")
 _GROWN_UP = re.compile(
     r"\b(?:for (?:grown[- ]?ups|adults|the adults|us adults|mature audiences)|grown[- ]?up"
@@ -443,7 +455,8 @@ _FILLER = set(
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
     kinda sorta
-    yeah yes ok okay hmm hm um uh cool ish made released""".split()
+    yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
+    friendly""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -484,6 +497,7 @@ def parse_request(
     last = list(state.last_recommendations) if state is not None else []
     matcher = matcher or TitleMatcher(catalogue)
     cleaned = clean_text(text or "")[:MAX_MESSAGE_CHARS]
+    changes_mind = bool(_CHANGE_OF_MIND.search(cleaned.lower()))
     if not cleaned:
         return ParsedRequest(
             constraints=previous.copy() if previous else Constraints(), action="empty"
@@ -491,7 +505,7 @@ def parse_request(
     lowered = unicodedata.normalize("NFKC", cleaned).lower().replace("’", "'").replace("‘", "'")
     cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
     msg = _Text(lowered, cased)
-    result = ParsedRequest(constraints=Constraints())
+    result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
 
     for match in msg.finditer(_CLEAR_HISTORY):
         result.clear_history = result.reset = True
@@ -610,7 +624,7 @@ def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int
             continue
         if match.group("pron"):
             pron = match.group("pron")
-            if pron in ("them all", "all of them", "all three", "all", "them", "those", "these"):
+            if pron.startswith("all") or pron in ("them all", "them", "those", "these"):
                 chosen += last
             else:
                 if len(last) > 1:
@@ -1285,8 +1299,16 @@ def _merge(
     for lo, hi in result.allowed_years:
         merged.exclude_years = [r for r in merged.exclude_years if r[1] < lo or r[0] > hi]
     if new.include_genres:
-        merged.include_genres = list(new.include_genres)
-        merged.genre_mode = new.genre_mode
+        if (
+            merged.include_genres
+            and not result.changes_mind
+            and _narrows(merged.include_genres, new.include_genres, catalogue)
+        ):  # "for my kid" then "a cartoon please": children's cartoons
+            merged.include_genres = list(dict.fromkeys(merged.include_genres + new.include_genres))
+            merged.genre_mode = "all"
+        else:  # "a comedy" then "horror": a switch
+            merged.include_genres = list(new.include_genres)
+            merged.genre_mode = new.genre_mode
     for genre in new.exclude_genres:
         if genre in result.implied_excludes and genre in merged.include_genres:
             continue  # asked for thrillers earlier, now "nothing too scary": keep thrillers
@@ -1341,6 +1363,14 @@ def _merge(
     if ("older" in result.refined or "newer" in result.refined) and not explicit:
         _shift_years(merged, catalogue, last, older="older" in result.refined)
     return merged
+
+
+def _narrows(old: list[str], new: list[str], catalogue: Catalogue) -> bool:
+    """Whether ``new`` genres are mostly a kind of ``old`` (most Animation is Children's):
+    then a follow-up naming them tightens the request instead of switching it."""
+    with_new = [set(item.genres) for item in catalogue if set(new) <= set(item.genres)]
+    both = sum(1 for genres in with_new if set(old) <= genres)
+    return bool(with_new) and both >= NARROWING_SHARE * len(with_new) and both >= NARROWING_MIN
 
 
 def _shade(
