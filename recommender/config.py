@@ -64,6 +64,9 @@ class RetrievalConfig:
     weight_popular: float = 0.15
     session_window: int = 20  # most recent history items in the session embedding
     recency_decay: float = 0.85  # weight of the i-th most recent item: decay ** i
+    # a typed list has no order: SASRec scores are averaged over this many random orders of
+    # it (1 = read it as typed); dated exports (Letterboxd, Netflix, IMDb) keep their order
+    order_free_permutations: int = 8
 
 
 @dataclass

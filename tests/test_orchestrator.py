@@ -286,3 +286,16 @@ def test_negated_decade_and_franchise_never_come_back(make_deps, tiny_catalogue)
     assert state.constraints.exclude_years == [[1990, 1999]]
     assert reply.trace["filters"]["years_not"] == [[1990, 1999]]
     assert "not 1990–1999" in reply.text and "Star Wars" in reply.text
+
+
+def test_typed_lists_are_order_free_and_exports_keep_their_dates(make_deps):
+    deps = make_deps()
+    _, typed = step(SessionState(), "", deps, paste="Heat (1995)\nThe Matrix\nAlien\nFargo\n")
+    _, reordered = step(SessionState(), "", deps, paste="Fargo\nAlien\nHeat (1995)\nThe Matrix\n")
+    assert ids(typed) == ids(reordered)
+    assert typed.trace["filters"]["history_order"].startswith("typed")
+    export = "Date,Name,Year,Letterboxd URI\n2020-01-02,Alien,1979,x\n2020-01-01,Fargo,1996,y\n"
+    state, reply = step(SessionState(), "", deps, paste=export)
+    assert state.history_dated and reply.trace["filters"]["history_order"].startswith("dated")
+    state, _ = step(state, "", deps, paste="Heat (1995)\n")
+    assert not state.history_dated  # a typed line makes the whole history a list again

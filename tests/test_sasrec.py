@@ -86,3 +86,17 @@ def test_batch_scores_equal_single_scores(model: SASRec) -> None:
     batch = score_histories(model, histories)
     for row, history in enumerate(histories):
         torch.testing.assert_close(batch[row], score_histories(model, [history])[0])
+
+
+def test_order_free_scores_ignore_the_typed_order():
+    from recommender.models.sasrec import SASRec, SASRecConfig, order_free_scores, score_histories
+
+    torch.manual_seed(0)
+    model = SASRec(SASRecConfig(num_items=30, max_len=8, hidden=16))
+    typed, reordered = [3, 17, 5, 9], [9, 5, 3, 17]
+    a = order_free_scores(model, typed, permutations=4)
+    b = order_free_scores(model, reordered, permutations=4)
+    assert torch.equal(a, b) and a.shape == (31,)
+    assert torch.isinf(a[[0, 3, 17, 5, 9]]).all()  # padding and seen items never come back
+    as_typed = score_histories(model, [typed])[0]
+    assert not torch.allclose(torch.log_softmax(as_typed, 0), a)  # the order did matter

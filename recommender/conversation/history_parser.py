@@ -139,6 +139,7 @@ class HistoryParse:
     notes: list[str] = field(default_factory=list)  # messages for the user
     format: str = "empty"  # list | netflix | letterboxd | imdb | csv | empty | binary
     encoding: str = ""  # how bytes were decoded ("" for text input)
+    dated: bool = False  # the order comes from real dates (an export), not from typing
 
     @property
     def item_ids(self) -> list[int]:
@@ -339,6 +340,7 @@ def _order_by_date(rows: list[_Row], newest_first: bool, out: HistoryParse) -> l
         out.notes.append("Some dates could not be read; kept the order of the file.")
         return rows
     order = sorted(range(len(rows)), key=lambda i: parsed[i])  # stable: ties keep file order
+    out.dated = True
     return [rows[i] for i in order]
 
 

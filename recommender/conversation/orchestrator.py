@@ -243,6 +243,7 @@ def step_stream(
     if paste is not None and (len(paste) > 0):
         parsed = _read_history(paste, deps, reply)
         if parsed is not None:
+            new.history_dated = parsed.dated and (not new.history or new.history_dated)
             new.add_history(parsed.item_ids)
             pasted_items += len(parsed.item_ids)
     in_message = _looks_like_history(message) if message.strip() else None
@@ -251,6 +252,7 @@ def step_stream(
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         if probe.matched and len(probe.matched) * 2 >= lines:
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
+            new.history_dated = False  # typed in the chat: no time order
             new.add_history(probe.item_ids)
             pasted_items += len(probe.item_ids)
             message = ""
@@ -299,6 +301,7 @@ def step_stream(
         text=new.constraints.query or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
         filters=_filters(new, deps.catalogue),
+        ordered=new.history_dated,
     )
     retrieved = deps.retriever.retrieve(query)
     wanted = new.constraints.include_genres
@@ -472,6 +475,9 @@ def _trace(
             "query": c.query,
             "anchors": [title(a) for a in c.anchors],
             "excluded_items": len(state.excluded_ids()),
+            "history_order": "dated (read in time order)"
+            if state.history_dated
+            else "typed (sequence scores averaged over orders)",
         },
         "sources": {
             name: [

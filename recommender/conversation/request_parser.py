@@ -592,7 +592,9 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     new = state.copy()
     if request.reset:
         history = [] if request.clear_history else list(new.history)
-        new = SessionState(history=history, turn=state.turn)
+        new = SessionState(
+            history=history, history_dated=state.history_dated and bool(history), turn=state.turn
+        )
     for item_id in request.seen:
         new.mark_seen(item_id)
     for item_id in request.disliked:

@@ -88,6 +88,7 @@ class SessionState:
     """One chat session. Item ids are catalogue ids (1..N); lists keep first-seen order."""
 
     history: list[int] = field(default_factory=list)  # watched items, oldest first, no repeats
+    history_dated: bool = False  # the history's order comes from dates (an export), not typing
     liked: list[int] = field(default_factory=list)  # thumbs up (also used as soft anchors)
     disliked: list[int] = field(default_factory=list)  # thumbs down: never recommend again
     seen: list[int] = field(default_factory=list)  # "I've seen it": do not recommend again

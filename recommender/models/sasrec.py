@@ -197,6 +197,25 @@ def mask_items(scores: torch.Tensor, histories: Sequence[Sequence[int]]) -> torc
     return scores  # (B, N+1)
 
 
+def order_free_scores(
+    model: SASRec, history: Sequence[int], permutations: int, seed: int = 0
+) -> torch.Tensor:
+    """Log-softmax scores of one history averaged over ``permutations`` random orders: (N+1,).
+
+    A typed list ("Heat, Fargo, Alien") is no time line, yet SASRec reads its last item as the
+    latest watch and leans on it; averaging over orders removes that arbitrary lean. Seen
+    items stay ``-inf``. The orders come from ``seed``, so one history always scores the same.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    canonical = sorted(history)  # the same items typed in any order score the same
+    orders = [
+        [canonical[i] for i in torch.randperm(len(canonical), generator=generator).tolist()]
+        for _ in range(permutations)
+    ]
+    scores = score_histories(model, orders)  # (P, N+1)
+    return torch.log_softmax(scores, dim=1).mean(dim=0)  # (N+1,)
+
+
 def score_histories(
     model: SASRec, histories: Sequence[Sequence[int]], exclude_seen: bool = True
 ) -> torch.Tensor:

@@ -25,7 +25,7 @@ import torch
 
 from recommender.config import RetrievalConfig
 from recommender.data.catalogue import Catalogue
-from recommender.models.sasrec import SASRec, score_histories
+from recommender.models.sasrec import SASRec, order_free_scores, score_histories
 from recommender.retrieval.vectorstore import ItemFilter, ItemStore
 
 
@@ -44,6 +44,7 @@ class RetrievalQuery:
     history: Sequence[int] = ()  # item ids, oldest first
     text: str | None = None  # free-text part of the request, if any
     anchors: Sequence[int] = ()  # items the user named as "like X"
+    ordered: bool = True  # False: the history is a typed list with no time order
     filters: ItemFilter = field(default_factory=ItemFilter)
 
 
@@ -96,8 +97,14 @@ class CandidateRetriever:
                     break
         return kept
 
-    def _sasrec(self, history: Sequence[int], filters: ItemFilter) -> list[tuple[int, float]]:
-        scores = score_histories(self.sasrec, [list(history)])[0]  # (N + 1,)
+    def _sasrec(
+        self, history: Sequence[int], filters: ItemFilter, ordered: bool = True
+    ) -> list[tuple[int, float]]:
+        permutations = self.config.order_free_permutations
+        if ordered or len(history) < 2 or permutations <= 1:
+            scores = score_histories(self.sasrec, [list(history)])[0]  # (N + 1,)
+        else:
+            scores = order_free_scores(self.sasrec, list(history), permutations)  # (N + 1,)
         finite = int(torch.isfinite(scores).sum())
         order = torch.argsort(scores, descending=True)[:finite].tolist()
         kept = self._accept_ranked(order, filters, self.config.per_source)
@@ -131,7 +138,7 @@ class CandidateRetriever:
             scores[name] = [score for _, score in ranked]
 
         if history and self.sasrec is not None:
-            run("sasrec", self._sasrec, history, filters)
+            run("sasrec", self._sasrec, history, filters, query.ordered)
         if query.text and query.text.strip():
             run("request", self._nearest, query.text, None, filters)
         vector = session_vector(
