@@ -87,6 +87,7 @@ class Scenario:
     category: str = ""
     history_ids: list[int] | None = None
     target: int | None = None
+    paste_format: str = ""  # generated scenarios: lines | lines_any_order | letterboxd
 
 
 @dataclass
@@ -128,6 +129,7 @@ def load_scenarios(path: Path) -> list[Scenario]:
                     category=str(raw.get("category") or ""),
                     history_ids=raw.get("history_ids"),
                     target=raw.get("target"),
+                    paste_format=str(raw.get("paste_format") or ""),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -226,6 +228,7 @@ def run_scenario(scenario: Scenario, deps: Deps) -> tuple[list[TurnResult], dict
             order = reply.trace.get("ranking", {}).get("order_ids", [])
             rank = order.index(scenario.target) if scenario.target in order[:10] else None
             accuracy = {
+                "paste_format": scenario.paste_format,
                 "hr10": float(rank is not None),
                 "ndcg10": 0.0 if rank is None else 1.0 / math.log2(rank + 2),
                 "mrr10": 0.0 if rank is None else 1.0 / (rank + 1),
@@ -240,10 +243,16 @@ def build_development_set(n_generated: int, seed: int) -> list[Path]:
         from benchmarks.scenario_generator import generate
     except ModuleNotFoundError:  # run as a script: benchmarks/ is on sys.path, not the root
         from scenario_generator import generate
-    if not GENERATED.exists() or _count_lines(GENERATED) != n_generated:
+    if not GENERATED.exists() or _count_lines(GENERATED) != n_generated or _stale(GENERATED):
         scenarios = generate(load_dataset("ml-1m"), n_generated, seed)
         GENERATED.write_text("".join(json.dumps(s) + "\n" for s in scenarios), encoding="utf-8")
     return [HANDWRITTEN, GENERATED]
+
+
+def _stale(path: Path) -> bool:
+    """A generated set older than its generator is rebuilt (the generator may have changed)."""
+    generator = Path(__file__).with_name("scenario_generator.py")
+    return path.stat().st_mtime < generator.stat().st_mtime
 
 
 def _count_lines(path: Path) -> int:
@@ -294,9 +303,23 @@ def summarise(
         },
     }
     if accuracy:
+        metrics = ("hr10", "ndcg10", "mrr10")
         out["target_given_request"] = {
             "users": len(accuracy),
-            **{m: round(float(np.mean([a[m] for a in accuracy])), 4) for m in accuracy[0]},
+            **{m: round(float(np.mean([a[m] for a in accuracy])), 4) for m in metrics},
+        }
+        formats = sorted({a.get("paste_format", "") for a in accuracy} - {""})
+        out["target_by_paste_format"] = {
+            fmt: {
+                "users": sum(a.get("paste_format") == fmt for a in accuracy),
+                **{
+                    m: round(
+                        float(np.mean([a[m] for a in accuracy if a.get("paste_format") == fmt])), 4
+                    )
+                    for m in metrics
+                },
+            }
+            for fmt in formats
         }
     return out
 
@@ -313,7 +336,7 @@ def compare_targets(mine: dict[str, dict[str, float]], other_run: dict[str, Any]
         "scenarios": len(shared),
     }
     for metric in ("ndcg10", "hr10"):
-        if shared:
+        if shared:  # (b - a) = this run minus the other
             b = paired_bootstrap(
                 np.array([theirs[s][metric] for s in shared]),
                 np.array([mine[s][metric] for s in shared]),
@@ -343,6 +366,11 @@ def markdown(
             f"- held-out target given the request ({t['users']} generated scenarios): "
             f"HR@10 {t['hr10']:.4f}, NDCG@10 {t['ndcg10']:.4f}, MRR@10 {t['mrr10']:.4f}"
         )
+        for fmt, f in summary.get("target_by_paste_format", {}).items():
+            lines.append(
+                f"  - pasted as {fmt} ({f['users']}): HR@10 {f['hr10']:.4f}, "
+                f"NDCG@10 {f['ndcg10']:.4f}"
+            )
     if compare and compare.get("scenarios"):
         for metric in ("ndcg10", "hr10"):
             c = compare[metric]

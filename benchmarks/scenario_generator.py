@@ -146,7 +146,8 @@ RELAX_YEARS = [
 ]
 TIGHTEN_DECADE = ["only from {p}", "make it {p}", "just {p} ones", "and from {p}"]
 CATEGORIES = ("genres", "years", "negation", "counts", "titles")
-PASTE_FORMATS = ("lines", "lines", "lines", "letterboxd")
+# a typed list may be in watch order (a diary) or in no order at all (typed from memory)
+PASTE_FORMATS = ("lines", "lines_any_order", "letterboxd")
 MIN_SPARE = 25  # a turn needs this many fitting items beyond k (history and replies go)
 
 
@@ -206,6 +207,10 @@ def paste_history(rng: random.Random, catalogue: Catalogue, items: list[int], ti
     kind = rng.choice(PASTE_FORMATS)
     if kind == "lines":
         return "\n".join(catalogue.get(i).display_title for i in items), kind
+    if kind == "lines_any_order":
+        shuffled = list(items)
+        rng.shuffle(shuffled)
+        return "\n".join(catalogue.get(i).display_title for i in shuffled), kind
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["Date", "Name", "Year", "Letterboxd URI"])

@@ -466,7 +466,25 @@ def _block_conversation(results: Results) -> str:
                 f"[{_f(c['ci95'][0], sign=True)}, {_f(c['ci95'][1], sign=True)}]"
             )
         lines.append(text + ".\n")
+        by_format = summary.get("target_by_paste_format") or {}
+        if by_format:
+            lines.append(
+                "By how the history was pasted: "
+                + "; ".join(
+                    f"{FORMAT_LABELS.get(fmt, fmt)} ({f['users']}) HR@10 {f['hr10']:.4f}, "
+                    f"NDCG@10 {f['ndcg10']:.4f}"
+                    for fmt, f in by_format.items()
+                )
+                + ".\n"
+            )
     return "\n".join(lines) + "\n" + _source_line(name, result, ("sasrec_checkpoint", "srec_head"))
+
+
+FORMAT_LABELS = {
+    "lines": "titles typed in watch order",
+    "lines_any_order": "titles typed in no order",
+    "letterboxd": "a dated Letterboxd export",
+}
 
 
 def _block_matching(results: Results) -> str:

@@ -81,7 +81,7 @@ def test_a_scenario_replays_through_step(make_deps):
     results, accuracy = run_scenario(scenario, make_deps())
     assert [r.failures for r in results] == [[], []]
     assert results[1].items and results[0].items[0] not in results[1].items
-    assert set(accuracy) == {"hr10", "ndcg10", "mrr10"}
+    assert set(accuracy) == {"hr10", "ndcg10", "mrr10", "paste_format"}
     assert accuracy["hr10"] == 0.0  # Fargo is in the pasted history, so never recommended
 
 
