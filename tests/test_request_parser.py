@@ -856,3 +856,18 @@ def test_a_number_after_like_is_no_pick(catalogue: Catalogue, state) -> None:
 )
 def test_a_follow_up_genre_narrows_or_switches(turns, genres, catalogue, state) -> None:
     assert run_turns(turns, catalogue, state).include_genres == genres
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("more mel brooks type stuff", "mel brooks"),
+        ("something directed by Kubrick", "Kubrick"),
+        ("a comedy starring Tom Hanks", "Tom Hanks"),
+    ],
+)
+def test_people_are_noted_not_searched(text: str, name: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.query == "" and "people" in result.constraints.unsupported
+    assert any(name in note for note in result.notes)
+    assert parse("heist type stuff", catalogue).constraints.unsupported == []

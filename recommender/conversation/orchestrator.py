@@ -311,7 +311,7 @@ def step_stream(
             f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
         )
         retrieved = deps.retriever.retrieve(replace(query, filters=_filters(new, deps.catalogue)))
-    candidates = _prefer(retrieved.candidates, new.constraints, deps.catalogue, config)
+    candidates = _prefer(retrieved.candidates, new.constraints, deps.catalogue, config, new.liked)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
         reply.kind, reply.done = "notice", True
@@ -328,7 +328,9 @@ def step_stream(
     # -- rank
     t0 = time.perf_counter()
     history_items = deps.catalogue.many(new.history)
-    order, method = _rank(deps, history_items, candidates, new.constraints.query)
+    # a typed list has no time order: the ranker reads it in one fixed order, not as typed
+    read = history_items if new.history_dated else sorted(history_items, key=lambda i: i.item_id)
+    order, method = _rank(deps, read, candidates, new.constraints.query)
     timings["rank"] = (time.perf_counter() - t0) * 1000
     if method in ("timeout", "error"):
         reply.notes.append(
@@ -387,13 +389,18 @@ def step_stream(
 
 
 def _prefer(
-    candidates: list[Candidate], c: Constraints, catalogue: Catalogue, config: ChatConfig
+    candidates: list[Candidate],
+    c: Constraints,
+    catalogue: Catalogue,
+    config: ChatConfig,
+    liked: Sequence[int] = (),
 ) -> list[Candidate]:
     """Soft genre preferences move matching candidates up: "lighter" -> Comedy, and "more like
     Young Frankenstein" -> its genres when no genre was asked for."""
     wanted = set(c.prefer_genres)
-    if c.anchors and not c.include_genres:
-        wanted |= {g for a in c.anchors for g in catalogue.get(a).genres}
+    anchors = [*c.anchors, *liked]
+    if anchors and not c.include_genres:
+        wanted |= {g for a in anchors for g in catalogue.get(a).genres}
         wanted -= set(c.exclude_genres)
     if not wanted or not candidates:
         return list(candidates)

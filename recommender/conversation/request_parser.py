@@ -549,6 +549,7 @@ def parse_request(
             positive = [g for g in positive if g != kids]
             negative += [kids] if kids not in negative else []
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
+    _parse_people(msg, new, result)
     new.query = _leftover_query(msg.work)
 
     result.constraints = _merge(base, new, result, catalogue, last)
@@ -1005,6 +1006,32 @@ def _parse_title_exclusions(
         msg.consume(match.start(), end)
 
 
+# people: "directed by Kubrick", "starring Tom Hanks", "more Mel Brooks type stuff"
+_PEOPLE = re.compile(
+    r"\b(?:directed by|starring|with actor|with actress|by director|films? by|movies? by)\s+"
+    r"(?P<a>[a-z][\w'.-]+(?:\s+[a-z][\w'.-]+)?)"
+    r"|\b(?P<b>[a-z][\w'.-]+\s+[a-z][\w'.-]+)[\s-]+(?:type|style|esque|kind of)"
+    r"(?:\s+(?:of\s+)?(?:stuff|movies?|films?|things?|humou?r|comedy|comedies))?\b"
+)
+
+
+def _parse_people(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
+    """Names of people: the catalogue has no cast or crew, so say so instead of searching."""
+    for match in msg.finditer(_PEOPLE):
+        name = match.group("a") or match.group("b") or ""
+        words = name.split()
+        if not words or any(w in _NOT_TITLES or w in _NEGATION_CUES for w in words):
+            continue
+        if "people" not in new.unsupported:
+            new.unsupported.append("people")
+        shown = msg.cased[match.start("a" if match.group("a") else "b") :][: len(name)]
+        result.notes.append(
+            f"The catalogue has no cast or crew, so I can't look for {shown or name} "
+            "(noted, but not applied)."
+        )
+        msg.consume(match.start(), match.end())
+
+
 def _parse_runtime(msg: _Text, new: Constraints) -> None:
     for match in msg.finditer(_RUNTIME):
         if "runtime" not in new.unsupported:
@@ -1353,10 +1380,11 @@ def _merge(
     for wish in new.unsupported:
         if wish not in merged.unsupported:
             merged.unsupported.append(wish)
-            result.notes.append(
-                "MovieLens has no running times, so I can't filter by length "
-                "(noted, but not applied)."
-            )
+            if wish == "runtime":
+                result.notes.append(
+                    "MovieLens has no running times, so I can't filter by length "
+                    "(noted, but not applied)."
+                )
     if "lighter" in result.refined:
         _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, undo=DARK_EXCLUDE + DARK_PREFER)
     if "darker" in result.refined:

@@ -141,9 +141,12 @@ class CandidateRetriever:
             run("sasrec", self._sasrec, history, filters, query.ordered)
         if query.text and query.text.strip():
             run("request", self._nearest, query.text, None, filters)
-        vector = session_vector(
-            self.item_vectors, history, config.session_window, config.recency_decay
-        )
+        if query.ordered:
+            vector = session_vector(
+                self.item_vectors, history, config.session_window, config.recency_decay
+            )
+        else:  # a typed list: every title counts the same, whatever its line
+            vector = session_vector(self.item_vectors, sorted(history), len(history), 1.0)
         if vector is not None:
             run("session", self._nearest, None, vector, filters)
         anchors = [a for a in query.anchors if 1 <= a <= len(self.catalogue)]
