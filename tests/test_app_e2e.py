@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import urllib.request
@@ -43,11 +44,24 @@ class AppServer:
             SEQUEL_DATA__CACHE_DIR=str(cache),
             SEQUEL_APP__LLM_EXPLANATIONS="false",
             SEQUEL_APP__LLM_RANKING="off",
-            SEQUEL_APP__SASREC_CHECKPOINT=str(cache / "no-checkpoint.pt"),
+            SEQUEL_APP__SASREC_CHECKPOINT=str(cache / "ml-100k-sasrec.pt"),
         )
+        self._train_checkpoint(cache)
         self.log_dir = log_dir
         self.starts = 0
         self._stack = ExitStack()
+
+    def _train_checkpoint(self, cache: Path) -> None:
+        """A small LLM2SASRec on ML-100k (one epoch), so the cards carry the counterfactual
+        evidence (leave-one-out ranks) that the app shows in its explanations and panel."""
+        command = [
+            sys.executable, "-m", "recommender", "train", "--dataset", "ml-100k",
+            "--epochs", "1", "--hidden", "32", "--max-len", "50", "--threads", "2",
+            "--no-progress", "--out", self.env["SEQUEL_APP__SASREC_CHECKPOINT"],
+        ]  # fmt: skip
+        subprocess.run(
+            command, cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=600
+        )
 
     def start(self) -> None:
         self.starts += 1
