@@ -18,7 +18,7 @@ from pathlib import Path
 import gradio as gr
 
 from recommender import api
-from recommender.config import ConfigError, SessionConfig, load_config
+from recommender.config import Config, ConfigError, SessionConfig, load_config
 from recommender.conversation.orchestrator import Deps, Reply, apply_feedback, step_stream
 from recommender.conversation.state import SessionState
 from recommender.errors import SequelError
@@ -34,10 +34,11 @@ from recommender.ui import (
     NOTHING_REMEMBERED,
     card_html,
     footer_markdown,
-    load_personas,
+    personas_for,
     session_markdown,
     trace_markdown,
 )
+from recommender.wording import MOVIE_WORDS, CatalogueWords
 
 ROOT = Path(__file__).resolve().parent
 LICENSE, NOTICE = ROOT / "LICENSE", ROOT / "NOTICE"  # served for the footer's links
@@ -48,11 +49,15 @@ UNREADABLE_JS = f"""(stored) => [(stored === null || stored === undefined)
   && window.localStorage.getItem({STORAGE_KEY!r}) !== null ? "unreadable" : stored]"""
 MAX_CARDS = 10
 SHOWN_PASTE_CHARS = 300
-WELCOME = (
-    "Hi! I'm **Sequel**. Paste what you watched (one title per line, or a Netflix / Letterboxd "
-    "/ IMDb export) in the box on the right, or pick a demo persona — then tell me what you're "
-    "in the mood for, e.g. *“something lighter from the 90s, no horror”*."
-)
+
+
+def welcome(words: CatalogueWords = MOVIE_WORDS) -> str:
+    """The first chat message, in the catalogue's words."""
+    return (
+        f"Hi! I'm **Sequel**. Paste what you {words.did} (one title per line, or "
+        f"{words.exports}) in the box on the right, or pick a demo persona — then tell me "
+        f"what you're in the mood for, e.g. *“{words.example}”*."
+    )
 
 
 def _user_bubble(message: str, paste_lines: int) -> str:
@@ -75,12 +80,16 @@ def build_app(
     footer: str = "",
     sessions: SessionConfig | None = None,
     secret: str | None = None,
+    personas: list | None = None,
 ) -> gr.Blocks:
     """The chat app over ``deps``. ``footer``: start-up facts shown above the licence links;
     ``sessions``: storage limits; ``secret``: the browser-storage key (``None``: a random one,
-    so stored sessions survive a reload but not a restart)."""
+    so stored sessions survive a reload but not a restart); ``personas``: demo personas
+    (``name``, ``history``, ``request``), by default the film ones for a movie catalogue."""
     sessions = sessions or SessionConfig()
-    personas = load_personas()
+    words = deps.words
+    personas = personas_for(words.kind, personas)
+    greeting = welcome(words)
     store = SessionStore(sessions)  # this app's API sessions; never shared with another app
     fingerprint = catalogue_fingerprint(deps.catalogue)
 
@@ -91,7 +100,7 @@ def build_app(
             if slot < len(cards):
                 card = cards[slot]
                 groups.append(gr.update(visible=True))
-                htmls.append(card_html(card, slot + 1, statuses.get(card.item_id)))
+                htmls.append(card_html(card, slot + 1, statuses.get(card.item_id), words.did))
             else:
                 groups.append(gr.update(visible=False))
                 htmls.append("")
@@ -129,20 +138,22 @@ def build_app(
             "seen": f"Noted: you've seen **{title}**. I'll leave it out from now on.",
         }[kind]
         chat = [*chat, {"role": "assistant", "content": said}]
-        return chat, new, card_html(card, slot + 1, kind)
+        return chat, new, card_html(card, slot + 1, kind, words.did)
 
     def save(state: SessionState, chat):
         """Keep the session in this browser (size-bounded); show what is remembered."""
         payload = pack_browser(state, chat, fingerprint, sessions)
-        return payload, session_markdown(state, deps.catalogue)
+        return payload, session_markdown(state, deps.catalogue, did=words.did)
 
     def restore(payload):
         """On page load: the session this browser kept, checked against the catalogue."""
         restored = unpack_browser(payload, fingerprint, deps.catalogue.num_items, sessions)
-        chat = restored.chat or [{"role": "assistant", "content": WELCOME}]
+        chat = restored.chat or [{"role": "assistant", "content": greeting}]
         if restored.notes:
             chat = [*chat, {"role": "assistant", "content": " ".join(restored.notes)}]
-        summary = session_markdown(restored.state, deps.catalogue, restored=restored.restored)
+        summary = session_markdown(
+            restored.state, deps.catalogue, restored=restored.restored, did=words.did
+        )
         return restored.state, chat, summary, pack_browser(restored.state, chat, fingerprint,
                                                            sessions)  # fmt: skip
 
@@ -150,7 +161,7 @@ def build_app(
         """Clear the session here and in the browser's storage (Gradio never writes a
         falsy value there, so an empty session is written instead)."""
         fresh = SessionState()
-        chat = [{"role": "assistant", "content": WELCOME}]
+        chat = [{"role": "assistant", "content": greeting}]
         empty = pack_browser(fresh, [], fingerprint, sessions)
         return [chat, fresh, [], empty, NOTHING_REMEMBERED, *outputs_for(None, {})]
 
@@ -165,7 +176,7 @@ def build_app(
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    value=[{"role": "assistant", "content": WELCOME}],
+                    value=[{"role": "assistant", "content": greeting}],
                     height=430,
                     label="Chat",
                     feedback_options=None,
@@ -215,7 +226,7 @@ def build_app(
                             for kind, label in (
                                 ("like", "👍 More like this"),
                                 ("dislike", "👎 Not for me"),
-                                ("seen", "✓ Seen it"),
+                                ("seen", "✓ Seen it" if words.kind == "movies" else "✓ Have it"),
                             )
                         ]
                     )
@@ -223,7 +234,12 @@ def build_app(
         with gr.Accordion("How this was chosen", open=False, elem_id="pipeline"):
             trace = gr.Markdown(trace_markdown({}), elem_id="trace")
         gr.Markdown(
-            footer_markdown(footer, notice_url=_file_url(NOTICE), licence_url=_file_url(LICENSE)),
+            footer_markdown(
+                footer,
+                notice_url=_file_url(NOTICE),
+                licence_url=_file_url(LICENSE),
+                data_note=words.data_note,
+            ),
             elem_id="footer",
         )
 
@@ -295,6 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     try:
         config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}")
+        return 2
+    return run_app(config, args.host, args.port)
+
+
+def run_app(config: Config, host: str | None = None, port: int | None = None) -> int:
+    """Build the deps ``config`` describes and serve the app until interrupted (also used by
+    ``python -m recommender serve``)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
         from recommender.serving import build_deps
 
         deps, info = build_deps(config)
@@ -310,11 +337,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{info.dataset}: {info.items:,} items · retriever: {info.sasrec} · ranking: "
         f"{info.ranking} · explanations: {info.explanations} · ready in {info.startup_s} s"
     )
-    demo = build_app(deps, footer, config.session, secret)
+    personas = info.personas or None
+    demo = build_app(deps, footer, config.session, secret, personas)
     demo.queue(default_concurrency_limit=4)
     demo.launch(
-        server_name=args.host or config.app.host,
-        server_port=args.port or config.app.port,
+        server_name=host or config.app.host,
+        server_port=port or config.app.port,
         css=CSS,
         theme=gr.themes.Soft(primary_hue="indigo"),
         show_error=False,

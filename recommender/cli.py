@@ -16,7 +16,7 @@ from pathlib import Path
 from recommender.config import ConfigError, load_config
 from recommender.errors import SequelError
 
-COMMANDS = ("prepare", "stats", "search", "train", "finetune", "report")
+COMMANDS = ("prepare", "stats", "search", "train", "finetune", "report", "serve")
 
 log = logging.getLogger("recommender")
 

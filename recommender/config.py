@@ -29,9 +29,10 @@ def default_cache_dir() -> Path:
 @dataclass
 class DataConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)  # raw + processed data, embeddings
-    dataset: str = "ml-1m"  # ml-1m | ml-100k | path to a folder with items.csv + interactions.csv
+    dataset: str = "ml-1m"  # ml-1m | ml-100k | a CSV folder (data/README.md) | amazon2023:PATH
     download_timeout_s: float = 5.0  # GroupLens is tried first with this timeout
-    min_count: int = 5  # single-pass filter: users and items with fewer interactions are dropped
+    min_count: int = 5  # single-pass filter (amazon2023: iterated k-core) on users and items
+    kind: str = "auto"  # UI words: movies | products | auto (movies for ml-*, else products)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from recommender.models.sasrec import SASRec
 from recommender.retrieval.candidates import CandidateRetriever
 from recommender.retrieval.cooccurrence import CoOccurrence
 from recommender.retrieval.prepare import prepare_retrieval
+from recommender.wording import PersonaSpec, catalogue_personas, words_for
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class ServingInfo:
     ranking: str  # "LLM labels (<model>)", "LLM-SRec heads ...", or "retrieval order"
     explanations: str  # "LLM (<model>)" or "templates"
     startup_s: float
+    # demo personas from the catalogue's own customers (empty: the built-in film personas)
+    personas: list[PersonaSpec] = field(default_factory=list)
 
 
 def popularity(dataset: Dataset) -> np.ndarray:
@@ -70,6 +73,7 @@ def load_sasrec(path: Path, num_items: int) -> tuple[SASRec | None, str]:
 def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo]:
     started = time.perf_counter()
     dataset, store = prepare_retrieval(config.data.dataset, config, progress)
+    words = words_for(config.data.dataset, config.data.kind)
     vectors = item_embeddings(dataset.catalogue, store.embedder, config.data.cache_dir, progress)
     sasrec, sasrec_info = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
     if sasrec is None:
@@ -134,6 +138,8 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
         if backend and config.app.llm_explanations
         else "templates",
         startup_s=round(time.perf_counter() - started, 1),
+        personas=catalogue_personas(dataset) if words.kind != "movies" else [],
     )
     log.info("ready in %.1fs: %s", info.startup_s, info)
-    return Deps(dataset.catalogue, retriever, explainer, ranker, config.chat), info
+    deps = Deps(dataset.catalogue, retriever, explainer, ranker, config.chat, words=words)
+    return deps, info

@@ -46,13 +46,21 @@ class Persona:
     request: str
 
 
+def personas_for(deps_words_kind: str, custom: list | None = None) -> list[Persona]:
+    """The built-in film personas for a movie catalogue; ``custom`` ones (any objects with
+    ``name``, ``history`` and ``request``) for any other."""
+    if custom is None:
+        return load_personas() if deps_words_kind == "movies" else []
+    return [Persona(p.name, tuple(p.history), p.request) for p in custom]
+
+
 def load_personas() -> list[Persona]:
     """Ready-made demo histories (``recommender/personas.json``)."""
     text = resources.files("recommender").joinpath("personas.json").read_text("utf-8")
     return [Persona(p["name"], tuple(p["history"]), p["request"]) for p in json.loads(text)]
 
 
-def card_html(card: Card, rank: int, status: str | None = None) -> str:
+def card_html(card: Card, rank: int, status: str | None = None, did: str = "watched") -> str:
     esc = html.escape
     chips = "".join(f'<span class="seq-chip">{esc(g)}</span>' for g in card.genres)
     title, year = card.title, ""
@@ -64,7 +72,7 @@ def card_html(card: Card, rank: int, status: str | None = None) -> str:
         why = '<div class="seq-why seq-pending">Working out why…</div>'
     meta = []
     if card.because and card.explanation_source != "template":  # templates already say it
-        meta.append("because you watched " + esc(", ".join(card.because)))
+        meta.append(f"because you {esc(did)} " + esc(", ".join(card.because)))
     if card.provenance:
         meta.append("found by " + esc(", ".join(SOURCE_LABELS.get(p, p) for p in card.provenance)))
     if card.explanation_source == "template":
@@ -89,7 +97,9 @@ def _titles(catalogue: Catalogue, item_ids: list[int], limit: int) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def session_markdown(state: SessionState, catalogue: Catalogue, restored: bool = False) -> str:
+def session_markdown(
+    state: SessionState, catalogue: Catalogue, restored: bool = False, did: str = "watched"
+) -> str:
     """What this browser's session remembers: history, feedback and active constraints."""
     if state == SessionState():
         return NOTHING_REMEMBERED
@@ -97,7 +107,7 @@ def session_markdown(state: SessionState, catalogue: Catalogue, restored: bool =
     lines = [f"**{lead}** (survives a reload; *Forget me* clears it)"]
     if state.history:
         recent = _titles(catalogue, state.history, SHOWN_REMEMBERED)
-        lines.append(f"- {len(state.history)} watched, most recent first: {recent}")
+        lines.append(f"- {len(state.history)} {did}, most recent first: {recent}")
     for label, ids in (("liked", state.liked), ("not for me", state.disliked),
                        ("seen", state.seen)):  # fmt: skip
         if ids:
@@ -116,11 +126,16 @@ def session_markdown(state: SessionState, catalogue: Catalogue, restored: bool =
     return "\n".join(lines)
 
 
-def footer_markdown(info: str, notice_url: str, licence_url: str) -> str:
+def footer_markdown(
+    info: str,
+    notice_url: str,
+    licence_url: str,
+    data_note: str = "MovieLens data: GroupLens terms, not redistributed",
+) -> str:
     """The page footer: start-up facts and links to the licence and third-party notices."""
     links = (
         f"Apache-2.0 [licence]({licence_url}) · third-party models and data: "
-        f"[NOTICE]({notice_url}) (MovieLens data: GroupLens terms, not redistributed)"
+        f"[NOTICE]({notice_url}) ({data_note})"
     )
     return f"<sub>{info}</sub>\n\n<sub>{links}</sub>" if info else f"<sub>{links}</sub>"
 

@@ -3,7 +3,7 @@
 # server, Chromium for the browser tests), then run them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SEQUEL_EXTRAS="dev,llamacpp" bash scripts/install.sh
+SEQUEL_EXTRAS="dev,llamacpp,langchain" bash scripts/install.sh
 if ! command -v chromium >/dev/null 2>&1; then
   echo "==> installing Chromium for the browser tests (Debian package)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

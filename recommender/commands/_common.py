@@ -11,7 +11,8 @@ def add_dataset_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset",
         default=None,
-        help="ml-1m, ml-100k, or a folder with items.csv + interactions.csv "
+        help="ml-1m, ml-100k, a folder with items.csv + interactions.csv, or "
+        "amazon2023:PATH (a folder with <Category>.jsonl[.gz] + meta_<Category>.jsonl[.gz]) "
         "(default: data.dataset from the config, ml-1m)",
     )
 

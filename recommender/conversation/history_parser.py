@@ -1,10 +1,12 @@
-"""Turn what people paste (free lists, Netflix / Letterboxd / IMDb / generic CSV) into items.
+"""Turn what people paste into items: free lists, "date, product" lists, and exports
+(Netflix / Letterboxd / IMDb, an Amazon order history, a generic CSV).
 
 ``parse_history(text_or_bytes, catalogue)`` returns a :class:`HistoryParse`: the matched
 catalogue items in viewing order (oldest first, deduplicated, each with the line it came
 from and a match score), the ambiguous lines with their best options, the unmatched lines
 and notes for the user. Titles in a paste are data: they are only ever matched against the
-catalogue, never interpreted.
+catalogue, never interpreted. Where an export has an id column (an Amazon order history's ``ASIN``),
+a row is matched by that id (the catalogue item's ``raw_id``) first and by its title after.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from recommender.conversation.title_matcher import TitleMatch, TitleMatcher
 from recommender.data.catalogue import Catalogue
@@ -72,11 +74,31 @@ _SERIES = re.compile(
     re.IGNORECASE,
 )
 _BINARY_MAGIC = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x7fELF", b"MZ")
-_HEADER_TITLE = ("title", "name", "movie", "film", "movie title", "movie_title", "film title")
+_HEADER_TITLE = (
+    "title",
+    "name",
+    "movie",
+    "film",
+    "movie title",
+    "movie_title",
+    "film title",
+    "product name",
+    "product",
+    "product title",
+    "item name",
+    "item",
+)
+# an id column: matched against the catalogue's raw ids (an Amazon ASIN is a parent_asin when
+# the product has no variants); a bare "id" is left out (a row number would match ML-1M ids)
+_HEADER_ID = ("asin", "asin/isbn", "parent_asin", "parent asin", "product id", "item id", "sku")
 _HEADER_YEAR = ("year", "release year", "release_year", "released")
 _HEADER_DATE = (
     "watched date",
     "date watched",
+    "order date",
+    "purchase date",
+    "date purchased",
+    "order_date",
     "watched",
     "date rated",
     "start time",
@@ -91,6 +113,11 @@ _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S.%fZ",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
     "%Y/%m/%d",
     "%d.%m.%Y",
     "%d %b %Y",
@@ -137,7 +164,8 @@ class HistoryParse:
     ambiguous: list[AmbiguousLine] = field(default_factory=list)  # in paste order
     unmatched: list[UnmatchedLine] = field(default_factory=list)  # in paste order
     notes: list[str] = field(default_factory=list)  # messages for the user
-    format: str = "empty"  # list | netflix | letterboxd | imdb | csv | empty | binary
+    # list | dated-list | netflix | letterboxd | imdb | amazon | csv | empty | binary
+    format: str = "empty"
     encoding: str = ""  # how bytes were decoded ("" for text input)
     dated: bool = False  # the order comes from real dates (an export), not from typing
 
@@ -230,6 +258,7 @@ class _Row:
     date: str | None = None  # as written
     series: bool = False  # a Netflix series episode (match the show name)
     original_title: str = ""  # IMDb's "Original Title" column, tried when the title is unsure
+    item_code: str = ""  # an id column's value (an ASIN), tried before the title
 
 
 def _detect_csv(header_line: str) -> tuple[str, str, list[str]] | None:
@@ -239,6 +268,12 @@ def _detect_csv(header_line: str) -> tuple[str, str, list[str]] | None:
             continue
         fields = [f.strip().strip('"').strip().lower() for f in _split_csv(header_line, delimiter)]
         names = set(fields)
+        if ("order id" in names or "order date" in names) and names & {
+            "asin",
+            "asin/isbn",
+            "product name",
+        }:
+            return "amazon", delimiter, fields
         if "letterboxd uri" in names and "name" in names:
             return "letterboxd", delimiter, fields
         if "const" in names and "title" in names:
@@ -274,15 +309,21 @@ def _rows_from_csv(
         title_col = column("name")
     elif fmt == "imdb":
         title_col = column("title", "original title")
+    elif fmt == "amazon":
+        title_col = column("product name", "title")
     else:
         title_col = column(*_HEADER_TITLE)
     original_col = column("original title") if fmt == "imdb" else None
     year_col = column(*_HEADER_YEAR)
     date_col = column(*_HEADER_DATE)
     type_col = column("title type") if fmt == "imdb" else None
+    id_col = column(*_HEADER_ID)
+    status_col = column("order status") if fmt == "amazon" else None
+    if title_col is None:  # an Amazon export with an ASIN column but no product name
+        title_col = id_col
     assert title_col is not None
     rows: list[_Row] = []
-    skipped_tv = 0
+    skipped_tv = skipped_cancelled = 0
     for line_no, line in lines:
         fields = _split_csv(line, delimiter)
         if len(fields) != len(header):
@@ -303,7 +344,12 @@ def _rows_from_csv(
                     f"Line {line_no}: {len(fields)} fields instead of {len(header)}; "
                     "read the title column anyway."
                 )
-        title = fields[title_col].strip()
+        if status_col is not None and status_col < len(fields):
+            if fields[status_col].strip().lower() in ("cancelled", "canceled"):
+                skipped_cancelled += 1
+                continue
+        code = fields[id_col].strip() if id_col is not None and id_col < len(fields) else ""
+        title = fields[title_col].strip() or code
         if not title:
             out.unmatched.append(UnmatchedLine(line_no, "", "empty title"))
             continue
@@ -322,9 +368,36 @@ def _rows_from_csv(
         original = ""
         if original_col is not None and original_col != title_col and original_col < len(fields):
             original = fields[original_col].strip()
-        rows.append(_Row(line_no, title, year, date, series, original))
+        rows.append(_Row(line_no, title, year, date, series, original, code))
     if skipped_tv:
         out.notes.append(f"Skipped {skipped_tv} TV series / episode rows (movies only).")
+    if skipped_cancelled:
+        out.notes.append(f"Skipped {skipped_cancelled} cancelled order rows.")
+    return rows
+
+
+# "2024-03-01, Wireless Mouse", "03/01/2024 - Wireless Mouse", "2024-03-01<TAB>Wireless Mouse"
+_DATED_LINE = re.compile(
+    r"^\s*(?P<date>\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|\d{4}/\d{2}/\d{2}|\d{1,2}\.\d{1,2}\.\d{4})\s*(?:[,;\t|:]|\s[-–—]\s|\s)\s*"
+    r"(?P<title>\S.*)$"
+)
+DATED_LIST_SHARE = 0.8  # a list is "date, product" when at least this share of lines start so
+
+
+def _dated_rows(lines: list[tuple[int, str]]) -> list[_Row] | None:
+    """Rows of a "date, product" list (no header), or ``None`` when the lines are not one."""
+    found = [(n, _DATED_LINE.match(clean_text(line))) for n, line in lines]
+    hits = sum(1 for _, match in found if match)
+    if len(lines) < 2 or not found[0][1] or hits < DATED_LIST_SHARE * len(lines):
+        return None
+    rows = []
+    for (n, match), (_, line) in zip(found, lines, strict=True):
+        if match:
+            title = match.group("title").strip().strip("\"'")
+            rows.append(_Row(n, title, date=match.group("date")))
+        else:
+            rows.append(_Row(n, clean_text(line)))
     return rows
 
 
@@ -364,6 +437,8 @@ def _parse_dates(values: Sequence[str]) -> list[datetime | None]:
                 break
             except ValueError:
                 continue
+        if found is not None and found.tzinfo is not None:  # aware and naive do not compare
+            found = found.astimezone(UTC).replace(tzinfo=None)
         result.append(found)
     return result
 
@@ -454,6 +529,12 @@ def parse_history(
             )
             rows = rows[-max_lines:]
         found = [_match_row(row, matcher, out) for row in rows]
+    elif (dated_rows := _dated_rows(lines[:max_lines])) is not None:
+        out.format = "dated-list"
+        if len(lines) > max_lines:
+            out.notes.append(f"Only the first {max_lines} of {len(lines)} lines were considered.")
+        rows = _order_by_date(dated_rows, newest_first=False, out=out)
+        found = [_match_row(row, matcher, out) for row in rows]
     else:
         out.format = "list"
         if len(lines) > max_lines:
@@ -484,6 +565,15 @@ def _collect(found: list[list[MatchedLine]], out: HistoryParse) -> None:
 
 def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[MatchedLine]:
     text = clean_text(row.title)[:MAX_LINE_CHARS]
+    if row.item_code:
+        item = matcher.catalogue.by_raw_id(row.item_code) or matcher.catalogue.by_raw_id(
+            row.item_code.upper()
+        )
+        if item is not None:  # an id names one product: no title guessing
+            shown = _shown(text)
+            return [
+                MatchedLine(item.item_id, item.display_title, row.line_no, shown, 100.0, row.date)
+            ]
     if row.series:  # a show: only a film of exactly that name may stand for it
         result = matcher.match(_SERIES.split(text)[0].strip(), row.year, exact_only=True)
     else:

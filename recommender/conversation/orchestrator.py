@@ -37,6 +37,7 @@ from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
 from recommender.retrieval.vectorstore import ItemFilter
+from recommender.wording import MOVIE_WORDS, CatalogueWords
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Deps:
     pool: concurrent.futures.ThreadPoolExecutor = field(
         default_factory=lambda: concurrent.futures.ThreadPoolExecutor(4, "sequel-rank")
     )
+    words: CatalogueWords = MOVIE_WORDS  # "watched" movies or "bought" products, in replies
     matcher: TitleMatcher = field(init=False)  # title index shared by both parsers
 
     def __post_init__(self) -> None:
@@ -266,7 +268,7 @@ def step_stream(
         reply.kind, reply.done = "notice", True
         reply.text = (
             "Starting over. "
-            + ("Your watch history is cleared too. " if request.clear_history else "")
+            + (f"Your {deps.words.history} is cleared too. " if request.clear_history else "")
             + "What are you in the mood for?"
         )
         yield new, reply
@@ -274,8 +276,8 @@ def step_stream(
     if request.action == "empty" and not pasted_items and paste is None:
         reply.kind, reply.done = "question", True
         reply.text = (
-            "I didn't get a message. Paste a few titles you watched (one per line), or tell me "
-            "what you're in the mood for, e.g. “something funny from the 90s, no horror”."
+            f"I didn't get a message. Paste a few titles you {deps.words.did} (one per line), or "
+            f"tell me what you're in the mood for, e.g. “{deps.words.example}”."
         )
         yield new, reply
         return
@@ -283,9 +285,9 @@ def step_stream(
         reply.kind, reply.done = "question", True
         couldnt = " I couldn't match anything you pasted to the catalogue." if paste else ""
         reply.text = (
-            f"Tell me a little more.{couldnt} Paste a few movies you watched or liked (one per "
-            "line, or a Netflix / Letterboxd / IMDb export), or describe what you want: a "
-            "genre, a decade, a movie it should be like."
+            f"Tell me a little more.{couldnt} Paste a few {deps.words.items} you "
+            f"{deps.words.did} or liked (one per line, or {deps.words.exports}), or describe "
+            f"what you want: a genre, a decade, a {deps.words.item} it should be like."
         )
         yield new, reply
         return
@@ -350,7 +352,7 @@ def step_stream(
     reply.kind = "recommendations"
     timings["first_recommendation"] = (time.perf_counter() - started) * 1000
     reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)
-    reply.text = _compose(reply, new, pasted_items)
+    reply.text = _compose(reply, new, pasted_items, deps.words)
     yield new, reply
 
     # -- explain (streamed)
@@ -372,7 +374,7 @@ def step_stream(
             if "explained" not in timings and all(c.explanation for c in reply.cards):
                 timings["explained"] = (time.perf_counter() - started) * 1000
             reply.trace["evidence"] = [c.evidence for c in reply.cards if c.evidence]
-            reply.text = _compose(reply, new, pasted_items)
+            reply.text = _compose(reply, new, pasted_items, deps.words)
             yield new, reply
     except Exception:  # the explainer must never cost the user their recommendations
         log.exception("explainer failed")
@@ -383,7 +385,7 @@ def step_stream(
     timings["explain"] = (time.perf_counter() - t0) * 1000
     timings["total"] = (time.perf_counter() - started) * 1000
     reply.trace["timings_ms"] = {k: round(v, 1) for k, v in timings.items()}
-    reply.text = _compose(reply, new, pasted_items)
+    reply.text = _compose(reply, new, pasted_items, deps.words)
     reply.done = True
     yield new, reply
 
@@ -435,14 +437,16 @@ def _rank(
     return order, getattr(ranking, "method", "llm")
 
 
-def _compose(reply: Reply, state: SessionState, pasted: int) -> str:
+def _compose(
+    reply: Reply, state: SessionState, pasted: int, words: CatalogueWords = MOVIE_WORDS
+) -> str:
     lines: list[str] = []
     if pasted:
         lines.append(f"Added {pasted} titles to your history ({len(state.history)} in all).")
     summary = _constraint_summary(state.constraints)
     basis = []
     if state.history:
-        basis.append(f"your {len(state.history)} watched titles")
+        basis.append(f"your {len(state.history)} {words.did} titles")
     if summary:
         basis.append(", ".join(summary))
     count = len(reply.cards)

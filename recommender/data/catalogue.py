@@ -80,6 +80,7 @@ class Catalogue:
 
     items: list[Item]
     _by_title: dict[str, list[Item]] = field(init=False, repr=False)
+    _by_raw_id: dict[str, Item] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for position, item in enumerate(self.items, start=1):
@@ -89,6 +90,7 @@ class Catalogue:
         for item in self.items:
             index[normalise_title(item.title)].append(item)
         self._by_title = dict(index)
+        self._by_raw_id = {item.raw_id: item for item in self.items}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -117,6 +119,10 @@ class Catalogue:
         if year is not None:
             found = [item for item in found if item.year == year]
         return list(found)
+
+    def by_raw_id(self, raw_id: str) -> Item | None:
+        """The item with the source's own id (an ASIN, a CSV ``id``), or ``None``."""
+        return self._by_raw_id.get(raw_id)
 
     def title_keys(self) -> dict[str, list[Item]]:
         """Normalised title -> items (for fuzzy matchers)."""

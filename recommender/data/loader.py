@@ -1,4 +1,5 @@
-"""``load_dataset``: fetch, parse, preprocess and cache a dataset by name or CSV folder."""
+"""``load_dataset``: fetch, parse, preprocess and cache a dataset by name, CSV folder or
+``amazon2023:PATH`` (one Amazon Reviews 2023 category)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.config import DataConfig
+from recommender.data import amazon
 from recommender.data.byo import read_csv_folder
 from recommender.data.catalogue import Catalogue, Item
 from recommender.data.dataset import Dataset
@@ -30,13 +32,20 @@ def known_datasets() -> list[str]:
 
 
 def _is_folder_spec(name: str) -> bool:
+    if amazon.is_amazon_spec(name):
+        return False
     return name not in DATASET_SOURCES and (Path(name).is_dir() or "/" in name or name == ".")
 
 
 def dataset_key(name: str) -> str:
-    """A short, file-system-safe name for caches and stores (``ml-1m``, ``csv-shop-1a2b3c4d``)."""
+    """A short, file-system-safe name for caches and stores (``ml-1m``, ``csv-shop-1a2b3c4d``,
+    ``amazon2023-All_Beauty-1a2b3c4d``)."""
     if name in DATASET_SOURCES:
         return name
+    if amazon.is_amazon_spec(name):
+        files = amazon.find_files(name)
+        digest = hashlib.sha1(str(files.reviews.resolve()).encode()).hexdigest()[:8]
+        return f"amazon2023-{files.category}-{digest}"
     folder = Path(name).resolve()
     digest = hashlib.sha1(str(folder).encode()).hexdigest()[:8]
     return f"csv-{folder.name or 'data'}-{digest}"
@@ -49,6 +58,8 @@ def _raw_data(name: str, config: DataConfig) -> tuple[RawData, str]:
         archive, source = fetch(sources, config.cache_dir / "raw" / name, config.download_timeout_s)
         log.info("reading %s (%s)", archive.name, source.location)
         return read_archive(archive, source), f"{source.algorithm}:{source.checksum}"
+    if amazon.is_amazon_spec(name):
+        return amazon.read_amazon(name, config.min_count), amazon.fingerprint(name)
     folder = Path(name)
     if not folder.is_dir():
         known = ", ".join(known_datasets())
@@ -125,20 +136,27 @@ def _load(folder: Path, expected: dict) -> Dataset | None:
 
 
 def load_dataset(name: str, config: DataConfig | None = None, progress: bool = True) -> Dataset:
-    """The dataset ``name`` (``ml-1m``, ``ml-100k`` or a CSV folder), prepared on first use.
+    """The dataset ``name`` (``ml-1m``, ``ml-100k``, a CSV folder or ``amazon2023:PATH``),
+    prepared on first use.
 
     Raw archives and the processed result are cached under ``config.cache_dir``; a corrupt or
     stale cache is detected by checksums and rebuilt.
     """
     del progress  # downloads show their own progress; parsing takes a few seconds
     config = config or DataConfig()
-    if name not in DATASET_SOURCES and not _is_folder_spec(name):
+    is_amazon = amazon.is_amazon_spec(name)
+    if name not in DATASET_SOURCES and not is_amazon and not _is_folder_spec(name):
         known = ", ".join(known_datasets())
-        raise DataError(f"unknown dataset {name!r}: use one of {known}, or a folder with CSV files")
+        raise DataError(
+            f"unknown dataset {name!r}: use one of {known}, a folder with CSV files, "
+            "or amazon2023:PATH"
+        )
     folder = config.cache_dir / "processed" / dataset_key(name)
     expected: dict = {"version": CACHE_VERSION, "min_count": config.min_count}
     if name in DATASET_SOURCES:
         expected["dataset"] = name
+    elif is_amazon:
+        expected["source"] = amazon.fingerprint(name)
     else:
         expected["source"] = _byo_fingerprint(Path(name))
     cached = _load(folder, expected)
