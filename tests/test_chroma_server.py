@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from recommender.config import StoreConfig
 from recommender.retrieval.vectorstore import ItemFilter, ItemStore
-from tests.helpers import GenreEmbedder
+from tests.helpers import GenreEmbedder, free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -40,47 +35,16 @@ QUERIES = [  # (text, filters): plain, filtered and excluding queries
 ]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def heartbeat(port: int) -> bool:
-    try:
-        url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-@contextmanager
-def chroma_server(path: Path, port: int, log_file: Path) -> Iterator[subprocess.Popen]:
-    """A ``chroma run`` process that answers its heartbeat; terminated (then killed) on exit."""
-    with open(log_file, "ab") as log:
-        process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
-        )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while not heartbeat(port):
-                if process.poll() is not None:
-                    raise RuntimeError(f"chroma run exited: {log_file.read_text()[-2000:]}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no heartbeat in {START_TIMEOUT_S} s: {log_file}")
-                time.sleep(0.2)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+def chroma_server(path: Path, port: int, log_file: Path):
+    """A ``chroma run`` process that answers its heartbeat; stopped by its handle on exit."""
+    command = [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    return running_server(
+        command,
+        f"http://127.0.0.1:{port}/api/v2/heartbeat",
+        log_file,
+        START_TIMEOUT_S,
+        env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
+    )
 
 
 def answers(store: ItemStore) -> list[list[tuple[int, float]]]:
@@ -96,7 +60,7 @@ from pathlib import Path
 from recommender.config import StoreConfig
 from recommender.retrieval.vectorstore import ItemFilter, ItemStore
 from tests.conftest import make_tiny_catalogue
-from tests.helpers import GenreEmbedder
+from tests.helpers import GenreEmbedder, free_port, running_server
 from tests.test_chroma_server import QUERIES, answers
 
 embedder = GenreEmbedder()
