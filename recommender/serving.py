@@ -23,7 +23,7 @@ from recommender.llm.backends import BackendError, make_backend
 from recommender.llm.evidence import EvidenceBuilder, EvidenceConfig
 from recommender.llm.explainer import Explainer
 from recommender.llm.ranker import LLMRanker
-from recommender.llm.srec import load_srec_ranker
+from recommender.llm.srec import load_srec_ranker, srec_wanted
 from recommender.models.sasrec import SASRec
 from recommender.retrieval.candidates import CandidateRetriever
 from recommender.retrieval.cooccurrence import CoOccurrence
@@ -85,12 +85,7 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
     want_labels = config.app.llm_ranking == "on" or (
         config.app.llm_ranking == "auto" and llm_config.adapter_path is not None
     )
-    want_srec = (
-        config.app.llm_ranking == "auto"
-        and not want_labels
-        and llm_config.srec_head is not None
-        and Path(llm_config.srec_head).exists()
-    )
+    want_srec = not want_labels and srec_wanted(config.app.llm_ranking, llm_config)
     backend = None
     if want_labels or want_srec or config.app.llm_explanations:
         try:

@@ -24,6 +24,14 @@ from tqdm.auto import tqdm
 
 from recommender.data.catalogue import PADDING_ID
 from recommender.data.dataset import Dataset, LeaveOneOut
+from recommender.distributed import (
+    DistributedContext,
+    LossModule,
+    all_reduce_mean,
+    broadcast_object,
+    shard_rows,
+    shard_weight,
+)
 from recommender.models.bert4rec import BERT4Rec, BERT4RecConfig
 from recommender.models.sasrec import SASRec, SASRecConfig, SequenceBatch
 from recommender.models.text_init import init_item_embeddings, text_embedding_table
@@ -269,6 +277,7 @@ def train_sasrec(
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     train_sequences: Sequence[Sequence[int]] | None = None,
     validate: Callable[[SASRec], dict[str, float]] | None = None,
+    distributed: DistributedContext | None = None,
 ) -> TrainResult:
     """Train on ``dataset.split.train`` and early-stop on validation NDCG@10 (full ranking).
 
@@ -280,6 +289,12 @@ def train_sasrec(
     ``dataset.split.train``) and ``validate`` (the model -> metrics with ``ndcg@10``, which
     early stopping uses; every key is kept in the history as ``valid_<key>``); then the
     leave-one-out split of ``dataset`` is never touched.
+
+    With ``distributed`` (a process of a ``torch.distributed.run`` job, see
+    :mod:`recommender.distributed`) the model is wrapped in DDP and every rank trains on its
+    share of the users of each global batch of ``batch_size`` users (the effective batch);
+    rank 0 validates, decides early stopping for all ranks and writes the checkpoints, in the
+    same format. Without it the run is the single-process one, unchanged.
     """
     from recommender.evaluation import SASRecRecommender, evaluate_cases  # avoid an import cycle
 
@@ -291,6 +306,8 @@ def train_sasrec(
     model_config = dataclasses.replace(model_config, num_items=dataset.num_items)
     seed_everything(train_config.seed)
     model = build_model(model_config, train_config, item_vectors)
+    train_module = _wrap_for_ddp(model, distributed, train_config.seed)
+    writes = distributed is None or distributed.is_main
     optimiser = torch.optim.AdamW(
         _param_groups(model, train_config.weight_decay),
         lr=train_config.lr,
@@ -374,7 +391,10 @@ def train_sasrec(
         for batch in batches:
             for group in optimiser.param_groups:
                 group["lr"] = train_config.lr * _lr_factor(step, total_steps, train_config)
-            loss = model.loss(batch)
+            if distributed is None:
+                loss = model.loss(batch)
+            else:
+                loss = _shard_loss(train_module, batch, distributed)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             if train_config.grad_clip > 0:
@@ -384,16 +404,24 @@ def train_sasrec(
             total_loss += loss.item()
             count += 1
             batches.set_postfix(loss=f"{total_loss / count:.4f}")
-        metrics = validate(model)
-        elapsed = time.perf_counter() - started
-        row = {"epoch": epoch, "loss": total_loss / count, "seconds": elapsed}
+        epoch_loss = total_loss / count
+        if distributed is None:
+            metrics = validate(model)
+            elapsed = time.perf_counter() - started
+        else:  # every rank follows rank 0's validation, so they stop together
+            epoch_loss = all_reduce_mean(epoch_loss, distributed)
+            metrics, elapsed = broadcast_object(
+                (validate(model), time.perf_counter() - started) if writes else None,
+                distributed,
+            )
+        row = {"epoch": epoch, "loss": epoch_loss, "seconds": elapsed}
         row.update({f"valid_{k}": v for k, v in metrics.items()})
         history.append(row)
         if improves(metrics["ndcg@10"], best_ndcg, epoch):
             best_ndcg, best_epoch, best_metrics, stale = metrics["ndcg@10"], epoch, metrics, 0
             seconds_to_best = elapsed
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            if checkpoint_path is not None:
+            if checkpoint_path is not None and writes:
                 save_checkpoint(
                     checkpoint_path,
                     {
@@ -421,7 +449,7 @@ def train_sasrec(
         )
         if on_epoch is not None:
             on_epoch(row)
-        if last_path is not None:
+        if last_path is not None and writes:
             save_checkpoint(
                 last_path,
                 {
@@ -459,3 +487,36 @@ def train_sasrec(
         train_seconds=time.perf_counter() - started,
         seconds_to_best=seconds_to_best,
     )
+
+
+def _wrap_for_ddp(
+    model: SASRec | BERT4Rec, distributed: DistributedContext | None, seed: int
+) -> torch.nn.Module | None:
+    """The DDP-wrapped loss of ``model`` on this rank's device (``None`` single-process).
+
+    Every rank built the same seeded model; DDP still broadcasts rank 0's weights. Dropout
+    is then seeded per rank, so that ranks do not drop the same units of different users.
+    """
+    if distributed is None:
+        return None
+    from torch.nn.parallel import DistributedDataParallel
+
+    model.to(distributed.device)
+    device_ids = [distributed.local_rank] if distributed.backend == "nccl" else None
+    wrapped = DistributedDataParallel(LossModule(model), device_ids=device_ids)
+    torch.manual_seed(seed + distributed.rank)
+    return wrapped
+
+
+def _shard_loss(
+    train_module: torch.nn.Module, batch: SequenceBatch, distributed: DistributedContext
+) -> torch.Tensor:
+    """This rank's loss on its users of the global ``batch``, weighted so that the gradient
+    DDP averages over ranks equals the gradient of the whole batch's mean loss."""
+    shard = shard_rows(batch, distributed.rank, distributed.world_size)
+    weight = shard_weight(shard, batch, distributed.world_size)
+    if len(shard.inputs) == 0:  # fewer users than ranks: join the reduction with no weight
+        shard, weight = shard_rows(batch, 0, len(batch.inputs)), 0.0
+    device = distributed.device
+    loss = train_module(shard.inputs.to(device), shard.targets.to(device))  # ()
+    return loss * weight

@@ -5,6 +5,12 @@
 The checkpoint goes to ``<cache_dir>/models/<dataset>/<name>_seed<N>.pt`` (``name`` is
 ``llm2sasrec`` for text init, ``sasrec_random`` or ``llm2sasrec_shuffled``) with a
 ``.last.pt`` next to it for ``--resume``; ``--out`` copies the best checkpoint elsewhere.
+
+Data-parallel on several processes (DDP: gloo on CPU, nccl on GPUs), same checkpoint::
+
+    python -m torch.distributed.run --standalone --nproc_per_node N -m recommender train ...
+
+``--batch-size`` stays the effective (global) batch, split between the processes.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 from recommender.commands._common import add_dataset_argument, dataset_name
 from recommender.config import Config
 from recommender.data import dataset_key, load_dataset
+from recommender.distributed import init_from_env, launched_by_torchrun
 from recommender.evaluation import SASRecRecommender, evaluate
 from recommender.models import SASRecConfig
 from recommender.training import INITS, TrainConfig, train_sasrec
@@ -139,14 +146,41 @@ def text_vectors(config: Config, dataset, progress: bool) -> np.ndarray:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    distributed = init_from_env() if launched_by_torchrun() else None
+    try:
+        return _train(args, config, distributed)
+    finally:
+        if distributed is not None:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+def _train(args: argparse.Namespace, config: Config, distributed) -> int:
     name = dataset_name(args, config)
-    progress = not args.no_progress
+    main = distributed is None or distributed.is_main
+    progress = not args.no_progress and main
     model_config, train_config = configs_from_args(args)
+    if not main:  # rank 0 fills the data and embedding caches first; the others then read them
+        _barrier()
     dataset = load_dataset(name, config.data, progress)
     vectors = text_vectors(config, dataset, progress) if train_config.init != "random" else None
+    if distributed is not None and main:
+        _barrier()
     path = default_checkpoint(config, name, train_config.init, train_config.seed)
     command = "python -m recommender " + shlex.join(sys.argv[1:])
     log.info("training %s on %s -> %s", model_name(train_config.init), name, path)
+    extra = {
+        "name": model_name(train_config.init),
+        "command": command,
+        "config": config.to_dict(),
+        "embedder": config.embedding.model if vectors is not None else None,
+    }
+    if distributed is not None:
+        extra["distributed"] = {
+            "world_size": distributed.world_size,
+            "backend": distributed.backend,
+        }
     result = train_sasrec(
         dataset,
         model_config,
@@ -155,13 +189,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         checkpoint_path=path,
         resume=args.resume,
         progress=progress,
-        extra={
-            "name": model_name(train_config.init),
-            "command": command,
-            "config": config.to_dict(),
-            "embedder": config.embedding.model if vectors is not None else None,
-        },
+        extra=extra,
+        distributed=distributed,
     )
+    if not main:  # rank 0 evaluates and reports
+        return 0
     recommender = SASRecRecommender(result.model, model_name(train_config.init))
     test = evaluate(recommender, dataset, "test", progress=progress)
     log.info(
@@ -196,3 +228,9 @@ def _add_test_metrics(path: Path, test: dict[str, float], seconds_to_best: float
     payload["test_metrics"] = test
     payload["seconds_to_best"] = seconds_to_best
     save_checkpoint(path, payload)
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    dist.barrier()

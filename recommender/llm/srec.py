@@ -134,15 +134,18 @@ class LLMStates:
         bar.close()
         return out
 
-    def item_states(
-        self, items: Sequence[Any], progress: bool = False, batch_size: int = 32
-    ) -> np.ndarray:
-        """``(N, D)`` mean state over each item's text (catalogue ``Item`` objects)."""
+    def item_rows(self, items: Sequence[Any]) -> list[list[int]]:
+        """Token ids of each item's text (catalogue ``Item`` objects) under the item prompt."""
         texts = [
             self.item_template.format(title=item.display_title, genres=", ".join(item.genres))
             for item in items
         ]
-        rows = [self._tokens(text) for text in texts]
+        return [self._tokens(text) for text in texts]
+
+    def states_of_rows(
+        self, rows: Sequence[Sequence[int]], progress: bool = False, batch_size: int = 32
+    ) -> np.ndarray:
+        """``(N, D)`` mean state over each token row, in batches of similar lengths."""
         out = np.zeros((len(rows), self.dim), np.float32)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         starts = range(0, len(order), batch_size)
@@ -152,6 +155,12 @@ class LLMStates:
             for row, i in enumerate(batch):
                 out[i] = hidden[row, : len(rows[i])].mean(0).numpy()
         return out
+
+    def item_states(
+        self, items: Sequence[Any], progress: bool = False, batch_size: int = 32
+    ) -> np.ndarray:
+        """``(N, D)`` mean state over each item's text (catalogue ``Item`` objects)."""
+        return self.states_of_rows(self.item_rows(items), progress, batch_size)
 
 
 def user_features(lines: np.ndarray, pool: int) -> np.ndarray:
@@ -418,24 +427,80 @@ class SRecRanker:
         return finish_ranking(pool, scores, weight, "llm_srec", started, [], [], [])
 
 
-def item_states_cached(states: LLMStates, items: Sequence[Any], cache_dir: Path,
-                       model_name: str, progress: bool = True) -> np.ndarray:  # fmt: skip
-    """``states.item_states(items)``, kept in ``cache_dir`` under a name that changes with the
-    model, the item prompt and the item texts (computed once: ~1 min for 3,416 films)."""
+ITEM_STATES_BATCH = 32  # items per LLM forward pass
+ITEM_STATES_CHUNK = 512  # items per resumable part file (a multiple of the batch)
+
+
+def item_states_path(
+    states: LLMStates, items: Sequence[Any], cache_dir: Path, model_name: str
+) -> Path:
+    """Where the item states live: a name that changes with the model, the item prompt and
+    the item texts (a content digest), so a changed catalogue or model is never served stale."""
     texts = "\n".join(f"{i.display_title}|{','.join(i.genres)}" for i in items)
     key = hashlib.sha256(
         "\n".join([model_name, states.item_template.text, texts]).encode()
     ).hexdigest()[:16]
-    path = Path(cache_dir) / f"srec-items-{key}.npy"
+    return Path(cache_dir) / f"srec-items-{key}.npy"
+
+
+def item_states_cached(states: LLMStates, items: Sequence[Any], cache_dir: Path,
+                       model_name: str, progress: bool = True) -> np.ndarray:  # fmt: skip
+    """``states.item_states(items)``, kept in ``cache_dir`` under :func:`item_states_path`.
+
+    Built by ``python -m recommender prepare`` (or here, on first use): items are sorted by
+    token length and cut into parts of ``ITEM_STATES_CHUNK``, each saved when done in a
+    ``.parts`` folder, so an interrupted run resumes where it stopped. The batches are those
+    of one ``item_states`` call, so the result is the same as computing it in one go.
+    """
+    path = item_states_path(states, items, cache_dir, model_name)
     if path.exists():
         return np.load(path)
-    log.info("LLM-SRec: computing the LLM states of %d items (once)", len(items))
-    out = states.item_states(items, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npy")
-    np.save(tmp, out)
-    tmp.rename(path)
+    rows = states.item_rows(items)
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))  # the batches of one pass
+    parts = path.with_suffix(".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    starts = range(0, len(order), ITEM_STATES_CHUNK)
+    done = [s for s in starts if (parts / f"{s:09d}.npy").exists()]
+    log.info(
+        "LLM-SRec: computing the LLM states of %d items (%d already done, resumable)",
+        len(items),
+        min(len(done) * ITEM_STATES_CHUNK, len(items)),
+    )
+    out = np.zeros((len(rows), states.dim), np.float32)
+    with tqdm(total=len(rows), desc="LLM item states", unit="item", disable=not progress) as bar:
+        for start in starts:
+            chunk = order[start : start + ITEM_STATES_CHUNK]
+            part = parts / f"{start:09d}.npy"
+            if part.exists():
+                values = np.load(part)
+            else:
+                values = states.states_of_rows([rows[i] for i in chunk], False, ITEM_STATES_BATCH)
+                _save_npy(part, values)
+            out[chunk] = values
+            bar.update(len(chunk))
+    _save_npy(path, out)
+    for part in parts.glob("*.npy"):
+        part.unlink()
+    parts.rmdir()
     return out
+
+
+def _save_npy(path: Path, values: np.ndarray) -> None:
+    """Write atomically (temp file + rename): a killed run never leaves half a file."""
+    tmp = path.with_name(path.stem + ".tmp.npy")
+    np.save(tmp, values)
+    tmp.replace(path)
+
+
+def srec_wanted(llm_ranking: str, llm_config: Any) -> bool:
+    """Whether the app ranks with LLM-SRec: ``llm_ranking`` is auto, no LoRA adapter asks for
+    the label ranker, and the heads file exists."""
+    return (
+        llm_ranking == "auto"
+        and llm_config.adapter_path is None
+        and llm_config.srec_head is not None
+        and Path(llm_config.srec_head).exists()
+    )
 
 
 def load_srec_ranker(
