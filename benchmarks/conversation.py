@@ -402,9 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated scenarios")
     parser.add_argument(
         "--ranking",
-        choices=["app", "off"],
+        choices=["app", "off", "auto"],
         default="app",
-        help="app: the app's configured ranker; off: the retrieval order",
+        help="app: the app's configured ranker; off: the retrieval order; auto: LLM-SRec heads",
     )
     parser.add_argument("--limit", type=int, help="only the first N scenarios (a quick look)")
     parser.add_argument(
@@ -425,8 +425,8 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config()
     config.app.llm_explanations = False
-    if args.ranking == "off":
-        config.app.llm_ranking = "off"
+    if args.ranking != "app":
+        config.app.llm_ranking = args.ranking
     deps, info = build_deps(config, progress=not args.no_progress)
     deps.explainer = _NoExplanations()
 
@@ -478,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         report["compare"] = compare_targets(targets, json.loads(args.compare.read_text()))
     if default_set:
-        stem = "conversation_ml1m" + ("" if args.ranking == "app" else "_retrieval_order")
+        suffix = {"app": "", "off": "_retrieval_order", "auto": "_llm_srec"}[args.ranking]
+        stem = f"conversation_ml1m{suffix}"
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
         (RESULTS / f"{stem}.md").write_text(markdown(summary, meta, report.get("compare")))

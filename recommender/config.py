@@ -137,9 +137,10 @@ class AppConfig:
     host: str = "127.0.0.1"  # bind address; 0.0.0.0 exposes the app to the network
     port: int = 7860
     sasrec_checkpoint: Path = PROJECT_ROOT / "checkpoints" / "ml-1m-llm2sasrec.pt"  # retriever
-    # auto: the label ranker with a fine-tuned adapter, else LLM-SRec heads if present, else
-    # retrieval order | on: the label ranker (even without an adapter) | off: retrieval order
-    llm_ranking: str = "auto"
+    # off: the retrieval order (default: no LLM ranker is measurably better, in the standard
+    # protocol or in conversations with short pastes; README "Which ranker") | auto: the label
+    # ranker with a fine-tuned adapter, else LLM-SRec heads if present | on: the label ranker
+    llm_ranking: str = "off"
     llm_explanations: bool = True  # False: deterministic template explanations only
 
 

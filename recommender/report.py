@@ -455,15 +455,18 @@ def _block_conversation(results: Results) -> str:
             f"The held-out target given the request ({target['users']} generated scenarios): "
             f"HR@10 {target['hr10']:.4f}, NDCG@10 {target['ndcg10']:.4f}"
         )
-        other = results.load("conversation_ml1m_retrieval_order.json") or {}
+        other = results.load("conversation_ml1m_llm_srec.json") or {}
         compare = other.get("compare")
         if compare and compare.get("scenarios"):
-            c = compare["ndcg10"]
+            c, h = compare["ndcg10"], compare["hr10"]
             text += (
-                f"; the retrieval order (no LLM ranking: HR@10 "
-                f"{other['summary']['target_given_request']['hr10']:.4f}) minus this, paired "
-                f"over the {compare['scenarios']} scenarios: NDCG@10 {_f(c['diff'], sign=True)} "
-                f"[{_f(c['ci95'][0], sign=True)}, {_f(c['ci95'][1], sign=True)}]"
+                f". With LLM-SRec ranking (`--ranking auto`: HR@10 "
+                f"{other['summary']['target_given_request']['hr10']:.4f}, turn p50 "
+                f"{other['summary']['turn_latency_ms']['p50']:.1f} ms) minus this, paired over "
+                f"the {compare['scenarios']} scenarios: NDCG@10 {_f(c['diff'], sign=True)} "
+                f"[{_f(c['ci95'][0], sign=True)}, {_f(c['ci95'][1], sign=True)}], HR@10 "
+                f"{_f(h['diff'], sign=True)} [{_f(h['ci95'][0], sign=True)}, "
+                f"{_f(h['ci95'][1], sign=True)}]"
             )
         lines.append(text + ".\n")
         by_format = summary.get("target_by_paste_format") or {}
