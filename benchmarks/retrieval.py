@@ -84,6 +84,7 @@ from recommender.evaluation import (  # noqa: E402
 from recommender.machine import describe_machine  # noqa: E402
 from recommender.models import SASRec, SASRecConfig, score_histories  # noqa: E402
 from recommender.models.bert4rec import BERT4RecConfig  # noqa: E402
+from recommender.provenance import collect_provenance  # noqa: E402
 from recommender.seeding import seed_everything  # noqa: E402
 from recommender.training import (  # noqa: E402
     ARCHITECTURES,
@@ -625,6 +626,7 @@ def assemble(dataset: str, runs: Path, out_dir: Path, command: str) -> dict[str,
             }
         result["models"][name] = full
         result["sampled"]["models"][name] = _summary(records, "sampled")
+    result["provenance"] = collect_provenance(command)  # each run's digests are in its record
     stem = write_tables(out_dir, f"retrieval_{dataset_key(dataset)}", result, markdown(result))
     plot(result, out_dir / f"{stem}.png")
     return result
@@ -656,6 +658,8 @@ def assemble_new_users(
     } - {None}
     if len(digests) > 1:  # one spec, one dataset -> one split: anything else is a bug
         raise RuntimeError(f"runs under {runs} were made on {len(digests)} different splits")
+    # per-run provenance (checkpoint, data, split digests) sits in each run; this is the table's
+    result["provenance"] = collect_provenance(command, config={"protocol": want})
     stem = write_tables(out_dir, f"new_users_{dataset_key(dataset)}", result, nu.markdown(result))
     nu.plot(result, out_dir / f"{stem}.png")
     return result
