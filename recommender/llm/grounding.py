@@ -3,8 +3,10 @@
 A sentence is rejected when it names a catalogue title other than the item and its cited
 titles, a year or any other number the evidence does not contain ("Manhattan (20th century,
 75 years ago)"), a genre the item does not have ("a classic crime thriller" for a comedy), or a
-capitalised name that appears nowhere in the evidence (a director, an actor, a place). The
-same check counts hallucinations in ``benchmarks/explanations.py``.
+capitalised name that appears nowhere in the evidence (a director, an actor, a place), or a
+claim about the film's making or reception ("directed by", "an award-winning classic", "praised
+by critics"): the evidence holds none of those, so a small model that states them is guessing.
+The same check counts hallucinations in ``benchmarks/explanations.py``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ _GENRE_PATTERNS = {
     "War": r"\bwar\b|\bwartime\b",
     "Western": r"\bwestern\b",
 }
+# claims about a film's making, cast or reception (lower case, whole words): no evidence holds
+# them. Checked after the allowed titles are removed ("Almost Famous", "The Jungle Book").
+_CLAIMS = re.compile(
+    r"\b(?:direct(?:ed|or|ors|s)|starr(?:ing|ed)|stars|actors?|actress(?:es)?|cast|plot"
+    r"|based on|novels?|books?|sequels?|prequels?|remakes?|awards?|award-winning|oscars?"
+    r"|nominat\w*|acclaim\w*|prais\w*|critic\w*|classics?|iconic|cult|masterpieces?"
+    r"|box office|blockbusters?|released|influential|in history|legendary|beloved|famous)\b"
+)
 # capitalised words that are no fact: pronouns, openers, the project's own names
 _COMMON_CAPITALISED = frozenset(
     "I I'm I've I'd You You're Your It It's Its If Like And But So As The A An This That "
@@ -140,6 +150,13 @@ class Grounding:
         """What in ``sentence`` the evidence does not support (empty: the sentence is clean)."""
         allowed = self.allowed(evidence)
         found = []
+        for item in (evidence.item, *evidence.similar):  # a given title with another's year
+            for name in TitleMatcher.names(item):
+                if name.endswith(")"):
+                    continue
+                for year in re.findall(re.escape(name) + r"\s*\((\d{4})\)", sentence):
+                    if item.year is None or int(year) != item.year:
+                        found.append(f"year:{year} for {name}")
         rest = sentence
         for name in allowed.names:  # the allowed titles' own words and numbers are fine
             rest = rest.replace(name, " ")
@@ -157,6 +174,7 @@ class Grounding:
         for genre, pattern in _GENRE_PATTERNS.items():
             if genre not in allowed.genres and re.search(pattern, lower):
                 found.append(f"genre:{genre}")
+        found += [f"claim:{claim}" for claim in _CLAIMS.findall(lower)]
         words = _CAPITALISED.findall(rest)
         first = _CAPITALISED.match(rest.lstrip())
         for n, word in enumerate(words):
