@@ -103,7 +103,8 @@ def test_clean_llm_sentences_stream_one_checked_sentence_at_a_time(tiny_catalogu
     prompt = backend.prompts[0]
     # a compact record of the strongest facts, titles without the year (none to copy wrongly)
     assert prompt.startswith("item: Fargo\n") and "Heat" in prompt and "Pulp Fiction" in prompt
-    assert "shares with Pulp Fiction: crime and drama" in prompt and "(199" not in prompt
+    assert "similar to: Pulp Fiction, Heat" in prompt and "(199" not in prompt
+    assert "shares" not in prompt  # llm.explain_facts = 1: only the strongest fact is worded
 
 
 def test_other_titles_are_filtered_and_all_bad_means_template(tiny_catalogue, config):

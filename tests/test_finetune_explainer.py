@@ -71,6 +71,7 @@ def test_a_faithful_paraphrase_passes_and_any_foreign_fact_fails(tiny_catalogue,
         "Like Heat, Fargo is a crime thriller from the 1990s.",
         "Fargo (1996) is here because of Heat (1995) and Pulp Fiction.",
         "31% of viewers saw it, and you asked for crime.",
+        "Without Heat it would fall from #3 to #14, without Pulp Fiction to #9.",
     ]:
         assert grounding.violations(ok, evidence) == [], ok
     for bad, kind in [
@@ -81,6 +82,10 @@ def test_a_faithful_paraphrase_passes_and_any_foreign_fact_fails(tiny_catalogue,
         ("Fargo, by Joel Coen, is like Heat.", "name"),
         ("Fargo is an award-winning classic, like Heat.", "claim"),
         ("Critics praised Fargo, directed by the makers of Heat.", "claim"),
+        ("Without Pulp Fiction, Fargo would fall from #3 to #14.", "rank"),  # Heat's rank
+        ("Heat and Pulp Fiction hold it at #12.", "rank"),  # no rank of the evidence
+        ("Fargo is #30 for you because of Heat.", "rank"),  # 30 is a count, not a rank
+        ("Heat and Pulp put it at #3.", "partial title"),  # a cut title names nothing
     ]:
         found = grounding.violations(bad, evidence)
         assert any(v.startswith(kind) for v in found), (bad, found)
@@ -251,3 +256,14 @@ def test_the_command_is_registered():
         ["finetune-explainer", "--dataset", "ml-1m", "--minutes", "1", "--steps", "2"]
     )
     assert args.minutes == 1.0 and args.steps == 2 and callable(args.run)
+
+
+def test_the_app_words_with_the_realiser_adapter_only_on_a_local_model():
+    from recommender.config import Config
+    from recommender.serving import _realiser_backend
+
+    config = Config()
+    config.llm.backend = "openai"
+    config.llm.explain_adapter_path = PROJECT_ROOT / "checkpoints" / "none"
+    shared = object()
+    assert _realiser_backend(config, shared, progress=False) is shared  # no adapter on a server
