@@ -1,12 +1,13 @@
 """Explanations on real ML-1M: faithfulness, hallucination, diversity, latency, LLM pass rate.
 
-    python benchmarks/explanations.py --users 300 --llm-users 40
+    python benchmarks/explanations.py --users 300 --llm-users 40 [--adapter DIR] [--threads 1]
 
 Each case is a held-out ML-1M test user's last 10-20 items before the test item, pasted as a
-history. The app checkpoint's LLM2SASRec recommends its top 5 unseen items; each gets its
-evidence (``llm/evidence.py``) and is worded three ways where asked: the deterministic
-realiser, the local LLM zero-shot from the same facts, and (``--adapter``) the LLM with a
-LoRA adapter fine-tuned for the wording.
+history; the users come from the benchmark share only (``user_role``), whose evidence the
+explainer's fine-tune never sees. The app checkpoint's LLM2SASRec recommends its top 5 unseen
+items; each gets its evidence (``llm/evidence.py``) and is worded three ways where asked: the
+deterministic realiser, the local LLM zero-shot from the same facts, and (``--adapter``) the
+LLM with the LoRA adapter fine-tuned for the wording (``finetune-explainer``).
 
 - faithfulness (deletion test): removing the history titles an explanation cites lowers the
   item's rank more than removing as many random history titles (mean rank over 20 random
@@ -42,6 +43,7 @@ from recommender.config import PROJECT_ROOT, load_config
 from recommender.data import load_dataset
 from recommender.llm.evidence import EvidenceBuilder, EvidenceConfig, ExplainContext
 from recommender.llm.explainer import Explainer, split_sentences
+from recommender.llm.finetune_explainer import user_role
 from recommender.machine import describe_machine
 from recommender.models.attribution import ranks_without
 from recommender.models.sasrec import score_histories
@@ -54,12 +56,20 @@ K = 5  # recommended items per reply
 RANDOM_DRAWS = 20  # random removals per explanation in the deletion test
 
 
-def cases(dataset, n: int, seed: int) -> list[tuple[int, list[int]]]:
-    """(user, pasted history of 10-20 items before the test item) for ``n`` test users."""
+def cases(dataset, n: int, seed: int, min_history: int = 10) -> list[tuple[int, list[int]]]:
+    """(user, pasted history of 10-20 items before the test item) for ``n`` test users of the
+    benchmark share (``user_role``)."""
     rng = random.Random(seed)
-    users = [u for u in dataset.split.test_users if len(dataset.split.history(u, "test")) >= 10]
+    split = dataset.split
+    users = [
+        u
+        for u in split.test_users
+        if user_role(u) == "benchmark" and len(split.history(u, "test")) >= min_history
+    ]
     chosen = rng.sample(users, n)
-    return [(u, dataset.split.history(u, "test")[-rng.randint(10, 20) :]) for u in chosen]
+    return [
+        (u, split.history(u, "test")[-rng.randint(min_history, 2 * min_history) :]) for u in chosen
+    ]
 
 
 def pattern(text: str, titles: list[str]) -> str:
@@ -104,19 +114,28 @@ def faithfulness(model, history, evidences, rng: random.Random) -> list[dict]:
 
 def run_llm(explainer: Explainer, runs: list[dict], history_of: dict, label: str) -> dict:
     """Word every case's items with the LLM; pass rate, hallucinations, latency."""
-    passed = total = raw_sentences = raw_bad = 0
-    latencies, texts_by_user, patterns, examples = [], [], Counter(), []
+    passed = total = raw_sentences = raw_bad = shown_bad = names_pasted = 0
+    latencies, texts_by_user, patterns, examples, outcomes = [], [], Counter(), [], Counter()
     for run in tqdm(runs, desc=label):
         items, history = run["items"], history_of[run["user"]]
         context = ExplainContext(seed=run["user"])
         started = time.perf_counter()
         final = explainer.explain(items, history, context)
         latencies.append((time.perf_counter() - started) * 1000)
-        raw = getattr(explainer.backend, "last_answers", None)
+        raw_answers = getattr(explainer.backend, "last_answers", None)
+        asked = [k for k, e in enumerate(final) if e.evidence.similar]
+        raw = None if raw_answers is None else dict(zip(asked, raw_answers, strict=False))
         for k, exp in enumerate(final):
             total += 1
             passed += exp.source in ("llm", "llm_filtered")
-            if raw is not None:
+            outcomes[exp.source if exp.reason is None else f"template:{exp.reason}"] += 1
+            names_pasted += explainer.grounding.names_cited(exp.text, exp.evidence)
+            shown_bad += any(
+                explainer.grounding.violations(s, exp.evidence)
+                for s in split_sentences(exp.text)
+                if s.strip()
+            )
+            if raw is not None and k in raw:
                 for sentence in split_sentences(raw[k]):
                     if sentence.strip():
                         raw_sentences += 1
@@ -129,16 +148,25 @@ def run_llm(explainer: Explainer, runs: list[dict], history_of: dict, label: str
                     h.display_title for h in e.evidence.similar
                 ]
                 patterns[pattern(e.text, titles)] += 1
-        if len(examples) < 8:
+        if len(examples) < 12:
             examples += [
-                {"item": e.evidence.item.display_title, "source": e.source, "text": e.text}
-                for e in final[:2]
+                {
+                    "item": e.evidence.item.display_title,
+                    "source": e.source,
+                    "reason": e.reason,
+                    "text": e.text,
+                    "raw": raw.get(k) if raw is not None else None,
+                }
+                for k, e in enumerate(final[:3])
             ]
     worded = sum(patterns.values())
     return {
         "users": len(runs),
         "explanations": total,
         "llm_worded_pass_share": round(passed / max(1, total), 3),
+        "outcomes": dict(outcomes.most_common()),  # llm | llm_filtered | template reasons
+        "names_a_pasted_title_share": round(names_pasted / max(1, total), 3),
+        "explanations_with_unsupported_facts": shown_bad,
         "raw_sentences": raw_sentences,
         "raw_sentences_with_unsupported_facts": raw_bad,
         "distinct_2_per_session": round(
@@ -174,10 +202,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm-users", type=int, default=40, help="0 = deterministic only")
     parser.add_argument("--adapter", type=Path, default=None, help="LoRA adapter for wording")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (LLM too)")
+    parser.add_argument(
+        "--explain-facts", type=int, default=None, help="phrase kinds the LLM words per item"
+    )
+    parser.add_argument("--max-new-tokens", type=int, default=None, help="LLM tokens per item")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.manual_seed(args.seed)
     config = load_config()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        config.llm.num_threads = args.threads
+    if args.explain_facts:
+        config.llm.explain_facts = args.explain_facts
+    if args.max_new_tokens:
+        config.llm.max_new_tokens = args.max_new_tokens
     dataset = load_dataset("ml-1m")
     model, info = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
     if model is None:
@@ -267,13 +307,23 @@ def main(argv: list[str] | None = None) -> int:
         from recommender.llm.backends import make_backend
 
         llm_runs = runs[: args.llm_users]
-        variants = [("zero_shot", config.llm)]
+        base = replace(config.llm, adapter_path=None, explain_adapter_path=None)
+        variants = [("zero_shot", base)]
         if args.adapter is not None:
-            variants.append(("fine_tuned", replace(config.llm, adapter_path=args.adapter)))
+            variants.append(("fine_tuned", replace(base, adapter_path=args.adapter)))
+        result["llm_settings"] = {
+            "explain_facts": base.explain_facts,
+            "max_new_tokens": base.max_new_tokens,
+            "explain_timeout_s": base.explain_timeout_s,
+            "threads": torch.get_num_threads(),
+            "adapter": str(args.adapter) if args.adapter else None,
+        }
         for name, llm_config in variants:
             backend = RecordingBackend(make_backend(llm_config, progress=False))
             llm_explainer = Explainer(backend, catalogue, llm_config, evidence_builder=builder)
             result[name] = run_llm(llm_explainer, llm_runs, history_of, name)
+            result[name]["machine_after"] = describe_machine()
+    result["app_llm_explanations_default"] = config.app.llm_explanations
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "explanations_ml1m.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = report(result)
@@ -308,6 +358,22 @@ def report(result: dict) -> list[str]:
         f"\nMedian rank without the cited titles: {d['median_rank_without_cited']}; "
         f"without as many random titles: {d['median_rank_without_random']}."
     )
+    for name, _ in cols[1:]:
+        v = result[name]
+        meets = (
+            v["llm_worded_pass_share"] >= 0.80
+            and v["explanations_with_unsupported_facts"] == 0
+            and v["latency_ms"]["p50"] <= 4000
+        )
+        lines.append(
+            f"{name}: outcomes {v['outcomes']}; meets the LLM targets: {'yes' if meets else 'no'}."
+        )
+    if "llm_settings" in result:
+        lines.append(f"LLM settings: {result['llm_settings']}.")
+        lines.append(
+            "App default `app.llm_explanations` when this ran: "
+            f"{result.get('app_llm_explanations_default')}."
+        )
     lines.append(f"Protocol: {result['protocol']}. Checkpoint: {result['checkpoint']}.")
     lines.append(f"Machine: {result['machine']}.")
     lines.append(f"Command: `{result['command']}`")

@@ -16,7 +16,16 @@ from pathlib import Path
 from recommender.config import ConfigError, load_config
 from recommender.errors import SequelError
 
-COMMANDS = ("prepare", "stats", "search", "train", "finetune", "report", "serve")
+COMMANDS = (
+    "prepare",
+    "stats",
+    "search",
+    "train",
+    "finetune",
+    "finetune-explainer",
+    "report",
+    "serve",
+)
 
 log = logging.getLogger("recommender")
 
@@ -31,9 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"recommender.commands.{name}")
+            module = importlib.import_module(f"recommender.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"recommender.commands.{name}":
+            if exc.name != f"recommender.commands.{name.replace('-', '_')}":
                 raise
             continue  # a command whose module is not written yet
         module.register(subparsers)

@@ -119,7 +119,13 @@ class LLMConfig:
     seed: int = 0  # seed of the bootstrap permutations
     # --- explanation ---
     evidence_items: int = 2  # history items cited as evidence per recommended item
-    max_new_tokens: int = 48  # generated tokens per explanation
+    # phrase kinds (strongest first) the LLM words per item: 1 = the lead fact in one sentence
+    # (~26 tokens with the fine-tuned realiser), 2 adds the support fact (~50 tokens)
+    explain_facts: int = 1
+    # LoRA adapter of the LLM realiser (python -m recommender finetune-explainer); the explainer
+    # then runs on its own copy of the model with the adapter merged. None: zero-shot wording
+    explain_adapter_path: Path | None = None
+    max_new_tokens: int = 36  # generated tokens per explanation (p90 of a one-fact answer: 32)
     temperature: float = 0.0  # 0 = greedy decoding (deterministic)
     repetition_penalty: float = 1.3  # local backend: >1 discourages repeating generated tokens
 

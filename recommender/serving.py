@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from recommender.conversation.orchestrator import Deps, Ranker
 from recommender.data import Dataset
 from recommender.digest import artifact_digest
 from recommender.embeddings import item_embeddings
-from recommender.llm.backends import BackendError, make_backend
+from recommender.llm.backends import BackendError, LLMBackend, make_backend
 from recommender.llm.evidence import EvidenceBuilder, EvidenceConfig
 from recommender.llm.explainer import Explainer
 from recommender.llm.ranker import LLMRanker
@@ -70,6 +70,19 @@ def load_sasrec(path: Path, num_items: int) -> tuple[SASRec | None, str]:
     return model, Path(path).name
 
 
+def _realiser_backend(config: Config, shared: LLMBackend, progress: bool) -> LLMBackend:
+    """The explainer's own local model with the realiser adapter merged (``finetune-explainer``);
+    the shared backend if that cannot be loaded (an OpenAI-compatible server has no adapter)."""
+    llm = config.llm
+    if llm.backend != "local":
+        return shared
+    try:
+        return make_backend(replace(llm, adapter_path=llm.explain_adapter_path), progress=progress)
+    except (BackendError, OSError, ValueError) as exc:
+        log.warning("explainer adapter unusable, wording zero-shot: %s", exc)
+        return shared
+
+
 def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo]:
     started = time.perf_counter()
     dataset, store = prepare_retrieval(config.data.dataset, config, progress)
@@ -116,14 +129,17 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
         vectors,
         EvidenceConfig(max_cited=llm_config.evidence_items),
     )
+    explain_backend = backend if config.app.llm_explanations else None
+    if explain_backend is not None and llm_config.explain_adapter_path is not None:
+        explain_backend = _realiser_backend(config, explain_backend, progress)
     explainer = Explainer(
-        backend if config.app.llm_explanations else None,
+        explain_backend,
         dataset.catalogue,
         llm_config,
         vectors,
         evidence_builder=evidence,
     )
-    backend_name = getattr(backend, "name", llm_config.model)
+    backend_name = getattr(explain_backend or backend, "name", llm_config.model)
     info = ServingInfo(
         dataset=dataset.name,
         items=dataset.num_items,

@@ -101,8 +101,10 @@ def test_clean_llm_sentences_stream_one_checked_sentence_at_a_time(tiny_catalogu
         final.text == "Fargo (1996) is a dark crime story like Heat (1995). You will love its snow!"
     )
     prompt = backend.prompts[0]
-    assert "Fargo (1996)" in prompt and "Heat (1995)" in prompt and "Pulp Fiction" in prompt
-    assert "shares crime and drama with" in prompt  # the facts, as lines
+    # a compact record of the strongest facts, titles without the year (none to copy wrongly)
+    assert prompt.startswith("item: Fargo\n") and "Heat" in prompt and "Pulp Fiction" in prompt
+    assert "similar to: Pulp Fiction, Heat" in prompt and "(199" not in prompt
+    assert "shares" not in prompt  # llm.explain_facts = 1: only the strongest fact is worded
 
 
 def test_other_titles_are_filtered_and_all_bad_means_template(tiny_catalogue, config):

@@ -3,10 +3,12 @@
 For each recommended item the evidence (``llm/evidence.py``) is why the model put it there:
 the pasted titles whose removal lowers its LLM2SASRec rank most, how much more often their
 viewers watched it (lift), what it shares with them and which request constraint it meets.
-The deterministic realiser (``llm/realiser.py``) words it at once; the LLM, given the same
-facts (``prompts/explain_evidence.txt``), may then reword it as it streams. An LLM sentence
-that names a title, year, number, genre or name that is not in the evidence is dropped
-(``llm/grounding.py``); the LLM text replaces the deterministic one only once it names a
+The deterministic realiser (``llm/realiser.py``) words it at once; the LLM, given the facts of its
+strongest ``llm.explain_facts`` phrase kinds as a compact record with short titles
+(``prompts/explain_evidence.txt``), may then reword them as it streams: zero-shot, or with the
+LoRA adapter trained for it (``llm/finetune_explainer.py``, ``llm.explain_adapter_path``).
+An LLM sentence that names a title, year, number, genre or name that is not in the evidence is
+dropped (``llm/grounding.py``); the LLM text replaces the deterministic one only once it names a
 cited pasted title. If nothing usable is left, or the LLM fails or runs out of time, the
 deterministic text stays and the explanation says so (``source == "template"`` and
 ``reason``).
@@ -23,7 +25,7 @@ import numpy as np
 
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.backends import BackendError, LLMBackend
-from recommender.llm.config import LLMConfig, load_prompt
+from recommender.llm.config import LLMConfig, PromptTemplate, load_prompt
 from recommender.llm.evidence import (
     Evidence,
     EvidenceBuilder,
@@ -32,7 +34,7 @@ from recommender.llm.evidence import (
 )
 from recommender.llm.grounding import Grounding, TitleMatcher
 from recommender.llm.ranker import as_items
-from recommender.llm.realiser import Realiser
+from recommender.llm.realiser import Realiser, short_title
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,26 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, len(wa | wb))
 
 
+def llm_kinds(realiser: Realiser, evidence: Evidence, max_facts: int) -> list[str]:
+    """The phrase kinds the LLM words: the strongest ``max_facts`` of the realiser's plan."""
+    return realiser.plan(evidence)[: max(1, max_facts)]
+
+
+def evidence_prompt(
+    template: PromptTemplate, realiser: Realiser, evidence: Evidence, kinds: Sequence[str]
+) -> str:
+    """The LLM prompt (user turn) for one item: the compact record of ``kinds`` + the ask."""
+    facts = "\n".join(realiser.fact_record(evidence, kinds))
+    first = short_title(evidence.similar[0]) if evidence.similar else ""
+    return template.format(facts=facts, title=short_title(evidence.item), first=first)
+
+
+def instruction_sentences(template: PromptTemplate, evidence: Evidence) -> list[str]:
+    """The prompt's own words without the facts: an answer that repeats them is an echo."""
+    text = template.format(facts="", title=short_title(evidence.item), first="")
+    return [s for s in split_sentences(text) if s.strip()]
+
+
 @dataclass
 class _Progress:
     """One item's answer while it streams."""
@@ -106,7 +128,7 @@ class _Progress:
     buffer: str = ""  # text after the last complete sentence
     accepted: list[str] = field(default_factory=list)  # sentences that passed the checks
     dropped: str | None = None  # filtered (an unsupported fact) | ungrounded (no cited title)
-    prompt: list[str] = field(default_factory=list)  # the prompt's sentences (echoes are dropped)
+    prompt: list[str] = field(default_factory=list)  # the instruction's sentences (echoes dropped)
 
 
 __all__ = [
@@ -115,6 +137,8 @@ __all__ = [
     "Explainer",
     "Explanation",
     "TitleMatcher",
+    "evidence_prompt",
+    "llm_kinds",
     "split_sentences",
 ]
 
@@ -162,10 +186,10 @@ class Explainer:
         return self.realiser.realise(evidence, seed)
 
     def build_prompt(self, evidence: Evidence) -> str:
-        """The LLM prompt for one item: its facts (only with evidence: else no LLM)."""
-        facts = "\n".join(f"- {line}" for line in self.realiser.fact_lines(evidence))
-        first = evidence.similar[0].display_title if evidence.similar else ""
-        return self.prompt.format(facts=facts, title=evidence.item.display_title, first=first)
+        """The LLM prompt for one item: the record of its strongest facts (only with evidence:
+        else no LLM)."""
+        kinds = llm_kinds(self.realiser, evidence, self.config.explain_facts)
+        return evidence_prompt(self.prompt, self.realiser, evidence, kinds)
 
     # -- filtering -------------------------------------------------------------------------------
 
@@ -237,8 +261,7 @@ class Explainer:
             return
         prompts = [self.build_prompt(evidences[i]) for i in asked]
         states = {
-            i: _Progress(prompt=[p for p in split_sentences(prompt) if p.strip()])
-            for i, prompt in zip(asked, prompts, strict=True)
+            i: _Progress(prompt=instruction_sentences(self.prompt, evidences[i])) for i in asked
         }
         failure: str | None = None
         try:

@@ -3,8 +3,10 @@
 A sentence is rejected when it names a catalogue title other than the item and its cited
 titles, a year or any other number the evidence does not contain ("Manhattan (20th century,
 75 years ago)"), a genre the item does not have ("a classic crime thriller" for a comedy), or a
-capitalised name that appears nowhere in the evidence (a director, an actor, a place). The
-same check counts hallucinations in ``benchmarks/explanations.py``.
+capitalised name that appears nowhere in the evidence (a director, an actor, a place), or a
+claim about the film's making or reception ("directed by", "an award-winning classic", "praised
+by critics"): the evidence holds none of those, so a small model that states them is guessing.
+The same check counts hallucinations in ``benchmarks/explanations.py``.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import re
 from dataclasses import dataclass
 
 from recommender.data.catalogue import Catalogue, Item, natural_title
-from recommender.llm.evidence import Evidence
+from recommender.llm.evidence import CitedItem, Evidence
 from recommender.llm.realiser import GENRE_WORDS, Realiser
 
 _WORD = re.compile(r"[\w'&!?-]+")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")
+_RANK = re.compile(r"#(\d+(?:,\d{3})*)")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'-]*")
 # spoken forms of each genre (lower case, regex); a mention of a genre the item lacks is a
 # wrong fact. "war" only as a whole word ("award", "Star Wars" titles are removed first).
@@ -42,6 +45,14 @@ _GENRE_PATTERNS = {
     "War": r"\bwar\b|\bwartime\b",
     "Western": r"\bwestern\b",
 }
+# claims about a film's making, cast or reception (lower case, whole words): no evidence holds
+# them. Checked after the allowed titles are removed ("Almost Famous", "The Jungle Book").
+_CLAIMS = re.compile(
+    r"\b(?:direct(?:ed|or|ors|s)|starr(?:ing|ed)|stars|actors?|actress(?:es)?|cast|plot"
+    r"|based on|novels?|books?|sequels?|prequels?|remakes?|awards?|award-winning|oscars?"
+    r"|nominat\w*|acclaim\w*|prais\w*|critic\w*|classics?|iconic|cult|masterpieces?"
+    r"|box office|blockbusters?|released|influential|in history|legendary|beloved|famous)\b"
+)
 # capitalised words that are no fact: pronouns, openers, the project's own names
 _COMMON_CAPITALISED = frozenset(
     "I I'm I've I'd You You're Your It It's Its If Like And But So As The A An This That "
@@ -98,6 +109,11 @@ class Allowed:
     numbers: frozenset[str]
     genres: frozenset[str]
     words: frozenset[str]  # capitalised words found in the evidence
+    title_words: frozenset[str] = frozenset()  # ... only in its titles (alone: a cut title)
+
+
+def _int(text: str) -> int:
+    return int(text.replace(",", ""))
 
 
 def _numbers(text: str) -> set[str]:
@@ -126,20 +142,32 @@ class Grounding:
         for c in evidence.cited:
             if c.lift is not None:
                 numbers.add(str(round(c.lift)))
-        words = set(_CAPITALISED.findall(facts + " " + " ".join(names)))
+        values = self.realiser.values(evidence)
+        plain = [v for k, v in values.items() if k not in ("title", "first", "second")]
+        words = set(_CAPITALISED.findall(" ".join([*plain, *evidence.satisfies])))
         words |= {g for g in evidence.item.genres} | {w.capitalize() for w in GENRE_WORDS.values()}
+        title_words = set(_CAPITALISED.findall(" ".join(names))) - words - _COMMON_CAPITALISED
         return Allowed(
             item_ids=frozenset(i.item_id for i in items),
             names=tuple(names),
             numbers=frozenset(numbers),
             genres=frozenset(evidence.item.genres),
-            words=frozenset(words),
+            words=frozenset(words | title_words),
+            title_words=frozenset(title_words),
         )
 
     def violations(self, sentence: str, evidence: Evidence) -> list[str]:
         """What in ``sentence`` the evidence does not support (empty: the sentence is clean)."""
         allowed = self.allowed(evidence)
         found = []
+        for item in (evidence.item, *evidence.similar):  # a given title with another's year
+            for name in TitleMatcher.names(item):
+                if name.endswith(")"):
+                    continue
+                for year in re.findall(re.escape(name) + r"\s*\((\d{4})\)", sentence):
+                    if item.year is None or int(year) != item.year:
+                        found.append(f"year:{year} for {name}")
+        found += self._rank_violations(sentence, evidence)
         rest = sentence
         for name in allowed.names:  # the allowed titles' own words and numbers are fine
             rest = rest.replace(name, " ")
@@ -157,14 +185,44 @@ class Grounding:
         for genre, pattern in _GENRE_PATTERNS.items():
             if genre not in allowed.genres and re.search(pattern, lower):
                 found.append(f"genre:{genre}")
+        found += [f"claim:{claim}" for claim in _CLAIMS.findall(lower)]
         words = _CAPITALISED.findall(rest)
         first = _CAPITALISED.match(rest.lstrip())
         for n, word in enumerate(words):
             if n == 0 and first and first.group(0) == word:
                 continue  # the sentence's first word is capitalised anyway
             bare = word[:-2] if word.endswith("'s") else word
-            if bare not in allowed.words and bare not in _COMMON_CAPITALISED:
+            if bare in allowed.title_words:  # the full titles are gone: a piece of one is left
+                found.append(f"partial title:{bare}")
+            elif bare not in allowed.words and bare not in _COMMON_CAPITALISED:
                 found.append(f"name:{bare}")
+        return found
+
+    @staticmethod
+    def _rank_violations(sentence: str, evidence: Evidence) -> list[str]:
+        """Ranks must be the evidence's and bound to the right title.
+
+        Every "#N" is the base rank or a cited title's rank without it; after "without <cited
+        title>" the ranks up to the next cited title or the clause's end are the base rank or
+        that title's own ("without Jerry Maguire it would drop to #12" when #12 is the rank
+        without another title is a wrong fact made of right numbers).
+        """
+        ranks = {evidence.base_rank} | {c.rank_without for c in evidence.cited}
+        found = [f"rank:#{n}" for n in _RANK.findall(sentence) if _int(n) not in ranks]
+        mentions: dict[int, tuple[int, CitedItem]] = {}  # start -> (end, cited), longest name
+        for cited in evidence.cited:
+            for name in TitleMatcher.names(cited.item) | {cited.item.display_title}:
+                for m in re.finditer(re.escape(name), sentence):
+                    if m.start() not in mentions or mentions[m.start()][0] < m.end():
+                        mentions[m.start()] = (m.end(), cited)
+        for start, (end, cited) in sorted(mentions.items()):
+            if not sentence[:start].rstrip().lower().endswith("without"):
+                continue
+            later = [s for s, (_, other) in mentions.items() if s >= end and other is not cited]
+            span = re.split(r"[.;]", sentence[end : min([*later, len(sentence)])])[0]
+            for n in _RANK.findall(span):
+                if _int(n) not in (evidence.base_rank, cited.rank_without):
+                    found.append(f"rank:#{n} without {natural_title(cited.item.title)}")
         return found
 
     def names_cited(self, text: str, evidence: Evidence) -> bool:

@@ -8,18 +8,23 @@ constraint the item satisfies. Each kind of fact has several wordings in
 item, and a batch of items avoids reusing a wording, so a reply reads varied but the same
 session always gets the same text. Every explanation with evidence names a cited pasted title.
 
-``fact_lines`` writes the same evidence as neutral one-line facts: the input of the LLM
-realiser (``prompts/explain_evidence.txt``) and of its fine-tuning pairs.
+``fact_lines`` writes the same evidence as neutral one-line facts. ``fact_record`` writes the
+facts of chosen phrase kinds as a compact record with short titles (no year): the input of the
+LLM realiser (``prompts/explain_evidence.txt``) and of its fine-tuning pairs, whose targets are
+``realise_kinds`` of the same kinds with the same short titles, so the model never has to
+write a fact it was not given.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from recommender.data.catalogue import Item, natural_title
 from recommender.llm.evidence import Evidence
 
 GENRE_WORDS = {
@@ -76,6 +81,12 @@ def asked_phrase(satisfies: Sequence[str]) -> str:
     return " ".join(parts)
 
 
+def short_title(item: Item) -> str:
+    """A title as the LLM writes it: natural order, no year, no "(a.k.a. ...)" suffix."""
+    main = re.sub(r"\s*\([^)]*\)\s*$", "", item.title).strip()
+    return natural_title(main or item.title)
+
+
 def _number(value: int) -> str:
     return f"{value:,}"
 
@@ -98,14 +109,18 @@ class Realiser:
     # -- values ------------------------------------------------------------------------------
 
     @staticmethod
-    def values(evidence: Evidence) -> dict[str, str]:
-        """Every placeholder value the evidence supports (the only facts a sentence may use)."""
-        v: dict[str, str] = {"title": evidence.item.display_title}
+    def values(evidence: Evidence, short: bool = False) -> dict[str, str]:
+        """Every placeholder value the evidence supports (the only facts a sentence may use).
+
+        ``short``: titles without their year (``short_title``), as the LLM realiser writes them.
+        """
+        name = short_title if short else (lambda item: item.display_title)
+        v: dict[str, str] = {"title": name(evidence.item)}
         cited = evidence.cited
         if cited:
-            v["first"] = cited[0].item.display_title
+            v["first"] = name(cited[0].item)
             if len(cited) > 1:
-                v["second"] = cited[1].item.display_title
+                v["second"] = name(cited[1].item)
             if evidence.base_rank is not None:
                 v["base"] = _number(evidence.base_rank)
             if cited[0].rank_without is not None:
@@ -170,10 +185,22 @@ class Realiser:
     ) -> str:
         """The explanation of one item. ``used`` (kind -> wording indices) avoids repeats
         within a batch and is updated."""
+        return self.realise_kinds(evidence, self.plan(evidence), seed, used)
+
+    def realise_kinds(
+        self,
+        evidence: Evidence,
+        kinds: Sequence[str],
+        seed: int = 0,
+        used: dict[str, set[int]] | None = None,
+        short: bool = False,
+    ) -> str:
+        """One sentence per phrase kind of ``kinds`` (a part of ``plan``), titles ``short`` or
+        with their year."""
         rng = random.Random(zlib.crc32(f"{seed}:{evidence.item.item_id}".encode()))
-        values = self.values(evidence)
+        values = self.values(evidence, short)
         sentences = []
-        for kind in self.plan(evidence):
+        for kind in kinds:
             options = list(range(len(self.phrases[kind])))
             taken = used.setdefault(kind, set()) if used is not None else set()
             fresh = [i for i in options if i not in taken] or options
@@ -228,3 +255,37 @@ class Realiser:
         if "asked" in v:
             lines.append(f"The user asked for this: {v['asked']}.")
         return lines
+
+    def fact_record(self, evidence: Evidence, kinds: Sequence[str]) -> list[str]:
+        """The facts of the phrase ``kinds`` as compact lines with short titles (LLM input).
+
+        Every value comes from ``values(evidence, short=True)``: the record holds exactly what
+        ``realise_kinds(evidence, kinds, short=True)`` may say.
+        """
+        v = self.values(evidence, short=True)
+        lines = [f"item: {v['title']}"]
+        for kind in kinds:
+            line = _RECORD.get(kind)
+            if line is not None:
+                lines.append(line.format(**v))
+        return lines
+
+
+# one compact record line per phrase kind ("cold" needs none: the item line says it all)
+_RECORD = {
+    "pivotal": "key title: {first} (#{base} with it, #{without} without)",
+    "pivotal_two": "key titles: {first} (#{without} without it), {second} (#{without2} without "
+    "it); rank #{base}",
+    "robust": "whole list; strongest: {first} (#{base} with it, #{without} without)",
+    "popular": "popular: {share}% saw it; strongest: {first} (#{base} with it, #{without} without)",
+    "flat": "whole list; stays #{base} without any one title, {first} included",
+    "popular_flat": "popular: {share}% saw it; stays #{base} without any one title, {first} "
+    "included",
+    "similar": "similar to: {first}",
+    "similar_two": "similar to: {first}, {second}",
+    "lift": "co-watched: {lift}x with {first} ({both} of {cited_users})",
+    "genres_one": "shares with {first}: {genre}",
+    "genres_many": "shares with {first}: {genres}",
+    "decade": "same decade as {first}: {decade}",
+    "asked": "asked for: {asked}",
+}
