@@ -367,9 +367,15 @@ def report(result: dict) -> list[str]:
         )
     if "llm_settings" in result:
         lines.append(f"LLM settings: {result['llm_settings']}.")
+        on = result.get("app_llm_explanations_default")
         lines.append(
-            "App default `app.llm_explanations` when this ran: "
-            f"{result.get('app_llm_explanations_default')}."
+            f"App default `app.llm_explanations` when this ran: {on}"
+            + (
+                " (cards keep the deterministic wording; `app.llm_explanations = true` streams "
+                "the LLM wording of `llm.explain_adapter_path` over it)."
+                if not on
+                else "."
+            )
         )
     lines.append(f"Protocol: {result['protocol']}. Checkpoint: {result['checkpoint']}.")
     lines.append(f"Machine: {result['machine']}.")
