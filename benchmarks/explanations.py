@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 from recommender.config import PROJECT_ROOT, load_config
 from recommender.data import load_dataset
 from recommender.llm.evidence import EvidenceBuilder, EvidenceConfig, ExplainContext
-from recommender.llm.explainer import Explainer, split_sentences
+from recommender.llm.explainer import Explainer, evidence_sentences
 from recommender.llm.finetune_explainer import user_role
 from recommender.machine import describe_machine
 from recommender.models.attribution import ranks_without
@@ -132,14 +132,12 @@ def run_llm(explainer: Explainer, runs: list[dict], history_of: dict, label: str
             names_pasted += explainer.grounding.names_cited(exp.text, exp.evidence)
             shown_bad += any(
                 explainer.grounding.violations(s, exp.evidence)
-                for s in split_sentences(exp.text)
-                if s.strip()
+                for s in evidence_sentences(exp.text, exp.evidence)
             )
             if raw is not None and k in raw:
-                for sentence in split_sentences(raw[k]):
-                    if sentence.strip():
-                        raw_sentences += 1
-                        raw_bad += bool(explainer.grounding.violations(sentence, exp.evidence))
+                for sentence in evidence_sentences(raw[k], exp.evidence):
+                    raw_sentences += 1
+                    raw_bad += bool(explainer.grounding.violations(sentence, exp.evidence))
         shown = [e.text for e in final if e.source != "template"]
         texts_by_user.append(shown)
         for e in final:
@@ -258,8 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             pivotal += e.evidence.pivotal
             bad += any(
                 explainer.grounding.violations(s, e.evidence)
-                for s in split_sentences(e.text)
-                if s.strip()
+                for s in evidence_sentences(e.text, e.evidence)
             )
         if len(examples) < 10:
             examples += [
@@ -370,9 +367,15 @@ def report(result: dict) -> list[str]:
         )
     if "llm_settings" in result:
         lines.append(f"LLM settings: {result['llm_settings']}.")
+        on = result.get("app_llm_explanations_default")
         lines.append(
-            "App default `app.llm_explanations` when this ran: "
-            f"{result.get('app_llm_explanations_default')}."
+            f"App default `app.llm_explanations` when this ran: {on}"
+            + (
+                " (cards keep the deterministic wording; `app.llm_explanations = true` streams "
+                "the LLM wording of `llm.explain_adapter_path` over it)."
+                if not on
+                else "."
+            )
         )
     lines.append(f"Protocol: {result['protocol']}. Checkpoint: {result['checkpoint']}.")
     lines.append(f"Machine: {result['machine']}.")

@@ -124,7 +124,9 @@ class LLMConfig:
     explain_facts: int = 1
     # LoRA adapter of the LLM realiser (python -m recommender finetune-explainer); the explainer
     # then runs on its own copy of the model with the adapter merged. None: zero-shot wording
-    explain_adapter_path: Path | None = None
+    explain_adapter_path: Path | None = (
+        PROJECT_ROOT / "checkpoints" / "ml-1m-smollm2-explainer-lora"
+    )
     max_new_tokens: int = 36  # generated tokens per explanation (p90 of a one-fact answer: 32)
     temperature: float = 0.0  # 0 = greedy decoding (deterministic)
     repetition_penalty: float = 1.3  # local backend: >1 discourages repeating generated tokens
@@ -147,7 +149,10 @@ class AppConfig:
     # protocol or in conversations with short pastes; README "Which ranker") | auto: the label
     # ranker with a fine-tuned adapter, else LLM-SRec heads if present | on: the label ranker
     llm_ranking: str = "off"
-    llm_explanations: bool = True  # False: deterministic template explanations only
+    # True: the LLM (llm.explain_adapter_path) rewords the deterministic explanations as they
+    # stream. Off by default: on 2 CPU cores it passed the grounding filter in 70-77% of
+    # explanations at ~3.6-4.2 s p50 per reply (benchmarks/results/explanations_ml1m.md)
+    llm_explanations: bool = False
 
 
 @dataclass

@@ -12,7 +12,7 @@ import torch
 from recommender.config import PROJECT_ROOT
 from recommender.llm.config import LLMConfig
 from recommender.llm.evidence import CitedItem, Evidence, EvidenceBuilder
-from recommender.llm.explainer import Explainer, evidence_prompt, split_sentences
+from recommender.llm.explainer import Explainer, evidence_prompt, evidence_sentences
 from recommender.llm.finetune_explainer import (
     ADAPTER_DIR,
     CHECKPOINT_DIR,
@@ -72,6 +72,7 @@ def test_a_faithful_paraphrase_passes_and_any_foreign_fact_fails(tiny_catalogue,
         "Fargo (1996) is here because of Heat (1995) and Pulp Fiction.",
         "31% of viewers saw it, and you asked for crime.",
         "Without Heat it would fall from #3 to #14, without Pulp Fiction to #9.",
+        "Without Pulp fiction it would be #9.",  # a title in another letter case
     ]:
         assert grounding.violations(ok, evidence) == [], ok
     for bad, kind in [
@@ -170,7 +171,7 @@ def test_pairs_come_from_train_users_and_state_only_the_given_facts(tiny_dataset
         assert {h.item_id for h in e.similar} <= set(tiny_dataset.split.train[pair.user])
         assert pair.kinds[0] == realiser.plan(e)[0] and 1 <= len(pair.kinds) <= 2
         assert pair.prompt == evidence_prompt(template, realiser, e, pair.kinds)
-        sentences = [s for s in split_sentences(pair.target) if s.strip()]
+        sentences = evidence_sentences(pair.target, pair.evidence)
         assert all(grounding.violations(s, e) == [] for s in sentences)
         assert grounding.names_cited(pair.target, e)
         numbers = set(_NUMBER.findall(pair.prompt))

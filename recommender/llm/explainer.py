@@ -32,7 +32,7 @@ from recommender.llm.evidence import (
     EvidenceConfig,
     ExplainContext,
 )
-from recommender.llm.grounding import Grounding, TitleMatcher
+from recommender.llm.grounding import Grounding, TitleMatcher, names_title
 from recommender.llm.ranker import as_items
 from recommender.llm.realiser import Realiser, short_title
 
@@ -101,6 +101,20 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, len(wa | wb))
 
 
+def title_spellings(evidence: Evidence) -> list[str]:
+    """How the item and its cited titles may be written (with and without year), longest first."""
+    names = set()
+    for item in (evidence.item, *evidence.similar):
+        names |= TitleMatcher.names(item) | {item.display_title}
+    return sorted(names, key=len, reverse=True)
+
+
+def evidence_sentences(text: str, evidence: Evidence) -> list[str]:
+    """The non-empty sentences of ``text``, never broken inside a title of the evidence
+    ("Tora! Tora! Tora!", "Sgt. Bilko")."""
+    return [s for s in split_sentences(text, title_spellings(evidence)) if s.strip()]
+
+
 def llm_kinds(realiser: Realiser, evidence: Evidence, max_facts: int) -> list[str]:
     """The phrase kinds the LLM words: the strongest ``max_facts`` of the realiser's plan."""
     return realiser.plan(evidence)[: max(1, max_facts)]
@@ -138,6 +152,7 @@ __all__ = [
     "Explanation",
     "TitleMatcher",
     "evidence_prompt",
+    "evidence_sentences",
     "llm_kinds",
     "split_sentences",
 ]
@@ -201,14 +216,11 @@ class Explainer:
     @staticmethod
     def _titles(evidence: Evidence) -> list[str]:
         """How the item and its evidence may be written: with and without the year."""
-        names = set()
-        for item in (evidence.item, *evidence.similar):
-            names |= TitleMatcher.names(item) | {item.display_title}
-        return sorted(names, key=len, reverse=True)
+        return title_spellings(evidence)
 
     def grounded_sentence(self, sentence: str, evidence: Evidence) -> bool:
         """True when the sentence names the item or one of its cited items."""
-        return any(name in sentence for name in self._titles(evidence))
+        return any(names_title(sentence, name) for name in self._titles(evidence))
 
     def _check(self, state: _Progress, sentences: Sequence[str], evidence: Evidence) -> bool:
         """Accept up to two sentences; the first must be grounded. True if text was added."""

@@ -36,7 +36,7 @@ from recommender.data.dataset import Dataset
 from recommender.llm.backends import LocalBackend
 from recommender.llm.config import LLMConfig, PromptTemplate, load_prompt
 from recommender.llm.evidence import Evidence, EvidenceBuilder, ExplainContext
-from recommender.llm.explainer import evidence_prompt, split_sentences
+from recommender.llm.explainer import evidence_prompt, evidence_sentences
 from recommender.llm.grounding import Grounding
 from recommender.llm.realiser import Realiser
 from recommender.models.sasrec import score_histories
@@ -178,7 +178,7 @@ def make_pairs(
             chosen = set(rng.sample(plan[1:], extra))
             kinds = [plan[0], *(k for k in plan[1:] if k in chosen)]
             target = targets.realise_kinds(evidence, kinds, rng.randrange(1 << 30), short=True)
-            if any(grounding.violations(s, evidence) for s in split_sentences(target) if s):
+            if any(grounding.violations(s, evidence) for s in evidence_sentences(target, evidence)):
                 rejected += 1
                 continue
             prompt = evidence_prompt(template, realiser, evidence, kinds)
@@ -264,7 +264,7 @@ def filter_pass(
         for k, delta in backend.stream([p.prompt for p in chunk], max_new_tokens, 600.0):
             answers[k] += delta
         for pair, answer in zip(chunk, answers, strict=True):
-            sentences = [s for s in split_sentences(answer.strip()) if s.strip()]
+            sentences = evidence_sentences(answer.strip(), pair.evidence)
             ok = (
                 bool(sentences)
                 and not any(grounding.violations(s, pair.evidence) for s in sentences)

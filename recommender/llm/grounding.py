@@ -85,6 +85,7 @@ class TitleMatcher:
         """How a title may be written: natural order, without an "(a.k.a. ...)", with year."""
         main = re.sub(r"\s*\([^)]*\)\s*$", "", item.title).strip()  # "(a.k.a. ...)" suffixes
         names = {natural_title(item.title), natural_title(main)}
+        names |= {n.rstrip("?!") for n in names}  # "Who Framed Roger Rabbit" without its "?"
         if item.year:
             names |= {f"{n} ({item.year})" for n in list(names)}
         return {n for n in names if n}
@@ -110,6 +111,20 @@ class Allowed:
     genres: frozenset[str]
     words: frozenset[str]  # capitalised words found in the evidence
     title_words: frozenset[str] = frozenset()  # ... only in its titles (alone: a cut title)
+
+
+def names_title(text: str, name: str) -> bool:
+    """Whether ``text`` contains the title ``name``: exactly, or in any letter case when it has
+    several words ("Out Of Sight"; a one-word title in lower case is an ordinary word)."""
+    return name in text or (" " in name and name.lower() in text.lower())
+
+
+def _remove_name(text: str, name: str) -> str:
+    """``text`` with every mention of the title ``name`` (as ``names_title`` finds them) blanked."""
+    text = text.replace(name, " ")
+    if " " in name:
+        text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def _int(text: str) -> int:
@@ -170,7 +185,7 @@ class Grounding:
         found += self._rank_violations(sentence, evidence)
         rest = sentence
         for name in allowed.names:  # the allowed titles' own words and numbers are fine
-            rest = rest.replace(name, " ")
+            rest = _remove_name(rest, name)
         # looked for in what is left, so that a remake's shared name does not count
         other = self.matcher.find(rest) - allowed.item_ids
         if other:
@@ -227,4 +242,6 @@ class Grounding:
 
     def names_cited(self, text: str, evidence: Evidence) -> bool:
         """Whether ``text`` names at least one cited (pasted) title."""
-        return any(name in text for h in evidence.similar for name in TitleMatcher.names(h))
+        return any(
+            names_title(text, name) for h in evidence.similar for name in TitleMatcher.names(h)
+        )
