@@ -214,6 +214,18 @@ def _block_chat_latency(results: Results) -> str:
             f"{step['first_recommendation_ms']['p95']:.1f}",
             "p50 <= 1000, p95 <= 3000",
         ],
+        *(
+            [
+                [
+                    "every card explained (ms)",
+                    f"{step['every_card_explained_ms']['p50']:.1f}",
+                    f"{step['every_card_explained_ms']['p95']:.1f}",
+                    "p50 <= 1000",
+                ]
+            ]
+            if step.get("every_card_explained_ms")
+            else []
+        ),
         [
             "full reply with explanations (ms)",
             f"{step['full_reply_ms']['p50']:.1f}",
