@@ -47,6 +47,7 @@ from recommender.llm.finetune_explainer import user_role
 from recommender.machine import describe_machine
 from recommender.models.attribution import ranks_without
 from recommender.models.sasrec import score_histories
+from recommender.provenance import collect_provenance, git_state
 from recommender.retrieval.cooccurrence import CoOccurrence
 from recommender.serving import load_sasrec
 
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-new-tokens", type=int, default=None, help="LLM tokens per item")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    git = git_state()  # at the start: the run may outlast a commit
     torch.manual_seed(args.seed)
     config = load_config()
     if args.threads:
@@ -322,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
             result[name]["machine_after"] = describe_machine()
     result["app_llm_explanations_default"] = config.app.llm_explanations
     RESULTS.mkdir(parents=True, exist_ok=True)
+    result["provenance"] = collect_provenance(
+        result["command"],
+        artifacts={"checkpoint": config.app.sasrec_checkpoint, "adapter": args.adapter},
+        config=config.to_dict(),
+        git=git,
+    )
     (RESULTS / "explanations_ml1m.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = report(result)
     (RESULTS / "explanations_ml1m.md").write_text("\n".join(lines) + "\n")

@@ -56,6 +56,7 @@ from recommender.conversation.history_parser import (  # noqa: E402
 )
 from recommender.data import Catalogue, Dataset, load_dataset  # noqa: E402
 from recommender.data.catalogue import natural_title  # noqa: E402
+from recommender.provenance import collect_provenance
 
 log = logging.getLogger("benchmarks.matching")
 
@@ -504,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
         "git_commit": _git_commit(),
         **run_cases(cases, dataset.catalogue),
     }
+    result["provenance"] = collect_provenance(
+        result["command"], artifacts={"matching_set": args.set}, dataset=dataset
+    )
     text = write_report(result, args.json, args.md)
     print(text)
     for failure in result["failures"]:

@@ -134,6 +134,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
             shutil.rmtree(args.adapter_out)
         shutil.copytree(result.adapter_dir, args.adapter_out)
     if args.record:
+        from recommender.provenance import collect_provenance
+
+        result.log["provenance"] = collect_provenance(
+            result.log.get("command", "python -m recommender finetune-explainer"),
+            artifacts={"adapter": args.adapter_out, "sasrec": config.app.sasrec_checkpoint},
+            config=config.to_dict(),
+        )
         args.record.parent.mkdir(parents=True, exist_ok=True)
         args.record.write_text(json.dumps(result.log, indent=2) + "\n")
     summary = {
