@@ -495,6 +495,66 @@ def _block_conversation(results: Results) -> str:
     return "\n".join(lines) + "\n" + _source_line(name, result, ("sasrec_checkpoint", "srec_head"))
 
 
+def _block_explanations(results: Results) -> str:
+    name = "explanations_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    columns = [c for c in ("deterministic", "zero_shot", "fine_tuned") if c in result]
+
+    def cell(column: str, key: str, fmt: str = "{}") -> str:
+        value = result[column].get(key)
+        return "–" if value is None else fmt.format(value)
+
+    def latency(column: str, key: str) -> str:
+        value = result[column].get(key) or {}
+        return "–" if value.get("p50") is None else f"{value['p50']:.1f}"
+
+    rows = [
+        ["explanations", *(cell(c, "explanations") for c in columns), ""],
+        [
+            "faithful (deletion test), share",
+            *(cell(c, "faithful_share") for c in columns),
+            ">= 0.90",
+        ],
+        [
+            "names a pasted title, share",
+            *(cell(c, "names_a_pasted_title_share") for c in columns),
+            "1.0",
+        ],
+        [
+            "shown explanations with unsupported facts",
+            *(cell(c, "explanations_with_unsupported_facts") for c in columns),
+            "0",
+        ],
+        [
+            "LLM-worded explanations passing the filter",
+            *(cell(c, "llm_worded_pass_share") for c in columns),
+            ">= 0.80",
+        ],
+        [
+            "most frequent phrasing, share",
+            *(cell(c, "top_phrasing_share") for c in columns),
+            "<= 0.20",
+        ],
+        [
+            "evidence + wording per reply, p50 ms",
+            *(latency(c, "evidence_and_wording_ms") for c in columns),
+            "",
+        ],
+        [
+            "LLM wording complete per reply, p50 ms",
+            *(latency(c, "latency_ms") for c in columns),
+            "<= 4000",
+        ],
+    ]
+    return (
+        _table(["measure", *columns, "target"], rows)
+        + f"\n{result['protocol']}. Command: `{result['command']}`.\n\n"
+        + _source_line(name, result, ("checkpoint", "adapter"))
+    )
+
+
 FORMAT_LABELS = {
     "lines": "titles typed in watch order",
     "lines_any_order": "titles typed in no order",
@@ -532,6 +592,7 @@ def _block_matching(results: Results) -> str:
 BLOCKS: dict[str, Callable[[Results], str]] = {
     "conversation": _block_conversation,
     "matching": _block_matching,
+    "explanations": _block_explanations,
     "claims": _block_claims,
     "retrieval": _block_retrieval,
     "ablation": _block_ablation,
@@ -543,6 +604,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
 TITLES = {
     "conversation": "Conversations: scenarios replayed through step(), every turn judged",
     "matching": "Title matching of pasted lines",
+    "explanations": "Explanations: faithfulness, grounding, variety and speed",
     "claims": "The seeds' claims, side by side with the published ones",
     "retrieval": "Retrieval: LLM2SASRec and baselines (ML-1M, full ranking, test split)",
     "ablation": "Retrieval ablations (one change each against `base`)",
