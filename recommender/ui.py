@@ -76,7 +76,7 @@ def card_html(card: Card, rank: int, status: str | None = None, did: str = "watc
     if card.provenance:
         meta.append("found by " + esc(", ".join(SOURCE_LABELS.get(p, p) for p in card.provenance)))
     if card.explanation_source == "template":
-        meta.append("template explanation")
+        meta.append("worded from the evidence")  # the deterministic realiser, no LLM
     badge = f'<span class="seq-status">{STATUS_LABELS[status]}</span>' if status else ""
     return (
         f'<div class="seq-card" data-item-id="{card.item_id}">'
