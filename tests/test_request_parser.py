@@ -871,3 +871,19 @@ def test_people_are_noted_not_searched(text: str, name: str, catalogue: Catalogu
     assert result.constraints.query == "" and "people" in result.constraints.unsupported
     assert any(name in note for note in result.notes)
     assert parse("heist type stuff", catalogue).constraints.unsupported == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["something funny but not stupid", "not in the mood for anything too long or sad"],
+)
+def test_unwanted_words_are_never_searched_for(text: str, catalogue: Catalogue) -> None:
+    query = parse(text, catalogue).constraints.query
+    assert not {"stupid", "sad", "long"} & set(query.split())
+
+
+def test_a_descriptive_negation_yields_to_the_asked_genre(catalogue: Catalogue) -> None:
+    constraints = parse("scary but not gory", catalogue).constraints
+    assert constraints.include_genres == ["Horror"] and constraints.exclude_genres == []
+    constraints = parse("funny but no horror", catalogue).constraints
+    assert constraints.exclude_genres == ["Horror"]

@@ -405,6 +405,8 @@ _GROWN_UP = re.compile(
     r"|adults? only|not for (?:the )?(?:kids|children)|no kids(?: stuff| movies)?)\b"
 )
 _NEGATION_CUES = {
+    "hates",
+    "hated",
     "no",
     "not",
     "nothing",
@@ -433,7 +435,7 @@ _PERIOD_GAP = set(
 # longer ways to say no, ending right before the word they negate
 _NEGATING_PHRASE = re.compile(
     r"\b(?:(?:i'?m |i am |we'?re |we are )?not (?:in the mood for|up for|into|a fan of|keen on"
-    r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of|had enough of"
+    r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of|had enough(?: of)?"
     r"|fed up with|stay away from|steer clear of|keep away from|can'?t stand|cannot stand"
     r"|can'?t do|could do without|rather not (?:have|watch|see)?|spare me|allergic to|no more"
     r"|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do|care for)"
@@ -456,7 +458,7 @@ _FILLER = set(
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
-    friendly""".split()
+    that's thats which who whose friendly""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -1220,6 +1222,8 @@ def _parse_genres(
     previous_end, previous_negated = -1, False
     missing: list[str] = []
     implied: list[str] = []
+    descriptive: list[str] = []
+    asked_by: dict[str, list[bool]] = {}
     previous_names: list[str] = []
     for match in _genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
@@ -1256,14 +1260,25 @@ def _parse_genres(
                 implied.append(resolved)  # "nothing too scary" rules out Thriller only softly
             elif negated and resolved not in negative:
                 negative.append(resolved)
-            elif not negated and resolved not in positive:
-                positive.append(resolved)
+                if _resolve_genre(phrase, catalogue) is None:
+                    descriptive.append(resolved)  # "gory", not the genre's own name
+            elif not negated:
+                if resolved not in positive:
+                    positive.append(resolved)
+                # which words asked for it: "scary" (a description) or "horror" (its name)
+                asked_by.setdefault(resolved, []).append(_resolve_genre(phrase, catalogue) is None)
         end = match.end() + (free.end() if free else 0)
         msg.consume(cue_start if negated else match.start(), end)
         previous_end, previous_negated = end, negated
         previous_names = [n for n in (_resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
+    # "scary but not gory": horror without gore (a nuance the data cannot serve), not no horror
+    negative = [
+        g
+        for g in negative
+        if not (g in descriptive and g in positive and all(asked_by.get(g, [False])))
+    ]
     positive = [g for g in positive if g not in negative]
     # "a thriller, nothing too scary": the thriller asked for stays; only Horror goes
     implied = [g for g in dict.fromkeys(implied) if g not in positive and g not in negative]
@@ -1299,9 +1314,20 @@ def _negation_before(work: str, start: int) -> tuple[bool, int]:
 
 
 def _leftover_query(work: str) -> str:
-    """What nobody consumed, without filler words, punctuation-safe and length-capped."""
-    text = re.sub(r"[^\w\s'&-]", " ", work)
-    words = [w.strip("'-") for w in text.split()]
+    """What nobody consumed, without filler words, punctuation-safe and length-capped.
+
+    What follows a negation ("not stupid", "nothing too sad") is dropped: the search must
+    never look for what the user does not want.
+    """
+    clauses = re.split(r"[,;.!?]|\bbut\b", work)  # "not too long or sad": one negated list
+    words: list[str] = []
+    for clause in clauses:
+        clause = re.sub(r"[^\w\s'&-]", " ", clause)
+        tokens = [w.strip("'-") for w in clause.split()]
+        for token in tokens:
+            if token in _NEGATION_CUES or token.endswith("n't"):
+                break  # the rest of this clause is unwanted
+            words.append(token)
     kept = [w for w in words if w and w not in _FILLER and not w.isdigit()]
     query = " ".join(kept)
     if len(query) > MAX_QUERY_CHARS:
