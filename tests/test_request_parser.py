@@ -887,3 +887,20 @@ def test_a_descriptive_negation_yields_to_the_asked_genre(catalogue: Catalogue) 
     assert constraints.include_genres == ["Horror"] and constraints.exclude_genres == []
     constraints = parse("funny but no horror", catalogue).constraints
     assert constraints.exclude_genres == ["Horror"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "ids"),
+    [("the third one looks boring", "disliked", [12]), ("swap the 2nd", "disliked", [3])],
+)
+def test_more_feedback_forms(text, field, ids, catalogue: Catalogue, state) -> None:
+    assert getattr(parse(text, catalogue, state), field) == ids
+
+
+def test_neither_nor_and_a_bare_count(catalogue: Catalogue) -> None:
+    assert parse("neither horror nor war", catalogue).constraints.exclude_genres == [
+        "Horror",
+        "War",
+    ]
+    assert parse("three", catalogue).constraints.k == 3
+    assert parse("1995", catalogue).constraints.k is None  # a year, not a count

@@ -277,7 +277,12 @@ _SEEN_AFTER = re.compile(  # "the first and last ones I've seen"
 )
 _DISLIKE = re.compile(
     rf"\b(?:not|no|nope|drop|remove|hide|skip|didn'?t like|don'?t like|do not like|dislike[ds]?"
-    rf"|hated?|not a fan of|not keen on|no to|pass on|nah to)\s+{_REF_LIST}{_REF_END}"
+    rf"|hated?|not a fan of|not keen on|no to|pass on|nah to|swap|replace|ditch|lose|scrap)"
+    rf"\s+{_REF_LIST}{_REF_END}"
+)
+_DISLIKE_AFTER = re.compile(  # "the third one looks boring"
+    rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
+    r"(?:boring|bad|awful|meh|dull|terrible|lame|not for me|not my thing|rubbish|stupid)\b"
 )
 _LIKE_ANCHOR = re.compile(
     rf"\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
@@ -366,6 +371,7 @@ _COUNT = re.compile(
     rf"|(?P<n3>{_NUM_NOT_ONE})\s+more\b"
     rf"|(?P<n5>{_NUM_NOT_ONE})\s+(?:is|are|will|would|should)\s+(?:plenty|enough|fine|do|good"
     rf"|be (?:plenty|enough|fine))\b"
+    rf"|^\s*(?P<n7>{_NUM_NOT_ONE})\s*(?:please|pls|plz|thanks)?\s*[.!]*\s*$"
     rf"|(?P<n6>(?:just|only)\s+(?:the\s+)?(?:single\s+|very\s+|one\s+)*best(?:\s+one)?"
     rf"|(?:the\s+)?single\s+best(?:\s+one)?|one\s+single|a\s+single\s+(?:movie|film|one|pick))"
     # "one" alone is a pronoun ("a funny one for the kids"), a count only as "one movie"
@@ -405,6 +411,7 @@ _GROWN_UP = re.compile(
     r"|adults? only|not for (?:the )?(?:kids|children)|no kids(?: stuff| movies)?)\b"
 )
 _NEGATION_CUES = {
+    "neither",
     "hates",
     "hated",
     "no",
@@ -458,7 +465,7 @@ _FILLER = set(
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
-    that's thats which who whose friendly""".split()
+    that's thats which who whose friendly nope nah""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -656,6 +663,7 @@ def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Con
     for pattern, target in (
         (_LIKE_ANCHOR, "anchor"),
         (_SEEN_AFTER, "seen"),
+        (_DISLIKE_AFTER, "disliked"),
         (_SEEN, "seen"),
         (_DISLIKE, "disliked"),
         (_LIKED, "liked"),
@@ -1179,7 +1187,7 @@ def _year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
 
 def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
     for match in msg.finditer(_COUNT):
-        group = next(g for g in ("n1", "n2", "n3", "n4", "n5", "n6") if match.group(g))
+        group = next(g for g in ("n1", "n2", "n3", "n4", "n5", "n6", "n7") if match.group(g))
         raw = match.group(group)
         if group == "n6":
             raw = "one"  # "just the single best one"
@@ -1190,7 +1198,7 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
             result.notes.append(f"I can show at most {MAX_K} at a time.")
             k = MAX_K
         new.k = k
-        end = match.end() if group in ("n3", "n5", "n6") else match.end(group)
+        end = match.end() if group in ("n3", "n5", "n6", "n7") else match.end(group)
         msg.consume(match.start(), end)  # keep a genre word after the number
 
 
