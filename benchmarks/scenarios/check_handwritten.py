@@ -23,7 +23,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from recommender.data import load_dataset
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
+from benchmarks.conversation import EXPECT_KEYS  # noqa: E402  the benchmark's own key list
+from recommender.data import load_dataset  # noqa: E402
 
 CATEGORIES = {
     "negation",
@@ -34,18 +36,6 @@ CATEGORIES = {
     "feedback",
     "cold start",
     "injection",
-}
-EXPECT_KEYS = {
-    "genres_any",
-    "genres_all",
-    "genres_none",
-    "years",
-    "years_not",
-    "k",
-    "min_k",
-    "exclude_previous",
-    "exclude_title_words",
-    "forbid_text",
 }
 MARGIN = 25
 DEFAULT_K = 5
