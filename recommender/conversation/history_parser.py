@@ -720,7 +720,15 @@ def _match_text(
                     return _check_brackets(result, text, matcher, year or reading.year)
             if asked is not None:
                 return asked  # ask rather than guess from a typo or a cut
-    return unsure or TitleMatch((), 0.0, False)
+    if unsure is not None:
+        return unsure
+    for reading in readings:  # nothing matched: maybe a short form ("Willy Wonka")
+        result = matcher.match_short(reading.title, year or reading.year)
+        if result.items:
+            if reading.sure:
+                return result
+            return TitleMatch(result.items, result.score, True, result.how)
+    return TitleMatch((), 0.0, False)
 
 
 def _check_brackets(
