@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from recommender.conversation import orchestrator
 from recommender.conversation.orchestrator import apply_feedback, step
 from recommender.conversation.state import SessionState
 from recommender.llm.config import LLMConfig
@@ -299,3 +300,14 @@ def test_typed_lists_are_order_free_and_exports_keep_their_dates(make_deps):
     assert state.history_dated and reply.trace["filters"]["history_order"].startswith("dated")
     state, _ = step(state, "", deps, paste="Heat (1995)\n")
     assert not state.history_dated  # a typed line makes the whole history a list again
+
+
+def test_no_sequels_leaves_out_what_the_titles_mark_as_sequels(make_deps, monkeypatch):
+    deps = make_deps()
+    _, plain = step(SessionState(), "something exciting", deps)
+    marked = set(ids(plain)[:2])  # pretend the two first picks were sequels
+    monkeypatch.setattr(orchestrator, "sequel_ids", lambda catalogue: frozenset(marked))
+    state, reply = step(SessionState(), "something exciting, no sequels", deps)
+    assert reply.cards and not marked & set(ids(reply))
+    assert state.constraints.exclude_sequels and reply.trace["filters"]["sequels"] == "excluded"
+    assert "no sequels" in reply.text

@@ -904,3 +904,56 @@ def test_neither_nor_and_a_bare_count(catalogue: Catalogue) -> None:
     ]
     assert parse("three", catalogue).constraints.k == 3
     assert parse("1995", catalogue).constraints.k is None  # a year, not a count
+
+
+# ----------------------------------------------------------------------------- sequels, data gaps
+
+
+@pytest.mark.parametrize(
+    "text", ["no sequels", "horror, but no sequels please", "only the originals", "no part twos"]
+)
+def test_no_sequels_is_a_constraint_and_never_searched(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.exclude_sequels
+    assert "sequel" not in result.constraints.query and "original" not in result.constraints.query
+
+
+def test_sequels_can_be_allowed_again(catalogue: Catalogue) -> None:
+    first = parse("no sequels", catalogue)
+    again = parse_request("sequels are fine", catalogue, previous=first.constraints)
+    assert not again.constraints.exclude_sequels and "sequels" in again.relaxed
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("nothing in black and white", "black and white"),
+        ("no remakes", "remakes"),
+        ("nothing with subtitles", "subtitles"),
+        ("not rated R please", "age ratings"),
+        ("something on Netflix", "streaming"),
+    ],
+)
+def test_wishes_without_data_are_noted_once_and_not_searched(
+    text: str, words: str, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.query == "" and any(words in note for note in result.notes)
+    again = parse_request(text, catalogue, previous=result.constraints)
+    assert not any(words in note for note in again.notes)  # said once per session
+
+
+@pytest.mark.parametrize(
+    "text", ["not so heavy please", "nothing too dark", "something not too depressing"]
+)
+def test_negated_darkness_is_lighter(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert "lighter" in result.refined and "darker" not in result.refined
+    assert "Horror" in result.constraints.exclude_genres
+
+
+@pytest.mark.parametrize(
+    "text", ["pre-1980 only", "before 1980 only", "except the 80s, anything goes"]
+)
+def test_only_and_anything_goes_are_no_search_words(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.query == ""

@@ -32,6 +32,7 @@ from recommender.conversation.request_parser import (
     parse_request,
     titles_with_words,
 )
+from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
@@ -194,6 +195,8 @@ def _constraint_summary(c: Constraints) -> list[str]:
         parts.append(f"not {lo}" if lo == hi else f"not {lo}–{hi}")
     if c.exclude_title_words:
         parts.append("nothing from " + ", ".join(w.title() for w in c.exclude_title_words))
+    if c.exclude_sequels:
+        parts.append("no sequels")
     if c.query:
         parts.append("your description")  # never quoted back: it may carry injected text
     return parts
@@ -203,6 +206,8 @@ def _filters(state: SessionState, catalogue: Catalogue) -> ItemFilter:
     c = state.constraints
     any_mode = c.genre_mode == "any"
     excluded = state.excluded_ids() | titles_with_words(catalogue, c.exclude_title_words)
+    if c.exclude_sequels:
+        excluded |= sequel_ids(catalogue)
     excluded |= set(c.anchors)  # "more like Heat": the user knows Heat
     return ItemFilter(
         genres_any=tuple(c.include_genres) if any_mode else (),
@@ -483,6 +488,7 @@ def _trace(
             "years": [c.year_min, c.year_max],
             "years_not": [list(r) for r in c.exclude_years],
             "title_words_not": list(c.exclude_title_words),
+            "sequels": "excluded" if c.exclude_sequels else "allowed",
             "query": c.query,
             "anchors": [title(a) for a in c.anchors],
             "excluded_items": len(state.excluded_ids()),

@@ -164,7 +164,7 @@ class ParsedRequest:
     refined: list[str] = field(default_factory=list)  # follow-ups applied: "lighter", "older", ...
     notes: list[str] = field(default_factory=list)  # for the user: assumptions, unsupported wishes
     injection_suspected: bool = False  # instruction-like text was found and stripped
-    relaxed: list[str] = field(default_factory=list)  # "years" / "genres": dropped by the user
+    relaxed: list[str] = field(default_factory=list)  # "years" / "genres" / "sequels": dropped
     allowed_genres: list[str] = field(default_factory=list)  # "horror is fine": un-exclude
     unwanted_genres: list[str] = field(default_factory=list)  # "doesn't have to be a comedy"
     allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
@@ -312,6 +312,8 @@ _SOMETHING_ELSE = re.compile(
 )
 _LIGHTER = re.compile(
     r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
+    r"|(?:not|nothing|no|never)\s+(?:so\s+|too\s+|that\s+|very\s+|as\s+|overly\s+)?"
+    r"(?:dark|heavy|serious|intense|grim|bleak|depressing|sad|gloomy|draining)(?:\s+stuff)?"
     r"|feel[- ]good|uplifting|happier|happy)\b"
 )
 _DARKER = re.compile(
@@ -328,6 +330,60 @@ _RUNTIME = re.compile(
     r"|short(?:er)?(?! circuit)|quick watch|under (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
     r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h))\b"
 )
+# wishes the catalogue has no data for: consumed (never searched) and noted once
+_UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("runtime", _RUNTIME),
+    (
+        "colour",
+        re.compile(
+            r"\b(?:black[- ]and[- ]white|b\s?&\s?w|b/w|in colou?r|colou?r (?:films?|movies?)"
+            r"|monochrome)\b"
+        ),
+    ),
+    ("remakes", re.compile(r"\b(?:(?:no|not|without|skip|avoid|hate)\s+(?:any\s+)?)?remakes?\b")),
+    (
+        "language",
+        re.compile(
+            r"\b(?:(?:no|without|nothing with|not)\s+)?(?:subtitles?|subtitled|subs|dubbed"
+            r"|foreign[- ]language|in english|english[- ](?:language|speaking)|non[- ]english"
+            r"|in (?:french|german|spanish|italian|japanese|korean|chinese|mandarin|hindi"
+            r"|swedish))\b"
+        ),
+    ),
+    (
+        "age rating",
+        re.compile(r"\b(?:(?:not\s+)?rated\s+(?:g|pg|pg-13|r|nc-17)\b|pg-13|nc-17|mpaa)"),
+    ),
+    (
+        "streaming",
+        re.compile(
+            r"\b(?:on|from)\s+(?:netflix|hulu|prime(?: video)?|disney\s?(?:\+|plus)?|hbo(?: max)?"
+            r"|apple tv\+?|amazon(?: prime)?|paramount\+?|peacock)\b|\bstreaming (?:now|today)\b"
+        ),
+    ),
+)
+UNSUPPORTED_NOTES = {
+    "runtime": "MovieLens has no running times, so I can't filter by length "
+    "(noted, but not applied).",
+    "colour": "The catalogue doesn't record which films are in black and white "
+    '(noted, but not applied); a period such as "after 1960" is the closest I can do.',
+    "remakes": "The catalogue doesn't say which films are remakes (noted, but not applied).",
+    "language": "The catalogue has no languages or subtitles, so I can't filter by them "
+    "(noted, but not applied).",
+    "age rating": "The catalogue has no age ratings (noted, but not applied); "
+    '"for kids" or "family friendly" picks children\'s films.',
+    "streaming": "I don't know what is on which streaming service (noted, but not applied).",
+}
+_NO_SEQUELS = re.compile(
+    r"\b(?:(?:no|not|without|skip|avoid|nothing|none of the|hate|exclude|excluding|minus|never)"
+    r"\s+(?:more\s+|any\s+|the\s+)?(?:sequels?|follow[- ]?ups?|part (?:twos?|2s?|ii))"
+    r"|(?:only|just)\s+(?:the\s+)?(?:originals?|first (?:ones|films|movies|parts|instal?lments))"
+    r"|originals? only|(?:no|not)\s+(?:a\s+)?(?:franchise|series)\s+sequels?)\b"
+)
+_ALLOW_SEQUELS = re.compile(
+    r"\b(?:sequels?\s+(?:are|is)\s+(?:also\s+|actually\s+)?(?:fine|ok|okay|alright|all right"
+    r"|allowed|good|no problem)|(?:include|allow)\s+sequels)\b"
+)
 _BETWEEN = re.compile(
     rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{_PERIOD})\s+(?:and|to|until|till|through|-|–)\s+"
     rf"(?:the\s+)?(?P<b>{_PERIOD})\b"
@@ -340,7 +396,7 @@ _BOUND = re.compile(
     rf"\b(?P<op>before|pre|prior to|earlier than|older than|until|up to|up until|after|post"
     rf"|since|later than|newer than|from|around|circa|about|roughly|approximately|ca\.?|~)"
     rf"\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
-    rf"(?P<on>\s+(?:on(?:wards?)?|and (?:later|after|newer|up)|or (?:later|newer)))?"
+    rf"(?P<on>\s+(?:on(?:wards?)?\b|and (?:later|after|newer|up)|or (?:later|newer)))?"
 )
 _DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
 _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{_YEAR})\b")
@@ -465,7 +521,7 @@ _FILLER = set(
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
-    that's thats which who whose friendly nope nah""".split()
+    that's thats which who whose friendly nope nah goes whatever sure fine""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -543,7 +599,8 @@ def parse_request(
             result.seen.append(found.items[0].item_id)
             msg.consume(alone.start(), alone.end())
     _parse_follow_ups(msg, last, result)
-    _parse_runtime(msg, new)
+    _parse_unsupported(msg, new)
+    _parse_sequels(msg, new, result)
     _parse_relaxations(msg, catalogue, result)
     _parse_years(msg, catalogue, new)
     _parse_count(msg, result, new)
@@ -577,6 +634,7 @@ def parse_request(
         or result.seen
         or new.exclude_years
         or new.exclude_title_words
+        or new.exclude_sequels
         or result.relaxed
         or result.allowed_genres
         or result.unwanted_genres
@@ -1042,10 +1100,26 @@ def _parse_people(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
         msg.consume(match.start(), match.end())
 
 
-def _parse_runtime(msg: _Text, new: Constraints) -> None:
-    for match in msg.finditer(_RUNTIME):
-        if "runtime" not in new.unsupported:
-            new.unsupported.append("runtime")
+def _parse_unsupported(msg: _Text, new: Constraints) -> None:
+    """Wishes the catalogue has no data for (length, colour, language, ...): noted, never
+    searched for (``UNSUPPORTED_NOTES`` says so to the user, once per session)."""
+    for wish, pattern in _UNSUPPORTED:
+        for match in msg.finditer(pattern):
+            if wish not in new.unsupported:
+                new.unsupported.append(wish)
+            msg.consume(match.start(), match.end())
+
+
+def _parse_sequels(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
+    """ "no sequels", "only the originals" (and back: "sequels are fine")."""
+    for match in msg.finditer(_ALLOW_SEQUELS):
+        negated, _ = _negation_before(msg.work, match.start())
+        if not negated:
+            if "sequels" not in result.relaxed:
+                result.relaxed.append("sequels")
+            msg.consume(match.start(), match.end())
+    for match in msg.finditer(_NO_SEQUELS):
+        new.exclude_sequels = True
         msg.consume(match.start(), match.end())
 
 
@@ -1411,14 +1485,15 @@ def _merge(
         merged.k = new.k
     if new.query:
         merged.query = new.query
+    if new.exclude_sequels:
+        merged.exclude_sequels = True
+    elif "sequels" in result.relaxed:
+        merged.exclude_sequels = False
     for wish in new.unsupported:
         if wish not in merged.unsupported:
             merged.unsupported.append(wish)
-            if wish == "runtime":
-                result.notes.append(
-                    "MovieLens has no running times, so I can't filter by length "
-                    "(noted, but not applied)."
-                )
+            if wish in UNSUPPORTED_NOTES:  # "people" names the person in its own note
+                result.notes.append(UNSUPPORTED_NOTES[wish])
     if "lighter" in result.refined:
         _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, undo=DARK_EXCLUDE + DARK_PREFER)
     if "darker" in result.refined:
