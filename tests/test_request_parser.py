@@ -957,3 +957,16 @@ def test_negated_darkness_is_lighter(text: str, catalogue: Catalogue) -> None:
 )
 def test_only_and_anything_goes_are_no_search_words(text: str, catalogue: Catalogue) -> None:
     assert parse(text, catalogue).constraints.query == ""
+
+
+def test_a_sure_short_form_is_an_anchor() -> None:
+    films = Catalogue(
+        [
+            Item(1, "1", "Willy Wonka and the Chocolate Factory", 1971, ("Children's",)),
+            Item(2, "2", "This Is Spinal Tap", 1984, ("Comedy",)),
+            Item(3, "3", "Heat", 1995, ("Action",)),
+        ]
+    )
+    assert parse_request("more like Willy Wonka", films).constraints.anchors == [1]
+    assert parse_request("similar to spinal tap please", films).constraints.anchors == [2]
+    assert parse_request("like something funny", films).constraints.anchors == []

@@ -843,6 +843,12 @@ def _title_at(
                 continue
             end = start + words[n - 1].end() + (year_match.end() if year_match else 0)
             return _settle(found.items, found.ambiguous, state, result), end
+    for n in range(len(words), 1, -1):  # a sure short form: "like Willy Wonka", "Dr Strangelove"
+        if any(w.group() in _NOT_TITLES for w in words[:1] + words[n - 1 : n]):
+            continue  # neither starts nor ends on a filler or genre word
+        found = matcher.match_short(rest[: words[n - 1].end()])
+        if found.items and not found.ambiguous:
+            return found.items[0], start + words[n - 1].end()
     return None
 
 
