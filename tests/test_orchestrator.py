@@ -311,3 +311,13 @@ def test_no_sequels_leaves_out_what_the_titles_mark_as_sequels(make_deps, monkey
     assert reply.cards and not marked & set(ids(reply))
     assert state.constraints.exclude_sequels and reply.trace["filters"]["sequels"] == "excluded"
     assert "no sequels" in reply.text
+
+
+def test_a_request_typed_after_a_history_in_one_message_is_kept(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "Fargo\nThe Matrix\nAlien\nno horror, from the 90s", deps)
+    assert set(state.history) >= {12, 5, 7} and reply.cards
+    assert state.constraints.exclude_genres == ["Horror"]
+    assert (state.constraints.year_min, state.constraints.year_max) == (1990, 1999)
+    for card in reply.cards:
+        assert 1990 <= card.year <= 1999 and "Horror" not in card.genres, card.title

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import re
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from typing import Any, Literal, Protocol
 
 from recommender.config import ChatConfig
 from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
+from recommender.conversation.message_split import split_message
 from recommender.conversation.request_parser import (
     ParsedRequest,
     apply_request,
@@ -45,11 +45,6 @@ log = logging.getLogger(__name__)
 ReplyKind = Literal["recommendations", "question", "notice"]
 
 # "I watched Heat, Fargo and Alien" / "my history: ..." -> the rest is a history paste
-_HISTORY_LEAD = re.compile(
-    r"^\s*(?:i(?:'ve| have)? (?:watched|seen|saw|liked|loved|enjoyed)|i watched|"
-    r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
-    re.IGNORECASE,
-)
 
 
 class Retriever(Protocol):
@@ -167,18 +162,6 @@ def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:
         del reply.unmatched[shown:]
 
 
-def _looks_like_history(message: str) -> str | None:
-    """The part of a chat message that is a pasted history, if it is one."""
-    lines = [line for line in message.splitlines() if line.strip()]
-    if len(lines) >= 3 or (lines and "," in lines[0] and len(lines) >= 2):
-        return message
-    lead = _HISTORY_LEAD.match(message)
-    if lead:
-        rest = message[lead.end() :]
-        return re.sub(r",?\s+and\s+", ", ", rest)
-    return None
-
-
 def _constraint_summary(c: Constraints) -> list[str]:
     parts = []
     if c.include_genres:
@@ -253,16 +236,17 @@ def step_stream(
             new.history_dated = parsed.dated and (not new.history or new.history_dated)
             new.add_history(parsed.item_ids)
             pasted_items += len(parsed.item_ids)
-    in_message = _looks_like_history(message) if message.strip() else None
-    if in_message is not None:
-        probe = parse_history(in_message, deps.catalogue, matcher=deps.matcher)
+    # a history typed in the chat, maybe with a request after it ("Heat, Fargo. Something lighter")
+    split = split_message(message, deps.catalogue, deps.matcher) if message.strip() else None
+    if split is not None and split.history.strip():
+        probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         if probe.matched and len(probe.matched) * 2 >= lines:
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
             new.history_dated = False  # typed in the chat: no time order
             new.add_history(probe.item_ids)
             pasted_items += len(probe.item_ids)
-            message = ""
+            message = split.request
     timings["understand_history"] = (time.perf_counter() - started) * 1000
 
     request: ParsedRequest = parse_request(message, deps.catalogue, state=new, matcher=deps.matcher)
