@@ -678,3 +678,39 @@ def test_no_short_form_for_short_words_sequels_fillers_or_other_years(
 ) -> None:
     parse = parse_history(line, short_films)
     assert parse.matched == [] and parse.ambiguous == [], parse
+
+
+# ----------------------------------------------------------------------------- structured pastes
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        '[{"title": "Heat", "year": 1995}, {"title": "Fargo", "year": 1996}]',
+        '["Heat (1995)", "Fargo"]',
+        '{"history": [{"movie": {"title": "Heat", "year": 1995}}, {"name": "Fargo"}]}',
+        "| Title | Year |\n|---|---|\n| Heat | 1995 |\n| Fargo | 1996 |",
+        "| Heat | 1995 |\n| Fargo | 1996 |",
+        "Heat\t1995\t5\nFargo\t1996\t4",
+        "Title\tYear\tRating\nHeat\t1995\t5\nFargo\t1996\t4",
+    ],
+)
+def test_json_markdown_and_tab_pastes(paste: str, catalogue: Catalogue) -> None:
+    parse = parse_history(paste, catalogue)
+    assert [m.title for m in parse.matched] == ["Heat (1995)", "Fargo (1996)"], parse
+
+
+def test_json_with_watch_dates_is_read_in_time_order(catalogue: Catalogue) -> None:
+    paste = (
+        '[{"watched_at": "2023-01-04T20:00:00.000Z", "movie": {"title": "Heat", "year": 1995}},'
+        ' {"watched_at": "2023-01-02T20:00:00.000Z", "movie": {"title": "Fargo", "year": 1996}}]'
+    )
+    parse = parse_history(paste, catalogue)
+    assert parse.format == "json" and parse.dated
+    assert [m.title for m in parse.matched] == ["Fargo (1996)", "Heat (1995)"]
+
+
+@pytest.mark.parametrize("paste", ["[1, 2, 3]", '{"a": {"b": "c"}}', "[not json", "[]"])
+def test_json_of_another_shape_is_no_crash(paste: str, catalogue: Catalogue) -> None:
+    parse = parse_history(paste, catalogue)
+    assert parse.matched == []
