@@ -970,3 +970,30 @@ def test_a_sure_short_form_is_an_anchor() -> None:
     assert parse_request("more like Willy Wonka", films).constraints.anchors == [1]
     assert parse_request("similar to spinal tap please", films).constraints.anchors == [2]
     assert parse_request("like something funny", films).constraints.anchors == []
+
+
+@pytest.mark.parametrize(
+    ("text", "genres", "years", "lighter"),
+    [
+        ("something for date night", ["Romance"], (None, None), False),
+        ("a good cry", ["Drama"], (None, None), False),
+        ("a tearjerker from the 50s", ["Drama"], (1950, 1959), False),
+        ("I'm sad, cheer me up", [], (None, None), True),
+        ("rough day, something funny", ["Comedy"], (None, None), True),
+        ("not older than 10 years", [], (1990, None), False),
+        ("less than 5 years old", [], (1995, None), False),
+        ("last century only", [], (1900, 1999), False),
+    ],
+)
+def test_moods_occasions_and_relative_ages(
+    text: str, genres: list[str], years: tuple, lighter: bool, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)  # the tiny catalogue's newest year is 1999
+    c = result.constraints
+    assert c.include_genres == genres and (c.year_min, c.year_max) == years
+    assert ("lighter" in result.refined) == lighter and c.query == ""
+
+
+@pytest.mark.parametrize("text", ["actually make it 80s", "surprise me", "switch to comedies"])
+def test_conversation_glue_is_no_search_word(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.query == ""

@@ -82,6 +82,13 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "silly": _g("Comedy"),
     "rom-com": _g("Comedy", "Romance"),
     "romcom": _g("Comedy", "Romance"),
+    "date night": _g("Romance"),
+    "date movie": _g("Romance"),
+    "tearjerker": _g("Drama"),
+    "tear-jerker": _g("Drama"),
+    "tear jerker": _g("Drama"),
+    "good cry": _g("Drama"),
+    "weepie": _g("Drama"),
     "crime": _g("Crime"),
     "gangster": _g("Crime"),
     "mafia": _g("Crime"),
@@ -314,6 +321,8 @@ _LIGHTER = re.compile(
     r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
     r"|(?:not|nothing|no|never)\s+(?:so\s+|too\s+|that\s+|very\s+|as\s+|overly\s+)?"
     r"(?:dark|heavy|serious|intense|grim|bleak|depressing|sad|gloomy|draining)(?:\s+stuff)?"
+    r"|cheer (?:me|us) up|pick[- ]me[- ]up|i'?m (?:feeling |a bit |so |really )?(?:sad|down|blue"
+    r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
     r"|feel[- ]good|uplifting|happier|happy)\b"
 )
 _DARKER = re.compile(
@@ -410,6 +419,12 @@ _RECENT = re.compile(
 _LAST_YEARS = re.compile(  # relative to the catalogue's newest year
     rf"\b(?:(?:in|from|within|over)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>{_NUM})\s+)?"
     r"(?P<unit>years?|decades?)\b"
+    rf"|\b(?:(?:not|no|nothing)\s+older\s+than|less\s+than|under|at\s+most|max(?:imum)?)\s+"
+    r"(?:(?P<n2>{_NUM})\s+)?(?P<unit2>years?|decades?)(?:\s+old)?\b".replace("{_NUM}", _NUM)
+)
+_CENTURY = re.compile(
+    r"\b(?P<this>this|the current|current|21st|twenty[- ]first)\s+century\b"
+    r"|\b(?P<last>last|the last|previous|the previous|20th|twentieth)\s+century\b"
 )
 _OLD = re.compile(
     r"(?<!year )(?<!years )(?<!year-)\b(?:old|classic|classics|vintage|golden age|old-school"
@@ -521,7 +536,8 @@ _FILLER = set(
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
-    that's thats which who whose friendly nope nah goes whatever sure fine""".split()
+    that's thats which who whose friendly nope nah goes whatever sure fine make actually change
+    switch surprise""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -1236,9 +1252,11 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         year = int(match.group("a"))
         take(match, year, year)
     newest, oldest = _year_bounds(catalogue)
+    for match in msg.finditer(_CENTURY):
+        take(match, *((2000, None) if match.group("this") else (1900, 1999)))
     for match in msg.finditer(_LAST_YEARS):
-        span = match.group("n")
-        decades = match.group("unit").startswith("decade")
+        span = match.group("n") or match.group("n2")
+        decades = (match.group("unit") or match.group("unit2")).startswith("decade")
         default = 1 if decades else 10
         n = default if span is None else int(span) if span.isdigit() else _NUMBER_WORDS[span]
         n *= 10 if decades else 1
