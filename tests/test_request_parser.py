@@ -997,3 +997,27 @@ def test_moods_occasions_and_relative_ages(
 @pytest.mark.parametrize("text", ["actually make it 80s", "surprise me", "switch to comedies"])
 def test_conversation_glue_is_no_search_word(text: str, catalogue: Catalogue) -> None:
     assert parse(text, catalogue).constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "include", "exclude", "typed"),
+    [
+        ("a comdy please", ["Comedy"], [], "comdy"),
+        ("no horor", [], ["Horror"], "horor"),
+        ("thriler from the 90s", ["Thriller"], [], "thriler"),
+        ("a documentry", ["Documentary"], [], "documentry"),
+    ],
+)
+def test_a_genre_word_with_a_slip_is_read_and_said(
+    text: str, include: list[str], exclude: list[str], typed: str, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.include_genres == include
+    assert result.constraints.exclude_genres == exclude
+    assert any(typed in note for note in result.notes) and result.constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["I'd be thrilled with anything", "a violet sky"])
+def test_real_words_near_a_genre_word_are_not_corrected(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.include_genres == [] and not result.notes

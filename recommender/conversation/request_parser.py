@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rapidfuzz.distance import OSA
+
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item, natural_title
@@ -118,11 +120,15 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "gore": _g("Horror"),
     "slasher": _g("Horror"),
     "zombie": _g("Horror"),
+    "vampire": _g("Horror"),
+    "werewolf": _g("Horror"),
     "musical": _g("Musical"),
     "singing": _g("Musical"),
     "mystery": _g("Mystery"),
     "mysteries": _g("Mystery"),
     "whodunit": _g("Mystery"),
+    "whodunnit": _g("Mystery"),
+    "mysterious": _g("Mystery"),
     "detective": _g("Mystery", exclude=("Mystery",)),
     "romance": _g("Romance"),
     "romantic": _g("Romance"),
@@ -139,6 +145,12 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "suspenseful": _g("Thriller"),
     "tense": _g("Thriller"),
     "war": _g("War"),
+    "ww2": _g("War"),
+    "wwii": _g("War"),
+    "ww1": _g("War"),
+    "superhero": _g("Action"),
+    "martial arts": _g("Action"),
+    "kung fu": _g("Action"),
     "military": _g("War"),
     "world war": _g("War"),
     "western": _g("Western"),
@@ -585,8 +597,10 @@ def parse_request(
         )
     lowered = unicodedata.normalize("NFKC", cleaned).lower().replace("’", "'").replace("‘", "'")
     cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
+    lowered, cased, corrected = correct_genre_typos(lowered, cased)
     msg = _Text(lowered, cased)
     result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
+    result.notes.extend(f"I read “{typed}” as {word}." for typed, word in corrected)
 
     for match in msg.finditer(_CLEAR_HISTORY):
         result.clear_history = result.reset = True
@@ -664,6 +678,45 @@ def parse_request(
             "they were ignored and only used as search words."
         )
     return result
+
+
+def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """ "a comdy", "no horor", "thriler": a word one slip away from exactly one genre word
+    (same first two letters, 5+ letters; two slips from 9 letters on) becomes that word, in
+    both spellings of the message; returns them and the (typed, read as) pairs for a note.
+    Real words a slip away from a genre word ("thrilled", "signing", "violet") are left alone.
+    """
+    corrected: list[tuple[str, str]] = []
+    out_lower, out_cased, last = [], [], 0
+    for match in re.finditer(r"[a-z][a-z'-]*[a-z]", lowered):
+        word = match.group()
+        if len(word) < MIN_TYPO_CHARS or word in GENRE_VOCABULARY or word in _FILLER:
+            continue
+        if word in _NOT_GENRE_TYPOS or word.rstrip("s") in GENRE_VOCABULARY:
+            continue
+        allowed = 2 if len(word) >= 9 else 1
+        near = {
+            key
+            for key in _TYPO_KEYS
+            if key[:2] == word[:2] and OSA.distance(word, key, score_cutoff=allowed) <= allowed
+        }
+        if len(near) != 1:
+            continue
+        key = near.pop()
+        out_lower.append(lowered[last : match.start()] + key)
+        out_cased.append(cased[last : match.start()] + key)
+        last = match.end()
+        corrected.append((cased[match.start() : match.end()], key))
+    if not corrected:
+        return lowered, cased, []
+    return "".join(out_lower) + lowered[last:], "".join(out_cased) + cased[last:], corrected
+
+
+MIN_TYPO_CHARS = 5
+_TYPO_KEYS = tuple(k for k in GENRE_VOCABULARY if " " not in k and len(k) >= 6)
+_NOT_GENRE_TYPOS = frozenset(
+    "thrilled signing violet slashed slashes comely actions auction familiar horrors".split()
+)
 
 
 def looks_like_instructions(text: str) -> bool:
