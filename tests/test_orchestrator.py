@@ -321,3 +321,25 @@ def test_a_request_typed_after_a_history_in_one_message_is_kept(make_deps):
     assert (state.constraints.year_min, state.constraints.year_max) == (1990, 1999)
     for card in reply.cards:
         assert 1990 <= card.year <= 1999 and "Horror" not in card.genres, card.title
+
+
+def test_why_the_second_one_explains_without_new_picks(make_deps):
+    deps = make_deps()
+    state, first = step(SessionState(), "", deps, paste=HISTORY)
+    second_title = first.cards[1].title
+    after, reply = step(state, "why the second one?", deps)
+    assert reply.kind == "explanation" and not reply.cards
+    assert second_title in reply.text and after.last_recommendations == state.last_recommendations
+    assert after.constraints == state.constraints
+
+
+@pytest.mark.parametrize(
+    ("message", "words"), [("hello", "Hi"), ("thanks!", "welcome"), ("what can you do?", "Paste")]
+)
+def test_small_talk_is_answered_and_keeps_the_session(make_deps, message, words):
+    deps = make_deps()
+    state, _ = step(SessionState(), "comedies from the 90s", deps, paste=HISTORY)
+    after, reply = step(state, message, deps)
+    assert reply.kind == "notice" and words in reply.text and not reply.cards
+    assert after.constraints == state.constraints and after.history == state.history
+    assert after.last_recommendations == state.last_recommendations

@@ -1021,3 +1021,50 @@ def test_a_genre_word_with_a_slip_is_read_and_said(
 def test_real_words_near_a_genre_word_are_not_corrected(text: str, catalogue: Catalogue) -> None:
     result = parse(text, catalogue)
     assert result.constraints.include_genres == [] and not result.notes
+
+
+# ------------------------------------------------------------------------ questions, small talk
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("why the second one?", [3]),
+        ("why did you pick the 3rd one", [12]),
+        ("what is the 4th about?", [9]),
+        ("tell me more about the first one", [5]),
+        ("why these?", [5, 3, 12]),
+        ("why did you recommend Fargo", [12]),
+    ],
+)
+def test_a_question_about_picks_asks_for_an_explanation(
+    text: str, ids: list[int], catalogue: Catalogue, state: SessionState
+) -> None:
+    result = parse(text, catalogue, state)
+    assert result.action == "explain" and result.explain == ids
+    assert result.constraints == state.constraints and result.constraints.query == ""
+
+
+def test_a_question_with_a_request_is_a_request(catalogue: Catalogue, state: SessionState) -> None:
+    result = parse("why the second one? and give me older ones", catalogue, state)
+    assert result.action == "recommend"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hello", "greeting"),
+        ("Hi there!", "greeting"),
+        ("thanks!", "thanks"),
+        ("ok thanks", "thanks"),
+        ("what can you do?", "help"),
+        ("help", "help"),
+    ],
+)
+def test_small_talk_changes_nothing(
+    text: str, kind: str, catalogue: Catalogue, state: SessionState
+) -> None:
+    state.constraints = parse("comedies from the 90s", catalogue).constraints
+    result = parse(text, catalogue, state)
+    assert (result.action, result.chat) == ("chat", kind)
+    assert result.constraints == state.constraints

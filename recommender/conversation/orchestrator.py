@@ -42,7 +42,7 @@ from recommender.wording import MOVIE_WORDS, CatalogueWords
 
 log = logging.getLogger(__name__)
 
-ReplyKind = Literal["recommendations", "question", "notice"]
+ReplyKind = Literal["recommendations", "question", "notice", "explanation"]
 
 # "I watched Heat, Fargo and Alien" / "my history: ..." -> the rest is a history paste
 
@@ -270,6 +270,14 @@ def step_stream(
         )
         yield new, reply
         return
+    if request.action == "chat":
+        reply.kind, reply.done = "notice", True
+        reply.text = _small_talk(request.chat, new, deps.words)
+        yield new, reply
+        return
+    if request.action == "explain":
+        yield from _explain_items(new, request.explain, deps, reply)
+        return
     if not new.history and new.constraints.is_empty() and not new.liked:
         reply.kind, reply.done = "question", True
         couldnt = " I couldn't match anything you pasted to the catalogue." if paste else ""
@@ -377,6 +385,71 @@ def step_stream(
     reply.text = _compose(reply, new, pasted_items, deps.words)
     reply.done = True
     yield new, reply
+
+
+def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
+    """A reply to "hi", "thanks" or "what can you do?" that asks for nothing new."""
+    if kind == "thanks":
+        return (
+            "You're welcome! Say “more” for other picks, tell me what to change "
+            "(“older”, “no horror”, “just 3”), or ask “why the 2nd one?”."
+        )
+    if kind == "help":
+        return (
+            f"I recommend {words.items} from this catalogue, and only from it. Paste a few "
+            f"{words.items} you {words.did} (one per line, or {words.exports}), then ask in "
+            f"plain words: a genre or a mood (“{words.example}”), a period (“80s”, “not "
+            f"older than 10 years”), what to leave out (“no sequels”), a {words.item} it "
+            "should be like (“more like the 2nd one”) or how many (“give me 3”). Tell me what "
+            "you've seen or don't like (“seen 1 and 4”, “not that one”), ask “why the 2nd "
+            "one?”, or say “start over”."
+        )
+    if state.history or state.last_recommendations:
+        return "Hi again! Tell me what you're in the mood for, or say “more” for other picks."
+    return (
+        f"Hi! Paste a few {words.items} you {words.did} (one per line, or {words.exports}), "
+        f"or tell me what you're in the mood for, e.g. “{words.example}”."
+    )
+
+
+def _explain_items(
+    state: SessionState, item_ids: list[int], deps: Deps, reply: Reply
+) -> Iterator[tuple[SessionState, Reply]]:
+    """ "why the second one?": the evidence for items already shown, worded like a card's;
+    no new recommendations, the last ones stay what "the second one" refers to."""
+    reply.kind, reply.done = "explanation", False
+    items = deps.catalogue.many(item_ids)
+    history_items = deps.catalogue.many(state.history)
+    context = ExplainContext(
+        genres_asked=tuple(state.constraints.include_genres),
+        years_asked=(state.constraints.year_min, state.constraints.year_max),
+        seed=zlib.crc32(repr((state.history, state.turn, item_ids)).encode()),
+    )
+    texts = ["" for _ in items]
+
+    def compose() -> str:
+        lines = [f"Why {'this pick' if len(items) == 1 else 'these picks'}:"]
+        for item, text in zip(items, texts, strict=True):
+            lines.append(f"\n**{item.display_title}** · {', '.join(item.genres)}")
+            if text:
+                lines.append(f"   {text}")
+        if not state.history:
+            lines.append(
+                f"\n_Paste a few {deps.words.items} you {deps.words.did} and I can say which "
+                "of them it depends on._"
+            )
+        return "\n".join(lines + [f"\n_{note}_" for note in reply.notes])
+
+    try:
+        for snapshot in deps.explainer.stream(items, history_items, context):
+            texts = [explanation.text for explanation in snapshot]
+            reply.text = compose()
+            yield state, reply
+    except Exception:  # the explainer must never cost the user the conversation
+        log.exception("explainer failed")
+        reply.notes.append("Explanations are unavailable right now.")
+    reply.text, reply.done = compose(), True
+    yield state, reply
 
 
 def _prefer(

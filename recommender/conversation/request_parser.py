@@ -165,7 +165,10 @@ LIGHT_PREFER = ("Comedy",)  # ... and prefers these
 DARK_EXCLUDE = ("Children's", "Animation", "Musical")  # "darker" rules these out ...
 DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers these
 
-Action = Literal["recommend", "reset", "empty"]
+# recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
+# one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
+Action = Literal["recommend", "reset", "empty", "explain", "chat"]
+ChatKind = Literal["", "greeting", "thanks", "help"]
 
 
 @dataclass
@@ -189,6 +192,8 @@ class ParsedRequest:
     allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
     changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
+    explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
+    chat: ChatKind = ""  # small talk that asks for no recommendations
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -277,6 +282,41 @@ _REF_LIST = rf"(?P<refs>{_REF_BARE}(?:\s*(?:,|and|&|or)\s*{_REF_BARE})*)"
 _REF_WORDS = _REF_BARE.replace("|" + _BARE_NUMBER, "")
 _REF_LIST_WORDS = rf"(?P<refs>{_REF_WORDS}(?:\s*(?:,|and|&|or)\s*{_REF_WORDS})*)"
 _REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
+
+_CHAT = (
+    (
+        "greeting",
+        re.compile(
+            r"^\s*(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening)|greetings)"
+            r"(?:\s+(?:there|again|sequel))?\s*[!.,]*\s*$"
+        ),
+    ),
+    (
+        "thanks",
+        re.compile(
+            r"^\s*(?:(?:ok(?:ay)?|great|perfect|awesome|cool|nice|lovely|brilliant)[,!. ]*)?"
+            r"(?:thanks?(?: (?:you|a lot|so much))?|thank you(?: so much| very much)?|thx|ty|cheers"
+            r"|ok(?:ay)?|great|perfect|awesome|cool|nice|lovely|brilliant|got it)\s*[!.]*\s*$"
+        ),
+    ),
+    (
+        "help",
+        re.compile(
+            r"^\s*(?:help|\?|what can you do|what do you do|how does (?:this|it) work"
+            r"|how do i use (?:this|you)|who are you|what are you|what is this)\s*[?!.]*\s*$"
+        ),
+    ),
+)
+_EXPLAIN_LEAD = (
+    r"\b(?:why|how come|explain|tell me (?:more |a bit )?about|more (?:info|details) (?:on|about)"
+    r"|what(?:'s| is| was) (?:so )?(?:good|special|great) about)"
+    r"(?:\s+(?:did|do|would) you\s+(?:pick|choose|recommend|suggest|include|go with)"
+    r"|\s+(?:is|was)(?:\s+there)?|\s+(?:you )?(?:picked|chose|recommended|suggested))?\s+"
+)
+_EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
+_EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
+_EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
+MAX_EXPLAINED = 3  # "why these?" explains the first three
 
 _RESET = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|from scratch)|reset|restart|new search"
@@ -549,7 +589,7 @@ _FILLER = set(
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make actually change
-    switch surprise""".split()
+    switch surprise why""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -620,6 +660,13 @@ def parse_request(
         last = []
     new = Constraints()  # what this message itself says; merged into base at the end
 
+    for kind, pattern in _CHAT:
+        if pattern.search(msg.work):
+            result.chat = kind  # type: ignore[assignment]
+            result.action = "chat"
+            result.constraints = base  # small talk changes nothing
+            return result
+    _parse_explain(msg, matcher, state, last, result)
     _parse_feedback(msg, last, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     alone = _TITLE_ALONE.match(msg.work)
@@ -672,6 +719,8 @@ def parse_request(
     )
     if result.reset and not said_something:
         result.action = "reset"
+    elif result.explain and not said_something:
+        result.action = "explain"  # a question about picks asks for no new ones
     if result.injection_suspected:
         result.notes.append(
             "Parts of your message looked like instructions to the system; "
@@ -783,6 +832,26 @@ def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int
         else:
             result.notes.append(f"There was no suggestion number {position}.")
     return list(dict.fromkeys(chosen))
+
+
+def _parse_explain(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
+    for pattern in (_EXPLAIN_REF, _EXPLAIN_ABOUT):
+        for match in msg.finditer(pattern):
+            result.explain += _resolve_refs(match.group("refs"), last, result)
+            msg.consume(match.start(), match.end())
+    for match in msg.finditer(_EXPLAIN_TITLE):
+        found = _title_at(msg, match.end(), matcher, state, result)
+        if found is not None:
+            result.explain.append(found[0].item_id)
+            msg.consume(match.start(), found[1])
+    result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
 
 
 def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Constraints) -> None:
