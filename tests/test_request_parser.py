@@ -1068,3 +1068,9 @@ def test_small_talk_changes_nothing(
     result = parse(text, catalogue, state)
     assert (result.action, result.chat) == ("chat", kind)
     assert result.constraints == state.constraints
+
+
+def test_it_means_the_pick_named_just_before(catalogue: Catalogue, state: SessionState) -> None:
+    result = parse("the third one looks good, more like it", catalogue, state)
+    assert result.liked == [12] and result.constraints.anchors == [12]
+    assert not result.notes and result.constraints.query == ""

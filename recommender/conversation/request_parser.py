@@ -343,6 +343,11 @@ _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
     rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
     r"(?:boring|bad|awful|meh|dull|terrible|lame|not for me|not my thing|rubbish|stupid)\b"
 )
+_LIKED_AFTER = re.compile(  # "the third one looks good"
+    rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
+    r"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:good|great|interesting|fun|promising|nice"
+    r"|perfect|awesome|cool|amazing|excellent|intriguing|right up my (?:alley|street))\b"
+)
 _LIKE_ANCHOR = re.compile(
     rf"\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
     rf"\s+{_REF_LIST_WORDS}{_REF_END}"
@@ -798,8 +803,11 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
 # ----------------------------------------------------------------------------- passes
 
 
-def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int]:
-    """ "the first and third one" / "it" / "them" -> item ids from the last recommendations."""
+def _resolve_refs(
+    refs: str, last: list[int], result: ParsedRequest, named: Sequence[int] = ()
+) -> list[int]:
+    """ "the first and third one" / "it" / "them" -> item ids from the last recommendations;
+    "it" is the pick ``named`` last in the same message, if any."""
     if not last:
         result.notes.append("I haven't recommended anything yet, so I can't tell which one.")
         return []
@@ -814,6 +822,8 @@ def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int
             pron = match.group("pron")
             if pron.startswith("all") or pron in ("them all", "them", "those", "these"):
                 chosen += last
+            elif named:
+                chosen.append(named[-1])
             else:
                 if len(last) > 1:
                     result.notes.append(
@@ -855,22 +865,32 @@ def _parse_explain(
 
 
 def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Constraints) -> None:
-    """Positional feedback and anchors that refer to the last recommendations."""
+    """Positional feedback and anchors that refer to the last recommendations.
+
+    References are resolved in the order they were written, so that "it" means the pick named
+    just before ("the third one looks good, more like it"), else the first pick.
+    """
+    found: list[tuple[int, str, str]] = []  # (position, target, references)
     for pattern, target in (
         (_LIKE_ANCHOR, "anchor"),
         (_SEEN_AFTER, "seen"),
         (_DISLIKE_AFTER, "disliked"),
+        (_LIKED_AFTER, "liked"),
         (_SEEN, "seen"),
         (_DISLIKE, "disliked"),
         (_LIKED, "liked"),
     ):
         for match in msg.finditer(pattern):
-            ids = _resolve_refs(match.group("refs"), last, result)
+            found.append((match.start(), target, match.group("refs")))
             msg.consume(match.start(), match.end())
-            if target == "anchor":
-                new.anchors += ids
-            else:
-                getattr(result, target).extend(ids)
+    named: list[int] = []  # picks named so far in this message
+    for _, target, refs in sorted(found):
+        ids = _resolve_refs(refs, last, result, named)
+        named += ids
+        if target == "anchor":
+            new.anchors += ids
+        else:
+            getattr(result, target).extend(ids)
     for match in msg.finditer(_MORE_LIKE_THAT):
         if last:
             new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
