@@ -343,3 +343,12 @@ def test_small_talk_is_answered_and_keeps_the_session(make_deps, message, words)
     assert reply.kind == "notice" and words in reply.text and not reply.cards
     assert after.constraints == state.constraints and after.history == state.history
     assert after.last_recommendations == state.last_recommendations
+
+
+def test_an_anchor_is_named_in_the_reply_and_a_plot_question_is_answered_honestly(make_deps):
+    deps = make_deps()
+    state, first = step(SessionState(), "", deps, paste=HISTORY)
+    _, reply = step(state, "more like the second one", deps)
+    assert f"like {first.cards[1].title}" in reply.text
+    _, about = step(state, "what is the 2nd about?", deps)
+    assert about.kind == "explanation" and "no plot summaries" in about.text

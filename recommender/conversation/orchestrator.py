@@ -162,8 +162,11 @@ def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:
         del reply.unmatched[shown:]
 
 
-def _constraint_summary(c: Constraints) -> list[str]:
+def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> list[str]:
     parts = []
+    if c.anchors and catalogue is not None:
+        titles = [catalogue.get(a).display_title for a in c.anchors[:3]]
+        parts.append("like " + " and ".join(titles))
     if c.include_genres:
         parts.append((" or " if c.genre_mode == "any" else " + ").join(c.include_genres))
     if c.exclude_genres:
@@ -276,6 +279,10 @@ def step_stream(
         yield new, reply
         return
     if request.action == "explain":
+        if request.explain_about:
+            reply.notes.append(
+                f"I have no plot summaries, only what {deps.words.items} are, and who watches them."
+            )
         yield from _explain_items(new, request.explain, deps, reply)
         return
     if not new.history and new.constraints.is_empty() and not new.liked:
@@ -314,7 +321,7 @@ def step_stream(
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
         reply.kind, reply.done = "notice", True
-        active = ", ".join(_constraint_summary(new.constraints)) or "your filters"
+        active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "your filters"
         reply.text = (
             f"Nothing in the catalogue fits {active} once I leave out what you've already "
             "seen or turned down. Try loosening something, e.g. a wider year range, or say "
@@ -349,7 +356,7 @@ def step_stream(
     reply.kind = "recommendations"
     timings["first_recommendation"] = (time.perf_counter() - started) * 1000
     reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)
-    reply.text = _compose(reply, new, pasted_items, deps.words)
+    reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
     yield new, reply
 
     # -- explain (streamed)
@@ -371,7 +378,7 @@ def step_stream(
             if "explained" not in timings and all(c.explanation for c in reply.cards):
                 timings["explained"] = (time.perf_counter() - started) * 1000
             reply.trace["evidence"] = [c.evidence for c in reply.cards if c.evidence]
-            reply.text = _compose(reply, new, pasted_items, deps.words)
+            reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
             yield new, reply
     except Exception:  # the explainer must never cost the user their recommendations
         log.exception("explainer failed")
@@ -382,7 +389,7 @@ def step_stream(
     timings["explain"] = (time.perf_counter() - t0) * 1000
     timings["total"] = (time.perf_counter() - started) * 1000
     reply.trace["timings_ms"] = {k: round(v, 1) for k, v in timings.items()}
-    reply.text = _compose(reply, new, pasted_items, deps.words)
+    reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
     reply.done = True
     yield new, reply
 
@@ -500,12 +507,16 @@ def _rank(
 
 
 def _compose(
-    reply: Reply, state: SessionState, pasted: int, words: CatalogueWords = MOVIE_WORDS
+    reply: Reply,
+    state: SessionState,
+    pasted: int,
+    words: CatalogueWords = MOVIE_WORDS,
+    catalogue: Catalogue | None = None,
 ) -> str:
     lines: list[str] = []
     if pasted:
         lines.append(f"Added {pasted} titles to your history ({len(state.history)} in all).")
-    summary = _constraint_summary(state.constraints)
+    summary = _constraint_summary(state.constraints, catalogue)
     basis = []
     if state.history:
         basis.append(f"your {len(state.history)} {words.did} titles")

@@ -193,6 +193,7 @@ class ParsedRequest:
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
     changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
     explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
+    explain_about: bool = False  # "what is it about?": a plot is asked for, not only a reason
     chat: ChatKind = ""  # small talk that asks for no recommendations
 
 
@@ -855,11 +856,13 @@ def _parse_explain(
     for pattern in (_EXPLAIN_REF, _EXPLAIN_ABOUT):
         for match in msg.finditer(pattern):
             result.explain += _resolve_refs(match.group("refs"), last, result)
+            result.explain_about |= pattern is _EXPLAIN_ABOUT or "about" in match.group(0)
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_EXPLAIN_TITLE):
         found = _title_at(msg, match.end(), matcher, state, result)
         if found is not None:
             result.explain.append(found[0].item_id)
+            result.explain_about |= "about" in match.group(0)
             msg.consume(match.start(), found[1])
     result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
 
