@@ -1074,3 +1074,44 @@ def test_it_means_the_pick_named_just_before(catalogue: Catalogue, state: Sessio
     result = parse("the third one looks good, more like it", catalogue, state)
     assert result.liked == [12] and result.constraints.anchors == [12]
     assert not result.notes and result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded", "years"),
+    [
+        ("no 80s or 90s", [[1980, 1989], [1990, 1999]], (None, None)),
+        ("exclude the seventies and eighties", [[1970, 1979], [1980, 1989]], (None, None)),
+        (
+            "skip the 70s, the 80s and the 90s",
+            [[1970, 1979], [1980, 1989], [1990, 1999]],
+            (None, None),
+        ),
+        ("no films before 1960 or after 1990", [], (1960, 1990)),
+        ("no horror, 80s or 90s", [], (1980, 1999)),
+        ("not the 60s, the 70s please", [[1960, 1969]], (1970, 1979)),
+    ],
+)
+def test_a_negation_covers_its_whole_list_of_periods(
+    text: str, excluded: list, years: tuple, catalogue: Catalogue
+) -> None:
+    c = parse(text, catalogue).constraints
+    assert c.exclude_years == excluded and (c.year_min, c.year_max) == years
+
+
+def test_a_lower_case_franchise_in_a_list_or_before_films_is_excluded() -> None:
+    films = Catalogue(
+        [
+            Item(1, "1", "Rocky", 1976, ("Drama",)),
+            Item(2, "2", "Rocky Horror Picture Show, The", 1975, ("Comedy",)),
+            Item(3, "3", "Adventures of Rocky and Bullwinkle, The", 2000, ("Comedy",)),
+            Item(4, "4", "Rambo III", 1988, ("Action",)),
+            Item(5, "5", "Godfather, The", 1972, ("Drama",)),
+        ]
+    )
+    for text, words in (
+        ("no rocky films", ["rocky"]),
+        ("nothing from rocky or rambo", ["rocky", "rambo"]),
+        ("avoid the godfather and rocky", ["godfather", "rocky"]),
+        ("a rocky start", []),
+    ):
+        assert parse_request(text, films).constraints.exclude_title_words == words, text

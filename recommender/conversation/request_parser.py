@@ -1140,6 +1140,7 @@ _TITLE_NEGATION = re.compile(
     r"|movies?|films?)\s+)*"
 )
 _TITLE_WORD = re.compile(r"[a-z0-9][a-z0-9'&:.-]*")
+_FRANCHISE_WORD = re.compile(r"\s+(?:films?|movies?|series|franchise|sequels?|saga)\b")
 _TITLE_JOINER = re.compile(r"\s*(?:,\s*(?:or|and|nor)?|or|and|nor)\s+(?:any\s+)?")
 MAX_EXCLUDED_TITLE_WORDS = 4  # longest phrase tried after "nothing from ..."
 
@@ -1159,8 +1160,15 @@ def titles_with_words(catalogue: Catalogue, phrases: list[str]) -> set[int]:
     }
 
 
-def _title_phrase(catalogue: Catalogue, msg: _Text, start: int) -> tuple[str, int] | None:
-    """The longest phrase after ``start`` that names a film or series in the catalogue."""
+def _title_phrase(
+    catalogue: Catalogue, msg: _Text, start: int, lenient: bool = False
+) -> tuple[str, int] | None:
+    """The longest phrase after ``start`` that names a film or series in the catalogue.
+
+    One lower-case word must start every title that has it ("alien"), unless it is followed
+    by "films" / "movies" ("no rocky films") or ``lenient`` (a list of franchises: "the
+    godfather and rocky"): then it must start one of them.
+    """
     rest = msg.work[start : start + 120]  # a few words at most: never the whole message
     stop = re.search(r"[,;.!?]|\s{2,}|\s(?:and|or|but|nor|please|from the|in the)\b", rest)
     rest = rest[: stop.start()] if stop else rest
@@ -1188,7 +1196,11 @@ def _title_phrase(catalogue: Catalogue, msg: _Text, start: int) -> tuple[str, in
                 or _title_key(catalogue.get(i).title).startswith(key)
                 for i in ids
             )
-            if not (cased.isupper() or franchise):
+            named = lenient or _FRANCHISE_WORD.match(msg.work, start + chosen[-1].end())
+            starts_one = any(
+                _title_key(natural_title(catalogue.get(i).title)).startswith(key) for i in ids
+            )
+            if not (cased.isupper() or franchise or (named and starts_one)):
                 continue
         return phrase, start + chosen[-1].end()
     return None
@@ -1217,6 +1229,11 @@ def _parse_title_exclusions(
         if not msg.work[match.start() : match.end()].strip():
             continue
         found = _title_phrase(catalogue, msg, match.end())
+        if found is None:  # "nothing from rocky or Rambo": a lower-case word in a list of them
+            first = _title_phrase(catalogue, msg, match.end(), lenient=True)
+            joiner = _TITLE_JOINER.match(msg.work, first[1]) if first else None
+            if joiner and _title_phrase(catalogue, msg, joiner.end(), lenient=True):
+                found = first
         if found is None:
             run = _capitalised_run(msg, match.end())
             words = [w.group().strip(",.;!?") for w in run]
@@ -1230,7 +1247,7 @@ def _parse_title_exclusions(
             continue
         phrases, end = [found[0]], found[1]
         while joiner := _TITLE_JOINER.match(msg.work, end):
-            more = _title_phrase(catalogue, msg, joiner.end())
+            more = _title_phrase(catalogue, msg, joiner.end(), lenient=True)
             if more is None:
                 break
             phrases.append(more[0])
@@ -1320,6 +1337,14 @@ def _period(text: str) -> tuple[int, int]:
     return start, start + 9
 
 
+# between two periods of one negated list: "no 80s or 90s", "not before 1960 or after 1990"
+_PERIOD_JOINER = re.compile(
+    r"\s*(?:,\s*(?P<word>or|and|nor)?|(?P<word2>or|and|nor|&|/))\s*(?:the\s+|anything\s+"
+    r"|films?\s+|movies?\s+|stuff\s+)*(?:from\s+(?:the\s+)?)?"
+)
+_LIST_GOES_ON = re.compile(rf",?\s*(?:,|or|and|nor)\s+(?:the\s+)?{_PERIOD}")
+
+
 def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
     """Year ranges: between / before / after / decades / single years / recent / old.
 
@@ -1328,7 +1353,18 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
     1980" = 1980 or later).
     """
 
+    negated_ends: list[int] = []  # where each negated period of this message ends
+
     def negated(match: re.Match[str]) -> tuple[bool, int]:
+        for end in negated_ends:  # "no 80s or 90s", "nothing before 1960 or after 1990"
+            joiner = (
+                _PERIOD_JOINER.fullmatch(msg.work[end : match.start()])
+                if end <= match.start()
+                else None
+            )
+            said = joiner and (joiner.group("word") or joiner.group("word2"))
+            if joiner and (said or _LIST_GOES_ON.match(msg.work, match.end())):
+                return True, match.start()  # a bare comma only inside "a, b and c"
         phrase = _NEGATING_PHRASE.search(msg.work[max(0, match.start() - 80) : match.start()])
         if phrase:  # "I'm not in the mood for 80s movies"
             return True, max(0, match.start() - 80) + phrase.start()
@@ -1340,6 +1376,8 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
 
     def take(match: re.Match[str], lo: int | None, hi: int | None) -> None:
         is_negated, cue = negated(match)
+        if is_negated:
+            negated_ends.append(match.end())
         if is_negated and lo is not None and hi is not None:
             new.exclude_years.append([lo, hi])
         elif is_negated and hi is not None:  # "not before 1980": the bound flips
