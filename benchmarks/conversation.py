@@ -74,6 +74,7 @@ EXPECT_KEYS = {
     "forbid_text",
     "no_sequels",
     "history_min",
+    "kind",
 }
 DEFAULT_MIN_K = 5
 
@@ -159,7 +160,11 @@ def judge_turn(
     ids = [card.item_id for card in reply.cards]
     items = catalogue.many(ids)
     k = expect.get("k")
-    min_k = expect.get("min_k", k if k is not None else DEFAULT_MIN_K)
+    kind = expect.get("kind", "recommendations")
+    if reply.kind != kind:
+        failures.append(f"reply is {reply.kind}, expected {kind}")
+    default_k = DEFAULT_MIN_K if kind == "recommendations" else 0
+    min_k = expect.get("min_k", k if k is not None else default_k)
     if k is not None and len(ids) != k:
         failures.append(f"{len(ids)} items, expected exactly {k}")
     if len(ids) < min_k:
