@@ -1115,3 +1115,16 @@ def test_a_lower_case_franchise_in_a_list_or_before_films_is_excluded() -> None:
         ("a rocky start", []),
     ):
         assert parse_request(text, films).constraints.exclude_title_words == words, text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("something like Inception", "Inception"), ("more like The Dark Knight", "The Dark Knight")],
+)
+def test_an_unknown_title_is_said_and_never_searched(
+    text: str, name: str, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    c = result.constraints
+    assert c.query == "" and not c.anchors and not c.exclude_genres  # "Dark" is no mood here
+    assert any(f"“{name}” isn't a title" in note for note in result.notes)

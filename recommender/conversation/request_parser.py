@@ -924,6 +924,7 @@ def _parse_title_mentions(
                 continue
         found = _title_at(msg, match.end(), matcher, state, result)
         if found is None:
+            _unknown_title(msg, match, matcher.catalogue, result)
             continue
         items, end = [found[0]], found[1]
         while joiner := re.match(r"\s*(?:,\s*and|,|and|&|or)\s+", msg.work[end:]):
@@ -1204,6 +1205,27 @@ def _title_phrase(
                 continue
         return phrase, start + chosen[-1].end()
     return None
+
+
+def _unknown_title(
+    msg: _Text, trigger: re.Match[str], catalogue: Catalogue, result: ParsedRequest
+) -> None:
+    """ "like Inception", "more like The Dark Knight": a capitalised name after "like" that
+    is no catalogue title. It is said, and neither searched for nor read as words ("Dark")."""
+    start = trigger.end()
+    article = re.match(r"(?:the|a|an)\s+", msg.work[start:])
+    run = _capitalised_run(msg, start + (article.end() if article else 0))
+    words = [w.group().strip(",.;!?") for w in run]
+    if not words or all(w.lower() in GENRE_VOCABULARY for w in words):
+        return
+    end = start + (article.end() if article else 0) + run[-1].end()
+    name = msg.cased[start:end].strip(" ,.;!?") if msg.cased else " ".join(words)
+    newest, _ = _year_bounds(catalogue)
+    upto = f", which ends in {newest} and has no cast or crew" if newest else ""
+    result.notes.append(
+        f"“{name}” isn't a title in the catalogue{upto}, so I can't use it as a reference."
+    )
+    msg.consume(trigger.start(), end)
 
 
 def _capitalised_run(msg: _Text, start: int) -> list[re.Match[str]]:
