@@ -1156,9 +1156,12 @@ def titles_with_words(catalogue: Catalogue, phrases: list[str]) -> set[int]:
     keys = [_title_key(p) for p in phrases if p.strip()]
     if not keys:
         return set()
-    return {
-        item.item_id for item in catalogue if any(k in _title_key(item.display_title) for k in keys)
-    }
+    titles = catalogue.derived("title keys", _title_keys)
+    return {item_id for item_id, title in titles if any(k in title for k in keys)}
+
+
+def _title_keys(catalogue: Catalogue) -> list[tuple[int, str]]:
+    return [(item.item_id, _title_key(item.display_title)) for item in catalogue]
 
 
 def _title_phrase(
@@ -1484,6 +1487,11 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
 
 
 def _year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
+    """(newest, oldest) release year of the catalogue (computed once per catalogue)."""
+    return catalogue.derived("year bounds", _scan_year_bounds)
+
+
+def _scan_year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
     years = [item.year for item in catalogue if item.year]
     return (max(years), min(years)) if years else (None, None)
 

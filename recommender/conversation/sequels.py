@@ -67,7 +67,12 @@ def _earliest(pairs: list[tuple[str, int]], min_chars: int) -> dict[str, int]:
 
 
 def sequel_ids(catalogue: Catalogue) -> frozenset[int]:
-    """Ids of the items whose titles mark them as sequels (see the module docstring)."""
+    """Ids of the items whose titles mark them as sequels (see the module docstring); read
+    once per catalogue."""
+    return catalogue.derived("sequels", _read_sequels)
+
+
+def _read_sequels(catalogue: Catalogue) -> frozenset[int]:
     keys = {item.item_id: _keys(item) for item in catalogue}
     years = {item.item_id: item.year if item.year is not None else 10_000 for item in catalogue}
     pairs = [(key, years[i]) for i in keys for key in set(keys[i])]
