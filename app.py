@@ -14,11 +14,12 @@ import logging
 import os
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
 from recommender import api
-from recommender.config import Config, ConfigError, SessionConfig, load_config
+from recommender.config import AppConfig, Config, ConfigError, SessionConfig, load_config
 from recommender.conversation.orchestrator import Deps, Reply, apply_feedback, step_stream
 from recommender.conversation.state import SessionState
 from recommender.errors import SequelError
@@ -29,6 +30,7 @@ from recommender.sessions import (
     pack_browser,
     unpack_browser,
 )
+from recommender.turns import BUSY_NOTE, TurnLimiter
 from recommender.ui import (
     CSS,
     NOTHING_REMEMBERED,
@@ -81,12 +83,22 @@ def build_app(
     sessions: SessionConfig | None = None,
     secret: str | None = None,
     personas: list | None = None,
+    serving: AppConfig | None = None,
 ) -> gr.Blocks:
     """The chat app over ``deps``. ``footer``: start-up facts shown above the licence links;
     ``sessions``: storage limits; ``secret``: the browser-storage key (``None``: a random one,
     so stored sessions survive a reload but not a restart); ``personas``: demo personas
-    (``name``, ``history``, ``request``), by default the film ones for a movie catalogue."""
+    (``name``, ``history``, ``request``), by default the film ones for a movie catalogue;
+    ``serving``: how many turns are admitted and computed at once (``compute_slots``,
+    ``admitted_turns``)."""
     sessions = sessions or SessionConfig()
+    serving = serving or AppConfig()
+    limiter = TurnLimiter(serving.compute_slots)  # this app's turns; see recommender/turns.py
+    # every turn-making event shares one Gradio concurrency group: Gradio admits up to
+    # ``admitted_turns`` of them, the limiter refuses a client's second one and meters the CPU
+    turn_events: dict[str, Any] = dict(
+        concurrency_id="turn", concurrency_limit=serving.admitted_turns
+    )
     words = deps.words
     personas = personas_for(words.kind, personas)
     greeting = welcome(words)
@@ -107,8 +119,19 @@ def build_app(
         trace = trace_markdown(reply.trace) if reply else trace_markdown({})
         return [trace, *groups, *htmls]
 
-    def turn(message, paste, upload, chat, state: SessionState):
-        """One chat turn, streamed: chat, state, shown cards, trace, cleared inputs."""
+    def turn(message, paste, upload, chat, state: SessionState, request: gr.Request):
+        """One chat turn, streamed: chat, state, shown cards, trace, cleared inputs. A turn
+        sent while this browser's previous one is still running is answered with a note
+        and changes nothing."""
+        with limiter.turn([_client_key(request)]) as admitted:
+            if not admitted:
+                bubble = {"role": "user", "content": _user_bubble(message or "", 0)}
+                busy = [*chat, bubble, {"role": "assistant", "content": BUSY_NOTE}]
+                yield [busy, state, *[gr.update()] * (len(turn_outputs) - 2)]
+                return
+            yield from _turn(message, paste, upload, chat, state)
+
+    def _turn(message, paste, upload, chat, state: SessionState):
         message = message or ""
         upload_bytes = _read_upload(upload, deps.config.max_paste_bytes)
         pasted = upload_bytes if upload_bytes is not None else (paste or None)
@@ -121,10 +144,14 @@ def build_app(
             chat[-1] = {"role": "assistant", "content": reply.text}
             yield [chat, new_state, list(reply.cards), "", None, None, *outputs_for(reply, {})]
 
-    def load_persona(index: int, chat):
-        persona = personas[index]
-        history = "\n".join(persona.history)
-        yield from turn(persona.request, history, None, chat, SessionState())
+    def persona_turn(index: int):
+        # a plain function, not functools.partial: Gradio reads the gr.Request annotation
+        def load_persona(chat, request: gr.Request):
+            persona = personas[index]
+            history = "\n".join(persona.history)
+            yield from turn(persona.request, history, None, chat, SessionState(), request)
+
+        return load_persona
 
     def feedback(slot: int, kind: str, chat, state: SessionState, cards: list):
         if slot >= len(cards):
@@ -247,12 +274,13 @@ def build_app(
         inputs = [message, paste, upload, chatbot, state]
         saving = dict(fn=save, inputs=[state, chatbot], outputs=[stored, remembered])
         saving.update(api_visibility="private")
-        message.submit(turn, inputs, turn_outputs, api_visibility="private").then(**saving)
-        send.click(turn, inputs, turn_outputs, api_visibility="private").then(**saving)
-        use_history.click(turn, inputs, turn_outputs, api_visibility="private").then(**saving)
+        for trigger in (message.submit, send.click, use_history.click):
+            trigger(turn, inputs, turn_outputs, api_visibility="private", **turn_events).then(
+                **saving
+            )
         for n, button in enumerate(persona_buttons):
             button.click(
-                partial(load_persona, n), [chatbot], turn_outputs, api_visibility="private"
+                persona_turn(n), [chatbot], turn_outputs, api_visibility="private", **turn_events
             ).then(**saving)
         for slot, buttons in enumerate(card_buttons):
             for kind, button in buttons:
@@ -276,22 +304,41 @@ def build_app(
             api_visibility="private",
         )
 
-        def recommend(history: str, request: str, k: int = 5) -> dict:
+        def recommend(history: str, request: str, k: int = 5, http: gr.Request = None) -> dict:
             """Recommend ``k`` catalogue items for a pasted ``history`` and a free-text
             ``request``. Returns {"items": [{"item_id", "title", "year", "genres",
-            "explanation"}], "matched_history": [...], "unmatched": [...], "notes": [...]}."""
-            return api.recommend(deps, history, request, k)
+            "explanation"}], "matched_history": [...], "unmatched": [...], "notes": [...]}.
+            One call at a time per client: a second one sent meanwhile gets a note and no
+            items."""
+            with limiter.turn([_client_key(http)]) as admitted:
+                if not admitted:
+                    return api.busy()
+                return api.recommend(deps, history, request, k)
 
-        def chat(session_id: str = "", message: str = "", paste: str = "") -> dict:
+        def chat(
+            session_id: str = "", message: str = "", paste: str = "", http: gr.Request = None
+        ) -> dict:
             """One turn of a multi-turn conversation. Pass "" as ``session_id`` to start one,
             then the returned "session_id" on every later turn; ``paste`` is an optional
             history. Returns the ``recommend`` JSON plus "session_id" and "reply" (plain
-            text). An unknown or expired id starts a new session and says so in "notes"."""
-            return api.chat(store, deps, session_id, message, paste)
+            text). An unknown or expired id starts a new session and says so in "notes".
+            One turn at a time per session and per client: a turn sent while the previous
+            one runs is answered with a note, no items, and the session left unchanged."""
+            sid = str(session_id or "").strip()
+            with limiter.turn([_client_key(http), f"chat:{sid}" if sid else None]) as admitted:
+                if not admitted:
+                    return api.busy(session_id)
+                return api.chat(store, deps, session_id, message, paste)
 
-        gr.api(recommend, api_name="recommend")
-        gr.api(chat, api_name="chat")
+        gr.api(recommend, api_name="recommend", **turn_events)
+        gr.api(chat, api_name="chat", **turn_events)
     return demo
+
+
+def _client_key(request: gr.Request | None) -> str | None:
+    """The limiter key of one client connection (its Gradio session)."""
+    session_hash = getattr(request, "session_hash", None)
+    return f"client:{session_hash}" if session_hash else None
 
 
 def _file_url(path: Path) -> str:
@@ -317,6 +364,26 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(config, args.host, args.port)
 
 
+def queue_app(demo: gr.Blocks, config: Config) -> gr.Blocks:
+    """Turn on Gradio's queue with the app's bound on waiting events (the turn events set
+    their own concurrency in ``build_app``; the cheap ones, feedback and saving, run 4 at
+    once)."""
+    return demo.queue(default_concurrency_limit=4, max_size=config.app.queue_size)
+
+
+def launch_options(config: Config) -> dict[str, Any]:
+    """``demo.launch`` keyword arguments besides the address."""
+    return dict(
+        # an upload above the paste limit is refused while it streams in (HTTP 413), so it
+        # is never written to disk in full; the browser checks the same limit before sending
+        max_file_size=config.chat.max_paste_bytes,
+        css=CSS,
+        theme=gr.themes.Soft(primary_hue="indigo"),
+        show_error=False,
+        allowed_paths=[str(LICENSE), str(NOTICE)],
+    )
+
+
 def run_app(config: Config, host: str | None = None, port: int | None = None) -> int:
     """Build the deps ``config`` describes and serve the app until interrupted (also used by
     ``python -m recommender serve``)."""
@@ -338,15 +405,12 @@ def run_app(config: Config, host: str | None = None, port: int | None = None) ->
         f"{info.ranking} · explanations: {info.explanations} · ready in {info.startup_s} s"
     )
     personas = info.personas or None
-    demo = build_app(deps, footer, config.session, secret, personas)
-    demo.queue(default_concurrency_limit=4)
+    demo = build_app(deps, footer, config.session, secret, personas, config.app)
+    queue_app(demo, config)
     demo.launch(
         server_name=host or config.app.host,
         server_port=port or config.app.port,
-        css=CSS,
-        theme=gr.themes.Soft(primary_hue="indigo"),
-        show_error=False,
-        allowed_paths=[str(LICENSE), str(NOTICE)],
+        **launch_options(config),
     )
     return 0
 

@@ -15,6 +15,7 @@ from typing import Any
 from recommender.conversation.orchestrator import Deps, Reply, step
 from recommender.conversation.state import SessionState
 from recommender.sessions import SessionStore
+from recommender.turns import BUSY_NOTE
 
 
 def plain_text(markdown: str) -> str:
@@ -26,6 +27,22 @@ def _result(reply: Reply) -> dict[str, Any]:
     result = reply.to_json()
     if reply.kind != "recommendations":
         result["notes"] = [*result["notes"], plain_text(reply.text)]
+    return result
+
+
+def busy(session_id: str | None = None) -> dict[str, Any]:
+    """The answer to a turn sent while the same client or session still has one running:
+    no items, ``BUSY_NOTE``; for ``/chat`` (``session_id`` given, "" included) also the
+    session id, unchanged, and the note as the reply."""
+    result: dict[str, Any] = {
+        "items": [],
+        "matched_history": [],
+        "unmatched": [],
+        "notes": [BUSY_NOTE],
+    }
+    if session_id is not None:
+        result["session_id"] = str(session_id)
+        result["reply"] = BUSY_NOTE
     return result
 
 

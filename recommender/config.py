@@ -154,6 +154,21 @@ class AppConfig:
     # filter in 0.795 of explanations at 3.5 s p50 per reply (0.695 at 4.2 s, with 6-s timeouts,
     # on a busier run); target >= 0.80 and <= 4 s (benchmarks/results/explanations_ml1m.md)
     llm_explanations: bool = False
+    # --- serving many users (benchmarks/chat_latency.py --concurrent, benchmarks/soak.py) ---
+    # turns computed at the same time; the others wait for a slot in arrival order. On 2 CPU
+    # cores one at a time gave the best throughput (chat_latency.json, "concurrent")
+    compute_slots: int = 1
+    # turns Gradio admits at once (its concurrency_limit for every turn event): an admitted
+    # turn either computes or waits for a compute slot, and is where a session's second
+    # concurrent turn is refused at once instead of queueing behind the first
+    admitted_turns: int = 32
+    queue_size: int = 256  # events waiting in Gradio's queue; more are refused ("queue is full")
+
+    def __post_init__(self) -> None:
+        if self.compute_slots < 1 or self.admitted_turns < 1 or self.queue_size < 1:
+            raise ValueError(
+                "app.compute_slots, app.admitted_turns and app.queue_size must be >= 1"
+            )
 
 
 @dataclass
