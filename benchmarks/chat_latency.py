@@ -8,6 +8,14 @@ test user) with a request, then sends follow-ups ("something lighter", "from the
 (the first streamed snapshot with cards) and to the full reply (explanations done). With
 ``--api`` it also starts ``app.py`` and times ``/recommend`` through ``gradio_client``.
 Peak resident memory is the process's ru_maxrss (the app's own, for ``--api``).
+
+    python benchmarks/chat_latency.py --concurrent 20 --slots 1,2,4
+
+instead serves many users at once: for each ``app.compute_slots`` value it starts ``app.py``
+on loopback and runs N clients (``benchmarks/load.py``: multi-turn ``/chat`` conversations
+through ``gradio_client``, the queue path a browser uses, each pasting only its own titles),
+and reports throughput, latency p50/p95/max including queueing, errors and cross-talk. That
+run updates only the file's ``concurrent`` section (with its own provenance).
 Writes ``benchmarks/results/chat_latency.json`` and ``chat_latency.md``.
 """
 
@@ -23,33 +31,29 @@ import shlex
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import psutil
 from tqdm.auto import tqdm
 
-from recommender.config import PROJECT_ROOT, load_config
-from recommender.conversation.orchestrator import step_stream
-from recommender.conversation.state import SessionState
-from recommender.data import load_dataset
-from recommender.machine import describe_machine
-from recommender.provenance import collect_provenance, git_state
-from recommender.serving import build_deps
-from recommender.ui import load_personas
+if __package__ in (None, ""):  # run as a script: this checkout's packages, not an installed one
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.load import FOLLOW_UPS, MAX_CLIENTS, app_server, run_load, title_pools  # noqa: E402
+from recommender.config import PROJECT_ROOT, load_config  # noqa: E402
+from recommender.conversation.orchestrator import step_stream  # noqa: E402
+from recommender.conversation.state import SessionState  # noqa: E402
+from recommender.data import load_dataset  # noqa: E402
+from recommender.machine import describe_machine  # noqa: E402
+from recommender.provenance import collect_provenance, git_state  # noqa: E402
+from recommender.serving import build_deps  # noqa: E402
+from recommender.ui import load_personas  # noqa: E402
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
-FOLLOW_UPS = [
-    "something lighter",
-    "from the 90s",
-    "not the second one",
-    "more like the first one",
-    "no horror, give me 3",
-    "older",
-    "something else",
-    "a funny one",
-]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -158,57 +162,151 @@ def drive_api(n_sessions: int, seed: int) -> dict:
         app.wait(timeout=30)
 
 
+def drive_concurrent(clients: int, slots: list[int], turns: int, seed: int) -> dict:
+    """``clients`` clients at once against ``app.py`` (one app per ``app.compute_slots``
+    value in ``slots``), each holding ``turns`` turns of /chat conversations back to back
+    (``benchmarks/load.py``): throughput, latency with queueing, errors, cross-talk."""
+    config = load_config()
+    pools = title_pools(config, clients + 1)  # the last pool warms the app up
+    settings = []
+    with tempfile.TemporaryDirectory(prefix="chat-latency-") as logs:
+        for value in tqdm(slots, desc="compute slots"):
+            env = {"SEQUEL_APP__COMPUTE_SLOTS": str(value)}
+            with app_server(env, Path(logs) / f"app-{value}.log") as (url, process):
+                run_load(url, [pools[-1]], seed=seed + 1, turns_per_client=4)  # not counted
+                run = run_load(
+                    url, pools[:clients], seed=seed, turns_per_client=turns, app_pid=process.pid
+                )
+            memory = run.pop("memory")
+            run.pop("rss_mb")
+            run["app_rss_mb_max"] = memory.get("max_mb")
+            settings.append({"compute_slots": value, **run})
+    usable = [s for s in settings if s["errors"] == 0 and s["crosstalk_replies"] == 0]
+    best = max(usable or settings, key=lambda s: s["throughput_turns_per_s"] or 0.0)
+    return {
+        "clients": clients,
+        "turns_per_client": turns,
+        "admitted_turns": config.app.admitted_turns,
+        "default_compute_slots": config.app.compute_slots,
+        "best_compute_slots": best["compute_slots"],
+        "settings": settings,
+    }
+
+
+def markdown(result: dict) -> str:
+    """The markdown summary of a chat_latency.json (each section it has)."""
+    lines = []
+    if "step" in result:
+        s = result["step"]
+        lines += [
+            "| measure | p50 | p95 | target |",
+            "|---|---|---|---|",
+            f"| first recommendation (ms) | {s['first_recommendation_ms']['p50']} | "
+            f"{s['first_recommendation_ms']['p95']} | p50 <= 1000, p95 <= 3000 |",
+            f"| every card explained (ms) | {s['every_card_explained_ms']['p50']} | "
+            f"{s['every_card_explained_ms']['p95']} | p50 <= 1000 |",
+            f"| full reply with explanations (ms) | {s['full_reply_ms']['p50']} | "
+            f"{s['full_reply_ms']['p95']} | p50 <= 6000 |",
+        ]
+        if "api" in result:
+            a = result["api"]["recommend_ms"]
+            lines.append(f"| /recommend over HTTP (ms) | {a['p50']} | {a['p95']} | |")
+        lines.append(
+            f"\nPeak RSS of the benchmark process: {s['peak_rss_mb']} MB (target <= 4096)."
+        )
+        lines.append(f"Serving: {s['serving']}. Machine: {result['machine']}.")
+        lines.append(f"Command: `{result['command']}`")
+    if result.get("concurrent"):
+        c = result["concurrent"]
+        lines += [
+            "",
+            f"### {c['clients']} concurrent clients over HTTP (/chat, {c['turns_per_client']} "
+            "turns each, latency includes queueing)",
+            "",
+            "| compute slots | turns/s | p50 ms | p95 ms | max ms | errors | cross-talk |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for run in c["settings"]:
+            latency = run["latency_ms"]
+            lines.append(
+                f"| {run['compute_slots']} | {run['throughput_turns_per_s']} | {latency['p50']} "
+                f"| {latency['p95']} | {latency['max']} | {run['errors']} "
+                f"| {run['crosstalk_replies']} |"
+            )
+        lines.append(
+            f"\nBest: {c['best_compute_slots']} compute slot(s); the default is "
+            f"{c['default_compute_slots']}. Machine: {c['machine']}."
+        )
+        lines.append(f"Command: `{c['command']}`")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=20, help="chat sessions (4 turns each)")
     parser.add_argument("--api", action="store_true", help="also time /recommend over HTTP")
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        metavar="N",
+        help="instead: N clients at once over HTTP; updates only the 'concurrent' section",
+    )
+    parser.add_argument(
+        "--slots", default="1,2,4", help="--concurrent: app.compute_slots values to try"
+    )
+    parser.add_argument("--turns", type=int, default=8, help="--concurrent: turns per client")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    try:
+        slots = [int(v) for v in args.slots.split(",") if v.strip()]
+    except ValueError:
+        parser.error(f"--slots must be comma-separated integers, not {args.slots!r}")
+    if args.concurrent is not None and not (
+        1 <= args.concurrent <= MAX_CLIENTS and slots and min(slots) >= 1 and args.turns >= 1
+    ):
+        parser.error(f"--concurrent must be 1..{MAX_CLIENTS}, --slots and --turns >= 1")
     logging.basicConfig(level=logging.WARNING)
     git = git_state()  # the code this run starts from
     command = "python benchmarks/chat_latency.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    result = {
-        "command": command,
-        "machine": describe_machine() + " (at the start)",
-        "step": drive_step(args.sessions, args.seed),
+    path = RESULTS / "chat_latency.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    config = load_config()  # what the app serves (the same environment and files)
+    artifacts = {
+        "checkpoint": config.app.sasrec_checkpoint,
+        "heads": config.llm.srec_head,
+        "adapter": config.llm.adapter_path,
     }
-    if args.api:
-        result["api"] = drive_api(args.sessions, args.seed)
-    config = load_config()  # what build_deps served (the same environment and files)
-    result["provenance"] = collect_provenance(
+    machine = describe_machine() + " (at the start)"
+    if args.concurrent is not None:
+        # one section of the file, with its own command and provenance; the rest is kept
+        result = {k: v for k, v in previous.items() if k != "concurrent"}
+        section = drive_concurrent(args.concurrent, slots, args.turns, args.seed)
+        section.update(command=command, machine=machine)
+        served = {"app": config.app, "session": config.session}
+    else:
+        section = result = {"command": command, "machine": machine}
+        result["step"] = drive_step(args.sessions, args.seed)
+        if args.api:
+            result["api"] = drive_api(args.sessions, args.seed)
+        if previous.get("concurrent"):  # a separate run with its own provenance: kept
+            result["concurrent"] = previous["concurrent"]
+        served = {"app": config.app, "llm": config.llm}
+    section["provenance"] = collect_provenance(
         command,
-        artifacts={
-            "checkpoint": config.app.sasrec_checkpoint,
-            "heads": config.llm.srec_head,
-            "adapter": config.llm.adapter_path,
-        },
+        artifacts=artifacts,
         dataset=load_dataset(config.data.dataset, config.data),
-        config={"args": vars(args), "app": config.app, "llm": config.llm},
+        config={"args": vars(args), **served},
         git=git,
     )
+    if args.concurrent is not None:
+        result["concurrent"] = section
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "chat_latency.json").write_text(json.dumps(result, indent=2) + "\n")
-    s = result["step"]
-    lines = [
-        "| measure | p50 | p95 | target |",
-        "|---|---|---|---|",
-        f"| first recommendation (ms) | {s['first_recommendation_ms']['p50']} | "
-        f"{s['first_recommendation_ms']['p95']} | p50 <= 1000, p95 <= 3000 |",
-        f"| every card explained (ms) | {s['every_card_explained_ms']['p50']} | "
-        f"{s['every_card_explained_ms']['p95']} | p50 <= 1000 |",
-        f"| full reply with explanations (ms) | {s['full_reply_ms']['p50']} | "
-        f"{s['full_reply_ms']['p95']} | p50 <= 6000 |",
-    ]
-    if "api" in result:
-        a = result["api"]["recommend_ms"]
-        lines.append(f"| /recommend over HTTP (ms) | {a['p50']} | {a['p95']} | |")
-    lines.append(f"\nPeak RSS of the benchmark process: {s['peak_rss_mb']} MB (target <= 4096).")
-    lines.append(f"Serving: {s['serving']}. Machine: {result['machine']}.")
-    lines.append(f"Command: `{result['command']}`")
-    (RESULTS / "chat_latency.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    text = markdown(result)
+    (RESULTS / "chat_latency.md").write_text(text)
+    print(text)
     return 0
 
 

@@ -249,6 +249,85 @@ def _block_chat_latency(results: Results) -> str:
     )
 
 
+def _block_chat_concurrency(results: Results) -> str:
+    name = "chat_latency.json"
+    result = results.load(name)
+    section = (result or {}).get("concurrent")
+    if section is None:
+        return f"<sub>Source: `benchmarks/results/{name}` has no `concurrent` section.</sub>\n"
+    rows = []
+    for run in section["settings"]:
+        latency = run["latency_ms"]
+        best = run["compute_slots"] == section["best_compute_slots"]
+        slots = f"**{run['compute_slots']}**" if best else str(run["compute_slots"])
+        rows.append(
+            [
+                slots,
+                f"{run['throughput_turns_per_s']:.2f}",
+                f"{latency['p50']:.0f}",
+                f"{latency['p95']:.0f}",
+                f"{latency['max']:.0f}",
+                str(run["errors"]),
+                str(run["crosstalk_replies"]),
+                f"{run['turns']} / {run['cited_titles_checked']}",
+            ]
+        )
+    header = [
+        "compute slots", "turns/s", "p50 ms", "p95 ms", "max ms", "errors", "cross-talk",
+        "turns / cited titles checked",
+    ]  # fmt: skip
+    note = (
+        f"{section['clients']} clients at once, {section['turns_per_client']} `/chat` turns "
+        f"each over HTTP (latency includes queueing); best (bold): "
+        f"{section['best_compute_slots']}, the default `app.compute_slots` "
+        f"{section['default_compute_slots']}. Machine: {section['machine']}.\n"
+    )
+    return _table(header, rows) + "\n" + note + _source_line(name, section, ("checkpoint",))
+
+
+def _block_soak(results: Results) -> str:
+    name = "soak.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    run, checks = result["run"], result["checks"]
+    memory, latency = run["memory"], run["latency_ms"]
+    rows = [
+        [
+            str(run["clients"]),
+            f"{result['args']['minutes']:g}",
+            str(run["turns"]),
+            f"{run['throughput_turns_per_s']:.2f}",
+            f"{latency['p50']:.0f} / {latency['p95']:.0f} / {latency['max']:.0f}",
+            str(run["errors"]),
+            str(run["crosstalk_replies"]),
+            f"{memory['first_tenth_mb']:.0f} -> {memory['last_tenth_mb']:.0f} "
+            f"({memory['relative_growth'] * 100:+.1f}%)",
+        ]
+    ]
+    header = [
+        "clients", "minutes", "turns", "turns/s", "p50 / p95 / max ms", "errors",
+        "cross-talk", "app RSS MB after warm-up -> end",
+    ]  # fmt: skip
+    lines = [_table(header, rows)]
+    if "abuser" in run:
+        turns, uploads = run["abuser"]["turns"], run["abuser"]["uploads"]
+        lines.append(
+            f"Abusive client alongside: {turns['turns']} turns fired in parallel bursts on one "
+            f"session ({turns['served']} served, {turns['refused_busy']} refused at once as "
+            f"busy, {turns['errors']} errors); {uploads['sent']} uploads of twice the paste "
+            f"limit ({uploads['refused_413']} refused with HTTP 413, {uploads['accepted']} "
+            "accepted).\n"
+        )
+    verdict = "passed" if all(v for k, v in checks.items() if k != "max_growth") else "FAILED"
+    lines.append(
+        f"Checks {verdict}: 0 errors, 0 cross-talk, memory growth within "
+        f"{checks['max_growth'] * 100:g}% (slope {memory['slope_mb_per_min']:.2f} MB/min). "
+        f"Machine: {result['machine']}.\n"
+    )
+    return "\n".join(lines) + _source_line(name, result, ("checkpoint",))
+
+
 def _block_ranking(results: Results) -> str:
     name = "ranking_ml1m.json"
     result = results.load(name)
@@ -598,6 +677,8 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "ablation": _block_ablation,
     "text-init": _block_text_init,
     "chat-latency": _block_chat_latency,
+    "chat-concurrency": _block_chat_concurrency,
+    "soak": _block_soak,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
 }
@@ -610,6 +691,8 @@ TITLES = {
     "ablation": "Retrieval ablations (one change each against `base`)",
     "text-init": "Text init vs random init vs shuffled control (paired per user)",
     "chat-latency": "Chat latency",
+    "chat-concurrency": "Many users at once: compute slots on 2 cores",
+    "soak": "Soak: many clients for minutes, with an abusive one",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
 }
