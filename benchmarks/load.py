@@ -62,7 +62,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def app_server(
-    env: dict[str, str], log_path: Path, timeout_s: float = 600
+    env: dict[str, str], log_path: Path, timeout_s: float = 240
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """``python app.py`` on a free loopback port with the config overrides ``env``
     (``SEQUEL_...`` variables); yields (url, process) once it answers HTTP 200 and stops it
