@@ -127,3 +127,27 @@ def test_a_second_concurrent_turn_is_refused_while_others_proceed(served, monkey
     after = second.predict(sid, "more please", "", api_name="/chat")
     assert after["session_id"] == sid and after["items"] and after["notes"] != [BUSY_NOTE]
     assert after["matched_history"] == [] and BUSY_NOTE not in after["reply"]
+
+
+def test_the_browser_gets_a_note_for_a_turn_sent_while_its_last_one_streams(make_deps) -> None:
+    from types import SimpleNamespace
+
+    from recommender.config import AppConfig
+    from recommender.conversation.state import SessionState
+
+    # two compute slots: the held turn keeps one, the other browser's turn takes the other
+    demo = app_module.build_app(make_deps(), serving=AppConfig(compute_slots=2))
+    turn = next(f.fn for f in demo.fns.values() if f.name == "turn")
+    tab, other_tab = SimpleNamespace(session_hash="tab-1"), SimpleNamespace(session_hash="tab-2")
+    state = SessionState()
+    streaming = turn("something", "Heat (1995)\nFargo", None, [], state, tab)
+    first = next(streaming)  # the first snapshot is out; the turn is still in progress
+    assert first[0][-1]["content"] != BUSY_NOTE
+    refused = next(turn("more please", "", None, [], state, tab))
+    assert refused[0][-1] == {"role": "assistant", "content": BUSY_NOTE}
+    assert refused[1] is state  # the session is left as it was
+    served = list(turn("something", "Toy Story (1995)", None, [], SessionState(), other_tab))
+    assert served[-1][0][-1]["content"] != BUSY_NOTE  # another browser is not held up
+    list(streaming)  # the first turn ends ...
+    again = list(turn("more please", "", None, [], state, tab))
+    assert again[-1][0][-1]["content"] != BUSY_NOTE  # ... and the tab may send again
