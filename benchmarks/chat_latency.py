@@ -234,8 +234,8 @@ def markdown(result: dict) -> str:
                 f"| {run['crosstalk_replies']} |"
             )
         lines.append(
-            f"\nBest: {c['best_compute_slots']} compute slot(s); the default is "
-            f"{c['default_compute_slots']}. Machine: {c['machine']}."
+            f"\nBest: {c['best_compute_slots']} compute slot(s) (the app's default when this "
+            f"ran: {c['default_compute_slots']}). Machine: {c['machine']}."
         )
         lines.append(f"Command: `{c['command']}`")
     return "\n".join(lines).lstrip("\n") + "\n"

@@ -155,9 +155,10 @@ class AppConfig:
     # on a busier run); target >= 0.80 and <= 4 s (benchmarks/results/explanations_ml1m.md)
     llm_explanations: bool = False
     # --- serving many users (benchmarks/chat_latency.py --concurrent, benchmarks/soak.py) ---
-    # turns computed at the same time; the others wait for a slot in arrival order. On 2 CPU
-    # cores one at a time gave the best throughput (chat_latency.json, "concurrent")
-    compute_slots: int = 1
+    # turns computed at the same time; the others wait for a slot in arrival order. With 20
+    # clients on 2 CPU cores: 8.75 turns/s with 2, 8.43 with 1, 8.37 with 4 (one run each,
+    # benchmarks/results/chat_latency.json, "concurrent")
+    compute_slots: int = 2
     # turns Gradio admits at once (its concurrency_limit for every turn event): an admitted
     # turn either computes or waits for a compute slot, and is where a session's second
     # concurrent turn is refused at once instead of queueing behind the first

@@ -278,9 +278,8 @@ def _block_chat_concurrency(results: Results) -> str:
     ]  # fmt: skip
     note = (
         f"{section['clients']} clients at once, {section['turns_per_client']} `/chat` turns "
-        f"each over HTTP (latency includes queueing); best (bold): "
-        f"{section['best_compute_slots']}, the default `app.compute_slots` "
-        f"{section['default_compute_slots']}. Machine: {section['machine']}.\n"
+        f"each over HTTP (latency includes queueing), one run per setting; best (bold): "
+        f"{section['best_compute_slots']}. Machine: {section['machine']}.\n"
     )
     return _table(header, rows) + "\n" + note + _source_line(name, section, ("checkpoint",))
 
