@@ -311,20 +311,28 @@ def _block_soak(results: Results) -> str:
     lines = [_table(header, rows)]
     if "abuser" in run:
         turns, uploads = run["abuser"]["turns"], run["abuser"]["uploads"]
+        cut = uploads.get("closed_early", 0)
         lines.append(
             f"Abusive client alongside: {turns['turns']} turns fired in parallel bursts on one "
             f"session ({turns['served']} served, {turns['refused_busy']} refused at once as "
             f"busy, {turns['errors']} errors); {uploads['sent']} uploads of twice the paste "
-            f"limit ({uploads['refused_413']} refused with HTTP 413, {uploads['accepted']} "
-            "accepted).\n"
+            f"limit ({uploads['refused_413']} refused with HTTP 413, "
+            + (f"{cut} cut off by the server before they were sent in full, " if cut else "")
+            + f"{uploads['accepted']} accepted).\n"
         )
-    verdict = "passed" if all(v for k, v in checks.items() if k != "max_growth") else "FAILED"
+    growth = memory["relative_growth"] * 100
     lines.append(
-        f"Checks {verdict}: 0 errors, 0 cross-talk, memory growth within "
-        f"{checks['max_growth'] * 100:g}% (slope {memory['slope_mb_per_min']:.2f} MB/min). "
+        f"Checks: errors {run['errors']} ({_passed(checks['no_errors'])}), cross-talk "
+        f"{run['crosstalk_replies']} ({_passed(checks['no_crosstalk'])}), app memory "
+        f"{growth:+.1f}% after the warm-up against a {checks['max_growth'] * 100:g}% bound "
+        f"({_passed(checks['flat_memory'])}; slope {memory['slope_mb_per_min']:.2f} MB/min). "
         f"Machine: {result['machine']}.\n"
     )
     return "\n".join(lines) + _source_line(name, result, ("checkpoint",))
+
+
+def _passed(ok: bool) -> str:
+    return "passed" if ok else "FAILED"
 
 
 def _block_ranking(results: Results) -> str:
