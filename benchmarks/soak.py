@@ -20,6 +20,7 @@ import json
 import logging
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: this checkout's packages, not an installed one
@@ -97,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config()
     pools = title_pools(config, args.clients + 1)  # the last pool is the abuser's
     machine = describe_machine() + " (at the start)"
-    with app_server({}, args.out / "soak-app.log") as (url, process):
+    logs = Path(tempfile.mkdtemp(prefix="soak-"))  # the app's log, kept for a look afterwards
+    with app_server({}, logs / "app.log") as (url, process):
         run = run_load(
             url, pools[: args.clients], seed=args.seed, duration_s=args.minutes * 60,
             turns_per_client=args.max_turns, app_pid=process.pid, rss_every_s=args.rss_every,
