@@ -423,6 +423,12 @@ def main(argv: list[str] | None = None) -> int:
         default="app",
         help="app: the app's configured ranker; off: the retrieval order; auto: LLM-SRec heads",
     )
+    parser.add_argument(
+        "--srec-head",
+        type=Path,
+        help="LLM-SRec heads for --ranking auto (default: the config's llm.srec_head); "
+        "request-aware heads write conversation_ml1m_llm_srec_request.*",
+    )
     parser.add_argument("--limit", type=int, help="only the first N scenarios (a quick look)")
     parser.add_argument(
         "--compare",
@@ -444,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
     config.app.llm_explanations = False
     if args.ranking != "app":
         config.app.llm_ranking = args.ranking
+    if args.srec_head is not None:
+        if not args.srec_head.exists():
+            parser.error(f"--srec-head {args.srec_head}: no such file")
+        config.llm.srec_head = args.srec_head
     deps, info = build_deps(config, progress=not args.no_progress)
     deps.explainer = _NoExplanations()
 
@@ -496,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         report["compare"] = compare_targets(targets, json.loads(args.compare.read_text()))
     if default_set:
         suffix = {"app": "", "off": "_retrieval_order", "auto": "_llm_srec"}[args.ranking]
+        if "request-aware" in info.ranking:  # keep the history-only heads' results
+            suffix += "_request"
         stem = f"conversation_ml1m{suffix}"
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
