@@ -30,6 +30,7 @@ run): the latency reported is the time to the recommendations. Writes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import logging
@@ -431,6 +432,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, help="only the first N scenarios (a quick look)")
     parser.add_argument(
+        "--targets-only",
+        action="store_true",
+        help="only the scenarios with a held-out target, only their first turn (the target's "
+        "accuracy given the request, at a fraction of the cost; pass rates then cover those turns)",
+    )
+    parser.add_argument(
         "--compare",
         type=Path,
         help="another run's JSON: paired bootstrap of the targets' NDCG@10/HR@10 (this - that)",
@@ -443,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
     default_set = not args.scenarios
     files = build_development_set(args.generated, args.seed) if default_set else args.scenarios
     scenarios = [s for path in files for s in load_scenarios(path)][: args.limit]
+    if args.targets_only:  # the held-out targets' accuracy needs only the first turns
+        scenarios = [
+            dataclasses.replace(s, turns=s.turns[:1]) for s in scenarios if s.target is not None
+        ]
 
     from recommender.serving import build_deps
 
@@ -508,6 +519,8 @@ def main(argv: list[str] | None = None) -> int:
         suffix = {"app": "", "off": "_retrieval_order", "auto": "_llm_srec"}[args.ranking]
         if "request-aware" in info.ranking:  # keep the history-only heads' results
             suffix += "_request"
+        if args.targets_only:
+            suffix += "_targets"
         stem = f"conversation_ml1m{suffix}"
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
