@@ -518,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     if default_set:
         suffix = {"app": "", "off": "_retrieval_order", "auto": "_llm_srec"}[args.ranking]
         if "request-aware" in info.ranking:  # keep the history-only heads' results
-            suffix += "_request"
+            suffix += "_request_items" if "(item states)" in info.ranking else "_request"
         if args.targets_only:
             suffix += "_targets"
         stem = f"conversation_ml1m{suffix}"

@@ -67,6 +67,7 @@ from recommender.llm.srec import (  # noqa: E402
     SRecConfig,
     SRecExamples,
     SRecScorer,
+    item_mean_features,
     item_states_cached,
     save_head,
     train_head,
@@ -144,10 +145,19 @@ def cached_replay(path: Path, scenarios: list[dict], deps: Any, progress: bool, 
 
 
 def cached_features(
-    states: LLMStates, catalogue: Any, cases: list[dict], folder: Path, prefix: str, progress: bool
+    states: LLMStates,
+    catalogue: Any,
+    cases: list[dict],
+    folder: Path,
+    prefix: str,
+    progress: bool,
+    item_states: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """``(E, 2D)`` request features of every case, in chunks saved as they finish; and how
-    many prompts this call ran (the rest came from the cache)."""
+    many prompts this call ran (the rest came from the cache). With ``item_states``
+    (``history_from="items"``) the LLM reads only the request lines."""
+    if item_states is not None:
+        prefix += "-items"
     parts, ran = [], 0
     starts = range(0, len(cases), CHUNK)
     for start in tqdm(starts, desc=f"LLM states ({prefix})", disable=not progress):
@@ -159,8 +169,13 @@ def cached_features(
                 if data["ids"].tolist() == ids:
                     parts.append(data["features"].astype(np.float32))
                     continue
-        histories = [[catalogue.get(i).display_title for i in c["history"]] for c in chunk]
-        features = states.request_states(histories, [c["request"] for c in chunk])
+        requests = [c["request"] for c in chunk]
+        if item_states is not None:
+            lines = states.request_line_states(requests)
+            features = item_mean_features(item_states, [c["history"] for c in chunk], lines)
+        else:
+            histories = [[catalogue.get(i).display_title for i in c["history"]] for c in chunk]
+            features = states.request_states(histories, requests)
         save_npz(path, features=features.astype(np.float16), ids=np.asarray(ids))
         parts.append(features)
         ran += len(chunk)
@@ -206,7 +221,8 @@ def candidate_rankings(cases: list[dict], user_vectors: np.ndarray, scorer: SRec
 def markdown(result: dict[str, Any]) -> str:
     t = result["tuning"]
     lines = [
-        f"# Request-aware LLM-SRec heads ({result['dataset']})",
+        f"# Request-aware LLM-SRec heads ({result['dataset']}, history from "
+        f"{result['config']['history_from']})",
         "",
         f"Command: `{result['command']}` · commit `{result['provenance'].get('git_commit', '?')}`",
         "",
@@ -250,7 +266,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--states-only", action="store_true", help="compute and cache the LLM states, then stop"
     )
     parser.add_argument(
-        "--head-out", type=Path, default=PROJECT_ROOT / "checkpoints" / "ml-1m-llm-srec-request.pt"
+        "--history-from",
+        choices=["prompt", "items"],
+        default="prompt",
+        help="prompt: the LLM reads the titles and the request in one prompt; items: the mean "
+        "of the history items' cached LLM states + the LLM's state of the request line alone",
+    )
+    parser.add_argument(
+        "--head-out",
+        type=Path,
+        default=None,
+        help="default checkpoints/ml-1m-llm-srec-request[-items].pt",
     )
     parser.add_argument("--out-dir", type=Path, default=bench.RESULTS)
     parser.add_argument("--no-progress", action="store_true")
@@ -259,6 +285,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    items_mode = args.history_from == "items"
+    tag = "-items" if items_mode else ""
+    if args.head_out is None:
+        args.head_out = PROJECT_ROOT / "checkpoints" / f"ml-1m-llm-srec-request{tag}.pt"
     git = git_state()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.threads:
@@ -315,11 +345,19 @@ def main(argv: list[str] | None = None) -> int:
     train_cases = cached_replay(
         cache / f"train_cases_{len(train)}.json", train, deps, progress, "replay (train)"
     )
+    num_items = dataset.num_items
+    item_states = item_states_cached(
+        states, [dataset.catalogue.get(i) for i in range(1, num_items + 1)],
+        llm.cache_dir, backend.name, progress,
+    )  # fmt: skip
+    by_items = item_states if items_mode else None
     t0 = time.perf_counter()
     tune_x, ran_tune = cached_features(
-        states, dataset.catalogue, tune_cases, cache, "tune", progress
+        states, dataset.catalogue, tune_cases, cache, "tune", progress, by_items
     )
-    train_x, ran = cached_features(states, dataset.catalogue, train_cases, cache, "train", progress)
+    train_x, ran = cached_features(
+        states, dataset.catalogue, train_cases, cache, "train", progress, by_items
+    )
     ran += ran_tune
     per_prompt = (time.perf_counter() - t0) / ran if ran else None
     log.info("LLM states: %d prompts run here (%s s/prompt), the rest cached", ran, per_prompt)
@@ -327,22 +365,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sasrec = deps.retriever.sasrec
-    num_items = dataset.num_items
-    item_states = item_states_cached(
-        states, [dataset.catalogue.get(i) for i in range(1, num_items + 1)],
-        llm.cache_dir, backend.name, progress,
-    )  # fmt: skip
     cf_items = sasrec.item_emb.weight[1:].detach().numpy()
     examples = examples_of(train_cases, train_x, sasrec, num_items)
     train_users = list(dict.fromkeys(c["user"] for c in train_cases))
     early = np.isin(examples.groups, train_users[: max(1, len(train_users) // 10)])
     srec = SRecConfig(
-        request=True, max_epochs=args.head_epochs, patience=args.head_patience, seed=args.seed
+        request=True,
+        history_from=args.history_from,
+        max_epochs=args.head_epochs,
+        patience=args.head_patience,
+        seed=args.seed,
     )
     head, history = train_head(
         examples.subset(~early), examples.subset(early), item_states, cf_items, srec, progress
     )
-    scorer = SRecScorer.build(states, head, item_states, 0, request=True)
+    scorer = SRecScorer.build(states, head, item_states, 0, True, args.history_from)
     tuned = candidate_rankings(tune_cases, scorer.vectors_of_features(tune_x), scorer)
     targets = [c["target"] for c in tune_cases]
     weight, grid = bench.tune_weight(tuned, targets)
@@ -400,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    stem = args.out_dir / "srec_request_ml1m"
+    stem = args.out_dir / f"srec_request_ml1m{tag.replace('-', '_')}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1, default=str) + "\n")
     stem.with_suffix(".md").write_text(markdown(result))
     print(markdown(result))

@@ -600,6 +600,13 @@ RANKER_RUNS = (
             "conversation_ml1m_llm_srec_request_targets.json",
         ),
     ),
+    (
+        "LLM-SRec, request-aware, history from item states",
+        (
+            "conversation_ml1m_llm_srec_request_items.json",
+            "conversation_ml1m_llm_srec_request_items_targets.json",
+        ),
+    ),
 )
 
 

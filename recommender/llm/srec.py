@@ -16,7 +16,10 @@ understood it (``prompts/srec_request.txt``, text from ``describe_request``) and
 ``[state after the last title, state after the request line]``. Distilling SASRec alone cannot
 teach the request (SASRec never sees it), so these heads are trained with the recommendation
 loss on the held-out item a generated request was built from, over the items the request's
-hard filters allow (``benchmarks/srec_request.py``).
+hard filters allow (``benchmarks/srec_request.py``). ``SRecConfig.history_from = "items"`` is
+the cheap form: the user is ``[mean LLM state of the history's items (cached), the LLM's mean
+state over the request line alone]``, so no LLM pass reads the history (a request line is ~15
+tokens against ~150 for a 5-20 title paste), and a typed list's order cannot matter.
 
 Departures from the paper, for two CPU cores: the states are cached once (the LLM is frozen, so
 caching changes nothing) instead of running the LLM in every step; a user is the state after a
@@ -64,6 +67,8 @@ class SRecConfig:
     seed: int = 0
     request: bool = False  # the user prompt ends with the request (prompts/srec_request.txt);
     # the user is [state after the last title, state after the request line]
+    history_from: str = "prompt"  # request heads only: "prompt" as above; "items": the user is
+    # [mean of the history items' LLM states, the LLM's mean state over the request line alone]
 
 
 # ---------------------------------------------------------------------------- frozen LLM states
@@ -160,8 +165,7 @@ class LLMStates:
         rows = []
         for history, request in zip(histories, requests, strict=True):
             ids, ends = self.history_tokens(history)
-            line = self.request_template.format(request=" ".join(request.split()) or "anything")
-            rows.append((ids + self._tokens(line + "\n"), ends[-1]))
+            rows.append((ids + self._tokens(self.request_line(request) + "\n"), ends[-1]))
         order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))  # similar lengths
         out = np.zeros((len(rows), 2 * self.dim), np.float32)
         bar = tqdm(total=len(rows), desc=desc, disable=not progress, unit="prompt")
@@ -175,6 +179,14 @@ class LLMStates:
             bar.update(len(batch))
         bar.close()
         return out
+
+    def request_line_states(self, requests: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """``(B, D)`` mean state over each request line read alone (``history_from="items"``)."""
+        rows = [self._tokens(self.request_line(r)) for r in requests]
+        return self.states_of_rows(rows, batch_size=batch_size)
+
+    def request_line(self, request: str) -> str:
+        return self.request_template.format(request=" ".join(request.split()) or "anything")
 
     def item_rows(self, items: Sequence[Any]) -> list[list[int]]:
         """Token ids of each item's text (catalogue ``Item`` objects) under the item prompt."""
@@ -215,6 +227,15 @@ def user_features(lines: np.ndarray, pool: int) -> np.ndarray:
     starts = np.maximum(ends - pool, 0)
     means = (sums[ends] - sums[starts]) / (ends - starts)[:, None]  # (L, D)
     return np.concatenate([lines, means.astype(lines.dtype)], axis=1)
+
+
+def item_mean_features(
+    item_states: np.ndarray, histories: Sequence[Sequence[int]], request_states: np.ndarray
+) -> np.ndarray:
+    """``(B, 2D)``: the mean LLM state of each history's items (ids 1-based; rows of
+    ``item_states`` are ids 1..N) next to its request line's state (``history_from="items"``)."""
+    means = np.stack([item_states[np.asarray(h, dtype=int) - 1].mean(0) for h in histories])
+    return np.concatenate([means, request_states], axis=1).astype(np.float32)
 
 
 def feature_dim(llm_dim: int, pool: int, request: bool = False) -> int:
@@ -392,10 +413,13 @@ class SRecScorer:
         item_vectors: np.ndarray,
         pool: int = 0,
         request: bool = False,
+        item_states: np.ndarray | None = None,
     ) -> None:
         self.states = states
         self.pool = pool  # SRecConfig.pool the head was trained with
         self.request = request  # SRecConfig.request: the user prompt carries the request
+        # the LLM states of every item (rows = ids 1..N): given for history_from="items" only
+        self.item_states = item_states
         self.head = head.eval()
         self.item_vectors = item_vectors  # (N, C) f_item of every item, rows = ids 1..N
 
@@ -407,10 +431,12 @@ class SRecScorer:
         item_states: np.ndarray,
         pool: int = 0,
         request: bool = False,
+        history_from: str = "prompt",
     ) -> SRecScorer:
         with torch.no_grad():
             vectors = head.item(torch.from_numpy(item_states)).numpy()
-        return cls(states, head, vectors, pool, request)
+        by_items = item_states if request and history_from == "items" else None
+        return cls(states, head, vectors, pool, request, by_items)
 
     def request_vectors(
         self, histories: Sequence[Sequence[str]], requests: Sequence[str]
@@ -443,11 +469,22 @@ class SRecScorer:
         return self.item_vectors[np.asarray(candidate_ids, dtype=int) - 1] @ user
 
     def score(
-        self, history: Sequence[str], candidate_ids: Sequence[int], request: str = ""
+        self,
+        history: Sequence[str],
+        candidate_ids: Sequence[int],
+        request: str = "",
+        history_ids: Sequence[int] | None = None,
     ) -> np.ndarray:
         """Scores of the candidates only (item ids, 1-based), in the order given; ``request``
-        is read by request-aware heads only."""
-        if self.request:
+        is read by request-aware heads only; ``history_ids`` (the titles' item ids) by heads
+        that read the history from the item states (``history_from="items"``)."""
+        if self.request and self.item_states is not None:
+            if not history_ids:
+                raise ValueError("these heads read the history's item ids")
+            line = self.states.request_line_states([request])
+            features = item_mean_features(self.item_states, [history_ids], line)
+            user = self.vectors_of_features(features)[0]
+        elif self.request:
             user = self.request_vectors([history], [request])[0]
         else:
             user = self.user_vectors([history])[0]
@@ -523,12 +560,14 @@ class SRecRanker:
         started = time.perf_counter()
         pool = dedupe_candidates(candidates)
         shown = pool[: self.num_candidates]
-        titles = [i.display_title for i in as_items(self.catalogue, history)][-self.max_history :]
+        read = as_items(self.catalogue, history)[-self.max_history :]
+        titles = [i.display_title for i in read]
         weight = self.fusion_weight if fusion_weight is None else fusion_weight
         if len(shown) < 2 or not titles:
             return finish_ranking(pool, None, weight, "retrieval_fallback", started, [], [], [])
         ids = [c.item_id for c in shown]
-        scores = self.scorer.score(titles, ids, request).astype(np.float64)
+        scores = self.scorer.score(titles, ids, request, [i.item_id for i in read])
+        scores = scores.astype(np.float64)
         if not np.isfinite(scores).all():
             return finish_ranking(pool, None, weight, "retrieval_fallback", started, [], [], [])
         return finish_ranking(pool, scores, weight, "llm_srec", started, [], [], [])
@@ -636,10 +675,14 @@ def load_srec_ranker(
     states = LLMStates.from_backend(backend)
     items = [catalogue.get(i) for i in range(1, catalogue.num_items + 1)]
     item_states = item_states_cached(states, items, cache_dir, backend.name, progress)
-    scorer = SRecScorer.build(states, head, item_states, config.pool, config.request)
+    scorer = SRecScorer.build(
+        states, head, item_states, config.pool, config.request, config.history_from
+    )
     weight = float(meta.get("fusion_weight", 0.5))
     ranker = SRecRanker(scorer, catalogue, weight, config.max_history)
-    kind = "request-aware " if config.request else ""
+    kind = ""
+    if config.request:
+        kind = "request-aware " + ("(item states) " if config.history_from == "items" else "")
     info = f"LLM-SRec {kind}heads {Path(head_path).name} (fusion weight {weight:g})"
     trained_with = meta.get("checkpoint_sha")
     if sasrec_digest is not None and trained_with != sasrec_digest:
