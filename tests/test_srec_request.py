@@ -220,3 +220,39 @@ def test_request_scenarios_never_use_the_test_item_and_are_prefix_stable():
         assert len(set(positions)) == len(positions)
     assert sum(p[0] == len(dataset.sequences[u]) - 2 for u, p in per_user.items()) > 10
     assert scenario_user("gen-0007-u123") == 123 and scenario_user("req-00001-u45-p9") == 45
+
+
+def test_item_state_heads_read_the_item_ids_and_the_request_line_only(
+    states, tiny_catalogue, tmp_path
+):
+    from recommender.llm.srec import item_mean_features
+
+    config = SRecConfig(hidden=16, max_history=5, request=True, history_from="items")
+    torch.manual_seed(0)
+    head = SRecHead(states.dim, 8, config).eval()
+    save_head(tmp_path / "heads.pt", head, config, {"fusion_weight": 1.0})
+    head, config, _ = load_head(tmp_path / "heads.pt")
+    assert config.history_from == "items"
+    items = [tiny_catalogue.get(i) for i in range(1, tiny_catalogue.num_items + 1)]
+    item_states = states.item_states(items)
+    scorer = SRecScorer.build(states, head, item_states, 0, True, config.history_from)
+    ranker = SRecRanker(scorer, tiny_catalogue, fusion_weight=1.0, num_candidates=6)
+    candidates = [
+        Candidate(item_id=i, score=-float(i), provenance=("sasrec",)) for i in range(2, 8)
+    ]
+    ranking = ranker.rank([1, 9, 8], candidates, request="Comedy")
+    # the user vector is the head over [mean item state of 1, 9, 8, the request line's state]
+    line = states.request_line_states(["Comedy"])
+    features = item_mean_features(item_states, [[1, 9, 8]], line)
+    np.testing.assert_allclose(features[0, : states.dim], item_states[[0, 8, 7]].mean(0), rtol=1e-5)
+    expected = scorer.candidate_scores(scorer.vectors_of_features(features)[0], list(range(2, 8)))
+    np.testing.assert_allclose([i.llm_score for i in ranking.items],
+                               sorted(expected, reverse=True), rtol=1e-4)  # fmt: skip
+    # order-free: a typed list in another order gives the same scores; the request matters
+    again = ranker.rank([8, 1, 9], candidates, request="Comedy")
+    np.testing.assert_allclose([i.llm_score for i in again.items],
+                               [i.llm_score for i in ranking.items], atol=1e-5)  # fmt: skip
+    other = ranker.rank([1, 9, 8], candidates, request="Western; up to 1960")
+    assert not np.allclose([i.llm_score for i in other.items], [i.llm_score for i in ranking.items])
+    with pytest.raises(ValueError, match="item ids"):
+        scorer.score(["Heat (1995)"], [2, 3], "Comedy")
