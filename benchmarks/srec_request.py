@@ -226,8 +226,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Command: `{result['command']}` · commit `{result['provenance'].get('git_commit', '?')}`",
         "",
-        f"- training examples: {result['train_examples']} ({result['train_users']} users; "
-        f"{result['early_stop_examples']} of them held out for early stopping), tuning "
+        f"- training examples: {result['train_examples']}, plus {result['early_stop_examples']} "
+        f"held out for early stopping (one tenth of the {result['train_users']} users), tuning "
         f"scenarios: {t['users']} (other users); none of the conversation benchmark's "
         f"{result['benchmark_users_excluded']} users",
         f"- LLM states: {result['llm_prompts_run']} prompts run in this call "
