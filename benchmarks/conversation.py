@@ -145,6 +145,12 @@ def load_scenarios(path: Path) -> list[Scenario]:
     return scenarios
 
 
+def first_turns_with_targets(scenarios: list[Scenario]) -> list[Scenario]:
+    """``--targets-only``: the scenarios with a held-out target, cut to their first turn (the
+    only turn the target's accuracy is read from, so its ranks are those of a full run)."""
+    return [dataclasses.replace(s, turns=s.turns[:1]) for s in scenarios if s.target is not None]
+
+
 def _title_key(text: str) -> str:
     return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
 
@@ -450,10 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     default_set = not args.scenarios
     files = build_development_set(args.generated, args.seed) if default_set else args.scenarios
     scenarios = [s for path in files for s in load_scenarios(path)][: args.limit]
-    if args.targets_only:  # the held-out targets' accuracy needs only the first turns
-        scenarios = [
-            dataclasses.replace(s, turns=s.turns[:1]) for s in scenarios if s.target is not None
-        ]
+    if args.targets_only:
+        scenarios = first_turns_with_targets(scenarios)
 
     from recommender.serving import build_deps
 
