@@ -112,7 +112,9 @@ class LLMConfig:
     max_history: int = 10  # most recent history titles in the prompt (most recent last)
     bootstrap: int = 1  # B shuffled candidate orders averaged against position bias
     fusion_weight: float = 0.5  # final = w * z(LLM) + (1 - w) * z(retrieval); tune on validation
-    # LLM-SRec heads on the frozen local LLM (benchmarks/llm_srec.py); their own tuned weight
+    # LLM-SRec heads on the frozen local LLM, with their own tuned weight: history only
+    # (benchmarks/llm_srec.py), or request-aware, e.g. checkpoints/ml-1m-llm-srec-request-items.pt
+    # (benchmarks/srec_request.py; README "Which ranker")
     srec_head: Path | None = PROJECT_ROOT / "checkpoints" / "ml-1m-llm-srec.pt"
     batch_size: int = 8  # prompts per forward pass
     share_prefix: bool = True  # run the prompt prefix shared by all permutations only once
@@ -145,8 +147,9 @@ class AppConfig:
     host: str = "127.0.0.1"  # bind address; 0.0.0.0 exposes the app to the network
     port: int = 7860
     sasrec_checkpoint: Path = PROJECT_ROOT / "checkpoints" / "ml-1m-llm2sasrec.pt"  # retriever
-    # off: the retrieval order (default: no LLM ranker is measurably better, in the standard
-    # protocol or in conversations with short pastes; README "Which ranker") | auto: the label
+    # off: the retrieval order (default: no LLM ranker, history-only or request-aware, is
+    # significantly better, in the standard protocol or in conversations with short pastes and
+    # a request; README "Which ranker") | auto: the label
     # ranker with a fine-tuned adapter, else LLM-SRec heads if present | on: the label ranker
     llm_ranking: str = "off"
     # True: the LLM (llm.explain_adapter_path) rewords the deterministic explanations as they

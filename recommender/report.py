@@ -589,6 +589,80 @@ def _block_matching(results: Results) -> str:
     )
 
 
+# the LLM rankers measured against the retrieval order on the same generated scenarios
+# (a full run, or a ``--targets-only`` run: the same first turns, so the same targets' ranks)
+RANKER_RUNS = (
+    ("LLM-SRec, history only", ("conversation_ml1m_llm_srec.json",)),
+    (
+        "LLM-SRec, request-aware",
+        (
+            "conversation_ml1m_llm_srec_request.json",
+            "conversation_ml1m_llm_srec_request_targets.json",
+        ),
+    ),
+    (
+        "LLM-SRec, request-aware, history from item states",
+        (
+            "conversation_ml1m_llm_srec_request_items.json",
+            "conversation_ml1m_llm_srec_request_items_targets.json",
+        ),
+    ),
+)
+
+
+def _block_ranker_decision(results: Results) -> str:
+    """Each LLM ranker minus the retrieval order on the conversation benchmark's held-out
+    targets, and whether any is significantly better (its 95% interval above 0)."""
+    from recommender.config import AppConfig
+
+    base_name = "conversation_ml1m.json"
+    base = results.load(base_name)
+    if base is None:
+        return _source_line(base_name, None)
+    target = base["summary"]["target_given_request"]
+    rows = [["retrieval order", _f(target["ndcg10"]), _f(target["hr10"]), "", ""]]
+    better, sources = [], [_source_line(base_name, base, ("sasrec_checkpoint",))]
+    for label, names in RANKER_RUNS:
+        name = next((n for n in names if results.load(n) is not None), names[0])
+        run = results.load(name)
+        compare = (run or {}).get("compare") or {}
+        if run is None or not compare.get("scenarios"):
+            continue
+        mine = run["summary"]["target_given_request"]
+        c, h = compare["ndcg10"], compare["hr10"]
+        rows.append(
+            [
+                label,
+                _f(mine["ndcg10"]),
+                _f(mine["hr10"]),
+                f"{_f(c['diff'], sign=True)} [{_f(c['ci95'][0], sign=True)}, "
+                f"{_f(c['ci95'][1], sign=True)}]",
+                f"{_f(h['diff'], sign=True)} [{_f(h['ci95'][0], sign=True)}, "
+                f"{_f(h['ci95'][1], sign=True)}]",
+            ]
+        )
+        if c["ci95"][0] > 0:
+            better.append(label)
+        sources.append(_source_line(name, run, ("sasrec_checkpoint", "srec_head")))
+    header = ["ranker", "NDCG@10", "HR@10", "NDCG@10 minus retrieval [95%]",
+              "HR@10 minus retrieval [95%]"]  # fmt: skip
+    default = AppConfig().llm_ranking
+    if better:
+        verdict = f"Significantly better than the retrieval order: {', '.join(better)}."
+    else:
+        verdict = (
+            "No LLM ranker is significantly better than the retrieval order here (every "
+            "interval contains 0)."
+        )
+    lines = [
+        _table(header, rows),
+        f"Held-out target of the {target['users']} generated scenarios given the first request, "
+        "paired bootstrap over scenarios. " + verdict + f" The app's default: `app.llm_ranking = "
+        f'"{default}"`.\n',
+    ]
+    return "\n".join(lines) + "\n" + "".join(sources)
+
+
 BLOCKS: dict[str, Callable[[Results], str]] = {
     "conversation": _block_conversation,
     "matching": _block_matching,
@@ -600,6 +674,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "chat-latency": _block_chat_latency,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
+    "ranker-decision": _block_ranker_decision,
 }
 TITLES = {
     "conversation": "Conversations: scenarios replayed through step(), every turn judged",
@@ -612,6 +687,7 @@ TITLES = {
     "chat-latency": "Chat latency",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
+    "ranker-decision": "Which ranker: each LLM ranker minus the retrieval order in conversations",
 }
 
 

@@ -32,6 +32,7 @@ from recommender.conversation.request_parser import (
     parse_request,
     titles_with_words,
 )
+from recommender.conversation.request_text import describe_request
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item
@@ -336,7 +337,10 @@ def step_stream(
     history_items = deps.catalogue.many(new.history)
     # a typed list has no time order: the ranker reads it in one fixed order, not as typed
     read = history_items if new.history_dated else sorted(history_items, key=lambda i: i.item_id)
-    order, method = _rank(deps, read, candidates, new.constraints.query)
+    request = new.constraints.query  # what the label ranker's request prompt was made for
+    if getattr(deps.ranker, "reads_request_description", False):
+        request = describe_request(new.constraints, deps.catalogue)
+    order, method = _rank(deps, read, candidates, request)
     timings["rank"] = (time.perf_counter() - t0) * 1000
     if method in ("timeout", "error"):
         reply.notes.append(
