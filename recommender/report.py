@@ -500,7 +500,9 @@ def _block_explanations(results: Results) -> str:
     result = results.load(name)
     if result is None:
         return _source_line(name, None)
-    columns = [c for c in ("deterministic", "zero_shot", "fine_tuned") if c in result]
+    columns = [
+        c for c in ("deterministic", "zero_shot", "fine_tuned", "fine_tuned_free") if c in result
+    ]
 
     def cell(column: str, key: str, fmt: str = "{}") -> str:
         value = result[column].get(key)
@@ -528,6 +530,11 @@ def _block_explanations(results: Results) -> str:
             "0",
         ],
         [
+            "LLM raw sentences with unsupported facts (before the filter)",
+            *(cell(c, "raw_sentences_with_unsupported_facts") for c in columns),
+            "",
+        ],
+        [
             "LLM-worded explanations passing the filter",
             *(cell(c, "llm_worded_pass_share") for c in columns),
             ">= 0.80",
@@ -548,9 +555,24 @@ def _block_explanations(results: Results) -> str:
             "<= 4000",
         ],
     ]
+    settings = result.get("llm_settings") or {}
+    notes = []
+    if "fine_tuned_free" in result:
+        notes.append(
+            "fine_tuned_free: the same adapter decoding without the number constraint "
+            "(`llm.explain_constrained = false`)"
+        )
+    if settings:
+        notes.append(
+            f"LLM: {settings.get('threads')} torch thread(s), at most "
+            f"{settings.get('max_new_tokens')} tokens and {settings.get('explain_timeout_s')} s "
+            "per reply, greedy"
+        )
     return (
         _table(["measure", *columns, "target"], rows)
-        + f"\n{result['protocol']}. Command: `{result['command']}`.\n\n"
+        + f"\n{result['protocol']}. "
+        + "".join(f"{n}. " for n in notes)
+        + f"Command: `{result['command']}`.\n\n"
         + _source_line(name, result, ("checkpoint", "adapter"))
     )
 
