@@ -249,6 +249,29 @@ def _block_chat_latency(results: Results) -> str:
     )
 
 
+def _block_chat_latency_llm(results: Results) -> str:
+    """``chat_latency.py --llm-explanations on``: the reply with the LLM wording streamed."""
+    name = "chat_latency_llm_wording.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    step = result["step"]
+    rows = [
+        [label, f"{step[key]['p50']:.1f}", f"{step[key]['p95']:.1f}", target]
+        for label, key, target in (
+            ("first recommendation (ms)", "first_recommendation_ms", "p50 <= 1000"),
+            ("every card explained, deterministic (ms)", "every_card_explained_ms", "p50 <= 1000"),
+            ("full reply, LLM wording complete (ms)", "full_reply_ms", "p50 <= 4000"),
+        )
+    ]
+    sources = ", ".join(f"{k} {v}" for k, v in step.get("explanation_sources", {}).items())
+    return (
+        _table(["measure", "p50", "p95", "target"], rows)
+        + f"\nCards by final wording: {sources}. Command: `{result['command']}`.\n\n"
+        + _source_line(name, result, ("checkpoint", "explain_adapter"))
+    )
+
+
 def _block_ranking(results: Results) -> str:
     name = "ranking_ml1m.json"
     result = results.load(name)
@@ -620,6 +643,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "ablation": _block_ablation,
     "text-init": _block_text_init,
     "chat-latency": _block_chat_latency,
+    "chat-latency-llm-wording": _block_chat_latency_llm,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
 }
@@ -632,6 +656,7 @@ TITLES = {
     "ablation": "Retrieval ablations (one change each against `base`)",
     "text-init": "Text init vs random init vs shuffled control (paired per user)",
     "chat-latency": "Chat latency",
+    "chat-latency-llm-wording": "Chat latency with the LLM wording of the explanations",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
 }
