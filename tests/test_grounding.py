@@ -87,6 +87,10 @@ def test_every_wording_of_every_bank_passes(tiny_catalogue, grounding, kind):
         "Heat is what puts it here: without it, it would drop from #17 to #10.",
         "Heat is what puts it here: without it, it would drop from #17 to #4.",
         "It is here because of Heat, which lifts it from #4 to #17.",
+        # one rank "without them": the evidence leaves out one title at a time
+        "Heat and Pulp Fiction put it at #4: without them it falls to #17, without them to #10.",
+        "It rests on Heat and Pulp Fiction: #17 without them, #10 without them.",
+        "Without both Heat and Pulp Fiction it would be #17.",
     ],
 )
 def test_right_numbers_bound_to_the_wrong_title_or_direction_fail(

@@ -30,6 +30,7 @@ _THEM = re.compile(
     r"be )?" + _R + r" and " + _R
 )
 _NEXT_WITHOUT = re.compile(r"(?:" + _R + r"\s+)?\bwithout\b")
+_WITHOUT_THEM = re.compile(r"\bwithout (?:them|both)\b", re.IGNORECASE)
 _FROM_TO = re.compile(r"from " + _R + r" to " + _R + r"|to " + _R + r" from " + _R)
 _DROP = re.compile(r"\b(?:drops?|dropping|falls?|falling|slides?|sinks?|down)\b")
 _LIFT = re.compile(r"\b(?:lifts?|lifting|moving|moves?|push\w*|up|raises?|nudges?)\b")
@@ -237,7 +238,8 @@ class Grounding:
         - "<title> (#N ...)": the ranks in a parenthesis right after a title are the base rank
           or that title's (unless the parenthesis speaks of "them");
         - "#A and #B without them" / "without them it is #A and #B": in the order the titles
-          were named;
+          were named; any other rank "without them" is a fact the evidence does not hold (it
+          leaves out one title at a time);
         - a sentence that refers to only one of several cited titles states only its rank;
         - "from #A to #B": the base rank and a rank without a title, never the same twice; a
           drop goes from the base rank, a lift to it.
@@ -288,11 +290,18 @@ class Grounding:
             for n in _RANK.findall(sentence):
                 if _int(n) not in (base, only.rank_without):
                     found.append(f"rank:#{n} with only {label(only)} named")
-        for m in _THEM.finditer(sentence):
+        pairs = list(_THEM.finditer(sentence))
+        for m in pairs:
             pair = [_int(g) for g in m.groups() if g is not None]
             expected = [c.rank_without for c in named[:2]]
             if len(named) >= 2 and pair != expected:
                 found.append(f"rank order:{m.group(0)}")
+        for m in _WITHOUT_THEM.finditer(sentence):  # one rank for both titles removed at once
+            if any(t.start() <= m.start() < t.end() for t in pairs):
+                continue
+            clause = re.split(r"[.;,]|\bwithout\b", sentence[m.end() :])[0]
+            if _RANK.search(clause) or re.search(r"#[\d,]+\s*$", sentence[: m.start()]):
+                found.append(f"rank without them:{m.group(0)}")
         lower = sentence.lower()
         drop = bool(_DROP.search(lower))
         lift = bool(_LIFT.search(lower))
