@@ -76,10 +76,14 @@ def sessions(n: int, seed: int) -> list[tuple[str, str, list[str]]]:
     return out[:n]
 
 
-def drive_step(n_sessions: int, seed: int, llm_explanations: bool | None = None) -> dict:
+def drive_step(
+    n_sessions: int, seed: int, llm_explanations: bool | None = None, threads: int | None = None
+) -> dict:
     config = load_config()
     if llm_explanations is not None:
         config.app.llm_explanations = llm_explanations
+    if threads:
+        config.llm.num_threads = threads
     started = time.perf_counter()
     deps, info = build_deps(config, progress=False)
     startup = time.perf_counter() - started
@@ -179,7 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         default=RESULTS / "chat_latency",
         help="results path without suffix (.json and .md are written)",
     )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (llm.num_threads; default: all)"
+    )
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     llm_explanations = None if args.llm_explanations is None else args.llm_explanations == "on"
     logging.basicConfig(level=logging.WARNING)
     git = git_state()  # the code this run starts from
@@ -189,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "command": command,
         "machine": describe_machine() + " (at the start)",
-        "step": drive_step(args.sessions, args.seed, llm_explanations),
+        "step": drive_step(args.sessions, args.seed, llm_explanations, args.threads),
     }
     if args.api:
         result["api"] = drive_api(args.sessions, args.seed)
