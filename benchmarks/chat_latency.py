@@ -87,7 +87,7 @@ def drive_step(
     started = time.perf_counter()
     deps, info = build_deps(config, progress=False)
     startup = time.perf_counter() - started
-    first, explained, full, kinds, sources = [], [], [], {}, {}
+    first, explained, full, kinds, sources, reasons = [], [], [], {}, {}, {}
     for paste, request, follow_ups in tqdm(sessions(n_sessions, seed), desc="sessions"):
         state = SessionState()
         turns = [(request, paste)] + [(m, None) for m in follow_ups]
@@ -105,6 +105,9 @@ def drive_step(
             kinds[reply.kind] = kinds.get(reply.kind, 0) + 1
             for card in reply.cards:
                 sources[card.explanation_source] = sources.get(card.explanation_source, 0) + 1
+                if card.explanation_source == "template":
+                    why = card.explanation_reason or "unknown"
+                    reasons[why] = reasons.get(why, 0) + 1
             if reply.kind == "recommendations":
                 first.append(first_at * 1000)
                 explained.append((explained_at or total) * 1000)
@@ -117,6 +120,7 @@ def drive_step(
         "full_reply_ms": summary(full),
         "reply_kinds": kinds,
         "explanation_sources": sources,  # llm | llm_filtered | template (deterministic)
+        "template_reasons": reasons,  # why a card kept the deterministic wording
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
