@@ -397,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     result["provenance"] = collect_provenance(
         result["command"],
         artifacts={"checkpoint": config.app.sasrec_checkpoint, "adapter": args.adapter},
+        dataset=dataset,
         config=config.to_dict(),
         git=git,
     )
