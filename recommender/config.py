@@ -160,9 +160,10 @@ class AppConfig:
     # ranker with a fine-tuned adapter, else LLM-SRec heads if present | on: the label ranker
     llm_ranking: str = "off"
     # True: the LLM (llm.explain_adapter_path) rewords the deterministic explanations as they
-    # stream. Off by default: on 2 shared CPU cores the fine-tuned wording passed the grounding
-    # filter in 0.795 of explanations at 3.5 s p50 per reply (0.695 at 4.2 s, with 6-s timeouts,
-    # on a busier run); target >= 0.80 and <= 4 s (benchmarks/results/explanations_ml1m.md)
+    # stream. Off by default: the fine-tuned wording passes the grounding filter in 0.88-0.90 of
+    # explanations, but on 2 shared CPU cores it takes 3.7-4.4 s p50 per reply (target <= 4 s)
+    # and the full reply waits for it (benchmarks/results/explanations_ml1m.md,
+    # chat_latency_llm_wording.md)
     llm_explanations: bool = False
 
 
