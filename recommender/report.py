@@ -265,9 +265,11 @@ def _block_chat_latency_llm(results: Results) -> str:
         )
     ]
     sources = ", ".join(f"{k} {v}" for k, v in step.get("explanation_sources", {}).items())
+    reasons = ", ".join(f"{k} {v}" for k, v in step.get("template_reasons", {}).items())
+    why = f" (deterministic because: {reasons})" if reasons else ""
     return (
         _table(["measure", "p50", "p95", "target"], rows)
-        + f"\nCards by final wording: {sources}. Command: `{result['command']}`.\n\n"
+        + f"\nCards by final wording: {sources}{why}. Command: `{result['command']}`.\n\n"
         + _source_line(name, result, ("checkpoint", "explain_adapter"))
     )
 
