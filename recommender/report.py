@@ -249,6 +249,31 @@ def _block_chat_latency(results: Results) -> str:
     )
 
 
+def _block_chat_latency_llm(results: Results) -> str:
+    """``chat_latency.py --llm-explanations on``: the reply with the LLM wording streamed."""
+    name = "chat_latency_llm_wording.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    step = result["step"]
+    rows = [
+        [label, f"{step[key]['p50']:.1f}", f"{step[key]['p95']:.1f}", target]
+        for label, key, target in (
+            ("first recommendation (ms)", "first_recommendation_ms", "p50 <= 1000"),
+            ("every card explained, deterministic (ms)", "every_card_explained_ms", "p50 <= 1000"),
+            ("full reply, LLM wording complete (ms)", "full_reply_ms", "p50 <= 4000"),
+        )
+    ]
+    sources = ", ".join(f"{k} {v}" for k, v in step.get("explanation_sources", {}).items())
+    reasons = ", ".join(f"{k} {v}" for k, v in step.get("template_reasons", {}).items())
+    why = f" (deterministic because: {reasons})" if reasons else ""
+    return (
+        _table(["measure", "p50", "p95", "target"], rows)
+        + f"\nCards by final wording: {sources}{why}. Command: `{result['command']}`.\n\n"
+        + _source_line(name, result, ("checkpoint", "explain_adapter"))
+    )
+
+
 def _block_ranking(results: Results) -> str:
     name = "ranking_ml1m.json"
     result = results.load(name)
@@ -500,7 +525,9 @@ def _block_explanations(results: Results) -> str:
     result = results.load(name)
     if result is None:
         return _source_line(name, None)
-    columns = [c for c in ("deterministic", "zero_shot", "fine_tuned") if c in result]
+    columns = [
+        c for c in ("deterministic", "zero_shot", "fine_tuned", "fine_tuned_free") if c in result
+    ]
 
     def cell(column: str, key: str, fmt: str = "{}") -> str:
         value = result[column].get(key)
@@ -528,6 +555,11 @@ def _block_explanations(results: Results) -> str:
             "0",
         ],
         [
+            "LLM raw sentences with unsupported facts (before the filter)",
+            *(cell(c, "raw_sentences_with_unsupported_facts") for c in columns),
+            "",
+        ],
+        [
             "LLM-worded explanations passing the filter",
             *(cell(c, "llm_worded_pass_share") for c in columns),
             ">= 0.80",
@@ -548,9 +580,24 @@ def _block_explanations(results: Results) -> str:
             "<= 4000",
         ],
     ]
+    settings = result.get("llm_settings") or {}
+    notes = []
+    if "fine_tuned_free" in result:
+        notes.append(
+            "fine_tuned_free: the same adapter decoding without the number constraint "
+            "(`llm.explain_constrained = false`)"
+        )
+    if settings:
+        notes.append(
+            f"LLM: {settings.get('threads')} torch thread(s), at most "
+            f"{settings.get('max_new_tokens')} tokens and {settings.get('explain_timeout_s')} s "
+            "per reply, greedy"
+        )
     return (
         _table(["measure", *columns, "target"], rows)
-        + f"\n{result['protocol']}. Command: `{result['command']}`.\n\n"
+        + f"\n{result['protocol']}. "
+        + "".join(f"{n}. " for n in notes)
+        + f"Command: `{result['command']}`.\n\n"
         + _source_line(name, result, ("checkpoint", "adapter"))
     )
 
@@ -672,6 +719,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "ablation": _block_ablation,
     "text-init": _block_text_init,
     "chat-latency": _block_chat_latency,
+    "chat-latency-llm-wording": _block_chat_latency_llm,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
     "ranker-decision": _block_ranker_decision,
@@ -685,6 +733,7 @@ TITLES = {
     "ablation": "Retrieval ablations (one change each against `base`)",
     "text-init": "Text init vs random init vs shuffled control (paired per user)",
     "chat-latency": "Chat latency",
+    "chat-latency-llm-wording": "Chat latency with the LLM wording of the explanations",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
     "ranker-decision": "Which ranker: each LLM ranker minus the retrieval order in conversations",

@@ -91,6 +91,8 @@ class Card:
     genres: tuple[str, ...]
     explanation: str = ""
     explanation_source: str = "pending"  # llm | llm_filtered | template | pending
+    # template only: why the LLM wording was not used (timeout, filtered, ...; Explanation.reason)
+    explanation_reason: str | None = None
     because: tuple[str, ...] = ()  # history titles cited as evidence
     provenance: tuple[str, ...] = ()  # retrieval sources that proposed it
     evidence: dict[str, Any] | None = None  # structured evidence (Evidence.to_json())
@@ -376,6 +378,7 @@ def step_stream(
             for card, explanation in zip(reply.cards, snapshot, strict=True):
                 card.explanation = explanation.text
                 card.explanation_source = explanation.source if explanation.done else "pending"
+                card.explanation_reason = explanation.reason
                 card.because = tuple(e.display_title for e in explanation.evidence.similar)
                 to_json = getattr(explanation.evidence, "to_json", None)
                 card.evidence = to_json() if to_json else None
