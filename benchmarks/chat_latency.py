@@ -79,12 +79,18 @@ def sessions(n: int, seed: int) -> list[tuple[str, str, list[str]]]:
     return out[:n]
 
 
-def drive_step(n_sessions: int, seed: int) -> dict:
+def drive_step(
+    n_sessions: int, seed: int, llm_explanations: bool | None = None, threads: int | None = None
+) -> dict:
     config = load_config()
+    if llm_explanations is not None:
+        config.app.llm_explanations = llm_explanations
+    if threads:
+        config.llm.num_threads = threads
     started = time.perf_counter()
     deps, info = build_deps(config, progress=False)
     startup = time.perf_counter() - started
-    first, explained, full, kinds, sources = [], [], [], {}, {}
+    first, explained, full, kinds, sources, reasons = [], [], [], {}, {}, {}
     for paste, request, follow_ups in tqdm(sessions(n_sessions, seed), desc="sessions"):
         state = SessionState()
         turns = [(request, paste)] + [(m, None) for m in follow_ups]
@@ -102,6 +108,9 @@ def drive_step(n_sessions: int, seed: int) -> dict:
             kinds[reply.kind] = kinds.get(reply.kind, 0) + 1
             for card in reply.cards:
                 sources[card.explanation_source] = sources.get(card.explanation_source, 0) + 1
+                if card.explanation_source == "template":
+                    why = card.explanation_reason or "unknown"
+                    reasons[why] = reasons.get(why, 0) + 1
             if reply.kind == "recommendations":
                 first.append(first_at * 1000)
                 explained.append((explained_at or total) * 1000)
@@ -114,6 +123,7 @@ def drive_step(n_sessions: int, seed: int) -> dict:
         "full_reply_ms": summary(full),
         "reply_kinds": kinds,
         "explanation_sources": sources,  # llm | llm_filtered | template (deterministic)
+        "template_reasons": reasons,  # why a card kept the deterministic wording
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -256,6 +266,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--turns", type=int, default=8, help="--concurrent: turns per client")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--llm-explanations",
+        choices=("on", "off"),
+        default=None,
+        help="override app.llm_explanations for the step sessions (on: the fine-tuned "
+        "realiser rewords every card as it streams; the full reply waits for it)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS / "chat_latency",
+        help="results path without suffix (.json and .md are written)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (llm.num_threads; default: all)"
+    )
     args = parser.parse_args(argv)
     try:
         slots = [int(v) for v in args.slots.split(",") if v.strip()]
@@ -265,18 +291,24 @@ def main(argv: list[str] | None = None) -> int:
         1 <= args.concurrent <= MAX_CLIENTS and slots and min(slots) >= 1 and args.turns >= 1
     ):
         parser.error(f"--concurrent must be 1..{MAX_CLIENTS}, --slots and --turns >= 1")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    llm_explanations = None if args.llm_explanations is None else args.llm_explanations == "on"
     logging.basicConfig(level=logging.WARNING)
     git = git_state()  # the code this run starts from
     command = "python benchmarks/chat_latency.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    path = RESULTS / "chat_latency.json"
+    path = args.out.with_suffix(".json")
     previous = json.loads(path.read_text()) if path.exists() else {}
     config = load_config()  # what the app serves (the same environment and files)
     artifacts = {
         "checkpoint": config.app.sasrec_checkpoint,
         "heads": config.llm.srec_head,
         "adapter": config.llm.adapter_path,
+        "explain_adapter": config.llm.explain_adapter_path if llm_explanations else None,
     }
     machine = describe_machine() + " (at the start)"
     if args.concurrent is not None:
@@ -287,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         served = {"app": config.app, "session": config.session}
     else:
         section = result = {"command": command, "machine": machine}
-        result["step"] = drive_step(args.sessions, args.seed)
+        result["step"] = drive_step(args.sessions, args.seed, llm_explanations, args.threads)
         if args.api:
             result["api"] = drive_api(args.sessions, args.seed)
         if previous.get("concurrent"):  # a separate run with its own provenance: kept
@@ -302,10 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.concurrent is not None:
         result["concurrent"] = section
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     text = markdown(result)
-    (RESULTS / "chat_latency.md").write_text(text)
+    args.out.with_suffix(".md").write_text(text)
     print(text)
     return 0
 
