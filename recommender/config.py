@@ -154,6 +154,9 @@ class AppConfig:
     # filter in 0.795 of explanations at 3.5 s p50 per reply (0.695 at 4.2 s, with 6-s timeouts,
     # on a busier run); target >= 0.80 and <= 4 s (benchmarks/results/explanations_ml1m.md)
     llm_explanations: bool = False
+    # serve a status page (steps, progress bars) on the app's address while the start loads or
+    # builds the artefacts; it turns into the chat when ready. False: nothing listens until then
+    status_page: bool = True
 
 
 @dataclass
