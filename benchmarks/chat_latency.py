@@ -37,6 +37,7 @@ from recommender.data import load_dataset
 from recommender.machine import describe_machine
 from recommender.provenance import collect_provenance, git_state
 from recommender.serving import build_deps
+from recommender.startup import PREPARING_TITLE
 from recommender.ui import load_personas
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
@@ -133,10 +134,12 @@ def drive_api(n_sessions: int, seed: int) -> dict:
     t0 = time.perf_counter()
     try:
         while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
+            try:  # the chat's own /config (the start serves a status page before it)
+                with urllib.request.urlopen(url + "config", timeout=2) as response:
+                    if json.loads(response.read()).get("title") != PREPARING_TITLE:
+                        break
+                    time.sleep(0.5)
+            except (OSError, ValueError):
                 if app.poll() is not None or time.perf_counter() - t0 > 600:
                     raise RuntimeError("the app did not start") from None
                 time.sleep(0.5)
@@ -189,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         git=git,
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "chat_latency.json").write_text(json.dumps(result, indent=2) + "\n")
+    path = RESULTS / "chat_latency.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    if "first_start" in previous:  # benchmarks/first_start.py's section, measured on its own
+        result["first_start"] = previous["first_start"]
+    path.write_text(json.dumps(result, indent=2) + "\n")
     s = result["step"]
     lines = [
         "| measure | p50 | p95 | target |",
