@@ -589,6 +589,40 @@ def _block_matching(results: Results) -> str:
     )
 
 
+def _block_first_start(results: Results) -> str:
+    name = "chat_latency.json"
+    result = (results.load(name) or {}).get("first_start")
+    if result is None:
+        return f"<sub>Source: `benchmarks/results/{name}` has no `first_start` section.</sub>\n"
+    targets = result["targets"]
+    rows = []
+    for label, key, target in (
+        ("first start (empty cache)", "first", targets["first_start_chat_s"]),
+        ("later start", "later", targets["later_start_chat_s"]),
+    ):
+        run = result[key]
+        rows.append(
+            [
+                label,
+                f"{run['http_200_s']:.1f}",
+                f"{run['chat_ready_s']:.1f}",
+                f"{run['first_reply_s']:.1f}",
+                f"<= {target:.0f}",
+                f"{run['app_rss_mb_max_sampled']:.0f}",
+            ]
+        )
+    header = [
+        "start",
+        "status page, HTTP 200 (s)",
+        "chat ready (s)",
+        "first reply (s)",
+        "target, chat ready (s)",
+        "app RSS (MB)",
+    ]
+    note = f"Seconds from the process launch; machine: {result['machine']}.\n"
+    return _table(header, rows) + "\n" + note + _source_line(name, result, ("checkpoint",))
+
+
 BLOCKS: dict[str, Callable[[Results], str]] = {
     "conversation": _block_conversation,
     "matching": _block_matching,
@@ -598,6 +632,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "ablation": _block_ablation,
     "text-init": _block_text_init,
     "chat-latency": _block_chat_latency,
+    "first-start": _block_first_start,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
 }
@@ -610,6 +645,7 @@ TITLES = {
     "ablation": "Retrieval ablations (one change each against `base`)",
     "text-init": "Text init vs random init vs shuffled control (paired per user)",
     "chat-latency": "Chat latency",
+    "first-start": "First start and later starts",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
 }
