@@ -65,6 +65,7 @@ def test_every_stage_runs_on_a_tiny_catalogue_and_the_report_is_written(
     assert 0 < load["interactions"] <= 3 * N and 0 < load["users"] <= 200
     embed = json.loads(scale.stage_path(work, "embed").read_text())
     assert embed["vectors"] == "real" and embed["embedded"] == N
+    assert embed["stand_in_vectors"] == 0
     store = json.loads(scale.stage_path(work, "store").read_text())
     assert store["store_mb"] > 0
     serve = json.loads(scale.stage_path(work, "serve").read_text())
@@ -93,7 +94,7 @@ def test_a_large_size_embeds_a_sample_and_labels_the_extrapolation(tmp_path, fak
     work = tmp_path / "work" / str(N)
     embed = json.loads(scale.stage_path(work, "embed").read_text())
     assert embed["extrapolated"] is True and embed["embedded"] == 50
-    assert "stand-ins" in embed["vectors"]
+    assert "stand-ins" in embed["vectors"] and embed["stand_in_vectors"] == N - 50
     assert embed["seconds"] == pytest.approx(embed["measured_seconds"] * N / 50)
     assert json.loads(scale.stage_path(work, "store").read_text())["store_mb"] > 0
 
