@@ -623,6 +623,58 @@ def _block_first_start(results: Results) -> str:
     return _table(header, rows) + "\n" + note + _source_line(name, result, ("checkpoint",))
 
 
+def _scale_cell(stages: dict, stage: str, key: str, digits: int = 1) -> str:
+    found = stages.get(stage, {})
+    if found.get(key) is None:
+        return "–"
+    text = f"{found[key]:,.{digits}f}"
+    return text + " (extrapolated)" if found.get("extrapolated") else text
+
+
+def _block_scale(results: Results) -> str:
+    name = "scale.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    rows = []
+    for n, stages in result["sizes"].items():
+        latency = stages.get("serve", {}).get("retrieval_ms")
+        rows.append(
+            [
+                f"{int(n):,}",
+                _scale_cell(stages, "load", "seconds"),
+                _scale_cell(stages, "embed", "seconds"),
+                _scale_cell(stages, "store", "seconds"),
+                _scale_cell(stages, "store", "store_mb", 0),
+                _scale_cell(stages, "serve", "startup_s"),
+                f"{latency['p50']:.1f} / {latency['p95']:.1f}" if latency else "–",
+                _scale_cell(stages, "serve", "peak_rss_mb", 0),
+            ]
+        )
+    header = [
+        "items (synthetic)",
+        "load CSV (s)",
+        "embed (s)",
+        "Chroma build (s)",
+        "store (MB)",
+        "app start, cached (s)",
+        "retrieval p50 / p95 (ms)",
+        "app peak RSS (MB)",
+    ]
+    verdict = result.get("targets_at_100k") or {}
+    targets = result["targets"]
+    note = f"{result['label']}.\n"
+    if verdict.get("measured"):
+        note += (
+            f"Targets at {targets['size']:,} items: retrieval p50 <= "
+            f"{targets['retrieval_p50_ms']:.0f} ms "
+            f"({'met' if verdict['retrieval_p50_met'] else 'missed'}), app memory <= "
+            f"{targets['app_rss_mb']:.0f} MB "
+            f"({'met' if verdict['app_memory_met'] else 'missed'}).\n"
+        )
+    return _table(header, rows) + "\n" + note + _source_line(name, result)
+
+
 BLOCKS: dict[str, Callable[[Results], str]] = {
     "conversation": _block_conversation,
     "matching": _block_matching,
@@ -633,6 +685,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "text-init": _block_text_init,
     "chat-latency": _block_chat_latency,
     "first-start": _block_first_start,
+    "scale": _block_scale,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
 }
@@ -646,6 +699,7 @@ TITLES = {
     "text-init": "Text init vs random init vs shuffled control (paired per user)",
     "chat-latency": "Chat latency",
     "first-start": "First start and later starts",
+    "scale": "Scale: synthetic catalogues of 10k to 1M items",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
 }

@@ -109,3 +109,14 @@ def test_run_all_skips_stages_already_done(tmp_path, capsys) -> None:
     )  # fmt: skip
     assert scale.run_all(args) == 0
     assert "done before" in capsys.readouterr().out
+
+
+def test_filled_embeddings_leave_no_stand_ins(tmp_path, fake_embedder) -> None:
+    for stage in ("generate", "load"):
+        assert scale.run_stage(_args(tmp_path, stage)) == 0
+    work = tmp_path / "work" / str(N)
+    assert scale.fill_embeddings(N, work) == 0
+    assert scale.run_stage(_args(tmp_path, "embed", embed_limit=100)) == 0
+    embed = json.loads(scale.stage_path(work, "embed").read_text())
+    assert embed["extrapolated"] is True and embed["stand_in_vectors"] == 0
+    assert embed["vectors"] == "real"
