@@ -451,6 +451,31 @@ def collect(work: Path, sizes: list[int]) -> dict:
     return by_size
 
 
+def largest(by_size: dict) -> dict:
+    """At the largest size measured: each cost against its target or its 10x-smaller size,
+    slowest first, so "what breaks first" reads off the data."""
+    sizes = sorted(by_size, key=int)
+    top = sizes[-1]
+    stages = by_size[top]
+    costs = []
+    for stage in ("load", "embed", "store"):
+        if stage in stages:
+            costs.append({"what": f"prepare: {stage}", "seconds": stages[stage]["seconds"],
+                          "extrapolated": bool(stages[stage].get("extrapolated"))})  # fmt: skip
+    costs.sort(key=lambda c: -c["seconds"])
+    out: dict = {"items": int(top), "slowest_prepare_stages": costs}
+    serve = stages.get("serve")
+    if serve is not None:
+        out["retrieval_p50_ms"] = serve["retrieval_ms"]["p50"]
+        out["retrieval_p50_over_target"] = (
+            serve["retrieval_ms"]["p50"] > TARGETS["retrieval_p50_ms"]
+        )
+        out["app_peak_rss_mb"] = serve["peak_rss_mb"]
+        out["app_memory_over_target"] = serve["peak_rss_mb"] > TARGETS["app_rss_mb"]
+        out["slowest_source"] = max(serve["per_source_ms"].items(), key=lambda kv: kv[1]["p50"])[0]
+    return out
+
+
 def verdict(by_size: dict) -> dict:
     """The targets at ``TARGETS['size']`` items, from what was measured there."""
     serve = by_size.get(str(TARGETS["size"]), {}).get("serve")
@@ -582,6 +607,7 @@ def report(args: argparse.Namespace, command: str) -> int:
         "sizes": by_size,
         "targets": TARGETS,
         "targets_at_100k": verdict(by_size),
+        "largest_size": largest(by_size),
         "notes": [
             "The sequence model is freshly initialised (latency and memory do not depend on "
             "training); fusion and Chroma queries are the app's code (recommender.retrieval).",

@@ -672,6 +672,21 @@ def _block_scale(results: Results) -> str:
             f"{targets['app_rss_mb']:.0f} MB "
             f"({'met' if verdict['app_memory_met'] else 'missed'}).\n"
         )
+    top = result.get("largest_size") or {}
+    if top.get("slowest_prepare_stages"):
+        stage = top["slowest_prepare_stages"][0]
+        note += (
+            f"At {top['items']:,} items the slowest prepare stage is {stage['what']} "
+            f"({stage['seconds']:,.0f} s{', extrapolated' if stage['extrapolated'] else ''})"
+        )
+        if "app_peak_rss_mb" in top:
+            over = "over" if top["app_memory_over_target"] else "within"
+            late = "over" if top["retrieval_p50_over_target"] else "within"
+            note += (
+                f"; the app's peak memory is {over} the target and retrieval p50 {late} it "
+                f"(slowest source: {top['slowest_source']})"
+            )
+        note += ".\n"
     return _table(header, rows) + "\n" + note + _source_line(name, result)
 
 

@@ -73,7 +73,7 @@ def test_every_stage_runs_on_a_tiny_catalogue_and_the_report_is_written(
     assert {"sasrec", "session", "popular"} <= set(serve["per_source_ms"])
     assert serve["serving"]["sasrec"] == "sasrec-fresh-init.pt"
 
-    results = tmp_path / "results"
+    results = tmp_path / "benchmarks" / "results"
     monkeypatch.setattr(scale, "RESULTS", results)
     monkeypatch.setitem(scale.TARGETS, "size", N)
     args = argparse.Namespace(
@@ -86,6 +86,12 @@ def test_every_stage_runs_on_a_tiny_catalogue_and_the_report_is_written(
     assert result["provenance"]["command"] == "python benchmarks/scale.py --report"
     assert (results / "scale.png").stat().st_size > 0
     assert "SYNTHETIC" in (results / "scale.md").read_text()
+    assert result["largest_size"]["items"] == N and result["largest_size"]["slowest_source"]
+
+    from recommender.report import Results, _block_scale
+
+    block = _block_scale(Results(tmp_path))
+    assert "| 300 |" in block and "SYNTHETIC" in block and f"At {N} items" in block
 
 
 def test_a_large_size_embeds_a_sample_and_labels_the_extrapolation(tmp_path, fake_embedder) -> None:
