@@ -263,32 +263,54 @@ def fill_embeddings(n: int, work: Path) -> int:
     return 0
 
 
-def stage_store(n: int, work: Path, seed: int) -> dict:
+def _prefix(catalogue, limit: int):
+    """The first ``limit`` items (ids 1..limit) as a catalogue of their own."""
+    from recommender.data.catalogue import Catalogue
+
+    return catalogue if len(catalogue) <= limit else Catalogue(catalogue.items[:limit])
+
+
+def stage_store(n: int, work: Path, seed: int, limit: int) -> dict:
+    """``ItemStore.open`` on every item, or (above ``limit``) on the first ``limit`` items,
+    the time and size then scaled up linearly: a lower bound, as HNSW insertion grows a
+    little faster than linearly."""
     from recommender.data import dataset_key, load_dataset
     from recommender.embeddings import item_embeddings, make_embedder
     from recommender.retrieval.vectorstore import ItemStore
 
     config = _config(n, work)
-    dataset = load_dataset(config.data.dataset, config.data)
+    catalogue = _prefix(load_dataset(config.data.dataset, config.data).catalogue, limit)
     embedder = make_embedder(config.embedding)
     shutil.rmtree(work / "chroma", ignore_errors=True)
     started = time.perf_counter()
-    item_embeddings(dataset.catalogue, embedder, work)  # the cached vectors, read once
+    item_embeddings(catalogue, embedder, work)  # the cached vectors, read once
     read = time.perf_counter() - started
     started = time.perf_counter()
     store = ItemStore.open(
-        dataset.catalogue, dataset_key(config.data.dataset), embedder, config.store, work
+        catalogue, dataset_key(config.data.dataset), embedder, config.store, work
     )
-    seconds = time.perf_counter() - started
-    if store.collection.count() != n:
-        raise RuntimeError(f"the store holds {store.collection.count()} items, not {n}")
-    return {
-        "seconds": seconds - read,  # ItemStore.open reads the cached vectors again first
-        "open_seconds": seconds,
+    seconds = time.perf_counter() - started - read  # open() reads the cached vectors again
+    if store.collection.count() != len(catalogue):
+        raise RuntimeError(f"the store holds {store.collection.count()}, not {len(catalogue)}")
+    out = {
+        "seconds": seconds,
         "vector_cache_read_s": read,
         "store_mb": _size_mb(work / "chroma"),
         "embedding_cache_mb": _size_mb(work / "embeddings"),
     }
+    if len(catalogue) < n:
+        scale_up = n / len(catalogue)
+        out.update(
+            extrapolated=True,
+            measured_items=len(catalogue),
+            measured_seconds=seconds,
+            measured_store_mb=out["store_mb"],
+            seconds=seconds * scale_up,
+            store_mb=out["store_mb"] * scale_up,
+            note=f"built on the first {len(catalogue):,} items; time and size x{scale_up:g} "
+            "(a lower bound)",
+        )
+    return out
 
 
 def fresh_checkpoint(path: Path, num_items: int, seed: int) -> dict:
@@ -315,19 +337,26 @@ def fresh_checkpoint(path: Path, num_items: int, seed: int) -> dict:
     return shape
 
 
-def stage_serve(n: int, work: Path, seed: int, turns: int) -> dict:
+def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int) -> dict:
     import psutil
     import torch
 
     from recommender.retrieval.candidates import RetrievalQuery
     from recommender.retrieval.vectorstore import ItemFilter
-    from recommender.serving import build_deps
 
     config = _config(n, work)
     shape = fresh_checkpoint(config.app.sasrec_checkpoint, n, seed)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))  # the app's default on 2 cores
     started = time.perf_counter()
-    deps, info = build_deps(config, progress=False)
+    if n <= limit:
+        retriever, info = _app_retriever(config)
+        partial_note = None
+    else:
+        retriever, info = _partial_retriever(config, limit)
+        partial_note = (
+            f"the Chroma store holds the first {limit:,} items only (its queries search "
+            f"those); SASRec, popularity, filters and fusion cover all {n:,}; not build_deps"
+        )
     startup = time.perf_counter() - started
     rss_ready = psutil.Process().memory_info().rss
     from recommender.data import load_dataset
@@ -345,21 +374,61 @@ def stage_serve(n: int, work: Path, seed: int, turns: int) -> dict:
         query = RetrievalQuery(history=history, text=request or None, ordered=False,
                                filters=filters)  # fmt: skip
         t0 = time.perf_counter()
-        result = deps.retriever.retrieve(query)
+        result = retriever.retrieve(query)
         elapsed = (time.perf_counter() - t0) * 1000
         if turn >= 5:
             latencies.append(elapsed)
             for name, ms in result.timings_ms.items():
                 per_source.setdefault(name, []).append(ms)
-    return {
+    out = {
         "startup_s": startup,
-        "serving": {"sasrec": info.sasrec, "ranking": info.ranking, "model": shape},
+        "serving": dict(info, model=shape),
         "retrieval_ms": _summary(latencies),
         "per_source_ms": {name: _summary(v) for name, v in per_source.items()},
         "rss_ready_mb": rss_ready / 2**20,
         "rss_after_turns_mb": psutil.Process().memory_info().rss / 2**20,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    if partial_note:
+        out.update(partial=True, note=partial_note)
+    return out
+
+
+def _app_retriever(config: Config):
+    """The app's own start (``build_deps``) on the filled cache: its retriever and facts."""
+    from recommender.serving import build_deps
+
+    deps, info = build_deps(config, progress=False)
+    return deps.retriever, {"sasrec": info.sasrec, "ranking": info.ranking, "how": "build_deps"}
+
+
+def _partial_retriever(config: Config, limit: int):
+    """What ``build_deps`` builds for retrieval (and the co-occurrence table its evidence
+    keeps), over a store of the first ``limit`` items: for sizes too large to store here."""
+    from recommender.data import dataset_key, load_dataset
+    from recommender.embeddings import item_embeddings, make_embedder
+    from recommender.retrieval.candidates import CandidateRetriever
+    from recommender.retrieval.cooccurrence import CoOccurrence
+    from recommender.retrieval.vectorstore import ItemStore
+    from recommender.serving import load_sasrec, popularity
+
+    dataset = load_dataset(config.data.dataset, config.data)
+    embedder = make_embedder(config.embedding)
+    store = ItemStore.open(
+        _prefix(dataset.catalogue, limit),
+        dataset_key(config.data.dataset),
+        embedder,
+        config.store,
+        config.data.cache_dir,
+    )
+    vectors = item_embeddings(dataset.catalogue, embedder, config.data.cache_dir, False)
+    sasrec, name = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
+    retriever = CandidateRetriever(
+        dataset.catalogue, store, vectors, popularity(dataset), sasrec, config.retrieval
+    )
+    # kept alive with the retriever: build_deps holds it too (for the evidence), so it counts
+    retriever.cooccurrence = CoOccurrence.from_sequences(dataset.sequences, dataset.num_items)
+    return retriever, {"sasrec": name, "ranking": "retrieval order", "how": "partial"}
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -395,9 +464,9 @@ def run_stage(args: argparse.Namespace) -> int:
     elif args.stage == "embed":
         out = stage_embed(n, work, args.seed, args.embed_limit, args.embed_sample)
     elif args.stage == "store":
-        out = stage_store(n, work, args.seed)
+        out = stage_store(n, work, args.seed, args.store_limit)
     else:
-        out = stage_serve(n, work, args.seed, args.turns)
+        out = stage_serve(n, work, args.seed, args.turns, args.store_limit)
     out["process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["machine"] = machine
     out["command"] = "python benchmarks/scale.py " + shlex.join(sys.argv[1:])
@@ -427,6 +496,7 @@ def run_all(args: argparse.Namespace) -> int:
             command += ["--work", str(args.work), "--seed", str(args.seed)]
             command += ["--turns", str(args.turns), "--embed-limit", str(args.embed_limit)]
             command += ["--embed-sample", str(args.embed_sample)]
+            command += ["--store-limit", str(args.store_limit)]
             print(f"{n:,} items, {stage}: running")
             done = subprocess.run(command, env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)))
             if done.returncode != 0:
@@ -646,6 +716,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embed-limit", type=int, default=200_000,
                         help="above this many items, embed a sample and extrapolate")  # fmt: skip
     parser.add_argument("--embed-sample", type=int, default=20_000, help="that sample's size")
+    parser.add_argument("--store-limit", type=int, default=200_000,
+                        help="above this many items, store the first ones, scale up")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="redo stages already done")
     parser.add_argument("--report", action="store_true",

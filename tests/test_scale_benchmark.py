@@ -29,7 +29,10 @@ def fake_embedder(monkeypatch):
 
 
 def _args(tmp_path, stage: str, **over) -> argparse.Namespace:
-    values = dict(size=N, work=tmp_path / "work", seed=0, turns=4, embed_limit=N, embed_sample=50)
+    values = dict(
+        size=N, work=tmp_path / "work", seed=0, turns=4, embed_limit=N, embed_sample=50,
+        store_limit=N,
+    )  # fmt: skip
     values.update(over)
     return argparse.Namespace(stage=stage, **values)
 
@@ -77,7 +80,13 @@ def test_every_stage_runs_on_a_tiny_catalogue_and_the_report_is_written(
     monkeypatch.setattr(scale, "RESULTS", results)
     monkeypatch.setitem(scale.TARGETS, "size", N)
     args = argparse.Namespace(
-        work=tmp_path / "work", sizes=[N], seed=0, turns=4, embed_limit=N, embed_sample=50
+        work=tmp_path / "work",
+        sizes=[N],
+        seed=0,
+        turns=4,
+        embed_limit=N,
+        embed_sample=50,
+        store_limit=N,
     )
     assert scale.report(args, "python benchmarks/scale.py --report") == 0
     result = json.loads((results / "scale.json").read_text())
@@ -95,14 +104,19 @@ def test_every_stage_runs_on_a_tiny_catalogue_and_the_report_is_written(
 
 
 def test_a_large_size_embeds_a_sample_and_labels_the_extrapolation(tmp_path, fake_embedder) -> None:
-    for stage in ("generate", "load", "embed", "store"):
-        assert scale.run_stage(_args(tmp_path, stage, embed_limit=100)) == 0
+    for stage in scale.STAGES:
+        assert scale.run_stage(_args(tmp_path, stage, embed_limit=100, store_limit=120)) == 0
     work = tmp_path / "work" / str(N)
     embed = json.loads(scale.stage_path(work, "embed").read_text())
     assert embed["extrapolated"] is True and embed["embedded"] == 50
     assert "stand-ins" in embed["vectors"] and embed["stand_in_vectors"] == N - 50
     assert embed["seconds"] == pytest.approx(embed["measured_seconds"] * N / 50)
-    assert json.loads(scale.stage_path(work, "store").read_text())["store_mb"] > 0
+    store = json.loads(scale.stage_path(work, "store").read_text())
+    assert store["extrapolated"] and store["measured_items"] == 120
+    assert store["seconds"] == pytest.approx(store["measured_seconds"] * N / 120)
+    serve = json.loads(scale.stage_path(work, "serve").read_text())
+    assert serve["partial"] and "first 120 items" in serve["note"]
+    assert serve["retrieval_ms"]["n"] == 4 and serve["serving"]["how"] == "partial"
 
 
 def test_run_all_skips_stages_already_done(tmp_path, capsys) -> None:
@@ -111,7 +125,7 @@ def test_run_all_skips_stages_already_done(tmp_path, capsys) -> None:
     scale.stage_path(work, "generate").write_text("{}")
     args = argparse.Namespace(
         sizes=[N], stages=["generate"], work=tmp_path / "work", seed=0, turns=4,
-        embed_limit=N, embed_sample=50, force=False,
+        embed_limit=N, embed_sample=50, store_limit=N, force=False,
     )  # fmt: skip
     assert scale.run_all(args) == 0
     assert "done before" in capsys.readouterr().out
