@@ -336,6 +336,10 @@ def run_app(config: Config, host: str | None = None, port: int | None = None) ->
         return _failed(page, status, str(exc))
     except OSError as exc:
         return _failed(page, status, f"cannot start: {exc}")
+    except BaseException:  # a bug or Ctrl-C: free the port, then let it show as it is
+        if page is not None:
+            page.close(verbose=False)
+        raise
     footer = (
         f"{info.dataset}: {info.items:,} items · retriever: {info.sasrec} · ranking: "
         f"{info.ranking} · explanations: {info.explanations} · ready in {info.startup_s} s"

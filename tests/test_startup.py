@@ -131,3 +131,22 @@ def test_browser_sees_the_status_page_then_the_chat(monkeypatch, make_deps) -> N
     finally:
         release.set()
         gr.close_all()
+
+
+@pytest.mark.integration
+def test_a_failed_start_frees_the_port_and_says_why(monkeypatch, capsys) -> None:
+    import socket
+
+    import app
+    from recommender.config import Config
+    from recommender.errors import SequelError
+
+    def broken(config, status):
+        raise SequelError("no data at /nowhere")
+
+    monkeypatch.setattr(app, "_prepare", broken)
+    port = free_port()
+    assert app.run_app(Config(), "127.0.0.1", port) == 2
+    assert "error: no data at /nowhere" in capsys.readouterr().out
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))  # the status page let the port go
