@@ -337,7 +337,7 @@ def fresh_checkpoint(path: Path, num_items: int, seed: int) -> dict:
     return shape
 
 
-def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int) -> dict:
+def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int, threads: int) -> dict:
     import psutil
     import torch
 
@@ -346,7 +346,8 @@ def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int) -> dict:
 
     config = _config(n, work)
     shape = fresh_checkpoint(config.app.sasrec_checkpoint, n, seed)
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))  # the app's default on 2 cores
+    if threads:
+        torch.set_num_threads(threads)  # else torch's default, as the app leaves it
     started = time.perf_counter()
     if n <= limit:
         retriever, info = _app_retriever(config)
@@ -382,7 +383,7 @@ def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int) -> dict:
                 per_source.setdefault(name, []).append(ms)
     out = {
         "startup_s": startup,
-        "serving": dict(info, model=shape),
+        "serving": dict(info, model=shape, torch_threads=torch.get_num_threads()),
         "retrieval_ms": _summary(latencies),
         "per_source_ms": {name: _summary(v) for name, v in per_source.items()},
         "rss_ready_mb": rss_ready / 2**20,
@@ -446,6 +447,11 @@ def _size_mb(path: Path) -> float:
     return total / 2**20
 
 
+def result_name(stage: str, threads: int) -> str:
+    """``serve`` at torch's default threads; ``serve_threads<n>`` with ``--threads n``."""
+    return f"serve_threads{threads}" if stage == "serve" and threads else stage
+
+
 def stage_path(work: Path, stage: str) -> Path:
     return work / "stages" / f"{stage}.json"
 
@@ -466,13 +472,16 @@ def run_stage(args: argparse.Namespace) -> int:
     elif args.stage == "store":
         out = stage_store(n, work, args.seed, args.store_limit)
     else:
-        out = stage_serve(n, work, args.seed, args.turns, args.store_limit)
+        out = stage_serve(n, work, args.seed, args.turns, args.store_limit, args.threads)
     out["process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["machine"] = machine
     out["command"] = "python benchmarks/scale.py " + shlex.join(sys.argv[1:])
     out["git_commit"], out["git_dirty"] = git_state()
     out["recorded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    path = stage_path(work, args.stage)
+    name = (
+        args.stage if args.stage != "serve" or not args.threads else f"serve_threads{args.threads}"
+    )
+    path = stage_path(work, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"{n:,} items, {args.stage}: " + json.dumps(_short(out)))
@@ -489,14 +498,14 @@ def run_all(args: argparse.Namespace) -> int:
     for n in args.sizes:
         for stage in args.stages:
             work = args.work / str(n)
-            if stage_path(work, stage).exists() and not args.force:
+            if stage_path(work, result_name(stage, args.threads)).exists() and not args.force:
                 print(f"{n:,} items, {stage}: done before ({stage_path(work, stage)})")
                 continue
             command = [sys.executable, __file__, "--stage", stage, "--size", str(n)]
             command += ["--work", str(args.work), "--seed", str(args.seed)]
             command += ["--turns", str(args.turns), "--embed-limit", str(args.embed_limit)]
             command += ["--embed-sample", str(args.embed_sample)]
-            command += ["--store-limit", str(args.store_limit)]
+            command += ["--store-limit", str(args.store_limit), "--threads", str(args.threads)]
             print(f"{n:,} items, {stage}: running")
             done = subprocess.run(command, env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)))
             if done.returncode != 0:
@@ -512,10 +521,9 @@ def collect(work: Path, sizes: list[int]) -> dict:
     by_size = {}
     for n in sizes:
         stages = {}
-        for stage in STAGES:
-            path = stage_path(work / str(n), stage)
-            if path.exists():
-                stages[stage] = json.loads(path.read_text())
+        for path in sorted((work / str(n) / "stages").glob("*.json")):
+            if path.stem in STAGES or path.stem.startswith("serve_threads"):
+                stages[path.stem] = json.loads(path.read_text())
         if stages:
             by_size[str(n)] = stages
     return by_size
@@ -718,6 +726,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embed-sample", type=int, default=20_000, help="that sample's size")
     parser.add_argument("--store-limit", type=int, default=200_000,
                         help="above this many items, store the first ones, scale up")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=0,
+                        help="serve: torch threads (0: torch's default, as the app)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="redo stages already done")
     parser.add_argument("--report", action="store_true",

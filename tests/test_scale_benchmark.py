@@ -31,7 +31,7 @@ def fake_embedder(monkeypatch):
 def _args(tmp_path, stage: str, **over) -> argparse.Namespace:
     values = dict(
         size=N, work=tmp_path / "work", seed=0, turns=4, embed_limit=N, embed_sample=50,
-        store_limit=N,
+        store_limit=N, threads=0,
     )  # fmt: skip
     values.update(over)
     return argparse.Namespace(stage=stage, **values)
@@ -125,7 +125,7 @@ def test_run_all_skips_stages_already_done(tmp_path, capsys) -> None:
     scale.stage_path(work, "generate").write_text("{}")
     args = argparse.Namespace(
         sizes=[N], stages=["generate"], work=tmp_path / "work", seed=0, turns=4,
-        embed_limit=N, embed_sample=50, store_limit=N, force=False,
+        embed_limit=N, embed_sample=50, store_limit=N, threads=1, force=False,
     )  # fmt: skip
     assert scale.run_all(args) == 0
     assert "done before" in capsys.readouterr().out
@@ -140,3 +140,19 @@ def test_filled_embeddings_leave_no_stand_ins(tmp_path, fake_embedder) -> None:
     embed = json.loads(scale.stage_path(work, "embed").read_text())
     assert embed["extrapolated"] is True and embed["stand_in_vectors"] == 0
     assert embed["vectors"] == "real"
+
+
+def test_serve_with_set_threads_is_kept_apart(tmp_path, fake_embedder) -> None:
+    for stage in scale.STAGES:
+        assert scale.run_stage(_args(tmp_path, stage)) == 0
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        assert scale.run_stage(_args(tmp_path, "serve", threads=1)) == 0
+    finally:
+        torch.set_num_threads(before)
+    work = tmp_path / "work" / str(N)
+    one = json.loads(scale.stage_path(work, "serve_threads1").read_text())
+    assert one["serving"]["torch_threads"] == 1
+    assert set(scale.collect(tmp_path / "work", [N])[str(N)]) == {*scale.STAGES, "serve_threads1"}
