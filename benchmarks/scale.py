@@ -229,6 +229,7 @@ def stage_embed(n: int, work: Path, seed: int, limit: int, sample_size: int) -> 
     vectors = embed_cached(timed, embedder, timing)
     seconds = time.perf_counter() - started
     cache = EmbeddingCache(work, embedder.name)
+    filled = sum(v is not None for v in cache.get_many(texts))  # by an earlier --fill-embeddings
     cache.put_many(timed, vectors, save=False)
     missing = [t for t, v in zip(texts, cache.get_many(texts), strict=True) if v is None]
     if missing:
@@ -238,13 +239,19 @@ def stage_embed(n: int, work: Path, seed: int, limit: int, sample_size: int) -> 
     out = {"seconds": seconds, "model_load_s": model_load, "embedded": len(timed)}
     if n > limit:
         out.update(seconds=seconds * n / len(timed), extrapolated=True, measured_seconds=seconds)
-    real = n - len(missing)
-    out["vectors"] = "real" if not missing else (
-        f"real for {real:,} (a random sample{' and --fill-embeddings' if real > len(timed) else ''}"
-        f"); stand-ins (sample + noise) for the other {len(missing):,}"
-    )  # fmt: skip
+    out["vectors"] = "real" if not missing else vectors_label(n, len(missing), filled)
     out["stand_in_vectors"] = len(missing)
+    out["filled_before"] = filled
     return out
+
+
+def vectors_label(n: int, stand_ins: int, filled: int | None = None) -> str:
+    """How many of ``n`` items have real vectors and how many stand-ins."""
+    how = "the timed sample" + (" and an earlier --fill-embeddings" if filled else "")
+    return (
+        f"real for {n - stand_ins:,} items ({how}); stand-ins (a sample vector plus noise) "
+        f"for the other {stand_ins:,}"
+    )
 
 
 def fill_embeddings(n: int, work: Path) -> int:
@@ -621,7 +628,7 @@ def markdown(result: dict) -> str:
             lines.append(
                 f"\nAt {int(n):,} items the embedding time is extrapolated from "
                 f"{embed['embedded']:,} texts embedded in {embed['measured_seconds']:.1f} s; "
-                f"vectors: {embed['vectors']}."
+                f"vectors: {vectors_label(int(n), embed.get('stand_in_vectors', 0))}."
             )
     lines += ["", f"Command: `{result['command']}`; machine: {result['machine']}.", ""]
     return "\n".join(lines)

@@ -672,6 +672,19 @@ def _block_scale(results: Results) -> str:
             f"{targets['app_rss_mb']:.0f} MB "
             f"({'met' if verdict['app_memory_met'] else 'missed'}).\n"
         )
+    for n, stages in result["sizes"].items():
+        embed, store = stages.get("embed", {}), stages.get("store", {})
+        serve = stages.get("serve", {})
+        if embed.get("extrapolated"):
+            note += (
+                f"At {int(n):,} items: embedding time extrapolated from {embed['embedded']:,} "
+                f"texts timed in {embed['measured_seconds']:.1f} s; "
+                f"{embed.get('stand_in_vectors', 0):,} items have stand-in vectors.\n"
+            )
+        if store.get("extrapolated"):
+            note += f"At {int(n):,} items the store was {store['note']}.\n"
+        if serve.get("partial"):
+            note += f"At {int(n):,} items the serving figures are partial: {serve['note']}.\n"
     top = result.get("largest_size") or {}
     if top.get("slowest_prepare_stages"):
         stage = top["slowest_prepare_stages"][0]
