@@ -205,7 +205,7 @@ def embed_cached(
         found = cache.get_many(texts)
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.stack(found).astype(np.float32)
+    return np.stack(found).astype(np.float32, copy=False)  # no third copy on a large catalogue
 
 
 def item_embeddings(
