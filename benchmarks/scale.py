@@ -247,7 +247,10 @@ def stage_embed(n: int, work: Path, seed: int, limit: int, sample_size: int) -> 
 
 def vectors_label(n: int, stand_ins: int, filled: int | None = None) -> str:
     """How many of ``n`` items have real vectors and how many stand-ins."""
-    how = "the timed sample" + (" and an earlier --fill-embeddings" if filled else "")
+    if filled is None:  # not recorded: the cache may have held some from an untimed fill
+        how = "the timed sample, and any an earlier untimed fill left in the cache"
+    else:
+        how = "the timed sample" + (" and an earlier --fill-embeddings" if filled else "")
     return (
         f"real for {n - stand_ins:,} items ({how}); stand-ins (a sample vector plus noise) "
         f"for the other {stand_ins:,}"
@@ -628,7 +631,7 @@ def markdown(result: dict) -> str:
             lines.append(
                 f"\nAt {int(n):,} items the embedding time is extrapolated from "
                 f"{embed['embedded']:,} texts embedded in {embed['measured_seconds']:.1f} s; "
-                f"vectors: {vectors_label(int(n), embed.get('stand_in_vectors', 0))}."
+                f"vectors: {vectors_label(int(n), embed.get('stand_in_vectors', 0), embed.get('filled_before'))}."
             )
     lines += ["", f"Command: `{result['command']}`; machine: {result['machine']}.", ""]
     return "\n".join(lines)
