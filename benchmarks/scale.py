@@ -628,10 +628,11 @@ def markdown(result: dict) -> str:
     for n, stages in result["sizes"].items():
         embed = stages.get("embed", {})
         if embed.get("extrapolated"):
+            label = vectors_label(int(n), embed["stand_in_vectors"], embed.get("filled_before"))
             lines.append(
                 f"\nAt {int(n):,} items the embedding time is extrapolated from "
                 f"{embed['embedded']:,} texts embedded in {embed['measured_seconds']:.1f} s; "
-                f"vectors: {vectors_label(int(n), embed.get('stand_in_vectors', 0), embed.get('filled_before'))}."
+                f"vectors: {label}."
             )
     lines += ["", f"Command: `{result['command']}`; machine: {result['machine']}.", ""]
     return "\n".join(lines)
