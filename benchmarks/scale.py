@@ -356,8 +356,7 @@ def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int, threads: 
 
     config = _config(n, work)
     shape = fresh_checkpoint(config.app.sasrec_checkpoint, n, seed)
-    if threads:
-        torch.set_num_threads(threads)  # else torch's default, as the app leaves it
+    config.app = replace(config.app, torch_threads=threads or None)  # None: torch's default
     started = time.perf_counter()
     if n <= limit:
         retriever, info = _app_retriever(config)
@@ -416,6 +415,8 @@ def _app_retriever(config: Config):
 def _partial_retriever(config: Config, limit: int):
     """What ``build_deps`` builds for retrieval (and the co-occurrence table its evidence
     keeps), over a store of the first ``limit`` items: for sizes too large to store here."""
+    import torch
+
     from recommender.data import dataset_key, load_dataset
     from recommender.embeddings import item_embeddings, make_embedder
     from recommender.retrieval.candidates import CandidateRetriever
@@ -423,6 +424,8 @@ def _partial_retriever(config: Config, limit: int):
     from recommender.retrieval.vectorstore import ItemStore
     from recommender.serving import load_sasrec, popularity
 
+    if config.app.torch_threads:
+        torch.set_num_threads(config.app.torch_threads)  # as build_deps does
     dataset = load_dataset(config.data.dataset, config.data)
     embedder = make_embedder(config.embedding)
     store = ItemStore.open(

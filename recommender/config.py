@@ -157,6 +157,10 @@ class AppConfig:
     # serve a status page (steps, progress bars) on the app's address while the start loads or
     # builds the artefacts; it turns into the chat when ready. False: nothing listens until then
     status_page: bool = True
+    # torch intra-op threads of the serving process (None: torch's default, one per core).
+    # 1 keeps the small per-turn ops (query embedding, SASRec scoring) from thrashing when
+    # other work shares the cores; scale.md measures both
+    torch_threads: int | None = None
 
 
 @dataclass
