@@ -685,6 +685,25 @@ def _block_scale(results: Results) -> str:
             note += f"At {int(n):,} items the store was {store['note']}.\n"
         if serve.get("partial"):
             note += f"At {int(n):,} items the serving figures are partial: {serve['note']}.\n"
+        one = stages.get("serve_threads1", {}).get("retrieval_ms")
+        if one:
+            note += (
+                f"At {int(n):,} items with `app.torch_threads = 1`: retrieval p50 / p95 "
+                f"{one['p50']:.1f} / {one['p95']:.1f} ms.\n"
+            )
+    loads = [
+        f"{int(n):,}: {match.group(1)}"
+        for n, stages in result["sizes"].items()
+        if (
+            match := re.search(r"load average ([\d.]+)", stages.get("serve", {}).get("machine", ""))
+        )
+    ]
+    if loads:
+        note += (
+            "Load average (1 min) on the shared 2-core machine when each serve stage started: "
+            + ", ".join(loads)
+            + ".\n"
+        )
     top = result.get("largest_size") or {}
     if top.get("slowest_prepare_stages"):
         stage = top["slowest_prepare_stages"][0]
