@@ -655,7 +655,13 @@ def plot(result: dict, path: Path) -> None:
         points = [(n, s[stage][key]) for n, s in zip(sizes, result["sizes"].values(),
                                                      strict=True) if stage in s]  # fmt: skip
         if points:
-            axes[0].plot(*zip(*points, strict=True), marker="o", label=label)
+            (line,) = axes[0].plot(*zip(*points, strict=True), marker="o", label=label)
+            guessed = [(n, s[stage][key]) for n, s in zip(sizes, result["sizes"].values(),
+                       strict=True) if s.get(stage, {}).get("extrapolated")]  # fmt: skip
+            if guessed:  # hollow rings: extrapolated, not measured whole
+                axes[0].scatter(*zip(*guessed, strict=True), s=140, facecolors="none",
+                                edgecolors=line.get_color())  # fmt: skip
+    axes[0].text(0.02, 0.02, "ring: extrapolated", transform=axes[0].transAxes, fontsize=7)
     axes[0].set(xscale="log", yscale="log", xlabel="items (synthetic)", ylabel="seconds",
                 title="prepare, per stage")  # fmt: skip
     axes[0].legend(fontsize=8)
