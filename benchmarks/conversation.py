@@ -17,8 +17,10 @@ the app's own parse of the paste is used) and ``target`` (a held-out item: its H
 given the first request is reported).
 
 The default development set is the hand-written scenarios (``benchmarks/scenarios/
-handwritten.jsonl``) plus scenarios generated from held-out ML-1M test users
-(``benchmarks/scenario_generator.py``; built on first use, see there why it is not committed).
+handwritten.jsonl``), the regressions found after them (``regressions.jsonl``, written by the
+developers for each failure class they fixed: a development set too) plus scenarios generated
+from held-out ML-1M test users (``benchmarks/scenario_generator.py``; built on first use, see
+there why it is not committed).
 Turns are timed without explanations (``app.llm_explanations = false``; the explainer is not
 run): the latency reported is the time to the recommendations. Writes
 ``benchmarks/results/conversation_ml1m.{json,md}``; prints each failing turn and, last,
@@ -47,6 +49,7 @@ from tqdm.auto import tqdm
 from recommender.config import PROJECT_ROOT, load_config
 from recommender.conversation.history_parser import parse_history
 from recommender.conversation.orchestrator import Deps, Reply, step
+from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import SessionState
 from recommender.data import load_dataset
 from recommender.data.catalogue import Catalogue
@@ -55,6 +58,7 @@ from recommender.provenance import collect_provenance, git_state
 log = logging.getLogger(__name__)
 SCENARIOS = PROJECT_ROOT / "benchmarks" / "scenarios"
 HANDWRITTEN = SCENARIOS / "handwritten.jsonl"
+REGRESSIONS = SCENARIOS / "regressions.jsonl"  # failure classes found after the hand-written set
 GENERATED = SCENARIOS / "generated_ml1m.jsonl"
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 EXPECT_KEYS = {
@@ -68,6 +72,9 @@ EXPECT_KEYS = {
     "exclude_previous",
     "exclude_title_words",
     "forbid_text",
+    "no_sequels",
+    "history_min",
+    "kind",
 }
 DEFAULT_MIN_K = 5
 
@@ -153,7 +160,11 @@ def judge_turn(
     ids = [card.item_id for card in reply.cards]
     items = catalogue.many(ids)
     k = expect.get("k")
-    min_k = expect.get("min_k", k if k is not None else DEFAULT_MIN_K)
+    kind = expect.get("kind", "recommendations")
+    if reply.kind != kind:
+        failures.append(f"reply is {reply.kind}, expected {kind}")
+    default_k = DEFAULT_MIN_K if kind == "recommendations" else 0
+    min_k = expect.get("min_k", k if k is not None else default_k)
     if k is not None and len(ids) != k:
         failures.append(f"{len(ids)} items, expected exactly {k}")
     if len(ids) < min_k:
@@ -184,6 +195,9 @@ def judge_turn(
             failures.append(f"previous #{rank} came back")
         elif rank > len(previous):
             failures.append(f"previous reply had no #{rank}")
+    if expect.get("no_sequels"):
+        sequels = sequel_ids(catalogue)
+        failures += [f"{i.display_title} is a sequel" for i in items if i.item_id in sequels]
     text = reply.text.lower()
     for forbidden in expect.get("forbid_text", []):
         if forbidden.lower() in text:
@@ -219,7 +233,10 @@ def run_scenario(scenario: Scenario, deps: Deps) -> tuple[list[TurnResult], dict
             )
             break
         latency = (time.perf_counter() - started) * 1000
-        failures = judge_turn(turn.expect, reply, deps.catalogue, history, previous)
+        known = history | set(state.history)  # the paste and titles typed in the chat
+        failures = judge_turn(turn.expect, reply, deps.catalogue, known, previous)
+        if len(state.history) < turn.expect.get("history_min", 0):
+            failures.append(f"history has {len(state.history)} items")
         ids = [card.item_id for card in reply.cards]
         results.append(
             TurnResult(scenario.id, index, turn.say, turn.category, failures, latency, ids)
@@ -246,7 +263,7 @@ def build_development_set(n_generated: int, seed: int) -> list[Path]:
     if not GENERATED.exists() or _count_lines(GENERATED) != n_generated or _stale(GENERATED):
         scenarios = generate(load_dataset("ml-1m"), n_generated, seed)
         GENERATED.write_text("".join(json.dumps(s) + "\n" for s in scenarios), encoding="utf-8")
-    return [HANDWRITTEN, GENERATED]
+    return [HANDWRITTEN, REGRESSIONS, GENERATED]
 
 
 def _stale(path: Path) -> bool:

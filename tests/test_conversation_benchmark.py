@@ -116,3 +116,13 @@ def test_compare_pairs_the_same_scenarios():
     out = compare_targets(mine, theirs)
     assert out["scenarios"] == 20 and out["other"] == "retrieval order"
     assert out["hr10"]["diff"] == 1.0 and out["hr10"]["ci95"] == [1.0, 1.0]
+
+
+def test_judge_checks_the_kind_of_reply(tiny_catalogue):
+    reply = reply_with(tiny_catalogue, [])
+    reply.kind = "explanation"
+    assert judge_turn({"kind": "explanation"}, reply, tiny_catalogue, set(), []) == []
+    assert judge_turn({}, reply, tiny_catalogue, set(), []) == [
+        "reply is explanation, expected recommendations",
+        "0 items, expected at least 5",
+    ]

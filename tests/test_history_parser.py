@@ -626,3 +626,91 @@ def test_export_rows_without_a_year_do_not_guess_typos(films: Catalogue) -> None
     assert [a.line_no for a in result.ambiguous] == [3]  # listed back with its one option
     letterboxd = "Date,Name,Year,Letterboxd URI\n2024-01-01,Jurrasic Park,1993,https://b/x\n"
     assert _titles(letterboxd, films) == ["Jurassic Park (1993)"]  # the year confirms it
+
+
+# ----------------------------------------------------------------------------- short forms
+
+SHORT_FORM_FILMS = [
+    ("Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb", 1963, ("Comedy",)),
+    ("Willy Wonka and the Chocolate Factory", 1971, ("Children's",)),
+    ("This Is Spinal Tap", 1984, ("Comedy",)),
+    ("Shawshank Redemption, The", 1994, ("Drama",)),
+    ("Drive Me Crazy", 1999, ("Comedy",)),
+    ("Toy Story 2", 1999, ("Animation",)),
+    ("Star Trek: Generations", 1994, ("Sci-Fi",)),
+    ("Star Trek: First Contact", 1996, ("Sci-Fi",)),
+    ("Elephant Man, The", 1980, ("Drama",)),
+]
+
+
+@pytest.fixture
+def short_films() -> Catalogue:
+    return Catalogue(
+        [Item(n, str(n), t, y, g) for n, (t, y, g) in enumerate(SHORT_FORM_FILMS, start=1)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Dr Strangelove", "Dr. Strangelove"),
+        ("Willy Wonka", "Willy Wonka"),
+        ("Spinal Tap", "This Is Spinal Tap"),
+        ("willy wonka (1971)", "Willy Wonka"),
+    ],
+)
+def test_short_forms_of_long_titles_match(line: str, title: str, short_films: Catalogue) -> None:
+    parse = parse_history(line, short_films)
+    assert [m.title.startswith(title) for m in parse.matched] == [True], parse
+
+
+@pytest.mark.parametrize("line", ["Shawshank", "Elephant", "Star Trek", "Strangelove"])
+def test_one_word_or_shared_short_forms_are_asked(line: str, short_films: Catalogue) -> None:
+    parse = parse_history(line, short_films)
+    assert parse.matched == [] and len(parse.ambiguous) == 1, parse
+
+
+@pytest.mark.parametrize(
+    "line", ["Drive", "Toy Story", "Willy Wonka (1990)", "The Man", "Night of the", "Crazy Heart"]
+)
+def test_no_short_form_for_short_words_sequels_fillers_or_other_years(
+    line: str, short_films: Catalogue
+) -> None:
+    parse = parse_history(line, short_films)
+    assert parse.matched == [] and parse.ambiguous == [], parse
+
+
+# ----------------------------------------------------------------------------- structured pastes
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        '[{"title": "Heat", "year": 1995}, {"title": "Fargo", "year": 1996}]',
+        '["Heat (1995)", "Fargo"]',
+        '{"history": [{"movie": {"title": "Heat", "year": 1995}}, {"name": "Fargo"}]}',
+        "| Title | Year |\n|---|---|\n| Heat | 1995 |\n| Fargo | 1996 |",
+        "| Heat | 1995 |\n| Fargo | 1996 |",
+        "Heat\t1995\t5\nFargo\t1996\t4",
+        "Title\tYear\tRating\nHeat\t1995\t5\nFargo\t1996\t4",
+    ],
+)
+def test_json_markdown_and_tab_pastes(paste: str, catalogue: Catalogue) -> None:
+    parse = parse_history(paste, catalogue)
+    assert [m.title for m in parse.matched] == ["Heat (1995)", "Fargo (1996)"], parse
+
+
+def test_json_with_watch_dates_is_read_in_time_order(catalogue: Catalogue) -> None:
+    paste = (
+        '[{"watched_at": "2023-01-04T20:00:00.000Z", "movie": {"title": "Heat", "year": 1995}},'
+        ' {"watched_at": "2023-01-02T20:00:00.000Z", "movie": {"title": "Fargo", "year": 1996}}]'
+    )
+    parse = parse_history(paste, catalogue)
+    assert parse.format == "json" and parse.dated
+    assert [m.title for m in parse.matched] == ["Fargo (1996)", "Heat (1995)"]
+
+
+@pytest.mark.parametrize("paste", ["[1, 2, 3]", '{"a": {"b": "c"}}', "[not json", "[]"])
+def test_json_of_another_shape_is_no_crash(paste: str, catalogue: Catalogue) -> None:
+    parse = parse_history(paste, catalogue)
+    assert parse.matched == []

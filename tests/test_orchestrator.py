@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from recommender.conversation import orchestrator
 from recommender.conversation.orchestrator import apply_feedback, step
 from recommender.conversation.state import SessionState
 from recommender.llm.config import LLMConfig
@@ -299,3 +300,55 @@ def test_typed_lists_are_order_free_and_exports_keep_their_dates(make_deps):
     assert state.history_dated and reply.trace["filters"]["history_order"].startswith("dated")
     state, _ = step(state, "", deps, paste="Heat (1995)\n")
     assert not state.history_dated  # a typed line makes the whole history a list again
+
+
+def test_no_sequels_leaves_out_what_the_titles_mark_as_sequels(make_deps, monkeypatch):
+    deps = make_deps()
+    _, plain = step(SessionState(), "something exciting", deps)
+    marked = set(ids(plain)[:2])  # pretend the two first picks were sequels
+    monkeypatch.setattr(orchestrator, "sequel_ids", lambda catalogue: frozenset(marked))
+    state, reply = step(SessionState(), "something exciting, no sequels", deps)
+    assert reply.cards and not marked & set(ids(reply))
+    assert state.constraints.exclude_sequels and reply.trace["filters"]["sequels"] == "excluded"
+    assert "no sequels" in reply.text
+
+
+def test_a_request_typed_after_a_history_in_one_message_is_kept(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "Fargo\nThe Matrix\nAlien\nno horror, from the 90s", deps)
+    assert set(state.history) >= {12, 5, 7} and reply.cards
+    assert state.constraints.exclude_genres == ["Horror"]
+    assert (state.constraints.year_min, state.constraints.year_max) == (1990, 1999)
+    for card in reply.cards:
+        assert 1990 <= card.year <= 1999 and "Horror" not in card.genres, card.title
+
+
+def test_why_the_second_one_explains_without_new_picks(make_deps):
+    deps = make_deps()
+    state, first = step(SessionState(), "", deps, paste=HISTORY)
+    second_title = first.cards[1].title
+    after, reply = step(state, "why the second one?", deps)
+    assert reply.kind == "explanation" and not reply.cards
+    assert second_title in reply.text and after.last_recommendations == state.last_recommendations
+    assert after.constraints == state.constraints
+
+
+@pytest.mark.parametrize(
+    ("message", "words"), [("hello", "Hi"), ("thanks!", "welcome"), ("what can you do?", "Paste")]
+)
+def test_small_talk_is_answered_and_keeps_the_session(make_deps, message, words):
+    deps = make_deps()
+    state, _ = step(SessionState(), "comedies from the 90s", deps, paste=HISTORY)
+    after, reply = step(state, message, deps)
+    assert reply.kind == "notice" and words in reply.text and not reply.cards
+    assert after.constraints == state.constraints and after.history == state.history
+    assert after.last_recommendations == state.last_recommendations
+
+
+def test_an_anchor_is_named_in_the_reply_and_a_plot_question_is_answered_honestly(make_deps):
+    deps = make_deps()
+    state, first = step(SessionState(), "", deps, paste=HISTORY)
+    _, reply = step(state, "more like the second one", deps)
+    assert f"like {first.cards[1].title}" in reply.text
+    _, about = step(state, "what is the 2nd about?", deps)
+    assert about.kind == "explanation" and "no plot summaries" in about.text

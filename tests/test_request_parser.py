@@ -904,3 +904,227 @@ def test_neither_nor_and_a_bare_count(catalogue: Catalogue) -> None:
     ]
     assert parse("three", catalogue).constraints.k == 3
     assert parse("1995", catalogue).constraints.k is None  # a year, not a count
+
+
+# ----------------------------------------------------------------------------- sequels, data gaps
+
+
+@pytest.mark.parametrize(
+    "text", ["no sequels", "horror, but no sequels please", "only the originals", "no part twos"]
+)
+def test_no_sequels_is_a_constraint_and_never_searched(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.exclude_sequels
+    assert "sequel" not in result.constraints.query and "original" not in result.constraints.query
+
+
+def test_sequels_can_be_allowed_again(catalogue: Catalogue) -> None:
+    first = parse("no sequels", catalogue)
+    again = parse_request("sequels are fine", catalogue, previous=first.constraints)
+    assert not again.constraints.exclude_sequels and "sequels" in again.relaxed
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("nothing in black and white", "black and white"),
+        ("no remakes", "remakes"),
+        ("nothing with subtitles", "subtitles"),
+        ("not rated R please", "age ratings"),
+        ("something on Netflix", "streaming"),
+    ],
+)
+def test_wishes_without_data_are_noted_once_and_not_searched(
+    text: str, words: str, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.query == "" and any(words in note for note in result.notes)
+    again = parse_request(text, catalogue, previous=result.constraints)
+    assert not any(words in note for note in again.notes)  # said once per session
+
+
+@pytest.mark.parametrize(
+    "text", ["not so heavy please", "nothing too dark", "something not too depressing"]
+)
+def test_negated_darkness_is_lighter(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert "lighter" in result.refined and "darker" not in result.refined
+    assert "Horror" in result.constraints.exclude_genres
+
+
+@pytest.mark.parametrize(
+    "text", ["pre-1980 only", "before 1980 only", "except the 80s, anything goes"]
+)
+def test_only_and_anything_goes_are_no_search_words(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.query == ""
+
+
+def test_a_sure_short_form_is_an_anchor() -> None:
+    films = Catalogue(
+        [
+            Item(1, "1", "Willy Wonka and the Chocolate Factory", 1971, ("Children's",)),
+            Item(2, "2", "This Is Spinal Tap", 1984, ("Comedy",)),
+            Item(3, "3", "Heat", 1995, ("Action",)),
+        ]
+    )
+    assert parse_request("more like Willy Wonka", films).constraints.anchors == [1]
+    assert parse_request("similar to spinal tap please", films).constraints.anchors == [2]
+    assert parse_request("like something funny", films).constraints.anchors == []
+
+
+@pytest.mark.parametrize(
+    ("text", "genres", "years", "lighter"),
+    [
+        ("something for date night", ["Romance"], (None, None), False),
+        ("a good cry", ["Drama"], (None, None), False),
+        ("a tearjerker from the 50s", ["Drama"], (1950, 1959), False),
+        ("I'm sad, cheer me up", [], (None, None), True),
+        ("rough day, something funny", ["Comedy"], (None, None), True),
+        ("not older than 10 years", [], (1990, None), False),
+        ("less than 5 years old", [], (1995, None), False),
+        ("last century only", [], (1900, 1999), False),
+    ],
+)
+def test_moods_occasions_and_relative_ages(
+    text: str, genres: list[str], years: tuple, lighter: bool, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)  # the tiny catalogue's newest year is 1999
+    c = result.constraints
+    assert c.include_genres == genres and (c.year_min, c.year_max) == years
+    assert ("lighter" in result.refined) == lighter and c.query == ""
+
+
+@pytest.mark.parametrize("text", ["actually make it 80s", "surprise me", "switch to comedies"])
+def test_conversation_glue_is_no_search_word(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "include", "exclude", "typed"),
+    [
+        ("a comdy please", ["Comedy"], [], "comdy"),
+        ("no horor", [], ["Horror"], "horor"),
+        ("thriler from the 90s", ["Thriller"], [], "thriler"),
+        ("a documentry", ["Documentary"], [], "documentry"),
+    ],
+)
+def test_a_genre_word_with_a_slip_is_read_and_said(
+    text: str, include: list[str], exclude: list[str], typed: str, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.include_genres == include
+    assert result.constraints.exclude_genres == exclude
+    assert any(typed in note for note in result.notes) and result.constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["I'd be thrilled with anything", "a violet sky"])
+def test_real_words_near_a_genre_word_are_not_corrected(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.include_genres == [] and not result.notes
+
+
+# ------------------------------------------------------------------------ questions, small talk
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("why the second one?", [3]),
+        ("why did you pick the 3rd one", [12]),
+        ("what is the 4th about?", [9]),
+        ("tell me more about the first one", [5]),
+        ("why these?", [5, 3, 12]),
+        ("why did you recommend Fargo", [12]),
+    ],
+)
+def test_a_question_about_picks_asks_for_an_explanation(
+    text: str, ids: list[int], catalogue: Catalogue, state: SessionState
+) -> None:
+    result = parse(text, catalogue, state)
+    assert result.action == "explain" and result.explain == ids
+    assert result.constraints == state.constraints and result.constraints.query == ""
+
+
+def test_a_question_with_a_request_is_a_request(catalogue: Catalogue, state: SessionState) -> None:
+    result = parse("why the second one? and give me older ones", catalogue, state)
+    assert result.action == "recommend"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hello", "greeting"),
+        ("Hi there!", "greeting"),
+        ("thanks!", "thanks"),
+        ("ok thanks", "thanks"),
+        ("what can you do?", "help"),
+        ("help", "help"),
+    ],
+)
+def test_small_talk_changes_nothing(
+    text: str, kind: str, catalogue: Catalogue, state: SessionState
+) -> None:
+    state.constraints = parse("comedies from the 90s", catalogue).constraints
+    result = parse(text, catalogue, state)
+    assert (result.action, result.chat) == ("chat", kind)
+    assert result.constraints == state.constraints
+
+
+def test_it_means_the_pick_named_just_before(catalogue: Catalogue, state: SessionState) -> None:
+    result = parse("the third one looks good, more like it", catalogue, state)
+    assert result.liked == [12] and result.constraints.anchors == [12]
+    assert not result.notes and result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded", "years"),
+    [
+        ("no 80s or 90s", [[1980, 1989], [1990, 1999]], (None, None)),
+        ("exclude the seventies and eighties", [[1970, 1979], [1980, 1989]], (None, None)),
+        (
+            "skip the 70s, the 80s and the 90s",
+            [[1970, 1979], [1980, 1989], [1990, 1999]],
+            (None, None),
+        ),
+        ("no films before 1960 or after 1990", [], (1960, 1990)),
+        ("no horror, 80s or 90s", [], (1980, 1999)),
+        ("not the 60s, the 70s please", [[1960, 1969]], (1970, 1979)),
+    ],
+)
+def test_a_negation_covers_its_whole_list_of_periods(
+    text: str, excluded: list, years: tuple, catalogue: Catalogue
+) -> None:
+    c = parse(text, catalogue).constraints
+    assert c.exclude_years == excluded and (c.year_min, c.year_max) == years
+
+
+def test_a_lower_case_franchise_in_a_list_or_before_films_is_excluded() -> None:
+    films = Catalogue(
+        [
+            Item(1, "1", "Rocky", 1976, ("Drama",)),
+            Item(2, "2", "Rocky Horror Picture Show, The", 1975, ("Comedy",)),
+            Item(3, "3", "Adventures of Rocky and Bullwinkle, The", 2000, ("Comedy",)),
+            Item(4, "4", "Rambo III", 1988, ("Action",)),
+            Item(5, "5", "Godfather, The", 1972, ("Drama",)),
+        ]
+    )
+    for text, words in (
+        ("no rocky films", ["rocky"]),
+        ("nothing from rocky or rambo", ["rocky", "rambo"]),
+        ("avoid the godfather and rocky", ["godfather", "rocky"]),
+        ("a rocky start", []),
+    ):
+        assert parse_request(text, films).constraints.exclude_title_words == words, text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("something like Inception", "Inception"), ("more like The Dark Knight", "The Dark Knight")],
+)
+def test_an_unknown_title_is_said_and_never_searched(
+    text: str, name: str, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    c = result.constraints
+    assert c.query == "" and not c.anchors and not c.exclude_genres  # "Dark" is no mood here
+    assert any(f"“{name}” isn't a title" in note for note in result.notes)

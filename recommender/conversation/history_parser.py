@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from recommender.conversation.structured_paste import json_entries, markdown_table
 from recommender.conversation.title_matcher import TitleMatch, TitleMatcher
 from recommender.data.catalogue import Catalogue
 
@@ -164,7 +165,7 @@ class HistoryParse:
     ambiguous: list[AmbiguousLine] = field(default_factory=list)  # in paste order
     unmatched: list[UnmatchedLine] = field(default_factory=list)  # in paste order
     notes: list[str] = field(default_factory=list)  # messages for the user
-    # list | dated-list | netflix | letterboxd | imdb | amazon | csv | empty | binary
+    # list | dated-list | netflix | letterboxd | imdb | amazon | csv | json | empty | binary
     format: str = "empty"
     encoding: str = ""  # how bytes were decoded ("" for text input)
     dated: bool = False  # the order comes from real dates (an export), not from typing
@@ -446,6 +447,18 @@ def _parse_dates(values: Sequence[str]) -> list[datetime | None]:
 # ----------------------------------------------------------------------------- free lists
 
 
+def _from_cells(line: str) -> str:
+    """ "Heat<TAB>1995<TAB>5" -> "Heat (1995)": a tab-separated row without a header reads as
+    its first cell, with the first cell that is a year."""
+    if "\t" not in line:
+        return line
+    cells = [cell.strip() for cell in line.split("\t") if cell.strip()]
+    if not cells:
+        return ""
+    year = next((c for c in cells[1:] if re.fullmatch(r"(?:18|19|20)\d\d", c)), None)
+    return f"{cells[0]} ({year})" if year else cells[0]
+
+
 def _clean_list_line(line: str) -> str:
     """Bullets, numbering, surrounding quotes, ratings and stars removed."""
     text = _BULLET.sub("", line, count=1)
@@ -517,8 +530,21 @@ def parse_history(
         return out
 
     matcher = matcher or TitleMatcher(catalogue)
-    detected = _detect_csv(clean_text(lines[0][1]).lstrip("\ufeff"))
-    if detected:
+    entries = json_entries(text)
+    table = markdown_table([line for _, line in lines]) if entries is None else None
+    if table is not None:  # "| Title | Year |" rows: read as tab-separated lines
+        lines = [(n, row) for n, row in enumerate(table, start=1)]
+    first = lines[0][1] if "\t" in lines[0][1] else clean_text(lines[0][1])  # tabs delimit
+    detected = _detect_csv(first.lstrip("\ufeff")) if entries is None else None
+    if entries is not None:
+        out.format = "json"
+        rows = [_Row(e.index, e.title[:MAX_LINE_CHARS], e.year, e.date) for e in entries]
+        if len(rows) > max_lines:
+            out.notes.append(f"Only the first {max_lines} of {len(rows)} entries were considered.")
+            rows = rows[:max_lines]
+        rows = _order_by_date(rows, newest_first=False, out=out)
+        found = [_match_row(row, matcher, out) for row in rows]
+    elif detected:
         fmt, delimiter, header = detected
         out.format = fmt
         rows = _rows_from_csv(lines[1:], fmt, delimiter, header, out)
@@ -537,6 +563,7 @@ def parse_history(
         found = [_match_row(row, matcher, out) for row in rows]
     else:
         out.format = "list"
+        lines = [(n, _from_cells(line)) for n, line in lines]
         if len(lines) > max_lines:
             out.notes.append(f"Only the first {max_lines} of {len(lines)} lines were considered.")
             lines = lines[:max_lines]
@@ -720,7 +747,15 @@ def _match_text(
                     return _check_brackets(result, text, matcher, year or reading.year)
             if asked is not None:
                 return asked  # ask rather than guess from a typo or a cut
-    return unsure or TitleMatch((), 0.0, False)
+    if unsure is not None:
+        return unsure
+    for reading in readings:  # nothing matched: maybe a short form ("Willy Wonka")
+        result = matcher.match_short(reading.title, year or reading.year)
+        if result.items:
+            if reading.sure:
+                return result
+            return TitleMatch(result.items, result.score, True, result.how)
+    return TitleMatch((), 0.0, False)
 
 
 def _check_brackets(

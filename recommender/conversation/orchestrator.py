@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import re
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from typing import Any, Literal, Protocol
 
 from recommender.config import ChatConfig
 from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
+from recommender.conversation.message_split import split_message
 from recommender.conversation.request_parser import (
     ParsedRequest,
     apply_request,
@@ -32,6 +32,7 @@ from recommender.conversation.request_parser import (
     parse_request,
     titles_with_words,
 )
+from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
@@ -41,14 +42,9 @@ from recommender.wording import MOVIE_WORDS, CatalogueWords
 
 log = logging.getLogger(__name__)
 
-ReplyKind = Literal["recommendations", "question", "notice"]
+ReplyKind = Literal["recommendations", "question", "notice", "explanation"]
 
 # "I watched Heat, Fargo and Alien" / "my history: ..." -> the rest is a history paste
-_HISTORY_LEAD = re.compile(
-    r"^\s*(?:i(?:'ve| have)? (?:watched|seen|saw|liked|loved|enjoyed)|i watched|"
-    r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
-    re.IGNORECASE,
-)
 
 
 class Retriever(Protocol):
@@ -166,20 +162,11 @@ def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:
         del reply.unmatched[shown:]
 
 
-def _looks_like_history(message: str) -> str | None:
-    """The part of a chat message that is a pasted history, if it is one."""
-    lines = [line for line in message.splitlines() if line.strip()]
-    if len(lines) >= 3 or (lines and "," in lines[0] and len(lines) >= 2):
-        return message
-    lead = _HISTORY_LEAD.match(message)
-    if lead:
-        rest = message[lead.end() :]
-        return re.sub(r",?\s+and\s+", ", ", rest)
-    return None
-
-
-def _constraint_summary(c: Constraints) -> list[str]:
+def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> list[str]:
     parts = []
+    if c.anchors and catalogue is not None:
+        titles = [catalogue.get(a).display_title for a in c.anchors[:3]]
+        parts.append("like " + " and ".join(titles))
     if c.include_genres:
         parts.append((" or " if c.genre_mode == "any" else " + ").join(c.include_genres))
     if c.exclude_genres:
@@ -194,6 +181,8 @@ def _constraint_summary(c: Constraints) -> list[str]:
         parts.append(f"not {lo}" if lo == hi else f"not {lo}–{hi}")
     if c.exclude_title_words:
         parts.append("nothing from " + ", ".join(w.title() for w in c.exclude_title_words))
+    if c.exclude_sequels:
+        parts.append("no sequels")
     if c.query:
         parts.append("your description")  # never quoted back: it may carry injected text
     return parts
@@ -203,6 +192,8 @@ def _filters(state: SessionState, catalogue: Catalogue) -> ItemFilter:
     c = state.constraints
     any_mode = c.genre_mode == "any"
     excluded = state.excluded_ids() | titles_with_words(catalogue, c.exclude_title_words)
+    if c.exclude_sequels:
+        excluded |= sequel_ids(catalogue)
     excluded |= set(c.anchors)  # "more like Heat": the user knows Heat
     return ItemFilter(
         genres_any=tuple(c.include_genres) if any_mode else (),
@@ -248,16 +239,17 @@ def step_stream(
             new.history_dated = parsed.dated and (not new.history or new.history_dated)
             new.add_history(parsed.item_ids)
             pasted_items += len(parsed.item_ids)
-    in_message = _looks_like_history(message) if message.strip() else None
-    if in_message is not None:
-        probe = parse_history(in_message, deps.catalogue, matcher=deps.matcher)
+    # a history typed in the chat, maybe with a request after it ("Heat, Fargo. Something lighter")
+    split = split_message(message, deps.catalogue, deps.matcher) if message.strip() else None
+    if split is not None and split.history.strip():
+        probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         if probe.matched and len(probe.matched) * 2 >= lines:
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
             new.history_dated = False  # typed in the chat: no time order
             new.add_history(probe.item_ids)
             pasted_items += len(probe.item_ids)
-            message = ""
+            message = split.request
     timings["understand_history"] = (time.perf_counter() - started) * 1000
 
     request: ParsedRequest = parse_request(message, deps.catalogue, state=new, matcher=deps.matcher)
@@ -280,6 +272,18 @@ def step_stream(
             f"tell me what you're in the mood for, e.g. “{deps.words.example}”."
         )
         yield new, reply
+        return
+    if request.action == "chat":
+        reply.kind, reply.done = "notice", True
+        reply.text = _small_talk(request.chat, new, deps.words)
+        yield new, reply
+        return
+    if request.action == "explain":
+        if request.explain_about:
+            reply.notes.append(
+                f"I have no plot summaries, only what {deps.words.items} are, and who watches them."
+            )
+        yield from _explain_items(new, request.explain, deps, reply)
         return
     if not new.history and new.constraints.is_empty() and not new.liked:
         reply.kind, reply.done = "question", True
@@ -317,7 +321,7 @@ def step_stream(
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
         reply.kind, reply.done = "notice", True
-        active = ", ".join(_constraint_summary(new.constraints)) or "your filters"
+        active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "your filters"
         reply.text = (
             f"Nothing in the catalogue fits {active} once I leave out what you've already "
             "seen or turned down. Try loosening something, e.g. a wider year range, or say "
@@ -352,7 +356,7 @@ def step_stream(
     reply.kind = "recommendations"
     timings["first_recommendation"] = (time.perf_counter() - started) * 1000
     reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)
-    reply.text = _compose(reply, new, pasted_items, deps.words)
+    reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
     yield new, reply
 
     # -- explain (streamed)
@@ -374,7 +378,7 @@ def step_stream(
             if "explained" not in timings and all(c.explanation for c in reply.cards):
                 timings["explained"] = (time.perf_counter() - started) * 1000
             reply.trace["evidence"] = [c.evidence for c in reply.cards if c.evidence]
-            reply.text = _compose(reply, new, pasted_items, deps.words)
+            reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
             yield new, reply
     except Exception:  # the explainer must never cost the user their recommendations
         log.exception("explainer failed")
@@ -385,9 +389,74 @@ def step_stream(
     timings["explain"] = (time.perf_counter() - t0) * 1000
     timings["total"] = (time.perf_counter() - started) * 1000
     reply.trace["timings_ms"] = {k: round(v, 1) for k, v in timings.items()}
-    reply.text = _compose(reply, new, pasted_items, deps.words)
+    reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
     reply.done = True
     yield new, reply
+
+
+def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
+    """A reply to "hi", "thanks" or "what can you do?" that asks for nothing new."""
+    if kind == "thanks":
+        return (
+            "You're welcome! Say “more” for other picks, tell me what to change "
+            "(“older”, “no horror”, “just 3”), or ask “why the 2nd one?”."
+        )
+    if kind == "help":
+        return (
+            f"I recommend {words.items} from this catalogue, and only from it. Paste a few "
+            f"{words.items} you {words.did} (one per line, or {words.exports}), then ask in "
+            f"plain words: a genre or a mood (“{words.example}”), a period (“80s”, “not "
+            f"older than 10 years”), what to leave out (“no sequels”), a {words.item} it "
+            "should be like (“more like the 2nd one”) or how many (“give me 3”). Tell me what "
+            "you've seen or don't like (“seen 1 and 4”, “not that one”), ask “why the 2nd "
+            "one?”, or say “start over”."
+        )
+    if state.history or state.last_recommendations:
+        return "Hi again! Tell me what you're in the mood for, or say “more” for other picks."
+    return (
+        f"Hi! Paste a few {words.items} you {words.did} (one per line, or {words.exports}), "
+        f"or tell me what you're in the mood for, e.g. “{words.example}”."
+    )
+
+
+def _explain_items(
+    state: SessionState, item_ids: list[int], deps: Deps, reply: Reply
+) -> Iterator[tuple[SessionState, Reply]]:
+    """ "why the second one?": the evidence for items already shown, worded like a card's;
+    no new recommendations, the last ones stay what "the second one" refers to."""
+    reply.kind, reply.done = "explanation", False
+    items = deps.catalogue.many(item_ids)
+    history_items = deps.catalogue.many(state.history)
+    context = ExplainContext(
+        genres_asked=tuple(state.constraints.include_genres),
+        years_asked=(state.constraints.year_min, state.constraints.year_max),
+        seed=zlib.crc32(repr((state.history, state.turn, item_ids)).encode()),
+    )
+    texts = ["" for _ in items]
+
+    def compose() -> str:
+        lines = [f"Why {'this pick' if len(items) == 1 else 'these picks'}:"]
+        for item, text in zip(items, texts, strict=True):
+            lines.append(f"\n**{item.display_title}** · {', '.join(item.genres)}")
+            if text:
+                lines.append(f"   {text}")
+        if not state.history:
+            lines.append(
+                f"\n_Paste a few {deps.words.items} you {deps.words.did} and I can say which "
+                "of them it depends on._"
+            )
+        return "\n".join(lines + [f"\n_{note}_" for note in reply.notes])
+
+    try:
+        for snapshot in deps.explainer.stream(items, history_items, context):
+            texts = [explanation.text for explanation in snapshot]
+            reply.text = compose()
+            yield state, reply
+    except Exception:  # the explainer must never cost the user the conversation
+        log.exception("explainer failed")
+        reply.notes.append("Explanations are unavailable right now.")
+    reply.text, reply.done = compose(), True
+    yield state, reply
 
 
 def _prefer(
@@ -438,12 +507,16 @@ def _rank(
 
 
 def _compose(
-    reply: Reply, state: SessionState, pasted: int, words: CatalogueWords = MOVIE_WORDS
+    reply: Reply,
+    state: SessionState,
+    pasted: int,
+    words: CatalogueWords = MOVIE_WORDS,
+    catalogue: Catalogue | None = None,
 ) -> str:
     lines: list[str] = []
     if pasted:
         lines.append(f"Added {pasted} titles to your history ({len(state.history)} in all).")
-    summary = _constraint_summary(state.constraints)
+    summary = _constraint_summary(state.constraints, catalogue)
     basis = []
     if state.history:
         basis.append(f"your {len(state.history)} {words.did} titles")
@@ -483,6 +556,7 @@ def _trace(
             "years": [c.year_min, c.year_max],
             "years_not": [list(r) for r in c.exclude_years],
             "title_words_not": list(c.exclude_title_words),
+            "sequels": "excluded" if c.exclude_sequels else "allowed",
             "query": c.query,
             "anchors": [title(a) for a in c.anchors],
             "excluded_items": len(state.excluded_ids()),

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rapidfuzz.distance import OSA
+
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item, natural_title
@@ -82,6 +84,13 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "silly": _g("Comedy"),
     "rom-com": _g("Comedy", "Romance"),
     "romcom": _g("Comedy", "Romance"),
+    "date night": _g("Romance"),
+    "date movie": _g("Romance"),
+    "tearjerker": _g("Drama"),
+    "tear-jerker": _g("Drama"),
+    "tear jerker": _g("Drama"),
+    "good cry": _g("Drama"),
+    "weepie": _g("Drama"),
     "crime": _g("Crime"),
     "gangster": _g("Crime"),
     "mafia": _g("Crime"),
@@ -111,11 +120,15 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "gore": _g("Horror"),
     "slasher": _g("Horror"),
     "zombie": _g("Horror"),
+    "vampire": _g("Horror"),
+    "werewolf": _g("Horror"),
     "musical": _g("Musical"),
     "singing": _g("Musical"),
     "mystery": _g("Mystery"),
     "mysteries": _g("Mystery"),
     "whodunit": _g("Mystery"),
+    "whodunnit": _g("Mystery"),
+    "mysterious": _g("Mystery"),
     "detective": _g("Mystery", exclude=("Mystery",)),
     "romance": _g("Romance"),
     "romantic": _g("Romance"),
@@ -132,6 +145,12 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "suspenseful": _g("Thriller"),
     "tense": _g("Thriller"),
     "war": _g("War"),
+    "ww2": _g("War"),
+    "wwii": _g("War"),
+    "ww1": _g("War"),
+    "superhero": _g("Action"),
+    "martial arts": _g("Action"),
+    "kung fu": _g("Action"),
     "military": _g("War"),
     "world war": _g("War"),
     "western": _g("Western"),
@@ -146,7 +165,10 @@ LIGHT_PREFER = ("Comedy",)  # ... and prefers these
 DARK_EXCLUDE = ("Children's", "Animation", "Musical")  # "darker" rules these out ...
 DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers these
 
-Action = Literal["recommend", "reset", "empty"]
+# recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
+# one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
+Action = Literal["recommend", "reset", "empty", "explain", "chat"]
+ChatKind = Literal["", "greeting", "thanks", "help"]
 
 
 @dataclass
@@ -164,12 +186,15 @@ class ParsedRequest:
     refined: list[str] = field(default_factory=list)  # follow-ups applied: "lighter", "older", ...
     notes: list[str] = field(default_factory=list)  # for the user: assumptions, unsupported wishes
     injection_suspected: bool = False  # instruction-like text was found and stripped
-    relaxed: list[str] = field(default_factory=list)  # "years" / "genres": dropped by the user
+    relaxed: list[str] = field(default_factory=list)  # "years" / "genres" / "sequels": dropped
     allowed_genres: list[str] = field(default_factory=list)  # "horror is fine": un-exclude
     unwanted_genres: list[str] = field(default_factory=list)  # "doesn't have to be a comedy"
     allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
     changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
+    explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
+    explain_about: bool = False  # "what is it about?": a plot is asked for, not only a reason
+    chat: ChatKind = ""  # small talk that asks for no recommendations
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -259,6 +284,41 @@ _REF_WORDS = _REF_BARE.replace("|" + _BARE_NUMBER, "")
 _REF_LIST_WORDS = rf"(?P<refs>{_REF_WORDS}(?:\s*(?:,|and|&|or)\s*{_REF_WORDS})*)"
 _REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
 
+_CHAT = (
+    (
+        "greeting",
+        re.compile(
+            r"^\s*(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening)|greetings)"
+            r"(?:\s+(?:there|again|sequel))?\s*[!.,]*\s*$"
+        ),
+    ),
+    (
+        "thanks",
+        re.compile(
+            r"^\s*(?:(?:ok(?:ay)?|great|perfect|awesome|cool|nice|lovely|brilliant)[,!. ]*)?"
+            r"(?:thanks?(?: (?:you|a lot|so much))?|thank you(?: so much| very much)?|thx|ty|cheers"
+            r"|ok(?:ay)?|great|perfect|awesome|cool|nice|lovely|brilliant|got it)\s*[!.]*\s*$"
+        ),
+    ),
+    (
+        "help",
+        re.compile(
+            r"^\s*(?:help|\?|what can you do|what do you do|how does (?:this|it) work"
+            r"|how do i use (?:this|you)|who are you|what are you|what is this)\s*[?!.]*\s*$"
+        ),
+    ),
+)
+_EXPLAIN_LEAD = (
+    r"\b(?:why|how come|explain|tell me (?:more |a bit )?about|more (?:info|details) (?:on|about)"
+    r"|what(?:'s| is| was) (?:so )?(?:good|special|great) about)"
+    r"(?:\s+(?:did|do|would) you\s+(?:pick|choose|recommend|suggest|include|go with)"
+    r"|\s+(?:is|was)(?:\s+there)?|\s+(?:you )?(?:picked|chose|recommended|suggested))?\s+"
+)
+_EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
+_EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
+_EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
+MAX_EXPLAINED = 3  # "why these?" explains the first three
+
 _RESET = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|from scratch)|reset|restart|new search"
     r"|from scratch|clear (?:all|everything|the filters|filters|constraints))\b"
@@ -283,6 +343,11 @@ _DISLIKE = re.compile(
 _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
     rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
     r"(?:boring|bad|awful|meh|dull|terrible|lame|not for me|not my thing|rubbish|stupid)\b"
+)
+_LIKED_AFTER = re.compile(  # "the third one looks good"
+    rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
+    r"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:good|great|interesting|fun|promising|nice"
+    r"|perfect|awesome|cool|amazing|excellent|intriguing|right up my (?:alley|street))\b"
 )
 _LIKE_ANCHOR = re.compile(
     rf"\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
@@ -312,6 +377,10 @@ _SOMETHING_ELSE = re.compile(
 )
 _LIGHTER = re.compile(
     r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
+    r"|(?:not|nothing|no|never)\s+(?:so\s+|too\s+|that\s+|very\s+|as\s+|overly\s+)?"
+    r"(?:dark|heavy|serious|intense|grim|bleak|depressing|sad|gloomy|draining)(?:\s+stuff)?"
+    r"|cheer (?:me|us) up|pick[- ]me[- ]up|i'?m (?:feeling |a bit |so |really )?(?:sad|down|blue"
+    r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
     r"|feel[- ]good|uplifting|happier|happy)\b"
 )
 _DARKER = re.compile(
@@ -328,6 +397,60 @@ _RUNTIME = re.compile(
     r"|short(?:er)?(?! circuit)|quick watch|under (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
     r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h))\b"
 )
+# wishes the catalogue has no data for: consumed (never searched) and noted once
+_UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("runtime", _RUNTIME),
+    (
+        "colour",
+        re.compile(
+            r"\b(?:black[- ]and[- ]white|b\s?&\s?w|b/w|in colou?r|colou?r (?:films?|movies?)"
+            r"|monochrome)\b"
+        ),
+    ),
+    ("remakes", re.compile(r"\b(?:(?:no|not|without|skip|avoid|hate)\s+(?:any\s+)?)?remakes?\b")),
+    (
+        "language",
+        re.compile(
+            r"\b(?:(?:no|without|nothing with|not)\s+)?(?:subtitles?|subtitled|subs|dubbed"
+            r"|foreign[- ]language|in english|english[- ](?:language|speaking)|non[- ]english"
+            r"|in (?:french|german|spanish|italian|japanese|korean|chinese|mandarin|hindi"
+            r"|swedish))\b"
+        ),
+    ),
+    (
+        "age rating",
+        re.compile(r"\b(?:(?:not\s+)?rated\s+(?:g|pg|pg-13|r|nc-17)\b|pg-13|nc-17|mpaa)"),
+    ),
+    (
+        "streaming",
+        re.compile(
+            r"\b(?:on|from)\s+(?:netflix|hulu|prime(?: video)?|disney\s?(?:\+|plus)?|hbo(?: max)?"
+            r"|apple tv\+?|amazon(?: prime)?|paramount\+?|peacock)\b|\bstreaming (?:now|today)\b"
+        ),
+    ),
+)
+UNSUPPORTED_NOTES = {
+    "runtime": "MovieLens has no running times, so I can't filter by length "
+    "(noted, but not applied).",
+    "colour": "The catalogue doesn't record which films are in black and white "
+    '(noted, but not applied); a period such as "after 1960" is the closest I can do.',
+    "remakes": "The catalogue doesn't say which films are remakes (noted, but not applied).",
+    "language": "The catalogue has no languages or subtitles, so I can't filter by them "
+    "(noted, but not applied).",
+    "age rating": "The catalogue has no age ratings (noted, but not applied); "
+    '"for kids" or "family friendly" picks children\'s films.',
+    "streaming": "I don't know what is on which streaming service (noted, but not applied).",
+}
+_NO_SEQUELS = re.compile(
+    r"\b(?:(?:no|not|without|skip|avoid|nothing|none of the|hate|exclude|excluding|minus|never)"
+    r"\s+(?:more\s+|any\s+|the\s+)?(?:sequels?|follow[- ]?ups?|part (?:twos?|2s?|ii))"
+    r"|(?:only|just)\s+(?:the\s+)?(?:originals?|first (?:ones|films|movies|parts|instal?lments))"
+    r"|originals? only|(?:no|not)\s+(?:a\s+)?(?:franchise|series)\s+sequels?)\b"
+)
+_ALLOW_SEQUELS = re.compile(
+    r"\b(?:sequels?\s+(?:are|is)\s+(?:also\s+|actually\s+)?(?:fine|ok|okay|alright|all right"
+    r"|allowed|good|no problem)|(?:include|allow)\s+sequels)\b"
+)
 _BETWEEN = re.compile(
     rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{_PERIOD})\s+(?:and|to|until|till|through|-|–)\s+"
     rf"(?:the\s+)?(?P<b>{_PERIOD})\b"
@@ -340,7 +463,7 @@ _BOUND = re.compile(
     rf"\b(?P<op>before|pre|prior to|earlier than|older than|until|up to|up until|after|post"
     rf"|since|later than|newer than|from|around|circa|about|roughly|approximately|ca\.?|~)"
     rf"\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
-    rf"(?P<on>\s+(?:on(?:wards?)?|and (?:later|after|newer|up)|or (?:later|newer)))?"
+    rf"(?P<on>\s+(?:on(?:wards?)?\b|and (?:later|after|newer|up)|or (?:later|newer)))?"
 )
 _DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
 _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{_YEAR})\b")
@@ -354,6 +477,12 @@ _RECENT = re.compile(
 _LAST_YEARS = re.compile(  # relative to the catalogue's newest year
     rf"\b(?:(?:in|from|within|over)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>{_NUM})\s+)?"
     r"(?P<unit>years?|decades?)\b"
+    rf"|\b(?:(?:not|no|nothing)\s+older\s+than|less\s+than|under|at\s+most|max(?:imum)?)\s+"
+    r"(?:(?P<n2>{_NUM})\s+)?(?P<unit2>years?|decades?)(?:\s+old)?\b".replace("{_NUM}", _NUM)
+)
+_CENTURY = re.compile(
+    r"\b(?P<this>this|the current|current|21st|twenty[- ]first)\s+century\b"
+    r"|\b(?P<last>last|the last|previous|the previous|20th|twentieth)\s+century\b"
 )
 _OLD = re.compile(
     r"(?<!year )(?<!years )(?<!year-)\b(?:old|classic|classics|vintage|golden age|old-school"
@@ -465,7 +594,8 @@ _FILLER = set(
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
-    that's thats which who whose friendly nope nah""".split()
+    that's thats which who whose friendly nope nah goes whatever sure fine make actually change
+    switch surprise why""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -513,8 +643,10 @@ def parse_request(
         )
     lowered = unicodedata.normalize("NFKC", cleaned).lower().replace("’", "'").replace("‘", "'")
     cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
+    lowered, cased, corrected = correct_genre_typos(lowered, cased)
     msg = _Text(lowered, cased)
     result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
+    result.notes.extend(f"I read “{typed}” as {word}." for typed, word in corrected)
 
     for match in msg.finditer(_CLEAR_HISTORY):
         result.clear_history = result.reset = True
@@ -534,6 +666,13 @@ def parse_request(
         last = []
     new = Constraints()  # what this message itself says; merged into base at the end
 
+    for kind, pattern in _CHAT:
+        if pattern.search(msg.work):
+            result.chat = kind  # type: ignore[assignment]
+            result.action = "chat"
+            result.constraints = base  # small talk changes nothing
+            return result
+    _parse_explain(msg, matcher, state, last, result)
     _parse_feedback(msg, last, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     alone = _TITLE_ALONE.match(msg.work)
@@ -543,7 +682,8 @@ def parse_request(
             result.seen.append(found.items[0].item_id)
             msg.consume(alone.start(), alone.end())
     _parse_follow_ups(msg, last, result)
-    _parse_runtime(msg, new)
+    _parse_unsupported(msg, new)
+    _parse_sequels(msg, new, result)
     _parse_relaxations(msg, catalogue, result)
     _parse_years(msg, catalogue, new)
     _parse_count(msg, result, new)
@@ -577,6 +717,7 @@ def parse_request(
         or result.seen
         or new.exclude_years
         or new.exclude_title_words
+        or new.exclude_sequels
         or result.relaxed
         or result.allowed_genres
         or result.unwanted_genres
@@ -584,12 +725,53 @@ def parse_request(
     )
     if result.reset and not said_something:
         result.action = "reset"
+    elif result.explain and not said_something:
+        result.action = "explain"  # a question about picks asks for no new ones
     if result.injection_suspected:
         result.notes.append(
             "Parts of your message looked like instructions to the system; "
             "they were ignored and only used as search words."
         )
     return result
+
+
+def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """ "a comdy", "no horor", "thriler": a word one slip away from exactly one genre word
+    (same first two letters, 5+ letters; two slips from 9 letters on) becomes that word, in
+    both spellings of the message; returns them and the (typed, read as) pairs for a note.
+    Real words a slip away from a genre word ("thrilled", "signing", "violet") are left alone.
+    """
+    corrected: list[tuple[str, str]] = []
+    out_lower, out_cased, last = [], [], 0
+    for match in re.finditer(r"[a-z][a-z'-]*[a-z]", lowered):
+        word = match.group()
+        if len(word) < MIN_TYPO_CHARS or word in GENRE_VOCABULARY or word in _FILLER:
+            continue
+        if word in _NOT_GENRE_TYPOS or word.rstrip("s") in GENRE_VOCABULARY:
+            continue
+        allowed = 2 if len(word) >= 9 else 1
+        near = {
+            key
+            for key in _TYPO_KEYS
+            if key[:2] == word[:2] and OSA.distance(word, key, score_cutoff=allowed) <= allowed
+        }
+        if len(near) != 1:
+            continue
+        key = near.pop()
+        out_lower.append(lowered[last : match.start()] + key)
+        out_cased.append(cased[last : match.start()] + key)
+        last = match.end()
+        corrected.append((cased[match.start() : match.end()], key))
+    if not corrected:
+        return lowered, cased, []
+    return "".join(out_lower) + lowered[last:], "".join(out_cased) + cased[last:], corrected
+
+
+MIN_TYPO_CHARS = 5
+_TYPO_KEYS = tuple(k for k in GENRE_VOCABULARY if " " not in k and len(k) >= 6)
+_NOT_GENRE_TYPOS = frozenset(
+    "thrilled signing violet slashed slashes comely actions auction familiar horrors".split()
+)
 
 
 def looks_like_instructions(text: str) -> bool:
@@ -622,8 +804,11 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
 # ----------------------------------------------------------------------------- passes
 
 
-def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int]:
-    """ "the first and third one" / "it" / "them" -> item ids from the last recommendations."""
+def _resolve_refs(
+    refs: str, last: list[int], result: ParsedRequest, named: Sequence[int] = ()
+) -> list[int]:
+    """ "the first and third one" / "it" / "them" -> item ids from the last recommendations;
+    "it" is the pick ``named`` last in the same message, if any."""
     if not last:
         result.notes.append("I haven't recommended anything yet, so I can't tell which one.")
         return []
@@ -638,6 +823,8 @@ def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int
             pron = match.group("pron")
             if pron.startswith("all") or pron in ("them all", "them", "those", "these"):
                 chosen += last
+            elif named:
+                chosen.append(named[-1])
             else:
                 if len(last) > 1:
                     result.notes.append(
@@ -658,23 +845,55 @@ def _resolve_refs(refs: str, last: list[int], result: ParsedRequest) -> list[int
     return list(dict.fromkeys(chosen))
 
 
+def _parse_explain(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
+    for pattern in (_EXPLAIN_REF, _EXPLAIN_ABOUT):
+        for match in msg.finditer(pattern):
+            result.explain += _resolve_refs(match.group("refs"), last, result)
+            result.explain_about |= pattern is _EXPLAIN_ABOUT or "about" in match.group(0)
+            msg.consume(match.start(), match.end())
+    for match in msg.finditer(_EXPLAIN_TITLE):
+        found = _title_at(msg, match.end(), matcher, state, result)
+        if found is not None:
+            result.explain.append(found[0].item_id)
+            result.explain_about |= "about" in match.group(0)
+            msg.consume(match.start(), found[1])
+    result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
+
+
 def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Constraints) -> None:
-    """Positional feedback and anchors that refer to the last recommendations."""
+    """Positional feedback and anchors that refer to the last recommendations.
+
+    References are resolved in the order they were written, so that "it" means the pick named
+    just before ("the third one looks good, more like it"), else the first pick.
+    """
+    found: list[tuple[int, str, str]] = []  # (position, target, references)
     for pattern, target in (
         (_LIKE_ANCHOR, "anchor"),
         (_SEEN_AFTER, "seen"),
         (_DISLIKE_AFTER, "disliked"),
+        (_LIKED_AFTER, "liked"),
         (_SEEN, "seen"),
         (_DISLIKE, "disliked"),
         (_LIKED, "liked"),
     ):
         for match in msg.finditer(pattern):
-            ids = _resolve_refs(match.group("refs"), last, result)
+            found.append((match.start(), target, match.group("refs")))
             msg.consume(match.start(), match.end())
-            if target == "anchor":
-                new.anchors += ids
-            else:
-                getattr(result, target).extend(ids)
+    named: list[int] = []  # picks named so far in this message
+    for _, target, refs in sorted(found):
+        ids = _resolve_refs(refs, last, result, named)
+        named += ids
+        if target == "anchor":
+            new.anchors += ids
+        else:
+            getattr(result, target).extend(ids)
     for match in msg.finditer(_MORE_LIKE_THAT):
         if last:
             new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
@@ -705,6 +924,7 @@ def _parse_title_mentions(
                 continue
         found = _title_at(msg, match.end(), matcher, state, result)
         if found is None:
+            _unknown_title(msg, match, matcher.catalogue, result)
             continue
         items, end = [found[0]], found[1]
         while joiner := re.match(r"\s*(?:,\s*and|,|and|&|or)\s+", msg.work[end:]):
@@ -785,6 +1005,12 @@ def _title_at(
                 continue
             end = start + words[n - 1].end() + (year_match.end() if year_match else 0)
             return _settle(found.items, found.ambiguous, state, result), end
+    for n in range(len(words), 1, -1):  # a sure short form: "like Willy Wonka", "Dr Strangelove"
+        if any(w.group() in _NOT_TITLES for w in words[:1] + words[n - 1 : n]):
+            continue  # neither starts nor ends on a filler or genre word
+        found = matcher.match_short(rest[: words[n - 1].end()])
+        if found.items and not found.ambiguous:
+            return found.items[0], start + words[n - 1].end()
     return None
 
 
@@ -915,6 +1141,7 @@ _TITLE_NEGATION = re.compile(
     r"|movies?|films?)\s+)*"
 )
 _TITLE_WORD = re.compile(r"[a-z0-9][a-z0-9'&:.-]*")
+_FRANCHISE_WORD = re.compile(r"\s+(?:films?|movies?|series|franchise|sequels?|saga)\b")
 _TITLE_JOINER = re.compile(r"\s*(?:,\s*(?:or|and|nor)?|or|and|nor)\s+(?:any\s+)?")
 MAX_EXCLUDED_TITLE_WORDS = 4  # longest phrase tried after "nothing from ..."
 
@@ -929,13 +1156,23 @@ def titles_with_words(catalogue: Catalogue, phrases: list[str]) -> set[int]:
     keys = [_title_key(p) for p in phrases if p.strip()]
     if not keys:
         return set()
-    return {
-        item.item_id for item in catalogue if any(k in _title_key(item.display_title) for k in keys)
-    }
+    titles = catalogue.derived("title keys", _title_keys)
+    return {item_id for item_id, title in titles if any(k in title for k in keys)}
 
 
-def _title_phrase(catalogue: Catalogue, msg: _Text, start: int) -> tuple[str, int] | None:
-    """The longest phrase after ``start`` that names a film or series in the catalogue."""
+def _title_keys(catalogue: Catalogue) -> list[tuple[int, str]]:
+    return [(item.item_id, _title_key(item.display_title)) for item in catalogue]
+
+
+def _title_phrase(
+    catalogue: Catalogue, msg: _Text, start: int, lenient: bool = False
+) -> tuple[str, int] | None:
+    """The longest phrase after ``start`` that names a film or series in the catalogue.
+
+    One lower-case word must start every title that has it ("alien"), unless it is followed
+    by "films" / "movies" ("no rocky films") or ``lenient`` (a list of franchises: "the
+    godfather and rocky"): then it must start one of them.
+    """
     rest = msg.work[start : start + 120]  # a few words at most: never the whole message
     stop = re.search(r"[,;.!?]|\s{2,}|\s(?:and|or|but|nor|please|from the|in the)\b", rest)
     rest = rest[: stop.start()] if stop else rest
@@ -963,10 +1200,35 @@ def _title_phrase(catalogue: Catalogue, msg: _Text, start: int) -> tuple[str, in
                 or _title_key(catalogue.get(i).title).startswith(key)
                 for i in ids
             )
-            if not (cased.isupper() or franchise):
+            named = lenient or _FRANCHISE_WORD.match(msg.work, start + chosen[-1].end())
+            starts_one = any(
+                _title_key(natural_title(catalogue.get(i).title)).startswith(key) for i in ids
+            )
+            if not (cased.isupper() or franchise or (named and starts_one)):
                 continue
         return phrase, start + chosen[-1].end()
     return None
+
+
+def _unknown_title(
+    msg: _Text, trigger: re.Match[str], catalogue: Catalogue, result: ParsedRequest
+) -> None:
+    """ "like Inception", "more like The Dark Knight": a capitalised name after "like" that
+    is no catalogue title. It is said, and neither searched for nor read as words ("Dark")."""
+    start = trigger.end()
+    article = re.match(r"(?:the|a|an)\s+", msg.work[start:])
+    run = _capitalised_run(msg, start + (article.end() if article else 0))
+    words = [w.group().strip(",.;!?") for w in run]
+    if not words or all(w.lower() in GENRE_VOCABULARY for w in words):
+        return
+    end = start + (article.end() if article else 0) + run[-1].end()
+    name = msg.cased[start:end].strip(" ,.;!?") if msg.cased else " ".join(words)
+    newest, _ = _year_bounds(catalogue)
+    upto = f", which ends in {newest} and has no cast or crew" if newest else ""
+    result.notes.append(
+        f"“{name}” isn't a title in the catalogue{upto}, so I can't use it as a reference."
+    )
+    msg.consume(trigger.start(), end)
 
 
 def _capitalised_run(msg: _Text, start: int) -> list[re.Match[str]]:
@@ -992,6 +1254,11 @@ def _parse_title_exclusions(
         if not msg.work[match.start() : match.end()].strip():
             continue
         found = _title_phrase(catalogue, msg, match.end())
+        if found is None:  # "nothing from rocky or Rambo": a lower-case word in a list of them
+            first = _title_phrase(catalogue, msg, match.end(), lenient=True)
+            joiner = _TITLE_JOINER.match(msg.work, first[1]) if first else None
+            if joiner and _title_phrase(catalogue, msg, joiner.end(), lenient=True):
+                found = first
         if found is None:
             run = _capitalised_run(msg, match.end())
             words = [w.group().strip(",.;!?") for w in run]
@@ -1005,7 +1272,7 @@ def _parse_title_exclusions(
             continue
         phrases, end = [found[0]], found[1]
         while joiner := _TITLE_JOINER.match(msg.work, end):
-            more = _title_phrase(catalogue, msg, joiner.end())
+            more = _title_phrase(catalogue, msg, joiner.end(), lenient=True)
             if more is None:
                 break
             phrases.append(more[0])
@@ -1042,10 +1309,26 @@ def _parse_people(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
         msg.consume(match.start(), match.end())
 
 
-def _parse_runtime(msg: _Text, new: Constraints) -> None:
-    for match in msg.finditer(_RUNTIME):
-        if "runtime" not in new.unsupported:
-            new.unsupported.append("runtime")
+def _parse_unsupported(msg: _Text, new: Constraints) -> None:
+    """Wishes the catalogue has no data for (length, colour, language, ...): noted, never
+    searched for (``UNSUPPORTED_NOTES`` says so to the user, once per session)."""
+    for wish, pattern in _UNSUPPORTED:
+        for match in msg.finditer(pattern):
+            if wish not in new.unsupported:
+                new.unsupported.append(wish)
+            msg.consume(match.start(), match.end())
+
+
+def _parse_sequels(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
+    """ "no sequels", "only the originals" (and back: "sequels are fine")."""
+    for match in msg.finditer(_ALLOW_SEQUELS):
+        negated, _ = _negation_before(msg.work, match.start())
+        if not negated:
+            if "sequels" not in result.relaxed:
+                result.relaxed.append("sequels")
+            msg.consume(match.start(), match.end())
+    for match in msg.finditer(_NO_SEQUELS):
+        new.exclude_sequels = True
         msg.consume(match.start(), match.end())
 
 
@@ -1079,6 +1362,14 @@ def _period(text: str) -> tuple[int, int]:
     return start, start + 9
 
 
+# between two periods of one negated list: "no 80s or 90s", "not before 1960 or after 1990"
+_PERIOD_JOINER = re.compile(
+    r"\s*(?:,\s*(?P<word>or|and|nor)?|(?P<word2>or|and|nor|&|/))\s*(?:the\s+|anything\s+"
+    r"|films?\s+|movies?\s+|stuff\s+)*(?:from\s+(?:the\s+)?)?"
+)
+_LIST_GOES_ON = re.compile(rf",?\s*(?:,|or|and|nor)\s+(?:the\s+)?{_PERIOD}")
+
+
 def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
     """Year ranges: between / before / after / decades / single years / recent / old.
 
@@ -1087,7 +1378,18 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
     1980" = 1980 or later).
     """
 
+    negated_ends: list[int] = []  # where each negated period of this message ends
+
     def negated(match: re.Match[str]) -> tuple[bool, int]:
+        for end in negated_ends:  # "no 80s or 90s", "nothing before 1960 or after 1990"
+            joiner = (
+                _PERIOD_JOINER.fullmatch(msg.work[end : match.start()])
+                if end <= match.start()
+                else None
+            )
+            said = joiner and (joiner.group("word") or joiner.group("word2"))
+            if joiner and (said or _LIST_GOES_ON.match(msg.work, match.end())):
+                return True, match.start()  # a bare comma only inside "a, b and c"
         phrase = _NEGATING_PHRASE.search(msg.work[max(0, match.start() - 80) : match.start()])
         if phrase:  # "I'm not in the mood for 80s movies"
             return True, max(0, match.start() - 80) + phrase.start()
@@ -1099,6 +1401,8 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
 
     def take(match: re.Match[str], lo: int | None, hi: int | None) -> None:
         is_negated, cue = negated(match)
+        if is_negated:
+            negated_ends.append(match.end())
         if is_negated and lo is not None and hi is not None:
             new.exclude_years.append([lo, hi])
         elif is_negated and hi is not None:  # "not before 1980": the bound flips
@@ -1156,9 +1460,11 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         year = int(match.group("a"))
         take(match, year, year)
     newest, oldest = _year_bounds(catalogue)
+    for match in msg.finditer(_CENTURY):
+        take(match, *((2000, None) if match.group("this") else (1900, 1999)))
     for match in msg.finditer(_LAST_YEARS):
-        span = match.group("n")
-        decades = match.group("unit").startswith("decade")
+        span = match.group("n") or match.group("n2")
+        decades = (match.group("unit") or match.group("unit2")).startswith("decade")
         default = 1 if decades else 10
         n = default if span is None else int(span) if span.isdigit() else _NUMBER_WORDS[span]
         n *= 10 if decades else 1
@@ -1181,6 +1487,11 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
 
 
 def _year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
+    """(newest, oldest) release year of the catalogue (computed once per catalogue)."""
+    return catalogue.derived("year bounds", _scan_year_bounds)
+
+
+def _scan_year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
     years = [item.year for item in catalogue if item.year]
     return (max(years), min(years)) if years else (None, None)
 
@@ -1411,14 +1722,15 @@ def _merge(
         merged.k = new.k
     if new.query:
         merged.query = new.query
+    if new.exclude_sequels:
+        merged.exclude_sequels = True
+    elif "sequels" in result.relaxed:
+        merged.exclude_sequels = False
     for wish in new.unsupported:
         if wish not in merged.unsupported:
             merged.unsupported.append(wish)
-            if wish == "runtime":
-                result.notes.append(
-                    "MovieLens has no running times, so I can't filter by length "
-                    "(noted, but not applied)."
-                )
+            if wish in UNSUPPORTED_NOTES:  # "people" names the person in its own note
+                result.notes.append(UNSUPPORTED_NOTES[wish])
     if "lighter" in result.refined:
         _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, undo=DARK_EXCLUDE + DARK_PREFER)
     if "darker" in result.refined:

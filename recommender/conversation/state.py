@@ -31,6 +31,7 @@ class Constraints:
     year_max: int | None = None  # inclusive upper bound on the release year
     exclude_years: list[list[int]] = field(default_factory=list)  # [lo, hi] ranges ruled out
     exclude_title_words: list[str] = field(default_factory=list)  # "nothing from Star Wars"
+    exclude_sequels: bool = False  # "no sequels": titles that mark a later film of a series
     anchors: list[int] = field(default_factory=list)  # item ids the user wants "more like"
     k: int | None = None  # how many recommendations were asked for (None: the app default)
     query: str = ""  # sanitised leftover free text for semantic search ("" if none)
@@ -46,6 +47,7 @@ class Constraints:
             or self.year_max is not None
             or self.exclude_years
             or self.exclude_title_words
+            or self.exclude_sequels
             or self.anchors
             or self.query
         )

@@ -43,6 +43,10 @@ ALT = 97.0  # an alternative / original title from the catalogue's parentheses
 ABBREVIATION = 96.0  # "T2", "LOTR"
 PART = 95.0  # the part of a title around ":" or " - " ("Star Wars", "A New Hope")
 FUZZY_CEILING = 94.0  # a typo-tolerant match never scores higher than this
+SHORT = 90.0  # a short form: the first (or last) words of one longer title ("Willy Wonka")
+MAX_SHORT_OPTIONS = 5  # a short form found in more titles than this is too generic to ask about
+MIN_SHORT_WORD = 6  # a one-word short form ("Shawshank") needs this many letters, and is asked
+MAX_SKIPPED_LEAD = 2  # words a short form may leave out in front ("[This Is] Spinal Tap")
 MIN_FUZZY_CHARS = 5  # shorter keys must match exactly (typos in 4 letters are guesses)
 MIN_PART_CHARS = 5  # shorter title parts are not indexed ("Alien: Resurrection" -> no "alien")
 YEAR_TOLERANCE = 1  # release years in exports and in the catalogue differ by up to a year
@@ -113,7 +117,13 @@ _HOW = {
     ALT: "alternative title",
     ABBREVIATION: "abbreviation",
     PART: "title part",
+    SHORT: "short title",
 }
+# words too common to make a short form on their own ("The Man", "Night of the")
+_FILLER = frozenset(
+    "the a an and of in on at to for with from by or my your his her our their is are be it "
+    "this that man men night day love life story movie film part".split()
+)
 
 
 @dataclass(frozen=True)
@@ -286,6 +296,14 @@ class TitleMatcher:
         self._index = index
         self._compact = compact
         self._keys = list(index)
+        # word -> (words of a whole name, position of the word in it, item): the short forms
+        self._words: dict[str, list[tuple[tuple[str, ...], int, Item]]] = {}
+        for key, entries in index.items():
+            words = tuple(key.split())
+            for entry in entries:
+                if entry.rank in (MAIN, ALT):
+                    for position, word in enumerate(words):
+                        self._words.setdefault(word, []).append((words, position, entry.item))
 
     def names(self, item: Item) -> list[str]:
         """The keys an item can be found under (for tests and for explaining a match)."""
@@ -311,6 +329,49 @@ class TitleMatcher:
         if exact_only:
             return _NO_MATCH
         return self._fuzzy(key, year)
+
+    def match_short(self, title: str, year: int | None = None) -> TitleMatch:
+        """A short form people type for a long title: its first words ("Willy Wonka",
+        "Dr Strangelove", "Shawshank") or its last ones ("Spinal Tap" for "This Is Spinal
+        Tap"). Only for text that matched nothing else (:meth:`match` first).
+
+        Confident only when the words are the first two or more words of exactly one title, or
+        its last two or more after at most ``MAX_SKIPPED_LEAD`` words; a single word, a run from
+        the middle, or words found in up to ``MAX_SHORT_OPTIONS`` titles are ambiguous (the user
+        is asked), and more titles than that, filler words alone, or a title that goes on with
+        a sequel number ("Toy Story" in "Toy Story 2") match nothing.
+        """
+        key = title_key(title)
+        words = tuple(key.split())
+        if len(key) < MIN_FUZZY_CHARS or all(w in _FILLER or w.isdigit() for w in words):
+            return _NO_MATCH
+        if len(words) == 1 and len(key) < MIN_SHORT_WORD:
+            return _NO_MATCH  # "Drive" is no short form of "Drive Me Crazy"
+        hits: dict[int, tuple[Item, str]] = {}  # item id -> (item, "prefix" | "suffix" | "inner")
+        for name, position, item in self._words.get(words[0], []):
+            end = position + len(words)
+            if name[position:end] != words or end > len(name) or len(name) == len(words):
+                continue
+            if any(w.isdigit() for w in name[end:]):
+                continue  # "Toy Story" is not "Toy Story 2"
+            if year is not None and not _year_fits(item, year, YEAR_TOLERANCE):
+                continue
+            kind = (
+                "prefix"
+                if position == 0
+                else "suffix"
+                if end == len(name) and position <= MAX_SKIPPED_LEAD
+                else "inner"
+            )
+            known = hits.get(item.item_id)
+            if known is None or (known[1] != "prefix" and kind != "inner"):
+                hits[item.item_id] = (item, kind)
+        if not hits or len(hits) > MAX_SHORT_OPTIONS:
+            return _NO_MATCH
+        order = {"prefix": 0, "suffix": 1, "inner": 2}
+        found = sorted(hits.values(), key=lambda h: (order[h[1]], h[0].item_id))
+        sure = len(found) == 1 and found[0][1] != "inner" and len(words) >= 2
+        return TitleMatch(tuple(item for item, _ in found), SHORT, not sure, "short title")
 
     def _exact(self, key: str, strict: str) -> list[tuple[Item, float]]:
         best: dict[int, tuple[Item, float]] = {}

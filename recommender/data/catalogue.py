@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 PADDING_ID = 0  # item id 0 is reserved for padding in every model; real items are 1..N
 
@@ -74,6 +75,9 @@ class Item:
         return " ".join(parts)
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Catalogue:
     """All items of a dataset, indexed by dense id and by normalised title."""
@@ -81,6 +85,7 @@ class Catalogue:
     items: list[Item]
     _by_title: dict[str, list[Item]] = field(init=False, repr=False)
     _by_raw_id: dict[str, Item] = field(init=False, repr=False)
+    _derived: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         for position, item in enumerate(self.items, start=1):
@@ -94,6 +99,13 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def derived(self, name: str, build: Callable[[Catalogue], T]) -> T:
+        """Something computed once from all the items and then kept (the items never change),
+        so that a chat turn does not scan a large catalogue again: ``name`` identifies it."""
+        if name not in self._derived:
+            self._derived[name] = build(self)
+        return self._derived[name]
 
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items)

@@ -1,0 +1,146 @@
+"""A chat message that carries both a history and a request: which part is which.
+
+People paste and ask in one message::
+
+    Heat
+    Fargo
+    The Matrix
+    something lighter from the 90s please
+
+    I watched Heat, Fargo and The Matrix recently. Anything similar but funnier?
+    I've seen Heat and Fargo, want something lighter
+
+The history parser would read the request as one more (unmatched) title and the request would
+be lost. :func:`split_message` returns the history text and the request text separately: a
+line (or, after "I watched ...", a sentence or a trailing comma part) is the request when it is
+not a title and says something a request says (a genre, a period, "something", "want", a
+question, ...). A title always wins: "Something Wild" on its own line is a film.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from recommender.conversation.history_parser import parse_history
+from recommender.conversation.request_parser import parse_request
+from recommender.conversation.title_matcher import TitleMatcher
+from recommender.data.catalogue import Catalogue
+
+HISTORY_LEAD = re.compile(
+    r"^\s*(?:i(?:'ve| have)? (?:watched|seen|saw|liked|loved|enjoyed)|i watched|"
+    r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
+    re.IGNORECASE,
+)
+# words only a request uses (a title may contain some: it is matched first)
+_REQUEST_CUES = re.compile(
+    r"\?|\b(?:something|anything|want|wanna|looking for|recommend|suggest|suggestions?|mood"
+    r"|give me|show me|find me|any ideas|what should|what (?:else|next)|similar|like (?:that|those"
+    r"|these|them)|please|pls|more like|nothing|no more|but not|lighter|darker|funnier|scarier"
+    r"|older|newer)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
+_PART_BREAK = re.compile(r"(?:,|\s+but|\s+-|\s+–)\s+")
+_WHEN = re.compile(
+    r"\s+(?:recently|lately|last (?:week|month|year|night|weekend)|this (?:week|month|year"
+    r"|weekend)|yesterday|already|too|as well|before)\s*$",
+    re.IGNORECASE,
+)
+_LIST_SEPARATOR = re.compile(r"(,\s*and\s+|\s+and\s+|,\s*|\s+&\s+)", re.IGNORECASE)
+MAX_LIST_PIECES = 40  # longer "I watched a, b, c, ..." sentences are left to the history parser
+SURE_TITLE = 90.0  # a line matching a title at least this well is a title, whatever it says
+
+
+@dataclass(frozen=True)
+class MessageSplit:
+    """The history part (to parse as a paste) and the request part (to parse as a request)."""
+
+    history: str
+    request: str
+
+
+def is_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
+    """True when ``text`` reads as a request and not as a title."""
+    text = text.strip(" \t-•*,;:")
+    if not text:
+        return False
+    read = parse_history(re.sub(r"[.!?]+$", "", text), catalogue, matcher=matcher)
+    if any(line.score >= SURE_TITLE for line in read.matched):
+        return False  # the history parser reads it as a title ("Heat (1995)", "Se7en - loved it")
+    parsed = parse_request(text, catalogue, matcher=matcher)
+    c = parsed.constraints
+    structured = bool(
+        c.include_genres
+        or c.exclude_genres
+        or c.year_min is not None
+        or c.year_max is not None
+        or c.exclude_years
+        or c.exclude_title_words
+        or c.exclude_sequels
+        or c.anchors
+        or c.k
+        or c.unsupported
+        or parsed.refined
+    )
+    return structured or bool(_REQUEST_CUES.search(text))
+
+
+def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
+    """The history and request parts of a chat message, or ``None`` if it carries no history
+    (three or more lines, two lines of which the first has a comma, or "I watched ...")."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if len(lines) >= 3 or (len(lines) >= 2 and "," in lines[0]):
+        history = [line for line in lines if not is_request(line, catalogue, matcher)]
+        request = [line.strip() for line in lines if line not in history]
+        return MessageSplit("\n".join(history), " ".join(request))
+    lead = HISTORY_LEAD.match(message)
+    if lead is None:
+        return None
+    rest = message[lead.end() :]
+    head, *after = _SENTENCE_END.split(rest.strip(), maxsplit=1)
+    request = [after[0]] if after else []
+    while True:  # "I've seen Heat and Fargo, want something lighter": the last part
+        cuts = list(_PART_BREAK.finditer(head))
+        if not cuts or not is_request(head[cuts[-1].end() :], catalogue, matcher):
+            break
+        request.insert(0, head[cuts[-1].end() :])
+        head = head[: cuts[-1].start()]
+    head = _WHEN.sub("", re.sub(r"[.!?;]+$", "", head.strip()))
+    history = "\n".join(_titles_in_sentence(head, matcher))
+    return MessageSplit(history, " ".join(part.strip() for part in request))
+
+
+def _titles_in_sentence(sentence: str, matcher: TitleMatcher) -> list[str]:
+    """ "Heat, Fargo and Harold and Maude" -> ["Heat", "Fargo", "Harold and Maude"]: the pieces
+    between commas and "and" joined back wherever the joined text is a title (most titles)."""
+    pieces = _LIST_SEPARATOR.split(sentence)  # text, separator, text, ...
+    texts, seps = pieces[0::2], pieces[1::2]
+    if len(texts) > MAX_LIST_PIECES:
+        return [sentence]
+    n = len(texts)
+
+    def joined(i: int, j: int) -> str:  # texts[i..j) with their separators
+        return "".join(texts[k] + (seps[k] if k < j - 1 else "") for k in range(i, j)).strip()
+
+    def is_title(text: str) -> bool:
+        found = matcher.match(text, exact_only=True)
+        return bool(found.items) and found.score >= 95
+
+    best: list[tuple[int, list[str]]] = [(0, [])] + [(-1, [])] * n  # titles found, pieces
+    for j in range(1, n + 1):
+        for i in range(j):
+            if best[i][0] < 0:
+                continue
+            text = joined(i, j)
+            if not text:
+                continue
+            gain = 1 if is_title(text) else 0
+            if gain == 0 and j - i > 1:
+                continue  # only titles span separators
+            candidate = (best[i][0] + gain, best[i][1] + [text])
+            if candidate[0] > best[j][0] or (
+                candidate[0] == best[j][0] and len(candidate[1]) < len(best[j][1])
+            ):
+                best[j] = candidate
+    return best[n][1] or [sentence]

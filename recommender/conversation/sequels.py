@@ -1,0 +1,95 @@
+"""Which catalogue items are sequels: for "no sequels", "only the originals".
+
+Catalogues rarely say so, so it is read from the titles (ML-1M has no series field):
+
+- **numbered**: the main title, or its head before a ":" / " - " subtitle, ends in a number
+  from 2 to 9, written or roman, with or without "Part" ("Toy Story 2", "Rocky V",
+  "The Godfather: Part II", "Alien³", "Friday the 13th Part 2"), and what comes before the
+  number is an earlier film's title, or is three or more words ("All Dogs Go to Heaven 2");
+  "Henry V", "Jennifer 8", "Apollo 13", "8MM" and "2001: A Space Odyssey" are not numbered sequels,
+  nor is a king ("Richard III", "Henry V", even next to "Henry: Portrait of a Serial Killer");
+- **a later film of a series**: the head before a subtitle is the title (or head) of an
+  earlier film ("Star Wars: Episode V - The Empire Strikes Back" after the 1977 "Star Wars:
+  Episode IV - A New Hope", "Babe: Pig in the City" after "Babe", "Die Hard: With a
+  Vengeance"), or the title is an earlier film's title plus "Returns" ("Batman Returns").
+
+The first film of a series is never a sequel, whatever its episode number. A parody that
+borrows a title with a subtitle ("Dracula: Dead and Loving It") counts as a later film of
+that series: the rule reads titles, not plots.
+"""
+
+from __future__ import annotations
+
+import re
+
+from recommender.conversation.title_matcher import (
+    move_article,
+    split_catalogue_title,
+    title_key,
+)
+from recommender.data.catalogue import Catalogue, Item
+
+_SUBTITLE = re.compile(r"\s*:\s+|\s+[-–—]{1,3}\s+")
+_SEQUEL_NUMBERS = frozenset("23456789")
+_CONTINUATIONS = ("returns", "strikes back")
+MIN_SERIES_CHARS = 5  # a shorter head ("Big", "Heat") is too often just a common word
+MIN_BASE_CHARS = 3  # before a sequel number even a short title is a series ("Jaws 2", "Fly II")
+# a roman numeral after one of these names is a king, not a sequel ("Henry V", "Richard III")
+_REGNAL_NAMES = frozenset(
+    "henry richard edward george louis charles william james john elizabeth mary".split()
+)
+
+
+def _keys(item: Item) -> tuple[str, str]:
+    """(key of the main title, key of its head before a subtitle; == the key without one)."""
+    main = move_article(split_catalogue_title(item.title)[0])
+    head = _SUBTITLE.split(main, maxsplit=1)[0]
+    return title_key(main), title_key(head)
+
+
+def _numbered(key: str, earlier: dict[str, int], year: int) -> bool:
+    """``key`` ends in a sequel number and its base is an earlier title or long enough."""
+    words = key.split()
+    if len(words) < 2 or words[-1] not in _SEQUEL_NUMBERS:
+        return False
+    base = " ".join(words[:-1])
+    if base in _REGNAL_NAMES:
+        return False
+    return len(words) >= 4 or earlier.get(base, 10_001) < year
+
+
+def _earliest(pairs: list[tuple[str, int]], min_chars: int) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for key, year in pairs:
+        if len(key) >= min_chars and year < found.get(key, 10_001):
+            found[key] = year
+    return found
+
+
+def sequel_ids(catalogue: Catalogue) -> frozenset[int]:
+    """Ids of the items whose titles mark them as sequels (see the module docstring); read
+    once per catalogue."""
+    return catalogue.derived("sequels", _read_sequels)
+
+
+def _read_sequels(catalogue: Catalogue) -> frozenset[int]:
+    keys = {item.item_id: _keys(item) for item in catalogue}
+    years = {item.item_id: item.year if item.year is not None else 10_000 for item in catalogue}
+    pairs = [(key, years[i]) for i in keys for key in set(keys[i])]
+    bases = _earliest(pairs, MIN_BASE_CHARS)  # a title or head -> the earliest year it appears
+    mains = _earliest([(keys[i][0], years[i]) for i in keys], MIN_SERIES_CHARS)
+    heads = _earliest([(keys[i][1], years[i]) for i in keys], MIN_SERIES_CHARS)
+    found: set[int] = set()
+    for item_id, (main, head) in keys.items():
+        year = years[item_id]
+        subtitled = head != main
+        if _numbered(main, bases, year) or (subtitled and _numbered(head, bases, year)):
+            found.add(item_id)
+        elif subtitled and min(mains.get(head, 10_001), heads.get(head, 10_001)) < year:
+            found.add(item_id)
+        elif any(
+            main.endswith(" " + tail) and mains.get(main[: -len(tail) - 1], 10_001) < year
+            for tail in _CONTINUATIONS
+        ):
+            found.add(item_id)
+    return frozenset(found)

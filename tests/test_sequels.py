@@ -1,0 +1,41 @@
+"""Sequels read from titles, for "no sequels"."""
+
+from __future__ import annotations
+
+from recommender.conversation.sequels import sequel_ids
+from recommender.data import Catalogue, Item
+
+FILMS = [
+    ("Toy Story", 1995),  # 1
+    ("Toy Story 2", 1999),  # 2 numbered
+    ("Godfather, The", 1972),  # 3
+    ("Godfather: Part II, The", 1974),  # 4 "Part II"
+    ("Star Wars: Episode IV - A New Hope", 1977),  # 5 the first of its series
+    ("Star Wars: Episode V - The Empire Strikes Back", 1980),  # 6 a later film of the series
+    ("Batman", 1989),  # 7
+    ("Batman Returns", 1992),  # 8 "Returns"
+    ("Alien", 1979),  # 9
+    ("Alien³", 1992),  # 10 superscript number
+    ("Aliens", 1986),  # 11 another word, not a number
+    ("Henry: Portrait of a Serial Killer", 1986),  # 12
+    ("Henry V", 1989),  # 13 a king
+    ("Apollo 13", 1995),  # 14 a number that is no sequel
+    ("Jennifer 8", 1992),  # 15 no earlier "Jennifer"
+    ("2001: A Space Odyssey", 1968),  # 16
+    ("All Dogs Go to Heaven 2", 1996),  # 17 a long base, the first film not in the catalogue
+    ("Jaws", 1975),  # 18
+    ("Jaws 2", 1978),  # 19 a short base
+]
+
+
+def _catalogue() -> Catalogue:
+    return Catalogue([Item(n, str(n), t, y, ("Drama",)) for n, (t, y) in enumerate(FILMS, 1)])
+
+
+def test_sequels_are_read_from_titles() -> None:
+    assert sequel_ids(_catalogue()) == {2, 4, 6, 8, 10, 17, 19}
+
+
+def test_the_first_film_of_a_series_is_never_a_sequel_whatever_its_episode() -> None:
+    found = sequel_ids(_catalogue())
+    assert 5 not in found and 1 not in found and 3 not in found
