@@ -491,11 +491,12 @@ def run_stage(args: argparse.Namespace) -> int:
     out["command"] = "python benchmarks/scale.py " + shlex.join(sys.argv[1:])
     out["git_commit"], out["git_dirty"] = git_state()
     out["recorded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    name = (
-        args.stage if args.stage != "serve" or not args.threads else f"serve_threads{args.threads}"
-    )
-    path = stage_path(work, name)
+    path = stage_path(work, result_name(args.stage, args.threads))
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():  # a rerun (--force) keeps the earlier result: every run is reported
+        earlier = path.parent / "previous"
+        earlier.mkdir(exist_ok=True)
+        path.replace(earlier / f"{path.stem}-{len(list(earlier.glob(path.stem + '-*')))}.json")
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"{n:,} items, {args.stage}: " + json.dumps(_short(out)))
     return 0
