@@ -538,6 +538,9 @@ def collect(work: Path, sizes: list[int]) -> dict:
         for path in sorted((work / str(n) / "stages").glob("*.json")):
             if path.stem in STAGES or path.stem.startswith("serve_threads"):
                 stages[path.stem] = json.loads(path.read_text())
+        earlier = sorted((work / str(n) / "stages" / "previous").glob("*.json"))
+        if earlier:  # reruns: the earlier results of the same stage, reported too
+            stages["previous"] = {path.stem: json.loads(path.read_text()) for path in earlier}
         if stages:
             by_size[str(n)] = stages
     return by_size
