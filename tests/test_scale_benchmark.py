@@ -156,3 +156,7 @@ def test_serve_with_set_threads_is_kept_apart(tmp_path, fake_embedder) -> None:
     one = json.loads(scale.stage_path(work, "serve_threads1").read_text())
     assert one["serving"]["torch_threads"] == 1
     assert set(scale.collect(tmp_path / "work", [N])[str(N)]) == {*scale.STAGES, "serve_threads1"}
+    assert scale.run_stage(_args(tmp_path, "serve")) == 0  # a rerun keeps the earlier result
+    collected = scale.collect(tmp_path / "work", [N])[str(N)]
+    assert list(collected["previous"]) == ["serve-0"]
+    assert collected["previous"]["serve-0"]["retrieval_ms"]["n"] == 4
