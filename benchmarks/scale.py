@@ -641,6 +641,14 @@ def markdown(result: dict) -> str:
                 f"{embed['embedded']:,} texts embedded in {embed['measured_seconds']:.1f} s; "
                 f"vectors: {label}."
             )
+    for n, stages in result["sizes"].items():
+        for name, run in (stages.get("previous") or {}).items():
+            if "retrieval_ms" in run:
+                lat = run["retrieval_ms"]
+                lines.append(
+                    f"\nEarlier run at {int(n):,} items ({name}): retrieval p50 / p95 "
+                    f"{lat['p50']:.1f} / {lat['p95']:.1f} ms; {run['machine']}."
+                )
     lines += ["", f"Command: `{result['command']}`; machine: {result['machine']}.", ""]
     return "\n".join(lines)
 
