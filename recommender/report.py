@@ -692,17 +692,18 @@ def _block_scale(results: Results) -> str:
                 f"{one['p50']:.1f} / {one['p95']:.1f} ms.\n"
             )
     for n, stages in result["sizes"].items():
-        for name, run in (stages.get("previous") or {}).items():
+        for run_name, run in (stages.get("previous") or {}).items():
             latency = run.get("retrieval_ms")
             match = re.search(r"load average ([\d.]+)", run.get("machine", ""))
             load = f", load average {match.group(1)}" if match else ""
             if latency:
                 note += (
-                    f"Earlier run at {int(n):,} items ({name}{load}): retrieval p50 / p95 "
+                    f"Earlier run at {int(n):,} items ({run_name}{load}): retrieval p50 / p95 "
                     f"{latency['p50']:.1f} / {latency['p95']:.1f} ms.\n"
                 )
             elif "seconds" in run:
-                note += f"Earlier run at {int(n):,} items ({name}{load}): {run['seconds']:.1f} s.\n"
+                note += f"Earlier run at {int(n):,} items ({run_name}{load}): "
+                note += f"{run['seconds']:.1f} s.\n"
     loads = [
         f"{int(n):,}: {match.group(1)}"
         for n, stages in result["sizes"].items()
