@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import psutil
@@ -76,12 +77,18 @@ def sessions(n: int, seed: int) -> list[tuple[str, str, list[str]]]:
     return out[:n]
 
 
-def drive_step(n_sessions: int, seed: int) -> dict:
+def drive_step(
+    n_sessions: int, seed: int, llm_explanations: bool | None = None, threads: int | None = None
+) -> dict:
     config = load_config()
+    if llm_explanations is not None:
+        config.app.llm_explanations = llm_explanations
+    if threads:
+        config.llm.num_threads = threads
     started = time.perf_counter()
     deps, info = build_deps(config, progress=False)
     startup = time.perf_counter() - started
-    first, explained, full, kinds, sources = [], [], [], {}, {}
+    first, explained, full, kinds, sources, reasons = [], [], [], {}, {}, {}
     for paste, request, follow_ups in tqdm(sessions(n_sessions, seed), desc="sessions"):
         state = SessionState()
         turns = [(request, paste)] + [(m, None) for m in follow_ups]
@@ -99,6 +106,9 @@ def drive_step(n_sessions: int, seed: int) -> dict:
             kinds[reply.kind] = kinds.get(reply.kind, 0) + 1
             for card in reply.cards:
                 sources[card.explanation_source] = sources.get(card.explanation_source, 0) + 1
+                if card.explanation_source == "template":
+                    why = card.explanation_reason or "unknown"
+                    reasons[why] = reasons.get(why, 0) + 1
             if reply.kind == "recommendations":
                 first.append(first_at * 1000)
                 explained.append((explained_at or total) * 1000)
@@ -111,6 +121,7 @@ def drive_step(n_sessions: int, seed: int) -> dict:
         "full_reply_ms": summary(full),
         "reply_kinds": kinds,
         "explanation_sources": sources,  # llm | llm_filtered | template (deterministic)
+        "template_reasons": reasons,  # why a card kept the deterministic wording
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -166,7 +177,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=20, help="chat sessions (4 turns each)")
     parser.add_argument("--api", action="store_true", help="also time /recommend over HTTP")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--llm-explanations",
+        choices=("on", "off"),
+        default=None,
+        help="override app.llm_explanations for the step sessions (on: the fine-tuned "
+        "realiser rewords every card as it streams; the full reply waits for it)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS / "chat_latency",
+        help="results path without suffix (.json and .md are written)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (llm.num_threads; default: all)"
+    )
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    llm_explanations = None if args.llm_explanations is None else args.llm_explanations == "on"
     logging.basicConfig(level=logging.WARNING)
     git = git_state()  # the code this run starts from
     command = "python benchmarks/chat_latency.py " + shlex.join(
@@ -175,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "command": command,
         "machine": describe_machine() + " (at the start)",
-        "step": drive_step(args.sessions, args.seed),
+        "step": drive_step(args.sessions, args.seed, llm_explanations, args.threads),
     }
     if args.api:
         result["api"] = drive_api(args.sessions, args.seed)
@@ -186,17 +218,18 @@ def main(argv: list[str] | None = None) -> int:
             "checkpoint": config.app.sasrec_checkpoint,
             "heads": config.llm.srec_head,
             "adapter": config.llm.adapter_path,
+            "explain_adapter": config.llm.explain_adapter_path if llm_explanations else None,
         },
         dataset=load_dataset(config.data.dataset, config.data),
         config={"args": vars(args), "app": config.app, "llm": config.llm},
         git=git,
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "chat_latency.json"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    path = args.out.with_suffix(".json")
     previous = json.loads(path.read_text()) if path.exists() else {}
     if "first_start" in previous:  # benchmarks/first_start.py's section, measured on its own
         result["first_start"] = previous["first_start"]
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     s = result["step"]
     lines = [
         "| measure | p50 | p95 | target |",
@@ -214,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(f"\nPeak RSS of the benchmark process: {s['peak_rss_mb']} MB (target <= 4096).")
     lines.append(f"Serving: {s['serving']}. Machine: {result['machine']}.")
     lines.append(f"Command: `{result['command']}`")
-    (RESULTS / "chat_latency.md").write_text("\n".join(lines) + "\n")
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

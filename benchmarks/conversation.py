@@ -30,6 +30,7 @@ run): the latency reported is the time to the recommendations. Writes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import logging
@@ -142,6 +143,12 @@ def load_scenarios(path: Path) -> list[Scenario]:
         except (KeyError, TypeError, ValueError) as exc:
             raise SystemExit(f"{path}:{number}: not a valid scenario ({exc})") from None
     return scenarios
+
+
+def first_turns_with_targets(scenarios: list[Scenario]) -> list[Scenario]:
+    """``--targets-only``: the scenarios with a held-out target, cut to their first turn (the
+    only turn the target's accuracy is read from, so its ranks are those of a full run)."""
+    return [dataclasses.replace(s, turns=s.turns[:1]) for s in scenarios if s.target is not None]
 
 
 def _title_key(text: str) -> str:
@@ -423,7 +430,19 @@ def main(argv: list[str] | None = None) -> int:
         default="app",
         help="app: the app's configured ranker; off: the retrieval order; auto: LLM-SRec heads",
     )
+    parser.add_argument(
+        "--srec-head",
+        type=Path,
+        help="LLM-SRec heads for --ranking auto (default: the config's llm.srec_head); "
+        "request-aware heads write conversation_ml1m_llm_srec_request.*",
+    )
     parser.add_argument("--limit", type=int, help="only the first N scenarios (a quick look)")
+    parser.add_argument(
+        "--targets-only",
+        action="store_true",
+        help="only the scenarios with a held-out target, only their first turn (the target's "
+        "accuracy given the request, at a fraction of the cost; pass rates then cover those turns)",
+    )
     parser.add_argument(
         "--compare",
         type=Path,
@@ -437,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     default_set = not args.scenarios
     files = build_development_set(args.generated, args.seed) if default_set else args.scenarios
     scenarios = [s for path in files for s in load_scenarios(path)][: args.limit]
+    if args.targets_only:
+        scenarios = first_turns_with_targets(scenarios)
 
     from recommender.serving import build_deps
 
@@ -444,6 +465,10 @@ def main(argv: list[str] | None = None) -> int:
     config.app.llm_explanations = False
     if args.ranking != "app":
         config.app.llm_ranking = args.ranking
+    if args.srec_head is not None:
+        if not args.srec_head.exists():
+            parser.error(f"--srec-head {args.srec_head}: no such file")
+        config.llm.srec_head = args.srec_head
     deps, info = build_deps(config, progress=not args.no_progress)
     deps.explainer = _NoExplanations()
 
@@ -496,6 +521,10 @@ def main(argv: list[str] | None = None) -> int:
         report["compare"] = compare_targets(targets, json.loads(args.compare.read_text()))
     if default_set:
         suffix = {"app": "", "off": "_retrieval_order", "auto": "_llm_srec"}[args.ranking]
+        if "request-aware" in info.ranking:  # keep the history-only heads' results
+            suffix += "_request_items" if "(item states)" in info.ranking else "_request"
+        if args.targets_only:
+            suffix += "_targets"
         stem = f"conversation_ml1m{suffix}"
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")

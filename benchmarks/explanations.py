@@ -55,6 +55,8 @@ RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 K = 5  # recommended items per reply
 RANDOM_DRAWS = 20  # random removals per explanation in the deletion test
+VARIANTS = ("zero_shot", "fine_tuned", "fine_tuned_free")  # LLM wordings compared
+MAX_FAILURES = 60  # LLM answers not shown, kept with their reasons in the JSON
 
 
 def cases(dataset, n: int, seed: int, min_history: int = 10) -> list[tuple[int, list[int]]]:
@@ -117,6 +119,7 @@ def run_llm(explainer: Explainer, runs: list[dict], history_of: dict, label: str
     """Word every case's items with the LLM; pass rate, hallucinations, latency."""
     passed = total = raw_sentences = raw_bad = shown_bad = names_pasted = 0
     latencies, texts_by_user, patterns, examples, outcomes = [], [], Counter(), [], Counter()
+    failures: list[dict] = []
     for run in tqdm(runs, desc=label):
         items, history = run["items"], history_of[run["user"]]
         context = ExplainContext(seed=run["user"])
@@ -139,6 +142,9 @@ def run_llm(explainer: Explainer, runs: list[dict], history_of: dict, label: str
                 for sentence in evidence_sentences(raw[k], exp.evidence):
                     raw_sentences += 1
                     raw_bad += bool(explainer.grounding.violations(sentence, exp.evidence))
+        for k, exp in enumerate(final):
+            if exp.source != "llm" and raw is not None and k in raw:
+                failures.append(failure_case(explainer, exp, raw[k]))
         shown = [e.text for e in final if e.source != "template"]
         texts_by_user.append(shown)
         for e in final:
@@ -177,6 +183,35 @@ def run_llm(explainer: Explainer, runs: list[dict], history_of: dict, label: str
             "p95": round(float(np.percentile(latencies, 95)), 1),
         },
         "examples": examples,
+        "failure_reasons": dict(Counter(r for f in failures for r in f["reasons"]).most_common()),
+        "failures": failures[:MAX_FAILURES],
+    }
+
+
+def failure_case(explainer: Explainer, exp, raw: str) -> dict:
+    """Why one LLM answer was not shown (or lost a sentence): the prompt, the raw answer and
+    each raw sentence's violations. ``reasons`` sums them up (the kind of each violation,
+    "ungrounded" for a clean answer naming no cited title, "unfinished" for a cut-off last
+    sentence, "empty" for no answer)."""
+    sentences = evidence_sentences(raw, exp.evidence)
+    checked = [
+        {"sentence": s, "violations": explainer.grounding.violations(s, exp.evidence)}
+        for s in sentences
+    ]
+    reasons = sorted({v.split(":")[0] for c in checked for v in c["violations"]})
+    if not raw.strip():
+        reasons.append("empty")
+    elif sentences and not re.search(r"[.!?][\"')\]]*\s*$", sentences[-1]):
+        reasons.append("unfinished")
+    if not reasons and not explainer.grounding.names_cited(raw, exp.evidence):
+        reasons.append("ungrounded")
+    return {
+        "item": exp.evidence.item.display_title,
+        "outcome": exp.source if exp.reason is None else f"template:{exp.reason}",
+        "reasons": reasons or ["other"],
+        "prompt": explainer.build_prompt(exp.evidence),
+        "raw": raw,
+        "sentences": checked,
     }
 
 
@@ -188,9 +223,9 @@ class RecordingBackend:
         self.name = backend.name
         self.last_answers: list[str] = []
 
-    def stream(self, prompts, max_new_tokens, timeout_s):
+    def stream(self, prompts, max_new_tokens, timeout_s, constraints=None):
         self.last_answers = ["" for _ in prompts]
-        for k, delta in self.backend.stream(prompts, max_new_tokens, timeout_s):
+        for k, delta in self.backend.stream(prompts, max_new_tokens, timeout_s, constraints):
             self.last_answers[k] += delta
             yield k, delta
 
@@ -206,6 +241,27 @@ def main(argv: list[str] | None = None) -> int:
         "--explain-facts", type=int, default=None, help="phrase kinds the LLM words per item"
     )
     parser.add_argument("--max-new-tokens", type=int, default=None, help="LLM tokens per item")
+    parser.add_argument(
+        "--explain-timeout-s",
+        type=float,
+        default=None,
+        help="LLM time limit per reply (default llm.explain_timeout_s; raise it for an "
+        "accuracy-only run on a busy machine, where timeouts would measure the load)",
+    )
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=VARIANTS,
+        default=VARIANTS,
+        help="LLM wordings to compare (fine_tuned* need --adapter; fine_tuned_free decodes "
+        "without the number constraint of llm/constrained.py)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS / "explanations_ml1m",
+        help="results path without suffix (.json and .md are written)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     git = git_state()  # at the start: the run may outlast a commit
@@ -218,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         config.llm.explain_facts = args.explain_facts
     if args.max_new_tokens:
         config.llm.max_new_tokens = args.max_new_tokens
+    if args.explain_timeout_s:
+        config.llm.explain_timeout_s = args.explain_timeout_s
     dataset = load_dataset("ml-1m")
     model, info = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
     if model is None:
@@ -307,15 +365,27 @@ def main(argv: list[str] | None = None) -> int:
 
         llm_runs = runs[: args.llm_users]
         base = replace(config.llm, adapter_path=None, explain_adapter_path=None)
-        variants = [("zero_shot", base)]
-        if args.adapter is not None:
-            variants.append(("fine_tuned", replace(base, adapter_path=args.adapter)))
+        variants = [("zero_shot", base)] if "zero_shot" in args.variants else []
+        tuned = replace(
+            base, adapter_path=args.adapter, repetition_penalty=base.realiser_repetition_penalty
+        )
+        if args.adapter is not None and "fine_tuned" in args.variants:
+            variants.append(("fine_tuned", tuned))
+        if args.adapter is not None and "fine_tuned_free" in args.variants:
+            variants.append(("fine_tuned_free", replace(tuned, explain_constrained=False)))
         result["llm_settings"] = {
             "explain_facts": base.explain_facts,
             "max_new_tokens": base.max_new_tokens,
             "explain_timeout_s": base.explain_timeout_s,
             "threads": torch.get_num_threads(),
             "adapter": str(args.adapter) if args.adapter else None,
+            "repetition_penalty": {
+                "zero_shot": base.repetition_penalty,
+                "fine_tuned": base.realiser_repetition_penalty,
+            },
+            "number_constraint": {
+                name: llm_config.explain_constrained for name, llm_config in variants
+            },
         }
         for name, llm_config in variants:
             backend = RecordingBackend(make_backend(llm_config, progress=False))
@@ -323,25 +393,24 @@ def main(argv: list[str] | None = None) -> int:
             result[name] = run_llm(llm_explainer, llm_runs, history_of, name)
             result[name]["machine_after"] = describe_machine()
     result["app_llm_explanations_default"] = config.app.llm_explanations
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     result["provenance"] = collect_provenance(
         result["command"],
         artifacts={"checkpoint": config.app.sasrec_checkpoint, "adapter": args.adapter},
+        dataset=dataset,
         config=config.to_dict(),
         git=git,
     )
-    (RESULTS / "explanations_ml1m.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     lines = report(result)
-    (RESULTS / "explanations_ml1m.md").write_text("\n".join(lines) + "\n")
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 
 
 def report(result: dict) -> list[str]:
     d = result["deterministic"]
-    cols = [("deterministic", d)] + [
-        (k, result[k]) for k in ("zero_shot", "fine_tuned") if k in result
-    ]
+    cols = [("deterministic", d)] + [(k, result[k]) for k in VARIANTS if k in result]
     header = "| measure | " + " | ".join(c for c, _ in cols) + " | target |"
     lines = [header, "|---" * (len(cols) + 2) + "|"]
 

@@ -376,3 +376,59 @@ def generate(
             }
         )
     return out
+
+
+def scenario_user(scenario_id: str) -> int:
+    """The ML-1M user a scenario of :func:`generate` or :func:`request_scenarios` was built from."""
+    return int(scenario_id.rsplit("-u", 1)[1].split("-", 1)[0])
+
+
+def request_scenarios(
+    dataset: Dataset,
+    users: list[int],
+    n: int,
+    seed: int = 0,
+    per_user: int = 1,
+    spare: int = MIN_SPARE,
+) -> list[dict[str, Any]]:
+    """``n`` one-turn scenarios for training and tuning request-aware rankers: the same
+    requests, pastes and feasibility rules as :func:`generate`, but never the test item.
+
+    Each of ``users`` (in the order given) gives up to ``per_user`` scenarios: the first one's
+    target is the user's validation item, the others' are earlier items of their sequence at
+    random, each with the 5-20 items before it as the paste. The list is prefix-stable: the
+    first ``m`` scenarios are the same for any ``n >= m``.
+    """
+    rng = random.Random(seed)
+    catalogue = dataset.catalogue
+    out: list[dict[str, Any]] = []
+    for user in users:
+        sequence = dataset.sequences[user]
+        earlier = list(range(5, len(sequence) - 2))
+        rng.shuffle(earlier)
+        for position in [len(sequence) - 2, *earlier[: per_user - 1]]:
+            if len(out) == n:
+                return out
+            length = rng.randint(5, 20)
+            if position < length:
+                continue
+            ids = list(sequence[position - length : position])
+            times = list(dataset.timestamps[user][position - length : position])
+            target = catalogue.get(sequence[position])
+            category = CATEGORIES[len(out) % len(CATEGORIES)]
+            first = _first_turn(rng, category, target, catalogue.many(ids), catalogue)
+            if first is None or not _feasible(catalogue, first[1], spare):
+                continue
+            paste, paste_format = paste_history(rng, catalogue, ids, times)
+            out.append(
+                {
+                    "id": f"req-{len(out):05d}-u{user}-p{position}",
+                    "category": category,
+                    "history": paste,
+                    "turns": [{"say": first[0], "expect": first[1].expect(), "category": category}],
+                    "paste_format": paste_format,
+                    "history_ids": ids,
+                    "target": int(sequence[position]),
+                }
+            )
+    return out

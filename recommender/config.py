@@ -112,7 +112,9 @@ class LLMConfig:
     max_history: int = 10  # most recent history titles in the prompt (most recent last)
     bootstrap: int = 1  # B shuffled candidate orders averaged against position bias
     fusion_weight: float = 0.5  # final = w * z(LLM) + (1 - w) * z(retrieval); tune on validation
-    # LLM-SRec heads on the frozen local LLM (benchmarks/llm_srec.py); their own tuned weight
+    # LLM-SRec heads on the frozen local LLM, with their own tuned weight: history only
+    # (benchmarks/llm_srec.py), or request-aware, e.g. checkpoints/ml-1m-llm-srec-request-items.pt
+    # (benchmarks/srec_request.py; README "Which ranker")
     srec_head: Path | None = PROJECT_ROOT / "checkpoints" / "ml-1m-llm-srec.pt"
     batch_size: int = 8  # prompts per forward pass
     share_prefix: bool = True  # run the prompt prefix shared by all permutations only once
@@ -127,7 +129,17 @@ class LLMConfig:
     explain_adapter_path: Path | None = (
         PROJECT_ROOT / "checkpoints" / "ml-1m-smollm2-explainer-lora"
     )
-    max_new_tokens: int = 36  # generated tokens per explanation (p90 of a one-fact answer: 32)
+    # generated tokens per explanation: the longest one-fact wording of the phrase banks with its
+    # end token is 48 tokens for 99% of benchmark-share evidence (a single wording: p50 25, p99
+    # 39); an answer cut off is dropped, and generation stops as soon as every answer has ended
+    max_new_tokens: int = 48
+    # repetition penalty of the fine-tuned realiser (explain_adapter_path): it copies titles and
+    # ranks from its facts, and a penalty on tokens it already wrote makes it miscopy them
+    # ("#2 ... #13" for "#12", "The Quick and Dead"); repetition_penalty applies otherwise
+    realiser_repetition_penalty: float = 1.0
+    # local backend: the LLM wording may only write numbers its fact record holds, each rank as
+    # often as the record has it (llm/constrained.py); the grounding filter checks it all anyway
+    explain_constrained: bool = True
     temperature: float = 0.0  # 0 = greedy decoding (deterministic)
     repetition_penalty: float = 1.3  # local backend: >1 discourages repeating generated tokens
 
@@ -145,14 +157,16 @@ class AppConfig:
     host: str = "127.0.0.1"  # bind address; 0.0.0.0 exposes the app to the network
     port: int = 7860
     sasrec_checkpoint: Path = PROJECT_ROOT / "checkpoints" / "ml-1m-llm2sasrec.pt"  # retriever
-    # off: the retrieval order (default: no LLM ranker is measurably better, in the standard
-    # protocol or in conversations with short pastes; README "Which ranker") | auto: the label
+    # off: the retrieval order (default: no LLM ranker, history-only or request-aware, is
+    # significantly better, in the standard protocol or in conversations with short pastes and
+    # a request; README "Which ranker") | auto: the label
     # ranker with a fine-tuned adapter, else LLM-SRec heads if present | on: the label ranker
     llm_ranking: str = "off"
     # True: the LLM (llm.explain_adapter_path) rewords the deterministic explanations as they
-    # stream. Off by default: on 2 shared CPU cores the fine-tuned wording passed the grounding
-    # filter in 0.795 of explanations at 3.5 s p50 per reply (0.695 at 4.2 s, with 6-s timeouts,
-    # on a busier run); target >= 0.80 and <= 4 s (benchmarks/results/explanations_ml1m.md)
+    # stream. Off by default: the fine-tuned wording passes the grounding filter in 0.88-0.90 of
+    # explanations, but on 2 shared CPU cores it takes 3.7-4.4 s p50 per reply (target <= 4 s)
+    # and the full reply waits for it (benchmarks/results/explanations_ml1m.md,
+    # chat_latency_llm_wording.md)
     llm_explanations: bool = False
     # serve a status page (steps, progress bars) on the app's address while the start loads or
     # builds the artefacts; it turns into the chat when ready. False: nothing listens until then

@@ -249,6 +249,31 @@ def _block_chat_latency(results: Results) -> str:
     )
 
 
+def _block_chat_latency_llm(results: Results) -> str:
+    """``chat_latency.py --llm-explanations on``: the reply with the LLM wording streamed."""
+    name = "chat_latency_llm_wording.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    step = result["step"]
+    rows = [
+        [label, f"{step[key]['p50']:.1f}", f"{step[key]['p95']:.1f}", target]
+        for label, key, target in (
+            ("first recommendation (ms)", "first_recommendation_ms", "p50 <= 1000"),
+            ("every card explained, deterministic (ms)", "every_card_explained_ms", "p50 <= 1000"),
+            ("full reply, LLM wording complete (ms)", "full_reply_ms", "p50 <= 4000"),
+        )
+    ]
+    sources = ", ".join(f"{k} {v}" for k, v in step.get("explanation_sources", {}).items())
+    reasons = ", ".join(f"{k} {v}" for k, v in step.get("template_reasons", {}).items())
+    why = f" (deterministic because: {reasons})" if reasons else ""
+    return (
+        _table(["measure", "p50", "p95", "target"], rows)
+        + f"\nCards by final wording: {sources}{why}. Command: `{result['command']}`.\n\n"
+        + _source_line(name, result, ("checkpoint", "explain_adapter"))
+    )
+
+
 def _block_ranking(results: Results) -> str:
     name = "ranking_ml1m.json"
     result = results.load(name)
@@ -500,7 +525,9 @@ def _block_explanations(results: Results) -> str:
     result = results.load(name)
     if result is None:
         return _source_line(name, None)
-    columns = [c for c in ("deterministic", "zero_shot", "fine_tuned") if c in result]
+    columns = [
+        c for c in ("deterministic", "zero_shot", "fine_tuned", "fine_tuned_free") if c in result
+    ]
 
     def cell(column: str, key: str, fmt: str = "{}") -> str:
         value = result[column].get(key)
@@ -528,6 +555,11 @@ def _block_explanations(results: Results) -> str:
             "0",
         ],
         [
+            "LLM raw sentences with unsupported facts (before the filter)",
+            *(cell(c, "raw_sentences_with_unsupported_facts") for c in columns),
+            "",
+        ],
+        [
             "LLM-worded explanations passing the filter",
             *(cell(c, "llm_worded_pass_share") for c in columns),
             ">= 0.80",
@@ -548,9 +580,24 @@ def _block_explanations(results: Results) -> str:
             "<= 4000",
         ],
     ]
+    settings = result.get("llm_settings") or {}
+    notes = []
+    if "fine_tuned_free" in result:
+        notes.append(
+            "fine_tuned_free: the same adapter decoding without the number constraint "
+            "(`llm.explain_constrained = false`)"
+        )
+    if settings:
+        notes.append(
+            f"LLM: {settings.get('threads')} torch thread(s), at most "
+            f"{settings.get('max_new_tokens')} tokens and {settings.get('explain_timeout_s')} s "
+            "per reply, greedy"
+        )
     return (
         _table(["measure", *columns, "target"], rows)
-        + f"\n{result['protocol']}. Command: `{result['command']}`.\n\n"
+        + f"\n{result['protocol']}. "
+        + "".join(f"{n}. " for n in notes)
+        + f"Command: `{result['command']}`.\n\n"
         + _source_line(name, result, ("checkpoint", "adapter"))
     )
 
@@ -735,6 +782,80 @@ def _block_scale(results: Results) -> str:
     return _table(header, rows) + "\n" + note + _source_line(name, result)
 
 
+# the LLM rankers measured against the retrieval order on the same generated scenarios
+# (a full run, or a ``--targets-only`` run: the same first turns, so the same targets' ranks)
+RANKER_RUNS = (
+    ("LLM-SRec, history only", ("conversation_ml1m_llm_srec.json",)),
+    (
+        "LLM-SRec, request-aware",
+        (
+            "conversation_ml1m_llm_srec_request.json",
+            "conversation_ml1m_llm_srec_request_targets.json",
+        ),
+    ),
+    (
+        "LLM-SRec, request-aware, history from item states",
+        (
+            "conversation_ml1m_llm_srec_request_items.json",
+            "conversation_ml1m_llm_srec_request_items_targets.json",
+        ),
+    ),
+)
+
+
+def _block_ranker_decision(results: Results) -> str:
+    """Each LLM ranker minus the retrieval order on the conversation benchmark's held-out
+    targets, and whether any is significantly better (its 95% interval above 0)."""
+    from recommender.config import AppConfig
+
+    base_name = "conversation_ml1m.json"
+    base = results.load(base_name)
+    if base is None:
+        return _source_line(base_name, None)
+    target = base["summary"]["target_given_request"]
+    rows = [["retrieval order", _f(target["ndcg10"]), _f(target["hr10"]), "", ""]]
+    better, sources = [], [_source_line(base_name, base, ("sasrec_checkpoint",))]
+    for label, names in RANKER_RUNS:
+        name = next((n for n in names if results.load(n) is not None), names[0])
+        run = results.load(name)
+        compare = (run or {}).get("compare") or {}
+        if run is None or not compare.get("scenarios"):
+            continue
+        mine = run["summary"]["target_given_request"]
+        c, h = compare["ndcg10"], compare["hr10"]
+        rows.append(
+            [
+                label,
+                _f(mine["ndcg10"]),
+                _f(mine["hr10"]),
+                f"{_f(c['diff'], sign=True)} [{_f(c['ci95'][0], sign=True)}, "
+                f"{_f(c['ci95'][1], sign=True)}]",
+                f"{_f(h['diff'], sign=True)} [{_f(h['ci95'][0], sign=True)}, "
+                f"{_f(h['ci95'][1], sign=True)}]",
+            ]
+        )
+        if c["ci95"][0] > 0:
+            better.append(label)
+        sources.append(_source_line(name, run, ("sasrec_checkpoint", "srec_head")))
+    header = ["ranker", "NDCG@10", "HR@10", "NDCG@10 minus retrieval [95%]",
+              "HR@10 minus retrieval [95%]"]  # fmt: skip
+    default = AppConfig().llm_ranking
+    if better:
+        verdict = f"Significantly better than the retrieval order: {', '.join(better)}."
+    else:
+        verdict = (
+            "No LLM ranker is significantly better than the retrieval order here (every "
+            "interval contains 0)."
+        )
+    lines = [
+        _table(header, rows),
+        f"Held-out target of the {target['users']} generated scenarios given the first request, "
+        "paired bootstrap over scenarios. " + verdict + f" The app's default: `app.llm_ranking = "
+        f'"{default}"`.\n',
+    ]
+    return "\n".join(lines) + "\n" + "".join(sources)
+
+
 BLOCKS: dict[str, Callable[[Results], str]] = {
     "conversation": _block_conversation,
     "matching": _block_matching,
@@ -746,8 +867,10 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "chat-latency": _block_chat_latency,
     "first-start": _block_first_start,
     "scale": _block_scale,
+    "chat-latency-llm-wording": _block_chat_latency_llm,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
+    "ranker-decision": _block_ranker_decision,
 }
 TITLES = {
     "conversation": "Conversations: scenarios replayed through step(), every turn judged",
@@ -760,8 +883,10 @@ TITLES = {
     "chat-latency": "Chat latency",
     "first-start": "First start and later starts",
     "scale": "Scale: synthetic catalogues of 10k to 1M items",
+    "chat-latency-llm-wording": "Chat latency with the LLM wording of the explanations",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
+    "ranker-decision": "Which ranker: each LLM ranker minus the retrieval order in conversations",
 }
 
 

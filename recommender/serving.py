@@ -77,7 +77,12 @@ def _realiser_backend(config: Config, shared: LLMBackend, progress: bool) -> LLM
     if llm.backend != "local":
         return shared
     try:
-        return make_backend(replace(llm, adapter_path=llm.explain_adapter_path), progress=progress)
+        realiser = replace(
+            llm,
+            adapter_path=llm.explain_adapter_path,
+            repetition_penalty=llm.realiser_repetition_penalty,
+        )
+        return make_backend(realiser, progress=progress)
     except (BackendError, OSError, ValueError) as exc:
         log.warning("explainer adapter unusable, wording zero-shot: %s", exc)
         return shared

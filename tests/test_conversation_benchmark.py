@@ -126,3 +126,18 @@ def test_judge_checks_the_kind_of_reply(tiny_catalogue):
         "reply is explanation, expected recommendations",
         "0 items, expected at least 5",
     ]
+
+
+def test_targets_only_keeps_the_first_turn_of_scenarios_with_a_target():
+    from benchmarks.conversation import Scenario, Turn, first_turns_with_targets
+
+    turns = [Turn("a comedy", {}, "genres"), Turn("not the first one", {}, "feedback")]
+    with_target = Scenario("gen-0000-u1", "Heat (1995)", turns, target=5)
+    without = Scenario("hand-1", "Heat (1995)", turns)
+    (kept,) = first_turns_with_targets([with_target, without])
+    assert (
+        kept.id == "gen-0000-u1"
+        and kept.target == 5
+        and [t.say for t in kept.turns] == ["a comedy"]
+    )
+    assert len(with_target.turns) == 2  # the input is not modified

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,10 +18,11 @@ class StreamingFake:
 
     name = "fake"
 
-    def __init__(self, answers: list[str], fail_after: int | None = None, error=None):
+    def __init__(self, answers: list[str], fail_after: int | None = None, error=None, ends=False):
         self.answers = answers
         self.fail_after = fail_after  # deltas before ``error`` is raised
         self.error = error
+        self.ends = ends  # yield the empty delta that marks an answer that ended by itself
         self.prompts: list[str] = []
 
     def score_labels(self, prompts, labels):
@@ -29,13 +31,15 @@ class StreamingFake:
     def generate(self, prompt, max_new_tokens, timeout_s):
         raise AssertionError("the explainer streams")
 
-    def stream(self, prompts, max_new_tokens, timeout_s) -> Iterator[tuple[int, str]]:
+    def stream(
+        self, prompts, max_new_tokens, timeout_s, constraints=None
+    ) -> Iterator[tuple[int, str]]:
         self.prompts.extend(prompts)
-        chunks = [
-            (i, answer[k : k + 5])
-            for i, answer in enumerate(self.answers[: len(prompts)])
-            for k in range(0, len(answer), 5)
-        ]
+        self.constraints = constraints
+        chunks = []
+        for i, answer in enumerate(self.answers[: len(prompts)]):
+            chunks += [(i, answer[k : k + 5]) for k in range(0, len(answer), 5)]
+            chunks += [(i, "")] if self.ends else []
         for n, chunk in enumerate(chunks):
             if self.fail_after is not None and n >= self.fail_after:
                 raise self.error
@@ -152,6 +156,37 @@ def test_a_sentence_that_completes_at_the_end_is_kept(tiny_catalogue, config):
         [tiny_catalogue.get(12)], tiny_catalogue.many([3])
     )
     assert exp.text == "Fargo (1996) suits fans of Heat (1995)."
+
+
+def test_an_answer_that_ended_before_a_timeout_is_kept(tiny_catalogue, config):
+    answers = ["Fargo (1996) suits fans of Heat (1995).", "Babe (1995) is a drama like Heat"]
+    chunks = len(range(0, len(answers[0]), 5))
+    for ends, expected in [(True, "llm"), (False, "template")]:
+        # the clock runs out while the second item is still being generated
+        fail_after = chunks + (1 if ends else 0) + 1
+        backend = StreamingFake(answers, fail_after, TimeoutError("6 s"), ends=ends)
+        fargo, babe = Explainer(backend, tiny_catalogue, config).explain(
+            tiny_catalogue.many([12, 21]), tiny_catalogue.many([3, 13])
+        )
+        assert fargo.source == expected, (ends, fargo)
+        assert babe.source == "template" and babe.reason == "timeout"
+        if ends:
+            assert fargo.text == answers[0]
+        else:  # without the end mark its last sentence may have been cut: not used
+            assert fargo.reason == "timeout"
+
+
+def test_the_llm_gets_the_number_constraint_of_its_facts(tiny_catalogue, config):
+    from dataclasses import replace
+
+    backend = StreamingFake(["Fargo (1996) suits fans of Heat (1995)."])
+    explainer = Explainer(backend, tiny_catalogue, config)
+    explainer.explain([tiny_catalogue.get(12)], tiny_catalogue.many([3]))
+    (constraint,) = backend.constraints
+    assert set(constraint.numbers) <= set(re.findall(r"[\d.,]+", backend.prompts[0]))
+    off = Explainer(backend, tiny_catalogue, replace(config, explain_constrained=False))
+    off.explain([tiny_catalogue.get(12)], tiny_catalogue.many([3]))
+    assert backend.constraints is None
 
 
 def test_no_backend_or_no_history(tiny_catalogue, config):

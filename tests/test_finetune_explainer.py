@@ -268,3 +268,16 @@ def test_the_app_words_with_the_realiser_adapter_only_on_a_local_model():
     config.llm.explain_adapter_path = PROJECT_ROOT / "checkpoints" / "none"
     shared = object()
     assert _realiser_backend(config, shared, progress=False) is shared  # no adapter on a server
+
+
+def test_the_realiser_decodes_with_its_own_repetition_penalty(monkeypatch):
+    import recommender.serving as serving
+    from recommender.config import Config
+
+    seen = []
+    monkeypatch.setattr(serving, "make_backend", lambda llm, progress: seen.append(llm) or llm)
+    config = Config()
+    config.llm.repetition_penalty = 1.3  # the ranker's / zero-shot setting
+    llm = serving._realiser_backend(config, object(), progress=False)
+    assert llm.adapter_path == config.llm.explain_adapter_path
+    assert llm.repetition_penalty == config.llm.realiser_repetition_penalty == 1.0

@@ -273,8 +273,8 @@ class Recording:
     def generate(self, prompt, max_new_tokens, timeout_s):
         return self.backend.generate(prompt, max_new_tokens, timeout_s)
 
-    def stream(self, prompts, max_new_tokens, timeout_s):
-        for index, delta in self.backend.stream(prompts, max_new_tokens, timeout_s):
+    def stream(self, prompts, max_new_tokens, timeout_s, constraints=None):
+        for index, delta in self.backend.stream(prompts, max_new_tokens, timeout_s, constraints):
             self.raw[index] = self.raw.get(index, "") + delta
             yield index, delta
 

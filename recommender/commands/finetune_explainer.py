@@ -78,7 +78,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from recommender.serving import load_sasrec
 
     name = dataset_name(args, config)
-    llm = dataclasses.replace(config.llm, adapter_path=None, explain_adapter_path=None)
+    llm = dataclasses.replace(
+        config.llm,
+        adapter_path=None,
+        explain_adapter_path=None,
+        repetition_penalty=config.llm.realiser_repetition_penalty,  # as the app words with it
+    )
     if args.threads:
         llm = dataclasses.replace(llm, num_threads=args.threads)
     out = args.out or Path(llm.cache_dir) / "finetune-explainer" / dataset_key(name)

@@ -32,6 +32,7 @@ from recommender.conversation.request_parser import (
     parse_request,
     titles_with_words,
 )
+from recommender.conversation.request_text import describe_request
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item
@@ -90,6 +91,8 @@ class Card:
     genres: tuple[str, ...]
     explanation: str = ""
     explanation_source: str = "pending"  # llm | llm_filtered | template | pending
+    # template only: why the LLM wording was not used (timeout, filtered, ...; Explanation.reason)
+    explanation_reason: str | None = None
     because: tuple[str, ...] = ()  # history titles cited as evidence
     provenance: tuple[str, ...] = ()  # retrieval sources that proposed it
     evidence: dict[str, Any] | None = None  # structured evidence (Evidence.to_json())
@@ -336,7 +339,10 @@ def step_stream(
     history_items = deps.catalogue.many(new.history)
     # a typed list has no time order: the ranker reads it in one fixed order, not as typed
     read = history_items if new.history_dated else sorted(history_items, key=lambda i: i.item_id)
-    order, method = _rank(deps, read, candidates, new.constraints.query)
+    request = new.constraints.query  # what the label ranker's request prompt was made for
+    if getattr(deps.ranker, "reads_request_description", False):
+        request = describe_request(new.constraints, deps.catalogue)
+    order, method = _rank(deps, read, candidates, request)
     timings["rank"] = (time.perf_counter() - t0) * 1000
     if method in ("timeout", "error"):
         reply.notes.append(
@@ -372,6 +378,7 @@ def step_stream(
             for card, explanation in zip(reply.cards, snapshot, strict=True):
                 card.explanation = explanation.text
                 card.explanation_source = explanation.source if explanation.done else "pending"
+                card.explanation_reason = explanation.reason
                 card.because = tuple(e.display_title for e in explanation.evidence.similar)
                 to_json = getattr(explanation.evidence, "to_json", None)
                 card.evidence = to_json() if to_json else None

@@ -27,6 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from recommender.llm.config import LLMConfig, load_prompt
+from recommender.llm.constrained import NUMBER_CHARS, NumberConstraint
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,17 @@ class LLMBackend(Protocol):
         ...
 
     def stream(
-        self, prompts: Sequence[str], max_new_tokens: int, timeout_s: float
+        self,
+        prompts: Sequence[str],
+        max_new_tokens: int,
+        timeout_s: float,
+        constraints: Sequence[NumberConstraint | None] | None = None,
     ) -> Iterator[tuple[int, str]]:
         """Answer several prompts, yielding ``(prompt index, text delta)`` as tokens arrive.
 
+        ``constraints`` (one per prompt, or None): the numbers each answer may write
+        (``llm/constrained.py``); a backend that cannot constrain its decoding ignores them.
+        An empty delta says that answer ended by itself (a stop token, not the token limit).
         Raises ``TimeoutError`` once ``timeout_s`` has passed (what was yielded stays valid).
         """
         ...
@@ -171,6 +179,7 @@ class LocalBackend:
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._label_ids: dict[str, int] = {}
+        self._numbers: tuple[dict[str, list[int]], list[int], list[int]] | None = None
         self.system = system_text(config)
 
     @classmethod
@@ -304,10 +313,58 @@ class LocalBackend:
         """Greedy (or sampled, per config) answer to one prompt."""
         return "".join(delta for _, delta in self.stream([prompt], max_new_tokens, timeout_s))
 
+    def _number_tokens(self) -> tuple[dict[str, list[int]], list[int], list[int]]:
+        """(number character -> its single-character token ids, ids of the other tokens
+        holding a digit, ids of the tokens holding a "#"), computed once per backend."""
+        if self._numbers is None:
+            by_char: dict[str, list[int]] = {}
+            digits, hashes = [], []
+            for token_id in range(len(self.tokenizer)):
+                text = self.tokenizer.decode([token_id])
+                if text in NUMBER_CHARS:
+                    by_char.setdefault(text, []).append(token_id)
+                elif any(c.isdigit() for c in text):
+                    digits.append(token_id)
+                if "#" in text:
+                    hashes.append(token_id)
+            self._numbers = (by_char, digits, hashes)
+        return self._numbers
+
+    def _constrain(self, logits: Any, row: int, constraint: NumberConstraint, text: str) -> bool:
+        """Mask in ``logits[row]`` every token ``constraint`` forbids after ``text``; False
+        when nothing is left (the answer then ends)."""
+        import torch
+
+        by_char, digits, hashes = self._number_tokens()
+        step = constraint.step(text)
+        chars = [t for c in step.chars for t in by_char.get(c, ())]
+        if not step.other:
+            keep = chars + (hashes if step.hash else [])
+            if not keep:
+                return False
+            kept = logits[row, keep].clone()
+            logits[row] = -torch.inf
+            logits[row, keep] = kept
+            return True
+        banned = [
+            t for c, ids in by_char.items() if c.isdigit() and c not in step.chars for t in ids
+        ]
+        banned += digits + ([] if step.hash else hashes)
+        if banned:
+            logits[row, banned] = -torch.inf
+        return True
+
     def stream(
-        self, prompts: Sequence[str], max_new_tokens: int, timeout_s: float
+        self,
+        prompts: Sequence[str],
+        max_new_tokens: int,
+        timeout_s: float,
+        constraints: Sequence[NumberConstraint | None] | None = None,
     ) -> Iterator[tuple[int, str]]:
-        """Batched decoding with a KV cache; left padding, one token per prompt per step."""
+        """Batched decoding with a KV cache; left padding, one token per prompt per step.
+
+        ``constraints[i]`` limits the numbers answer ``i`` may write (``llm/constrained.py``).
+        """
         import torch
 
         deadline = time.monotonic() + timeout_s
@@ -353,6 +410,10 @@ class LocalBackend:
                             seen = torch.as_tensor(sorted(set(tokens)))
                             row = logits[i, seen]
                             logits[i, seen] = torch.where(row > 0, row / penalty, row * penalty)
+                for i, constraint in enumerate(constraints or ()):
+                    if constraint is not None and not done[i]:
+                        if not self._constrain(logits, i, constraint, emitted[i]):
+                            done[i] = True  # no token may follow: the answer ends here
                 if self.config.temperature > 0:
                     probs = torch.softmax(logits / self.config.temperature, dim=-1)
                     nxt = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
@@ -363,6 +424,7 @@ class LocalBackend:
                         continue
                     if token in stop_ids:
                         done[i] = True
+                        yield i, ""  # answer i ended by itself
                         continue
                     generated[i].append(token)
                     text = self.tokenizer.decode(generated[i], skip_special_tokens=True)
@@ -500,9 +562,16 @@ class OpenAIBackend:
         return response.choices[0].message.content or ""
 
     def stream(
-        self, prompts: Sequence[str], max_new_tokens: int, timeout_s: float
+        self,
+        prompts: Sequence[str],
+        max_new_tokens: int,
+        timeout_s: float,
+        constraints: Sequence[NumberConstraint | None] | None = None,
     ) -> Iterator[tuple[int, str]]:
         """Streams the prompts one after the other under one shared deadline.
+
+        ``constraints`` are ignored: a chat server's decoding cannot be constrained from here
+        (the explainer's grounding filter still checks every sentence).
 
         Each HTTP stream is closed as soon as it is left (deadline, error, or the caller
         stopping early), so the server stops generating for it: a single-slot server such
@@ -528,6 +597,8 @@ class OpenAIBackend:
                         raise TimeoutError(f"generation passed its {timeout_s:.1f} s limit")
                     if chunk.choices and chunk.choices[0].delta.content:
                         yield index, chunk.choices[0].delta.content
+                    if chunk.choices and chunk.choices[0].finish_reason == "stop":
+                        yield index, ""  # the answer ended by itself
             except TimeoutError:
                 raise
             except Exception as exc:

@@ -26,6 +26,7 @@ import numpy as np
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.backends import BackendError, LLMBackend
 from recommender.llm.config import LLMConfig, PromptTemplate, load_prompt
+from recommender.llm.constrained import NumberConstraint
 from recommender.llm.evidence import (
     Evidence,
     EvidenceBuilder,
@@ -143,6 +144,7 @@ class _Progress:
     accepted: list[str] = field(default_factory=list)  # sentences that passed the checks
     dropped: str | None = None  # filtered (an unsupported fact) | ungrounded (no cited title)
     prompt: list[str] = field(default_factory=list)  # the instruction's sentences (echoes dropped)
+    finished: bool = False  # the answer ended by itself (not cut off by the limit or the clock)
 
 
 __all__ = [
@@ -272,6 +274,11 @@ class Explainer:
         if not asked:
             return
         prompts = [self.build_prompt(evidences[i]) for i in asked]
+        constraints = (
+            [NumberConstraint.from_text(p) for p in prompts]
+            if self.config.explain_constrained
+            else None
+        )
         states = {
             i: _Progress(prompt=instruction_sentences(self.prompt, evidences[i])) for i in asked
         }
@@ -279,9 +286,13 @@ class Explainer:
         try:
             assert self.backend is not None
             for k, delta in self.backend.stream(
-                prompts, self.config.max_new_tokens, self.config.explain_timeout_s
+                prompts,
+                self.config.max_new_tokens,
+                self.config.explain_timeout_s,
+                constraints=constraints,
             ):
                 i, state = asked[k], states[asked[k]]
+                state.finished = state.finished or not delta  # an empty delta: it ended
                 if len(state.accepted) >= 2:
                     continue
                 state.buffer += delta
@@ -299,8 +310,9 @@ class Explainer:
             logger.warning("explanation failed, using the deterministic wording: %s", exc)
             failure = "error"
         for i, state in states.items():
-            if failure is None and _COMPLETE.search(state.buffer):
-                # the answer's last sentence, unless the token limit cut it off
+            if (failure is None or state.finished) and _COMPLETE.search(state.buffer):
+                # the answer's last sentence, unless the token limit or the clock cut it off
+                # (an answer that ended by itself before a timeout is complete)
                 self._check(state, [state.buffer], evidences[i])
             text = " ".join(state.accepted)
             if state.accepted and self.grounding.names_cited(text, evidences[i]):

@@ -23,6 +23,17 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")
 _RANK = re.compile(r"#(\d+(?:,\d{3})*)")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'-]*")
+_ORDINAL = re.compile(r"\bthe (first|second)\b", re.IGNORECASE)
+_R = r"#(\d+(?:,\d{3})*)"
+_THEM = re.compile(
+    _R + r" and " + _R + r" without them|without them,? (?:it is |it's |it would "
+    r"be )?" + _R + r" and " + _R
+)
+_NEXT_WITHOUT = re.compile(r"(?:" + _R + r"\s+)?\bwithout\b")
+_WITHOUT_THEM = re.compile(r"\bwithout (?:them|both)\b", re.IGNORECASE)
+_FROM_TO = re.compile(r"from " + _R + r" to " + _R + r"|to " + _R + r" from " + _R)
+_DROP = re.compile(r"\b(?:drops?|dropping|falls?|falling|slides?|sinks?|down)\b")
+_LIFT = re.compile(r"\b(?:lifts?|lifting|moving|moves?|push\w*|up|raises?|nudges?)\b")
 # spoken forms of each genre (lower case, regex); a mention of a genre the item lacks is a
 # wrong fact. "war" only as a whole word ("award", "Star Wars" titles are removed first).
 _GENRE_PATTERNS = {
@@ -217,12 +228,24 @@ class Grounding:
     def _rank_violations(sentence: str, evidence: Evidence) -> list[str]:
         """Ranks must be the evidence's and bound to the right title.
 
-        Every "#N" is the base rank or a cited title's rank without it; after "without <cited
-        title>" the ranks up to the next cited title or the clause's end are the base rank or
-        that title's own ("without Jerry Maguire it would drop to #12" when #12 is the rank
-        without another title is a wrong fact made of right numbers).
+        Every "#N" is the base rank or a cited title's rank without it, and where the sentence
+        ties a rank to a title it must be that title's:
+
+        - after "without <cited title>" (or "without the first/second"), up to the next cited
+          title or the clause's end, a rank is the base rank or that title's own ("without
+          Jerry Maguire it would drop to #12" when #12 is the rank without another title is a
+          wrong fact made of right numbers); "#N without <title>" is that title's rank;
+        - "<title> (#N ...)": the ranks in a parenthesis right after a title are the base rank
+          or that title's (unless the parenthesis speaks of "them");
+        - "#A and #B without them" / "without them it is #A and #B": in the order the titles
+          were named; any other rank "without them" is a fact the evidence does not hold (it
+          leaves out one title at a time);
+        - a sentence that refers to only one of several cited titles states only its rank;
+        - "from #A to #B": the base rank and a rank without a title, never the same twice; a
+          drop goes from the base rank, a lift to it.
         """
-        ranks = {evidence.base_rank} | {c.rank_without for c in evidence.cited}
+        base = evidence.base_rank
+        ranks = {base} | {c.rank_without for c in evidence.cited}
         found = [f"rank:#{n}" for n in _RANK.findall(sentence) if _int(n) not in ranks]
         mentions: dict[int, tuple[int, CitedItem]] = {}  # start -> (end, cited), longest name
         for cited in evidence.cited:
@@ -230,14 +253,72 @@ class Grounding:
                 for m in re.finditer(re.escape(name), sentence):
                     if m.start() not in mentions or mentions[m.start()][0] < m.end():
                         mentions[m.start()] = (m.end(), cited)
+        titles = dict(mentions)  # only the names (the ordinals below refer back to them)
+        for m in _ORDINAL.finditer(sentence):
+            index = 0 if m.group(1).lower() == "first" else 1
+            if index < len(evidence.cited) and m.start() not in mentions:
+                mentions[m.start()] = (m.end(), evidence.cited[index])
+
+        def label(cited: CitedItem) -> str:
+            return natural_title(cited.item.title)
+
         for start, (end, cited) in sorted(mentions.items()):
-            if not sentence[:start].rstrip().lower().endswith("without"):
+            if sentence[:start].rstrip().lower().endswith("without"):
+                later = [s for s, (_, other) in mentions.items() if s >= end and other is not cited]
+                rest = sentence[end : min([*later, len(sentence)])]
+                span = re.split(r"[.;]", rest)[0]
+                cut = _NEXT_WITHOUT.search(span)  # "#N without Y" belongs to Y
+                for n in _RANK.findall(span[: cut.start()] if cut else span):
+                    if _int(n) not in (base, cited.rank_without):
+                        found.append(f"rank:#{n} without {label(cited)}")
+                before = re.search(r"#(\d+(?:,\d{3})*)\s+without\s*$", sentence[:start])
+                if before and _int(before.group(1)) != cited.rank_without:
+                    found.append(f"rank:#{before.group(1)} without {label(cited)}")
+            if start in titles:
+                after = re.match(r"\s*\(([^)]*)\)", sentence[end:])
+                if after and "them" not in after.group(1).lower():
+                    for n in _RANK.findall(after.group(1)):
+                        if _int(n) not in (base, cited.rank_without):
+                            found.append(f"rank:#{n} for {label(cited)}")
+        named: list[CitedItem] = []
+        for _, (_, cited) in sorted(titles.items()):
+            if all(cited is not c for c in named):
+                named.append(cited)
+        referred = {id(c) for _, c in mentions.values()}
+        if len(evidence.cited) > 1 and len(referred) == 1:
+            (only,) = [c for c in evidence.cited if id(c) in referred]
+            for n in _RANK.findall(sentence):
+                if _int(n) not in (base, only.rank_without):
+                    found.append(f"rank:#{n} with only {label(only)} named")
+        pairs = list(_THEM.finditer(sentence))
+        for m in pairs:
+            pair = [_int(g) for g in m.groups() if g is not None]
+            expected = [c.rank_without for c in named[:2]]
+            if len(named) >= 2 and pair != expected:
+                found.append(f"rank order:{m.group(0)}")
+        for m in _WITHOUT_THEM.finditer(sentence):  # one rank for both titles removed at once
+            if any(t.start() <= m.start() < t.end() for t in pairs):
                 continue
-            later = [s for s, (_, other) in mentions.items() if s >= end and other is not cited]
-            span = re.split(r"[.;]", sentence[end : min([*later, len(sentence)])])[0]
-            for n in _RANK.findall(span):
-                if _int(n) not in (evidence.base_rank, cited.rank_without):
-                    found.append(f"rank:#{n} without {natural_title(cited.item.title)}")
+            clause = re.split(r"[.;,]|\bwithout\b", sentence[m.end() :])[0]
+            if _RANK.search(clause) or re.search(r"#[\d,]+\s*$", sentence[: m.start()]):
+                found.append(f"rank without them:{m.group(0)}")
+        lower = sentence.lower()
+        drop = bool(_DROP.search(lower))
+        lift = bool(_LIFT.search(lower))
+        withouts = {c.rank_without for c in evidence.cited}
+        for m in _FROM_TO.finditer(sentence):
+            if m.group(1) is not None:
+                source, target = _int(m.group(1)), _int(m.group(2))
+            else:
+                target, source = _int(m.group(3)), _int(m.group(4))
+            if source == target or base not in (source, target):
+                found.append(f"rank move:{m.group(0)}")
+            elif ({source, target} - {base}) - withouts:
+                found.append(f"rank move:{m.group(0)}")
+            elif drop and not lift and source != base:
+                found.append(f"rank drop:{m.group(0)}")
+            elif lift and not drop and target != base:
+                found.append(f"rank lift:{m.group(0)}")
         return found
 
     def names_cited(self, text: str, evidence: Evidence) -> bool:

@@ -11,6 +11,16 @@ parameters, map both into the SASRec space:
          + distill_user * ||f_user(h_u) - s_u||^2 / C      (s_u: SASRec's state, same prefix)
          + distill_item * ||f_item(h_i) - e_i||^2 / C      (e_i: SASRec's item embedding)
 
+Request-aware variant (``SRecConfig.request``): the user prompt ends with the request as the app
+understood it (``prompts/srec_request.txt``, text from ``describe_request``) and the user is
+``[state after the last title, state after the request line]``. Distilling SASRec alone cannot
+teach the request (SASRec never sees it), so these heads are trained with the recommendation
+loss on the held-out item a generated request was built from, over the items the request's
+hard filters allow (``benchmarks/srec_request.py``). ``SRecConfig.history_from = "items"`` is
+the cheap form: the user is ``[mean LLM state of the history's items (cached), the LLM's mean
+state over the request line alone]``, so no LLM pass reads the history (a request line is ~15
+tokens against ~150 for a 5-20 title paste), and a typed list's order cannot matter.
+
 Departures from the paper, for two CPU cores: the states are cached once (the LLM is frozen, so
 caching changes nothing) instead of running the LLM in every step; a user is the state after a
 title line, not a special ``[UserOut]`` token; no uniformity term (the CE keeps the item vectors
@@ -55,6 +65,10 @@ class SRecConfig:
     max_epochs: int = 30
     patience: int = 3  # epochs without a better validation NDCG@10
     seed: int = 0
+    request: bool = False  # the user prompt ends with the request (prompts/srec_request.txt);
+    # the user is [state after the last title, state after the request line]
+    history_from: str = "prompt"  # request heads only: "prompt" as above; "items": the user is
+    # [mean of the history items' LLM states, the LLM's mean state over the request line alone]
 
 
 # ---------------------------------------------------------------------------- frozen LLM states
@@ -68,6 +82,7 @@ class LLMStates:
         self.tokenizer = tokenizer
         self.header = load_prompt(prompt_dir, "srec_user").text + "\n"
         self.item_template = load_prompt(prompt_dir, "srec_item")
+        self.request_template = load_prompt(prompt_dir, "srec_request")
         self.batch_size = batch_size
         # memo of title -> token ids: bounded by the catalogue (only matched titles are read),
         # safe to share between sessions (a pure function of the title; setdefault is atomic)
@@ -134,6 +149,45 @@ class LLMStates:
         bar.close()
         return out
 
+    def request_states(
+        self,
+        histories: Sequence[Sequence[str]],
+        requests: Sequence[str],
+        progress: bool = False,
+        desc: str = "LLM states (requests)",
+    ) -> np.ndarray:
+        """``(B, 2D)``: for each history (titles, non-empty) read with its request line after
+        it, the state after the last title and the state after the request line."""
+        if len(histories) != len(requests):
+            raise ValueError("one request per history")
+        if any(not h for h in histories):
+            raise ValueError("request states need at least one title per history")
+        rows = []
+        for history, request in zip(histories, requests, strict=True):
+            ids, ends = self.history_tokens(history)
+            rows.append((ids + self._tokens(self.request_line(request) + "\n"), ends[-1]))
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))  # similar lengths
+        out = np.zeros((len(rows), 2 * self.dim), np.float32)
+        bar = tqdm(total=len(rows), desc=desc, disable=not progress, unit="prompt")
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            hidden = self._run([rows[i][0] for i in batch])  # (b, T, D)
+            for row, i in enumerate(batch):
+                ids, last_title = rows[i]
+                out[i, : self.dim] = hidden[row, last_title].numpy()
+                out[i, self.dim :] = hidden[row, len(ids) - 1].numpy()
+            bar.update(len(batch))
+        bar.close()
+        return out
+
+    def request_line_states(self, requests: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """``(B, D)`` mean state over each request line read alone (``history_from="items"``)."""
+        rows = [self._tokens(self.request_line(r)) for r in requests]
+        return self.states_of_rows(rows, batch_size=batch_size)
+
+    def request_line(self, request: str) -> str:
+        return self.request_template.format(request=" ".join(request.split()) or "anything")
+
     def item_rows(self, items: Sequence[Any]) -> list[list[int]]:
         """Token ids of each item's text (catalogue ``Item`` objects) under the item prompt."""
         texts = [
@@ -175,8 +229,18 @@ def user_features(lines: np.ndarray, pool: int) -> np.ndarray:
     return np.concatenate([lines, means.astype(lines.dtype)], axis=1)
 
 
-def feature_dim(llm_dim: int, pool: int) -> int:
-    return llm_dim * (2 if pool > 0 else 1)
+def item_mean_features(
+    item_states: np.ndarray, histories: Sequence[Sequence[int]], request_states: np.ndarray
+) -> np.ndarray:
+    """``(B, 2D)``: the mean LLM state of each history's items (ids 1-based; rows of
+    ``item_states`` are ids 1..N) next to its request line's state (``history_from="items"``)."""
+    means = np.stack([item_states[np.asarray(h, dtype=int) - 1].mean(0) for h in histories])
+    return np.concatenate([means, request_states], axis=1).astype(np.float32)
+
+
+def feature_dim(llm_dim: int, pool: int, request: bool = False) -> int:
+    """Width of the user features: the last state, the pooled mean, the request state."""
+    return llm_dim * (1 + (pool > 0) + request)
 
 
 # ---------------------------------------------------------------------------- the trained heads
@@ -197,7 +261,8 @@ class SRecHead(nn.Module):
 
     def __init__(self, llm_dim: int, cf_dim: int, config: SRecConfig) -> None:
         super().__init__()
-        self.user = _mlp(feature_dim(llm_dim, config.pool), config.hidden, cf_dim, config.dropout)
+        width = feature_dim(llm_dim, config.pool, config.request)
+        self.user = _mlp(width, config.hidden, cf_dim, config.dropout)
         self.item = _mlp(llm_dim, config.hidden, cf_dim, config.dropout)
 
     def scores(self, user_states: torch.Tensor, item_states: torch.Tensor) -> torch.Tensor:
@@ -211,11 +276,12 @@ class SRecHead(nn.Module):
         item_states: torch.Tensor,  # (N, D) LLM states of every item
         cf_users: torch.Tensor,  # (B, C) SASRec states of the same prefixes
         cf_items: torch.Tensor,  # (N, C) SASRec item embeddings
+        allowed: torch.Tensor | None = None,  # (B, N) items the example's filters allow
     ) -> dict[str, torch.Tensor]:
         users = self.user(user_states)  # (B, C)
         items = self.item(item_states)  # (N, C)
         return {
-            "rec": F.cross_entropy(users @ items.T, targets),  # (B, N) -> ()
+            "rec": F.cross_entropy(masked(users @ items.T, allowed, targets), targets),  # (B, N)
             "user": F.mse_loss(users, cf_users),
             "item": F.mse_loss(items, cf_items),
         }
@@ -229,18 +295,38 @@ class SRecExamples:
     cf_users: np.ndarray  # (E, C) SASRec state after the same prefix
     targets: np.ndarray  # (E,) next item id (1-based)
     groups: np.ndarray  # (E,) user index, to split by user
+    # (E, N) bool, or None: the items each example's request allows (its hard filters, minus
+    # the history); the recommendation loss and the monitor then rank among these only
+    allowed: np.ndarray | None = None
 
     def subset(self, mask: np.ndarray) -> SRecExamples:
+        allowed = None if self.allowed is None else self.allowed[mask]
         return SRecExamples(
-            self.user_states[mask], self.cf_users[mask], self.targets[mask], self.groups[mask]
+            self.user_states[mask],
+            self.cf_users[mask],
+            self.targets[mask],
+            self.groups[mask],
+            allowed,
         )
 
     def __len__(self) -> int:
         return len(self.targets)
 
 
+def masked(
+    scores: torch.Tensor, allowed: torch.Tensor | None, targets: torch.Tensor
+) -> torch.Tensor:
+    """``scores`` with the items ``allowed`` rules out set to -inf (the 0-based target never)."""
+    if allowed is None:
+        return scores
+    keep = allowed.clone()
+    keep[torch.arange(len(targets)), targets] = True
+    return scores.masked_fill(~keep, float("-inf"))
+
+
 def _ndcg10(scores: torch.Tensor, targets: torch.Tensor) -> float:
-    """Full-catalogue NDCG@10 of 0-based ``targets`` (no history masking: a training monitor)."""
+    """NDCG@10 of 0-based ``targets`` over the catalogue (or the allowed items, when ``scores``
+    are ``masked``; no history masking otherwise: a training monitor)."""
     target_scores = scores.gather(1, targets[:, None])  # (B, 1)
     ranks = (scores > target_scores).sum(1)  # (B,) 0-based
     gains = torch.where(ranks < 10, 1.0 / torch.log2(ranks.float() + 2.0), torch.zeros(()))
@@ -264,6 +350,7 @@ def train_head(
     cf_item = torch.from_numpy(cf_items)
     v_users = torch.from_numpy(valid.user_states)
     v_targets = torch.from_numpy(valid.targets - 1).long()
+    v_allowed = None if valid.allowed is None else torch.from_numpy(valid.allowed)
     best, best_state, stale, history = -1.0, None, 0, []
     epochs = tqdm(range(1, config.max_epochs + 1), desc="LLM-SRec heads", disable=not progress)
     for epoch in epochs:
@@ -279,6 +366,7 @@ def train_head(
                 items,
                 torch.from_numpy(train.cf_users[idx]),
                 cf_item,
+                None if train.allowed is None else torch.from_numpy(train.allowed[idx]),
             )
             loss = (
                 parts["rec"]
@@ -293,7 +381,7 @@ def train_head(
             steps += 1
         head.eval()
         with torch.no_grad():
-            ndcg = _ndcg10(head.scores(v_users, items), v_targets)
+            ndcg = _ndcg10(masked(head.scores(v_users, items), v_allowed, v_targets), v_targets)
         row = {"epoch": epoch, **{k: v / max(steps, 1) for k, v in totals.items()}}
         row["valid_ndcg@10"] = ndcg
         history.append(row)
@@ -319,20 +407,47 @@ class SRecScorer:
     """Scores candidate items for a history with the frozen LLM and trained heads."""
 
     def __init__(
-        self, states: LLMStates, head: SRecHead, item_vectors: np.ndarray, pool: int = 0
+        self,
+        states: LLMStates,
+        head: SRecHead,
+        item_vectors: np.ndarray,
+        pool: int = 0,
+        request: bool = False,
+        item_states: np.ndarray | None = None,
     ) -> None:
         self.states = states
         self.pool = pool  # SRecConfig.pool the head was trained with
+        self.request = request  # SRecConfig.request: the user prompt carries the request
+        # the LLM states of every item (rows = ids 1..N): given for history_from="items" only
+        self.item_states = item_states
         self.head = head.eval()
         self.item_vectors = item_vectors  # (N, C) f_item of every item, rows = ids 1..N
 
     @classmethod
     def build(
-        cls, states: LLMStates, head: SRecHead, item_states: np.ndarray, pool: int = 0
+        cls,
+        states: LLMStates,
+        head: SRecHead,
+        item_states: np.ndarray,
+        pool: int = 0,
+        request: bool = False,
+        history_from: str = "prompt",
     ) -> SRecScorer:
         with torch.no_grad():
             vectors = head.item(torch.from_numpy(item_states)).numpy()
-        return cls(states, head, vectors, pool)
+        by_items = item_states if request and history_from == "items" else None
+        return cls(states, head, vectors, pool, request, by_items)
+
+    def request_vectors(
+        self, histories: Sequence[Sequence[str]], requests: Sequence[str]
+    ) -> np.ndarray:
+        """``(B, C)``: f_user of each (non-empty) history read with its request."""
+        return self.vectors_of_features(self.states.request_states(histories, requests))
+
+    def vectors_of_features(self, features: np.ndarray) -> np.ndarray:
+        """``(B, C)``: f_user of ready-made ``(B, F)`` features."""
+        with torch.no_grad():
+            return self.head.user(torch.from_numpy(np.asarray(features, np.float32))).numpy()
 
     def user_vectors(self, histories: Sequence[Sequence[str]]) -> np.ndarray:
         """``(B, C)``: f_user of each history's features after its last line."""
@@ -353,9 +468,27 @@ class SRecScorer:
         """``(K,)`` scores of the candidates (item ids, 1-based, in the order given)."""
         return self.item_vectors[np.asarray(candidate_ids, dtype=int) - 1] @ user
 
-    def score(self, history: Sequence[str], candidate_ids: Sequence[int]) -> np.ndarray:
-        """Scores of the candidates only (item ids, 1-based), in the order given."""
-        return self.candidate_scores(self.user_vectors([history])[0], candidate_ids)
+    def score(
+        self,
+        history: Sequence[str],
+        candidate_ids: Sequence[int],
+        request: str = "",
+        history_ids: Sequence[int] | None = None,
+    ) -> np.ndarray:
+        """Scores of the candidates only (item ids, 1-based), in the order given; ``request``
+        is read by request-aware heads only; ``history_ids`` (the titles' item ids) by heads
+        that read the history from the item states (``history_from="items"``)."""
+        if self.request and self.item_states is not None:
+            if not history_ids:
+                raise ValueError("these heads read the history's item ids")
+            line = self.states.request_line_states([request])
+            features = item_mean_features(self.item_states, [history_ids], line)
+            user = self.vectors_of_features(features)[0]
+        elif self.request:
+            user = self.request_vectors([history], [request])[0]
+        else:
+            user = self.user_vectors([history])[0]
+        return self.candidate_scores(user, candidate_ids)
 
 
 def save_head(path: Path, head: SRecHead, config: SRecConfig, meta: dict[str, Any]) -> None:
@@ -385,7 +518,12 @@ class SRecRanker:
     The LLM reads the history once (no candidate prompt, so no position bias and no
     bootstrap); the heads score the first ``num_candidates`` candidates, which are fused with
     the retrieval scores by ``fusion_weight`` (tuned on validation users by
-    ``benchmarks/llm_srec.py``). The order is always a permutation of the candidates.
+    ``benchmarks/llm_srec.py``, or on generated requests of training users by
+    ``benchmarks/srec_request.py``). The order is always a permutation of the candidates.
+
+    Request-aware heads read the request as the app understood it: the orchestrator passes
+    ``describe_request(constraints)`` instead of the leftover query when
+    ``reads_request_description`` is true.
     """
 
     def __init__(
@@ -402,6 +540,10 @@ class SRecRanker:
         self.max_history = max_history
         self.num_candidates = num_candidates
 
+    @property
+    def reads_request_description(self) -> bool:
+        return self.scorer.request
+
     def rank(
         self,
         history: Sequence[Any],
@@ -411,17 +553,21 @@ class SRecRanker:
         fusion_weight: float | None = None,
     ) -> Any:
         """A ``Ranking`` of ``candidates`` (retrieval order) for ``history`` (most recent last);
-        ``request`` is not read (the retrieval stage applied it); ``bootstrap`` is ignored."""
+        ``request`` is read by request-aware heads only (else the retrieval stage applied it);
+        ``bootstrap`` is ignored."""
         from recommender.llm.ranker import as_items, dedupe_candidates, finish_ranking
 
         started = time.perf_counter()
         pool = dedupe_candidates(candidates)
         shown = pool[: self.num_candidates]
-        titles = [i.display_title for i in as_items(self.catalogue, history)][-self.max_history :]
+        read = as_items(self.catalogue, history)[-self.max_history :]
+        titles = [i.display_title for i in read]
         weight = self.fusion_weight if fusion_weight is None else fusion_weight
         if len(shown) < 2 or not titles:
             return finish_ranking(pool, None, weight, "retrieval_fallback", started, [], [], [])
-        scores = self.scorer.score(titles, [c.item_id for c in shown]).astype(np.float64)
+        ids = [c.item_id for c in shown]
+        scores = self.scorer.score(titles, ids, request, [i.item_id for i in read])
+        scores = scores.astype(np.float64)
         if not np.isfinite(scores).all():
             return finish_ranking(pool, None, weight, "retrieval_fallback", started, [], [], [])
         return finish_ranking(pool, scores, weight, "llm_srec", started, [], [], [])
@@ -529,10 +675,15 @@ def load_srec_ranker(
     states = LLMStates.from_backend(backend)
     items = [catalogue.get(i) for i in range(1, catalogue.num_items + 1)]
     item_states = item_states_cached(states, items, cache_dir, backend.name, progress)
-    scorer = SRecScorer.build(states, head, item_states, config.pool)
+    scorer = SRecScorer.build(
+        states, head, item_states, config.pool, config.request, config.history_from
+    )
     weight = float(meta.get("fusion_weight", 0.5))
     ranker = SRecRanker(scorer, catalogue, weight, config.max_history)
-    info = f"LLM-SRec heads {Path(head_path).name} (fusion weight {weight:g})"
+    kind = ""
+    if config.request:
+        kind = "request-aware " + ("(item states) " if config.history_from == "items" else "")
+    info = f"LLM-SRec {kind}heads {Path(head_path).name} (fusion weight {weight:g})"
     trained_with = meta.get("checkpoint_sha")
     if sasrec_digest is not None and trained_with != sasrec_digest:
         log.warning(
