@@ -30,6 +30,7 @@ from recommender.sessions import (
     pack_browser,
     unpack_browser,
 )
+from recommender.startup import StartupStatus, StatusLogHandler, status_page
 from recommender.turns import BUSY_NOTE, TurnLimiter
 from recommender.ui import (
     CSS,
@@ -42,6 +43,7 @@ from recommender.ui import (
 )
 from recommender.wording import MOVIE_WORDS, CatalogueWords
 
+log = logging.getLogger("sequel.app")
 ROOT = Path(__file__).resolve().parent
 LICENSE, NOTICE = ROOT / "LICENSE", ROOT / "NOTICE"  # served for the footer's links
 STORAGE_KEY = "sequel-session"  # the browser-storage key (fixed, so a restart finds it)
@@ -386,20 +388,25 @@ def launch_options(config: Config) -> dict[str, Any]:
 
 def run_app(config: Config, host: str | None = None, port: int | None = None) -> int:
     """Build the deps ``config`` describes and serve the app until interrupted (also used by
-    ``python -m recommender serve``)."""
+    ``python -m recommender serve``). While the deps load (or, on an empty cache, are built)
+    the same address serves a status page that turns into the chat when it is ready."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    host, port = host or config.app.host, port or config.app.port
+    status = StartupStatus()
+    page = status_page(status) if config.app.status_page else None
     try:
-        from recommender.serving import build_deps
-
-        deps, info = build_deps(config)
-        secret_file = config.session.secret_file or config.data.cache_dir / "browser-state.key"
-        secret = browser_secret(secret_file)
+        if page is not None:
+            page.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True)
+            log.info("status page on http://%s:%d/ while the app prepares", host, port)
+        deps, info, secret = _prepare(config, status)
     except (SequelError, ConfigError) as exc:
-        print(f"error: {exc}")
-        return 2
+        return _failed(page, status, str(exc))
     except OSError as exc:
-        print(f"error: cannot keep the browser-state key: {exc}")
-        return 2
+        return _failed(page, status, f"cannot start: {exc}")
+    except BaseException:  # a bug or Ctrl-C: free the port, then let it show as it is
+        if page is not None:
+            page.close(verbose=False)
+        raise
     footer = (
         f"{info.dataset}: {info.items:,} items · retriever: {info.sasrec} · ranking: "
         f"{info.ranking} · explanations: {info.explanations} · ready in {info.startup_s} s"
@@ -407,12 +414,42 @@ def run_app(config: Config, host: str | None = None, port: int | None = None) ->
     personas = info.personas or None
     demo = build_app(deps, footer, config.session, secret, personas, config.app)
     queue_app(demo, config)
+    status.finish()
+    if page is not None:
+        page.close(verbose=False)  # the chat takes the port over; the page reloads into it
     demo.launch(
-        server_name=host or config.app.host,
-        server_port=port or config.app.port,
+        server_name=host,
+        server_port=port,
         **launch_options(config),
     )
     return 0
+
+
+def _prepare(config: Config, status: StartupStatus):
+    """The deps, their facts and the browser-storage key, with the log mirrored to ``status``."""
+    from recommender.serving import build_deps
+
+    handler = StatusLogHandler(status)
+    project_log = logging.getLogger("recommender")
+    project_log.addHandler(handler)
+    try:
+        deps, info = build_deps(config)
+        secret_file = config.session.secret_file or config.data.cache_dir / "browser-state.key"
+        try:
+            secret = browser_secret(secret_file)
+        except OSError as exc:
+            raise SequelError(f"cannot keep the browser-state key: {exc}") from exc
+    finally:
+        project_log.removeHandler(handler)
+    return deps, info, secret
+
+
+def _failed(page, status: StartupStatus, message: str) -> int:
+    status.finish(error=message)
+    if page is not None:
+        page.close(verbose=False)
+    print(f"error: {message}")
+    return 2
 
 
 if __name__ == "__main__":

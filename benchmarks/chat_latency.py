@@ -51,6 +51,7 @@ from recommender.data import load_dataset  # noqa: E402
 from recommender.machine import describe_machine  # noqa: E402
 from recommender.provenance import collect_provenance, git_state  # noqa: E402
 from recommender.serving import build_deps  # noqa: E402
+from recommender.startup import PREPARING_TITLE  # noqa: E402
 from recommender.ui import load_personas  # noqa: E402
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
@@ -147,10 +148,12 @@ def drive_api(n_sessions: int, seed: int) -> dict:
     t0 = time.perf_counter()
     try:
         while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
+            try:  # the chat's own /config (the start serves a status page before it)
+                with urllib.request.urlopen(url + "config", timeout=2) as response:
+                    if json.loads(response.read()).get("title") != PREPARING_TITLE:
+                        break
+                    time.sleep(0.5)
+            except (OSError, ValueError):
                 if app.poll() is not None or time.perf_counter() - t0 > 600:
                     raise RuntimeError("the app did not start") from None
                 time.sleep(0.5)
@@ -322,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         result["step"] = drive_step(args.sessions, args.seed, llm_explanations, args.threads)
         if args.api:
             result["api"] = drive_api(args.sessions, args.seed)
-        if previous.get("concurrent"):  # a separate run with its own provenance: kept
-            result["concurrent"] = previous["concurrent"]
+        for kept in ("first_start", "concurrent"):  # separate runs with their own provenance
+            if previous.get(kept):
+                result[kept] = previous[kept]
         served = {"app": config.app, "llm": config.llm}
     section["provenance"] = collect_provenance(
         command,

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -152,9 +153,17 @@ class EmbeddingCache:
     def get_many(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         return [self._vectors.get(self.key(t)) for t in texts]
 
-    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+    def put_many(self, texts: Sequence[str], vectors: np.ndarray, save: bool = True) -> None:
+        """Add vectors; ``save=False`` keeps them in memory until the next :meth:`save`."""
         for text, vector in zip(texts, vectors, strict=True):
             self._vectors[self.key(text)] = vector
+        if save:
+            self.save()
+
+    def save(self) -> None:
+        """Write the whole cache atomically (temp file + rename)."""
+        if not self._vectors:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.stem + ".tmp.npz")
         keys = np.array(list(self._vectors), dtype="U64")
@@ -171,22 +180,32 @@ def embed_cached(
     cache_dir: Path,
     progress: bool = True,
     chunk: int = 256,
+    save_every_s: float = 30.0,
 ) -> np.ndarray:
-    """Embed ``texts``, reusing and extending the on-disk cache. Returns (n, dim) float32."""
+    """Embed ``texts``, reusing and extending the on-disk cache. Returns (n, dim) float32.
+
+    The cache is written every ``save_every_s`` seconds and at the end (an interrupted run
+    keeps what was saved); writing it after every chunk made a large catalogue quadratic.
+    """
     cache = EmbeddingCache(cache_dir, embedder.name)
     found = cache.get_many(texts)
     missing = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
     if missing:
         log.info("embedding %d new texts with %s", len(missing), embedder.name)
+        saved = time.monotonic()
         with tqdm(total=len(missing), desc="embed", unit="text", disable=not progress) as bar:
             for start in range(0, len(missing), chunk):
                 batch = missing[start : start + chunk]
-                cache.put_many(batch, embedder.embed(batch))
+                cache.put_many(batch, embedder.embed(batch), save=False)
+                if time.monotonic() - saved > save_every_s:
+                    cache.save()
+                    saved = time.monotonic()
                 bar.update(len(batch))
+        cache.save()
         found = cache.get_many(texts)
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.stack(found).astype(np.float32)
+    return np.stack(found).astype(np.float32, copy=False)  # no third copy on a large catalogue
 
 
 def item_embeddings(

@@ -722,6 +722,152 @@ def _block_matching(results: Results) -> str:
     )
 
 
+def _block_first_start(results: Results) -> str:
+    name = "chat_latency.json"
+    result = (results.load(name) or {}).get("first_start")
+    if result is None:
+        return f"<sub>Source: `benchmarks/results/{name}` has no `first_start` section.</sub>\n"
+    targets = result["targets"]
+    rows = []
+    for label, key, target in (
+        ("first start (empty cache)", "first", targets["first_start_chat_s"]),
+        ("later start", "later", targets["later_start_chat_s"]),
+    ):
+        run = result[key]
+        rows.append(
+            [
+                label,
+                f"{run['http_200_s']:.1f}",
+                f"{run['chat_ready_s']:.1f}",
+                f"{run['first_reply_s']:.1f}",
+                f"<= {target:.0f}",
+                f"{run['app_rss_mb_max_sampled']:.0f}",
+            ]
+        )
+    header = [
+        "start",
+        "status page, HTTP 200 (s)",
+        "chat ready (s)",
+        "first reply (s)",
+        "target, chat ready (s)",
+        "app RSS (MB)",
+    ]
+    note = f"Seconds from the process launch; machine: {result['machine']}.\n"
+    return _table(header, rows) + "\n" + note + _source_line(name, result, ("checkpoint",))
+
+
+def _scale_cell(stages: dict, stage: str, key: str, digits: int = 1) -> str:
+    found = stages.get(stage, {})
+    if found.get(key) is None:
+        return "–"
+    text = f"{found[key]:,.{digits}f}"
+    return text + " (extrapolated)" if found.get("extrapolated") else text
+
+
+def _block_scale(results: Results) -> str:
+    name = "scale.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    rows = []
+    for n, stages in result["sizes"].items():
+        latency = stages.get("serve", {}).get("retrieval_ms")
+        rows.append(
+            [
+                f"{int(n):,}",
+                _scale_cell(stages, "load", "seconds"),
+                _scale_cell(stages, "embed", "seconds"),
+                _scale_cell(stages, "store", "seconds"),
+                _scale_cell(stages, "store", "store_mb", 0),
+                _scale_cell(stages, "serve", "startup_s"),
+                f"{latency['p50']:.1f} / {latency['p95']:.1f}" if latency else "–",
+                _scale_cell(stages, "serve", "peak_rss_mb", 0),
+            ]
+        )
+    header = [
+        "items (synthetic)",
+        "load CSV (s)",
+        "embed (s)",
+        "Chroma build (s)",
+        "store (MB)",
+        "app start, cached (s)",
+        "retrieval p50 / p95 (ms)",
+        "app peak RSS (MB)",
+    ]
+    verdict = result.get("targets_at_100k") or {}
+    targets = result["targets"]
+    note = f"{result['label']}.\n"
+    if verdict.get("measured"):
+        note += (
+            f"Targets at {targets['size']:,} items: retrieval p50 <= "
+            f"{targets['retrieval_p50_ms']:.0f} ms "
+            f"({'met' if verdict['retrieval_p50_met'] else 'missed'}), app memory <= "
+            f"{targets['app_rss_mb']:.0f} MB "
+            f"({'met' if verdict['app_memory_met'] else 'missed'}).\n"
+        )
+    for n, stages in result["sizes"].items():
+        embed, store = stages.get("embed", {}), stages.get("store", {})
+        serve = stages.get("serve", {})
+        if embed.get("extrapolated"):
+            note += (
+                f"At {int(n):,} items: embedding time extrapolated from {embed['embedded']:,} "
+                f"texts timed in {embed['measured_seconds']:.1f} s; "
+                f"{embed.get('stand_in_vectors', 0):,} items have stand-in vectors.\n"
+            )
+        if store.get("extrapolated"):
+            note += f"At {int(n):,} items the store was {store['note']}.\n"
+        if serve.get("partial"):
+            note += f"At {int(n):,} items the serving figures are partial: {serve['note']}.\n"
+        one = stages.get("serve_threads1", {}).get("retrieval_ms")
+        if one:
+            note += (
+                f"At {int(n):,} items with `app.torch_threads = 1`: retrieval p50 / p95 "
+                f"{one['p50']:.1f} / {one['p95']:.1f} ms.\n"
+            )
+    for n, stages in result["sizes"].items():
+        for run_name, run in (stages.get("previous") or {}).items():
+            latency = run.get("retrieval_ms")
+            match = re.search(r"load average ([\d.]+)", run.get("machine", ""))
+            load = f", load average {match.group(1)}" if match else ""
+            if latency:
+                note += (
+                    f"Earlier run at {int(n):,} items ({run_name}{load}): retrieval p50 / p95 "
+                    f"{latency['p50']:.1f} / {latency['p95']:.1f} ms.\n"
+                )
+            elif "seconds" in run:
+                note += f"Earlier run at {int(n):,} items ({run_name}{load}): "
+                note += f"{run['seconds']:.1f} s.\n"
+    loads = [
+        f"{int(n):,}: {match.group(1)}"
+        for n, stages in result["sizes"].items()
+        if (
+            match := re.search(r"load average ([\d.]+)", stages.get("serve", {}).get("machine", ""))
+        )
+    ]
+    if loads:
+        note += (
+            "Load average (1 min) on the shared 2-core machine when each serve stage started: "
+            + ", ".join(loads)
+            + ".\n"
+        )
+    top = result.get("largest_size") or {}
+    if top.get("slowest_prepare_stages"):
+        stage = top["slowest_prepare_stages"][0]
+        note += (
+            f"At {top['items']:,} items the slowest prepare stage is {stage['what']} "
+            f"({stage['seconds']:,.0f} s{', extrapolated' if stage['extrapolated'] else ''})"
+        )
+        if "app_peak_rss_mb" in top:
+            over = "over" if top["app_memory_over_target"] else "within"
+            late = "over" if top["retrieval_p50_over_target"] else "within"
+            note += (
+                f"; the app's peak memory is {over} the target and retrieval p50 {late} it "
+                f"(slowest source: {top['slowest_source']})"
+            )
+        note += ".\n"
+    return _table(header, rows) + "\n" + note + _source_line(name, result)
+
+
 # the LLM rankers measured against the retrieval order on the same generated scenarios
 # (a full run, or a ``--targets-only`` run: the same first turns, so the same targets' ranks)
 RANKER_RUNS = (
@@ -807,6 +953,8 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "chat-latency": _block_chat_latency,
     "chat-concurrency": _block_chat_concurrency,
     "soak": _block_soak,
+    "first-start": _block_first_start,
+    "scale": _block_scale,
     "chat-latency-llm-wording": _block_chat_latency_llm,
     "ranking": _block_ranking,
     "llm-srec": _block_llm_srec,
@@ -823,6 +971,8 @@ TITLES = {
     "chat-latency": "Chat latency",
     "chat-concurrency": "Many users at once: compute slots on 2 cores",
     "soak": "Soak: many clients for minutes, with an abusive one",
+    "first-start": "First start and later starts",
+    "scale": "Scale: synthetic catalogues of 10k to 1M items",
     "chat-latency-llm-wording": "Chat latency with the LLM wording of the explanations",
     "ranking": "LLM label ranking of the retrieval top-20",
     "llm-srec": "LLM-SRec heads on the frozen LLM",

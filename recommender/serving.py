@@ -90,6 +90,10 @@ def _realiser_backend(config: Config, shared: LLMBackend, progress: bool) -> LLM
 
 def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo]:
     started = time.perf_counter()
+    if config.app.torch_threads:
+        import torch
+
+        torch.set_num_threads(config.app.torch_threads)  # process-wide, before any model runs
     dataset, store = prepare_retrieval(config.data.dataset, config, progress)
     words = words_for(config.data.dataset, config.data.kind)
     vectors = item_embeddings(dataset.catalogue, store.embedder, config.data.cache_dir, progress)

@@ -69,6 +69,20 @@ def tiny_llama_backend(config=None, seed: int = 0, name: str = "tiny"):
     return LocalBackend(model, tokenizer, config, name=name)
 
 
+def chat_config_url(url: str) -> str:
+    """Where ``running_server`` polls an app started by ``app.py`` (its Gradio config)."""
+    return url.rstrip("/") + "/config"
+
+
+def serves_chat(body: bytes) -> bool:
+    """True when a Gradio ``/config`` body is the chat's, not the start's status page."""
+    import json
+
+    from recommender.startup import PREPARING_TITLE
+
+    return json.loads(body).get("title") != PREPARING_TITLE
+
+
 def free_port() -> int:
     """A TCP port on the loopback interface that nobody listens on right now."""
     import socket
@@ -79,10 +93,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(command, ready_url: str, log_path, timeout_s: float, **popen):
-    """Start ``command``, wait until ``ready_url`` answers 200, yield the process, and stop it
-    (by its own handle) when the block ends. Raises ``RuntimeError`` with the log tail if it
-    exits or does not come up in ``timeout_s``."""
+def running_server(command, ready_url: str, log_path, timeout_s: float, accept=None, **popen):
+    """Start ``command``, wait until ``ready_url`` answers 200 (and, with ``accept``, until
+    ``accept(body)`` is true), yield the process, and stop it (by its own handle) when the
+    block ends. Raises ``RuntimeError`` with the log tail if it exits or does not come up in
+    ``timeout_s``."""
     import subprocess
     import time
     import urllib.request
@@ -100,7 +115,7 @@ def running_server(command, ready_url: str, log_path, timeout_s: float, **popen)
                     raise RuntimeError(f"{command[:3]} exited with {process.returncode}: {tail}")
                 try:
                     with urllib.request.urlopen(ready_url, timeout=2) as response:
-                        if response.status == 200:
+                        if response.status == 200 and (accept is None or accept(response.read())):
                             break
                 except OSError:
                     pass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, running_server
+from tests.helpers import chat_config_url, free_port, running_server, serves_chat
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -68,7 +68,15 @@ class AppServer:
         command = [sys.executable, "app.py", "--port", str(self.port)]
         log = self.log_dir / f"app-{self.starts}.log"
         self._stack.enter_context(
-            running_server(command, self.url, log, timeout_s=240, cwd=ROOT, env=self.env)
+            running_server(
+                command,
+                chat_config_url(self.url),
+                log,
+                timeout_s=240,
+                accept=serves_chat,
+                cwd=ROOT,
+                env=self.env,
+            )  # fmt: skip
         )
 
     def stop(self) -> None:

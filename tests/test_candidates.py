@@ -59,3 +59,23 @@ def test_session_vector_weights_recent_items_more():
     v = session_vector(vectors, [1, 2, 3], window=3, decay=0.5)
     assert v[2] > v[1] > v[0] and np.isclose(np.linalg.norm(v), 1.0)
     assert session_vector(vectors, [], window=3, decay=0.5) is None
+
+
+@pytest.mark.parametrize("genre", ["Horror", "Comedy", "Nonexistent"])
+def test_sasrec_top_k_equals_the_full_sort_under_a_strict_filter(tiny_retrieval, genre):
+    """The widening top-k gives the same list as sorting every item and filtering."""
+    import torch
+
+    from recommender.models.sasrec import score_histories
+
+    t = tiny_retrieval
+    config = RetrievalConfig(per_source=3)  # 4 * 3 = 12 of 24 items: the filter must widen it
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    filters = ItemFilter(genres_any=(genre,))
+    got = [i for i, _ in retriever._sasrec([3, 4, 5], filters)]
+    scores = score_histories(t.model, [[3, 4, 5]])[0]
+    order = [
+        i for i in torch.argsort(scores, descending=True).tolist() if torch.isfinite(scores[i])
+    ]
+    expected = [i for i in order if genre in t.catalogue.get(i).genres][:3]
+    assert got == expected

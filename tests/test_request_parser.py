@@ -1128,3 +1128,21 @@ def test_an_unknown_title_is_said_and_never_searched(
     c = result.constraints
     assert c.query == "" and not c.anchors and not c.exclude_genres  # "Dark" is no mood here
     assert any(f"“{name}” isn't a title" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "genres"),
+    [
+        ("make it a thriller", "with some mystery to it", ["Thriller", "Mystery"]),
+        ("a comedy", "plus romance", ["Comedy", "Romance"]),
+        ("a comedy", "and romance", ["Comedy", "Romance"]),
+        ("a comedy", "horror", ["Horror"]),  # no word that adds: a switch
+    ],
+)
+def test_a_genre_with_an_adding_word_is_added(
+    first: str, then: str, genres: list[str], catalogue: Catalogue
+) -> None:
+    previous = parse(first, catalogue).constraints
+    result = parse_request(then, catalogue, previous=previous)
+    assert result.constraints.include_genres == genres and not result.seen
+    assert result.constraints.query == ""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from recommender.commands.serve import model_size
-from tests.helpers import free_port, running_server
+from tests.helpers import chat_config_url, free_port, running_server, serves_chat
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -45,8 +45,8 @@ def test_serve_a_shop_and_recommend_from_an_order_history(tmp_path: Path) -> Non
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with running_server(
-        _serve("--port", str(port)), url, tmp_path / "serve.log", timeout_s=300, cwd=ROOT,
-        env=_env(cache),
+        _serve("--port", str(port)), chat_config_url(url), tmp_path / "serve.log",
+        timeout_s=300, accept=serves_chat, cwd=ROOT, env=_env(cache),
     ):  # fmt: skip
         log = (tmp_path / "serve.log").read_text()
         assert "step 3/4: training" in log and "step 4/4: starting the app" in log

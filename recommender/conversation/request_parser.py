@@ -192,6 +192,7 @@ class ParsedRequest:
     allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
     changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
+    adds_genre: bool = False  # "with some mystery to it", "plus romance": added, not a switch
     explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
     explain_about: bool = False  # "what is it about?": a plot is asked for, not only a reason
     chat: ChatKind = ""  # small talk that asks for no recommendations
@@ -595,7 +596,7 @@ _FILLER = set(
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make actually change
-    switch surprise why""".split()
+    switch surprise why plus""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -676,6 +677,8 @@ def parse_request(
     _parse_feedback(msg, last, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     alone = _TITLE_ALONE.match(msg.work)
+    if alone and _genre_names(alone.group("title"), catalogue):
+        alone = None  # "and romance": a genre, not the film "Romance"
     if alone:  # "and the fifth element": one more title the user has seen
         found = matcher.match(alone.group("title"), exact_only=True)
         if found.items and not found.ambiguous:
@@ -691,6 +694,7 @@ def parse_request(
     grown_up = [match for match in msg.finditer(_GROWN_UP)]
     for match in grown_up:
         msg.consume(match.start(), match.end())
+    result.adds_genre = bool(msg.finditer(_ADD_GENRE))
     positive, negative, mode = _parse_genres(msg, catalogue, result, base.include_genres)
     if grown_up:  # "like Toy Story but for grown-ups"
         kids = _resolve_genre("Children's", catalogue)
@@ -1051,6 +1055,12 @@ _GENRE_ALT = "|".join(
     re.escape(p).replace(r"\ ", r"[\s-]+") for p in sorted(GENRE_VOCABULARY, key=len, reverse=True)
 )
 _GENRE_PHRASE = rf"(?P<genre>(?:{_GENRE_ALT})(?:e?s)?)"
+# a genre added to the last ones rather than replacing them: "with some mystery to it"
+_ADD_GENRE = re.compile(
+    r"\b(?:with|plus|and|add(?:ing)?|but|also)(?:\s+(?:also|with))?"
+    r"(?:\s+(?:some|a bit of|a little|a touch of|a hint of|a dash of|elements of|more|an?))?"
+    r"\s+(?=" + _GENRE_ALT + r")"
+)
 _OK = r"(?:fine|ok|okay|alright|all right|allowed|good|acceptable|no problem)"
 _TOO = r"(?:\s+(?:too|as well|also|after all|now|again|by me))*"
 _YEARS_WORD = r"(?:decade|year|era|date|period|release date|time period|age)s?"
@@ -1676,8 +1686,10 @@ def _merge(
         if (
             merged.include_genres
             and not result.changes_mind
-            and _narrows(merged.include_genres, new.include_genres, catalogue)
-        ):  # "for my kid" then "a cartoon please": children's cartoons
+            and (
+                result.adds_genre or _narrows(merged.include_genres, new.include_genres, catalogue)
+            )
+        ):  # "for my kid" then "a cartoon please": children's cartoons; "with some mystery"
             merged.include_genres = list(dict.fromkeys(merged.include_genres + new.include_genres))
             merged.genre_mode = "all"
         else:  # "a comedy" then "horror": a switch

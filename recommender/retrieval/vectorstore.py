@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,7 +149,10 @@ class ItemStore:
                 return cls(existing, catalogue, embedder)
             log.info("catalogue or embedder changed: rebuilding Chroma collection %s", name)
             client.delete_collection(name)
+        started = time.perf_counter()
         vectors = item_embeddings(catalogue, embedder, cache_dir, progress)
+        log.info("item embeddings ready: %d items (%.1fs)", len(catalogue), _since(started))
+        started = time.perf_counter()
         collection = client.create_collection(
             name,
             metadata={"fingerprint": wanted, "embedder": embedder.name},
@@ -167,6 +171,7 @@ class ItemStore:
                     documents=[item.text for item in chunk],
                 )
                 bar.update(len(chunk))
+        log.info("built Chroma collection %s: %d items (%.1fs)", name, len(items), _since(started))
         return cls(collection, catalogue, embedder)
 
     def query(
@@ -201,6 +206,10 @@ class ItemStore:
             if len(hits) == k:
                 break
         return hits
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 def _metadata(item: Item) -> dict:
