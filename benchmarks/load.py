@@ -16,6 +16,7 @@ one session and uploads above the paste limit, to show it slows nobody else down
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import subprocess
@@ -34,6 +35,7 @@ import numpy as np
 import psutil
 
 from recommender.config import PROJECT_ROOT, Config
+from recommender.startup import PREPARING_TITLE
 from recommender.turns import BUSY_NOTE
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -65,8 +67,8 @@ def app_server(
     env: dict[str, str], log_path: Path, timeout_s: float = 240
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """``python app.py`` on a free loopback port with the config overrides ``env``
-    (``SEQUEL_...`` variables); yields (url, process) once it answers HTTP 200 and stops it
-    (by its own handle) afterwards."""
+    (``SEQUEL_...`` variables); yields (url, process) once the chat (not the start-up status
+    page) answers, and stops it (by its own handle) afterwards."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     full_env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", **env)
@@ -82,11 +84,11 @@ def app_server(
                 if process.poll() is not None:
                     tail = log_path.read_text(errors="replace")[-2000:]
                     raise RuntimeError(f"app.py exited with {process.returncode}: {tail}")
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as response:
-                        if response.status == 200:
+                try:  # the chat's own /config: the start serves a status page before it
+                    with urllib.request.urlopen(url + "config", timeout=2) as response:
+                        if json.loads(response.read()).get("title") != PREPARING_TITLE:
                             break
-                except OSError:
+                except (OSError, ValueError):
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"app.py did not answer in {timeout_s:.0f} s")
@@ -173,6 +175,8 @@ class ChatClient(threading.Thread):
             return
         while not self.stop.is_set() and len(self.records) < self.max_turns:
             self.conversation(client)
+            if self.records and self.records[-1].error:
+                self.stop.wait(1.0)  # counted; a second before the next conversation
 
     def conversation(self, client) -> None:
         self.conversations += 1
