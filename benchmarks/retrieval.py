@@ -175,6 +175,22 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {},
         {**CURRENT_DEFAULT, "lr": 4e-3, "max_epochs": 20, "patience": 20},
     ),
+    "attn0_20ep": (
+        "lr4e-3_20ep + no attention-weight dropout (fused attention kernel)",
+        {"attn_dropout": 0.0},
+        {**CURRENT_DEFAULT, "lr": 4e-3, "max_epochs": 20, "patience": 20},
+    ),
+    "neg1024_20ep": (
+        "lr4e-3_20ep + sampled softmax, 1024 uniform shared negatives (logQ)",
+        {},
+        {
+            **CURRENT_DEFAULT,
+            "lr": 4e-3,
+            "max_epochs": 20,
+            "patience": 20,
+            "sampled_negatives": 1024,
+        },
+    ),
     "fast20": (
         "lr4e-3_20ep + no attention-weight dropout + sampled softmax, 1024 uniform shared "
         "negatives (logQ)",
