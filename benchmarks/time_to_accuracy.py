@@ -14,9 +14,12 @@ during a long run while it leaves each epoch's validation NDCG@10 untouched:
   same run). Its history holds validation NDCG@10 (all users) and process CPU seconds per
   epoch. ``default`` (today's ``TrainConfig``) is the ``llm2sasrec`` run of the standard
   protocol and is never retrained here.
-* ``time`` measures one epoch of each variant (training, then validation on all users and on
-  ``--subset-users``) at ``--threads`` on a quiet machine: run it through ``/work/bin/quiet``.
-  One JSON per variant under ``runs/<dataset>/time_to_accuracy/``; skipped when it exists.
+* ``time`` measures the seconds of a training epoch of each variant (the variants take
+  ``--rounds`` turns over the same ``--fraction`` of an epoch's batches, sampled evenly over
+  their lengths; the fastest turn, scaled to the epoch) and of a validation pass on all users
+  and on ``--subset-users``, at ``--threads``, on a quiet machine: run it through
+  ``/work/bin/quiet``. Writes ``runs/<dataset>/time_to_accuracy/timing_threads<n>.json``;
+  skipped when it exists.
 * ``report`` draws validation NDCG@10 against minutes = epoch x (quiet seconds of one
   training epoch + one full validation) / 60 and writes ``time_to_accuracy_<dataset>.
   {json,md,png}``: best epoch, minutes to the best, minutes to the target (the default's
@@ -46,8 +49,19 @@ from recommender.config import load_config  # noqa: E402
 from recommender.data import dataset_key  # noqa: E402
 from recommender.evaluation import SASRecRecommender, evaluate_cases  # noqa: E402
 from recommender.machine import describe_machine  # noqa: E402
+from recommender.models.sasrec import SequenceBatch  # noqa: E402
 from recommender.provenance import collect_provenance  # noqa: E402
-from recommender.training import train_sasrec  # noqa: E402
+from recommender.seeding import seed_everything  # noqa: E402
+from recommender.training import (  # noqa: E402
+    NegativeSampler,
+    TrainConfig,
+    build_model,
+    iter_batches,
+    make_optimiser,
+    negative_sampler,
+    training_examples,
+    training_step,
+)
 
 log = logging.getLogger("benchmarks.time_to_accuracy")
 
@@ -103,74 +117,124 @@ def train(args: argparse.Namespace, command: str) -> None:
             rt.run_one(ctx, variant, seed)
 
 
-def time_epoch(args: argparse.Namespace, command: str) -> None:
-    """One timed epoch (training + validation) per variant; run it on a quiet machine."""
-    config = load_config()
+@dataclasses.dataclass
+class _Timed:
+    """One variant ready to be timed: a fresh model, its optimiser and a sample of batches."""
+
+    model: Any
+    optimiser: torch.optim.Optimizer
+    train: TrainConfig
+    sampler: NegativeSampler | None
+    sample: list[SequenceBatch]  # every k-th batch of an epoch, in order of length
+    batches_per_epoch: int
+
+
+def _timed_setup(ctx: rt.Context, variant: str, fraction: float) -> _Timed:
+    model_config, train = rt.sasrec_configs(_run_name(variant), seed=0)
+    model_config = dataclasses.replace(model_config, num_items=ctx.dataset.num_items)
+    seed_everything(0)
+    model = build_model(model_config, train, ctx.vectors).train()
+    train_seqs = ctx.dataset.split.train
+    examples = training_examples(train_seqs, model_config.max_len, train.all_windows)
+    batches = list(iter_batches(examples, train.batch_size, np.random.default_rng(0)))
+    batches.sort(key=lambda b: b.inputs.shape[1])
+    stride = max(1, round(1 / fraction))
+    return _Timed(
+        model=model,
+        optimiser=make_optimiser(model, train),
+        train=train,
+        sampler=negative_sampler(train_seqs, model, train),
+        sample=batches[stride // 2 :: stride],
+        batches_per_epoch=len(batches),
+    )
+
+
+def time_steps(args: argparse.Namespace, command: str) -> None:
+    """Seconds per training epoch of each variant and of one validation pass, on a quiet
+    machine: the variants take turns (``--rounds``) over the same systematic sample of an
+    epoch's length-sorted batches, so that a drift in the machine's speed hits all alike."""
     key = dataset_key(args.dataset)
     folder = args.out_dir / "runs" / key / "time_to_accuracy"
-    ctx = None
-    for variant in args.variants:
-        if variant in COST_TWIN:
-            log.info("%s: costs an epoch of %s (not timed again)", variant, COST_TWIN[variant])
-            continue
-        out = folder / f"{variant}_threads{args.threads}.json"
-        if out.exists():
-            log.info("%s: already timed (%s)", variant, out)
-            continue
-        if ctx is None:
-            ctx = rt.build_context(
-                args.dataset, config, folder, folder, command, progress=not args.no_progress
+    out = folder / f"timing_threads{args.threads}.json"
+    if out.exists():
+        log.info("already timed: %s", out)
+        return
+    torch.set_flush_denormal(True)  # as in training
+    measured = [v for v in args.variants if v not in COST_TWIN]
+    ctx = rt.build_context(
+        args.dataset, load_config(), folder, folder, command, progress=not args.no_progress
+    )
+    setups = {v: _timed_setup(ctx, v, args.fraction) for v in measured}
+    machine_before = describe_machine()
+    for setup in setups.values():  # warm-up: allocations, kernel choice
+        training_step(setup.model, setup.optimiser, setup.sample[0], setup.train, setup.sampler)
+    rounds: dict[str, list[float]] = {v: [] for v in measured}
+    cpu: dict[str, list[float]] = {v: [] for v in measured}
+    for round_ in range(args.rounds):
+        for variant, setup in setups.items():
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for batch in setup.sample:
+                training_step(setup.model, setup.optimiser, batch, setup.train, setup.sampler)
+            rounds[variant].append(time.perf_counter() - started)
+            cpu[variant].append(time.process_time() - cpu_started)
+            log.info("round %d %s: %.1f s", round_ + 1, variant, rounds[variant][-1])
+    histories, targets = ctx.dataset.split.cases("valid")
+    size = min(args.subset_users, len(targets))
+    keep = np.sort(np.random.default_rng(0).choice(len(targets), size, replace=False))
+    variants = {}
+    for variant, setup in setups.items():
+        scale = setup.batches_per_epoch / len(setup.sample)
+        valid = {}
+        for name, (hist, targ) in {
+            "valid_seconds": (histories, targets),
+            "subset_valid_seconds": ([histories[i] for i in keep], [targets[i] for i in keep]),
+        }.items():
+            started = time.perf_counter()
+            evaluate_cases(
+                SASRecRecommender(setup.model),
+                hist,
+                targ,
+                batch_size=setup.train.eval_batch_size,
+                progress=False,
             )
-        model_config, train_config = rt.sasrec_configs(_run_name(variant), seed=0)
-        one_epoch = dataclasses.replace(train_config, max_epochs=1, num_threads=args.threads)
-        machine_before = describe_machine()
-        result = train_sasrec(ctx.dataset, model_config, one_epoch, ctx.vectors, progress=False)
-        row = result.history[0]
-        histories, targets = ctx.dataset.split.cases("valid")
-        size = min(args.subset_users, len(targets))
-        keep = np.sort(np.random.default_rng(0).choice(len(targets), size, replace=False))
-        started = time.perf_counter()
-        evaluate_cases(
-            SASRecRecommender(result.model),
-            [histories[i] for i in keep],
-            [targets[i] for i in keep],
-            batch_size=train_config.eval_batch_size,
-            progress=False,
-        )
-        subset_seconds = time.perf_counter() - started
-        record = {
-            "variant": variant,
-            "threads": args.threads,
-            "train_seconds_per_epoch": row["seconds"] - row["valid_seconds"],
-            "valid_seconds": row["valid_seconds"],
-            "valid_users": row["valid_users"],
-            "subset_valid_seconds": subset_seconds,
+            valid[name] = time.perf_counter() - started
+        variants[variant] = {
+            # the fastest round, scaled from the sample to the whole epoch
+            "train_seconds_per_epoch": min(rounds[variant]) * scale,
+            "round_seconds": rounds[variant],
+            "round_cpu_seconds": cpu[variant],
+            "sampled_batches": len(setup.sample),
+            "batches_per_epoch": setup.batches_per_epoch,
+            "valid_users": len(targets),
             "subset_users": size,
-            "cpu_seconds_epoch": row["cpu_seconds"],
-            "machine_before": machine_before,
-            "machine": describe_machine(),
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **valid,
             "config": {
-                "model": dataclasses.asdict(model_config),
-                "train": dataclasses.asdict(one_epoch),
+                "model": dataclasses.asdict(setup.model.config),
+                "train": dataclasses.asdict(setup.train),
             },
-            "provenance": collect_provenance(
-                command,
-                dataset=ctx.dataset,
-                config={"model": model_config, "train": one_epoch},
-            ),
         }
-        folder.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(record, indent=1))
         log.info(
-            "%s: %.1f s training + %.1f s validation (%d users; %.1f s on %d)",
+            "%s: %.1f s per training epoch + %.1f s validation (%.1f s on %d users)",
             variant,
-            record["train_seconds_per_epoch"],
-            record["valid_seconds"],
-            row["valid_users"],
-            subset_seconds,
+            variants[variant]["train_seconds_per_epoch"],
+            valid["valid_seconds"],
+            valid["subset_valid_seconds"],
             size,
         )
+    record = {
+        "threads": args.threads,
+        "fraction": args.fraction,
+        "rounds": args.rounds,
+        "variants": variants,
+        "machine_before": machine_before,
+        "machine": describe_machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "provenance": collect_provenance(
+            command, dataset=ctx.dataset, config={"variants": measured}
+        ),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1))
 
 
 def first_reaching(values: list[float], minutes: list[float], target: float) -> float | None:
@@ -206,12 +270,14 @@ def curve(record: dict[str, Any], seconds_per_epoch: float | None) -> dict[str, 
 def report(args: argparse.Namespace, command: str) -> dict[str, Any]:
     """Assemble whatever runs and timings exist into the JSON, table and plot."""
     key = dataset_key(args.dataset)
-    timing_dir = args.out_dir / "runs" / key / "time_to_accuracy"
+    timing_path = (
+        args.out_dir / "runs" / key / "time_to_accuracy" / f"timing_threads{args.threads}.json"
+    )
+    timings = json.loads(timing_path.read_text()) if timing_path.exists() else None
     variants: dict[str, Any] = {}
     for variant in args.variants:
         timed_as = COST_TWIN.get(variant, variant)
-        timing_path = timing_dir / f"{timed_as}_threads{args.threads}.json"
-        timing = json.loads(timing_path.read_text()) if timing_path.exists() else None
+        timing = (timings or {}).get("variants", {}).get(timed_as)
         per_epoch = timing["train_seconds_per_epoch"] + timing["valid_seconds"] if timing else None
         runs_dir = _runs_dir(args.out_dir, args.dataset, variant)
         seeds = {}
@@ -251,13 +317,17 @@ def report(args: argparse.Namespace, command: str) -> dict[str, Any]:
         ),
         "minutes_rule": (
             f"minutes after epoch e = e x (seconds of one training epoch + one validation on "
-            f"all users), both measured for that variant in one epoch at {args.threads} torch "
-            f"threads under /work/bin/quiet (`time` subcommand; a variant that differs from "
-            f"another only in its learning-rate schedule is charged that one's epoch); the "
-            f"validation NDCG@10 of each epoch comes from the full run, trained in the "
-            f"background at 1 thread, whose wall time is not used"
+            f"all users) / 60, both measured for each variant at {args.threads} torch threads "
+            f"under /work/bin/quiet (`time` subcommand: the variants take turns over the same "
+            f"systematic sample of an epoch's batches, the fastest turn scaled to the epoch; a "
+            f"variant that differs from another only in its learning-rate schedule is charged "
+            f"that one's epoch); the validation NDCG@10 of each epoch comes from the full run, "
+            f"trained in the background at 1 thread, whose wall time is not used"
         ),
         "variants": variants,
+        "timing_machine": timings["machine"] if timings else None,
+        "timing_machine_before": timings["machine_before"] if timings else None,
+        "timing_measured_at": timings["measured_at"] if timings else None,
         "command": command,
     }
     result["provenance"] = collect_provenance(command, config={"variants": args.variants})
@@ -322,9 +392,9 @@ def markdown(result: dict[str, Any]) -> str:
         for name, t in timed:
             lines.append(
                 f"- {name}: all {int(t['valid_users'])} users {t['valid_seconds']:.1f} s, "
-                f"a fixed subset of {t['subset_users']} {t['subset_valid_seconds']:.1f} s; "
-                f"machine: {t['machine']}"
+                f"a fixed subset of {t['subset_users']} {t['subset_valid_seconds']:.1f} s"
             )
+        lines += ["", f"Timed on: {result['timing_machine']} ({result['timing_measured_at']})"]
     lines += ["", f"Command: `{result['command']}`", ""]
     return "\n".join(lines)
 
@@ -376,6 +446,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--subset-users", type=int, default=SUBSET_USERS, help="time: validation subset size"
     )
+    parser.add_argument(
+        "--fraction", type=float, default=0.25, help="time: share of an epoch's batches timed"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="time: turns per variant")
     parser.add_argument("--out-dir", type=Path, default=rt.RESULTS, help="where results go")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args(argv)
@@ -390,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "train":
         train(args, command)
     elif args.mode == "time":
-        time_epoch(args, command)
+        time_steps(args, command)
     else:
         report(args, command)
     return 0

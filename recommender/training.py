@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,10 @@ __all__ = [
     "build_model",
     "iter_batches",
     "load_checkpoint",
+    "NegativeSampler",
+    "make_optimiser",
+    "negative_sampler",
+    "training_step",
     "sample_negatives",
     "train_sasrec",
 ]
@@ -352,13 +357,9 @@ def train_sasrec(
     model = build_model(model_config, train_config, item_vectors)
     train_module = _wrap_for_ddp(model, distributed, train_config.seed)
     writes = distributed is None or distributed.is_main
-    optimiser = torch.optim.AdamW(
-        _param_groups(model, train_config.weight_decay),
-        lr=train_config.lr,
-        betas=train_config.betas,
-    )
+    optimiser = make_optimiser(model, train_config)
     train = dataset.split.train if train_sequences is None else train_sequences
-    negative_probabilities = _negative_setup(train, model, train_config, distributed)
+    sampler = negative_sampler(train, model, train_config, distributed)
     examples = training_examples(train, model_config.max_len, train_config.all_windows)
     if not examples:
         raise ValueError("no user has 2 or more training items")
@@ -415,6 +416,8 @@ def train_sasrec(
         cpu_before = state.get("cpu_seconds", 0.0)  # checkpoints before it existed: 0
         log.info("resuming from %s after epoch %d", last_path, state["epoch"])
 
+    # distributed: this rank's share of each global batch, weighted for DDP's average
+    loss_fn = None if distributed is None else partial(_shard_loss, train_module, distributed)
     started = time.perf_counter() - elapsed_before
     cpu_started = time.process_time() - cpu_before
     epochs = tqdm(
@@ -439,21 +442,8 @@ def train_sasrec(
         for batch in batches:
             for group in optimiser.param_groups:
                 group["lr"] = train_config.lr * _lr_factor(step, total_steps, train_config)
-            if negative_probabilities is not False:
-                batch.negatives, batch.negative_log_q = sample_negatives(
-                    dataset.num_items, train_config.sampled_negatives, negative_probabilities
-                )
-            if distributed is None:
-                loss = model.loss(batch)
-            else:
-                loss = _shard_loss(train_module, batch, distributed)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            if train_config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), train_config.grad_clip)
-            optimiser.step()
+            total_loss += training_step(model, optimiser, batch, train_config, sampler, loss_fn)
             step += 1
-            total_loss += loss.item()
             count += 1
             batches.set_postfix(loss=f"{total_loss / count:.4f}")
         epoch_loss = total_loss / count
@@ -550,23 +540,64 @@ def train_sasrec(
     )
 
 
-def _negative_setup(
+@dataclass
+class NegativeSampler:
+    """Draws the shared negatives of one batch (see :func:`sample_negatives`)."""
+
+    num_items: int  # N
+    count: int  # K
+    probabilities: torch.Tensor | None = None  # (N,); None = uniform
+
+    def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return sample_negatives(self.num_items, self.count, self.probabilities)
+
+
+def negative_sampler(
     train: Sequence[Sequence[int]],
     model: SASRec | BERT4Rec,
     config: TrainConfig,
-    distributed: DistributedContext | None,
-) -> torch.Tensor | None | bool:
-    """What ``sample_negatives`` needs for this run: ``False`` = full cross-entropy (no
-    sampling), ``None`` = uniform, else the popularity distribution (N,)."""
+    distributed: DistributedContext | None = None,
+) -> NegativeSampler | None:
+    """The run's sampler of shared negatives; ``None`` = full-catalogue cross-entropy."""
     if config.sampled_negatives < 0:
         raise ValueError("sampled_negatives must be >= 0 (0 = full-catalogue cross-entropy)")
     if config.sampled_negatives == 0:
-        return False
+        return None
     if not isinstance(model, SASRec):
         raise ValueError("sampled_negatives is implemented for SASRec only")
     if distributed is not None:
         raise ValueError("sampled_negatives is not supported in distributed training yet")
-    return negative_distribution(train, model.config.num_items, config.negative_sampler)
+    num_items = model.config.num_items
+    probabilities = negative_distribution(train, num_items, config.negative_sampler)
+    return NegativeSampler(num_items, config.sampled_negatives, probabilities)
+
+
+def make_optimiser(model: SASRec | BERT4Rec, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW at the peak learning rate, no weight decay on biases and norms."""
+    return torch.optim.AdamW(
+        _param_groups(model, config.weight_decay), lr=config.lr, betas=config.betas
+    )
+
+
+def training_step(
+    model: SASRec | BERT4Rec,
+    optimiser: torch.optim.Optimizer,
+    batch: SequenceBatch,
+    config: TrainConfig,
+    sampler: NegativeSampler | None = None,
+    loss_fn: Callable[[SequenceBatch], torch.Tensor] | None = None,
+) -> float:
+    """One optimiser step on ``batch`` (shared negatives drawn first when the run samples
+    them): loss (``model.loss`` unless ``loss_fn``), backward, clipping, AdamW. The loss."""
+    if sampler is not None:
+        batch.negatives, batch.negative_log_q = sampler()
+    loss = model.loss(batch) if loss_fn is None else loss_fn(batch)
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+    optimiser.step()
+    return loss.item()
 
 
 def _wrap_for_ddp(
@@ -589,7 +620,7 @@ def _wrap_for_ddp(
 
 
 def _shard_loss(
-    train_module: torch.nn.Module, batch: SequenceBatch, distributed: DistributedContext
+    train_module: torch.nn.Module, distributed: DistributedContext, batch: SequenceBatch
 ) -> torch.Tensor:
     """This rank's loss on its users of the global ``batch``, weighted so that the gradient
     DDP averages over ranks equals the gradient of the whole batch's mean loss."""

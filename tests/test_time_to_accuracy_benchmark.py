@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from benchmarks import retrieval as rt
 from benchmarks import time_to_accuracy as bench
+from recommender.training import training_examples
 
 
 def _record(name: str, seed: int, values: list[float], test: float) -> dict:
@@ -33,10 +35,9 @@ def _timing(train_seconds: float, valid_seconds: float) -> dict:
     return {
         "train_seconds_per_epoch": train_seconds,
         "valid_seconds": valid_seconds,
-        "valid_users": 6040.0,
+        "valid_users": 6040,
         "subset_valid_seconds": 1.0,
         "subset_users": 1000,
-        "machine": "test machine",
     }
 
 
@@ -59,9 +60,11 @@ def test_report_puts_each_epoch_at_its_quiet_minutes_and_applies_the_target(tmp_
     stale = _record("fast20", 1, [0.3, 0.3], 0.3)
     stale["config"]["train"]["lr"] = 1.0
     _write(runs / "ablation" / "fast20_seed1.json", stale)
-    timing = runs / "time_to_accuracy"
-    _write(timing / "default_threads2.json", _timing(50.0, 10.0))
-    _write(timing / "fast20_threads2.json", _timing(20.0, 10.0))
+    timings = {"default": _timing(50.0, 10.0), "fast20": _timing(20.0, 10.0)}
+    _write(
+        runs / "time_to_accuracy" / "timing_threads2.json",
+        {"variants": timings, "machine": "test", "machine_before": "test", "measured_at": "now"},
+    )
     argv = ["report", "--out-dir", str(tmp_path), "--variants", "default", "lr4e-3_20ep", "fast20"]
     assert bench.main(argv) == 0
 
@@ -88,7 +91,7 @@ def test_report_puts_each_epoch_at_its_quiet_minutes_and_applies_the_target(tmp_
     assert (tmp_path / "time_to_accuracy_ml1m.png").stat().st_size > 0
 
 
-def test_time_measures_one_epoch_and_skips_what_was_timed(
+def test_time_takes_turns_over_a_sample_of_batches_and_skips_what_was_timed(
     tiny_dataset, tmp_path, monkeypatch
 ) -> None:
     vectors = np.random.default_rng(0).normal(size=(tiny_dataset.num_items, 32)).astype(np.float32)
@@ -100,22 +103,33 @@ def test_time_measures_one_epoch_and_skips_what_was_timed(
 
     real_configs = rt.sasrec_configs
 
-    def small_configs(name, seed, max_epochs=None):  # the variant's changes, a tiny width
+    def small_configs(name, seed, max_epochs=None):  # the variant's changes, a tiny model
         model, train = real_configs(name, seed, max_epochs)
-        return dataclasses.replace(model, hidden=16, max_len=8), train
+        return dataclasses.replace(model, hidden=16, max_len=8), dataclasses.replace(
+            train, batch_size=4
+        )
 
     monkeypatch.setattr(rt, "build_context", tiny_context)
     monkeypatch.setattr(rt, "sasrec_configs", small_configs)
-    argv = ["time", "--variants", "fast20", "lr4e-3_20ep", "--threads", "1"]
-    argv += ["--subset-users", "5", "--out-dir", str(tmp_path)]
+    argv = ["time", "--variants", "default", "fast20", "lr4e-3_20ep", "--threads", "1"]
+    argv += ["--subset-users", "5", "--rounds", "3", "--out-dir", str(tmp_path)]
     assert bench.main(argv) == 0
-    folder = tmp_path / "runs" / "ml-1m" / "time_to_accuracy"
-    assert sorted(p.name for p in folder.iterdir()) == ["fast20_threads1.json"]  # twin skipped
-    record = json.loads((folder / "fast20_threads1.json").read_text())
-    assert record["train_seconds_per_epoch"] > 0 and record["valid_seconds"] > 0
-    assert record["subset_users"] == 5 and record["threads"] == 1
-    assert record["config"]["train"]["sampled_negatives"] == 1024
-    assert record["config"]["model"]["attn_dropout"] == 0.0
+    path = tmp_path / "runs" / "ml-1m" / "time_to_accuracy" / "timing_threads1.json"
+    record = json.loads(path.read_text())
+    assert set(record["variants"]) == {"default", "fast20"}  # the schedule-only twin: not timed
+    fast = record["variants"]["fast20"]
+    assert len(fast["round_seconds"]) == 3 and len(fast["round_cpu_seconds"]) == 3
+    # every 4th batch of 4 examples (all windows of at most 8 items), from the 3rd
+    batches = math.ceil(len(training_examples(tiny_dataset.split.train, 8, True)) / 4)
+    sampled = len(range(2, batches, 4))
+    assert fast["batches_per_epoch"] == batches and fast["sampled_batches"] == sampled
+    assert fast["train_seconds_per_epoch"] == pytest.approx(
+        min(fast["round_seconds"]) * batches / sampled
+    )
+    assert fast["valid_seconds"] > 0 and fast["subset_users"] == 5
+    assert fast["config"]["train"]["sampled_negatives"] == 1024
+    assert fast["config"]["model"]["attn_dropout"] == 0.0
+    assert record["variants"]["default"]["config"]["model"]["attn_dropout"] is None
     assert record["provenance"]["command"] == "python benchmarks/time_to_accuracy.py " + " ".join(
         argv
     )
