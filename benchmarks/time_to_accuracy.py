@@ -78,6 +78,19 @@ VARIANTS: dict[str, str] = {
 # variant -> the variant whose epoch it costs: same model, loss and batches, another schedule
 COST_TWIN: dict[str, str] = {"smoothing_windows_15ep": DEFAULT, "lr4e-3_20ep": DEFAULT}
 SUBSET_USERS = 1000  # validation on a fixed user subset: its cost is measured too
+MINUTES_RULE = (
+    "default: the wall minutes its committed runs recorded after each epoch (2 torch threads, "
+    "training + validation on all users). Any other variant: minutes after epoch e = e x the "
+    "default's recorded seconds per epoch x the variant's relative epoch cost / 60, where the "
+    "relative cost = (training epoch + validation) of the variant / the same of the default, "
+    "both measured in one sitting at {threads} torch threads under /work/bin/quiet (`time`: "
+    "the variants take turns over the same systematic sample of an epoch's batches, the "
+    "fastest turn scaled to the epoch; a variant that differs from another only in its "
+    "learning-rate schedule costs that one's epoch). The validation NDCG@10 of each epoch "
+    "comes from the variant's full run, trained in the background at 1 thread, whose wall "
+    "time is not used: the shared machine's load made absolute quiet timings drift by 2-4x "
+    "between turns, while the turns keep the ratio fair"
+)
 
 
 def _run_name(variant: str) -> str:
@@ -242,13 +255,11 @@ def first_reaching(values: list[float], minutes: list[float], target: float) -> 
     return next((m for v, m in zip(values, minutes, strict=True) if v >= target), None)
 
 
-def curve(record: dict[str, Any], seconds_per_epoch: float | None) -> dict[str, Any]:
-    """One run's validation curve, its quiet minutes and its (1-thread) CPU seconds."""
-    history = record["history"]
+def curve(history: list[dict[str, float]], minutes: list[float] | None) -> dict[str, Any]:
+    """One run's validation curve at the given minutes, and its (1-thread) CPU seconds."""
     values = [row["valid_ndcg@10"] for row in history]
     epochs = [int(row["epoch"]) for row in history]
     best = int(np.argmax(values))
-    minutes = [e * seconds_per_epoch / 60 for e in epochs] if seconds_per_epoch else None
     cpu = [row.get("cpu_seconds") for row in history]
     return {
         "epochs": epochs,
@@ -258,44 +269,105 @@ def curve(record: dict[str, Any], seconds_per_epoch: float | None) -> dict[str, 
         "best_epoch": epochs[best],
         "best_valid_ndcg@10": values[best],
         "minutes_to_best": minutes[best] if minutes else None,
-        "test_ndcg@10": record["full"]["ndcg@10"],
-        "test_hr@10": record["full"]["hr@10"],
-        "checkpoint_epoch": record.get("epochs"),
-        "valid_ndcg@10_at_checkpoint": record["valid"]["ndcg@10"],
-        "finished_at": record.get("finished_at"),
-        "commit": (record.get("provenance") or {}).get("git_commit"),
     }
 
 
+def _finished_runs(out_dir: Path, dataset: str, variant: str) -> dict[int, dict[str, Any]]:
+    """seed -> the finished run's record (made with the variant's current configuration)."""
+    name = _run_name(variant)
+    runs = {}
+    for path in sorted(_runs_dir(out_dir, dataset, variant).glob(f"{name}_seed*.json")):
+        record = json.loads(path.read_text())
+        if record.get("model") == name and rt._current(record):
+            runs[int(record["seed"])] = record
+    return runs
+
+
+def _unfinished_runs(out_dir: Path, dataset: str, variant: str) -> dict[int, dict[str, Any]]:
+    """seed -> the ``.last.pt`` state of a run still training (same configuration)."""
+    name = _run_name(variant)
+    folder = out_dir / "checkpoints" / dataset_key(dataset)
+    runs = {}
+    for path in sorted(folder.glob(f"{name}_seed*.last.pt")):
+        seed = int(path.name[len(name) + len("_seed") : -len(".last.pt")])
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        model, train = rt.sasrec_configs(name, seed)
+        if rt._same_configs(state["model_config"], state["train_config"], model, train):
+            runs[seed] = state
+    return runs
+
+
+def _variant_runs(
+    out_dir: Path, dataset: str, variant: str, minutes_per_epoch: float | None
+) -> dict[str, Any]:
+    """seed -> curve of every finished run and of every run still training."""
+    finished = _finished_runs(out_dir, dataset, variant)
+    unfinished = {} if variant == DEFAULT else _unfinished_runs(out_dir, dataset, variant)
+    seeds = {}
+    for seed in sorted(set(finished) | set(unfinished)):
+        record = finished.get(seed)
+        history = record["history"] if record else unfinished[seed]["history"]
+        if variant == DEFAULT:  # the committed runs' own clock (2 threads, recorded)
+            minutes = [row["seconds"] / 60 for row in history]
+        elif minutes_per_epoch:
+            minutes = [row["epoch"] * minutes_per_epoch for row in history]
+        else:
+            minutes = None
+        run = curve(history, minutes)
+        run["finished"] = record is not None
+        if record is not None:
+            run["test_ndcg@10"] = record["full"]["ndcg@10"]
+            run["test_hr@10"] = record["full"]["hr@10"]
+            run["checkpoint_epoch"] = record.get("epochs")
+            run["commit"] = (record.get("provenance") or {}).get("git_commit")
+        else:
+            run["epochs_planned"] = unfinished[seed]["train_config"]["max_epochs"]
+        seeds[str(seed)] = run
+    return seeds
+
+
+def _recorded_seconds_per_epoch(out_dir: Path, dataset: str) -> float | None:
+    """The default's wall seconds per epoch (training + validation) in its committed runs."""
+    runs = _finished_runs(out_dir, dataset, DEFAULT).values()
+    rates = [r["history"][-1]["seconds"] / len(r["history"]) for r in runs if r.get("history")]
+    return float(np.mean(rates)) if rates else None
+
+
 def report(args: argparse.Namespace, command: str) -> dict[str, Any]:
-    """Assemble whatever runs and timings exist into the JSON, table and plot."""
+    """Assemble whatever runs (finished or still training) and timings exist into the
+    JSON, table and plot."""
     key = dataset_key(args.dataset)
     timing_path = (
         args.out_dir / "runs" / key / "time_to_accuracy" / f"timing_threads{args.threads}.json"
     )
     timings = json.loads(timing_path.read_text()) if timing_path.exists() else None
+    measured = (timings or {}).get("variants", {})
+
+    def quiet_epoch(name: str) -> float | None:
+        timing = measured.get(COST_TWIN.get(name, name))
+        return timing["train_seconds_per_epoch"] + timing["valid_seconds"] if timing else None
+
+    recorded = _recorded_seconds_per_epoch(args.out_dir, args.dataset)
     variants: dict[str, Any] = {}
     for variant in args.variants:
-        timed_as = COST_TWIN.get(variant, variant)
-        timing = (timings or {}).get("variants", {}).get(timed_as)
-        per_epoch = timing["train_seconds_per_epoch"] + timing["valid_seconds"] if timing else None
-        runs_dir = _runs_dir(args.out_dir, args.dataset, variant)
-        seeds = {}
-        for path in sorted(runs_dir.glob(f"{_run_name(variant)}_seed*.json")):
-            record = json.loads(path.read_text())
-            if record.get("model") == _run_name(variant) and rt._current(record):
-                seeds[str(record["seed"])] = curve(record, per_epoch)
+        quiet, base = quiet_epoch(variant), quiet_epoch(DEFAULT)
+        relative = quiet / base if quiet and base else None
+        per_epoch = recorded * relative if recorded and relative else None
         variants[variant] = {
             "change": VARIANTS.get(variant, "?"),
-            "timed_as": timed_as,
-            "timing": timing,
-            "quiet_seconds_per_epoch": per_epoch,
-            "seeds": seeds,
+            "timed_as": COST_TWIN.get(variant, variant),
+            "timing": measured.get(COST_TWIN.get(variant, variant)),
+            "quiet_seconds_per_epoch": quiet,
+            "relative_epoch_cost": relative,
+            "seconds_per_epoch": per_epoch,
+            "seeds": _variant_runs(
+                args.out_dir, args.dataset, variant, per_epoch / 60 if per_epoch else None
+            ),
         }
     default_runs = list(variants.get(DEFAULT, {}).get("seeds", {}).values())
     baseline = [run["best_valid_ndcg@10"] for run in default_runs]
     target = float(np.mean(baseline) - np.std(baseline, ddof=1)) if len(baseline) > 1 else None
-    baseline_test = [run["test_ndcg@10"] for run in default_runs]
+    baseline_test = [run["test_ndcg@10"] for run in default_runs if run["finished"]]
     for entry in variants.values():
         for run in entry["seeds"].values():
             run["minutes_to_target"] = (
@@ -303,7 +375,7 @@ def report(args: argparse.Namespace, command: str) -> dict[str, Any]:
                 if target is not None and run["minutes"]
                 else None
             )
-        tests = [run["test_ndcg@10"] for run in entry["seeds"].values()]
+        tests = [run["test_ndcg@10"] for run in entry["seeds"].values() if run["finished"]]
         entry["test_ndcg@10_mean"] = float(np.mean(tests)) if tests else None
         entry["test_ndcg@10_std"] = float(np.std(tests, ddof=1)) if len(tests) > 1 else None
     result = {
@@ -315,15 +387,8 @@ def report(args: argparse.Namespace, command: str) -> dict[str, Any]:
         "default_test_ndcg@10_std": (
             float(np.std(baseline_test, ddof=1)) if len(baseline_test) > 1 else None
         ),
-        "minutes_rule": (
-            f"minutes after epoch e = e x (seconds of one training epoch + one validation on "
-            f"all users) / 60, both measured for each variant at {args.threads} torch threads "
-            f"under /work/bin/quiet (`time` subcommand: the variants take turns over the same "
-            f"systematic sample of an epoch's batches, the fastest turn scaled to the epoch; a "
-            f"variant that differs from another only in its learning-rate schedule is charged "
-            f"that one's epoch); the validation NDCG@10 of each epoch comes from the full run, "
-            f"trained in the background at 1 thread, whose wall time is not used"
-        ),
+        "default_recorded_seconds_per_epoch": recorded,
+        "minutes_rule": MINUTES_RULE.format(threads=args.threads),
         "variants": variants,
         "timing_machine": timings["machine"] if timings else None,
         "timing_machine_before": timings["machine_before"] if timings else None,
@@ -347,13 +412,14 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"# Time to accuracy: LLM2SASRec training variants on {result['dataset']}",
         "",
-        f"Target: validation NDCG@10 >= {_fmt(target, '.4f')} ({result['target_rule']}). "
+        f"Target: validation NDCG@10 >= {_fmt(target, '.4f')} ({result['target_rule']}).",
+        "",
         f"Minutes: {result['minutes_rule']}.",
         "",
-        "| variant | change | seed | quiet s/epoch (train + valid) | CPU s/epoch, 1 thread "
-        "| best valid NDCG@10 | best epoch | minutes to best | minutes to target "
-        "| test NDCG@10 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| variant | change | seed | epochs | quiet s/epoch (train + valid) | relative cost "
+        "| s/epoch | CPU s/epoch, 1 thread | best valid NDCG@10 | best epoch | minutes to best "
+        "| minutes to target | test NDCG@10 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, entry in result["variants"].items():
         timing = entry["timing"]
@@ -364,23 +430,34 @@ def markdown(result: dict[str, Any]) -> str:
         )
         if timing and entry["timed_as"] != name:
             quiet += f" (as {entry['timed_as']})"
+        cost = f"{quiet} | {_fmt(entry['relative_epoch_cost'], '.2f')} "
+        cost += f"| {_fmt(entry['seconds_per_epoch'], '.1f')}"
         for seed, run in entry["seeds"].items():
             cpu = run["cpu_seconds"]
             cpu_epoch = cpu[-1] / len(cpu) if cpu else None
+            done = (
+                str(len(run["epochs"]))
+                if run["finished"]
+                else f"{len(run['epochs'])} of {run['epochs_planned']}, still training"
+            )
+            test = f"{run['test_ndcg@10']:.4f}" if run["finished"] else "-"
             lines.append(
-                f"| {name} | {entry['change']} | {seed} | {quiet} | {_fmt(cpu_epoch, '.0f')} "
-                f"| {run['best_valid_ndcg@10']:.4f} | {run['best_epoch']} "
-                f"| {_fmt(run['minutes_to_best'])} | {_fmt(run['minutes_to_target'])} "
-                f"| {run['test_ndcg@10']:.4f} |"
+                f"| {name} | {entry['change']} | {seed} | {done} | {cost} "
+                f"| {_fmt(cpu_epoch, '.0f')} | {run['best_valid_ndcg@10']:.4f} "
+                f"| {run['best_epoch']} | {_fmt(run['minutes_to_best'])} "
+                f"| {_fmt(run['minutes_to_target'])} | {test} |"
             )
         if not entry["seeds"]:
-            lines.append(f"| {name} | {entry['change']} | - | {quiet} | - | - | - | - | - | - |")
-    lines += ["", "Test NDCG@10, mean ± std over the seeds run:", ""]
+            lines.append(
+                f"| {name} | {entry['change']} | - | not run | {cost} | - | - | - | - | - | - |"
+            )
+    lines += ["", "Test NDCG@10 of the finished runs, mean ± std over seeds:", ""]
     for name, entry in result["variants"].items():
         if entry["test_ndcg@10_mean"] is not None:
+            finished = sum(run["finished"] for run in entry["seeds"].values())
             lines.append(
                 f"- {name}: {entry['test_ndcg@10_mean']:.4f} ± "
-                f"{_fmt(entry['test_ndcg@10_std'], '.4f')} ({len(entry['seeds'])} seeds)"
+                f"{_fmt(entry['test_ndcg@10_std'], '.4f')} ({finished} seeds)"
             )
     timed = [
         (n, e["timing"])
@@ -388,13 +465,20 @@ def markdown(result: dict[str, Any]) -> str:
         if e["timing"] and e["timed_as"] == n
     ]
     if timed:
-        lines += ["", "Validation cost per epoch (quiet):", ""]
+        lines += ["", "Quiet timing turns (seconds for the sampled batches, per turn):", ""]
         for name, t in timed:
+            turns = ", ".join(f"{x:.1f}" for x in t["round_seconds"])
             lines.append(
-                f"- {name}: all {int(t['valid_users'])} users {t['valid_seconds']:.1f} s, "
-                f"a fixed subset of {t['subset_users']} {t['subset_valid_seconds']:.1f} s"
+                f"- {name}: {turns} ({t['sampled_batches']} of {t['batches_per_epoch']} "
+                f"batches); validation on all {int(t['valid_users'])} users "
+                f"{t['valid_seconds']:.1f} s, on a fixed subset of {t['subset_users']} "
+                f"{t['subset_valid_seconds']:.1f} s"
             )
-        lines += ["", f"Timed on: {result['timing_machine']} ({result['timing_measured_at']})"]
+        lines += [
+            "",
+            f"Timed on: {result['timing_machine_before']} at the start, "
+            f"{result['timing_machine']} at the end ({result['timing_measured_at']})",
+        ]
     lines += ["", f"Command: `{result['command']}`", ""]
     return "\n".join(lines)
 
