@@ -326,6 +326,14 @@ def _variant_runs(
     return seeds
 
 
+def _cpu_ratio(measured: dict[str, Any], variant: str) -> float | None:
+    """Fastest training turn of ``variant`` / of the default, in process CPU seconds."""
+    mine, base = measured.get(COST_TWIN.get(variant, variant)), measured.get(DEFAULT)
+    if not (mine and base and mine.get("round_cpu_seconds") and base.get("round_cpu_seconds")):
+        return None
+    return min(mine["round_cpu_seconds"]) / min(base["round_cpu_seconds"])
+
+
 def _recorded_seconds_per_epoch(out_dir: Path, dataset: str) -> float | None:
     """The default's wall seconds per epoch (training + validation) in its committed runs."""
     runs = _finished_runs(out_dir, dataset, DEFAULT).values()
@@ -359,6 +367,9 @@ def report(args: argparse.Namespace, command: str) -> dict[str, Any]:
             "timing": measured.get(COST_TWIN.get(variant, variant)),
             "quiet_seconds_per_epoch": quiet,
             "relative_epoch_cost": relative,
+            # the same ratio for the training turns alone, in process CPU seconds (a check:
+            # CPU time drifts less than wall time when other processes share the cores)
+            "relative_train_cpu": _cpu_ratio(measured, variant),
             "seconds_per_epoch": per_epoch,
             "seeds": _variant_runs(
                 args.out_dir, args.dataset, variant, per_epoch / 60 if per_epoch else None
@@ -417,8 +428,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"Minutes: {result['minutes_rule']}.",
         "",
         "| variant | change | seed | epochs | quiet s/epoch (train + valid) | relative cost "
-        "| s/epoch | CPU s/epoch, 1 thread | best valid NDCG@10 | best epoch | minutes to best "
-        "| minutes to target | test NDCG@10 |",
+        "(train CPU) | s/epoch | CPU s/epoch, 1 thread | best valid NDCG@10 | best epoch "
+        "| minutes to best | minutes to target | test NDCG@10 |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, entry in result["variants"].items():
@@ -431,6 +442,7 @@ def markdown(result: dict[str, Any]) -> str:
         if timing and entry["timed_as"] != name:
             quiet += f" (as {entry['timed_as']})"
         cost = f"{quiet} | {_fmt(entry['relative_epoch_cost'], '.2f')} "
+        cost += f"({_fmt(entry['relative_train_cpu'], '.2f')}) "
         cost += f"| {_fmt(entry['seconds_per_epoch'], '.1f')}"
         for seed, run in entry["seeds"].items():
             cpu = run["cpu_seconds"]
@@ -467,7 +479,10 @@ def markdown(result: dict[str, Any]) -> str:
     if timed:
         lines += ["", "Quiet timing turns (seconds for the sampled batches, per turn):", ""]
         for name, t in timed:
-            turns = ", ".join(f"{x:.1f}" for x in t["round_seconds"])
+            turns = ", ".join(
+                f"{x:.1f} ({c:.1f} CPU)"
+                for x, c in zip(t["round_seconds"], t.get("round_cpu_seconds", []), strict=False)
+            )
             lines.append(
                 f"- {name}: {turns} ({t['sampled_batches']} of {t['batches_per_epoch']} "
                 f"batches); validation on all {int(t['valid_users'])} users "

@@ -48,6 +48,7 @@ def _timing(train_seconds: float, valid_seconds: float) -> dict:
         "subset_valid_seconds": 1.0,
         "subset_users": 1000,
         "round_seconds": [train_seconds / 4, train_seconds / 2],
+        "round_cpu_seconds": [train_seconds / 2, train_seconds / 3],
         "sampled_batches": 17,
         "batches_per_epoch": 68,
     }
@@ -97,6 +98,7 @@ def test_report_puts_each_epoch_at_its_minutes_and_applies_the_target(tmp_path) 
     fast = result["variants"]["fast20"]
     assert fast["relative_epoch_cost"] == pytest.approx(0.5)  # (20 + 10) / (50 + 10)
     assert fast["seconds_per_epoch"] == pytest.approx(60.0)  # 120 s recorded x 0.5
+    assert fast["relative_train_cpu"] == pytest.approx((20 / 3) / (50 / 3))
     assert list(fast["seeds"]) == ["0", "2"]
     run = fast["seeds"]["0"]
     assert run["finished"] and run["minutes"] == pytest.approx([1.0, 2.0])
