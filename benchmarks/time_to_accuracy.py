@@ -88,8 +88,9 @@ MINUTES_RULE = (
     "fastest turn scaled to the epoch; a variant that differs from another only in its "
     "learning-rate schedule costs that one's epoch). The validation NDCG@10 of each epoch "
     "comes from the variant's full run, trained in the background at 1 thread, whose wall "
-    "time is not used: the shared machine's load made absolute quiet timings drift by 2-4x "
-    "between turns, while the turns keep the ratio fair"
+    "time is not used. Even under /work/bin/quiet the shared machine's other processes made "
+    "one variant's turns differ by up to 4x, so the anchor is the committed runs' clock and "
+    "the turns only give the ratio"
 )
 
 
