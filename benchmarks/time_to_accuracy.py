@@ -522,7 +522,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
     if result["target_valid_ndcg@10"] is not None:
         ax.axhline(result["target_valid_ndcg@10"], color="grey", linestyle="--", label="target")
     ax.axvline(15, color="grey", linestyle=":", label="15 min")
-    ax.set_xlabel(f"minutes on this machine ({result['threads']} threads, quiet)")
+    ax.set_xlabel("minutes on this machine, 2 cores (how: see the table's minutes rule)")
     ax.set_ylabel("validation NDCG@10 (all users)")
     ax.set_ylim(bottom=0.12)
     ax.set_title(f"{result['dataset']}: LLM2SASRec time to accuracy")
