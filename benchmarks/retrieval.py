@@ -131,6 +131,8 @@ ABLATION_BASE: tuple[dict[str, Any], dict[str, Any]] = (
     {"label_smoothing": 0.0, "all_windows": False, "patience": 5},
 )
 BASE_DESCRIPTION = "d=128, 2 blocks, dropout 0.2, lr 2e-3, 40 epochs, patience 5, no smoothing"
+# what ABLATION_BASE pins, at today's default values (a variant of today's default sets these)
+CURRENT_DEFAULT: dict[str, Any] = {"label_smoothing": 0.1, "all_windows": True, "patience": 10}
 # name -> (description, SASRecConfig overrides, TrainConfig overrides) on top of ABLATION_BASE
 ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "base": (BASE_DESCRIPTION, {}, {}),
@@ -165,6 +167,41 @@ ABLATIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         "the new default with a 15-epoch cosine horizon (~15 min on 2 cores)",
         {},
         {"label_smoothing": 0.1, "all_windows": True, "patience": 10, "max_epochs": 15},
+    ),
+    # cheaper training (issue 16 part 6; benchmarks/time_to_accuracy.py draws their curves):
+    # today's default with a short cosine horizon and a higher peak, then cheaper steps
+    "lr4e-3_20ep": (
+        "the default with peak lr 4e-3 and a 20-epoch cosine horizon (patience 20)",
+        {},
+        {**CURRENT_DEFAULT, "lr": 4e-3, "max_epochs": 20, "patience": 20},
+    ),
+    "attn0_20ep": (
+        "lr4e-3_20ep + no attention-weight dropout (fused attention kernel)",
+        {"attn_dropout": 0.0},
+        {**CURRENT_DEFAULT, "lr": 4e-3, "max_epochs": 20, "patience": 20},
+    ),
+    "neg1024_20ep": (
+        "lr4e-3_20ep + sampled softmax, 1024 uniform shared negatives (logQ)",
+        {},
+        {
+            **CURRENT_DEFAULT,
+            "lr": 4e-3,
+            "max_epochs": 20,
+            "patience": 20,
+            "sampled_negatives": 1024,
+        },
+    ),
+    "fast20": (
+        "lr4e-3_20ep + no attention-weight dropout + sampled softmax, 1024 uniform shared "
+        "negatives (logQ)",
+        {"attn_dropout": 0.0},
+        {
+            **CURRENT_DEFAULT,
+            "lr": 4e-3,
+            "max_epochs": 20,
+            "patience": 20,
+            "sampled_negatives": 1024,
+        },
     ),
 }
 
@@ -800,6 +837,41 @@ def plot(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def build_context(
+    dataset_name: str,
+    config: Config,
+    runs: Path,
+    checkpoints: Path,
+    command: str,
+    progress: bool = True,
+    max_epochs: int | None = None,
+    new_users: nu.NewUserSpec | None = None,
+) -> Context:
+    """Load the data set and its item text vectors into a :class:`Context` whose runs record
+    ``command`` and the checkout's state as provenance."""
+    dataset = load_dataset(dataset_name, config.data, progress=progress)
+    from recommender.embeddings import item_embeddings, make_embedder
+
+    vectors = item_embeddings(
+        dataset.catalogue, make_embedder(config.embedding), config.data.cache_dir, progress=progress
+    )
+    ctx = Context(
+        dataset=dataset,
+        vectors=vectors,
+        config=config,
+        runs=runs,
+        checkpoints=checkpoints,
+        progress=progress,
+        max_epochs=max_epochs,
+        new_users=nu.NewUsers(dataset, new_users) if new_users is not None else None,
+        provenance={"command": command, **git_state(), **data_digest(dataset, vectors)},
+    )
+    processed = config.data.cache_dir / "processed" / dataset_key(dataset_name)
+    if processed.is_dir():  # the prepared files, if cached
+        ctx.provenance["processed_digest"] = artifact_digest(processed)
+    return ctx
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="ml-1m", help="ml-1m, ml-100k or a CSV folder")
@@ -863,29 +935,16 @@ def main(argv: list[str] | None = None) -> int:
         return assemble(args.dataset, runs, args.out_dir, command)
 
     if not args.assemble_only:
-        dataset = load_dataset(args.dataset, config.data, progress=not args.no_progress)
-        from recommender.embeddings import item_embeddings, make_embedder
-
-        vectors = item_embeddings(
-            dataset.catalogue,
-            make_embedder(config.embedding),
-            config.data.cache_dir,
-            progress=not args.no_progress,
-        )
-        ctx = Context(
-            dataset=dataset,
-            vectors=vectors,
-            config=config,
+        ctx = build_context(
+            args.dataset,
+            config,
             runs=runs / "ablation" if ablation else runs,
             checkpoints=checkpoints,
+            command=command,
             progress=not args.no_progress,
             max_epochs=args.max_epochs,
-            new_users=nu.NewUsers(dataset, spec) if new_users else None,
-            provenance={"command": command, **git_state(), **data_digest(dataset, vectors)},
+            new_users=spec if new_users else None,
         )
-        processed = config.data.cache_dir / "processed" / key  # the prepared files, if cached
-        if processed.is_dir():
-            ctx.provenance["processed_digest"] = artifact_digest(processed)
         for seed in range(seeds):  # seed-major: one full seed of every model first
             for name in names:
                 run_one(ctx, name, seed)

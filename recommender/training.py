@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from recommender.seeding import seed_everything
 log = logging.getLogger(__name__)
 
 INITS = ("text", "random", "shuffled")
+NEGATIVE_SAMPLERS = ("uniform", "popularity")
 # model config class -> (architecture name stored in checkpoints, model class); both models
 # share one contract (loss / score_all / item_emb), so the same loop trains either
 ARCHITECTURES: dict[type, tuple[str, type]] = {
@@ -50,12 +52,18 @@ CHECKPOINT_VERSION = 1
 
 __all__ = [
     "INITS",
+    "NEGATIVE_SAMPLERS",
     "SASRecConfig",
     "TrainConfig",
     "TrainResult",
     "build_model",
     "iter_batches",
     "load_checkpoint",
+    "NegativeSampler",
+    "make_optimiser",
+    "negative_sampler",
+    "training_step",
+    "sample_negatives",
     "train_sasrec",
 ]
 
@@ -74,6 +82,8 @@ class TrainConfig:
     weight_decay: float = 0.0  # AdamW decoupled weight decay (biases and norms excluded)
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
     label_smoothing: float = 0.1  # cross-entropy label smoothing (0.1: +0.0031 valid NDCG@10)
+    sampled_negatives: int = 0  # K > 0: sampled softmax over K negatives shared per batch
+    negative_sampler: str = "uniform"  # uniform (without replacement) | popularity (logQ)
     all_windows: bool = True  # also train on the earlier max_len windows of long histories
     shuffle_windows: float = 0.0  # share of training windows in random order (pastes have none)
     max_epochs: int = 40  # upper bound on epochs, and the horizon of the cosine decay
@@ -91,7 +101,9 @@ class TrainResult:
     model: SASRec  # holds the best-validation weights, in eval mode
     best_epoch: int  # 1-based epoch of the best validation NDCG@10 (0 = never evaluated)
     best_metrics: dict[str, float]  # validation metrics at best_epoch
-    history: list[dict[str, float]] = field(default_factory=list)  # one row per epoch
+    # one row per epoch: loss, seconds and cpu_seconds (cumulative wall / process CPU time of
+    # the run), valid_seconds (that epoch's validation wall time), valid_<metric>
+    history: list[dict[str, float]] = field(default_factory=list)
     train_seconds: float = 0.0  # wall time of the whole run
     seconds_to_best: float = 0.0  # wall time until the best epoch was finished
 
@@ -208,6 +220,43 @@ def iter_batches(
         yield SequenceBatch(torch.from_numpy(inputs), torch.from_numpy(targets))
 
 
+def negative_distribution(
+    train: Sequence[Sequence[int]], num_items: int, sampler: str
+) -> torch.Tensor | None:
+    """The probability of each item 1..N (index i-1) as a negative: ``None`` for uniform,
+    else each item's share of the training interactions (every item at least once)."""
+    if sampler not in NEGATIVE_SAMPLERS:
+        raise ValueError(
+            f"unknown negative sampler {sampler!r}; use one of {', '.join(NEGATIVE_SAMPLERS)}"
+        )
+    if sampler == "uniform":
+        return None
+    counts = np.ones(num_items, dtype=np.float64)  # (N,) add-one: no item is never drawn
+    for seq in train:
+        np.add.at(counts, np.asarray(seq, dtype=np.int64) - 1, 1.0)
+    return torch.from_numpy(counts / counts.sum())  # (N,)
+
+
+def sample_negatives(
+    num_items: int, count: int, probabilities: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``count`` negative item ids (K,) and the log of each one's expected count in the
+    sample (K,), for the logQ correction of a sampled softmax.
+
+    Uniform (``probabilities`` None): K distinct items, each drawn with probability K/N.
+    Otherwise K draws with replacement from ``probabilities`` (N,): expected count K * q_i.
+    Uses torch's global generator, which training seeds and checkpoints.
+    """
+    if count < 1:
+        raise ValueError("the number of sampled negatives must be at least 1")
+    if probabilities is None:
+        count = min(count, num_items)
+        ids = torch.randperm(num_items)[:count] + 1  # (K,)
+        return ids, torch.full((count,), math.log(count / num_items))
+    drawn = torch.multinomial(probabilities, count, replacement=True)  # (K,) 0-based
+    return drawn + 1, torch.log(count * probabilities[drawn]).float()
+
+
 def _param_groups(model: SASRec, weight_decay: float) -> list[dict[str, Any]]:
     decay, no_decay = [], []
     for name, param in model.named_parameters():
@@ -308,12 +357,9 @@ def train_sasrec(
     model = build_model(model_config, train_config, item_vectors)
     train_module = _wrap_for_ddp(model, distributed, train_config.seed)
     writes = distributed is None or distributed.is_main
-    optimiser = torch.optim.AdamW(
-        _param_groups(model, train_config.weight_decay),
-        lr=train_config.lr,
-        betas=train_config.betas,
-    )
+    optimiser = make_optimiser(model, train_config)
     train = dataset.split.train if train_sequences is None else train_sequences
+    sampler = negative_sampler(train, model, train_config, distributed)
     examples = training_examples(train, model_config.max_len, train_config.all_windows)
     if not examples:
         raise ValueError("no user has 2 or more training items")
@@ -355,6 +401,7 @@ def train_sasrec(
     best_ndcg, best_epoch, best_metrics = -1.0, 0, {}
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     start_epoch, step, elapsed_before, seconds_to_best, stale = 1, 0, 0.0, 0.0, 0
+    cpu_before = 0.0
     if resume and last_path is not None and last_path.exists():
         state = torch.load(last_path, map_location="cpu", weights_only=False)
         model.load_state_dict(state["state_dict"])
@@ -366,9 +413,13 @@ def train_sasrec(
         best_metrics, best_state = state["best_metrics"], state["best_state"]
         start_epoch, step, stale = state["epoch"] + 1, state["step"], state["stale"]
         elapsed_before, seconds_to_best = state["train_seconds"], state["seconds_to_best"]
+        cpu_before = state.get("cpu_seconds", 0.0)  # checkpoints before it existed: 0
         log.info("resuming from %s after epoch %d", last_path, state["epoch"])
 
+    # distributed: this rank's share of each global batch, weighted for DDP's average
+    loss_fn = None if distributed is None else partial(_shard_loss, train_module, distributed)
     started = time.perf_counter() - elapsed_before
+    cpu_started = time.process_time() - cpu_before
     epochs = tqdm(
         range(start_epoch, train_config.max_epochs + 1),
         desc="epochs",
@@ -391,20 +442,12 @@ def train_sasrec(
         for batch in batches:
             for group in optimiser.param_groups:
                 group["lr"] = train_config.lr * _lr_factor(step, total_steps, train_config)
-            if distributed is None:
-                loss = model.loss(batch)
-            else:
-                loss = _shard_loss(train_module, batch, distributed)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            if train_config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), train_config.grad_clip)
-            optimiser.step()
+            total_loss += training_step(model, optimiser, batch, train_config, sampler, loss_fn)
             step += 1
-            total_loss += loss.item()
             count += 1
             batches.set_postfix(loss=f"{total_loss / count:.4f}")
         epoch_loss = total_loss / count
+        valid_started = time.perf_counter()
         if distributed is None:
             metrics = validate(model)
             elapsed = time.perf_counter() - started
@@ -414,7 +457,14 @@ def train_sasrec(
                 (validate(model), time.perf_counter() - started) if writes else None,
                 distributed,
             )
-        row = {"epoch": epoch, "loss": epoch_loss, "seconds": elapsed}
+        cpu_seconds = time.process_time() - cpu_started
+        row = {
+            "epoch": epoch,
+            "loss": epoch_loss,
+            "seconds": elapsed,
+            "cpu_seconds": cpu_seconds,
+            "valid_seconds": time.perf_counter() - valid_started,
+        }
         row.update({f"valid_{k}": v for k, v in metrics.items()})
         history.append(row)
         if improves(metrics["ndcg@10"], best_ndcg, epoch):
@@ -467,6 +517,7 @@ def train_sasrec(
                     "step": step,
                     "stale": stale,
                     "train_seconds": elapsed,
+                    "cpu_seconds": cpu_seconds,
                     "seconds_to_best": seconds_to_best,
                 },
             )
@@ -489,6 +540,66 @@ def train_sasrec(
     )
 
 
+@dataclass
+class NegativeSampler:
+    """Draws the shared negatives of one batch (see :func:`sample_negatives`)."""
+
+    num_items: int  # N
+    count: int  # K
+    probabilities: torch.Tensor | None = None  # (N,); None = uniform
+
+    def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return sample_negatives(self.num_items, self.count, self.probabilities)
+
+
+def negative_sampler(
+    train: Sequence[Sequence[int]],
+    model: SASRec | BERT4Rec,
+    config: TrainConfig,
+    distributed: DistributedContext | None = None,
+) -> NegativeSampler | None:
+    """The run's sampler of shared negatives; ``None`` = full-catalogue cross-entropy."""
+    if config.sampled_negatives < 0:
+        raise ValueError("sampled_negatives must be >= 0 (0 = full-catalogue cross-entropy)")
+    if config.sampled_negatives == 0:
+        return None
+    if not isinstance(model, SASRec):
+        raise ValueError("sampled_negatives is implemented for SASRec only")
+    if distributed is not None:
+        raise ValueError("sampled_negatives is not supported in distributed training yet")
+    num_items = model.config.num_items
+    probabilities = negative_distribution(train, num_items, config.negative_sampler)
+    return NegativeSampler(num_items, config.sampled_negatives, probabilities)
+
+
+def make_optimiser(model: SASRec | BERT4Rec, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW at the peak learning rate, no weight decay on biases and norms."""
+    return torch.optim.AdamW(
+        _param_groups(model, config.weight_decay), lr=config.lr, betas=config.betas
+    )
+
+
+def training_step(
+    model: SASRec | BERT4Rec,
+    optimiser: torch.optim.Optimizer,
+    batch: SequenceBatch,
+    config: TrainConfig,
+    sampler: NegativeSampler | None = None,
+    loss_fn: Callable[[SequenceBatch], torch.Tensor] | None = None,
+) -> float:
+    """One optimiser step on ``batch`` (shared negatives drawn first when the run samples
+    them): loss (``model.loss`` unless ``loss_fn``), backward, clipping, AdamW. The loss."""
+    if sampler is not None:
+        batch.negatives, batch.negative_log_q = sampler()
+    loss = model.loss(batch) if loss_fn is None else loss_fn(batch)
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+    optimiser.step()
+    return loss.item()
+
+
 def _wrap_for_ddp(
     model: SASRec | BERT4Rec, distributed: DistributedContext | None, seed: int
 ) -> torch.nn.Module | None:
@@ -509,7 +620,7 @@ def _wrap_for_ddp(
 
 
 def _shard_loss(
-    train_module: torch.nn.Module, batch: SequenceBatch, distributed: DistributedContext
+    train_module: torch.nn.Module, distributed: DistributedContext, batch: SequenceBatch
 ) -> torch.Tensor:
     """This rank's loss on its users of the global ``batch``, weighted so that the gradient
     DDP averages over ranks equals the gradient of the whole batch's mean loss."""

@@ -116,3 +116,17 @@ def test_finetune_refuses_a_retriever_of_another_dataset(tmp_path):
     result = run_cli("finetune", "--dataset", str(folder), "--steps", "1", cache_dir=tmp_path / "c")
     assert result.returncode == 2
     assert "--negatives popular" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_options_for_cheaper_steps_reach_the_configs():
+    from recommender.commands.train import configs_from_args
+    from recommender.models import SASRecConfig
+    from recommender.training import TrainConfig
+
+    parser = build_parser()
+    model, train = configs_from_args(parser.parse_args(["train"]))
+    assert model == SASRecConfig() and train == TrainConfig()  # defaults: today's behaviour
+    argv = ["train", "--attn-dropout", "0", "--sampled-negatives", "1024"]
+    model, train = configs_from_args(parser.parse_args([*argv, "--negative-sampler", "popularity"]))
+    assert model.attn_dropout == 0.0
+    assert train.sampled_negatives == 1024 and train.negative_sampler == "popularity"

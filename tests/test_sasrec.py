@@ -100,3 +100,69 @@ def test_order_free_scores_ignore_the_typed_order():
     assert torch.isinf(a[[0, 3, 17, 5, 9]]).all()  # padding and seen items never come back
     as_typed = score_histories(model, [typed])[0]
     assert not torch.allclose(torch.log_softmax(as_typed, 0), a)  # the order did matter
+
+
+def _batch(seed: int = 0) -> SequenceBatch:
+    ids = torch.randint(1, N + 1, (3, 7), generator=torch.Generator().manual_seed(seed))
+    ids[0, :3] = PADDING_ID  # a left-padded row
+    return SequenceBatch(ids[:, :-1], ids[:, 1:])
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_sampled_softmax_over_every_item_is_the_full_cross_entropy(
+    model: SASRec, smoothing: float
+) -> None:
+    """All N items as negatives, no logQ correction: the target's own column is an accidental
+    hit and left out, so the softmax (and its label smoothing) is the full one."""
+    model.label_smoothing = smoothing
+    batch = _batch()
+    full = model.loss(batch)
+    negatives = torch.randperm(N, generator=torch.Generator().manual_seed(1)) + 1  # (N,)
+    sampled = SequenceBatch(batch.inputs, batch.targets, negatives, torch.zeros(N))
+    torch.testing.assert_close(model.loss(sampled), full)
+
+
+def test_sampled_softmax_applies_the_logq_correction(model: SASRec) -> None:
+    """By hand: class 0 the target, then the K negatives with logits - log q."""
+    model.label_smoothing = 0.0
+    batch = _batch(2)
+    negatives = torch.tensor([1, 5, 9, 13])
+    log_q = torch.log(torch.tensor([0.1, 0.2, 0.3, 0.4]))
+    loss = model.loss(SequenceBatch(batch.inputs, batch.targets, negatives, log_q))
+    hidden = model(batch.inputs)  # (B, T, C)
+    keep = batch.targets != PADDING_ID
+    h, targets = hidden[keep], batch.targets[keep]  # (P, C), (P,)
+    table = model.item_emb.weight
+    negative = h @ table[negatives].T - log_q  # (P, K)
+    negative[targets[:, None] == negatives[None]] = float("-inf")
+    logits = torch.cat([(h * table[targets]).sum(1, keepdim=True), negative], 1)
+    expected = torch.nn.functional.cross_entropy(logits, torch.zeros(len(h), dtype=torch.long))
+    torch.testing.assert_close(loss, expected)
+
+
+def test_sampled_softmax_with_accidental_hits_and_smoothing_stays_finite(model: SASRec) -> None:
+    model.train()
+    model.label_smoothing = 0.1
+    batch = _batch(3)
+    negatives = batch.targets[batch.targets > 0][:5]  # every negative is some position's target
+    loss = model.loss(SequenceBatch(batch.inputs, batch.targets, negatives, torch.zeros(5)))
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
+def test_attention_dropout_defaults_to_dropout_and_can_be_switched_off() -> None:
+    def losses(**changes) -> tuple[float, float]:
+        torch.manual_seed(0)
+        config = SASRecConfig(num_items=N, hidden=16, max_len=8, **changes)
+        net = SASRec(config).train()
+        return net.loss(_batch()).item(), net.loss(_batch()).item()
+
+    assert SASRecConfig().attn_dropout is None
+    net = SASRec(SASRecConfig(num_items=N, hidden=16, max_len=8, dropout=0.3))
+    assert all(block.attn_dropout == 0.3 for block in net.blocks)
+    # no dropout anywhere: two training-mode passes agree; attention dropout alone: they differ
+    first, second = losses(dropout=0.0)
+    assert first == second
+    first, second = losses(dropout=0.0, attn_dropout=0.5)
+    assert first != second

@@ -18,3 +18,17 @@ def test_a_tiny_run_writes_timings_and_a_breakdown_that_adds_up(tmp_path) -> Non
     shares = result["float32_breakdown"]
     assert sum(shares.values()) == pytest.approx(1.0) and shares["matmul"] > 0
     assert "| float32 |" in (tmp_path / "train_step.md").read_text()
+
+
+def test_variants_take_turns_and_break_each_step_down(tmp_path) -> None:
+    argv = ["--batch", "4", "--length", "8", "--items", "30", "--repeats", "1", "--turns", "2"]
+    argv += ["--variants", "default", "attn0+neg1024", "--out-dir", str(tmp_path)]
+    assert bench.main(argv) == 0
+    result = json.loads((tmp_path / "train_step_variants.json").read_text())
+    assert list(result["variants"]) == ["default", "attn0+neg1024"]
+    for r in result["variants"].values():
+        assert len(r["turns"]) == 2 and r["seconds_per_step"] == min(r["turns"])
+        assert sum(r["breakdown"].values()) == pytest.approx(1.0)
+    assert result["variants"]["default"]["relative_to_first"] == 1.0
+    assert not (tmp_path / "train_step.json").exists()  # the default benchmark is untouched
+    assert "| attn0+neg1024 |" in (tmp_path / "train_step_variants.md").read_text()

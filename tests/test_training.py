@@ -18,6 +18,8 @@ from recommender.training import (
     improves,
     iter_batches,
     load_checkpoint,
+    negative_distribution,
+    sample_negatives,
     train_sasrec,
     training_examples,
 )
@@ -162,3 +164,64 @@ def test_early_stopping_never_keeps_a_non_finite_epoch(tiny_dataset, monkeypatch
 def test_improves_ignores_non_finite_values() -> None:
     assert improves(0.2, 0.1) and not improves(0.1, 0.2)
     assert not improves(float("inf"), 0.1) and not improves(float("nan"), -1.0)
+
+
+def test_uniform_negatives_are_distinct_items_with_their_inclusion_probability() -> None:
+    torch.manual_seed(0)
+    ids, log_q = sample_negatives(50, 20)
+    assert ids.shape == (20,) and len(set(ids.tolist())) == 20
+    assert ids.min() >= 1 and ids.max() <= 50
+    torch.testing.assert_close(log_q, torch.full((20,), math.log(20 / 50)))
+    ids, log_q = sample_negatives(10, 30)  # more than the catalogue: every item once
+    assert sorted(ids.tolist()) == list(range(1, 11)) and torch.allclose(log_q, torch.zeros(10))
+    with pytest.raises(ValueError, match="at least 1"):
+        sample_negatives(10, 0)
+
+
+def test_popularity_negatives_follow_the_training_counts() -> None:
+    q = negative_distribution([[1, 1, 1, 2], [1, 3]], num_items=4, sampler="popularity")
+    # add-one counts: item 1 seen 4 times -> 5, item 2 -> 2, item 3 -> 2, item 4 never -> 1
+    torch.testing.assert_close(q, torch.tensor([5, 2, 2, 1], dtype=torch.float64) / 10)
+    assert negative_distribution([[1, 2]], 4, "uniform") is None
+    with pytest.raises(ValueError, match="unknown negative sampler"):
+        negative_distribution([[1, 2]], 4, "hard")
+    torch.manual_seed(0)
+    ids, log_q = sample_negatives(4, 2000, q)
+    counts = torch.bincount(ids, minlength=5)[1:].double() / 2000
+    assert torch.allclose(counts, q, atol=0.03)
+    torch.testing.assert_close(log_q, torch.log(2000 * q[ids - 1]).float())
+
+
+def test_sampled_softmax_training_runs_and_history_records_cpu_and_valid_seconds(
+    tiny_dataset, tmp_path
+) -> None:
+    train = dataclasses.replace(TRAIN, max_epochs=2, patience=10, sampled_negatives=8)
+    path = tmp_path / "sampled.pt"
+    train_sasrec(
+        tiny_dataset, MODEL, dataclasses.replace(train, max_epochs=1), path, progress=False
+    )
+    result = train_sasrec(tiny_dataset, MODEL, train, path, resume=True, progress=False)
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert all(math.isfinite(h["loss"]) for h in result.history)
+    first, second = result.history
+    # cumulative process CPU time, carried over the resume; validation time per epoch
+    assert 0 < first["cpu_seconds"] < second["cpu_seconds"]
+    assert all(0 < h["valid_seconds"] <= h["seconds"] for h in result.history)
+    again = train_sasrec(tiny_dataset, MODEL, train, progress=False)  # uninterrupted
+    assert again.history[1]["loss"] == pytest.approx(second["loss"], rel=1e-5)
+
+
+def test_sampled_softmax_rejects_what_it_does_not_support(tiny_dataset) -> None:
+    from recommender.models.bert4rec import BERT4RecConfig
+
+    with pytest.raises(ValueError, match="SASRec only"):
+        train_sasrec(
+            tiny_dataset,
+            BERT4RecConfig(hidden=16, max_len=8, num_blocks=1),
+            dataclasses.replace(TRAIN, sampled_negatives=8),
+            progress=False,
+        )
+    with pytest.raises(ValueError, match=">= 0"):
+        train_sasrec(
+            tiny_dataset, MODEL, dataclasses.replace(TRAIN, sampled_negatives=-1), progress=False
+        )

@@ -30,7 +30,7 @@ from recommender.data import dataset_key, load_dataset
 from recommender.distributed import init_from_env, launched_by_torchrun
 from recommender.evaluation import SASRecRecommender, evaluate
 from recommender.models import SASRecConfig
-from recommender.training import INITS, TrainConfig, train_sasrec
+from recommender.training import INITS, NEGATIVE_SAMPLERS, TrainConfig, train_sasrec
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,12 @@ def register(subparsers) -> None:
     parser.add_argument("--heads", type=int, default=model.num_heads, help="attention heads")
     parser.add_argument("--max-len", type=int, default=model.max_len, help="history length")
     parser.add_argument("--dropout", type=float, default=model.dropout, help="dropout rate")
+    parser.add_argument(
+        "--attn-dropout",
+        type=float,
+        default=model.attn_dropout,
+        help="dropout on the attention weights (default: --dropout; 0 = cheaper steps)",
+    )
     parser.add_argument("--lr", type=float, default=train.lr, help="peak learning rate")
     parser.add_argument("--warmup", type=int, default=train.warmup_steps, help="warm-up steps")
     parser.add_argument(
@@ -81,6 +87,18 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=train.batch_size, help="users/batch")
     parser.add_argument("--weight-decay", type=float, default=train.weight_decay)
     parser.add_argument("--label-smoothing", type=float, default=train.label_smoothing)
+    parser.add_argument(
+        "--sampled-negatives",
+        type=int,
+        default=train.sampled_negatives,
+        help="K > 0: sampled softmax over K negatives shared per batch (0: all items)",
+    )
+    parser.add_argument(
+        "--negative-sampler",
+        choices=NEGATIVE_SAMPLERS,
+        default=train.negative_sampler,
+        help="how --sampled-negatives are drawn (logQ-corrected)",
+    )
     parser.add_argument(
         "--all-windows",
         action=argparse.BooleanOptionalAction,
@@ -116,6 +134,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[SASRecConfig, TrainConf
         num_blocks=args.blocks,
         num_heads=args.heads,
         dropout=args.dropout,
+        attn_dropout=args.attn_dropout,
     )
     train = TrainConfig(
         init=args.init,
@@ -128,6 +147,8 @@ def configs_from_args(args: argparse.Namespace) -> tuple[SASRecConfig, TrainConf
         min_lr_ratio=args.min_lr_ratio,
         weight_decay=args.weight_decay,
         label_smoothing=args.label_smoothing,
+        sampled_negatives=args.sampled_negatives,
+        negative_sampler=args.negative_sampler,
         all_windows=args.all_windows,
         max_epochs=args.epochs,
         patience=args.patience,

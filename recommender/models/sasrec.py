@@ -30,6 +30,9 @@ class SASRecConfig:
     num_heads: int = 1  # attention heads (hidden must be divisible by it)
     ffn_mult: int = 1  # point-wise FFN inner width = ffn_mult * hidden (the paper uses 1)
     dropout: float = 0.2  # on embeddings, attention weights and residual branches
+    # dropout on the attention weights alone; None = ``dropout``. 0 lets scaled_dot_product_
+    # attention skip its (B, T, T) random mask and use the fused kernel (a cheaper step)
+    attn_dropout: float | None = None
     init_std: float = 0.02  # N(0, init_std) for embeddings and linear weights
 
 
@@ -39,6 +42,10 @@ class SequenceBatch:
 
     inputs: torch.Tensor  # (B, T) item ids, PADDING_ID on the left
     targets: torch.Tensor  # (B, T) next item at each position, PADDING_ID where there is none
+    # sampled softmax: item ids shared by every position as negatives; None = all N items
+    negatives: torch.Tensor | None = None  # (K,)
+    # log of each negative's expected count in the sample (logQ correction), e.g. log(K/N)
+    negative_log_q: torch.Tensor | None = None  # (K,)
 
 
 class _Block(nn.Module):
@@ -48,7 +55,7 @@ class _Block(nn.Module):
         super().__init__()
         d = config.hidden
         self.num_heads = config.num_heads
-        self.dropout = config.dropout
+        self.attn_dropout = config.dropout if config.attn_dropout is None else config.attn_dropout
         self.ln_attn = nn.LayerNorm(d)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
@@ -69,7 +76,7 @@ class _Block(nn.Module):
         k = k.view(batch, length, heads, width // heads).transpose(1, 2)  # (B, H, T, C/H)
         v = v.view(batch, length, heads, width // heads).transpose(1, 2)  # (B, H, T, C/H)
         attended = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=allowed, dropout_p=self.dropout if self.training else 0.0
+            q, k, v, attn_mask=allowed, dropout_p=self.attn_dropout if self.training else 0.0
         )  # (B, H, T, C/H)
         attended = attended.transpose(1, 2).reshape(batch, length, width)  # (B, T, C)
         x = x + self.resid_drop(self.proj(attended))  # (B, T, C)
@@ -84,7 +91,10 @@ class SASRec(nn.Module):
     * **Loss**: cross-entropy over the whole catalogue at every real position (the "SASRec+"
       / CE variant, Klenitskiy & Vasilev 2023) instead of binary cross-entropy with one
       sampled negative; optional label smoothing. The logits are computed only at non-padded
-      positions (``h[keep] @ E.T``), which halves the cost of the output layer.
+      positions (``h[keep] @ E.T``), which halves the cost of the output layer. Optionally
+      (a batch with ``negatives``) a sampled softmax over the target and K negatives shared
+      by the whole batch, with the logQ correction (Jean et al. 2015; gSASRec and
+      Klenitskiy & Vasilev use the same idea to cut the output layer's cost).
     * **Padding**: padded keys are hidden from attention (not only padded losses), so a
       history scores the same whatever padding its batch has; a padded query attends to
       itself only so that no attention row is empty.
@@ -148,13 +158,44 @@ class SASRec(nn.Module):
 
     # ----------------------------------------------------------------- contract
     def loss(self, batch: SequenceBatch) -> torch.Tensor:
-        """Mean cross-entropy of the next item over all N items, at real positions only."""
+        """Mean cross-entropy of the next item at real positions only: over all N items, or
+        over the target and the batch's shared ``negatives`` (sampled softmax)."""
         hidden = self(batch.inputs)  # (B, T, C)
         keep = batch.targets != PADDING_ID  # (B, T)
+        if batch.negatives is not None:
+            return self._sampled_loss(hidden[keep], batch.targets[keep], batch)
         logits = hidden[keep] @ self.item_emb.weight[1:].T  # (P, N), P = real positions
         return F.cross_entropy(
             logits, batch.targets[keep] - 1, label_smoothing=self.label_smoothing
         )  # ()
+
+    def _sampled_loss(
+        self, hidden: torch.Tensor, targets: torch.Tensor, batch: SequenceBatch
+    ) -> torch.Tensor:
+        """Sampled softmax: class 0 is the target, then the K shared negatives, whose logits
+        are corrected by ``- negative_log_q``; a negative equal to the position's target (an
+        accidental hit) is left out of that position's softmax and of its label smoothing.
+
+        With every item as a negative and ``negative_log_q`` = 0 this is exactly the full
+        cross-entropy (label smoothing included).
+        """
+        negatives = batch.negatives  # (K,)
+        log_q = batch.negative_log_q
+        if log_q is None:
+            log_q = torch.zeros(len(negatives), dtype=hidden.dtype, device=hidden.device)
+        positive = (hidden * self.item_emb(targets)).sum(-1, keepdim=True)  # (P, 1)
+        negative = hidden @ self.item_emb(negatives).T - log_q  # (P, K)
+        hit = targets[:, None] == negatives[None]  # (P, K)
+        logits = torch.cat([positive, negative.masked_fill(hit, float("-inf"))], 1)  # (P, 1+K)
+        log_p = torch.log_softmax(logits, dim=1)  # (P, 1+K)
+        nll = -log_p[:, 0]  # (P,)
+        if not self.label_smoothing:
+            return nll.mean()  # ()
+        classes = 1 + (~hit).sum(1)  # (P,) target + negatives that are not the target
+        negatives_nll = -log_p[:, 1:].masked_fill(hit, 0.0).sum(1)  # (P,)
+        smooth = (nll + negatives_nll) / classes  # (P,) mean -log p over the classes
+        eps = self.label_smoothing
+        return ((1 - eps) * nll + eps * smooth).mean()  # ()
 
     def score_all(self, seqs: torch.Tensor, mask_seen: bool = True) -> torch.Tensor:
         """Next-item scores for every item id: (B, T) -> (B, N+1).
