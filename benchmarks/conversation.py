@@ -167,10 +167,10 @@ def judge_turn(
     ids = [card.item_id for card in reply.cards]
     items = catalogue.many(ids)
     k = expect.get("k")
-    kind = expect.get("kind", "recommendations")
-    if reply.kind != kind:
+    kind = expect.get("kind")
+    if kind is not None and reply.kind != kind:
         failures.append(f"reply is {reply.kind}, expected {kind}")
-    default_k = DEFAULT_MIN_K if kind == "recommendations" else 0
+    default_k = DEFAULT_MIN_K if kind in (None, "recommendations") else 0
     min_k = expect.get("min_k", k if k is not None else default_k)
     if k is not None and len(ids) != k:
         failures.append(f"{len(ids)} items, expected exactly {k}")

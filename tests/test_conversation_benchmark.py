@@ -122,7 +122,7 @@ def test_judge_checks_the_kind_of_reply(tiny_catalogue):
     reply = reply_with(tiny_catalogue, [])
     reply.kind = "explanation"
     assert judge_turn({"kind": "explanation"}, reply, tiny_catalogue, set(), []) == []
-    assert judge_turn({}, reply, tiny_catalogue, set(), []) == [
+    assert judge_turn({"kind": "recommendations"}, reply, tiny_catalogue, set(), []) == [
         "reply is explanation, expected recommendations",
         "0 items, expected at least 5",
     ]

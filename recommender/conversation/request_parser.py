@@ -193,6 +193,7 @@ class ParsedRequest:
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
     changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
     adds_genre: bool = False  # "with some mystery to it", "plus romance": added, not a switch
+    unknown_titles: list[str] = field(default_factory=list)  # "like Shrek": no catalogue title
     explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
     explain_about: bool = False  # "what is it about?": a plot is asked for, not only a reason
     chat: ChatKind = ""  # small talk that asks for no recommendations
@@ -703,7 +704,9 @@ def parse_request(
             negative += [kids] if kids not in negative else []
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     _parse_people(msg, new, result)
-    new.query = _leftover_query(msg.work)
+    # a title the catalogue lacks is searched by its name (its only clue), never read as words
+    names = [_leftover_query(name.lower()) for name in result.unknown_titles]
+    new.query = " ".join(part for part in [_leftover_query(msg.work), *names] if part)
 
     result.constraints = _merge(base, new, result, catalogue, last)
     said_something = bool(
@@ -1236,8 +1239,9 @@ def _unknown_title(
     newest, _ = _year_bounds(catalogue)
     upto = f", which ends in {newest} and has no cast or crew" if newest else ""
     result.notes.append(
-        f"“{name}” isn't a title in the catalogue{upto}, so I can't use it as a reference."
+        f"“{name}” isn't a title in the catalogue{upto}, so I searched by its name instead."
     )
+    result.unknown_titles.append(name)
     msg.consume(trigger.start(), end)
 
 
