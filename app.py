@@ -37,6 +37,7 @@ from recommender.ui import (
     NOTHING_REMEMBERED,
     card_html,
     footer_markdown,
+    keeps_cards,
     personas_for,
     session_markdown,
     trace_markdown,
@@ -144,7 +145,11 @@ def build_app(
         chat.append({"role": "assistant", "content": "…"})
         for new_state, reply in step_stream(state, message, deps, paste=pasted):
             chat[-1] = {"role": "assistant", "content": reply.text}
-            yield [chat, new_state, list(reply.cards), "", None, None, *outputs_for(reply, {})]
+            if keeps_cards(reply, state, new_state):  # "why the 2nd one?": the cards stay
+                unchanged = [gr.skip()] * (1 + 2 * MAX_CARDS)  # trace, groups, cards
+                yield [chat, new_state, gr.skip(), "", None, None, *unchanged]
+            else:
+                yield [chat, new_state, list(reply.cards), "", None, None, *outputs_for(reply, {})]
 
     def persona_turn(index: int):
         # a plain function, not functools.partial: Gradio reads the gr.Request annotation

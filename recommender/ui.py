@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from recommender.conversation.orchestrator import Card
+from recommender.conversation.orchestrator import Card, Reply
 from recommender.conversation.state import SessionState
 from recommender.data import Catalogue
 
@@ -58,6 +58,16 @@ def load_personas() -> list[Persona]:
     """Ready-made demo histories (``recommender/personas.json``)."""
     text = resources.files("recommender").joinpath("personas.json").read_text("utf-8")
     return [Persona(p["name"], tuple(p["history"]), p["request"]) for p in json.loads(text)]
+
+
+def keeps_cards(reply: Reply, before: SessionState, after: SessionState) -> bool:
+    """Whether the cards on screen stay as they are: a reply without picks ("why the second
+    one?", "thanks", "nothing fits") that leaves the last picks what "the 2nd" refers to."""
+    return (
+        not reply.cards
+        and bool(after.last_recommendations)
+        and after.last_recommendations == before.last_recommendations
+    )
 
 
 def card_html(card: Card, rank: int, status: str | None = None, did: str = "watched") -> str:

@@ -189,7 +189,13 @@ def test_browser_demo_flow(app_url, browser):
     expect(page.locator("#chat")).to_contain_text("more please", timeout=30_000)
     wait_for_explained_cards(page, previous=shown)  # the new turn replaced the cards
     assert disliked not in card_titles(page)
-    # 4. the pipeline panel shows every stage
+    # 4. a question about a pick is answered from its evidence; the cards stay on screen
+    picks = card_titles(page)
+    page.locator("#message textarea").fill("why the second one?")
+    page.locator("#send").click()
+    expect(page.locator("#chat")).to_contain_text("Why this pick", timeout=30_000)
+    assert card_titles(page) == picks
+    # 5. the pipeline panel shows every stage
     page.get_by_text("How this was chosen").click()
     expect(page.locator("#trace")).to_contain_text("Fused candidates", timeout=10_000)
     expect(page.locator("#trace")).to_contain_text("Timings")

@@ -1,5 +1,6 @@
-from recommender.conversation.orchestrator import Card
-from recommender.ui import card_html, load_personas, trace_markdown
+from recommender.conversation.orchestrator import Card, Reply
+from recommender.conversation.state import SessionState
+from recommender.ui import card_html, keeps_cards, load_personas, trace_markdown
 
 
 def test_card_html_escapes_and_shows_everything():
@@ -38,3 +39,12 @@ def test_trace_markdown_lists_each_stage():
 def test_personas_load():
     personas = load_personas()
     assert len(personas) >= 3 and all(len(p.history) >= 8 and p.request for p in personas)
+
+
+def test_a_reply_without_picks_keeps_the_cards_on_screen():
+    shown = SessionState(last_recommendations=[3, 1, 2])
+    explanation = Reply(kind="explanation", text="Why this pick: ...")
+    assert keeps_cards(explanation, shown, shown.copy())
+    fresh = Reply(kind="recommendations", text="", cards=[Card(4, "Heat (1995)", 1995, ())])
+    assert not keeps_cards(fresh, shown, SessionState(last_recommendations=[4]))
+    assert not keeps_cards(Reply(kind="notice", text="Starting over."), shown, SessionState())
