@@ -1146,3 +1146,24 @@ def test_a_genre_with_an_adding_word_is_added(
     result = parse_request(then, catalogue, previous=previous)
     assert result.constraints.include_genres == genres and not result.seen
     assert result.constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["I don't like any of them", "none of these appeal"])
+def test_turning_down_every_pick_asks_for_others(
+    text: str, catalogue: Catalogue, state: SessionState
+) -> None:
+    result = parse(text, catalogue, state)
+    assert result.skipped == LAST and result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my wife hates horror", "I've already seen Fargo", "no kids stuff, nothing violent either"],
+)
+def test_who_is_watching_is_no_search_word(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.query == ""
+
+
+def test_someone_elses_favourite_is_an_anchor(catalogue: Catalogue) -> None:
+    result = parse("my kids love Toy Story", catalogue)
+    assert result.constraints.anchors == [1] and result.constraints.query == ""

@@ -363,6 +363,7 @@ _TITLE_TRIGGER = re.compile(
     r"|(?P<dislike>didn'?t like|don'?t like|do not like|did not like|hated|disliked|not a fan of)"
     r"|(?P<liked>loved|enjoyed|adored|i (?:really )?liked|i (?:really )?love)"
     r"|(?P<anchor>(?:(?:more|something|anything|stuff|films?|movies?)\s+)?(?:like|similar to"
+    r"|loves?|enjoys?|adores?|(?:is|are) into"
     r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
     r"|as good as|inspired by|comparable to|close to|a la|à la)))\s+"
 )
@@ -371,6 +372,9 @@ _SOMETHING_ELSE = re.compile(
     r"\b(?:something|anything|show me something) (?:else|different)|\bother (?:ones|options|"
     r"suggestions|picks)|\bdifferent (?:ones|options|suggestions|picks)"
     r"|\bnone of (?:these|those|them)"
+    r"|\b(?:(?:i|we)\s+)?(?:don'?t|do not|didn'?t)\s+(?:really\s+)?(?:like|love|want|fancy)\s+"
+    r"any(?:\s+of)?\s+(?:them|these|those)"
+    r"|\bnot\s+(?:a fan of|keen on|into)\s+any(?:\s+of)?\s+(?:them|these|those)"
     r"|\bshow me more\b|\bmore (?:options|suggestions)\b|\bnext (?:ones|batch|page)\b"
     r"|^\s*(?:ok(?:ay)?,?\s+|and\s+)?(?:more|next|others|more please|another|another one"
     r"|give me more|keep (?:them|it) coming|more of (?:them|those))\s*[.!?]*\s*$"
@@ -597,7 +601,9 @@ _FILLER = set(
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make actually change
-    switch surprise why plus""".split()
+    switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
+    girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
+    loves""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
