@@ -714,3 +714,10 @@ def test_json_with_watch_dates_is_read_in_time_order(catalogue: Catalogue) -> No
 def test_json_of_another_shape_is_no_crash(paste: str, catalogue: Catalogue) -> None:
     parse = parse_history(paste, catalogue)
     assert parse.matched == []
+
+
+@pytest.mark.parametrize(
+    "line", ["The Matrix: The Final Cut", "The Matrix (Special Edition)", "Matrix - Director's Cut"]
+)
+def test_an_edition_after_a_title_is_the_same_film(line: str, catalogue: Catalogue) -> None:
+    assert [m.title for m in parse_history(line, catalogue).matched] == ["The Matrix (1999)"]

@@ -670,10 +670,23 @@ class _Reading:
     cut: bool = False  # something was cut from the line as written
 
 
+# a release of the same film, named after its title: never part of what to match
+_EDITION = re.compile(
+    r"[\s:,\-–—]*[(\[]?\s*(?:the\s+)?(?:final cut|director'?s cut|extended (?:cut|edition|version)"
+    r"|special edition|theatrical (?:cut|version|release)|unrated(?: cut| version)?|remastered"
+    r"|redux|(?:\d+(?:th|st|nd|rd)\s+)?anniversary edition|ultimate (?:cut|edition)"
+    r"|4k(?: remaster)?|imax|3d|(?:blu-?ray|dvd)(?: edition)?)\s*[)\]]?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _readings(text: str) -> list[_Reading]:
     """The line as written, then without a remark in brackets, after a dash or a colon, or after
     a comma ("jurassic park (the first one)", "Alien - loved it", "Heat: rewatch, with Sam")."""
     cuts: list[tuple[str, bool]] = [(text, True)]
+    edition = _EDITION.sub("", text).strip()
+    if edition and edition != text:  # "Blade Runner: The Final Cut", "Apocalypse Now Redux"
+        cuts.append((edition, True))
     bare = _PAREN_REMARK.sub("", text).strip()
     if bare and bare != text:
         # "Fargo (TV series)" is not the film Fargo: ask
