@@ -68,6 +68,11 @@ def is_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
     read = parse_history(re.sub(r"[.!?]+$", "", text), catalogue, matcher=matcher)
     if any(line.score >= SURE_TITLE for line in read.matched):
         return False  # the history parser reads it as a title ("Heat (1995)", "Se7en - loved it")
+    return _says_a_wish(text, catalogue, matcher)
+
+
+def _says_a_wish(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
+    """``text`` (known not to be a title) says something only a request says."""
     parsed = parse_request(text, catalogue, matcher=matcher)
     c = parsed.constraints
     structured = bool(
@@ -91,8 +96,17 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
     (three or more lines, two lines of which the first has a comma, or "I watched ...")."""
     lines = [line for line in message.splitlines() if line.strip()]
     if len(lines) >= 3 or (len(lines) >= 2 and "," in lines[0]):
-        history = [line for line in lines if not is_request(line, catalogue, matcher)]
-        request = [line.strip() for line in lines if line not in history]
+        # one read of the whole paste: only the lines it does not take as titles may be requests
+        read = parse_history(message, catalogue, matcher=matcher)
+        titles = {line.line_no for line in read.matched if line.score >= SURE_TITLE}
+        history, request = [], []
+        for number, line in enumerate(message.splitlines(), start=1):
+            if not line.strip():
+                continue
+            if number not in titles and _says_a_wish(line.strip(" \t-•*,;:"), catalogue, matcher):
+                request.append(line.strip())
+            else:
+                history.append(line)
         return MessageSplit("\n".join(history), " ".join(request))
     lead = HISTORY_LEAD.match(message)
     if lead is None:

@@ -296,14 +296,7 @@ class TitleMatcher:
         self._index = index
         self._compact = compact
         self._keys = list(index)
-        # word -> (words of a whole name, position of the word in it, item): the short forms
-        self._words: dict[str, list[tuple[tuple[str, ...], int, Item]]] = {}
-        for key, entries in index.items():
-            words = tuple(key.split())
-            for entry in entries:
-                if entry.rank in (MAIN, ALT):
-                    for position, word in enumerate(words):
-                        self._words.setdefault(word, []).append((words, position, entry.item))
+        self._words: dict[str, list[tuple[tuple[str, ...], int, Item]]] | None = None
 
     def names(self, item: Item) -> list[str]:
         """The keys an item can be found under (for tests and for explaining a match)."""
@@ -348,7 +341,7 @@ class TitleMatcher:
         if len(words) == 1 and len(key) < MIN_SHORT_WORD:
             return _NO_MATCH  # "Drive" is no short form of "Drive Me Crazy"
         hits: dict[int, tuple[Item, str]] = {}  # item id -> (item, "prefix" | "suffix" | "inner")
-        for name, position, item in self._words.get(words[0], []):
+        for name, position, item in self._short_form_index().get(words[0], []):
             end = position + len(words)
             if name[position:end] != words or end > len(name) or len(name) == len(words):
                 continue
@@ -372,6 +365,21 @@ class TitleMatcher:
         found = sorted(hits.values(), key=lambda h: (order[h[1]], h[0].item_id))
         sure = len(found) == 1 and found[0][1] != "inner" and len(words) >= 2
         return TitleMatch(tuple(item for item, _ in found), SHORT, not sure, "short title")
+
+    def _short_form_index(self) -> dict[str, list[tuple[tuple[str, ...], int, Item]]]:
+        """word -> (words of a whole name, position of the word in it, item), for
+        :meth:`match_short`; built on its first use, not with the matcher (most pastes need
+        no short form)."""
+        if self._words is None:
+            words_of: dict[str, list[tuple[tuple[str, ...], int, Item]]] = {}
+            for key, entries in self._index.items():
+                words = tuple(key.split())
+                for entry in entries:
+                    if entry.rank in (MAIN, ALT):
+                        for position, word in enumerate(words):
+                            words_of.setdefault(word, []).append((words, position, entry.item))
+            self._words = words_of
+        return self._words
 
     def _exact(self, key: str, strict: str) -> list[tuple[Item, float]]:
         best: dict[int, tuple[Item, float]] = {}
