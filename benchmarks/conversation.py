@@ -11,7 +11,8 @@ Scenario format (JSON lines; other tools read it, keep it)::
 ``expect`` keys: ``genres_any``, ``genres_all``, ``genres_none`` (catalogue genre names),
 ``years`` [lo, hi], ``years_not`` [lo, hi], ``k`` (exact count), ``min_k`` (default 5, or k),
 ``exclude_previous`` (1-based ranks of the previous reply that must not come back),
-``exclude_title_words``, ``forbid_text``. Every reply must also avoid the history. Optional
+``exclude_title_words``, ``forbid_text``, ``forbid_titles`` (titles the user named, which
+must not come back). Every reply must also avoid the history. Optional
 keys: ``category`` (scenario or turn), ``history_ids`` (the pasted items' catalogue ids, else
 the app's own parse of the paste is used) and ``target`` (a held-out item: its HR@10 / NDCG@10
 given the first request is reported).
@@ -73,6 +74,7 @@ EXPECT_KEYS = {
     "exclude_previous",
     "exclude_title_words",
     "forbid_text",
+    "forbid_titles",
     "no_sequels",
     "history_min",
     "kind",
@@ -197,6 +199,9 @@ def judge_turn(
                 failures.append(f"{name} contains {words!r}")
         if item.item_id in history:
             failures.append(f"{name} is in the history")
+        bare = _title_key(re.sub(r"\s*\(\d{4}\)$", "", name))
+        if any(_title_key(title) == bare for title in expect.get("forbid_titles", [])):
+            failures.append(f"{name} was named by the user")
     for rank in expect.get("exclude_previous", []):
         if 1 <= rank <= len(previous) and previous[rank - 1] in ids:
             failures.append(f"previous #{rank} came back")

@@ -71,3 +71,62 @@ def test_a_title_line_stays_a_title_even_with_request_words(catalogue: Catalogue
     films = Catalogue(items)
     split = split_message("Fargo\nAlien\nSomething Wild", films, TitleMatcher(films))
     assert split is not None and split.history == "Fargo\nAlien\nSomething Wild"
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "wish"),
+    [
+        ("Fargo, Alien, Scream", "Fargo\nAlien\nScream", ""),
+        ("Fargo; Alien; Titanic", "Fargo\nAlien\nTitanic", ""),
+        ("Fargo | Alien | Titanic", "Fargo\nAlien\nTitanic", ""),
+        ("Fargo & Titanic", "Fargo\nTitanic", ""),
+        ("Fargo and Titanic", "Fargo\nTitanic", ""),
+        (
+            "Fargo, Alien and Titanic - something lighter",
+            "Fargo\nAlien\nTitanic",
+            "something lighter",
+        ),
+        ("Fargo, Alien, Titanic, but nothing scary", "Fargo\nAlien\nTitanic", "but nothing scary"),
+        ("Fargo and Titanic were great, something newer", "Fargo\nTitanic", "something newer"),
+        ("Fargo, Titanic, Amelie", "Fargo\nTitanic\nAmelie", ""),  # one unknown of three
+        ("Sex, Lies, and Videotape, Fargo", "Sex, Lies, and Videotape\nFargo", ""),
+        ("My favourites are Fargo, Alien and Titanic", "Fargo\nAlien\nTitanic", ""),
+        ("big fan of Fargo and Alien. Anything newer?", "Fargo\nAlien", "Anything newer?"),
+        ("Just watched Fargo, something similar", "Fargo", "something similar"),
+        (
+            "We watched Fargo and Alien, want something funnier",
+            "Fargo\nAlien",
+            "want something funnier",
+        ),
+    ],
+)
+def test_a_list_typed_on_one_line_is_a_history(
+    message: str, history: str, wish: str, catalogue: Catalogue
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and (split.history, split.request) == (history, wish)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "something like Fargo and Titanic",  # a request naming titles
+        "more like Fargo, Alien",
+        "comedy, 90s, no horror",
+        "action and comedy",
+        "Harold and Maude",  # one title with "and" in it
+        "Fargo, Amelie, Inception",  # most pieces are no titles
+        "I'd like something like Fargo",
+    ],
+)
+def test_a_request_that_names_titles_is_no_history(message: str, catalogue: Catalogue) -> None:
+    assert split_message(message, catalogue, TitleMatcher(catalogue)) is None
+
+
+def test_a_title_with_is_in_it_is_not_cut(catalogue: Catalogue) -> None:
+    items = list(catalogue) + [
+        Item(len(catalogue) + 1, "x", "Life Is Beautiful", 1997, ("Comedy",))
+    ]
+    films = Catalogue(items)
+    split = split_message("Life Is Beautiful and Fargo", films, TitleMatcher(films))
+    assert split is not None and split.history == "Life Is Beautiful\nFargo"

@@ -28,9 +28,17 @@ from recommender.conversation.title_matcher import TitleMatcher
 from recommender.data.catalogue import Catalogue
 
 HISTORY_LEAD = re.compile(
-    r"^\s*(?:i(?:'ve| have)? (?:watched|seen|saw|liked|loved|enjoyed)|i watched|"
+    r"^\s*(?:(?:i|we)(?:'ve| have)?(?: (?:just|recently|already|really|finally))? "
+    r"(?:watched|seen|saw|liked|loved|enjoyed|finished|been watching)|i watched|"
+    r"(?:just|recently) (?:watched|saw|finished)|"
+    r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
+    r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include))?|"
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
+)
+# "Heat and Fargo were great": what follows a list of titles about them
+PRAISE_TAIL = re.compile(
+    r"\s+(?:were|was|are|is|both were|are both|were both)\s+[^,]*$", re.IGNORECASE
 )
 # words only a request uses (a title may contain some: it is matched first)
 _REQUEST_CUES = re.compile(
@@ -48,6 +56,8 @@ _WHEN = re.compile(
     re.IGNORECASE,
 )
 _LIST_SEPARATOR = re.compile(r"(,\s*and\s+|\s+and\s+|,\s*|\s+&\s+)", re.IGNORECASE)
+LIST_MARK = re.compile(r"\s*(?:;|\||\s/\s|,)\s*")  # between titles typed on one line
+AND = re.compile(r"\s(?:and|&)\s", re.IGNORECASE)
 MAX_LIST_PIECES = 40  # longer "I watched a, b, c, ..." sentences are left to the history parser
 SURE_TITLE = 90.0  # a line matching a title at least this well is a title, whatever it says
 
@@ -110,9 +120,17 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         return MessageSplit("\n".join(history), " ".join(request))
     lead = HISTORY_LEAD.match(message)
     if lead is None:
-        return None
-    rest = message[lead.end() :]
-    head, *after = _SENTENCE_END.split(rest.strip(), maxsplit=1)
+        return _title_list(message, catalogue, matcher)
+    head, request = _peel_request(message[lead.end() :], catalogue, matcher)
+    history = "\n".join(_titles_in_sentence(head, matcher))
+    return MessageSplit(history, request)
+
+
+def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tuple[str, str]:
+    """ "Heat and Fargo, want something lighter. 90s please" -> ("Heat and Fargo", "want
+    something lighter 90s please"): the sentences after the first, and the trailing comma
+    parts of the first that read as a request."""
+    head, *after = _SENTENCE_END.split(text.strip(), maxsplit=1)
     request = [after[0]] if after else []
     while True:  # "I've seen Heat and Fargo, want something lighter": the last part
         cuts = list(_PART_BREAK.finditer(head))
@@ -121,8 +139,28 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         request.insert(0, head[cuts[-1].end() :])
         head = head[: cuts[-1].start()]
     head = _WHEN.sub("", re.sub(r"[.!?;]+$", "", head.strip()))
-    history = "\n".join(_titles_in_sentence(head, matcher))
-    return MessageSplit(history, " ".join(part.strip() for part in request))
+    return head, " ".join(part.strip() for part in request)
+
+
+def _title_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
+    """A list of titles typed on one line ("Heat, Fargo, Alien", "Heat; Fargo | Alien",
+    "Heat, Fargo and Alien - something lighter"): the history, when at least two of its
+    pieces and most of them are titles; else ``None`` (a request that names a title or two,
+    "something like Heat and Fargo", stays a request)."""
+    if "\n" in message.strip() or not (LIST_MARK.search(message) or AND.search(message)):
+        return None
+    head, request = _peel_request(LIST_MARK.sub(", ", message), catalogue, matcher)
+    for text in dict.fromkeys([head, PRAISE_TAIL.sub("", head)]):  # "Life Is Beautiful" first
+        pieces = _titles_in_sentence(text, matcher)
+        titles = sum(1 for piece in pieces if _is_title(piece, matcher))
+        if titles >= 2 and titles * 3 >= len(pieces) * 2:
+            return MessageSplit("\n".join(pieces), request)
+    return None
+
+
+def _is_title(text: str, matcher: TitleMatcher) -> bool:
+    found = matcher.match(text, exact_only=True)
+    return bool(found.items) and found.score >= 95
 
 
 def _titles_in_sentence(sentence: str, matcher: TitleMatcher) -> list[str]:
@@ -137,10 +175,6 @@ def _titles_in_sentence(sentence: str, matcher: TitleMatcher) -> list[str]:
     def joined(i: int, j: int) -> str:  # texts[i..j) with their separators
         return "".join(texts[k] + (seps[k] if k < j - 1 else "") for k in range(i, j)).strip()
 
-    def is_title(text: str) -> bool:
-        found = matcher.match(text, exact_only=True)
-        return bool(found.items) and found.score >= 95
-
     best: list[tuple[int, list[str]]] = [(0, [])] + [(-1, [])] * n  # titles found, pieces
     for j in range(1, n + 1):
         for i in range(j):
@@ -149,7 +183,7 @@ def _titles_in_sentence(sentence: str, matcher: TitleMatcher) -> list[str]:
             text = joined(i, j)
             if not text:
                 continue
-            gain = 1 if is_title(text) else 0
+            gain = 1 if _is_title(text, matcher) else 0
             if gain == 0 and j - i > 1:
                 continue  # only titles span separators
             candidate = (best[i][0] + gain, best[i][1] + [text])
