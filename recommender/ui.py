@@ -203,6 +203,11 @@ def trace_markdown(trace: dict[str, Any]) -> str:
         parts.append(f"semantic query: `{_md(f['query'])}`")
     if f.get("anchors"):
         parts.append("like: " + ", ".join(_md(a) for a in f["anchors"]))
+    if f.get("nothing_like"):
+        parts.append(
+            "nothing like (it and its nearest items left out): "
+            + ", ".join(_md(a) for a in f["nothing_like"])
+        )
     parts.append(f"{f.get('excluded_items', 0)} items left out (history, seen, disliked)")
     lines.append("; ".join(parts))
     lines.append("\n#### 2. Retrieved (top 10 per source, after filters)")

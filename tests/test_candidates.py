@@ -1,12 +1,17 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import torch
 
+from recommender.data import Catalogue, Item
 from recommender.retrieval.candidates import (
     CandidateRetriever,
     RetrievalConfig,
     RetrievalQuery,
     session_vector,
 )
+from recommender.retrieval.likeness import Likeness
 from recommender.retrieval.vectorstore import ItemFilter
 
 
@@ -79,3 +84,71 @@ def test_sasrec_top_k_equals_the_full_sort_under_a_strict_filter(tiny_retrieval,
     ]
     expected = [i for i in order if genre in t.catalogue.get(i).genres][:3]
     assert got == expected
+
+
+def _likeness_order(t, anchor: int) -> list[int]:
+    """Every other item by cosine to ``anchor`` in the model's item embeddings."""
+    weights = torch.nn.functional.normalize(t.model.item_emb.weight.detach()[1:], dim=1)
+    similarity = weights @ weights[anchor - 1]
+    order = [int(i) + 1 for i in torch.argsort(similarity, descending=True)]
+    return [i for i in order if i != anchor]
+
+
+def test_like_x_is_read_in_the_sequence_models_item_space(tiny_retrieval):
+    t = tiny_retrieval
+    config = RetrievalConfig(num_candidates=10, per_source=5, anchor_genre_weight=0.0)
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    assert (
+        retriever.retrieve(RetrievalQuery(anchors=[7])).sources["anchor"]
+        == (_likeness_order(t, 7)[:5])
+    )
+    text = replace(config, anchor_space="text")
+    by_text = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, text)
+    similarity = t.vectors @ t.vectors[6]
+    expected = [int(i) + 1 for i in np.argsort(-similarity, kind="stable") if i != 6][:5]
+    assert by_text.retrieve(RetrievalQuery(anchors=[7])).sources["anchor"] == expected
+
+
+def test_likeness_adds_shared_genres():
+    catalogue = Catalogue(
+        [
+            Item(1, "1", "A", 1990, ("Horror",)),
+            Item(2, "2", "B", 1990, ("Horror", "Comedy")),
+            Item(3, "3", "C", 1990, ("Comedy",)),
+        ]
+    )
+    vectors = np.eye(3, dtype=np.float32)  # no two items alike but by their genres
+    assert Likeness(catalogue, vectors, 0.0).scores([1]).tolist() == [1.0, 0.0, 0.0]
+    scores = Likeness(catalogue, vectors, 0.5).scores([1])
+    assert scores.tolist() == pytest.approx([1.5, 0.25, 0.0])
+    assert Likeness(catalogue, vectors, 0.5).nearest(3, 1) == {3, 2}
+
+
+def test_nothing_like_x_leaves_x_and_its_nearest_items_out(tiny_retrieval):
+    t = tiny_retrieval
+    config = RetrievalConfig(
+        num_candidates=24, per_source=24, avoid_neighbours=4, anchor_genre_weight=0.0
+    )
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    near = _likeness_order(t, 7)[:4]
+    assert retriever.near([7]) == {7, *near}
+    result = retriever.retrieve(RetrievalQuery(history=[3, 4], text="Horror", avoid=[7]))
+    shown = {c.item_id for c in result.candidates}
+    assert shown and not shown & {7, *near}
+    everything = retriever.retrieve(RetrievalQuery(history=[3, 4], text="Horror"))
+    assert {c.item_id for c in everything.candidates} & {7, *near}  # the test can fail
+
+
+def test_anchor_space_must_be_known(tiny_retrieval):
+    t = tiny_retrieval
+    with pytest.raises(ValueError, match="anchor_space"):
+        CandidateRetriever(
+            t.catalogue,
+            t.store,
+            t.vectors,
+            t.popularity,
+            t.model,
+            RetrievalConfig(anchor_space="cosine"),
+        )
+    without_model = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, None)
+    assert without_model.retrieve(RetrievalQuery(anchors=[7])).sources["anchor"]  # text space

@@ -262,6 +262,54 @@ def test_anchor_with_other_constraints_after_it(catalogue: Catalogue) -> None:
     assert constraints.query == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        ("something Fargo-esque", 12),
+        ("Star Wars-like but funnier", 6),
+        ("a Blade Runner-style film", 19),
+        ("Titanic-ish", 16),
+    ],
+)
+def test_a_title_with_a_like_suffix_is_an_anchor(
+    text: str, anchor: int, catalogue: Catalogue
+) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.anchors == [anchor] and constraints.avoid == []
+    assert "esque" not in constraints.query and "like" not in constraints.query
+
+
+@pytest.mark.parametrize(
+    ("text", "avoid"),
+    [
+        ("nothing like Titanic", 16),
+        ("not like Titanic please", 16),
+        ("something unlike Fargo", 12),
+        ("different from The Matrix", 5),
+        ("I don't want anything like Scream", 9),
+        ("no more films like Scream", 9),
+        ("not Fargo-like, a comedy", 12),
+        ("the opposite of Titanic", 16),
+    ],
+)
+def test_a_negated_likeness_is_a_title_to_stay_away_from(
+    text: str, avoid: int, catalogue: Catalogue
+) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.avoid == [avoid] and constraints.anchors == []
+    assert constraints.query == ""
+
+
+def test_stay_away_from_lasts_until_more_like_it(catalogue: Catalogue) -> None:
+    first = parse("nothing like Titanic", catalogue).constraints
+    later = parse_request("a comedy", catalogue, previous=first).constraints
+    assert later.avoid == [16] and later.include_genres == ["Comedy"]
+    back = parse_request("ok, more like Titanic", catalogue, previous=later).constraints
+    assert back.avoid == [] and back.anchors == [16]
+    again = parse_request("nothing like Titanic", catalogue, previous=back).constraints
+    assert again.avoid == [16] and again.anchors == []
+
+
 def test_like_without_a_title_is_not_an_anchor(catalogue: Catalogue) -> None:
     constraints = parse("I'd like something funny", catalogue).constraints
     assert constraints.anchors == [] and constraints.include_genres == ["Comedy"]
@@ -864,6 +912,16 @@ def test_a_follow_up_genre_narrows_or_switches(turns, genres, catalogue, state) 
         ("more mel brooks type stuff", "mel brooks"),
         ("something directed by Kubrick", "Kubrick"),
         ("a comedy starring Tom Hanks", "Tom Hanks"),
+        ("something with Tom Hanks", "Tom Hanks"),
+        ("a Spielberg film from the 80s", "Spielberg"),
+        ("like Spielbergs early stuff", "Spielberg"),
+        ("a Scorsese-style crime film", "Scorsese"),
+        ("something tarantino-esque", "tarantino"),
+        ("more like Tarantino, but older", "Tarantino"),
+        ("like the Coen brothers", "the Coen brothers"),
+        ("something with de niro in it", "de niro"),
+        ("not before 1960 and no John Wayne", "John Wayne"),
+        ("anything but Schwarzenegger, action", "Schwarzenegger"),
     ],
 )
 def test_people_are_noted_not_searched(text: str, name: str, catalogue: Catalogue) -> None:
@@ -871,6 +929,20 @@ def test_people_are_noted_not_searched(text: str, name: str, catalogue: Catalogu
     assert result.constraints.query == "" and "people" in result.constraints.unsupported
     assert any(name in note for note in result.notes)
     assert parse("heist type stuff", catalogue).constraints.unsupported == []
+
+
+@pytest.mark.parametrize("text", ["skip anything Disney", "a Pixar movie", "Ghibli stuff"])
+def test_studios_are_noted_not_searched(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.query == "" and "studios" in result.constraints.unsupported
+    assert any("which studio" in note for note in result.notes)
+
+
+def test_a_name_keeps_its_negation_and_the_rest_is_read(catalogue: Catalogue) -> None:
+    constraints = parse("no John Wayne, a western from the 60s", catalogue).constraints
+    assert constraints.include_genres == ["Western"] and constraints.exclude_genres == []
+    assert (constraints.year_min, constraints.year_max) == (1960, 1969)
+    assert constraints.exclude_title_words == [] and constraints.query == ""
 
 
 @pytest.mark.parametrize(

@@ -170,6 +170,9 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     if c.anchors and catalogue is not None:
         titles = [catalogue.get(a).display_title for a in c.anchors[:3]]
         parts.append("like " + " and ".join(titles))
+    if c.avoid and catalogue is not None:
+        titles = [catalogue.get(a).display_title for a in c.avoid[:3]]
+        parts.append("nothing like " + " or ".join(titles))
     if c.include_genres:
         parts.append((" or " if c.genre_mode == "any" else " + ").join(c.include_genres))
     if c.exclude_genres:
@@ -309,6 +312,7 @@ def step_stream(
         history=list(new.history),
         text=new.constraints.query or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
+        avoid=list(new.constraints.avoid),
         filters=_filters(new, deps.catalogue),
         ordered=new.history_dated,
     )
@@ -566,6 +570,7 @@ def _trace(
             "sequels": "excluded" if c.exclude_sequels else "allowed",
             "query": c.query,
             "anchors": [title(a) for a in c.anchors],
+            "nothing_like": [title(a) for a in c.avoid],
             "excluded_items": len(state.excluded_ids()),
             "history_order": "dated (read in time order)"
             if state.history_dated

@@ -19,6 +19,7 @@ from typing import Literal
 from rapidfuzz.distance import OSA
 
 from recommender.conversation.history_parser import TitleMatcher, clean_text
+from recommender.conversation.people import find_names, note_for
 from recommender.conversation.state import Constraints, SessionState
 from recommender.data.catalogue import Catalogue, Item, natural_title
 
@@ -362,6 +363,8 @@ _TITLE_TRIGGER = re.compile(
     r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw))"
     r"|(?P<dislike>didn'?t like|don'?t like|do not like|did not like|hated|disliked|not a fan of)"
     r"|(?P<liked>loved|enjoyed|adored|i (?:really )?liked|i (?:really )?love)"
+    r"|(?P<avoid>unlike|different (?:from|than|to)|the opposite of|nothing (?:like|similar to)"
+    r"|not (?:like|similar to|anything like))"
     r"|(?P<anchor>(?:(?:more|something|anything|stuff|films?|movies?)\s+)?(?:like|similar to"
     r"|loves?|enjoys?|adores?|(?:is|are) into"
     r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
@@ -603,7 +606,7 @@ _FILLER = set(
     that's thats which who whose friendly nope nah goes whatever sure fine make actually change
     switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
     girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
-    loves""".split()
+    loves mean means meant early""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -682,6 +685,7 @@ def parse_request(
             return result
     _parse_explain(msg, matcher, state, last, result)
     _parse_feedback(msg, last, result, new)
+    _parse_title_suffixes(msg, matcher, state, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     alone = _TITLE_ALONE.match(msg.work)
     if alone and _genre_names(alone.group("title"), catalogue):
@@ -691,6 +695,7 @@ def parse_request(
         if found.items and not found.ambiguous:
             result.seen.append(found.items[0].item_id)
             msg.consume(alone.start(), alone.end())
+    _parse_names(msg, new, result)
     _parse_follow_ups(msg, last, result)
     _parse_unsupported(msg, new)
     _parse_sequels(msg, new, result)
@@ -719,6 +724,7 @@ def parse_request(
         new.include_genres
         or new.exclude_genres
         or new.anchors
+        or new.avoid
         or new.query
         or new.k
         or new.year_min is not None
@@ -946,9 +952,18 @@ def _parse_title_mentions(
                 break  # "like Heat and funny": the list of titles ends here
             items.append(more[0])
             end = more[1]
-        msg.consume(match.start(), end)
         ids = [item.item_id for item in items]
-        if match.group("seen"):
+        begin = match.start()
+        if match.group("anchor"):  # "I don't want anything like Heat"
+            negated, cue = _negation_before(msg.work, match.start())
+            if negated:
+                new.avoid.extend(ids)
+                msg.consume(cue, end)
+                continue
+        msg.consume(begin, end)
+        if match.group("avoid"):
+            new.avoid.extend(ids)
+        elif match.group("seen"):
             result.seen.extend(ids)
         elif match.group("dislike"):
             result.disliked.extend(ids)
@@ -959,6 +974,36 @@ def _parse_title_mentions(
 
 
 _NOT_TITLES = set(GENRE_VOCABULARY) | _FILLER | {"him", "her", "his", "hers", "home", "mine"}
+_TITLE_SUFFIX = re.compile(r"-(?:like|esque|ish|style|type|inspired)\b")
+
+
+def _parse_title_suffixes(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+    new: Constraints,
+) -> None:
+    """ "something Fargo-esque", "Star Wars-like", "not Casino-like": the longest title that
+    ends at the hyphen is an anchor (or, negated, a title to stay away from)."""
+    for match in msg.finditer(_TITLE_SUFFIX):
+        clause = max(msg.work.rfind(mark, 0, match.start()) for mark in ".?!;,") + 1
+        words = list(re.finditer(r"\S+", msg.work[clause : match.start()]))[-MAX_TITLE_WORDS:]
+        for n in range(len(words), 0, -1):
+            begin = clause + words[-n].start()
+            phrase = msg.work[begin : match.start()]
+            if all(w.group() in _NOT_TITLES for w in words[-n:]):
+                continue
+            found = matcher.match(phrase, exact_only=True)
+            if not found.items or found.score < 95:
+                continue
+            item_id = _settle(found.items, found.ambiguous, state, result).item_id
+            negated, cue = _negation_before(msg.work, begin)
+            (new.avoid if negated else new.anchors).append(item_id)
+            msg.consume(cue if negated else begin, match.end())
+            break
+
+
 _SERIES = re.compile(r"(?:both|all(?:\s+three|\s+four)?(?:\s+of)?(?:\s+the)?|every)\s+")
 
 
@@ -1242,6 +1287,9 @@ def _unknown_title(
         return
     end = start + (article.end() if article else 0) + run[-1].end()
     name = msg.cased[start:end].strip(" ,.;!?") if msg.cased else " ".join(words)
+    offset = article.end() if article else 0
+    if any(m.name_start in (0, offset) for m in find_names(msg.work[start : start + 80])):
+        return  # "like Chaplin", "like the Coen brothers": people (``_parse_names`` says so)
     newest, _ = _year_bounds(catalogue)
     upto = f", which ends in {newest} and has no cast or crew" if newest else ""
     result.notes.append(
@@ -1300,8 +1348,14 @@ def _parse_title_exclusions(
         for phrase in phrases:
             if phrase not in new.exclude_title_words:
                 new.exclude_title_words.append(phrase)
-        msg.consume(match.start(), end)
+        tail = _SERIES_NOUN.match(msg.work, end)  # "not the godfather sequels": all of it
+        msg.consume(match.start(), tail.end() if tail else end)
 
+
+_SERIES_NOUN = re.compile(
+    r"(?:'s)?\s+(?:sequels?|prequels?|films?|movies?|series|franchise|trilogy|saga|ones|stuff"
+    r"|instal?lments?|parts)\b"
+)
 
 # people: "directed by Kubrick", "starring Tom Hanks", "more Mel Brooks type stuff"
 _PEOPLE = re.compile(
@@ -1322,11 +1376,24 @@ def _parse_people(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
         if "people" not in new.unsupported:
             new.unsupported.append("people")
         shown = msg.cased[match.start("a" if match.group("a") else "b") :][: len(name)]
-        result.notes.append(
-            f"The catalogue has no cast or crew, so I can't look for {shown or name} "
-            "(noted, but not applied)."
-        )
+        result.notes.append(note_for(shown or name, "people"))
         msg.consume(match.start(), match.end())
+
+
+def _parse_names(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
+    """Well-known people and studios ("something with Tom Hanks", "no John Wayne", "a
+    Spielberg film", "skip anything Disney"): noted as a wish the data cannot serve, and the
+    name (with the words that belong to it, a negation included) is never searched."""
+    for mention in find_names(msg.work):
+        if not msg.work[mention.name_start : mention.name_end].strip():
+            continue  # part of a title found earlier
+        if mention.kind not in new.unsupported:
+            new.unsupported.append(mention.kind)
+        shown = msg.cased[mention.name_start : mention.name_end] if msg.cased else mention.name
+        note = note_for(shown, mention.kind)
+        if note not in result.notes:
+            result.notes.append(note)
+        msg.consume(mention.start, mention.end)
 
 
 def _parse_unsupported(msg: _Text, new: Constraints) -> None:
@@ -1740,6 +1807,9 @@ def _merge(
             merged.exclude_title_words.append(words)
     if new.anchors:
         merged.anchors = list(dict.fromkeys(new.anchors))
+    # "nothing like Heat" stays until "more like Heat" (or a reset) says otherwise
+    merged.avoid = [i for i in dict.fromkeys(merged.avoid + new.avoid) if i not in new.anchors]
+    merged.anchors = [i for i in merged.anchors if i not in new.avoid]
     if new.k is not None:
         merged.k = new.k
     if new.query:

@@ -33,6 +33,7 @@ class Constraints:
     exclude_title_words: list[str] = field(default_factory=list)  # "nothing from Star Wars"
     exclude_sequels: bool = False  # "no sequels": titles that mark a later film of a series
     anchors: list[int] = field(default_factory=list)  # item ids the user wants "more like"
+    avoid: list[int] = field(default_factory=list)  # "nothing like Heat": away from these
     k: int | None = None  # how many recommendations were asked for (None: the app default)
     query: str = ""  # sanitised leftover free text for semantic search ("" if none)
     unsupported: list[str] = field(default_factory=list)  # noted wishes the data cannot serve
@@ -49,6 +50,7 @@ class Constraints:
             or self.exclude_title_words
             or self.exclude_sequels
             or self.anchors
+            or self.avoid
             or self.query
         )
 
@@ -155,7 +157,7 @@ class SessionState:
 
 # Fields that hold catalogue item ids (checked against the catalogue when a state is restored).
 ITEM_ID_FIELDS = ("history", "liked", "disliked", "seen", "skipped", "last_recommendations")
-CONSTRAINT_ITEM_ID_FIELDS = ("anchors",)
+CONSTRAINT_ITEM_ID_FIELDS = ("anchors", "avoid")
 
 
 def _add(values: list[int], item_id: int) -> None:

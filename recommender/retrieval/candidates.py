@@ -26,6 +26,7 @@ import torch
 from recommender.config import RetrievalConfig
 from recommender.data.catalogue import Catalogue
 from recommender.models.sasrec import SASRec, order_free_scores, score_histories
+from recommender.retrieval.likeness import Likeness, item_space
 from recommender.retrieval.vectorstore import ItemFilter, ItemStore
 
 
@@ -44,6 +45,8 @@ class RetrievalQuery:
     history: Sequence[int] = ()  # item ids, oldest first
     text: str | None = None  # free-text part of the request, if any
     anchors: Sequence[int] = ()  # items the user named as "like X"
+    avoid: Sequence[int] = ()  # items the user named as "nothing like X": they and their
+    # nearest neighbours (text vectors) are left out
     ordered: bool = True  # False: the history is a typed list with no time order
     filters: ItemFilter = field(default_factory=ItemFilter)
 
@@ -90,6 +93,11 @@ class CandidateRetriever:
         # the popularity order never changes: sorted once, not on every turn (a full sort of
         # a 1M-item catalogue costs ~0.1 s)
         self._popular_order = np.argsort(-popularity, kind="stable")
+        # "like Heat" / "nothing like Heat": in the sequence model's item space (who watches
+        # what) plus shared genres, not the title-text space alone (which groups films by
+        # year and title words: "like Titanic" gave "Raise the Titanic"); see likeness.py
+        space = item_space(sasrec, item_vectors, self.config.anchor_space)
+        self._likeness = Likeness(catalogue, space, self.config.anchor_genre_weight)
 
     def _accept_ranked(self, order: Sequence[int], filters: ItemFilter, depth: int) -> list[int]:
         kept = []
@@ -134,11 +142,28 @@ class CandidateRetriever:
         kept = self._accept_ranked(self._popular_order, filters, self.config.per_source)
         return [(i, float(self.popularity[i])) for i in kept]
 
+    def near(self, items: Sequence[int]) -> set[int]:
+        """``items`` and, for each, the ``avoid_neighbours`` items most like it: what
+        "nothing like Heat" leaves out."""
+        found: set[int] = set()
+        for item_id in items:
+            if 1 <= item_id <= len(self.catalogue):
+                found |= self._likeness.nearest(item_id, self.config.avoid_neighbours)
+        return found
+
+    def _alike(self, anchors: Sequence[int], filters: ItemFilter) -> list[tuple[int, float]]:
+        """The items most like the anchors (``Likeness``), best first."""
+        scores = torch.full((len(self.catalogue) + 1,), float("-inf"))
+        scores[1:] = torch.from_numpy(self._likeness.scores(anchors).astype(np.float32))
+        kept = self._best_accepted(scores, filters)
+        return [(i, float(scores[i])) for i in kept]
+
     def retrieve(self, query: RetrievalQuery) -> CandidateSet:
         """Candidates for ``query``: never an item the filters reject."""
         config = self.config
         history = [i for i in query.history if 1 <= i <= len(self.catalogue)]
-        filters = replace(query.filters, exclude_ids=query.filters.exclude_ids | set(history))
+        excluded = query.filters.exclude_ids | set(history) | self.near(query.avoid)
+        filters = replace(query.filters, exclude_ids=excluded)
         sources: dict[str, list[int]] = {}
         scores: dict[str, list[float]] = {}
         timings: dict[str, float] = {}
@@ -164,9 +189,8 @@ class CandidateRetriever:
             run("session", self._nearest, None, vector, filters)
         anchors = [a for a in query.anchors if 1 <= a <= len(self.catalogue)]
         if anchors:
-            anchor_vector = self.item_vectors[np.asarray(anchors) - 1].mean(axis=0)
             without_anchors = replace(filters, exclude_ids=filters.exclude_ids | set(anchors))
-            run("anchor", self._nearest, None, anchor_vector, without_anchors)
+            run("anchor", self._alike, anchors, without_anchors)
         run("popular", self._popular, filters)
         weights = {
             "sasrec": config.weight_sasrec,
