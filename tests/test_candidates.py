@@ -152,3 +152,12 @@ def test_anchor_space_must_be_known(tiny_retrieval):
         )
     without_model = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, None)
     assert without_model.retrieve(RetrievalQuery(anchors=[7])).sources["anchor"]  # text space
+
+
+def test_a_filter_names_every_item_it_turns_away(tiny_catalogue):
+    ids = ItemFilter(exclude_ids=frozenset({1, 2}))
+    assert ids.rejected(tiny_catalogue) == {1, 2}
+    horror = ItemFilter(genres_none=("Horror",), exclude_ids=frozenset({1}))
+    expected = {1} | {i.item_id for i in tiny_catalogue if "Horror" in i.genres}
+    assert horror.rejected(tiny_catalogue) == expected
+    assert all(horror.accepts(i) == (i.item_id not in expected) for i in tiny_catalogue)

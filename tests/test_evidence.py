@@ -82,3 +82,19 @@ def test_every_explanation_names_a_pasted_title_and_wordings_vary(tiny_dataset):
     assert len({t.split(" ")[0] for t in texts}) > 1  # not one template
     assert evidences[0].provenance == ("sasrec",) and evidences[0].satisfies == ("Action",)
     assert "as you asked" in texts[0] or "request" in texts[0] or "As asked" in texts[0]
+
+
+def test_ranks_count_only_what_the_request_allows(tiny_catalogue):
+    """A card at the top of a filtered list is not "#139 for you": items the request rules out
+    do not count as better (the same leave-one-out, with those items masked)."""
+    torch.manual_seed(0)
+    model = SASRec(SASRecConfig(num_items=len(tiny_catalogue), max_len=8, hidden=16))
+    model.eval()
+    history, target = [1, 3, 5], 12
+    full = leave_one_out(model, history, [target])
+    better = [i for i in range(1, len(tiny_catalogue) + 1) if i not in history and i != target]
+    masked = leave_one_out(model, history, [target], excluded=better)
+    assert masked.base_rank(target) == 1 and full.base_rank(target) >= 1
+    assert all(row[0] == 1 for row in masked.ranks)
+    half = leave_one_out(model, history, [target], excluded=better[: len(better) // 2])
+    assert masked.base_rank(target) <= half.base_rank(target) <= full.base_rank(target)

@@ -10,6 +10,7 @@ import pytest
 
 from recommender.llm.backends import BackendError
 from recommender.llm.config import LLMConfig
+from recommender.llm.evidence import ExplainContext
 from recommender.llm.explainer import Explainer, TitleMatcher, split_sentences
 
 
@@ -196,8 +197,17 @@ def test_no_backend_or_no_history(tiny_catalogue, config):
     backend = StreamingFake(["Fargo is like Heat."])
     (cold,) = Explainer(backend, tiny_catalogue, config).explain([item], [])
     assert cold.source == "template" and cold.reason == "empty"
-    assert cold.text.startswith("Fargo (1996)")
+    assert "what you asked for" in cold.text or "for your request" in cold.text
     assert backend.prompts == []  # nothing to ground an explanation in: the LLM is not asked
+
+
+def test_without_a_history_the_titles_asked_about_are_cited(tiny_catalogue, config):
+    titanic, fargo = tiny_catalogue.get(16), tiny_catalogue.get(12)
+    context = ExplainContext(anchors=(titanic,))
+    (exp,) = Explainer(None, tiny_catalogue, config).explain([fargo], [], context)
+    assert exp.evidence.method == "anchor" and "Titanic (1997)" in exp.text
+    (self_anchor,) = Explainer(None, tiny_catalogue, config).explain([titanic], [], context)
+    assert self_anchor.evidence.cited == ()  # an item is never its own reason
 
 
 def test_five_items_are_explained_in_one_batched_stream(tiny_catalogue, config):

@@ -110,3 +110,34 @@ def test_the_right_bindings_pass(tiny_catalogue, grounding):
         "Heat lifts it to #4 from #17.",
     ]:
         assert grounding.violations(sentence, e) == [], sentence
+
+
+def test_the_wordings_without_a_history_pass(tiny_catalogue, grounding):
+    """Cards with nothing pasted: the title asked about ("like Titanic"), or only the request
+    and popularity."""
+    from recommender.llm.evidence import ExplainContext, satisfied_constraints
+
+    fargo, titanic = tiny_catalogue.get(12), tiny_catalogue.get(16)
+    asked = satisfied_constraints(fargo, ExplainContext(genres_asked=("Crime",)))
+    anchor = Evidence(
+        item=fargo,
+        similar=(titanic,),
+        similarities=(0.4,),
+        shared_genres=("Drama",),
+        method="anchor",
+        cited=(CitedItem(titanic, lift=2.4, both=300, cited_users=1200, shared_genres=("Drama",)),),
+        satisfies=asked,
+    )
+    popular = Evidence(fargo, (), (), (), item_share=0.31, popular=True, satisfies=asked)
+    plain = Evidence(fargo, (), (), (), item_share=0.02)
+    bank = paraphrase_realiser(PROJECT_ROOT / "prompts")
+    for e, lead in ((anchor, "anchor"), (popular, "cold_popular"), (plain, "cold")):
+        kinds = bank.plan(e)
+        assert kinds[0] == lead and ("asked" in kinds) == bool(e.satisfies)
+        for short in (False, True):
+            values = bank.values(e, short)
+            for kind in kinds:
+                for wording in bank.phrases[kind]:
+                    sentence = wording.format(**values)
+                    sentence = sentence[:1].upper() + sentence[1:]
+                    assert grounding.violations(sentence, e) == [], sentence

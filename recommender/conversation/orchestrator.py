@@ -376,6 +376,8 @@ def step_stream(
         genres_asked=tuple(new.constraints.include_genres),
         years_asked=(new.constraints.year_min, new.constraints.year_max),
         seed=zlib.crc32(repr((new.history, new.turn)).encode()),
+        excluded=_filters(new, deps.catalogue).rejected(deps.catalogue),
+        anchors=tuple(deps.catalogue.many([*new.constraints.anchors, *new.liked])),
     )
     try:
         for snapshot in deps.explainer.stream(items, history_items, context):
@@ -442,6 +444,8 @@ def _explain_items(
         genres_asked=tuple(state.constraints.include_genres),
         years_asked=(state.constraints.year_min, state.constraints.year_max),
         seed=zlib.crc32(repr((state.history, state.turn, item_ids)).encode()),
+        excluded=_filters(state, deps.catalogue).rejected(deps.catalogue),
+        anchors=tuple(deps.catalogue.many([*state.constraints.anchors, *state.liked])),
     )
     texts = ["" for _ in items]
 
@@ -528,14 +532,13 @@ def _compose(
     if pasted:
         lines.append(f"Added {pasted} titles to your history ({len(state.history)} in all).")
     summary = _constraint_summary(state.constraints, catalogue)
-    basis = []
-    if state.history:
-        basis.append(f"your {len(state.history)} {words.did} titles")
-    if summary:
-        basis.append(", ".join(summary))
     count = len(reply.cards)
     intro = "Here is 1 pick" if count == 1 else f"Here are {count} picks"
-    lines.append(intro + (" based on " + "; ".join(basis) if basis else "") + ":")
+    if state.history:
+        intro += f" from your {len(state.history)} {words.did} titles"
+    if summary:  # "... for: like Heat (1995), no Horror, 1990–1999"
+        intro += (", for: " if state.history else " for: ") + ", ".join(summary)
+    lines.append(intro + ":")
     for n, card in enumerate(reply.cards, start=1):
         genres = ", ".join(card.genres)
         lines.append(f"\n**{n}. {card.title}** · {genres}")

@@ -19,7 +19,7 @@ the most similar history items by text embedding (or genre overlap): ``method`` 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,11 @@ class ExplainContext:
     genres_asked: tuple[str, ...] = ()  # genres the request asked for
     years_asked: tuple[int | None, int | None] = (None, None)  # year range asked for
     seed: int = 0  # varies the wording between sessions/turns, deterministically
+    # items the request rules out (genres, years, titles named as unwanted): ranks count only
+    # the items the user could be shown ("#3 for you" on a card, not "#139" of everything)
+    excluded: frozenset[int] = frozenset()
+    # titles the user asked for more of ("like Titanic"): cited when there is no history
+    anchors: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,9 @@ class Evidence:
     similar: tuple[Item, ...]  # cited history items, strongest reason first
     similarities: tuple[float, ...]  # their effect: rank drop (counterfactual) or cosine
     shared_genres: tuple[str, ...]  # genres of ``item`` that the cited items also have
-    method: str = "similarity"  # counterfactual (LLM2SASRec leave-one-out) | similarity
+    # counterfactual (LLM2SASRec leave-one-out) | similarity | anchor (no history: the titles
+    # the user asked for more of are cited)
+    method: str = "similarity"
     cited: tuple[CitedItem, ...] = ()
     base_rank: int | None = None  # LLM2SASRec rank with the whole history (1 = top)
     pivotal: bool = False  # removing one cited title drops the item substantially
@@ -165,7 +172,11 @@ class EvidenceBuilder:
         if self.sasrec is not None and pool and items:
             ids = [h.item_id for h in history]
             attribution = leave_one_out(
-                self.sasrec, ids, [i.item_id for i in items], self.config.max_attributed
+                self.sasrec,
+                ids,
+                [i.item_id for i in items],
+                self.config.max_attributed,
+                excluded=context.excluded - {i.item_id for i in items},
             )
         return [self._one(item, pool, attribution, context) for item in items]
 
@@ -188,6 +199,9 @@ class EvidenceBuilder:
             history_size=len(pool),
         )
         if not pool:
+            anchors = [a for a in context.anchors if a.item_id != item.item_id]
+            if anchors:  # "something like Titanic" and no history: Titanic is the reason
+                return replace(self._similarity(item, anchors, common), method="anchor")
             return Evidence(item, (), (), (), **common)
         if attribution is not None:
             tried = [h for h in pool if h.item_id in attribution.removed]

@@ -149,8 +149,11 @@ class Realiser:
     def plan(self, evidence: Evidence) -> list[str]:
         """The phrase kinds to use, strongest first."""
         cited = evidence.cited
-        if not cited:
-            return ["cold"]
+        if not cited:  # no pasted or named title: what the request and popularity say
+            popular = evidence.popular and evidence.item_share is not None
+            return ["cold_popular" if popular else "cold"] + (
+                ["asked"] if evidence.satisfies else []
+            )
         if evidence.method == "counterfactual" and evidence.base_rank is not None:
             if evidence.pivotal:
                 two = len(cited) > 1 and cited[1].rank_without is not None
@@ -162,6 +165,8 @@ class Realiser:
                     if not flat
                     else ("popular_flat" if evidence.popular else "flat")
                 )
+        elif evidence.method == "anchor":
+            lead = "anchor"
         else:
             lead = "similar_two" if len(cited) > 1 else "similar"
         kinds = [lead]
@@ -222,6 +227,10 @@ class Realiser:
         v = self.values(evidence)
         lines = [f"Recommended: {v['title']}."]
         if "first" not in v:
+            if evidence.popular and "share" in v:
+                lines.append(f"{v['share']}% of all viewers watched it.")
+            if "asked" in v:
+                lines.append(f"The user asked for this: {v['asked']}.")
             return lines
         cited = evidence.cited
         dropped = (
@@ -240,7 +249,12 @@ class Realiser:
                 lines.append("No single title changes its rank much; it fits the list as a whole.")
         else:
             names = join_words([c.item.display_title for c in cited])
-            lines.append(f"It is similar to {names}.")
+            said = (
+                "The user asked for films like"
+                if evidence.method == "anchor"
+                else "It is similar to"
+            )
+            lines.append(f"{said} {names}.")
         if evidence.popular and "share" in v:
             lines.append(f"{v['share']}% of all viewers watched it.")
         if "lift" in v:
@@ -283,6 +297,8 @@ _RECORD = {
     "included",
     "similar": "similar to: {first}",
     "similar_two": "similar to: {first}, {second}",
+    "anchor": "asked for films like: {first}",
+    "cold_popular": "popular: {share}% saw it",
     "lift": "co-watched: {lift}x with {first} ({both} of {cited_users})",
     "genres_one": "shares with {first}: {genre}",
     "genres_many": "shares with {first}: {genres}",

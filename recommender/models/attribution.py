@@ -7,12 +7,14 @@ about the model, not a rationalisation: it is the reason the model put the item 
 
 Ranks are 1-based and count only items the user has not seen: every item of the *full*
 history stays masked in every variant (removing a title from the input does not make it
-recommendable), so the ranks of one history are comparable across its variants.
+recommendable), so the ranks of one history are comparable across its variants. Items in
+``excluded`` (what the user's request rules out) are masked the same way, so a rank is the
+item's place among what the user could actually be shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -37,16 +39,18 @@ def ranks_without(
     history: Sequence[int],
     targets: Sequence[int],
     removals: Sequence[Sequence[int]],
+    excluded: Collection[int] = (),
 ) -> torch.Tensor:
     """Ranks of ``targets`` after removing each set in ``removals`` from ``history``.
 
     Returns (1 + R, K): row 0 is the full history, row r + 1 the history without
     ``removals[r]`` (all occurrences; order of the rest kept). One forward pass for all rows.
+    ``excluded`` items never count as better (like the history's).
     """
     history = list(history)
     variants = [history] + [[i for i in history if i not in set(r)] for r in removals]
     scores = score_histories(model, variants, exclude_seen=False)  # (1 + R, N+1)
-    seen = torch.as_tensor(sorted(set(history)), dtype=torch.long)
+    seen = torch.as_tensor(sorted(set(history) | set(excluded)), dtype=torch.long)
     if len(seen):
         scores[:, seen] = float("-inf")  # the full history stays unrecommendable in every row
     return ranks_of(scores, targets)  # (1 + R, K)
@@ -75,7 +79,11 @@ class LeaveOneOut:
 
 
 def leave_one_out(
-    model: SASRec, history: Sequence[int], targets: Sequence[int], max_items: int = 50
+    model: SASRec,
+    history: Sequence[int],
+    targets: Sequence[int],
+    max_items: int = 50,
+    excluded: Collection[int] = (),
 ) -> LeaveOneOut:
     """Leave-one-out attribution over the ``max_items`` most recent distinct history items.
 
@@ -83,7 +91,7 @@ def leave_one_out(
     effect is small and the batch would grow with the paste.
     """
     distinct = list(dict.fromkeys(reversed(list(history))))[:max_items][::-1]
-    ranks = ranks_without(model, history, targets, [[i] for i in distinct])  # (1 + H, K)
+    ranks = ranks_without(model, history, targets, [[i] for i in distinct], excluded)
     table = ranks.tolist()
     return LeaveOneOut(
         targets=tuple(targets),

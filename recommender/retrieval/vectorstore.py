@@ -11,8 +11,8 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +78,14 @@ class ItemFilter:
         if item.year is not None and any(lo <= item.year <= hi for lo, hi in self.years_not):
             return False
         return True
+
+    def rejected(self, catalogue: Iterable[Item]) -> frozenset[int]:
+        """The ids of every item the filter turns away (one pass over the catalogue, or just
+        ``exclude_ids`` when nothing else is filtered)."""
+        metadata = replace(self, exclude_ids=frozenset())
+        if metadata == ItemFilter():
+            return self.exclude_ids
+        return self.exclude_ids | {i.item_id for i in catalogue if not metadata.accepts(i)}
 
 
 @dataclass(frozen=True)
