@@ -503,6 +503,13 @@ def test_imdb_original_title_column(films: Catalogue) -> None:
         ("heat, rewatched", "Heat (1995)"),
         ("Seven (Brad Pitt, so dark)", "Seven (Se7en) (1995)"),
         ("Les Quatre cents coups (The 400 Blows)", "The 400 Blows (Les Quatre cents coups) (1959)"),
+        ("1995 Heat", "Heat (1995)"),  # the year first
+        ("1979 - Alien", "Alien (1979)"),
+        ("Alien (1979) 10", "Alien (1979)"),  # a score after the year
+        ("Alien (1979) 8.5", "Alien (1979)"),
+        ("Alien, 5 stars", "Alien (1979)"),
+        ("Alien, 1979, 4.5 stars", "Alien (1979)"),
+        ("Heat 4 out of 5", "Heat (1995)"),
     ],
 )
 def test_remarks_are_cut(line: str, title: str, films: Catalogue) -> None:

@@ -61,14 +61,19 @@ _REMARK_WORDS = frozenset(
 )
 _SERIES_REMARK = re.compile(r"\b(?:tv|series|season|miniseries|show|episode|remake)\b", re.I)
 _BULLET = re.compile(
-    r"^\s*(?:[-*+•·‣◦▪●○>–—]+|\(?\d{1,4}[.)\]:](?!\d)|#\d{1,4}[.):]?)\s*",
+    r"^\s*(?:[-*+•·‣◦▪●○>–—]+|\(?(?:\d{1,4}[.)\]]|\d{1,3}:)(?!\d)|#\d{1,4}[.):]?)\s*",
 )
 _YEAR_PAREN = re.compile(r"\s*[(\[]\s*(?P<year>(?:18|19|20)\d\d)\s*[)\]]\s*")
 _YEAR_TRAIL = re.compile(r"^(?P<title>.+?)[\s,\-–—/]+(?P<year>(?:18|19|20)\d\d)\s*$")
 _TRAILING_JUNK = re.compile(
-    r"(?:\s*[-–—|:]?\s*(?:[★☆✩✪⭐½]+|\d{1,2}(?:\.\d)?\s*/\s*(?:5|10|100)|\(rewatch\)))+\s*$",
+    r"(?:\s*[-–—|:,]?\s*(?:[★☆✩✪⭐½]+|\d{1,2}(?:\.\d)?\s*/\s*(?:5|10|100)|\(rewatch\)"
+    r"|\d(?:\.\d)?\s*(?:stars?|out of (?:5|10|five|ten))"  # "5 stars", "4.5 out of 5"
+    r"|(?<=[)\]])\s*\d{1,2}(?:\.\d)?))+\s*$",  # "Fight Club (1999) 10": a score after the year
     re.IGNORECASE,
 )
+# "1994 Pulp Fiction", "1994 - Pulp Fiction": a year before the title (tried after the line
+# as written, so "1941" and "2001: A Space Odyssey" stay titles)
+_YEAR_LEAD = re.compile(r"^(?P<year>(?:18|19|20)\d\d)\s*[-–—:.)|]?\s+(?P<title>\S.*)$")
 _SERIES = re.compile(
     r":\s*(?:season|series|part|volume|vol\.|book|chapter|episode|limited series|collection)\b"
     r"|:\s*(?:staffel|temporada|saison)\b",
@@ -486,6 +491,8 @@ def _split_parts(text: str) -> list[str]:
         for part in (p.strip() for p in piece.split(",")):
             if not part:
                 continue
+            if parts and not _TRAILING_JUNK.sub("", part).strip():
+                continue  # "American Beauty, 1999, 5 stars": a rating, no title
             if parts and part.lower() in _MOVED_ARTICLES:
                 parts[-1] = f"{parts[-1]}, {part}"  # "Matrix, The" was split at its comma
             elif parts and re.fullmatch(r"(?:18|19|20)\d\d", part):
@@ -684,6 +691,9 @@ def _readings(text: str) -> list[_Reading]:
     """The line as written, then without a remark in brackets, after a dash or a colon, or after
     a comma ("jurassic park (the first one)", "Alien - loved it", "Heat: rewatch, with Sam")."""
     cuts: list[tuple[str, bool]] = [(text, True)]
+    lead = _YEAR_LEAD.match(text)
+    if lead:
+        cuts.append((f"{lead.group('title')} ({lead.group('year')})", True))
     edition = _EDITION.sub("", text).strip()
     if edition and edition != text:  # "Blade Runner: The Final Cut", "Apocalypse Now Redux"
         cuts.append((edition, True))
