@@ -1239,3 +1239,35 @@ def test_who_is_watching_is_no_search_word(text: str, catalogue: Catalogue) -> N
 def test_someone_elses_favourite_is_an_anchor(catalogue: Catalogue) -> None:
     result = parse("my kids love Toy Story", catalogue)
     assert result.constraints.anchors == [1] and result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "genres_out", "title_words"),
+    [
+        ("no comedy or star wars", ["Comedy"], ["star wars"]),
+        ("no comedies or star wars films", ["Comedy"], ["star wars"]),
+        ("no horror and no star wars", ["Horror"], ["star wars"]),
+    ],
+)
+def test_a_title_after_a_negated_genre_is_excluded_not_searched(
+    text: str, genres_out: list[str], title_words: list[str], catalogue: Catalogue
+) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_genres == genres_out
+    assert constraints.exclude_title_words == title_words and constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("no horror movies with sharks", ""),  # all of it negated: nothing to search
+        ("something with sharks but not horror", "sharks"),
+        ("not too dark, something with sharks", "sharks"),
+        ("a film to watch with my grandma", ""),  # who is watching is no search word
+        ("funny but not stupid", ""),
+    ],
+)
+def test_the_search_never_looks_for_what_follows_a_negation(
+    text: str, query: str, catalogue: Catalogue
+) -> None:
+    assert parse(text, catalogue).constraints.query == query

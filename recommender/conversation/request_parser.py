@@ -606,7 +606,8 @@ _FILLER = set(
     that's thats which who whose friendly nope nah goes whatever sure fine make actually change
     switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
     girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
-    loves mean means meant early""".split()
+    loves mean means meant early grandma grandpa granny grandparents grandmother grandfather
+    nan nana family kids kid children mother-in-law father-in-law""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -717,7 +718,7 @@ def parse_request(
     _parse_people(msg, new, result)
     # a title the catalogue lacks is searched by its name (its only clue), never read as words
     names = [_leftover_query(name.lower()) for name in result.unknown_titles]
-    new.query = " ".join(part for part in [_leftover_query(msg.work), *names] if part)
+    new.query = " ".join(part for part in [_leftover_query(msg.work, msg.original), *names] if part)
 
     result.constraints = _merge(base, new, result, catalogue, last)
     said_something = bool(
@@ -1109,6 +1110,10 @@ _GENRE_ALT = "|".join(
     re.escape(p).replace(r"\ ", r"[\s-]+") for p in sorted(GENRE_VOCABULARY, key=len, reverse=True)
 )
 _GENRE_PHRASE = rf"(?P<genre>(?:{_GENRE_ALT})(?:e?s)?)"
+# "no comedy or rocky": a negated genre, then a title word in the same list
+_GENRE_THEN_JOINER = re.compile(
+    rf"(?:{_GENRE_ALT})(?:e?s)?(?:\s+(?:movies?|films?))?(?P<joiner>\s*(?:,\s*)?(?:or|nor|and)\s+)"
+)
 # a genre added to the last ones rather than replacing them: "with some mystery to it"
 _ADD_GENRE = re.compile(
     r"\b(?:with|plus|and|add(?:ing)?|but|also)(?:\s+(?:also|with))?"
@@ -1320,6 +1325,14 @@ def _parse_title_exclusions(
     """ "nothing from Star Wars", "no Batman or Star Trek": title words to rule out."""
     for match in msg.finditer(_TITLE_NEGATION):
         if not msg.work[match.start() : match.end()].strip():
+            continue
+        genre_first = _GENRE_THEN_JOINER.match(msg.work, match.end())
+        if genre_first:  # "no comedy or rocky": the genre is the genre pass's; the title ours
+            after = _title_phrase(catalogue, msg, genre_first.end(), lenient=True)
+            if after is not None:
+                if after[0] not in new.exclude_title_words:
+                    new.exclude_title_words.append(after[0])
+                msg.consume(genre_first.end("joiner"), after[1])
             continue
         found = _title_phrase(catalogue, msg, match.end())
         if found is None:  # "nothing from rocky or Rambo": a lower-case word in a list of them
@@ -1719,21 +1732,26 @@ def _negation_before(work: str, start: int) -> tuple[bool, int]:
     return False, start
 
 
-def _leftover_query(work: str) -> str:
+def _leftover_query(work: str, original: str | None = None) -> str:
     """What nobody consumed, without filler words, punctuation-safe and length-capped.
 
     What follows a negation ("not stupid", "nothing too sad") is dropped: the search must
     never look for what the user does not want.
     """
-    clauses = re.split(r"[,;.!?]|\bbut\b", work)  # "not too long or sad": one negated list
+    said = original if original is not None and len(original) == len(work) else work
     words: list[str] = []
-    for clause in clauses:
-        clause = re.sub(r"[^\w\s'&-]", " ", clause)
-        tokens = [w.strip("'-") for w in clause.split()]
-        for token in tokens:
-            if token in _NEGATION_CUES or token.endswith("n't"):
-                break  # the rest of this clause is unwanted
-            words.append(token)
+    start = 0  # clauses: "not too long or sad" is one negated list; "," / "but" end it
+    breaks = [(m.start(), m.end()) for m in re.finditer(r"[,;.!?]|\bbut\b", said)]
+    for end, after in [*breaks, (len(said), len(said))]:
+        clause, heard = work[start:end], said[start:end]
+        start = after
+        for token in re.finditer(r"[^\s]+", re.sub(r"[^\w\s'&-]", " ", heard)):
+            text = token.group().strip("'-")
+            if text in _NEGATION_CUES or text.endswith("n't"):
+                break  # the rest of this clause is unwanted, even what no pass took
+            kept = clause[token.start() : token.end()].strip()  # blank if a pass took it
+            if kept:
+                words.append(re.sub(r"[^\w'&-]", "", kept).strip("'-"))
     kept = [w for w in words if w and w not in _FILLER and not w.isdigit()]
     query = " ".join(kept)
     if len(query) > MAX_QUERY_CHARS:
