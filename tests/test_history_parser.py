@@ -510,6 +510,8 @@ def test_imdb_original_title_column(films: Catalogue) -> None:
         ("Alien, 5 stars", "Alien (1979)"),
         ("Alien, 1979, 4.5 stars", "Alien (1979)"),
         ("Heat 4 out of 5", "Heat (1995)"),
+        ("Alien ★★★★½", "Alien (1979)"),
+        ("Alien ½", "Alien (1979)"),
     ],
 )
 def test_remarks_are_cut(line: str, title: str, films: Catalogue) -> None:
@@ -728,3 +730,8 @@ def test_json_of_another_shape_is_no_crash(paste: str, catalogue: Catalogue) -> 
 )
 def test_an_edition_after_a_title_is_the_same_film(line: str, catalogue: Catalogue) -> None:
     assert [m.title for m in parse_history(line, catalogue).matched] == ["The Matrix (1999)"]
+
+
+def test_a_fraction_in_a_title_is_no_half_star() -> None:
+    films = Catalogue([Item(1, "1", "8 1/2", 1963, ("Drama",)), Item(2, "2", "Heat", 1995, ())])
+    assert parse_history("8½\nHeat ★★½", films).item_ids == [1, 2]

@@ -66,7 +66,7 @@ _BULLET = re.compile(
 _YEAR_PAREN = re.compile(r"\s*[(\[]\s*(?P<year>(?:18|19|20)\d\d)\s*[)\]]\s*")
 _YEAR_TRAIL = re.compile(r"^(?P<title>.+?)[\s,\-–—/]+(?P<year>(?:18|19|20)\d\d)\s*$")
 _TRAILING_JUNK = re.compile(
-    r"(?:\s*[-–—|:,]?\s*(?:[★☆✩✪⭐½]+|\d{1,2}(?:\.\d)?\s*/\s*(?:5|10|100)|\(rewatch\)"
+    r"(?:\s*[-–—|:,]?\s*(?:[★☆✩✪⭐]+½?|(?<!\d)½|\d{1,2}(?:\.\d)?\s*/\s*(?:5|10|100)|\(rewatch\)"
     r"|\d(?:\.\d)?\s*(?:stars?|out of (?:5|10|five|ten))"  # "5 stars", "4.5 out of 5"
     r"|(?<=[)\]])\s*\d{1,2}(?:\.\d)?))+\s*$",  # "Fight Club (1999) 10": a score after the year
     re.IGNORECASE,

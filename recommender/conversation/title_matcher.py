@@ -50,6 +50,8 @@ MAX_SKIPPED_LEAD = 2  # words a short form may leave out in front ("[This Is] Sp
 MIN_FUZZY_CHARS = 5  # shorter keys must match exactly (typos in 4 letters are guesses)
 MIN_PART_CHARS = 5  # shorter title parts are not indexed ("Alien: Resurrection" -> no "alien")
 YEAR_TOLERANCE = 1  # release years in exports and in the catalogue differ by up to a year
+_FRACTIONS_AS_TEXT = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3"}
+_FRACTIONS = re.compile("|".join(_FRACTIONS_AS_TEXT))
 
 _ENGLISH_ARTICLES = frozenset({"the", "a", "an"})
 # articles the catalogue moves to the end, in English and in the original titles
@@ -164,6 +166,7 @@ def title_key(text: str) -> str:
     """The lookup key: :func:`strict_key` after "&" -> "and", apostrophes joined ("schindlers"),
     articles dropped inside a title after ":" and sequel numbering unified ("part ii" -> "2")."""
     text = re.sub(r"[’'`´]", "", html.unescape(text).replace("&", " and "))
+    text = _FRACTIONS.sub(lambda m: f" {_FRACTIONS_AS_TEXT[m.group()]}", text)  # "8½" = "8 1/2"
     # digits are their own words: "Alien³" = "Alien 3", "Jungle2Jungle" = "Jungle 2 Jungle"
     words = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", strict_key(text)).split()
     words = [
