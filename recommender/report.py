@@ -722,6 +722,45 @@ def _block_matching(results: Results) -> str:
     )
 
 
+def _block_anchors(results: Results) -> str:
+    name = "anchors_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    labels = {
+        "popularity/reference": "the most watched films (whatever X is)",
+        "text/space": "title-text vectors",
+        "text/app": "title-text vectors, through the retriever",
+        "sasrec/space": "LLM2SASRec item embeddings",
+        "sasrec/app": "LLM2SASRec item embeddings, through the retriever",
+        "sasrec+genres/space": "LLM2SASRec item embeddings + shared genres",
+        "sasrec+genres/app": "LLM2SASRec item embeddings + shared genres, through the retriever",
+    }
+    rows = [
+        [
+            labels.get(key, key),
+            f"{m['ndcg@10']:.4f}",
+            f"{m['hr@10']:.4f}",
+            f"{m['genre_share@10']:.1%}",
+        ]
+        for key, m in result["metrics"].items()
+    ]
+    comparisons = [
+        f"- {label}: NDCG@10 {c['diff']:+.4f} [{c['ci95'][0]:+.4f}, {c['ci95'][1]:+.4f}]"
+        for label, c in result["comparisons"].items()
+    ]
+    default = result["default"]
+    return (
+        _table(["likeness of X to every film", "NDCG@10", "HR@10", "top 10 sharing a genre"], rows)
+        + f"\n{result['users']} ML-1M users; {result['proxy']}. The app's default: "
+        f'`anchor_space = "{default["anchor_space"]}"`, `anchor_genre_weight = '
+        f"{default['anchor_genre_weight']}`. Paired differences over users:\n\n"
+        + "\n".join(comparisons)
+        + "\n\n"
+        + _source_line(name, result, ("checkpoint",))
+    )
+
+
 def _block_first_start(results: Results) -> str:
     name = "chat_latency.json"
     result = (results.load(name) or {}).get("first_start")
@@ -945,6 +984,7 @@ def _block_ranker_decision(results: Results) -> str:
 BLOCKS: dict[str, Callable[[Results], str]] = {
     "conversation": _block_conversation,
     "matching": _block_matching,
+    "anchors": _block_anchors,
     "explanations": _block_explanations,
     "claims": _block_claims,
     "retrieval": _block_retrieval,
@@ -963,6 +1003,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
 TITLES = {
     "conversation": "Conversations: scenarios replayed through step(), every turn judged",
     "matching": "Title matching of pasted lines",
+    "anchors": '"More like X": where the app looks for films like a named one',
     "explanations": "Explanations: faithfulness, grounding, variety and speed",
     "claims": "The seeds' claims, side by side with the published ones",
     "retrieval": "Retrieval: LLM2SASRec and baselines (ML-1M, full ranking, test split)",
