@@ -735,3 +735,27 @@ def test_an_edition_after_a_title_is_the_same_film(line: str, catalogue: Catalog
 def test_a_fraction_in_a_title_is_no_half_star() -> None:
     films = Catalogue([Item(1, "1", "8 1/2", 1963, ("Drama",)), Item(2, "2", "Heat", 1995, ())])
     assert parse_history("8½\nHeat ★★½", films).item_ids == [1, 2]
+
+
+def test_an_unquoted_comma_in_a_csv_title_stays_in_the_title() -> None:
+    films = Catalogue(
+        [
+            Item(1, "1", "Lock, Stock & Two Smoking Barrels", 1998, ("Comedy",)),
+            Item(2, "2", "Heat", 1995, ("Action",)),
+            Item(3, "3", "Lock", 1990, ("Drama",)),
+        ]
+    )
+    paste = (
+        "Date,Name,Year,Letterboxd URI\n"
+        "2024-01-16,Lock, Stock and Two Smoking Barrels,1998,https://boxd.it/x\n"
+        "2024-01-17,Heat,1995,https://boxd.it/y\n"
+    )
+    result = parse_history(paste, films)
+    assert result.item_ids == [1, 2] and any("part of the title" in n for n in result.notes)
+
+
+def test_one_word_before_a_colon_is_asked_unless_the_year_says() -> None:
+    films = Catalogue([Item(1, "1", "Professional, The (a.k.a. Leon: The Professional)", 1994, ())])
+    assert [a.line_no for a in parse_history("Léon", films).ambiguous] == [1]
+    export = "Date,Name,Year,Letterboxd URI\n2024-01-08,Léon,1994,https://boxd.it/x\n"
+    assert parse_history(export, films).item_ids == [1]

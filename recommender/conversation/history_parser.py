@@ -346,9 +346,19 @@ def _rows_from_csv(
                 )
                 continue
             else:
+                # an unquoted delimiter inside the title ("Lock, Stock and Two Smoking
+                # Barrels"): the extra fields are the title's, the columns after it shift
+                extra = len(fields) - len(header)
+                fields = [
+                    *fields[:title_col],
+                    (delimiter if delimiter == "\t" else delimiter + " ").join(
+                        field.strip() for field in fields[title_col : title_col + extra + 1]
+                    ),
+                    *fields[title_col + extra + 1 :],
+                ]
                 out.notes.append(
-                    f"Line {line_no}: {len(fields)} fields instead of {len(header)}; "
-                    "read the title column anyway."
+                    f"Line {line_no}: {len(fields) + extra} fields instead of {len(header)}; "
+                    "read the extra ones as part of the title."
                 )
         if status_col is not None and status_col < len(fields):
             if fields[status_col].strip().lower() in ("cancelled", "canceled"):

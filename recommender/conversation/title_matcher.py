@@ -48,7 +48,7 @@ MAX_SHORT_OPTIONS = 5  # a short form found in more titles than this is too gene
 MIN_SHORT_WORD = 6  # a one-word short form ("Shawshank") needs this many letters, and is asked
 MAX_SKIPPED_LEAD = 2  # words a short form may leave out in front ("[This Is] Spinal Tap")
 MIN_FUZZY_CHARS = 5  # shorter keys must match exactly (typos in 4 letters are guesses)
-MIN_PART_CHARS = 5  # shorter title parts are not indexed ("Alien: Resurrection" -> no "alien")
+MIN_PART_CHARS = 4  # shorter title parts are not indexed ("Leon: The Professional" -> "leon")
 YEAR_TOLERANCE = 1  # release years in exports and in the catalogue differ by up to a year
 _FRACTIONS_AS_TEXT = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3"}
 _FRACTIONS = re.compile("|".join(_FRACTIONS_AS_TEXT))
@@ -318,8 +318,10 @@ class TitleMatcher:
         exact = self._exact(key, strict_key(title))
         if exact:
             found = _decide(exact, year)
-            if found.how == "title part" and " " not in key and not found.ambiguous:
-                # "Rambo" is only the first word of "Rambo: First Blood Part II": ask
+            dated = year is not None and _year_fits(found.items[0], year, 0)
+            if found.how == "title part" and " " not in key and not found.ambiguous and not dated:
+                # "Rambo" is only the first word of "Rambo: First Blood Part II": ask, unless
+                # the year says which film ("Léon", 1994, in a Letterboxd export)
                 return TitleMatch(found.items, found.score, True, found.how)
             return found
         if exact_only:
