@@ -34,6 +34,16 @@ Resumable: each ranking call's raw LLM scores go to a JSONL file per (variant, B
 skipped when present; the hash covers the checkpoint, prompts, model and candidate settings, so
 changed settings start a new folder instead of mixing results. Growing ``--users`` keeps the
 users already scored. The JSON, markdown table and PNG are assembled at the end.
+
+Prompt styles and seeds (LLMRank): ``--prompt-style recency | sequential | in_context`` picks
+``prompts/rank_<style>.txt`` (default ``llm.prompt_style``); ``--position-bootstraps 1`` skips
+the B=3 orders and ``--valid-users 0`` the fusion. The config's style at seed 0 writes
+``ranking_<dataset>.*`` (the file the README quotes); any other style or seed writes
+``llmrank/<dataset>_<style>_seed<seed>_u<users>.{json,md}`` (or ``--result-name``), so runs sit
+side by side. Every result holds per-user outcomes (``per_user``) that
+``benchmarks/llmrank_prompts.py`` pairs across styles and pools across seeds. In a git worktree
+whose virtual environment was installed from another checkout, run with
+``PYTHONPATH=<this checkout>`` so its own ``recommender`` package is the one imported.
 """
 
 from __future__ import annotations
