@@ -334,7 +334,17 @@ def assemble(
     first = runs[(styles[0], seeds[0])]
     pooled = pooled_users(runs, styles, seeds)
     used = [runs[(s, seed)] for s in styles for seed in seeds]
+    data = {json.dumps(r["provenance"].get("data"), sort_keys=True) for r in used}
     keys = [u["key"] for seed in seeds for u in runs[(styles[0], seed)]["per_user"]]
+    provenance = collect_provenance(
+        command,
+        artifacts={
+            "checkpoint": PROJECT_ROOT / first["checkpoint"],
+            "adapter": PROJECT_ROOT / first["adapter"] if first.get("adapter") else None,
+        },
+    )
+    if len(data) == 1:  # every run read the same data: its digest is this table's too
+        provenance["data"] = json.loads(data.pop())
     return {
         "dataset": first["dataset"],
         "candidates": first["candidates"],
@@ -372,13 +382,7 @@ def assemble(
         ],
         "command": command,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "provenance": collect_provenance(
-            command,
-            artifacts={
-                "checkpoint": PROJECT_ROOT / first["checkpoint"],
-                "adapter": PROJECT_ROOT / first["adapter"] if first.get("adapter") else None,
-            },
-        ),
+        "provenance": provenance,
     }
 
 

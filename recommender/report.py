@@ -1084,7 +1084,7 @@ def _block_llmrank(results: Results) -> str:
         f"Ours: SmolLM2-135M re-ranking the LLM2SASRec top-{result['candidates']} (LLM-only "
         f"orders) for {result['users_per_seed']} test users x seeds {seeds} "
         f"({result['users_pooled']} pooled; each seed its own user sample and shuffles); "
-        f"95% intervals: {result['interval']}. The fine-tuned adapter was trained on recency "
+        f"intervals: {result['interval']}. The fine-tuned adapter was trained on recency "
         "prompts only, so its sequential and in-context rows measure transfer.\n\n"
     )
     claims = _table(
