@@ -17,7 +17,9 @@ training transfers to prompts it never saw. Each run is one ``benchmarks/ranking
 (one prompt style, one seed: a seeded sample of test users and the seed of the shuffled
 orders) writing ``benchmarks/results/llmrank/<dataset>_<style>_seed<s>_u<users>.json`` with
 per-user outcomes and provenance; every style x variant is scored with B=1 (one shuffled
-order), and the recency style also with B=3 (bootstrapped). The candidates are the LLM2SASRec
+order), and the recency style also with B=3 (bootstrapped) for the first ``--bootstrap-users``
+of each seed's users (a prefix of the same sample: their B=1 calls are cached, and the B=3
+columns join the same users' rows). The candidates are the LLM2SASRec
 top-20 (the target is among them for about 40% of users; otherwise every method misses).
 
 This script pools the users of all seeds (the same users for every style within a seed, so
@@ -63,6 +65,7 @@ RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 K = 10
 SEEDS = (0, 1, 2)
 USERS = 100  # test users per seed
+BOOTSTRAP_USERS = 50  # of them (a prefix of each seed's sample) also ranked with B=3
 VARIANTS = ("zero_shot", "finetuned")
 BASE_STYLE = "recency"  # the style the adapter was trained on; the others are compared to it
 BOOTSTRAPPED_STYLES = ("recency",)  # styles also scored with B=3
@@ -71,12 +74,15 @@ ADAPTER = "checkpoints/ml-1m-smollm2-lora"
 BUCKET = 5  # positions per bucket in the position-bias table
 
 
-def run_commands(dataset: str, seeds: Sequence[int], users: int) -> list[list[str]]:
+def run_commands(
+    dataset: str, seeds: Sequence[int], users: int, bootstrap_users: int = BOOTSTRAP_USERS
+) -> list[list[str]]:
     """The ``benchmarks/ranking.py`` calls behind the table (B=1 for every style first, so an
-    interrupted sweep leaves whole style comparisons; then B=3 for the bootstrapped styles)."""
+    interrupted sweep leaves whole style comparisons; then B=3 for the bootstrapped styles on
+    the first ``bootstrap_users`` users of the same samples, whose B=1 calls are cached)."""
     key = dataset.replace("-", "")
 
-    def command(seed: int, style: str, bootstraps: Sequence[int]) -> list[str]:
+    def command(seed: int, style: str, bootstraps: Sequence[int], users: int) -> list[str]:
         return [
             "benchmarks/ranking.py",
             *("--dataset", dataset, "--users", str(users), "--valid-users", "0"),
@@ -87,8 +93,10 @@ def run_commands(dataset: str, seeds: Sequence[int], users: int) -> list[list[st
             *("--result-name", f"llmrank/{key}_{style}_seed{seed}_u{users}"),
         ]
 
-    first = [command(s, style, (1,)) for s in seeds for style in PROMPT_STYLES]
-    return first + [command(s, style, (1, 3)) for s in seeds for style in BOOTSTRAPPED_STYLES]
+    first = [command(s, style, (1,), users) for s in seeds for style in PROMPT_STYLES]
+    return first + [
+        command(s, style, (1, 3), bootstrap_users) for s in seeds for style in BOOTSTRAPPED_STYLES
+    ]
 
 
 def run_all(commands: Sequence[Sequence[str]]) -> None:
@@ -147,6 +155,31 @@ def mean_ci(values: np.ndarray, seed: int = 0) -> dict[str, Any]:
         return {"mean": None, "ci95": [None, None], "n": 0}
     got = paired_bootstrap(np.zeros_like(values), values, samples=SAMPLES, seed=seed)
     return {"mean": got["diff"], "ci95": got["ci95"], "n": len(values)}
+
+
+def merge_bootstrapped(
+    runs: dict[tuple[str, int], dict], extra: dict[tuple[str, int], dict]
+) -> tuple[dict[tuple[str, int], dict], list[dict]]:
+    """``runs`` with the B>1 columns of ``extra`` (runs of a prefix of the same users) added
+    to the matching users' rows; also the extra runs that were used. Raises when a user of an
+    extra run is not in its main run or has another target or candidates there."""
+    merged = {k: {**r, "per_user": [dict(u) for u in r["per_user"]]} for k, r in runs.items()}
+    used = []
+    for key, run in sorted(extra.items()):
+        if key not in merged:
+            log.warning("%s seed %d: no main run to add B>1 columns to", *key)
+            continue
+        by_key = {u["key"]: u for u in merged[key]["per_user"]}
+        for row in run["per_user"]:
+            base = by_key.get(row["key"])
+            if base is None or (base["target"], base["retrieval_rank"]) != (
+                row["target"],
+                row["retrieval_rank"],
+            ):
+                raise ValueError(f"{key}: {row['key']} differs between the runs")
+            base.update({c: v for c, v in row.items() if "_B" in c and not c.endswith("_B1")})
+        used.append(run)
+    return merged, used
 
 
 # ------------------------------------------------------------------------- the analysis
@@ -322,9 +355,14 @@ def position_bias(
 
 
 def assemble(
-    runs: dict[tuple[str, int], dict], seeds: Sequence[int], command: str = ""
+    runs: dict[tuple[str, int], dict],
+    seeds: Sequence[int],
+    command: str = "",
+    bootstrapped: dict[tuple[str, int], dict] | None = None,
 ) -> dict[str, Any]:
-    """The assembled result from the runs of ``seeds`` (every style present for all seeds)."""
+    """The assembled result from the runs of ``seeds`` (every style present for all seeds);
+    ``bootstrapped``: runs of fewer users whose B>1 columns join the same users' rows."""
+    runs, extra_used = merge_bootstrapped(runs, bootstrapped or {})
     styles = [s for s in PROMPT_STYLES if all((s, seed) in runs for seed in seeds)]
     missing = sorted(
         f"{s} seed {seed}" for s in PROMPT_STYLES for seed in seeds if (s, seed) not in runs
@@ -333,7 +371,7 @@ def assemble(
         raise ValueError(f"no prompt style has finished runs for seeds {list(seeds)}")
     first = runs[(styles[0], seeds[0])]
     pooled = pooled_users(runs, styles, seeds)
-    used = [runs[(s, seed)] for s in styles for seed in seeds]
+    used = [runs[(s, seed)] for s in styles for seed in seeds] + extra_used
     data = {json.dumps(r["provenance"].get("data"), sort_keys=True) for r in used}
     keys = [u["key"] for seed in seeds for u in runs[(styles[0], seed)]["per_user"]]
     provenance = collect_provenance(
@@ -352,6 +390,7 @@ def assemble(
         "seeds": list(seeds),
         "users_per_seed": first["users"],
         "users_pooled": len(keys),
+        "users_bootstrapped_per_seed": sorted({r["users"] for r in extra_used}) or None,
         "distinct_users": len(set(keys)),
         "candidate_hit_rate": float(
             np.mean([u["retrieval_rank"] is not None for u in pooled[styles[0]]])
@@ -410,11 +449,15 @@ def markdown(result: dict[str, Any]) -> str:
         f"(seeds {', '.join(map(str, seeds))}: user sample and shuffled orders), "
         f"{result['users_pooled']} pooled ({result['distinct_users']} distinct). The true item "
         f"is among the candidates for {result['candidate_hit_rate']:.1%} of them. LLM-only "
-        "orders (no fusion). Intervals: " + result["interval"] + ". The fine-tuned adapter was "
+        "orders (no fusion). B=3 rows: the first "
+        f"{', '.join(map(str, result['users_bootstrapped_per_seed'] or ['-']))} users of each "
+        "seed's sample (see the users column). Intervals: "
+        + result["interval"]
+        + ". The fine-tuned adapter was "
         f"trained on {result['adapter_trained_on']}: its other rows measure transfer.",
         "",
-        "| LLM | prompt | B | NDCG@10 [95% CI] | HR@10 [95% CI] | NDCG@10 per seed |",
-        "|---|---|---|---|---|---|",
+        "| LLM | prompt | B | users | NDCG@10 [95% CI] | HR@10 [95% CI] | NDCG@10 per seed |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in result["accuracy"]:
         per_seed = ", ".join(
@@ -423,7 +466,8 @@ def markdown(result: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {row['variant'].replace('_', '-')} | {row['prompt_style'] or '-'} "
-            f"| {row['bootstrap'] or '-'} | {_f(row['ndcg@10'])} {_ci(*row['ndcg@10_ci95'])} "
+            f"| {row['bootstrap'] or '-'} | {row['users']} "
+            f"| {_f(row['ndcg@10'])} {_ci(*row['ndcg@10_ci95'])} "
             f"| {_f(row['hr@10'])} {_ci(*row['hr@10_ci95'])} | {per_seed} |"
         )
     lines += ["", "Paired differences in NDCG@10 (b - a, 95% paired bootstrap over users):", ""]
@@ -473,6 +517,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dataset", default="ml-1m")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--users", type=int, default=USERS, help="test users per seed")
+    parser.add_argument(
+        "--bootstrap-users",
+        type=int,
+        default=BOOTSTRAP_USERS,
+        help="of them, how many are also ranked with B=3 (a prefix of the same sample)",
+    )
     parser.add_argument("--run", action="store_true", help="make the missing ranking runs first")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     return parser.parse_args(argv)
@@ -485,12 +535,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     key = args.dataset.replace("-", "")
     if args.run:
-        run_all(run_commands(args.dataset, args.seeds, args.users))
+        run_all(run_commands(args.dataset, args.seeds, args.users, args.bootstrap_users))
     runs = load_runs(args.out_dir / "llmrank", key, args.users)
+    bootstrapped = (
+        load_runs(args.out_dir / "llmrank", key, args.bootstrap_users)
+        if args.bootstrap_users != args.users
+        else {}
+    )
     command = "python benchmarks/llmrank_prompts.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    result = assemble(runs, args.seeds, command)
+    result = assemble(runs, args.seeds, command, bootstrapped)
     stem = args.out_dir / f"llmrank_prompts_{key}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     stem.with_suffix(".md").write_text(markdown(result))

@@ -1083,7 +1083,13 @@ def _block_llmrank(results: Results) -> str:
         f"Published: {LLMRANK_PUBLISHED} (directions only; their numbers are not comparable). "
         f"Ours: SmolLM2-135M re-ranking the LLM2SASRec top-{result['candidates']} (LLM-only "
         f"orders) for {result['users_per_seed']} test users x seeds {seeds} "
-        f"({result['users_pooled']} pooled; each seed its own user sample and shuffles); "
+        f"({result['users_pooled']} pooled; each seed its own user sample and shuffles"
+        + (
+            f"; B=3 for the first {result['users_bootstrapped_per_seed'][0]} of each seed's"
+            if result.get("users_bootstrapped_per_seed")
+            else ""
+        )
+        + "); "
         f"intervals: {result['interval']}. The fine-tuned adapter was trained on recency "
         "prompts only, so its sequential and in-context rows measure transfer.\n\n"
     )

@@ -214,7 +214,7 @@ def test_assembled_table_pools_seeds_and_pairs_styles(runs):
     assert [b["positions"] for b in buckets] == ["0-4", "5-9"]
     assert buckets[1]["hr@1"] in (0.0, None)  # always-A never ranks a later item first
     text = llmrank.markdown(result)
-    assert "| zero-shot | recency | 1 |" in text and "trained on recency prompts only" in text
+    assert "| zero-shot | recency | 1 | 24 |" in text and "trained on recency prompts only" in text
 
 
 def test_missing_and_mismatched_runs(runs):
@@ -236,7 +236,7 @@ def test_missing_and_mismatched_runs(runs):
     assert rows[("zero_shot", "recency", 1)]["seeds"] == [0, 1]
     assert result["comparisons"]["zero_shot recency: B=3 - B=1"]["users"] == 12
     assert result["position_bias"]["zero_shot recency B=3"]["seeds"] == [0]
-    assert "| zero-shot | recency | 3 |" in llmrank.markdown(result)
+    assert "| zero-shot | recency | 3 | 12 |" in llmrank.markdown(result)
     broken = dict(runs)
     other = dict(runs[("sequential", 0)])
     other["per_user"] = other["per_user"][1:]
@@ -245,14 +245,43 @@ def test_missing_and_mismatched_runs(runs):
         llmrank.assemble(broken, (0, 1), "pytest")
 
 
+def test_bootstrapped_runs_of_fewer_users_join_the_same_users_rows(
+    runs, tiny_catalogue, tiny_dataset, tmp_path
+):
+    main = {}
+    for key, run in runs.items():  # the main runs with B=1 only
+        rows = [{c: v for c, v in r.items() if not c.endswith("_B3")} for r in run["per_user"]]
+        main[key] = {**run, "per_user": rows}
+    extra = {}
+    for seed in (0, 1):  # B=3 for the first 6 of each seed's 12 users
+        cases = make_cases(tiny_dataset, seed, users=6)
+        scores = {"zero_shot": oracle(tiny_catalogue), "finetuned": always_a}
+        extra[("recency", seed)] = run_result(
+            tiny_catalogue, cases, "recency", seed, scores, tmp_path / "x", (1, 3)
+        )
+    result = llmrank.assemble(main, (0, 1), "pytest", extra)
+    rows = {(r["variant"], r["prompt_style"], r["bootstrap"]): r for r in result["accuracy"]}
+    assert rows[("zero_shot", "recency", 3)]["users"] == 12  # 6 per seed
+    assert rows[("zero_shot", "recency", 1)]["users"] == 24
+    assert result["comparisons"]["zero_shot recency: B=3 - B=1"]["users"] == 12
+    assert result["users_bootstrapped_per_seed"] == [6] and len(result["runs"]) == 3 * 2 + 2
+    assert all(not r["per_user"][0].get("zero_shot_B3") for r in main.values())  # not mutated
+    wrong = {("recency", 0): {**extra[("recency", 0)]}}
+    wrong[("recency", 0)]["per_user"] = [
+        {**r, "target": -1} for r in extra[("recency", 0)]["per_user"]
+    ]
+    with pytest.raises(ValueError, match="differs"):
+        llmrank.assemble(main, (0, 1), "pytest", wrong)
+
+
 def test_run_commands_cover_every_style_and_seed_b1_first():
-    commands = llmrank.run_commands("ml-1m", (0, 1), 50)
+    commands = llmrank.run_commands("ml-1m", (0, 1), 50, 20)
     assert len(commands) == 3 * 2 + 2
     first = commands[: 3 * 2]
     assert all(c[c.index("--position-bootstraps") + 1 :][:2] == ["1", "--adapter"] for c in first)
     last = commands[-1]
     assert last[last.index("--position-bootstraps") + 1 : last.index("--adapter")] == ["1", "3"]
-    assert "llmrank/ml1m_recency_seed1_u50" in last
+    assert "llmrank/ml1m_recency_seed1_u20" in last and bench.parse_args(last[1:]).users == 20
     args = bench.parse_args(commands[0][1:])  # every command is one ranking.py accepts
     assert args.valid_users == 0 and args.users == 50
 
