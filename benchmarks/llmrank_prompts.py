@@ -449,9 +449,14 @@ def markdown(result: dict[str, Any]) -> str:
         f"(seeds {', '.join(map(str, seeds))}: user sample and shuffled orders), "
         f"{result['users_pooled']} pooled ({result['distinct_users']} distinct). The true item "
         f"is among the candidates for {result['candidate_hit_rate']:.1%} of them. LLM-only "
-        "orders (no fusion). B=3 rows: the first "
-        f"{', '.join(map(str, result['users_bootstrapped_per_seed'] or ['-']))} users of each "
-        "seed's sample (see the users column). Intervals: "
+        "orders (no fusion). "
+        + (
+            f"B=3 rows: the first {result['users_bootstrapped_per_seed'][0]} users of each "
+            "seed's sample (see the users column). "
+            if result["users_bootstrapped_per_seed"]
+            else ""
+        )
+        + "Intervals: "
         + result["interval"]
         + ". The fine-tuned adapter was "
         f"trained on {result['adapter_trained_on']}: its other rows measure transfer.",
