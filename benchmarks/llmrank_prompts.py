@@ -147,6 +147,16 @@ def metric(ranks: np.ndarray, name: str) -> np.ndarray:
     return (ranks < k).astype(np.float64)
 
 
+def chance(hit_rate: float, candidates: int) -> dict[str, float]:
+    """Expected NDCG@10 / HR@10 of a uniformly random order of the candidates: a target that
+    is a candidate lands on each position with probability 1/candidates."""
+    positions = np.arange(min(K, candidates))
+    return {
+        f"ndcg@{K}": hit_rate * float((1.0 / np.log2(positions + 2.0)).sum()) / candidates,
+        f"hr@{K}": hit_rate * len(positions) / candidates,
+    }
+
+
 def mean_ci(values: np.ndarray, seed: int = 0) -> dict[str, Any]:
     """Mean with a 95% percentile-bootstrap interval over the cases (``paired_bootstrap``
     against zeros is exactly the one-sample bootstrap of the mean)."""
@@ -395,6 +405,10 @@ def assemble(
         "candidate_hit_rate": float(
             np.mean([u["retrieval_rank"] is not None for u in pooled[styles[0]]])
         ),
+        "chance": chance(
+            float(np.mean([u["retrieval_rank"] is not None for u in pooled[styles[0]]])),
+            first["candidates"],
+        ),
         "prompt_styles": styles,
         "missing_runs": missing,
         "adapter_trained_on": "recency prompts only (llm.prompt_style = recency at fine-tuning)",
@@ -475,6 +489,10 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_f(row['ndcg@10'])} {_ci(*row['ndcg@10_ci95'])} "
             f"| {_f(row['hr@10'])} {_ci(*row['hr@10_ci95'])} | {per_seed} |"
         )
+    lines.append(
+        f"| random order (expected) | - | - | {result['users_pooled']} "
+        f"| {_f(result['chance']['ndcg@10'])} | {_f(result['chance']['hr@10'])} | - |"
+    )
     lines += ["", "Paired differences in NDCG@10 (b - a, 95% paired bootstrap over users):", ""]
     for name, c in result["comparisons"].items():
         lines.append(

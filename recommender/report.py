@@ -1109,7 +1109,13 @@ def _block_llmrank(results: Results) -> str:
     )
     retrieval_line = (
         f"Retrieval order on the same users: NDCG@10 {cell('retrieval', None, None)}; "
-        f"the true item is a candidate for {result['candidate_hit_rate']:.1%} of them.\n"
+        f"the true item is a candidate for {result['candidate_hit_rate']:.1%} of them"
+        + (
+            f", so a random order of the candidates would score NDCG@10 "
+            f"{_f(result['chance']['ndcg@10'])} (expected).\n"
+            if result.get("chance")
+            else ".\n"
+        )
         if retrieval
         else ""
     )

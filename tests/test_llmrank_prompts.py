@@ -215,6 +215,10 @@ def test_assembled_table_pools_seeds_and_pairs_styles(runs):
     assert buckets[1]["hr@1"] in (0.0, None)  # always-A never ranks a later item first
     text = llmrank.markdown(result)
     assert "| zero-shot | recency | 1 | 24 |" in text and "trained on recency prompts only" in text
+    # a random order: HR@10 is half the hit rate with 10 of 20 ... here 10 of 10 candidates
+    assert result["chance"]["hr@10"] == pytest.approx(hit_rate)
+    assert llmrank.chance(0.5, 20)["hr@10"] == pytest.approx(0.25)
+    assert llmrank.chance(1.0, 1)["ndcg@10"] == pytest.approx(1.0)
 
 
 def test_missing_and_mismatched_runs(runs):
