@@ -449,6 +449,11 @@ def _llmrank_claims(result: dict[str, Any]) -> list[list[str]]:
     one, three = bias.get("zero_shot recency B=1"), bias.get("zero_shot recency B=3")
     diff = comps.get("zero_shot recency: B=3 - B=1")
     if one and three and diff:
+        scope = (
+            f"{diff['users']} users (B=3 on the first "
+            f"{', '.join(map(str, result.get('users_bootstrapped_per_seed') or []))} of each of "
+            f"{len(three['seeds'])} seeds), paired 95% CI"
+        )
         rows.append(
             [
                 "Bootstrapped candidate orders reduce position bias (LLMRank, Hou et al.)",
@@ -1096,14 +1101,21 @@ def _block_llmrank(results: Results) -> str:
     claims = _table(
         ["comparison", "published", "LLM", "ours [95% CI]", "ours vs published"], claim_rows
     )
+
+    def users(variant: str, b: int) -> str:
+        counts = {
+            r["users"] for r in result["accuracy"] if (r["variant"], r["bootstrap"]) == (variant, b)
+        }
+        return f" ({counts.pop()} users)" if len(counts) == 1 else ""
+
     acc = _table(
         [
             "prompt",
-            "zero-shot NDCG@10, B=1",
-            "fine-tuned NDCG@10, B=1",
+            f"zero-shot NDCG@10, B=1{users('zero_shot', 1)}",
+            f"fine-tuned NDCG@10, B=1{users('finetuned', 1)}",
             "fine-tuned - zero-shot",
-            "zero-shot, B=3",
-            "fine-tuned, B=3",
+            f"zero-shot, B=3{users('zero_shot', 3)}",
+            f"fine-tuned, B=3{users('finetuned', 3)}",
         ],
         acc_rows,
     )
