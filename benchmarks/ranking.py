@@ -34,6 +34,16 @@ Resumable: each ranking call's raw LLM scores go to a JSONL file per (variant, B
 skipped when present; the hash covers the checkpoint, prompts, model and candidate settings, so
 changed settings start a new folder instead of mixing results. Growing ``--users`` keeps the
 users already scored. The JSON, markdown table and PNG are assembled at the end.
+
+Prompt styles and seeds (LLMRank): ``--prompt-style recency | sequential | in_context`` picks
+``prompts/rank_<style>.txt`` (default ``llm.prompt_style``); ``--position-bootstraps 1`` skips
+the B=3 orders and ``--valid-users 0`` the fusion. The config's style at seed 0 writes
+``ranking_<dataset>.*`` (the file the README quotes); any other style or seed writes
+``llmrank/<dataset>_<style>_seed<seed>_u<users>.{json,md}`` (or ``--result-name``), so runs sit
+side by side. Every result holds per-user outcomes (``per_user``) that
+``benchmarks/llmrank_prompts.py`` pairs across styles and pools across seeds. In a git worktree
+whose virtual environment was installed from another checkout, run with
+``PYTHONPATH=<this checkout>`` so its own ``recommender`` package is the one imported.
 """
 
 from __future__ import annotations
@@ -60,7 +70,7 @@ from recommender.config import PROJECT_ROOT, LLMConfig, load_config
 from recommender.data.dataset import LeaveOneOut
 from recommender.digest import artifact_digest
 from recommender.evaluation import case_ndcg, ranking_metrics
-from recommender.llm.ranker import LLMRanker, RankedItem, Ranking
+from recommender.llm.ranker import PROMPT_STYLES, LLMRanker, RankedItem, Ranking
 from recommender.machine import describe_machine
 from recommender.models.sasrec import SASRec, score_histories
 from recommender.provenance import collect_provenance, git_state
@@ -375,6 +385,44 @@ def latency(records: Iterable[dict[str, Any]]) -> dict[str, float | int | None]:
     }
 
 
+def per_user(
+    test_cases: Sequence[Case], records: Records, variants: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Per test user: the target's rank in the retrieval order and, per variant and B, in the
+    LLM-only order, where the target and the LLM's top pick were shown in the first order.
+
+    Enough to recompute NDCG / HR / position bias per user, so ``llmrank_prompts.py`` can pair
+    users across prompt styles and pool seeds without the dataset or the LLM. Ranks are 0-based
+    (``None``: the target is not a candidate); ``shown_at`` is ``None`` for the same reason.
+    """
+    rows = []
+    for case in test_cases:
+        inside = case.target in case.candidate_ids
+        row: dict[str, Any] = {
+            "key": case.key,
+            "target": case.target,
+            "retrieval_rank": case.candidate_ids.index(case.target) if inside else None,
+        }
+        for variant in variants:
+            for (v, b), stored in sorted(records.items()):
+                if v != variant or case.key not in stored:
+                    continue
+                ranking = ranking_from_record(stored[case.key], case)
+                order = ranking.llm_only_ids()
+                used = ranking.method != "retrieval_fallback" and ranking.permutations
+                first = ranking.permutations[0] if used else None
+                row[f"{variant}_B{b}"] = {
+                    "rank": order.index(case.target) if inside else None,
+                    "shown_at": first.index(case.candidate_ids.index(case.target))
+                    if first and inside
+                    else None,
+                    "top_at": first.index(case.candidate_ids.index(order[0])) if first else None,
+                    "fallback": not used,
+                }
+        rows.append(row)
+    return rows
+
+
 def check_orders(orders: Iterable[Sequence[int]], cases: Iterable[Case]) -> tuple[int, int, int]:
     """(items outside the candidates, orders that are not permutations, orders checked)."""
     outside = broken = checked = 0
@@ -390,6 +438,13 @@ def check_orders(orders: Iterable[Sequence[int]], cases: Iterable[Case]) -> tupl
 
 def settings_digest(settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def ranker_prompt_files(prompt_dir: Path) -> list[Path]:
+    """The prompt files a ranking call reads (every style, the answer lines, the system
+    prompt), so an edit to the explainer's or LLM-SRec's prompts keeps the stored calls."""
+    names = ("rank_*.txt", "answer_*.txt", "system.txt")
+    return sorted(p for pattern in names for p in Path(prompt_dir).glob(pattern))
 
 
 def default_adapter(llm: LLMConfig, dataset: str) -> Path:
@@ -602,8 +657,7 @@ def analyse(
             if b == bootstrap:
                 llm_orders[variant] = orders
                 fallbacks = sum(r.method == "retrieval_fallback" for r in rankings)
-            if b in POSITION_BOOTSTRAPS:
-                position[variant][f"B={b}"] = position_bias(rankings, test_cases)
+            position[variant][f"B={b}"] = position_bias(rankings, test_cases)
             latencies[variant][f"B={b}"] = latency(records[(variant, b)][c.key] for c in test_cases)
         result[variant] = {
             **by_b[str(bootstrap)],
@@ -613,7 +667,7 @@ def analyse(
         }
     fused_by_variant: dict[str, Any] = {}
     fused_orders: dict[str, list[list[int]]] = {}
-    for variant in present:
+    for variant in present if valid_cases else ():  # no validation users: no fusion
         valid_rankings = rankings_of(variant, bootstrap, valid_cases)
         weight, valid_grid = tune_weight(valid_rankings, [c.target for c in valid_cases])
         test_rankings = rankings_of(variant, bootstrap, test_cases)
@@ -633,15 +687,16 @@ def analyse(
             "test_grid": test_grid,  # for the plot only: the weight was chosen on valid_grid
         }
     best = "finetuned" if "finetuned" in present else ("zero_shot" if present else None)
-    if best is None:
-        result["fused"] = {"ndcg@10": None, "hr@10": None, "skipped": "no LLM variant was run"}
+    if best is None or not valid_cases:
+        why = "no LLM variant was run" if best is None else "no validation users (--valid-users 0)"
+        result["fused"] = {"ndcg@10": None, "hr@10": None, "skipped": why}
         result["fusion_weight"] = None
     else:
         result["fused"] = fused_by_variant[best]
         result["fusion_weight"] = fused_by_variant[best]["weight"]
     result["fused_by_variant"] = fused_by_variant
     comparisons = {}
-    if best is not None:
+    if best in fused_orders:
         comparisons["fused - retrieval"] = paired_bootstrap(
             retrieval_orders, fused_orders[best], targets, seed=seed
         )
@@ -669,16 +724,33 @@ def analyse(
         "by_variant": latencies,
     }
     result["position_bias"] = position
+    result["per_user"] = per_user(test_cases, records, present)
     return result
 
 
-def write_outputs(result: dict[str, Any], out_dir: Path, key: str) -> list[Path]:
-    """``ranking_<key>.json``, ``.md`` and ``.png`` in ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"ranking_{key}.{ext}" for ext in ("json", "md", "png")]
+def result_name(key: str, prompt_style: str, seed: int, users: int, default_style: str) -> str:
+    """``ranking_<key>`` for a run with the default prompt style and seed 0 (the file the
+    README quotes); any other run gets its own ``llmrank/<key>_<style>_seed<seed>_u<users>``,
+    so runs of different styles and seeds sit side by side instead of overwriting it."""
+    if prompt_style == default_style and seed == 0:
+        return f"ranking_{key}"
+    return f"llmrank/{key}_{prompt_style}_seed{seed}_u{users}"
+
+
+def write_outputs(
+    result: dict[str, Any], out_dir: Path, key: str, name: str | None = None
+) -> list[Path]:
+    """``<name>.json`` and ``.md`` in ``out_dir`` (default name ``ranking_<key>``), and a
+    ``.png`` for the headline file only (a side-by-side run is read through its table)."""
+    name = name or f"ranking_{key}"
+    stem = out_dir / name
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    exts = ("json", "md", "png") if name == f"ranking_{key}" else ("json", "md")
+    paths = [stem.with_name(f"{stem.name}.{ext}") for ext in exts]
     paths[0].write_text(json.dumps(result, indent=1) + "\n")
     paths[1].write_text(markdown(result))
-    plot(result, paths[2])
+    if len(paths) == 3:
+        plot(result, paths[2])
     return paths
 
 
@@ -724,15 +796,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--valid-users",
         type=int,
         default=500,
-        help="other users whose validation targets tune the fusion weight",
+        help="other users whose validation targets tune the fusion weight (0: no fusion)",
     )
     parser.add_argument("--candidates", type=int, default=20, help="SASRec top-k shown to the LLM")
+    parser.add_argument(
+        "--prompt-style",
+        choices=PROMPT_STYLES,
+        default=None,
+        help="LLMRank prompt (prompts/rank_<style>.txt; default: llm.prompt_style)",
+    )
+    parser.add_argument(
+        "--position-bootstraps",
+        type=int,
+        nargs="+",
+        default=list(POSITION_BOOTSTRAPS),
+        help="B values scored on the test users besides --bootstrap (default: 1 3; "
+        "'--position-bootstraps 1' skips the bootstrapped orders)",
+    )
     parser.add_argument(
         "--bootstrap",
         type=int,
         default=None,
-        help="B of the headline LLM and fused numbers (default: llm.bootstrap); B=1 and B=3 "
-        "are always scored on the test users for the position-bias analysis",
+        help="B of the headline LLM and fused numbers (default: llm.bootstrap); the "
+        "--position-bootstraps are scored on the test users too",
     )
     parser.add_argument(
         "--checkpoint",
@@ -751,6 +837,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="user sampling and shuffles")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--out-dir", type=Path, default=RESULTS, help="where results go")
+    parser.add_argument(
+        "--result-name",
+        default=None,
+        help="result file stem under --out-dir (default: ranking_<dataset> for the config's "
+        "prompt style and seed 0, else llmrank/<dataset>_<style>_seed<seed>_u<users>)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     return parser.parse_args(argv)
 
@@ -766,6 +858,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config()
     bootstrap = args.bootstrap or config.llm.bootstrap
+    prompt_style = args.prompt_style or config.llm.prompt_style
     checkpoint = args.checkpoint or config.app.sasrec_checkpoint
     prepared = prepare_cases(args, checkpoint, config, progress)
     if prepared is None:
@@ -777,11 +870,9 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         num_threads=args.threads or config.llm.num_threads,
         adapter_path=None,
+        prompt_style=prompt_style,
     )
-    # the LLM-SRec prompts (srec_*) are read by benchmarks/llm_srec.py, not by the ranker
-    prompt_files = [
-        p for p in sorted(Path(llm.prompt_dir).glob("*.txt")) if not p.name.startswith("srec_")
-    ]
+    prompt_files = ranker_prompt_files(Path(llm.prompt_dir))
     settings = {
         "dataset": args.dataset,
         "checkpoint_sha": artifact_digest(Path(checkpoint)),
@@ -820,7 +911,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in skipped.values():
         log.warning("fine-tuned LLM %s", note)
 
-    bootstraps = sorted({*POSITION_BOOTSTRAPS, bootstrap})
+    bootstraps = sorted({1, *args.position_bootstraps, bootstrap})
     records: Records = {}
     for variant, (variant_llm, tag) in variants.items():
         jobs = [(1, test_cases), (bootstrap, valid_cases)] + [
@@ -881,7 +972,10 @@ def main(argv: list[str] | None = None) -> int:
             git=git,
         ),
     }
-    paths = write_outputs(result, args.out_dir, key.replace("-", ""))
+    name = args.result_name or result_name(
+        key.replace("-", ""), prompt_style, args.seed, len(test_cases), config.llm.prompt_style
+    )
+    paths = write_outputs(result, args.out_dir, key.replace("-", ""), name)
     print(markdown(result))
     log.info("wrote %s", ", ".join(_rel(p) for p in paths))
     if result["out_of_candidates"] or result["not_permutations"]:

@@ -423,6 +423,50 @@ def _block_llm_srec(results: Results) -> str:
     )
 
 
+def _llmrank_claims(result: dict[str, Any]) -> list[list[str]]:
+    """The claims rows of LLMRank (prompt styles, bootstrapping) from the seeded runs."""
+    comps, bias = result["comparisons"], result["position_bias"]
+    digest = _digest_text(result.get("provenance"), "checkpoint")
+    scope = (
+        f"{result['users_per_seed']} users x {len(result['seeds'])} seeds, paired 95% CI "
+        "(users pooled)"
+    )
+    styles = "; ".join(
+        f"{label} {style.replace('_', '-')} - recency {_ci(comps[key])}"
+        for label, variant in (("zero-shot", "zero_shot"), ("fine-tuned", "finetuned"))
+        for style in ("sequential", "in_context")
+        if (key := f"{variant}: {style} - recency") in comps
+    )
+    rows = [
+        [
+            "Recency-focused vs sequential vs in-context prompts (LLMRank, Hou et al.)",
+            "recency-focused beats sequential; in-context similar",
+            f"NDCG@10 {styles} (fine-tuned: trained on recency only)",
+            scope,
+            f"checkpoint {digest}",
+        ]
+    ]
+    one, three = bias.get("zero_shot recency B=1"), bias.get("zero_shot recency B=3")
+    diff = comps.get("zero_shot recency: B=3 - B=1")
+    if one and three and diff:
+        scope = (
+            f"{diff['users']} users (B=3 on the first "
+            f"{', '.join(map(str, result.get('users_bootstrapped_per_seed') or []))} of each of "
+            f"{len(three['seeds'])} seeds), paired 95% CI"
+        )
+        rows.append(
+            [
+                "Bootstrapped candidate orders reduce position bias (LLMRank, Hou et al.)",
+                "bootstrapping helps",
+                f"zero-shot top pick at A {_f(one['top_pick_at_A'], 3)} (B=1) -> "
+                f"{_f(three['top_pick_at_A'], 3)} (B=3); NDCG@10 B=3 - B=1 {_ci(diff)}",
+                scope,
+                f"checkpoint {digest}",
+            ]
+        )
+    return rows
+
+
 def _block_claims(results: Results) -> str:
     """The seeds' claims next to the published ones, each row with its seeds, interval and
     checkpoint digest (rows from different checkpoints say so)."""
@@ -432,6 +476,7 @@ def _block_claims(results: Results) -> str:
     ranking = results.load("ranking_ml1m.json")
     srec = results.load("llm_srec_ml1m.json")
     srec_prev = results.load("history/llm_srec_ml1m.5bb4f12.json")
+    llmrank = results.load("llmrank_prompts_ml1m.json")
     if retrieval:
         m = retrieval["models"]
         rows.append(
@@ -489,6 +534,10 @@ def _block_claims(results: Results) -> str:
                 f"checkpoint {digest}",
             ]
         )
+    if llmrank:
+        rows.extend(_llmrank_claims(llmrank))
+    elif ranking:
+        digest = _digest_text(ranking.get("provenance"), "checkpoint")
         rows.append(
             [
                 "Recency-focused vs sequential vs in-context prompts (LLMRank, Hou et al.)",
@@ -981,6 +1030,164 @@ def _block_ranker_decision(results: Results) -> str:
     return "\n".join(lines) + "\n" + "".join(sources)
 
 
+LLMRANK_PUBLISHED = "Hou et al. 2024 (LLMRank): ChatGPT-size LLMs ranking 20 candidates on ML-1M"
+
+
+def _verdict(diff: dict[str, Any] | None, published_sign: int) -> str:
+    """Whether a paired difference agrees in direction with a published one (0: 'similar')."""
+    if diff is None:
+        return "not measured"
+    low, high = diff["ci95"]
+    if low <= 0 <= high:
+        return "consistent (no clear difference)" if published_sign == 0 else "no clear difference"
+    sign = 1 if low > 0 else -1
+    if published_sign == 0:
+        return "differs (published: similar)"
+    return "same direction" if sign == published_sign else "opposite direction"
+
+
+def _block_llmrank(results: Results) -> str:
+    name = "llmrank_prompts_ml1m.json"
+    result = results.load(name)
+    if result is None:
+        return _source_line(name, None)
+    comps = result["comparisons"]
+    bias = result["position_bias"]
+    seeds = ", ".join(map(str, result["seeds"]))
+    claim_rows = []
+    for variant, label in (("zero_shot", "zero-shot"), ("finetuned", "fine-tuned")):
+        for style, published, sign in (
+            ("sequential", "recency-focused beats sequential", -1),
+            ("in_context", "in-context about as good as recency-focused", 0),
+        ):
+            diff = comps.get(f"{variant}: {style} - recency")
+            claim_rows.append(
+                [
+                    f"{style.replace('_', '-')} - recency, NDCG@10",
+                    published,
+                    label,
+                    _ci(diff) if diff else "not measured",
+                    _verdict(diff, sign),
+                ]
+            )
+    for variant, label in (("zero_shot", "zero-shot"), ("finetuned", "fine-tuned")):
+        one, three = bias.get(f"{variant} recency B=1"), bias.get(f"{variant} recency B=3")
+        if one:
+            claim_rows.append(
+                [
+                    "top pick shown at A, B=1 (uniform " + _f(one["uniform_share"], 2) + ")",
+                    "LLMs favour early positions",
+                    label,
+                    f"{_f(one['top_pick_at_A'], 3)} [{_f(one['top_pick_at_A_ci95'][0], 3)}, "
+                    f"{_f(one['top_pick_at_A_ci95'][1], 3)}]; most often at position "
+                    f"{one['top_pick_mode_position']} ({_f(one['top_pick_mode_share'], 3)})",
+                    "a position bias"
+                    if one["top_pick_mode_share"] > 2 * one["uniform_share"]
+                    else "no clear position bias",
+                ]
+            )
+        if one and three:
+            diff = comps.get(f"{variant} recency: B=3 - B=1")
+            reduced = three["top_pick_mode_share_ci95"][1] < one["top_pick_mode_share_ci95"][0]
+            claim_rows.append(
+                [
+                    "bootstrapping, B=3 vs B=1",
+                    "reduces the position bias",
+                    label,
+                    "share of the most frequent top-pick position "
+                    f"{_f(one['top_pick_mode_share'], 3)} -> {_f(three['top_pick_mode_share'], 3)}"
+                    f"; NDCG@10 {_ci(diff) if diff else 'n/a'}",
+                    "same direction (bias reduced)" if reduced else "no clear reduction",
+                ]
+            )
+    accuracy = {(r["variant"], r["prompt_style"], r["bootstrap"]): r for r in result["accuracy"]}
+
+    def cell(variant: str, style: str | None, b: int | None) -> str:
+        row = accuracy.get((variant, style, b))
+        if row is None:
+            return "-"
+        low, high = row["ndcg@10_ci95"]
+        return f"{_f(row['ndcg@10'])} [{_f(low)}, {_f(high)}]"
+
+    acc_rows = [
+        [
+            style.replace("_", "-"),
+            cell("zero_shot", style, 1),
+            cell("finetuned", style, 1),
+            _ci(comps[f"{style}: finetuned - zero_shot"])
+            if f"{style}: finetuned - zero_shot" in comps
+            else "-",
+            cell("zero_shot", style, 3),
+            cell("finetuned", style, 3),
+        ]
+        for style in result["prompt_styles"]
+    ]
+    retrieval = accuracy.get(("retrieval", None, None))
+    text = (
+        f"Published: {LLMRANK_PUBLISHED} (directions only; their numbers are not comparable). "
+        f"Ours: SmolLM2-135M re-ranking the LLM2SASRec top-{result['candidates']} (LLM-only "
+        f"orders) for {result['users_per_seed']} test users x seeds {seeds} "
+        f"({result['users_pooled']} pooled; each seed its own user sample and shuffles"
+        + (
+            f"; B=3 for the first {result['users_bootstrapped_per_seed'][0]} of each seed's"
+            if result.get("users_bootstrapped_per_seed")
+            else ""
+        )
+        + "); "
+        f"intervals: {result['interval']}. The fine-tuned adapter was trained on recency "
+        "prompts only, so its sequential and in-context rows measure transfer.\n\n"
+    )
+    claims = _table(
+        ["comparison", "published", "LLM", "ours [95% CI]", "ours vs published"], claim_rows
+    )
+
+    def users(variant: str, b: int) -> str:
+        counts = {
+            r["users"] for r in result["accuracy"] if (r["variant"], r["bootstrap"]) == (variant, b)
+        }
+        return f" ({counts.pop()} users)" if len(counts) == 1 else ""
+
+    acc = _table(
+        [
+            "prompt",
+            f"zero-shot NDCG@10, B=1{users('zero_shot', 1)}",
+            f"fine-tuned NDCG@10, B=1{users('finetuned', 1)}",
+            "fine-tuned - zero-shot",
+            f"zero-shot, B=3{users('zero_shot', 3)}",
+            f"fine-tuned, B=3{users('finetuned', 3)}",
+        ],
+        acc_rows,
+    )
+    retrieval_line = (
+        f"Retrieval order on the same users: NDCG@10 {cell('retrieval', None, None)}; "
+        f"the true item is a candidate for {result['candidate_hit_rate']:.1%} of them"
+        + (
+            f", so a random order of the candidates would score NDCG@10 "
+            f"{_f(result['chance']['ndcg@10'])} (expected).\n"
+            if result.get("chance")
+            else ".\n"
+        )
+        if retrieval
+        else ""
+    )
+    missing = (
+        "Runs missing from this table: " + ", ".join(result["missing_runs"]) + ".\n\n"
+        if result["missing_runs"]
+        else ""
+    )
+    return (
+        text
+        + claims
+        + "\n"
+        + acc
+        + "\n"
+        + retrieval_line
+        + "\n"
+        + missing
+        + _source_line(name, result, ("checkpoint", "adapter"))
+    )
+
+
 BLOCKS: dict[str, Callable[[Results], str]] = {
     "conversation": _block_conversation,
     "matching": _block_matching,
@@ -997,6 +1204,7 @@ BLOCKS: dict[str, Callable[[Results], str]] = {
     "scale": _block_scale,
     "chat-latency-llm-wording": _block_chat_latency_llm,
     "ranking": _block_ranking,
+    "llmrank": _block_llmrank,
     "llm-srec": _block_llm_srec,
     "ranker-decision": _block_ranker_decision,
 }
@@ -1016,6 +1224,7 @@ TITLES = {
     "scale": "Scale: synthetic catalogues of 10k to 1M items",
     "chat-latency-llm-wording": "Chat latency with the LLM wording of the explanations",
     "ranking": "LLM label ranking of the retrieval top-20",
+    "llmrank": "LLMRank's questions: prompt styles, fine-tuning, position bias (with seeds)",
     "llm-srec": "LLM-SRec heads on the frozen LLM",
     "ranker-decision": "Which ranker: each LLM ranker minus the retrieval order in conversations",
 }
