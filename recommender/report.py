@@ -521,7 +521,30 @@ def _block_claims(results: Results) -> str:
                 "per-seed checkpoints: unknown",
             ]
         )
-    rows.append(["LLM2BERT4Rec (Boz et al. 2024)", "see the paper", "not run yet", "", ""])
+    bert = (retrieval or {}).get("models", {})
+    if "llm2bert4rec" in bert and "bert4rec_random" in bert:
+        rows.append(
+            [
+                "LLM2BERT4Rec: text init helps BERT4Rec too (Boz et al. 2024)",
+                "LLM2BERT4Rec is the paper's best variant (see the paper)",
+                f"llm2bert4rec {_pair(bert, 'llm2bert4rec')}; "
+                f"random init {_pair(bert, 'bert4rec_random')}",
+                f"{len(bert['llm2bert4rec']['seeds'])} seeds, mean ± std "
+                f"{_mean_std(bert, 'llm2bert4rec')}",
+                "per-seed checkpoints: unknown",
+            ]
+        )
+    else:
+        rows.append(
+            [
+                "LLM2BERT4Rec (Boz et al. 2024)",
+                "see the paper",
+                "not run yet (`python benchmarks/retrieval.py --models llm2bert4rec "
+                "bert4rec_random --seeds 3`)",
+                "",
+                "",
+            ]
+        )
     if ranking:
         digest = _digest_text(ranking.get("provenance"), "checkpoint")
         comparisons = ranking["comparisons"]

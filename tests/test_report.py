@@ -97,3 +97,20 @@ def test_digest_at_commit_matches_the_file_at_head() -> None:
     path = "checkpoints/ml-1m-llm2sasrec.pt"
     assert digest_at_commit(path, "HEAD") == artifact_digest(ROOT / path)
     assert digest_at_commit("no/such/file", "HEAD") is None
+
+
+def test_the_llm2bert4rec_claim_appears_when_its_runs_do(tmp_path) -> None:
+    root = _checkout(tmp_path)
+    assert "not run yet" in report._block_claims(report.Results(root))
+    path = root / "benchmarks/results/retrieval_ml1m.json"
+    data = json.loads(path.read_text())
+    for name, ndcg in (("llm2bert4rec", 0.1901), ("bert4rec_random", 0.1702)):
+        data["models"][name] = {
+            **data["models"]["llm2sasrec"],
+            "ndcg@10": ndcg,
+            "hr@10": 0.3333,
+            "ndcg@10_std": 0.0011,
+        }
+    path.write_text(json.dumps(data))
+    claims = report._block_claims(report.Results(root))
+    assert "llm2bert4rec 0.1901 / 0.3333" in claims and "random init 0.1702" in claims
