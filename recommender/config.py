@@ -185,12 +185,18 @@ class AppConfig:
     # concurrent turn is refused at once instead of queueing behind the first
     admitted_turns: int = 32
     queue_size: int = 256  # events waiting in Gradio's queue; more are refused ("queue is full")
+    # the biggest request body (other than an upload) the server reads; a bigger one is refused
+    # with HTTP 413 before it is read. None: room for a paste at chat.max_paste_bytes and a
+    # message at chat.max_message_chars as JSON (recommender/request_limits.py)
+    max_request_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if self.compute_slots < 1 or self.admitted_turns < 1 or self.queue_size < 1:
             raise ValueError(
                 "app.compute_slots, app.admitted_turns and app.queue_size must be >= 1"
             )
+        if self.max_request_bytes is not None and self.max_request_bytes < 1:
+            raise ValueError("app.max_request_bytes must be >= 1 (or unset)")
 
 
 @dataclass
