@@ -818,12 +818,18 @@ def _block_scale(results: Results) -> str:
             note += f"At {int(n):,} items the store was {store['note']}.\n"
         if serve.get("partial"):
             note += f"At {int(n):,} items the serving figures are partial: {serve['note']}.\n"
-        one = stages.get("serve_threads1", {}).get("retrieval_ms")
-        if one:
-            note += (
-                f"At {int(n):,} items with `app.torch_threads = 1`: retrieval p50 / p95 "
-                f"{one['p50']:.1f} / {one['p95']:.1f} ms.\n"
-            )
+        threads = (serve.get("serving") or {}).get("torch_threads")
+        if threads and any(name.startswith("serve_threads") for name in stages):
+            note += f"At {int(n):,} items the table's retrieval ran at {threads} torch thread(s).\n"
+        for name, run in stages.items():
+            latency = run.get("retrieval_ms") if name.startswith("serve_threads") else None
+            if latency:
+                count = (run.get("serving") or {}).get("torch_threads")
+                how = " (torch's default, one per core)" if name == "serve_threads0" else ""
+                note += (
+                    f"At {int(n):,} items with {count} torch thread(s){how}: retrieval p50 / p95 "
+                    f"{latency['p50']:.1f} / {latency['p95']:.1f} ms.\n"
+                )
     for n, stages in result["sizes"].items():
         for run_name, run in (stages.get("previous") or {}).items():
             latency = run.get("retrieval_ms")
