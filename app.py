@@ -24,6 +24,7 @@ from recommender.config import AppConfig, Config, ConfigError, SessionConfig, lo
 from recommender.conversation.orchestrator import Deps, Reply, apply_feedback, step_stream
 from recommender.conversation.state import SessionState
 from recommender.errors import SequelError
+from recommender.memory import configure_malloc
 from recommender.request_limits import BodySizeLimit, request_body_limit
 from recommender.sessions import (
     SessionStore,
@@ -404,6 +405,8 @@ def run_app(config: Config, host: str | None = None, port: int | None = None) ->
     the same address serves a status page that turns into the chat when it is ready."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     host, port = host or config.app.host, port or config.app.port
+    # before any worker thread allocates: see recommender/memory.py
+    configure_malloc(config.app.malloc_arenas, config.app.malloc_trim_s)
     status = StartupStatus()
     page = status_page(status) if config.app.status_page else None
     try:

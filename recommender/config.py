@@ -189,12 +189,19 @@ class AppConfig:
     # with HTTP 413 before it is read. None: room for a paste at chat.max_paste_bytes and a
     # message at chat.max_message_chars as JSON (recommender/request_limits.py)
     max_request_bytes: int | None = None
+    # glibc malloc, for a flat resident memory under load (recommender/memory.py; README
+    # "Serving many users", soak): the arenas the worker threads share (None or 0: glibc's
+    # default, 8 per core), and seconds between malloc_trim calls (0: never)
+    malloc_arenas: int | None = 2
+    malloc_trim_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.compute_slots < 1 or self.admitted_turns < 1 or self.queue_size < 1:
             raise ValueError(
                 "app.compute_slots, app.admitted_turns and app.queue_size must be >= 1"
             )
+        if (self.malloc_arenas or 0) < 0 or self.malloc_trim_s < 0:
+            raise ValueError("app.malloc_arenas and app.malloc_trim_s must be >= 0")
         if self.max_request_bytes is not None and self.max_request_bytes < 1:
             raise ValueError("app.max_request_bytes must be >= 1 (or unset)")
 
