@@ -171,10 +171,11 @@ class AppConfig:
     # serve a status page (steps, progress bars) on the app's address while the start loads or
     # builds the artefacts; it turns into the chat when ready. False: nothing listens until then
     status_page: bool = True
-    # torch intra-op threads of the serving process (None: torch's default, one per core).
-    # 1 keeps the small per-turn ops (query embedding, SASRec scoring) from thrashing when
-    # other work shares the cores; scale.md measures both
-    torch_threads: int | None = None
+    # torch intra-op threads of the serving process (None or 0: torch's default, one per core).
+    # 1: the small per-turn ops (query embedding, SASRec scoring) gain little from a second
+    # thread, and turns computed side by side (compute_slots) or other work on the cores make
+    # two threads per turn thrash (README "Serving many users": chat_latency*.md, scale.md)
+    torch_threads: int | None = 1
     # --- serving many users (benchmarks/chat_latency.py --concurrent, benchmarks/soak.py) ---
     # turns computed at the same time; the others wait for a slot in arrival order. With 20
     # clients on 2 CPU cores: 8.75 turns/s with 2, 8.43 with 1, 8.37 with 4 (one run each,
