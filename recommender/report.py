@@ -328,6 +328,23 @@ def _block_soak(results: Results) -> str:
         f"({_passed(checks['flat_memory'])}; slope {memory['slope_mb_per_min']:.2f} MB/min). "
         f"Machine: {result['machine']}.\n"
     )
+    if memory.get("warmup_s") is not None:
+        serving = result.get("serving") or {}
+        malloc = ""
+        if "malloc_arenas" in serving:
+            malloc = (
+                f" The app ran with {serving['malloc_arenas'] or 'glibc default'} malloc arenas, "
+                f"trimmed every {serving['malloc_trim_s']:g} s, and "
+                f"{serving.get('torch_threads') or 'default'} torch thread(s)."
+            )
+        lines.append(
+            f"Memory: the check leaves out a warm-up of {memory['warmup_s'] / 60:.1f} min "
+            f"(start-up, the first turns, the session store, caches and allocator arenas "
+            f"filling); RSS "
+            f"{memory['start_mb']:.0f} MB at the first sample, {memory['warmup_end_mb']:.0f} MB "
+            f"when the warm-up ended, then the median of the first tenth of the remaining samples "
+            f"against that of the last tenth.{malloc}\n"
+        )
     return "\n".join(lines) + _source_line(name, result, ("checkpoint",))
 
 
