@@ -46,7 +46,10 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.config import PROJECT_ROOT, Config, default_cache_dir
+if __package__ in (None, ""):  # run as a script: this checkout's packages, not an installed one
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from recommender.config import PROJECT_ROOT, Config, default_cache_dir  # noqa: E402
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 SIZES = (10_000, 100_000, 1_000_000)
