@@ -178,8 +178,9 @@ class AppConfig:
     torch_threads: int | None = 1
     # --- serving many users (benchmarks/chat_latency.py --concurrent, benchmarks/soak.py) ---
     # turns computed at the same time; the others wait for a slot in arrival order. With 20
-    # clients on 2 CPU cores: 8.75 turns/s with 2, 8.43 with 1, 8.37 with 4 (one run each,
-    # benchmarks/results/chat_latency.json, "concurrent")
+    # clients on 2 shared CPU cores at one torch thread, 1 / 2 / 4 slots: 5.53 / 5.61 / 5.03
+    # turns/s in one run, 10.05 / 8.66 / 9.04 in the next: no value wins both
+    # (benchmarks/results/chat_latency.json "concurrent", history/chat_latency.19329cb.json)
     compute_slots: int = 2
     # turns Gradio admits at once (its concurrency_limit for every turn event): an admitted
     # turn either computes or waits for a compute slot, and is where a session's second

@@ -838,11 +838,11 @@ def _block_scale(results: Results) -> str:
         threads = (serve.get("serving") or {}).get("torch_threads")
         if threads and any(name.startswith("serve_threads") for name in stages):
             note += f"At {int(n):,} items the table's retrieval ran at {threads} torch thread(s).\n"
-        for name, run in stages.items():
-            latency = run.get("retrieval_ms") if name.startswith("serve_threads") else None
+        for stage, run in stages.items():
+            latency = run.get("retrieval_ms") if stage.startswith("serve_threads") else None
             if latency:
                 count = (run.get("serving") or {}).get("torch_threads")
-                how = " (torch's default, one per core)" if name == "serve_threads0" else ""
+                how = " (torch's default, one per core)" if stage == "serve_threads0" else ""
                 note += (
                     f"At {int(n):,} items with {count} torch thread(s){how}: retrieval p50 / p95 "
                     f"{latency['p50']:.1f} / {latency['p95']:.1f} ms.\n"
