@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from recommender import api
 from recommender.config import AppConfig, Config, ConfigError, SessionConfig, load_config
 from recommender.conversation.orchestrator import Deps, Reply, apply_feedback, step_stream
 from recommender.conversation.state import SessionState
 from recommender.errors import SequelError
+from recommender.memory import configure_malloc
+from recommender.request_limits import BodySizeLimit, request_body_limit
 from recommender.sessions import (
     SessionStore,
     browser_secret,
@@ -384,6 +387,11 @@ def launch_options(config: Config) -> dict[str, Any]:
         # an upload above the paste limit is refused while it streams in (HTTP 413), so it
         # is never written to disk in full; the browser checks the same limit before sending
         max_file_size=config.chat.max_paste_bytes,
+        # any other body (a /chat call's JSON, a browser turn) above the cap is refused with
+        # HTTP 413 before it is read, so it never reaches a session
+        app_kwargs={
+            "middleware": [Middleware(BodySizeLimit, max_bytes=request_body_limit(config))]
+        },
         css=CSS,
         theme=gr.themes.Soft(primary_hue="indigo"),
         show_error=False,
@@ -397,6 +405,8 @@ def run_app(config: Config, host: str | None = None, port: int | None = None) ->
     the same address serves a status page that turns into the chat when it is ready."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     host, port = host or config.app.host, port or config.app.port
+    # before any worker thread allocates: see recommender/memory.py
+    configure_malloc(config.app.malloc_arenas, config.app.malloc_trim_s)
     status = StartupStatus()
     page = status_page(status) if config.app.status_page else None
     try:

@@ -91,6 +91,8 @@ def drive_step(
     started = time.perf_counter()
     deps, info = build_deps(config, progress=False)
     startup = time.perf_counter() - started
+    import torch
+
     first, explained, full, kinds, sources, reasons = [], [], [], {}, {}, {}
     for paste, request, follow_ups in tqdm(sessions(n_sessions, seed), desc="sessions"):
         state = SessionState()
@@ -118,7 +120,7 @@ def drive_step(
                 full.append(total * 1000)
     return {
         "startup_s": round(startup, 1),
-        "serving": info.__dict__,
+        "serving": dict(info.__dict__, torch_threads=torch.get_num_threads()),
         "first_recommendation_ms": summary(first),
         "every_card_explained_ms": summary(explained),  # deterministic wording on every card
         "full_reply_ms": summary(full),
@@ -313,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         "adapter": config.llm.adapter_path,
         "explain_adapter": config.llm.explain_adapter_path if llm_explanations else None,
     }
+    if args.concurrent is None and config.app.torch_threads and not args.threads:
+        import torch
+
+        torch.set_num_threads(config.app.torch_threads)  # as build_deps will: the line says so
     machine = describe_machine() + " (at the start)"
     if args.concurrent is not None:
         # one section of the file, with its own command and provenance; the rest is kept

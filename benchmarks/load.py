@@ -293,11 +293,18 @@ class MemorySampler(threading.Thread):
                 return
 
 
-def memory_trend(samples: list[tuple[float, float]], warmup_fraction: float = 0.2) -> dict:
-    """How the app's RSS moved after a warm-up: the least-squares slope (MB per minute) and
-    the growth from the first to the last tenth of the samples after the warm-up (their
-    medians), relative to the first."""
-    kept = samples[int(len(samples) * warmup_fraction) :]
+def memory_trend(
+    samples: list[tuple[float, float]], warmup_fraction: float = 0.2, warmup_s: float | None = None
+) -> dict:
+    """How the app's RSS moved after a warm-up (the samples before ``warmup_s`` seconds, or
+    else the first ``warmup_fraction`` of them: start-up, the first turns, caches and the
+    allocator's arenas filling): the least-squares slope (MB per minute) and the growth from
+    the first to the last tenth of the samples after the warm-up (their medians), relative
+    to the first."""
+    if warmup_s is None:
+        kept = samples[int(len(samples) * warmup_fraction) :]
+    else:
+        kept = [s for s in samples if s[0] >= warmup_s]
     if len(kept) < 4:
         return {"samples": len(samples), "slope_mb_per_min": None, "relative_growth": None}
     t = np.array([s[0] for s in kept]) / 60.0
@@ -307,7 +314,10 @@ def memory_trend(samples: list[tuple[float, float]], warmup_fraction: float = 0.
     first, last = float(np.median(rss[:tenth])), float(np.median(rss[-tenth:]))
     return {
         "samples": len(samples),
-        "warmup_fraction": warmup_fraction,
+        "warmup_fraction": warmup_fraction if warmup_s is None else None,
+        "warmup_s": round(kept[0][0], 1),  # when the compared samples begin
+        "start_mb": round(float(samples[0][1]), 1),
+        "warmup_end_mb": round(float(kept[0][1]), 1),
         "slope_mb_per_min": round(slope, 3),
         "first_tenth_mb": round(first, 1),
         "last_tenth_mb": round(last, 1),
@@ -331,6 +341,7 @@ def run_load(
     url: str, pools: list[list[str]], *, seed: int, duration_s: float | None = None,
     turns_per_client: int = 8, app_pid: int | None = None, rss_every_s: float = 2.0,
     abuser_pool: list[str] | None = None, paste_limit: int = 2_000_000,
+    warmup_s: float | None = None,
 ) -> dict:  # fmt: skip
     """Drive one client per pool (plus an abusive one when ``abuser_pool`` is given) until
     each has done ``turns_per_client`` turns, or ``duration_s`` has passed (then the turn
@@ -382,5 +393,5 @@ def run_load(
         result["abuser"] = {"turns": abuser.counts, "uploads": abuser.uploads}
     if sampler is not None:
         result["rss_mb"] = sampler.samples
-        result["memory"] = memory_trend(sampler.samples)
+        result["memory"] = memory_trend(sampler.samples, warmup_s=warmup_s)
     return result

@@ -46,7 +46,10 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.config import PROJECT_ROOT, Config, default_cache_dir
+if __package__ in (None, ""):  # run as a script: this checkout's packages, not an installed one
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from recommender.config import PROJECT_ROOT, Config, default_cache_dir  # noqa: E402
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 SIZES = (10_000, 100_000, 1_000_000)
@@ -347,7 +350,7 @@ def fresh_checkpoint(path: Path, num_items: int, seed: int) -> dict:
     return shape
 
 
-def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int, threads: int) -> dict:
+def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int, threads: int | None) -> dict:
     import psutil
     import torch
 
@@ -356,7 +359,8 @@ def stage_serve(n: int, work: Path, seed: int, turns: int, limit: int, threads: 
 
     config = _config(n, work)
     shape = fresh_checkpoint(config.app.sasrec_checkpoint, n, seed)
-    config.app = replace(config.app, torch_threads=threads or None)  # None: torch's default
+    if threads is not None:  # else the app's default (app.torch_threads)
+        config.app = replace(config.app, torch_threads=threads or None)  # 0: torch's default
     started = time.perf_counter()
     if n <= limit:
         retriever, info = _app_retriever(config)
@@ -460,9 +464,10 @@ def _size_mb(path: Path) -> float:
     return total / 2**20
 
 
-def result_name(stage: str, threads: int) -> str:
-    """``serve`` at torch's default threads; ``serve_threads<n>`` with ``--threads n``."""
-    return f"serve_threads{threads}" if stage == "serve" and threads else stage
+def result_name(stage: str, threads: int | None) -> str:
+    """``serve`` at the app's default threads; ``serve_threads<n>`` with ``--threads n``
+    (``serve_threads0``: torch's default, one per core)."""
+    return f"serve_threads{threads}" if stage == "serve" and threads is not None else stage
 
 
 def stage_path(work: Path, stage: str) -> Path:
@@ -519,7 +524,8 @@ def run_all(args: argparse.Namespace) -> int:
             command += ["--work", str(args.work), "--seed", str(args.seed)]
             command += ["--turns", str(args.turns), "--embed-limit", str(args.embed_limit)]
             command += ["--embed-sample", str(args.embed_sample)]
-            command += ["--store-limit", str(args.store_limit), "--threads", str(args.threads)]
+            command += ["--store-limit", str(args.store_limit)]
+            command += [] if args.threads is None else ["--threads", str(args.threads)]
             print(f"{n:,} items, {stage}: running")
             done = subprocess.run(command, env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)))
             if done.returncode != 0:
@@ -626,6 +632,18 @@ def markdown(result: dict) -> str:
             f"{v['app_peak_rss_mb']:.0f} MB (target <= {TARGETS['app_rss_mb']:.0f}: "
             f"{'met' if v['app_memory_met'] else 'missed'})."
         )
+    for n, stages in result["sizes"].items():
+        threads = (stages.get("serve", {}).get("serving") or {}).get("torch_threads")
+        others = [
+            f"{(run.get('serving') or {}).get('torch_threads')} thread(s)"
+            f"{' (torch default)' if name == 'serve_threads0' else ''}: "
+            f"{run['retrieval_ms']['p50']:.1f} / {run['retrieval_ms']['p95']:.1f} ms"
+            for name, run in stages.items()
+            if name.startswith("serve_threads") and "retrieval_ms" in run
+        ]
+        if threads:
+            line = f"{int(n):,} items: the table's retrieval at {threads} torch thread(s)"
+            lines.append(line + (f"; p50 / p95 at {', '.join(others)}" if others else "") + ".")
     lines += ["", "Per-source retrieval times (p50 ms):", ""]
     for n, stages in result["sizes"].items():
         sources = stages.get("serve", {}).get("per_source_ms", {})
@@ -758,8 +776,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embed-sample", type=int, default=20_000, help="that sample's size")
     parser.add_argument("--store-limit", type=int, default=200_000,
                         help="above this many items, store the first ones, scale up")  # fmt: skip
-    parser.add_argument("--threads", type=int, default=0,
-                        help="serve: torch threads (0: torch's default, as the app)")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=None,
+                        help="serve: torch threads (default: the app's app.torch_threads; "
+                        "0: torch's default, one per core)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="redo stages already done")
     parser.add_argument("--report", action="store_true",

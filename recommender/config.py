@@ -180,26 +180,41 @@ class AppConfig:
     # serve a status page (steps, progress bars) on the app's address while the start loads or
     # builds the artefacts; it turns into the chat when ready. False: nothing listens until then
     status_page: bool = True
-    # torch intra-op threads of the serving process (None: torch's default, one per core).
-    # 1 keeps the small per-turn ops (query embedding, SASRec scoring) from thrashing when
-    # other work shares the cores; scale.md measures both
-    torch_threads: int | None = None
+    # torch intra-op threads of the serving process (None or 0: torch's default, one per core).
+    # 1: the small per-turn ops (query embedding, SASRec scoring) gain little from a second
+    # thread, and turns computed side by side (compute_slots) or other work on the cores make
+    # two threads per turn thrash (README "Serving many users": chat_latency*.md, scale.md)
+    torch_threads: int | None = 1
     # --- serving many users (benchmarks/chat_latency.py --concurrent, benchmarks/soak.py) ---
     # turns computed at the same time; the others wait for a slot in arrival order. With 20
-    # clients on 2 CPU cores: 8.75 turns/s with 2, 8.43 with 1, 8.37 with 4 (one run each,
-    # benchmarks/results/chat_latency.json, "concurrent")
+    # clients on 2 shared CPU cores at one torch thread, 1 / 2 / 4 slots: 5.53 / 5.61 / 5.03
+    # turns/s in one run, 10.05 / 8.66 / 9.04 in the next: no value wins both
+    # (benchmarks/results/chat_latency.json "concurrent", history/chat_latency.19329cb.json)
     compute_slots: int = 2
     # turns Gradio admits at once (its concurrency_limit for every turn event): an admitted
     # turn either computes or waits for a compute slot, and is where a session's second
     # concurrent turn is refused at once instead of queueing behind the first
     admitted_turns: int = 32
     queue_size: int = 256  # events waiting in Gradio's queue; more are refused ("queue is full")
+    # the biggest request body (other than an upload) the server reads; a bigger one is refused
+    # with HTTP 413 before it is read. None: room for a paste at chat.max_paste_bytes and a
+    # message at chat.max_message_chars as JSON (recommender/request_limits.py)
+    max_request_bytes: int | None = None
+    # glibc malloc, for a flat resident memory under load (recommender/memory.py; README
+    # "Serving many users", soak): the arenas the worker threads share (None or 0: glibc's
+    # default, 8 per core), and seconds between malloc_trim calls (0: never)
+    malloc_arenas: int | None = 2
+    malloc_trim_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.compute_slots < 1 or self.admitted_turns < 1 or self.queue_size < 1:
             raise ValueError(
                 "app.compute_slots, app.admitted_turns and app.queue_size must be >= 1"
             )
+        if (self.malloc_arenas or 0) < 0 or self.malloc_trim_s < 0:
+            raise ValueError("app.malloc_arenas and app.malloc_trim_s must be >= 0")
+        if self.max_request_bytes is not None and self.max_request_bytes < 1:
+            raise ValueError("app.max_request_bytes must be >= 1 (or unset)")
 
 
 @dataclass

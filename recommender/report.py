@@ -328,6 +328,23 @@ def _block_soak(results: Results) -> str:
         f"({_passed(checks['flat_memory'])}; slope {memory['slope_mb_per_min']:.2f} MB/min). "
         f"Machine: {result['machine']}.\n"
     )
+    if memory.get("warmup_s") is not None:
+        serving = result.get("serving") or {}
+        malloc = ""
+        if "malloc_arenas" in serving:
+            malloc = (
+                f" The app ran with {serving['malloc_arenas'] or 'glibc default'} malloc arenas, "
+                f"trimmed every {serving['malloc_trim_s']:g} s, and "
+                f"{serving.get('torch_threads') or 'default'} torch thread(s)."
+            )
+        lines.append(
+            f"Memory: the check leaves out a warm-up of {memory['warmup_s'] / 60:.1f} min "
+            f"(start-up, the first turns, the session store, caches and allocator arenas "
+            f"filling); RSS "
+            f"{memory['start_mb']:.0f} MB at the first sample, {memory['warmup_end_mb']:.0f} MB "
+            f"when the warm-up ended, then the median of the first tenth of the remaining samples "
+            f"against that of the last tenth.{malloc}\n"
+        )
     return "\n".join(lines) + _source_line(name, result, ("checkpoint",))
 
 
@@ -929,12 +946,18 @@ def _block_scale(results: Results) -> str:
             note += f"At {int(n):,} items the store was {store['note']}.\n"
         if serve.get("partial"):
             note += f"At {int(n):,} items the serving figures are partial: {serve['note']}.\n"
-        one = stages.get("serve_threads1", {}).get("retrieval_ms")
-        if one:
-            note += (
-                f"At {int(n):,} items with `app.torch_threads = 1`: retrieval p50 / p95 "
-                f"{one['p50']:.1f} / {one['p95']:.1f} ms.\n"
-            )
+        threads = (serve.get("serving") or {}).get("torch_threads")
+        if threads and any(name.startswith("serve_threads") for name in stages):
+            note += f"At {int(n):,} items the table's retrieval ran at {threads} torch thread(s).\n"
+        for stage, run in stages.items():
+            latency = run.get("retrieval_ms") if stage.startswith("serve_threads") else None
+            if latency:
+                count = (run.get("serving") or {}).get("torch_threads")
+                how = " (torch's default, one per core)" if stage == "serve_threads0" else ""
+                note += (
+                    f"At {int(n):,} items with {count} torch thread(s){how}: retrieval p50 / p95 "
+                    f"{latency['p50']:.1f} / {latency['p95']:.1f} ms.\n"
+                )
     for n, stages in result["sizes"].items():
         for run_name, run in (stages.get("previous") or {}).items():
             latency = run.get("retrieval_ms")

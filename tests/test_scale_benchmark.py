@@ -31,7 +31,7 @@ def fake_embedder(monkeypatch):
 def _args(tmp_path, stage: str, **over) -> argparse.Namespace:
     values = dict(
         size=N, work=tmp_path / "work", seed=0, turns=4, embed_limit=N, embed_sample=50,
-        store_limit=N, threads=0,
+        store_limit=N, threads=None,
     )  # fmt: skip
     values.update(over)
     return argparse.Namespace(stage=stage, **values)

@@ -151,3 +151,76 @@ def test_the_browser_gets_a_note_for_a_turn_sent_while_its_last_one_streams(make
     list(streaming)  # the first turn ends ...
     again = list(turn("more please", "", None, [], state, tab))
     assert again[-1][0][-1]["content"] != BUSY_NOTE  # ... and the tab may send again
+
+
+def _post_json(url: str, body: bytes, chunked: bool = False) -> tuple[int, str]:
+    """POST ``body`` as JSON with http.client (a declared length, or in chunks)."""
+    import http.client
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json"}
+        if chunked:
+            step = 64 * 1024
+            chunks = (body[i : i + step] for i in range(0, len(body), step))
+            conn.request("POST", parts.path, body=chunks, headers=headers, encode_chunked=True)
+        else:
+            conn.request("POST", parts.path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_oversized_chat_body_is_refused_before_it_is_read(served, monkeypatch, chunked) -> None:
+    import json
+
+    from gradio_client import Client
+
+    from recommender.request_limits import request_body_limit
+
+    url, _ = served
+    config = Config()
+    config.chat.max_paste_bytes = LIMIT
+    cap = request_body_limit(config)
+    assert cap > 2 * LIMIT  # a paste at the limit fits, as JSON text
+    calls = []
+    real_chat = app_module.api.chat
+    monkeypatch.setattr(
+        app_module.api, "chat", lambda *a, **k: calls.append(a[2]) or real_chat(*a, **k)
+    )
+    client = Client(url, analytics_enabled=False, verbose=False)
+    opened = client.predict("", "", "Heat (1995)\nFargo\nAlien", api_name="/chat")
+    sid, history = opened["session_id"], opened["matched_history"]
+    assert history and calls == [""]
+    # the same call as the client makes it (POST /gradio_api/call/chat), with a huge paste
+    paste = "Toy Story (1995)\n" * (cap // 17 + 1)
+    body = json.dumps({"data": [sid, "more", paste]}).encode()
+    status, text = _post_json(url + "gradio_api/call/chat", body, chunked=chunked)
+    assert status == 413
+    assert f"at most {cap} bytes" in json.loads(text)["error"]
+    assert calls == [""]  # the app never ran the turn
+    # the session is as it was: its history is still there, nothing of the paste is
+    after = client.predict(sid, "more like these", "", api_name="/chat")
+    assert after["session_id"] == sid and after["items"]
+    assert not {i["title"] for i in after["items"]} & set(history)
+    assert calls == ["", sid]
+    # a paste at the paste limit still goes through as JSON text
+    ok = "Heat (1995)\n" * (LIMIT // 12 - 1)
+    status, _ = _post_json(
+        url + "gradio_api/call/chat", json.dumps({"data": ["", "", ok]}).encode(), chunked
+    )
+    assert status == 200
+
+
+def test_the_request_cap_follows_the_paste_limit_unless_set() -> None:
+    from recommender.request_limits import ENVELOPE_BYTES, request_body_limit
+
+    config = Config()
+    derived = 2 * config.chat.max_paste_bytes + 4 * config.chat.max_message_chars
+    assert request_body_limit(config) == derived + ENVELOPE_BYTES
+    config.app.max_request_bytes = 1234
+    assert request_body_limit(config) == 1234

@@ -38,6 +38,9 @@ def test_memory_trend() -> None:
     leaking = [(t * 2.0, 700.0 + 2 * t) for t in range(100)]
     assert memory_trend(leaking)["relative_growth"] > 0.15
     assert memory_trend(leaking)["slope_mb_per_min"] == pytest.approx(60.0)
+    timed = memory_trend(leaking, warmup_s=100.0)  # samples from t = 100 s on
+    assert timed["warmup_s"] == 100.0 and timed["warmup_end_mb"] == 800.0
+    assert timed["start_mb"] == 700.0
 
 
 def test_short_soak_on_ml100k(tmp_path: Path, monkeypatch) -> None:
