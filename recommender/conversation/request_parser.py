@@ -954,14 +954,13 @@ def _parse_title_mentions(
             items.append(more[0])
             end = more[1]
         ids = [item.item_id for item in items]
-        begin = match.start()
         if match.group("anchor"):  # "I don't want anything like Heat"
             negated, cue = _negation_before(msg.work, match.start())
             if negated:
                 new.avoid.extend(ids)
                 msg.consume(cue, end)
                 continue
-        msg.consume(begin, end)
+        msg.consume(match.start(), end)
         if match.group("avoid"):
             new.avoid.extend(ids)
         elif match.group("seen"):
