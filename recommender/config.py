@@ -77,6 +77,11 @@ class RetrievalConfig:
     anchor_genre_weight: float = 0.2
     # "nothing like Heat": Heat and its this many nearest items (anchor_space) are left out
     avoid_neighbours: int = 30
+    # "popular stuff" / "hidden gems": the most watched this share of the catalogue are the
+    # popular ones ("popular" keeps only them and weighs the popularity source x popular_boost;
+    # "obscure" leaves them out)
+    popular_share: float = 0.15
+    popular_boost: float = 4.0
 
 
 @dataclass

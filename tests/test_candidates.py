@@ -161,3 +161,21 @@ def test_a_filter_names_every_item_it_turns_away(tiny_catalogue):
     expected = {1} | {i.item_id for i in tiny_catalogue if "Horror" in i.genres}
     assert horror.rejected(tiny_catalogue) == expected
     assert all(horror.accepts(i) == (i.item_id not in expected) for i in tiny_catalogue)
+
+
+def test_popular_keeps_only_the_most_watched_and_obscure_none_of_them(tiny_retrieval):
+    t = tiny_retrieval
+    config = RetrievalConfig(num_candidates=24, per_source=24, popular_share=0.25)
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    share = round(0.25 * len(t.catalogue))
+    most = {int(i) for i in np.argsort(-t.popularity, kind="stable")[:share] if i > 0}
+    query = RetrievalQuery(history=[3, 4], text="Horror")
+    everything = {c.item_id for c in retriever.retrieve(query).candidates}
+    popular = {
+        c.item_id for c in retriever.retrieve(replace(query, popularity="popular")).candidates
+    }
+    obscure = retriever.retrieve(replace(query, popularity="obscure"))
+    assert popular and popular <= most and everything - most  # the test can fail
+    assert {c.item_id for c in obscure.candidates}.isdisjoint(
+        most
+    ) and "popular" not in obscure.sources

@@ -1271,3 +1271,41 @@ def test_the_search_never_looks_for_what_follows_a_negation(
     text: str, query: str, catalogue: Catalogue
 ) -> None:
     assert parse(text, catalogue).constraints.query == query
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hidden gems from the 90s", "obscure"),
+        ("something underrated", "obscure"),
+        ("not so popular please", "obscure"),
+        ("lesser-known westerns", "obscure"),
+        ("popular stuff only", "popular"),
+        ("the best ones, top rated", "popular"),
+        ("a crowd pleaser", "popular"),
+    ],
+)
+def test_how_widely_watched_is_a_constraint_not_a_search(
+    text: str, kind: str, catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.popularity == kind and result.constraints.query == ""
+    assert result.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("not too old, maybe 80s or later", (1980, None)),
+        ("1990 and up", (1990, None)),
+        ("the 70s onwards", (1970, None)),
+        ("90s+", (1990, None)),
+        ("1985 or earlier", (None, 1985)),
+        ("the 60s or older", (None, 1969)),
+        ("not the 80s or later", (None, 1979)),
+    ],
+)
+def test_a_period_with_one_open_end(text: str, years: tuple, catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert (constraints.year_min, constraints.year_max) == years
+    assert constraints.exclude_years == [] and constraints.query == ""

@@ -189,6 +189,8 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
         parts.append("nothing from " + ", ".join(w.title() for w in c.exclude_title_words))
     if c.exclude_sequels:
         parts.append("no sequels")
+    if c.popularity:
+        parts.append("widely watched" if c.popularity == "popular" else "less watched")
     if c.query:
         parts.append("your description")  # never quoted back: it may carry injected text
     return parts
@@ -313,6 +315,7 @@ def step_stream(
         text=new.constraints.query or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
         avoid=list(new.constraints.avoid),
+        popularity=new.constraints.popularity,
         filters=_filters(new, deps.catalogue),
         ordered=new.history_dated,
     )
@@ -571,6 +574,7 @@ def _trace(
             "years_not": [list(r) for r in c.exclude_years],
             "title_words_not": list(c.exclude_title_words),
             "sequels": "excluded" if c.exclude_sequels else "allowed",
+            "popularity": c.popularity or "any",
             "query": c.query,
             "anchors": [title(a) for a in c.anchors],
             "nothing_like": [title(a) for a in c.avoid],

@@ -450,6 +450,23 @@ UNSUPPORTED_NOTES = {
     '"for kids" or "family friendly" picks children\'s films.',
     "streaming": "I don't know what is on which streaming service (noted, but not applied).",
 }
+# how widely watched: "hidden gems", "underrated" (none of the most watched) and "popular
+# stuff", "crowd pleasers", "top rated" (only them); "not so popular" is the first kind
+_OBSCURE = re.compile(
+    r"\b(?:underrated|under[- ]the[- ]radar|hidden gems?|lesser[- ]known|little[- ]known"
+    r"|obscure|overlooked|unknown ones|not (?:so |too |very )?(?:popular|mainstream|well[- ]known"
+    r"|famous)|off the beaten (?:path|track)|deep cuts?|nothing (?:too )?mainstream"
+    r"|less (?:popular|known|mainstream|watched))\b"
+)
+_POPULAR = re.compile(
+    r"\b(?:(?:most |really |very )?popular|well[- ]known|mainstream|crowd[- ]pleasers?"
+    r"|(?:top|highest|best|highly)[- ]rated|most (?:watched|loved)|everyone(?:'s| has) seen"
+    r"|blockbusters?|big hits?|hits only)\b"
+)
+_POPULARITY_NOTES = {
+    "popular": "I went by how many people here watched them: only the most watched films.",
+    "obscure": "I left out the most watched films of the catalogue.",
+}
 _NO_SEQUELS = re.compile(
     r"\b(?:(?:no|not|without|skip|avoid|nothing|none of the|hate|exclude|excluding|minus|never)"
     r"\s+(?:more\s+|any\s+|the\s+)?(?:sequels?|follow[- ]?ups?|part (?:twos?|2s?|ii))"
@@ -474,6 +491,12 @@ _BOUND = re.compile(
     rf"\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
     rf"(?P<on>\s+(?:on(?:wards?)?\b|and (?:later|after|newer|up)|or (?:later|newer)))?"
 )
+# "80s or later", "1990 and up", "the 70s onwards", "90s+", "1985 or earlier": one open end
+_OPEN_PERIOD = re.compile(
+    rf"(?<![\w'])(?:the\s+)?(?P<a>{_PERIOD})(?:\s*\+|\s+(?:or|and)\s+(?:(?P<later>later|newer"
+    r"|after|up|more recent|onwards?)|(?P<earlier>earlier|older|before))\b|\s+onwards?\b)"
+)
+_OPEN_END_BEFORE = re.compile(rf"(?:{_PERIOD})\s+(?:or|and)\s+$")
 _DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
 _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{_YEAR})\b")
 _RECENT = re.compile(
@@ -700,6 +723,7 @@ def parse_request(
     _parse_follow_ups(msg, last, result)
     _parse_unsupported(msg, new)
     _parse_sequels(msg, new, result)
+    _parse_popularity(msg, new)
     _parse_relaxations(msg, catalogue, result)
     _parse_years(msg, catalogue, new)
     _parse_count(msg, result, new)
@@ -738,6 +762,7 @@ def parse_request(
         or new.exclude_years
         or new.exclude_title_words
         or new.exclude_sequels
+        or new.popularity
         or result.relaxed
         or result.allowed_genres
         or result.unwanted_genres
@@ -1096,7 +1121,11 @@ def _parse_follow_ups(msg: _Text, last: list[int], result: ParsedRequest) -> Non
         (_OLDER, "older"),
         (_NEWER, "newer"),
     ):
-        matches = msg.finditer(pattern)
+        matches = [
+            m
+            for m in msg.finditer(pattern)  # "the 80s or later" is a period (``_parse_years``)
+            if not (name in ("older", "newer") and _OPEN_END_BEFORE.search(msg.work[: m.start()]))
+        ]
         if matches and name not in result.refined:
             result.refined.append(name)
         for match in matches:
@@ -1418,6 +1447,14 @@ def _parse_unsupported(msg: _Text, new: Constraints) -> None:
             msg.consume(match.start(), match.end())
 
 
+def _parse_popularity(msg: _Text, new: Constraints) -> None:
+    """ "hidden gems", "underrated" -> obscure; "popular stuff", "top rated" -> popular."""
+    for pattern, kind in ((_OBSCURE, "obscure"), (_POPULAR, "popular")):
+        for match in msg.finditer(pattern):
+            new.popularity = new.popularity or kind
+            msg.consume(match.start(), match.end())
+
+
 def _parse_sequels(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
     """ "no sequels", "only the originals" (and back: "sequels are fine")."""
     for match in msg.finditer(_ALLOW_SEQUELS):
@@ -1553,6 +1590,9 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
             take(match, low - AROUND_YEARS, high + AROUND_YEARS)
         else:  # "from the 90s" / "from 1995": that period
             take(match, low, high)
+    for match in msg.finditer(_OPEN_PERIOD):
+        low, high = _period(match.group("a"))
+        take(match, None, high) if match.group("earlier") else take(match, low, None)
     for match in msg.finditer(_DECADE_ALONE):
         take(match, *_period(match.group(0)))
     for match in msg.finditer(_YEAR_ALONE):
@@ -1831,6 +1871,9 @@ def _merge(
         merged.k = new.k
     if new.query:
         merged.query = new.query
+    if new.popularity and new.popularity != merged.popularity:
+        merged.popularity = new.popularity
+        result.notes.append(_POPULARITY_NOTES[new.popularity])
     if new.exclude_sequels:
         merged.exclude_sequels = True
     elif "sequels" in result.relaxed:

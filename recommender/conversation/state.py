@@ -32,6 +32,9 @@ class Constraints:
     exclude_years: list[list[int]] = field(default_factory=list)  # [lo, hi] ranges ruled out
     exclude_title_words: list[str] = field(default_factory=list)  # "nothing from Star Wars"
     exclude_sequels: bool = False  # "no sequels": titles that mark a later film of a series
+    # "popular stuff" -> "popular" (only the most watched), "hidden gems" -> "obscure" (none
+    # of them), "" -> either (retrieval.popular_share says how many count as most watched)
+    popularity: str = ""
     anchors: list[int] = field(default_factory=list)  # item ids the user wants "more like"
     avoid: list[int] = field(default_factory=list)  # "nothing like Heat": away from these
     k: int | None = None  # how many recommendations were asked for (None: the app default)
@@ -49,6 +52,7 @@ class Constraints:
             or self.exclude_years
             or self.exclude_title_words
             or self.exclude_sequels
+            or self.popularity
             or self.anchors
             or self.avoid
             or self.query

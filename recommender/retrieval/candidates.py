@@ -47,6 +47,7 @@ class RetrievalQuery:
     anchors: Sequence[int] = ()  # items the user named as "like X"
     avoid: Sequence[int] = ()  # items the user named as "nothing like X": they and their
     # nearest neighbours (text vectors) are left out
+    popularity: str = ""  # "popular": only the most watched; "obscure": none of them
     ordered: bool = True  # False: the history is a typed list with no time order
     filters: ItemFilter = field(default_factory=ItemFilter)
 
@@ -93,6 +94,9 @@ class CandidateRetriever:
         # the popularity order never changes: sorted once, not on every turn (a full sort of
         # a 1M-item catalogue costs ~0.1 s)
         self._popular_order = np.argsort(-popularity, kind="stable")
+        # "popular stuff" / "hidden gems": the most watched share of the catalogue
+        most = max(1, round(self.config.popular_share * len(catalogue)))
+        self._most_watched = frozenset(int(i) for i in self._popular_order[:most] if i > 0)
         # "like Heat" / "nothing like Heat": in the sequence model's item space (who watches
         # what) plus shared genres, not the title-text space alone (which groups films by
         # year and title words: "like Titanic" gave "Raise the Titanic"); see likeness.py
@@ -163,6 +167,8 @@ class CandidateRetriever:
         config = self.config
         history = [i for i in query.history if 1 <= i <= len(self.catalogue)]
         excluded = query.filters.exclude_ids | set(history) | self.near(query.avoid)
+        if query.popularity == "obscure":  # "hidden gems": none of the most watched, anywhere
+            excluded |= self._most_watched
         filters = replace(query.filters, exclude_ids=excluded)
         sources: dict[str, list[int]] = {}
         scores: dict[str, list[float]] = {}
@@ -191,7 +197,8 @@ class CandidateRetriever:
         if anchors:
             without_anchors = replace(filters, exclude_ids=filters.exclude_ids | set(anchors))
             run("anchor", self._alike, anchors, without_anchors)
-        run("popular", self._popular, filters)
+        if query.popularity != "obscure":
+            run("popular", self._popular, filters)
         weights = {
             "sasrec": config.weight_sasrec,
             "request": config.weight_request,
@@ -199,13 +206,18 @@ class CandidateRetriever:
             "anchor": config.weight_anchor,
             "popular": config.weight_popular,
         }
+        if query.popularity == "popular":  # only the most watched, and popularity counts more
+            weights["popular"] *= config.popular_boost
         fused: dict[int, float] = {}
         ranks: dict[int, list[tuple[str, int]]] = {}
         for name, items in sources.items():
             for rank, item_id in enumerate(items):
                 fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
                 ranks.setdefault(item_id, []).append((name, rank))
-        order = sorted(fused, key=lambda i: (-fused[i], i))[: config.num_candidates]
+        order = sorted(fused, key=lambda i: (-fused[i], i))
+        if query.popularity == "popular":  # the popular source always offers enough of them
+            order = [i for i in order if i in self._most_watched]
+        order = order[: config.num_candidates]
         candidates = []
         for item_id in order:
             by_rank = sorted(ranks[item_id], key=lambda pair: pair[1])
