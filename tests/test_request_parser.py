@@ -1309,3 +1309,15 @@ def test_a_period_with_one_open_end(text: str, years: tuple, catalogue: Catalogu
     constraints = parse(text, catalogue).constraints
     assert (constraints.year_min, constraints.year_max) == years
     assert constraints.exclude_years == [] and constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["something completely different", "totally different please", "for a change"]
+)
+def test_something_completely_different_leaves_the_last_picks_behind(
+    text: str, catalogue: Catalogue, state: SessionState
+) -> None:
+    state.constraints.anchors = [5]
+    result = parse(text, catalogue, state)
+    assert result.constraints.anchors == [] and result.constraints.avoid == list(LAST)
+    assert set(result.skipped) == set(LAST) and result.constraints.query == ""

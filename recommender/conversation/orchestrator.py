@@ -171,8 +171,9 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
         titles = [catalogue.get(a).display_title for a in c.anchors[:3]]
         parts.append("like " + " and ".join(titles))
     if c.avoid and catalogue is not None:
-        titles = [catalogue.get(a).display_title for a in c.avoid[:3]]
-        parts.append("nothing like " + " or ".join(titles))
+        titles = [catalogue.get(a).display_title for a in c.avoid[:2]]
+        more = f" or {len(c.avoid) - 2} more" if len(c.avoid) > 2 else ""
+        parts.append("nothing like " + " or ".join(titles) + more)
     if c.include_genres:
         parts.append((" or " if c.genre_mode == "any" else " + ").join(c.include_genres))
     if c.exclude_genres:

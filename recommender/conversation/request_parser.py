@@ -182,6 +182,7 @@ class ParsedRequest:
     clear_history: bool = False  # "forget my history": the pasted history is cleared too
     liked: list[int] = field(default_factory=list)  # items to mark liked
     disliked: list[int] = field(default_factory=list)  # items to mark disliked ("not that one")
+    different: bool = False  # "something completely different": away from the last picks
     seen: list[int] = field(default_factory=list)  # items to mark seen ("I've seen it")
     skipped: list[int] = field(default_factory=list)  # last items passed over ("something else")
     refined: list[str] = field(default_factory=list)  # follow-ups applied: "lighter", "older", ...
@@ -1112,8 +1113,20 @@ def _settle(
     return chosen
 
 
+_DIFFERENT = re.compile(
+    r"\b(?:(?:something|anything|show me something|give me something)\s+)?(?:completely|totally"
+    r"|entirely|very|really|radically|wildly)\s+different\b|\bchange of pace\b|\bfor a change\b"
+    r"|\b(?:switch|mix|shake) (?:it|things) up\b|\bthe opposite of (?:that|this|these|those)\b"
+)
+
+
 def _parse_follow_ups(msg: _Text, last: list[int], result: ParsedRequest) -> None:
     """ "lighter", "darker", "older", "newer", "something else" (applied in ``_merge``)."""
+    for match in msg.finditer(_DIFFERENT):  # new picks, away from the last ones and anchors
+        result.different = True
+        if "something else" not in result.refined:
+            result.refined.append("something else")
+        msg.consume(match.start(), match.end())
     for pattern, name in (
         (_SOMETHING_ELSE, "something else"),
         (_LIGHTER, "lighter"),
@@ -1862,6 +1875,9 @@ def _merge(
     for words in new.exclude_title_words:
         if words not in merged.exclude_title_words:
             merged.exclude_title_words.append(words)
+    if result.different:  # "something completely different": not like what was shown
+        merged.anchors = []
+        new.avoid = [*new.avoid, *last]
     if new.anchors:
         merged.anchors = list(dict.fromkeys(new.anchors))
     # "nothing like Heat" stays until "more like Heat" (or a reset) says otherwise
