@@ -630,7 +630,7 @@ _FILLER = set(
     that's thats which who whose friendly nope nah goes whatever sure fine make actually change
     switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
     girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
-    loves mean means meant early grandma grandpa granny grandparents grandmother grandfather
+    loves mean means meant early next grandma grandpa granny grandparents grandmother grandfather
     nan nana family kids kid children mother-in-law father-in-law""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
@@ -1876,7 +1876,7 @@ def _merge(
         if words not in merged.exclude_title_words:
             merged.exclude_title_words.append(words)
     if result.different:  # "something completely different": not like what was shown
-        merged.anchors = []
+        merged.anchors, merged.query = [], ""
         new.avoid = [*new.avoid, *last]
     if new.anchors:
         merged.anchors = list(dict.fromkeys(new.anchors))
