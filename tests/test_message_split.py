@@ -98,6 +98,13 @@ def test_a_title_line_stays_a_title_even_with_request_words(catalogue: Catalogue
             "Fargo\nAlien",
             "want something funnier",
         ),
+        ("Fargo, Alien and Scream are my favourites", "Fargo\nAlien\nScream", ""),
+        ("My top 3: Fargo, Alien, Scream", "Fargo\nAlien\nScream", ""),
+        ("Films I love: Fargo, Alien. Anything newer?", "Fargo\nAlien", "Anything newer?"),
+        ("I love Fargo, Alien and Scream", "Fargo\nAlien\nScream", ""),
+        ("Fargo + Alien + Scream", "Fargo\nAlien\nScream", ""),
+        ("Fargo\nAlien", "Fargo\nAlien", ""),  # two lines
+        ("Fargo\nsomething lighter", "Fargo", "something lighter"),
     ],
 )
 def test_a_list_typed_on_one_line_is_a_history(

@@ -29,7 +29,8 @@ from recommender.data.catalogue import Catalogue
 
 HISTORY_LEAD = re.compile(
     r"^\s*(?:(?:i|we)(?:'ve| have)?(?: (?:just|recently|already|really|finally))? "
-    r"(?:watched|seen|saw|liked|loved|enjoyed|finished|been watching)|i watched|"
+    r"(?:watched|seen|saw|liked|loved|enjoyed|finished|been watching|love|like|adore|enjoy)|"
+    r"i watched|"
     r"(?:just|recently) (?:watched|saw|finished)|"
     r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
     r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include))?|"
@@ -56,7 +57,9 @@ _WHEN = re.compile(
     re.IGNORECASE,
 )
 _LIST_SEPARATOR = re.compile(r"(,\s*and\s+|\s+and\s+|,\s*|\s+&\s+)", re.IGNORECASE)
-LIST_MARK = re.compile(r"\s*(?:;|\||\s/\s|,)\s*")  # between titles typed on one line
+LIST_MARK = re.compile(r"\s*(?:;|\||\s/\s|\s\+\s|,)\s*")  # between titles typed on one line
+# "My top 3: Heat, Fargo", "Films I love: ...", "Recently: ...": a few words and a colon
+LIST_LABEL = re.compile(r"^\s*(?P<label>[^:,;\n]{1,40}?):\s+(?=\S)")
 AND = re.compile(r"\s(?:and|&)\s", re.IGNORECASE)
 MAX_LIST_PIECES = 40  # longer "I watched a, b, c, ..." sentences are left to the history parser
 SURE_TITLE = 90.0  # a line matching a title at least this well is a title, whatever it says
@@ -103,9 +106,9 @@ def _says_a_wish(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool
 
 def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
     """The history and request parts of a chat message, or ``None`` if it carries no history
-    (three or more lines, two lines of which the first has a comma, or "I watched ...")."""
+    (two or more lines, "I watched ...", or a list of titles on one line)."""
     lines = [line for line in message.splitlines() if line.strip()]
-    if len(lines) >= 3 or (len(lines) >= 2 and "," in lines[0]):
+    if len(lines) >= 2:
         # one read of the whole paste: only the lines it does not take as titles may be requests
         read = parse_history(message, catalogue, matcher=matcher)
         titles = {line.line_no for line in read.matched if line.score >= SURE_TITLE}
@@ -149,13 +152,21 @@ def _title_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> Me
     "something like Heat and Fargo", stays a request)."""
     if "\n" in message.strip() or not (LIST_MARK.search(message) or AND.search(message)):
         return None
+    label = LIST_LABEL.match(message)
+    if (
+        label
+        and len(label.group("label").split()) <= 5
+        and not _is_title(label.group("label"), matcher)
+    ):
+        message = message[label.end() :]  # "My top 3: Heat, Fargo" (not "Alien: Resurrection")
     head, request = _peel_request(LIST_MARK.sub(", ", message), catalogue, matcher)
+    best: tuple[int, list[str]] = (0, [])
     for text in dict.fromkeys([head, PRAISE_TAIL.sub("", head)]):  # "Life Is Beautiful" first
         pieces = _titles_in_sentence(text, matcher)
         titles = sum(1 for piece in pieces if _is_title(piece, matcher))
-        if titles >= 2 and titles * 3 >= len(pieces) * 2:
-            return MessageSplit("\n".join(pieces), request)
-    return None
+        if titles >= 2 and titles * 3 >= len(pieces) * 2 and titles > best[0]:
+            best = (titles, pieces)  # "Heat, Fargo and Alien are my favourites": all three
+    return MessageSplit("\n".join(best[1]), request) if best[1] else None
 
 
 def _is_title(text: str, matcher: TitleMatcher) -> bool:
