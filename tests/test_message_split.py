@@ -121,7 +121,6 @@ def test_a_list_typed_on_one_line_is_a_history(
         "more like Fargo, Alien",
         "comedy, 90s, no horror",
         "action and comedy",
-        "Harold and Maude",  # one title with "and" in it
         "Fargo, Amelie, Inception",  # most pieces are no titles
         "I'd like something like Fargo",
     ],
@@ -137,3 +136,24 @@ def test_a_title_with_is_in_it_is_not_cut(catalogue: Catalogue) -> None:
     films = Catalogue(items)
     split = split_message("Life Is Beautiful and Fargo", films, TitleMatcher(films))
     assert split is not None and split.history == "Life Is Beautiful\nFargo"
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("Fargo", "Fargo"),
+        ("The Matrix", "The Matrix"),
+        ("Alien!", "Alien"),
+        ("Heat (1995)", "Heat (1995)"),
+    ],
+)
+def test_a_message_that_is_one_title_is_that_film(
+    message: str, history: str, catalogue: Catalogue
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and (split.history, split.request) == (history, "")
+
+
+@pytest.mark.parametrize("message", ["horror", "Horror", "go", "more", "thanks", "Fargo please"])
+def test_a_word_that_is_a_wish_is_no_title(message: str, catalogue: Catalogue) -> None:
+    assert split_message(message, catalogue, TitleMatcher(catalogue)) is None

@@ -123,7 +123,7 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         return MessageSplit("\n".join(history), " ".join(request))
     lead = HISTORY_LEAD.match(message)
     if lead is None:
-        return _title_list(message, catalogue, matcher)
+        return _title_list(message, catalogue, matcher) or _one_title(message, catalogue, matcher)
     head, request = _peel_request(message[lead.end() :], catalogue, matcher)
     history = "\n".join(_titles_in_sentence(head, matcher))
     return MessageSplit(history, request)
@@ -167,6 +167,26 @@ def _title_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> Me
         if titles >= 2 and titles * 3 >= len(pieces) * 2 and titles > best[0]:
             best = (titles, pieces)  # "Heat, Fargo and Alien are my favourites": all three
     return MessageSplit("\n".join(best[1]), request) if best[1] else None
+
+
+def _one_title(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
+    """A message that is one title and nothing else ("The Matrix", "Toy Story 2", "Heat
+    (1995)"): the film the user watched, not words to search for (a search found the film
+    itself and offered it back). A lower-case short word ("go", "more") stays a request, and
+    so does anything the request parser reads as a wish ("horror", "something wild ones")."""
+    text = message.strip().strip(".!?\"'“”")
+    words = text.split()
+    if not words or len(words) > 12 or "\n" in text:
+        return None
+    if len(words) == 1 and not (text[:1].isupper() or len(text) >= 5):
+        return None
+    read = parse_history(text, catalogue, matcher=matcher)
+    if len(read.matched) != 1 or read.matched[0].score < 95 or read.ambiguous:
+        return None
+    bare = re.sub(r"\s*[(\[]\s*(?:18|19|20)\d\d\s*[)\]]\s*$", "", text)  # "Heat (1995)"
+    if _says_a_wish(bare, catalogue, matcher):
+        return None  # "Romance", "Horror": the genre, not the film of that name
+    return MessageSplit(text, "")
 
 
 def _is_title(text: str, matcher: TitleMatcher) -> bool:

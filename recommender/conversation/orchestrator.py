@@ -534,12 +534,14 @@ def _compose(
 ) -> str:
     lines: list[str] = []
     if pasted:
-        lines.append(f"Added {pasted} titles to your history ({len(state.history)} in all).")
+        titles = "title" if pasted == 1 else "titles"
+        lines.append(f"Added {pasted} {titles} to your history ({len(state.history)} in all).")
     summary = _constraint_summary(state.constraints, catalogue)
     count = len(reply.cards)
     intro = "Here is 1 pick" if count == 1 else f"Here are {count} picks"
     if state.history:
-        intro += f" from your {len(state.history)} {words.did} titles"
+        n = len(state.history)
+        intro += f" from your {n} {words.did} {'title' if n == 1 else 'titles'}"
     if summary:  # "... for: like Heat (1995), no Horror, 1990–1999"
         intro += (", for: " if state.history else " for: ") + ", ".join(summary)
     lines.append(intro + ":")
