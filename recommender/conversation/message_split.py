@@ -10,11 +10,19 @@ People paste and ask in one message::
     I watched Heat, Fargo and The Matrix recently. Anything similar but funnier?
     I've seen Heat and Fargo, want something lighter
 
+    Heat, Fargo, Alien
+    My top 3: Heat, Fargo and Alien - something lighter
+    The Matrix
+
 The history parser would read the request as one more (unmatched) title and the request would
-be lost. :func:`split_message` returns the history text and the request text separately: a
-line (or, after "I watched ...", a sentence or a trailing comma part) is the request when it is
-not a title and says something a request says (a genre, a period, "something", "want", a
-question, ...). A title always wins: "Something Wild" on its own line is a film.
+be lost; and a list typed on one line, or one title alone, would be searched as a description
+(which finds the named films and offers them back). :func:`split_message` returns the history
+text and the request text separately: a line (or, after "I watched ...", a sentence or a
+trailing comma part) is the request when it is not a title and says something a request says
+(a genre, a period, "something", "want", a question, ...). A title always wins: "Something
+Wild" on its own line is a film. A one-line list counts when at least two of its pieces and
+two thirds of them are sure titles; one title alone when it is no wish ("Romance" is the
+genre).
 """
 
 from __future__ import annotations
