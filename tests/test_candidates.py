@@ -179,3 +179,15 @@ def test_popular_keeps_only_the_most_watched_and_obscure_none_of_them(tiny_retri
     assert {c.item_id for c in obscure.candidates}.isdisjoint(
         most
     ) and "popular" not in obscure.sources
+
+
+def test_the_retriever_names_what_it_ruled_out(tiny_retrieval):
+    t = tiny_retrieval
+    config = RetrievalConfig(num_candidates=10, per_source=10, avoid_neighbours=3)
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    assert retriever.retrieve(RetrievalQuery(history=[3, 4])).ruled_out == frozenset()
+    away = retriever.retrieve(RetrievalQuery(history=[3, 4], avoid=[7]))
+    assert away.ruled_out == retriever.near([7]) and len(away.ruled_out) == 4
+    gems = retriever.retrieve(RetrievalQuery(history=[3, 4], popularity="obscure"))
+    hits = retriever.retrieve(RetrievalQuery(history=[3, 4], popularity="popular"))
+    assert gems.ruled_out and hits.ruled_out and not gems.ruled_out & hits.ruled_out

@@ -380,7 +380,7 @@ def step_stream(
         genres_asked=tuple(new.constraints.include_genres),
         years_asked=(new.constraints.year_min, new.constraints.year_max),
         seed=zlib.crc32(repr((new.history, new.turn)).encode()),
-        excluded=_filters(new, deps.catalogue).rejected(deps.catalogue),
+        excluded=_filters(new, deps.catalogue).rejected(deps.catalogue) | retrieved.ruled_out,
         anchors=tuple(deps.catalogue.many([*new.constraints.anchors, *new.liked])),
     )
     try:

@@ -58,6 +58,10 @@ class CandidateSet:
     sources: dict[str, list[int]]  # each source's filtered top list (item ids), for the trace
     timings_ms: dict[str, float]
     source_scores: dict[str, list[float]] = field(default_factory=dict)  # raw, per source
+    # items the retriever itself ruled out beyond the query's filters ("nothing like X" and its
+    # nearest, the most watched for "hidden gems", all but them for "popular stuff"): the
+    # explanations rank a pick among what the user could be shown
+    ruled_out: frozenset[int] = frozenset()
 
 
 def session_vector(
@@ -166,9 +170,12 @@ class CandidateRetriever:
         """Candidates for ``query``: never an item the filters reject."""
         config = self.config
         history = [i for i in query.history if 1 <= i <= len(self.catalogue)]
-        excluded = query.filters.exclude_ids | set(history) | self.near(query.avoid)
+        ruled_out = self.near(query.avoid)
         if query.popularity == "obscure":  # "hidden gems": none of the most watched, anywhere
-            excluded |= self._most_watched
+            ruled_out |= self._most_watched
+        excluded = query.filters.exclude_ids | set(history) | ruled_out
+        if query.popularity == "popular":  # kept out after fusion (see below), named here
+            ruled_out |= set(range(1, len(self.catalogue) + 1)) - self._most_watched
         filters = replace(query.filters, exclude_ids=excluded)
         sources: dict[str, list[int]] = {}
         scores: dict[str, list[float]] = {}
@@ -229,4 +236,4 @@ class CandidateRetriever:
                     source_ranks=tuple(by_rank),
                 )
             )
-        return CandidateSet(candidates, sources, timings, scores)
+        return CandidateSet(candidates, sources, timings, scores, frozenset(ruled_out))
