@@ -352,3 +352,13 @@ def test_an_anchor_is_named_in_the_reply_and_a_plot_question_is_answered_honestl
     assert f"like {first.cards[1].title}" in reply.text
     _, about = step(state, "what is the 2nd about?", deps)
     assert about.kind == "explanation" and "no plot summaries" in about.text
+
+
+def test_one_title_alone_is_the_history_and_an_ambiguous_one_is_asked(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "Fargo", deps)
+    assert state.history == [12] and reply.kind == "recommendations"
+    assert 12 not in [card.item_id for card in reply.cards]
+    state, reply = step(SessionState(), "Heat", deps)  # two films are called Heat here
+    assert reply.kind == "question" and "Heat (1995)" in reply.text and "Heat (1972)" in reply.text
+    assert state.history == []

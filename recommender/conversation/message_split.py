@@ -30,9 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from recommender.conversation.history_parser import parse_history
+from recommender.conversation.history_parser import HistoryParse, parse_history
 from recommender.conversation.request_parser import parse_request
-from recommender.conversation.title_matcher import TitleMatcher
+from recommender.conversation.title_matcher import TitleMatcher, title_key
 from recommender.data.catalogue import Catalogue
 
 HISTORY_LEAD = re.compile(
@@ -189,12 +189,21 @@ def _one_title(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> Mes
     if len(words) == 1 and not (text[:1].isupper() or len(text) >= 5):
         return None
     read = parse_history(text, catalogue, matcher=matcher)
-    if len(read.matched) != 1 or read.matched[0].score < 95 or read.ambiguous:
-        return None
+    sure = len(read.matched) == 1 and read.matched[0].score >= 95 and not read.ambiguous
+    if not sure and not (len(read.ambiguous) == 1 and not read.matched and _same_name(read, text)):
+        return None  # one film, or one name of several ("Titanic": the caller asks which)
     bare = re.sub(r"\s*[(\[]\s*(?:18|19|20)\d\d\s*[)\]]\s*$", "", text)  # "Heat (1995)"
     if _says_a_wish(bare, catalogue, matcher):
         return None  # "Romance", "Horror": the genre, not the film of that name
     return MessageSplit(text, "")
+
+
+def _same_name(read: HistoryParse, text: str) -> bool:
+    """Every film offered for ``text`` is called exactly that ("Titanic" (1997) and (1953)),
+    not merely something like it ("thanks" is no film here)."""
+    options = read.ambiguous[0].option_titles
+    bare = [re.sub(r"\s*\((?:18|19|20)\d\d\)$", "", option) for option in options]
+    return bool(options) and all(title_key(name) == title_key(text) for name in bare)
 
 
 def _is_title(text: str, matcher: TitleMatcher) -> bool:

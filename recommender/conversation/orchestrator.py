@@ -253,6 +253,15 @@ def step_stream(
     if split is not None and split.history.strip():
         probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
+        if lines == 1 and probe.ambiguous and not split.request.strip() and not pasted_items:
+            titles = probe.ambiguous[0].option_titles
+            reply.kind, reply.done = "question", True  # "Titanic": which one was it?
+            reply.text = (
+                f"Which one do you mean: {' or '.join(titles[:4])}? "
+                f"Add the year, e.g. “{titles[0]}”."
+            )
+            yield new, reply
+            return
         if probe.matched and len(probe.matched) * 2 >= lines:
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
             new.history_dated = False  # typed in the chat: no time order
