@@ -32,10 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from recommender.config import load_config
 from recommender.data import Dataset
 from recommender.embeddings import item_embeddings
+from recommender.evaluation import case_ndcg as user_ndcg
+from recommender.evaluation import ranking_metrics
 from recommender.machine import describe_machine
 from recommender.provenance import collect_provenance
 from recommender.retrieval.candidates import CandidateRetriever, RetrievalQuery
@@ -53,22 +56,23 @@ K = 10
 VARIANTS = (("text", "text", 0.0), ("sasrec", "sasrec", 0.0), ("sasrec+genres", "sasrec", 0.2))
 
 
+def _as_tensor(ranks: list[int | None]) -> torch.Tensor:
+    """0-based ranks, "not in the top 10" (None) as a rank past it."""
+    return torch.tensor([K if r is None else r for r in ranks])
+
+
 def metrics(ranks: list[int | None], shares: list[float]) -> dict[str, float]:
     """HR/NDCG/MRR@10 of 0-based ranks (None: not in the top 10), and the mean share of the
     ten shown items that have a genre of X."""
-    hits = [r for r in ranks if r is not None and r < K]
-    n = len(ranks)
     return {
-        "hr@10": len(hits) / n,
-        "ndcg@10": sum(1 / np.log2(r + 2) for r in hits) / n,
-        "mrr@10": sum(1 / (r + 1) for r in hits) / n,
+        **ranking_metrics(_as_tensor(ranks), ks=(K,)),
         "genre_share@10": float(np.mean(shares)) if shares else 0.0,
-        "users": n,
+        "users": len(ranks),
     }
 
 
 def case_ndcg(ranks: list[int | None]) -> np.ndarray:
-    return np.array([0.0 if r is None or r >= K else 1 / np.log2(r + 2) for r in ranks])
+    return user_ndcg(_as_tensor(ranks), K).numpy()
 
 
 def rank_of(scores: np.ndarray, anchor: int, target: int) -> tuple[int, list[int]]:

@@ -336,7 +336,8 @@ def step_stream(
         reply.notes.append(
             f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
         )
-        retrieved = deps.retriever.retrieve(replace(query, filters=_filters(new, deps.catalogue)))
+        query = replace(query, filters=_filters(new, deps.catalogue))
+        retrieved = deps.retriever.retrieve(query)
     candidates = _prefer(retrieved.candidates, new.constraints, deps.catalogue, config, new.liked)
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
@@ -389,7 +390,7 @@ def step_stream(
         genres_asked=tuple(new.constraints.include_genres),
         years_asked=(new.constraints.year_min, new.constraints.year_max),
         seed=zlib.crc32(repr((new.history, new.turn)).encode()),
-        excluded=_filters(new, deps.catalogue).rejected(deps.catalogue) | retrieved.ruled_out,
+        excluded=query.filters.rejected(deps.catalogue) | retrieved.ruled_out,
         anchors=tuple(deps.catalogue.many([*new.constraints.anchors, *new.liked])),
     )
     try:

@@ -1875,14 +1875,15 @@ def _merge(
     for words in new.exclude_title_words:
         if words not in merged.exclude_title_words:
             merged.exclude_title_words.append(words)
+    avoid = list(new.avoid)
     if result.different:  # "something completely different": not like what was shown
         merged.anchors, merged.query = [], ""
-        new.avoid = [*new.avoid, *last]
+        avoid += last
     if new.anchors:
         merged.anchors = list(dict.fromkeys(new.anchors))
     # "nothing like Heat" stays until "more like Heat" (or a reset) says otherwise
-    merged.avoid = [i for i in dict.fromkeys(merged.avoid + new.avoid) if i not in new.anchors]
-    merged.anchors = [i for i in merged.anchors if i not in new.avoid]
+    merged.avoid = [i for i in dict.fromkeys(merged.avoid + avoid) if i not in new.anchors]
+    merged.anchors = [i for i in merged.anchors if i not in avoid]
     if new.k is not None:
         merged.k = new.k
     if new.query:

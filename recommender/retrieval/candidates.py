@@ -101,6 +101,7 @@ class CandidateRetriever:
         # "popular stuff" / "hidden gems": the most watched share of the catalogue
         most = max(1, round(self.config.popular_share * len(catalogue)))
         self._most_watched = frozenset(int(i) for i in self._popular_order[:most] if i > 0)
+        self._less_watched = frozenset(range(1, len(catalogue) + 1)) - self._most_watched
         # "like Heat" / "nothing like Heat": in the sequence model's item space (who watches
         # what) plus shared genres, not the title-text space alone (which groups films by
         # year and title words: "like Titanic" gave "Raise the Titanic"); see likeness.py
@@ -175,7 +176,7 @@ class CandidateRetriever:
             ruled_out |= self._most_watched
         excluded = query.filters.exclude_ids | set(history) | ruled_out
         if query.popularity == "popular":  # kept out after fusion (see below), named here
-            ruled_out |= set(range(1, len(self.catalogue) + 1)) - self._most_watched
+            ruled_out |= self._less_watched
         filters = replace(query.filters, exclude_ids=excluded)
         sources: dict[str, list[int]] = {}
         scores: dict[str, list[float]] = {}
