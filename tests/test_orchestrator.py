@@ -104,6 +104,23 @@ def test_cold_start_and_empty(make_deps, tiny_catalogue):
     assert all("Children's" in tiny_catalogue.get(i).genres for i in ids(reply))
 
 
+def test_gibberish_is_asked_about_and_changes_nothing(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "asdfghjkl", deps)
+    assert reply.kind == "question" and not reply.cards
+    assert "couldn't make sense of “asdfghjkl”" in reply.text and "Paste a few" in reply.text
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    picks = ids(reply)
+    after, reply = step(state, "qwzx vbnm!!", deps)
+    assert reply.kind == "question" and "nothing changed" in reply.text
+    assert after.history == state.history and after.last_recommendations == picks
+    assert after.constraints == state.constraints
+    # beside a real request the noise is dropped with a note, and the request is served
+    after, reply = step(state, "90s blorf", deps)
+    assert reply.kind == "recommendations" and after.constraints.query == ""
+    assert "I don't know the word “blorf”" in reply.text
+
+
 def test_refinement_across_turns(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "action please", deps, paste=HISTORY)

@@ -519,7 +519,57 @@ def test_query_is_capped_and_sanitised(catalogue: Catalogue) -> None:
 def test_emoji_rtl_and_control_characters(catalogue: Catalogue) -> None:
     result = parse("😀 \u202eשלום\u202c comedy \x07 مرحبا 🎬", catalogue)
     assert result.constraints.include_genres == ["Comedy"]
-    assert result.constraints.query == "שלום مرحبا"
+    # words of other scripts are not in the English dictionary: said, not searched
+    assert result.constraints.query == ""
+    assert result.action == "recommend"
+    assert any("שלום مرحبا" in note and "left them out" in note for note in result.notes)
+
+
+def test_a_message_with_no_known_word_is_not_searched(catalogue: Catalogue) -> None:
+    for typed in ["asdfghjkl", "qwzx vbnm", "lorem ipsum", "zzzz!!", "blorf"]:
+        result = parse(typed, catalogue)
+        assert result.action == "unreadable", typed
+        assert result.constraints.query == ""
+        assert result.unreadable is not None and result.unreadable.unreadable
+
+
+def test_unknown_words_beside_a_request_are_dropped_with_a_note(catalogue: Catalogue) -> None:
+    result = parse("90s blorf", catalogue)
+    assert result.action == "recommend"
+    assert (result.constraints.year_min, result.constraints.year_max) == (1990, 1999)
+    assert result.constraints.query == ""
+    assert any("“blorf”" in note for note in result.notes)
+
+
+def test_real_words_rare_words_and_title_words_are_still_searched(catalogue: Catalogue) -> None:
+    # subtitle-dictionary words, film words, compounds, inflections, hyphenated, title words
+    for typed, query in [
+        ("something wholesome", "wholesome"),
+        ("a giallo", "giallo"),
+        ("mindbending stuff", "mindbending"),
+        ("something trippy", "trippy"),
+        ("neo-noir", "neo-noir"),
+        ("about dinosaurs", "dinosaurs"),
+    ]:
+        result = parse(typed, catalogue)
+        assert result.action == "recommend", typed
+        assert result.constraints.query == query, typed
+        assert result.unreadable is None
+
+
+def test_an_unknown_word_of_a_title_counts_as_known(catalogue: Catalogue) -> None:
+    from recommender.conversation.vocabulary import readability
+
+    matcher = TitleMatcher(catalogue)
+    assert readability("jumanji").unreadable  # not in the dictionary
+    assert not readability("jumanji", matcher.knows_word).unreadable  # a catalogue title word
+
+
+def test_long_unknown_text_is_not_quoted_back(catalogue: Catalogue) -> None:
+    result = parse("90s " + " ".join(["qwzx"] * 6), catalogue)
+    assert result.constraints.query == ""
+    assert any("couldn't make sense of part" in note for note in result.notes)
+    assert not any("qwzx" in note for note in result.notes)
 
 
 def test_matcher_can_be_reused(catalogue: Catalogue) -> None:

@@ -271,6 +271,11 @@ def step_stream(
     timings["understand_history"] = (time.perf_counter() - started) * 1000
 
     request: ParsedRequest = parse_request(message, deps.catalogue, state=new, matcher=deps.matcher)
+    if request.action == "unreadable" and not pasted_items and paste is None:
+        reply.kind, reply.done = "question", True  # "asdfghjkl": ask, and change nothing
+        reply.text = _not_understood(request, new, deps.words)
+        yield new, reply
+        return
     reply.notes.extend(request.notes)
     new = apply_request(new, request)
     if request.action == "reset":
@@ -419,6 +424,21 @@ def step_stream(
     reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
     reply.done = True
     yield new, reply
+
+
+def _not_understood(request: ParsedRequest, state: SessionState, words: CatalogueWords) -> str:
+    """The reply to a message with no known word in it ("asdfghjkl", "qwzx vbnm")."""
+    shown = request.unreadable.quoted() if request.unreadable else ""
+    said = f"I couldn't make sense of “{shown}”" if shown else "I couldn't make sense of that"
+    if state.history or state.last_recommendations or not state.constraints.is_empty():
+        return (
+            f"{said}, so nothing changed. Tell me what to change (“older”, “no horror”, "
+            "“more like the 2nd one”), say “more” for other picks, or ask “why the 2nd one?”."
+        )
+    return (
+        f"{said}. Paste a few {words.items} you {words.did} (one per line, or "
+        f"{words.exports}), or tell me what you're in the mood for, e.g. “{words.example}”."
+    )
 
 
 def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:

@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.vocabulary import Readability, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
@@ -168,7 +169,7 @@ DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers the
 
 # recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
 # one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
-Action = Literal["recommend", "reset", "empty", "explain", "chat"]
+Action = Literal["recommend", "reset", "empty", "explain", "chat", "unreadable"]
 ChatKind = Literal["", "greeting", "thanks", "help"]
 
 
@@ -199,6 +200,8 @@ class ParsedRequest:
     explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
     explain_about: bool = False  # "what is it about?": a plot is asked for, not only a reason
     chat: ChatKind = ""  # small talk that asks for no recommendations
+    # the leftover description had no known word ("asdfghjkl"): not searched, said instead
+    unreadable: Readability | None = None
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -743,7 +746,11 @@ def parse_request(
     _parse_people(msg, new, result)
     # a title the catalogue lacks is searched by its name (its only clue), never read as words
     names = [_leftover_query(name.lower()) for name in result.unknown_titles]
-    new.query = " ".join(part for part in [_leftover_query(msg.work, msg.original), *names] if part)
+    described = _leftover_query(msg.work, msg.original)
+    read = readability(described, matcher.knows_word)
+    if read.unreadable:  # searching "asdfghjkl" would return five arbitrary films
+        result.unreadable, described = read, ""
+    new.query = " ".join(part for part in [described, *names] if part)
 
     result.constraints = _merge(base, new, result, catalogue, last)
     said_something = bool(
@@ -773,6 +780,16 @@ def parse_request(
         result.action = "reset"
     elif result.explain and not said_something:
         result.action = "explain"  # a question about picks asks for no new ones
+    elif result.unreadable and not said_something:
+        result.action = "unreadable"  # nothing else was said: ask, change nothing
+    elif result.unreadable:
+        shown = result.unreadable.quoted()
+        result.notes.append(
+            f"I don't know the word{'s' if len(result.unreadable.unknown) > 1 else ''} "
+            f"“{shown}”, so I left {'them' if len(result.unreadable.unknown) > 1 else 'it'} out."
+            if shown
+            else "I couldn't make sense of part of your message, so I left it out."
+        )
     if result.injection_suspected:
         result.notes.append(
             "Parts of your message looked like instructions to the system; "

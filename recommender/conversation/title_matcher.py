@@ -371,6 +371,10 @@ class TitleMatcher:
         sure = len(found) == 1 and found[0][1] != "inner" and len(words) >= 2
         return TitleMatch(tuple(item for item, _ in found), SHORT, not sure, "short title")
 
+    def knows_word(self, word: str) -> bool:
+        """Is ``word`` (lower case) a word of some title or alternative title ("fargo")?"""
+        return word in self._short_form_index()
+
     def _short_form_index(self) -> dict[str, list[tuple[tuple[str, ...], int, Item]]]:
         """word -> (words of a whole name, position of the word in it, item), for
         :meth:`match_short`; built on its first use, not with the matcher (most pastes need

@@ -1,0 +1,111 @@
+"""Is a typed word a word? Tells a description the search can use from noise.
+
+What no parser pass took from a message is searched as a description. When none of those
+words means anything ("asdfghjkl", "qwzx vbnm", "lorem ipsum"), a search still returns five
+films, chosen by nothing; the reply should say it did not understand instead. A word counts
+as known when it is
+
+- in an English dictionary: pyspellchecker's word-frequency list (MIT; ~160,000 words counted
+  in film subtitles, so it knows "heist", "slasher", "wholesome", "whodunit");
+- a word of some catalogue title (``TitleMatcher.knows_word``: "Fargo", "Amelie"), passed in
+  as ``also_known``;
+- a compound of two known words ("mindbending", "steampunk") or a known word with a common
+  ending ("trippy" -> "trip").
+
+Unknown words are quoted back only when short and few (``Readability.quoted``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_LETTERS = re.compile(r"^[a-z]+$")
+_ENDINGS = ("esque", "py", "y", "ish", "ness", "ies", "es", "s", "ed", "ing", "er", "ers", "ly")
+# film words the subtitle counts miss, for descriptions ("a giallo", "kaiju stuff")
+FILM_WORDS = frozenset(
+    """noir neo giallo wuxia kaiju mockumentary bromance rom com scifi sci fi mecha tokusatsu
+    chanbara jidaigeki hammer slasher splatter exploitation blaxploitation mumblecore dogme
+    nouvelle vague telenovela anime manga oater biopic docudrama musicals dramedy esque""".split()
+)
+MIN_COMPOUND_PART = 3  # "steam" + "punk"; shorter parts make any string a compound
+MAX_QUOTED_CHARS = 40  # unknown words longer than this are not quoted back
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """The dictionary, read once (~0.3 s): lower-case words."""
+    path = resources.files("spellchecker").joinpath("resources", "en.json.gz")
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
+        return frozenset(word.lower() for word in json.load(text))
+
+
+def _without_accents(word: str) -> str:
+    """ "léon" -> "leon"; letters of other scripts stay (and are unknown)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _stems(word: str) -> Iterable[str]:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_COMPOUND_PART:
+            stem = word[: -len(ending)]
+            yield stem
+            if ending == "ies":
+                yield stem + "y"
+            if len(stem) > 3 and stem[-1] == stem[-2]:  # "trippy" -> "tripp" -> "trip"
+                yield stem[:-1]
+
+
+def is_known(word: str, also_known: Callable[[str], bool] | None = None) -> bool:
+    """True for a dictionary word, a catalogue word, or a compound / inflection of them."""
+    word = _without_accents(word.lower()).strip("'-")
+    if "-" in word:  # "neo-noir", "coming-of-age", "tarantino-esque": every part known
+        parts = [part for part in word.split("-") if part]
+        return bool(parts) and all(is_known(part, also_known) for part in parts)
+    if not word or not _LETTERS.match(word):
+        return bool(word) and not any(ch.isalpha() for ch in word)  # "1994", "&": not noise
+
+    def known(w: str) -> bool:
+        return w in english_words() or w in FILM_WORDS or (also_known is not None and also_known(w))
+
+    if known(word) or any(known(stem) for stem in _stems(word)):
+        return True
+    return any(
+        known(word[:cut]) and known(word[cut:])
+        for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1)
+    )
+
+
+@dataclass(frozen=True)
+class Readability:
+    """How much of a leftover description is words: ``unknown`` are the words that are not."""
+
+    words: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+    @property
+    def unreadable(self) -> bool:
+        """Nothing in it is a word: searching it would return arbitrary items."""
+        return bool(self.words) and len(self.unknown) == len(self.words)
+
+    def quoted(self) -> str:
+        """The unknown words as a reply may show them, or "" when they should not be echoed
+        (long, or more than three: it may be pasted text, even instructions)."""
+        shown = " ".join(self.unknown)
+        if len(self.unknown) > 3 or len(shown) > MAX_QUOTED_CHARS:
+            return ""
+        return shown
+
+
+def readability(query: str, also_known: Callable[[str], bool] | None = None) -> Readability:
+    """Which words of ``query`` (a leftover description) are known."""
+    words = tuple(w for w in re.findall(r"[\w'&-]+", query.lower()) if w.strip("'-&"))
+    unknown = tuple(w for w in words if not is_known(w, also_known))
+    return Readability(words, unknown)
