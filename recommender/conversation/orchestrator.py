@@ -35,6 +35,7 @@ from recommender.conversation.request_parser import (
 from recommender.conversation.request_text import describe_request
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.vocabulary import english_words
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
@@ -81,6 +82,7 @@ class Deps:
 
     def __post_init__(self) -> None:
         self.matcher = TitleMatcher(self.catalogue)
+        english_words()  # read once here (~0.1 s), not in the first user's turn
 
 
 @dataclass
