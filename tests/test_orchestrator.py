@@ -121,6 +121,16 @@ def test_gibberish_is_asked_about_and_changes_nothing(make_deps):
     assert "I don't know the word “blorf”" in reply.text
 
 
+def test_a_life_period_without_a_birth_year_is_asked_about(make_deps, tiny_catalogue):
+    deps = make_deps()
+    state, reply = step(SessionState(), "films from before I was born", deps)
+    assert reply.kind == "question" and "When were you born?" in reply.text
+    state, reply = step(state, "I was born in 1990", deps)
+    assert reply.kind == "recommendations"
+    assert all(tiny_catalogue.get(i).year < 1990 for i in ids(reply))
+    assert "“before you were born” as up to 1989" in reply.text
+
+
 def test_refinement_across_turns(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "action please", deps, paste=HISTORY)

@@ -298,6 +298,11 @@ def step_stream(
         )
         yield new, reply
         return
+    if request.action == "ask":  # "films from my childhood": when were you born?
+        reply.kind, reply.done = "question", True
+        reply.text = request.question
+        yield new, reply
+        return
     if request.action == "chat":
         reply.kind, reply.done = "notice", True
         reply.text = _small_talk(request.chat, new, deps.words)

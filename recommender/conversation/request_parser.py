@@ -10,6 +10,7 @@ text is stripped from the leftover free-text query, which is sanitised and lengt
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import Literal
 
 from rapidfuzz.distance import OSA
 
+from recommender.conversation.ages import LifePeriod, find_birth_year, find_life_periods
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.state import Constraints, SessionState
@@ -169,7 +171,7 @@ DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers the
 
 # recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
 # one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
-Action = Literal["recommend", "reset", "empty", "explain", "chat", "unreadable"]
+Action = Literal["recommend", "reset", "empty", "explain", "chat", "unreadable", "ask"]
 ChatKind = Literal["", "greeting", "thanks", "help"]
 
 
@@ -202,6 +204,9 @@ class ParsedRequest:
     chat: ChatKind = ""  # small talk that asks for no recommendations
     # the leftover description had no known word ("asdfghjkl"): not searched, said instead
     unreadable: Readability | None = None
+    birth_year: int | None = None  # "I was born in 1985", "I'm 35"
+    pending_life: list[str] = field(default_factory=list)  # "childhood", "not:teens": no birth
+    question: str = ""  # action "ask": what to ask back
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -664,11 +669,14 @@ def parse_request(
     previous: Constraints | None = None,
     state: SessionState | None = None,
     matcher: TitleMatcher | None = None,
+    this_year: int | None = None,
 ) -> ParsedRequest:
     """Parse one message; ``previous`` (default: ``state.constraints``) is refined, not replaced.
 
-    ``state`` supplies the last recommendations (for "the second one", "not that one") and the
-    history (to settle ambiguous anchors). ``matcher`` may be passed to reuse a built index.
+    ``state`` supplies the last recommendations (for "the second one", "not that one"), the
+    history (to settle ambiguous anchors) and the birth year ("from my childhood").
+    ``matcher`` may be passed to reuse a built index; ``this_year`` turns "I'm 35" into a
+    birth year (default: today's).
     """
     if previous is None and state is not None:
         previous = state.constraints
@@ -729,7 +737,11 @@ def parse_request(
     _parse_sequels(msg, new, result)
     _parse_popularity(msg, new)
     _parse_relaxations(msg, catalogue, result)
+    _parse_ages(msg, state, new, result, this_year or datetime.date.today().year)
     _parse_years(msg, catalogue, new)
+    if result.pending_life and (new.year_min is not None or new.year_max is not None):
+        result.pending_life = []  # "films I grew up with, in the 80s": the years are given
+        result.notes = [n for n in result.notes if not n.startswith("I don't know when you")]
     _parse_count(msg, result, new)
     _parse_title_exclusions(msg, catalogue, new, result)
     grown_up = [match for match in msg.finditer(_GROWN_UP)]
@@ -775,11 +787,14 @@ def parse_request(
         or result.allowed_genres
         or result.unwanted_genres
         or result.allowed_years
+        or result.birth_year is not None
     )
     if result.reset and not said_something:
         result.action = "reset"
     elif result.explain and not said_something:
         result.action = "explain"  # a question about picks asks for no new ones
+    elif result.pending_life and not said_something:
+        result.action, result.question = "ask", _BIRTH_QUESTION  # "from my childhood" alone
     elif result.unreadable and not said_something:
         result.action = "unreadable"  # nothing else was said: ask, change nothing
     elif result.unreadable:
@@ -848,7 +863,10 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     if request.reset:
         history = [] if request.clear_history else list(new.history)
         new = SessionState(
-            history=history, history_dated=state.history_dated and bool(history), turn=state.turn
+            history=history,
+            history_dated=state.history_dated and bool(history),
+            turn=state.turn,
+            birth_year=state.birth_year,  # a fact about the user, not a wish: it stays
         )
     for item_id in request.seen:
         new.mark_seen(item_id)
@@ -859,6 +877,10 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     for item_id in request.skipped:
         new.mark_skipped(item_id)
     new.constraints = request.constraints.copy()
+    if request.birth_year is not None:
+        new.birth_year = request.birth_year
+    if request.birth_year is not None or request.pending_life:
+        new.pending_life_periods = list(request.pending_life)
     blocked = set(new.disliked)
     new.constraints.anchors = [a for a in new.constraints.anchors if a not in blocked]
     return new
@@ -1483,6 +1505,77 @@ def _parse_popularity(msg: _Text, new: Constraints) -> None:
         for match in msg.finditer(pattern):
             new.popularity = new.popularity or kind
             msg.consume(match.start(), match.end())
+
+
+_BIRTH_QUESTION = (
+    "When were you born? Tell me (“I was born in 1985” or “I'm 35”) and I'll turn that into "
+    "years, or give the years yourself (“from the 90s”, “nothing before 1985”)."
+)
+
+
+def _parse_ages(
+    msg: _Text,
+    state: SessionState | None,
+    new: Constraints,
+    result: ParsedRequest,
+    this_year: int,
+) -> None:
+    """ "I was born in 1985" / "I'm 35", and periods relative to it: "nothing before I was
+    born", "from my childhood". A period said before the birth year is known waits in the
+    session (``pending_life_periods``) and is applied when the year comes, even as a bare
+    "1985"."""
+    birth, spans = find_birth_year(msg.work, this_year)
+    pending = list(state.pending_life_periods) if state is not None else []
+    bare = _BARE_YEAR.fullmatch(msg.work)
+    if birth is None and pending and bare:  # the answer to "when were you born?"
+        birth, spans = int(bare.group("year")), [(bare.start("year"), bare.end("year"))]
+    for start, end in spans:
+        msg.consume(start, end)
+    result.birth_year = birth
+    known = birth if birth is not None else (state.birth_year if state is not None else None)
+    said = []
+    for period in find_life_periods(msg.work):
+        negated, cue = _negation_before(msg.work, period.start)
+        msg.consume(cue if negated else period.start, period.end)
+        said.append(("not:" if negated else "") + period.kind)
+    if known is None:
+        result.pending_life = said
+        if said:
+            result.notes.append(
+                "I don't know when you were born, so I can't turn "
+                + " or ".join(f"“{_life(s).phrase}”" for s in dict.fromkeys(said))
+                + " into years yet."
+            )
+        return
+    for key in (pending if birth is not None else []) + said:
+        _apply_life_period(key, known, new, result)
+
+
+_BARE_YEAR = re.compile(r"\s*(?:in\s+)?(?P<year>(?:19|20)\d\d)\s*[.!]?\s*")
+
+
+def _life(key: str) -> LifePeriod:
+    return LifePeriod(key.removeprefix("not:"), 0, 0)  # type: ignore[arg-type]
+
+
+def _apply_life_period(key: str, birth: int, new: Constraints, result: ParsedRequest) -> None:
+    period, negated = _life(key), key.startswith("not:")
+    lo, hi = period.years(birth)
+    if negated and lo is not None and hi is not None:
+        new.exclude_years.append([lo, hi])
+        said = f"not {lo}–{hi}"
+    elif negated:  # "nothing before I was born": the open bound flips
+        new.year_min, new.year_max = (hi + 1, None) if hi is not None else (None, lo - 1)
+        said = f"{hi + 1} or later" if hi is not None else f"up to {lo - 1}"
+    else:
+        new.year_min, new.year_max = lo, hi
+        said = (
+            f"{lo}–{hi}"
+            if lo is not None and hi is not None
+            else (f"{lo} or later" if lo is not None else f"up to {hi}")
+        )
+    phrase = f"not {period.phrase}" if negated else period.phrase
+    result.notes.append(f"I read “{phrase}” as {said} (born in {birth}).")
 
 
 def _parse_sequels(msg: _Text, new: Constraints, result: ParsedRequest) -> None:

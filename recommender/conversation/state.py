@@ -104,6 +104,9 @@ class SessionState:
     constraints: Constraints = field(default_factory=Constraints)  # active constraints
     last_recommendations: list[int] = field(default_factory=list)  # last reply's items, in order
     turn: int = 0  # number of user turns processed so far
+    birth_year: int | None = None  # "I was born in 1985" / "I'm 35": for "from my childhood"
+    # life-relative periods said before the birth year was known ("childhood", "not:teens")
+    pending_life_periods: list[str] = field(default_factory=list)
 
     def copy(self) -> SessionState:
         """A fully independent deep copy."""
