@@ -131,6 +131,12 @@ def test_a_life_period_without_a_birth_year_is_asked_about(make_deps, tiny_catal
     assert "“before you were born” as up to 1989" in reply.text
 
 
+def test_a_wish_the_data_cannot_serve_is_said_in_the_question(make_deps):
+    state, reply = step(SessionState(), "a french film", make_deps())
+    assert reply.kind == "question" and "Tell me a little more" in reply.text
+    assert "can't filter by country" in reply.text  # not a bare "tell me more"
+
+
 def test_refinement_across_turns(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "action please", deps, paste=HISTORY)

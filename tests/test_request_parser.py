@@ -1371,3 +1371,44 @@ def test_something_completely_different_leaves_the_last_picks_behind(
     result = parse(text, catalogue, state)
     assert result.constraints.anchors == [] and result.constraints.avoid == list(LAST)
     assert set(result.skipped) == set(LAST) and result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "genres", "popularity", "unsupported"),
+    [
+        ("something sad that will make me cry", ["Drama"], "", []),
+        ("best movies of all time", [], "popular", []),
+        ("the greatest films ever made", [], "popular", []),
+        ("oscar winners", [], "popular", ["awards"]),
+        ("critically acclaimed dramas", ["Drama"], "popular", ["awards"]),
+        ("a french film", [], "", ["country"]),
+        ("korean thrillers", ["Thriller"], "", ["country"]),
+        ("movies set in japan", [], "", ["country"]),
+        ("foreign films", [], "", ["country"]),
+    ],
+)
+def test_words_about_a_film_not_in_its_title_are_never_searched(
+    text: str, genres: list[str], popularity: str, unsupported: list[str], catalogue: Catalogue
+) -> None:
+    # "make me cry" found *Boys Don't Cry*, "oscar winners" *With Honors*, "a french film"
+    # *French Kiss*: words that describe a film were searched in the titles
+    c = parse(text, catalogue).constraints
+    assert c.query == "", text
+    assert c.include_genres == genres and c.popularity == popularity, text
+    assert c.unsupported == unsupported, text
+
+
+def test_awards_say_what_they_were_read_as(catalogue: Catalogue) -> None:
+    notes = parse("oscar winners", catalogue).notes
+    assert len(notes) == 1 and "no awards or reviews" in notes[0]
+
+
+def test_occasions_are_not_search_words(catalogue: Catalogue) -> None:
+    c = parse("a feel-good movie for a rainy sunday afternoon", catalogue).constraints
+    assert c.query == "" and "Horror" in c.exclude_genres
+    assert parse("something cozy for a lazy weekend", catalogue).constraints.query == ""
+
+
+def test_a_nationality_inside_a_title_is_the_title(catalogue: Catalogue) -> None:
+    result = parse("more like Heat, nothing American", catalogue)
+    assert result.constraints.unsupported == []  # "American" alone is no country wish

@@ -323,6 +323,7 @@ def step_stream(
             f"{deps.words.did} or liked (one per line, or {deps.words.exports}), or describe "
             f"what you want: a genre, a decade, a {deps.words.item} it should be like."
         )
+        reply.text += "".join(f"\n\n_{note}_" for note in reply.notes)  # "a French film"
         yield new, reply
         return
     timings["understand"] = (time.perf_counter() - started) * 1000

@@ -95,6 +95,17 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "tear jerker": _g("Drama"),
     "good cry": _g("Drama"),
     "weepie": _g("Drama"),
+    "weepy": _g("Drama"),
+    "sad": _g("Drama"),
+    "make me cry": _g("Drama"),
+    "makes me cry": _g("Drama"),
+    "made me cry": _g("Drama"),
+    "emotional": _g("Drama"),
+    "heartbreaking": _g("Drama"),
+    "heart-breaking": _g("Drama"),
+    "heart-wrenching": _g("Drama"),
+    "tragic": _g("Drama"),
+    "tragedy": _g("Drama"),
     "crime": _g("Crime"),
     "gangster": _g("Crime"),
     "mafia": _g("Crime"),
@@ -399,7 +410,8 @@ _LIGHTER = re.compile(
     r"(?:dark|heavy|serious|intense|grim|bleak|depressing|sad|gloomy|draining)(?:\s+stuff)?"
     r"|cheer (?:me|us) up|pick[- ]me[- ]up|i'?m (?:feeling |a bit |so |really )?(?:sad|down|blue"
     r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
-    r"|feel[- ]good|uplifting|happier|happy)\b"
+    r"|feel[- ]good|uplifting|happier|happy|cos(?:y|ier)|coz(?:y|ier)|relaxing|easy[- ]going"
+    r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?)\b"
 )
 _DARKER = re.compile(
     r"\b(?:dark(?:er)?|gritt(?:y|ier)|more serious|heav(?:y|ier)|bleak(?:er)?|grim(?:mer)?)\b"
@@ -414,6 +426,19 @@ _RUNTIME = re.compile(
     r"\b(?:(?:nothing|not|no)\s+(?:too\s+|very\s+|that\s+|overly\s+)?(?:long|lengthy)"
     r"|short(?:er)?(?! circuit)|quick watch|under (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
     r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h))\b"
+)
+_NATIONALITIES = (
+    "french|german|spanish|italian|japanese|korean|south korean|chinese|hong kong|taiwanese"
+    "|indian|british|english|irish|scottish|american|canadian|australian|mexican|brazilian"
+    "|argentinian|russian|soviet|polish|czech|swedish|danish|norwegian|finnish|icelandic"
+    "|scandinavian|nordic|dutch|belgian|greek|turkish|iranian|israeli|egyptian|african"
+    "|european|asian|latin american|thai|vietnamese|filipino|indonesian"
+)
+_COUNTRIES = (
+    "france|germany|spain|italy|japan|korea|south korea|china|hong kong|taiwan|india|britain"
+    "|the uk|england|ireland|scotland|the us|the usa|america|canada|australia|mexico|brazil"
+    "|argentina|russia|poland|sweden|denmark|norway|finland|iceland|scandinavia|the netherlands"
+    "|holland|belgium|greece|turkey|iran|israel|egypt|africa|europe|asia|thailand|vietnam"
 )
 # wishes the catalogue has no data for: consumed (never searched) and noted once
 _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -433,6 +458,26 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|foreign[- ]language|in english|english[- ](?:language|speaking)|non[- ]english"
             r"|in (?:french|german|spanish|italian|japanese|korean|chinese|mandarin|hindi"
             r"|swedish))\b"
+        ),
+    ),
+    (
+        "country",
+        re.compile(
+            rf"\b(?:{_NATIONALITIES})(?=[\s-]+(?:language\s+)?(?:films?|movies?|cinema|flicks?"
+            r"|comed(?:y|ies)|dramas?|thrillers?|horror|stuff|ones|animation|anime|action"
+            r"|romances?|westerns?|crime|war|classics?|directors?|productions?)\b)"
+            r"|\b(?:bollywood|world cinema|foreign (?:films?|movies?|cinema|stuff|ones))\b"
+            rf"|\b(?:made |set |shot )?in (?:{_COUNTRIES})\b"
+            rf"|\bfrom (?:{_COUNTRIES})\b"
+        ),
+    ),
+    (
+        "awards",
+        re.compile(
+            r"\b(?:oscars?[- ]?(?:winners?|winning|nominated|nominees?)?|academy[- ]awards?"
+            r"(?:[- ]winn(?:ers?|ing))?|award[- ]winn(?:ers?|ing)|(?:critically[- ])?acclaimed"
+            r"|critics'? (?:picks?|choices?|favou?rites?|darlings?)|golden globes?|palme d'or"
+            r"|prize[- ]winning|best picture(?: winners?)?)\b"
         ),
     ),
     (
@@ -458,6 +503,10 @@ UNSUPPORTED_NOTES = {
     "age rating": "The catalogue has no age ratings (noted, but not applied); "
     '"for kids" or "family friendly" picks children\'s films.',
     "streaming": "I don't know what is on which streaming service (noted, but not applied).",
+    "country": "The catalogue doesn't say where a film was made, so I can't filter by country "
+    "(noted, but not applied).",
+    "awards": "The catalogue has no awards or reviews, so I went by how many people here "
+    "watched them instead: only the most watched films.",
 }
 # how widely watched: "hidden gems", "underrated" (none of the most watched) and "popular
 # stuff", "crowd pleasers", "top rated" (only them); "not so popular" is the first kind
@@ -470,7 +519,9 @@ _OBSCURE = re.compile(
 _POPULAR = re.compile(
     r"\b(?:(?:most |really |very )?popular|well[- ]known|mainstream|crowd[- ]pleasers?"
     r"|(?:top|highest|best|highly)[- ]rated|most (?:watched|loved)|everyone(?:'s| has) seen"
-    r"|blockbusters?|big hits?|hits only)\b"
+    r"|blockbusters?|big hits?|hits only|(?:the\s+)?(?:best|greatest)(?:\s+(?:movies?|films?))?"
+    r"\s+(?:of all time|ever(?: made)?)|all[- ]time (?:greats?|classics?|favou?rites?|best)"
+    r"|(?:the\s+)?greatest (?:movies?|films?)|must[- ](?:see|watch)(?:es|s)?|essentials?)\b"
 )
 _POPULARITY_NOTES = {
     "popular": "I went by how many people here watched them: only the most watched films.",
@@ -639,7 +690,10 @@ _FILLER = set(
     switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
     girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
     loves mean means meant early next grandma grandpa granny grandparents grandmother grandfather
-    nan nana family kids kid children mother-in-law father-in-law""".split()
+    nan nana family kids kid children mother-in-law father-in-law
+    rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
+    weeknight afternoon evening morning night nights flight plane train commute lazy
+    occasion mood feeling vibe vibes similar alike same""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -1496,6 +1550,8 @@ def _parse_unsupported(msg: _Text, new: Constraints) -> None:
         for match in msg.finditer(pattern):
             if wish not in new.unsupported:
                 new.unsupported.append(wish)
+            if wish == "awards":  # "oscar winners": the most watched is the nearest we have
+                new.popularity = "popular"
             msg.consume(match.start(), match.end())
 
 
@@ -2000,7 +2056,8 @@ def _merge(
         merged.query = new.query
     if new.popularity and new.popularity != merged.popularity:
         merged.popularity = new.popularity
-        result.notes.append(_POPULARITY_NOTES[new.popularity])
+        if "awards" not in new.unsupported:  # its own note says what it means
+            result.notes.append(_POPULARITY_NOTES[new.popularity])
     if new.exclude_sequels:
         merged.exclude_sequels = True
     elif "sequels" in result.relaxed:
