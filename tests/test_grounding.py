@@ -129,9 +129,12 @@ def test_the_wordings_without_a_history_pass(tiny_catalogue, grounding):
         satisfies=asked,
     )
     popular = Evidence(fargo, (), (), (), item_share=0.31, popular=True, satisfies=asked)
-    plain = Evidence(fargo, (), (), (), item_share=0.02)
+    plain = Evidence(fargo, (), (), (), item_share=0.02, satisfies=asked)
+    # "what is Fargo about?" with nothing pasted or asked: only how widely it is watched
+    alone = Evidence(fargo, (), (), (), item_share=0.02)
     bank = paraphrase_realiser(PROJECT_ROOT / "prompts")
-    for e, lead in ((anchor, "anchor"), (popular, "cold_popular"), (plain, "cold")):
+    cases = ((anchor, "anchor"), (popular, "cold_popular"), (plain, "cold"), (alone, "cold_share"))
+    for e, lead in cases:
         kinds = bank.plan(e)
         assert kinds[0] == lead and ("asked" in kinds) == bool(e.satisfies)
         for short in (False, True):

@@ -132,9 +132,31 @@ def test_a_life_period_without_a_birth_year_is_asked_about(make_deps, tiny_catal
 
 
 def test_a_wish_the_data_cannot_serve_is_said_in_the_question(make_deps):
-    state, reply = step(SessionState(), "a french film", make_deps())
+    state, reply = step(SessionState(), "in black and white, please", make_deps())
     assert reply.kind == "question" and "Tell me a little more" in reply.text
-    assert "can't filter by country" in reply.text  # not a bare "tell me more"
+    assert "black and white" in reply.text  # not a bare "tell me more"
+
+
+def test_asking_for_anything_with_nothing_to_go_on_gets_popular_picks(make_deps):
+    deps = make_deps()
+    for message in ["surprise me", "recommend me something", "a french film", "I'm bored"]:
+        state, reply = step(SessionState(), message, deps)
+        assert reply.kind == "recommendations" and reply.cards, message
+        assert "I don't know your taste yet" in reply.text, message
+        assert state.constraints.popularity == ""  # this turn only: a follow-up is free
+    _, reply = step(SessionState(), "a french film", deps)
+    assert "can't filter by country" in reply.text
+    state, reply = step(SessionState(), "hmm", deps)
+    assert reply.kind == "question"
+
+
+def test_what_is_a_title_about_describes_it_without_recommending_it(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "what is Heat about?", deps)
+    assert reply.kind == "explanation" and not reply.cards
+    assert reply.text.startswith("What I know about Heat (1995):")
+    assert "no plot summaries" in reply.text and "more like Heat (1995)" in reply.text
+    assert state.last_recommendations == []
 
 
 def test_refinement_across_turns(make_deps, tiny_catalogue):

@@ -1412,3 +1412,53 @@ def test_occasions_are_not_search_words(catalogue: Catalogue) -> None:
 def test_a_nationality_inside_a_title_is_the_title(catalogue: Catalogue) -> None:
     result = parse("more like Heat, nothing American", catalogue)
     assert result.constraints.unsupported == []  # "American" alone is no country wish
+
+
+@pytest.mark.parametrize("text", ["not that old", "nothing too old", "not very old please"])
+def test_a_negated_vague_period_flips(text: str, catalogue: Catalogue) -> None:
+    # "not that old" was read as "old" (up to 30 years before the newest film)
+    c = parse(text, catalogue).constraints
+    assert c.year_min is not None and c.year_max is None, text
+
+
+@pytest.mark.parametrize("text", ["horror that isn't too gory", "horror, not too gory"])
+def test_a_named_genre_survives_a_negated_nuance(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.include_genres == ["Horror"], text
+    assert result.constraints.exclude_genres == [], text
+    assert any("kept Horror" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("who", ["my niece", "my nephews", "the grandchildren", "my little sister"])
+def test_young_relatives_mean_childrens_films(who: str, catalogue: Catalogue) -> None:
+    c = parse(f"something for {who}", catalogue).constraints
+    assert c.include_genres == ["Children's"] and c.query == "", who
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Heat meets Fargo",
+        "something like Heat meets Fargo",
+        "a mix of Heat and Fargo",
+        "somewhere between Heat and Fargo",
+        "like Heat with a bit of Fargo",
+    ],
+)
+def test_two_titles_mixed_are_both_anchors(text: str, catalogue: Catalogue) -> None:
+    c = parse(text, catalogue).constraints
+    assert c.anchors == [3, 12] and c.query == "", text  # Heat, Fargo; "meets" not searched
+
+
+def test_what_is_a_title_about(catalogue: Catalogue) -> None:
+    result = parse("what is Heat about?", catalogue)
+    assert result.explain == [3] and result.explain_about and result.action == "explain"
+    assert result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [("surprise me", True), ("recommend something", True), ("I'm bored", True), ("hmm", False)],
+)
+def test_asking_for_picks(text: str, asks: bool, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).asks_for_picks is asks

@@ -315,7 +315,15 @@ def step_stream(
             )
         yield from _explain_items(new, request.explain, deps, reply)
         return
-    if not new.history and new.constraints.is_empty() and not new.liked:
+    nothing_to_go_on = not new.history and new.constraints.is_empty() and not new.liked
+    if nothing_to_go_on and request.asks_for_picks and paste is None:
+        # "surprise me", "recommend something": the most watched, and how to do better
+        reply.notes.append(
+            f"I don't know your taste yet, so these are among the most watched here. Paste a "
+            f"few {deps.words.items} you liked, or name a genre or a decade, for picks of "
+            "your own."
+        )
+    elif nothing_to_go_on:
         reply.kind, reply.done = "question", True
         couldnt = " I couldn't match anything you pasted to the catalogue." if paste else ""
         reply.text = (
@@ -338,7 +346,7 @@ def step_stream(
         text=new.constraints.query or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
         avoid=list(new.constraints.avoid),
-        popularity=new.constraints.popularity,
+        popularity=new.constraints.popularity or ("popular" if nothing_to_go_on else ""),
         filters=_filters(new, deps.catalogue),
         ordered=new.history_dated,
     )
@@ -491,17 +499,25 @@ def _explain_items(
     )
     texts = ["" for _ in items]
 
+    picks = any(i.item_id in set(state.last_recommendations) for i in items)
+    if picks:
+        lead = f"Why {'this pick' if len(items) == 1 else 'these picks'}:"
+        hint = f"Paste a few {deps.words.items} you {deps.words.did} and I can say which of them it depends on."
+    else:  # "what is Heat about?" before Heat was ever a pick
+        lead = "What I know about " + " and ".join(i.display_title for i in items) + ":"
+        hint = (
+            f"Say “more like {items[0].display_title}” for similar {deps.words.items}, or paste "
+            f"a few you {deps.words.did} and I can say how it relates to them."
+        )
+
     def compose() -> str:
-        lines = [f"Why {'this pick' if len(items) == 1 else 'these picks'}:"]
+        lines = [lead]
         for item, text in zip(items, texts, strict=True):
             lines.append(f"\n**{item.display_title}** · {', '.join(item.genres)}")
             if text:
                 lines.append(f"   {text}")
         if not state.history:
-            lines.append(
-                f"\n_Paste a few {deps.words.items} you {deps.words.did} and I can say which "
-                "of them it depends on._"
-            )
+            lines.append(f"\n_{hint}_")
         return "\n".join(lines + [f"\n_{note}_" for note in reply.notes])
 
     try:

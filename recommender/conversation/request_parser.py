@@ -73,6 +73,20 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "little ones": _g("Children's"),
     "my kid": _g("Children's"),
     "grandkids": _g("Children's"),
+    "grandchildren": _g("Children's"),
+    "grandchild": _g("Children's"),
+    "grandson": _g("Children's"),
+    "granddaughter": _g("Children's"),
+    "niece": _g("Children's"),
+    "nieces": _g("Children's"),
+    "nephew": _g("Children's"),
+    "nephews": _g("Children's"),
+    "little brother": _g("Children's"),
+    "little sister": _g("Children's"),
+    "little cousin": _g("Children's"),
+    "preschooler": _g("Children's"),
+    "little kids": _g("Children's"),
+    "young kids": _g("Children's"),
     "children": _g("Children's"),
     "children's": _g("Children's"),
     "family": _g("Children's"),
@@ -218,6 +232,8 @@ class ParsedRequest:
     birth_year: int | None = None  # "I was born in 1985", "I'm 35"
     pending_life: list[str] = field(default_factory=list)  # "childhood", "not:teens": no birth
     question: str = ""  # action "ask": what to ask back
+    # "surprise me", "recommend something": picks are wanted even with nothing to go on
+    asks_for_picks: bool = False
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -340,6 +356,16 @@ _EXPLAIN_LEAD = (
 _EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
 _EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
 _EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
+_ASKS_FOR_PICKS = re.compile(
+    r"\b(?:surprise me|recommend|suggest|suggestions?|recommendations?|ideas?|tips?"
+    r"|what (?:should|can|could|shall|to) (?:i |we )?watch|anything|something|whatever"
+    r"|(?:you )?(?:choose|pick)(?: one| something| for me)?|dealer'?s choice|up to you"
+    r"|(?:a |any )?(?:good )?(?:movies?|films?)(?: to watch)?|i'?m bored|bored)\b"
+)
+_ABOUT_TITLE = re.compile(
+    r"\bwhat(?:'s| is| was)\s+(?=[^.?!]{1,80}?\s+about\b)"
+)  # "what is Heat about"
+_ABOUT_END = re.compile(r"\s+about\b")
 MAX_EXPLAINED = 3  # "why these?" explains the first three
 
 _RESET = re.compile(
@@ -388,7 +414,13 @@ _TITLE_TRIGGER = re.compile(
     r"|(?P<anchor>(?:(?:more|something|anything|stuff|films?|movies?)\s+)?(?:like|similar to"
     r"|loves?|enjoys?|adores?|(?:is|are) into"
     r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
-    r"|as good as|inspired by|comparable to|close to|a la|à la)))\s+"
+    r"|as good as|inspired by|comparable to|close to|a la|à la|a (?:mix|mixture|blend|cross)"
+    r" (?:of|between)|somewhere (?:in )?between|a mashup of|mash[- ]?up of)))\s+"
+)
+# between the titles of one list: "Heat, Fargo and Alien", "Pulp Fiction meets Fargo"
+_ANCHOR_JOINER = re.compile(
+    r"\s*(?:,\s*and|,|and|&|or|\+|x|meets|crossed with|mixed with|with a (?:bit|touch|dash|hint)"
+    r" of)\s+"
 )
 _MORE_LIKE_THAT = re.compile(r"\bmore (?:of )?(?:that|this|these|those)(?: kind| sort)?\b")
 _SOMETHING_ELSE = re.compile(
@@ -658,7 +690,8 @@ _NEGATION_CUES = {
 # words that may stand between a negation and the period it negates ("nothing made in the 90s")
 _PERIOD_GAP = set(
     """from in the of any anything movies movie films film stuff made released set too so really
-    ones one more a an things something again either please but""".split()
+    ones one more a an things something again either please but that very overly super all
+    terribly""".split()
 )
 # longer ways to say no, ending right before the word they negate
 _NEGATING_PHRASE = re.compile(
@@ -693,7 +726,7 @@ _FILLER = set(
     nan nana family kids kid children mother-in-law father-in-law
     rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
     weeknight afternoon evening morning night nights flight plane train commute lazy
-    occasion mood feeling vibe vibes similar alike same""".split()
+    occasion mood feeling vibe vibes similar alike same bored boring""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -767,6 +800,7 @@ def parse_request(
         last = []
     new = Constraints()  # what this message itself says; merged into base at the end
 
+    result.asks_for_picks = bool(_ASKS_FOR_PICKS.search(msg.work))
     for kind, pattern in _CHAT:
         if pattern.search(msg.work):
             result.chat = kind  # type: ignore[assignment]
@@ -1003,6 +1037,13 @@ def _parse_explain(
             result.explain.append(found[0].item_id)
             result.explain_about |= "about" in match.group(0)
             msg.consume(match.start(), found[1])
+    for match in msg.finditer(_ABOUT_TITLE):
+        found = _title_at(msg, match.end(), matcher, state, result)
+        about = _ABOUT_END.match(msg.work, found[1]) if found is not None else None
+        if found is not None and about is not None:
+            result.explain.append(found[0].item_id)
+            result.explain_about = True
+            msg.consume(match.start(), about.end())
     result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
 
 
@@ -1066,7 +1107,7 @@ def _parse_title_mentions(
             _unknown_title(msg, match, matcher.catalogue, result)
             continue
         items, end = [found[0]], found[1]
-        while joiner := re.match(r"\s*(?:,\s*and|,|and|&|or)\s+", msg.work[end:]):
+        while joiner := _ANCHOR_JOINER.match(msg.work[end:]):
             more = _title_at(msg, end + joiner.end(), matcher, state, result)
             if more is None:
                 break  # "like Heat and funny": the list of titles ends here
@@ -1106,21 +1147,43 @@ def _parse_title_suffixes(
     """ "something Fargo-esque", "Star Wars-like", "not Casino-like": the longest title that
     ends at the hyphen is an anchor (or, negated, a title to stay away from)."""
     for match in msg.finditer(_TITLE_SUFFIX):
-        clause = max(msg.work.rfind(mark, 0, match.start()) for mark in ".?!;,") + 1
-        words = list(re.finditer(r"\S+", msg.work[clause : match.start()]))[-MAX_TITLE_WORDS:]
-        for n in range(len(words), 0, -1):
-            begin = clause + words[-n].start()
-            phrase = msg.work[begin : match.start()]
-            if all(w.group() in _NOT_TITLES for w in words[-n:]):
-                continue
-            found = matcher.match(phrase, exact_only=True)
-            if not found.items or found.score < 95:
-                continue
-            item_id = _settle(found.items, found.ambiguous, state, result).item_id
-            negated, cue = _negation_before(msg.work, begin)
-            (new.avoid if negated else new.anchors).append(item_id)
-            msg.consume(cue if negated else begin, match.end())
-            break
+        found = _title_before(msg, match.start(), matcher, state, result)
+        if found is None:
+            continue
+        item, begin = found
+        negated, cue = _negation_before(msg.work, begin)
+        (new.avoid if negated else new.anchors).append(item.item_id)
+        msg.consume(cue if negated else begin, match.end())
+    for match in msg.finditer(_MEETS):  # "Pulp Fiction meets The Big Lebowski": both
+        before = _title_before(msg, match.start(), matcher, state, result)
+        after = _title_at(msg, match.end(), matcher, state, result)
+        if before is not None and after is not None:
+            new.anchors += [before[0].item_id, after[0].item_id]
+            msg.consume(before[1], after[1])
+
+
+_MEETS = re.compile(r"\s+(?:meets|crossed with|mixed with|x)\s+")
+
+
+def _title_before(
+    msg: _Text,
+    position: int,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+) -> tuple[Item, int] | None:
+    """The longest catalogue title (exact) that ends at ``position``, within its clause, and
+    where it begins."""
+    clause = max(msg.work.rfind(mark, 0, position) for mark in ".?!;,") + 1
+    words = list(re.finditer(r"\S+", msg.work[clause:position]))[-MAX_TITLE_WORDS:]
+    for n in range(len(words), 0, -1):
+        begin = clause + words[-n].start()
+        if all(w.group() in _NOT_TITLES for w in words[-n:]):
+            continue
+        found = matcher.match(msg.work[begin:position], exact_only=True)
+        if found.items and found.score >= 95:
+            return _settle(found.items, found.ambiguous, state, result), begin
+    return None
 
 
 _SERIES = re.compile(r"(?:both|all(?:\s+three|\s+four)?(?:\s+of)?(?:\s+the)?|every)\s+")
@@ -1910,12 +1973,16 @@ def _parse_genres(
         previous_names = [n for n in (_resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
-    # "scary but not gory": horror without gore (a nuance the data cannot serve), not no horror
-    negative = [
-        g
-        for g in negative
-        if not (g in descriptive and g in positive and all(asked_by.get(g, [False])))
-    ]
+    # "scary but not gory", "horror that isn't too gory": horror without gore (a nuance the
+    # data cannot serve), not no horror
+    nuanced = [g for g in negative if g in descriptive and g in positive]
+    negative = [g for g in negative if g not in nuanced]
+    for g in nuanced:
+        if not all(asked_by.get(g, [False])):  # the genre was named: say what was not applied
+            result.notes.append(
+                f"I can't tell how far a film goes within {g}, so I kept {g} and left "
+                "that part out."
+            )
     positive = [g for g in positive if g not in negative]
     # "a thriller, nothing too scary": the thriller asked for stays; only Horror goes
     implied = [g for g in dict.fromkeys(implied) if g not in positive and g not in negative]

@@ -151,6 +151,9 @@ class Realiser:
         cited = evidence.cited
         if not cited:  # no pasted or named title: what the request and popularity say
             popular = evidence.popular and evidence.item_share is not None
+            asked = evidence.satisfies or evidence.provenance  # a request found it
+            if not popular and not asked and evidence.item_share is not None:
+                return ["cold_share"]  # "what is Heat about?": nothing asked, nothing pasted
             return ["cold_popular" if popular else "cold"] + (
                 ["asked"] if evidence.satisfies else []
             )
@@ -299,6 +302,7 @@ _RECORD = {
     "similar_two": "similar to: {first}, {second}",
     "anchor": "asked for films like: {first}",
     "cold_popular": "popular: {share}% saw it",
+    "cold_share": "watched by {share}% of viewers",
     "lift": "co-watched: {lift}x with {first} ({both} of {cited_users})",
     "genres_one": "shares with {first}: {genre}",
     "genres_many": "shares with {first}: {genres}",
