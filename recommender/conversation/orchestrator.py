@@ -502,7 +502,10 @@ def _explain_items(
     picks = any(i.item_id in set(state.last_recommendations) for i in items)
     if picks:
         lead = f"Why {'this pick' if len(items) == 1 else 'these picks'}:"
-        hint = f"Paste a few {deps.words.items} you {deps.words.did} and I can say which of them it depends on."
+        hint = (
+            f"Paste a few {deps.words.items} you {deps.words.did} and I can say which of them "
+            "it depends on."
+        )
     else:  # "what is Heat about?" before Heat was ever a pick
         lead = "What I know about " + " and ".join(i.display_title for i in items) + ":"
         hint = (
