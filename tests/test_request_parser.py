@@ -215,7 +215,9 @@ def test_count_keeps_the_genre_and_is_capped(catalogue: Catalogue) -> None:
     constraints = parse("3 funny movies", catalogue).constraints
     assert constraints.include_genres == ["Comedy"]
     result = parse("give me 500 movies", catalogue)
-    assert result.constraints.k == MAX_K and result.notes
+    assert result.constraints.k == MAX_K  # the reply states the app's limit (chat.max_k)
+    result = parse("give me 0 movies", catalogue)
+    assert result.constraints.k is None and "fewer than one" in result.notes[0]
 
 
 def test_decades_are_not_counts(catalogue: Catalogue) -> None:
@@ -1462,3 +1464,35 @@ def test_what_is_a_title_about(catalogue: Catalogue) -> None:
 )
 def test_asking_for_picks(text: str, asks: bool, catalogue: Catalogue) -> None:
     assert parse(text, catalogue).asks_for_picks is asks
+
+
+def test_undo_goes_back_to_the_request_before_the_last_change(catalogue: Catalogue) -> None:
+    state = SessionState()
+    for text in ["comedies from the 90s", "actually make it thrillers"]:
+        state = apply_request(state, parse(text, catalogue, state))
+    assert state.constraints.include_genres == ["Thriller"]
+    for text in ["undo that", "go back to the previous list", "the previous ones were better"]:
+        back = parse(text, catalogue, state)
+        assert back.constraints.include_genres == ["Comedy"], text
+        assert (back.constraints.year_min, back.constraints.year_max) == (1990, 1999)
+        assert back.constraints.query == "" and back.action == "recommend"
+    undone = apply_request(state, parse("undo", catalogue, state))
+    redone = apply_request(undone, parse("undo", catalogue, undone))  # undo of the undo
+    assert redone.constraints.include_genres == ["Thriller"]
+    assert "nothing to undo" in parse("undo", catalogue, SessionState()).notes[0]
+    assert SessionState.from_dict(undone.to_dict()) == undone
+
+
+@pytest.mark.parametrize(
+    ("text", "check"),
+    [
+        ("even older", lambda c: c.year_max is not None and c.query == ""),
+        ("ok 3 of them", lambda c: c.k == 3),
+        ("what about 1996?", lambda c: (c.year_min, c.year_max) == (1996, 1996)),
+        ("too childish, something for teens", lambda c: c.exclude_genres == ["Children's"]),
+    ],
+)
+def test_follow_up_phrasings(text: str, check, catalogue: Catalogue) -> None:
+    c = parse(text, catalogue).constraints
+    assert check(c), (text, c)
+    assert c.query == "", text

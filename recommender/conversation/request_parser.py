@@ -234,6 +234,7 @@ class ParsedRequest:
     question: str = ""  # action "ask": what to ask back
     # "surprise me", "recommend something": picks are wanted even with nothing to go on
     asks_for_picks: bool = False
+    undo: bool = False  # "undo that", "go back to the previous list": the constraints before
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -356,6 +357,14 @@ _EXPLAIN_LEAD = (
 _EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
 _EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
 _EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
+_UNDO = re.compile(
+    r"\b(?:undo(?: that| it| this| the last (?:change|one|step))?|revert(?: that| it)?"
+    r"|scratch that|go back(?: a step| one step)?(?: to (?:the |my )?(?:previous|last|earlier"
+    r"|old|other|first)(?: (?:list|ones|picks|results|one|search|request|suggestions))?)?"
+    r"|back to (?:the |my )?(?:previous|last|earlier|old|other) (?:list|ones|picks|results"
+    r"|search|request|suggestions)|(?:the )?(?:previous|last|earlier|old|other) (?:list|ones"
+    r"|picks|results|suggestions) (?:was|were) better)\b"
+)
 _ASKS_FOR_PICKS = re.compile(
     r"\b(?:surprise me|recommend|suggest|suggestions?|recommendations?|ideas?|tips?"
     r"|what (?:should|can|could|shall|to) (?:i |we )?watch|anything|something|whatever"
@@ -579,7 +588,8 @@ _DASH_RANGE = re.compile(
 )
 _BOUND = re.compile(
     rf"\b(?P<op>before|pre|prior to|earlier than|older than|until|up to|up until|after|post"
-    rf"|since|later than|newer than|from|around|circa|about|roughly|approximately|ca\.?|~)"
+    rf"|since|later than|newer than|from|around|circa|(?<!what )(?<!how )about|roughly"
+    rf"|approximately|ca\.?|~)"
     rf"\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
     rf"(?P<on>\s+(?:on(?:wards?)?\b|and (?:later|after|newer|up)|or (?:later|newer)))?"
 )
@@ -624,7 +634,8 @@ _COUNT = re.compile(
     rf"|(?P<n3>{_NUM_NOT_ONE})\s+more\b"
     rf"|(?P<n5>{_NUM_NOT_ONE})\s+(?:is|are|will|would|should)\s+(?:plenty|enough|fine|do|good"
     rf"|be (?:plenty|enough|fine))\b"
-    rf"|^\s*(?P<n7>{_NUM_NOT_ONE})\s*(?:please|pls|plz|thanks)?\s*[.!]*\s*$"
+    rf"|^\s*(?:(?:ok(?:ay)?|fine|sure|alright|then|just|only)[,\s]+)*(?P<n7>{_NUM_NOT_ONE})"
+    rf"\s*(?:of (?:them|those|these))?\s*(?:please|pls|plz|thanks)?\s*[.!]*\s*$"
     rf"|(?P<n6>(?:just|only)\s+(?:the\s+)?(?:single\s+|very\s+|one\s+)*best(?:\s+one)?"
     rf"|(?:the\s+)?single\s+best(?:\s+one)?|one\s+single|a\s+single\s+(?:movie|film|one|pick))"
     # "one" alone is a pronoun ("a funny one for the kids"), a count only as "one movie"
@@ -661,7 +672,9 @@ _CHANGE_OF_MIND = re.compile(
 # audience words that rule genres out ("for grown-ups")
 _GROWN_UP = re.compile(
     r"\b(?:for (?:grown[- ]?ups|adults|the adults|us adults|mature audiences)|grown[- ]?up"
-    r"|adults? only|not for (?:the )?(?:kids|children)|no kids(?: stuff| movies)?)\b"
+    r"|adults? only|not for (?:the )?(?:kids|children)|no kids(?: stuff| movies)?"
+    r"|(?:too |less |not so |not as )?(?:childish|kiddy|kiddie|babyish)|for (?:teens|teenagers"
+    r"|a teen(?:ager)?|older kids)|more mature)\b"
 )
 _NEGATION_CUES = {
     "neither",
@@ -726,7 +739,8 @@ _FILLER = set(
     nan nana family kids kid children mother-in-law father-in-law
     rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
     weeknight afternoon evening morning night nights flight plane train commute lazy
-    occasion mood feeling vibe vibes similar alike same bored boring""".split()
+    occasion mood feeling vibe vibes similar alike same bored boring even still way
+    slightly""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -795,6 +809,14 @@ def parse_request(
     for match in msg.finditer(_RESET):
         result.reset = True
         msg.consume(match.start(), match.end())
+    for match in msg.finditer(_UNDO):
+        result.undo = True
+        msg.consume(match.start(), match.end())
+    if result.undo and state is not None and state.undo_constraints is not None:
+        previous = state.undo_constraints  # refine the request before the last change
+        result.notes.append("Back to your request before the last change.")
+    elif result.undo:
+        result.notes.append("There is nothing to undo yet.")
     base = Constraints() if result.reset or previous is None else previous.copy()
     if result.reset:
         last = []
@@ -876,6 +898,7 @@ def parse_request(
         or result.unwanted_genres
         or result.allowed_years
         or result.birth_year is not None
+        or result.undo
     )
     if result.reset and not said_something:
         result.action = "reset"
@@ -964,6 +987,8 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
         new.mark_liked(item_id)
     for item_id in request.skipped:
         new.mark_skipped(item_id)
+    if request.constraints != state.constraints:  # what "undo" goes back to
+        new.undo_constraints = state.constraints.copy()
     new.constraints = request.constraints.copy()
     if request.birth_year is not None:
         new.birth_year = request.birth_year
@@ -1884,12 +1909,11 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
         if group == "n6":
             raw = "one"  # "just the single best one"
         k = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
-        if k < 1:
+        if k < 1:  # "give me 0 movies"
+            result.notes.append("I can't show fewer than one, so here is the usual number.")
+            msg.consume(match.start(), match.end())
             continue
-        if k > MAX_K:
-            result.notes.append(f"I can show at most {MAX_K} at a time.")
-            k = MAX_K
-        new.k = k
+        new.k = min(k, MAX_K)  # the reply says the app's own limit (chat.max_k) when over it
         end = match.end() if group in ("n3", "n5", "n6", "n7") else match.end(group)
         msg.consume(match.start(), end)  # keep a genre word after the number
 

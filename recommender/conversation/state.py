@@ -107,6 +107,8 @@ class SessionState:
     birth_year: int | None = None  # "I was born in 1985" / "I'm 35": for "from my childhood"
     # life-relative periods said before the birth year was known ("childhood", "not:teens")
     pending_life_periods: list[str] = field(default_factory=list)
+    # the constraints before the last turn that changed them: "undo that", "go back"
+    undo_constraints: Constraints | None = None
 
     def copy(self) -> SessionState:
         """A fully independent deep copy."""
