@@ -69,8 +69,10 @@ def is_known(word: str, also_known: Callable[[str], bool] | None = None) -> bool
     if "-" in word:  # "neo-noir", "coming-of-age", "tarantino-esque": every part known
         parts = [part for part in word.split("-") if part]
         return bool(parts) and all(is_known(part, also_known) for part in parts)
-    if not word or not _LETTERS.match(word):
-        return bool(word) and not any(ch.isalpha() for ch in word)  # "1994", "&": not noise
+    if not word or not _LETTERS.match(word):  # "1994", "4th", "90s", "&": not noise
+        return bool(word) and (
+            any(ch.isdigit() for ch in word) or not any(ch.isalpha() for ch in word)
+        )
 
     def known(w: str) -> bool:
         return w in english_words() or w in FILM_WORDS or (also_known is not None and also_known(w))

@@ -1,0 +1,43 @@
+"""Which typed words are words (conversation/vocabulary.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.conversation.vocabulary import is_known, readability
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "heist", "wholesome", "slasher", "whodunit",  # the subtitle dictionary
+        "giallo", "noir", "kaiju",  # film words it misses
+        "mindbending", "steampunk",  # compounds
+        "trippy", "zombies",  # inflections
+        "neo-noir", "coming-of-age", "rom-com",  # hyphenated, every part known
+        "léon", "café",  # accents
+        "4th", "90s", "1994", "&",  # numbers and signs are not noise
+    ],
+)  # fmt: skip
+def test_known_words(word: str) -> None:
+    assert is_known(word), word
+
+
+@pytest.mark.parametrize(
+    "word", ["asdfghjkl", "qwzx", "vbnm", "zzzz", "hjkl", "lorem", "blorf", "фильм", "asdf-jkl"]
+)
+def test_noise_is_not_a_word(word: str) -> None:
+    assert not is_known(word), word
+
+
+def test_catalogue_words_are_known_through_the_callback() -> None:
+    assert not is_known("jumanji")
+    assert is_known("jumanji", lambda w: w == "jumanji")
+
+
+def test_readability_needs_every_word_unknown() -> None:
+    assert readability("asdf qwzx").unreadable
+    assert not readability("asdf sharks").unreadable  # one real word: searched
+    assert not readability("").unreadable  # nothing to search is not noise
+    assert readability("qwzx vbnm").quoted() == "qwzx vbnm"
+    assert readability(" ".join(["qwzx"] * 5)).quoted() == ""  # too many to echo
