@@ -65,7 +65,10 @@ def _stems(word: str) -> Iterable[str]:
 
 def is_known(word: str, also_known: Callable[[str], bool] | None = None) -> bool:
     """True for a dictionary word, a catalogue word, or a compound / inflection of them."""
-    word = _without_accents(word.lower()).strip("'-")
+    typed = word.lower().strip("'-")
+    if typed in english_words():  # "café" is listed with its accent
+        return True
+    word = _without_accents(typed)
     if "-" in word:  # "neo-noir", "coming-of-age", "tarantino-esque": every part known
         parts = [part for part in word.split("-") if part]
         return bool(parts) and all(is_known(part, also_known) for part in parts)
