@@ -157,3 +157,12 @@ def test_a_message_that_is_one_title_is_that_film(
 @pytest.mark.parametrize("message", ["horror", "Horror", "go", "more", "thanks", "Fargo please"])
 def test_a_word_that_is_a_wish_is_no_title(message: str, catalogue: Catalogue) -> None:
     assert split_message(message, catalogue, TitleMatcher(catalogue)) is None
+
+
+def test_a_title_with_a_genre_word_in_it_is_the_title(catalogue: Catalogue) -> None:
+    # "Star Wars" alone was read as the War genre plus a search for "star"
+    matcher = TitleMatcher(catalogue)
+    split = split_message("Star Wars", catalogue, matcher)
+    assert split is not None and split.history == "Star Wars"
+    romance = Catalogue([*catalogue, Item(len(catalogue) + 1, "x", "Romance", 1999, ("Drama",))])
+    assert split_message("Romance", romance, TitleMatcher(romance)) is None  # wholly a wish

@@ -1496,3 +1496,9 @@ def test_follow_up_phrasings(text: str, check, catalogue: Catalogue) -> None:
     c = parse(text, catalogue).constraints
     assert check(c), (text, c)
     assert c.query == "", text
+
+
+@pytest.mark.parametrize("text", ["hola", "bonjour!", "ciao", "what's up"])
+def test_greetings_in_other_words_are_small_talk(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.action == "chat" and result.chat == "greeting", text

@@ -92,10 +92,15 @@ def is_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
     return _says_a_wish(text, catalogue, matcher)
 
 
-def _says_a_wish(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
-    """``text`` (known not to be a title) says something only a request says."""
+def _says_a_wish(
+    text: str, catalogue: Catalogue, matcher: TitleMatcher, wholly: bool = False
+) -> bool:
+    """``text`` (known not to be a title) says something only a request says; ``wholly``:
+    every word of it is part of the wish ("Romance" is, "Star Wars" is not: "star" is left)."""
     parsed = parse_request(text, catalogue, matcher=matcher)
     c = parsed.constraints
+    if wholly and c.query:
+        return bool(_REQUEST_CUES.search(text))
     structured = bool(
         c.include_genres
         or c.exclude_genres
@@ -193,7 +198,7 @@ def _one_title(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> Mes
     if not sure and not (len(read.ambiguous) == 1 and not read.matched and _same_name(read, text)):
         return None  # one film, or one name of several ("Titanic": the caller asks which)
     bare = re.sub(r"\s*[(\[]\s*(?:18|19|20)\d\d\s*[)\]]\s*$", "", text)  # "Heat (1995)"
-    if _says_a_wish(bare, catalogue, matcher):
+    if _says_a_wish(bare, catalogue, matcher, wholly=True):
         return None  # "Romance", "Horror": the genre, not the film of that name
     return MessageSplit(text, "")
 

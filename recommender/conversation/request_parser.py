@@ -328,8 +328,9 @@ _CHAT = (
     (
         "greeting",
         re.compile(
-            r"^\s*(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening)|greetings)"
-            r"(?:\s+(?:there|again|sequel))?\s*[!.,]*\s*$"
+            r"^\s*(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening)|greetings"
+            r"|hola|bonjour|salut|ciao|hallo|servus|moin|ol[aá]|hej|namaste|sup|what'?s up)"
+            r"(?:\s+(?:there|again|sequel|everyone|all))?\s*[!.,]*\s*$"
         ),
     ),
     (
@@ -740,7 +741,7 @@ _FILLER = set(
     rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
-    slightly""".split()
+    slightly better worse""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
