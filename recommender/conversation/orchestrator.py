@@ -36,6 +36,7 @@ from recommender.conversation.request_text import describe_request
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import english_words
+from recommender.conversation.why_not import ruled_out, unknown_title_note
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
@@ -308,6 +309,9 @@ def step_stream(
         reply.text = _small_talk(request.chat, new, deps.words)
         yield new, reply
         return
+    if request.action == "why_not":  # "why not Aladdin?": what keeps it out, no new picks
+        yield from _why_not(new, request, deps, reply)
+        return
     if request.action == "explain":
         if request.explain_about:
             reply.notes.append(
@@ -531,6 +535,70 @@ def _explain_items(
     except Exception:  # the explainer must never cost the user the conversation
         log.exception("explainer failed")
         reply.notes.append("Explanations are unavailable right now.")
+    reply.text, reply.done = compose(), True
+    yield state, reply
+
+
+def _why_not(
+    state: SessionState, request: ParsedRequest, deps: Deps, reply: Reply
+) -> Iterator[tuple[SessionState, Reply]]:
+    """ "why not Aladdin?": what keeps each named title out of the picks, in the session's
+    own terms; an allowed title gets its rank among what the request allows, and its
+    evidence worded like a card's."""
+    reply.kind, reply.done = "explanation", False
+    lines = [unknown_title_note(name, deps.catalogue) for name in request.why_not_unknown]
+    items = deps.catalogue.many(request.why_not)
+    filters = _filters(state, deps.catalogue)
+    last = list(state.last_recommendations)
+    allowed: list[Item] = []
+    for item in items:
+        if item.item_id in last:
+            lines.append(
+                f"**{item.display_title}** is in your picks: #{last.index(item.item_id) + 1}."
+            )
+            continue
+        reasons = ruled_out(item, state, deps.catalogue)
+        if reasons:
+            lines.append(f"**{item.display_title}** is left out: {'; '.join(reasons)}.")
+        else:
+            allowed.append(item)
+    context = ExplainContext(
+        genres_asked=tuple(state.constraints.include_genres),
+        years_asked=(state.constraints.year_min, state.constraints.year_max),
+        seed=zlib.crc32(repr((state.history, state.turn, request.why_not)).encode()),
+        excluded=filters.rejected(deps.catalogue),
+        anchors=tuple(deps.catalogue.many([*state.constraints.anchors, *state.liked])),
+    )
+    texts = {item.item_id: "" for item in allowed}
+    ranks: dict[int, int | None] = {item.item_id: None for item in allowed}
+
+    def compose() -> str:
+        out = list(lines)
+        for item in allowed:
+            rank = ranks[item.item_id]
+            said = f"Nothing you said rules out **{item.display_title}**"
+            if rank is not None and state.history:
+                said += (
+                    f"; with your {len(state.history)} titles it ranks #{rank:,} of what you "
+                    "can be shown, below the picks"
+                )
+            elif not state.history and last:
+                said += ", but I don't know your taste yet, so the most watched came first"
+            out.append(said + ". " + texts[item.item_id])
+        out.append("_Say “more like …” with a title for films like it, or tell me what to change._")
+        return "\n\n".join(part.strip() for part in out)
+
+    if allowed:
+        history = deps.catalogue.many(state.history)
+        try:
+            for snapshot in deps.explainer.stream(allowed, history, context):
+                for item, explanation in zip(allowed, snapshot, strict=True):
+                    texts[item.item_id] = explanation.text
+                    ranks[item.item_id] = getattr(explanation.evidence, "base_rank", None)
+                reply.text = compose()
+                yield state, reply
+        except Exception:  # the explainer must never cost the user the conversation
+            log.exception("explainer failed")
     reply.text, reply.done = compose(), True
     yield state, reply
 

@@ -196,7 +196,7 @@ DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers the
 
 # recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
 # one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
-Action = Literal["recommend", "reset", "empty", "explain", "chat", "unreadable", "ask"]
+Action = Literal["recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not"]
 ChatKind = Literal["", "greeting", "thanks", "help"]
 
 
@@ -235,6 +235,8 @@ class ParsedRequest:
     # "surprise me", "recommend something": picks are wanted even with nothing to go on
     asks_for_picks: bool = False
     undo: bool = False  # "undo that", "go back to the previous list": the constraints before
+    why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
+    why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -358,6 +360,15 @@ _EXPLAIN_LEAD = (
 _EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
 _EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
 _EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
+_WHY_NOT = re.compile(
+    r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|not include|didn'?t you (?:pick|recommend"
+    r"|suggest|include|show|choose)|did(?:n'?t| not) you (?:pick|recommend|suggest|include|show"
+    r"|choose)|haven'?t you (?:picked|recommended|suggested|shown|included)|leave out|left out"
+    r"|skip|skipped)|what about|how about)\s+"
+)
+_WHY_NOT_END = re.compile(
+    r"\s*(?:in (?:the|your|this) (?:list|picks)|there|too|then|though)?\s*[?!.]*\s*$"
+)
 _UNDO = re.compile(
     r"\b(?:undo(?: that| it| this| the last (?:change|one|step))?|revert(?: that| it)?"
     r"|scratch that|go back(?: a step| one step)?(?: to (?:the |my )?(?:previous|last|earlier"
@@ -830,6 +841,7 @@ def parse_request(
             result.action = "chat"
             result.constraints = base  # small talk changes nothing
             return result
+    _parse_why_not(msg, matcher, state, result)
     _parse_explain(msg, matcher, state, last, result)
     _parse_feedback(msg, last, result, new)
     _parse_title_suffixes(msg, matcher, state, result, new)
@@ -905,6 +917,8 @@ def parse_request(
         result.action = "reset"
     elif result.explain and not said_something:
         result.action = "explain"  # a question about picks asks for no new ones
+    elif (result.why_not or result.why_not_unknown) and not said_something:
+        result.action = "why_not"  # "why not Aladdin?": what keeps it out, no new picks
     elif result.pending_life and not said_something:
         result.action, result.question = "ask", _BIRTH_QUESTION  # "from my childhood" alone
     elif result.unreadable and not said_something:
@@ -1042,6 +1056,27 @@ def _resolve_refs(
         else:
             result.notes.append(f"There was no suggestion number {position}.")
     return list(dict.fromkeys(chosen))
+
+
+def _parse_why_not(
+    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+) -> None:
+    """ "why not Aladdin?", "why didn't you pick Heat?", "what about Fargo?" (a whole
+    question about one title): what keeps that title out of the picks."""
+    for match in msg.finditer(_WHY_NOT):
+        whole_question = match.group(0).startswith(("what", "how"))
+        found = _title_at(msg, match.end(), matcher, state, result)
+        end = _WHY_NOT_END.match(msg.work, found[1]) if found is not None else None
+        if found is not None and (end is not None or not whole_question):
+            result.why_not.append(found[0].item_id)
+            msg.consume(match.start(), end.end() if end is not None else found[1])
+        elif found is None and not whole_question:
+            run = _capitalised_run(msg, match.end())
+            if run and msg.cased is not None:
+                stop = match.end() + run[-1].end()
+                name = msg.cased[match.end() : stop].strip(" ,.;!?")
+                result.why_not_unknown.append(name)
+                msg.consume(match.start(), stop)
 
 
 def _parse_explain(

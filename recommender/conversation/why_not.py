@@ -1,0 +1,65 @@
+"""Why a title the user names is not among the picks ("why not Aladdin?").
+
+The answer comes from the session itself: the title was watched, turned down or seen; the
+request rules it out (a genre, a period, a franchise, sequels, "nothing like X"); or it is
+allowed and simply ranks lower than the picks (the caller adds its rank from the evidence).
+``ruled_out`` names every rule that keeps it out, in the user's terms.
+"""
+
+from __future__ import annotations
+
+from recommender.conversation.request_parser import titles_with_words
+from recommender.conversation.sequels import sequel_ids
+from recommender.conversation.state import SessionState
+from recommender.data.catalogue import Catalogue, Item
+
+
+def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str]:
+    """What in the session keeps ``item`` out of the picks ([] when nothing does)."""
+    reasons: list[str] = []
+    i, c = item.item_id, state.constraints
+    if i in state.history:
+        reasons.append("it is in your watched list, and I never suggest what you've seen")
+    if i in state.seen:
+        reasons.append("you told me you've seen it")
+    if i in state.disliked:
+        reasons.append("you turned it down")
+    if i in state.skipped:
+        reasons.append("it was shown before and you asked for others")
+    if i in c.anchors:
+        reasons.append("it is the film you asked for more like")
+    if i in c.avoid:
+        reasons.append("you asked for nothing like it")
+    unwanted = [g for g in item.genres if g in c.exclude_genres]
+    if unwanted:
+        reasons.append(f"it is {' and '.join(unwanted)}, and you asked for no {unwanted[0]}")
+    if c.include_genres:
+        missing = [g for g in c.include_genres if g not in item.genres]
+        if c.genre_mode == "any" and len(missing) == len(c.include_genres):
+            reasons.append(f"it is none of {' or '.join(c.include_genres)}")
+        elif c.genre_mode == "all" and missing:
+            reasons.append(f"it isn't {' and '.join(missing)}")
+    if item.year is not None:
+        if (c.year_min is not None and item.year < c.year_min) or (
+            c.year_max is not None and item.year > c.year_max
+        ):
+            lo = c.year_min if c.year_min is not None else "…"
+            hi = c.year_max if c.year_max is not None else "…"
+            reasons.append(f"it is from {item.year}, outside the {lo}–{hi} you asked for")
+        for lo, hi in c.exclude_years:
+            if lo <= item.year <= hi:
+                reasons.append(f"it is from {item.year}, and you ruled out {lo}–{hi}")
+    for words in c.exclude_title_words:
+        if i in titles_with_words(catalogue, [words]):
+            reasons.append(f"you asked for nothing from {words.title()}")
+    if c.exclude_sequels and i in sequel_ids(catalogue):
+        reasons.append("it is a sequel, and you asked for none")
+    return reasons
+
+
+def unknown_title_note(name: str, catalogue: Catalogue) -> str:
+    """ "why not Shrek?" when no title is called that."""
+    years = [item.year for item in catalogue if item.year is not None]
+    ends = f" (its newest films are from {max(years)})" if years else ""
+    shown = f"“{name}”" if 0 < len(name) <= 60 else "that title"
+    return f"I can't find {shown} in this catalogue{ends}, so I can't suggest it."

@@ -1,0 +1,64 @@
+"""'why not Aladdin?': what keeps a named title out of the picks."""
+
+from __future__ import annotations
+
+from recommender.conversation.orchestrator import step
+from recommender.conversation.request_parser import parse_request
+from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.why_not import ruled_out, unknown_title_note
+
+HISTORY = "Toy Story\nBabe\nAladdin\nThe Lion King"
+
+
+def test_the_question_is_parsed(tiny_catalogue) -> None:
+    for text in ["why not Fargo?", "why didn't you pick Fargo?", "what about Fargo?"]:
+        parsed = parse_request(text, tiny_catalogue)
+        assert parsed.action == "why_not" and parsed.why_not == [12], text
+        assert parsed.constraints.query == ""
+    unknown = parse_request("why not Shrek?", tiny_catalogue)
+    assert unknown.action == "why_not" and unknown.why_not_unknown == ["Shrek"]
+    # not about a title: the usual readings
+    assert parse_request("what about 1996?", tiny_catalogue).action == "recommend"
+    assert parse_request("why not something funnier", tiny_catalogue).action == "recommend"
+
+
+def test_each_rule_that_keeps_a_title_out_is_named(tiny_catalogue) -> None:
+    lion_king = tiny_catalogue.get(10)  # Animation, Children's, Musical, 1994
+    state = SessionState(
+        history=[1],
+        constraints=Constraints(
+            exclude_genres=["Musical"], include_genres=["Comedy"], year_min=1995
+        ),
+    )
+    reasons = ruled_out(lion_king, state, tiny_catalogue)
+    assert any("Musical" in r and "no Musical" in r for r in reasons)
+    assert any("isn't Comedy" in r for r in reasons)
+    assert any("from 1994" in r and "1995" in r for r in reasons)
+    assert ruled_out(tiny_catalogue.get(1), state, tiny_catalogue)[0].startswith("it is in your")
+    assert ruled_out(tiny_catalogue.get(12), SessionState(), tiny_catalogue) == []
+    assert "“Shrek”" in unknown_title_note("Shrek", tiny_catalogue)
+
+
+def test_the_reply_answers_without_new_picks(make_deps) -> None:
+    deps = make_deps()
+    state, reply = step(SessionState(), "no musicals", deps, paste=HISTORY)
+    picks = list(state.last_recommendations)
+    after, reply = step(state, "why not Fantasia?", deps)  # a musical
+    assert reply.kind == "explanation" and not reply.cards
+    assert "Fantasia (1940)** is left out" in reply.text and "no Musical" in reply.text
+    assert after.last_recommendations == picks and after.constraints == state.constraints
+    _, reply = step(state, "why not Babe?", deps)
+    assert "in your watched list" in reply.text
+    first = deps.catalogue.get(picks[0]).display_title
+    _, reply = step(state, f"why not {first.rsplit(' (', 1)[0]}?", deps)
+    assert "is in your picks: #1" in reply.text
+    _, reply = step(state, "why not Shrek?", deps)
+    assert "can't find “Shrek”" in reply.text
+    allowed = next(
+        i
+        for i in deps.catalogue
+        if i.item_id not in picks and i.item_id not in state.history and "Musical" not in i.genres
+    )
+    _, reply = step(state, f"why not {allowed.title}?", deps)
+    assert f"Nothing you said rules out **{allowed.display_title}**" in reply.text
+    assert "(1995)" in reply.text.split("**", 2)[2]  # its evidence cites a pasted title
