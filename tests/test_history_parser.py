@@ -759,3 +759,17 @@ def test_one_word_before_a_colon_is_asked_unless_the_year_says() -> None:
     assert [a.line_no for a in parse_history("Léon", films).ambiguous] == [1]
     export = "Date,Name,Year,Letterboxd URI\n2024-01-08,Léon,1994,https://boxd.it/x\n"
     assert parse_history(export, films).item_ids == [1]
+
+
+def test_original_titles_of_english_listed_films() -> None:
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    items = [
+        Item(1, "1", "Cinema Paradiso", 1988, ("Drama",)),
+        Item(2, "2", "Three Colors: Red", 1994, ("Drama",)),
+        Item(3, "3", "Diabolique", 1996, ("Thriller",)),  # the remake, not Les Diaboliques
+    ]
+    matcher = TitleMatcher(Catalogue(items))
+    assert matcher.match("Nuovo Cinema Paradiso").items[0].item_id == 1
+    assert matcher.match("Trois couleurs: Rouge").items[0].item_id == 2
+    assert not matcher.match("Les Diaboliques").items  # 1955: another film

@@ -101,6 +101,30 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+# original titles of films the catalogue lists only in English (an export may carry the
+# original: IMDb's "Original Title", a non-English account), as (original, catalogue title,
+# year): indexed as an alternative title only where that title of that year is in the
+# catalogue, so a remake of another year never takes the original's name
+ORIGINAL_TITLES: tuple[tuple[str, str, int], ...] = (
+    ("La Cité des enfants perdus", "The City of Lost Children", 1995),
+    ("Trois couleurs: Rouge", "Three Colors: Red", 1994),
+    ("Trois couleurs: Bleu", "Three Colors: Blue", 1993),
+    ("Trois couleurs: Blanc", "Three Colors: White", 1994),
+    ("Ba wang bie ji", "Farewell My Concubine", 1993),
+    ("Nuovo Cinema Paradiso", "Cinema Paradiso", 1988),
+    ("Otto e mezzo", "8 1/2", 1963),
+    ("Il buono, il brutto, il cattivo", "The Good, The Bad and The Ugly", 1966),
+    ("C'era una volta il West", "Once Upon a Time in the West", 1969),
+    ("Per qualche dollaro in più", "For a Few Dollars More", 1965),
+    ("Per un pugno di dollari", "A Fistful of Dollars", 1964),
+    ("Mujeres al borde de un ataque de nervios", "Women on the Verge of a Nervous Breakdown", 1988),
+    ("Da hong deng long gao gao gua", "Raise the Red Lantern", 1991),
+    ("Yin shi nan nu", "Eat Drink Man Woman", 1994),
+    ("Chung Hing sam lam", "Chungking Express", 1994),
+    ("Les Diaboliques", "Diabolique", 1955),  # the 1996 remake keeps its own name only
+)
+
+
 @dataclass(frozen=True)
 class TitleMatch:
     """Result of matching one title string: ``items`` best first, ``ambiguous`` when unsure."""
@@ -296,6 +320,10 @@ class TitleMatcher:
             for entry in index.get(title_key(target), []):
                 if entry.rank == MAIN:
                     add(short, entry.item, ABBREVIATION)
+        for original, target, year in ORIGINAL_TITLES:
+            for entry in list(index.get(title_key(target), [])):
+                if entry.rank == MAIN and _year_fits(entry.item, year, YEAR_TOLERANCE):
+                    add(original, entry.item, ALT)
         self._index = index
         self._compact = compact
         self._keys = list(index)
