@@ -1502,3 +1502,17 @@ def test_follow_up_phrasings(text: str, check, catalogue: Catalogue) -> None:
 def test_greetings_in_other_words_are_small_talk(text: str, catalogue: Catalogue) -> None:
     result = parse(text, catalogue)
     assert result.action == "chat" and result.chat == "greeting", text
+
+
+def test_more_like_a_bare_number_is_that_pick(catalogue: Catalogue, state: SessionState) -> None:
+    # "more like 2 but older" was read as "show 2"
+    c = parse("I've seen 1 and 3, more like 2 but older", catalogue, state).constraints
+    assert c.anchors == [LAST[1]] and c.k is None and c.year_max is not None
+    assert parse("something like 3 movies", catalogue, state).constraints.k == 3
+    assert parse("more like 2", catalogue, SessionState()).constraints.anchors == []
+
+
+def test_fewer_picks(catalogue: Catalogue, state: SessionState) -> None:
+    assert parse("fewer picks", catalogue, state).constraints.k == 3
+    assert parse("not so many please", catalogue, state).constraints.k == 3
+    assert parse("less violent please", catalogue, state).constraints.k is None

@@ -235,6 +235,7 @@ class ParsedRequest:
     # "surprise me", "recommend something": picks are wanted even with nothing to go on
     asks_for_picks: bool = False
     undo: bool = False  # "undo that", "go back to the previous list": the constraints before
+    fewer: bool = False  # "fewer picks": a shorter list than the last one
     why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
     why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
 
@@ -369,6 +370,11 @@ _WHY_NOT = re.compile(
 _WHY_NOT_END = re.compile(
     r"\s*(?:in (?:the|your|this) (?:list|picks)|there|too|then|though)?\s*[?!.]*\s*$"
 )
+_FEWER = re.compile(
+    r"\b(?:fewer|less|not so many|not as many|too many)(?: (?:picks|ones|options|results"
+    r"|suggestions|recommendations|movies|films|titles))?(?: (?:please|at a time|at once))?"
+    r"(?=\s*(?:$|[,.!?;]|please|thanks))"
+)
 _UNDO = re.compile(
     r"\b(?:undo(?: that| it| this| the last (?:change|one|step))?|revert(?: that| it)?"
     r"|scratch that|go back(?: a step| one step)?(?: to (?:the |my )?(?:previous|last|earlier"
@@ -442,6 +448,10 @@ _TITLE_TRIGGER = re.compile(
 _ANCHOR_JOINER = re.compile(
     r"\s*(?:,\s*and|,|and|&|or|\+|x|meets|crossed with|mixed with|with a (?:bit|touch|dash|hint)"
     r" of)\s+"
+)
+_MORE_LIKE_NUMBER = re.compile(
+    r"\b(?:more|something|anything|ones?|stuff)\s+like\s+(?P<n>\d{1,2})\b"
+    r"(?!\s*(?:more|other|movies?|films?|picks?|titles?|of|or|to|-|years?|%))"
 )
 _MORE_LIKE_THAT = re.compile(r"\bmore (?:of )?(?:that|this|these|those)(?: kind| sort)?\b")
 _SOMETHING_ELSE = re.compile(
@@ -821,6 +831,9 @@ def parse_request(
     for match in msg.finditer(_RESET):
         result.reset = True
         msg.consume(match.start(), match.end())
+    for match in msg.finditer(_FEWER):  # "fewer picks", "not so many"
+        result.fewer = True
+        msg.consume(match.start(), match.end())
     for match in msg.finditer(_UNDO):
         result.undo = True
         msg.consume(match.start(), match.end())
@@ -888,6 +901,9 @@ def parse_request(
     new.query = " ".join(part for part in [described, *names] if part)
 
     result.constraints = _merge(base, new, result, catalogue, last)
+    if result.fewer and new.k is None:  # "fewer picks": 3, or one fewer than a short list
+        shown = len(last) or base.k or 5
+        result.constraints.k = 3 if shown > 3 else max(1, shown - 1)
     said_something = bool(
         new.include_genres
         or new.exclude_genres
@@ -912,6 +928,7 @@ def parse_request(
         or result.allowed_years
         or result.birth_year is not None
         or result.undo
+        or result.fewer
     )
     if result.reset and not said_something:
         result.action = "reset"
@@ -1135,6 +1152,10 @@ def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Con
             new.anchors += ids
         else:
             getattr(result, target).extend(ids)
+    for match in msg.finditer(_MORE_LIKE_NUMBER):  # "more like 2": the second pick
+        if 1 <= int(match.group("n")) <= len(last):
+            new.anchors.append(last[int(match.group("n")) - 1])
+            msg.consume(match.start(), match.end())
     for match in msg.finditer(_MORE_LIKE_THAT):
         if last:
             new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
