@@ -10,17 +10,19 @@ Both return the same JSON; ``chat`` adds ``session_id`` (pass it back next turn)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from recommender.conversation.orchestrator import Deps, Reply, step
 from recommender.conversation.state import SessionState
 from recommender.sessions import SessionStore
 from recommender.turns import BUSY_NOTE
+from recommender.wording import unmd
 
 
 def plain_text(markdown: str) -> str:
-    """The chat's Markdown without emphasis markers."""
-    return markdown.replace("**", "").replace("_", "").strip()
+    """The chat's Markdown without emphasis markers (escaped user text as typed)."""
+    return unmd(re.sub(r"(?<!\\)\*\*|(?<!\\)_", "", markdown)).strip()
 
 
 def _result(reply: Reply) -> dict[str, Any]:

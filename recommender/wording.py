@@ -8,6 +8,7 @@ apply.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -97,3 +98,18 @@ def catalogue_personas(
         if len(personas) == count:
             break
     return personas
+
+
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+!|<>~])")
+
+
+def md(text: str) -> str:
+    """``text`` escaped for a Markdown reply: a pasted "[click](http://…)", "<b>" or
+    "**" shows as typed, never as a link, tag or emphasis."""
+    return _MARKUP.sub(r"\\\1", text)
+
+
+def unmd(text: str) -> str:
+    """The inverse of :func:`md`, for plain-text replies (the API)."""
+    return _ESCAPED.sub(r"\1", text)

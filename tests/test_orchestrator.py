@@ -1,6 +1,7 @@
 """The chat turn with a real retriever on the tiny catalogue and scripted fake rankers."""
 
 import copy
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -157,6 +158,21 @@ def test_what_is_a_title_about_describes_it_without_recommending_it(make_deps):
     assert reply.text.startswith("What I know about Heat (1995):")
     assert "no plot summaries" in reply.text and "more like Heat (1995)" in reply.text
     assert state.last_recommendations == []
+
+
+def test_pasted_markup_is_shown_as_typed_never_rendered(make_deps):
+    paste = "Heat (1995)\nFargo\n[click me](http://evil.example)\n<img src=x onerror=alert(1)>\n"
+    state, reply = step(SessionState(), paste, make_deps())
+    assert len(state.history) == 2  # noise lines do not turn the titles into a search
+    assert "“\\[click me\\]\\(http://evil.example\\)”" in reply.text
+    assert "\\<img" in reply.text and not re.search(r"(?<!\\)<", reply.text)
+    assert all(card.title not in ("Heat (1995)", "Fargo (1996)") for card in reply.cards)
+
+
+def test_each_typed_line_is_its_own_clause(make_deps):
+    state, reply = step(SessionState(), "Hi there\nI liked Heat\nwhat else?", make_deps())
+    assert reply.kind == "recommendations" and state.constraints.query == ""
+    assert 3 in state.liked and 3 not in [card.item_id for card in reply.cards]
 
 
 def test_refinement_across_turns(make_deps, tiny_catalogue):

@@ -71,3 +71,14 @@ def test_the_app_speaks_the_catalogues_words(make_deps) -> None:
     config = json.dumps(build_app(make_deps()).get_config_file(), default=str)
     assert "Paste what you watched" in config and "MovieLens" in config
     assert "Family movie night" in config
+
+
+def test_markdown_escaping_round_trips() -> None:
+    from recommender.api import plain_text
+    from recommender.wording import md, unmd
+
+    typed = "[click](http://x) <b>hi</b> **bold** a_b `code` #1 | ~"
+    escaped = md(typed)
+    assert "[" not in escaped.replace("\\[", "") and "<" not in escaped.replace("\\<", "")
+    assert unmd(escaped) == typed
+    assert plain_text(f"**1. Heat** _{escaped}_") == f"1. Heat {typed}"

@@ -239,10 +239,11 @@ def clean_text(text: str) -> str:
     if text.isascii() and text.isprintable():  # the common case, ~20x faster
         return " ".join(text.split())
     text = unicodedata.normalize("NFC", text)
+    spaces = "\t\u00a0\n\r\v\f"  # a line break is a space, not nothing ("Hi\nthere")
     text = "".join(
-        " " if ch in "\t\u00a0" else ch
+        " " if ch in spaces else ch
         for ch in text
-        if ch in "\t\u00a0" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+        if ch in spaces or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
     )
     return re.sub(r"\s+", " ", text).strip()
 

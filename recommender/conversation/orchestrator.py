@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 
 from recommender.config import ChatConfig
 from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
-from recommender.conversation.message_split import split_message
+from recommender.conversation.message_split import SURE_TITLE, split_message
 from recommender.conversation.request_parser import (
     ParsedRequest,
     apply_request,
@@ -41,7 +41,7 @@ from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
 from recommender.retrieval.vectorstore import ItemFilter
-from recommender.wording import MOVIE_WORDS, CatalogueWords
+from recommender.wording import MOVIE_WORDS, CatalogueWords, md
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,10 @@ def step_stream(
             )
             yield new, reply
             return
-        if probe.matched and len(probe.matched) * 2 >= lines:
+        sure = any(m.score >= SURE_TITLE for m in probe.matched)
+        if probe.matched and (len(probe.matched) * 2 >= lines or (sure and lines > 1)):
+            # most lines are titles, or some lines surely are: never search (and offer back)
+            # titles the user just named because other lines were noise
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
             new.history_dated = False  # typed in the chat: no time order
             new.add_history(probe.item_ids)
@@ -335,7 +338,7 @@ def step_stream(
             f"{deps.words.did} or liked (one per line, or {deps.words.exports}), or describe "
             f"what you want: a genre, a decade, a {deps.words.item} it should be like."
         )
-        reply.text += "".join(f"\n\n_{note}_" for note in reply.notes)  # "a French film"
+        reply.text += "".join(f"\n\n_{md(note)}_" for note in reply.notes)  # "a French film"
         yield new, reply
         return
     timings["understand"] = (time.perf_counter() - started) * 1000
@@ -525,7 +528,7 @@ def _explain_items(
                 lines.append(f"   {text}")
         if not state.history:
             lines.append(f"\n_{hint}_")
-        return "\n".join(lines + [f"\n_{note}_" for note in reply.notes])
+        return "\n".join(lines + [f"\n_{md(note)}_" for note in reply.notes])
 
     try:
         for snapshot in deps.explainer.stream(items, history_items, context):
@@ -675,10 +678,10 @@ def _compose(
         lines.append(f"\n**{n}. {card.title}** · {genres}")
         if card.explanation:
             lines.append(f"   {card.explanation}")
-    if reply.unmatched:
-        lines.append("\nI couldn't match: " + "; ".join(f"“{u}”" for u in reply.unmatched))
+    if reply.unmatched:  # the user's own lines: shown as text, never as links or markup
+        lines.append("\nI couldn't match: " + "; ".join(f"“{md(u)}”" for u in reply.unmatched))
     for note in reply.notes:
-        lines.append(f"\n_{note}_")
+        lines.append(f"\n_{md(note)}_")
     return "\n".join(lines)
 
 

@@ -805,7 +805,9 @@ def parse_request(
         previous = state.constraints
     last = list(state.last_recommendations) if state is not None else []
     matcher = matcher or TitleMatcher(catalogue)
-    cleaned = clean_text(text or "")[:MAX_MESSAGE_CHARS]
+    # each line of a typed message is its own clause ("no horror\ncomedy")
+    lines = re.sub(r"(?<![.!?,;:])[ \t]*(?:\r\n|\r|\n)+", ". ", (text or "").strip())
+    cleaned = clean_text(lines)[:MAX_MESSAGE_CHARS]
     changes_mind = bool(_CHANGE_OF_MIND.search(cleaned.lower()))
     if not cleaned:
         return ParsedRequest(

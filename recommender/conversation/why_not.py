@@ -12,6 +12,7 @@ from recommender.conversation.request_parser import titles_with_words
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import SessionState
 from recommender.data.catalogue import Catalogue, Item
+from recommender.wording import md
 
 
 def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str]:
@@ -61,5 +62,5 @@ def unknown_title_note(name: str, catalogue: Catalogue) -> str:
     """ "why not Shrek?" when no title is called that."""
     years = [item.year for item in catalogue if item.year is not None]
     ends = f" (its newest films are from {max(years)})" if years else ""
-    shown = f"“{name}”" if 0 < len(name) <= 60 else "that title"
+    shown = f"“{md(name)}”" if 0 < len(name) <= 60 else "that title"
     return f"I can't find {shown} in this catalogue{ends}, so I can't suggest it."
