@@ -12,6 +12,7 @@ from typing import Any
 from recommender.conversation.orchestrator import Card, Reply
 from recommender.conversation.state import SessionState
 from recommender.data import Catalogue
+from recommender.wording import md
 
 CSS = """
 .seq-card {display:flex; gap:14px; padding:14px 16px; border-radius:14px;
@@ -151,8 +152,8 @@ def footer_markdown(
 
 
 def _md(text: Any) -> str:
-    """Escape Markdown table / emphasis characters in data shown in the trace."""
-    return str(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+    """Data shown in the trace, escaped for Markdown (tables, emphasis, links, tags)."""
+    return md(str(text))
 
 
 def _evidence_line(e: dict[str, Any]) -> str:
