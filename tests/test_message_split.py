@@ -166,3 +166,34 @@ def test_a_title_with_a_genre_word_in_it_is_the_title(catalogue: Catalogue) -> N
     assert split is not None and split.history == "Star Wars"
     romance = Catalogue([*catalogue, Item(len(catalogue) + 1, "x", "Romance", 1999, ("Drama",))])
     assert split_message("Romance", romance, TitleMatcher(romance)) is None  # wholly a wish
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "1. Fargo 2. Alien 3. Scream",
+        "1) Fargo 2) Alien 3) Scream",
+        "Fargo/Alien/Scream",
+        "Fargo - Alien - Scream",
+        "fargo alien scream",
+    ],
+)
+def test_other_ways_to_type_a_list_on_one_line(message: str, catalogue: Catalogue) -> None:
+    # each of these was searched as a description, and the named films came back as picks
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None
+    assert split.history.lower().splitlines() == ["fargo", "alien", "scream"]
+
+
+def test_words_that_are_also_titles_stay_a_request(catalogue: Catalogue) -> None:
+    matcher = TitleMatcher(catalogue)
+    assert split_message("comedy drama", catalogue, matcher) is None
+    assert split_message("something funny alien", catalogue, matcher) is None
+
+
+def test_one_title_then_a_request(catalogue: Catalogue) -> None:
+    matcher = TitleMatcher(catalogue)
+    for message in ["Fargo - something lighter", "The Matrix, but older"]:
+        split = split_message(message, catalogue, matcher)
+        assert split is not None and split.history in ("Fargo", "The Matrix"), message
+        assert split.request in ("something lighter", "but older", "older"), message

@@ -69,6 +69,8 @@ LIST_MARK = re.compile(r"\s*(?:;|\||\s/\s|\s\+\s|,)\s*")  # between titles typed
 # "My top 3: Heat, Fargo", "Films I love: ...", "Recently: ...": a few words and a colon
 LIST_LABEL = re.compile(r"^\s*(?P<label>[^:,;\n]{1,40}?):\s+(?=\S)")
 AND = re.compile(r"\s(?:and|&)\s", re.IGNORECASE)
+_INLINE_NUMBER = re.compile(r"(?:^|\s)(?:#?\d{1,2}[.)]|\(\d{1,2}\))\s+")  # "1. Heat 2. Fargo"
+_SPACED_DASH = re.compile(r"\s+[-–—]\s+")
 MAX_LIST_PIECES = 40  # longer "I watched a, b, c, ..." sentences are left to the history parser
 SURE_TITLE = 90.0  # a line matching a title at least this well is a title, whatever it says
 
@@ -136,7 +138,11 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         return MessageSplit("\n".join(history), " ".join(request))
     lead = HISTORY_LEAD.match(message)
     if lead is None:
-        return _title_list(message, catalogue, matcher) or _one_title(message, catalogue, matcher)
+        return (
+            _title_list(message, catalogue, matcher)
+            or _one_title(message, catalogue, matcher)
+            or _title_then_request(message, catalogue, matcher)
+        )
     head, request = _peel_request(message[lead.end() :], catalogue, matcher)
     history = "\n".join(_titles_in_sentence(head, matcher))
     return MessageSplit(history, request)
@@ -160,10 +166,66 @@ def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tup
 
 def _title_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
     """A list of titles typed on one line ("Heat, Fargo, Alien", "Heat; Fargo | Alien",
-    "Heat, Fargo and Alien - something lighter"): the history, when at least two of its
-    pieces and most of them are titles; else ``None`` (a request that names a title or two,
-    "something like Heat and Fargo", stays a request)."""
-    if "\n" in message.strip() or not (LIST_MARK.search(message) or AND.search(message)):
+    "Heat, Fargo and Alien - something lighter", "1. Heat 2. Fargo", "Heat/Fargo/Alien",
+    "heat fargo alien"): the history, when at least two of its pieces and most of them are
+    titles; else ``None`` (a request that names a title or two, "something like Heat and
+    Fargo", stays a request)."""
+    if "\n" in message.strip():
+        return None
+    for variant in _list_variants(message):  # other separators people type, tried in turn
+        found = _marked_list(variant, catalogue, matcher)
+        if found is not None:
+            return found
+    return _spaced_titles(message, catalogue, matcher)
+
+
+def _list_variants(message: str) -> list[str]:
+    """The message, and the same with inline numbering, slashes or spaced dashes read as
+    commas (each only where it occurs at least twice: "F/X" and "Heat - something
+    lighter" stay as typed)."""
+    variants = [message]
+    if len(_INLINE_NUMBER.findall(message)) >= 2:
+        variants.append(_INLINE_NUMBER.sub(", ", message).strip(" ,"))
+    if message.count("/") >= 2:
+        variants.append(message.replace("/", ", "))
+    if len(_SPACED_DASH.findall(message)) >= 2:
+        variants.append(_SPACED_DASH.sub(", ", message))
+    return variants
+
+
+def _spaced_titles(
+    message: str, catalogue: Catalogue, matcher: TitleMatcher
+) -> MessageSplit | None:
+    """ "heat fargo alien": every word belongs to one of two or more exact titles, and no
+    title is a word a request uses ("romance", "horror"): the titles."""
+    words = message.strip(" .!?").split()
+    if not 2 <= len(words) <= MAX_LIST_PIECES or _REQUEST_CUES.search(message):
+        return None
+    n = len(words)
+    best: list[list[str] | None] = [[]] + [None] * n  # fewest titles covering words[:j]
+    for j in range(1, n + 1):
+        for i in range(max(0, j - 8), j):
+            before, text = best[i], " ".join(words[i:j])
+            if before is None or not _is_exact_title(text, matcher):
+                continue
+            if best[j] is None or len(before) + 1 < len(best[j]):  # type: ignore[arg-type]
+                best[j] = [*before, text]
+    titles = best[n]
+    if not titles or len(titles) < 2:
+        return None
+    if any(_says_a_wish(title, catalogue, matcher, wholly=True) for title in titles):
+        return None  # "comedy drama" is two genres, whatever films carry those names
+    return MessageSplit("\n".join(titles), "")
+
+
+def _is_exact_title(text: str, matcher: TitleMatcher) -> bool:
+    found = matcher.match(text, exact_only=True)
+    return bool(found.items) and found.score >= 95 and not found.ambiguous
+
+
+def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
+    """:func:`_title_list` for one way of writing the list (commas, ";", "|", "and")."""
+    if not (LIST_MARK.search(message) or AND.search(message)):
         return None
     label = LIST_LABEL.match(message)
     if (
@@ -201,6 +263,20 @@ def _one_title(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> Mes
     if _says_a_wish(bare, catalogue, matcher, wholly=True):
         return None  # "Romance", "Horror": the genre, not the film of that name
     return MessageSplit(text, "")
+
+
+def _title_then_request(
+    message: str, catalogue: Catalogue, matcher: TitleMatcher
+) -> MessageSplit | None:
+    """ "Heat - something lighter", "The Matrix, but older": one title, then a request."""
+    cut = _PART_BREAK.search(message)
+    if cut is None or "\n" in message.strip():
+        return None
+    head, tail = message[: cut.start()], message[cut.end() :]
+    if not is_request(tail, catalogue, matcher):
+        return None
+    title = _one_title(head, catalogue, matcher)
+    return MessageSplit(title.history, tail.strip()) if title is not None else None
 
 
 def _same_name(read: HistoryParse, text: str) -> bool:

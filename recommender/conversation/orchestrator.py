@@ -256,12 +256,13 @@ def step_stream(
     if split is not None and split.history.strip():
         probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
-        if lines == 1 and probe.ambiguous and not split.request.strip() and not pasted_items:
+        if lines == 1 and probe.ambiguous and not pasted_items:
             titles = probe.ambiguous[0].option_titles
             reply.kind, reply.done = "question", True  # "Titanic": which one was it?
+            then = f", {split.request.strip()}" if 0 < len(split.request) <= 80 else ""
             reply.text = (
                 f"Which one do you mean: {' or '.join(titles[:4])}? "
-                f"Add the year, e.g. “{titles[0]}”."
+                f"Add the year, e.g. “{titles[0]}{md(then)}”."
             )
             yield new, reply
             return
