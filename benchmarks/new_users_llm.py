@@ -182,8 +182,8 @@ def log_estimate(name: str, seed: int, work: dict[str, int], seconds: float) -> 
     """What is left of the LLM work of one (model, seed) and an estimate of its CPU time."""
     left = ", ".join(f"{count} {what}" for what, count in work.items())
     log.info(
-        "%s seed %d: LLM forward work left: %s; about %.0f min (estimate from the per-prompt "
-        "costs measured on ML-1M, SmolLM2-135M, 2 threads)",
+        "%s seed %d: LLM forward work left: %s; about %.1f min (an estimate: per-prompt costs "
+        "measured on ML-1M with SmolLM2-135M, 2 threads, 2-core machine)",
         name,
         seed,
         left or "none",
@@ -291,26 +291,27 @@ def srec_prepared(
         seed=seed,
     )
     heads = cache / f"heads_{checkpoint_sha}_{ranking.settings_digest(dataclasses.asdict(srec))}.pt"
+    # the work left, logged before any LLM runs (finished heads need no training states)
+    starts = range(0, len(users), llm_srec.CHUNK_USERS)
+    left = [
+        users[s : s + llm_srec.CHUNK_USERS]
+        for s in starts
+        if not heads.exists() and not (cache / f"train_{s:05d}.npz").exists()
+    ]
+    windows = [min(len(train.split.train[u]), args.max_history + 1) for c in left for u in c]
+    lines = sum(windows) - len(windows)  # a state after every title of a window but its last
+    items = 0 if (cache / "items.npy").exists() else ctx.dataset.num_items
+    case_lines = cached_case_features(
+        ctx.dataset, None, histories, args.pool, args.max_history, cache, False, True
+    )
+    work = {
+        "training-user reads": sum(map(len, left)),
+        "item texts": items,
+        "title lines of case histories": int(case_lines),  # type: ignore[arg-type]
+    }
+    total = lines + items + int(case_lines)  # type: ignore[arg-type]
+    log_estimate("llm_srec_fused", seed, work, total * SECONDS_PER_TITLE)
     if estimate_only:
-        starts = range(0, len(users), llm_srec.CHUNK_USERS)
-        left = [
-            users[s : s + llm_srec.CHUNK_USERS]
-            for s in starts
-            if not (cache / f"train_{s:05d}.npz").exists()
-        ]
-        windows = [min(len(train.split.train[u]), args.max_history + 1) for c in left for u in c]
-        lines = sum(windows) - len(windows)  # a state after every title of a window but its last
-        items = 0 if (cache / "items.npy").exists() else ctx.dataset.num_items
-        case_lines = cached_case_features(
-            ctx.dataset, None, histories, args.pool, args.max_history, cache, False, True
-        )
-        work = {
-            "training-user reads": sum(map(len, left)),
-            "item texts": items,
-            "title lines of case histories": int(case_lines),  # type: ignore[arg-type]
-        }
-        total = lines + items + int(case_lines)  # type: ignore[arg-type]
-        log_estimate("llm_srec_fused", seed, work, total * SECONDS_PER_TITLE)
         return None
 
     backend = local_backend(llm, ctx.progress)
@@ -404,10 +405,8 @@ def label_prepared(
         for h, pool in zip(histories, candidates, strict=True)
     ]
     todo = sum(cache.matching(c) is None for c in cases)
+    log_estimate("label_ranker_fused", seed, {"ranking prompts": todo}, todo * SECONDS_PER_PROMPT)
     if estimate_only:
-        log_estimate(
-            "label_ranker_fused", seed, {"ranking prompts": todo}, todo * SECONDS_PER_PROMPT
-        )
         return None
     if todo:
         backend = local_backend(llm, ctx.progress)
