@@ -611,8 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         progress=not args.no_progress,
         new_users=nu.NewUserSpec(),
     )
-    run(ctx, args)
-    if args.estimate or args.test_users is not None:
+    outs = run(ctx, args)
+    if args.estimate or any(out.parent != runs for out in outs):  # partial runs: no tables
         return 0
     table = args.out_dir / f"new_users_{key.replace('-', '')}.json"
     rebuild = json.loads(table.read_text()).get("command") if table.exists() else None
