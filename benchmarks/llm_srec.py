@@ -196,6 +196,43 @@ def with_features(examples: SRecExamples, pool: int) -> SRecExamples:
     return dataclasses.replace(examples, user_states=features)
 
 
+def early_stop_rows(examples: SRecExamples, users: Sequence[int]) -> np.ndarray:
+    """``(E,)`` bool: the examples of the first tenth of ``users`` (held out for early stopping)."""
+    return np.isin(examples.groups, list(users[: max(1, len(users) // 10)]))
+
+
+def train_heads(
+    examples: SRecExamples,
+    early: np.ndarray,
+    item_states: np.ndarray,
+    cf_items: np.ndarray,
+    srec: SRecConfig,
+    pools: Sequence[int],
+    progress: bool,
+) -> tuple[Any, list[dict[str, float]], SRecConfig, dict[str, float]]:
+    """Heads for each user-feature pool; the one best on the ``early`` rows wins.
+
+    Returns the heads, their training history, their config and each pool's held-out NDCG@10.
+    """
+    selection: dict[str, float] = {}
+    best: tuple[float, Any, Any, SRecConfig] | None = None
+    for pool_size in pools:
+        config = dataclasses.replace(srec, pool=pool_size)
+        data = with_features(examples, pool_size)
+        head, history = train_head(
+            data.subset(~early), data.subset(early), item_states, cf_items, config, progress
+        )
+        score = max(row["valid_ndcg@10"] for row in history)
+        selection[f"pool={pool_size}"] = score
+        log.info("pool %d: best held-out NDCG@10 %.4f", pool_size, score)
+        if best is None or score > best[0]:
+            best = (score, head, history, config)
+    if best is None:
+        raise ValueError("no pool given")
+    _, head, history, config = best
+    return head, history, config, selection
+
+
 def case_states(
     dataset: Dataset,
     states: LLMStates,
@@ -381,23 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     item_states = cached_items(states, dataset, cache, progress)
     cf_items = sasrec.item_emb.weight[1:].detach().numpy()
-    early = np.isin(examples.groups, users[: max(1, len(users) // 10)])
+    early = early_stop_rows(examples, users)
     t0 = time.perf_counter()
-    selection: dict[str, float] = {}
-    best: tuple[float, Any, Any, SRecConfig] | None = None
-    for pool_size in args.pool:
-        config = dataclasses.replace(srec, pool=pool_size)
-        data = with_features(examples, pool_size)
-        head, history = train_head(
-            data.subset(~early), data.subset(early), item_states, cf_items, config, progress
-        )
-        score = max(row["valid_ndcg@10"] for row in history)
-        selection[f"pool={pool_size}"] = score
-        log.info("pool %d: best held-out NDCG@10 %.4f", pool_size, score)
-        if best is None or score > best[0]:
-            best = (score, head, history, config)
-    assert best is not None
-    _, head, history, srec = best
+    head, history, srec, selection = train_heads(
+        examples, early, item_states, cf_items, srec, args.pool, progress
+    )
     train_seconds = time.perf_counter() - t0
     head_path = args.head_out or PROJECT_ROOT / "checkpoints" / f"{key}-llm-srec.pt"
     scorer = SRecScorer.build(states, head, item_states, srec.pool)

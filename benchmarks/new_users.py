@@ -51,7 +51,11 @@ PAIRS = (  # (b, a): b - a, paired over the same test cases
     ("llm2sasrec_permavg", "llm2sasrec"),
     ("llm2sasrec_orderfree", "llm2sasrec"),
     ("llm2bert4rec", "bert4rec_random"),
+    ("llm_srec_fused", "llm2sasrec"),
+    ("label_ranker_fused", "llm2sasrec"),
 )
+# the llm2sasrec checkpoint's top-20 re-ranked by an LLM (benchmarks/new_users_llm.py)
+LLM_RERANKERS = ("llm_srec_fused", "label_ranker_fused")
 
 MODEL_NOTES = {  # one line per model for the report
     "mostpop": "most interactions among the training users",
@@ -65,6 +69,15 @@ MODEL_NOTES = {  # one line per model for the report
     "llm2sasrec_orderfree": "llm2sasrec trained with half of its windows shuffled",
     "llm2bert4rec": "BERT4Rec (cloze), item table initialised from the text embeddings",
     "bert4rec_random": "BERT4Rec, random init",
+    "llm_srec_fused": "the llm2sasrec checkpoint's top-20 re-ranked by LLM-SRec heads (frozen "
+    "SmolLM2 states, MLPs distilled from that checkpoint on training users only), fused with "
+    "its logits by a weight tuned on validation users; the rest keeps the SASRec order",
+    "label_ranker_fused": "the same top-20 re-ranked by the LoRA label ranker "
+    "(checkpoints/ml-1m-smollm2-lora, index-letter logits, B=1), fused the same way. Caveat: "
+    "that adapter was fine-tuned before this split, on 4,000 prompts drawn from all users' "
+    "leave-one-out training parts (about 1 - e^(-4000/6040) = 48% of users drawn, held-out "
+    "ones included, with items before their last two; never a test target), its negatives "
+    "from a checkpoint that saw every user: an upper bound for truly new users",
 }
 
 

@@ -123,7 +123,7 @@ RECENCY_DECAYS = (0.1, 0.3, 0.5, 0.7, 0.9)
 HYBRID_WEIGHTS = (0.5, 0.7, 0.8, 0.9, 0.95)
 PERMUTATIONS = 8  # llm2sasrec_permavg: random history orders averaged (order-free scoring)
 # models made from the llm2sasrec checkpoint without training anything else
-ON_LLM2SASREC = ("hybrid", "llm2sasrec_permavg")
+ON_LLM2SASREC = ("hybrid", "llm2sasrec_permavg", *nu.LLM_RERANKERS)
 # The ablations were measured against this base: the default until label smoothing and all
 # history windows became the default (they pin the old values, so the table stays comparable).
 ABLATION_BASE: tuple[dict[str, Any], dict[str, Any]] = (
@@ -375,6 +375,22 @@ def _finished(state: dict[str, Any], train: TrainConfig) -> bool:
     return state["stale"] >= train.patience or state["epoch"] >= train.max_epochs
 
 
+def finished_checkpoint(ctx: Context, name: str, seed: int) -> bool:
+    """Whether ``name``'s checkpoint for ``seed`` exists, finished, under this protocol and
+    today's configs (then :func:`_train_sasrec` only loads it)."""
+    path = ctx.checkpoints / f"{name}_seed{seed}.pt"
+    payload, state = _load(path), _load(path.with_suffix(".last.pt"))
+    if payload is None or state is None:
+        return False
+    model, train = sasrec_configs(name, seed, ctx.max_epochs)
+    return (
+        _same_configs(payload["model_config"], payload["train_config"], model, train)
+        and payload.get("protocol") == _protocol_key(ctx)
+        and _same_architecture(payload, model)
+        and _finished(state, train)
+    )
+
+
 def _reuse_trained(
     ctx: Context, name: str, seed: int, target: Path, model, train
 ) -> dict[str, Any] | None:
@@ -547,8 +563,16 @@ def _current(
     return _same_configs(saved["model"], saved["train"], model, train)
 
 
-def run_one(ctx: Context, name: str, seed: int) -> Path:
-    """Evaluate (model, seed) and write its JSON; skipped when the JSON exists."""
+def run_one(
+    ctx: Context,
+    name: str,
+    seed: int,
+    builder: Callable[[Context, str, int], tuple[Recommender, dict[str, Any]]] | None = None,
+) -> Path:
+    """Evaluate (model, seed) and write its JSON; skipped when the JSON exists.
+
+    ``builder`` makes the recommender (default :func:`build`; ``benchmarks/new_users_llm.py``
+    passes its LLM re-rankers)."""
     out = ctx.runs / f"{name}_seed{seed}.json"
     if out.exists() and not _current(
         json.loads(out.read_text()), ctx.max_epochs, _protocol_key(ctx)
@@ -559,7 +583,7 @@ def run_one(ctx: Context, name: str, seed: int) -> Path:
         return out
     log.info("%s seed %d: building", name, seed)
     seed_everything(seed)
-    recommender, info = build(ctx, name, seed)
+    recommender, info = (builder or build)(ctx, name, seed)
     record: dict[str, Any] = {"model": name, "seed": seed, "dataset": ctx.dataset.name, **info}
     started = time.perf_counter()
     record["valid"] = _validate(ctx, recommender)
@@ -688,7 +712,7 @@ def assemble_new_users(
         key = record.get("protocol") or {}
         return {k: key.get(k) for k in want} == want and _current(record, max_epochs, key)
 
-    result = nu.assemble(dataset, runs, current, list(MODELS), command)
+    result = nu.assemble(dataset, runs, current, [*MODELS, *nu.LLM_RERANKERS], command)
     digests = {
         (r.get("protocol") or {}).get("split_digest")
         for r in (json.loads(f.read_text()) for f in runs.glob("*_seed*.json"))
