@@ -442,7 +442,7 @@ _TITLE_TRIGGER = re.compile(
     r"|loves?|enjoys?|adores?|(?:is|are) into"
     r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
     r"|as good as|inspired by|comparable to|close to|a la|à la|a (?:mix|mixture|blend|cross)"
-    r" (?:of|between)|somewhere (?:in )?between|a mashup of|mash[- ]?up of)))\s+"
+    r" (?:of|between)|somewhere (?:in )?between|a mashup of|mash[- ]?up of)))\s*:?\s+"
 )
 # between the titles of one list: "Heat, Fargo and Alien", "Pulp Fiction meets Fargo"
 _ANCHOR_JOINER = re.compile(

@@ -17,20 +17,16 @@ from recommender.wording import md
 
 def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str]:
     """What in the session keeps ``item`` out of the picks ([] when nothing does)."""
-    reasons: list[str] = []
     i, c = item.item_id, state.constraints
-    if i in state.history:
-        reasons.append("it is in your watched list, and I never suggest what you've seen")
-    if i in state.seen:
-        reasons.append("you told me you've seen it")
-    if i in state.disliked:
-        reasons.append("you turned it down")
-    if i in state.skipped:
-        reasons.append("it was shown before and you asked for others")
-    if i in c.anchors:
-        reasons.append("it is the film you asked for more like")
-    if i in c.avoid:
-        reasons.append("you asked for nothing like it")
+    said = (
+        (state.history, "it is in your watched list, and I never suggest what you've seen"),
+        (state.seen, "you told me you've seen it"),
+        (state.disliked, "you turned it down"),
+        (state.skipped, "it was shown before and you asked for others"),
+        (c.anchors, "it is the film you asked for more like"),
+        (c.avoid, "you asked for nothing like it"),
+    )
+    reasons = [reason for ids, reason in said if i in ids]
     unwanted = [g for g in item.genres if g in c.exclude_genres]
     if unwanted:
         reasons.append(f"it is {' and '.join(unwanted)}, and you asked for no {unwanted[0]}")
