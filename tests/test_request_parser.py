@@ -1516,3 +1516,12 @@ def test_fewer_picks(catalogue: Catalogue, state: SessionState) -> None:
     assert parse("fewer picks", catalogue, state).constraints.k == 3
     assert parse("not so many please", catalogue, state).constraints.k == 3
     assert parse("less violent please", catalogue, state).constraints.k is None
+
+
+def test_labelled_sections(catalogue: Catalogue) -> None:
+    # "Loved: Heat" had no space after the cue word, so the titles were searched
+    result = parse("Loved: Heat (1995), Fargo. Hated: Titanic. Want: 90s crime", catalogue)
+    assert result.liked == [3, 12] and result.disliked == [16]
+    c = result.constraints
+    assert c.include_genres == ["Crime"] and (c.year_min, c.year_max) == (1990, 1999)
+    assert c.query == ""
