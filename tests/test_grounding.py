@@ -129,11 +129,22 @@ def test_the_wordings_without_a_history_pass(tiny_catalogue, grounding):
         satisfies=asked,
     )
     popular = Evidence(fargo, (), (), (), item_share=0.31, popular=True, satisfies=asked)
-    plain = Evidence(fargo, (), (), (), item_share=0.02, satisfies=asked)
+    # found by the words of a request ("a film about ...")
+    plain = Evidence(fargo, (), (), (), item_share=0.02, provenance=("request",), satisfies=asked)
     # "what is Fargo about?" with nothing pasted or asked: only how widely it is watched
     alone = Evidence(fargo, (), (), (), item_share=0.02)
     bank = paraphrase_realiser(PROJECT_ROOT / "prompts")
-    cases = ((anchor, "anchor"), (popular, "cold_popular"), (plain, "cold"), (alone, "cold_share"))
+    # a filter's most watched, not popular enough to say so ("Drama, 1950-1955")
+    filtered = Evidence(
+        fargo, (), (), (), item_share=0.05, provenance=("popular",), satisfies=asked
+    )
+    cases = (
+        (anchor, "anchor"),
+        (popular, "cold_popular"),
+        (plain, "cold"),
+        (alone, "cold_share"),
+        (filtered, "cold_share"),
+    )
     for e, lead in cases:
         kinds = bank.plan(e)
         assert kinds[0] == lead and ("asked" in kinds) == bool(e.satisfies)

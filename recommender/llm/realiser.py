@@ -151,12 +151,13 @@ class Realiser:
         cited = evidence.cited
         if not cited:  # no pasted or named title: what the request and popularity say
             popular = evidence.popular and evidence.item_share is not None
-            asked = evidence.satisfies or evidence.provenance  # a request found it
-            if not popular and not asked and evidence.item_share is not None:
-                return ["cold_share"]  # "what is Heat about?": nothing asked, nothing pasted
-            return ["cold_popular" if popular else "cold"] + (
-                ["asked"] if evidence.satisfies else []
-            )
+            if popular:
+                lead = "cold_popular"
+            elif "request" in evidence.provenance or evidence.item_share is None:
+                lead = "cold"  # found by the words of the request (title and genre text)
+            else:  # "what is Heat about?", or a filter's most watched: how widely it is seen
+                lead = "cold_share"
+            return [lead] + (["asked"] if evidence.satisfies else [])
         if evidence.method == "counterfactual" and evidence.base_rank is not None:
             if evidence.pivotal:
                 two = len(cited) > 1 and cited[1].rank_without is not None
