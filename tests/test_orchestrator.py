@@ -175,6 +175,12 @@ def test_each_typed_line_is_its_own_clause(make_deps):
     assert 3 in state.liked and 3 not in [card.item_id for card in reply.cards]
 
 
+def test_a_short_list_says_why(make_deps):
+    state, reply = step(SessionState(), "film noir", make_deps())
+    assert len(reply.cards) == 1  # the tiny catalogue has one
+    assert "Only 1 fit Film-Noir" in reply.text
+
+
 def test_refinement_across_turns(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "action please", deps, paste=HISTORY)

@@ -399,6 +399,12 @@ def step_stream(
             else "The language model failed, so these are ranked by the retrieval models alone."
         )
     picked = order[:k]
+    if len(picked) < k:  # "any westerns?" in the 80s: say why the list is short
+        active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "the request"
+        reply.notes.append(
+            f"Only {len(picked)} fit {active} once I leave out what you've already seen or "
+            "turned down; loosen something for more."
+        )
     provenance = {c.item_id: c.provenance for c in candidates}
     items = deps.catalogue.many(picked)
     reply.cards = [
