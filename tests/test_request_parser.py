@@ -1525,3 +1525,17 @@ def test_labelled_sections(catalogue: Catalogue) -> None:
     c = result.constraints
     assert c.include_genres == ["Crime"] and (c.year_min, c.year_max) == (1990, 1999)
     assert c.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("I don't want anything from before 1980", (1980, None)),  # was read as up to 1979
+        ("I don't want movies made after 1995", (None, 1995)),
+        ("90ies", (1990, 1999)),
+        ("80er movies", (1980, 1989)),
+    ],
+)
+def test_more_period_phrasings(text: str, years, catalogue: Catalogue) -> None:
+    c = parse(text, catalogue).constraints
+    assert (c.year_min, c.year_max) == years and c.query == "", text

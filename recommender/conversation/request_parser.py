@@ -621,6 +621,7 @@ _OPEN_PERIOD = re.compile(
     r"|after|up|more recent|onwards?)|(?P<earlier>earlier|older|before))\b|\s+onwards?\b)"
 )
 _OPEN_END_BEFORE = re.compile(rf"(?:{_PERIOD})\s+(?:or|and)\s+$")
+_DECADE_SPELLING = re.compile(r"(?<![\w'])('?\d0)(?:ies|ties|er|ers)(?![\w'])")  # "90ies", "80er"
 _DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
 _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{_YEAR})\b")
 _RECENT = re.compile(
@@ -736,8 +737,8 @@ _NEGATING_PHRASE = re.compile(
     r"|can'?t do|could do without|rather not (?:have|watch|see)?|spare me|allergic to|no more"
     r"|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do|care for)"
     r"|dislike|hate|other than|instead of|rather than)"
-    r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with"
-    r"|movies?|films?)\s+)*$"
+    r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with|from"
+    r"|made|released|movies?|films?)\s+)*$"
 )
 _LIST_ITEM_END = re.compile(
     r"(?:e?s)?\s*(?:$|[,;.!?]|(?:or|nor|and|either|please|pls|movies?|films?|stuff|ones?)\b)"
@@ -816,6 +817,7 @@ def parse_request(
     lowered = unicodedata.normalize("NFKC", cleaned).lower().replace("’", "'").replace("‘", "'")
     cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
+    lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = _Text(lowered, cased)
     result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
     result.notes.extend(f"I read “{typed}” as {word}." for typed, word in corrected)
