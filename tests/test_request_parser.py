@@ -923,10 +923,10 @@ def test_more_negation_forms(text: str, excluded: list[str], catalogue: Catalogu
 
 
 def test_a_name_no_title_carries_is_noted_not_searched(catalogue: Catalogue) -> None:
-    result = parse("action but no James Bond", catalogue)
+    result = parse("action but no Harry Potter", catalogue)  # no series data, no title
     assert result.constraints.exclude_title_words == []
     assert result.constraints.query == ""  # never a search for what the user does not want
-    assert any("James Bond" in note for note in result.notes)
+    assert any("Harry Potter" in note for note in result.notes)
 
 
 @pytest.mark.parametrize(
@@ -1539,3 +1539,16 @@ def test_labelled_sections(catalogue: Catalogue) -> None:
 def test_more_period_phrasings(text: str, years, catalogue: Catalogue) -> None:
     c = parse(text, catalogue).constraints
     assert (c.year_min, c.year_max) == years and c.query == "", text
+
+
+def test_a_series_whose_films_do_not_carry_its_name(catalogue: Catalogue) -> None:
+    # "no Bond films" said no title carries the name; GoldenEye is a Bond film
+    from recommender.conversation.request_parser import titles_with_words
+
+    for text in ["action, no Bond films", "no James Bond", "nothing 007"]:
+        result = parse(text, catalogue)
+        assert result.constraints.exclude_title_words, text
+        assert 4 in titles_with_words(catalogue, result.constraints.exclude_title_words), text
+        assert not any("carries the name" in note for note in result.notes), text
+    other = Catalogue([Item(1, "1", "GoldenEye", 1970, ("Drama",))])  # not the 1995 film
+    assert titles_with_words(other, ["bond"]) == set()

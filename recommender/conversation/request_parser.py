@@ -20,6 +20,8 @@ from typing import Literal
 from rapidfuzz.distance import OSA
 
 from recommender.conversation.ages import LifePeriod, find_birth_year, find_life_periods
+from recommender.conversation.franchises import franchise_names
+from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.state import Constraints, SessionState
@@ -1509,7 +1511,10 @@ def titles_with_words(catalogue: Catalogue, phrases: list[str]) -> set[int]:
     if not keys:
         return set()
     titles = catalogue.derived("title keys", _title_keys)
-    return {item_id for item_id, title in titles if any(k in title for k in keys)}
+    found = {item_id for item_id, title in titles if any(k in title for k in keys)}
+    for phrase in phrases:  # "Bond", "Indiana Jones": the films that do not carry the name
+        found |= franchise_members(catalogue, phrase)
+    return found
 
 
 def _title_keys(catalogue: Catalogue) -> list[tuple[int, str]]:
@@ -1556,7 +1561,8 @@ def _title_phrase(
             starts_one = any(
                 _title_key(natural_title(catalogue.get(i).title)).startswith(key) for i in ids
             )
-            if not (cased.isupper() or franchise or (named and starts_one)):
+            series = _title_key(phrase).strip() in franchise_names()  # "no bond films"
+            if not (cased.isupper() or franchise or series or (named and starts_one)):
                 continue
         return phrase, start + chosen[-1].end()
     return None
