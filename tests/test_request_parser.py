@@ -1552,3 +1552,12 @@ def test_a_series_whose_films_do_not_carry_its_name(catalogue: Catalogue) -> Non
         assert not any("carries the name" in note for note in result.notes), text
     other = Catalogue([Item(1, "1", "GoldenEye", 1970, ("Drama",))])  # not the 1995 film
     assert titles_with_words(other, ["bond"]) == set()
+
+
+def test_like_a_series_name_anchors_its_films(catalogue: Catalogue) -> None:
+    # "like James Bond" was searched as text ("James Bond" isn't a title)
+    result = parse("something like James Bond", catalogue)
+    assert result.constraints.anchors == [4] and result.constraints.query == ""
+    assert any("“James Bond” as its films: GoldenEye (1995)" in n for n in result.notes)
+    assert parse("nothing like the Bond films", catalogue).constraints.avoid == [4]
+    assert parse("like Inception", catalogue).constraints.anchors == []  # no such series

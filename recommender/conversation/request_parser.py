@@ -27,6 +27,7 @@ from recommender.conversation.people import find_names, note_for
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import Readability, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
+from recommender.wording import md
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
 MAX_QUERY_CHARS = 200  # the free-text query is cut (at a word) to this length
@@ -1192,7 +1193,7 @@ def _parse_title_mentions(
                 continue
         found = _title_at(msg, match.end(), matcher, state, result)
         if found is None:
-            _unknown_title(msg, match, matcher.catalogue, result)
+            _unknown_title(msg, match, matcher.catalogue, result, new)
             continue
         items, end = [found[0]], found[1]
         while joiner := _ANCHOR_JOINER.match(msg.work[end:]):
@@ -1569,10 +1570,16 @@ def _title_phrase(
 
 
 def _unknown_title(
-    msg: _Text, trigger: re.Match[str], catalogue: Catalogue, result: ParsedRequest
+    msg: _Text,
+    trigger: re.Match[str],
+    catalogue: Catalogue,
+    result: ParsedRequest,
+    new: Constraints | None = None,
 ) -> None:
     """ "like Inception", "more like The Dark Knight": a capitalised name after "like" that
-    is no catalogue title. It is said, and neither searched for nor read as words ("Dark")."""
+    is no catalogue title. It is said, and neither searched for nor read as words ("Dark").
+    A series name ("like James Bond", "nothing like the Indiana Jones films") stands for
+    its films instead."""
     start = trigger.end()
     article = re.match(r"(?:the|a|an)\s+", msg.work[start:])
     run = _capitalised_run(msg, start + (article.end() if article else 0))
@@ -1584,6 +1591,15 @@ def _unknown_title(
     offset = article.end() if article else 0
     if any(m.name_start in (0, offset) for m in find_names(msg.work[start : start + 80])):
         return  # "like Chaplin", "like the Coen brothers": people (``_parse_names`` says so)
+    series = _series_films(catalogue, name)
+    if series and new is not None and (trigger.group("anchor") or trigger.group("avoid")):
+        negated = trigger.group("anchor") and _negation_before(msg.work, trigger.start())[0]
+        (new.avoid if trigger.group("avoid") or negated else new.anchors).extend(series)
+        shown = ", ".join(catalogue.get(i).display_title for i in series[:3])
+        more = ", …" if len(series) > 3 else ""
+        result.notes.append(f"I read “{md(_series_name(name))}” as its films: {shown}{more}.")
+        msg.consume(trigger.start(), end)
+        return
     newest, _ = _year_bounds(catalogue)
     upto = f", which ends in {newest} and has no cast or crew" if newest else ""
     result.notes.append(
@@ -1591,6 +1607,27 @@ def _unknown_title(
     )
     result.unknown_titles.append(name)
     msg.consume(trigger.start(), end)
+
+
+MAX_SERIES_ANCHORS = 5  # "like James Bond": this many of its films stand for it
+
+
+def _series_name(name: str) -> str:
+    """ "the Bond films" -> "Bond"."""
+    return re.sub(
+        r"^(?:the|a|an)\s+|\s+(?:films?|movies?|series|franchise|ones)$", "", name, flags=re.I
+    )
+
+
+def _series_films(catalogue: Catalogue, name: str) -> list[int]:
+    """The films of a series named ``name`` ("James Bond", "the Indiana Jones films"), by
+    release; [] when it is no series here."""
+    bare = _series_name(name).lower()
+    ids = titles_with_words(catalogue, [bare]) if bare.strip() else set()
+    if len(ids) < 2 and bare.strip() not in franchise_names():
+        return []  # one title that merely contains the words is no series
+    films = sorted(ids, key=lambda i: (catalogue.get(i).year or 0, i))
+    return films[:MAX_SERIES_ANCHORS]
 
 
 def _capitalised_run(msg: _Text, start: int) -> list[re.Match[str]]:
