@@ -1561,3 +1561,10 @@ def test_like_a_series_name_anchors_its_films(catalogue: Catalogue) -> None:
     assert any("“James Bond” as its films: GoldenEye (1995)" in n for n in result.notes)
     assert parse("nothing like the Bond films", catalogue).constraints.avoid == [4]
     assert parse("like Inception", catalogue).constraints.anchors == []  # no such series
+
+
+def test_those_means_the_picks_just_named(catalogue: Catalogue, state: SessionState) -> None:
+    # "more like those" after naming two picks took all of the last picks
+    result = parse("the 2nd and 3rd look great, more like those", catalogue, state)
+    assert result.liked == LAST[1:3] and result.constraints.anchors == LAST[1:3]
+    assert parse("more like these", catalogue, state).constraints.anchors == LAST

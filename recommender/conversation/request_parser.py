@@ -1058,7 +1058,9 @@ def _resolve_refs(
             continue
         if match.group("pron"):
             pron = match.group("pron")
-            if pron.startswith("all") or pron in ("them all", "them", "those", "these"):
+            if pron in ("them", "those", "these") and len(named) > 1:
+                chosen += named  # "the 2nd and 3rd look great, more like those"
+            elif pron.startswith("all") or pron in ("them all", "them", "those", "these"):
                 chosen += last
             elif named:
                 chosen.append(named[-1])
@@ -1164,7 +1166,9 @@ def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Con
             new.anchors.append(last[int(match.group("n")) - 1])
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_MORE_LIKE_THAT):
-        if last:
+        if named:  # "the 2nd and 3rd look great, more like those": the ones just named
+            new.anchors += [i for i in named if i not in new.anchors]
+        elif last:
             new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
         msg.consume(match.start(), match.end())
 
