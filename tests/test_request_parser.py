@@ -1387,6 +1387,9 @@ def test_something_completely_different_leaves_the_last_picks_behind(
         ("korean thrillers", ["Thriller"], "", ["country"]),
         ("movies set in japan", [], "", ["country"]),
         ("foreign films", [], "", ["country"]),
+        ("a thriller with a twist ending", ["Thriller"], "", ["plot"]),
+        ("based on a true story", [], "", ["plot"]),
+        ("slow burn horror", ["Horror"], "", ["plot"]),
     ],
 )
 def test_words_about_a_film_not_in_its_title_are_never_searched(

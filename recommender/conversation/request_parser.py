@@ -547,6 +547,16 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "plot",
+        re.compile(
+            r"\b(?:(?:based|built) on (?:a |an )?(?:true (?:story|stories|events)|real (?:events|life"
+            r"|story|people)|(?:a |the )?(?:book|novel|comic|graphic novel|play|video ?game|manga"
+            r"|short story))|true stor(?:y|ies)|(?:plot )?twists?(?: ending)?|twisty|slow[- ]burn"
+            r"|(?:strong |a )?female[- ](?:lead|led|protagonist|hero|character)|strong women"
+            r"|unreliable narrator|non[- ]linear|open ending|happy ending|sad ending)\b"
+        ),
+    ),
+    (
         "age rating",
         re.compile(r"\b(?:(?:not\s+)?rated\s+(?:g|pg|pg-13|r|nc-17)\b|pg-13|nc-17|mpaa)"),
     ),
@@ -570,6 +580,8 @@ UNSUPPORTED_NOTES = {
     '"for kids" or "family friendly" picks children\'s films.',
     "streaming": "I don't know what is on which streaming service (noted, but not applied).",
     "country": "The catalogue doesn't say where a film was made, so I can't filter by country "
+    "(noted, but not applied).",
+    "plot": "The catalogue has no plot summaries, so I can't tell which films have that "
     "(noted, but not applied).",
     "awards": "The catalogue has no awards or reviews, so I went by how many people here "
     "watched them instead: only the most watched films.",
@@ -766,7 +778,7 @@ _FILLER = set(
     rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
-    slightly better worse""".split()
+    slightly better worse ending endings""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
