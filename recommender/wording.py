@@ -100,8 +100,8 @@ def catalogue_personas(
     return personas
 
 
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
-_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+!|<>~])")
+_MARKUP = re.compile(r"([\\`*_{}\[\]#+!|<>~])")  # not "()": a link needs "]("
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]#+!|<>~])")
 
 
 def md(text: str) -> str:
