@@ -549,8 +549,9 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "plot",
         re.compile(
-            r"\b(?:(?:based|built) on (?:a |an )?(?:true (?:story|stories|events)|real (?:events|life"
-            r"|story|people)|(?:a |the )?(?:book|novel|comic|graphic novel|play|video ?game|manga"
+            r"\b(?:(?:based|built) on (?:a |an )?(?:true (?:story|stories|events)"
+            r"|real (?:events|life|story|people)"
+            r"|(?:a |the )?(?:book|novel|comic|graphic novel|play|video ?game|manga"
             r"|short story))|true stor(?:y|ies)|(?:plot )?twists?(?: ending)?|twisty|slow[- ]burn"
             r"|(?:strong |a )?female[- ](?:lead|led|protagonist|hero|character)|strong women"
             r"|unreliable narrator|non[- ]linear|open ending|happy ending|sad ending)\b"
