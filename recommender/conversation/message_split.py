@@ -273,6 +273,9 @@ def _title_then_request(
     if cut is None or "\n" in message.strip():
         return None
     head, tail = message[: cut.start()], message[cut.end() :]
+    bare = re.sub(r"\s*[(\[]\s*(?:18|19|20)\d\d\s*[)\]]\s*$", "", head.strip())
+    if not matcher.match(bare, exact_only=True).items:  # cheap first: most heads are no title
+        return None
     if not is_request(tail, catalogue, matcher):
         return None
     title = _one_title(head, catalogue, matcher)
