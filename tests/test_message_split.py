@@ -197,3 +197,14 @@ def test_one_title_then_a_request(catalogue: Catalogue) -> None:
         split = split_message(message, catalogue, matcher)
         assert split is not None and split.history in ("Fargo", "The Matrix"), message
         assert split.request in ("something lighter", "but older", "older"), message
+
+
+def test_a_title_with_and_and_a_year_is_one_title() -> None:
+    # "Willy Wonka and the Chocolate Factory (1971)" was cut at "and" (the year hid the title)
+    items = [Item(1, "1", "Willy Wonka and the Chocolate Factory", 1971, ("Children's",))]
+    catalogue = Catalogue(items)
+    message = "I loved Willy Wonka and the Chocolate Factory (1971), more of that"
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None
+    assert split.history == "Willy Wonka and the Chocolate Factory (1971)"
+    assert split.request == "more of that"

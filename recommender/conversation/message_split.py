@@ -53,10 +53,12 @@ PRAISE_TAIL = re.compile(
 _REQUEST_CUES = re.compile(
     r"\?|\b(?:something|anything|want|wanna|looking for|recommend|suggest|suggestions?|mood"
     r"|give me|show me|find me|any ideas|what should|what (?:else|next)|similar|like (?:that|those"
-    r"|these|them)|please|pls|more like|nothing|no more|but not|lighter|darker|funnier|scarier"
+    r"|these|them)|please|pls|more like|more of (?:that|this|those|these|the same)|nothing"
+    r"|no more|but not|lighter|darker|funnier|scarier"
     r"|older|newer)\b",
     re.IGNORECASE,
 )
+_YEAR_AFTER = re.compile(r"\s*[(\[]\s*((?:18|19|20)\d\d)\s*[)\]]\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
 _PART_BREAK = re.compile(r"(?:,|\s+but|\s+-|\s+–)\s+")
 _WHEN = re.compile(
@@ -291,7 +293,9 @@ def _same_name(read: HistoryParse, text: str) -> bool:
 
 
 def _is_title(text: str, matcher: TitleMatcher) -> bool:
-    found = matcher.match(text, exact_only=True)
+    year = _YEAR_AFTER.search(text)  # "Willy Wonka and the Chocolate Factory (1971)"
+    bare, when = (text[: year.start()], int(year.group(1))) if year else (text, None)
+    found = matcher.match(bare, when, exact_only=True)
     return bool(found.items) and found.score >= 95
 
 
