@@ -56,6 +56,7 @@ from recommender.conversation.state import SessionState
 from recommender.data import load_dataset
 from recommender.data.catalogue import Catalogue
 from recommender.provenance import collect_provenance, git_state
+from recommender.stats import compare_targets  # noqa: E402
 
 log = logging.getLogger(__name__)
 SCENARIOS = PROJECT_ROOT / "benchmarks" / "scenarios"
@@ -350,27 +351,6 @@ def summarise(
             }
             for fmt in formats
         }
-    return out
-
-
-def compare_targets(mine: dict[str, dict[str, float]], other_run: dict[str, Any]) -> dict[str, Any]:
-    """This run minus another on the same generated scenarios, paired per scenario."""
-    from recommender.stats import paired_bootstrap
-
-    theirs = other_run.get("targets", {})
-    shared = sorted(set(mine) & set(theirs))
-    out: dict[str, Any] = {
-        "other": other_run.get("serving", {}).get("ranking", "?"),
-        "other_command": other_run.get("command"),
-        "scenarios": len(shared),
-    }
-    for metric in ("ndcg10", "hr10"):
-        if shared:  # (b - a) = this run minus the other
-            b = paired_bootstrap(
-                np.array([theirs[s][metric] for s in shared]),
-                np.array([mine[s][metric] for s in shared]),
-            )
-            out[metric] = {"diff": b["diff"], "ci95": b["ci95"]}
     return out
 
 

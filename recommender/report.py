@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from recommender.stats import compare_targets
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path("benchmarks/results")
 RESULTS_MD = Path("docs/results.md")
@@ -668,7 +670,8 @@ def _block_conversation(results: Results) -> str:
             f"HR@10 {target['hr10']:.4f}, NDCG@10 {target['ndcg10']:.4f}"
         )
         other = results.load("conversation_ml1m_llm_srec.json") or {}
-        compare = other.get("compare")
+        # paired against this very run (the stored "compare" may be against an older one)
+        compare = compare_targets(other["targets"], result) if other.get("targets") else None
         if compare and compare.get("scenarios"):
             c, h = compare["ndcg10"], compare["hr10"]
             text += (
@@ -1038,7 +1041,8 @@ def _block_ranker_decision(results: Results) -> str:
     for label, names in RANKER_RUNS:
         name = next((n for n in names if results.load(n) is not None), names[0])
         run = results.load(name)
-        compare = (run or {}).get("compare") or {}
+        # paired against the retrieval run shown in the first row, recomputed here
+        compare = compare_targets(run["targets"], base) if run and run.get("targets") else {}
         if run is None or not compare.get("scenarios"):
             continue
         mine = run["summary"]["target_given_request"]

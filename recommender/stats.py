@@ -35,3 +35,22 @@ def paired_bootstrap(
         "relative": float(diff.mean() / base) if base > 0 else None,
         "cases": len(diff),
     }
+
+
+def compare_targets(mine: dict[str, dict[str, float]], other_run: dict[str, Any]) -> dict[str, Any]:
+    """This run minus another on the same generated scenarios, paired per scenario."""
+    theirs = other_run.get("targets", {})
+    shared = sorted(set(mine) & set(theirs))
+    out: dict[str, Any] = {
+        "other": other_run.get("serving", {}).get("ranking", "?"),
+        "other_command": other_run.get("command"),
+        "scenarios": len(shared),
+    }
+    for metric in ("ndcg10", "hr10"):
+        if shared:  # (b - a) = this run minus the other
+            b = paired_bootstrap(
+                np.array([theirs[s][metric] for s in shared]),
+                np.array([mine[s][metric] for s in shared]),
+            )
+            out[metric] = {"diff": b["diff"], "ci95": b["ci95"]}
+    return out

@@ -103,7 +103,7 @@ def test_generated_scenarios_are_reproducible_and_sound():
 
 
 def test_compare_pairs_the_same_scenarios():
-    from benchmarks.conversation import compare_targets
+    from recommender.stats import compare_targets
 
     mine = {f"s{i}": {"ndcg10": 1.0, "hr10": 1.0} for i in range(20)}
     theirs = {

@@ -114,3 +114,14 @@ def test_the_llm2bert4rec_claim_appears_when_its_runs_do(tmp_path) -> None:
     path.write_text(json.dumps(data))
     claims = report._block_claims(report.Results(root))
     assert "llm2bert4rec 0.1901 / 0.3333" in claims and "random init 0.1702" in claims
+
+
+def test_ranker_rows_are_paired_with_the_retrieval_run_they_stand_beside(tmp_path) -> None:
+    # a stored "compare" against an older retrieval run must not reach the table
+    root = _checkout(tmp_path)
+    path = root / "benchmarks/results/conversation_ml1m_llm_srec.json"
+    data = json.loads(path.read_text())
+    data["compare"]["ndcg10"] = {"diff": 0.5, "ci95": [0.4, 0.6]}
+    path.write_text(json.dumps(data))
+    block = report.BLOCKS["ranker-decision"](report.Results(root))
+    assert "+0.5000" not in block and "No LLM ranker is significantly better" in block
