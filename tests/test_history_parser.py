@@ -773,3 +773,21 @@ def test_original_titles_of_english_listed_films() -> None:
     assert matcher.match("Nuovo Cinema Paradiso").items[0].item_id == 1
     assert matcher.match("Trois couleurs: Rouge").items[0].item_id == 2
     assert not matcher.match("Les Diaboliques").items  # 1955: another film
+
+
+def test_more_well_known_short_names() -> None:
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    items = [
+        Item(1, "1", "Lost World: Jurassic Park, The", 1997, ("Action",)),
+        Item(2, "2", "Terminator 2: Judgment Day", 1991, ("Action",)),
+        Item(3, "3", "Die Hard 2", 1990, ("Action",)),
+    ]
+    matcher = TitleMatcher(Catalogue(items))
+    for typed, item_id in [
+        ("Jurassic Park 2", 1),
+        ("T2: Judgment Day", 2),
+        ("Die Hard 2: Die Harder", 3),
+    ]:
+        found = matcher.match(typed)
+        assert found.items[0].item_id == item_id and not found.ambiguous, typed

@@ -98,6 +98,14 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("Indiana Jones and the Raiders of the Lost Ark", "Raiders of the Lost Ark"),
     ("Jaws 1", "Jaws"),
     ("Alien 1", "Alien"),
+    ("Jurassic Park 2", "The Lost World: Jurassic Park"),
+    ("T2: Judgment Day", "Terminator 2: Judgment Day"),
+    ("Die Hard 2: Die Harder", "Die Hard 2"),
+    ("Monty Python Holy Grail", "Monty Python and the Holy Grail"),
+    ("Star Wars Episode 4", "Star Wars: Episode IV - A New Hope"),
+    ("Star Wars Episode 5", "Star Wars: Episode V - The Empire Strikes Back"),
+    ("Star Wars Episode 6", "Star Wars: Episode VI - Return of the Jedi"),
+    ("Star Wars Episode 1", "Star Wars: Episode I - The Phantom Menace"),
 )
 
 
