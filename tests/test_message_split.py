@@ -208,3 +208,10 @@ def test_a_title_with_and_and_a_year_is_one_title() -> None:
     assert split is not None
     assert split.history == "Willy Wonka and the Chocolate Factory (1971)"
     assert split.request == "more of that"
+
+
+def test_a_liking_lead_marks_the_titles_liked(catalogue: Catalogue) -> None:
+    matcher = TitleMatcher(catalogue)
+    assert split_message("I loved Fargo and Alien", catalogue, matcher).liked
+    assert split_message("my favourites are Fargo and Alien", catalogue, matcher).liked
+    assert not split_message("I watched Fargo and Alien", catalogue, matcher).liked

@@ -181,6 +181,13 @@ def test_a_short_list_says_why(make_deps):
     assert "Only 1 fit Film-Noir" in reply.text
 
 
+def test_titles_the_user_loved_are_history_and_liked(make_deps):
+    state, _ = step(SessionState(), "I loved Fargo and Alien, something newer", make_deps())
+    assert state.history == [12, 7] and state.liked == [12, 7]
+    state, _ = step(SessionState(), "I watched Fargo and Alien", make_deps())
+    assert state.history == [12, 7] and state.liked == []
+
+
 def test_refinement_across_turns(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "action please", deps, paste=HISTORY)

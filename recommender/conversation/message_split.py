@@ -45,6 +45,7 @@ HISTORY_LEAD = re.compile(
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
+_LIKING = re.compile(r"\b(?:liked|loved|enjoyed|love|like|adore|enjoy|fan|favou?rites?)\b", re.I)
 # "Heat and Fargo were great": what follows a list of titles about them
 PRAISE_TAIL = re.compile(
     r"\s+(?:were|was|are|is|both were|are both|were both)\s+[^,]*$", re.IGNORECASE
@@ -83,6 +84,7 @@ class MessageSplit:
 
     history: str
     request: str
+    liked: bool = False  # "I loved ...", "my favourites are ...": the titles are liked too
 
 
 def is_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
@@ -147,7 +149,7 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         )
     head, request = _peel_request(message[lead.end() :], catalogue, matcher)
     history = "\n".join(_titles_in_sentence(head, matcher))
-    return MessageSplit(history, request)
+    return MessageSplit(history, request, liked=bool(_LIKING.search(lead.group(0))))
 
 
 def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tuple[str, str]:

@@ -273,6 +273,9 @@ def step_stream(
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
             new.history_dated = False  # typed in the chat: no time order
             new.add_history(probe.item_ids)
+            if split.liked:  # "I loved Heat and Fargo": more like them, too
+                for item_id in probe.item_ids:
+                    new.mark_liked(item_id)
             pasted_items += len(probe.item_ids)
             message = split.request
     timings["understand_history"] = (time.perf_counter() - started) * 1000
