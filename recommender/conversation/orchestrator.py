@@ -423,13 +423,11 @@ def step_stream(
 
     # -- explain (streamed)
     t0 = time.perf_counter()
-    context = ExplainContext(
-        provenance=provenance,
-        genres_asked=tuple(new.constraints.include_genres),
-        years_asked=(new.constraints.year_min, new.constraints.year_max),
-        seed=zlib.crc32(repr((new.history, new.turn)).encode()),
+    context = _explain_context(
+        new,
+        deps,
         excluded=query.filters.rejected(deps.catalogue) | retrieved.ruled_out,
-        anchors=tuple(deps.catalogue.many([*new.constraints.anchors, *new.liked])),
+        provenance=provenance,
     )
     try:
         for snapshot in deps.explainer.stream(items, history_items, context):
@@ -457,6 +455,27 @@ def step_stream(
     reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
     reply.done = True
     yield new, reply
+
+
+def _explain_context(
+    state: SessionState,
+    deps: Deps,
+    excluded: frozenset[int] | set[int],
+    provenance: dict[int, tuple[str, ...]] | None = None,
+    salt: Any = None,
+) -> ExplainContext:
+    """What the explainer knows about this turn: the request, the items it rules out (so
+    ranks count what can be shown), the titles asked about, and a wording seed."""
+    c = state.constraints
+    seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
+    return ExplainContext(
+        provenance=provenance or {},
+        genres_asked=tuple(c.include_genres),
+        years_asked=(c.year_min, c.year_max),
+        seed=zlib.crc32(repr(seed).encode()),
+        excluded=frozenset(excluded),
+        anchors=tuple(deps.catalogue.many([*c.anchors, *state.liked])),
+    )
 
 
 def _not_understood(request: ParsedRequest, state: SessionState, words: CatalogueWords) -> str:
@@ -507,12 +526,8 @@ def _explain_items(
     reply.kind, reply.done = "explanation", False
     items = deps.catalogue.many(item_ids)
     history_items = deps.catalogue.many(state.history)
-    context = ExplainContext(
-        genres_asked=tuple(state.constraints.include_genres),
-        years_asked=(state.constraints.year_min, state.constraints.year_max),
-        seed=zlib.crc32(repr((state.history, state.turn, item_ids)).encode()),
-        excluded=_filters(state, deps.catalogue).rejected(deps.catalogue),
-        anchors=tuple(deps.catalogue.many([*state.constraints.anchors, *state.liked])),
+    context = _explain_context(
+        state, deps, _filters(state, deps.catalogue).rejected(deps.catalogue), salt=item_ids
     )
     texts = ["" for _ in items]
 
@@ -575,13 +590,7 @@ def _why_not(
             lines.append(f"**{item.display_title}** is left out: {'; '.join(reasons)}.")
         else:
             allowed.append(item)
-    context = ExplainContext(
-        genres_asked=tuple(state.constraints.include_genres),
-        years_asked=(state.constraints.year_min, state.constraints.year_max),
-        seed=zlib.crc32(repr((state.history, state.turn, request.why_not)).encode()),
-        excluded=filters.rejected(deps.catalogue),
-        anchors=tuple(deps.catalogue.many([*state.constraints.anchors, *state.liked])),
-    )
+    context = _explain_context(state, deps, filters.rejected(deps.catalogue), salt=request.why_not)
     texts = {item.item_id: "" for item in allowed}
     ranks: dict[int, int | None] = {item.item_id: None for item in allowed}
 
