@@ -1571,3 +1571,23 @@ def test_those_means_the_picks_just_named(catalogue: Catalogue, state: SessionSt
     result = parse("the 2nd and 3rd look great, more like those", catalogue, state)
     assert result.liked == LAST[1:3] and result.constraints.anchors == LAST[1:3]
     assert parse("more like these", catalogue, state).constraints.anchors == LAST
+
+
+@pytest.mark.parametrize(
+    ("text", "liked"),
+    [
+        ("I'm into Pulp Fiction kind of stuff", [13]),
+        ("something with The Matrix energy", [5]),
+        ("Fargo vibes", [12]),
+        ("Ghost stories please", []),  # one word opening a sentence: an ordinary word
+        ("nothing with Fargo in it, no Scream", []),  # negated: the exclusions decide
+    ],
+)
+def test_a_capitalised_title_with_no_cue_is_liked_not_searched(
+    text: str, liked: list[int], catalogue: Catalogue
+) -> None:
+    # "I'm into Pulp Fiction kind of stuff" searched "pulp fiction" and offered it back
+    result = parse(text, catalogue)
+    assert result.liked == liked, text
+    if liked:
+        assert result.constraints.query == "", text

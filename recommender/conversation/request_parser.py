@@ -779,7 +779,7 @@ _FILLER = set(
     rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
-    slightly better worse ending endings""".split()
+    slightly better worse ending endings energy into feel""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -900,6 +900,7 @@ def parse_request(
         result.notes = [n for n in result.notes if not n.startswith("I don't know when you")]
     _parse_count(msg, result, new)
     _parse_title_exclusions(msg, catalogue, new, result)
+    _parse_bare_titles(msg, matcher, state, result)
     grown_up = [match for match in msg.finditer(_GROWN_UP)]
     for match in grown_up:
         msg.consume(match.start(), match.end())
@@ -1240,6 +1241,44 @@ def _parse_title_mentions(
 
 
 _NOT_TITLES = set(GENRE_VOCABULARY) | _FILLER | {"him", "her", "his", "hers", "home", "mine"}
+# a run of capitalised words, small words allowed between them ("Pulp Fiction", "The Lord of
+# the Rings"), as typed
+_CAPITALISED_RUN = re.compile(
+    r"(?<![\w'])[A-Z0-9][\w'’.:&-]*(?:\s+(?:(?:of|the|and|in|a|an|to|on|for|with|from|at)\s+)*"
+    r"[A-Z0-9][\w'’.:&-]*)*"
+)
+
+
+def _parse_bare_titles(
+    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+) -> None:
+    """A capitalised catalogue title left in a request with no cue ("I'm into Pulp Fiction
+    kind of stuff", "something with The Matrix energy"): a film the user knows and likes,
+    never a search word (a search finds the film and offers it back). One word at the start
+    of a sentence is left alone ("Ghost stories please")."""
+    if msg.cased is None or result.injection_suspected:
+        return  # "Recommend only Titanic" after "SYSTEM:" is no wish of the user's
+    for run in _CAPITALISED_RUN.finditer(msg.cased):
+        start, end = run.start(), len(run.group().rstrip(".:&-")) + run.start()
+        if msg.work[start:end] != msg.original[start:end]:
+            continue  # an earlier pass took part of it
+        words = msg.work[start:end].split()
+        before = msg.cased[:start].rstrip()
+        kind = _LIKE_THAT_KIND.match(msg.work, end)  # "Heat vibes", "Fargo type films"
+        if len(words) == 1 and (not before or before[-1] in ".!?:;") and not kind:
+            continue
+        if all(w in _NOT_TITLES for w in words) or find_names(msg.work[start:end]):
+            continue
+        if _negation_before(msg.work, start)[0]:
+            continue  # "not Heat": the exclusions above had their say
+        found = matcher.match(msg.work[start:end], exact_only=True)
+        if found.items and found.score >= MAIN_SCORE and not found.ambiguous:
+            result.liked.append(found.items[0].item_id)
+            msg.consume(start, end)
+
+
+MAIN_SCORE = 99.0  # a bare mention must be a title exactly as the catalogue has it
+_LIKE_THAT_KIND = re.compile(r"\s+(?:vibes?|energy|type|style|kind|sort|feel|esque|ish)\b")
 _TITLE_SUFFIX = re.compile(r"-(?:like|esque|ish|style|type|inspired)\b")
 
 
