@@ -127,14 +127,7 @@ def test_a_run_records_every_length_and_order_with_provenance_and_resumes(
     out = bench.run_one(ctx, "sasrec_random", 0)
     record = json.loads(out.read_text())
     assert out.parent == ctx.runs
-    assert record["protocol"] == ctx.new_users.key()
-    assert set(record["test"]) == {"2", "4"}
-    for length, by_order in record["test"].items():
-        cases = ctx.new_users.test[int(length)]
-        for order in nu.ORDERS:
-            assert by_order[order]["users"] == len(cases.targets)
-            assert len(record["ranks"][length][order]) == len(cases.targets)
-            assert 0.0 <= by_order[order]["ndcg@10"] <= 1.0
+    assert_covers_every_case(record, ctx)
     assert "valid_half_ndcg@10" in record["history"][0]
     assert record["provenance"]["command"] == "test"
     assert len(record["provenance"]["checkpoint_digest"]) == 12
@@ -298,3 +291,15 @@ def test_time_to_accuracy_is_the_first_epoch_near_the_best() -> None:
     assert nu.time_to_accuracy(history) == 20.0
     assert nu.time_to_accuracy(history, share=1.0) == 30.0
     assert nu.time_to_accuracy([]) is None
+
+
+def assert_covers_every_case(record: dict, ctx) -> None:
+    """A stored new-user run has outcomes for every test length and order, one per case."""
+    assert record["protocol"] == ctx.new_users.key()
+    assert set(record["test"]) == {"2", "4"}
+    for length, by_order in record["test"].items():
+        cases = ctx.new_users.test[int(length)]
+        for order in nu.ORDERS:
+            assert by_order[order]["users"] == len(cases.targets)
+            assert len(record["ranks"][length][order]) == len(cases.targets)
+            assert 0.0 <= by_order[order]["ndcg@10"] <= 1.0

@@ -18,7 +18,7 @@ from benchmarks import new_users_llm as nul
 from benchmarks import retrieval as rt
 from recommender.models.sasrec import score_histories
 from tests.helpers import tiny_llama_backend
-from tests.test_new_users import MARKER, SPEC, _marked_dataset
+from tests.test_new_users import MARKER, SPEC, _marked_dataset, assert_covers_every_case
 
 
 def _with(args: argparse.Namespace, **changes) -> argparse.Namespace:
@@ -102,14 +102,8 @@ def test_outcomes_cover_every_length_and_order(done) -> None:
     assert [p.name for p in outs] == ["llm_srec_fused_seed0.json", "label_ranker_fused_seed0.json"]
     for out in outs:
         record = json.loads(out.read_text())
-        assert out.parent == ctx.runs and record["protocol"] == ctx.new_users.key()
-        assert set(record["test"]) == {"2", "4"}
-        for length, by_order in record["test"].items():
-            cases = ctx.new_users.test[int(length)]
-            for order in nu.ORDERS:
-                assert by_order[order]["users"] == len(cases.targets)
-                assert len(record["ranks"][length][order]) == len(cases.targets)
-                assert 0.0 <= by_order[order]["ndcg@10"] <= 1.0
+        assert out.parent == ctx.runs
+        assert_covers_every_case(record, ctx)
         assert str(record["fusion_weight"]) in record["valid_grid"]  # tuned on validation
         assert record.get("fallbacks", 0) == 0  # every label-ranker call gave label scores
         assert record["candidates"] == args.candidates
