@@ -1656,7 +1656,7 @@ def _unknown_title(
         result.notes.append(f"I read “{md(_series_name(name))}” as its films: {shown}{more}.")
         msg.consume(trigger.start(), end)
         return
-    newest, _ = _year_bounds(catalogue)
+    newest, _ = year_bounds(catalogue)
     upto = f", which ends in {newest} and has no cast or crew" if newest else ""
     result.notes.append(
         f"“{name}” isn't a title in the catalogue{upto}, so I searched by its name instead."
@@ -2025,7 +2025,7 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
     for match in msg.finditer(_YEAR_ALONE):
         year = int(match.group("a"))
         take(match, year, year)
-    newest, oldest = _year_bounds(catalogue)
+    newest, oldest = year_bounds(catalogue)
     for match in msg.finditer(_CENTURY):
         take(match, *((2000, None) if match.group("this") else (1900, 1999)))
     for match in msg.finditer(_LAST_YEARS):
@@ -2052,7 +2052,7 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         new.year_min, new.year_max = new.year_max, new.year_min
 
 
-def _year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
+def year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
     """(newest, oldest) release year of the catalogue (computed once per catalogue)."""
     return catalogue.derived("year bounds", _scan_year_bounds)
 
@@ -2358,7 +2358,7 @@ def _shade(
 
 def _shift_years(merged: Constraints, catalogue: Catalogue, last: list[int], older: bool) -> None:
     """Older / newer: move the range by SHIFT_YEARS, or start one from the last suggestions."""
-    newest, oldest = _year_bounds(catalogue)
+    newest, oldest = year_bounds(catalogue)
     if newest is None or oldest is None:
         return
     step = -SHIFT_YEARS if older else SHIFT_YEARS

@@ -8,7 +8,7 @@ allowed and simply ranks lower than the picks (the caller adds its rank from the
 
 from __future__ import annotations
 
-from recommender.conversation.request_parser import titles_with_words
+from recommender.conversation.request_parser import titles_with_words, year_bounds
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import SessionState
 from recommender.data.catalogue import Catalogue, Item
@@ -56,7 +56,7 @@ def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str
 
 def unknown_title_note(name: str, catalogue: Catalogue) -> str:
     """ "why not Shrek?" when no title is called that."""
-    years = [item.year for item in catalogue if item.year is not None]
-    ends = f" (its newest films are from {max(years)})" if years else ""
+    newest, _ = year_bounds(catalogue)  # computed once per catalogue
+    ends = f" (its newest films are from {newest})" if newest is not None else ""
     shown = f"“{md(name)}”" if 0 < len(name) <= 60 else "that title"
     return f"I can't find {shown} in this catalogue{ends}, so I can't suggest it."
