@@ -145,7 +145,9 @@ def test_netflix_export_is_newest_first_and_series_use_the_show_name(catalogue: 
     assert result.item_ids == [25, 1, 12, 5]
     assert result.matched[2].line_no == 4 and result.matched[2].date == "2/20/24"
     assert [a.line_no for a in result.ambiguous] == [5]  # "Heat" without a year
-    assert [u.line_no for u in result.unmatched] == [2]  # Stranger Things is not in the catalogue
+    # Stranger Things is no film of the catalogue: one counted note, not a "couldn't match" line
+    assert result.unmatched == []
+    assert "Skipped 1 TV episode row: the catalogue has films only." in result.notes
 
 
 def test_netflix_day_first_dates(catalogue: Catalogue) -> None:

@@ -174,6 +174,7 @@ class HistoryParse:
     format: str = "empty"
     encoding: str = ""  # how bytes were decoded ("" for text input)
     dated: bool = False  # the order comes from real dates (an export), not from typing
+    episodes_skipped: int = 0  # export rows of TV episodes whose show is no catalogue film
 
     @property
     def item_ids(self) -> list[int]:
@@ -589,6 +590,11 @@ def parse_history(
 
     _collect(found, out)
     out.unmatched.sort(key=lambda u: u.line_no)
+    if out.episodes_skipped:
+        rows_word = "row" if out.episodes_skipped == 1 else "rows"
+        out.notes.append(
+            f"Skipped {out.episodes_skipped} TV episode {rows_word}: the catalogue has films only."
+        )
     return out
 
 
@@ -630,6 +636,9 @@ def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[Matc
             result = _combine(result, original)
     if result.items:
         return _record(result, row.line_no, text, row.date, out)
+    if row.series:  # a catalogue of films: counted in one note, not listed row by row
+        out.episodes_skipped += 1
+        return []
     out.unmatched.append(UnmatchedLine(row.line_no, _shown(text), "no similar title"))
     return []
 
