@@ -77,6 +77,10 @@ class RetrievalConfig:
     anchor_genre_weight: float = 0.2
     # "nothing like Heat": Heat and its this many nearest items (anchor_space) are left out
     avoid_neighbours: int = 30
+    # "lighter" (Comedy), "more like Young Frankenstein" (its genres): items of a preferred
+    # genre gain this share of the best fused score, over the whole fused pool (every
+    # source's ``per_source`` list), so that they are found, not only moved up among 20
+    preferred_genre_bonus: float = 0.5
     # "popular stuff" / "hidden gems": the most watched this share of the catalogue are the
     # popular ones ("popular" keeps only them and weighs the popularity source x popular_boost;
     # "obscure" leaves them out)
@@ -91,7 +95,6 @@ class ChatConfig:
     max_message_chars: int = 20_000  # longer chat messages are cut (pastes go to the parser)
     max_paste_bytes: int = 2_000_000  # bigger pastes / uploads are refused with a message
     rank_timeout_s: float = 8.0  # LLM ranking deadline, then the retrieval order is used
-    preferred_genre_bonus: float = 0.5  # soft boost (x top retrieval score) for "lighter" etc.
     shown_unmatched: int = 8  # unmatched / ambiguous lines listed back to the user
 
 

@@ -191,3 +191,25 @@ def test_the_retriever_names_what_it_ruled_out(tiny_retrieval):
     gems = retriever.retrieve(RetrievalQuery(history=[3, 4], popularity="obscure"))
     hits = retriever.retrieve(RetrievalQuery(history=[3, 4], popularity="popular"))
     assert gems.ruled_out and hits.ruled_out and not gems.ruled_out & hits.ruled_out
+
+
+def test_a_preferred_genre_is_found_in_the_whole_pool_not_only_the_top(tiny_retrieval):
+    """ "lighter" (Comedy) lifts comedies from deep in the sources' lists into the candidates,
+    not only among the candidates the history alone would have given."""
+    t = tiny_retrieval
+    config = RetrievalConfig(num_candidates=3, per_source=15)
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    query = RetrievalQuery(history=[3, 4, 5, 20])
+    plain = retriever.retrieve(query)
+    comedies = {i.item_id for i in t.catalogue if "Comedy" in i.genres}
+    pool = {i for items in plain.sources.values() for i in items}
+    assert comedies & pool
+    leaning = retriever.retrieve(replace(query, prefer_genres=("Comedy",)))
+    top = [c.item_id for c in leaning.candidates]
+    assert len(top) == 3 and set(top) <= comedies  # the pool has enough of them
+    assert [c.item_id for c in plain.candidates] != top
+    off = replace(config, preferred_genre_bonus=0.0)
+    flat = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, off)
+    assert [
+        c.item_id for c in flat.retrieve(replace(query, prefer_genres=("Comedy",))).candidates
+    ] == [c.item_id for c in plain.candidates]

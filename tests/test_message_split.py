@@ -215,3 +215,24 @@ def test_a_liking_lead_marks_the_titles_liked(catalogue: Catalogue) -> None:
     assert split_message("I loved Fargo and Alien", catalogue, matcher).liked
     assert split_message("my favourites are Fargo and Alien", catalogue, matcher).liked
     assert not split_message("I watched Fargo and Alien", catalogue, matcher).liked
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "wish"),
+    [
+        ("my kids loved Toy Story and Jumanji", "Toy Story\nJumanji", ""),
+        (
+            "my wife and I enjoyed Fargo and Alien, something lighter",
+            "Fargo\nAlien",
+            "something lighter",
+        ),
+        ("we all loved Casablanca. anything older?", "Casablanca", "anything older?"),
+        ("my son likes Toy Story, Babe", "Toy Story\nBabe", ""),
+    ],
+)
+def test_titles_someone_else_loved_are_the_history_and_liked(
+    catalogue: Catalogue, message: str, history: str, wish: str
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.liked
+    assert (split.history, split.request) == (history, wish)

@@ -305,6 +305,39 @@ def test_start_over(make_deps):
     state, _ = step(SessionState(), "comedy", deps, paste=HISTORY)
     state, reply = step(state, "start over", deps)
     assert reply.kind == "notice" and state.constraints.is_empty() and state.history
+    assert "Your 5 watched titles stay" in reply.text  # and how to clear them
+    state, reply = step(state, "forget my history", deps)
+    assert not state.history and "stay" not in reply.text
+
+
+def test_a_disliked_title_of_the_history_no_longer_steers_the_picks(make_deps):
+    ranker = ReversingRanker()
+    deps = make_deps(ranker=ranker)
+    state, _ = step(SessionState(), "", deps, paste=HISTORY)
+    assert 7 in [item.item_id for item in ranker.calls[-1][0]]
+    state, reply = step(state, "Alien was awful", deps)
+    assert state.disliked == [7] and 7 in state.history  # still watched: never recommended
+    assert 7 not in [item.item_id for item in ranker.calls[-1][0]]
+    assert "from your 4 watched titles you didn't turn down" in reply.text
+    assert "Alien" not in " ".join(card.explanation for card in reply.cards)
+
+
+def test_the_history_can_be_edited_and_read_back_in_words(make_deps):
+    deps = make_deps()
+    state, _ = step(SessionState(), "", deps, paste=HISTORY)
+    state, reply = step(state, "remove Alien from my list", deps)
+    assert state.history == [3, 5, 20, 12] and reply.cards
+    assert "Removed Alien (1979) from your history." in reply.text
+    state, reply = step(state, "add Casablanca", deps)
+    assert state.history == [3, 5, 20, 12, 15] and 15 not in ids(reply)
+    state, _ = step(state, "Fargo was great, no horror", deps)
+    before = state
+    state, reply = step(state, "what's in my history?", deps)
+    assert reply.kind == "notice" and not reply.cards and state.history == before.history
+    assert state.constraints == before.constraints
+    assert "**Your watch history** (5 titles, as you gave them): Heat (1995)" in reply.text
+    assert "Casablanca (1942)." in reply.text and "You liked: Fargo (1996)." in reply.text
+    assert "Your request: no Horror." in reply.text
 
 
 def test_impossible_constraints_explain_themselves(make_deps):
@@ -446,3 +479,21 @@ def test_one_title_alone_is_the_history_and_an_ambiguous_one_is_asked(make_deps)
     state, reply = step(SessionState(), "Heat", deps)  # two films are called Heat here
     assert reply.kind == "question" and "Heat (1995)" in reply.text and "Heat (1972)" in reply.text
     assert state.history == []
+
+
+def test_a_shift_like_lighter_is_not_drowned_by_the_anchors_genres(tiny_catalogue):
+    from recommender.conversation.state import Constraints
+
+    like_heat = Constraints(anchors=[3])
+    assert orchestrator._preferred_genres(like_heat, tiny_catalogue) == (
+        "Action",
+        "Crime",
+        "Thriller",
+    )
+    lighter = Constraints(anchors=[3], prefer_genres=["Comedy"], exclude_genres=["Horror"])
+    assert orchestrator._preferred_genres(lighter, tiny_catalogue) == ("Comedy",)
+    liked_only = Constraints(exclude_genres=["Thriller"])
+    assert orchestrator._preferred_genres(liked_only, tiny_catalogue, liked=[12]) == (
+        "Crime",
+        "Drama",
+    )

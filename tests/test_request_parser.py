@@ -1591,3 +1591,74 @@ def test_a_capitalised_title_with_no_cue_is_liked_not_searched(
     assert result.liked == liked, text
     if liked:
         assert result.constraints.query == "", text
+
+
+# ----------------------------------------------------------------------------- the history itself
+
+
+def test_remove_and_add_change_the_history(catalogue: Catalogue) -> None:
+    state = SessionState(history=[7, 12, 3], last_recommendations=[5, 13], turn=1)
+    removed = parse("remove Alien from my list", catalogue, state)
+    assert removed.history_remove == [7] and removed.constraints.query == ""
+    assert "Removed Alien (1979) from your history." in removed.notes
+    after = apply_request(state, removed)
+    assert after.history == [12, 3]
+    taken = parse("take Fargo off my list please", catalogue, state)
+    assert taken.history_remove == [12] and taken.constraints.query == ""
+    # a pick just shown is passed over; a title the user never gave is said, not searched
+    assert parse("drop Pulp Fiction", catalogue, state).skipped == [13]
+    absent = parse("forget Titanic", catalogue, state)
+    assert absent.history_remove == [] and absent.constraints.query == ""
+    assert absent.notes == ["Titanic (1997) isn't in your history, so there was nothing to remove."]
+    added = parse("add Casablanca and Blade Runner to my history", catalogue, state)
+    assert added.history_add == [15, 19] and added.constraints.query == ""
+    assert apply_request(state, added).history == [7, 12, 3, 15, 19]
+    assert parse("add Casablanca", catalogue, state).history_add == [15]
+
+
+@pytest.mark.parametrize(
+    ("text", "liked", "disliked"),
+    [
+        ("Alien was awful", [], [7]),
+        ("Alien wasn't for me", [], [7]),
+        ("Titanic was really boring, something else", [], [16]),
+        ("Heat (1995) and Fargo were great", [3, 12], []),
+        ("Pulp Fiction, Fargo and Alien were all brilliant", [13, 12, 7], []),
+        ("Fargo was great but Alien was awful", [12], [7]),
+        ("I couldn't stand Titanic", [], [16]),
+        ("fargo was great", [12], []),  # typed lower-case: a title the user pasted
+        ("the ending was great", [], []),  # no title
+        ("babe was great", [], []),  # lower-case and never given: a word, not a title
+    ],
+)
+def test_a_judgement_after_titles_is_feedback(
+    catalogue: Catalogue, text: str, liked: list[int], disliked: list[int]
+) -> None:
+    state = SessionState(history=[7, 12, 3], last_recommendations=[5, 13], turn=1)
+    parsed = parse(text, catalogue, state)
+    assert (parsed.liked, parsed.disliked) == (liked, disliked)
+    assert "great" not in parsed.constraints.query and "awful" not in parsed.constraints.query
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's in my history?",
+        "show me my list",
+        "what do you know about me?",
+        "what have I told you so far?",
+        "show my watch history please",
+        "what are my filters",
+        "which films are in my list?",
+    ],
+)
+def test_questions_about_the_session_are_answered_not_searched(
+    catalogue: Catalogue, state: SessionState, text: str
+) -> None:
+    parsed = parse(text, catalogue, state)
+    assert (parsed.action, parsed.chat) == ("chat", "state")
+    assert parsed.constraints == state.constraints
+
+
+def test_the_history_of_a_genre_is_no_question_about_the_session(catalogue: Catalogue) -> None:
+    assert parse("what is the history of film noir", catalogue).chat == ""

@@ -35,9 +35,18 @@ from recommender.conversation.request_parser import parse_request
 from recommender.conversation.title_matcher import TitleMatcher, title_key
 from recommender.data.catalogue import Catalogue
 
+# someone the user watches with: "my kids loved ...", "my wife and I enjoyed ..."
+_WATCHER = (
+    r"(?:my|our|the) (?:kids?|children|son|daughter|sons|daughters|wife|husband|partner"
+    r"|girlfriend|boyfriend|family|friends?|mum|mom|dad|parents|brother|sister|grandkids"
+    r"|grandchildren|nephews?|nieces?|other half|spouse|fianc[eé]e?)(?: and i)?"
+)
 HISTORY_LEAD = re.compile(
-    r"^\s*(?:(?:i|we)(?:'ve| have)?(?: (?:just|recently|already|really|finally))? "
+    r"^\s*(?:(?:i|we|we all|we both)(?:'ve| have)?(?: (?:just|recently|already|really|finally))? "
     r"(?:watched|seen|saw|liked|loved|enjoyed|finished|been watching|love|like|adore|enjoy)|"
+    rf"{_WATCHER}(?: (?:all|both|just|recently|already|really|also|absolutely))*"
+    r" (?:watched|saw|liked|loved|enjoyed|finished|loves?|likes?|adores?|enjoys?"
+    r"|(?:have|has) (?:watched|seen|liked|loved|enjoyed))|"
     r"i watched|"
     r"(?:just|recently) (?:watched|saw|finished)|"
     r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
@@ -45,7 +54,9 @@ HISTORY_LEAD = re.compile(
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
-_LIKING = re.compile(r"\b(?:liked|loved|enjoyed|love|like|adore|enjoy|fan|favou?rites?)\b", re.I)
+_LIKING = re.compile(
+    r"\b(?:liked|loved|enjoyed|loves?|likes?|adores?|enjoys?|fan|favou?rites?)\b", re.I
+)
 # "Heat and Fargo were great": what follows a list of titles about them
 PRAISE_TAIL = re.compile(
     r"\s+(?:were|was|are|is|both were|are both|were both)\s+[^,]*$", re.IGNORECASE

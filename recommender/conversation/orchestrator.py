@@ -291,9 +291,17 @@ def step_stream(
     if request.action == "reset":
         new.last_recommendations = []
         reply.kind, reply.done = "notice", True
+        kept = len(new.history)
         reply.text = (
             "Starting over. "
             + (f"Your {deps.words.history} is cleared too. " if request.clear_history else "")
+            + (
+                f"Your {kept} {deps.words.did} {'title stays' if kept == 1 else 'titles stay'} "
+                "(say “forget my history” to clear "
+                f"{'it' if kept == 1 else 'them'} too). "
+                if kept
+                else ""
+            )
             + "What are you in the mood for?"
         )
         yield new, reply
@@ -313,7 +321,11 @@ def step_stream(
         return
     if request.action == "chat":
         reply.kind, reply.done = "notice", True
-        reply.text = _small_talk(request.chat, new, deps.words)
+        reply.text = (
+            _session_summary(new, deps)
+            if request.chat == "state"
+            else _small_talk(request.chat, new, deps.words)
+        )
         yield new, reply
         return
     if request.action == "why_not":  # "why not Aladdin?": what keeps it out, no new picks
@@ -353,13 +365,14 @@ def step_stream(
     if (new.constraints.k or 0) > config.max_k:
         reply.notes.append(f"I show at most {config.max_k} at a time.")
     query = RetrievalQuery(
-        history=list(new.history),
+        history=new.taste_history,  # without what the user said they disliked
         text=new.constraints.query or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
         avoid=list(new.constraints.avoid),
         popularity=new.constraints.popularity or ("popular" if nothing_to_go_on else ""),
         filters=_filters(new, deps.catalogue),
         ordered=new.history_dated,
+        prefer_genres=_preferred_genres(new.constraints, deps.catalogue, new.liked),
     )
     retrieved = deps.retriever.retrieve(query)
     wanted = new.constraints.include_genres
@@ -370,7 +383,7 @@ def step_stream(
         )
         query = replace(query, filters=_filters(new, deps.catalogue))
         retrieved = deps.retriever.retrieve(query)
-    candidates = _prefer(retrieved.candidates, new.constraints, deps.catalogue, config, new.liked)
+    candidates = retrieved.candidates
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
         reply.kind, reply.done = "notice", True
@@ -386,7 +399,7 @@ def step_stream(
 
     # -- rank
     t0 = time.perf_counter()
-    history_items = deps.catalogue.many(new.history)
+    history_items = deps.catalogue.many(new.taste_history)
     # a typed list has no time order: the ranker reads it in one fixed order, not as typed
     read = history_items if new.history_dated else sorted(history_items, key=lambda i: i.item_id)
     request = new.constraints.query  # what the label ranker's request prompt was made for
@@ -518,6 +531,51 @@ def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
     )
 
 
+SUMMARY_TITLES = 25  # "what's in my history?": the most recent this many are named
+
+
+def _session_summary(state: SessionState, deps: Deps) -> str:
+    """ "what's in my history?": what the session holds, read back; nothing changes."""
+
+    def title(item_id: int) -> str:
+        return md(deps.catalogue.get(item_id).display_title)
+
+    words = deps.words
+    lines: list[str] = []
+    if state.history:
+        n = len(state.history)
+        recent = state.history[-SUMMARY_TITLES:]
+        order = "oldest first" if state.history_dated else "as you gave them"
+        lines.append(
+            f"**Your {words.history}** ({n} {'title' if n == 1 else 'titles'}, {order}): "
+            + ", ".join(title(i) for i in recent)
+            + (f", and {n - len(recent)} earlier ones" if n > len(recent) else "")
+            + "."
+        )
+    else:
+        lines.append(f"Your {words.history} is empty.")
+    for label, ids in (
+        ("You liked", state.liked),
+        ("Not for you", state.disliked),
+        ("Already seen", state.seen),
+    ):
+        if ids:
+            lines.append(f"{label}: " + ", ".join(title(i) for i in ids[-SUMMARY_TITLES:]) + ".")
+    summary = _constraint_summary(state.constraints, deps.catalogue)
+    lines.append(
+        "Your request: " + md(", ".join(summary)) + "."
+        if summary
+        else "No request yet: tell me a genre, a period or a title it should be like."
+    )
+    if state.birth_year is not None:
+        lines.append(f"You were born in {state.birth_year}.")
+    lines.append(
+        "_Say “remove …” or “add …” with a title to change the list, “start over” to drop the "
+        "request, or “forget my history” to clear it._"
+    )
+    return "\n\n".join(lines)
+
+
 def _explain_items(
     state: SessionState, item_ids: list[int], deps: Deps, reply: Reply
 ) -> Iterator[tuple[SessionState, Reply]]:
@@ -525,7 +583,7 @@ def _explain_items(
     no new recommendations, the last ones stay what "the second one" refers to."""
     reply.kind, reply.done = "explanation", False
     items = deps.catalogue.many(item_ids)
-    history_items = deps.catalogue.many(state.history)
+    history_items = deps.catalogue.many(state.taste_history)
     context = _explain_context(
         state, deps, _filters(state, deps.catalogue).rejected(deps.catalogue), salt=item_ids
     )
@@ -611,7 +669,7 @@ def _why_not(
         return "\n\n".join(part.strip() for part in out)
 
     if allowed:
-        history = deps.catalogue.many(state.history)
+        history = deps.catalogue.many(state.taste_history)
         try:
             for snapshot in deps.explainer.stream(allowed, history, context):
                 for item, explanation in zip(allowed, snapshot, strict=True):
@@ -625,29 +683,15 @@ def _why_not(
     yield state, reply
 
 
-def _prefer(
-    candidates: list[Candidate],
-    c: Constraints,
-    catalogue: Catalogue,
-    config: ChatConfig,
-    liked: Sequence[int] = (),
-) -> list[Candidate]:
-    """Soft genre preferences move matching candidates up: "lighter" -> Comedy, and "more like
-    Young Frankenstein" -> its genres when no genre was asked for."""
-    wanted = set(c.prefer_genres)
+def _preferred_genres(c: Constraints, catalogue: Catalogue, liked: Sequence[int] = ()) -> tuple:
+    """Soft genre preferences for retrieval: "lighter" -> Comedy; "more like Young
+    Frankenstein" -> its genres when no genre or shift ("lighter") was asked for."""
+    wanted = list(c.prefer_genres)
     anchors = [*c.anchors, *liked]
-    if anchors and not c.include_genres:
-        wanted |= {g for a in anchors for g in catalogue.get(a).genres}
-        wanted -= set(c.exclude_genres)
-    if not wanted or not candidates:
-        return list(candidates)
-    bonus = config.preferred_genre_bonus * candidates[0].score
-
-    def boosted(candidate: Candidate) -> float:
-        hit = bool(wanted & set(catalogue.get(candidate.item_id).genres))
-        return candidate.score + (bonus if hit else 0.0)
-
-    return sorted(candidates, key=boosted, reverse=True)
+    if anchors and not c.include_genres and not wanted:  # "lighter" is a move away from them
+        shared = dict.fromkeys(g for a in anchors for g in catalogue.get(a).genres)
+        wanted = [g for g in shared if g not in c.exclude_genres]
+    return tuple(wanted)
 
 
 def _rank(
@@ -687,8 +731,10 @@ def _compose(
     count = len(reply.cards)
     intro = "Here is 1 pick" if count == 1 else f"Here are {count} picks"
     if state.history:
-        n = len(state.history)
+        n = len(state.taste_history)
         intro += f" from your {n} {words.did} {'title' if n == 1 else 'titles'}"
+        if n < len(state.history):  # "I didn't like Alien": it no longer steers the picks
+            intro += " you didn't turn down"
     if summary:  # "... for: like Heat (1995), no Horror, 1990–1999"
         intro += (", for: " if state.history else " for: ") + ", ".join(summary)
     lines.append(intro + ":")

@@ -200,7 +200,7 @@ DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers the
 # recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
 # one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
 Action = Literal["recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not"]
-ChatKind = Literal["", "greeting", "thanks", "help"]
+ChatKind = Literal["", "greeting", "thanks", "help", "state"]
 
 
 @dataclass
@@ -241,6 +241,8 @@ class ParsedRequest:
     fewer: bool = False  # "fewer picks": a shorter list than the last one
     why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
     why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
+    history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
+    history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -354,6 +356,18 @@ _CHAT = (
             r"|how do i use (?:this|you)|who are you|what are you|what is this)\s*[?!.]*\s*$"
         ),
     ),
+    (  # "what's in my history?", "what do you know about me?": the session, read back
+        "state",
+        re.compile(
+            r"^\s*(?:(?:can you |could you |please )?(?:show|list|tell|give)(?: me)?|what(?:'s| is"
+            r"| are)?(?: in)?|which (?:movies|films|titles)(?: are| is)?(?: in)?)\s+(?:me\s+)?"
+            r"(?:my|the)\s+(?:watch(?:ed)?\s*)?(?:history|list|watchlist|profile|settings|filters"
+            r"|constraints|preferences)(?:\s+(?:so far|now|again|please))*\s*[?!.]*\s*$"
+            r"|^\s*what (?:do you know about me|have i (?:told you|pasted|said|given you|added)"
+            r"|did i (?:tell you|paste|say|add|watch)|(?:movies|films|titles) (?:have i|did i) "
+            r"(?:pasted|added|given you|told you about))(?:\s+(?:so far|now|again))*\s*[?!.]*\s*$"
+        ),
+    ),
 )
 _EXPLAIN_LEAD = (
     r"\b(?:why|how come|explain|tell me (?:more |a bit )?about|more (?:info|details) (?:on|about)"
@@ -437,7 +451,11 @@ _LIKED = re.compile(
 )
 _TITLE_TRIGGER = re.compile(
     r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw))"
-    r"|(?P<dislike>didn'?t like|don'?t like|do not like|did not like|hated|disliked|not a fan of)"
+    r"|(?P<dislike>didn'?t like|don'?t like|do not like|did not like|hated|disliked|not a fan of"
+    r"|(?:i )?(?:can'?t|couldn'?t|could not|cannot) stand|(?:i )?(?:was|got) bored (?:by|of|with))"
+    # "remove Alien from my list", "take Heat off", "add Casablanca": the history itself
+    r"|(?P<hremove>remove|delete|erase|drop|take|strike|cross|forget(?: about)?|get rid of)"
+    r"|(?P<hadd>add|put)"
     r"|(?P<liked>loved|enjoyed|adored|i (?:really )?liked|i (?:really )?love)"
     r"|(?P<avoid>unlike|different (?:from|than|to)|the opposite of|nothing (?:like|similar to)"
     r"|not (?:like|similar to|anything like))"
@@ -447,6 +465,27 @@ _TITLE_TRIGGER = re.compile(
     r"|as good as|inspired by|comparable to|close to|a la|à la|a (?:mix|mixture|blend|cross)"
     r" (?:of|between)|somewhere (?:in )?between|a mashup of|mash[- ]?up of)))\s*:?\s+"
 )
+# after "remove Alien" / "add Casablanca": where from or to ("from my list", "off", "to my history")
+_HISTORY_PLACE = re.compile(
+    r"(?:\s+(?:off|out))?(?:\s+(?:from|off|out of|to|on|onto|in|into)\s+(?:my|the)\s+(?:list"
+    r"|history|watch(?:ed)?\s*list|watch(?:ed)? history|watched(?: ones| titles| films| movies)?"
+    r"|films|movies|titles|profile|paste))?"
+)
+# "Alien was awful", "Heat and Fargo were great", "Titanic wasn't for me": a judgement of titles
+_JUDGEMENT = re.compile(
+    r"\s+(?:(?:was|is|were|are|felt|seemed|looked)\s+(?:(?:so|really|pretty|very|just|quite"
+    r"|a bit|kind of|kinda|way|too|rather|honestly|absolutely|truly|both|all)\s+)*"
+    r"(?:(?P<bad>awful|terrible|bad|boring|dull|rubbish|garbage|meh|overrated|horrible|crap|trash"
+    r"|painful|disappointing|a (?:letdown|let-down|snooze|bore|mess|disappointment)|the worst"
+    r"|unwatchable|stupid|lame|not (?:for me|my thing|my cup of tea|(?:very |that |so )?(?:good"
+    r"|great|fun)))"
+    r"|(?P<good>great|amazing|awesome|brilliant|fantastic|excellent|good|superb|a masterpiece"
+    r"|perfect|my favou?rites?|fun|hilarious|beautiful|incredible|the best|wonderful|lovely"
+    r"|genius|a classic|classics|so good))"
+    r"|(?:wasn'?t|isn'?t|weren'?t|aren'?t|was not|is not|were not)\s+(?:really\s+)?"
+    r"(?P<bad2>for me|my (?:thing|cup of tea)|(?:very |that |so |any )?(?:good|great|fun)))\b"
+)
+_LIST_BEFORE = re.compile(r"(?:,\s*and|,|\band|&)\s*$")
 # between the titles of one list: "Heat, Fargo and Alien", "Pulp Fiction meets Fargo"
 _ANCHOR_JOINER = re.compile(
     r"\s*(?:,\s*and|,|and|&|or|\+|x|meets|crossed with|mixed with|with a (?:bit|touch|dash|hint)"
@@ -879,6 +918,7 @@ def parse_request(
     _parse_feedback(msg, last, result, new)
     _parse_title_suffixes(msg, matcher, state, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
+    _parse_judgements(msg, matcher, state, result)
     alone = _TITLE_ALONE.match(msg.work)
     if alone and _genre_names(alone.group("title"), catalogue):
         alone = None  # "and romance": a genre, not the film "Romance"
@@ -950,6 +990,8 @@ def parse_request(
         or result.birth_year is not None
         or result.undo
         or result.fewer
+        or result.history_add
+        or result.history_remove
     )
     if result.reset and not said_something:
         result.action = "reset"
@@ -1032,6 +1074,10 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
             turn=state.turn,
             birth_year=state.birth_year,  # a fact about the user, not a wish: it stays
         )
+    for item_id in request.history_remove:
+        new.remove_history(item_id)
+    if request.history_add:
+        new.add_history(list(request.history_add))
     for item_id in request.seen:
         new.mark_seen(item_id)
     for item_id in request.disliked:
@@ -1227,8 +1273,16 @@ def _parse_title_mentions(
                 new.avoid.extend(ids)
                 msg.consume(cue, end)
                 continue
+        if match.group("hremove") or match.group("hadd"):
+            end = _HISTORY_PLACE.match(msg.work, end).end()
         msg.consume(match.start(), end)
-        if match.group("avoid"):
+        if match.group("hremove"):
+            _remove_from_history(items, state, result)
+        elif match.group("hadd"):
+            result.history_add.extend(ids)
+            shown = ", ".join(item.display_title for item in items)
+            result.notes.append(f"Added {shown} to your history.")
+        elif match.group("avoid"):
             new.avoid.extend(ids)
         elif match.group("seen"):
             result.seen.extend(ids)
@@ -1238,6 +1292,52 @@ def _parse_title_mentions(
             result.liked.extend(ids)
         else:
             new.anchors.extend(ids)
+
+
+def _remove_from_history(
+    items: list[Item], state: SessionState | None, result: ParsedRequest
+) -> None:
+    """ "remove Alien from my list": out of the history; a pick just shown is passed over."""
+    history = set(state.history) if state is not None else set()
+    shown = set(state.last_recommendations) if state is not None else set()
+    for item in items:
+        if item.item_id in history:
+            result.history_remove.append(item.item_id)
+            result.notes.append(f"Removed {item.display_title} from your history.")
+        elif item.item_id in shown:
+            result.skipped.append(item.item_id)
+        else:
+            result.notes.append(
+                f"{item.display_title} isn't in your history, so there was nothing to remove."
+            )
+
+
+def _parse_judgements(
+    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+) -> None:
+    """ "Alien was awful" (disliked), "Heat and Fargo were great" (liked): titles the
+    judgement follows. A title must be written capitalised, or be one the user pasted or was
+    shown, so that "the ending was great" stays a sentence."""
+    known = set(state.history) | set(state.last_recommendations) if state is not None else set()
+    for match in msg.finditer(_JUDGEMENT):
+        items: list[Item] = []
+        position = start = match.start()
+        while (found := _title_before(msg, position, matcher, state, result)) is not None:
+            item, begin = found
+            cased = msg.cased[begin] if msg.cased is not None else ""
+            if not (cased.isupper() or cased.isdigit() or item.item_id in known):
+                break
+            items.append(item)
+            start = begin
+            joiner = _LIST_BEFORE.search(msg.work[:begin])
+            if joiner is None:
+                break
+            position = joiner.start()
+        if not items:
+            continue
+        ids = [item.item_id for item in reversed(items)]
+        (result.liked if match.group("good") else result.disliked).extend(ids)
+        msg.consume(start, match.end())
 
 
 _NOT_TITLES = set(GENRE_VOCABULARY) | _FILLER | {"him", "her", "his", "hers", "home", "mine"}
@@ -1320,17 +1420,21 @@ def _title_before(
     """The longest catalogue title (exact) that ends at ``position``, within its clause, and
     where it begins."""
     clause = max(msg.work.rfind(mark, 0, position) for mark in ".?!;,") + 1
-    words = list(re.finditer(r"\S+", msg.work[clause:position]))[-MAX_TITLE_WORDS:]
+    dated = _YEAR_AT_END.search(msg.work, clause, position)  # "Heat (1995) was great"
+    year = int(dated.group(1)) if dated else None
+    end = dated.start() if dated else position
+    words = list(re.finditer(r"\S+", msg.work[clause:end]))[-MAX_TITLE_WORDS:]
     for n in range(len(words), 0, -1):
         begin = clause + words[-n].start()
         if all(w.group() in _NOT_TITLES for w in words[-n:]):
             continue
-        found = matcher.match(msg.work[begin:position], exact_only=True)
+        found = matcher.match(msg.work[begin:end], year, exact_only=True)
         if found.items and found.score >= 95:
             return _settle(found.items, found.ambiguous, state, result), begin
     return None
 
 
+_YEAR_AT_END = re.compile(rf"\s*[(\[]({_YEAR})[)\]]\s*$")
 _SERIES = re.compile(r"(?:both|all(?:\s+three|\s+four)?(?:\s+of)?(?:\s+the)?|every)\s+")
 
 

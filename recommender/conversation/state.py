@@ -147,6 +147,16 @@ class SessionState:
         fresh = set(new)
         self.history = [i for i in self.history if i not in fresh] + _dedupe_keep_last(new)
 
+    def remove_history(self, item_id: int) -> None:
+        """ "remove Alien from my list": no longer watched (it may be recommended again)."""
+        _remove(self.history, item_id)
+
+    @property
+    def taste_history(self) -> list[int]:
+        """The history the models read: without the titles the user said they disliked."""
+        disliked = set(self.disliked)
+        return [i for i in self.history if i not in disliked]
+
     def mark_liked(self, item_id: int) -> None:
         _add(self.liked, item_id)
         _remove(self.disliked, item_id)

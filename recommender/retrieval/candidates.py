@@ -50,6 +50,8 @@ class RetrievalQuery:
     popularity: str = ""  # "popular": only the most watched; "obscure": none of them
     ordered: bool = True  # False: the history is a typed list with no time order
     filters: ItemFilter = field(default_factory=ItemFilter)
+    # soft wishes ("lighter" -> Comedy): items of these genres move up (config's bonus)
+    prefer_genres: Sequence[str] = ()
 
 
 @dataclass
@@ -222,6 +224,12 @@ class CandidateRetriever:
             for rank, item_id in enumerate(items):
                 fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
                 ranks.setdefault(item_id, []).append((name, rank))
+        if query.prefer_genres and fused:
+            bonus = config.preferred_genre_bonus * max(fused.values())
+            wanted = set(query.prefer_genres)
+            for item_id in fused:
+                if wanted.intersection(self.catalogue.get(item_id).genres):
+                    fused[item_id] += bonus
         order = sorted(fused, key=lambda i: (-fused[i], i))
         if query.popularity == "popular":  # the popular source always offers enough of them
             order = [i for i in order if i in self._most_watched]
