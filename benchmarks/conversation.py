@@ -11,8 +11,8 @@ Scenario format (JSON lines; other tools read it, keep it)::
 ``expect`` keys: ``genres_any``, ``genres_all``, ``genres_none`` (catalogue genre names),
 ``years`` [lo, hi], ``years_not`` [lo, hi], ``k`` (exact count), ``min_k`` (default 5, or k),
 ``exclude_previous`` (1-based ranks of the previous reply that must not come back),
-``exclude_title_words``, ``forbid_text``, ``forbid_titles`` (titles the user named, which
-must not come back). Every reply must also avoid the history. Optional
+``exclude_title_words``, ``forbid_text``, ``require_text``, ``forbid_titles`` (titles the
+user named, which must not come back). Every reply must also avoid the history. Optional
 keys: ``category`` (scenario or turn), ``history_ids`` (the pasted items' catalogue ids, else
 the app's own parse of the paste is used) and ``target`` (a held-out item: its HR@10 / NDCG@10
 given the first request is reported).
@@ -75,6 +75,7 @@ EXPECT_KEYS = {
     "exclude_previous",
     "exclude_title_words",
     "forbid_text",
+    "require_text",
     "forbid_titles",
     "no_sequels",
     "history_min",
@@ -215,6 +216,9 @@ def judge_turn(
     for forbidden in expect.get("forbid_text", []):
         if forbidden.lower() in text:
             failures.append(f"reply contains {forbidden!r}")
+    for required in expect.get("require_text", []):
+        if required.lower() not in text:
+            failures.append(f"reply lacks {required!r}")
     return failures
 
 

@@ -80,7 +80,7 @@ class RetrievalConfig:
     # "lighter" (Comedy), "more like Young Frankenstein" (its genres): items of a preferred
     # genre gain this share of the best fused score, over the whole fused pool (every
     # source's ``per_source`` list), so that they are found, not only moved up among 20
-    preferred_genre_bonus: float = 0.5
+    preferred_genre_bonus: float = 1.0
     # "popular stuff" / "hidden gems": the most watched this share of the catalogue are the
     # popular ones ("popular" keeps only them and weighs the popularity source x popular_boost;
     # "obscure" leaves them out)

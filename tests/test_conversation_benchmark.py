@@ -53,6 +53,14 @@ def test_judge_forbidden_text_is_case_insensitive(tiny_catalogue):
     ]
 
 
+def test_judge_required_text_must_be_there(tiny_catalogue):
+    reply = reply_with(tiny_catalogue, [1, 3, 12, 17, 15], text="Removed Alien (1979) from it.")
+    assert judge_turn({"require_text": ["removed alien"]}, reply, tiny_catalogue, set(), []) == []
+    assert judge_turn({"require_text": ["Added"]}, reply, tiny_catalogue, set(), []) == [
+        "reply lacks 'Added'"
+    ]
+
+
 def test_scenario_file_is_validated(tmp_path):
     good = {"id": "a", "history": "Heat", "turns": [{"say": "90s", "expect": {"k": 3}}]}
     path = tmp_path / "s.jsonl"
