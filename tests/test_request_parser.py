@@ -1662,3 +1662,33 @@ def test_questions_about_the_session_are_answered_not_searched(
 
 def test_the_history_of_a_genre_is_no_question_about_the_session(catalogue: Catalogue) -> None:
     assert parse("what is the history of film noir", catalogue).chat == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "something my mom would like",
+        "a movie to watch with my girlfriend",
+        "for my parents",
+        "what would my dad enjoy",
+    ],
+)
+def test_someone_elses_taste_is_said_not_searched(catalogue: Catalogue, text: str) -> None:
+    parsed = parse(text, catalogue)
+    assert parsed.constraints.unsupported == ["audience"] and parsed.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "genres"),
+    [
+        ("something for my dad, he likes westerns", ["Western"]),
+        ("my wife would love a comedy", ["Comedy"]),
+        ("for the kids", ["Children's"]),
+    ],
+)
+def test_a_taste_said_for_someone_else_is_applied_without_a_note(
+    catalogue: Catalogue, text: str, genres: list[str]
+) -> None:
+    parsed = parse(text, catalogue)
+    assert parsed.constraints.include_genres == genres
+    assert parsed.constraints.unsupported == [] and parsed.constraints.query == ""

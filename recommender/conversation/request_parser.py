@@ -546,6 +546,12 @@ _COUNTRIES = (
     "|holland|belgium|greece|turkey|iran|israel|egypt|africa|europe|asia|thailand|vietnam"
 )
 # wishes the catalogue has no data for: consumed (never searched) and noted once
+_AUDIENCE = (
+    r"(?:mom|mum|mother|dad|father|parents|folks|grandma|granny|grandmother|grandpa|grandfather"
+    r"|grandparents|girlfriend|boyfriend|wife|husband|partner|friends?|in-laws|colleagues"
+    r"|co-?workers|room-?mates?|flat-?mates?|other half|spouse|boss|guests|mates|buddies|bf|gf"
+    r"|brother|sister|siblings|uncle|aunt|auntie)"
+)
 _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("runtime", _RUNTIME),
     (
@@ -596,6 +602,18 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|unreliable narrator|non[- ]linear|open ending|happy ending|sad ending)\b"
         ),
     ),
+    (  # someone else's taste ("for my mom", "with my girlfriend"); children map to a genre
+        "audience",
+        re.compile(
+            rf"\b(?:(?:for|with|that|which|what|something|anything|stuff|movies?|films?)\s+)"
+            rf"(?:my |our |the |a )?{_AUDIENCE}(?:\s+(?:(?:would|will|might|could|can)\s+)?"
+            r"(?:(?:really\s+)?(?:like|love|enjoy|appreciate)s?|be into|watch))?\b"
+            rf"|\b(?:my |our )?{_AUDIENCE}\s+(?:would|will|might|could)\s+(?:really\s+)?"
+            r"(?:like|love|enjoy|appreciate|be into)\b"
+            rf"|\b(?:would|will|might|could|does|do)\s+(?:my |our )?{_AUDIENCE}\s+(?:really\s+)?"
+            r"(?:like|love|enjoy|appreciate|be into)\b"
+        ),
+    ),
     (
         "age rating",
         re.compile(r"\b(?:(?:not\s+)?rated\s+(?:g|pg|pg-13|r|nc-17)\b|pg-13|nc-17|mpaa)"),
@@ -623,6 +641,8 @@ UNSUPPORTED_NOTES = {
     "(noted, but not applied).",
     "plot": "The catalogue has no plot summaries, so I can't tell which films have that "
     "(noted, but not applied).",
+    "audience": "I don't know the taste of the people you watch with, so these follow what you "
+    "told me; name a film they liked (“like Casablanca”) or a genre to aim at them.",
     "awards": "The catalogue has no awards or reviews, so I went by how many people here "
     "watched them instead: only the most watched films.",
 }
@@ -818,7 +838,8 @@ _FILLER = set(
     rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
-    slightly better worse ending endings energy into feel""".split()
+    slightly better worse ending endings energy into feel he she they he's she's likes enjoys
+    prefers""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -961,6 +982,8 @@ def parse_request(
         result.unreadable, described = read, ""
     new.query = " ".join(part for part in [described, *names] if part)
 
+    if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
+        new.unsupported.remove("audience")  # "for my dad, he likes westerns": said for them
     result.constraints = _merge(base, new, result, catalogue, last)
     if result.fewer and new.k is None:  # "fewer picks": 3, or one fewer than a short list
         shown = len(last) or base.k or 5
