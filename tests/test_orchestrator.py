@@ -497,3 +497,17 @@ def test_a_shift_like_lighter_is_not_drowned_by_the_anchors_genres(tiny_catalogu
         "Crime",
         "Drama",
     )
+
+
+def test_a_chosen_pick_gets_an_answer_and_no_new_picks(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    third = reply.cards[2]
+    state, reply = step(state, "perfect, I'll go with the 3rd one", deps)
+    assert reply.kind == "notice" and not reply.cards
+    assert reply.text.startswith(f"Enjoy **{third.title}**!")
+    state, reply = step(state, "it was great, more like it", deps)
+    assert state.liked == [third.item_id] and third.item_id not in ids(reply)
+    before = ids(reply)
+    state, reply = step(state, "nah", deps)  # a bare "no": other picks
+    assert reply.cards and not set(ids(reply)) & set(before)

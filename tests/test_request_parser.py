@@ -1692,3 +1692,65 @@ def test_a_taste_said_for_someone_else_is_applied_without_a_note(
     parsed = parse(text, catalogue)
     assert parsed.constraints.include_genres == genres
     assert parsed.constraints.unsupported == [] and parsed.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("perfect, I'll watch Heat", [3]),
+        ("sounds good, I'll go with the 3rd one", [12]),
+        ("Fargo it is", [12]),
+        ("going with The Matrix tonight, thanks", [5]),
+        ("I'll take the first one", [5]),
+        ("watching Scream now", [9]),
+    ],
+)
+def test_a_chosen_pick_is_acknowledged_not_searched(
+    catalogue: Catalogue, state: SessionState, text: str, chosen: list[int]
+) -> None:
+    parsed = parse(text, catalogue, state)
+    assert (parsed.action, parsed.chosen, parsed.skipped) == ("chose", chosen, [])
+    after = apply_request(state, parsed)
+    assert after.chosen == chosen and set(chosen) <= set(after.seen)
+    # "it" in the next turn is the chosen pick, not the first one
+    assert parse("it was great", catalogue, after).liked == chosen
+
+
+def test_i_will_watch_something_is_a_request_not_a_choice(catalogue: Catalogue) -> None:
+    parsed = parse(
+        "I'll watch something lighter", catalogue, SessionState(last_recommendations=LAST)
+    )
+    assert parsed.action == "recommend" and parsed.chosen == [] and parsed.refined == ["lighter"]
+
+
+@pytest.mark.parametrize("text", ["nah", "meh", "no", "not really", "nope, sorry", "hmm, no"])
+def test_a_bare_no_passes_over_the_picks(
+    catalogue: Catalogue, state: SessionState, text: str
+) -> None:
+    parsed = parse(text, catalogue, state)
+    assert parsed.skipped == LAST and parsed.constraints.query == ""
+
+
+def test_a_correction_in_the_same_message_wins(catalogue: Catalogue) -> None:
+    parsed = parse("no 90s, no wait, the 90s are fine but no comedy", catalogue)
+    assert parsed.constraints.exclude_years == [] and parsed.constraints.exclude_genres == [
+        "Comedy"
+    ]
+    assert parse("no horror, actually horror is fine", catalogue).constraints.exclude_genres == []
+
+
+def test_older_and_newer_are_relative_to_a_title_named_with_them(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    older = parse("more like Fargo but older", catalogue, state).constraints
+    assert (older.year_min, older.year_max) == (None, 1995)
+    newer = parse("like Casablanca but newer", catalogue, state).constraints
+    assert (newer.year_min, newer.year_max) == (1943, None)
+    plain = parse("older", catalogue, state).constraints  # the last picks' median: Fargo 1996
+    assert plain.year_max == 1995
+
+
+def test_take_is_a_removal_only_with_off_or_out(catalogue: Catalogue) -> None:
+    state = SessionState(history=[7, 12], last_recommendations=[5, 13], turn=1)
+    assert parse("I'll take Pulp Fiction", catalogue, state).chosen == [13]
+    assert parse("take Fargo out", catalogue, state).history_remove == [12]

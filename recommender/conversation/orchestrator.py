@@ -328,6 +328,16 @@ def step_stream(
         )
         yield new, reply
         return
+    if request.action == "chose":  # "I'll watch the 2nd": enjoy it; the picks stay as they are
+        names = [md(deps.catalogue.get(i).display_title) for i in request.chosen]
+        titles = " and ".join(f"**{name}**" for name in names)
+        reply.kind, reply.done = "notice", True
+        reply.text = (
+            f"Enjoy {titles}! Tell me afterwards how it was (“it was great”, “not for me”), "
+            "or ask for more whenever you like."
+        )
+        yield new, reply
+        return
     if request.action == "why_not":  # "why not Aladdin?": what keeps it out, no new picks
         yield from _why_not(new, request, deps, reply)
         return
@@ -557,7 +567,8 @@ def _session_summary(state: SessionState, deps: Deps) -> str:
     for label, ids in (
         ("You liked", state.liked),
         ("Not for you", state.disliked),
-        ("Already seen", state.seen),
+        ("You chose", state.chosen),
+        ("Already seen", [i for i in state.seen if i not in state.chosen]),
     ):
         if ids:
             lines.append(f"{label}: " + ", ".join(title(i) for i in ids[-SUMMARY_TITLES:]) + ".")

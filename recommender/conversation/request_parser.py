@@ -199,7 +199,9 @@ DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers the
 
 # recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
 # one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
-Action = Literal["recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not"]
+Action = Literal[
+    "recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not", "chose"
+]
 ChatKind = Literal["", "greeting", "thanks", "help", "state"]
 
 
@@ -241,6 +243,7 @@ class ParsedRequest:
     fewer: bool = False  # "fewer picks": a shorter list than the last one
     why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
     why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
+    chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
     history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
     history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
 
@@ -384,6 +387,18 @@ _WHY_NOT = re.compile(
     r"|choose)|haven'?t you (?:picked|recommended|suggested|shown|included)|leave out|left out"
     r"|skip|skipped)|what about|how about)\s+"
 )
+# "I'll watch Bound", "going with the 2nd", "let's do that one": a pick chosen, no new ones
+_CHOICE = re.compile(
+    r"\b(?:(?:i'?ll|i will|i'?m going to|i'?m gonna|gonna|going to|let'?s|we'?ll|we will"
+    r"|i think i'?ll|i'?d like to)\s+(?:go (?:with|for)|watch|take|pick|choose|try|check out"
+    r"|see|do|start with|put on)|(?:i'?m |we'?re )?(?:going|go) (?:with|for)|i (?:pick|choose)"
+    r"|(?:i'?m |we'?re )?watching|(?:i'?ll |we'?ll )?settle (?:on|for))\s+"
+)
+_CHOICE_END = re.compile(
+    r"\s*(?:tonight|now|then|first|today|later|this (?:evening|weekend))?\s*"
+    r"(?:,?\s*(?:thanks?(?: you)?|thx|cheers|ty))?\s*[.!]*\s*$"
+)
+_IT_IS = re.compile(r"\s+it is\b\s*(?:then|tonight)?\s*[.!]*\s*$")  # "Bound it is"
 _WHY_NOT_END = re.compile(
     r"\s*(?:in (?:the|your|this) (?:list|picks)|there|too|then|though)?\s*[?!.]*\s*$"
 )
@@ -485,6 +500,7 @@ _JUDGEMENT = re.compile(
     r"|(?:wasn'?t|isn'?t|weren'?t|aren'?t|was not|is not|were not)\s+(?:really\s+)?"
     r"(?P<bad2>for me|my (?:thing|cup of tea)|(?:very |that |so |any )?(?:good|great|fun)))\b"
 )
+_TAKE_OFF = re.compile(r"\s+(?:off|out)\b|\s+(?:from|out of)\s")
 _LIST_BEFORE = re.compile(r"(?:,\s*and|,|\band|&)\s*$")
 # between the titles of one list: "Heat, Fargo and Alien", "Pulp Fiction meets Fargo"
 _ANCHOR_JOINER = re.compile(
@@ -504,6 +520,10 @@ _SOMETHING_ELSE = re.compile(
     r"any(?:\s+of)?\s+(?:them|these|those)"
     r"|\bnot\s+(?:a fan of|keen on|into)\s+any(?:\s+of)?\s+(?:them|these|those)"
     r"|\bshow me more\b|\bmore (?:options|suggestions)\b|\bnext (?:ones|batch|page)\b"
+    r"|^\s*(?:hmm+,?\s+|well,?\s+)?(?:nah|nope|meh|no|nay|not really|no thanks|nah thanks"
+    r"|not (?:feeling|loving|into) (?:it|these|those|them|any of (?:them|these|those))"
+    r"|boring|not quite|none|none of them|not those|not these|next please)"
+    r"(?:,?\s+(?:thanks|thx|sorry))?\s*[.!]*\s*$"
     r"|^\s*(?:ok(?:ay)?,?\s+|and\s+)?(?:more|next|others|more please|another|another one"
     r"|give me more|keep (?:them|it) coming|more of (?:them|those))\s*[.!?]*\s*$"
     rf"|\b(?=(?:{_NUM}|another)\s+more\b(?!\s+(?:thing|question|request)))"
@@ -839,7 +859,7 @@ _FILLER = set(
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
     slightly better worse ending endings energy into feel he she they he's she's likes enjoys
-    prefers""".split()
+    prefers perfect awesome lovely brilliant excellent sounds""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -934,9 +954,12 @@ def parse_request(
             result.action = "chat"
             result.constraints = base  # small talk changes nothing
             return result
+    _parse_choice(msg, matcher, state, last, result)
     _parse_why_not(msg, matcher, state, result)
     _parse_explain(msg, matcher, state, last, result)
-    _parse_feedback(msg, last, result, new)
+    # "it was great" after "I'll watch the 2nd": the pick chosen, while its list is current
+    chosen = state.chosen[-1:] if state is not None and state.chosen else []
+    _parse_feedback(msg, last, result, new, [i for i in chosen if i in last])
     _parse_title_suffixes(msg, matcher, state, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     _parse_judgements(msg, matcher, state, result)
@@ -1018,6 +1041,8 @@ def parse_request(
     )
     if result.reset and not said_something:
         result.action = "reset"
+    elif result.chosen and not said_something:
+        result.action = "chose"  # "I'll watch the 2nd": enjoy it, no new picks
     elif result.explain and not said_something:
         result.action = "explain"  # a question about picks asks for no new ones
     elif (result.why_not or result.why_not_unknown) and not said_something:
@@ -1103,6 +1128,9 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
         new.add_history(list(request.history_add))
     for item_id in request.seen:
         new.mark_seen(item_id)
+    for item_id in request.chosen:  # watched next: not offered again; "it" in the next turn
+        new.mark_seen(item_id)
+        new.chosen = [i for i in new.chosen if i != item_id] + [item_id]
     for item_id in request.disliked:
         new.mark_disliked(item_id)
     for item_id in request.liked:
@@ -1167,6 +1195,40 @@ def _resolve_refs(
     return list(dict.fromkeys(chosen))
 
 
+def _parse_choice(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "I'll watch Bound", "going with the 2nd", "Bound it is": the pick the user chose. Only
+    a whole sentence of it counts ("I'll watch something lighter" is a request)."""
+    among_picks = SessionState(history=list(last))  # "I'll watch Heat": the Heat just shown
+    for match in msg.finditer(_CHOICE):
+        scratch = ParsedRequest(Constraints())
+        found = _title_at(msg, match.end(), matcher, among_picks if last else state, scratch)
+        if found is not None and found[0].item_id not in last:
+            result.notes.extend(scratch.notes)  # "I took Heat (1995) (not Heat (1972))"
+        if found is not None:
+            ids, end = [found[0].item_id], found[1]
+        else:
+            refs = re.match(rf"{_REF_LIST_WORDS}{_REF_END}", msg.work[match.end() :])
+            if refs is None or not last:
+                continue
+            ids = _resolve_refs(refs.group("refs"), last, ParsedRequest(Constraints()))
+            end = match.end() + refs.end()
+        tail = _CHOICE_END.match(msg.work, end)
+        if ids and tail is not None:
+            result.chosen.extend(i for i in ids if i not in result.chosen)
+            msg.consume(match.start(), tail.end())
+    for match in msg.finditer(_IT_IS):
+        found = _title_before(msg, match.start(), matcher, state, result)
+        if found is not None:
+            result.chosen.append(found[0].item_id)
+            msg.consume(found[1], match.end())
+
+
 def _parse_why_not(
     msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
 ) -> None:
@@ -1217,11 +1279,18 @@ def _parse_explain(
     result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
 
 
-def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Constraints) -> None:
+def _parse_feedback(
+    msg: _Text,
+    last: list[int],
+    result: ParsedRequest,
+    new: Constraints,
+    focus: Sequence[int] = (),
+) -> None:
     """Positional feedback and anchors that refer to the last recommendations.
 
     References are resolved in the order they were written, so that "it" means the pick named
-    just before ("the third one looks good, more like it"), else the first pick.
+    just before ("the third one looks good, more like it"), else ``focus`` (the pick the user
+    chose last turn), else the first pick.
     """
     found: list[tuple[int, str, str]] = []  # (position, target, references)
     for pattern, target in (
@@ -1236,7 +1305,7 @@ def _parse_feedback(msg: _Text, last: list[int], result: ParsedRequest, new: Con
         for match in msg.finditer(pattern):
             found.append((match.start(), target, match.group("refs")))
             msg.consume(match.start(), match.end())
-    named: list[int] = []  # picks named so far in this message
+    named: list[int] = list(focus)  # picks named so far in this message
     for _, target, refs in sorted(found):
         ids = _resolve_refs(refs, last, result, named)
         named += ids
@@ -1296,6 +1365,8 @@ def _parse_title_mentions(
                 new.avoid.extend(ids)
                 msg.consume(cue, end)
                 continue
+        if match.group("hremove") == "take" and not _TAKE_OFF.match(msg.work, end):
+            continue  # "I'll take Heat" is a choice, "take Heat off my list" a removal
         if match.group("hremove") or match.group("hadd"):
             end = _HISTORY_PLACE.match(msg.work, end).end()
         msg.consume(match.start(), end)
@@ -2373,6 +2444,9 @@ def _merge(
     merged.include_genres = [g for g in merged.include_genres if g not in result.unwanted_genres]
     for lo, hi in result.allowed_years:
         merged.exclude_years = [r for r in merged.exclude_years if r[1] < lo or r[0] > hi]
+        # "no 90s, no wait, the 90s are fine": a correction in the same message wins
+        new.exclude_years = [r for r in new.exclude_years if r[1] < lo or r[0] > hi]
+    new.exclude_genres = [g for g in new.exclude_genres if g not in result.allowed_genres]
     if new.include_genres:
         if (
             merged.include_genres
@@ -2451,7 +2525,11 @@ def _merge(
         _shade(merged, catalogue, DARK_EXCLUDE, DARK_PREFER, undo=LIGHT_EXCLUDE + LIGHT_PREFER)
     explicit = new.year_min is not None or new.year_max is not None
     if ("older" in result.refined or "newer" in result.refined) and not explicit:
-        _shift_years(merged, catalogue, last, older="older" in result.refined)
+        # "like Heat but older": older than Heat, not than the last picks
+        older = "older" in result.refined
+        if new.anchors:
+            merged.year_min = merged.year_max = None  # the title's year replaces the range
+        _shift_years(merged, catalogue, new.anchors or last, older=older)
     return merged
 
 
@@ -2484,7 +2562,8 @@ def _shade(
 
 
 def _shift_years(merged: Constraints, catalogue: Catalogue, last: list[int], older: bool) -> None:
-    """Older / newer: move the range by SHIFT_YEARS, or start one from the last suggestions."""
+    """Older / newer: move the range by SHIFT_YEARS, or start one from ``last`` (the titles
+    named with it, else the last suggestions)."""
     newest, oldest = year_bounds(catalogue)
     if newest is None or oldest is None:
         return

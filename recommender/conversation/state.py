@@ -101,6 +101,7 @@ class SessionState:
     disliked: list[int] = field(default_factory=list)  # thumbs down: never recommend again
     seen: list[int] = field(default_factory=list)  # "I've seen it": do not recommend again
     skipped: list[int] = field(default_factory=list)  # passed over ("something else")
+    chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": picks chosen
     constraints: Constraints = field(default_factory=Constraints)  # active constraints
     last_recommendations: list[int] = field(default_factory=list)  # last reply's items, in order
     turn: int = 0  # number of user turns processed so far
@@ -175,7 +176,15 @@ class SessionState:
 
 
 # Fields that hold catalogue item ids (checked against the catalogue when a state is restored).
-ITEM_ID_FIELDS = ("history", "liked", "disliked", "seen", "skipped", "last_recommendations")
+ITEM_ID_FIELDS = (
+    "history",
+    "liked",
+    "disliked",
+    "seen",
+    "skipped",
+    "chosen",
+    "last_recommendations",
+)
 CONSTRAINT_ITEM_ID_FIELDS = ("anchors", "avoid")
 
 
