@@ -416,9 +416,10 @@ def test_older_and_newer_shift_the_range(catalogue: Catalogue, state: SessionSta
 def test_older_without_a_range_starts_below_the_last_suggestions(
     catalogue: Catalogue, state: SessionState
 ) -> None:
-    # last suggestions: 1999, 1995, 1996, 1996 -> median 1996
-    assert parse("older", catalogue, state).constraints.year_max == 1995
-    assert parse("newer", catalogue, state).constraints.year_min == 1997
+    # last suggestions: 1999, 1995, 1996, 1996: older than all of them, newer than all of
+    # them (capped at the catalogue's newest year, 1999)
+    assert parse("older", catalogue, state).constraints.year_max == 1994
+    assert parse("newer", catalogue, state).constraints.year_min == 1999
     assert parse("older than 1980", catalogue, state).constraints.year_max == 1979
 
 
@@ -1746,11 +1747,17 @@ def test_older_and_newer_are_relative_to_a_title_named_with_them(
     assert (older.year_min, older.year_max) == (None, 1995)
     newer = parse("like Casablanca but newer", catalogue, state).constraints
     assert (newer.year_min, newer.year_max) == (1943, None)
-    plain = parse("older", catalogue, state).constraints  # the last picks' median: Fargo 1996
-    assert plain.year_max == 1995
+    plain = parse("older", catalogue, state).constraints  # older than all the last picks
+    assert plain.year_max == 1994
 
 
 def test_take_is_a_removal_only_with_off_or_out(catalogue: Catalogue) -> None:
     state = SessionState(history=[7, 12], last_recommendations=[5, 13], turn=1)
     assert parse("I'll take Pulp Fiction", catalogue, state).chosen == [13]
     assert parse("take Fargo out", catalogue, state).history_remove == [12]
+
+
+def test_older_goes_below_all_the_last_picks_but_not_too_far(catalogue: Catalogue) -> None:
+    # picks from 1942 to 1999 (median 1995): older means before 1985, not before 1942
+    state = SessionState(last_recommendations=[15, 13, 3, 12, 5], turn=1)
+    assert parse("something older", catalogue, state).constraints.year_max == 1984

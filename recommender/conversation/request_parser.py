@@ -2575,12 +2575,15 @@ def _shift_years(merged: Constraints, catalogue: Catalogue, last: list[int], old
         merged.year_min, merged.year_max = merged.year_max + 1, None
         return
     if merged.year_min is None and merged.year_max is None:
+        # older (newer) than every title in ``last``, but at most SHIFT_YEARS past their
+        # median: "older" after 1991-1999 picks means before 1991, not before 1998
         years = sorted(y for y in (catalogue.get(i).year for i in last) if y)
-        pivot = years[len(years) // 2] if years else newest - SHIFT_YEARS
+        median = years[len(years) // 2] if years else newest - SHIFT_YEARS
         if older:
-            merged.year_max = pivot - 1
+            merged.year_max = max(years[0] if years else median, median - SHIFT_YEARS) - 1
         else:
-            merged.year_min = pivot + 1
+            edge = min(years[-1] if years else median, median + SHIFT_YEARS) + 1
+            merged.year_min = min(edge, newest)
         return
     if merged.year_min is not None:
         merged.year_min += step

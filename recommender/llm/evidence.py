@@ -139,7 +139,9 @@ def satisfied_constraints(item: Item, context: ExplainContext) -> tuple[str, ...
             elif lo is not None:
                 out.append(f"after {lo - 1}" if lo % 10 == 0 else f"from {lo} on")
             else:
-                out.append(f"before {hi + 1}" if hi is not None and hi % 10 == 9 else f"to {hi}")
+                out.append(
+                    f"before {hi + 1}" if hi is not None and hi % 10 == 9 else f"{hi} or earlier"
+                )
     return tuple(out)
 
 
