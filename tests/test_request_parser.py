@@ -1761,3 +1761,18 @@ def test_older_goes_below_all_the_last_picks_but_not_too_far(catalogue: Catalogu
     # picks from 1942 to 1999 (median 1995): older means before 1985, not before 1942
     state = SessionState(last_recommendations=[15, 13, 3, 12, 5], turn=1)
     assert parse("something older", catalogue, state).constraints.year_max == 1984
+
+
+def test_ignore_a_title_keeps_it_seen_and_just_x_anchors(catalogue: Catalogue) -> None:
+    state = SessionState(history=[7, 12, 3], last_recommendations=[5, 13], turn=1)
+    ignored = parse("ignore Alien", catalogue, state)
+    assert ignored.history_remove == [7] and ignored.seen == [7]
+    assert ignored.constraints.query == ""
+    after = apply_request(state, ignored)
+    assert after.history == [12, 3] and 7 in after.excluded_ids()
+    both = parse("forget about Alien, just Heat (1995) and Fargo", catalogue, state)
+    assert both.history_remove == [7] and both.constraints.anchors == [3, 12]
+    assert both.constraints.query == ""
+    assert parse("only based on Fargo", catalogue, state).constraints.anchors == [12]
+    plot = parse("based on a true story", catalogue, state).constraints
+    assert plot.anchors == [] and plot.unsupported == ["plot"]

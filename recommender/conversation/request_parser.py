@@ -470,11 +470,16 @@ _TITLE_TRIGGER = re.compile(
     r"|(?:i )?(?:can'?t|couldn'?t|could not|cannot) stand|(?:i )?(?:was|got) bored (?:by|of|with))"
     # "remove Alien from my list", "take Heat off", "add Casablanca": the history itself
     r"|(?P<hremove>remove|delete|erase|drop|take|strike|cross|forget(?: about)?|get rid of)"
+    # "ignore Alien": it stays watched (never recommended) but no longer steers the picks
+    r"|(?P<hignore>ignore|disregard|don'?t count|do not count|leave out|discount)"
     r"|(?P<hadd>add|put)"
     r"|(?P<liked>loved|enjoyed|adored|i (?:really )?liked|i (?:really )?love)"
     r"|(?P<avoid>unlike|different (?:from|than|to)|the opposite of|nothing (?:like|similar to)"
     r"|not (?:like|similar to|anything like))"
     r"|(?P<anchor>(?:(?:more|something|anything|stuff|films?|movies?)\s+)?(?:like|similar to"
+    r"|(?:(?:only|just|mostly|purely)\s+)?(?:based|going) (?:on|off|by)(?!\s+(?:an? |the )?"
+    r"(?:true|real|books?|novels?|comics?|plays?|video|short|manga|graphic|events?|life)\b)"
+    r"|(?:just|only|mostly)"
     r"|loves?|enjoys?|adores?|(?:is|are) into"
     r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
     r"|as good as|inspired by|comparable to|close to|a la|à la|a (?:mix|mixture|blend|cross)"
@@ -1367,11 +1372,13 @@ def _parse_title_mentions(
                 continue
         if match.group("hremove") == "take" and not _TAKE_OFF.match(msg.work, end):
             continue  # "I'll take Heat" is a choice, "take Heat off my list" a removal
-        if match.group("hremove") or match.group("hadd"):
+        if match.group("hremove") or match.group("hadd") or match.group("hignore"):
             end = _HISTORY_PLACE.match(msg.work, end).end()
         msg.consume(match.start(), end)
         if match.group("hremove"):
             _remove_from_history(items, state, result)
+        elif match.group("hignore"):
+            _remove_from_history(items, state, result, keep_seen=True)
         elif match.group("hadd"):
             result.history_add.extend(ids)
             shown = ", ".join(item.display_title for item in items)
@@ -1389,13 +1396,21 @@ def _parse_title_mentions(
 
 
 def _remove_from_history(
-    items: list[Item], state: SessionState | None, result: ParsedRequest
+    items: list[Item], state: SessionState | None, result: ParsedRequest, keep_seen: bool = False
 ) -> None:
-    """ "remove Alien from my list": out of the history; a pick just shown is passed over."""
+    """ "remove Alien from my list": out of the history; a pick just shown is passed over.
+    ``keep_seen`` ("ignore Alien"): still watched, so never recommended."""
     history = set(state.history) if state is not None else set()
     shown = set(state.last_recommendations) if state is not None else set()
     for item in items:
-        if item.item_id in history:
+        if item.item_id in history and keep_seen:
+            result.history_remove.append(item.item_id)
+            result.seen.append(item.item_id)
+            result.notes.append(
+                f"{item.display_title} no longer counts towards your picks (it stays marked "
+                "as seen)."
+            )
+        elif item.item_id in history:
             result.history_remove.append(item.item_id)
             result.notes.append(f"Removed {item.display_title} from your history.")
         elif item.item_id in shown:
