@@ -1776,3 +1776,16 @@ def test_ignore_a_title_keeps_it_seen_and_just_x_anchors(catalogue: Catalogue) -
     assert parse("only based on Fargo", catalogue, state).constraints.anchors == [12]
     plot = parse("based on a true story", catalogue, state).constraints
     assert plot.anchors == [] and plot.unsupported == ["plot"]
+
+
+@pytest.mark.parametrize(("text", "k"), [("just seven comedies", 7), ("only ten please", 10)])
+def test_just_a_number_is_a_count_even_when_a_film_has_that_name(text: str, k: int) -> None:
+    films = Catalogue(
+        [
+            Item(1, "1", "Seven (Se7en)", 1995, ("Crime", "Thriller")),
+            Item(2, "2", "10", 1979, ("Comedy",)),
+            Item(3, "3", "Airplane!", 1980, ("Comedy",)),
+        ]
+    )
+    parsed = parse(text, films)
+    assert parsed.constraints.k == k and parsed.constraints.anchors == []
