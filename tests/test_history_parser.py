@@ -793,3 +793,21 @@ def test_more_well_known_short_names() -> None:
     ]:
         found = matcher.match(typed)
         assert found.items[0].item_id == item_id and not found.ambiguous, typed
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ('"Fargo" (1996), loved it!!', "Fargo (1996)"),
+        ("“Alien” – brilliant", "Alien (1979)"),
+        ("Toy Story w/ the kids", "Toy Story (1995)"),
+        ("Heat (1995) again last night", "Heat (1995)"),
+        ("Casablanca for the first time", "Casablanca (1942)"),
+        ("The Matrix on netflix", "The Matrix (1999)"),
+        ("Alien at the cinema", "Alien (1979)"),
+    ],
+)
+def test_a_remark_around_a_title_without_punctuation_is_cut(
+    catalogue: Catalogue, line: str, title: str
+) -> None:
+    assert _titles(line, catalogue) == [title]

@@ -707,10 +707,38 @@ _EDITION = re.compile(
 )
 
 
+# a title in quotes with a remark around it ('"Memento" (2000), loved it!!')
+_QUOTED = re.compile(
+    r"^(?:[^\"“”„«»]{0,40}[\"“„«»])?\s*(?P<title>[^\"“”„«»]{1,150}?)\s*[\"”“»](?P<rest>.*)$"
+)
+_YEAR_IN_REST = re.compile(r"^\W{0,3}(?P<year>(?:18|19|20)\d\d)\b")
+# a remark typed after the title with no punctuation ("Toy Story 2 w/ the kids", "Heat again
+# last night"); cut only when the line as written matched nothing
+_SPACE_REMARK = re.compile(
+    r"\s+(?=w/|(?:with (?:my|the kids|our|his|her|some|friends|family)|again|twice"
+    r"|on (?:a (?:plane|flight|train)|netflix|tv|dvd|blu-?ray|vhs|the (?:plane|train|couch))"
+    r"|at (?:home|the (?:cinema|movies|theat(?:er|re)|drive-in))"
+    r"|in (?:the )?(?:cinema|theat(?:er|re)s?)|last (?:night|week|month|year|weekend)"
+    r"|this (?:week|month|year|weekend|morning)|yesterday|today|tonight"
+    r"|for the (?:first|second|third|\w+th) time)\b)",
+    re.IGNORECASE,
+)
+
+
 def _readings(text: str) -> list[_Reading]:
     """The line as written, then without a remark in brackets, after a dash or a colon, or after
-    a comma ("jurassic park (the first one)", "Alien - loved it", "Heat: rewatch, with Sam")."""
+    a comma ("jurassic park (the first one)", "Alien - loved it", "Heat: rewatch, with Sam"),
+    a quoted title with a remark around it, and the words before a remark typed without
+    punctuation ("Toy Story 2 w/ the kids")."""
     cuts: list[tuple[str, bool]] = [(text, True)]
+    quoted = _QUOTED.match(text)
+    if quoted and quoted.group("title").strip():
+        year = _YEAR_IN_REST.match(quoted.group("rest"))
+        title = quoted.group("title").strip()
+        cuts.append((f"{title} ({year.group('year')})" if year else title, True))
+    spaced = _SPACE_REMARK.split(text, maxsplit=1)
+    if len(spaced) > 1 and spaced[0].strip():
+        cuts.append((spaced[0].strip(), True))
     lead = _YEAR_LEAD.match(text)
     if lead:
         cuts.append((f"{lead.group('title')} ({lead.group('year')})", True))
