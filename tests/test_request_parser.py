@@ -1789,3 +1789,24 @@ def test_just_a_number_is_a_count_even_when_a_film_has_that_name(text: str, k: i
     )
     parsed = parse(text, films)
     assert parsed.constraints.k == k and parsed.constraints.anchors == []
+
+
+@pytest.mark.parametrize(
+    ("text", "include", "exclude"),
+    [
+        ("thrillers from the 70s that arent too violent", ["Thriller"], ["Crime", "Horror", "War"]),
+        ("doesnt have to be a comedy || cant stand musicals", [], ["Musical"]),
+        ("wont watch westerns", [], ["Western"]),
+        ("horror || no gore", ["Horror"], []),  # the horror asked for stays: a nuance, said
+        ("comedy || no gore", ["Comedy"], ["Horror"]),
+    ],
+)
+def test_contractions_without_apostrophes_and_gore_after_horror(
+    catalogue: Catalogue, text: str, include: list[str], exclude: list[str]
+) -> None:
+    state = SessionState()
+    for part in text.split(" || "):
+        parsed = parse(part, catalogue, state)
+        state = apply_request(state, parsed)
+    c = state.constraints
+    assert (c.include_genres, c.exclude_genres, c.query) == (include, exclude, "")

@@ -873,6 +873,12 @@ _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 # ----------------------------------------------------------------------------- the parser
 
 
+_BARE_CONTRACTION = re.compile(
+    r"\b(are|is|was|were|do|does|did|has|have|had|could|would|should|ca|wo|must|need)n(t)\b",
+    re.IGNORECASE,
+)
+
+
 class _Text:
     """The message being parsed, with consumed spans blanked out so later passes skip them."""
 
@@ -918,6 +924,8 @@ def parse_request(
         )
     lowered = unicodedata.normalize("NFKC", cleaned).lower().replace("’", "'").replace("‘", "'")
     cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
+    # "arent", "dont", "isnt": typed without the apostrophe, read with it ("aren't too violent")
+    lowered, cased = (_BARE_CONTRACTION.sub(r"\1n'\2", t) for t in (lowered, cased))
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = _Text(lowered, cased)
@@ -2373,10 +2381,12 @@ def _parse_genres(
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
     # "scary but not gory", "horror that isn't too gory": horror without gore (a nuance the
     # data cannot serve), not no horror
-    nuanced = [g for g in negative if g in descriptive and g in positive]
+    # ("horror" then "no gore": the horror asked for earlier stays too)
+    nuanced = [g for g in negative if g in descriptive and (g in positive or g in active)]
     negative = [g for g in negative if g not in nuanced]
     for g in nuanced:
-        if not all(asked_by.get(g, [False])):  # the genre was named: say what was not applied
+        # the genre was named (now or earlier): say what was not applied
+        if g not in positive or not all(asked_by.get(g, [False])):
             result.notes.append(
                 f"I can't tell how far a film goes within {g}, so I kept {g} and left "
                 "that part out."
