@@ -511,3 +511,14 @@ def test_a_chosen_pick_gets_an_answer_and_no_new_picks(make_deps):
     before = ids(reply)
     state, reply = step(state, "nah", deps)  # a bare "no": other picks
     assert reply.cards and not set(ids(reply)) & set(before)
+
+
+def test_a_request_in_another_language_is_said_and_the_history_still_used(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "algo de comedia de los 90", deps, paste=HISTORY)
+    assert reply.cards and len(state.history) == 5 and state.constraints.is_empty()
+    assert "looks like Spanish" in reply.text
+    before = state
+    state, reply = step(state, "quelque chose de drôle des années 80", deps)
+    assert reply.kind == "question" and not reply.cards and "looks like French" in reply.text
+    assert state.constraints == before.constraints

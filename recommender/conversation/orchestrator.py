@@ -286,6 +286,11 @@ def step_stream(
         reply.text = _not_understood(request, new, deps.words)
         yield new, reply
         return
+    if request.language:  # a pasted history with a request in Spanish: picks from the history
+        reply.notes.append(
+            f"Your request looks like {request.language}; I only understand requests in "
+            "English so far, so these follow your history alone."
+        )
     reply.notes.extend(request.notes)
     new = apply_request(new, request)
     if request.action == "reset":
@@ -505,6 +510,11 @@ def _not_understood(request: ParsedRequest, state: SessionState, words: Catalogu
     """The reply to a message with no known word in it ("asdfghjkl", "qwzx vbnm")."""
     shown = request.unreadable.quoted() if request.unreadable else ""
     said = f"I couldn't make sense of “{shown}”" if shown else "I couldn't make sense of that"
+    if request.language:
+        said = (
+            f"That looks like {request.language}; I only understand requests in English so "
+            f"far (pasted titles may be in any language the catalogue knows)"
+        )
     if state.history or state.last_recommendations or not state.constraints.is_empty():
         return (
             f"{said}, so nothing changed. Tell me what to change (“older”, “no horror”, "

@@ -23,6 +23,7 @@ from recommender.conversation.ages import LifePeriod, find_birth_year, find_life
 from recommender.conversation.franchises import franchise_names
 from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.history_parser import TitleMatcher, clean_text
+from recommender.conversation.language import guess_language
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import Readability, readability
@@ -234,6 +235,7 @@ class ParsedRequest:
     chat: ChatKind = ""  # small talk that asks for no recommendations
     # the leftover description had no known word ("asdfghjkl"): not searched, said instead
     unreadable: Readability | None = None
+    language: str = ""  # the request is in another language ("Spanish"): asked, not searched
     birth_year: int | None = None  # "I was born in 1985", "I'm 35"
     pending_life: list[str] = field(default_factory=list)  # "childhood", "not:teens": no birth
     question: str = ""  # action "ask": what to ask back
@@ -1017,6 +1019,12 @@ def parse_request(
     read = readability(described, matcher.knows_word)
     if read.unreadable:  # searching "asdfghjkl" would return five arbitrary films
         result.unreadable, described = read, ""
+    elif language := guess_language(described):  # "algo de comedia de los 90": say, not search
+        return ParsedRequest(
+            constraints=base.copy(),
+            action="unreadable",
+            language=language,
+        )
     new.query = " ".join(part for part in [described, *names] if part)
 
     if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
