@@ -1475,7 +1475,12 @@ def test_undo_goes_back_to_the_request_before_the_last_change(catalogue: Catalog
     for text in ["comedies from the 90s", "actually make it thrillers"]:
         state = apply_request(state, parse(text, catalogue, state))
     assert state.constraints.include_genres == ["Thriller"]
-    for text in ["undo that", "go back to the previous list", "the previous ones were better"]:
+    for text in [
+        "undo that",
+        "go back to the previous list",
+        "the previous ones were better",
+        "show me the previous picks again",
+    ]:
         back = parse(text, catalogue, state)
         assert back.constraints.include_genres == ["Comedy"], text
         assert (back.constraints.year_min, back.constraints.year_max) == (1990, 1999)
@@ -1491,6 +1496,7 @@ def test_undo_goes_back_to_the_request_before_the_last_change(catalogue: Catalog
     ("text", "check"),
     [
         ("even older", lambda c: c.year_max is not None and c.query == ""),
+        ("back to the 80s", lambda c: (c.year_min, c.year_max, c.query) == (1980, 1989, "")),
         ("ok 3 of them", lambda c: c.k == 3),
         ("what about 1996?", lambda c: (c.year_min, c.year_max) == (1996, 1996)),
         ("too childish, something for teens", lambda c: c.exclude_genres == ["Children's"]),

@@ -415,7 +415,9 @@ _UNDO = re.compile(
     r"|old|other|first)(?: (?:list|ones|picks|results|one|search|request|suggestions))?)?"
     r"|back to (?:the |my )?(?:previous|last|earlier|old|other) (?:list|ones|picks|results"
     r"|search|request|suggestions)|(?:the )?(?:previous|last|earlier|old|other) (?:list|ones"
-    r"|picks|results|suggestions) (?:was|were) better)\b"
+    r"|picks|results|suggestions) (?:was|were) better"
+    r"|(?:show|give|bring)(?: me)? (?:back )?the (?:previous|last|earlier|old|other) (?:list|ones"
+    r"|picks|results|suggestions)(?: back| again)?)\b"
 )
 _ASKS_FOR_PICKS = re.compile(
     r"\b(?:surprise me|recommend|suggest|suggestions?|recommendations?|ideas?|tips?"
@@ -867,7 +869,7 @@ _FILLER = set(
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
     slightly better worse ending endings energy into feel he she they he's she's likes enjoys
-    prefers perfect awesome lovely brilliant excellent sounds""".split()
+    prefers perfect awesome lovely brilliant excellent sounds back""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
