@@ -1816,3 +1816,24 @@ def test_contractions_without_apostrophes_and_gore_after_horror(
         state = apply_request(state, parsed)
     c = state.constraints
     assert (c.include_genres, c.exclude_genres, c.query) == (include, exclude, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "ids"),
+    [
+        ("I've seen all but the last", "seen", [5, 3, 12]),  # LAST = [5, 3, 12, 9]
+        ("seen them all except 1 and 3", "seen", [3, 9]),
+        ("everything but the first looks boring", "disliked", [3, 12, 9]),
+        ("the top one looks boring", "disliked", [5]),
+        ("the bottom one is great", "liked", [9]),
+        ("number 2, tell me more", "explain", [3]),
+        ("the third one - why?", "explain", [12]),
+        ("2nd one: tell me more about it", "explain", [3]),
+    ],
+)
+def test_references_all_but_top_and_a_question_after_the_reference(
+    catalogue: Catalogue, state: SessionState, text: str, field: str, ids: list[int]
+) -> None:
+    parsed = parse(text, catalogue, state)
+    assert getattr(parsed, field) == ids and parsed.constraints.query == ""
+    assert parsed.constraints.k is None  # "the top one" is a pick, not a count

@@ -287,6 +287,8 @@ _ORDINALS = {
     "ninth": 9,
     "tenth": 10,
     "last": -1,
+    "top": 1,  # "the top one"
+    "bottom": -1,
 }
 _DECADE_WORDS = {
     "twenties": 1920,
@@ -319,14 +321,23 @@ _SHORT_YEAR = r"'[2-9]\d(?![\w'])"  # "'85" (a year; "'80s" is a decade)
 _PERIOD = rf"(?:{_DECADE}|{_YEAR}|{_SHORT_YEAR})"
 # a bare number refers to a pick only after "seen" / "not" ("seen 1 and 4"), never after "like"
 _BARE_NUMBER = r"\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/))"
+_ORD = (
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
+    r"|top(?=\s+(?:one|movie|film|pick)\b)|bottom(?=\s+(?:one|movie|film|pick)\b)"
+    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
+    r"|" + _BARE_NUMBER
+)
+_ONE_PICK = rf"(?:the\s+)?(?:{_ORD})(?:\s+(?:ones|one|movies|movie|films|film|picks|pick))?"
+_ALL_BUT = r"\s+(?:but|except(?:\s+for)?|apart from|other than|besides|save)\s+"
 _REF = (
     r"(?:the\s+|that\s+|this\s+)?(?:(?P<span>(?:first|last|top|bottom)\s+(?:two|three|four|2|3|4))"
     r"(?:\s+(?:ones|movies|films|picks|suggestions))?"
-    r"|(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
-    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
-    r"|" + _BARE_NUMBER + ")"
+    rf"|(?P<ord>{_ORD})"
     r"(?:\s+(?:ones|one|movies|movie|films|film|picks|pick|suggestion|recommendation))?"
-    r"|(?P<pron>them all|all of (?:them|those|these)|all (?:those|these|three|five)"
+    # "all but the last", "everything except 1 and 3": the other picks
+    rf"|(?P<pron>(?:(?:them|these|those)\s+)?(?:all|everything|every one)(?:\s+of\s+(?:them|those"
+    rf"|these))?{_ALL_BUT}{_ONE_PICK}(?:\s*(?:,|and|&|or)\s*{_ONE_PICK})*"
+    r"|them all|all of (?:them|those|these)|all (?:those|these|three|five)"
     r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
     r"|them|those|these|that one|this one|it"
     r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
@@ -382,6 +393,12 @@ _EXPLAIN_LEAD = (
 )
 _EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
 _EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
+# "number 2, tell me more", "the third one - why?": the reference first
+_EXPLAIN_AFTER = re.compile(
+    rf"^\s*{_REF_LIST_WORDS}\s*[,:\-–?]?\s*(?:tell me (?:more|a bit more)(?: about (?:it|that"
+    r"(?: one)?|this(?: one)?|them))?|more (?:info|details)(?: please)?|why(?: that one| this one)?"
+    r"|explain(?: (?:it|that|please))?|what(?:'s| is) (?:it|that) about)\s*[?.!]*\s*$"
+)
 _EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
 _WHY_NOT = re.compile(
     r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|not include|didn'?t you (?:pick|recommend"
@@ -1193,7 +1210,11 @@ def _resolve_refs(
             continue
         if match.group("pron"):
             pron = match.group("pron")
-            if pron in ("them", "those", "these") and len(named) > 1:
+            but = re.search(_ALL_BUT, pron)
+            if but is not None:  # "all but the last": every pick the rest does not name
+                left_out = set(_resolve_refs(pron[but.end() :], last, result))
+                chosen += [i for i in last if i not in left_out]
+            elif pron in ("them", "those", "these") and len(named) > 1:
                 chosen += named  # "the 2nd and 3rd look great, more like those"
             elif pron.startswith("all") or pron in ("them all", "them", "those", "these"):
                 chosen += last
@@ -1282,7 +1303,7 @@ def _parse_explain(
     result: ParsedRequest,
 ) -> None:
     """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
-    for pattern in (_EXPLAIN_REF, _EXPLAIN_ABOUT):
+    for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT):
         for match in msg.finditer(pattern):
             result.explain += _resolve_refs(match.group("refs"), last, result)
             result.explain_about |= pattern is _EXPLAIN_ABOUT or "about" in match.group(0)
