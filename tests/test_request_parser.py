@@ -1837,3 +1837,22 @@ def test_references_all_but_top_and_a_question_after_the_reference(
     parsed = parse(text, catalogue, state)
     assert getattr(parsed, field) == ids and parsed.constraints.query == ""
     assert parsed.constraints.k is None  # "the top one" is a pick, not a count
+
+
+def test_like_a_rare_first_word_anchors_its_title() -> None:
+    films = Catalogue(
+        [
+            Item(1, "1", "Shawshank Redemption, The", 1994, ("Drama",)),
+            Item(2, "2", "Jurassic Park", 1993, ("Action", "Sci-Fi")),
+            Item(3, "3", "Lost World: Jurassic Park, The", 1997, ("Action", "Sci-Fi")),
+            Item(4, "4", "Magic Town", 1947, ("Drama",)),
+        ]
+    )
+    for text in ("like shawshank", "something like the shawshank"):
+        parsed = parse(text, films)
+        assert parsed.constraints.anchors == [1] and parsed.constraints.query == "", text
+    jurassic = parse("more like jurassic", films)  # two titles begin so: the first, said
+    assert (
+        jurassic.constraints.anchors == [2] and "I took Jurassic Park (1993)" in jurassic.notes[0]
+    )
+    assert parse("like magic", films).constraints.anchors == []  # a common word: no title

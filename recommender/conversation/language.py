@@ -69,3 +69,10 @@ def guess_language(text: str) -> str | None:
         if ratio > margin:
             best, margin = name, ratio
     return best
+
+
+def is_common_english(word: str) -> bool:
+    """Among the most frequent English words ("magic", "heat"); a name such as "shawshank"
+    or "kubrick" is not."""
+    return word.lower() in _frequencies("en")[0]
+

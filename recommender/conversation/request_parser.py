@@ -23,7 +23,7 @@ from recommender.conversation.ages import LifePeriod, find_birth_year, find_life
 from recommender.conversation.franchises import franchise_names
 from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.history_parser import TitleMatcher, clean_text
-from recommender.conversation.language import guess_language
+from recommender.conversation.language import guess_language, is_common_english
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import Readability, readability
@@ -1526,6 +1526,7 @@ def _parse_bare_titles(
             msg.consume(start, end)
 
 
+MAX_SHORT_CHOICES = 3  # "like jurassic": one of at most this many titles, said which
 MAIN_SCORE = 99.0  # a bare mention must be a title exactly as the catalogue has it
 _LIKE_THAT_KIND = re.compile(r"\s+(?:vibes?|energy|type|style|kind|sort|feel|esque|ish)\b")
 _TITLE_SUFFIX = re.compile(r"-(?:like|esque|ish|style|type|inspired)\b")
@@ -1649,6 +1650,13 @@ def _title_at(
         found = matcher.match_short(rest[: words[n - 1].end()])
         if found.items and not found.ambiguous:
             return found.items[0], start + words[n - 1].end()
+    # one rare word that begins a title or two: "like (the) shawshank", "like jurassic"
+    lead = 1 if words and words[0].group() == "the" and len(words) > 1 else 0
+    if len(words) > lead and not is_common_english(words[lead].group()):
+        found = matcher.match_short(words[lead].group())
+        if 1 <= len(found.items) <= MAX_SHORT_CHOICES:
+            item = _settle(found.items, len(found.items) > 1, state, result)
+            return item, start + words[lead].end()
     return None
 
 
