@@ -119,8 +119,9 @@ def session_markdown(
     if state.history:
         recent = _titles(catalogue, state.history, SHOWN_REMEMBERED)
         lines.append(f"- {len(state.history)} {did}, most recent first: {recent}")
+    seen = [i for i in state.seen if i not in state.chosen]
     for label, ids in (("liked", state.liked), ("not for me", state.disliked),
-                       ("seen", state.seen)):  # fmt: skip
+                       ("chosen", state.chosen), ("seen", seen)):  # fmt: skip
         if ids:
             lines.append(f"- {label}: {_titles(catalogue, ids, SHOWN_REMEMBERED)}")
     c = state.constraints
