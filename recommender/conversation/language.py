@@ -75,4 +75,3 @@ def is_common_english(word: str) -> bool:
     """Among the most frequent English words ("magic", "heat"); a name such as "shawshank"
     or "kubrick" is not."""
     return word.lower() in _frequencies("en")[0]
-
