@@ -236,3 +236,27 @@ def test_titles_someone_else_loved_are_the_history_and_liked(
     split = split_message(message, catalogue, TitleMatcher(catalogue))
     assert split is not None and split.liked
     assert (split.history, split.request) == (history, wish)
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "wish", "liked"),
+    [
+        ("I watched Fargo yesterday and loved it, what next?", "Fargo", "what next?", True),
+        ("just saw Alien, amazing. anything similar?", "Alien", "anything similar?", True),
+        ("I saw Fargo and it was boring, something else", "Fargo", "something else", False),
+        (
+            "after watching Fargo I want something funnier",
+            "Fargo",
+            "I want something funnier",
+            False,
+        ),
+        ("I saw Fargo and I want something lighter", "Fargo", "I want something lighter", False),
+        ("Fargo. Something similar but funnier", "Fargo", "Something similar but funnier", False),
+    ],
+)
+def test_remarks_on_a_title_and_the_wish_after_it(
+    catalogue: Catalogue, message: str, history: str, wish: str, liked: bool
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None
+    assert (split.history, split.request, split.liked) == (history, wish, liked)

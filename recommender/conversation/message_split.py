@@ -48,7 +48,7 @@ HISTORY_LEAD = re.compile(
     r" (?:watched|saw|liked|loved|enjoyed|finished|loves?|likes?|adores?|enjoys?"
     r"|(?:have|has) (?:watched|seen|liked|loved|enjoyed))|"
     r"i watched|"
-    r"(?:just|recently) (?:watched|saw|finished)|"
+    r"(?:just|recently) (?:watched|saw|finished)|after (?:watching|seeing)|"
     r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
     r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include))?|"
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
@@ -72,7 +72,26 @@ _REQUEST_CUES = re.compile(
 )
 _YEAR_AFTER = re.compile(r"\s*[(\[]\s*((?:18|19|20)\d\d)\s*[)\]]\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
-_PART_BREAK = re.compile(r"(?:,|\s+but|\s+-|\s+–)\s+")
+_PART_BREAK = re.compile(
+    r"(?:,|\s+but|\s+-|\s+–)\s+"
+    # "after watching Fargo I want something funnier": the wish begins at "I want"
+    r"|\s+(?=(?i:(?:i|we)\s+(?:want|need|would like|'d like|am looking|'m looking|feel like"
+    r"|fancy))\b)"
+)
+# "Fargo. Something similar but funnier": one title, a full stop, then the wish
+_TITLE_BREAK = re.compile(r"[.!;]\s+|" + _PART_BREAK.pattern)
+# "... and loved it", "Heat, amazing": what the user thought of a title, not another title
+_REMARK = re.compile(
+    r"^(?:and\s+|but\s+)?(?:(?:i|we)\s+)?(?:(?:really|absolutely|totally|just)\s+)?"
+    r"(?:(?P<pos>loved|liked|enjoyed|adored)|hated|disliked)\s+(?:it|that|this|them|both)"
+    r"(?:\s+(?:a lot|so much|very much|too))?\s*[.!]*$"
+    r"|^(?:and\s+|but\s+)?(?:(?:it|that|this|they|both)\s+(?:was|were|is|are)\s+)?"
+    r"(?:(?:so|really|pretty|very|just|absolutely)\s+)?"
+    r"(?:(?P<good>amazing|great|awesome|brilliant|fantastic|excellent|good|superb|incredible"
+    r"|wonderful|perfect|a masterpiece|fun|hilarious)|meh|ok|okay|boring|awful|terrible|bad"
+    r"|overrated|not (?:great|good|for me))\s*[.!]*$",
+    re.IGNORECASE,
+)
 _WHEN = re.compile(
     r"\s+(?:recently|lately|last (?:week|month|year|night|weekend)|this (?:week|month|year"
     r"|weekend)|yesterday|already|too|as well|before)\s*$",
@@ -159,8 +178,22 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
             or _title_then_request(message, catalogue, matcher)
         )
     head, request = _peel_request(message[lead.end() :], catalogue, matcher)
-    history = "\n".join(_titles_in_sentence(head, matcher))
-    return MessageSplit(history, request, liked=bool(_LIKING.search(lead.group(0))))
+    titles, praised = _without_remarks(_titles_in_sentence(head, matcher), matcher)
+    liked = praised or bool(_LIKING.search(lead.group(0)))
+    return MessageSplit("\n".join(titles), request, liked=liked)
+
+
+def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str], bool]:
+    """The pieces that are not a remark on the titles ("and loved it", "amazing"), and whether
+    a remark praised them."""
+    kept, praised = [], False
+    for piece in pieces:
+        remark = _REMARK.match(piece.strip()) if not _is_title(piece, matcher) else None
+        if remark is None:
+            kept.append(_WHEN.sub("", piece))  # "Fargo yesterday and loved it"
+        else:
+            praised |= bool(remark.group("pos") or remark.group("good"))
+    return kept, praised
 
 
 def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tuple[str, str]:
@@ -176,6 +209,7 @@ def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tup
         request.insert(0, head[cuts[-1].end() :])
         head = head[: cuts[-1].start()]
     head = _WHEN.sub("", re.sub(r"[.!?;]+$", "", head.strip()))
+    head = re.sub(r"(?:\s*,)?\s+(?:and|&|but|so|then)$", "", head, flags=re.IGNORECASE)
     return head, " ".join(part.strip() for part in request)
 
 
@@ -283,8 +317,9 @@ def _one_title(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> Mes
 def _title_then_request(
     message: str, catalogue: Catalogue, matcher: TitleMatcher
 ) -> MessageSplit | None:
-    """ "Heat - something lighter", "The Matrix, but older": one title, then a request."""
-    cut = _PART_BREAK.search(message)
+    """ "Heat - something lighter", "The Matrix, but older", "Fargo. Something funnier": one
+    title, then a request."""
+    cut = _TITLE_BREAK.search(message)
     if cut is None or "\n" in message.strip():
         return None
     head, tail = message[: cut.start()], message[cut.end() :]
