@@ -1856,3 +1856,11 @@ def test_like_a_rare_first_word_anchors_its_title() -> None:
         jurassic.constraints.anchors == [2] and "I took Jurassic Park (1993)" in jurassic.notes[0]
     )
     assert parse("like magic", films).constraints.anchors == []  # a common word: no title
+
+
+def test_the_others_are_the_picks_not_named(catalogue: Catalogue, state: SessionState) -> None:
+    parsed = parse("i liked the second one but not the others", catalogue, state)
+    assert parsed.liked == [3] and parsed.disliked == [5, 12, 9]  # LAST = [5, 3, 12, 9]
+    parsed = parse("the first is great, the rest look boring", catalogue, state)
+    assert parsed.liked == [5] and parsed.disliked == [3, 12, 9]
+    assert parse("show me other ones", catalogue, state).skipped == LAST

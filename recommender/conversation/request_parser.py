@@ -337,6 +337,7 @@ _REF = (
     # "all but the last", "everything except 1 and 3": the other picks
     rf"|(?P<pron>(?:(?:them|these|those)\s+)?(?:all|everything|every one)(?:\s+of\s+(?:them|those"
     rf"|these))?{_ALL_BUT}{_ONE_PICK}(?:\s*(?:,|and|&|or)\s*{_ONE_PICK})*"
+    r"|others|other ones|other (?:two|three|four)|rest(?: of them)?"  # the picks not named
     r"|them all|all of (?:them|those|these)|all (?:those|these|three|five)"
     r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
     r"|them|those|these|that one|this one|it"
@@ -1214,6 +1215,8 @@ def _resolve_refs(
             if but is not None:  # "all but the last": every pick the rest does not name
                 left_out = set(_resolve_refs(pron[but.end() :], last, result))
                 chosen += [i for i in last if i not in left_out]
+            elif pron.startswith(("other", "rest")):  # "liked the 2nd but not the others"
+                chosen += [i for i in last if i not in named]
             elif pron in ("them", "those", "these") and len(named) > 1:
                 chosen += named  # "the 2nd and 3rd look great, more like those"
             elif pron.startswith("all") or pron in ("them all", "them", "those", "these"):
