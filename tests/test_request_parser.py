@@ -1864,3 +1864,19 @@ def test_the_others_are_the_picks_not_named(catalogue: Catalogue, state: Session
     parsed = parse("the first is great, the rest look boring", catalogue, state)
     assert parsed.liked == [5] and parsed.disliked == [3, 12, 9]
     assert parse("show me other ones", catalogue, state).skipped == LAST
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("how come no Godfather?", 14),
+        ("where is Star Wars?", 6),
+        ("you forgot Titanic", 16),
+        ("why isn't Casablanca in the list?", 15),
+    ],
+)
+def test_other_ways_to_ask_why_a_title_is_missing(
+    catalogue: Catalogue, state: SessionState, text: str, item: int
+) -> None:
+    parsed = parse(text, catalogue, state)
+    assert (parsed.action, parsed.why_not, parsed.constraints.query) == ("why_not", [item], "")

@@ -405,7 +405,9 @@ _WHY_NOT = re.compile(
     r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|not include|didn'?t you (?:pick|recommend"
     r"|suggest|include|show|choose)|did(?:n'?t| not) you (?:pick|recommend|suggest|include|show"
     r"|choose)|haven'?t you (?:picked|recommended|suggested|shown|included)|leave out|left out"
-    r"|skip|skipped)|what about|how about)\s+"
+    r"|skip|skipped)|how come (?:no|not|there'?s no|you didn'?t (?:pick|include|recommend|show))"
+    r"|where(?:'s| is| are)|you (?:forgot|missed|left out|didn'?t (?:include|mention|pick))"
+    r"|what about|how about)\s+"
 )
 # "I'll watch Bound", "going with the 2nd", "let's do that one": a pick chosen, no new ones
 _CHOICE = re.compile(
@@ -887,7 +889,7 @@ _FILLER = set(
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
     slightly better worse ending endings energy into feel he she they he's she's likes enjoys
-    prefers perfect awesome lovely brilliant excellent sounds back""".split()
+    prefers perfect awesome lovely brilliant excellent sounds back where come""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
