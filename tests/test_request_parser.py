@@ -1880,3 +1880,29 @@ def test_other_ways_to_ask_why_a_title_is_missing(
 ) -> None:
     parsed = parse(text, catalogue, state)
     assert (parsed.action, parsed.why_not, parsed.constraints.query) == ("why_not", [item], "")
+
+
+@pytest.mark.parametrize(
+    ("text", "years", "excluded", "include", "exclude"),
+    [
+        ("any decade but the 70s", (None, None), [[1970, 1979]], [], []),
+        ("comedies, excluding the 90s", (None, None), [[1990, 1999]], ["Comedy"], []),
+        ("I'm not in the mood for horror, 90s comedies", (1990, 1999), [], ["Comedy"], ["Horror"]),
+        ("no horror, war or romance", (None, None), [], [], ["Horror", "War", "Romance"]),
+        ("new hollywood", (1967, 1980), [], [], []),
+        ("golden age of hollywood", (1927, 1960), [], [], []),
+        ("pre-war films", (None, 1938), [], [], []),
+        ("no silent films", (1930, None), [], [], []),
+    ],
+)
+def test_negation_scope_and_named_eras(
+    catalogue: Catalogue,
+    text: str,
+    years: tuple,
+    excluded: list,
+    include: list[str],
+    exclude: list[str],
+) -> None:
+    c = parse(text, catalogue).constraints
+    assert (c.year_min, c.year_max) == years and c.exclude_years == excluded
+    assert (c.include_genres, c.exclude_genres, c.query) == (include, exclude, "")

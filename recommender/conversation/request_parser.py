@@ -766,6 +766,15 @@ _CENTURY = re.compile(
     r"\b(?P<this>this|the current|current|21st|twenty[- ]first)\s+century\b"
     r"|\b(?P<last>last|the last|previous|the previous|20th|twentieth)\s+century\b"
 )
+# named eras of film history (conventional bounds), read before "old" / "classic"
+_ERAS: tuple[tuple[re.Pattern[str], int | None, int | None], ...] = (
+    (re.compile(r"\b(?:the\s+)?new hollywood(?:\s+era)?\b"), 1967, 1980),
+    (re.compile(r"\b(?:the\s+)?golden age of (?:hollywood|cinema|film)\b"), 1927, 1960),
+    (re.compile(r"\b(?:the\s+)?silent (?:era|films?|movies?|cinema)\b"), None, 1929),
+    (re.compile(r"\bpre[- ]?war\b"), None, 1938),
+    (re.compile(r"\bpost[- ]?war\b"), 1945, 1960),
+    (re.compile(r"\b(?:the\s+)?french new wave\b|\bnouvelle vague\b"), 1958, 1969),
+)
 _OLD = re.compile(
     r"(?<!year )(?<!years )(?<!year-)\b(?:old|classic|classics|vintage|golden age|old-school"
     r"|oldies)\b(?!-fashioned)"
@@ -855,6 +864,11 @@ _PERIOD_GAP = set(
     terribly""".split()
 )
 # longer ways to say no, ending right before the word they negate
+_ALL_BUT_PERIOD = re.compile(
+    r"\b(?:(?:any|every|all)(?:\s+(?:decade|era|year|period|time))?\s+(?:but|except(?:\s+for)?)"
+    r"|anything\s+(?:but|except(?:\s+for)?)|except(?:\s+for)?|apart\s+from|aside\s+from"
+    r"|excluding)\s+(?:the\s+)?$"
+)
 _NEGATING_PHRASE = re.compile(
     r"\b(?:(?:i'?m |i am |we'?re |we are )?not (?:in the mood for|up for|into|a fan of|keen on"
     r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of|had enough(?: of)?"
@@ -2222,6 +2236,9 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         phrase = _NEGATING_PHRASE.search(msg.work[max(0, match.start() - 80) : match.start()])
         if phrase:  # "I'm not in the mood for 80s movies"
             return True, max(0, match.start() - 80) + phrase.start()
+        but = _ALL_BUT_PERIOD.search(msg.original, 0, match.start())  # as typed
+        if but:  # "any decade but the 70s", "everything except 1980-1985"
+            return True, but.start()
         is_negated, cue = _negation_before(msg.work, match.start())
         gap = re.findall(r"[\w']+", msg.work[cue : match.start()])[1:]
         if is_negated and all(word in _PERIOD_GAP for word in gap):
@@ -2255,6 +2272,9 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         else:
             msg.consume(match.start(), match.end())
 
+    for pattern, lo, hi in _ERAS:  # "new hollywood", "pre-war"
+        for match in msg.finditer(pattern):
+            take(match, lo, hi)
     for match in msg.finditer(_BETWEEN):
         take(match, _period(match.group("a"))[0], _period(match.group("b"))[1])
     for match in msg.finditer(_DASH_RANGE):
@@ -2380,7 +2400,9 @@ def _parse_genres(
         word = GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
         if word is None:
             continue
-        between = msg.work[previous_end : match.start()] if previous_end >= 0 else ""
+        # as typed: a word between two genres that an earlier pass took ("no horror, 90s
+        # comedies") still ends the list the negation ran over
+        between = msg.original[previous_end : match.start()] if previous_end >= 0 else ""
         joined = previous_end >= 0 and re.fullmatch(
             r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?(?:(?:a|an|the|some|any|anything|something"
             r"|stuff|more)\s+)?",
