@@ -811,3 +811,28 @@ def test_a_remark_around_a_title_without_punctuation_is_cut(
     catalogue: Catalogue, line: str, title: str
 ) -> None:
     assert _titles(line, catalogue) == [title]
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("Alien - hated it", "disliked"),
+        ("Titanic (1997), boring", "disliked"),
+        ("Scream 2/10", "disliked"),
+        ("Fargo (loved it)", "liked"),
+        ("The Matrix ⭐⭐⭐⭐⭐", "liked"),
+        ("Heat (1995) - 10/10", "liked"),
+        ("Casablanca", ""),
+        ("Fargo - rewatch", ""),
+    ],
+)
+def test_a_remark_typed_on_a_line_says_whether_the_film_was_liked(
+    catalogue: Catalogue, line: str, verdict: str
+) -> None:
+    [matched] = parse_history(line, catalogue).matched
+    assert matched.verdict == verdict
+
+
+def test_an_export_rating_is_no_typed_verdict(catalogue: Catalogue) -> None:
+    export = "Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://b/x,1\n"
+    assert [m.verdict for m in parse_history(export, catalogue).matched] == [""]

@@ -522,3 +522,13 @@ def test_a_request_in_another_language_is_said_and_the_history_still_used(make_d
     state, reply = step(state, "quelque chose de drôle des années 80", deps)
     assert reply.kind == "question" and not reply.cards and "looks like French" in reply.text
     assert state.constraints == before.constraints
+
+
+def test_remarks_typed_in_a_paste_mark_the_films(make_deps):
+    ranker = ReversingRanker()
+    deps = make_deps(ranker=ranker)
+    paste = "Heat (1995)\nThe Matrix ⭐⭐⭐⭐⭐\nAlien - hated it\nFargo\n"
+    state, reply = step(SessionState(), "", deps, paste=paste)
+    assert state.history == [3, 5, 7, 12] and state.liked == [5] and state.disliked == [7]
+    assert 7 not in [item.item_id for item in ranker.calls[-1][0]]  # Alien does not steer
+    assert "You didn't like Alien (1979), so it doesn't steer the picks." in reply.text

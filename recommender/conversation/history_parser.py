@@ -16,12 +16,12 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from recommender.conversation.structured_paste import json_entries, markdown_table
-from recommender.conversation.title_matcher import TitleMatch, TitleMatcher
-from recommender.data.catalogue import Catalogue
+from recommender.conversation.title_matcher import TitleMatch, TitleMatcher, title_key
+from recommender.data.catalogue import Catalogue, Item
 
 __all__ = [
     "AmbiguousLine",
@@ -141,6 +141,9 @@ class MatchedLine:
     text: str  # the text that was matched (cleaned, cut to SHOWN_CHARS)
     score: float  # 100 = exact title (and year); lower = fuzzy similarity
     date: str | None = None  # the row's date as written, when the format has one
+    # what a typed remark on the line said of the film: "liked" ("loved it", "10/10",
+    # "★★★★★"), "disliked" ("hated it", "boring", "2/10") or "" (no remark, or an export)
+    verdict: str = ""
 
 
 @dataclass(frozen=True)
@@ -657,7 +660,45 @@ def _combine(title: TitleMatch, original: TitleMatch) -> TitleMatch:
     return TitleMatch(items, max(title.score, original.score), True, title.how)
 
 
+_DISLIKED_REMARK = re.compile(
+    r"\b(?:hated|hate it|awful|terrible|boring|meh|the worst|overrated|disliked|didn'?t like"
+    r"|not for me|rubbish|garbage|crap|fell asleep|waste of time|underwhelming|disappointing"
+    r"|[0-2](?:\.5)?\s*/\s*(?:5|10)|3\s*/\s*10)(?![\w/])",
+    re.IGNORECASE,
+)
+_LIKED_REMARK = re.compile(
+    r"\b(?:loved|love it|favou?rite|masterpiece|amazing|brilliant|fantastic|awesome|incredible"
+    r"|perfect|superb|(?:9|10)\s*/\s*10|(?:4\.5|5)\s*/\s*5)(?![\w/])|[★⭐]{4,}",
+    re.IGNORECASE,
+)
+
+
+def _verdict(line: str, item: Item) -> str:
+    """What the words typed around a title say of it ("Alien - hated it"): the title's own
+    words are left out first ("Hate (La Haine)" is no verdict)."""
+    title_words = set(title_key(item.title).split())
+    remark = " ".join(
+        w for w in re.findall(r"[\w'’./★⭐]+", line) if title_key(w) not in title_words
+    )
+    if _DISLIKED_REMARK.search(remark):
+        return "disliked"
+    if _LIKED_REMARK.search(remark):
+        return "liked"
+    return ""
+
+
 def _match_list_line(
+    line_no: int, line: str, matcher: TitleMatcher, out: HistoryParse
+) -> list[MatchedLine]:
+    found = _match_list_line_items(line_no, line, matcher, out)
+    if len(found) == 1:  # one title on the line: a remark on it is about it
+        verdict = _verdict(line, matcher.catalogue.get(found[0].item_id))
+        if verdict:
+            return [replace(found[0], verdict=verdict)]
+    return found
+
+
+def _match_list_line_items(
     line_no: int, line: str, matcher: TitleMatcher, out: HistoryParse
 ) -> list[MatchedLine]:
     text = _clean_list_line(clean_text(line)[:MAX_LINE_CHARS])

@@ -152,6 +152,26 @@ def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse 
     return parsed
 
 
+def _take_verdicts(parsed: HistoryParse, state: SessionState, reply: Reply) -> None:
+    """ "Alien - hated it", "Fargo (loved it)": what the user typed of a film marks it, and a
+    film they disliked no longer steers the picks (it stays watched)."""
+    said = {"liked": [], "disliked": []}
+    for line in parsed.matched:
+        if line.verdict == "liked":
+            state.mark_liked(line.item_id)
+        elif line.verdict == "disliked":
+            state.mark_disliked(line.item_id)
+        if line.verdict:
+            said[line.verdict].append(md(line.title))
+    if said["disliked"]:
+        reply.notes.append(
+            f"You didn't like {', '.join(said['disliked'])}, so "
+            f"{'it doesn' if len(said['disliked']) == 1 else 'they don'}'t steer the picks."
+        )
+    if said["liked"]:
+        reply.notes.append(f"Marked as liked from your remarks: {', '.join(said['liked'])}.")
+
+
 def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:
     """What the parser matched and could not match, for the reply (instructions not echoed)."""
     reply.notes.extend(parsed.notes)
@@ -250,6 +270,7 @@ def step_stream(
         if parsed is not None:
             new.history_dated = parsed.dated and (not new.history or new.history_dated)
             new.add_history(parsed.item_ids)
+            _take_verdicts(parsed, new, reply)
             pasted_items += len(parsed.item_ids)
     # a history typed in the chat, maybe with a request after it ("Heat, Fargo. Something lighter")
     split = split_message(message, deps.catalogue, deps.matcher) if message.strip() else None
@@ -273,6 +294,7 @@ def step_stream(
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
             new.history_dated = False  # typed in the chat: no time order
             new.add_history(probe.item_ids)
+            _take_verdicts(probe, new, reply)
             if split.liked:  # "I loved Heat and Fargo": more like them, too
                 for item_id in probe.item_ids:
                     new.mark_liked(item_id)
