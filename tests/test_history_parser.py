@@ -204,7 +204,9 @@ def test_broken_csv_rows_are_reported_with_line_numbers(catalogue: Catalogue) ->
 def test_non_utf8_file_is_read_as_latin1_with_a_note(catalogue: Catalogue) -> None:
     result = parse_history((PASTES / "netflix_cp1252.csv").read_bytes(), catalogue)
     assert result.encoding == "cp1252"
-    assert result.item_ids == [15, 26]  # Casablanca then Amélie (accent decoded right)
+    # Fantasia (its "– Disney" credit cut at the cp1252 en dash), Casablanca, then Amélie
+    # (accent decoded right)
+    assert result.item_ids == [23, 15, 26]
     assert any("not UTF-8" in note for note in result.notes)
 
 
@@ -836,3 +838,25 @@ def test_a_remark_typed_on_a_line_says_whether_the_film_was_liked(
 def test_an_export_rating_is_no_typed_verdict(catalogue: Catalogue) -> None:
     export = "Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://b/x,1\n"
     assert [m.verdict for m in parse_history(export, catalogue).matched] == [""]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Alien by Ridley Scott", "Alien (1979)"),
+        ("The Godfather dir. Coppola", "The Godfather (1972)"),
+        ("Pulp Fiction - Tarantino - 1994", "Pulp Fiction (1994)"),
+        ("Scream | Wes Craven | 1996", "Scream (1996)"),
+        ("Jaws (Spielberg)", None),  # not in this catalogue: listed back, never guessed
+    ],
+)
+def test_who_made_a_film_is_cut_from_its_line(
+    catalogue: Catalogue, line: str, title: str | None
+) -> None:
+    assert _titles(line, catalogue) == ([title] if title else [])
+
+
+def test_a_credit_after_a_comma_is_no_unmatched_title(catalogue: Catalogue) -> None:
+    result = parse_history("Casablanca, 1942, Michael Curtiz\nFargo, Coen brothers", catalogue)
+    assert _titles("Casablanca, 1942, Michael Curtiz", catalogue) == ["Casablanca (1942)"]
+    assert result.unmatched == [] and len(result.item_ids) == 2

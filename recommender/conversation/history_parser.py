@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from recommender.conversation.people import find_names
 from recommender.conversation.structured_paste import json_entries, markdown_table
 from recommender.conversation.title_matcher import TitleMatch, TitleMatcher, title_key
 from recommender.data.catalogue import Catalogue, Item
@@ -46,7 +47,7 @@ _MOVED_ARTICLES = frozenset(
 )
 # a remark after a title: "(the first one)", "- loved it", "-- rewatch", ", with Sam"
 _PAREN_REMARK = re.compile(r"\s*[(\[](?!\s*(?:18|19|20)\d\d\s*[)\]])(?P<inside>[^()\[\]]*)[)\]]")
-_DASH_REMARK = re.compile(r"\s+(?:-{1,3}|[–—]{1,2})\s+|\s*(?:--|[–—])\s*")
+_DASH_REMARK = re.compile(r"\s+(?:-{1,3}|[–—]{1,2}|\|)\s+|\s*(?:--|[–—])\s*")
 # words that mark a comment, not a subtitle ("Alien - loved it", "Heat -- rewatch"); words
 # that subtitles use ("first", "best", "with", "cut": "Urban Legends: Final Cut") are left out
 _REMARK_WORDS = frozenset(
@@ -512,9 +513,29 @@ def _split_parts(text: str) -> list[str]:
                 parts[-1] = f"{parts[-1]}, {part}"  # "Matrix, The" was split at its comma
             elif parts and re.fullmatch(r"(?:18|19|20)\d\d", part):
                 parts[-1] = f"{parts[-1]} ({part})"  # "Heat, 1995"
+            elif parts and _is_credit(part):
+                continue  # "Casablanca, 1942, Curtiz": who made it, no title
             else:
                 parts.append(part)
     return parts
+
+
+_CREDIT_WORDS = re.compile(
+    r"\b(?:by|dir|directed|director|d|and|&|the|brothers|bros|(?:18|19|20)\d\d)\b|[.,()\[\]|/-]"
+)
+
+
+def _is_credit(text: str) -> bool:
+    """ "Ridley Scott", "dir. Coppola", "Tarantino - 1994", "Coen brothers": names of film
+    people (``names.json``) and credit words, nothing else."""
+    lowered = text.lower()
+    mentions = find_names(lowered)
+    if not mentions:
+        return False
+    rest = lowered
+    for mention in mentions:
+        rest = rest.replace(mention.name, " ")
+    return not _CREDIT_WORDS.sub(" ", rest).strip()
 
 
 # ----------------------------------------------------------------------------- main entry
@@ -766,6 +787,9 @@ _SPACE_REMARK = re.compile(
 )
 
 
+_CREDIT = re.compile(r"\s+(?:by|dir\.?|directed by|d\.)\s+(?=\S)", re.IGNORECASE)
+
+
 def _readings(text: str) -> list[_Reading]:
     """The line as written, then without a remark in brackets, after a dash or a colon, or after
     a comma ("jurassic park (the first one)", "Alien - loved it", "Heat: rewatch, with Sam"),
@@ -780,6 +804,9 @@ def _readings(text: str) -> list[_Reading]:
     spaced = _SPACE_REMARK.split(text, maxsplit=1)
     if len(spaced) > 1 and spaced[0].strip():
         cuts.append((spaced[0].strip(), True))
+    credit = _CREDIT.search(text)  # "Alien by Ridley Scott", "The Godfather dir. Coppola"
+    if credit and text[: credit.start()].strip():
+        cuts.append((text[: credit.start()].strip(), _is_credit(text[credit.start() :])))
     lead = _YEAR_LEAD.match(text)
     if lead:
         cuts.append((f"{lead.group('title')} ({lead.group('year')})", True))
@@ -820,8 +847,8 @@ def _is_remark(remark: str, head: str, by_case: bool = True) -> bool:
     words = re.findall(r"[^\W\d_]+", remark.lower())
     if not words:
         return True
-    if any(word in _REMARK_WORDS for word in words):
-        return True
+    if any(word in _REMARK_WORDS for word in words) or _is_credit(remark):
+        return True  # "Alien - loved it", "Pulp Fiction - Tarantino - 1994"
     stripped = remark.strip()
     return by_case and stripped[:1].islower() and any(ch.isupper() for ch in head)
 
