@@ -260,3 +260,20 @@ def test_remarks_on_a_title_and_the_wish_after_it(
     split = split_message(message, catalogue, TitleMatcher(catalogue))
     assert split is not None
     assert (split.history, split.request, split.liked) == (history, wish, liked)
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("also Fargo and Alien", "Fargo\nAlien"),
+        ("and The Matrix too", "The Matrix"),
+        ("oh and I forgot Scream", "Scream"),
+        ("I forgot to mention Casablanca", "Casablanca"),
+        ("plus Heat (1995)", "Heat (1995)"),
+    ],
+)
+def test_more_titles_in_a_later_turn_are_a_history(
+    catalogue: Catalogue, message: str, history: str
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.history == history and split.request == ""

@@ -13,6 +13,7 @@ from recommender.conversation.orchestrator import apply_feedback, step
 from recommender.conversation.state import SessionState
 from recommender.llm.config import LLMConfig
 from recommender.ui import trace_markdown
+from recommender.wording import md
 
 
 @dataclass
@@ -505,7 +506,7 @@ def test_a_chosen_pick_gets_an_answer_and_no_new_picks(make_deps):
     third = reply.cards[2]
     state, reply = step(state, "perfect, I'll go with the 3rd one", deps)
     assert reply.kind == "notice" and not reply.cards
-    assert reply.text.startswith(f"Enjoy **{third.title}**!")
+    assert reply.text.startswith(f"Enjoy **{md(third.title)}**!")  # "Airplane\\!" escaped
     state, reply = step(state, "it was great, more like it", deps)
     assert state.liked == [third.item_id] and third.item_id not in ids(reply)
     before = ids(reply)

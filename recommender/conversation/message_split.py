@@ -49,6 +49,10 @@ HISTORY_LEAD = re.compile(
     r"|(?:have|has) (?:watched|seen|liked|loved|enjoyed))|"
     r"i watched|"
     r"(?:just|recently) (?:watched|saw|finished)|after (?:watching|seeing)|"
+    # more titles in a later turn: "also Heat and Fargo", "oh and I forgot Se7en"
+    r"(?:oh,?\s+|and\s+)*(?:also|and|plus|oh)(?:\s+(?:also\s+)?(?:i\s+)?(?:also\s+)?(?:watched"
+    r"|saw|seen|liked|loved|enjoyed|forgot(?:\s+to\s+(?:add|mention|say))?))?|"
+    r"i\s+forgot(?:\s+to\s+(?:add|mention|say))?|forgot(?:\s+to\s+(?:add|mention|say))?|"
     r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
     r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include))?|"
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
