@@ -549,8 +549,8 @@ def test_real_words_rare_words_and_title_words_are_still_searched(catalogue: Cat
     for typed, query in [
         ("something wholesome", "wholesome"),
         ("a giallo", "giallo"),
-        ("mindbending stuff", "mindbending"),
-        ("something trippy", "trippy"),
+        ("steampunk stuff", "steampunk"),  # a compound
+        ("something with pirates", "pirates"),
         ("neo-noir", "neo-noir"),
         ("about dinosaurs", "dinosaurs"),
     ]:
@@ -1906,3 +1906,18 @@ def test_negation_scope_and_named_eras(
     c = parse(text, catalogue).constraints
     assert (c.year_min, c.year_max) == years and c.exclude_years == excluded
     assert (c.include_genres, c.exclude_genres, c.query) == (include, exclude, "")
+
+
+@pytest.mark.parametrize(
+    "text", ["something mindbending", "something trippy", "a cult classic", "something epic"]
+)
+def test_tone_and_style_words_are_said_not_searched(catalogue: Catalogue, text: str) -> None:
+    c = parse(text, catalogue).constraints
+    assert c.unsupported == ["style"] and c.query == ""
+
+
+def test_a_style_word_beside_a_genre_needs_no_note(catalogue: Catalogue) -> None:
+    c = parse("an intense thriller", catalogue).constraints
+    assert c.include_genres == ["Thriller"] and c.unsupported == [] and c.query == ""
+    assert parse("something suspenseful", catalogue).constraints.include_genres == ["Thriller"]
+

@@ -652,6 +652,17 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|unreliable narrator|non[- ]linear|open ending|happy ending|sad ending)\b"
         ),
     ),
+    (  # tone and style words no data describes ("epic", "mind-bending", "quirky")
+        "style",
+        re.compile(
+            r"\b(?:epic|atmospheric|visually (?:stunning|striking|beautiful)|beautifully shot"
+            r"|fast[- ]paced|slow[- ]paced|quirky|indie|arthouse|art[- ]house|cult(?: classics?"
+            r"| films?| movies?| favou?rites?)?|guilty pleasures?|weird|bizarre|surreal|trippy"
+            r"|mind[- ]?(?:bending|blowing|bender|fuck\w*)|thought[- ]provoking|cerebral"
+            r"|stylish|campy|cheesy|so bad (?:it'?s|that it'?s) good|gritty|edgy|artsy"
+            r"|experimental|offbeat|understated|intense|gripping|twisted)\b"
+        ),
+    ),
     (  # someone else's taste ("for my mom", "with my girlfriend"); children map to a genre
         "audience",
         re.compile(
@@ -691,6 +702,8 @@ UNSUPPORTED_NOTES = {
     "(noted, but not applied).",
     "plot": "The catalogue has no plot summaries, so I can't tell which films have that "
     "(noted, but not applied).",
+    "style": "The catalogue has no tags for tone or style (“epic”, “quirky”, “mind-bending”), "
+    "so I can't filter by them (noted, but not applied).",
     "audience": "I don't know the taste of the people you watch with, so these follow what you "
     "told me; name a film they liked (“like Casablanca”) or a genre to aim at them.",
     "awards": "The catalogue has no awards or reviews, so I went by how many people here "
@@ -903,7 +916,8 @@ _FILLER = set(
     weeknight afternoon evening morning night nights flight plane train commute lazy
     occasion mood feeling vibe vibes similar alike same bored boring even still way
     slightly better worse ending endings energy into feel he she they he's she's likes enjoys
-    prefers perfect awesome lovely brilliant excellent sounds back where come""".split()
+    prefers perfect awesome lovely brilliant excellent sounds back where come pizza popcorn
+    snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -1065,6 +1079,8 @@ def parse_request(
 
     if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
         new.unsupported.remove("audience")  # "for my dad, he likes westerns": said for them
+    if "style" in new.unsupported and (new.include_genres or new.anchors):
+        new.unsupported.remove("style")  # "an intense thriller": the genre says enough
     result.constraints = _merge(base, new, result, catalogue, last)
     if result.fewer and new.k is None:  # "fewer picks": 3, or one fewer than a short list
         shown = len(last) or base.k or 5
