@@ -1920,4 +1920,3 @@ def test_a_style_word_beside_a_genre_needs_no_note(catalogue: Catalogue) -> None
     c = parse("an intense thriller", catalogue).constraints
     assert c.include_genres == ["Thriller"] and c.unsupported == [] and c.query == ""
     assert parse("something suspenseful", catalogue).constraints.include_genres == ["Thriller"]
-
