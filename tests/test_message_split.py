@@ -277,3 +277,19 @@ def test_more_titles_in_a_later_turn_are_a_history(
 ) -> None:
     split = split_message(message, catalogue, TitleMatcher(catalogue))
     assert split is not None and split.history == history and split.request == ""
+
+
+@pytest.mark.parametrize(
+    ("message", "liked"),
+    [
+        ("Here are some movies I love:\nFargo\nAlien", True),
+        ("My all-time favourites -\nFargo\nAlien", True),
+        ("Watched this year:\nFargo\nAlien", False),
+    ],
+)
+def test_a_heading_that_says_the_list_is_loved(
+    catalogue: Catalogue, message: str, liked: bool
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.liked == liked
+    assert "Fargo" in split.history and split.request == ""

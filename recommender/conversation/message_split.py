@@ -58,6 +58,13 @@ HISTORY_LEAD = re.compile(
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
+# a heading line over a pasted list that says the titles are loved ("Movies I love:",
+# "My all-time favourites -", "Films I really enjoyed:")
+_LOVED_HEADING = re.compile(
+    r"^\s*[^\n]{0,60}\b(?:i (?:really |absolutely |just )?(?:love|loved|like|liked|enjoyed|adore)"
+    r"|favou?rites?|faves|top \d+|best (?:movies|films) ever)\b[^\n]{0,30}[:\-–]\s*$",
+    re.IGNORECASE,
+)
 _LIKING = re.compile(
     r"\b(?:liked|loved|enjoyed|loves?|likes?|adores?|enjoys?|fan|favou?rites?)\b", re.I
 )
@@ -165,15 +172,18 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         # one read of the whole paste: only the lines it does not take as titles may be requests
         read = parse_history(message, catalogue, matcher=matcher)
         titles = {line.line_no for line in read.matched if line.score >= SURE_TITLE}
-        history, request = [], []
+        history, request, liked = [], [], False
         for number, line in enumerate(message.splitlines(), start=1):
             if not line.strip():
+                continue
+            if number not in titles and _LOVED_HEADING.match(line):
+                liked = True  # "Here are some movies I love:": the list below is liked
                 continue
             if number not in titles and _says_a_wish(line.strip(" \t-•*,;:"), catalogue, matcher):
                 request.append(line.strip())
             else:
                 history.append(line)
-        return MessageSplit("\n".join(history), " ".join(request))
+        return MessageSplit("\n".join(history), " ".join(request), liked=liked)
     lead = HISTORY_LEAD.match(message)
     if lead is None:
         return (
