@@ -1101,6 +1101,9 @@ def test_a_sure_short_form_is_an_anchor() -> None:
     ("text", "genres", "years", "lighter"),
     [
         ("something for date night", ["Romance"], (None, None), False),
+        ("I want to cry", ["Drama"], (None, None), False),
+        ("scare me", ["Horror"], (None, None), False),
+        ("something to fall asleep to", [], (None, None), False),
         ("a good cry", ["Drama"], (None, None), False),
         ("a tearjerker from the 50s", ["Drama"], (1950, 1959), False),
         ("I'm sad, cheer me up", [], (None, None), True),

@@ -118,6 +118,10 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "make me cry": _g("Drama"),
     "makes me cry": _g("Drama"),
     "made me cry": _g("Drama"),
+    "want to cry": _g("Drama"),
+    "need to cry": _g("Drama"),
+    "need a cry": _g("Drama"),
+    "cry my eyes out": _g("Drama"),
     "emotional": _g("Drama"),
     "heartbreaking": _g("Drama"),
     "heart-breaking": _g("Drama"),
@@ -146,6 +150,10 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "scary": _g("Horror", exclude=("Horror", "Thriller")),
     "scarier": _g("Horror", exclude=("Horror", "Thriller")),
     "spooky": _g("Horror"),
+    "scare me": _g("Horror"),
+    "frighten me": _g("Horror"),
+    "give me nightmares": _g("Horror"),
+    "give me the creeps": _g("Horror"),
     "creepy": _g("Horror", exclude=("Horror", "Thriller")),
     "frightening": _g("Horror", exclude=("Horror", "Thriller")),
     "terrifying": _g("Horror", exclude=("Horror", "Thriller")),
@@ -658,7 +666,8 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:epic|atmospheric|visually (?:stunning|striking|beautiful)|beautifully shot"
             r"|fast[- ]paced|slow[- ]paced|quirky|indie|arthouse|art[- ]house|cult(?: classics?"
             r"| films?| movies?| favou?rites?)?|guilty pleasures?|weird|bizarre|surreal|trippy"
-            r"|mind[- ]?(?:bending|blowing|bender|fuck\w*)|thought[- ]provoking|cerebral"
+            r"|mind[- ]?(?:bending|blowing|bender|fuck\w*)|blow my mind|thought[- ]provoking"
+            r"|cerebral"
             r"|stylish|campy|cheesy|so bad (?:it'?s|that it'?s) good|gritty|edgy|artsy"
             r"|experimental|offbeat|understated|intense|gripping|twisted)\b"
         ),
@@ -917,7 +926,8 @@ _FILLER = set(
     occasion mood feeling vibe vibes similar alike same bored boring even still way
     slightly better worse ending endings energy into feel he she they he's she's likes enjoys
     prefers perfect awesome lovely brilliant excellent sounds back where come pizza popcorn
-    snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket""".split()
+    snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
+    sleep sleepy""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
