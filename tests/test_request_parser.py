@@ -1923,3 +1923,27 @@ def test_a_style_word_beside_a_genre_needs_no_note(catalogue: Catalogue) -> None
     c = parse("an intense thriller", catalogue).constraints
     assert c.include_genres == ["Thriller"] and c.unsupported == [] and c.query == ""
     assert parse("something suspenseful", catalogue).constraints.include_genres == ["Thriller"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "more please but no repeats",
+        "give me something i havent seen",
+        "something I haven't watched",
+        "more, but older",
+        "new ones please",
+    ],
+)
+def test_asking_for_unseen_or_more_with_a_qualifier_passes_over_the_picks(
+    catalogue: Catalogue, state: SessionState, text: str
+) -> None:
+    parsed = parse(text, catalogue, state)
+    assert parsed.skipped == LAST and parsed.constraints.query == ""
+
+
+def test_more_like_a_pick_or_more_of_a_genre_is_no_pass(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    assert parse("more like the first", catalogue, state).skipped == []
+    assert parse("more comedies", catalogue, state).skipped == []

@@ -558,6 +558,12 @@ _SOMETHING_ELSE = re.compile(
     r"any(?:\s+of)?\s+(?:them|these|those)"
     r"|\bnot\s+(?:a fan of|keen on|into)\s+any(?:\s+of)?\s+(?:them|these|those)"
     r"|\bshow me more\b|\bmore (?:options|suggestions)\b|\bnext (?:ones|batch|page)\b"
+    # "more please but no repeats", "something I haven't seen", "new ones": not the same picks
+    r"|^\s*(?:ok(?:ay)?,?\s+|and\s+)?(?:some\s+)?more(?=\s*(?:please|pls|,|but|though|[.!]|$))"
+    r"|\bno repeats\b|\bdon'?t repeat\b|\bnot the same (?:ones|picks|films|movies)\b"
+    r"|\b(?:something|anything|ones?|stuff|films?|movies?)\s+(?:that\s+)?(?:i|we)\s+(?:have"
+    r"|'?ve)?\s*(?:haven'?t|have not|didn'?t|did not|hasn'?t|not)\s+(?:already\s+)?(?:seen|watched)"
+    r"|\b(?:new|fresh|different) (?:ones|picks|suggestions)\b"
     r"|^\s*(?:hmm+,?\s+|well,?\s+)?(?:nah|nope|meh|no|nay|not really|no thanks|nah thanks"
     r"|not (?:feeling|loving|into) (?:it|these|those|them|any of (?:them|these|those))"
     r"|boring|not quite|none|none of them|not those|not these|next please)"
