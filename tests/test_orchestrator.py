@@ -533,3 +533,17 @@ def test_remarks_typed_in_a_paste_mark_the_films(make_deps):
     assert state.history == [3, 5, 7, 12] and state.liked == [5] and state.disliked == [7]
     assert 7 not in [item.item_id for item in ranker.calls[-1][0]]  # Alien does not steer
     assert "You didn't like Alien (1979), so it doesn't steer the picks." in reply.text
+
+
+def test_a_question_about_a_pick_gets_a_direct_answer(make_deps, tiny_catalogue):
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    first = tiny_catalogue.get(reply.cards[0].item_id)
+    state, reply = step(state, "is the first one a comedy?", deps)
+    assert reply.kind == "explanation" and not reply.cards and "About this pick:" in reply.text
+    answer = "Yes: it is listed as Comedy." if "Comedy" in first.genres else "No: it isn't"
+    assert answer in reply.text
+    state, reply = step(state, "when is the first one from?", deps)
+    assert f"It is from {first.year}." in reply.text
+    state, reply = step(state, "how popular is it?", deps)
+    assert re.search(r"It is #[\d,]+ of [\d,]+ here by how many people watched it\.", reply.text)

@@ -1947,3 +1947,33 @@ def test_more_like_a_pick_or_more_of_a_genre_is_no_pass(
 ) -> None:
     assert parse("more like the first", catalogue, state).skipped == []
     assert parse("more comedies", catalogue, state).skipped == []
+
+
+@pytest.mark.parametrize(
+    ("text", "explain", "genres", "about"),
+    [
+        ("is the first one scary?", [5], ["Horror"], ""),
+        ("is Fargo a comedy?", [12], ["Comedy"], ""),
+        ("when is the 2nd from?", [3], [], "year"),
+        ("how popular is the third one?", [12], [], "popularity"),
+        ("is it any good?", [5], [], ""),
+    ],
+)
+def test_a_question_about_a_pick_is_answered_not_searched(
+    catalogue: Catalogue,
+    state: SessionState,
+    text: str,
+    explain: list[int],
+    genres: list[str],
+    about: str,
+) -> None:
+    parsed = parse(text, catalogue, state)
+    assert (parsed.action, parsed.explain) == ("explain", explain)
+    assert (parsed.asked_genres, parsed.asked_about) == (genres, about)
+    assert parsed.constraints == state.constraints
+
+
+def test_a_question_about_something_else_is_no_pick_question(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    assert parse("is it raining?", catalogue, state).action != "explain"

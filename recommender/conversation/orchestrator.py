@@ -373,7 +373,7 @@ def step_stream(
             reply.notes.append(
                 f"I have no plot summaries, only what {deps.words.items} are, and who watches them."
             )
-        yield from _explain_items(new, request.explain, deps, reply)
+        yield from _explain_items(new, request.explain, deps, reply, request)
         return
     nothing_to_go_on = not new.history and new.constraints.is_empty() and not new.liked
     if nothing_to_go_on and request.asks_for_picks and paste is None:
@@ -620,10 +620,15 @@ def _session_summary(state: SessionState, deps: Deps) -> str:
 
 
 def _explain_items(
-    state: SessionState, item_ids: list[int], deps: Deps, reply: Reply
+    state: SessionState,
+    item_ids: list[int],
+    deps: Deps,
+    reply: Reply,
+    request: ParsedRequest | None = None,
 ) -> Iterator[tuple[SessionState, Reply]]:
     """ "why the second one?": the evidence for items already shown, worded like a card's;
-    no new recommendations, the last ones stay what "the second one" refers to."""
+    no new recommendations, the last ones stay what "the second one" refers to. A question
+    about the items ("is the first one scary?", "when is it from?") is answered first."""
     reply.kind, reply.done = "explanation", False
     items = deps.catalogue.many(item_ids)
     history_items = deps.catalogue.many(state.taste_history)
@@ -633,8 +638,10 @@ def _explain_items(
     texts = ["" for _ in items]
 
     picks = any(i.item_id in set(state.last_recommendations) for i in items)
+    asked = request is not None and bool(request.asked_genres or request.asked_about)
     if picks:
-        lead = f"Why {'this pick' if len(items) == 1 else 'these picks'}:"
+        noun = "this pick" if len(items) == 1 else "these picks"
+        lead = f"About {noun}:" if asked else f"Why {noun}:"
         hint = (
             f"Paste a few {deps.words.items} you {deps.words.did} and I can say which of them "
             "it depends on."
@@ -649,7 +656,10 @@ def _explain_items(
     def compose() -> str:
         lines = [lead]
         for item, text in zip(items, texts, strict=True):
-            lines.append(f"\n**{item.display_title}** · {', '.join(item.genres)}")
+            lines.append(f"\n**{md(item.display_title)}** · {', '.join(item.genres)}")
+            answer = _answer(item, request, deps) if request is not None else ""
+            if answer:
+                lines.append(f"   {answer}")
             if text:
                 lines.append(f"   {text}")
         if not state.history:
@@ -666,6 +676,29 @@ def _explain_items(
         reply.notes.append("Explanations are unavailable right now.")
     reply.text, reply.done = compose(), True
     yield state, reply
+
+
+def _answer(item: Item, request: ParsedRequest, deps: Deps) -> str:
+    """The answer to a question about an item, from what the catalogue knows: "is it a
+    comedy?" (its genres), "when is it from?" (its year), "how popular is it?" (its rank by
+    how many people here watched it)."""
+    asked = request.asked_genres
+    if asked:
+        has = [g for g in asked if g in item.genres]
+        if has:
+            return f"Yes: it is listed as {' and '.join(has)}."
+        return (
+            f"No: it isn't listed as {' or '.join(asked)} "
+            f"(the catalogue lists it as {', '.join(item.genres) or 'no genre'})."
+        )
+    if request.asked_about == "year":
+        return f"It is from {item.year}." if item.year else "The catalogue has no year for it."
+    popularity = getattr(deps.retriever, "popularity", None)
+    if request.asked_about == "popularity" and popularity is not None:
+        rank = int((popularity[1:] > popularity[item.item_id]).sum()) + 1
+        total = len(popularity) - 1
+        return f"It is #{rank:,} of {total:,} here by how many people watched it."
+    return ""
 
 
 def _why_not(

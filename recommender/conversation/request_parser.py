@@ -254,6 +254,9 @@ class ParsedRequest:
     why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
     why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
+    # "is the first one scary?": the genres asked about (the reply says yes or no)
+    asked_genres: list[str] = field(default_factory=list)
+    asked_about: str = ""  # "year" ("when is the 2nd from?") | "popularity" ("how popular ...")
     history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
     history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
 
@@ -409,6 +412,17 @@ _EXPLAIN_AFTER = re.compile(
     r"|explain(?: (?:it|that|please))?|what(?:'s| is) (?:it|that) about)\s*[?.!]*\s*$"
 )
 _EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
+# a question about a pick, not a wish: "is the first one scary?", "is Bound a comedy?",
+# "when is the 2nd from?", "how popular is it?"
+_ATTRIBUTE_LEAD = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+|hmm,?\s+)?(?:(?P<is>is|was|are|were)\s+"
+    r"|(?:when|what year)\s+(?:is|was)\s+|how\s+(?:old|popular|recent|new|well[- ]known"
+    r"|famous)\s+(?:is|was)\s+)"
+)
+_ATTRIBUTE_END = re.compile(
+    r"\s*(?:(?P<rest>(?:(?:a|an|really|very|too|at all|kind of|sort of|any)\s+)*[\w' -]{0,30}?)"
+    r"|from|made|released|out)?\s*\?+\s*$"
+)
 _WHY_NOT = re.compile(
     r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|not include|didn'?t you (?:pick|recommend"
     r"|suggest|include|show|choose)|did(?:n'?t| not) you (?:pick|recommend|suggest|include|show"
@@ -1346,6 +1360,52 @@ def _parse_why_not(
                 msg.consume(match.start(), stop)
 
 
+def _parse_attribute_question(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "is the first one scary?", "is Bound a comedy?", "when is the 2nd from?": a question
+    about a pick (or a title), answered from what the catalogue knows; no new picks."""
+    lead = _ATTRIBUTE_LEAD.match(msg.work)
+    if lead is None:
+        return
+    found = _title_at(msg, lead.end(), matcher, state, ParsedRequest(Constraints()))
+    if found is not None:
+        ids, end = [found[0].item_id], found[1]
+    else:
+        refs = re.match(rf"{_REF_LIST_WORDS}{_REF_END}", msg.work[lead.end() :])
+        if refs is None or not last:
+            return
+        ids, end = _resolve_refs(refs.group("refs"), last, result), lead.end() + refs.end()
+    tail = _ATTRIBUTE_END.match(msg.work, end)
+    if not ids or tail is None:
+        return
+    rest = (tail.group("rest") or "").strip()
+    genres: list[str] = []
+    for match in _genre_pattern().finditer(rest):
+        phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
+        word = GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
+        if word is not None:
+            resolved = (_resolve_genre(name, matcher.catalogue) for name in word.include)
+            genres += [g for g in resolved if g]
+    if lead.group("is") and rest and not genres and rest not in _ANY_GOOD:
+        return  # "is it raining?": no question about a film this can answer
+    result.explain += ids
+    result.asked_genres = list(dict.fromkeys(genres))
+    asked = lead.group(0)
+    if re.search(r"\b(?:when|what year|old|recent|new)\b", asked):
+        result.asked_about = "year"
+    elif re.search(r"\b(?:popular|well[- ]known|famous)\b", asked):
+        result.asked_about = "popularity"
+    msg.consume(lead.start(), tail.end())
+
+
+_ANY_GOOD = {"any good", "good", "worth it", "worth watching", "worth a watch", "ok", "okay"}
+
+
 def _parse_explain(
     msg: _Text,
     matcher: TitleMatcher,
@@ -1354,6 +1414,7 @@ def _parse_explain(
     result: ParsedRequest,
 ) -> None:
     """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
+    _parse_attribute_question(msg, matcher, state, last, result)
     for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT):
         for match in msg.finditer(pattern):
             result.explain += _resolve_refs(match.group("refs"), last, result)
