@@ -293,3 +293,14 @@ def test_a_heading_that_says_the_list_is_loved(
     split = split_message(message, catalogue, TitleMatcher(catalogue))
     assert split is not None and split.liked == liked
     assert "Fargo" in split.history and split.request == ""
+
+
+def test_a_greeting_before_the_lead_and_an_adverb_after_it(catalogue: Catalogue) -> None:
+    matcher = TitleMatcher(catalogue)
+    split = split_message(
+        "Hey! So my favourite films are probably Alien, Fargo and Scream. Anything from the 80s?",
+        catalogue,
+        matcher,
+    )
+    assert split is not None and split.history == "Alien\nFargo\nScream" and split.liked
+    assert split.request == "Anything from the 80s?" and split.led

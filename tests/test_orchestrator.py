@@ -547,3 +547,13 @@ def test_a_question_about_a_pick_gets_a_direct_answer(make_deps, tiny_catalogue)
     assert f"It is from {first.year}." in reply.text
     state, reply = step(state, "how popular is it?", deps)
     assert re.search(r"It is #[\d,]+ of [\d,]+ here by how many people watched it\.", reply.text)
+
+
+def test_titles_the_catalogue_lacks_after_i_loved_are_said(make_deps):
+    deps = make_deps()
+    for said in ("ok so i loved Inception and Interstellar", "i loved inception and interstellar"):
+        state, reply = step(SessionState(), said, deps)
+        assert not state.history and "isn't a title in the catalogue" in reply.text, said
+        assert "basically" not in state.constraints.query and "ok" not in state.constraints.query
+    state, reply = step(SessionState(), "I like horror", deps)  # a wish, never "which film?"
+    assert reply.kind == "recommendations" and state.constraints.include_genres == ["Horror"]

@@ -54,7 +54,8 @@ HISTORY_LEAD = re.compile(
     r"|saw|seen|liked|loved|enjoyed|forgot(?:\s+to\s+(?:add|mention|say))?))?|"
     r"i\s+forgot(?:\s+to\s+(?:add|mention|say))?|forgot(?:\s+to\s+(?:add|mention|say))?|"
     r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
-    r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include))?|"
+    r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include|would be))?"
+    r"(?: (?:probably|maybe|definitely|basically|honestly|mostly|like))?|"
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
@@ -63,6 +64,12 @@ HISTORY_LEAD = re.compile(
 _LOVED_HEADING = re.compile(
     r"^\s*[^\n]{0,60}\b(?:i (?:really |absolutely |just )?(?:love|loved|like|liked|enjoyed|adore)"
     r"|favou?rites?|faves|top \d+|best (?:movies|films) ever)\b[^\n]{0,30}[:\-–]\s*$",
+    re.IGNORECASE,
+)
+# greetings and fillers before the lead: "Hey! So ...", "ok so basically ...", "Hi there, "
+_OPENER = re.compile(
+    r"^\s*(?:(?:hi|hey|hello|hiya|yo|ok(?:ay)?|so|well|um+|hmm+|basically|right|alright|cool"
+    r"|thanks|hi there|hey there|hello there)\b[\s,!.:;-]*)+",
     re.IGNORECASE,
 )
 _LIKING = re.compile(
@@ -126,6 +133,8 @@ class MessageSplit:
     history: str
     request: str
     liked: bool = False  # "I loved ...", "my favourites are ...": the titles are liked too
+    # a lead said titles follow ("I loved ..."): unknown ones are said back, never searched
+    led: bool = False
 
 
 def is_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
@@ -184,17 +193,19 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
             else:
                 history.append(line)
         return MessageSplit("\n".join(history), " ".join(request), liked=liked)
-    lead = HISTORY_LEAD.match(message)
+    opener = _OPENER.match(message)  # "Hey! So my favourites are ...", "ok so basically ..."
+    start = opener.end() if opener else 0
+    lead = HISTORY_LEAD.match(message[start:])
     if lead is None:
         return (
             _title_list(message, catalogue, matcher)
             or _one_title(message, catalogue, matcher)
             or _title_then_request(message, catalogue, matcher)
         )
-    head, request = _peel_request(message[lead.end() :], catalogue, matcher)
+    head, request = _peel_request(message[start + lead.end() :], catalogue, matcher)
     titles, praised = _without_remarks(_titles_in_sentence(head, matcher), matcher)
     liked = praised or bool(_LIKING.search(lead.group(0)))
-    return MessageSplit("\n".join(titles), request, liked=liked)
+    return MessageSplit("\n".join(titles), request, liked=liked, led=True)
 
 
 def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str], bool]:

@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 
 from recommender.config import ChatConfig
 from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
-from recommender.conversation.message_split import SURE_TITLE, split_message
+from recommender.conversation.message_split import SURE_TITLE, is_request, split_message
 from recommender.conversation.request_parser import (
     ParsedRequest,
     apply_request,
@@ -277,7 +277,10 @@ def step_stream(
     if split is not None and split.history.strip():
         probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
-        if lines == 1 and probe.ambiguous and not pasted_items:
+        asked = lines == 1 and probe.ambiguous and not pasted_items
+        if asked and is_request(probe.ambiguous[0].text, deps.catalogue, deps.matcher):
+            asked = False  # "I like horror": the genre, not "which Horror film?"
+        if asked:
             titles = probe.ambiguous[0].option_titles
             reply.kind, reply.done = "question", True  # "Titanic": which one was it?
             then = f", {split.request.strip()}" if 0 < len(split.request) <= 80 else ""

@@ -947,7 +947,7 @@ _FILLER = set(
     slightly better worse ending endings energy into feel he she they he's she's likes enjoys
     prefers perfect awesome lovely brilliant excellent sounds back where come pizza popcorn
     snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
-    sleep sleepy""".split()
+    sleep sleepy loved liked enjoyed adored looking basically""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -1105,7 +1105,7 @@ def parse_request(
             action="unreadable",
             language=language,
         )
-    new.query = " ".join(part for part in [described, *names] if part)
+    new.query = " ".join(part for part in [described, *names] if part)[:MAX_QUERY_CHARS]
 
     if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
         new.unsupported.remove("audience")  # "for my dad, he likes westerns": said for them
@@ -2013,6 +2013,18 @@ def _unknown_title(
     article = re.match(r"(?:the|a|an)\s+", msg.work[start:])
     run = _capitalised_run(msg, start + (article.end() if article else 0))
     words = [w.group().strip(",.;!?") for w in run]
+    lower_case_ok = any(trigger.group(g) for g in ("liked", "dislike", "anchor"))
+    if not words and not article and lower_case_ok:  # "i loved inception and interstellar"
+        names = _RARE_NAMES.match(msg.work, start)
+        found = (
+            [n for n in re.split(r"\s*(?:,\s*and|,|and|&)\s*", names.group(0).strip()) if n]
+            if names
+            else []
+        )
+        if found and len(found) <= MAX_SERIES_ANCHORS and all(_is_rare_name(n) for n in found):
+            _say_unknown(found, catalogue, result)
+            msg.consume(trigger.start(), names.end())
+        return
     if not words or all(w.lower() in GENRE_VOCABULARY for w in words):
         return
     end = start + (article.end() if article else 0) + run[-1].end()
@@ -2029,13 +2041,35 @@ def _unknown_title(
         result.notes.append(f"I read “{md(_series_name(name))}” as its films: {shown}{more}.")
         msg.consume(trigger.start(), end)
         return
+    _say_unknown([name], catalogue, result)
+    msg.consume(trigger.start(), end)
+
+
+def _say_unknown(names: list[str], catalogue: Catalogue, result: ParsedRequest) -> None:
     newest, _ = year_bounds(catalogue)
     upto = f", which ends in {newest} and has no cast or crew" if newest else ""
-    result.notes.append(
-        f"“{name}” isn't a title in the catalogue{upto}, so I searched by its name instead."
+    for name in names:
+        result.notes.append(
+            f"“{name}” isn't a title in the catalogue{upto}, so I searched by its name instead."
+        )
+        result.unknown_titles.append(name)
+
+
+# one or two rare words per name, names joined by "and" / commas, up to the clause's end
+_RARE_NAMES = re.compile(
+    r"[a-z0-9'’:-]+(?:\s+[a-z0-9'’:-]+)?(?:\s*(?:,\s*and|,|and|&)\s*[a-z0-9'’:-]+"
+    r"(?:\s+[a-z0-9'’:-]+)?)*(?=\s*(?:$|[.;!?]|,\s*(?!and\b)|\s+(?:but|so|what|and i|can|could"
+    r"|any|something|anything|please)\b))"
+)
+
+
+def _is_rare_name(name: str) -> bool:
+    """ "inception", "interstellar": a name of a word or two, none of them filler, a genre
+    word or a number ("it", "something funny", "the 80s" are not names)."""
+    words = name.split()
+    return not _genre_pattern().search(name) and all(
+        w not in _NOT_TITLES and not any(ch.isdigit() for ch in w) for w in words
     )
-    result.unknown_titles.append(name)
-    msg.consume(trigger.start(), end)
 
 
 MAX_SERIES_ANCHORS = 5  # "like James Bond": this many of its films stand for it
