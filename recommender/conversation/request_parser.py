@@ -947,7 +947,8 @@ _FILLER = set(
     slightly better worse ending endings energy into feel he she they he's she's likes enjoys
     prefers perfect awesome lovely brilliant excellent sounds back where come pizza popcorn
     snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
-    sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo lemme""".split()
+    sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
+    lemme""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
