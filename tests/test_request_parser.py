@@ -1983,4 +1983,3 @@ def test_a_question_about_something_else_is_no_pick_question(
 def test_chat_shorthand_is_no_search_and_no_gibberish(catalogue: Catalogue, text: str) -> None:
     parsed = parse(text, catalogue, SessionState(history=[1, 2]))
     assert parsed.action == "recommend" and parsed.constraints.query == ""
-
