@@ -1983,3 +1983,19 @@ def test_a_question_about_something_else_is_no_pick_question(
 def test_chat_shorthand_is_no_search_and_no_gibberish(catalogue: Catalogue, text: str) -> None:
     parsed = parse(text, catalogue, SessionState(history=[1, 2]))
     assert parsed.action == "recommend" and parsed.constraints.query == ""
+
+
+def test_a_ruled_out_title_word_covers_its_singular_and_plural() -> None:
+    from recommender.conversation.request_parser import titles_with_words
+
+    films = Catalogue(
+        [
+            Item(1, "1", "Vampires", 1998, ("Horror",)),
+            Item(2, "2", "Interview with the Vampire", 1994, ("Horror",)),
+            Item(3, "3", "Heat", 1995, ("Action",)),
+            Item(4, "4", "Star Wars", 1977, ("Sci-Fi",)),
+        ]
+    )
+    assert titles_with_words(films, ["vampires"]) == {1, 2}
+    assert titles_with_words(films, ["vampire"]) == {1, 2}
+    assert titles_with_words(films, ["star wars"]) == {4}  # phrases stay as written

@@ -1941,6 +1941,10 @@ def titles_with_words(catalogue: Catalogue, phrases: list[str]) -> set[int]:
     keys = [_title_key(p) for p in phrases if p.strip()]
     if not keys:
         return set()
+    for key in list(keys):  # "no vampires": "Vampire" titles too; "no zombie": "Zombies"
+        word = key.strip()
+        if " " not in word and len(word) > 4:
+            keys.append(f" {word[:-1]} " if word.endswith("s") else f" {word}s ")
     titles = catalogue.derived("title keys", _title_keys)
     found = {item_id for item_id, title in titles if any(k in title for k in keys)}
     for phrase in phrases:  # "Bond", "Indiana Jones": the films that do not carry the name
