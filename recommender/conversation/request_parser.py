@@ -1945,15 +1945,25 @@ def titles_with_words(catalogue: Catalogue, phrases: list[str]) -> set[int]:
         word = key.strip()
         if " " not in word and len(word) > 4:
             keys.append(f" {word[:-1]} " if word.endswith("s") else f" {word}s ")
-    titles = catalogue.derived("title keys", _title_keys)
-    found = {item_id for item_id, title in titles if any(k in title for k in keys)}
+    titles, by_word = catalogue.derived("title word index", _title_word_index)
+    found: set[int] = set()
+    for key in keys:  # the titles with every word of the phrase, then the phrase itself
+        words = key.split()
+        candidates = set.intersection(*(by_word.get(w, set()) for w in words)) if words else set()
+        found |= {item_id for item_id in candidates if key in titles[item_id]}
     for phrase in phrases:  # "Bond", "Indiana Jones": the films that do not carry the name
         found |= franchise_members(catalogue, phrase)
     return found
 
 
-def _title_keys(catalogue: Catalogue) -> list[tuple[int, str]]:
-    return [(item.item_id, _title_key(item.display_title)) for item in catalogue]
+def _title_word_index(catalogue: Catalogue) -> tuple[dict[int, str], dict[str, set[int]]]:
+    """Each item's padded title key, and word -> the items whose title has it."""
+    titles = {item.item_id: _title_key(item.display_title) for item in catalogue}
+    by_word: dict[str, set[int]] = {}
+    for item_id, title in titles.items():
+        for word in title.split():
+            by_word.setdefault(word, set()).add(item_id)
+    return titles, by_word
 
 
 def _title_phrase(

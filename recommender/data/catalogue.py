@@ -142,8 +142,14 @@ class Catalogue:
 
     @property
     def genres(self) -> list[str]:
-        return sorted({g for item in self.items for g in item.genres})
+        """Every genre name, sorted (computed once: the parser asks for it per genre word)."""
+        return list(self.derived("genres", _all_genres))
 
     def texts(self, item_ids: Sequence[int] | None = None) -> list[str]:
         items = self.items if item_ids is None else self.many(item_ids)
         return [item.text for item in items]
+
+
+def _all_genres(catalogue: Catalogue) -> tuple[str, ...]:
+    return tuple(sorted({g for item in catalogue.items for g in item.genres}))
+
