@@ -152,4 +152,3 @@ class Catalogue:
 
 def _all_genres(catalogue: Catalogue) -> tuple[str, ...]:
     return tuple(sorted({g for item in catalogue.items for g in item.genres}))
-
