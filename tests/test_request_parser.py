@@ -1999,3 +1999,10 @@ def test_a_ruled_out_title_word_covers_its_singular_and_plural() -> None:
     assert titles_with_words(films, ["vampires"]) == {1, 2}
     assert titles_with_words(films, ["vampire"]) == {1, 2}
     assert titles_with_words(films, ["star wars"]) == {4}  # phrases stay as written
+
+
+def test_a_question_about_all_the_picks(catalogue: Catalogue, state: SessionState) -> None:
+    parsed = parse("are they all 90s?", catalogue, state)
+    assert parsed.action == "explain" and parsed.explain == LAST[:3]  # the first three
+    assert parsed.asked_about == "year" and parsed.constraints == state.constraints
+    assert parse("is the first one from the 80s?", catalogue, state).asked_about == "year"

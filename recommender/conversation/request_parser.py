@@ -1377,10 +1377,14 @@ def _parse_attribute_question(
     if found is not None:
         ids, end = [found[0].item_id], found[1]
     else:
+        they = _THEY_ALL.match(msg.work, lead.end())  # "are they all 90s?": every pick
         refs = re.match(rf"{_REF_LIST_WORDS}{_REF_END}", msg.work[lead.end() :])
-        if refs is None or not last:
+        if not last or (they is None and refs is None):
             return
-        ids, end = _resolve_refs(refs.group("refs"), last, result), lead.end() + refs.end()
+        if they is not None:
+            ids, end = list(last), they.end()
+        else:
+            ids, end = _resolve_refs(refs.group("refs"), last, result), lead.end() + refs.end()
     tail = _ATTRIBUTE_END.match(msg.work, end)
     if not ids or tail is None:
         return
@@ -1392,18 +1396,20 @@ def _parse_attribute_question(
         if word is not None:
             resolved = (_resolve_genre(name, matcher.catalogue) for name in word.include)
             genres += [g for g in resolved if g]
-    if lead.group("is") and rest and not genres and rest not in _ANY_GOOD:
+    period = _DECADE_ALONE.search(rest) or re.search(rf"\b{_YEAR}\b", rest)
+    if lead.group("is") and rest and not genres and not period and rest not in _ANY_GOOD:
         return  # "is it raining?": no question about a film this can answer
     result.explain += ids
     result.asked_genres = list(dict.fromkeys(genres))
     asked = lead.group(0)
-    if re.search(r"\b(?:when|what year|old|recent|new)\b", asked):
+    if period or re.search(r"\b(?:when|what year|old|recent|new)\b", asked):
         result.asked_about = "year"
     elif re.search(r"\b(?:popular|well[- ]known|famous)\b", asked):
         result.asked_about = "popularity"
     msg.consume(lead.start(), tail.end())
 
 
+_THEY_ALL = re.compile(r"(?:they|these|those|them|the picks|your picks)(?:\s+all)?\b")
 _ANY_GOOD = {"any good", "good", "worth it", "worth watching", "worth a watch", "ok", "okay"}
 
 
