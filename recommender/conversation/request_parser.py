@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from rapidfuzz.distance import OSA
@@ -1306,6 +1307,19 @@ def _resolve_refs(
     return list(dict.fromkeys(chosen))
 
 
+_REFS_AT = re.compile(rf"{_REF_LIST_WORDS}{_REF_END}")
+
+
+def _refs_at(
+    msg: _Text, start: int, last: list[int], result: ParsedRequest
+) -> tuple[list[int], int] | None:
+    """The picks a reference at ``start`` names ("the 2nd one", "it") and where it ends."""
+    refs = _REFS_AT.match(msg.work, start)
+    if refs is None or not last:
+        return None
+    return _resolve_refs(refs.group("refs"), last, result), refs.end()
+
+
 def _parse_choice(
     msg: _Text,
     matcher: TitleMatcher,
@@ -1323,12 +1337,10 @@ def _parse_choice(
             result.notes.extend(scratch.notes)  # "I took Heat (1995) (not Heat (1972))"
         if found is not None:
             ids, end = [found[0].item_id], found[1]
+        elif (picks := _refs_at(msg, match.end(), last, ParsedRequest(Constraints()))) is not None:
+            ids, end = picks
         else:
-            refs = re.match(rf"{_REF_LIST_WORDS}{_REF_END}", msg.work[match.end() :])
-            if refs is None or not last:
-                continue
-            ids = _resolve_refs(refs.group("refs"), last, ParsedRequest(Constraints()))
-            end = match.end() + refs.end()
+            continue
         tail = _CHOICE_END.match(msg.work, end)
         if ids and tail is not None:
             result.chosen.extend(i for i in ids if i not in result.chosen)
@@ -1376,23 +1388,19 @@ def _parse_attribute_question(
     found = _title_at(msg, lead.end(), matcher, state, ParsedRequest(Constraints()))
     if found is not None:
         ids, end = [found[0].item_id], found[1]
+    elif last and (they := _THEY_ALL.match(msg.work, lead.end())):  # "are they all 90s?"
+        ids, end = list(last), they.end()
+    elif (picks := _refs_at(msg, lead.end(), last, result)) is not None:
+        ids, end = picks
     else:
-        they = _THEY_ALL.match(msg.work, lead.end())  # "are they all 90s?": every pick
-        refs = re.match(rf"{_REF_LIST_WORDS}{_REF_END}", msg.work[lead.end() :])
-        if not last or (they is None and refs is None):
-            return
-        if they is not None:
-            ids, end = list(last), they.end()
-        else:
-            ids, end = _resolve_refs(refs.group("refs"), last, result), lead.end() + refs.end()
+        return
     tail = _ATTRIBUTE_END.match(msg.work, end)
     if not ids or tail is None:
         return
     rest = (tail.group("rest") or "").strip()
     genres: list[str] = []
     for match in _genre_pattern().finditer(rest):
-        phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
-        word = GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
+        word = _genre_word(match.group("g"))
         if word is not None:
             resolved = (_resolve_genre(name, matcher.catalogue) for name in word.include)
             genres += [g for g in resolved if g]
@@ -2512,7 +2520,15 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
         msg.consume(match.start(), end)  # keep a genre word after the number
 
 
+def _genre_word(phrase: str) -> GenreWord | None:
+    """The vocabulary entry of a genre phrase as matched ("sci fi", "sci-fi", "rom com")."""
+    phrase = re.sub(r"[\s-]+", " ", phrase).strip()
+    return GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
+
+
+@cache
 def _genre_pattern() -> re.Pattern[str]:
+    """Every genre phrase of the vocabulary, longest first (built once: a module constant)."""
     phrases = sorted(GENRE_VOCABULARY, key=len, reverse=True)
     body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+") for p in phrases)
     return re.compile(rf"(?<![\w'-])(?P<g>{body})(?:e?s)?(?![\w']|-(?!free\b))")
@@ -2545,7 +2561,7 @@ def _parse_genres(
     previous_names: list[str] = []
     for match in _genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
-        word = GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
+        word = _genre_word(phrase)
         if word is None:
             continue
         # as typed: a word between two genres that an earlier pass took ("no horror, 90s
