@@ -121,12 +121,64 @@ def test_a_list_typed_on_one_line_is_a_history(
         "more like Fargo, Alien",
         "comedy, 90s, no horror",
         "action and comedy",
-        "Fargo, Amelie, Inception",  # most pieces are no titles
+        "Tom Hanks, Meg Ryan",  # people
+        "Comedy, Drama, Romance",  # genres, capitalised
         "I'd like something like Fargo",
     ],
 )
 def test_a_request_that_names_titles_is_no_history(message: str, catalogue: Catalogue) -> None:
     assert split_message(message, catalogue, TitleMatcher(catalogue)) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "wish"),
+    [
+        ("Fargo, Amelie, Inception", "Fargo\nAmelie\nInception", ""),
+        (
+            "Inception, Interstellar, The Dark Knight",
+            "Inception\nInterstellar\nThe Dark Knight",
+            "",
+        ),
+        (
+            "Fargo, Shrek and Finding Nemo - something lighter",
+            "Fargo\nShrek\nFinding Nemo",
+            "something lighter",
+        ),
+        # "The Dark Knight" is a name, not the mood "dark": no part of the list is the request
+        (
+            "I loved Inception, Interstellar and The Dark Knight",
+            "Inception\nInterstellar\nThe Dark Knight",
+            "",
+        ),
+    ],
+)
+def test_a_list_of_names_the_catalogue_lacks_is_still_a_history(
+    message: str, history: str, wish: str, catalogue: Catalogue
+) -> None:
+    """Films the catalogue lacks (newer ones, mostly) are said back as unknown, never searched
+    as words ("The Dark Knight" had found "First Knight" and a dark mood)."""
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.led
+    assert (split.history, split.request) == (history, wish)
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        ("Fargo fan here", "Fargo"),
+        ("huge Fargo fan, anything similar?", "Fargo"),
+        ("I'm a Fargo fan", "Fargo"),
+    ],
+)
+def test_a_fan_of_a_title_likes_it(message: str, history: str, catalogue: Catalogue) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.liked and split.history == history
+
+
+def test_a_fan_of_a_genre_or_a_person_is_no_history(catalogue: Catalogue) -> None:
+    matcher = TitleMatcher(catalogue)
+    assert split_message("huge horror fan", catalogue, matcher) is None
+    assert split_message("big Tarantino fan, anything similar?", catalogue, matcher) is None
 
 
 def test_a_title_with_is_in_it_is_not_cut(catalogue: Catalogue) -> None:

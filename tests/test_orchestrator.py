@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from recommender.conversation import orchestrator
+from recommender.conversation.history_parser import parse_history
 from recommender.conversation.orchestrator import apply_feedback, step
 from recommender.conversation.state import SessionState
 from recommender.llm.config import LLMConfig
@@ -551,9 +552,50 @@ def test_a_question_about_a_pick_gets_a_direct_answer(make_deps, tiny_catalogue)
 
 def test_titles_the_catalogue_lacks_after_i_loved_are_said(make_deps):
     deps = make_deps()
-    for said in ("ok so i loved Inception and Interstellar", "i loved inception and interstellar"):
+    # written like titles: said back as unknown, never searched as words, and asked for more
+    for said in ("ok so i loved Inception and Interstellar", "Inception, Interstellar"):
         state, reply = step(SessionState(), said, deps)
-        assert not state.history and "isn't a title in the catalogue" in reply.text, said
-        assert "basically" not in state.constraints.query and "ok" not in state.constraints.query
+        assert not state.history and reply.kind == "question", said
+        assert "I couldn't find “Inception” or “Interstellar” in the catalogue" in reply.text
+        assert not state.constraints.query
+    # typed in lower case they may be words: searched by name, and said to be no title here
+    state, reply = step(SessionState(), "i loved inception and interstellar", deps)
+    assert not state.history and "aren't titles in the catalogue" in reply.text
+    assert "ok" not in state.constraints.query
+    # asked for picks and nothing else: the names are the only clue, so they are searched
+    state, reply = step(SessionState(), "Inception, Interstellar, what else?", deps)
+    assert reply.kind == "recommendations" and reply.cards
+    assert "“Inception” and “Interstellar” aren't titles in the catalogue" in reply.text
+    assert state.constraints.query == "inception interstellar"
+    # with a wish after them, the wish is answered and the names are still said back
+    state, reply = step(SessionState(), "I loved Inception and Interstellar. Any comedies?", deps)
+    assert reply.kind == "recommendations" and state.constraints.include_genres == ["Comedy"]
+    assert "I couldn't match: “Inception”; “Interstellar”" in reply.text
+    assert not state.constraints.query
     state, reply = step(SessionState(), "I like horror", deps)  # a wish, never "which film?"
     assert reply.kind == "recommendations" and state.constraints.include_genres == ["Horror"]
+
+
+def test_a_fan_of_a_series_has_seen_all_of_it():
+    """ "I'm a Star Trek fan": every film of the series, liked (not "which one?"); one name of
+    several films ("Titanic") is still asked about."""
+    from types import SimpleNamespace
+
+    from recommender.conversation.orchestrator import _whole_series
+    from recommender.data import Catalogue, Item
+
+    films = [
+        ("Star Trek: Generations", 1994),
+        ("Star Trek: First Contact", 1996),
+        ("Star Trek: Insurrection", 1998),
+        ("Titanic", 1997),
+        ("Titanic", 1953),
+    ]
+    catalogue = Catalogue(
+        [Item(i, str(i), t, y, ("Drama",)) for i, (t, y) in enumerate(films, start=1)]
+    )
+    deps = SimpleNamespace(catalogue=catalogue)
+    trek = parse_history("Star Trek", catalogue)
+    assert _whole_series(trek, True, deps) == [1, 2, 3]
+    assert _whole_series(trek, False, deps) == []  # "Star Trek" alone: which one?
+    assert _whole_series(parse_history("Titanic", catalogue), True, deps) == []

@@ -59,6 +59,12 @@ HISTORY_LEAD = re.compile(
     r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
+# "huge Star Wars fan here, ...", "I'm a Fargo fan": the title before "fan" (read as "fan of")
+_FAN_AFTER = re.compile(
+    r"^\s*(?:(?:i'?m|i am)\s+)?(?:an?\s+)?(?:(?:big|huge|massive|die[- ]?hard|total|lifelong"
+    r"|long[- ]time)\s+)?(?P<title>[^,.;!?\n]{2,60}?)\s+fan(?:\s+here)?\b",
+    re.IGNORECASE,
+)
 # a heading line over a pasted list that says the titles are loved ("Movies I love:",
 # "My all-time favourites -", "Films I really enjoyed:")
 _LOVED_HEADING = re.compile(
@@ -122,6 +128,12 @@ LIST_LABEL = re.compile(r"^\s*(?P<label>[^:,;\n]{1,40}?):\s+(?=\S)")
 AND = re.compile(r"\s(?:and|&)\s", re.IGNORECASE)
 _INLINE_NUMBER = re.compile(r"(?:^|\s)(?:#?\d{1,2}[.)]|\(\d{1,2}\))\s+")  # "1. Heat 2. Fargo"
 _SPACED_DASH = re.compile(r"\s+[-–—]\s+")
+# words a title keeps in lower case ("The Lord of the Rings", "Shakespeare in Love")
+_SMALL_WORDS = frozenset(
+    "a an the of and or in on at to for with from by vs vs. de la le du des der die das".split()
+)
+_TITLE_WORD = re.compile(r"^[\"'“(]*[A-Z0-9À-Þ]")  # a word that starts with a capital or a digit
+MAX_TITLE_WORDS = 10
 MAX_LIST_PIECES = 40  # longer "I watched a, b, c, ..." sentences are left to the history parser
 SURE_TITLE = 90.0  # a line matching a title at least this well is a title, whatever it says
 
@@ -195,6 +207,9 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         return MessageSplit("\n".join(history), " ".join(request), liked=liked)
     opener = _OPENER.match(message)  # "Hey! So my favourites are ...", "ok so basically ..."
     start = opener.end() if opener else 0
+    fan = _FAN_AFTER.match(message[start:])
+    if fan and _is_title(fan.group("title"), matcher):  # "Star Wars fan here": "fan of Star Wars"
+        message = message[:start] + "fan of " + fan.group("title") + message[start + fan.end() :]
     lead = HISTORY_LEAD.match(message[start:])
     if lead is None:
         return (
@@ -229,8 +244,11 @@ def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tup
     request = [after[0]] if after else []
     while True:  # "I've seen Heat and Fargo, want something lighter": the last part
         cuts = list(_PART_BREAK.finditer(head))
-        if not cuts or not is_request(head[cuts[-1].end() :], catalogue, matcher):
+        if not cuts:
             break
+        part = head[cuts[-1].end() :]
+        if title_shaped(part, catalogue, matcher) or not is_request(part, catalogue, matcher):
+            break  # "I loved Inception, Interstellar and The Dark Knight": no mood "dark"
         request.insert(0, head[cuts[-1].end() :])
         head = head[: cuts[-1].start()]
     head = _WHEN.sub("", re.sub(r"[.!?;]+$", "", head.strip()))
@@ -297,6 +315,20 @@ def _is_exact_title(text: str, matcher: TitleMatcher) -> bool:
     return bool(found.items) and found.score >= 95 and not found.ambiguous
 
 
+def title_shaped(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
+    """``text`` is written like a film's name ("Inception", "The Dark Knight", "Lord of the
+    Rings") and says no wish ("Comedy", "90s", "Tom Hanks" are wishes): a title the catalogue
+    may lack, to be said back as unknown rather than searched as words."""
+    words = text.strip(" .!?,;:").split()
+    if not 1 <= len(words) <= MAX_TITLE_WORDS or _REQUEST_CUES.search(text):
+        return False
+    if not _TITLE_WORD.match(words[0]):
+        return False
+    if not all(_TITLE_WORD.match(w) or w.lower() in _SMALL_WORDS for w in words[1:]):
+        return False
+    return not _says_a_wish(text.strip(" .!?,;:"), catalogue, matcher, wholly=True)
+
+
 def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
     """:func:`_title_list` for one way of writing the list (commas, ";", "|", "and")."""
     if not (LIST_MARK.search(message) or AND.search(message)):
@@ -315,7 +347,16 @@ def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> M
         titles = sum(1 for piece in pieces if _is_title(piece, matcher))
         if titles >= 2 and titles * 3 >= len(pieces) * 2 and titles > best[0]:
             best = (titles, pieces)  # "Heat, Fargo and Alien are my favourites": all three
-    return MessageSplit("\n".join(best[1]), request) if best[1] else None
+    if best[1]:
+        return MessageSplit("\n".join(best[1]), request)
+    # "Toy Story, Shrek, Finding Nemo", "Inception, Interstellar, The Dark Knight": a list of
+    # names, most of them films the catalogue lacks; said back as unknown, never searched
+    pieces = _titles_in_sentence(head, matcher)
+    if len(pieces) >= 2 and all(
+        _is_title(piece, matcher) or title_shaped(piece, catalogue, matcher) for piece in pieces
+    ):
+        return MessageSplit("\n".join(pieces), request, led=True)
+    return None
 
 
 def _one_title(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:

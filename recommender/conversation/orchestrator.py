@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import re
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -24,13 +25,20 @@ from typing import Any, Literal, Protocol
 
 from recommender.config import ChatConfig
 from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
-from recommender.conversation.message_split import SURE_TITLE, is_request, split_message
+from recommender.conversation.message_split import (
+    SURE_TITLE,
+    is_request,
+    split_message,
+    title_shaped,
+)
 from recommender.conversation.request_parser import (
     ParsedRequest,
     apply_request,
     looks_like_instructions,
     parse_request,
+    series_films,
     titles_with_words,
+    year_bounds,
 )
 from recommender.conversation.request_text import describe_request
 from recommender.conversation.sequels import sequel_ids
@@ -188,6 +196,43 @@ def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:
         del reply.unmatched[shown:]
 
 
+MAX_SERIES_HISTORY = 30  # "I'm a Star Trek fan": at most this many of its films join the history
+
+
+def _whole_series(parsed: HistoryParse, liked: bool, deps: Deps) -> list[int]:
+    """ "I'm a Star Trek fan", "I love the Alien films": one liked line that names a series
+    (films of different names that share it), so all of them; [] for one name of several films
+    ("Titanic" (1997) or (1953): the caller asks which)."""
+    if not liked or len(parsed.ambiguous) != 1 or parsed.matched or parsed.unmatched:
+        return []
+    names = {re.sub(r"\s*\((?:18|19|20)\d\d\)$", "", o) for o in parsed.ambiguous[0].option_titles}
+    if len(names) < 2:
+        return []
+    return series_films(deps.catalogue, parsed.ambiguous[0].text, limit=MAX_SERIES_HISTORY)
+
+
+def _all_names(parsed: HistoryParse, deps: Deps) -> bool:
+    """Every line the parser could not match is written like a title ("Inception", "The Dark
+    Knight"), not like a wish ("dark gritty thrillers", "Tom Hanks")."""
+    return bool(parsed.unmatched) and all(
+        title_shaped(line.text, deps.catalogue, deps.matcher) for line in parsed.unmatched
+    )
+
+
+def _only_asks_for_more(request: str, deps: Deps) -> bool:
+    """ "what else?", "any ideas?": a request for picks that says nothing about them."""
+    if not request.strip():
+        return False
+    parsed = parse_request(request, deps.catalogue, matcher=deps.matcher)
+    return parsed.action == "recommend" and parsed.constraints.is_empty()
+
+
+def _quoted(names: Sequence[str]) -> str:
+    """ "“A”", "“A” or “B”", "“A”, “B” or “C”": the user's own lines, as text."""
+    quoted = [f"“{md(name)}”" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
 def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> list[str]:
     parts = []
     if c.anchors and catalogue is not None:
@@ -265,6 +310,7 @@ def step_stream(
     message = (message or "")[: config.max_message_chars]
 
     pasted_items = 0
+    unknown_names: list[str] = []  # titles the catalogue lacks, searched by name
     if paste is not None and (len(paste) > 0):
         parsed = _read_history(paste, deps, reply)
         if parsed is not None:
@@ -280,6 +326,21 @@ def step_stream(
         asked = lines == 1 and probe.ambiguous and not pasted_items
         if asked and is_request(probe.ambiguous[0].text, deps.catalogue, deps.matcher):
             asked = False  # "I like horror": the genre, not "which Horror film?"
+        series = _whole_series(probe, split.liked, deps) if asked else []
+        if series:  # "I'm a Star Trek fan": all of its films, not "which one?"
+            asked = False
+            shown = [deps.catalogue.get(i).display_title for i in series]
+            reply.matched_history.extend(shown)
+            reply.notes.append(
+                f"I read “{md(probe.ambiguous[0].text)}” as its {len(series)} "
+                f"{deps.words.items}: {', '.join(shown[:4])}{', …' if len(shown) > 4 else '.'}"
+            )
+            new.history_dated = False
+            new.add_history(series)
+            for item_id in series:
+                new.mark_liked(item_id)
+            pasted_items += len(series)
+            message = split.request
         if asked:
             titles = probe.ambiguous[0].option_titles
             reply.kind, reply.done = "question", True  # "Titanic": which one was it?
@@ -303,9 +364,20 @@ def step_stream(
                     new.mark_liked(item_id)
             pasted_items += len(probe.item_ids)
             message = split.request
+        elif split.led and not probe.matched and not probe.ambiguous and _all_names(probe, deps):
+            if _only_asks_for_more(split.request, deps):
+                # "I loved Shrek, what else?": its name is the only clue, so it is searched
+                # (the text embedding knows some films it was never shown: animated for Shrek)
+                unknown_names = [line.text for line in probe.unmatched]
+            else:  # "Inception, Interstellar, The Dark Knight", "I loved Inception. Any 80s
+                # comedies?": said back as unknown, not searched (that found "First Knight")
+                _report_history(probe, deps, reply)
+            message = split.request
     timings["understand_history"] = (time.perf_counter() - started) * 1000
 
-    request: ParsedRequest = parse_request(message, deps.catalogue, state=new, matcher=deps.matcher)
+    request: ParsedRequest = parse_request(
+        message, deps.catalogue, state=new, matcher=deps.matcher, unknown_titles=unknown_names
+    )
     if request.action == "unreadable" and not pasted_items and paste is None:
         reply.kind, reply.done = "question", True  # "asdfghjkl": ask, and change nothing
         reply.text = _not_understood(request, new, deps.words)
@@ -336,7 +408,7 @@ def step_stream(
         )
         yield new, reply
         return
-    if request.action == "empty" and not pasted_items and paste is None:
+    if request.action == "empty" and not pasted_items and paste is None and not reply.unmatched:
         reply.kind, reply.done = "question", True
         reply.text = (
             f"I didn't get a message. Paste a few titles you {deps.words.did} (one per line), or "
@@ -389,6 +461,10 @@ def step_stream(
     elif nothing_to_go_on:
         reply.kind, reply.done = "question", True
         couldnt = " I couldn't match anything you pasted to the catalogue." if paste else ""
+        if reply.unmatched and not paste:  # "Inception, Interstellar": none of them is here
+            newest = year_bounds(deps.catalogue)[0]
+            upto = f", whose newest {deps.words.items} are from {newest}" if newest else ""
+            couldnt = f" I couldn't find {_quoted(reply.unmatched)} in the catalogue{upto}."
         reply.text = (
             f"Tell me a little more.{couldnt} Paste a few {deps.words.items} you "
             f"{deps.words.did} or liked (one per line, or {deps.words.exports}), or describe "
@@ -824,6 +900,8 @@ def _compose(
             lines.append(f"   {card.explanation}")
     if reply.unmatched:  # the user's own lines: shown as text, never as links or markup
         lines.append("\nI couldn't match: " + "; ".join(f"“{md(u)}”" for u in reply.unmatched))
+        if catalogue is not None and (newest := year_bounds(catalogue)[0]) is not None:
+            lines[-1] += f" (the catalogue's newest {words.items} are from {newest})"
     for note in reply.notes:
         lines.append(f"\n_{md(note)}_")
     return "\n".join(lines)

@@ -949,7 +949,8 @@ _FILLER = set(
     prefers perfect awesome lovely brilliant excellent sounds back where come pizza popcorn
     snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
     sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
-    lemme""".split()
+    lemme then well alright guess think probably fan fans huge massive big ideas idea
+    tips""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -986,13 +987,15 @@ def parse_request(
     state: SessionState | None = None,
     matcher: TitleMatcher | None = None,
     this_year: int | None = None,
+    unknown_titles: Sequence[str] = (),
 ) -> ParsedRequest:
     """Parse one message; ``previous`` (default: ``state.constraints``) is refined, not replaced.
 
     ``state`` supplies the last recommendations (for "the second one", "not that one"), the
     history (to settle ambiguous anchors) and the birth year ("from my childhood").
     ``matcher`` may be passed to reuse a built index; ``this_year`` turns "I'm 35" into a
-    birth year (default: today's).
+    birth year (default: today's). ``unknown_titles``: names the user gave as titles that the
+    catalogue lacks ("I loved Shrek, what else?"), searched by name and said to be unknown.
     """
     if previous is None and state is not None:
         previous = state.constraints
@@ -1015,6 +1018,7 @@ def parse_request(
     msg = _Text(lowered, cased)
     result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
     result.notes.extend(f"I read “{typed}” as {word}." for typed, word in corrected)
+    _say_unknown(list(unknown_titles), catalogue, result)
 
     for match in msg.finditer(_CLEAR_HISTORY):
         result.clear_history = result.reset = True
@@ -2061,7 +2065,7 @@ def _unknown_title(
     offset = article.end() if article else 0
     if any(m.name_start in (0, offset) for m in find_names(msg.work[start : start + 80])):
         return  # "like Chaplin", "like the Coen brothers": people (``_parse_names`` says so)
-    series = _series_films(catalogue, name)
+    series = series_films(catalogue, name)
     if series and new is not None and (trigger.group("anchor") or trigger.group("avoid")):
         negated = trigger.group("anchor") and _negation_before(msg.work, trigger.start())[0]
         (new.avoid if trigger.group("avoid") or negated else new.anchors).extend(series)
@@ -2075,13 +2079,18 @@ def _unknown_title(
 
 
 def _say_unknown(names: list[str], catalogue: Catalogue, result: ParsedRequest) -> None:
+    if not names:
+        return
     newest, _ = year_bounds(catalogue)
     upto = f", which ends in {newest} and has no cast or crew" if newest else ""
-    for name in names:
-        result.notes.append(
-            f"“{name}” isn't a title in the catalogue{upto}, so I searched by its name instead."
-        )
-        result.unknown_titles.append(name)
+    quoted = [f"“{name}”" for name in names]
+    if len(names) == 1:
+        said = f"{quoted[0]} isn't a title in the catalogue{upto}, so I searched by its name"
+    else:
+        listed = ", ".join(quoted[:-1]) + " and " + quoted[-1]
+        said = f"{listed} aren't titles in the catalogue{upto}, so I searched by their names"
+    result.notes.append(said + " instead.")
+    result.unknown_titles.extend(names)
 
 
 # one or two rare words per name, names joined by "and" / commas, up to the clause's end
@@ -2111,15 +2120,15 @@ def _series_name(name: str) -> str:
     )
 
 
-def _series_films(catalogue: Catalogue, name: str) -> list[int]:
+def series_films(catalogue: Catalogue, name: str, limit: int = MAX_SERIES_ANCHORS) -> list[int]:
     """The films of a series named ``name`` ("James Bond", "the Indiana Jones films"), by
-    release; [] when it is no series here."""
+    release, the first ``limit``; [] when it is no series here."""
     bare = _series_name(name).lower()
     ids = titles_with_words(catalogue, [bare]) if bare.strip() else set()
     if len(ids) < 2 and bare.strip() not in franchise_names():
         return []  # one title that merely contains the words is no series
     films = sorted(ids, key=lambda i: (catalogue.get(i).year or 0, i))
-    return films[:MAX_SERIES_ANCHORS]
+    return films[:limit]
 
 
 def _capitalised_run(msg: _Text, start: int) -> list[re.Match[str]]:
