@@ -771,6 +771,21 @@ def run_turns(texts: list[str], catalogue: Catalogue, state: SessionState) -> Co
         (["a comedy", "any genre"], lambda c: c.include_genres == []),
         (["from the 90s", "not the 90s"], lambda c: c.year_min is None and c.exclude_years),
         (["not the 90s", "from the 90s"], lambda c: c.year_min == 1990 and not c.exclude_years),
+        # several periods allowed at once: those periods ("80s or 90s is fine")
+        (
+            ["not from the 90s", "actually 80s or 90s is fine"],
+            lambda c: (c.year_min, c.year_max, c.exclude_years) == (1980, 1999, []),
+        ),
+        # allowed next to a range: the range grows to take them in, and no further
+        (
+            ["80s action", "the 90s are fine too"],
+            lambda c: (c.year_min, c.year_max) == (1980, 1999),
+        ),
+        (["something older", "the 90s are fine"], lambda c: c.year_max == 1999),
+        (
+            ["from the 90s", "the 60s are fine too"],
+            lambda c: (c.year_min, c.year_max, c.exclude_years) == (1960, 1999, [[1970, 1989]]),
+        ),
     ],
 )
 def test_follow_ups_that_relax(turns, check, catalogue: Catalogue, state) -> None:

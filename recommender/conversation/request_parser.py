@@ -1866,8 +1866,9 @@ _RELAX_YEARS = re.compile(
     rf"|(?:old or new|new or old|doesn'?t matter when|no matter when|from any (?:{_YEARS_WORD}))"
     rf"|(?:not|no longer)\s+(?:just|only|necessarily)\s+(?:from\s+)?(?:the\s+)?{_PERIOD})"
 )
-_ALLOW_PERIOD = re.compile(
-    rf"(?:(?P<p1>{_PERIOD})\s+(?:is|are|'s|would be|will be)\s+(?:also\s+)?{_OK}{_TOO}"
+_ALLOW_PERIOD = re.compile(  # "the 90s are fine too", "80s or 90s is fine", "allow 1999"
+    rf"(?:(?P<p1>{_PERIOD}(?:\s*,?\s*(?:or|and|,)\s+(?:the\s+)?{_PERIOD})*)\s+"
+    rf"(?:is|are|'s|would be|will be)\s+(?:also\s+)?{_OK}{_TOO}"
     rf"|(?:include|allow)\s+(?P<p2>{_PERIOD})(?:\s+again|\s+too)?)"
 )
 _RELAX_GENRES = re.compile(
@@ -1908,7 +1909,9 @@ def _parse_relaxations(msg: _Text, catalogue: Catalogue, result: ParsedRequest) 
     for match in msg.finditer(_ALLOW_PERIOD):
         negated, _ = _negation_before(msg.work, match.start())
         if not negated:
-            result.allowed_years.append(list(_period(match.group("p1") or match.group("p2"))))
+            said = match.group("p1") or match.group("p2")
+            for period in re.finditer(_PERIOD, said):
+                result.allowed_years.append(list(_period(period.group())))
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_RELAX_YEARS):
         if "years" not in result.relaxed:
@@ -2711,6 +2714,21 @@ def _merge(
         merged.exclude_years = [r for r in merged.exclude_years if r[1] < lo or r[0] > hi]
         # "no 90s, no wait, the 90s are fine": a correction in the same message wins
         new.exclude_years = [r for r in new.exclude_years if r[1] < lo or r[0] > hi]
+        # "80s please" then "the 90s are fine too": the range grows to take them in (and
+        # "90s" then "the 60s are fine too" leaves the years between them out)
+        if merged.year_min is not None and merged.year_max is not None:
+            if lo > merged.year_max + 1:
+                merged.exclude_years.append([merged.year_max + 1, lo - 1])
+            elif hi < merged.year_min - 1:
+                merged.exclude_years.append([hi + 1, merged.year_min - 1])
+        if merged.year_min is not None:
+            merged.year_min = min(merged.year_min, lo)
+        if merged.year_max is not None:
+            merged.year_max = max(merged.year_max, hi)
+    if len(result.allowed_years) >= 2 and merged.year_min is None and merged.year_max is None:
+        # "80s or 90s is fine": those periods, and nothing else
+        merged.year_min = min(lo for lo, _ in result.allowed_years)
+        merged.year_max = max(hi for _, hi in result.allowed_years)
     new.exclude_genres = [g for g in new.exclude_genres if g not in result.allowed_genres]
     if new.include_genres:
         if (
