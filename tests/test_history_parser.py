@@ -860,3 +860,64 @@ def test_a_credit_after_a_comma_is_no_unmatched_title(catalogue: Catalogue) -> N
     result = parse_history("Casablanca, 1942, Michael Curtiz\nFargo, Coen brothers", catalogue)
     assert _titles("Casablanca, 1942, Michael Curtiz", catalogue) == ["Casablanca (1942)"]
     assert result.unmatched == [] and len(result.item_ids) == 2
+
+
+def test_a_film_by_its_place_in_its_series() -> None:
+    """ "Star Trek II", "Austin Powers 2": the number the catalogue's title leaves out, taken
+    from release order, only where that order is sure."""
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    films = [
+        ("Star Trek: The Motion Picture", 1979, "Sci-Fi"),
+        ("Star Trek: The Wrath of Khan", 1982, "Sci-Fi"),
+        ("Star Trek III: The Search for Spock", 1984, "Sci-Fi"),
+        ("Austin Powers: International Man of Mystery", 1997, "Comedy"),
+        ("Austin Powers: The Spy Who Shagged Me", 1999, "Comedy"),
+        ("Batman", 1989, "Action"),
+        ("Batman Returns", 1992, "Action"),
+        ("Batman: Mask of the Phantasm", 1993, "Action"),  # "Batman 2" would be this
+        ("Alien", 1979, "Horror"),
+        ("Alien³", 1992, "Horror"),  # its own number says 3: "Alien 2" is another film
+        ("Sabrina", 1954, "Comedy"),
+        ("Sabrina", 1995, "Comedy"),  # a remake
+        ("Sabrina: The Sequel", 1999, "Comedy"),
+        ("Robin Hood", 1973, "Animation"),
+        ("Robin Hood: Prince of Thieves", 1991, "Adventure"),  # namesakes: no shared genre
+    ]
+    items = [Item(i, str(i), t, y, (g,)) for i, (t, y, g) in enumerate(films, start=1)]
+    matcher = TitleMatcher(Catalogue(items))
+    for typed, item_id in [
+        ("Star Trek II", 2),
+        ("Star Trek 2: The Wrath of Khan", 2),
+        ("Star Trek 3", 3),  # its own number
+        ("Star Trek 1", 1),
+        ("Austin Powers 2", 5),
+    ]:
+        found = matcher.match(typed)
+        assert found.items and found.items[0].item_id == item_id and not found.ambiguous, typed
+    for typed in ("Batman 2", "Alien 2", "Sabrina 2", "Robin Hood 2", "Star Trek 4"):
+        assert not matcher.match(typed).items, typed
+
+
+def test_a_series_name_in_front_of_a_title() -> None:
+    """ "Wallace & Gromit: The Wrong Trousers": a series name the catalogue leaves out, sure
+    when the catalogue knows the series; a one-word ending is never enough."""
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    items = [
+        Item(1, "1", "Wrong Trousers, The", 1993, ("Animation",)),
+        Item(2, "2", "Wallace & Gromit: The Best of Aardman Animation", 1996, ("Animation",)),
+        Item(3, "3", "Grand Day Out, A", 1992, ("Animation",)),
+        Item(4, "4", "Mission: Impossible", 1996, ("Action",)),
+        Item(5, "5", "Fallout", 1999, ("Drama",)),
+        Item(6, "6", "Death in Venice", 1971, ("Drama",)),
+    ]
+    matcher = TitleMatcher(Catalogue(items))
+    found = matcher.match("Wallace & Gromit: The Wrong Trousers")
+    assert [i.item_id for i in found.items] == [1] and not found.ambiguous
+    found = matcher.match("Wallace and Gromit in A Grand Day Out")
+    assert [i.item_id for i in found.items] == [3] and not found.ambiguous
+    unknown_series = matcher.match("Nick Park Shorts: The Wrong Trousers")
+    assert unknown_series.items and unknown_series.ambiguous  # asked, not taken
+    assert 5 not in [i.item_id for i in matcher.match("Mission: Impossible - Fallout").items]
+    assert [i.item_id for i in matcher.match("Death in Venice").items] == [6]

@@ -9,7 +9,10 @@ Every catalogue item is indexed under every name it has, each with a rank:
 - a few well-known abbreviations ("T2", "LOTR"), only where their film is in the catalogue:
   rank ``ABBREVIATION``;
 - the parts of a title around ":" and " - " ("Star Wars", "Star Wars: Episode IV",
-  "A New Hope", "Rambo 2"): rank ``PART``.
+  "A New Hope", "Rambo 2"): rank ``PART``;
+- the place of a film in its series, where the catalogue's titles leave it out ("Star Trek
+  II" and "Star Trek 2: The Wrath of Khan" for "Star Trek: The Wrath of Khan", "Austin Powers
+  2"): rank ``PART`` (see :func:`series_numbers`).
 
 Keys are forgiving about case, accents, punctuation, articles, "&"/"and", apostrophes and
 sequel numbering ("Godfather: Part II" = "Godfather 2" = "Godfather II"); a key without
@@ -19,7 +22,9 @@ title of "Seven Samurai"), and several items of the same rank are ambiguous unle
 decides. Only when no key matches exactly are typos tried, and then only a few edits for the
 length of the title, never in the first letter of a short title, never across different sequel
 numbers, and only when one item is strictly closer than every other: "Solaris" is never
-"Solas". An unsure result is reported as ``ambiguous``, never silently picked.
+"Solas". Last, a typed "Series: Title" whose title part alone names one film ("Wallace &
+Gromit: The Wrong Trousers", "Wallace and Gromit in A Grand Day Out") is that film. An unsure
+result is reported as ``ambiguous``, never silently picked.
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ _ROMAN = {
 _NUMBER_MARKERS = frozenset({"part", "pt", "episode", "ep", "chapter", "vol", "volume", "no"})
 _AKA = re.compile(r"\ba\.?k\.?a\.?\s*", re.IGNORECASE)
 _PART_SPLIT = re.compile(r"\s*:\s+|\s+[-–—]{1,3}\s+")
+_SERIES_IN = re.compile(r"\s+in\s+", re.IGNORECASE)  # "Wallace and Gromit in A Close Shave"
 # well-known short names, as (what people type, the catalogue title it stands for): indexed
 # only where that title is in the catalogue, so a catalogue without the film ignores them
 ABBREVIATIONS: tuple[tuple[str, str], ...] = (
@@ -130,6 +136,7 @@ ORIGINAL_TITLES: tuple[tuple[str, str, int], ...] = (
     ("Yin shi nan nu", "Eat Drink Man Woman", 1994),
     ("Chung Hing sam lam", "Chungking Express", 1994),
     ("Les Diaboliques", "Diabolique", 1955),  # the 1996 remake keeps its own name only
+    ("Bicycle Thieves", "The Bicycle Thief", 1948),  # its British title
 )
 
 
@@ -289,6 +296,58 @@ def names_of(item: Item) -> list[tuple[str, float]]:
     return names + [(part, PART) for name in whole for part in title_parts(name)]
 
 
+def series_numbers(catalogue: Catalogue) -> list[tuple[str, Item]]:
+    """Numbered names for the films of a series whose titles leave the number out:
+    ("Star Trek 2", Star Trek: The Wrath of Khan), ("Star Trek 2: The Wrath of Khan", ...),
+    ("Austin Powers 2", Austin Powers: The Spy Who Shagged Me).
+
+    A series is two or more titles that are one name, or that name then ":" / " - " / a
+    number ("Star Trek: Generations", "Star Trek III: The Search for Spock"), in release
+    order. Only a series whose own numbers all sit at their place is numbered: "Alien",
+    "Alien³", "Alien: Resurrection" is not ("Aliens" is the second film, under another name),
+    nor "Star Wars" (episodes IV, V, VI, I). Nor are remakes of one title, films of one year
+    (no order), films that share no genre with the first (namesakes) or a name other titles
+    go on from ("Batman", "Batman Returns").
+    """
+    series: dict[str, list[tuple[Item, int | None, str]]] = {}
+    firsts: list[str] = []
+    for item in catalogue:
+        main = move_article(split_catalogue_title(item.title)[0])
+        first, *rest = _PART_SPLIT.split(main, maxsplit=1)
+        words = title_key(first).split()
+        firsts.append(" ".join(words))
+        number = int(words[-1]) if len(words) > 1 and words[-1].isdigit() else None
+        head = " ".join(words[:-1] if number is not None else words)
+        inner = numbers_in(title_key(rest[0])) if rest else frozenset()
+        if number is None and len(inner) == 1:  # "Star Wars: Episode IV - A New Hope"
+            number = int(next(iter(inner)))
+        if len(head) >= MIN_PART_CHARS:
+            series.setdefault(head, []).append((item, number, rest[0] if rest else ""))
+    names: list[tuple[str, Item]] = []
+    for head, films in series.items():
+        if len(films) < 2:
+            continue
+        longer = (f for f in firsts if f.startswith(head + " ") and not f[len(head) + 1].isdigit())
+        if any(longer):
+            continue  # "Batman Returns" is a film of "Batman" the numbers would leave out
+        plain = [subtitle for _, n, subtitle in films if n is None]
+        years = [item.year for item, _, _ in films]
+        if len(set(plain)) < len(plain) or None in years or len(set(years)) < len(years):
+            continue  # remakes ("Sabrina" 1954 and 1995), or no order ("Three Colors" 1994)
+        genres = set(films[0][0].genres)
+        if genres and any(not genres & set(item.genres) for item, _, _ in films[1:]):
+            continue  # namesakes, not sequels ("Robin Hood" 1973, a cartoon, and 1991)
+        films.sort(key=lambda f: (f[0].year or 0, f[0].item_id))
+        if any(n is not None and n != place for place, (_, n, _) in enumerate(films, 1)):
+            continue
+        for place, (item, number, subtitle) in enumerate(films, start=1):
+            if number is None:
+                names.append((f"{head} {place}", item))
+                if subtitle:
+                    names.append((f"{head} {place} {subtitle}", item))
+    return names
+
+
 def allowed_edits(key: str, first_letter_differs: bool) -> int:
     """How many typos a key of this length may carry: 1 up to 8 characters, 2 up to 15, ..."""
     length = len(key)
@@ -332,6 +391,9 @@ class TitleMatcher:
             for entry in list(index.get(title_key(target), [])):
                 if entry.rank == MAIN and _year_fits(entry.item, year, YEAR_TOLERANCE):
                     add(original, entry.item, ALT)
+        for name, item in series_numbers(catalogue):
+            if not any(e.item is not item for e in index.get(title_key(name), [])):
+                add(name, item, PART)  # never over another film's own name ("Rocky II")
         self._index = index
         self._compact = compact
         self._keys = list(index)
@@ -362,7 +424,31 @@ class TitleMatcher:
             return found
         if exact_only:
             return _NO_MATCH
-        return self._fuzzy(key, year)
+        found = self._fuzzy(key, year)
+        return found if found.items else self._series_part(title, year)
+
+    def _series_part(self, title: str, year: int | None) -> TitleMatch:
+        """ "Wallace & Gromit: The Wrong Trousers", "Wallace and Gromit in A Grand Day Out":
+        a series name the catalogue leaves out of the title, then a title that names one film.
+        Sure when the series name is in the film's own title or in another catalogue title (a
+        known series); asked about otherwise ("Whatever: The Wrong Trousers")."""
+        cut = _PART_SPLIT.search(title) or _SERIES_IN.search(title)
+        if cut is None:
+            return _NO_MATCH
+        head, tail = title_key(title[: cut.start()]), title[cut.end() :]
+        if len(title_key(tail).split()) < 2:
+            return _NO_MATCH  # "Mission: Impossible - Fallout" is not "Fallout"
+        found = self.match(tail, year, exact_only=True)
+        if not found.items or found.ambiguous or found.score < PART:
+            return _NO_MATCH
+        item = found.items[0]
+        own = " ".join(self.names(item))
+        known = f" {head} " in f" {own} " or any(
+            f" {head} " in f" {key} " for key in self._keys if len(key) > len(head)
+        )
+        if cut.re is _SERIES_IN and not known:
+            return _NO_MATCH  # "Death in Venice" is a title, not "Death" then "Venice"
+        return TitleMatch((item,), PART, not known, "title part")
 
     def match_short(self, title: str, year: int | None = None) -> TitleMatch:
         """A short form people type for a long title: its first words ("Willy Wonka",
