@@ -599,3 +599,18 @@ def test_a_fan_of_a_series_has_seen_all_of_it():
     assert _whole_series(trek, True, deps) == [1, 2, 3]
     assert _whole_series(trek, False, deps) == []  # "Star Trek" alone: which one?
     assert _whole_series(parse_history("Titanic", catalogue), True, deps) == []
+
+
+def test_questions_about_the_whole_list_are_answered_from_the_picks(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    picks = list(state.last_recommendations)
+    state, reply = step(state, "why these?", deps)
+    assert reply.kind == "explanation" and not reply.cards
+    assert re.search(r"they are from \d{4}", reply.text)
+    assert state.last_recommendations == picks  # the picks stay what "the 2nd" refers to
+    state, reply = step(state, "why so many thrillers?", deps)
+    assert reply.kind == "explanation" and "listed as Thriller" in reply.text
+    assert not state.constraints.include_genres  # a question, not a request for thrillers
+    state, reply = step(state, "are they all from the 90s?", deps)
+    assert re.search(r"^(Yes|No): ", reply.text.split("\n")[1])

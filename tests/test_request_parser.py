@@ -1176,7 +1176,7 @@ def test_real_words_near_a_genre_word_are_not_corrected(text: str, catalogue: Ca
         ("why did you pick the 3rd one", [12]),
         ("what is the 4th about?", [9]),
         ("tell me more about the first one", [5]),
-        ("why these?", [5, 3, 12]),
+        ("why these?", [5, 3, 12, 9]),  # every pick: a question about the list
         ("why did you recommend Fargo", [12]),
     ],
 )
@@ -2018,6 +2018,38 @@ def test_a_ruled_out_title_word_covers_its_singular_and_plural() -> None:
 
 def test_a_question_about_all_the_picks(catalogue: Catalogue, state: SessionState) -> None:
     parsed = parse("are they all 90s?", catalogue, state)
-    assert parsed.action == "explain" and parsed.explain == LAST[:3]  # the first three
+    assert parsed.action == "explain" and parsed.explain == LAST  # all of them, not three
     assert parsed.asked_about == "year" and parsed.constraints == state.constraints
     assert parse("is the first one from the 80s?", catalogue, state).asked_about == "year"
+
+
+@pytest.mark.parametrize(
+    ("said", "kind", "genres"),
+    [
+        ("why these?", "summary", []),
+        ("so why these picks?", "summary", []),
+        ("what do they have in common?", "summary", []),
+        ("how did you pick them?", "method", []),
+        ("why so many crime films?", "genre", ["Crime"]),
+        ("why all the comedies?", "genre", ["Comedy"]),
+        ("why is everything a drama?", "genre", ["Drama"]),
+        ("are they all comedies?", "all", ["Comedy"]),
+    ],
+)
+def test_a_question_about_the_whole_list_is_no_new_request(
+    said: str, kind: str, genres: list[str], catalogue: Catalogue
+) -> None:
+    """ "why so many crime films?" had become a request for crime films, and "what do they
+    have in common?" a search for "common"."""
+    state = SessionState(last_recommendations=[1, 2, 3, 4, 5, 6])
+    parsed = parse_request(said, catalogue, state=state)
+    assert parsed.action == "explain" and parsed.about_picks == kind, said
+    assert parsed.explain == [1, 2, 3, 4, 5, 6]  # every pick, not the first three
+    assert parsed.asked_genres == genres
+    assert not parsed.constraints.include_genres and not parsed.constraints.query
+
+
+def test_are_they_all_from_a_decade_keeps_the_decade(catalogue: Catalogue) -> None:
+    state = SessionState(last_recommendations=[1, 2, 3])
+    parsed = parse_request("are they all from the 90s?", catalogue, state=state)
+    assert parsed.about_picks == "all" and parsed.asked_years == (1990, 1999)

@@ -31,6 +31,7 @@ from recommender.conversation.message_split import (
     split_message,
     title_shaped,
 )
+from recommender.conversation.pick_summary import summarise_picks
 from recommender.conversation.request_parser import (
     ParsedRequest,
     apply_request,
@@ -715,12 +716,14 @@ def _explain_items(
         state, deps, _filters(state, deps.catalogue).rejected(deps.catalogue), salt=item_ids
     )
     texts = ["" for _ in items]
+    evidence: list[Any] = [None for _ in items]
+    about_picks = request.about_picks if request is not None else ""
 
     picks = any(i.item_id in set(state.last_recommendations) for i in items)
     asked = request is not None and bool(request.asked_genres or request.asked_about)
     if picks:
         noun = "this pick" if len(items) == 1 else "these picks"
-        lead = f"About {noun}:" if asked else f"Why {noun}:"
+        lead = f"About {noun}:" if asked or about_picks else f"Why {noun}:"
         hint = (
             f"Paste a few {deps.words.items} you {deps.words.did} and I can say which of them "
             "it depends on."
@@ -734,9 +737,22 @@ def _explain_items(
 
     def compose() -> str:
         lines = [lead]
+        if about_picks and request is not None:  # "why these?", "why so many crime films?"
+            lines.append(
+                summarise_picks(
+                    about_picks,
+                    items,
+                    evidence,
+                    history_items,
+                    deps.words,
+                    request.asked_genres,
+                    request.asked_years,
+                )
+            )
         for item, text in zip(items, texts, strict=True):
             lines.append(f"\n**{md(item.display_title)}** · {', '.join(item.genres)}")
-            answer = _answer(item, request, deps) if request is not None else ""
+            answered = request is not None and not about_picks
+            answer = _answer(item, request, deps) if answered else ""
             if answer:
                 lines.append(f"   {answer}")
             if text:
@@ -748,6 +764,7 @@ def _explain_items(
     try:
         for snapshot in deps.explainer.stream(items, history_items, context):
             texts = [explanation.text for explanation in snapshot]
+            evidence = [getattr(explanation, "evidence", None) for explanation in snapshot]
             reply.text = compose()
             yield state, reply
     except Exception:  # the explainer must never cost the user the conversation

@@ -258,6 +258,11 @@ class ParsedRequest:
     # "is the first one scary?": the genres asked about (the reply says yes or no)
     asked_genres: list[str] = field(default_factory=list)
     asked_about: str = ""  # "year" ("when is the 2nd from?") | "popularity" ("how popular ...")
+    asked_years: tuple[int, int] | None = None  # "are they all from the 90s?": that period
+    # a question about the whole list: "summary" ("why these?", "what do they have in
+    # common?"), "method" ("how did you pick them?"), "genre" ("why so many crime films?",
+    # with ``asked_genres``) or "all" ("are they all 90s?", "are they all comedies?")
+    about_picks: str = ""
     history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
     history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
 
@@ -1394,6 +1399,7 @@ def _parse_attribute_question(
         ids, end = [found[0].item_id], found[1]
     elif last and (they := _THEY_ALL.match(msg.work, lead.end())):  # "are they all 90s?"
         ids, end = list(last), they.end()
+        result.about_picks = "all"
     elif (picks := _refs_at(msg, lead.end(), last, result)) is not None:
         ids, end = picks
     else:
@@ -1416,13 +1422,79 @@ def _parse_attribute_question(
     asked = lead.group(0)
     if period or re.search(r"\b(?:when|what year|old|recent|new)\b", asked):
         result.asked_about = "year"
+        if period is not None:
+            result.asked_years = _period(period.group())
     elif re.search(r"\b(?:popular|well[- ]known|famous)\b", asked):
         result.asked_about = "popularity"
     msg.consume(lead.start(), tail.end())
 
 
 _THEY_ALL = re.compile(r"(?:they|these|those|them|the picks|your picks)(?:\s+all)?\b")
+_PICKS = (
+    r"(?:these|those|them|they|the(?:se|m)? (?:picks|films|movies|ones|suggestions)|this list"
+    r"|that list|the list|your picks|all (?:these|those|of them|of these)|these ones)"
+)
+# questions about the whole list of picks, answered from the picks themselves
+_ABOUT_PICKS = (
+    (
+        "method",
+        re.compile(
+            r"\bhow (?:did|do|does|would) (?:you|it|this|sequel) (?:pick|choose|chose|find|get"
+            r"|come up with|select|decide(?: on)?|work(?: out)?|recommend|rank|make)"
+            rf"(?: (?:{_PICKS}|recommendations|picks|suggestions|these picks))?\b"
+            r"|\bhow (?:does )?(?:this|it|the app|sequel) works?\b"
+            r"|\bwhat(?:'s| is) (?:your|the) (?:method|algorithm|logic|process)\b"
+        ),
+    ),
+    (
+        "summary",
+        re.compile(
+            rf"\bwhat do {_PICKS} (?:all )?have in common\b"
+            rf"|\bwhat(?:'s| is) the (?:common thread|connection|link|pattern|theme)\b"
+            rf"|\b(?:why|how come) (?:did you (?:pick|choose|suggest|recommend) )?{_PICKS}\s*"
+            r"(?:ones|films|movies|picks|in particular|exactly)?\s*(?:\?|$)"
+            rf"|\bwhat(?:'s| is) (?:the )?(?:reason|reasoning|logic) (?:for|behind) {_PICKS}\b"
+        ),
+    ),
+)
+# "why so many crime films?", "why all the comedies?", "why is everything a drama?"
+_WHY_SO_MANY = re.compile(
+    r"\b(?:why|how come)(?: are there| do you (?:keep )?(?:give|giving|show|showing|suggest"
+    r"|suggesting|recommend|recommending)(?: me)?)? (?:so many|so much|all (?:the|these)?|only"
+    r"|just|mostly|always|nothing but|are (?:they|these|those) all|is everything|is it all"
+    r"|are all (?:of )?(?:them|these|the picks))\s*(?:an? )?(?P<rest>[\w' -]{2,40}?)"
+    r"\s*(?:\?+|$)"
+)
 _ANY_GOOD = {"any good", "good", "worth it", "worth watching", "worth a watch", "ok", "okay"}
+
+
+def _parse_about_picks(
+    msg: _Text, catalogue: Catalogue, last: list[int], result: ParsedRequest
+) -> None:
+    """ "why these?", "what do they have in common?", "how did you pick them?", "why so many
+    crime films?": a question about the whole list of picks, not a new request."""
+    if not last or result.about_picks:
+        return
+    many = _WHY_SO_MANY.search(msg.work)
+    if many is not None:
+        genres = []
+        for match in _genre_pattern().finditer(many.group("rest")):
+            word = _genre_word(match.group("g"))
+            if word is not None:
+                resolved = (_resolve_genre(name, catalogue) for name in word.include)
+                genres += [g for g in resolved if g]
+        if genres:
+            result.about_picks, result.asked_genres = "genre", list(dict.fromkeys(genres))
+            result.explain += list(last)
+            msg.consume(many.start(), many.end())
+            return
+    for kind, pattern in _ABOUT_PICKS:
+        found = pattern.search(msg.work)
+        if found is not None:
+            result.about_picks = kind
+            result.explain += list(last)
+            msg.consume(found.start(), found.end())
+            return
 
 
 def _parse_explain(
@@ -1434,6 +1506,7 @@ def _parse_explain(
 ) -> None:
     """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
     _parse_attribute_question(msg, matcher, state, last, result)
+    _parse_about_picks(msg, matcher.catalogue, last, result)
     for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT):
         for match in msg.finditer(pattern):
             result.explain += _resolve_refs(match.group("refs"), last, result)
@@ -1452,7 +1525,8 @@ def _parse_explain(
             result.explain.append(found[0].item_id)
             result.explain_about = True
             msg.consume(match.start(), about.end())
-    result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
+    if not result.about_picks:  # a question about the whole list keeps every pick
+        result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
 
 
 def _parse_feedback(
