@@ -747,6 +747,8 @@ def test_implied_exclusion_keeps_an_earlier_asked_genre(catalogue, state) -> Non
         ("one movie for tonight", 1),
         ("give me 3 more", 3),
         ("two more please", 2),
+        ("one more", 1),  # after "3 more" it had kept 3
+        ("ok one more please", 1),
     ],
 )
 def test_one_is_a_pronoun_unless_it_counts(text: str, k: int | None, catalogue: Catalogue) -> None:

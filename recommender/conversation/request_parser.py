@@ -841,6 +841,9 @@ _COUNT = re.compile(
     rf"|be (?:plenty|enough|fine))\b"
     rf"|^\s*(?:(?:ok(?:ay)?|fine|sure|alright|then|just|only)[,\s]+)*(?P<n7>{_NUM_NOT_ONE})"
     rf"\s*(?:of (?:them|those|these))?\s*(?:please|pls|plz|thanks)?\s*[.!]*\s*$"
+    # "one more", "ok one more please": a single pick (else "one" is no count, see n4)
+    rf"|^\s*(?:(?:ok(?:ay)?|just|only|maybe|and|sure|cool)[,\s]+)*(?P<n8>one)\s+more"
+    rf"(?:\s+(?:one|pick|movie|film|please|pls|like (?:that|it|this|those)))*\s*[.!?]*\s*$"
     rf"|(?P<n6>(?:just|only)\s+(?:the\s+)?(?:single\s+|very\s+|one\s+)*best(?:\s+one)?"
     rf"|(?:the\s+)?single\s+best(?:\s+one)?|one\s+single|a\s+single\s+(?:movie|film|one|pick))"
     # "one" alone is a pronoun ("a funny one for the kids"), a count only as "one movie"
@@ -2592,17 +2595,18 @@ def _scan_year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
 
 def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
     for match in msg.finditer(_COUNT):
-        group = next(g for g in ("n1", "n2", "n3", "n4", "n5", "n6", "n7") if match.group(g))
+        groups = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8")
+        group = next(g for g in groups if match.group(g))
         raw = match.group(group)
-        if group == "n6":
-            raw = "one"  # "just the single best one"
+        if group in ("n6", "n8"):
+            raw = "one"  # "just the single best one", "one more"
         k = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
         if k < 1:  # "give me 0 movies"
             result.notes.append("I can't show fewer than one, so here is the usual number.")
             msg.consume(match.start(), match.end())
             continue
         new.k = min(k, MAX_K)  # the reply says the app's own limit (chat.max_k) when over it
-        end = match.end() if group in ("n3", "n5", "n6", "n7") else match.end(group)
+        end = match.end() if group in ("n3", "n5", "n6", "n7", "n8") else match.end(group)
         msg.consume(match.start(), end)  # keep a genre word after the number
 
 
