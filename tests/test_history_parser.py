@@ -921,3 +921,21 @@ def test_a_series_name_in_front_of_a_title() -> None:
     assert unknown_series.items and unknown_series.ambiguous  # asked, not taken
     assert 5 not in [i.item_id for i in matcher.match("Mission: Impossible - Fallout").items]
     assert [i.item_id for i in matcher.match("Death in Venice").items] == [6]
+
+
+def test_british_spellings_find_the_american_titles() -> None:
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    items = [
+        Item(1, "1", "Three Colors: Red", 1994, ("Drama",)),
+        Item(2, "2", "Terminator 2: Judgment Day", 1991, ("Action",)),
+        Item(3, "3", "Color Purple, The", 1985, ("Drama",)),
+    ]
+    matcher = TitleMatcher(Catalogue(items))
+    for typed, item_id in [
+        ("Three Colours: Red", 1),
+        ("Terminator 2: Judgement Day", 2),
+        ("The Colour Purple", 3),
+    ]:
+        found = matcher.match(typed, exact_only=True)  # not a typo: the same title, spelt so
+        assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed

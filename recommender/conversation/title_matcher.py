@@ -78,6 +78,21 @@ _ROMAN = {
     "xiii": "13",
 }
 _NUMBER_MARKERS = frozenset({"part", "pt", "episode", "ep", "chapter", "vol", "volume", "no"})
+# British spellings read as the American ones the catalogue uses ("Three Colours: Red",
+# "Terminator 2: Judgement Day" in a UK export), and the other way round
+_SPELLING = {
+    british: american
+    for pair in (
+        "colour color, colours colors, coloured colored, favourite favorite, honour honor, "
+        "theatre theater, centre center, judgement judgment, grey gray, armour armor, "
+        "harbour harbor, neighbour neighbor, neighbours neighbors, behaviour behavior, "
+        "labour labor, rumour rumor, humour humor, valour valor, splendour splendor, "
+        "defence defense, offence offense, licence license, programme program, "
+        "traveller traveler, travellers travelers, jewellery jewelry, pyjamas pajamas, "
+        "aeroplane airplane, mould mold, moustache mustache, plough plow, sceptre scepter"
+    ).split(", ")
+    for british, american in [pair.split()]
+}
 _AKA = re.compile(r"\ba\.?k\.?a\.?\s*", re.IGNORECASE)
 _PART_SPLIT = re.compile(r"\s*:\s+|\s+[-–—]{1,3}\s+")
 _SERIES_IN = re.compile(r"\s+in\s+", re.IGNORECASE)  # "Wallace and Gromit in A Close Shave"
@@ -203,7 +218,8 @@ def strict_key(text: str) -> str:
 
 def title_key(text: str) -> str:
     """The lookup key: :func:`strict_key` after "&" -> "and", apostrophes joined ("schindlers"),
-    articles dropped inside a title after ":" and sequel numbering unified ("part ii" -> "2")."""
+    articles dropped inside a title after ":", sequel numbering unified ("part ii" -> "2") and
+    British spellings read as American ("colour" -> "color")."""
     text = re.sub(r"[’'`´]", "", html.unescape(text).replace("&", " and "))
     text = _FRACTIONS.sub(lambda m: f" {_FRACTIONS_AS_TEXT[m.group()]}", text)  # "8½" = "8 1/2"
     # digits are their own words: "Alien³" = "Alien 3", "Jungle2Jungle" = "Jungle 2 Jungle"
@@ -212,6 +228,7 @@ def title_key(text: str) -> str:
         "1" if w == "i" and i > 0 and words[i - 1] in _NUMBER_MARKERS else _ROMAN.get(w, w)
         for i, w in enumerate(words)
     ]  # "Episode I" is 1, but "I" alone is a word
+    words = [_SPELLING.get(w, w) for w in words]  # "colour" = "color"
     out: list[str] = []
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else ""
