@@ -2055,3 +2055,15 @@ def test_are_they_all_from_a_decade_keeps_the_decade(catalogue: Catalogue) -> No
     state = SessionState(last_recommendations=[1, 2, 3])
     parsed = parse_request("are they all from the 90s?", catalogue, state=state)
     assert parsed.about_picks == "all" and parsed.asked_years == (1990, 1999)
+
+
+@pytest.mark.parametrize(
+    ("said", "words"),
+    [("skip anything Bond-related", ["bond"]), ("nothing Star Wars-themed", ["star wars"])],
+)
+def test_a_name_with_a_related_suffix_is_the_name(
+    said: str, words: list[str], catalogue: Catalogue
+) -> None:
+    """ "Bond-related" was no title word and was said to be unknown."""
+    parsed = parse_request(said, catalogue)
+    assert parsed.constraints.exclude_title_words == words and not parsed.notes

@@ -972,6 +972,9 @@ _BARE_CONTRACTION = re.compile(
 )
 
 
+_RELATED_SUFFIX = re.compile(r"(?<=\w)-(related|themed|based|style|type|ish|esque)\b", re.I)
+
+
 class _Text:
     """The message being parsed, with consumed spans blanked out so later passes skip them."""
 
@@ -1021,6 +1024,8 @@ def parse_request(
     cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
     # "arent", "dont", "isnt": typed without the apostrophe, read with it ("aren't too violent")
     lowered, cased = (_BARE_CONTRACTION.sub(r"\1n'\2", t) for t in (lowered, cased))
+    # "Bond-related", "Star Wars-themed": the name, then the word ("Bond related")
+    lowered, cased = (_RELATED_SUFFIX.sub(r" \1", t) for t in (lowered, cased))
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = _Text(lowered, cased)
