@@ -972,7 +972,7 @@ _BARE_CONTRACTION = re.compile(
 )
 
 
-_RELATED_SUFFIX = re.compile(r"(?<=\w)-(related|themed|based|style|type|ish|esque)\b", re.I)
+_RELATED_SUFFIX = re.compile(r"(?<=\w)-(related|themed|based|type)\b", re.I)  # not "-esque": like
 
 
 class _Text:
