@@ -41,3 +41,10 @@ def test_readability_needs_every_word_unknown() -> None:
     assert not readability("").unreadable  # nothing to search is not noise
     assert readability("qwzx vbnm").quoted() == "qwzx vbnm"
     assert readability(" ".join(["qwzx"] * 5)).quoted() == ""  # too many to echo
+
+
+@pytest.mark.parametrize(
+    "word", ["favourite", "colour", "humour", "centre", "realised", "catalogue"]
+)
+def test_british_spellings_are_words(word: str) -> None:
+    assert is_known(word)

@@ -635,6 +635,12 @@ def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
             "You're welcome! Say “more” for other picks, tell me what to change "
             "(“older”, “no horror”, “just 3”), or ask “why the 2nd one?”."
         )
+    if kind == "plot":
+        return (
+            f"I have no plot summaries: the catalogue knows each {words.item}'s title, year and "
+            f"genres, and who {words.did} it. Ask “why the 2nd one?” for why a pick fits you, "
+            "or “is the first one scary?”, “when is it from?”."
+        )
     if kind == "help":
         return (
             f"I recommend {words.items} from this catalogue, and only from it. Paste a few "

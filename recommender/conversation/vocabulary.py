@@ -63,6 +63,25 @@ def _stems(word: str) -> Iterable[str]:
                 yield stem[:-1]
 
 
+_BRITISH = (
+    (r"our(?=s?$|ite|ed|ing|ful|able)", "or"),
+    (r"tre(?=s?$)", "ter"),
+    (r"is(?=e|ation|ing|ed)", "iz"),
+    (r"yse(?=s?$|d$)", "yze"),
+    (r"ogue(?=s?$)", "og"),
+    (r"ence(?=s?$)", "ense"),
+)
+
+
+def _american(word: str) -> Iterable[str]:
+    """The American spellings the dictionary lists for a British one ("favourite" ->
+    "favorite", "centre" -> "center", "realise" -> "realize")."""
+    for pattern, american in _BRITISH:
+        spelt = re.sub(pattern, american, word)
+        if spelt != word:
+            yield spelt
+
+
 def is_known(word: str, also_known: Callable[[str], bool] | None = None) -> bool:
     """True for a dictionary word, a catalogue word, or a compound / inflection of them."""
     typed = word.lower().strip("'-")
@@ -81,6 +100,8 @@ def is_known(word: str, also_known: Callable[[str], bool] | None = None) -> bool
         return w in english_words() or w in FILM_WORDS or (also_known is not None and also_known(w))
 
     if known(word) or any(known(stem) for stem in _stems(word)):
+        return True
+    if any(known(spelt) for spelt in _american(word)):  # "favourite", "colour", "centre"
         return True
     return any(
         known(word[:cut]) and known(word[cut:])
