@@ -2099,3 +2099,11 @@ def test_asking_for_the_best_with_nothing_to_go_on_asks_for_picks(
 def test_prompt_and_code_injection_is_left_out(said: str, catalogue: Catalogue) -> None:
     parsed = parse_request(said, catalogue)
     assert parsed.injection_suspected and not parsed.constraints.query
+
+
+def test_a_theme_no_data_tags_is_noted_and_keeps_its_genre(catalogue: Catalogue) -> None:
+    """ "a coming of age story" searched "coming age story" (The Three Ages, The New Age)."""
+    parsed = parse_request("a coming of age story", catalogue)
+    assert parsed.constraints.include_genres == ["Drama"] and not parsed.constraints.query
+    assert "plot" in parsed.constraints.unsupported
+    assert not parse_request("a cozy movie for a rainy day", catalogue).constraints.query

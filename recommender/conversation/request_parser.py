@@ -134,6 +134,9 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "mafia": _g("Crime"),
     "mob": _g("Crime"),
     "heist": _g("Crime"),
+    "coming of age": _g("Drama"),  # a theme no data tags: its genre, and a note (see "plot")
+    "coming-of-age": _g("Drama"),
+    "courtroom": _g("Drama"),
     "documentary": _g("Documentary"),
     "documentaries": _g("Documentary"),
     "doc": _g("Documentary"),
@@ -698,7 +701,8 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|(?:a |the )?(?:book|novel|comic|graphic novel|play|video ?game|manga"
             r"|short story))|true stor(?:y|ies)|(?:plot )?twists?(?: ending)?|twisty|slow[- ]burn"
             r"|(?:strong |a )?female[- ](?:lead|led|protagonist|hero|character)|strong women"
-            r"|unreliable narrator|non[- ]linear|open ending|happy ending|sad ending)\b"
+            r"|unreliable narrator|non[- ]linear|open ending|happy ending|sad ending"
+            r"|coming[- ]of[- ]age|courtroom|road (?:movie|trip)s?)\b"
         ),
     ),
     (  # tone and style words no data describes ("epic", "mind-bending", "quirky")
@@ -980,7 +984,7 @@ _FILLER = set(
     snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
     sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
     lemme then well alright guess think probably fan fans huge massive big ideas idea
-    tips favourite favourites favorite favorites""".split()
+    tips favourite favourites favorite favorites story stories tale tales day days""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -2352,7 +2356,13 @@ def _parse_unsupported(msg: _Text, new: Constraints) -> None:
                 new.unsupported.append(wish)
             if wish == "awards":  # "oscar winners": the most watched is the nearest we have
                 new.popularity = "popular"
+            if _THEME_WITH_GENRE.fullmatch(match.group()):
+                continue  # "a coming-of-age story": noted, and the genre pass reads it (Drama)
             msg.consume(match.start(), match.end())
+
+
+# themes no data tags, noted, whose genre the vocabulary knows ("coming of age": Drama)
+_THEME_WITH_GENRE = re.compile(r"coming[- ]of[- ]age|courtroom")
 
 
 def _parse_popularity(msg: _Text, new: Constraints) -> None:
