@@ -939,3 +939,25 @@ def test_british_spellings_find_the_american_titles() -> None:
     ]:
         found = matcher.match(typed, exact_only=True)  # not a typo: the same title, spelt so
         assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed
+
+
+def test_numbers_as_digits_or_words_find_the_same_title() -> None:
+    """ "12 Monkeys" for "Twelve Monkeys", "Part Two" for "Part II"; a typo in a written-out
+    number is still a typo ("Sevn Samurai")."""
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    items = [
+        Item(1, "1", "Twelve Monkeys", 1995, ("Sci-Fi",)),
+        Item(2, "2", "Godfather: Part II, The", 1974, ("Crime",)),
+        Item(3, "3", "Seven Samurai", 1954, ("Action",)),
+    ]
+    matcher = TitleMatcher(Catalogue(items))
+    for typed, item_id in [
+        ("12 Monkeys", 1),
+        ("Twelve Monkeys", 1),
+        ("The Godfather Part Two", 2),
+        ("7 Samurai", 3),
+        ("Sevn Samurai", 3),
+    ]:
+        found = matcher.match(typed)
+        assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed

@@ -78,6 +78,16 @@ _ROMAN = {
     "xiii": "13",
 }
 _NUMBER_MARKERS = frozenset({"part", "pt", "episode", "ep", "chapter", "vol", "volume", "no"})
+# numbers written out are digits ("Twelve Monkeys" = "12 Monkeys"); not "one", which is
+# as often a word ("The One", "One Fine Day" typed "1 fine day" is rare)
+_NUMBER_WORDS = {
+    word: str(n)
+    for n, word in enumerate(
+        "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split(),
+        start=2,
+    )
+}
 # British spellings read as the American ones the catalogue uses ("Three Colours: Red",
 # "Terminator 2: Judgement Day" in a UK export), and the other way round
 _SPELLING = {
@@ -240,6 +250,17 @@ def title_key(text: str) -> str:
     return " ".join(out)
 
 
+def digit_key(key: str) -> str:
+    """A key with its numbers written out as digits ("twelve monkeys" -> "12 monkeys"): both
+    forms are indexed, so either finds the title and a typo in the words is still a typo."""
+    words = [_NUMBER_WORDS.get(word, word) for word in key.split()]
+    return " ".join(  # "godfather part two" -> "godfather 2", as "part ii" is
+        word
+        for i, word in enumerate(words)
+        if not (word in _NUMBER_MARKERS and i + 1 < len(words) and words[i + 1].isdigit())
+    )
+
+
 def numbers_in(key: str) -> frozenset[str]:
     """Sequel and part numbers of a key (digits only: roman numerals are digits already)."""
     return frozenset(word for word in key.split() if word.isdigit())
@@ -389,9 +410,10 @@ class TitleMatcher:
             key = title_key(name)
             if not key or (rank == PART and len(key) < MIN_PART_CHARS):
                 return
-            entries = index.setdefault(key, [])
-            if not any(e.item is item and e.rank >= rank for e in entries):
-                entries.append(_Entry(item, rank, strict_key(name)))
+            for form in dict.fromkeys([key, digit_key(key)]):  # "twelve monkeys", "12 monkeys"
+                entries = index.setdefault(form, [])
+                if not any(e.item is item and e.rank >= rank for e in entries):
+                    entries.append(_Entry(item, rank, strict_key(name)))
             if rank >= ALT and len(key) >= MIN_FUZZY_CHARS:
                 squashed = compact.setdefault(key.replace(" ", ""), [])
                 if not any(e.item is item for e in squashed):
@@ -430,7 +452,7 @@ class TitleMatcher:
         key = title_key(title)
         if not key:
             return _NO_MATCH
-        exact = self._exact(key, strict_key(title))
+        exact = self._exact(key, strict_key(title)) or self._exact(digit_key(key), "")
         if exact:
             found = _decide(exact, year)
             dated = year is not None and _year_fits(found.items[0], year, 0)
