@@ -2107,3 +2107,23 @@ def test_a_theme_no_data_tags_is_noted_and_keeps_its_genre(catalogue: Catalogue)
     assert parsed.constraints.include_genres == ["Drama"] and not parsed.constraints.query
     assert "plot" in parsed.constraints.unsupported
     assert not parse_request("a cozy movie for a rainy day", catalogue).constraints.query
+
+
+def test_it_means_the_pick_last_asked_about(catalogue: Catalogue) -> None:
+    """ "why the second one?" then "I'll watch that one": the second, not the first."""
+    state = SessionState(last_recommendations=[1, 2, 3, 4, 5])
+    asked = parse_request("why the second one?", catalogue, state=state)
+    state = apply_request(state, asked)
+    assert state.focus == 2
+    assert parse_request("I'll watch that one", catalogue, state=state).chosen == [2]
+    assert parse_request("more like it", catalogue, state=state).constraints.anchors == [2]
+    state.focus = None  # new picks were shown: "it" is the first again
+    assert parse_request("I'll watch that one", catalogue, state=state).chosen == [1]
+
+
+def test_already_and_forget_are_no_search_words(catalogue: Catalogue) -> None:
+    state = SessionState(last_recommendations=[1, 2, 3, 4, 5])
+    parsed = parse_request("seen the first two already", catalogue, state=state)
+    assert parsed.seen == [1, 2] and not parsed.constraints.query
+    parsed = parse_request("ok forget it, any good war movies from the 70s?", catalogue)
+    assert parsed.constraints.include_genres == ["War"] and not parsed.constraints.query

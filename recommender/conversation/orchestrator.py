@@ -545,6 +545,7 @@ def step_stream(
         for i in items
     ]
     new.last_recommendations = list(picked)
+    new.focus = None  # new picks: "it" is the first of them again
     reply.kind = "recommendations"
     timings["first_recommendation"] = (time.perf_counter() - started) * 1000
     reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)

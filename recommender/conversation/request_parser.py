@@ -266,6 +266,7 @@ class ParsedRequest:
     # common?"), "method" ("how did you pick them?"), "genre" ("why so many crime films?",
     # with ``asked_genres``) or "all" ("are they all 90s?", "are they all comedies?")
     about_picks: str = ""
+    focus: int | None = None  # from the session: the pick last asked about ("it" means it)
     history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
     history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
 
@@ -984,7 +985,8 @@ _FILLER = set(
     snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
     sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
     lemme then well alright guess think probably fan fans huge massive big ideas idea
-    tips favourite favourites favorite favorites story stories tale tales day days""".split()
+    tips favourite favourites favorite favorites story stories tale tales day days already
+    forget""".split()
 )
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
@@ -1056,6 +1058,7 @@ def parse_request(
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = _Text(lowered, cased)
     result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
+    result.focus = state.focus if state is not None else None
     result.notes.extend(f"I read “{typed}” as {word}." for typed, word in corrected)
     _say_unknown(list(unknown_titles), catalogue, result)
 
@@ -1285,6 +1288,9 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
         new.mark_liked(item_id)
     for item_id in request.skipped:
         new.mark_skipped(item_id)
+    asked = request.explain if request.action == "explain" and not request.about_picks else []
+    if len(asked) == 1 and asked[0] in new.last_recommendations:
+        new.focus = asked[0]  # "why the 2nd one?": "that one" next means the 2nd
     if request.constraints != state.constraints:  # what "undo" goes back to
         new.undo_constraints = state.constraints.copy()
     new.constraints = request.constraints.copy()
@@ -1329,6 +1335,8 @@ def _resolve_refs(
                 chosen += last
             elif named:
                 chosen.append(named[-1])
+            elif result.focus in last:  # "why the 2nd one?" then "I'll watch that one"
+                chosen.append(result.focus)  # type: ignore[arg-type]
             else:
                 if len(last) > 1:
                     result.notes.append(
@@ -1373,13 +1381,17 @@ def _parse_choice(
     a whole sentence of it counts ("I'll watch something lighter" is a request)."""
     among_picks = SessionState(history=list(last))  # "I'll watch Heat": the Heat just shown
     for match in msg.finditer(_CHOICE):
-        scratch = ParsedRequest(Constraints())
+        scratch = ParsedRequest(Constraints(), focus=result.focus)
         found = _title_at(msg, match.end(), matcher, among_picks if last else state, scratch)
         if found is not None and found[0].item_id not in last:
             result.notes.extend(scratch.notes)  # "I took Heat (1995) (not Heat (1972))"
         if found is not None:
             ids, end = [found[0].item_id], found[1]
-        elif (picks := _refs_at(msg, match.end(), last, ParsedRequest(Constraints()))) is not None:
+        elif (
+            picks := _refs_at(
+                msg, match.end(), last, ParsedRequest(Constraints(), focus=result.focus)
+            )
+        ) is not None:
             ids, end = picks
         else:
             continue
@@ -1427,7 +1439,9 @@ def _parse_attribute_question(
     lead = _ATTRIBUTE_LEAD.match(msg.work)
     if lead is None:
         return
-    found = _title_at(msg, lead.end(), matcher, state, ParsedRequest(Constraints()))
+    found = _title_at(
+        msg, lead.end(), matcher, state, ParsedRequest(Constraints(), focus=result.focus)
+    )
     if found is not None:
         ids, end = [found[0].item_id], found[1]
     elif last and (they := _THEY_ALL.match(msg.work, lead.end())):  # "are they all 90s?"

@@ -104,6 +104,8 @@ class SessionState:
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": picks chosen
     constraints: Constraints = field(default_factory=Constraints)  # active constraints
     last_recommendations: list[int] = field(default_factory=list)  # last reply's items, in order
+    # the pick last asked about ("why the 2nd one?"): what "it" / "that one" mean next
+    focus: int | None = None
     turn: int = 0  # number of user turns processed so far
     birth_year: int | None = None  # "I was born in 1985" / "I'm 35": for "from my childhood"
     # life-relative periods said before the birth year was known ("childhood", "not:teens")
