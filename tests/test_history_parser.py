@@ -759,10 +759,13 @@ def test_an_unquoted_comma_in_a_csv_title_stays_in_the_title() -> None:
 
 
 def test_one_word_before_a_colon_is_asked_unless_the_year_says() -> None:
-    films = Catalogue([Item(1, "1", "Professional, The (a.k.a. Leon: The Professional)", 1994, ())])
-    assert [a.line_no for a in parse_history("Léon", films).ambiguous] == [1]
-    export = "Date,Name,Year,Letterboxd URI\n2024-01-08,Léon,1994,https://boxd.it/x\n"
+    films = Catalogue([Item(1, "1", "Rambo: First Blood Part II", 1985, ())])
+    assert [a.line_no for a in parse_history("Rambo", films).ambiguous] == [1]
+    export = "Date,Name,Year,Letterboxd URI\n2024-01-08,Rambo,1985,https://boxd.it/x\n"
     assert parse_history(export, films).item_ids == [1]
+    # "Léon" is that film's original title, not only a part of its a.k.a. title
+    leon = Catalogue([Item(1, "1", "Professional, The (a.k.a. Leon: The Professional)", 1994, ())])
+    assert parse_history("Léon", leon).item_ids == [1]
 
 
 def test_original_titles_of_english_listed_films() -> None:

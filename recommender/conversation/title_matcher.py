@@ -162,6 +162,7 @@ ORIGINAL_TITLES: tuple[tuple[str, str, int], ...] = (
     ("Chung Hing sam lam", "Chungking Express", 1994),
     ("Les Diaboliques", "Diabolique", 1955),  # the 1996 remake keeps its own name only
     ("Bicycle Thieves", "The Bicycle Thief", 1948),  # its British title
+    ("Léon", "The Professional", 1994),  # the catalogue has "Leon: The Professional" only
 )
 
 
