@@ -26,6 +26,7 @@ from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.language import guess_language, is_common_english
 from recommender.conversation.people import find_names, note_for
+from recommender.conversation.request_words import FILLER_WORDS, GENRE_VOCABULARY, GenreWord
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import Readability, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
@@ -42,168 +43,6 @@ NARROWING_SHARE = 0.5  # a follow-up genre adds to the old one when this share o
 NARROWING_MIN = 3  # ... and at least this many items have both
 MAX_TITLE_WORDS = 8  # longest title tried after "like ..." / "seen ..."
 
-
-@dataclass(frozen=True)
-class GenreWord:
-    """What a word means: genres it asks for, and genres it rules out when negated."""
-
-    include: tuple[str, ...]  # added to include_genres when asked for ("funny" -> Comedy)
-    exclude: tuple[str, ...] = ()  # added to exclude_genres when negated (default: include)
-
-
-def _g(*include: str, exclude: tuple[str, ...] = ()) -> GenreWord:
-    return GenreWord(include, exclude or include)
-
-
-# The one vocabulary table: everyday phrase (lower case) -> MovieLens genres. Extend freely;
-# the names are resolved against the catalogue's own genre names ("Children's" / "Children").
-GENRE_VOCABULARY: dict[str, GenreWord] = {
-    "action": _g("Action"),
-    "action-packed": _g("Action"),
-    "explosions": _g("Action"),
-    "adventure": _g("Adventure"),
-    "adventurous": _g("Adventure"),
-    "animation": _g("Animation"),
-    "animated": _g("Animation"),
-    "cartoon": _g("Animation"),
-    "anime": _g("Animation"),
-    "for the kids": _g("Children's"),
-    "for kids": _g("Children's"),
-    "kids": _g("Children's"),
-    "kid-friendly": _g("Children's"),
-    "year old": _g("Children's"),
-    "year-old": _g("Children's"),
-    "years old": _g("Children's"),
-    "toddler": _g("Children's"),
-    "little ones": _g("Children's"),
-    "my kid": _g("Children's"),
-    "grandkids": _g("Children's"),
-    "grandchildren": _g("Children's"),
-    "grandchild": _g("Children's"),
-    "grandson": _g("Children's"),
-    "granddaughter": _g("Children's"),
-    "niece": _g("Children's"),
-    "nieces": _g("Children's"),
-    "nephew": _g("Children's"),
-    "nephews": _g("Children's"),
-    "little brother": _g("Children's"),
-    "little sister": _g("Children's"),
-    "little cousin": _g("Children's"),
-    "preschooler": _g("Children's"),
-    "little kids": _g("Children's"),
-    "young kids": _g("Children's"),
-    "children": _g("Children's"),
-    "children's": _g("Children's"),
-    "family": _g("Children's"),
-    "family-friendly": _g("Children's"),
-    "comedy": _g("Comedy"),
-    "comedies": _g("Comedy"),
-    "funny": _g("Comedy"),
-    "funnier": _g("Comedy"),
-    "hilarious": _g("Comedy"),
-    "humor": _g("Comedy"),
-    "humour": _g("Comedy"),
-    "laugh": _g("Comedy"),
-    "silly": _g("Comedy"),
-    "rom-com": _g("Comedy", "Romance"),
-    "romcom": _g("Comedy", "Romance"),
-    "date night": _g("Romance"),
-    "date movie": _g("Romance"),
-    "tearjerker": _g("Drama"),
-    "tear-jerker": _g("Drama"),
-    "tear jerker": _g("Drama"),
-    "good cry": _g("Drama"),
-    "weepie": _g("Drama"),
-    "weepy": _g("Drama"),
-    "sad": _g("Drama"),
-    "make me cry": _g("Drama"),
-    "makes me cry": _g("Drama"),
-    "made me cry": _g("Drama"),
-    "want to cry": _g("Drama"),
-    "need to cry": _g("Drama"),
-    "need a cry": _g("Drama"),
-    "cry my eyes out": _g("Drama"),
-    "emotional": _g("Drama"),
-    "heartbreaking": _g("Drama"),
-    "heart-breaking": _g("Drama"),
-    "heart-wrenching": _g("Drama"),
-    "tragic": _g("Drama"),
-    "tragedy": _g("Drama"),
-    "crime": _g("Crime"),
-    "gangster": _g("Crime"),
-    "mafia": _g("Crime"),
-    "mob": _g("Crime"),
-    "heist": _g("Crime"),
-    "coming of age": _g("Drama"),  # a theme no data tags: its genre, and a note (see "plot")
-    "coming-of-age": _g("Drama"),
-    "courtroom": _g("Drama"),
-    "documentary": _g("Documentary"),
-    "documentaries": _g("Documentary"),
-    "doc": _g("Documentary"),
-    "drama": _g("Drama"),
-    "dramatic": _g("Drama"),
-    "fantasy": _g("Fantasy"),
-    "fantasies": _g("Fantasy"),
-    "magic": _g("Fantasy"),
-    "magical": _g("Fantasy"),
-    "fairy tale": _g("Fantasy"),
-    "noir": _g("Film-Noir"),
-    "film noir": _g("Film-Noir"),
-    "film-noir": _g("Film-Noir"),
-    "horror": _g("Horror"),
-    "scary": _g("Horror", exclude=("Horror", "Thriller")),
-    "scarier": _g("Horror", exclude=("Horror", "Thriller")),
-    "spooky": _g("Horror"),
-    "scare me": _g("Horror"),
-    "frighten me": _g("Horror"),
-    "give me nightmares": _g("Horror"),
-    "give me the creeps": _g("Horror"),
-    "creepy": _g("Horror", exclude=("Horror", "Thriller")),
-    "frightening": _g("Horror", exclude=("Horror", "Thriller")),
-    "terrifying": _g("Horror", exclude=("Horror", "Thriller")),
-    "gory": _g("Horror"),
-    "gore": _g("Horror"),
-    "slasher": _g("Horror"),
-    "zombie": _g("Horror"),
-    "vampire": _g("Horror"),
-    "werewolf": _g("Horror"),
-    "musical": _g("Musical"),
-    "singing": _g("Musical"),
-    "mystery": _g("Mystery"),
-    "mysteries": _g("Mystery"),
-    "whodunit": _g("Mystery"),
-    "whodunnit": _g("Mystery"),
-    "mysterious": _g("Mystery"),
-    "detective": _g("Mystery", exclude=("Mystery",)),
-    "romance": _g("Romance"),
-    "romantic": _g("Romance"),
-    "love story": _g("Romance"),
-    "sci-fi": _g("Sci-Fi"),
-    "scifi": _g("Sci-Fi"),
-    "sci fi": _g("Sci-Fi"),
-    "science fiction": _g("Sci-Fi"),
-    "science-fiction": _g("Sci-Fi"),
-    "space": _g("Sci-Fi"),
-    "futuristic": _g("Sci-Fi"),
-    "thriller": _g("Thriller"),
-    "suspense": _g("Thriller"),
-    "suspenseful": _g("Thriller"),
-    "tense": _g("Thriller"),
-    "war": _g("War"),
-    "ww2": _g("War"),
-    "wwii": _g("War"),
-    "ww1": _g("War"),
-    "superhero": _g("Action"),
-    "martial arts": _g("Action"),
-    "kung fu": _g("Action"),
-    "military": _g("War"),
-    "world war": _g("War"),
-    "western": _g("Western"),
-    "cowboy": _g("Western"),
-    "wild west": _g("Western"),
-    "violent": _g("Action", exclude=("Crime", "Horror", "War")),
-    "violence": _g("Action", exclude=("Crime", "Horror", "War")),
-}
 
 LIGHT_EXCLUDE = ("Horror", "Thriller", "War")  # "lighter" rules these out ...
 LIGHT_PREFER = ("Comedy",)  # ... and prefers these
@@ -961,33 +800,6 @@ _LIST_ITEM_END = re.compile(
     r"(?:e?s)?\s*(?:$|[,;.!?]|(?:or|nor|and|either|please|pls|movies?|films?|stuff|ones?)\b)"
 )
 _NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
-_FILLER = set(
-    """a an the i i'd id i'm im me my we us you your please can could would will should give show
-    recommend recommendations suggest suggestions find get want wanted need like love movie movies
-    film films flick flicks one ones some something anything any with and or but that this is are
-    be to of for in on at about really very too so maybe also just more other else good great nice
-    watch watching see tonight today let's lets what how hi hello hey thanks thank ok okay now again
-    instead it them those these there here kind sort type stuff style ones pick picks list top best
-    maybe perhaps though bit little lot quite rather much many do does did have has had was were
-    set don't dont mind actually instead how thing things only from pls plz thx ty ideally
-    kinda sorta
-    yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
-    that's thats which who whose friendly nope nah goes whatever sure fine make actually change
-    switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
-    girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
-    loves mean means meant early next grandma grandpa granny grandparents grandmother grandfather
-    nan nana family kids kid children mother-in-law father-in-law
-    rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
-    weeknight afternoon evening morning night nights flight plane train commute lazy
-    occasion mood feeling vibe vibes similar alike same bored boring even still way
-    slightly better worse ending endings energy into feel he she they he's she's likes enjoys
-    prefers perfect awesome lovely brilliant excellent sounds back where come pizza popcorn
-    snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
-    sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
-    lemme then well alright guess think probably fan fans huge massive big ideas idea
-    tips favourite favourites favorite favorites story stories tale tales day days already
-    forget""".split()
-)
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
 
@@ -1228,7 +1040,7 @@ def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[
     out_lower, out_cased, last = [], [], 0
     for match in re.finditer(r"[a-z][a-z'-]*[a-z]", lowered):
         word = match.group()
-        if len(word) < MIN_TYPO_CHARS or word in GENRE_VOCABULARY or word in _FILLER:
+        if len(word) < MIN_TYPO_CHARS or word in GENRE_VOCABULARY or word in FILLER_WORDS:
             continue
         if word in _NOT_GENRE_TYPOS or word.rstrip("s") in GENRE_VOCABULARY:
             continue
@@ -1742,7 +1554,7 @@ def _parse_judgements(
         msg.consume(start, match.end())
 
 
-_NOT_TITLES = set(GENRE_VOCABULARY) | _FILLER | {"him", "her", "his", "hers", "home", "mine"}
+_NOT_TITLES = set(GENRE_VOCABULARY) | FILLER_WORDS | {"him", "her", "his", "hers", "home", "mine"}
 # a run of capitalised words, small words allowed between them ("Pulp Fiction", "The Lord of
 # the Rings"), as typed
 _CAPITALISED_RUN = re.compile(
@@ -2125,7 +1937,7 @@ def _title_phrase(
     for n in range(len(words), 0, -1):
         chosen = words[:n]
         tokens = [w.group() for w in chosen]
-        if tokens[0] in _NOT_TITLES or tokens[0] in _NEGATION_CUES or tokens[-1] in _FILLER:
+        if tokens[0] in _NOT_TITLES or tokens[0] in _NEGATION_CUES or tokens[-1] in FILLER_WORDS:
             continue
         if all(t in _NOT_TITLES or len(t) < 3 for t in tokens):
             continue
@@ -2263,7 +2075,7 @@ def _capitalised_run(msg: _Text, start: int) -> list[re.Match[str]]:
     run = []
     for word in re.finditer(r"\S+", msg.cased[start : start + 80]):
         text = word.group().strip(",.;!?")
-        if not text or not text[0].isupper() or text.lower() in _FILLER:
+        if not text or not text[0].isupper() or text.lower() in FILLER_WORDS:
             break
         run.append(word)
         if text != word.group():
@@ -2816,7 +2628,7 @@ def _leftover_query(work: str, original: str | None = None) -> str:
             kept = clause[token.start() : token.end()].strip()  # blank if a pass took it
             if kept:
                 words.append(re.sub(r"[^\w'&-]", "", kept).strip("'-"))
-    kept = [w for w in words if w and w not in _FILLER and not w.isdigit()]
+    kept = [w for w in words if w and w not in FILLER_WORDS and not w.isdigit()]
     query = " ".join(kept)
     if len(query) > MAX_QUERY_CHARS:
         query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]

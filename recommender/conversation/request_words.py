@@ -1,0 +1,202 @@
+"""The words the request parser knows: everyday genre phrases and filler words.
+
+``GENRE_VOCABULARY`` maps a phrase ("funny", "rom com", "whodunit") to MovieLens genres;
+``FILLER_WORDS`` are the words that never become part of a search ("please", "movie", "tonight").
+Both are plain data: extend them freely (the parser's tests walk every entry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GenreWord:
+    """What a word means: genres it asks for, and genres it rules out when negated."""
+
+    include: tuple[str, ...]  # added to include_genres when asked for ("funny" -> Comedy)
+    exclude: tuple[str, ...] = ()  # added to exclude_genres when negated (default: include)
+
+
+def _g(*include: str, exclude: tuple[str, ...] = ()) -> GenreWord:
+    return GenreWord(include, exclude or include)
+
+
+# The one vocabulary table: everyday phrase (lower case) -> MovieLens genres. Extend freely;
+# the names are resolved against the catalogue's own genre names ("Children's" / "Children").
+GENRE_VOCABULARY: dict[str, GenreWord] = {
+    "action": _g("Action"),
+    "action-packed": _g("Action"),
+    "explosions": _g("Action"),
+    "adventure": _g("Adventure"),
+    "adventurous": _g("Adventure"),
+    "animation": _g("Animation"),
+    "animated": _g("Animation"),
+    "cartoon": _g("Animation"),
+    "anime": _g("Animation"),
+    "for the kids": _g("Children's"),
+    "for kids": _g("Children's"),
+    "kids": _g("Children's"),
+    "kid-friendly": _g("Children's"),
+    "year old": _g("Children's"),
+    "year-old": _g("Children's"),
+    "years old": _g("Children's"),
+    "toddler": _g("Children's"),
+    "little ones": _g("Children's"),
+    "my kid": _g("Children's"),
+    "grandkids": _g("Children's"),
+    "grandchildren": _g("Children's"),
+    "grandchild": _g("Children's"),
+    "grandson": _g("Children's"),
+    "granddaughter": _g("Children's"),
+    "niece": _g("Children's"),
+    "nieces": _g("Children's"),
+    "nephew": _g("Children's"),
+    "nephews": _g("Children's"),
+    "little brother": _g("Children's"),
+    "little sister": _g("Children's"),
+    "little cousin": _g("Children's"),
+    "preschooler": _g("Children's"),
+    "little kids": _g("Children's"),
+    "young kids": _g("Children's"),
+    "children": _g("Children's"),
+    "children's": _g("Children's"),
+    "family": _g("Children's"),
+    "family-friendly": _g("Children's"),
+    "comedy": _g("Comedy"),
+    "comedies": _g("Comedy"),
+    "funny": _g("Comedy"),
+    "funnier": _g("Comedy"),
+    "hilarious": _g("Comedy"),
+    "humor": _g("Comedy"),
+    "humour": _g("Comedy"),
+    "laugh": _g("Comedy"),
+    "silly": _g("Comedy"),
+    "rom-com": _g("Comedy", "Romance"),
+    "romcom": _g("Comedy", "Romance"),
+    "date night": _g("Romance"),
+    "date movie": _g("Romance"),
+    "tearjerker": _g("Drama"),
+    "tear-jerker": _g("Drama"),
+    "tear jerker": _g("Drama"),
+    "good cry": _g("Drama"),
+    "weepie": _g("Drama"),
+    "weepy": _g("Drama"),
+    "sad": _g("Drama"),
+    "make me cry": _g("Drama"),
+    "makes me cry": _g("Drama"),
+    "made me cry": _g("Drama"),
+    "want to cry": _g("Drama"),
+    "need to cry": _g("Drama"),
+    "need a cry": _g("Drama"),
+    "cry my eyes out": _g("Drama"),
+    "emotional": _g("Drama"),
+    "heartbreaking": _g("Drama"),
+    "heart-breaking": _g("Drama"),
+    "heart-wrenching": _g("Drama"),
+    "tragic": _g("Drama"),
+    "tragedy": _g("Drama"),
+    "crime": _g("Crime"),
+    "gangster": _g("Crime"),
+    "mafia": _g("Crime"),
+    "mob": _g("Crime"),
+    "heist": _g("Crime"),
+    "coming of age": _g("Drama"),  # a theme no data tags: its genre, and a note (see "plot")
+    "coming-of-age": _g("Drama"),
+    "courtroom": _g("Drama"),
+    "documentary": _g("Documentary"),
+    "documentaries": _g("Documentary"),
+    "doc": _g("Documentary"),
+    "drama": _g("Drama"),
+    "dramatic": _g("Drama"),
+    "fantasy": _g("Fantasy"),
+    "fantasies": _g("Fantasy"),
+    "magic": _g("Fantasy"),
+    "magical": _g("Fantasy"),
+    "fairy tale": _g("Fantasy"),
+    "noir": _g("Film-Noir"),
+    "film noir": _g("Film-Noir"),
+    "film-noir": _g("Film-Noir"),
+    "horror": _g("Horror"),
+    "scary": _g("Horror", exclude=("Horror", "Thriller")),
+    "scarier": _g("Horror", exclude=("Horror", "Thriller")),
+    "spooky": _g("Horror"),
+    "scare me": _g("Horror"),
+    "frighten me": _g("Horror"),
+    "give me nightmares": _g("Horror"),
+    "give me the creeps": _g("Horror"),
+    "creepy": _g("Horror", exclude=("Horror", "Thriller")),
+    "frightening": _g("Horror", exclude=("Horror", "Thriller")),
+    "terrifying": _g("Horror", exclude=("Horror", "Thriller")),
+    "gory": _g("Horror"),
+    "gore": _g("Horror"),
+    "slasher": _g("Horror"),
+    "zombie": _g("Horror"),
+    "vampire": _g("Horror"),
+    "werewolf": _g("Horror"),
+    "musical": _g("Musical"),
+    "singing": _g("Musical"),
+    "mystery": _g("Mystery"),
+    "mysteries": _g("Mystery"),
+    "whodunit": _g("Mystery"),
+    "whodunnit": _g("Mystery"),
+    "mysterious": _g("Mystery"),
+    "detective": _g("Mystery", exclude=("Mystery",)),
+    "romance": _g("Romance"),
+    "romantic": _g("Romance"),
+    "love story": _g("Romance"),
+    "sci-fi": _g("Sci-Fi"),
+    "scifi": _g("Sci-Fi"),
+    "sci fi": _g("Sci-Fi"),
+    "science fiction": _g("Sci-Fi"),
+    "science-fiction": _g("Sci-Fi"),
+    "space": _g("Sci-Fi"),
+    "futuristic": _g("Sci-Fi"),
+    "thriller": _g("Thriller"),
+    "suspense": _g("Thriller"),
+    "suspenseful": _g("Thriller"),
+    "tense": _g("Thriller"),
+    "war": _g("War"),
+    "ww2": _g("War"),
+    "wwii": _g("War"),
+    "ww1": _g("War"),
+    "superhero": _g("Action"),
+    "martial arts": _g("Action"),
+    "kung fu": _g("Action"),
+    "military": _g("War"),
+    "world war": _g("War"),
+    "western": _g("Western"),
+    "cowboy": _g("Western"),
+    "wild west": _g("Western"),
+    "violent": _g("Action", exclude=("Crime", "Horror", "War")),
+    "violence": _g("Action", exclude=("Crime", "Horror", "War")),
+}
+
+
+FILLER_WORDS = frozenset(
+    """a an the i i'd id i'm im me my we us you your please can could would will should give show
+    recommend recommendations suggest suggestions find get want wanted need like love movie movies
+    film films flick flicks one ones some something anything any with and or but that this is are
+    be to of for in on at about really very too so maybe also just more other else good great nice
+    watch watching see tonight today let's lets what how hi hello hey thanks thank ok okay now again
+    instead it them those these there here kind sort type stuff style ones pick picks list top best
+    maybe perhaps though bit little lot quite rather much many do does did have has had was were
+    set don't dont mind actually instead how thing things only from pls plz thx ty ideally
+    kinda sorta
+    yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
+    that's thats which who whose friendly nope nah goes whatever sure fine make actually change
+    switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
+    girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
+    loves mean means meant early next grandma grandpa granny grandparents grandmother grandfather
+    nan nana family kids kid children mother-in-law father-in-law
+    rainy rain raining snowy sunday monday tuesday wednesday thursday friday saturday weekend
+    weeknight afternoon evening morning night nights flight plane train commute lazy
+    occasion mood feeling vibe vibes similar alike same bored boring even still way
+    slightly better worse ending endings energy into feel he she they he's she's likes enjoys
+    prefers perfect awesome lovely brilliant excellent sounds back where come pizza popcorn
+    snacks snack beer wine drinks takeout takeaway dinner couch sofa blanket fall asleep
+    sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
+    lemme then well alright guess think probably fan fans huge massive big ideas idea
+    tips favourite favourites favorite favorites story stories tale tales day days already
+    forget""".split()
+)
