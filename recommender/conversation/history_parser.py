@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from recommender.conversation.people import find_names
 from recommender.conversation.structured_paste import json_entries, markdown_table
 from recommender.conversation.title_matcher import TitleMatch, TitleMatcher, title_key
+from recommender.conversation.verdict_words import CRITICISM, PRAISE
 from recommender.data.catalogue import Catalogue, Item
 
 __all__ = [
@@ -682,14 +683,14 @@ def _combine(title: TitleMatch, original: TitleMatch) -> TitleMatch:
 
 
 _DISLIKED_REMARK = re.compile(
-    r"\b(?:hated|hate it|awful|terrible|boring|meh|the worst|overrated|disliked|didn'?t like"
-    r"|not for me|rubbish|garbage|crap|fell asleep|waste of time|underwhelming|disappointing"
+    rf"\b(?:hated|hate it|disliked|didn'?t like|fell asleep|waste of time|{CRITICISM}"
+    r"|not (?:very |that |so )?(?:good|great|fun)"
     r"|[0-2](?:\.5)?\s*/\s*(?:5|10)|3\s*/\s*10)(?![\w/])",
     re.IGNORECASE,
 )
 _LIKED_REMARK = re.compile(
-    r"\b(?:loved|love it|favou?rite|masterpiece|amazing|brilliant|fantastic|awesome|incredible"
-    r"|perfect|superb|(?:9|10)\s*/\s*10|(?:4\.5|5)\s*/\s*5)(?![\w/])|[★⭐]{4,}",
+    rf"\b(?:loved|love it|favou?rite|{PRAISE}|(?:9|10)\s*/\s*10|(?:4\.5|5)\s*/\s*5)(?![\w/])"
+    r"|[★⭐]{4,}",
     re.IGNORECASE,
 )
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from recommender.conversation.history_parser import HistoryParse, parse_history
 from recommender.conversation.request_parser import parse_request
 from recommender.conversation.title_matcher import TitleMatcher, title_key
+from recommender.conversation.verdict_words import CRITICISM, PRAISE
 from recommender.data.catalogue import Catalogue
 
 # someone the user watches with: "my kids loved ...", "my wife and I enjoyed ..."
@@ -111,9 +112,7 @@ _REMARK = re.compile(
     r"(?:\s+(?:a lot|so much|very much|too))?\s*[.!]*$"
     r"|^(?:and\s+|but\s+)?(?:(?:it|that|this|they|both)\s+(?:was|were|is|are)\s+)?"
     r"(?:(?:so|really|pretty|very|just|absolutely)\s+)?"
-    r"(?:(?P<good>amazing|great|awesome|brilliant|fantastic|excellent|good|superb|incredible"
-    r"|wonderful|perfect|a masterpiece|fun|hilarious)|meh|ok|okay|boring|awful|terrible|bad"
-    r"|overrated|not (?:great|good|for me))\s*[.!]*$",
+    rf"(?:(?P<good>{PRAISE})|{CRITICISM}|ok|okay|not (?:great|good))\s*[.!]*$",
     re.IGNORECASE,
 )
 _WHEN = re.compile(

@@ -28,6 +28,7 @@ from recommender.conversation.language import guess_language, is_common_english
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.request_words import FILLER_WORDS, GENRE_VOCABULARY, GenreWord
 from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
 from recommender.conversation.vocabulary import Readability, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
 from recommender.wording import md
@@ -360,12 +361,11 @@ _DISLIKE = re.compile(
 )
 _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
     rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
-    r"(?:boring|bad|awful|meh|dull|terrible|lame|not for me|not my thing|rubbish|stupid)\b"
+    rf"(?:{CRITICISM})\b"
 )
 _LIKED_AFTER = re.compile(  # "the third one looks good"
     rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
-    r"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:good|great|interesting|fun|promising|nice"
-    r"|perfect|awesome|cool|amazing|excellent|intriguing|right up my (?:alley|street))\b"
+    rf"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:{PROMISING})\b"
 )
 _LIKE_ANCHOR = re.compile(
     rf"\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
@@ -406,13 +406,8 @@ _HISTORY_PLACE = re.compile(
 _JUDGEMENT = re.compile(
     r"\s+(?:(?:was|is|were|are|felt|seemed|looked)\s+(?:(?:so|really|pretty|very|just|quite"
     r"|a bit|kind of|kinda|way|too|rather|honestly|absolutely|truly|both|all)\s+)*"
-    r"(?:(?P<bad>awful|terrible|bad|boring|dull|rubbish|garbage|meh|overrated|horrible|crap|trash"
-    r"|painful|disappointing|a (?:letdown|let-down|snooze|bore|mess|disappointment)|the worst"
-    r"|unwatchable|stupid|lame|not (?:for me|my thing|my cup of tea|(?:very |that |so )?(?:good"
-    r"|great|fun)))"
-    r"|(?P<good>great|amazing|awesome|brilliant|fantastic|excellent|good|superb|a masterpiece"
-    r"|perfect|my favou?rites?|fun|hilarious|beautiful|incredible|the best|wonderful|lovely"
-    r"|genius|a classic|classics|so good))"
+    rf"(?:(?P<bad>{CRITICISM}|not (?:very |that |so )?(?:good|great|fun))"
+    rf"|(?P<good>{PRAISE}|classics))"
     r"|(?:wasn'?t|isn'?t|weren'?t|aren'?t|was not|is not|were not)\s+(?:really\s+)?"
     r"(?P<bad2>for me|my (?:thing|cup of tea)|(?:very |that |so |any )?(?:good|great|fun)))\b"
 )
