@@ -179,6 +179,12 @@ def test_popular_keeps_only_the_most_watched_and_obscure_none_of_them(tiny_retri
     assert {c.item_id for c in obscure.candidates}.isdisjoint(
         most
     ) and "popular" not in obscure.sources
+    # "a hidden gem from the 70s": nothing else to go on, so the most watched of the rest
+    alone = retriever.retrieve(RetrievalQuery(popularity="obscure"))
+    found = [c.item_id for c in alone.candidates]
+    assert found and set(found).isdisjoint(most)
+    rest = [int(i) for i in np.argsort(-t.popularity, kind="stable") if i > 0 and i not in most]
+    assert found == rest[: len(found)]
 
 
 def test_the_retriever_names_what_it_ruled_out(tiny_retrieval):

@@ -2127,3 +2127,10 @@ def test_already_and_forget_are_no_search_words(catalogue: Catalogue) -> None:
     assert parsed.seen == [1, 2] and not parsed.constraints.query
     parsed = parse_request("ok forget it, any good war movies from the 70s?", catalogue)
     assert parsed.constraints.include_genres == ["War"] and not parsed.constraints.query
+
+
+def test_random_and_whats_are_no_search_words(catalogue: Catalogue) -> None:
+    parsed = parse_request("give me a random movie", catalogue)
+    assert parsed.asks_for_picks and not parsed.constraints.query
+    parsed = parse_request("what's a good movie to watch with my dad who loves westerns", catalogue)
+    assert parsed.constraints.include_genres == ["Western"] and not parsed.constraints.query

@@ -327,7 +327,7 @@ _UNDO = re.compile(
 )
 _ASKS_FOR_PICKS = re.compile(
     r"\b(?:surprise me|recommend|suggest|suggestions?|recommendations?|ideas?|tips?"
-    r"|(?:give|show) me|top \d+|the best|favou?rites?"
+    r"|(?:give|show) me|top \d+|the best|favou?rites?|random(?:ly)?"
     r"|what (?:should|can|could|shall|to) (?:i |we )?watch|anything|something|whatever"
     r"|(?:you )?(?:choose|pick)(?: one| something| for me)?|dealer'?s choice|up to you"
     r"|(?:a |any )?(?:good )?(?:movies?|films?)(?: to watch)?|i'?m bored|bored)\b"

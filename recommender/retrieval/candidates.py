@@ -207,7 +207,9 @@ class CandidateRetriever:
         if anchors:
             without_anchors = replace(filters, exclude_ids=filters.exclude_ids | set(anchors))
             run("anchor", self._alike, anchors, without_anchors)
-        if query.popularity != "obscure":
+        if query.popularity != "obscure" or not sources:
+            # "a hidden gem from the 70s" and nothing else to go on: the most watched of what
+            # is left once the most watched of all are out (else nothing was offered)
             run("popular", self._popular, filters)
         weights = {
             "sasrec": config.weight_sasrec,
