@@ -2134,3 +2134,18 @@ def test_random_and_whats_are_no_search_words(catalogue: Catalogue) -> None:
     assert parsed.asks_for_picks and not parsed.constraints.query
     parsed = parse_request("what's a good movie to watch with my dad who loves westerns", catalogue)
     assert parsed.constraints.include_genres == ["Western"] and not parsed.constraints.query
+
+
+def test_an_aspect_of_the_users_own_genre_is_a_nuance(catalogue: Catalogue) -> None:
+    """ "no slashers" after a horror history keeps horror (noted); "nothing scary" and "no
+    horror" still rule it out, and so does "no slashers" for a history of other genres."""
+    horror = [i.item_id for i in catalogue if "Horror" in i.genres][:3]
+    state = SessionState(history=horror)
+    parsed = parse_request("no slashers", catalogue, state=state)
+    assert "Horror" not in parsed.constraints.exclude_genres
+    assert any("how far a film goes within Horror" in n for n in parsed.notes)
+    for said in ("nothing scary this time", "no horror"):
+        assert "Horror" in parse_request(said, catalogue, state=state).constraints.exclude_genres
+    others = [i.item_id for i in catalogue if "Comedy" in i.genres and "Horror" not in i.genres]
+    no_slashers = parse_request("no slashers", catalogue, state=SessionState(history=others[:3]))
+    assert "Horror" in no_slashers.constraints.exclude_genres

@@ -940,7 +940,10 @@ def parse_request(
     for match in grown_up:
         msg.consume(match.start(), match.end())
     result.adds_genre = bool(msg.finditer(_ADD_GENRE))
-    positive, negative, mode = _parse_genres(msg, catalogue, result, base.include_genres)
+    # "no slashers" after pasting Alien, The Thing, Halloween: horror without slashers (a
+    # nuance, noted), not no horror: the history's own genres count as asked for
+    leaning = _leaning_genres(state, catalogue)
+    positive, negative, mode = _parse_genres(msg, catalogue, result, base.include_genres, leaning)
     if grown_up:  # "like Toy Story but for grown-ups"
         kids = _resolve_genre("Children's", catalogue)
         if kids:
@@ -2490,13 +2493,38 @@ def _resolve_genre(name: str, catalogue: Catalogue) -> str | None:
     return next((g for g in catalogue.genres if key(g) == wanted), None)
 
 
+LEANING_SHARE = 0.5  # a genre of at least this share of the history is the user's own
+
+
+def _leaning_genres(state: SessionState | None, catalogue: Catalogue) -> list[str]:
+    """The genres most of the user's titles have (at least two titles): what they watch."""
+    if state is None or len(state.taste_history) < 2:
+        return []
+    history = catalogue.many(state.taste_history)
+    counts: dict[str, int] = {}
+    for item in history:
+        for genre in item.genres:
+            counts[genre] = counts.get(genre, 0) + 1
+    return [g for g, n in counts.items() if n >= max(2, LEANING_SHARE * len(history))]
+
+
+# words for one side of a genre, not the genre: "no slashers" after a horror history is
+# horror without them (a nuance the data cannot serve), where "nothing scary" is no horror
+_ASPECT_WORDS = frozenset({"gory", "gore", "slasher", "bloody", "splatter", "gruesome"})
+
+
 def _parse_genres(
-    msg: _Text, catalogue: Catalogue, result: ParsedRequest, active: Sequence[str] = ()
+    msg: _Text,
+    catalogue: Catalogue,
+    result: ParsedRequest,
+    active: Sequence[str] = (),
+    leaning: Sequence[str] = (),
 ) -> tuple[list[str], list[str], str]:
     """Genre words with their negations ("no horror or war", "nothing too scary").
 
     ``active``: the genres asked for so far, so that "no horror comedies" after "horror"
-    rules out the comedies and keeps the horror.
+    rules out the comedies and keeps the horror. ``leaning``: the genres of most of the
+    user's titles, kept when only an aspect of them is ruled out ("no slashers").
     """
     positive: list[str] = []
     negative: list[str] = []
@@ -2505,6 +2533,7 @@ def _parse_genres(
     missing: list[str] = []
     implied: list[str] = []
     descriptive: list[str] = []
+    aspects: list[str] = []  # genres ruled out by an aspect word ("no slashers")
     asked_by: dict[str, list[bool]] = {}
     previous_names: list[str] = []
     for match in _genre_pattern().finditer(msg.work):
@@ -2546,6 +2575,8 @@ def _parse_genres(
                 negative.append(resolved)
                 if _resolve_genre(phrase, catalogue) is None:
                     descriptive.append(resolved)  # "gory", not the genre's own name
+                if phrase.removesuffix("s") in _ASPECT_WORDS:
+                    aspects.append(resolved)
             elif not negated:
                 if resolved not in positive:
                     positive.append(resolved)
@@ -2560,7 +2591,11 @@ def _parse_genres(
     # "scary but not gory", "horror that isn't too gory": horror without gore (a nuance the
     # data cannot serve), not no horror
     # ("horror" then "no gore": the horror asked for earlier stays too)
-    nuanced = [g for g in negative if g in descriptive and (g in positive or g in active)]
+    nuanced = [
+        g
+        for g in negative
+        if g in descriptive and (g in positive or g in active or (g in aspects and g in leaning))
+    ]
     negative = [g for g in negative if g not in nuanced]
     for g in nuanced:
         # the genre was named (now or earlier): say what was not applied
