@@ -2149,3 +2149,9 @@ def test_an_aspect_of_the_users_own_genre_is_a_nuance(catalogue: Catalogue) -> N
     others = [i.item_id for i in catalogue if "Comedy" in i.genres and "Horror" not in i.genres]
     no_slashers = parse_request("no slashers", catalogue, state=SessionState(history=others[:3]))
     assert "Horror" in no_slashers.constraints.exclude_genres
+
+
+def test_even_less_is_no_request_for_fewer_picks(catalogue: Catalogue) -> None:
+    """ "less violent" then "even less" had cut the list to three."""
+    assert not parse_request("even less", catalogue).fewer
+    assert parse_request("less please", catalogue).fewer

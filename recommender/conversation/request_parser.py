@@ -310,8 +310,9 @@ _IT_IS = re.compile(r"\s+it is\b\s*(?:then|tonight)?\s*[.!]*\s*$")  # "Bound it 
 _WHY_NOT_END = re.compile(
     r"\s*(?:in (?:the|your|this) (?:list|picks)|there|too|then|though)?\s*[?!.]*\s*$"
 )
-_FEWER = re.compile(
-    r"\b(?:fewer|less|not so many|not as many|too many)(?: (?:picks|ones|options|results"
+_FEWER = re.compile(  # not "even less" (more of the last change: "less violent", "even less")
+    r"\b(?:fewer|(?<!even )(?<!still )(?<!much )(?<!way )less|not so many|not as many"
+    r"|too many)(?: (?:picks|ones|options|results"
     r"|suggestions|recommendations|movies|films|titles))?(?: (?:please|at a time|at once))?"
     r"(?=\s*(?:$|[,.!?;]|please|thanks))"
 )
