@@ -40,6 +40,7 @@ from recommender.embeddings import item_embeddings
 from recommender.evaluation import case_ndcg as user_ndcg
 from recommender.evaluation import ranking_metrics
 from recommender.machine import describe_machine
+from recommender.models import score_histories
 from recommender.provenance import collect_provenance
 from recommender.retrieval.candidates import CandidateRetriever, RetrievalQuery
 from recommender.retrieval.likeness import Likeness, item_space
@@ -53,6 +54,7 @@ K = 10
 
 
 # (name, anchor_space, anchor_genre_weight); the app's default is the last
+PASTED = (2, 3, 5, 10)  # pastes of this many titles, read with and without them as anchors
 VARIANTS = (("text", "text", 0.0), ("sasrec", "sasrec", 0.0), ("sasrec+genres", "sasrec", 0.2))
 
 
@@ -90,6 +92,18 @@ def app_rank(retriever: CandidateRetriever, anchor: int, target: int) -> tuple[i
     return (order.index(target) if target in order else None), order[:K]
 
 
+def history_rank(
+    retriever: CandidateRetriever, history: list[int], target: int, also_like: bool = False
+) -> tuple[int | None, list]:
+    """The app's path for a paste of a title or two (not "like X"): they are the history
+    (``also_like``: and "like" anchors too, every source fused)."""
+    anchors = list(history) if also_like else []
+    query = RetrievalQuery(history=list(history), anchors=anchors, filters=ItemFilter())
+    found = retriever.retrieve(query)
+    order = [c.item_id for c in found.candidates]
+    return (order.index(target) if target in order else None), order[:K]
+
+
 def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
     config = load_config()
     dataset, store = prepare_retrieval(config.data.dataset, config, progress=False)
@@ -122,12 +136,41 @@ def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
         rows[name] = (ranks, shares)
 
     record("popularity/reference", lambda a, t: rank_of(counts[1:], a, t))
+    # the paste path without and with its titles as anchors, whatever the app's default
+    plain_settings = replace(config.retrieval, history_anchors_upto=0)
+    retriever_default = CandidateRetriever(
+        catalogue, store, item_vectors, counts, sasrec, plain_settings
+    )
     for name, space, weight in VARIANTS:
         likeness = Likeness(catalogue, item_space(sasrec, item_vectors, space), weight)
         record(f"{name}/space", lambda a, t, like=likeness: rank_of(like.scores([a]), a, t))
         settings = replace(config.retrieval, anchor_space=space, anchor_genre_weight=weight)
         retriever = CandidateRetriever(catalogue, store, item_vectors, counts, sasrec, settings)
         record(f"{name}/app", lambda a, t, r=retriever: app_rank(r, a, t))
+
+    # the same X pasted as a one-title history: the sequence model's next item after X, and
+    # the app's retriever for that paste (sequence model, session text, popularity fused)
+    def next_after(anchor: int, target: int) -> tuple[int, list[int]]:
+        with torch.no_grad():
+            scores = score_histories(sasrec, [[anchor]])[0, 1:].numpy()
+        return rank_of(scores, anchor, target)
+
+    record("history/space", next_after)
+    record("history/app", lambda a, t: history_rank(retriever_default, [a], t))
+    record("history+like/app", lambda a, t: history_rank(retriever_default, [a], t, True))
+    # n pasted titles (the user's last n before the held-out item), the same two ways
+    for n, like in [(n, like) for n in PASTED for like in (False, True)]:
+        ranks, shares = [], []
+        for u in sample:
+            *pasted, target = dataset.sequences[u][-(n + 1) :]
+            if target in pasted or len(pasted) < n:
+                ranks.append(None)
+                continue
+            rank, top = history_rank(retriever_default, pasted, target, like)
+            ranks.append(rank)
+            genres = {g for i in pasted for g in catalogue.get(i).genres}
+            shares.append(sum(bool(genres & set(catalogue.get(i).genres)) for i in top) / K)
+        rows[f"history{n}{'+like' if like else ''}/app"] = (ranks, shares)
     result: dict[str, Any] = {
         "dataset": config.data.dataset,
         "users": len(sample),
@@ -144,6 +187,20 @@ def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
             )
             for name, _, _ in VARIANTS[1:]
             for view in ("space", "app")
+        }
+        | {
+            # a one-title paste against "like X" in the app's default likeness
+            f"{name} - sasrec+genres ({view})": paired_bootstrap(
+                case_ndcg(rows[f"sasrec+genres/{view}"][0]), case_ndcg(rows[f"{name}/{view}"][0])
+            )
+            for name, view in (("history", "space"), ("history", "app"), ("history+like", "app"))
+        }
+        | {
+            f"{with_like} - {plain} (app)": paired_bootstrap(
+                case_ndcg(rows[f"{plain}/app"][0]), case_ndcg(rows[f"{with_like}/app"][0])
+            )
+            for plain, with_like in [("history", "history+like")]
+            + [(f"history{n}", f"history{n}+like") for n in PASTED]
         },
         "seconds": round(time.perf_counter() - started, 1),
         "machine": describe_machine(),
@@ -178,7 +235,10 @@ def write_report(result: dict[str, Any], json_path: Path, md_path: Path) -> str:
         "LLM2SASRec item embeddings; `+genres` = plus 0.2 x the genres' Jaccard overlap "
         f"(the app's default: {result['default']}). `space`: every item ranked by likeness to "
         'X; `app`: the app\'s retriever for "like X" alone (the likeness source fused with '
-        "popularity, top 20); `reference`: the most watched films, whatever X is.",
+        "popularity, top 20); `reference`: the most watched films, whatever X is; `history`: "
+        'X pasted as a one-title history instead of asked for as "like X" (`space`: '
+        "LLM2SASRec's next item after X; `app`: the app's retriever for that paste); "
+        '`history+like`: the paste with X as a "like X" anchor too, every source fused.',
         "",
         f"Command: `{result['provenance']['command']}`",
         "",

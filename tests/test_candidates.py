@@ -219,3 +219,20 @@ def test_a_preferred_genre_is_found_in_the_whole_pool_not_only_the_top(tiny_retr
     assert [
         c.item_id for c in flat.retrieve(replace(query, prefer_genres=("Comedy",))).candidates
     ] == [c.item_id for c in plain.candidates]
+
+
+def test_a_short_paste_is_also_read_as_like_its_titles(tiny_retrieval):
+    """A title or a few pasted: the anchor source ("like these") joins the sequence model;
+    a longer paste, or one with its own "like X", is left as it was."""
+    t = tiny_retrieval
+    config = RetrievalConfig(num_candidates=10, per_source=10, history_anchors_upto=2)
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    assert "anchor" in retriever.retrieve(RetrievalQuery(history=[3])).sources
+    assert "anchor" in retriever.retrieve(RetrievalQuery(history=[3, 12])).sources
+    assert "anchor" not in retriever.retrieve(RetrievalQuery(history=[3, 12, 7])).sources
+    off = replace(config, history_anchors_upto=0)
+    plain = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, off)
+    assert "anchor" not in plain.retrieve(RetrievalQuery(history=[3])).sources
+    # "more like 7" with one title pasted: the anchor is 7 alone, as with the option off
+    asked = RetrievalQuery(history=[3], anchors=[7])
+    assert retriever.retrieve(asked).sources["anchor"] == plain.retrieve(asked).sources["anchor"]

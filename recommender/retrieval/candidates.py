@@ -204,6 +204,8 @@ class CandidateRetriever:
         if vector is not None:
             run("session", self._nearest, None, vector, filters)
         anchors = [a for a in query.anchors if 1 <= a <= len(self.catalogue)]
+        if not anchors and 0 < len(history) <= config.history_anchors_upto:
+            anchors = list(history)  # "Fargo" pasted alone: also "like Fargo" (see config)
         if anchors:
             without_anchors = replace(filters, exclude_ids=filters.exclude_ids | set(anchors))
             run("anchor", self._alike, anchors, without_anchors)
