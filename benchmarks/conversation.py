@@ -408,7 +408,12 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="a JSON-lines scenario file (repeatable); default: the ML-1M development set",
     )
-    parser.add_argument("--json", type=Path, help="write the full results here")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="write the full results here (and the .md beside it) instead of the default "
+        "benchmarks/results/conversation_ml1m*.json",
+    )
     parser.add_argument(
         "--generated", type=int, default=300, help="generated scenarios in the development set"
     )
@@ -504,20 +509,20 @@ def main(argv: list[str] | None = None) -> int:
         "targets": targets,  # per generated scenario: the held-out target given the request
         "turns": [r.__dict__ for r in results],
     }
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
     if args.compare:
         report["compare"] = compare_targets(targets, json.loads(args.compare.read_text()))
-    if default_set:
+    out: Path | None = args.json  # --json names the results (and the .md beside it)
+    if out is None and default_set:
         suffix = {"app": "", "off": "_retrieval_order", "auto": "_llm_srec"}[args.ranking]
         if "request-aware" in info.ranking:  # keep the history-only heads' results
             suffix += "_request_items" if "(item states)" in info.ranking else "_request"
         if args.targets_only:
             suffix += "_targets"
-        stem = f"conversation_ml1m{suffix}"
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
-        (RESULTS / f"{stem}.md").write_text(markdown(summary, meta, report.get("compare")))
+        out = RESULTS / f"conversation_ml1m{suffix}.json"
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=1) + "\n")
+        out.with_suffix(".md").write_text(markdown(summary, meta, report.get("compare")))
     print(markdown(summary, meta, report.get("compare")))
     print(
         f"conversations: {summary['scenarios_clean']}/{summary['scenarios']} scenarios clean, "
