@@ -827,6 +827,16 @@ def _block_anchors(results: Results) -> str:
         "sasrec/app": "LLM2SASRec item embeddings, through the retriever",
         "sasrec+genres/space": "LLM2SASRec item embeddings + shared genres",
         "sasrec+genres/app": "LLM2SASRec item embeddings + shared genres, through the retriever",
+        "history/space": "X pasted alone: LLM2SASRec's next item after X",
+        "history/app": "X pasted alone, through the retriever",
+        "history+like/app": "X pasted alone and read as like X (the app)",
+        **{
+            f"history{n}{like}/app": f"the last {n} titles pasted"
+            + (", and read as like them" if like else "")
+            + (" (the app)" if like and n <= 5 else "")
+            for n in (2, 3, 5, 10)
+            for like in ("", "+like")
+        },
     }
     rows = [
         [
@@ -843,7 +853,7 @@ def _block_anchors(results: Results) -> str:
     ]
     default = result["default"]
     return (
-        _table(["likeness of X to every film", "NDCG@10", "HR@10", "top 10 sharing a genre"], rows)
+        _table(["how the app looks for X", "NDCG@10", "HR@10", "top 10 sharing a genre"], rows)
         + f"\n{result['users']} ML-1M users; {result['proxy']}. The app's default: "
         f'`anchor_space = "{default["anchor_space"]}"`, `anchor_genre_weight = '
         f"{default['anchor_genre_weight']}`. Paired differences over users:\n\n"
