@@ -356,3 +356,24 @@ def test_a_greeting_before_the_lead_and_an_adverb_after_it(catalogue: Catalogue)
     )
     assert split is not None and split.history == "Alien\nFargo\nScream" and split.liked
     assert split.request == "Anything from the 80s?" and split.led
+
+
+def test_a_first_line_heading_without_a_colon_is_no_request(catalogue: Catalogue) -> None:
+    """ "Top 5 all time" over a list had searched "all time" (and asked for 5 picks); "top 3"
+    after the titles is still a request."""
+    matcher = TitleMatcher(catalogue)
+    split = split_message("Top 5 all time\n1) Fargo\n2) Alien\n3) Heat", catalogue, matcher)
+    assert split is not None and split.liked and not split.request
+    assert split.history.count("\n") == 2
+    after = split_message("Fargo\nAlien\ntop 3", catalogue, matcher)
+    assert after is not None and after.request == "top 3"
+
+
+def test_watched_recently_leads_a_list(catalogue: Catalogue) -> None:
+    split = split_message(
+        "Watched recently: Fargo (5/5), Alien (4/5). Recommend something?",
+        catalogue,
+        TitleMatcher(catalogue),
+    )
+    assert split is not None and split.history.splitlines()[0].startswith("Fargo")
+    assert split.request == "Recommend something?"

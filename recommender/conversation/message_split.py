@@ -57,7 +57,8 @@ HISTORY_LEAD = re.compile(
     r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
     r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include|would be))?"
     r"(?: (?:probably|maybe|definitely|basically|honestly|mostly|like))?|"
-    r"my (?:watch )?history(?: is)?|history|watched|recently watched)\s*[:\-]?\s+",
+    r"my (?:watch )?history(?: is)?|history|watched(?: (?:recently|lately|this (?:week|month"
+    r"|year)|last (?:week|month|night|year)))?|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
 # "huge Star Wars fan here, ...", "I'm a Fargo fan": the title before "fan" (read as "fan of")
@@ -71,6 +72,14 @@ _FAN_AFTER = re.compile(
 _LOVED_HEADING = re.compile(
     r"^\s*[^\n]{0,60}\b(?:i (?:really |absolutely |just )?(?:love|loved|like|liked|enjoyed|adore)"
     r"|favou?rites?|faves|top \d+|best (?:movies|films) ever)\b[^\n]{0,30}[:\-–]\s*$",
+    re.IGNORECASE,
+)
+# the first line over a list, without a colon: "Top 5 all time", "My favourites", "All-time
+# favorite films" (with a colon, _LOVED_HEADING reads any such line)
+_FIRST_LINE_HEADING = re.compile(
+    r"^\s*(?:my\s+)?(?:(?:top\s+\d{1,2}|all[- ]time\s+favou?rites?|favou?rites?|faves)"
+    r"(?:\s+(?:all[- ]time|ever|of all time|movies|films|list|so far|this year))*)"
+    r"\s*[:\-–!.]?\s*$",
     re.IGNORECASE,
 )
 # greetings and fillers before the lead: "Hey! So ...", "ok so basically ...", "Hi there, "
@@ -193,11 +202,16 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         read = parse_history(message, catalogue, matcher=matcher)
         titles = {line.line_no for line in read.matched if line.score >= SURE_TITLE}
         history, request, liked = [], [], False
+        first = next(n for n, line in enumerate(message.splitlines(), start=1) if line.strip())
         for number, line in enumerate(message.splitlines(), start=1):
             if not line.strip():
                 continue
             if number not in titles and _LOVED_HEADING.match(line):
                 liked = True  # "Here are some movies I love:": the list below is liked
+                continue
+            heading = number == first and number not in titles and len(titles) >= 2
+            if heading and _FIRST_LINE_HEADING.match(line):
+                liked = True  # "Top 5 all time" over the list, not "top 5" picks asked for
                 continue
             if number not in titles and _says_a_wish(line.strip(" \t-•*,;:"), catalogue, matcher):
                 request.append(line.strip())
