@@ -377,3 +377,18 @@ def test_watched_recently_leads_a_list(catalogue: Catalogue) -> None:
     )
     assert split is not None and split.history.splitlines()[0].startswith("Fargo")
     assert split.request == "Recommend something?"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I've already seen Fargo, Alien and Heat so don't suggest them. Something from the 90s",
+        "I watched Fargo, Alien and Heat, so skip those. Something from the 90s",
+    ],
+)
+def test_dont_suggest_them_after_the_titles_is_no_request(
+    message: str, catalogue: Catalogue
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.history.splitlines() == ["Fargo", "Alien", "Heat"]
+    assert split.request == "Something from the 90s"

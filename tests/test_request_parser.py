@@ -2155,3 +2155,18 @@ def test_even_less_is_no_request_for_fewer_picks(catalogue: Catalogue) -> None:
     """ "less violent" then "even less" had cut the list to three."""
     assert not parse_request("even less", catalogue).fewer
     assert parse_request("less please", catalogue).fewer
+
+
+def test_do_you_have_a_title_asks_whether_the_catalogue_has_it(catalogue: Catalogue) -> None:
+    fargo = parse_request("do you have Fargo?", catalogue)
+    assert fargo.action == "why_not" and fargo.asked_have and fargo.why_not == [12]
+    unknown = parse_request("have you got Inception?", catalogue)
+    assert unknown.action == "why_not" and unknown.why_not_unknown == ["Inception"]
+    wish = parse_request("do you have any comedies?", catalogue)
+    assert wish.action == "recommend" and wish.constraints.include_genres == ["Comedy"]
+
+
+def test_what_adults_would_like_rules_out_childrens(catalogue: Catalogue) -> None:
+    parsed = parse_request("any animated movies that adults would like?", catalogue)
+    assert parsed.constraints.include_genres == ["Animation"]
+    assert "Children's" in parsed.constraints.exclude_genres and not parsed.constraints.query

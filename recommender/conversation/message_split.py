@@ -129,6 +129,14 @@ _WHEN = re.compile(
     r"|weekend)|yesterday|already|too|as well|before)\s*$",
     re.IGNORECASE,
 )
+# "... so don't suggest them", "... so skip those": the titles are the history (never shown)
+_DONT_SUGGEST = re.compile(
+    r"[,\s]+(?:so|and)\s+(?:please\s+)?(?:don'?t|do not|no need to|never)\s+(?:suggest|recommend"
+    r"|show|include|pick)\s+(?:them|those|these|any of (?:them|those|these)|it|that)(?:\s+again)?"
+    r"|[,\s]+(?:so|and)\s+(?:please\s+)?(?:skip|avoid|leave out)\s+(?:them|those|these|that)"
+    r"(?=[.!]*\s*$)",
+    re.IGNORECASE,
+)
 _LIST_SEPARATOR = re.compile(r"(,\s*and\s+|\s+and\s+|,\s*|\s+&\s+)", re.IGNORECASE)
 LIST_MARK = re.compile(r"\s*(?:;|\||\s/\s|\s\+\s|,)\s*")  # between titles typed on one line
 # "My top 3: Heat, Fargo", "Films I love: ...", "Recently: ...": a few words and a colon
@@ -254,6 +262,7 @@ def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tup
     something lighter 90s please"): the sentences after the first, and the trailing comma
     parts of the first that read as a request."""
     head, *after = _SENTENCE_END.split(text.strip(), maxsplit=1)
+    head = _DONT_SUGGEST.sub("", head)  # "Heat and Fargo so don't suggest them": seen anyway
     request = [after[0]] if after else []
     while True:  # "I've seen Heat and Fargo, want something lighter": the last part
         cuts = list(_PART_BREAK.finditer(head))

@@ -813,6 +813,11 @@ def _why_not(
     reply.kind, reply.done = "explanation", False
     lines = [unknown_title_note(name, deps.catalogue) for name in request.why_not_unknown]
     items = deps.catalogue.many(request.why_not)
+    if request.asked_have:  # "do you have Casablanca?": yes first, then where it stands
+        lines += [
+            f"Yes: **{md(item.display_title)}** is in the catalogue ({', '.join(item.genres)})."
+            for item in items
+        ]
     filters = _filters(state, deps.catalogue)
     last = list(state.last_recommendations)
     allowed: list[Item] = []

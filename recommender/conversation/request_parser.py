@@ -97,6 +97,7 @@ class ParsedRequest:
     fewer: bool = False  # "fewer picks": a shorter list than the last one
     why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
     why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
+    asked_have: bool = False  # "do you have Casablanca?": the why-not titles were asked after
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
     # "is the first one scary?": the genres asked about (the reply says yes or no)
     asked_genres: list[str] = field(default_factory=list)
@@ -307,6 +308,21 @@ _CHOICE_END = re.compile(
     r"(?:,?\s*(?:thanks?(?: you)?|thx|cheers|ty))?\s*[.!]*\s*$"
 )
 _IT_IS = re.compile(r"\s+it is\b\s*(?:then|tonight)?\s*[.!]*\s*$")  # "Bound it is"
+# "do you have Casablanca?", "have you got Inception?": is a title in the catalogue
+_HAVE = re.compile(
+    r"^\s*(?:(?:so|and|hey|ok),?\s+)?(?:do you (?:have|know|carry|stock)|have you got|you got"
+    r"|does (?:the|your|this) (?:catalogue|catalog|list|database|app) (?:have|include"
+    r"|contain|know)|can i (?:get|find))\s+"
+)
+_HAVE_END = re.compile(
+    r"\s*(?:in (?:the|your|this) (?:catalogue|catalog|list|database|app)|here|at all)?"
+    r"\s*[?!.]*\s*$"
+)
+_WISH_WORDS = re.compile(
+    r"\b(?:movies?|films?|something|anything|about|with|like|from|any|some|good|great|best"
+    r"|recommendations?|suggestions?|ideas?)\b",
+    re.IGNORECASE,
+)
 _WHY_NOT_END = re.compile(
     r"\s*(?:in (?:the|your|this) (?:list|picks)|there|too|then|though)?\s*[?!.]*\s*$"
 )
@@ -743,6 +759,8 @@ _CHANGE_OF_MIND = re.compile(
 _GROWN_UP = re.compile(
     r"\b(?:for (?:grown[- ]?ups|adults|the adults|us adults|mature audiences)|grown[- ]?up"
     r"|adults? only|not for (?:the )?(?:kids|children)|no kids(?: stuff| movies)?"
+    r"|(?:that|which|what) (?:adults|grown[- ]?ups) (?:would|will|can|could|might) (?:like|enjoy"
+    r"|love|appreciate)|adults (?:would|will|can) (?:like|enjoy|love)"
     r"|(?:too |less |not so |not as )?(?:childish|kiddy|kiddie|babyish)|for (?:teens|teenagers"
     r"|a teen(?:ager)?|older kids)|more mature)\b"
 )
@@ -1221,7 +1239,24 @@ def _parse_why_not(
     msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
 ) -> None:
     """ "why not Aladdin?", "why didn't you pick Heat?", "what about Fargo?" (a whole
-    question about one title): what keeps that title out of the picks."""
+    question about one title): what keeps that title out of the picks. "do you have
+    Casablanca?" is answered the same way, after saying whether the catalogue has it."""
+    have = _HAVE.match(msg.work)
+    if have is not None:
+        found = _title_at(msg, have.end(), matcher, state, result)
+        end = _HAVE_END.match(msg.work, found[1]) if found is not None else None
+        if found is not None and end is not None:
+            result.why_not.append(found[0].item_id)
+        else:  # "have you got Inception?": the whole rest is the name asked for
+            rest = _HAVE_END.search(msg.work, have.end())
+            said = (msg.cased or msg.work)[have.end() : rest.start() if rest else None]
+            name = said.strip(" ,.;!?\"'“”")
+            if not name or len(name.split()) > MAX_TITLE_WORDS or _WISH_WORDS.search(name):
+                return  # "do you have any comedies?", "... something about sharks": a request
+            result.why_not_unknown.append(name)
+        result.asked_have = True
+        msg.consume(have.start(), len(msg.work))
+        return
     for match in msg.finditer(_WHY_NOT):
         whole_question = match.group(0).startswith(("what", "how"))
         found = _title_at(msg, match.end(), matcher, state, result)
