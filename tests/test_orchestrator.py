@@ -614,3 +614,15 @@ def test_questions_about_the_whole_list_are_answered_from_the_picks(make_deps):
     assert not state.constraints.include_genres  # a question, not a request for thrillers
     state, reply = step(state, "are they all from the 90s?", deps)
     assert re.search(r"^(Yes|No): ", reply.text.split("\n")[1])
+
+
+def test_sorting_the_picks_reorders_what_the_first_one_means(make_deps, tiny_catalogue):
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    picks = list(state.last_recommendations)
+    state, reply = step(state, "sort them by year", deps)
+    years = [tiny_catalogue.get(i).year or 0 for i in state.last_recommendations]
+    assert reply.kind == "explanation" and years == sorted(years)
+    assert sorted(state.last_recommendations) == sorted(picks) and "The oldest is" in reply.text
+    state, reply = step(state, "I'll take the first one", deps)
+    assert state.chosen == [state.last_recommendations[0]]

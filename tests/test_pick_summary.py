@@ -62,3 +62,21 @@ def test_the_method_is_said_before_the_summary() -> None:
     assert "3 of the 4 are Crime" in said
     no_history = summarise_picks("method", PICKS, [None] * 4, [], MOVIE_WORDS)
     assert no_history.startswith("With no movie of yours to go on")
+
+
+def test_the_picks_in_an_order_and_the_answer_first() -> None:
+    from recommender.conversation.pick_summary import order_picks
+
+    viewers = {10: 50, 11: 900, 12: 300, 13: 10}
+    oldest = order_picks("oldest", PICKS, viewers)
+    assert [i.item_id for i in oldest] == [12, 11, 13, 10]  # 1986, 1995, 1995, 1996
+    assert [i.item_id for i in order_picks("newest", PICKS, viewers)][0] == 10
+    popular = order_picks("popular", PICKS, viewers)
+    assert [i.item_id for i in popular] == [11, 12, 10, 13]
+    said = summarise_picks("popular", popular, [None] * 4, [], MOVIE_WORDS, viewers=viewers)
+    assert (
+        said == "The most watched here is Se7en (1995) (900 viewers); the most watched first below."
+    )
+    assert summarise_picks("oldest", oldest, [None] * 4, [], MOVIE_WORDS).startswith(
+        "The oldest is Aliens (1986)"
+    )

@@ -2170,3 +2170,24 @@ def test_what_adults_would_like_rules_out_childrens(catalogue: Catalogue) -> Non
     parsed = parse_request("any animated movies that adults would like?", catalogue)
     assert parsed.constraints.include_genres == ["Animation"]
     assert "Children's" in parsed.constraints.exclude_genres and not parsed.constraints.query
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("which one is the most popular?", "popular"),
+        ("sort them by year", "oldest"),
+        ("which is the oldest?", "oldest"),
+        ("newest first", "newest"),
+        ("order them by popularity", "popular"),
+    ],
+)
+def test_which_one_is_and_sort_them_order_the_picks(
+    said: str, kind: str, catalogue: Catalogue
+) -> None:
+    """ "which one is the most popular?" had asked for popular films instead, and "sort
+    them by year" searched "by year"."""
+    state = SessionState(last_recommendations=[1, 2, 3])
+    parsed = parse_request(said, catalogue, state=state)
+    assert parsed.action == "explain" and parsed.about_picks == kind
+    assert parsed.explain == [1, 2, 3] and not parsed.constraints.popularity

@@ -31,7 +31,7 @@ from recommender.conversation.message_split import (
     split_message,
     title_shaped,
 )
-from recommender.conversation.pick_summary import summarise_picks
+from recommender.conversation.pick_summary import ORDERS, order_picks, summarise_picks
 from recommender.conversation.request_parser import (
     ParsedRequest,
     apply_request,
@@ -719,6 +719,10 @@ def _explain_items(
     reply.kind, reply.done = "explanation", False
     items = deps.catalogue.many(item_ids)
     history_items = deps.catalogue.many(state.taste_history)
+    viewers = _viewers(deps, item_ids)
+    if request is not None and request.about_picks in ORDERS:  # "sort them by year"
+        items = order_picks(request.about_picks, items, viewers)
+        state.last_recommendations = [item.item_id for item in items]  # "the first" follows
     context = _explain_context(
         state, deps, _filters(state, deps.catalogue).rejected(deps.catalogue), salt=item_ids
     )
@@ -754,6 +758,7 @@ def _explain_items(
                     deps.words,
                     request.asked_genres,
                     request.asked_years,
+                    viewers,
                 )
             )
         for item, text in zip(items, texts, strict=True):
@@ -779,6 +784,14 @@ def _explain_items(
         reply.notes.append("Explanations are unavailable right now.")
     reply.text, reply.done = compose(), True
     yield state, reply
+
+
+def _viewers(deps: Deps, item_ids: Sequence[int]) -> dict[int, int]:
+    """How many people here watched each item (the retriever's popularity counts)."""
+    popularity = getattr(deps.retriever, "popularity", None)
+    if popularity is None:
+        return {}
+    return {i: int(popularity[i]) for i in item_ids if 0 < i < len(popularity)}
 
 
 def _answer(item: Item, request: ParsedRequest, deps: Deps) -> str:

@@ -21,6 +21,17 @@ from recommender.llm.evidence import Evidence
 from recommender.wording import CatalogueWords, md
 
 MAX_NAMED = 3  # titles named in one sentence before "and N more"
+ORDERS = ("oldest", "newest", "popular")  # the picks in an order: "which one is the oldest?"
+
+
+def order_picks(kind: str, picks: Sequence[Item], viewers: dict[int, int]) -> list[Item]:
+    """The picks oldest first, newest first, or most watched first (``viewers``: item id ->
+    how many people here watched it); ties keep the list's own order."""
+    if kind == "oldest":
+        return sorted(picks, key=lambda i: i.year if i.year is not None else 10_000)
+    if kind == "newest":
+        return sorted(picks, key=lambda i: -(i.year or 0))
+    return sorted(picks, key=lambda i: -viewers.get(i.item_id, 0))
 
 
 def summarise_picks(
@@ -31,11 +42,15 @@ def summarise_picks(
     words: CatalogueWords,
     asked_genres: Sequence[str] = (),
     asked_years: tuple[int, int] | None = None,
+    viewers: dict[int, int] | None = None,
 ) -> str:
-    """The answer to a question of ``kind`` ("summary", "method", "genre", "all") about
-    ``picks`` (with their ``evidence``, same order; None where there is none)."""
+    """The answer to a question of ``kind`` ("summary", "method", "genre", "all", or one of
+    ``ORDERS`` with the picks already in that order) about ``picks`` (with their
+    ``evidence``, same order; None where there is none)."""
     if not picks:
         return ""
+    if kind in ORDERS:
+        return _order_answer(kind, picks, viewers or {})
     if kind == "all":
         return _all_answer(picks, asked_genres, asked_years)
     if kind == "genre":
@@ -191,3 +206,15 @@ def _all_answer(
         f"No: {_of(total - len(misses), total)} are {what}; "
         f"{_names(misses)} {'is' if len(misses) == 1 else 'are'} not."
     )
+
+
+def _order_answer(kind: str, picks: Sequence[Item], viewers: dict[int, int]) -> str:
+    """ "The oldest is Heat (1995); oldest first below." """
+    first = picks[0]
+    if kind == "popular":
+        seen = viewers.get(first.item_id)
+        said = f"The most watched here is {md(first.display_title)}"
+        said += f" ({seen:,} viewers)" if seen else ""
+        return said + "; the most watched first below."
+    word = "oldest" if kind == "oldest" else "newest"
+    return f"The {word} is {md(first.display_title)}; {word} first below."

@@ -105,7 +105,9 @@ class ParsedRequest:
     asked_years: tuple[int, int] | None = None  # "are they all from the 90s?": that period
     # a question about the whole list: "summary" ("why these?", "what do they have in
     # common?"), "method" ("how did you pick them?"), "genre" ("why so many crime films?",
-    # with ``asked_genres``) or "all" ("are they all 90s?", "are they all comedies?")
+    # with ``asked_genres``), "all" ("are they all 90s?", "are they all comedies?"), or the
+    # picks ordered: "oldest" / "newest" / "popular" ("which one is the oldest?", "sort them
+    # by year", "most popular first")
     about_picks: str = ""
     focus: int | None = None  # from the session: the pick last asked about ("it" means it)
     history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
@@ -1350,6 +1352,36 @@ _ABOUT_PICKS = (
         ),
     ),
 )
+# "which one is the oldest?", "which of them is the most popular?", "sort them by year",
+# "newest first": the picks in that order (the first named is the answer)
+_PICK_ORDER = (
+    (
+        "oldest",
+        re.compile(
+            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:oldest|earliest)"
+            r"|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? (?:by (?:year|date"
+            r"|release(?: date)?|age)|(?:from )?oldest(?: to newest| first)?|chronologically)"
+            r"|\boldest first\b"
+        ),
+    ),
+    (
+        "newest",
+        re.compile(
+            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:newest|latest"
+            r"|most recent)|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? "
+            r"(?:(?:from )?newest(?: to oldest| first)?|by newest)|\b(?:newest|latest) first\b"
+        ),
+    ),
+    (
+        "popular",
+        re.compile(
+            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:most (?:popular"
+            r"|watched|famous|well[- ]known)|best known)|\b(?:sort|order|rank|list)(?: them"
+            r"| these| those| the picks)? by (?:popularity|how popular|views|viewers)"
+            r"|\bmost popular first\b"
+        ),
+    ),
+)
 # "why so many crime films?", "why all the comedies?", "why is everything a drama?"
 _WHY_SO_MANY = re.compile(
     r"\b(?:why|how come)(?: are there| do you (?:keep )?(?:give|giving|show|showing|suggest"
@@ -1381,7 +1413,7 @@ def _parse_about_picks(
             result.explain += list(last)
             msg.consume(many.start(), many.end())
             return
-    for kind, pattern in _ABOUT_PICKS:
+    for kind, pattern in (*_PICK_ORDER, *_ABOUT_PICKS):
         found = pattern.search(msg.work)
         if found is not None:
             result.about_picks = kind
