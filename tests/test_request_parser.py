@@ -2191,3 +2191,17 @@ def test_which_one_is_and_sort_them_order_the_picks(
     parsed = parse_request(said, catalogue, state=state)
     assert parsed.action == "explain" and parsed.about_picks == kind
     assert parsed.explain == [1, 2, 3] and not parsed.constraints.popularity
+
+
+@pytest.mark.parametrize(
+    ("said", "years"),
+    [
+        ("between 85 and 90", (1985, 1990)),
+        ("from 1985 to 95", (1985, 1995)),
+        ("something from the last few years", (1995, None)),  # this catalogue ends in 1999
+    ],
+)
+def test_more_ways_to_say_a_period(said: str, years: tuple, catalogue: Catalogue) -> None:
+    parsed = parse_request(said, catalogue)
+    assert (parsed.constraints.year_min, parsed.constraints.year_max) == years, said
+    assert not parsed.constraints.query

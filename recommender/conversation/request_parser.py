@@ -647,8 +647,9 @@ _ALLOW_SEQUELS = re.compile(
     r"|allowed|good|no problem)|(?:include|allow)\s+sequels)\b"
 )
 _BETWEEN = re.compile(
-    rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{_PERIOD})\s+(?:and|to|until|till|through|-|–)\s+"
-    rf"(?:the\s+)?(?P<b>{_PERIOD})\b"
+    rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{_PERIOD}|[2-9]\d)\s+(?:and|to|until|till|through"
+    rf"|-|–)\s+(?:the\s+)?(?P<b>{_PERIOD}|\d\d)\b(?!\s*(?:movies?|films?|picks?|minutes?|mins?"
+    r"|years? old|%))"
 )
 _DASH_RANGE = re.compile(
     rf"(?<![\w'])(?P<a>{_YEAR}|{_DECADE}|[2-9]\d)\s*(?:[-–]|to|through|thru)\s*"
@@ -678,8 +679,8 @@ _RECENT = re.compile(
     r"(?!\s+(?:york|zealand|orleans|jersey|mexico))"
 )
 _LAST_YEARS = re.compile(  # relative to the catalogue's newest year
-    rf"\b(?:(?:in|from|within|over)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>{_NUM})\s+)?"
-    r"(?P<unit>years?|decades?)\b"
+    rf"\b(?:(?:in|from|within|over)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>{_NUM})\s+"
+    r"|(?P<few>few|couple(?: of)?|several)\s+)?(?P<unit>years?|decades?)\b"
     rf"|\b(?:(?:not|no|nothing)\s+older\s+than|less\s+than|under|at\s+most|max(?:imum)?)\s+"
     r"(?:(?P<n2>{_NUM})\s+)?(?P<unit2>years?|decades?)(?:\s+old)?\b".replace("{_NUM}", _NUM)
 )
@@ -2450,7 +2451,12 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         for match in msg.finditer(pattern):
             take(match, lo, hi)
     for match in msg.finditer(_BETWEEN):
-        take(match, _period(match.group("a"))[0], _period(match.group("b"))[1])
+        a, b = match.group("a"), match.group("b")
+        if a.isdigit() and len(a) == 2:  # "between 85 and 90": the 1900s
+            a, b = f"19{a}", (f"19{b}" if len(b) == 2 and int(b) >= int(a) else b)
+        if len(b) == 2 and b.isdigit():  # "from 1985 to 95"
+            b = a[:2] + b
+        take(match, _period(a)[0], _period(b)[1])
     for match in msg.finditer(_DASH_RANGE):
         a, b = match.group("a").strip(), match.group("b").strip()
         if a.isdigit() and b.isdigit() and len(a) == 2:  # "75-79"
@@ -2492,6 +2498,8 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         span = match.group("n") or match.group("n2")
         decades = (match.group("unit") or match.group("unit2")).startswith("decade")
         default = 1 if decades else 10
+        if match.group("few"):  # "the last few years": as "recent"
+            span = "2" if decades else str(RECENT_YEARS)
         n = default if span is None else int(span) if span.isdigit() else _NUMBER_WORDS[span]
         n *= 10 if decades else 1
         if newest is not None:

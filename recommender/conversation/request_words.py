@@ -198,5 +198,5 @@ FILLER_WORDS = frozenset(
     sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
     lemme then well alright guess think probably fan fans huge massive big ideas idea
     tips favourite favourites favorite favorites story stories tale tales day days already
-    forget what's who's random randomly enjoy left""".split()
+    forget what's who's random randomly enjoy left born year between""".split()
 )
