@@ -2205,3 +2205,13 @@ def test_more_ways_to_say_a_period(said: str, years: tuple, catalogue: Catalogue
     parsed = parse_request(said, catalogue)
     assert (parsed.constraints.year_min, parsed.constraints.year_max) == years, said
     assert not parsed.constraints.query
+
+
+def test_that_means_the_pick_just_praised(catalogue: Catalogue) -> None:
+    """ "love the third one!" then "more like that": the third, though the new list leaves
+    it out (it is liked, so it is an anchor now, not a pick)."""
+    state = SessionState(last_recommendations=[1, 2, 3, 4, 5])
+    state = apply_request(state, parse_request("love the third one!", catalogue, state=state))
+    assert state.focus == 3
+    state.last_recommendations = [6, 7, 8, 9, 10]  # the next list, without it
+    assert parse_request("more like that please", catalogue, state=state).constraints.anchors == [3]

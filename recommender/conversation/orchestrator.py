@@ -545,7 +545,8 @@ def step_stream(
         for i in items
     ]
     new.last_recommendations = list(picked)
-    new.focus = None  # new picks: "it" is the first of them again
+    if new.focus == state.focus:  # new picks: "it" is the first of them again, unless this
+        new.focus = None  # turn named one ("love the third one!": "more like that" next)
     reply.kind = "recommendations"
     timings["first_recommendation"] = (time.perf_counter() - started) * 1000
     reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)

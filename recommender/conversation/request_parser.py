@@ -1123,6 +1123,8 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     asked = request.explain if request.action == "explain" and not request.about_picks else []
     if len(asked) == 1 and asked[0] in new.last_recommendations:
         new.focus = asked[0]  # "why the 2nd one?": "that one" next means the 2nd
+    elif len(request.liked) == 1 and request.liked[0] in state.last_recommendations:
+        new.focus = request.liked[0]  # "love the third one!": "more like that" means it
     if request.constraints != state.constraints:  # what "undo" goes back to
         new.undo_constraints = state.constraints.copy()
     new.constraints = request.constraints.copy()
@@ -1167,8 +1169,8 @@ def _resolve_refs(
                 chosen += last
             elif named:
                 chosen.append(named[-1])
-            elif result.focus in last:  # "why the 2nd one?" then "I'll watch that one"
-                chosen.append(result.focus)  # type: ignore[arg-type]
+            elif result.focus is not None:  # "why the 2nd one?" then "I'll watch that one"
+                chosen.append(result.focus)
             else:
                 if len(last) > 1:
                     result.notes.append(
