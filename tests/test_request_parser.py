@@ -2215,3 +2215,21 @@ def test_that_means_the_pick_just_praised(catalogue: Catalogue) -> None:
     assert state.focus == 3
     state.last_recommendations = [6, 7, 8, 9, 10]  # the next list, without it
     assert parse_request("more like that please", catalogue, state=state).constraints.anchors == [3]
+
+
+@pytest.mark.parametrize(
+    ("said", "about", "ref"),
+    [
+        ("what genre is the second one?", "genre", 3),
+        ("who directed the first one?", "people", 5),
+        ("how long is the first one?", "length", 5),
+        ("can you explain your reasoning for the first pick?", "", 5),
+    ],
+)
+def test_facts_asked_about_a_pick_are_questions(
+    said: str, about: str, ref: int, catalogue: Catalogue, state: SessionState
+) -> None:
+    """They had searched "genre second", "directed first", "long first"."""
+    parsed = parse(said, catalogue, state)
+    assert parsed.action == "explain" and parsed.explain == [ref] and parsed.asked_about == about
+    assert not parsed.constraints.query

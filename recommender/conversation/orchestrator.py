@@ -810,6 +810,13 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps) -> str:
         )
     if request.asked_about == "year":
         return f"It is from {item.year}." if item.year else "The catalogue has no year for it."
+    if request.asked_about == "genre":
+        genres = " and ".join(item.genres)
+        return f"It is listed as {genres}." if genres else "The catalogue lists no genre for it."
+    if request.asked_about == "people":
+        return "The catalogue has no cast or crew, so I can't say who made it or who is in it."
+    if request.asked_about == "length":
+        return "The catalogue has no running times, so I can't say how long it is."
     popularity = getattr(deps.retriever, "popularity", None)
     if request.asked_about == "popularity" and popularity is not None:
         rank = int((popularity[1:] > popularity[item.item_id]).sum()) + 1

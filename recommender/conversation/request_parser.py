@@ -101,7 +101,9 @@ class ParsedRequest:
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
     # "is the first one scary?": the genres asked about (the reply says yes or no)
     asked_genres: list[str] = field(default_factory=list)
-    asked_about: str = ""  # "year" ("when is the 2nd from?") | "popularity" ("how popular ...")
+    # "year" ("when is the 2nd from?") | "popularity" ("how popular ...") | "genre" ("what
+    # genre is it?") | "people" ("who directed it?") | "length" ("how long is it?")
+    asked_about: str = ""
     asked_years: tuple[int, int] | None = None  # "are they all from the 90s?": that period
     # a question about the whole list: "summary" ("why these?", "what do they have in
     # common?"), "method" ("how did you pick them?"), "genre" ("why so many crime films?",
@@ -267,6 +269,21 @@ _EXPLAIN_LEAD = (
 )
 _EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
 _EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
+# "what genre is the second one?", "who directed the first one?", "how long is #3?": a fact
+# about a pick, answered from the catalogue (or said to be missing from it)
+_FACT_QUESTION = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?P<genre>what (?:genres?|kind of (?:movie|film)"
+    r"|type of (?:movie|film)|sort of (?:movie|film)) (?:is|are|was))"
+    r"|(?P<people>who (?:directed|made|stars? in|starred in|is in|acts? in|was in|wrote|plays in)"
+    r"|who(?:'s| is) (?:in|the director of|the star of))"
+    r"|(?P<length>how long (?:is|was)|what(?:'s| is) the (?:running ?time|runtime|length) of))\s+"
+    rf"{_REF_LIST_WORDS}{_REF_END}"
+)
+# "explain your reasoning for the first pick", "what's the reason behind #2?"
+_EXPLAIN_REASON = re.compile(
+    r"\b(?:explain|what(?:'s| is| was)|tell me|give me)\s+(?:your |the )?(?:reasoning|reasons?"
+    rf"|logic|rationale|thinking)\s+(?:for|behind|of|with)\s+{_REF_LIST_WORDS}{_REF_END}"
+)
 # "what's the story of the first one?", "tell me the plot of #2": about, like the above
 _PLOT_OF = re.compile(
     rf"\b(?:what(?:'s| is| was)|tell me|give me|explain)\s+the\s+(?:story|plot|storyline"
@@ -1435,7 +1452,12 @@ def _parse_explain(
     """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
     _parse_attribute_question(msg, matcher, state, last, result)
     _parse_about_picks(msg, matcher.catalogue, last, result)
-    for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF):
+    fact = _FACT_QUESTION.match(msg.work)
+    if fact is not None and last:  # "what genre is the second one?"
+        result.explain += _resolve_refs(fact.group("refs"), last, result)
+        result.asked_about = next(k for k in ("genre", "people", "length") if fact.group(k))
+        msg.consume(fact.start(), fact.end())
+    for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON):
         for match in msg.finditer(pattern):
             result.explain += _resolve_refs(match.group("refs"), last, result)
             about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or "about" in match.group(0)
