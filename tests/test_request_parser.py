@@ -2224,6 +2224,9 @@ def test_that_means_the_pick_just_praised(catalogue: Catalogue) -> None:
         ("who directed the first one?", "people", 5),
         ("how long is the first one?", "length", 5),
         ("can you explain your reasoning for the first pick?", "", 5),
+        ("who directed Fargo?", "people", 12),  # a title, not a pick
+        ("when did Alien come out?", "year", 7),
+        ("what genre is Scream?", "genre", 9),
     ],
 )
 def test_facts_asked_about_a_pick_are_questions(

@@ -811,8 +811,11 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps) -> str:
     if request.asked_about == "year":
         return f"It is from {item.year}." if item.year else "The catalogue has no year for it."
     if request.asked_about == "genre":
-        genres = " and ".join(item.genres)
-        return f"It is listed as {genres}." if genres else "The catalogue lists no genre for it."
+        names = list(item.genres)
+        if not names:
+            return "The catalogue lists no genre for it."
+        genres = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"It is listed as {genres}."
     if request.asked_about == "people":
         return "The catalogue has no cast or crew, so I can't say who made it or who is in it."
     if request.asked_about == "length":

@@ -276,8 +276,12 @@ _FACT_QUESTION = re.compile(
     r"|type of (?:movie|film)|sort of (?:movie|film)) (?:is|are|was))"
     r"|(?P<people>who (?:directed|made|stars? in|starred in|is in|acts? in|was in|wrote|plays in)"
     r"|who(?:'s| is) (?:in|the director of|the star of))"
-    r"|(?P<length>how long (?:is|was)|what(?:'s| is) the (?:running ?time|runtime|length) of))\s+"
-    rf"{_REF_LIST_WORDS}{_REF_END}"
+    r"|(?P<length>how long (?:is|was)|what(?:'s| is) the (?:running ?time|runtime|length) of)"
+    r"|(?P<year>when (?:did|was|were))"
+    r")\s+"
+)
+_FACT_END = re.compile(
+    r"\s*(?:(?:come|came) out|(?:get |got )?released|made|out|premiere)?\s*[?!.]*\s*$"
 )
 # "explain your reasoning for the first pick", "what's the reason behind #2?"
 _EXPLAIN_REASON = re.compile(
@@ -1442,6 +1446,34 @@ def _parse_about_picks(
             return
 
 
+def _parse_fact_question(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "what genre is the second one?", "who directed Heat?", "when did Alien come out?",
+    "how long is #3?": one fact about a pick or a title, from the catalogue (or said to be
+    missing from it)."""
+    lead = _FACT_QUESTION.match(msg.work)
+    if lead is None:
+        return
+    found = _title_at(msg, lead.end(), matcher, state, ParsedRequest(Constraints()))
+    if found is not None:
+        ids, end = [found[0].item_id], found[1]
+    elif last and (picks := _refs_at(msg, lead.end(), last, result)) is not None:
+        ids, end = picks
+    else:
+        return
+    tail = _FACT_END.match(msg.work, end)
+    if not ids or tail is None:
+        return
+    result.explain += ids
+    result.asked_about = next(k for k in ("genre", "people", "length", "year") if lead.group(k))
+    msg.consume(lead.start(), tail.end())
+
+
 def _parse_explain(
     msg: _Text,
     matcher: TitleMatcher,
@@ -1452,11 +1484,7 @@ def _parse_explain(
     """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
     _parse_attribute_question(msg, matcher, state, last, result)
     _parse_about_picks(msg, matcher.catalogue, last, result)
-    fact = _FACT_QUESTION.match(msg.work)
-    if fact is not None and last:  # "what genre is the second one?"
-        result.explain += _resolve_refs(fact.group("refs"), last, result)
-        result.asked_about = next(k for k in ("genre", "people", "length") if fact.group(k))
-        msg.consume(fact.start(), fact.end())
+    _parse_fact_question(msg, matcher, state, last, result)
     for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON):
         for match in msg.finditer(pattern):
             result.explain += _resolve_refs(match.group("refs"), last, result)
