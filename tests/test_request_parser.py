@@ -2236,3 +2236,12 @@ def test_facts_asked_about_a_pick_are_questions(
     parsed = parse(said, catalogue, state)
     assert parsed.action == "explain" and parsed.explain == [ref] and parsed.asked_about == about
     assert not parsed.constraints.query
+
+
+@pytest.mark.parametrize(
+    "said", ["something in between Heat and Fargo", "halfway between Heat and Fargo"]
+)
+def test_in_between_two_titles_is_like_both(said: str, catalogue: Catalogue) -> None:
+    """It had searched "heat fargo" and offered the two films back."""
+    parsed = parse_request(said, catalogue)
+    assert parsed.constraints.anchors == [3, 12] and not parsed.constraints.query

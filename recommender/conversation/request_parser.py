@@ -434,7 +434,8 @@ _TITLE_TRIGGER = re.compile(
     r"|loves?|enjoys?|adores?|(?:is|are) into"
     r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
     r"|as good as|inspired by|comparable to|close to|a la|à la|a (?:mix|mixture|blend|cross)"
-    r" (?:of|between)|somewhere (?:in )?between|a mashup of|mash[- ]?up of)))\s*:?\s+"
+    r" (?:of|between)|(?:somewhere|something|anything|a (?:movie|film)) (?:in )?between"
+    r"|halfway between|a mashup of|mash[- ]?up of)))\s*:?\s+"
 )
 # after "remove Alien" / "add Casablanca": where from or to ("from my list", "off", "to my history")
 _HISTORY_PLACE = re.compile(
