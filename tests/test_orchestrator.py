@@ -626,3 +626,14 @@ def test_sorting_the_picks_reorders_what_the_first_one_means(make_deps, tiny_cat
     assert sorted(state.last_recommendations) == sorted(picks) and "The oldest is" in reply.text
     state, reply = step(state, "I'll take the first one", deps)
     assert state.chosen == [state.last_recommendations[0]]
+
+
+def test_titles_named_in_a_message_are_found_as_typed(make_deps):
+    """What a word search must never offer back: the titles the user wrote out (capitalised,
+    exact; "Heat" has two films here, so it is no sure title)."""
+    from recommender.conversation.orchestrator import _titles_named
+
+    deps = make_deps()
+    named = _titles_named("something between The Matrix and Fargo, not heat or Heat", deps)
+    assert named == {5, 12}
+    assert _titles_named("a matrix of fargo-ish things", deps) == frozenset()

@@ -266,10 +266,32 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     return parts
 
 
-def _filters(state: SessionState, catalogue: Catalogue) -> ItemFilter:
+MAX_NAME_WORDS = 8  # the longest title looked for in a message (a window of words)
+
+
+def _titles_named(text: str, deps: Deps) -> frozenset[int]:
+    """The catalogue titles written out in ``text`` as typed, capitalised ("Heat",
+    "The Usual Suspects"); matched exactly, never as typos."""
+    words = re.findall(r"[\w'’&:.-]+", text)[:200]
+    found: set[int] = set()
+    for i, first in enumerate(words):
+        if not first[:1].isupper():
+            continue
+        for j in range(min(len(words), i + MAX_NAME_WORDS), i, -1):
+            match = deps.matcher.match(" ".join(words[i:j]).strip(".,:"), exact_only=True)
+            if match.items and not match.ambiguous and match.score >= SURE_TITLE:
+                found.add(match.items[0].item_id)
+                break
+    return frozenset(found)
+
+
+def _filters(
+    state: SessionState, catalogue: Catalogue, also_out: Sequence[int] | frozenset[int] = ()
+) -> ItemFilter:
     c = state.constraints
     any_mode = c.genre_mode == "any"
     excluded = state.excluded_ids() | titles_with_words(catalogue, c.exclude_title_words)
+    excluded |= set(also_out)
     if c.exclude_sequels:
         excluded |= sequel_ids(catalogue)
     excluded |= set(c.anchors)  # "more like Heat": the user knows Heat
@@ -309,6 +331,7 @@ def step_stream(
     reply = Reply(kind="notice", text="", done=False)
     timings: dict[str, float] = {}
     message = (message or "")[: config.max_message_chars]
+    said = message  # as typed (``message`` becomes its request part after a paste)
 
     pasted_items = 0
     unknown_names: list[str] = []  # titles the catalogue lacks, searched by name
@@ -481,13 +504,16 @@ def step_stream(
     k = min(new.constraints.k or config.default_k, config.max_k)
     if (new.constraints.k or 0) > config.max_k:
         reply.notes.append(f"I show at most {config.max_k} at a time.")
+    query_text = new.constraints.query
     query = RetrievalQuery(
         history=new.taste_history,  # without what the user said they disliked
-        text=new.constraints.query or None,
+        text=query_text or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
         avoid=list(new.constraints.avoid),
         popularity=new.constraints.popularity or ("popular" if nothing_to_go_on else ""),
-        filters=_filters(new, deps.catalogue),
+        # a search for words never offers back a title the user named in them ("something
+        # in between Heat and Casablanca" had found Heat and Casablanca)
+        filters=_filters(new, deps.catalogue, _titles_named(said, deps) if query_text else ()),
         ordered=new.history_dated,
         prefer_genres=_preferred_genres(new.constraints, deps.catalogue, new.liked),
     )
@@ -498,7 +524,8 @@ def step_stream(
         reply.notes.append(
             f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
         )
-        query = replace(query, filters=_filters(new, deps.catalogue))
+        named = _titles_named(said, deps) if query_text else ()
+        query = replace(query, filters=_filters(new, deps.catalogue, named))
         retrieved = deps.retriever.retrieve(query)
     candidates = retrieved.candidates
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
