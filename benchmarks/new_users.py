@@ -366,14 +366,23 @@ def assemble(
             }
         result["models"][name] = summary
     lengths = list(first.get("test", {}))  # as stored: "5", "10", ...
+    result["pair_seeds"] = {}
     for b, a in PAIRS:
         if a not in by_model or b not in by_model:
             continue
+        # only the seeds both have: an LLM row of seed 0 against an average of seeds 0 and 1
+        # would measure the seeds, not the LLM
+        common = sorted({r["seed"] for r in by_model[a]} & {r["seed"] for r in by_model[b]})
+        if not common:
+            continue
+        runs_a = [r for r in by_model[a] if r["seed"] in common]
+        runs_b = [r for r in by_model[b] if r["seed"] in common]
+        result["pair_seeds"][f"{b} - {a}"] = common
         result["pairs"][f"{b} - {a}"] = {
             length: {
                 order: paired_bootstrap(
-                    _per_case_ndcg(by_model[a], length, order),
-                    _per_case_ndcg(by_model[b], length, order),
+                    _per_case_ndcg(runs_a, length, order),
+                    _per_case_ndcg(runs_b, length, order),
                     samples=samples,
                 )
                 for order in ORDERS
@@ -439,15 +448,17 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [f"Test users per length: {counts}.", ""]
     if result["pairs"]:
         lines += [
-            "## Paired differences in NDCG@10 (b - a, per user, seed-averaged; 95% interval)",
+            "## Paired differences in NDCG@10 (b - a, per user, averaged over the seeds both "
+            "have; 95% interval)",
             "",
         ]
         lengths = list(next(iter(result["pairs"].values())))
-        head = ["b - a"] + [f"L={n} {o}" for n in lengths for o in ORDERS]
+        head = ["b - a", "seeds"] + [f"L={n} {o}" for n in lengths for o in ORDERS]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for pair, per_length in result["pairs"].items():
+            seeds = ", ".join(str(s) for s in result.get("pair_seeds", {}).get(pair, []))
             cells = [_diff(per_length[n][o]) for n in lengths for o in ORDERS]
-            lines.append("| " + " | ".join([pair, *cells]) + " |")
+            lines.append("| " + " | ".join([pair, seeds, *cells]) + " |")
         lines.append("")
     if result["order_effect"]:
         lines += ["## Shuffled minus true order, NDCG@10 (paired per user; 95% interval)", ""]

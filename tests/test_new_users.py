@@ -222,9 +222,10 @@ def test_assemble_pairs_users_and_averages_seeds(tmp_path) -> None:
     assert text["ndcg@10"] == pytest.approx(0.75)  # seeds 1.0 and 0.5
     assert text["hr@10"] == pytest.approx(0.75) and text["ndcg@10_std"] > 0
     assert list(result["models"]) == ["sasrec_random", "llm2sasrec"]
+    # paired over the seeds both models have (seed 0 only): not seed 0 against 0 and 1
     pair = result["pairs"]["llm2sasrec - sasrec_random"]["10"]["shuffled"]
-    assert pair["diff"] == pytest.approx(0.75) and pair["cases"] == 4
-    assert pair["ci95"][0] <= 0.75 <= pair["ci95"][1]
+    assert result["pair_seeds"]["llm2sasrec - sasrec_random"] == [0]
+    assert pair["diff"] == pytest.approx(1.0) and pair["cases"] == 4
     assert result["order_effect"]["llm2sasrec"]["5"]["diff"] == 0.0
     table = nu.markdown(result)
     assert "| llm2sasrec | 2 | 0.7500 ± 0.3536" in table
