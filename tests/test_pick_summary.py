@@ -80,3 +80,11 @@ def test_the_picks_in_an_order_and_the_answer_first() -> None:
     assert summarise_picks("oldest", oldest, [None] * 4, [], MOVIE_WORDS).startswith(
         "The oldest is Aliens (1986)"
     )
+
+
+def test_any_of_them_names_the_ones_that_are() -> None:
+    assert (
+        answer("any", asked_genres=["Sci-Fi"])
+        == "Yes: 1 of the 4 is listed as Sci-Fi: Aliens (1986)."
+    )
+    assert answer("any", asked_genres=["Horror"]) == "No: none of the 4 is listed as Horror."

@@ -2245,3 +2245,21 @@ def test_in_between_two_titles_is_like_both(said: str, catalogue: Catalogue) -> 
     """It had searched "heat fargo" and offered the two films back."""
     parsed = parse_request(said, catalogue)
     assert parsed.constraints.anchors == [3, 12] and not parsed.constraints.query
+
+
+@pytest.mark.parametrize(
+    ("said", "genres"),
+    [
+        ("are any of them comedies?", ["Comedy"]),
+        ("which ones are thrillers?", ["Thriller"]),
+        ("which of them are from the 90s?", []),
+    ],
+)
+def test_any_of_them_is_a_question_about_the_picks(
+    said: str, genres: list[str], catalogue: Catalogue
+) -> None:
+    """ "are any of them comedies?" had asked for comedies instead of answering."""
+    state = SessionState(last_recommendations=[1, 2, 3])
+    parsed = parse_request(said, catalogue, state=state)
+    assert parsed.action == "explain" and parsed.about_picks == "any"
+    assert parsed.asked_genres == genres and not parsed.constraints.include_genres

@@ -51,8 +51,8 @@ def summarise_picks(
         return ""
     if kind in ORDERS:
         return _order_answer(kind, picks, viewers or {})
-    if kind == "all":
-        return _all_answer(picks, asked_genres, asked_years)
+    if kind in ("all", "any"):
+        return _all_answer(picks, asked_genres, asked_years, any_of=kind == "any")
     if kind == "genre":
         return _genre_answer(picks, evidence, history, asked_genres)
     said = [_shared(picks), _leaders(evidence)]
@@ -177,9 +177,13 @@ def _genre_answer(
 
 
 def _all_answer(
-    picks: Sequence[Item], asked_genres: Sequence[str], asked_years: tuple[int, int] | None
+    picks: Sequence[Item],
+    asked_genres: Sequence[str],
+    asked_years: tuple[int, int] | None,
+    any_of: bool = False,
 ) -> str:
-    """ "are they all from the 90s?", "are they all comedies?" """
+    """ "are they all from the 90s?", "are they all comedies?"; ``any_of``: "are any of them
+    comedies?", "which ones are thrillers?" (the ones that are, named)."""
     total = len(picks)
     if asked_genres:
         wanted = " or ".join(asked_genres)
@@ -198,6 +202,12 @@ def _all_answer(
     else:
         return _shared(picks)
     misses = [item for item in picks if not fits(item)]
+    if any_of:
+        hits = [item for item in picks if fits(item)]
+        if not hits:
+            return f"No: none of the {total} is {what}."
+        verb = "is" if len(hits) == 1 else "are"
+        return f"Yes: {_of(len(hits), total)} {verb} {what}: {_names(hits)}."
     if not misses:
         return f"Yes: {_of(total, total)} are {what}."
     if len(misses) == total:

@@ -303,7 +303,8 @@ _EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
 # a question about a pick, not a wish: "is the first one scary?", "is Bound a comedy?",
 # "when is the 2nd from?", "how popular is it?"
 _ATTRIBUTE_LEAD = re.compile(
-    r"^\s*(?:so\s+|and\s+|but\s+|hmm,?\s+)?(?:(?P<is>is|was|are|were)\s+"
+    r"^\s*(?:so\s+|and\s+|but\s+|hmm,?\s+)?(?:(?P<is>is|was|are|were"
+    r"|which (?:ones?|of (?:them|these|those|the picks)) (?:is|are|was|were))\s+"
     r"|(?:when|what year)\s+(?:is|was)\s+|how\s+(?:old|popular|recent|new|well[- ]known"
     r"|famous)\s+(?:is|was)\s+)"
 )
@@ -1312,14 +1313,22 @@ def _parse_attribute_question(
     lead = _ATTRIBUTE_LEAD.match(msg.work)
     if lead is None:
         return
-    found = _title_at(
-        msg, lead.end(), matcher, state, ParsedRequest(Constraints(), focus=result.focus)
+    which = (lead.group("is") or "").startswith("which")
+    found = (
+        None
+        if which
+        else _title_at(
+            msg, lead.end(), matcher, state, ParsedRequest(Constraints(), focus=result.focus)
+        )
     )
-    if found is not None:
+    about = ""  # about the whole list: "all" / "any" (set once the question is one)
+    if which and last:  # "which ones are thrillers?": the picks that are
+        ids, end, about = list(last), lead.end(), "any"
+    elif found is not None:
         ids, end = [found[0].item_id], found[1]
     elif last and (they := _THEY_ALL.match(msg.work, lead.end())):  # "are they all 90s?"
         ids, end = list(last), they.end()
-        result.about_picks = "all"
+        about = "any" if they.group().startswith("any") else "all"
     elif (picks := _refs_at(msg, lead.end(), last, result)) is not None:
         ids, end = picks
     else:
@@ -1338,6 +1347,7 @@ def _parse_attribute_question(
     if lead.group("is") and rest and not genres and not period and rest not in _ANY_GOOD:
         return  # "is it raining?": no question about a film this can answer
     result.explain += ids
+    result.about_picks = about or result.about_picks
     result.asked_genres = list(dict.fromkeys(genres))
     asked = lead.group(0)
     if period or re.search(r"\b(?:when|what year|old|recent|new)\b", asked):
@@ -1349,7 +1359,10 @@ def _parse_attribute_question(
     msg.consume(lead.start(), tail.end())
 
 
-_THEY_ALL = re.compile(r"(?:they|these|those|them|the picks|your picks)(?:\s+all)?\b")
+_THEY_ALL = re.compile(  # "are they all 90s?", "are any of them comedies?"
+    r"(?:any (?:of )?(?:them|these|those|the picks|your picks)|they|these|those|them|the picks"
+    r"|your picks)(?:\s+all)?\b"
+)
 _PICKS = (
     r"(?:these|those|them|they|the(?:se|m)? (?:picks|films|movies|ones|suggestions)|this list"
     r"|that list|the list|your picks|all (?:these|those|of them|of these)|these ones)"
