@@ -2263,3 +2263,17 @@ def test_any_of_them_is_a_question_about_the_picks(
     parsed = parse_request(said, catalogue, state=state)
     assert parsed.action == "explain" and parsed.about_picks == "any"
     assert parsed.asked_genres == genres and not parsed.constraints.include_genres
+
+
+def test_no_romcoms_rules_out_only_the_romantic_comedies(catalogue: Catalogue) -> None:
+    """ "no romcoms" had ruled out every comedy and every romance."""
+    parsed = parse_request("no romcoms please, something with action", catalogue)
+    c = parsed.constraints
+    assert c.include_genres == ["Action"] and c.exclude_genres == []
+    assert c.exclude_genre_sets == [["Comedy", "Romance"]]
+    assert not c.allows(("Action", "Comedy", "Romance"), 1990)
+    assert c.allows(("Action", "Comedy"), 1990) and c.allows(("Action", "Romance"), 1990)
+    later = parse_request("any genre is fine", catalogue, previous=c)
+    assert later.constraints.exclude_genre_sets == []
+    wanted = parse_request("a romantic comedy", catalogue).constraints
+    assert wanted.include_genres == ["Comedy", "Romance"] and not wanted.exclude_genre_sets

@@ -62,3 +62,16 @@ def test_the_reply_answers_without_new_picks(make_deps) -> None:
     _, reply = step(state, f"why not {allowed.title}?", deps)
     assert f"Nothing you said rules out **{allowed.display_title}**" in reply.text
     assert "(1995)" in reply.text.split("**", 2)[2]  # its evidence cites a pasted title
+
+
+def test_a_ruled_out_genre_combination_is_named(tiny_catalogue) -> None:
+    from recommender.conversation.state import Constraints, SessionState
+    from recommender.conversation.why_not import ruled_out
+
+    state = SessionState(constraints=Constraints(exclude_genre_sets=[["Comedy", "Romance"]]))
+    groundhog = next(i for i in tiny_catalogue if i.title == "Groundhog Day")
+    assert ruled_out(groundhog, state, tiny_catalogue) == [
+        "it is Comedy and Romance, and you asked for none of those"
+    ]
+    airplane = next(i for i in tiny_catalogue if i.title == "Airplane!")
+    assert ruled_out(airplane, state, tiny_catalogue) == []

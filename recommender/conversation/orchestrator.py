@@ -247,6 +247,8 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
         parts.append((" or " if c.genre_mode == "any" else " + ").join(c.include_genres))
     if c.exclude_genres:
         parts.append("no " + ", ".join(c.exclude_genres))
+    for together in c.exclude_genre_sets:
+        parts.append("no " + " + ".join(together))
     if c.prefer_genres:
         parts.append("leaning " + ", ".join(c.prefer_genres))
     if c.year_min is not None or c.year_max is not None:
@@ -292,6 +294,8 @@ def _filters(
     any_mode = c.genre_mode == "any"
     excluded = state.excluded_ids() | titles_with_words(catalogue, c.exclude_title_words)
     excluded |= set(also_out)
+    for together in c.exclude_genre_sets:  # "no romcoms": the films that are all of them
+        excluded |= {i.item_id for i in catalogue if set(together) <= set(i.genres)}
     if c.exclude_sequels:
         excluded |= sequel_ids(catalogue)
     excluded |= set(c.anchors)  # "more like Heat": the user knows Heat

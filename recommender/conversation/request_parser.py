@@ -98,6 +98,8 @@ class ParsedRequest:
     why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
     why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
     asked_have: bool = False  # "do you have Casablanca?": the why-not titles were asked after
+    # "no romcoms": genre sets whose films (having all of a set) are ruled out
+    excluded_together: list[list[str]] = field(default_factory=list)
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
     # "is the first one scary?": the genres asked about (the reply says yes or no)
     asked_genres: list[str] = field(default_factory=list)
@@ -995,6 +997,7 @@ def parse_request(
             positive = [g for g in positive if g != kids]
             negative += [kids] if kids not in negative else []
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
+    new.exclude_genre_sets = [list(t) for t in result.excluded_together]
     _parse_people(msg, new, result)
     # a title the catalogue lacks is searched by its name (its only clue), never read as words
     names = [_leftover_query(name.lower()) for name in result.unknown_titles]
@@ -1021,6 +1024,7 @@ def parse_request(
     said_something = bool(
         new.include_genres
         or new.exclude_genres
+        or new.exclude_genre_sets
         or new.anchors
         or new.avoid
         or new.query
@@ -2707,6 +2711,14 @@ def _parse_genres(
                 # "no horror comedies" while horror is asked for: only comedies go
                 negative = [g for g in negative if g not in previous_names]
         names = word.exclude if negated else word.include
+        if negated and word.together:  # "no romcoms": only the films that are all of them
+            together = [g for g in (_resolve_genre(n, catalogue) for n in names) if g]
+            if together and together not in result.excluded_together:
+                result.excluded_together.append(together)
+            end = match.end()
+            msg.consume(cue_start, end)
+            previous_end, previous_negated, previous_names = end, negated, together
+            continue
         for name in names:
             resolved = _resolve_genre(name, catalogue)
             if resolved is None:
@@ -2861,6 +2873,11 @@ def _merge(
             continue  # asked for thrillers earlier, now "nothing too scary": keep thrillers
         if genre not in merged.exclude_genres:
             merged.exclude_genres.append(genre)
+    for together in new.exclude_genre_sets:  # "no romcoms"
+        if together not in merged.exclude_genre_sets:
+            merged.exclude_genre_sets.append(together)
+    if "genres" in result.relaxed:  # "any genre is fine": the combinations go too
+        merged.exclude_genre_sets = []
     merged.exclude_genres = [g for g in merged.exclude_genres if g not in new.include_genres]
     merged.include_genres = [g for g in merged.include_genres if g not in merged.exclude_genres]
     merged.prefer_genres = [g for g in merged.prefer_genres if g not in merged.exclude_genres]

@@ -16,10 +16,13 @@ class GenreWord:
 
     include: tuple[str, ...]  # added to include_genres when asked for ("funny" -> Comedy)
     exclude: tuple[str, ...] = ()  # added to exclude_genres when negated (default: include)
+    # negated, only films with all of them go ("no romcoms": not every comedy, nor every
+    # romance, only the romantic comedies)
+    together: bool = False
 
 
-def _g(*include: str, exclude: tuple[str, ...] = ()) -> GenreWord:
-    return GenreWord(include, exclude or include)
+def _g(*include: str, exclude: tuple[str, ...] = (), together: bool = False) -> GenreWord:
+    return GenreWord(include, exclude or include, together)
 
 
 # The one vocabulary table: everyday phrase (lower case) -> MovieLens genres. Extend freely;
@@ -72,8 +75,14 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "humour": _g("Comedy"),
     "laugh": _g("Comedy"),
     "silly": _g("Comedy"),
-    "rom-com": _g("Comedy", "Romance"),
-    "romcom": _g("Comedy", "Romance"),
+    "rom-com": _g("Comedy", "Romance", together=True),
+    "romcom": _g("Comedy", "Romance", together=True),
+    "rom com": _g("Comedy", "Romance", together=True),
+    "romantic comedy": _g("Comedy", "Romance", together=True),
+    "romantic comedies": _g("Comedy", "Romance", together=True),
+    "kid friendly": _g("Children's"),
+    "family friendly": _g("Children's"),
+    "child friendly": _g("Children's"),
     "date night": _g("Romance"),
     "date movie": _g("Romance"),
     "tearjerker": _g("Drama"),
@@ -198,5 +207,6 @@ FILLER_WORDS = frozenset(
     sleep sleepy loved liked enjoyed adored looking basically whats idk dunno idc tbh imo
     lemme then well alright guess think probably fan fans huge massive big ideas idea
     tips favourite favourites favorite favorites story stories tale tales day days already
-    forget what's who's random randomly enjoy left born year between""".split()
+    forget what's who's random randomly enjoy left born year between somethin anythin
+    nothin n""".split()
 )

@@ -26,6 +26,8 @@ class Constraints:
     include_genres: list[str] = field(default_factory=list)  # wanted genres (see genre_mode)
     genre_mode: GenreMode = "all"  # "all": every included genre; "any": at least one ("a or b")
     exclude_genres: list[str] = field(default_factory=list)  # items with any of these are dropped
+    # items with all genres of one of these are dropped ("no romcoms": [Comedy, Romance])
+    exclude_genre_sets: list[list[str]] = field(default_factory=list)
     prefer_genres: list[str] = field(default_factory=list)  # soft boost only ("lighter" -> Comedy)
     year_min: int | None = None  # inclusive lower bound on the release year
     year_max: int | None = None  # inclusive upper bound on the release year
@@ -46,6 +48,7 @@ class Constraints:
         return not (
             self.include_genres
             or self.exclude_genres
+            or self.exclude_genre_sets
             or self.prefer_genres
             or self.year_min is not None
             or self.year_max is not None
@@ -62,6 +65,8 @@ class Constraints:
         """Hard filter: genre include/exclude and year range (an unknown year passes ranges)."""
         have = set(genres)
         if have & set(self.exclude_genres):
+            return False
+        if any(set(together) <= have for together in self.exclude_genre_sets):
             return False
         if self.include_genres:
             wanted = set(self.include_genres)

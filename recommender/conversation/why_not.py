@@ -30,6 +30,9 @@ def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str
     unwanted = [g for g in item.genres if g in c.exclude_genres]
     if unwanted:
         reasons.append(f"it is {' and '.join(unwanted)}, and you asked for no {unwanted[0]}")
+    for together in c.exclude_genre_sets:  # "no romcoms"
+        if set(together) <= set(item.genres):
+            reasons.append(f"it is {' and '.join(together)}, and you asked for none of those")
     if c.include_genres:
         missing = [g for g in c.include_genres if g not in item.genres]
         if c.genre_mode == "any" and len(missing) == len(c.include_genres):
