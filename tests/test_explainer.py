@@ -357,3 +357,34 @@ def _model_that_follows(catalogue, follows: dict[int, int]):
         loss.backward()
         optim.step()
     return model.eval()
+
+
+def test_one_pasted_title_that_does_not_move_a_pick_is_said_so(tiny_catalogue):
+    """With one pasted title, "whichever title you drop" made no sense: "with or without"."""
+    from recommender.config import PROJECT_ROOT
+    from recommender.llm.evidence import CitedItem, Evidence
+    from recommender.llm.realiser import Realiser
+
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    fargo, pick = tiny_catalogue.get(12), tiny_catalogue.get(13)
+    cited = (CitedItem(fargo, rank_without=9),)
+
+    def evidence(size: int, popular: bool) -> Evidence:
+        return Evidence(
+            pick,
+            (fargo,),
+            (0.0,),
+            (),
+            method="counterfactual",
+            cited=cited,
+            base_rank=9,
+            popular=popular,
+            item_share=0.3,
+            history_size=size,
+        )
+
+    assert realiser.plan(evidence(1, False))[0] == "flat_one"
+    assert realiser.plan(evidence(1, True))[0] == "popular_flat_one"
+    assert realiser.plan(evidence(3, False))[0] == "flat"
+    text = realiser.realise(evidence(1, True))
+    assert "Fargo (1996)" in text and "#9" in text and "whichever" not in text

@@ -169,6 +169,8 @@ class Realiser:
                     if not flat
                     else ("popular_flat" if evidence.popular else "flat")
                 )
+                if flat and evidence.history_size == 1:  # one title: "with or without it"
+                    lead += "_one"
         elif evidence.method == "anchor":
             lead = "anchor"
         else:
@@ -299,6 +301,8 @@ _RECORD = {
     "flat": "whole list; stays #{base} without any one title, {first} included",
     "popular_flat": "popular: {share}% saw it; stays #{base} without any one title, {first} "
     "included",
+    "flat_one": "one title; #{base} with or without {first}",
+    "popular_flat_one": "popular: {share}% saw it; #{base} with or without {first}",
     "similar": "similar to: {first}",
     "similar_two": "similar to: {first}, {second}",
     "anchor": "asked for films like: {first}",
