@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from recommender.data.dataset import Dataset
@@ -113,3 +114,11 @@ def md(text: str) -> str:
 def unmd(text: str) -> str:
     """The inverse of :func:`md`, for plain-text replies (the API)."""
     return _ESCAPED.sub(r"\1", text)
+
+
+def join_words(words: Sequence[str], conjunction: str = "and") -> str:
+    """ "a", "a and b", "a, b and c" (or "a, b or c")."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]

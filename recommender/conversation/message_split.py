@@ -364,8 +364,10 @@ def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> M
         message = message[label.end() :]  # "My top 3: Heat, Fargo" (not "Alien: Resurrection")
     head, request = _peel_request(LIST_MARK.sub(", ", message), catalogue, matcher)
     best: tuple[int, list[str]] = (0, [])
+    as_typed: list[str] = []  # the pieces of ``head`` itself (the first text tried)
     for text in dict.fromkeys([head, PRAISE_TAIL.sub("", head)]):  # "Life Is Beautiful" first
         pieces = _titles_in_sentence(text, matcher)
+        as_typed = as_typed or pieces
         titles = sum(1 for piece in pieces if _is_title(piece, matcher))
         if titles >= 2 and titles * 3 >= len(pieces) * 2 and titles > best[0]:
             best = (titles, pieces)  # "Heat, Fargo and Alien are my favourites": all three
@@ -373,7 +375,7 @@ def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> M
         return MessageSplit("\n".join(best[1]), request)
     # "Toy Story, Shrek, Finding Nemo", "Inception, Interstellar, The Dark Knight": a list of
     # names, most of them films the catalogue lacks; said back as unknown, never searched
-    pieces = _titles_in_sentence(head, matcher)
+    pieces = as_typed
     if len(pieces) >= 2 and all(
         _is_title(piece, matcher) or title_shaped(piece, catalogue, matcher) for piece in pieces
     ):

@@ -50,7 +50,7 @@ from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
 from recommender.retrieval.vectorstore import ItemFilter
-from recommender.wording import MOVIE_WORDS, CatalogueWords, md
+from recommender.wording import MOVIE_WORDS, CatalogueWords, join_words, md
 
 log = logging.getLogger(__name__)
 
@@ -230,8 +230,7 @@ def _only_asks_for_more(request: str, deps: Deps) -> bool:
 
 def _quoted(names: Sequence[str]) -> str:
     """ "“A”", "“A” or “B”", "“A”, “B” or “C”": the user's own lines, as text."""
-    quoted = [f"“{md(name)}”" for name in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return join_words([f"“{md(name)}”" for name in names], "or")
 
 
 def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> list[str]:
@@ -509,15 +508,16 @@ def step_stream(
     if (new.constraints.k or 0) > config.max_k:
         reply.notes.append(f"I show at most {config.max_k} at a time.")
     query_text = new.constraints.query
+    # a search for words never offers back a title the user named in them ("something in
+    # between Heat and Casablanca" had found Heat and Casablanca)
+    named = _titles_named(said, deps) if query_text else frozenset()
     query = RetrievalQuery(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
         avoid=list(new.constraints.avoid),
         popularity=new.constraints.popularity or ("popular" if nothing_to_go_on else ""),
-        # a search for words never offers back a title the user named in them ("something
-        # in between Heat and Casablanca" had found Heat and Casablanca)
-        filters=_filters(new, deps.catalogue, _titles_named(said, deps) if query_text else ()),
+        filters=_filters(new, deps.catalogue, named),
         ordered=new.history_dated,
         prefer_genres=_preferred_genres(new.constraints, deps.catalogue, new.liked),
     )
@@ -528,7 +528,6 @@ def step_stream(
         reply.notes.append(
             f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
         )
-        named = _titles_named(said, deps) if query_text else ()
         query = replace(query, filters=_filters(new, deps.catalogue, named))
         retrieved = deps.retriever.retrieve(query)
     candidates = retrieved.candidates
@@ -842,11 +841,9 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps) -> str:
     if request.asked_about == "year":
         return f"It is from {item.year}." if item.year else "The catalogue has no year for it."
     if request.asked_about == "genre":
-        names = list(item.genres)
-        if not names:
+        if not item.genres:
             return "The catalogue lists no genre for it."
-        genres = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"It is listed as {genres}."
+        return f"It is listed as {join_words(item.genres)}."
     if request.asked_about == "people":
         return "The catalogue has no cast or crew, so I can't say who made it or who is in it."
     if request.asked_about == "length":

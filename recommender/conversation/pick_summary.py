@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from recommender.data.catalogue import Item
 from recommender.llm.evidence import Evidence
-from recommender.wording import CatalogueWords, md
+from recommender.wording import CatalogueWords, join_words, md
 
 MAX_NAMED = 3  # titles named in one sentence before "and N more"
 ORDERS = ("oldest", "newest", "popular")  # the picks in an order: "which one is the oldest?"
@@ -61,15 +61,10 @@ def summarise_picks(
     return " ".join(part for part in said if part)
 
 
-def _join(parts: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def _names(items: Sequence[Item]) -> str:
     shown = [md(item.display_title) for item in items[:MAX_NAMED]]
     more = len(items) - len(shown)
-    return _join([*shown, f"{more} more"] if more else shown)
+    return join_words([*shown, f"{more} more"] if more else shown)
 
 
 def _of(count: int, total: int) -> str:
@@ -86,7 +81,7 @@ def _shared(picks: Sequence[Item]) -> str:
     common = [(g, n) for g, n in counts.most_common() if n * 2 > total][:3]
     if common:
         (first, n), rest = common[0], common[1:]
-        said = _join([f"{_of(n, total)} are {first}", *(f"{m} {g}" for g, m in rest)])
+        said = join_words([f"{_of(n, total)} are {first}", *(f"{m} {g}" for g, m in rest)])
     else:
         said = f"the {total} picks share no genre"
     years = sorted(item.year for item in picks if item.year is not None)
@@ -113,7 +108,7 @@ def _leaders(evidence: Sequence[Evidence | None]) -> str:
         ranked = leads.most_common()
         (title, n), rest = ranked[0], ranked[1:]
         named = [f"{md(title)} leads {n} of them", *(f"{md(t)} {m}" for t, m in rest)]
-        parts.append("Of your titles, " + _join(named))
+        parts.append("Of your titles, " + join_words(named))
     if whole:
         fits = "fits" if whole == 1 else "fit"
         parts.append(f"{whole} {fits} your list as a whole, with no single title deciding")

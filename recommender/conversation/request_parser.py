@@ -31,7 +31,7 @@ from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
 from recommender.conversation.vocabulary import Readability, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
-from recommender.wording import md
+from recommender.wording import join_words, md
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
 MAX_QUERY_CHARS = 200  # the free-text query is cut (at a word) to this length
@@ -2161,8 +2161,10 @@ def _say_unknown(names: list[str], catalogue: Catalogue, result: ParsedRequest) 
     if len(names) == 1:
         said = f"{quoted[0]} isn't a title in the catalogue{upto}, so I searched by its name"
     else:
-        listed = ", ".join(quoted[:-1]) + " and " + quoted[-1]
-        said = f"{listed} aren't titles in the catalogue{upto}, so I searched by their names"
+        said = (
+            f"{join_words(quoted)} aren't titles in the catalogue{upto}, so I searched by "
+            "their names"
+        )
     result.notes.append(said + " instead.")
     result.unknown_titles.extend(names)
 

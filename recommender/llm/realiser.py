@@ -26,6 +26,7 @@ from pathlib import Path
 
 from recommender.data.catalogue import Item, natural_title
 from recommender.llm.evidence import Evidence
+from recommender.wording import join_words
 
 GENRE_WORDS = {
     "Action": "action",
@@ -58,14 +59,6 @@ def genre_word(genre: str) -> str:
 def with_article(word: str) -> str:
     """ "an action", "a comedy"."""
     return ("an " if word[:1] in "aeiou" else "a ") + word
-
-
-def join_words(words: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    words = list(words)
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def asked_phrase(satisfies: Sequence[str]) -> str:
