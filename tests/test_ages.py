@@ -131,3 +131,44 @@ def test_an_age_is_not_a_childrens_film(catalogue: Catalogue) -> None:
 def test_the_state_round_trips_with_the_birth_year(catalogue: Catalogue) -> None:
     _, state = say("nothing before I was born", catalogue)
     assert SessionState.from_dict(state.to_dict()) == state
+
+
+@pytest.mark.parametrize(
+    ("text", "include", "exclude"),
+    [
+        ("something my 8-year-old would enjoy", ["Children's"], []),
+        ("a movie for a six-year-old", ["Children's"], []),
+        ("my son is 7", ["Children's"], []),
+        ("for my 5yo", ["Children's"], []),
+        ("our kids are 6 and 14", ["Children's"], []),  # the youngest decides
+        ("ages 8 and up", ["Children's"], []),
+        ("something for my 15-year-old", [], ["Children's"]),
+        ("my teenage son likes sci-fi", ["Sci-Fi"], ["Children's"]),
+        ("my 40 year old husband likes thrillers", ["Thriller"], []),
+        ("I'm 35 years old and want a thriller", ["Thriller"], []),  # the user's own age
+    ],
+)
+def test_the_age_of_who_is_watching(
+    text: str, include: list[str], exclude: list[str], catalogue: Catalogue
+) -> None:
+    """An age is an audience, never search words: "8-year-old" had been searched and found
+    *Buckaroo Banzai Across the 8th Dimension* and *Child's Play*."""
+    parsed, state = say(text, catalogue)
+    assert state.constraints.include_genres == include
+    assert state.constraints.exclude_genres == exclude
+    assert not any(ch.isdigit() for ch in state.constraints.query)
+    assert "year" not in state.constraints.query and "yo" not in state.constraints.query.split()
+
+
+def test_a_films_age_is_no_viewer(catalogue: Catalogue) -> None:
+    for text in ("films that are 10 years old", "a 10-year-old movie"):
+        _, state = say(text, catalogue)
+        assert state.constraints.include_genres == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("when I was 8 years old", "childhood"), ("stuff from when I was fifteen", "teens")],
+)
+def test_an_age_in_the_past_is_a_life_period(text: str, kind: str) -> None:
+    assert [p.kind for p in find_life_periods(text.lower())] == [kind]

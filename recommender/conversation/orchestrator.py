@@ -31,6 +31,7 @@ from recommender.conversation.message_split import (
     split_message,
     title_shaped,
 )
+from recommender.conversation.namesakes import settle_namesakes, unsettled_options
 from recommender.conversation.pick_summary import ORDERS, order_picks, summarise_picks
 from recommender.conversation.request_parser import (
     ParsedRequest,
@@ -157,6 +158,7 @@ def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse 
         reply.notes.append(f"That paste is too large ({size:,} bytes); the limit is {limit} MB.")
         return None
     parsed = parse_history(paste, deps.catalogue, matcher=deps.matcher)
+    parsed = settle_namesakes(parsed, deps.catalogue, lambda ids: _viewers(deps, ids))
     _report_history(parsed, deps, reply)
     return parsed
 
@@ -338,8 +340,10 @@ def step_stream(
 
     pasted_items = 0
     unknown_names: list[str] = []  # titles the catalogue lacks, searched by name
+    unsure: set[int] = set()  # the options of titles asked about: never offered back
     if paste is not None and (len(paste) > 0):
         parsed = _read_history(paste, deps, reply)
+        unsure |= unsettled_options(parsed)
         if parsed is not None:
             new.history_dated = parsed.dated and (not new.history or new.history_dated)
             new.add_history(parsed.item_ids)
@@ -349,6 +353,7 @@ def step_stream(
     split = split_message(message, deps.catalogue, deps.matcher) if message.strip() else None
     if split is not None and split.history.strip():
         probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
+        probe = settle_namesakes(probe, deps.catalogue, lambda ids: _viewers(deps, ids))
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         asked = lines == 1 and probe.ambiguous and not pasted_items
         if asked and is_request(probe.ambiguous[0].text, deps.catalogue, deps.matcher):
@@ -383,6 +388,7 @@ def step_stream(
             # most lines are titles, or some lines surely are: never search (and offer back)
             # titles the user just named because other lines were noise
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
+            unsure |= unsettled_options(probe)
             new.history_dated = False  # typed in the chat: no time order
             new.add_history(probe.item_ids)
             _take_verdicts(probe, new, reply)
@@ -517,7 +523,7 @@ def step_stream(
         anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
         avoid=list(new.constraints.avoid),
         popularity=new.constraints.popularity or ("popular" if nothing_to_go_on else ""),
-        filters=_filters(new, deps.catalogue, named),
+        filters=_filters(new, deps.catalogue, named | unsure),
         ordered=new.history_dated,
         prefer_genres=_preferred_genres(new.constraints, deps.catalogue, new.liked),
     )
@@ -528,7 +534,7 @@ def step_stream(
         reply.notes.append(
             f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
         )
-        query = replace(query, filters=_filters(new, deps.catalogue, named))
+        query = replace(query, filters=_filters(new, deps.catalogue, named | unsure))
         retrieved = deps.retriever.retrieve(query)
     candidates = retrieved.candidates
     timings["retrieve"] = (time.perf_counter() - t0) * 1000

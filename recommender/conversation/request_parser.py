@@ -20,7 +20,12 @@ from typing import Literal
 
 from rapidfuzz.distance import OSA
 
-from recommender.conversation.ages import LifePeriod, find_birth_year, find_life_periods
+from recommender.conversation.ages import (
+    LifePeriod,
+    find_birth_year,
+    find_life_periods,
+    rewrite_viewer_ages,
+)
 from recommender.conversation.franchises import franchise_names
 from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.history_parser import TitleMatcher, clean_text
@@ -624,7 +629,8 @@ UNSUPPORTED_NOTES = {
     "runtime": "MovieLens has no running times, so I can't filter by length "
     "(noted, but not applied).",
     "colour": "The catalogue doesn't record which films are in black and white "
-    '(noted, but not applied); a period such as "after 1960" is the closest I can do.',
+    '(noted, but not applied); a period is the closest I can do: "before 1960" for mostly '
+    'black and white, "after 1970" for colour.',
     "remakes": "The catalogue doesn't say which films are remakes (noted, but not applied).",
     "language": "The catalogue has no languages or subtitles, so I can't filter by them "
     "(noted, but not applied).",
@@ -908,6 +914,8 @@ def parse_request(
     lowered, cased = (_BARE_CONTRACTION.sub(r"\1n'\2", t) for t in (lowered, cased))
     # "Bond-related", "Star Wars-themed": the name, then the word ("Bond related")
     lowered, cased = (_RELATED_SUFFIX.sub(r" \1", t) for t in (lowered, cased))
+    # "my 8-year-old" -> "for kids", "my son is 15" -> "for teenagers"
+    lowered, cased = (rewrite_viewer_ages(t) for t in (lowered, cased))
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = _Text(lowered, cased)

@@ -41,9 +41,6 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "for kids": _g("Children's"),
     "kids": _g("Children's"),
     "kid-friendly": _g("Children's"),
-    "year old": _g("Children's"),
-    "year-old": _g("Children's"),
-    "years old": _g("Children's"),
     "toddler": _g("Children's"),
     "little ones": _g("Children's"),
     "my kid": _g("Children's"),
@@ -208,5 +205,5 @@ FILLER_WORDS = frozenset(
     lemme then well alright guess think probably fan fans huge massive big ideas idea
     tips favourite favourites favorite favorites story stories tale tales day days already
     forget what's who's random randomly enjoy left born year between somethin anythin
-    nothin n""".split()
+    nothin n wants whole everyone everybody together""".split()
 )

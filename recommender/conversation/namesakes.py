@@ -1,0 +1,72 @@
+"""Films of one name in a pasted list: "Titanic" is Titanic (1997) when nearly everyone here
+watched that one, and is asked about when it could be either.
+
+The history parser lists such a line as ambiguous (it knows names, not who watched what). A
+list of 90s hits with "Titanic" in it had been answered "did you mean Titanic (1997) or
+Titanic (1953)?" and then offered Titanic (1997) back as a pick. Here a line whose options
+share one name is settled on the most watched of them when it is watched at least
+``NAMESAKE_DOMINANCE`` times as often as each other one, and said so; any line still ambiguous
+keeps all its options out of the picks (the user watched one of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from recommender.conversation.history_parser import AmbiguousLine, HistoryParse, MatchedLine
+from recommender.data.catalogue import Catalogue, natural_title
+
+NAMESAKE_DOMINANCE = 4  # the most watched of same-named films wins at this many times the rest
+
+
+def settle_namesakes(
+    parsed: HistoryParse,
+    catalogue: Catalogue,
+    viewers: Callable[[Sequence[int]], dict[int, int]],
+) -> HistoryParse:
+    """``parsed`` with each same-name line whose most watched film dominates moved to the
+    matched lines (a note says which was taken); ``viewers`` gives how many people watched
+    each item. Dated exports are left as they are (their rows carry years)."""
+    if not parsed.ambiguous or parsed.dated:
+        return parsed
+    known = set(parsed.item_ids)
+    matched, still, notes = list(parsed.matched), [], list(parsed.notes)
+    for line in parsed.ambiguous:
+        chosen = _dominant(line, catalogue, viewers)
+        if chosen is None:
+            still.append(line)
+            continue
+        if chosen not in known:
+            known.add(chosen)
+            title = catalogue.get(chosen).display_title
+            matched.append(MatchedLine(chosen, title, line.line_no, line.text, 100.0))
+        others = [t for i, t in zip(line.options, line.option_titles, strict=True) if i != chosen]
+        notes.append(
+            f"I took {catalogue.get(chosen).display_title} for “{line.text}” (not "
+            f"{' or '.join(others[:3])}); add the year to choose another."
+        )
+    matched.sort(key=lambda m: m.line_no)
+    return replace(parsed, matched=matched, ambiguous=still, notes=notes)
+
+
+def _dominant(
+    line: AmbiguousLine,
+    catalogue: Catalogue,
+    viewers: Callable[[Sequence[int]], dict[int, int]],
+) -> int | None:
+    names = {natural_title(catalogue.get(i).title).casefold() for i in line.options}
+    if len(names) != 1:
+        return None  # "Batman" (1989) or "Batman Returns": different films, asked
+    counts = viewers(line.options)
+    ranked = sorted(line.options, key=lambda i: counts.get(i, 0), reverse=True)
+    top = counts.get(ranked[0], 0)
+    rest = max((counts.get(i, 0) for i in ranked[1:]), default=0)
+    return ranked[0] if top > 0 and top >= NAMESAKE_DOMINANCE * rest else None
+
+
+def unsettled_options(parsed: HistoryParse | None) -> set[int]:
+    """Every option of the lines still ambiguous: kept out of this turn's picks."""
+    if parsed is None:
+        return set()
+    return {i for line in parsed.ambiguous for i in line.options}

@@ -1,0 +1,56 @@
+"""Films of one name in a pasted list: settled on the most watched when it dominates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from recommender.conversation.history_parser import TitleMatcher, parse_history
+from recommender.conversation.namesakes import settle_namesakes, unsettled_options
+from recommender.data import Catalogue
+from recommender.data.catalogue import Item
+
+CATALOGUE = Catalogue(
+    [
+        Item(1, "1", "Titanic", 1997, ("Drama", "Romance")),
+        Item(2, "2", "Titanic", 1953, ("Action", "Drama")),
+        Item(3, "3", "Hamlet", 1996, ("Drama",)),
+        Item(4, "4", "Hamlet", 1948, ("Drama",)),
+        Item(5, "5", "Forrest Gump", 1994, ("Comedy", "Romance", "War")),
+        Item(6, "6", "Batman", 1989, ("Action",)),
+        Item(7, "7", "Batman Returns", 1992, ("Action",)),
+    ]
+)
+WATCHED = {1: 3000, 2: 100, 3: 400, 4: 150, 5: 3300, 6: 2000, 7: 50}
+
+
+def viewers(ids: Sequence[int]) -> dict[int, int]:
+    return {i: WATCHED[i] for i in ids}
+
+
+def parse(text: str):
+    parsed = parse_history(text, CATALOGUE, matcher=TitleMatcher(CATALOGUE))
+    return settle_namesakes(parsed, CATALOGUE, viewers)
+
+
+def test_the_most_watched_namesake_is_taken_and_said() -> None:
+    settled = parse("Titanic\nForrest Gump")
+    assert settled.item_ids == [1, 5]  # in the order pasted
+    assert settled.ambiguous == []
+    assert any("I took Titanic (1997)" in n and "Titanic (1953)" in n for n in settled.notes)
+    assert unsettled_options(settled) == set()
+
+
+def test_namesakes_without_a_clear_favourite_are_still_asked_and_kept_out() -> None:
+    settled = parse("Hamlet\nForrest Gump")  # 400 vs 150: either could be meant
+    assert settled.item_ids == [5]
+    assert [set(a.options) for a in settled.ambiguous] == [{3, 4}]
+    assert unsettled_options(settled) == {3, 4}
+
+
+def test_a_year_or_a_dated_export_is_never_overruled() -> None:
+    assert parse("Titanic (1953)").item_ids == [2]
+
+
+def test_an_unknown_viewer_count_settles_nothing() -> None:
+    parsed = parse_history("Titanic", CATALOGUE, matcher=TitleMatcher(CATALOGUE))
+    assert settle_namesakes(parsed, CATALOGUE, lambda ids: {}).ambiguous == parsed.ambiguous
