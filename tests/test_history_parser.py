@@ -829,6 +829,15 @@ def test_a_remark_around_a_title_without_punctuation_is_cut(
         ("Heat (1995) - 10/10", "liked"),
         ("Casablanca", ""),
         ("Fargo - rewatch", ""),
+        # before the title, or after it with no punctuation
+        ("hated Fargo", "disliked"),
+        ("I didn't like Titanic (1997)", "disliked"),
+        ("not a fan of Casablanca", "disliked"),
+        ("really enjoyed Alien", "liked"),
+        ("Heat (1995) was great", "liked"),
+        ("Scream was meh", "disliked"),
+        ("The Matrix rocks", "liked"),
+        ("Babe is ok", ""),
     ],
 )
 def test_a_remark_typed_on_a_line_says_whether_the_film_was_liked(

@@ -280,6 +280,9 @@ def test_a_liking_lead_marks_the_titles_liked(catalogue: Catalogue) -> None:
         ),
         ("we all loved Casablanca. anything older?", "Casablanca", "anything older?"),
         ("my son likes Toy Story, Babe", "Toy Story\nBabe", ""),
+        # "but" before what the user thought of the next title parts the titles
+        ("I loved Fargo but hated Alien", "Fargo\nhated Alien", ""),
+        ("I loved Fargo and Babe, but didn't like Scream", "Fargo\nBabe\ndidn't like Scream", ""),
     ],
 )
 def test_titles_someone_else_loved_are_the_history_and_liked(

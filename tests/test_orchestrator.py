@@ -538,6 +538,22 @@ def test_remarks_typed_in_a_paste_mark_the_films(make_deps):
     assert "You didn't like Alien (1979), so it doesn't steer the picks." in reply.text
 
 
+def test_loved_one_title_but_hated_another(make_deps):
+    """ "I loved Heat but hated Fargo": both watched, Fargo turned down (it had been dropped,
+    or marked liked with the rest of the sentence); "Heat was great, Fargo was boring" with a
+    question after it is the same."""
+    deps = make_deps(ranker=ReversingRanker())
+    for said in (
+        "I loved Heat (1995) but hated Fargo",
+        "I loved Heat (1995), Fargo was meh",
+        "Heat (1995) was great, Fargo was boring. What should I watch?",
+    ):
+        state, reply = step(SessionState(), said, deps)
+        assert state.history == [3, 12] and state.liked == [3], said
+        assert state.disliked == [12], said
+        assert 12 not in [card.item_id for card in reply.cards]
+
+
 def test_a_question_about_a_pick_gets_a_direct_answer(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "", deps, paste=HISTORY)

@@ -76,6 +76,21 @@ _TRAILING_JUNK = re.compile(
 # "1994 Pulp Fiction", "1994 - Pulp Fiction": a year before the title (tried after the line
 # as written, so "1941" and "2001: A Space Odyssey" stay titles)
 _YEAR_LEAD = re.compile(r"^(?P<year>(?:18|19|20)\d\d)\s*[-–—:.)|]?\s+(?P<title>\S.*)$")
+# what the user thought, typed before the title or after it with no punctuation ("hated
+# Fargo", "really enjoyed Heat", "Fargo was meh", "Alien sucked"): cut when the line as written
+# matched nothing; the verdict itself is read by ``_verdict``
+_VERDICT_LEAD = re.compile(
+    r"^(?:and\s+|but\s+)?(?:(?:i|we)\s+)?(?:(?:really|absolutely|totally|just|also|kinda)\s+)?"
+    r"(?:loved|liked|enjoyed|adored|hated|disliked|didn'?t\s+(?:like|enjoy)|did\s+not\s+(?:like"
+    r"|enjoy)|couldn'?t\s+stand|can'?t\s+stand|not\s+a\s+fan\s+of)\s+(?P<title>\S.*)$",
+    re.IGNORECASE,
+)
+_VERDICT_TAIL = re.compile(
+    r"^(?P<title>\S.*?)\s+(?:(?:was|is|were)\s+(?:(?:so|really|very|pretty|just|kinda|a\s+bit"
+    rf"|absolutely|totally)\s+)?(?:{PRAISE}|{CRITICISM}|ok|okay|fine|not\s+(?:great|good))"
+    r"|sucked|sucks|rocked|rocks|ruled)\s*[.!]*$",
+    re.IGNORECASE,
+)
 _SERIES = re.compile(
     r":\s*(?:season|series|part|volume|vol\.|book|chapter|episode|limited series|collection)\b"
     r"|:\s*(?:staffel|temporada|saison)\b",
@@ -683,13 +698,15 @@ def _combine(title: TitleMatch, original: TitleMatch) -> TitleMatch:
 
 
 _DISLIKED_REMARK = re.compile(
-    rf"\b(?:hated|hate it|disliked|didn'?t like|fell asleep|waste of time|{CRITICISM}"
+    rf"\b(?:hated|hate it|disliked|didn'?t (?:like|enjoy)|did not (?:like|enjoy)|sucked|sucks"
+    rf"|(?:couldn'?t|can'?t) stand|not a fan|fell asleep|waste of time|{CRITICISM}"
     r"|not (?:very |that |so )?(?:good|great|fun)"
     r"|[0-2](?:\.5)?\s*/\s*(?:5|10)|3\s*/\s*10)(?![\w/])",
     re.IGNORECASE,
 )
 _LIKED_REMARK = re.compile(
-    rf"\b(?:loved|love it|favou?rite|{PRAISE}|(?:9|10)\s*/\s*10|(?:4\.5|5)\s*/\s*5)(?![\w/])"
+    rf"\b(?:loved|love it|liked|enjoyed|adored|rocked|rocks|ruled|favou?rite|{PRAISE}"
+    r"|(?:9|10)\s*/\s*10|(?:4\.5|5)\s*/\s*5)(?![\w/])"
     r"|[★⭐]{4,}",
     re.IGNORECASE,
 )
@@ -808,6 +825,9 @@ def _readings(text: str) -> list[_Reading]:
     credit = _CREDIT.search(text)  # "Alien by Ridley Scott", "The Godfather dir. Coppola"
     if credit and text[: credit.start()].strip():
         cuts.append((text[: credit.start()].strip(), _is_credit(text[credit.start() :])))
+    for verdict in (_VERDICT_LEAD.match(text), _VERDICT_TAIL.match(text)):
+        if verdict:  # "hated Fargo", "Fargo was meh"
+            cuts.append((verdict.group("title").strip(), True))
     lead = _YEAR_LEAD.match(text)
     if lead:
         cuts.append((f"{lead.group('title')} ({lead.group('year')})", True))

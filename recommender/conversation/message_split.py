@@ -137,7 +137,13 @@ _DONT_SUGGEST = re.compile(
     r"(?=[.!]*\s*$)",
     re.IGNORECASE,
 )
-_LIST_SEPARATOR = re.compile(r"(,\s*and\s+|\s+and\s+|,\s*|\s+&\s+)", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(
+    # "I loved Heat but hated Fargo": "but" before what the user thought of the next title
+    r"((?:,\s*|\s+)but\s+(?=(?:(?:i|we)\s+)?(?:(?:really|absolutely|totally|just)\s+)?(?:hated|disliked"
+    r"|didn'?t\s+(?:like|enjoy)|couldn'?t\s+stand|loved|liked|enjoyed|adored|not\s+a\s+fan)\b)"
+    r"|,\s*and\s+|\s+and\s+|,\s*|\s+&\s+)",
+    re.IGNORECASE,
+)
 LIST_MARK = re.compile(r"\s*(?:;|\||\s/\s|\s\+\s|,)\s*")  # between titles typed on one line
 # "My top 3: Heat, Fargo", "Films I love: ...", "Recently: ...": a few words and a colon
 LIST_LABEL = re.compile(r"^\s*(?P<label>[^:,;\n]{1,40}?):\s+(?=\S)")

@@ -393,8 +393,9 @@ def step_stream(
             new.add_history(probe.item_ids)
             _take_verdicts(probe, new, reply)
             if split.liked:  # "I loved Heat and Fargo": more like them, too
-                for item_id in probe.item_ids:
-                    new.mark_liked(item_id)
+                for line in probe.matched:  # ... but not "I loved Heat but hated Fargo"
+                    if line.verdict != "disliked":
+                        new.mark_liked(line.item_id)
             pasted_items += len(probe.item_ids)
             message = split.request
         elif split.led and not probe.matched and not probe.ambiguous and _all_names(probe, deps):

@@ -1149,6 +1149,12 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     for item_id in request.chosen:  # watched next: not offered again; "it" in the next turn
         new.mark_seen(item_id)
         new.chosen = [i for i in new.chosen if i != item_id] + [item_id]
+    # "Heat was great, Fargo was boring": films named with a verdict were watched (a pick
+    # praised or turned down need not have been)
+    judged = [*request.liked, *request.disliked]
+    new.add_history(
+        [i for i in dict.fromkeys(judged) if i not in state.last_recommendations + new.history]
+    )
     for item_id in request.disliked:
         new.mark_disliked(item_id)
     for item_id in request.liked:
