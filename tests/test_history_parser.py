@@ -973,3 +973,37 @@ def test_numbers_as_digits_or_words_find_the_same_title() -> None:
     ]:
         found = matcher.match(typed)
         assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("01/02/2023 - The Matrix", "The Matrix (1999)"),
+        ("03/02/2023 - Fargo (rewatch)", "Fargo (1996)"),
+        ("Feb 10: Heat (1995)", "Heat (1995)"),
+        ("10 March 2023 - Alien", "Alien (1979)"),
+        ("12/24 - Babe", "Babe (1995)"),
+        ("Movies I gave up on: Titanic", "Titanic (1997)"),
+        ("rewatched: Scream", "Scream (1996)"),
+    ],
+)
+def test_a_date_or_a_label_in_front_of_one_line_is_cut(
+    catalogue: Catalogue, line: str, title: str
+) -> None:
+    """One line of a typed list with a date or a label in front (the whole list is no dated
+    list): the title after it, surely (these had been unmatched or asked about)."""
+    parsed = parse_history(f"{line}\nCasablanca\nGroundhog Day", catalogue)
+    assert [m.title for m in parsed.matched][0] == title
+    assert not parsed.ambiguous and not parsed.unmatched
+
+
+def test_a_line_still_to_watch_is_left_out_and_said(catalogue: Catalogue) -> None:
+    paste = "[x] Fargo\n- [ ] The Shining\nHeat (1995) (want to watch)\nAlien - not seen yet\nBabe"
+    parsed = parse_history(paste, catalogue)
+    assert [m.title for m in parsed.matched] == ["Fargo (1996)", "Babe (1995)"]
+    assert sum("still to watch" in note for note in parsed.notes) == 3
+
+
+def test_a_title_with_watch_in_it_is_watched() -> None:
+    films = Catalogue([Item(1, "1", "Someone to Watch Over Me", 1987, ("Crime",))])
+    assert [m.item_id for m in parse_history("Someone to Watch Over Me", films).matched] == [1]

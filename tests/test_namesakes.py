@@ -54,3 +54,8 @@ def test_a_year_or_a_dated_export_is_never_overruled() -> None:
 def test_an_unknown_viewer_count_settles_nothing() -> None:
     parsed = parse_history("Titanic", CATALOGUE, matcher=TitleMatcher(CATALOGUE))
     assert settle_namesakes(parsed, CATALOGUE, lambda ids: {}).ambiguous == parsed.ambiguous
+
+
+def test_a_settled_line_keeps_what_the_user_said_of_it() -> None:
+    [titanic] = parse("Titanic - hated it").matched
+    assert (titanic.item_id, titanic.verdict) == (1, "disliked")

@@ -420,6 +420,19 @@ _DATED_LINE = re.compile(
     r"|\d{4}/\d{2}/\d{2}|\d{1,2}\.\d{1,2}\.\d{4})\s*(?:[,;\t|:]|\s[-–—]\s|\s)\s*"
     r"(?P<title>\S.*)$"
 )
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# a date in front of one line of a typed list ("01/02/2023 - The Matrix", "Feb 10: Heat",
+# "10 March 2023 - Alien"): cut when the line as written matched nothing
+_DATE_LEAD = re.compile(
+    r"^\s*(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}/\d{2}/\d{2}"
+    r"|\d{1,2}\.\d{1,2}\.\d{2,4}"
+    rf"|(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?)"
+    r"\s*(?:[,;|:]|\s[-–—]\s|\s)\s*(?P<title>\S.*)$",
+    re.IGNORECASE,
+)
 DATED_LIST_SHARE = 0.8  # a list is "date, product" when at least this share of lines start so
 
 
@@ -699,7 +712,8 @@ def _combine(title: TitleMatch, original: TitleMatch) -> TitleMatch:
 
 _DISLIKED_REMARK = re.compile(
     rf"\b(?:hated|hate it|disliked|didn'?t (?:like|enjoy)|did not (?:like|enjoy)|sucked|sucks"
-    rf"|(?:couldn'?t|can'?t) stand|not a fan|fell asleep|waste of time|{CRITICISM}"
+    r"|(?:couldn'?t|can'?t) stand|not a fan|gave up|walked out|(?:couldn'?t|didn'?t) finish"
+    rf"|fell asleep|waste of time|{CRITICISM}"
     r"|not (?:very |that |so )?(?:good|great|fun)"
     r"|[0-2](?:\.5)?\s*/\s*(?:5|10)|3\s*/\s*10)(?![\w/])",
     re.IGNORECASE,
@@ -712,13 +726,16 @@ _LIKED_REMARK = re.compile(
 )
 
 
-def _verdict(line: str, item: Item) -> str:
-    """What the words typed around a title say of it ("Alien - hated it"): the title's own
-    words are left out first ("Hate (La Haine)" is no verdict)."""
-    title_words = set(title_key(item.title).split())
-    remark = " ".join(
-        w for w in re.findall(r"[\w'’./★⭐]+", line) if title_key(w) not in title_words
-    )
+def _remark(line: str, titles: Sequence[str]) -> str:
+    """The words typed around titles: ``line`` without the titles' own words ("Hate (La
+    Haine)" holds no remark, "Someone to Watch Over Me" no "to watch")."""
+    title_words = {w for title in titles for w in title_key(title).split()}
+    return " ".join(w for w in re.findall(r"[\w'’./★⭐]+", line) if title_key(w) not in title_words)
+
+
+def line_verdict(line: str, item: Item) -> str:
+    """What the words typed around a title say of it ("Alien - hated it")."""
+    remark = _remark(line, [item.title])
     if _DISLIKED_REMARK.search(remark):
         return "disliked"
     if _LIKED_REMARK.search(remark):
@@ -726,12 +743,28 @@ def _verdict(line: str, item: Item) -> str:
     return ""
 
 
+# a line of a typed list that says the film is still to watch ("[ ] The Shining", "Heat (want
+# to watch)", "Fargo - not seen yet"): left out of the history, and said so
+_UNTICKED = re.compile(r"^\s*(?:[-*•]\s*)?(?:\[\s\]|☐|□)")
+_NOT_WATCHED = re.compile(
+    r"\b(?:want(?:ing)? to (?:watch|see)|to[- ]watch|on my (?:watch)?list|watchlist(?:ed)?"
+    r"|(?:haven'?t|have not|not) (?:seen|watched)(?: it)?(?: yet)?|not yet (?:seen|watched)"
+    r"|still to (?:watch|see)|next to watch|plan(?:ning)? to (?:watch|see))\b",
+    re.IGNORECASE,
+)
+
+
 def _match_list_line(
     line_no: int, line: str, matcher: TitleMatcher, out: HistoryParse
 ) -> list[MatchedLine]:
     found = _match_list_line_items(line_no, line, matcher, out)
+    remark = _remark(line, [m.title for m in found])
+    if found and (_UNTICKED.match(line) or _NOT_WATCHED.search(remark)):
+        shown = ", ".join(m.title for m in found)
+        out.notes.append(f"Left out {shown}: the line says it is still to watch.")
+        return []
     if len(found) == 1:  # one title on the line: a remark on it is about it
-        verdict = _verdict(line, matcher.catalogue.get(found[0].item_id))
+        verdict = line_verdict(line, matcher.catalogue.get(found[0].item_id))
         if verdict:
             return [replace(found[0], verdict=verdict)]
     return found
@@ -849,6 +882,8 @@ def _readings(text: str) -> list[_Reading]:
             head, remark = source.split(":", 1)
             if head.strip():
                 cuts.append((head, _is_remark(remark, head)))
+            if remark.strip():  # "Movies I gave up on: Titanic": a label, then the title
+                cuts.append((remark, _is_label(head)))
         if "," in source:
             head, remark = source.rsplit(",", 1)
             if head.strip() and _is_remark(remark, head, by_case=False):
@@ -859,7 +894,20 @@ def _readings(text: str) -> list[_Reading]:
         readings.append(_Reading(title, year, sure, n > 0))
         if literal is not None:
             readings.append(_Reading(literal, None, sure, n > 0))
+    dated = _DATE_LEAD.match(text)  # "Feb 10: Heat", "03/02/2023 - Fight Club (rewatch)"
+    if dated and dated.group("title").strip() != text:
+        readings += [replace(r, cut=True) for r in _readings(dated.group("title").strip())]
     return list(dict.fromkeys(readings))
+
+
+def _is_label(head: str) -> bool:
+    """Words before a colon that label what follows ("Movies I gave up on", "TV", "rewatched")
+    rather than a title's first part ("Alien: Resurrection" is matched whole before this)."""
+    words = re.findall(r"[^\W\d_]+", head)
+    return bool(words) and len(words) <= MAX_LABEL_WORDS and any(w[0].islower() for w in words)
+
+
+MAX_LABEL_WORDS = 8
 
 
 def _is_remark(remark: str, head: str, by_case: bool = True) -> bool:
@@ -905,8 +953,9 @@ def _match_text(
                     return result  # the brackets were part of the name that matched
                 else:
                     return _check_brackets(result, text, matcher, year or reading.year)
-            if asked is not None:
-                return asked  # ask rather than guess from a typo or a cut
+            if asked is not None:  # ask rather than guess from a typo or a cut, unless
+                # a surely-cut reading names one of the options exactly ("12/24 - Home Alone")
+                return _confirmed_by_cut(asked, readings, matcher, year) or asked
     if unsure is not None:
         return unsure
     for reading in readings:  # nothing matched: maybe a short form ("Willy Wonka")
@@ -916,6 +965,17 @@ def _match_text(
                 return result
             return TitleMatch(result.items, result.score, True, result.how)
     return TitleMatch((), 0.0, False)
+
+
+def _confirmed_by_cut(
+    asked: TitleMatch, readings: list[_Reading], matcher: TitleMatcher, year: int | None
+) -> TitleMatch | None:
+    for reading in readings:
+        if reading.cut and reading.sure:
+            found = matcher.match(reading.title, year or reading.year, exact_only=True)
+            if found.items and not found.ambiguous and found.items[0] in asked.items:
+                return found
+    return None
 
 
 def _check_brackets(

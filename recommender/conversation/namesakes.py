@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from recommender.conversation.history_parser import AmbiguousLine, HistoryParse, MatchedLine
+from recommender.conversation.history_parser import (
+    AmbiguousLine,
+    HistoryParse,
+    MatchedLine,
+    line_verdict,
+)
 from recommender.data.catalogue import Catalogue, natural_title
 
 NAMESAKE_DOMINANCE = 4  # the most watched of same-named films wins at this many times the rest
@@ -39,8 +44,13 @@ def settle_namesakes(
             continue
         if chosen not in known:
             known.add(chosen)
-            title = catalogue.get(chosen).display_title
-            matched.append(MatchedLine(chosen, title, line.line_no, line.text, 100.0))
+            item = catalogue.get(chosen)
+            verdict = line_verdict(line.text, item)  # "Movies I gave up on: Titanic"
+            matched.append(
+                MatchedLine(
+                    chosen, item.display_title, line.line_no, line.text, 100.0, None, verdict
+                )
+            )
         others = [t for i, t in zip(line.options, line.option_titles, strict=True) if i != chosen]
         notes.append(
             f"I took {catalogue.get(chosen).display_title} for “{line.text}” (not "
