@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from recommender.config import ChatConfig
+from recommender.conversation.compare import Together, compare
 from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
 from recommender.conversation.message_split import (
     SURE_TITLE,
@@ -769,6 +770,7 @@ def _explain_items(
     about_picks = request.about_picks if request is not None else ""
 
     picks = any(i.item_id in set(state.last_recommendations) for i in items)
+    watched = set(state.history)
     asked = request is not None and bool(request.asked_genres or request.asked_about)
     if picks:
         noun = "this pick" if len(items) == 1 else "these picks"
@@ -805,7 +807,9 @@ def _explain_items(
             answer = _answer(item, request, deps) if answered else ""
             if answer:
                 lines.append(f"   {answer}")
-            if text:
+            if item.item_id in watched:  # a watched title has no "why for you"
+                lines.append("   It is in your history: one of the titles your picks come from.")
+            elif text:
                 lines.append(f"   {text}")
         if not state.history:
             lines.append(f"\n_{hint}_")
@@ -832,10 +836,22 @@ def _viewers(deps: Deps, item_ids: Sequence[int]) -> dict[int, int]:
     return {i: int(popularity[i]) for i in item_ids if 0 < i < len(popularity)}
 
 
+def _together(deps: Deps, other: Item, item: Item) -> Together | None:
+    """How often the watchers of ``other`` also watched ``item`` (None without watch data)."""
+    cooccurrence = getattr(getattr(deps.explainer, "builder", None), "cooccurrence", None)
+    if cooccurrence is None:
+        return None
+    pair = cooccurrence.pair(other.item_id, item.item_id)
+    return Together(pair.both, pair.cited_users, pair.lift)
+
+
 def _answer(item: Item, request: ParsedRequest, deps: Deps) -> str:
     """The answer to a question about an item, from what the catalogue knows: "is it a
     comedy?" (its genres), "when is it from?" (its year), "how popular is it?" (its rank by
     how many people here watched it)."""
+    if request.compare_with is not None:  # "how is Seven like Heat?"
+        other = deps.catalogue.get(request.compare_with)
+        return " ".join(compare(item, other, _together(deps, other, item), deps.words))
     asked = request.asked_genres
     if asked:
         has = [g for g in asked if g in item.genres]

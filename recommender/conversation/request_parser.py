@@ -89,6 +89,8 @@ class ParsedRequest:
     unknown_titles: list[str] = field(default_factory=list)  # "like Shrek": no catalogue title
     explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
     explain_about: bool = False  # "what is it about?": a plot is asked for, not only a reason
+    # "how is Seven like Heat?": the item the one explained is set beside
+    compare_with: int | None = None
     chat: ChatKind = ""  # small talk that asks for no recommendations
     # the leftover description had no known word ("asdfghjkl"): not searched, said instead
     unreadable: Readability | None = None
@@ -1514,6 +1516,7 @@ def _parse_explain(
     result: ParsedRequest,
 ) -> None:
     """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
+    _parse_compare(msg, matcher, state, last, result)
     _parse_attribute_question(msg, matcher, state, last, result)
     _parse_about_picks(msg, matcher.catalogue, last, result)
     _parse_fact_question(msg, matcher, state, last, result)
@@ -1538,6 +1541,66 @@ def _parse_explain(
             msg.consume(match.start(), about.end())
     if not result.about_picks:  # a question about the whole list keeps every pick
         result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
+
+
+# "how is Seven like Heat?", "what makes the third one similar to Fargo?", "what do Heat and
+# Fargo have in common?", "how does it compare to Alien?": two films set side by side
+_COMPARE_LEAD = re.compile(
+    r"(?:^|(?<=[.!?,;]\s))\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:how|in what way|why)\s+(?:is|are)"
+    r"|what\s+makes|how\s+does|what\s+(?:do|does)|is)\s+"
+)
+_COMPARE_JOIN = re.compile(
+    r"\s+(?:(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
+    r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with))"
+    r"|(?P<and>and|&))\s+"
+)
+_COMPARE_END = re.compile(
+    r"\s*(?P<common>(?:have|has)\s+in\s+common|alike|similar|related|connected|compare)?"
+    r"\s*[?!.]*\s*$"
+)
+
+
+def _parse_compare(
+    msg: _Text,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """Two films set side by side; the pick (when one is) is the one explained."""
+    for lead in msg.finditer(_COMPARE_LEAD):
+        first = _pick_or_title(msg, lead.end(), matcher, state, last, result)
+        join = _COMPARE_JOIN.match(msg.work, first[1]) if first is not None else None
+        second = _pick_or_title(msg, join.end(), matcher, state, last, result) if join else None
+        end = _COMPARE_END.match(msg.work, second[1]) if second is not None else None
+        if first is None or join is None or second is None or end is None:
+            continue
+        if join.group("and") and not end.group("common"):
+            continue  # "is Heat and Fargo ..." without "alike" / "in common" is no comparison
+        one, other = first[0], second[0]
+        if one == other:
+            continue
+        if other in last and one not in last:
+            one, other = other, one  # "how is Heat like the third one?": explain the pick
+        result.explain, result.compare_with = [one], other
+        msg.consume(lead.start(), end.end())
+        return
+
+
+def _pick_or_title(
+    msg: _Text,
+    start: int,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> tuple[int, int] | None:
+    """One pick ("the third one", "it") or one title at ``start``, and where it ends."""
+    refs = _refs_at(msg, start, last, result)
+    if refs is not None and len(refs[0]) == 1:
+        return refs[0][0], refs[1]
+    found = _title_at(msg, start, matcher, state, result)
+    return (found[0].item_id, found[1]) if found is not None else None
 
 
 def _parse_feedback(
