@@ -77,3 +77,37 @@ def test_the_reply_sets_the_pick_beside_the_title(make_deps) -> None:
     _, reply = step(state, "what do Heat (1995) and Fargo have in common?", deps)
     assert "Both are Crime and Thriller" in reply.text
     assert "It is in your history" in reply.text and "#" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which one should I watch first?",
+        "which is the best one?",
+        "pick one for me",
+        "what's your top pick?",
+        "if you had to choose one?",
+        "which of them would you go with",
+    ],
+)
+def test_which_pick_to_watch_is_the_first(text: str, tiny_catalogue: Catalogue) -> None:
+    """The app's own choice among its picks, never a search ("first" had been searched)."""
+    state = SessionState(last_recommendations=[4, 1, 2])
+    parsed = parse_request(text, tiny_catalogue, state=state)
+    assert (parsed.action, parsed.explain, parsed.asked_about) == ("explain", [4], "best"), text
+    assert parsed.constraints.query == ""
+
+
+def test_better_than_is_answered_by_the_order_of_fit(make_deps) -> None:
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste="Heat (1995)\nFargo\nAlien\n")
+    first, third = reply.cards[0].title, reply.cards[2].title
+    _, reply = step(state, "is the third one better than the first?", deps)
+    assert reply.kind == "explanation" and "no reviews" in reply.text
+    assert f"{first} fits what you told me better than {third}" in reply.text
+    _, reply = step(state, "which one should I watch first?", deps)
+    assert (
+        reply.kind == "explanation"
+        and f"**{first}**" in reply.text
+        and "heads the list" in reply.text
+    )

@@ -804,7 +804,7 @@ def _explain_items(
         for item, text in zip(items, texts, strict=True):
             lines.append(f"\n**{md(item.display_title)}** · {', '.join(item.genres)}")
             answered = request is not None and not about_picks
-            answer = _answer(item, request, deps) if answered else ""
+            answer = _answer(item, request, deps, state.last_recommendations) if answered else ""
             if answer:
                 lines.append(f"   {answer}")
             if item.item_id in watched:  # a watched title has no "why for you"
@@ -836,6 +836,21 @@ def _viewers(deps: Deps, item_ids: Sequence[int]) -> dict[int, int]:
     return {i: int(popularity[i]) for i in item_ids if 0 < i < len(popularity)}
 
 
+def _better(item: Item, other: Item, picks: list[int]) -> str:
+    """ "Is the fourth one better than the first?": only the order of fit is known."""
+    if item.item_id in picks and other.item_id in picks:
+        ahead, behind = (
+            (item, other)
+            if picks.index(item.item_id) < picks.index(other.item_id)
+            else (other, item)
+        )
+        return (
+            f"I have no reviews to say which is the better film; for you, {ahead.display_title} "
+            f"fits what you told me better than {behind.display_title}, so it comes first."
+        )
+    return "I have no reviews to say which is the better film."
+
+
 def _together(deps: Deps, other: Item, item: Item) -> Together | None:
     """How often the watchers of ``other`` also watched ``item`` (None without watch data)."""
     cooccurrence = getattr(getattr(deps.explainer, "builder", None), "cooccurrence", None)
@@ -845,13 +860,21 @@ def _together(deps: Deps, other: Item, item: Item) -> Together | None:
     return Together(pair.both, pair.cited_users, pair.lift)
 
 
-def _answer(item: Item, request: ParsedRequest, deps: Deps) -> str:
+def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int] = ()) -> str:
     """The answer to a question about an item, from what the catalogue knows: "is it a
     comedy?" (its genres), "when is it from?" (its year), "how popular is it?" (its rank by
-    how many people here watched it)."""
+    how many people here watched it); ``picks``: the last list, for "which one first?"."""
+    if request.asked_about == "best":  # "which one should I watch first?"
+        return (
+            f"This one: it heads the list, the one of the {len(picks)} I rank as the best fit "
+            "for what you told me. I have no reviews to say which is the better film."
+        )
     if request.compare_with is not None:  # "how is Seven like Heat?"
         other = deps.catalogue.get(request.compare_with)
-        return " ".join(compare(item, other, _together(deps, other, item), deps.words))
+        lines = compare(item, other, _together(deps, other, item), deps.words)
+        if request.asked_about == "better":  # "is the fourth one better than the first?"
+            lines.insert(0, _better(item, other, list(picks)))
+        return " ".join(lines)
     asked = request.asked_genres
     if asked:
         has = [g for g in asked if g in item.genres]

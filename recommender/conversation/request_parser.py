@@ -1451,12 +1451,31 @@ _WHY_SO_MANY = re.compile(
 _ANY_GOOD = {"any good", "good", "worth it", "worth watching", "worth a watch", "ok", "okay"}
 
 
+# "which one should I watch first?", "which is the best one?", "pick one for me", "what's
+# your top pick?": the app's own choice among its picks (the first: it fits the history best)
+_BEST_PICK = re.compile(
+    r"\bwhich(?:\s+(?:one|of them|of these|of those|film|movie))?\s+(?:should|do|would|could)"
+    r"\s+(?:i|we|you)\s+(?:watch|see|start with|pick|choose|go (?:for|with))(?:\s+first)?\b"
+    r"|\bwhich(?:\s+(?:one|of them|of these|of those))?\s+(?:is|would be)\s+(?:the\s+)?(?:best"
+    r"|your\s+(?:top|favou?rite|best)(?:\s+(?:one|pick))?)(?:\s+(?:one|pick|of them))?\b"
+    r"|\bwhat(?:'s| is| would be)\s+your\s+(?:top|best|number one|#1|first)\s+(?:pick|choice"
+    r"|recommendation)\b|\b(?:just\s+)?(?:pick|choose)\s+(?:one|1)\s+for\s+(?:me|us)\b"
+    r"|\bif you had to (?:pick|choose) (?:one|1)\b|\b(?:choose|decide) for (?:me|us)\b"
+    r"|\bwhere (?:should|do) (?:i|we) start\b"
+)
+
+
 def _parse_about_picks(
     msg: _Text, catalogue: Catalogue, last: list[int], result: ParsedRequest
 ) -> None:
     """ "why these?", "what do they have in common?", "how did you pick them?", "why so many
     crime films?": a question about the whole list of picks, not a new request."""
     if not last or result.about_picks:
+        return
+    best = _BEST_PICK.search(msg.work)
+    if best is not None:  # the first pick, and why
+        result.explain, result.asked_about = [last[0]], "best"
+        msg.consume(best.start(), best.end())
         return
     many = _WHY_SO_MANY.search(msg.work)
     if many is not None:
@@ -1550,7 +1569,8 @@ _COMPARE_LEAD = re.compile(
     r"|what\s+makes|how\s+does|what\s+(?:do|does)|is)\s+"
 )
 _COMPARE_JOIN = re.compile(
-    r"\s+(?:(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
+    r"\s+(?:(?P<better>(?:any\s+|much\s+)?(?:better|worse)\s+than)"
+    r"|(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
     r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with))"
     r"|(?P<and>and|&))\s+"
 )
@@ -1583,6 +1603,8 @@ def _parse_compare(
         if other in last and one not in last:
             one, other = other, one  # "how is Heat like the third one?": explain the pick
         result.explain, result.compare_with = [one], other
+        if join.group("better"):  # "is the fourth one better than the first?"
+            result.asked_about = "better"
         msg.consume(lead.start(), end.end())
         return
 
