@@ -78,7 +78,7 @@ _TRAILING_JUNK = re.compile(
 _YEAR_LEAD = re.compile(r"^(?P<year>(?:18|19|20)\d\d)\s*[-–—:.)|]?\s+(?P<title>\S.*)$")
 # what the user thought, typed before the title or after it with no punctuation ("hated
 # Fargo", "really enjoyed Heat", "Fargo was meh", "Alien sucked"): cut when the line as written
-# matched nothing; the verdict itself is read by ``_verdict``
+# matched nothing; the verdict itself is read by ``line_verdict``
 _VERDICT_LEAD = re.compile(
     r"^(?:and\s+|but\s+)?(?:(?:i|we)\s+)?(?:(?:really|absolutely|totally|just|also|kinda)\s+)?"
     r"(?:loved|liked|enjoyed|adored|hated|disliked|didn'?t\s+(?:like|enjoy)|did\s+not\s+(?:like"
