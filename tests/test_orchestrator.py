@@ -655,3 +655,21 @@ def test_titles_named_in_a_message_are_found_as_typed(make_deps):
     named = _titles_named("something between The Matrix and Fargo, not heat or Heat", deps)
     assert named == {5, 12}
     assert _titles_named("a matrix of fargo-ish things", deps) == frozenset()
+
+
+def test_a_name_the_catalogue_lacks_keeps_its_word_lookalikes_out(tiny_catalogue):
+    """ "like Harry Potter" is searched by its name; titles that only share one of its words
+    (*Deconstructing Harry*) are no likeness and stay out of the picks."""
+    lookalikes = orchestrator._name_lookalikes(["Return to Fargo"], tiny_catalogue)
+    assert {tiny_catalogue.get(i).title for i in lookalikes} == {"Fargo"}
+    assert orchestrator._name_lookalikes(["The Fifth Element"], tiny_catalogue) == frozenset()
+
+
+def test_the_request_so_far_is_read_back(make_deps):
+    deps = make_deps()
+    state, _ = step(SessionState(), "", deps, paste="Heat (1995)\nFargo\n")
+    state, _ = step(state, "90s comedies", deps)
+    before = state.constraints
+    state, reply = step(state, "what did I ask for?", deps)
+    assert not reply.cards and "Your request: Comedy, 1990–1999" in reply.text
+    assert state.constraints == before

@@ -1677,6 +1677,11 @@ def test_a_judgement_after_titles_is_feedback(
         "show my watch history please",
         "what are my filters",
         "which films are in my list?",
+        "what did I ask for?",
+        "remind me what I asked for",
+        "what are you filtering on?",
+        "what was I looking for again?",
+        "recap",
     ],
 )
 def test_questions_about_the_session_are_answered_not_searched(

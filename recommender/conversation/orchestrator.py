@@ -44,6 +44,7 @@ from recommender.conversation.request_parser import (
     year_bounds,
 )
 from recommender.conversation.request_text import describe_request
+from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import english_words
@@ -289,6 +290,20 @@ def _titles_named(text: str, deps: Deps) -> frozenset[int]:
     return frozenset(found)
 
 
+def _name_lookalikes(names: Sequence[str], catalogue: Catalogue) -> frozenset[int]:
+    """The titles that share a word of a name the catalogue lacks ("Harry", "Potter")."""
+    words = {
+        w
+        for name in names
+        for w in re.findall(r"[^\W\d_]+", name.lower())
+        if len(w) >= MIN_LOOKALIKE_CHARS and w not in FILLER_WORDS
+    }
+    return frozenset(titles_with_words(catalogue, sorted(words)))
+
+
+MIN_LOOKALIKE_CHARS = 4
+
+
 def _filters(
     state: SessionState, catalogue: Catalogue, also_out: Sequence[int] | frozenset[int] = ()
 ) -> ItemFilter:
@@ -519,6 +534,9 @@ def step_stream(
     # a search for words never offers back a title the user named in them ("something in
     # between Heat and Casablanca" had found Heat and Casablanca)
     named = _titles_named(said, deps) if query_text else frozenset()
+    # "like Harry Potter", not in the catalogue, is searched by its name: the titles that only
+    # share a word of it (*Deconstructing Harry*, *Let's Get Harry*) are no likeness
+    named |= _name_lookalikes(request.unknown_titles, deps.catalogue)
     query = RetrievalQuery(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,

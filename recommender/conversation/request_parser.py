@@ -264,9 +264,17 @@ _CHAT = (
             r"| are)?(?: in)?|which (?:movies|films|titles)(?: are| is)?(?: in)?)\s+(?:me\s+)?"
             r"(?:my|the)\s+(?:watch(?:ed)?\s*)?(?:history|list|watchlist|profile|settings|filters"
             r"|constraints|preferences)(?:\s+(?:so far|now|again|please))*\s*[?!.]*\s*$"
-            r"|^\s*what (?:do you know about me|have i (?:told you|pasted|said|given you|added)"
-            r"|did i (?:tell you|paste|say|add|watch)|(?:movies|films|titles) (?:have i|did i) "
-            r"(?:pasted|added|given you|told you about))(?:\s+(?:so far|now|again))*\s*[?!.]*\s*$"
+            r"|^\s*what (?:do you know about me|have i (?:told you|pasted|said|given you|added"
+            r"|asked(?: you)? for)|did i (?:tell you|paste|say|add|watch|ask(?: you)? for)"
+            r"|was i (?:asking|looking) for|am i (?:asking|looking) for"
+            r"|(?:movies|films|titles) (?:have i|did i) "
+            r"(?:pasted|added|given you|told you about))(?:\s+(?:so far|now|again|earlier|before))*"
+            r"\s*[?!.]*\s*$"
+            r"|^\s*(?:remind me )?what (?:i (?:asked|was asking|was looking) for"
+            r"|are you (?:filtering|searching|looking) (?:on|for|by))"
+            r"(?:\s+(?:so far|now|again|earlier))*\s*[?!.]*\s*$"
+            r"|^\s*(?:remind me|recap|summari[sz]e)(?: (?:what i (?:asked|said)|my request"
+            r"|the request|what we have so far))?\s*[?!.]*\s*$"
         ),
     ),
 )
