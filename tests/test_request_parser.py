@@ -2282,3 +2282,59 @@ def test_no_romcoms_rules_out_only_the_romantic_comedies(catalogue: Catalogue) -
     assert later.constraints.exclude_genre_sets == []
     wanted = parse_request("a romantic comedy", catalogue).constraints
     assert wanted.include_genres == ["Comedy", "Romance"] and not wanted.exclude_genre_sets
+
+
+@pytest.mark.parametrize("text", ["why?", "explain", "how so?", "but why", "explain please"])
+def test_why_alone_asks_about_the_picks(
+    text: str, catalogue: Catalogue, state: SessionState
+) -> None:
+    """Not a search ("explain" had been searched, and stayed in the session's query)."""
+    parsed = parse(text, catalogue, state)
+    assert (parsed.action, parsed.about_picks) == ("explain", "summary"), text
+    assert parsed.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "refined", "excluded"),
+    [
+        ("these are all too dark", "lighter", None),
+        ("a bit too heavy", "lighter", None),
+        ("way too silly", "darker", None),
+        ("these are too violent", None, ["Crime", "Horror", "War"]),
+        ("too scary for me", None, ["Horror", "Thriller"]),
+        ("not too violent", None, ["Crime", "Horror", "War"]),  # said once, not twice
+    ],
+)
+def test_too_much_of_something_is_less_of_it(
+    text: str, refined: str | None, excluded: list[str] | None, catalogue: Catalogue
+) -> None:
+    """ "Too dark" had been read as "darker", "too violent" as a wish for action films."""
+    parsed = parse(text, catalogue, SessionState(last_recommendations=[1, 2]))
+    if refined is not None:
+        assert refined in parsed.refined, text
+    if excluded is not None:
+        assert parsed.constraints.exclude_genres == excluded, text
+        assert parsed.constraints.include_genres == [], text
+    assert parsed.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "genres", "query"),
+    [
+        ("<script>alert(1)</script>", [], ""),
+        ("<b>comedies</b> from the 80s", ["Comedy"], ""),
+        ('<img src=x onerror="alert(1)"> horror', ["Horror"], ""),
+    ],
+)
+def test_html_is_not_searched(text: str, genres: list[str], query: str, catalogue) -> None:
+    parsed = parse(text, catalogue)
+    assert parsed.constraints.include_genres == genres and parsed.constraints.query == query
+
+
+def test_a_title_with_punctuation_and_its_year(catalogue: Catalogue) -> None:
+    """ "Airplane! (1980)": the year belongs to the title, never a period of its own."""
+    state = SessionState(last_recommendations=[1, 2])
+    why_not = parse("why not Airplane! (1980)?", catalogue, state)
+    assert why_not.action == "why_not" and why_not.constraints.year_min is None
+    like = parse("like Airplane! (1980)", catalogue, state)
+    assert like.constraints.anchors == [18] and like.constraints.year_min is None

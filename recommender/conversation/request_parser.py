@@ -512,10 +512,16 @@ _LIGHTER = re.compile(
     r"|cheer (?:me|us) up|pick[- ]me[- ]up|i'?m (?:feeling |a bit |so |really )?(?:sad|down|blue"
     r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
     r"|feel[- ]good|uplifting|happier|happy|cos(?:y|ier)|coz(?:y|ier)|relaxing|easy[- ]going"
-    r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?)\b"
+    r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?"
+    # "these are all too dark", "a bit too heavy for tonight": lighter than the picks
+    r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:dark|heavy|serious|intense|grim"
+    r"|bleak|depressing|sad|gloomy))\b"
 )
 _DARKER = re.compile(
-    r"\b(?:dark(?:er)?|gritt(?:y|ier)|more serious|heav(?:y|ier)|bleak(?:er)?|grim(?:mer)?)\b"
+    r"\b(?:dark(?:er)?|gritt(?:y|ier)|more serious|heav(?:y|ier)|bleak(?:er)?|grim(?:mer)?"
+    # "these are too fluffy", "a bit too silly": more serious than the picks
+    r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:light|lightweight|fluffy"
+    r"|silly|goofy|tame|soft|cheesy|sappy|sugary|sweet))\b"
 )
 _OLDER = re.compile(
     r"\b(?:older|earlier|less recent|not so new|not as new)(?: ones?)?\b(?!\s+than)"
@@ -911,7 +917,7 @@ def parse_request(
     last = list(state.last_recommendations) if state is not None else []
     matcher = matcher or TitleMatcher(catalogue)
     # each line of a typed message is its own clause ("no horror\ncomedy")
-    lines = re.sub(r"(?<![.!?,;:])[ \t]*(?:\r\n|\r|\n)+", ". ", (text or "").strip())
+    lines = re.sub(r"(?<![.!?,;:])[ \t]*(?:\r\n|\r|\n)+", ". ", _strip_markup(text or "").strip())
     cleaned = clean_text(lines)[:MAX_MESSAGE_CHARS]
     changes_mind = bool(_CHANGE_OF_MIND.search(cleaned.lower()))
     if not cleaned:
@@ -926,6 +932,8 @@ def parse_request(
     lowered, cased = (_RELATED_SUFFIX.sub(r" \1", t) for t in (lowered, cased))
     # "my 8-year-old" -> "for kids", "my son is 15" -> "for teenagers"
     lowered, cased = (rewrite_viewer_ages(t) for t in (lowered, cased))
+    # "these are too violent", "a bit too scary": less of it, like "not violent"
+    lowered, cased = (_too_much(t) for t in (lowered, cased))
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = _Text(lowered, cased)
@@ -1132,6 +1140,60 @@ _TYPO_KEYS = tuple(k for k in GENRE_VOCABULARY if " " not in k and len(k) >= 6)
 _NOT_GENRE_TYPOS = frozenset(
     "thrilled signing violet slashed slashes comely actions auction familiar horrors".split()
 )
+
+
+@cache
+def _too_pattern() -> re.Pattern[str]:
+    """ "too <genre word>"; not the moods "lighter" / "darker" read ("too dark", "too silly"),
+    nor praise ("too funny")."""
+    words = sorted(
+        (
+            w
+            for w in GENRE_VOCABULARY
+            if " " not in w
+            and w not in _TOO_PRAISE
+            and not (_LIGHTER.search(f"too {w}") or _DARKER.search(f"too {w}"))
+        ),
+        key=len,
+        reverse=True,
+    )
+    return re.compile(
+        r"\b(?:(?:way|much|far|a bit|a little|slightly|bit|just)\s+)?too\s+(?=(?:"
+        + "|".join(map(re.escape, words))
+        + r")\b)",
+        re.IGNORECASE,
+    )
+
+
+_TOO_PRAISE = frozenset({"funny", "hilarious", "good", "cute", "sweet", "beautiful"})
+_NEGATED_BEFORE = re.compile(r"(?:\b(?:not|no|nothing|never|without|none)|n't)\W+(?:\w+\W+)?$")
+
+
+def _too_much(text: str) -> str:
+    """ "too violent" -> "not violent", unless a negation comes just before ("not too
+    violent", "nothing too scary" already say it)."""
+
+    def negate(match: re.Match[str]) -> str:
+        before = match.string[max(0, match.start() - 30) : match.start()]
+        return match.group() if _NEGATED_BEFORE.search(before.lower()) else "not "
+
+    return _too_pattern().sub(negate, text)
+
+
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+# HTML tags only: "<system>" and "</user>" stay for the injection check to see
+_TAG = re.compile(
+    r"</?(?:a|b|i|u|s|em|strong|p|br|hr|div|span|img|iframe|h[1-6]|ul|ol|li|table|tr|td|th|font"
+    r"|html|body|head|title|meta|link|input|form|button|svg|object|embed|code|pre|small|big|sub"
+    r"|sup|center|marquee|blink|video|audio|source)\b(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+
+
+def _strip_markup(text: str) -> str:
+    """HTML typed or pasted into the chat ("<script>alert(1)</script>", "<b>Heat</b>"): the
+    tags and script bodies go, the words between tags stay; never searched as words."""
+    return _TAG.sub(" ", _SCRIPT.sub(" ", text))
 
 
 def looks_like_instructions(text: str) -> bool:
@@ -1410,7 +1472,10 @@ _ABOUT_PICKS = (
     (
         "summary",
         re.compile(
-            rf"\bwhat do {_PICKS} (?:all )?have in common\b"
+            # "why?", "explain", "how so?" alone, right after the picks
+            r"^\s*(?:(?:but|and|ok|so|hmm),?\s+)?(?:why|how come|how so|reasons?|your reasons?"
+            r"|please explain|explain(?: (?:please|yourself|that|this|pls))?)\s*[?!.]*\s*$"
+            rf"|\bwhat do {_PICKS} (?:all )?have in common\b"
             rf"|\bwhat(?:'s| is) the (?:common thread|connection|link|pattern|theme)\b"
             rf"|\b(?:why|how come) (?:did you (?:pick|choose|suggest|recommend) )?{_PICKS}\s*"
             r"(?:ones|films|movies|picks|in particular|exactly)?\s*(?:\?|$)"
@@ -1927,6 +1992,9 @@ def _series_words(item: Item) -> str:
     return " ".join(words)
 
 
+_PUNCT_YEAR = re.compile(rf"([!.?]?)\s*[(\[]({_YEAR})[)\]]")
+
+
 def _title_at(
     msg: _Text,
     start: int,
@@ -1952,6 +2020,12 @@ def _title_at(
             if not found.items or (not exact and found.score < 90):
                 continue
             end = start + words[n - 1].end() + (year_match.end() if year_match else 0)
+            # "Airplane! (1980)", "Heat. (1995)": the text above stopped at the punctuation
+            dated = _PUNCT_YEAR.match(msg.work, end) if year_match is None else None
+            if dated is not None:
+                with_year = matcher.match(phrase + dated.group(1), int(dated.group(2)), exact)
+                if with_year.items:
+                    found, end = with_year, dated.end()
             return _settle(found.items, found.ambiguous, state, result), end
     for n in range(len(words), 1, -1):  # a sure short form: "like Willy Wonka", "Dr Strangelove"
         if any(w.group() in _NOT_TITLES for w in words[:1] + words[n - 1 : n]):
@@ -1972,11 +2046,16 @@ def _title_at(
 def _settle(
     items: tuple[Item, ...], ambiguous: bool, state: SessionState | None, result: ParsedRequest
 ) -> Item:
-    """Pick one of several equally good items: one the user watched or liked, else the first."""
+    """Pick one of several equally good items: one the user watched or liked, else one just
+    shown ("why not Heat?" right after Heat (1972) was shown means that one), else the first."""
     if not ambiguous:
         return items[0]
     known = set(state.history) | set(state.liked) if state is not None else set()
-    chosen = next((item for item in items if item.item_id in known), items[0])
+    shown = set(state.last_recommendations) if state is not None else set()
+    chosen = next(
+        (item for item in items if item.item_id in known),
+        next((item for item in items if item.item_id in shown), items[0]),
+    )
     others = ", ".join(i.display_title for i in items if i is not chosen)
     result.notes.append(
         f"I took {chosen.display_title} (not {others}); add the year to choose another."
