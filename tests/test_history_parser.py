@@ -14,6 +14,7 @@ from recommender.conversation.history_parser import (
     decode_paste,
     parse_history,
 )
+from recommender.conversation.title_matcher import local_titles
 from recommender.data import Catalogue, Item
 from tests.conftest import make_tiny_catalogue
 
@@ -1007,3 +1008,33 @@ def test_a_line_still_to_watch_is_left_out_and_said(catalogue: Catalogue) -> Non
 def test_a_title_with_watch_in_it_is_watched() -> None:
     films = Catalogue([Item(1, "1", "Someone to Watch Over Me", 1987, ("Crime",))])
     assert [m.item_id for m in parse_history("Someone to Watch Over Me", films).matched] == [1]
+
+
+def test_local_titles_are_well_formed() -> None:
+    for local, target, year in local_titles():
+        assert local.strip() == local and target.strip() == target and local != target
+        assert 1890 <= year <= 2030
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Der Pate", "The Godfather (1972)"),  # a German Netflix export
+        ("Le Parrain", "The Godfather (1972)"),
+        ("El padrino", "The Godfather (1972)"),
+        ("Il padrino", "The Godfather (1972)"),
+        ("Der König der Löwen", "The Lion King (1994)"),
+        ("Un jour sans fin", "Groundhog Day (1993)"),
+        ("Y a-t-il un pilote dans l'avion ?", "Airplane! (1980)"),
+    ],
+)
+def test_the_title_a_film_goes_by_in_another_country(
+    line: str, title: str, catalogue: Catalogue
+) -> None:
+    assert _titles(line, catalogue) == [title]
+
+
+def test_a_local_title_never_names_a_film_of_another_year() -> None:
+    """ "Der Pate" is the 1972 film: a catalogue with only a later "Godfather" has no match."""
+    films = Catalogue([Item(1, "1", "Godfather, The", 1990, ("Drama",))])
+    assert parse_history("Der Pate", films).item_ids == []

@@ -8,6 +8,9 @@ Every catalogue item is indexed under every name it has, each with a rank:
   "a.k.a. Leon: The Professional" -> "Leon: The Professional"): rank ``ALT``;
 - a few well-known abbreviations ("T2", "LOTR"), only where their film is in the catalogue:
   rank ``ABBREVIATION``;
+- the titles well-known films go by in other countries ("Der Pate", "Le Parrain", "El
+  padrino", ``local_titles.json``), only where that film of that year is in the catalogue:
+  rank ``ALT``;
 - the parts of a title around ":" and " - " ("Star Wars", "Star Wars: Episode IV",
   "A New Hope", "Rambo 2"): rank ``PART``;
 - the place of a film in its series, where the catalogue's titles leave it out ("Star Trek
@@ -30,10 +33,13 @@ result is reported as ``ambiguous``, never silently picked.
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -164,6 +170,18 @@ ORIGINAL_TITLES: tuple[tuple[str, str, int], ...] = (
     ("Bicycle Thieves", "The Bicycle Thief", 1948),  # its British title
     ("Léon", "The Professional", 1994),  # the catalogue has "Leon: The Professional" only
 )
+
+
+@cache
+def local_titles() -> tuple[tuple[str, str, int], ...]:
+    """The titles well-known films go by in other countries ("Der Pate", "El padrino"), as
+    (local title, catalogue title, year), from ``local_titles.json`` (read once)."""
+    text = (
+        resources.files("recommender.conversation").joinpath("local_titles.json").read_text("utf-8")
+    )
+    return tuple(
+        (local, target, int(year)) for _, local, target, year in json.loads(text)["titles"]
+    )
 
 
 @dataclass(frozen=True)
@@ -427,7 +445,7 @@ class TitleMatcher:
             for entry in index.get(title_key(target), []):
                 if entry.rank == MAIN:
                     add(short, entry.item, ABBREVIATION)
-        for original, target, year in ORIGINAL_TITLES:
+        for original, target, year in ORIGINAL_TITLES + local_titles():
             for entry in list(index.get(title_key(target), [])):
                 if entry.rank == MAIN and _year_fits(entry.item, year, YEAR_TOLERANCE):
                     add(original, entry.item, ALT)
