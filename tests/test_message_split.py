@@ -298,7 +298,20 @@ def test_titles_someone_else_loved_are_the_history_and_liked(
     [
         ("I watched Fargo yesterday and loved it, what next?", "Fargo", "what next?", True),
         ("just saw Alien, amazing. anything similar?", "Alien", "anything similar?", True),
-        ("I saw Fargo and it was boring, something else", "Fargo", "something else", False),
+        # a remark against the title stays on its line, for the history parser's verdict
+        (
+            "I saw Fargo and it was boring, something else",
+            "Fargo - it was boring",
+            "something else",
+            False,
+        ),
+        (
+            "Just finished Fargo. Loved it! Now something else",
+            "Fargo - Loved it!",
+            "Now something else",
+            True,
+        ),
+        ("I watched Fargo and it blew my mind. Anything older?", "Fargo", "Anything older?", True),
         (
             "after watching Fargo I want something funnier",
             "Fargo",

@@ -2338,3 +2338,17 @@ def test_a_title_with_punctuation_and_its_year(catalogue: Catalogue) -> None:
     assert why_not.action == "why_not" and why_not.constraints.year_min is None
     like = parse("like Airplane! (1980)", catalogue, state)
     assert like.constraints.anchors == [18] and like.constraints.year_min is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Saw Titanic with my gf, she cried, I was bored. Something we would both like?",
+        "the kids laughed a lot, my husband fell asleep",
+        "we were hooked",
+    ],
+)
+def test_how_someone_took_a_film_is_not_searched(text: str, catalogue: Catalogue) -> None:
+    """ "She cried" had been searched and found *Cry, the Beloved Country*."""
+    parsed = parse(text, catalogue)
+    assert parsed.constraints.query == "", text

@@ -121,7 +121,13 @@ _REMARK = re.compile(
     r"(?:\s+(?:a lot|so much|very much|too))?\s*[.!]*$"
     r"|^(?:and\s+|but\s+)?(?:(?:it|that|this|they|both)\s+(?:was|were|is|are)\s+)?"
     r"(?:(?:so|really|pretty|very|just|absolutely)\s+)?"
-    rf"(?:(?P<good>{PRAISE})|{CRITICISM}|ok|okay|not (?:great|good))\s*[.!]*$",
+    rf"(?:(?P<good>{PRAISE})|{CRITICISM}|ok|okay|not (?:great|good))\s*[.!]*$"
+    # "it blew my mind", "which bored me to tears"
+    r"|^(?:and\s+|but\s+)?(?:it|that|this|they|which|both)\s+(?:(?:really|totally|completely"
+    r"|just|kinda|honestly)\s+)?(?:(?P<wow>blew (?:my|our) minds?|blew (?:me|us) away"
+    r"|made (?:me|us) (?:cry|laugh)|changed my life|rocked|ruled|was a blast)"
+    r"|bored (?:me|us)(?: to (?:death|tears))?|put (?:me|us) to sleep|sucked|dragged)"
+    r"(?:\s+(?:a lot|so much|completely))?\s*[.!]*$",
     re.IGNORECASE,
 )
 _WHEN = re.compile(
@@ -246,8 +252,31 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         )
     head, request = _peel_request(message[start + lead.end() :], catalogue, matcher)
     titles, praised = _without_remarks(_titles_in_sentence(head, matcher), matcher)
+    remarks, request = _leading_remarks(request)  # "Just finished Alien. Loved it! Now ..."
+    if remarks and titles:  # the history parser reads the verdict off "Alien - loved it"
+        titles[-1] = f"{titles[-1]} - {' '.join(remarks)}"
+    praised |= any(_praises(remark) for remark in remarks)
     liked = praised or bool(_LIKING.search(lead.group(0)))
     return MessageSplit("\n".join(titles), request, liked=liked, led=True)
+
+
+def _praises(remark: str) -> bool:
+    found = _REMARK.match(remark.strip())
+    return found is not None and bool(
+        found.group("pos") or found.group("good") or found.group("wow")
+    )
+
+
+def _leading_remarks(request: str) -> tuple[list[str], str]:
+    """The remark sentences a request starts with ("Loved it! Now I want ..."), and the rest."""
+    remarks = []
+    while request:
+        first, *rest = _SENTENCE_END.split(request.strip(), maxsplit=1)
+        if not _REMARK.match(first.strip()):
+            break
+        remarks.append(first.strip())
+        request = rest[0] if rest else ""
+    return remarks, request
 
 
 def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str], bool]:
@@ -258,8 +287,10 @@ def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str
         remark = _REMARK.match(piece.strip()) if not _is_title(piece, matcher) else None
         if remark is None:
             kept.append(_WHEN.sub("", piece))  # "Fargo yesterday and loved it"
-        else:
-            praised |= bool(remark.group("pos") or remark.group("good"))
+        elif remark.group("pos") or remark.group("good") or remark.group("wow"):
+            praised = True
+        elif kept:  # "I saw Fargo and it was boring": the history parser reads the verdict
+            kept[-1] = f"{kept[-1]} - {piece.strip()}"
     return kept, praised
 
 

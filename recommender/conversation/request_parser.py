@@ -801,6 +801,16 @@ _SENTENCE_END = re.compile(r"[.!?;\n]|$")
 _TITLE_ALONE = re.compile(
     r"^\s*(?:and|also|plus|oh and|oh,? and)\s+(?P<title>.+?)\s*(?:too|as well)?[.!]*\s*$"
 )
+# how someone took a film they watched ("she cried", "I was bored", "the kids laughed a lot"):
+# part of the story, never search words ("cried" had found *Cry, the Beloved Country*)
+_REACTION = re.compile(
+    r"\b(?:she|he|i|we|they|both of us|the kids|my (?:\w+ )?(?:gf|bf|wife|husband|partner"
+    r"|girlfriend|boyfriend|kids?|son|daughter|mum|mom|dad|friends?))\s+(?:(?:really|totally"
+    r"|just|kinda|both|all|almost|nearly)\s+)?(?:cried(?: (?:a lot|so much|(?:her|his|my|our"
+    r"|their) eyes out))?|laughed(?: (?:a lot|so much|(?:her|his|my|our|their) head off))?"
+    r"|(?:was|were|got) (?:bored|scared|hooked|moved|impressed|confused|terrified)"
+    r"|fell asleep|screamed|jumped|(?:loved|hated|liked|enjoyed) it|didn'?t (?:like|get) it)\b"
+)
 _CHANGE_OF_MIND = re.compile(
     r"\b(?:actually|instead|rather|make it|switch|change (?:it|that)|how about|what about"
     r"|no wait|scratch that|never ?mind|or maybe|on second thought|forget (?:it|that))\b"
@@ -987,6 +997,8 @@ def parse_request(
     _parse_title_suffixes(msg, matcher, state, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     _parse_judgements(msg, matcher, state, result)
+    for match in msg.finditer(_REACTION):  # "she cried, I was bored": told, not searched
+        msg.consume(match.start(), match.end())
     alone = _TITLE_ALONE.match(msg.work)
     if alone and _genre_names(alone.group("title"), catalogue):
         alone = None  # "and romance": a genre, not the film "Romance"
