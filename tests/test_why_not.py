@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from recommender.conversation.orchestrator import step
 from recommender.conversation.request_parser import parse_request
 from recommender.conversation.state import Constraints, SessionState
@@ -75,3 +77,44 @@ def test_a_ruled_out_genre_combination_is_named(tiny_catalogue) -> None:
     ]
     airplane = next(i for i in tiny_catalogue if i.title == "Airplane!")
     assert ruled_out(airplane, state, tiny_catalogue) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "known"),
+    [
+        ("would I like Casablanca?", True),
+        ("should I watch Casablanca?", True),
+        ("is Casablanca any good?", True),
+        ("what do you think of Casablanca?", True),
+        ("is Inception good?", False),
+        ("have you heard of Inception?", False),
+    ],
+)
+def test_would_i_like_a_title_says_where_it_stands(make_deps, text: str, known: bool) -> None:
+    """Not a search ("is Inception good?" had found *Mortal Thoughts*, "should I watch
+    Titanic?" searched "titanic" and stuck in the session)."""
+    deps = make_deps()
+    state, _ = step(SessionState(), "", deps, paste=HISTORY)
+    before = state
+    after, reply = step(state, text, deps)
+    assert reply.kind == "explanation" and not reply.cards, text
+    assert after.constraints == before.constraints and after.history == before.history
+    if known:
+        assert "Casablanca (1942)" in reply.text and "no reviews" in reply.text
+    else:
+        assert "can't find “Inception”" in reply.text
+
+
+def test_would_i_like_it_without_a_history(make_deps) -> None:
+    _, reply = step(SessionState(), "would I like Casablanca?", make_deps())
+    assert "I can't tell yet whether **Casablanca (1942)** is for you" in reply.text
+
+
+def test_the_fit_is_worded_from_the_rank_share(tiny_catalogue) -> None:
+    from recommender.conversation.orchestrator import _fit
+
+    item = tiny_catalogue.get(15)
+    assert _fit(item, 10, 3000, 5).startswith("Likely: it is a strong fit")
+    assert _fit(item, 200, 3000, 5).startswith("Perhaps: it is a fair fit")
+    assert _fit(item, 2000, 3000, 5).startswith("Probably not the best fit")
+    assert "#2,000 of the 3,000" in _fit(item, 2000, 3000, 5)

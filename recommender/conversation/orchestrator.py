@@ -939,8 +939,12 @@ def _why_not(
     allowed: list[Item] = []
     for item in items:
         if item.item_id in last:
+            place = f"#{last.index(item.item_id) + 1}"
             lines.append(
-                f"**{item.display_title}** is in your picks: #{last.index(item.item_id) + 1}."
+                f"Likely: **{item.display_title}** is one of your picks ({place}); I have no "
+                "reviews to say how good it is, only how it fits what you told me."
+                if request.asked_fit
+                else f"**{item.display_title}** is in your picks: {place}."
             )
             continue
         reasons = ruled_out(item, state, deps.catalogue)
@@ -957,6 +961,24 @@ def _why_not(
         for item in allowed:
             rank = ranks[item.item_id]
             said = f"Nothing you said rules out **{item.display_title}**"
+            if request.asked_fit and state.history:  # "would I like it?"
+                shown = len(deps.catalogue) - len(context.excluded)
+                fit = (
+                    _fit(item, rank, shown, len(state.history))
+                    if rank is not None
+                    else f"{said}; I have no reviews to say how good it is, only how it relates "
+                    "to what you watched."
+                )
+                out.append(fit + " " + texts[item.item_id])
+                continue
+            if request.asked_fit and not state.history:
+                said = f"I can't tell yet whether **{item.display_title}** is for you"
+                out.append(
+                    f"{said}: paste a few {deps.words.items} you {deps.words.did} and I can say "
+                    "where it stands for you. It is listed as "
+                    f"{join_words(item.genres) or 'no genre'}, from {item.year}."
+                )
+                continue
             if rank is not None and state.history:
                 said += (
                     f"; with your {len(state.history)} titles it ranks #{rank:,} of what you "
@@ -981,6 +1003,26 @@ def _why_not(
             log.exception("explainer failed")
     reply.text, reply.done = compose(), True
     yield state, reply
+
+
+FIT_STRONG, FIT_FAIR = 0.02, 0.10  # top shares of what can be shown: a strong / a fair fit
+
+
+def _fit(item: Item, rank: int, shown: int, titles: int) -> str:
+    """ "Would I like Casablanca?": where it stands among what the user can be shown."""
+    share = rank / max(1, shown)
+    verdict = (
+        "Likely: it is a strong fit"
+        if share <= FIT_STRONG
+        else "Perhaps: it is a fair fit"
+        if share <= FIT_FAIR
+        else "Probably not the best fit"
+    )
+    return (
+        f"{verdict}. With your {titles} titles, **{item.display_title}** ranks #{rank:,} of the "
+        f"{shown:,} you can be shown (the top {share:.0%}); I have no reviews to say how good "
+        "it is, only how it fits what you watched."
+    )
 
 
 def _preferred_genres(c: Constraints, catalogue: Catalogue, liked: Sequence[int] = ()) -> tuple:

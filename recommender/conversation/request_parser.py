@@ -105,6 +105,8 @@ class ParsedRequest:
     why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
     why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
     asked_have: bool = False  # "do you have Casablanca?": the why-not titles were asked after
+    # "would I like Casablanca?", "is Heat any good?": how well the why-not titles fit the user
+    asked_fit: bool = False
     # "no romcoms": genre sets whose films (having all of a set) are ruled out
     excluded_together: list[list[str]] = field(default_factory=list)
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
@@ -358,6 +360,19 @@ _HAVE = re.compile(
 _HAVE_END = re.compile(
     r"\s*(?:in (?:the|your|this) (?:catalogue|catalog|list|database|app)|here|at all)?"
     r"\s*[?!.]*\s*$"
+)
+# "would I like Casablanca?", "should I watch Titanic?", "is Heat any good?", "what do you
+# think of Alien?", "have you heard of Inception?": one title, and how well it fits the user
+_FIT = re.compile(
+    r"^\s*(?:(?:so|and|hey|ok|hmm),?\s+)?(?:would i (?:like|enjoy|love|be into)|will i (?:like"
+    r"|enjoy)|do you think i(?:'d| would| will)? (?:like|enjoy|love)|should i (?:watch|see|try"
+    r"|check out)|is it worth (?:watching|seeing)|what do you think (?:of|about)"
+    r"|(?:have|did) you (?:ever )?heard? of|do you know|is|how about i watch)\s+"
+)
+_FIT_END = re.compile(
+    r"\s*(?:(?:any |really |actually )?(?:good|great|worth (?:it|watching|seeing|a watch|my time))"
+    r"|for me|(?:a )?good (?:pick|choice|fit|film|movie) for me|my (?:kind of|type of) (?:film"
+    r"|movie|thing)|(?:my|up my) (?:thing|alley|street))?\s*(?:tonight|then|though)?\s*[?!.]*\s*$"
 )
 _WISH_WORDS = re.compile(
     r"\b(?:movies?|films?|something|anything|about|with|like|from|any|some|good|great|best"
@@ -1365,12 +1380,51 @@ def _parse_choice(
             msg.consume(found[1], match.end())
 
 
+def _parse_fit(
+    msg: _Text,
+    fit: re.Match[str],
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+) -> bool:
+    """ "would I like Casablanca?": the title, to say where it stands for the user; a name the
+    catalogue lacks ("is Inception good?") is said to be missing. "Is Heat a comedy?" is no
+    such question (its end is not a verdict word), nor "should I watch something funny?"."""
+    found = _title_at(msg, fit.end(), matcher, state, result)
+    end = _FIT_END.match(msg.work, found[1]) if found is not None else None
+    is_form = msg.work[fit.start() : fit.end()].strip().endswith("is")
+    if found is not None and end is not None:
+        if is_form and not end.group().strip(" ?!."):
+            return False  # "is Heat?" alone
+        result.why_not.append(found[0].item_id)
+    else:
+        rest = _FIT_END.search(msg.work, fit.end())
+        said = (msg.cased or msg.work)[fit.end() : rest.start() if rest else None]
+        name = said.strip(" ,.;!?\"'“”")
+        words = name.split()
+        if (
+            not name
+            or len(words) > MAX_TITLE_WORDS
+            or _WISH_WORDS.search(name)
+            or not name[:1].isupper()
+            or (is_form and not (rest and rest.group().strip(" ?!.")))
+        ):
+            return False  # "should I watch something funny?": a request
+        result.why_not_unknown.append(name)
+    result.asked_fit = True
+    msg.consume(fit.start(), len(msg.work))
+    return True
+
+
 def _parse_why_not(
     msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
 ) -> None:
     """ "why not Aladdin?", "why didn't you pick Heat?", "what about Fargo?" (a whole
     question about one title): what keeps that title out of the picks. "do you have
     Casablanca?" is answered the same way, after saying whether the catalogue has it."""
+    fit = _FIT.match(msg.work)
+    if fit is not None and _parse_fit(msg, fit, matcher, state, result):
+        return
     have = _HAVE.match(msg.work)
     if have is not None:
         found = _title_at(msg, have.end(), matcher, state, result)
