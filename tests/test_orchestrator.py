@@ -673,3 +673,15 @@ def test_the_request_so_far_is_read_back(make_deps):
     state, reply = step(state, "what did I ask for?", deps)
     assert not reply.cards and "Your request: Comedy, 1990–1999" in reply.text
     assert state.constraints == before
+
+
+def test_asking_about_a_title_the_request_rules_out_says_so(make_deps):
+    """ "Why is Bound in there?" after "no romance" took it out: not a "why for you"."""
+    deps = make_deps()
+    state, _ = step(SessionState(), "", deps, paste="Heat (1995)\nFargo\n")
+    state, _ = step(state, "no romance", deps)
+    _, reply = step(state, "why Titanic (1997)?", deps)
+    assert reply.kind == "explanation" and not reply.cards
+    assert "It is not among the picks now: it is Romance, and you asked for no Romance." in (
+        reply.text
+    )

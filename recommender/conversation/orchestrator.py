@@ -787,7 +787,8 @@ def _explain_items(
     evidence: list[Any] = [None for _ in items]
     about_picks = request.about_picks if request is not None else ""
 
-    picks = any(i.item_id in set(state.last_recommendations) for i in items)
+    shown = set(state.last_recommendations)
+    picks = any(i.item_id in shown for i in items)
     watched = set(state.history)
     asked = request is not None and bool(request.asked_genres or request.asked_about)
     if picks:
@@ -827,6 +828,10 @@ def _explain_items(
                 lines.append(f"   {answer}")
             if item.item_id in watched:  # a watched title has no "why for you"
                 lines.append("   It is in your history: one of the titles your picks come from.")
+                continue
+            out = ruled_out(item, state, deps.catalogue) if item.item_id not in shown else []
+            if out:  # "why is Bound in there?" after "no romance" took it out
+                lines.append(f"   It is not among the picks now: {'; '.join(out)}.")
             elif text:
                 lines.append(f"   {text}")
         if not state.history:
