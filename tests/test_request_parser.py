@@ -2352,3 +2352,29 @@ def test_how_someone_took_a_film_is_not_searched(text: str, catalogue: Catalogue
     """ "She cried" had been searched and found *Cry, the Beloved Country*."""
     parsed = parse(text, catalogue)
     assert parsed.constraints.query == "", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scratch Fargo, I never saw it",
+        "I never watched Fargo actually",
+        "I didn't actually see Fargo",
+    ],
+)
+def test_a_title_of_the_history_not_watched_after_all_is_removed(
+    text: str, catalogue: Catalogue
+) -> None:
+    state = SessionState(history=[12, 3], last_recommendations=[1, 2])
+    parsed = parse(text, catalogue, state)
+    assert parsed.history_remove == [12], text
+    assert parsed.seen == [] and parsed.skipped == [], text  # "saw it" is no pick seen
+
+
+def test_i_havent_seen_a_title_is_never_seen(catalogue: Catalogue) -> None:
+    """ "I haven't seen Casablanca" had marked it seen; alone it asks how it fits."""
+    state = SessionState(history=[3], last_recommendations=[1, 2])
+    parsed = parse("I haven't seen Casablanca yet, is it good?", catalogue, state)
+    assert parsed.seen == [] and parsed.why_not == [15] and parsed.asked_fit
+    parsed = parse("I never saw Casablanca, something like Heat (1995)", catalogue, state)
+    assert parsed.seen == [] and parsed.constraints.anchors == [3]

@@ -1003,6 +1003,7 @@ def parse_request(
             result.action = "chat"
             result.constraints = base  # small talk changes nothing
             return result
+    _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
     _parse_choice(msg, matcher, state, last, result)
     _parse_why_not(msg, matcher, state, result)
     _parse_explain(msg, matcher, state, last, result)
@@ -1873,6 +1874,48 @@ def _parse_title_mentions(
             result.liked.extend(ids)
         else:
             new.anchors.extend(ids)
+
+
+# "scratch Fargo", "I never saw Fargo", "I didn't actually watch Alien": a title of the history
+# the user has not watched after all (only then: "I haven't seen Casablanca" is no edit)
+_NOT_WATCHED_LEAD = re.compile(
+    r"\b(?:scratch|(?:i|we)\s+(?:never|haven'?t|have not|didn'?t(?: actually)?"
+    r"|did not(?: actually)?|never actually)\s+(?:saw|seen|see|watch(?:ed)?)"
+    r"|never (?:saw|seen|watched))\s+"
+)
+_YET_END = re.compile(
+    r"\s*(?:yet|either|so far)?\s*[,.;]?\s*(?:(?:is it|would i like it|should i|worth it|any good)"
+    r"(?:\s+(?:good|any good|worth it|worth watching|watch it))?)?\s*[?!.]*\s*$"
+)
+# "... , I never saw it": the title just taken out, not a pick ("saw it" marks a pick seen)
+_NOT_WATCHED_IT = re.compile(
+    r"\b(?:i|we)\s+(?:never|haven'?t|have not|didn'?t(?: actually)?|did not)\s+(?:saw|seen|see"
+    r"|watch(?:ed)?)\s+(?:it|that(?: one)?)(?:\s+(?:actually|after all|yet))?\b"
+    r"|\bnever (?:saw|seen|watched) (?:it|that(?: one)?)\b"
+)
+
+
+def _parse_not_watched(
+    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+) -> None:
+    history = set(state.history) if state is not None else set()
+    removed = False
+    for match in msg.finditer(_NOT_WATCHED_LEAD):
+        found = _title_at(msg, match.end(), matcher, state, result)
+        if found is None:
+            continue
+        if found[0].item_id in history:
+            _remove_from_history([found[0]], state, result)
+            removed = True
+        elif _FIT_END.fullmatch(msg.work, found[1]) or _YET_END.fullmatch(msg.work, found[1]):
+            # "I haven't seen Casablanca (yet), is it good?": where it stands for the user
+            result.why_not.append(found[0].item_id)
+            result.asked_fit = True
+            msg.consume(found[1], len(msg.work))
+        msg.consume(match.start(), found[1])  # never "seen" ("haven't seen" had marked it)
+    if removed:
+        for match in msg.finditer(_NOT_WATCHED_IT):
+            msg.consume(match.start(), match.end())
 
 
 def _remove_from_history(
