@@ -2378,3 +2378,22 @@ def test_i_havent_seen_a_title_is_never_seen(catalogue: Catalogue) -> None:
     assert parsed.seen == [] and parsed.why_not == [15] and parsed.asked_fit
     parsed = parse("I never saw Casablanca, something like Heat (1995)", catalogue, state)
     assert parsed.seen == [] and parsed.constraints.anchors == [3]
+
+
+@pytest.mark.parametrize(
+    ("text", "genres", "years"),
+    [
+        ("somthing funy from the ninties", ["Comedy"], (1990, 1999)),
+        ("a thriler from the eigthies", ["Thriller"], (1980, 1989)),
+        ("anythng from the seventeis", [], (1970, 1979)),
+        ("sixtes westerns", ["Western"], (1960, 1969)),
+    ],
+)
+def test_slips_in_decades_short_genre_words_and_filler(
+    text: str, genres: list[str], years: tuple, catalogue: Catalogue
+) -> None:
+    """ "ninties" had been searched as a word and the decade lost; "funy" too."""
+    parsed = parse(text, catalogue)
+    c = parsed.constraints
+    assert (c.include_genres, (c.year_min, c.year_max), c.query) == (genres, years, ""), text
+    assert parsed.notes and all(note.startswith("I read") for note in parsed.notes)

@@ -1141,6 +1141,13 @@ def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[
     out_lower, out_cased, last = [], [], 0
     for match in re.finditer(r"[a-z][a-z'-]*[a-z]", lowered):
         word = match.group()
+        if word in _doubled_typos():  # "funy", "sily": a doubled letter typed once
+            near_short = _doubled_typos()[word]
+            out_lower.append(lowered[last : match.start()] + near_short)
+            out_cased.append(cased[last : match.start()] + near_short)
+            last = match.end()
+            corrected.append((cased[match.start() : match.end()], near_short))
+            continue
         if len(word) < MIN_TYPO_CHARS or word in GENRE_VOCABULARY or word in FILLER_WORDS:
             continue
         if word in _NOT_GENRE_TYPOS or word.rstrip("s") in GENRE_VOCABULARY:
@@ -1164,7 +1171,27 @@ def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[
 
 
 MIN_TYPO_CHARS = 5
-_TYPO_KEYS = tuple(k for k in GENRE_VOCABULARY if " " not in k and len(k) >= 6)
+# genre words and decade words ("ninties", "eigthies") a slip may be corrected to
+_TYPO_KEYS = tuple(
+    k
+    for k in (*GENRE_VOCABULARY, *(d for d in _DECADE_WORDS if not d.endswith("tys")))
+    if " " not in k and len(k) >= 6
+)
+
+
+@cache
+def _doubled_typos() -> dict[str, str]:
+    """ "funy" -> "funny": a five-letter genre word with its doubled letter typed once."""
+    found: dict[str, str] = {}
+    for key in GENRE_VOCABULARY:
+        for i in range(1, len(key)):
+            if key.isalpha() and key[i] == key[i - 1] and len(key) == MIN_TYPO_CHARS:
+                typo = key[:i] + key[i + 1 :]
+                if typo not in GENRE_VOCABULARY and typo not in FILLER_WORDS:
+                    found.setdefault(typo, key)
+    return found
+
+
 _NOT_GENRE_TYPOS = frozenset(
     "thrilled signing violet slashed slashes comely actions auction familiar horrors".split()
 )
@@ -3089,6 +3116,16 @@ def _negation_before(work: str, start: int) -> tuple[bool, int]:
     return False, start
 
 
+_LONG_FILLERS = tuple(w for w in FILLER_WORDS if len(w) >= 7)
+
+
+def _filler_typo(word: str) -> bool:
+    """ "somthing", "anythng", "recomend": one slip from a long filler word, no search word."""
+    return len(word) >= 6 and any(
+        f[:2] == word[:2] and OSA.distance(word, f, score_cutoff=1) <= 1 for f in _LONG_FILLERS
+    )
+
+
 def _leftover_query(work: str, original: str | None = None) -> str:
     """What nobody consumed, without filler words, punctuation-safe and length-capped.
 
@@ -3109,7 +3146,9 @@ def _leftover_query(work: str, original: str | None = None) -> str:
             kept = clause[token.start() : token.end()].strip()  # blank if a pass took it
             if kept:
                 words.append(re.sub(r"[^\w'&-]", "", kept).strip("'-"))
-    kept = [w for w in words if w and w not in FILLER_WORDS and not w.isdigit()]
+    kept = [
+        w for w in words if w and w not in FILLER_WORDS and not w.isdigit() and not _filler_typo(w)
+    ]
     query = " ".join(kept)
     if len(query) > MAX_QUERY_CHARS:
         query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
