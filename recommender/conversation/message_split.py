@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from recommender.conversation.history_parser import HistoryParse, parse_history
 from recommender.conversation.request_parser import parse_request
+from recommender.conversation.series_lines import names_series_films, series_line
 from recommender.conversation.title_matcher import TitleMatcher, title_key
 from recommender.conversation.verdict_words import CRITICISM, PRAISE
 from recommender.data.catalogue import Catalogue
@@ -233,7 +234,12 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
             if heading and _FIRST_LINE_HEADING.match(line):
                 liked = True  # "Top 5 all time" over the list, not "top 5" picks asked for
                 continue
-            if number not in titles and _says_a_wish(line.strip(" \t-•*,;:"), catalogue, matcher):
+            bare = line.strip(" \t-•*,;:")
+            if (
+                number not in titles
+                and _says_a_wish(bare, catalogue, matcher)
+                and not series_line(bare, catalogue, matcher)  # "all the Star Wars movies"
+            ):
                 request.append(line.strip())
             else:
                 history.append(line)
@@ -244,6 +250,8 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
     if fan and _is_title(fan.group("title"), matcher):  # "Star Wars fan here": "fan of Star Wars"
         message = message[:start] + "fan of " + fan.group("title") + message[start + fan.end() :]
     lead = HISTORY_LEAD.match(message[start:])
+    if lead is None and names_series_films(message, catalogue, matcher):  # "Toy Story 1&2"
+        return MessageSplit(message.strip(), "")
     if lead is None:
         return (
             _title_list(message, catalogue, matcher)

@@ -46,6 +46,7 @@ from recommender.conversation.request_parser import (
 from recommender.conversation.request_text import describe_request
 from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids
+from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import english_words
 from recommender.conversation.why_not import ruled_out, unknown_title_note
@@ -161,6 +162,7 @@ def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse 
         return None
     parsed = parse_history(paste, deps.catalogue, matcher=deps.matcher)
     parsed = settle_namesakes(parsed, deps.catalogue, lambda ids: _viewers(deps, ids))
+    parsed = expand_series_lines(parsed, deps.catalogue, deps.matcher)  # "Toy Story 1&2"
     _report_history(parsed, deps, reply)
     return parsed
 
@@ -370,6 +372,7 @@ def step_stream(
     if split is not None and split.history.strip():
         probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
         probe = settle_namesakes(probe, deps.catalogue, lambda ids: _viewers(deps, ids))
+        probe = expand_series_lines(probe, deps.catalogue, deps.matcher)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         asked = lines == 1 and probe.ambiguous and not pasted_items
         if asked and is_request(probe.ambiguous[0].text, deps.catalogue, deps.matcher):

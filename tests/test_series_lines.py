@@ -1,0 +1,63 @@
+"""Lines that name several films of a series: "the Godfather trilogy", "Toy Story 1&2"."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.conversation.history_parser import parse_history
+from recommender.conversation.series_lines import (
+    expand_series_lines,
+    names_series_films,
+    series_line,
+)
+from recommender.conversation.title_matcher import TitleMatcher
+from recommender.data import Catalogue
+from recommender.data.catalogue import Item
+
+CATALOGUE = Catalogue(
+    [
+        Item(1, "1", "Godfather, The", 1972, ("Crime", "Drama")),
+        Item(2, "2", "Godfather: Part II, The", 1974, ("Crime", "Drama")),
+        Item(3, "3", "Godfather: Part III, The", 1990, ("Crime", "Drama")),
+        Item(4, "4", "Toy Story", 1995, ("Animation", "Comedy")),
+        Item(5, "5", "Toy Story 2", 1999, ("Animation", "Comedy")),
+        Item(6, "6", "Back to the Future", 1985, ("Comedy", "Sci-Fi")),
+        Item(7, "7", "Back to the Future Part II", 1989, ("Comedy", "Sci-Fi")),
+        Item(8, "8", "Back to the Future Part III", 1990, ("Comedy", "Western")),
+        Item(9, "9", "Heat", 1995, ("Action", "Crime")),
+    ]
+)
+MATCHER = TitleMatcher(CATALOGUE)
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("the Godfather trilogy", [1, 2, 3]),
+        ("all the Godfather movies", [1, 2, 3]),
+        ("the first two Godfather films", [1, 2]),
+        ("Back to the Future 1-3", [6, 7, 8]),
+        ("Back to the Future 2 and 3", [7, 8]),
+        ("Toy Story 1&2", [4, 5]),
+        ("Godfather 1, 2", [1, 2]),
+        ("Heat 1-2", []),  # one film is no series
+        ("Toy Story 1-4", []),  # a number the series lacks: nothing guessed
+        ("the Heat trilogy", []),
+    ],
+)
+def test_a_line_names_the_films_of_a_series(text: str, ids: list[int]) -> None:
+    assert series_line(text, CATALOGUE, MATCHER) == ids
+
+
+def test_the_lines_become_the_films_in_release_order_and_are_said() -> None:
+    parsed = parse_history("Heat\nthe Godfather trilogy\nToy Story 1&2", CATALOGUE, matcher=MATCHER)
+    assert [u.text for u in parsed.unmatched] == ["the Godfather trilogy", "Toy Story 1&2"]
+    expanded = expand_series_lines(parsed, CATALOGUE, MATCHER)
+    assert expanded.item_ids == [9, 1, 2, 3, 4, 5] and expanded.unmatched == []
+    assert any(n.startswith("I read “the Godfather trilogy” as 3 films") for n in expanded.notes)
+
+
+def test_a_message_alone_is_a_series_only_by_number_or_trilogy() -> None:
+    assert names_series_films("Toy Story 1&2", CATALOGUE, MATCHER)
+    assert names_series_films("the Godfather trilogy", CATALOGUE, MATCHER)
+    assert not names_series_films("all the Godfather movies", CATALOGUE, MATCHER)  # a request?
