@@ -2397,3 +2397,29 @@ def test_slips_in_decades_short_genre_words_and_filler(
     c = parsed.constraints
     assert (c.include_genres, (c.year_min, c.year_max), c.query) == (genres, years, ""), text
     assert parsed.notes and all(note.startswith("I read") for note in parsed.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "included", "excluded"),
+    [
+        ("less crime more comedy", ["Comedy"], ["Crime"]),
+        ("no horror, more comedy", ["Comedy"], ["Horror"]),
+        ("not horror more thriller", ["Thriller"], ["Horror"]),
+        ("no more horror", [], ["Horror"]),  # "no more" still negates
+        ("no horror or war", [], ["Horror", "War"]),
+    ],
+)
+def test_more_turns_a_negation_to_what_is_wanted(
+    text: str, included: list[str], excluded: list[str], catalogue: Catalogue
+) -> None:
+    """ "Less crime more comedy" had ruled out comedy too."""
+    c = parse(text, catalogue).constraints
+    assert (c.include_genres, c.exclude_genres) == (included, excluded), text
+
+
+def test_like_the_first_two_and_the_opposite(catalogue: Catalogue) -> None:
+    state = SessionState(history=[3], last_recommendations=[12, 13, 14])
+    like = parse("like the first two but newer", catalogue, state)
+    assert like.constraints.anchors == [12, 13] and "newer" in like.refined
+    opposite = parse("give me the opposite", catalogue, state)
+    assert opposite.different and opposite.constraints.query == ""

@@ -441,8 +441,9 @@ _LIKED_AFTER = re.compile(  # "the third one looks good"
     rf"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:{PROMISING})\b"
 )
 _LIKE_ANCHOR = re.compile(
-    rf"\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
-    rf"\s+{_REF_LIST_WORDS}{_REF_END}"
+    rf"(?:\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
+    # "like the first two but newer": a message that starts with "like" asks for more like them
+    rf"|^\s*(?:just\s+|ok\s+|so\s+)?like)\s+{_REF_LIST_WORDS}{_REF_END}"
 )
 _LIKED = re.compile(
     rf"\b(?:i\s+)?(?:really\s+)?(?:loved?|liked?|enjoyed|adored?)\s+{_REF_LIST_WORDS}{_REF_END}"
@@ -2200,6 +2201,7 @@ def _settle(
 
 
 _DIFFERENT = re.compile(
+    r"^\s*(?:(?:give|show) me |something |i want )?the (?:complete |total )?opposite\s*[.!?]*\s*$|"
     r"\b(?:(?:something|anything|show me something|give me something)\s+)?(?:completely|totally"
     r"|entirely|very|really|radically|wildly)\s+different\b|\bchange of pace\b|\bfor a change\b"
     r"|\b(?:switch|mix|shake) (?:it|things) up\b|\bthe opposite of (?:that|this|these|those)\b"
@@ -3014,9 +3016,10 @@ def _parse_genres(
         # as typed: a word between two genres that an earlier pass took ("no horror, 90s
         # comedies") still ends the list the negation ran over
         between = msg.original[previous_end : match.start()] if previous_end >= 0 else ""
+        # ("less crime more comedy": a bare "more" turns to what is wanted, and ends the list)
         joined = previous_end >= 0 and re.fullmatch(
-            r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*)?(?:(?:a|an|the|some|any|anything|something"
-            r"|stuff|more)\s+)?",
+            r"[\s,/&]*(?:(?:or|nor|and)\b[\s,]*(?:more\s+)?)?(?:(?:a|an|the|some|any|anything"
+            r"|something|stuff)\s+)?",
             between,
         )
         if joined and "," in between and not re.search(r"\b(?:or|nor|and)\b", between):
@@ -3101,6 +3104,9 @@ def _negation_before(work: str, start: int) -> tuple[bool, int]:
             break
         if len(tokens) - i > 3:
             break
+        before = tokens[i - 1].group().lower() if i > 0 else ""
+        if token == "more" and before and before not in _NEGATION_CUES:
+            break  # "less crime more comedy": "more" turns to what is wanted ("no more X" not)
         if token in _NEGATION_CUES or token.endswith("n't"):
             if _NEGATION_EXCEPTIONS.match(work[offset + tokens[i].start() : start]):
                 return False, start
