@@ -381,12 +381,24 @@ def test_feedback(
     assert result.constraints.query == ""
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "something else",
+        "any others",
+        "what else have you got?",
+        "keep going",
+        "got any more?",
+        "any more ideas?",
+    ],
+)
 def test_something_else_skips_the_last_recommendations(
-    catalogue: Catalogue, state: SessionState
+    text: str, catalogue: Catalogue, state: SessionState
 ) -> None:
-    result = parse("something else", catalogue, state)
-    assert result.skipped == LAST and result.refined == ["something else"]
-    assert result.action == "recommend"
+    """ "any others", "keep going" had been searched ("others", "keep going")."""
+    result = parse(text, catalogue, state)
+    assert result.skipped == LAST and result.refined == ["something else"], text
+    assert result.action == "recommend" and result.constraints.query == ""
 
 
 # ----------------------------------------------------------------------------- follow-ups

@@ -520,6 +520,11 @@ _SOMETHING_ELSE = re.compile(
     r"|give me more|keep (?:them|it) coming|more of (?:them|those))\s*[.!?]*\s*$"
     rf"|\b(?=(?:{_NUM}|another)\s+more\b(?!\s+(?:thing|question|request)))"
     r"|\banother one\b"
+    # "any others?", "what else have you got?", "keep going", "got any more?"
+    r"|^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:any (?:others|other ones|more)|what else"
+    r"(?: (?:have you got|you got|do you have|is there|have you|ya got))?|keep (?:going|em coming)"
+    r"|(?:have you |you )?got any (?:more|others)|anything more|any more (?:ideas|options|picks)"
+    r"|more ideas|other ideas)\s*[.!?]*\s*$"
 )
 _LIGHTER = re.compile(
     r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
