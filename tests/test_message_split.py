@@ -408,3 +408,10 @@ def test_dont_suggest_them_after_the_titles_is_no_request(
     split = split_message(message, catalogue, TitleMatcher(catalogue))
     assert split is not None and split.history.splitlines() == ["Fargo", "Alien", "Heat"]
     assert split.request == "Something from the 90s"
+
+
+@pytest.mark.parametrize("message", ["I like everything", "I love all genres", "I watch anything"])
+def test_liking_everything_is_no_history(catalogue: Catalogue, message: str) -> None:
+    """ "I like everything" had been read as the films with "Everything" in their titles."""
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is None or not split.history.strip()

@@ -2435,3 +2435,11 @@ def test_like_the_first_two_and_the_opposite(catalogue: Catalogue) -> None:
     assert like.constraints.anchors == [12, 13] and "newer" in like.refined
     opposite = parse("give me the opposite", catalogue, state)
     assert opposite.different and opposite.constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["I have 2 hours to kill", "only got an hour", "90 minutes max"])
+def test_the_time_the_user_has_is_a_runtime_wish(text: str, catalogue: Catalogue) -> None:
+    """Noted as a running-time wish the data cannot serve; "to kill" had found *A Time to
+    Kill* and *Licence to Kill*."""
+    c = parse(text, catalogue).constraints
+    assert c.unsupported == ["runtime"] and c.query == "" and c.k is None, text

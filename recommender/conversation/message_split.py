@@ -260,6 +260,8 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
         )
     head, request = _peel_request(message[start + lead.end() :], catalogue, matcher)
     titles, praised = _without_remarks(_titles_in_sentence(head, matcher), matcher)
+    if titles and all(_no_title(t) for t in titles):
+        return None  # "I like everything", "I love all genres": no history, maybe a wish
     remarks, request = _leading_remarks(request)  # "Just finished Alien. Loved it! Now ..."
     if remarks and titles:  # the history parser reads the verdict off "Alien - loved it"
         titles[-1] = f"{titles[-1]} - {' '.join(remarks)}"
@@ -285,6 +287,18 @@ def _leading_remarks(request: str) -> tuple[list[str], str]:
         remarks.append(first.strip())
         request = rest[0] if rest else ""
     return remarks, request
+
+
+_NOT_A_TITLE = frozenset(
+    "everything anything all whatever most much lots genres kinds types sorts things stuff"
+    " movies films them it that this those these most of".split()
+)
+
+
+def _no_title(piece: str) -> bool:
+    """ "everything", "all genres", "most stuff" typed in lower case: no title of a film."""
+    words = title_key(piece).split()
+    return bool(words) and piece.strip()[:1].islower() and all(w in _NOT_A_TITLE for w in words)
 
 
 def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str], bool]:

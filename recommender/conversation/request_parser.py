@@ -553,7 +553,11 @@ _NEWER = re.compile(
 _RUNTIME = re.compile(
     r"\b(?:(?:nothing|not|no)\s+(?:too\s+|very\s+|that\s+|overly\s+)?(?:long|lengthy)"
     r"|short(?:er)?(?! circuit)|quick watch|under (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
-    r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h))\b"
+    r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
+    # "I have 2 hours to kill", "only got an hour", "90 minutes max"
+    r"|(?:(?:i(?:'ve| have)?|we(?:'ve| have)?|only|just)\s+(?:got\s+|have\s+)?)?(?:\d+(?:\.\d)?|an?"
+    r"|one|two|three|half an?) ?(?:min(?:ute)?s?|hours?|hrs?)(?: and a half)?"
+    r"(?: (?:to kill|to spare|free|left|max(?:imum)?|tops|or less|at most))?)\b"
 )
 _NATIONALITIES = (
     "french|german|spanish|italian|japanese|korean|south korean|chinese|hong kong|taiwanese"
