@@ -415,3 +415,15 @@ def test_liking_everything_is_no_history(catalogue: Catalogue, message: str) -> 
     """ "I like everything" had been read as the films with "Everything" in their titles."""
     split = split_message(message, catalogue, TitleMatcher(catalogue))
     assert split is None or not split.history.strip()
+
+
+def test_a_title_then_vibes_is_no_list_of_two_titles() -> None:
+    """ "Fargo vibes": like Fargo, not Fargo and the 1988 film *Vibes*."""
+    films = Catalogue(
+        [
+            Item(1, "1", "Fargo", 1996, ("Crime", "Drama")),
+            Item(2, "2", "Vibes", 1988, ("Adventure", "Comedy")),
+        ]
+    )
+    split = split_message("Fargo vibes", films, TitleMatcher(films))
+    assert split is None or "Vibes" not in split.history.split("\n")

@@ -102,7 +102,7 @@ _REQUEST_CUES = re.compile(
     r"|give me|show me|find me|any ideas|what should|what (?:else|next)|similar|like (?:that|those"
     r"|these|them)|please|pls|more like|more of (?:that|this|those|these|the same)|nothing"
     r"|no more|but not|lighter|darker|funnier|scarier"
-    r"|older|newer)\b",
+    r"|older|newer|vibes?|energy|esque|kind of|type of|sort of)\b",
     re.IGNORECASE,
 )
 _YEAR_AFTER = re.compile(r"\s*[(\[]\s*((?:18|19|20)\d\d)\s*[)\]]\s*$")
