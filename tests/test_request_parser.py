@@ -2443,3 +2443,22 @@ def test_the_time_the_user_has_is_a_runtime_wish(text: str, catalogue: Catalogue
     Kill* and *Licence to Kill*."""
     c = parse(text, catalogue).constraints
     assert c.unsupported == ["runtime"] and c.query == "" and c.k is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen", "explain"),
+    [
+        ("ok the fourth then", [14], []),
+        ("the second one please", [13], []),
+        ("fine, the last one then", [14], []),
+        ("the first one", [12], []),
+        ("the first one?", [], [12]),
+    ],
+)
+def test_a_pick_named_alone_is_chosen(
+    text: str, chosen: list[int], explain: list[int], catalogue: Catalogue
+) -> None:
+    """ "ok the fourth then" had been searched ("fourth")."""
+    state = SessionState(history=[3], last_recommendations=[12, 13, 7, 14])
+    parsed = parse(text, catalogue, state)
+    assert (parsed.chosen, parsed.explain, parsed.constraints.query) == (chosen, explain, ""), text

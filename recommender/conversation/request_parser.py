@@ -350,6 +350,11 @@ _CHOICE_END = re.compile(
     r"\s*(?:tonight|now|then|first|today|later|this (?:evening|weekend))?\s*"
     r"(?:,?\s*(?:thanks?(?: you)?|thx|cheers|ty))?\s*[.!]*\s*$"
 )
+_CHOSEN_REF = re.compile(
+    rf"^\s*(?:(?:ok(?:ay)?|fine|alright|sure|hmm+|right|then)[,\s]+)?{_REF_LIST_WORDS}(?P<tail>\s+"
+    r"(?:then|it is|please|for me|it'?ll be|i guess))?(?:\s+then)?\s*(?P<end>[.!?]*)\s*$"
+)
+_PRONOUNS = frozenset({"it", "that", "this", "that one", "this one", "them", "those", "these"})
 _IT_IS = re.compile(r"\s+it is\b\s*(?:then|tonight)?\s*[.!]*\s*$")  # "Bound it is"
 # "do you have Casablanca?", "have you got Inception?": is a title in the catalogue
 _HAVE = re.compile(
@@ -1411,6 +1416,16 @@ def _parse_choice(
         if ids and tail is not None:
             result.chosen.extend(i for i in ids if i not in result.chosen)
             msg.consume(match.start(), tail.end())
+    for match in msg.finditer(_CHOSEN_REF):  # "ok the fourth then", "number 2 it is"
+        bare = match.group("refs").strip() in _PRONOUNS and not match.group("tail")
+        ids = _resolve_refs(match.group("refs"), last, ParsedRequest(Constraints()))
+        if not ids or not last or bare:
+            continue  # "it" alone names no pick
+        if "?" in match.group("end"):  # "the first one?": about it
+            result.explain += [i for i in ids if i not in result.explain]
+        else:
+            result.chosen.extend(i for i in ids if i not in result.chosen)
+        msg.consume(match.start(), match.end())
     for match in msg.finditer(_IT_IS):
         found = _title_before(msg, match.start(), matcher, state, result)
         if found is not None:
