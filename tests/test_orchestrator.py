@@ -512,6 +512,7 @@ def test_a_chosen_pick_gets_an_answer_and_no_new_picks(make_deps):
     assert reply.text.startswith(f"Enjoy **{md(third.title)}**!")  # "Airplane\\!" escaped
     state, reply = step(state, "it was great, more like it", deps)
     assert state.liked == [third.item_id] and third.item_id not in ids(reply)
+    assert state.history[-1] == third.item_id  # watched now, so it feeds the next picks
     before = ids(reply)
     state, reply = step(state, "nah", deps)  # a bare "no": other picks
     assert reply.cards and not set(ids(reply)) & set(before)

@@ -1294,8 +1294,13 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     # "Heat was great, Fargo was boring": films named with a verdict were watched (a pick
     # praised or turned down need not have been)
     judged = [*request.liked, *request.disliked]
+    watched = set(state.chosen)  # "I'll watch Bound" ... "it was amazing": watched now
     new.add_history(
-        [i for i in dict.fromkeys(judged) if i not in state.last_recommendations + new.history]
+        [
+            i
+            for i in dict.fromkeys(judged)
+            if (i not in state.last_recommendations or i in watched) and i not in new.history
+        ]
     )
     for item_id in request.disliked:
         new.mark_disliked(item_id)
