@@ -118,3 +118,19 @@ def test_the_fit_is_worded_from_the_rank_share(tiny_catalogue) -> None:
     assert _fit(item, 200, 3000, 5).startswith("Perhaps: it is a fair fit")
     assert _fit(item, 2000, 3000, 5).startswith("Probably not the best fit")
     assert "#2,000 of the 3,000" in _fit(item, 2000, 3000, 5)
+
+
+def test_why_one_title_and_not_another_says_where_each_stands(make_deps, tiny_catalogue) -> None:
+    """ "Why Bound and not Casablanca?" had ruled Casablanca's title words out of new picks."""
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    first = reply.cards[0].title
+    allowed = next(
+        i
+        for i in tiny_catalogue
+        if i.item_id not in state.last_recommendations and i.item_id not in state.history
+    )
+    after, reply = step(state, f"why {first} and not {allowed.display_title}?", deps)
+    assert reply.kind == "explanation" and not reply.cards
+    assert f"**{first}** is in your picks: #1." in reply.text
+    assert allowed.display_title in reply.text and after.constraints == state.constraints

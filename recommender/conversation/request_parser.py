@@ -366,6 +366,10 @@ _HAVE_END = re.compile(
     r"\s*(?:in (?:the|your|this) (?:catalogue|catalog|list|database|app)|here|at all)?"
     r"\s*[?!.]*\s*$"
 )
+_WHY_OVER = re.compile(r"^\s*(?:(?:so|but|ok|hmm),?\s+)?(?:why|how come)\s+")
+_WHY_OVER_JOIN = re.compile(
+    r"\s+(?:and not|but not|not|over|instead of|rather than|ahead of|before|above)\s+"
+)
 # "would I like Casablanca?", "should I watch Titanic?", "is Heat any good?", "what do you
 # think of Alien?", "have you heard of Inception?": one title, and how well it fits the user
 _FIT = re.compile(
@@ -1483,6 +1487,16 @@ def _parse_why_not(
     fit = _FIT.match(msg.work)
     if fit is not None and _parse_fit(msg, fit, matcher, state, result):
         return
+    over = _WHY_OVER.match(msg.work)  # "why Bound and not Casablanca?": where each stands
+    if over is not None:
+        first = _title_at(msg, over.end(), matcher, state, result)
+        join = _WHY_OVER_JOIN.match(msg.work, first[1]) if first is not None else None
+        second = _title_at(msg, join.end(), matcher, state, result) if join else None
+        end = _WHY_NOT_END.match(msg.work, second[1]) if second is not None else None
+        if first is not None and second is not None and end is not None:
+            result.why_not += [first[0].item_id, second[0].item_id]
+            msg.consume(over.start(), end.end())
+            return
     have = _HAVE.match(msg.work)
     if have is not None:
         found = _title_at(msg, have.end(), matcher, state, result)

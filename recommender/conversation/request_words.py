@@ -205,5 +205,6 @@ FILLER_WORDS = frozenset(
     lemme then well alright guess think probably fan fans huge massive big ideas idea
     tips favourite favourites favorite favorites story stories tale tales day days already
     forget what's who's random randomly enjoy left born year between somethin anythin
-    nothin n wants whole everyone everybody together all both gem gems everything""".split()
+    nothin n wants whole everyone everybody together all both gem gems everything detail
+    details depth""".split()
 )
