@@ -686,3 +686,16 @@ def test_asking_about_a_title_the_request_rules_out_says_so(make_deps):
     assert "It is not among the picks now: it is Romance, and you asked for no Romance." in (
         reply.text
     )
+
+
+def test_counts_per_genre_are_kept_in_the_list(make_deps, tiny_catalogue):
+    """ "2 comedies and 2 horror films" had given the best of either: four comedies."""
+    # Groundhog Day, Airplane!, Toy Story (comedies), The Shining, Pulp Fiction, Scream, Alien
+    order = [17, 18, 1, 8, 13, 9, 7]
+    picked = orchestrator._with_counts(order, 4, [("Comedy", 2), ("Horror", 2)], tiny_catalogue)
+    assert picked == [17, 18, 8, 9]  # the best two of each, in ranked order
+    deps = make_deps()
+    _, reply = step(SessionState(), "2 comedies and 2 horror films", deps)
+    shown = [tiny_catalogue.get(c.item_id).genres for c in reply.cards]
+    assert len(shown) == 4 and sum("Horror" in g for g in shown) >= 2
+    assert sum("Comedy" in g for g in shown) >= 2

@@ -2462,3 +2462,22 @@ def test_a_pick_named_alone_is_chosen(
     state = SessionState(history=[3], last_recommendations=[12, 13, 7, 14])
     parsed = parse(text, catalogue, state)
     assert (parsed.chosen, parsed.explain, parsed.constraints.query) == (chosen, explain, ""), text
+
+
+@pytest.mark.parametrize(
+    ("text", "counts", "k", "query"),
+    [
+        ("recommend me 3 comedies and 2 horror films", [("Comedy", 3), ("Horror", 2)], 5, ""),
+        ("two westerns and a comedy", [("Western", 2), ("Comedy", 1)], 3, ""),
+        ("a comedy and a horror film", [], None, ""),  # no number: films of both, as before
+        ("a comedy or two", [], 2, ""),  # had searched "two"
+    ],
+)
+def test_counts_per_genre(
+    text: str, counts: list, k: int | None, query: str, catalogue: Catalogue
+) -> None:
+    parsed = parse(text, catalogue)
+    assert parsed.genre_counts == counts, text
+    assert (parsed.constraints.k, parsed.constraints.query) == (k, query), text
+    if counts:
+        assert parsed.constraints.genre_mode == "any"

@@ -431,6 +431,7 @@ def step_stream(
     request: ParsedRequest = parse_request(
         message, deps.catalogue, state=new, matcher=deps.matcher, unknown_titles=unknown_names
     )
+    parsed_request = request
     if request.action == "unreadable" and not pasted_items and paste is None:
         reply.kind, reply.done = "question", True  # "asdfghjkl": ask, and change nothing
         reply.text = _not_understood(request, new, deps.words)
@@ -578,6 +579,7 @@ def step_stream(
     history_items = deps.catalogue.many(new.taste_history)
     # a typed list has no time order: the ranker reads it in one fixed order, not as typed
     read = history_items if new.history_dated else sorted(history_items, key=lambda i: i.item_id)
+    genre_counts = parsed_request.genre_counts  # "3 comedies and 2 horror films"
     request = new.constraints.query  # what the label ranker's request prompt was made for
     if getattr(deps.ranker, "reads_request_description", False):
         request = describe_request(new.constraints, deps.catalogue)
@@ -590,7 +592,11 @@ def step_stream(
             if method == "timeout"
             else "The language model failed, so these are ranked by the retrieval models alone."
         )
-    picked = order[:k]
+    if genre_counts:  # "two westerns and a comedy": enough of each genre to choose from
+        extra = _more_of_each(genre_counts, order, new, query, deps)
+        candidates = [*candidates, *extra]
+        order = [*order, *(c.item_id for c in extra)]
+    picked = _with_counts(order, k, genre_counts, deps.catalogue)
     if len(picked) < k:  # "any westerns?" in the 80s: say why the list is short
         active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "the request"
         reply.notes.append(
@@ -852,6 +858,45 @@ def _explain_items(
         reply.notes.append("Explanations are unavailable right now.")
     reply.text, reply.done = compose(), True
     yield state, reply
+
+
+def _more_of_each(
+    counts: Sequence[tuple[str, int]],
+    order: Sequence[int],
+    state: SessionState,
+    query: RetrievalQuery,
+    deps: Deps,
+) -> list[Candidate]:
+    """Candidates of each counted genre the fused list lacks, from a retrieval of that genre
+    alone (the either-genre list can be all comedies)."""
+    extra: dict[int, Candidate] = {}
+    for genre, count in counts:
+        have = sum(1 for i in order if genre in deps.catalogue.get(i).genres)
+        if have >= count:
+            continue
+        narrow = state.copy()
+        narrow.constraints.include_genres, narrow.constraints.genre_mode = [genre], "all"
+        found = deps.retriever.retrieve(replace(query, filters=_filters(narrow, deps.catalogue)))
+        for candidate in found.candidates:
+            if candidate.item_id not in order:
+                extra.setdefault(candidate.item_id, candidate)
+    return list(extra.values())
+
+
+def _with_counts(
+    order: Sequence[int], k: int, counts: Sequence[tuple[str, int]], catalogue: Catalogue
+) -> list[int]:
+    """The first ``k`` of ``order``; with counts per genre ("3 comedies and 2 horror films")
+    the best of each genre up to its count, then the rest in order, kept in ranked order."""
+    if not counts:
+        return list(order[:k])
+    chosen: list[int] = []
+    for genre, count in counts:
+        fits = [i for i in order if genre in catalogue.get(i).genres and i not in chosen]
+        chosen += fits[:count]
+    chosen += [i for i in order if i not in chosen][: max(0, k - len(chosen))]
+    rank = {item: n for n, item in enumerate(order)}
+    return sorted(chosen[:k], key=rank.__getitem__)
 
 
 def _viewers(deps: Deps, item_ids: Sequence[int]) -> dict[int, int]:

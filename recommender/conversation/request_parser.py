@@ -107,6 +107,8 @@ class ParsedRequest:
     asked_have: bool = False  # "do you have Casablanca?": the why-not titles were asked after
     # "would I like Casablanca?", "is Heat any good?": how well the why-not titles fit the user
     asked_fit: bool = False
+    # "3 comedies and 2 horror films": how many of each genre this turn's list should hold
+    genre_counts: list[tuple[str, int]] = field(default_factory=list)
     # "no romcoms": genre sets whose films (having all of a set) are ruled out
     excluded_together: list[list[str]] = field(default_factory=list)
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
@@ -1069,6 +1071,8 @@ def parse_request(
         if kids:
             positive = [g for g in positive if g != kids]
             negative += [kids] if kids not in negative else []
+    if result.genre_counts and len(positive) > 1:
+        mode = "any"  # "3 comedies and 2 horror films": either genre, not films of both
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.exclude_genre_sets = [list(t) for t in result.excluded_together]
     _parse_people(msg, new, result)
@@ -2969,7 +2973,33 @@ def _scan_year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
     return (max(years), min(years)) if years else (None, None)
 
 
+# "a comedy or two", "a film or three": a small count, never the search word "two"
+_NUMBER_BEFORE = re.compile(rf"(?<![\w'])(?P<n>{_NUM_NOT_ONE}|an?|one)\s+$")
+_OR_FEW = re.compile(r"(?<=[a-z])\s+or\s+(?P<n>two|three|2|3|so)\b(?!\s+(?:more|of))")
+
+
 def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
+    for match in msg.finditer(_OR_FEW):
+        if match.group("n") != "so":
+            new.k = _NUMBER_WORDS.get(match.group("n")) or int(match.group("n"))
+        msg.consume(match.start(), match.end())
+    per_genre = [
+        (number, genre)
+        for genre in _genre_pattern().finditer(msg.work)
+        if (number := _NUMBER_BEFORE.search(msg.work[: genre.start()])) is not None
+    ]
+    ones = {"a", "an", "one"}
+    real = [number for number, _ in per_genre if number.group("n") not in ones]
+    if len(per_genre) >= 2 and real:  # "3 comedies and 2 horror films": that many of each
+        for number, genre in per_genre:
+            n = "one" if number.group("n") in ones else number.group("n")
+            word = _genre_word(genre.group("g"))
+            if word is not None and word.include:
+                count = int(n) if n.isdigit() else _NUMBER_WORDS[n]
+                result.genre_counts.append((word.include[0], count))
+            msg.consume(number.start("n"), number.end("n"))
+        new.k = min(sum(n for _, n in result.genre_counts), MAX_K) or None
+        return
     for match in msg.finditer(_COUNT):
         groups = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8")
         group = next(g for g in groups if match.group(g))
