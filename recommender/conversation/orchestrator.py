@@ -160,11 +160,17 @@ def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse 
         limit = deps.config.max_paste_bytes // 1_000_000
         reply.notes.append(f"That paste is too large ({size:,} bytes); the limit is {limit} MB.")
         return None
-    parsed = parse_history(paste, deps.catalogue, matcher=deps.matcher)
-    parsed = settle_namesakes(parsed, deps.catalogue, lambda ids: _viewers(deps, ids))
-    parsed = expand_series_lines(parsed, deps.catalogue, deps.matcher)  # "Toy Story 1&2"
+    parsed = _titles_in(paste, deps)
     _report_history(parsed, deps, reply)
     return parsed
+
+
+def _titles_in(text: str | bytes, deps: Deps) -> HistoryParse:
+    """A paste or a list typed in the chat, read as titles: one film of several names settled
+    on the most watched where it dominates, a series line ("Toy Story 1&2") as its films."""
+    parsed = parse_history(text, deps.catalogue, matcher=deps.matcher)
+    parsed = settle_namesakes(parsed, deps.catalogue, lambda ids: _viewers(deps, ids))
+    return expand_series_lines(parsed, deps.catalogue, deps.matcher)
 
 
 def _take_verdicts(parsed: HistoryParse, state: SessionState, reply: Reply) -> None:
@@ -370,9 +376,7 @@ def step_stream(
     # a history typed in the chat, maybe with a request after it ("Heat, Fargo. Something lighter")
     split = split_message(message, deps.catalogue, deps.matcher) if message.strip() else None
     if split is not None and split.history.strip():
-        probe = parse_history(split.history, deps.catalogue, matcher=deps.matcher)
-        probe = settle_namesakes(probe, deps.catalogue, lambda ids: _viewers(deps, ids))
-        probe = expand_series_lines(probe, deps.catalogue, deps.matcher)
+        probe = _titles_in(split.history, deps)
         lines = len(probe.matched) + len(probe.unmatched) + len(probe.ambiguous)
         asked = lines == 1 and probe.ambiguous and not pasted_items
         if asked and is_request(probe.ambiguous[0].text, deps.catalogue, deps.matcher):
@@ -431,7 +435,6 @@ def step_stream(
     request: ParsedRequest = parse_request(
         message, deps.catalogue, state=new, matcher=deps.matcher, unknown_titles=unknown_names
     )
-    parsed_request = request
     if request.action == "unreadable" and not pasted_items and paste is None:
         reply.kind, reply.done = "question", True  # "asdfghjkl": ask, and change nothing
         reply.text = _not_understood(request, new, deps.words)
@@ -579,11 +582,10 @@ def step_stream(
     history_items = deps.catalogue.many(new.taste_history)
     # a typed list has no time order: the ranker reads it in one fixed order, not as typed
     read = history_items if new.history_dated else sorted(history_items, key=lambda i: i.item_id)
-    genre_counts = parsed_request.genre_counts  # "3 comedies and 2 horror films"
-    request = new.constraints.query  # what the label ranker's request prompt was made for
+    ranker_text = new.constraints.query  # what the label ranker's request prompt was made for
     if getattr(deps.ranker, "reads_request_description", False):
-        request = describe_request(new.constraints, deps.catalogue)
-    order, method = _rank(deps, read, candidates, request)
+        ranker_text = describe_request(new.constraints, deps.catalogue)
+    order, method = _rank(deps, read, candidates, ranker_text)
     timings["rank"] = (time.perf_counter() - t0) * 1000
     if method in ("timeout", "error"):
         reply.notes.append(
@@ -592,11 +594,11 @@ def step_stream(
             if method == "timeout"
             else "The language model failed, so these are ranked by the retrieval models alone."
         )
-    if genre_counts:  # "two westerns and a comedy": enough of each genre to choose from
-        extra = _more_of_each(genre_counts, order, new, query, deps)
+    if request.genre_counts:  # "two westerns and a comedy": enough of each genre to choose from
+        extra = _more_of_each(request.genre_counts, order, new, query, deps)
         candidates = [*candidates, *extra]
         order = [*order, *(c.item_id for c in extra)]
-    picked = _with_counts(order, k, genre_counts, deps.catalogue)
+    picked = _with_counts(order, k, request.genre_counts, deps.catalogue)
     if len(picked) < k:  # "any westerns?" in the 80s: say why the list is short
         active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "the request"
         reply.notes.append(

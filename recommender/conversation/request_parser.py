@@ -1164,8 +1164,7 @@ def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[
     out_lower, out_cased, last = [], [], 0
     for match in re.finditer(r"[a-z][a-z'-]*[a-z]", lowered):
         word = match.group()
-        if word in _doubled_typos():  # "funy", "sily": a doubled letter typed once
-            near_short = _doubled_typos()[word]
+        if near_short := _doubled_typos().get(word):  # "funy", "sily": a doubled letter
             out_lower.append(lowered[last : match.start()] + near_short)
             out_cased.append(cased[last : match.start()] + near_short)
             last = match.end()
@@ -1446,6 +1445,19 @@ def _parse_choice(
             msg.consume(found[1], match.end())
 
 
+def _name_asked(msg: _Text, start: int, end: re.Pattern[str]) -> tuple[str, re.Match[str] | None]:
+    """The rest of the message from ``start`` up to where ``end`` matches, as typed: a name
+    the catalogue may lack ("have you got Inception?"), and the match of ``end``."""
+    rest = end.search(msg.work, start)
+    said = (msg.cased or msg.work)[start : rest.start() if rest else None]
+    return said.strip(" ,.;!?\"'“”"), rest
+
+
+def _could_be_a_name(name: str) -> bool:
+    """Short enough for a title and free of wish words ("any comedies", "about sharks")."""
+    return bool(name) and len(name.split()) <= MAX_TITLE_WORDS and not _WISH_WORDS.search(name)
+
+
 def _parse_fit(
     msg: _Text,
     fit: re.Match[str],
@@ -1464,14 +1476,9 @@ def _parse_fit(
             return False  # "is Heat?" alone
         result.why_not.append(found[0].item_id)
     else:
-        rest = _FIT_END.search(msg.work, fit.end())
-        said = (msg.cased or msg.work)[fit.end() : rest.start() if rest else None]
-        name = said.strip(" ,.;!?\"'“”")
-        words = name.split()
+        name, rest = _name_asked(msg, fit.end(), _FIT_END)
         if (
-            not name
-            or len(words) > MAX_TITLE_WORDS
-            or _WISH_WORDS.search(name)
+            not _could_be_a_name(name)
             or not name[:1].isupper()
             or (is_form and not (rest and rest.group().strip(" ?!.")))
         ):
@@ -1508,10 +1515,8 @@ def _parse_why_not(
         if found is not None and end is not None:
             result.why_not.append(found[0].item_id)
         else:  # "have you got Inception?": the whole rest is the name asked for
-            rest = _HAVE_END.search(msg.work, have.end())
-            said = (msg.cased or msg.work)[have.end() : rest.start() if rest else None]
-            name = said.strip(" ,.;!?\"'“”")
-            if not name or len(name.split()) > MAX_TITLE_WORDS or _WISH_WORDS.search(name):
+            name, _ = _name_asked(msg, have.end(), _HAVE_END)
+            if not _could_be_a_name(name):
                 return  # "do you have any comedies?", "... something about sharks": a request
             result.why_not_unknown.append(name)
         result.asked_have = True
