@@ -73,6 +73,7 @@ EXPECT_KEYS = {
     "k",
     "min_k",
     "exclude_previous",
+    "keep_previous",
     "exclude_title_words",
     "forbid_text",
     "require_text",
@@ -209,6 +210,9 @@ def judge_turn(
             failures.append(f"previous #{rank} came back")
         elif rank > len(previous):
             failures.append(f"previous reply had no #{rank}")
+    for rank in expect.get("keep_previous", []):  # "swap the third one": the others stay put
+        if not 1 <= rank <= min(len(previous), len(ids)) or previous[rank - 1] != ids[rank - 1]:
+            failures.append(f"previous #{rank} did not stay #{rank}")
     if expect.get("no_sequels"):
         sequels = sequel_ids(catalogue)
         failures += [f"{i.display_title} is a sequel" for i in items if i.item_id in sequels]

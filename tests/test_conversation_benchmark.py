@@ -34,6 +34,9 @@ def reply_with(catalogue, ids, text="") -> Reply:
         ({}, [1, 3, 12], set(), [], 1),  # min_k defaults to 5
         ({"min_k": 0}, [], set(), [], 0),
         ({"exclude_previous": [2]}, [1, 3, 12, 17, 15], set(), [6, 3], 1),
+        ({"keep_previous": [1, 3]}, [6, 1, 12, 17, 15], set(), [6, 3, 12], 0),
+        ({"keep_previous": [1, 3]}, [6, 12, 1, 17, 15], set(), [6, 3, 12], 1),  # #3 moved
+        ({"keep_previous": [4]}, [6, 1, 12, 17, 15], set(), [6, 3, 12], 1),  # there was no #4
         ({"exclude_title_words": ["star wars"]}, [6, 1, 3, 12, 17], set(), [], 1),
         ({}, [6, 1, 3, 12, 17], {12}, [], 1),  # the history never comes back
         ({"genres_any": ["Comedy"], "k": 5}, [1, 17, 21, 11, 1], set(), [], 0),

@@ -216,6 +216,24 @@ def test_dislike_button_and_not_that_one(make_deps):
     assert second not in ids(reply) and second in state.disliked
 
 
+def test_a_swap_replaces_one_pick_in_place(make_deps, tiny_catalogue):
+    """ "swap the third one for something older": only #3 changes, to an older film, and the
+    session's request stays as it was."""
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    before = ids(reply)
+    third = tiny_catalogue.get(before[2])
+    state, reply = step(state, "swap the third one for something older", deps)
+    after = ids(reply)
+    assert len(after) == len(before)
+    assert [a for n, a in enumerate(after) if n != 2] == [b for n, b in enumerate(before) if n != 2]
+    assert after[2] not in before and tiny_catalogue.get(after[2]).year < third.year
+    assert any("In place of #3" in note for note in reply.notes)
+    assert state.constraints.year_max is None and state.last_recommendations == after
+    state, reply = step(state, "more", deps)  # "older" was for that pick only
+    assert third.item_id not in ids(reply)
+
+
 def test_seen_and_like(make_deps):
     deps = make_deps()
     state, reply = step(SessionState(), "", deps, paste=HISTORY)

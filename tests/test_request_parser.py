@@ -1045,10 +1045,47 @@ def test_a_descriptive_negation_yields_to_the_asked_genre(catalogue: Catalogue) 
 
 @pytest.mark.parametrize(
     ("text", "field", "ids"),
-    [("the third one looks boring", "disliked", [12]), ("swap the 2nd", "disliked", [3])],
+    [("the third one looks boring", "disliked", [12]), ("swap the 2nd", "swap", [3])],
 )
 def test_more_feedback_forms(text, field, ids, catalogue: Catalogue, state) -> None:
     assert getattr(parse(text, catalogue, state), field) == ids
+
+
+@pytest.mark.parametrize(
+    ("text", "swapped", "genres"),
+    [
+        ("swap the third one for something older", [12], []),
+        ("replace the 2nd with a comedy", [3], ["Comedy"]),
+        ("can you swap out #4 for a comedy?", [9], ["Comedy"]),
+        ("instead of the last one, a comedy", [9], ["Comedy"]),
+        ("swap Fargo for something funnier", [12], ["Comedy"]),
+        ("switch out the first and second ones", [5, 3], []),
+        ("already seen the last one, swap it", [9], []),
+    ],
+)
+def test_a_swap_replaces_those_picks_and_asks_only_for_them(
+    text, swapped, genres, catalogue: Catalogue, state
+) -> None:
+    """ "swap the third one for something older": the third pick is replaced where it stands;
+    what the message asks for is the replacement's (the session's constraints stay)."""
+    request = parse(text, catalogue, state)
+    assert request.swap == swapped and set(swapped) <= set(request.skipped)
+    assert not request.disliked  # swapped out is not turned down
+    assert request.constraints.include_genres == genres
+    assert "swap" not in request.constraints.query and "replace" not in request.constraints.query
+    assert apply_request(state, request).constraints == state.constraints
+
+
+def test_older_in_a_swap_is_older_than_the_pick_it_replaces(catalogue: Catalogue, state) -> None:
+    fargo = catalogue.get(12).year  # the third pick
+    constraints = parse("swap the third one for something older", catalogue, state).constraints
+    assert constraints.year_max == fargo - 1
+
+
+def test_a_swap_names_a_pick_or_nothing(catalogue: Catalogue, state) -> None:
+    assert parse("swap Alien for a comedy", catalogue, state).swap == []  # not a pick
+    assert parse("change it to comedy", catalogue, state).swap == []  # the request, not a pick
+    assert parse("swap the 2nd", catalogue, SessionState()).swap == []  # no picks yet
 
 
 def test_neither_nor_and_a_bare_count(catalogue: Catalogue) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from recommender.conversation.sequels import sequel_ids
+import pytest
+
+from recommender.conversation.sequels import in_series, sequel_ids
 from recommender.data import Catalogue, Item
 
 FILMS = [
@@ -39,3 +41,43 @@ def test_sequels_are_read_from_titles() -> None:
 def test_the_first_film_of_a_series_is_never_a_sequel_whatever_its_episode() -> None:
     found = sequel_ids(_catalogue())
     assert 5 not in found and 1 not in found and 3 not in found
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Aliens", "alien"),
+        ("Alien³", "alien"),
+        ("Alien: Resurrection", "alien"),
+        ("Rocky II", "rocky"),
+        ("Batman & Robin", "batman"),
+        ("Batman Forever", "batman"),
+        ("Indiana Jones and the Last Crusade", "indiana jones"),
+        ("Bride of Frankenstein", "frankenstein"),
+        ("Bram Stoker's Dracula", "dracula"),
+        ("The Lost World: Jurassic Park", "jurassic park"),
+        ("Escape from the Planet of the Apes", "planet of the apes"),
+        ("Mission: Impossible 2", "mission impossible"),
+        ("Jaws 3-D", "jaws"),
+        ("King Kong vs. Godzilla", "king kong"),
+    ],
+)
+def test_a_series_name_where_a_series_title_has_it(title: str, name: str) -> None:
+    assert in_series(title, name)
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Alien Nation", "alien"),
+        ("Alien Escape", "alien"),
+        ("The Rocky Horror Picture Show", "rocky"),
+        ("The Adventures of Rocky and Bullwinkle", "rocky"),
+        ("American Psycho", "psycho"),
+        ("Psycho Beach Party", "psycho"),
+        ("Fly Away Home", "fly"),
+        ("The Boy Who Could Fly", "fly"),
+    ],
+)
+def test_a_series_name_as_a_word_of_another_title_is_not_the_series(title: str, name: str) -> None:
+    assert not in_series(title, name)

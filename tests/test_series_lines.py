@@ -25,6 +25,10 @@ CATALOGUE = Catalogue(
         Item(7, "7", "Back to the Future Part II", 1989, ("Comedy", "Sci-Fi")),
         Item(8, "8", "Back to the Future Part III", 1990, ("Comedy", "Western")),
         Item(9, "9", "Heat", 1995, ("Action", "Crime")),
+        Item(10, "10", "Alien", 1979, ("Horror", "Sci-Fi")),
+        Item(11, "11", "Aliens", 1986, ("Action", "Sci-Fi")),
+        Item(12, "12", "Alien Nation", 1988, ("Crime", "Sci-Fi")),
+        Item(13, "13", "Alien³", 1992, ("Action", "Horror", "Sci-Fi")),
     ]
 )
 MATCHER = TitleMatcher(CATALOGUE)
@@ -34,6 +38,7 @@ MATCHER = TitleMatcher(CATALOGUE)
     ("text", "ids"),
     [
         ("the Godfather trilogy", [1, 2, 3]),
+        ("all the Alien movies", [10, 11, 13]),  # not Alien Nation: another film's title
         ("all the Godfather movies", [1, 2, 3]),
         ("the first two Godfather films", [1, 2]),
         ("Back to the Future 1-3", [6, 7, 8]),

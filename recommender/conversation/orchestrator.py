@@ -387,7 +387,7 @@ def step_stream(
             shown = [deps.catalogue.get(i).display_title for i in series]
             reply.matched_history.extend(shown)
             reply.notes.append(
-                f"I read “{md(probe.ambiguous[0].text)}” as its {len(series)} "
+                f"I read “{probe.ambiguous[0].text}” as its {len(series)} "
                 f"{deps.words.items}: {', '.join(shown[:4])}{', …' if len(shown) > 4 else '.'}"
             )
             new.history_dated = False
@@ -534,10 +534,14 @@ def step_stream(
 
     # -- retrieve
     t0 = time.perf_counter()
+    search = new  # what this turn searches for
+    if request.swap:  # "swap the third one for something older": older is for that pick only
+        search = new.copy()
+        search.constraints = request.constraints.copy()
     k = min(new.constraints.k or config.default_k, config.max_k)
     if (new.constraints.k or 0) > config.max_k:
         reply.notes.append(f"I show at most {config.max_k} at a time.")
-    query_text = new.constraints.query
+    query_text = search.constraints.query
     # a search for words never offers back a title the user named in them ("something in
     # between Heat and Casablanca" had found Heat and Casablanca)
     named = _titles_named(said, deps) if query_text else frozenset()
@@ -547,27 +551,29 @@ def step_stream(
     query = RetrievalQuery(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,
-        anchors=list(dict.fromkeys([*new.constraints.anchors, *new.liked])),
-        avoid=list(new.constraints.avoid),
-        popularity=new.constraints.popularity or ("popular" if nothing_to_go_on else ""),
-        filters=_filters(new, deps.catalogue, named | unsure),
+        anchors=list(dict.fromkeys([*search.constraints.anchors, *new.liked])),
+        avoid=list(search.constraints.avoid),
+        popularity=search.constraints.popularity or ("popular" if nothing_to_go_on else ""),
+        filters=_filters(search, deps.catalogue, named | unsure),
         ordered=new.history_dated,
-        prefer_genres=_preferred_genres(new.constraints, deps.catalogue, new.liked),
+        prefer_genres=_preferred_genres(search.constraints, deps.catalogue, new.liked),
     )
     retrieved = deps.retriever.retrieve(query)
-    wanted = new.constraints.include_genres
-    if not retrieved.candidates and new.constraints.genre_mode == "all" and len(wanted) > 1:
-        new.constraints.genre_mode = "any"  # "funny sci-fi" with nothing both: take either
+    wanted = search.constraints.include_genres
+    if not retrieved.candidates and search.constraints.genre_mode == "all" and len(wanted) > 1:
+        search.constraints.genre_mode = "any"  # "funny sci-fi" with nothing both: take either
         reply.notes.append(
             f"Nothing is {' and '.join(wanted)} at once here, so I took either of them."
         )
-        query = replace(query, filters=_filters(new, deps.catalogue, named | unsure))
+        query = replace(query, filters=_filters(search, deps.catalogue, named | unsure))
         retrieved = deps.retriever.retrieve(query)
     candidates = retrieved.candidates
     timings["retrieve"] = (time.perf_counter() - t0) * 1000
     if not candidates:
         reply.kind, reply.done = "notice", True
-        active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "your filters"
+        active = (
+            ", ".join(_constraint_summary(search.constraints, deps.catalogue)) or "your filters"
+        )
         reply.text = (
             f"Nothing in the catalogue fits {active} once I leave out what you've already "
             "seen or turned down. Try loosening something, e.g. a wider year range, or say "
@@ -582,9 +588,9 @@ def step_stream(
     history_items = deps.catalogue.many(new.taste_history)
     # a typed list has no time order: the ranker reads it in one fixed order, not as typed
     read = history_items if new.history_dated else sorted(history_items, key=lambda i: i.item_id)
-    ranker_text = new.constraints.query  # what the label ranker's request prompt was made for
+    ranker_text = search.constraints.query  # what the label ranker's request prompt was made for
     if getattr(deps.ranker, "reads_request_description", False):
-        ranker_text = describe_request(new.constraints, deps.catalogue)
+        ranker_text = describe_request(search.constraints, deps.catalogue)
     order, method = _rank(deps, read, candidates, ranker_text)
     timings["rank"] = (time.perf_counter() - t0) * 1000
     if method in ("timeout", "error"):
@@ -599,7 +605,10 @@ def step_stream(
         candidates = [*candidates, *extra]
         order = [*order, *(c.item_id for c in extra)]
     picked = _with_counts(order, k, request.genre_counts, deps.catalogue)
-    if len(picked) < k:  # "any westerns?" in the 80s: say why the list is short
+    if request.swap and state.last_recommendations:
+        picked = _swapped(state.last_recommendations, request.swap, order)
+        reply.notes.append(_swap_note(state.last_recommendations, request, picked, search, deps))
+    elif len(picked) < k:  # "any westerns?" in the 80s: say why the list is short
         active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "the request"
         reply.notes.append(
             f"Only {len(picked)} fit {active} once I leave out what you've already seen or "
@@ -608,7 +617,7 @@ def step_stream(
     provenance = {c.item_id: c.provenance for c in candidates}
     items = deps.catalogue.many(picked)
     reply.cards = [
-        Card(i.item_id, i.display_title, i.year, i.genres, provenance=provenance[i.item_id])
+        Card(i.item_id, i.display_title, i.year, i.genres, provenance=provenance.get(i.item_id, ()))
         for i in items
     ]
     new.last_recommendations = list(picked)
@@ -622,10 +631,12 @@ def step_stream(
 
     # -- explain (streamed)
     t0 = time.perf_counter()
+    # ranks count what the session can show (a swap's own wishes were for one pick only)
+    filters = _filters(new, deps.catalogue, named | unsure) if request.swap else query.filters
     context = _explain_context(
         new,
         deps,
-        excluded=query.filters.rejected(deps.catalogue) | retrieved.ruled_out,
+        excluded=filters.rejected(deps.catalogue) | retrieved.ruled_out,
         provenance=provenance,
     )
     try:
@@ -654,6 +665,43 @@ def step_stream(
     reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
     reply.done = True
     yield new, reply
+
+
+def _swapped(last: Sequence[int], swap: Sequence[int], order: Sequence[int]) -> list[int]:
+    """The last picks with each swapped one replaced where it stood by the best new candidate
+    (dropped when there is none); the others keep their places."""
+    kept = [i for i in last if i not in swap]
+    fresh = iter([i for i in order if i not in set(last)])
+    picked: list[int] = []
+    for item_id in last:
+        replacement = item_id if item_id in kept else next(fresh, None)
+        if replacement is not None:
+            picked.append(replacement)
+    return picked
+
+
+def _swap_note(
+    last: Sequence[int],
+    request: ParsedRequest,
+    picked: Sequence[int],
+    search: SessionState,
+    deps: Deps,
+) -> str:
+    """ "In place of #3, Bound (1996): Body Heat (1981), for: …–1995. The others stay." """
+    title = lambda i: deps.catalogue.get(i).display_title  # noqa: E731 (md'd with the note)
+    new_ones = [i for i in picked if i not in last]
+    gone = [f"#{last.index(i) + 1}, {title(i)}" for i in request.swap if i in last]
+    wanted = ", ".join(_constraint_summary(search.constraints, deps.catalogue))
+    for_what = f", for: {wanted}" if wanted else ""
+    if not new_ones:
+        return (
+            f"Nothing else fits{for_what}, once I leave out what you've seen or turned down, "
+            f"so I took out {' and '.join(gone)}."
+        )
+    return (
+        f"In place of {' and '.join(gone)}: {' and '.join(title(i) for i in new_ones)}"
+        f"{for_what}. The other picks stay where they were."
+    )
 
 
 def _explain_context(

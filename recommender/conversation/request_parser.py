@@ -32,11 +32,12 @@ from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.language import guess_language, is_common_english
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.request_words import FILLER_WORDS, GENRE_VOCABULARY, GenreWord
+from recommender.conversation.sequels import in_series
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
 from recommender.conversation.vocabulary import Readability, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
-from recommender.wording import join_words, md
+from recommender.wording import join_words
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
 MAX_QUERY_CHARS = 200  # the free-text query is cut (at a word) to this length
@@ -76,6 +77,9 @@ class ParsedRequest:
     different: bool = False  # "something completely different": away from the last picks
     seen: list[int] = field(default_factory=list)  # items to mark seen ("I've seen it")
     skipped: list[int] = field(default_factory=list)  # last items passed over ("something else")
+    # "swap the third one for something older": picks replaced where they stand; the others
+    # stay, and what the message asks for applies to the replacements only (not kept)
+    swap: list[int] = field(default_factory=list)
     refined: list[str] = field(default_factory=list)  # follow-ups applied: "lighter", "older", ...
     notes: list[str] = field(default_factory=list)  # for the user: assumptions, unsupported wishes
     injection_suspected: bool = False  # instruction-like text was found and stripped
@@ -440,8 +444,18 @@ _SEEN_AFTER = re.compile(  # "the first and last ones I've seen"
 )
 _DISLIKE = re.compile(
     rf"\b(?:not|no|nope|drop|remove|hide|skip|didn'?t like|don'?t like|do not like|dislike[ds]?"
-    rf"|hated?|not a fan of|not keen on|no to|pass on|nah to|swap|replace|ditch|lose|scrap)"
+    rf"|hated?|not a fan of|not keen on|no to|pass on|nah to|ditch|lose|scrap)"
     rf"\s+{_REF_LIST}{_REF_END}"
+)
+# "swap the third one for something older", "replace 2 with a comedy", "instead of the last
+# one, a western": those picks replaced in place (the connector is consumed with them)
+_SWAP_VERB = (
+    r"(?:(?:swap|replace|exchange|trade|sub(?:stitute)?)(?:\s+out)?|(?:switch|change)\s+out)"
+)
+_SWAP_TO = r"(?:\s*,?\s*(?:for|with|by|to|into)\b)?"
+_SWAP = re.compile(
+    rf"\b(?:{_SWAP_VERB}\s+{_REF_LIST}{_REF_END}{_SWAP_TO}"
+    rf"|instead\s+of\s+{_REF_LIST.replace('?P<refs>', '?P<refs2>')}{_REF_END})"
 )
 _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
     rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
@@ -468,6 +482,7 @@ _TITLE_TRIGGER = re.compile(
     # "ignore Alien": it stays watched (never recommended) but no longer steers the picks
     r"|(?P<hignore>ignore|disregard|don'?t count|do not count|leave out|discount)"
     r"|(?P<hadd>add|put)"
+    r"|(?P<swap>(?:swap|replace|exchange|trade|sub(?:stitute)?)(?: out)?|(?:switch|change) out)"
     r"|(?P<liked>loved|enjoyed|adored|i (?:really )?liked|i (?:really )?love)"
     r"|(?P<avoid>unlike|different (?:from|than|to)|the opposite of|nothing (?:like|similar to)"
     r"|not (?:like|similar to|anything like))"
@@ -1094,7 +1109,8 @@ def parse_request(
         new.unsupported.remove("audience")  # "for my dad, he likes westerns": said for them
     if "style" in new.unsupported and (new.include_genres or new.anchors):
         new.unsupported.remove("style")  # "an intense thriller": the genre says enough
-    result.constraints = _merge(base, new, result, catalogue, last)
+    # "swap the third one for something older": older than the third one
+    result.constraints = _merge(base, new, result, catalogue, result.swap or last)
     if result.fewer and new.k is None:  # "fewer picks": 3, or one fewer than a short list
         shown = len(last) or base.k or 5
         result.constraints.k = 3 if shown > 3 else max(1, shown - 1)
@@ -1320,9 +1336,11 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
         new.focus = asked[0]  # "why the 2nd one?": "that one" next means the 2nd
     elif len(request.liked) == 1 and request.liked[0] in state.last_recommendations:
         new.focus = request.liked[0]  # "love the third one!": "more like that" means it
-    if request.constraints != state.constraints:  # what "undo" goes back to
+    # "swap the third one for a comedy": the comedy is for that one pick, not the session
+    kept = state.constraints if request.swap and not request.reset else request.constraints
+    if kept != state.constraints:  # what "undo" goes back to
         new.undo_constraints = state.constraints.copy()
-    new.constraints = request.constraints.copy()
+    new.constraints = kept.copy()
     if request.birth_year is not None:
         new.birth_year = request.birth_year
     if request.birth_year is not None or request.pending_life:
@@ -1865,11 +1883,13 @@ def _parse_feedback(
         (_DISLIKE_AFTER, "disliked"),
         (_LIKED_AFTER, "liked"),
         (_SEEN, "seen"),
+        (_SWAP, "swap"),
         (_DISLIKE, "disliked"),
         (_LIKED, "liked"),
     ):
         for match in msg.finditer(pattern):
-            found.append((match.start(), target, match.group("refs")))
+            refs = match.groupdict().get("refs") or match.groupdict().get("refs2") or ""
+            found.append((match.start(), target, refs))
             msg.consume(match.start(), match.end())
     named: list[int] = list(focus)  # picks named so far in this message
     for _, target, refs in sorted(found):
@@ -1877,6 +1897,10 @@ def _parse_feedback(
         named += ids
         if target == "anchor":
             new.anchors += ids
+        elif target == "swap":  # replaced now, and not offered again
+            result.swap += [i for i in ids if i not in result.swap]
+            result.skipped += [i for i in ids if i not in result.skipped]
+            result.changes_mind = True  # "swap 2 for a comedy": a comedy, whatever came before
         else:
             getattr(result, target).extend(ids)
     for match in msg.finditer(_MORE_LIKE_NUMBER):  # "more like 2": the second pick
@@ -1935,6 +1959,16 @@ def _parse_title_mentions(
             continue  # "I'll take Heat" is a choice, "take Heat off my list" a removal
         if match.group("hremove") or match.group("hadd") or match.group("hignore"):
             end = _HISTORY_PLACE.match(msg.work, end).end()
+        if match.group("swap"):  # "swap Bound for something funnier": a pick, replaced
+            last = state.last_recommendations if state is not None else []
+            if not all(i in last for i in ids):
+                continue  # not a pick: nothing to swap
+            end = re.compile(_SWAP_TO).match(msg.work, end).end()
+            result.swap += [i for i in ids if i not in result.swap]
+            result.skipped += [i for i in ids if i not in result.skipped]
+            result.changes_mind = True
+            msg.consume(match.start(), end)
+            continue
         msg.consume(match.start(), end)
         if match.group("hremove"):
             _remove_from_history(items, state, result)
@@ -2521,7 +2555,7 @@ def _unknown_title(
         (new.avoid if trigger.group("avoid") or negated else new.anchors).extend(series)
         shown = ", ".join(catalogue.get(i).display_title for i in series[:3])
         more = ", …" if len(series) > 3 else ""
-        result.notes.append(f"I read “{md(_series_name(name))}” as its films: {shown}{more}.")
+        result.notes.append(f"I read “{_series_name(name)}” as its films: {shown}{more}.")
         msg.consume(trigger.start(), end)
         return
     _say_unknown([name], catalogue, result)
@@ -2577,6 +2611,9 @@ def series_films(catalogue: Catalogue, name: str, limit: int = MAX_SERIES_ANCHOR
     release, the first ``limit``; [] when it is no series here."""
     bare = _series_name(name).lower()
     ids = titles_with_words(catalogue, [bare]) if bare.strip() else set()
+    known = franchise_members(catalogue, bare)  # "Raiders of the Lost Ark" for Indiana Jones
+    # "Alien Nation", "The Rocky Horror Picture Show": the name as a word of another title
+    ids = {i for i in ids if i in known or in_series(natural_title(catalogue.get(i).title), bare)}
     if len(ids) < 2 and bare.strip() not in franchise_names():
         return []  # one title that merely contains the words is no series
     films = sorted(ids, key=lambda i: (catalogue.get(i).year or 0, i))

@@ -93,3 +93,31 @@ def _read_sequels(catalogue: Catalogue) -> frozenset[int]:
         ):
             found.add(item_id)
     return frozenset(found)
+
+
+# Where a series' name stands in a title of that series: at the start, or after "of (the)",
+# "for the", a possessive ("Bram Stoker's Dracula") or a subtitle mark ("The Lost World:
+# Jurassic Park") ...
+_SERIES_BEFORE = (
+    r"(?:^(?:the\s+|an?\s+)?|'s\s+|\b(?:of|for|from|beneath|meets?|vs\.?|versus)\s+(?:the\s+)?"
+    r"|[:–-]\s+)"
+)
+# ... and what may follow it: nothing, a number or numeral ("Alien³", "Rocky II", "Jaws 3-D"),
+# a subtitle, a year or alias in brackets, a plural ("Aliens"), or a sequel's word ("Batman
+# Forever", "King Kong Lives", "Indiana Jones and the Last Crusade", "Batman & Robin")
+_SERIES_AFTER = (
+    r"s?(?:$|\s*[:(–]|\s+-|\s*[\d²³]|\s+(?:[ivx]+|part|returns|forever|lives|beyond|again"
+    r"|strikes|rises|begins|reloaded|meets?|vs|versus|goes|and the)\b|\s+(?:&|vs\.))"
+)
+
+
+def in_series(title: str, name: str) -> bool:
+    """Whether ``title`` (natural order, no year: "The Rocky Horror Picture Show") reads as a
+    film of the series ``name`` ("rocky"): the name stands where a series' name does, not as
+    a word of another title ("Alien Nation", "American Psycho", "Fly Away Home")."""
+    words = re.findall(r"[^\W_]+", name.lower())
+    if not words:
+        return False
+    body = r"[\W_]+".join(re.escape(w) for w in words)
+    pattern = rf"{_SERIES_BEFORE}{body}{_SERIES_AFTER}"
+    return re.search(pattern, title.lower().strip()) is not None
