@@ -848,9 +848,44 @@ def test_a_remark_typed_on_a_line_says_whether_the_film_was_liked(
     assert matched.verdict == verdict
 
 
-def test_an_export_rating_is_no_typed_verdict(catalogue: Catalogue) -> None:
-    export = "Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://b/x,1\n"
-    assert [m.verdict for m in parse_history(export, catalogue).matched] == [""]
+@pytest.mark.parametrize(
+    ("export", "verdicts"),
+    [  # Letterboxd rates out of 5, IMDb out of 10, another export by what its ratings reach
+        (
+            "Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://b/x,1\n"
+            "2024-01-02,Scream,1996,https://b/y,4.5\n2024-01-03,Fargo,1996,https://b/z,3\n",
+            ["disliked", "liked", ""],
+        ),
+        (
+            "Const,Your Rating,Date Rated,Title,Title Type,Year\n"
+            "tt1,9,2024-01-01,Alien,movie,1979\ntt2,4,2024-01-02,Scream,movie,1996\n"
+            "tt3,6,2024-01-03,Fargo,movie,1996\n",
+            ["liked", "disliked", ""],
+        ),
+        ("movie_title,rating\nAlien,8\nScream,3\nFargo,0\n", ["liked", "disliked", ""]),
+        ("movie_title,rating\nAlien,4\nScream,2\nFargo,3\n", ["liked", "disliked", ""]),
+    ],
+)
+def test_an_export_rating_judges_its_film(
+    catalogue: Catalogue, export: str, verdicts: list[str]
+) -> None:
+    """A film rated 1 of 5 no longer steers the picks; one rated 9 of 10 is liked."""
+    assert [m.verdict for m in parse_history(export, catalogue).matched] == verdicts
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("★★★★½ Alien (1979)", "liked"),
+        ("★★☆☆☆ Scream", "disliked"),
+        ("½ Fargo", "disliked"),
+        ("★★★ Fargo", ""),
+        ("★★½ Fargo", ""),
+    ],
+)
+def test_stars_in_front_of_a_title(catalogue: Catalogue, line: str, verdict: str) -> None:
+    [matched] = parse_history(line, catalogue).matched
+    assert matched.verdict == verdict
 
 
 @pytest.mark.parametrize(

@@ -105,6 +105,9 @@ def test_a_title_line_stays_a_title_even_with_request_words(catalogue: Catalogue
         ("Fargo + Alien + Scream", "Fargo\nAlien\nScream", ""),
         ("Fargo\nAlien", "Fargo\nAlien", ""),  # two lines
         ("Fargo\nsomething lighter", "Fargo", "something lighter"),
+        # the wish joined to the last title by "and": the title is the list's, not searched
+        ("Fargo, Alien and something lighter", "Fargo\nAlien", "something lighter"),
+        ("fargo, alien and something lighter", "fargo\nalien", "something lighter"),
     ],
 )
 def test_a_list_typed_on_one_line_is_a_history(
@@ -144,6 +147,9 @@ def test_a_request_that_names_titles_is_no_history(message: str, catalogue: Cata
             "Fargo\nShrek\nFinding Nemo",
             "something lighter",
         ),
+        # typed in lower case: a known film shows that the list is one of films
+        ("fargo, shrek, finding nemo", "fargo\nshrek\nfinding nemo", ""),
+        ("fargo, inception, interstellar", "fargo\ninception\ninterstellar", ""),
         # "The Dark Knight" is a name, not the mood "dark": no part of the list is the request
         (
             "I loved Inception, Interstellar and The Dark Knight",
@@ -209,6 +215,14 @@ def test_a_message_that_is_one_title_is_that_film(
 @pytest.mark.parametrize("message", ["horror", "Horror", "go", "more", "thanks", "Fargo please"])
 def test_a_word_that_is_a_wish_is_no_title(message: str, catalogue: Catalogue) -> None:
     assert split_message(message, catalogue, TitleMatcher(catalogue)) is None
+
+
+@pytest.mark.parametrize("message", ["fargo, dark, gritty", "fargo, scary, 90s"])
+def test_wishes_after_a_lower_case_title_are_no_list_of_names(
+    message: str, catalogue: Catalogue
+) -> None:
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is None or split.history.splitlines() == ["fargo"]
 
 
 def test_a_title_with_a_genre_word_in_it_is_the_title(catalogue: Catalogue) -> None:

@@ -18,9 +18,10 @@ CATALOGUE = Catalogue(
         Item(5, "5", "Forrest Gump", 1994, ("Comedy", "Romance", "War")),
         Item(6, "6", "Batman", 1989, ("Action",)),
         Item(7, "7", "Batman Returns", 1992, ("Action",)),
+        Item(8, "8", "Big Lebowski, The", 1998, ("Comedy",)),
     ]
 )
-WATCHED = {1: 3000, 2: 100, 3: 400, 4: 150, 5: 3300, 6: 2000, 7: 50}
+WATCHED = {1: 3000, 2: 100, 3: 400, 4: 150, 5: 3300, 6: 2000, 7: 50, 8: 1100}
 
 
 def viewers(ids: Sequence[int]) -> dict[int, int]:
@@ -59,3 +60,10 @@ def test_an_unknown_viewer_count_settles_nothing() -> None:
 def test_a_settled_line_keeps_what_the_user_said_of_it() -> None:
     [titanic] = parse("Titanic - hated it").matched
     assert (titanic.item_id, titanic.verdict) == (1, "disliked")
+
+
+def test_the_one_title_a_short_name_can_be_is_taken_with_a_plain_note() -> None:
+    settled = parse("Lebowski\nForrest Gump")
+    assert settled.ambiguous == [] and settled.item_ids == [8, 5]
+    [note] = settled.notes
+    assert "I took The Big Lebowski (1998) for “Lebowski”" in note and "(not" not in note

@@ -1052,6 +1052,22 @@ def test_more_feedback_forms(text, field, ids, catalogue: Catalogue, state) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "liked", "disliked"),
+    [
+        ("I liked the first one, the others not so much", [5], [3, 12, 9]),
+        ("loved the 2nd, the 3rd and 4th not really", [3], [12, 9]),
+        ("the first two were meh, the third looks great", [12], [5, 3]),
+    ],
+)
+def test_a_verdict_after_the_others_is_theirs(
+    text: str, liked: list[int], disliked: list[int], catalogue: Catalogue, state
+) -> None:
+    """ "I liked the first one, the others not so much" had marked all of them liked."""
+    request = parse(text, catalogue, state)
+    assert request.liked == liked and request.disliked == disliked
+
+
+@pytest.mark.parametrize(
     ("text", "swapped", "genres"),
     [
         ("swap the third one for something older", [12], []),
@@ -1443,6 +1459,17 @@ def test_something_completely_different_leaves_the_last_picks_behind(
     result = parse(text, catalogue, state)
     assert result.constraints.anchors == [] and result.constraints.avoid == list(LAST)
     assert set(result.skipped) == set(LAST) and result.constraints.query == ""
+    # all four last picks were thrillers: none this time (Action and Crime were two of four)
+    assert result.constraints.exclude_genres == ["Thriller"]
+    assert any("Nothing Thriller" in note for note in result.notes)
+
+
+def test_something_different_keeps_a_genre_the_message_asks_for(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    result = parse("something completely different, a thriller maybe", catalogue, state)
+    assert result.constraints.include_genres == ["Thriller"]
+    assert "Thriller" not in result.constraints.exclude_genres
 
 
 @pytest.mark.parametrize(
@@ -1533,10 +1560,21 @@ def test_what_is_a_title_about(catalogue: Catalogue) -> None:
 
 @pytest.mark.parametrize(
     ("text", "asks"),
-    [("surprise me", True), ("recommend something", True), ("I'm bored", True), ("hmm", False)],
+    [
+        ("surprise me", True),
+        ("recommend something", True),
+        ("I'm bored", True),
+        ("hmm", False),
+        ("what's good?", True),
+        ("got anything good?", True),
+        ("hit me", True),
+        ("what do you have?", True),
+    ],
 )
 def test_asking_for_picks(text: str, asks: bool, catalogue: Catalogue) -> None:
-    assert parse(text, catalogue).asks_for_picks is asks
+    """Picks asked for in words that say nothing else: never searched ("got", "hit")."""
+    parsed = parse(text, catalogue)
+    assert parsed.asks_for_picks is asks and parsed.constraints.query == ""
 
 
 def test_undo_goes_back_to_the_request_before_the_last_change(catalogue: Catalogue) -> None:
@@ -2050,7 +2088,9 @@ def test_a_question_about_something_else_is_no_pick_question(
     assert parse("is it raining?", catalogue, state).action != "explain"
 
 
-@pytest.mark.parametrize("text", ["whats good", "idk, you pick", "dunno tbh, surprise me"])
+@pytest.mark.parametrize(
+    "text", ["whats good", "idk, you pick", "dunno tbh, surprise me", "hit me", "what's hot?"]
+)
 def test_chat_shorthand_is_no_search_and_no_gibberish(catalogue: Catalogue, text: str) -> None:
     parsed = parse(text, catalogue, SessionState(history=[1, 2]))
     assert parsed.action == "recommend" and parsed.constraints.query == ""
@@ -2474,12 +2514,25 @@ def test_like_the_first_two_and_the_opposite(catalogue: Catalogue) -> None:
     assert opposite.different and opposite.constraints.query == ""
 
 
-@pytest.mark.parametrize("text", ["I have 2 hours to kill", "only got an hour", "90 minutes max"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have 2 hours to kill",
+        "only got an hour",
+        "90 minutes max",
+        "but not so long",
+        "nothing so long",
+    ],
+)
 def test_the_time_the_user_has_is_a_runtime_wish(text: str, catalogue: Catalogue) -> None:
     """Noted as a running-time wish the data cannot serve; "to kill" had found *A Time to
     Kill* and *Licence to Kill*."""
     c = parse(text, catalogue).constraints
     assert c.unsupported == ["runtime"] and c.query == "" and c.k is None, text
+
+
+def test_not_so_long_ago_is_no_running_time(catalogue: Catalogue) -> None:
+    assert parse("something from not so long ago", catalogue).constraints.unsupported == []
 
 
 @pytest.mark.parametrize(

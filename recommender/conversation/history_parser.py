@@ -287,6 +287,7 @@ class _Row:
     series: bool = False  # a Netflix series episode (match the show name)
     original_title: str = ""  # IMDb's "Original Title" column, tried when the title is unsure
     item_code: str = ""  # an id column's value (an ASIN), tried before the title
+    verdict: str = ""  # "liked" / "disliked" from a rating column ("Your Rating" 9 of 10)
 
 
 def _detect_csv(header_line: str) -> tuple[str, str, list[str]] | None:
@@ -347,6 +348,8 @@ def _rows_from_csv(
     type_col = column("title type") if fmt == "imdb" else None
     id_col = column(*_HEADER_ID)
     status_col = column("order status") if fmt == "amazon" else None
+    rating_col = column("your rating", "rating", "my rating", "stars")
+    ratings: dict[int, float] = {}  # row index -> the user's rating
     if title_col is None:  # an Amazon export with an ASIN column but no product name
         title_col = id_col
     assert title_col is not None
@@ -406,7 +409,17 @@ def _rows_from_csv(
         original = ""
         if original_col is not None and original_col != title_col and original_col < len(fields):
             original = fields[original_col].strip()
+        if rating_col is not None and rating_col < len(fields):
+            value = re.fullmatch(r"\s*(\d{1,2}(?:\.\d)?)\s*", fields[rating_col])
+            if value:
+                ratings[len(rows)] = float(value.group(1))
         rows.append(_Row(line_no, title, year, date, series, original, code))
+    # IMDb rates out of 10, Letterboxd out of 5; another export by what its ratings reach
+    scale = (
+        10 if fmt == "imdb" or (fmt != "letterboxd" and max(ratings.values(), default=0) > 5) else 5
+    )
+    for index, rating in ratings.items():
+        rows[index].verdict = rating_verdict(rating, scale)
     if skipped_tv:
         out.notes.append(f"Skipped {skipped_tv} TV series / episode rows (movies only).")
     if skipped_cancelled:
@@ -434,6 +447,18 @@ _DATE_LEAD = re.compile(
     re.IGNORECASE,
 )
 DATED_LIST_SHARE = 0.8  # a list is "date, product" when at least this share of lines start so
+
+
+LIKED_SHARE, DISLIKED_SHARE = 0.8, 0.4  # ratings at or above / at or below: liked / disliked
+
+
+def rating_verdict(rating: float, scale: int) -> str:
+    """ "liked" for 4 of 5 or 8 of 10 and more, "disliked" for 2 of 5 or 4 of 10 and less."""
+    if not 0 < rating <= scale:
+        return ""  # 0 is "not rated" in exports that have no empty cells
+    if rating >= LIKED_SHARE * scale:
+        return "liked"
+    return "disliked" if rating <= DISLIKED_SHARE * scale else ""
 
 
 def _dated_rows(lines: list[tuple[int, str]]) -> list[_Row] | None:
@@ -509,9 +534,14 @@ def _from_cells(line: str) -> str:
     return f"{cells[0]} ({year})" if year else cells[0]
 
 
+# "★★★★½ Heat (1995)", "½ Batman & Robin": stars in front of a title (a Letterboxd diary)
+_LEADING_STARS = re.compile(r"^\s*(?:[★☆✩✪⭐]+\s*½?|½)\s*(?=\S)")
+
+
 def _clean_list_line(line: str) -> str:
     """Bullets, numbering, surrounding quotes, ratings and stars removed."""
     text = _BULLET.sub("", line, count=1)
+    text = _LEADING_STARS.sub("", text, count=1)
     text = _TRAILING_JUNK.sub("", text)
     return text.strip().strip("\"'“”‘’`").strip()
 
@@ -688,7 +718,8 @@ def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[Matc
             original = _match_text(clean_text(row.original_title), matcher, row.year)
             result = _combine(result, original)
     if result.items:
-        return _record(result, row.line_no, text, row.date, out)
+        found = _record(result, row.line_no, text, row.date, out)
+        return [replace(m, verdict=row.verdict) for m in found] if row.verdict else found
     if row.series:  # a catalogue of films: counted in one note, not listed row by row
         out.episodes_skipped += 1
         return []
@@ -715,7 +746,8 @@ _DISLIKED_REMARK = re.compile(
     r"|(?:couldn'?t|can'?t) stand|not a fan|gave up|walked out|(?:couldn'?t|didn'?t) finish"
     rf"|fell asleep|waste of time|{CRITICISM}"
     r"|not (?:very |that |so )?(?:good|great|fun)"
-    r"|[0-2](?:\.5)?\s*/\s*(?:5|10)|3\s*/\s*10)(?![\w/])",
+    r"|[0-2](?:\.5)?\s*/\s*(?:5|10)|3\s*/\s*10)(?![\w/])"
+    r"|(?<![★⭐☆✩✪])(?:[★⭐]{1,2}(?![★⭐½])|(?<![\w.])½)",  # up to two stars of five: "★★", "½"
     re.IGNORECASE,
 )
 _LIKED_REMARK = re.compile(

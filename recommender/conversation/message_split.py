@@ -107,6 +107,8 @@ _REQUEST_CUES = re.compile(
 )
 _YEAR_AFTER = re.compile(r"\s*[(\[]\s*((?:18|19|20)\d\d)\s*[)\]]\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
+# the last title of a list and a wish joined to it: "Fargo and something lighter"
+_AND_THEN = re.compile(r"\s+(?:and|&|but|so|then|plus)\s+(?=\S)", re.IGNORECASE)
 _PART_BREAK = re.compile(
     r"(?:,|\s+but|\s+-|\s+–)\s+"
     # "after watching Fargo I want something funnier": the wish begins at "I want"
@@ -330,6 +332,13 @@ def _peel_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> tup
         part = head[cuts[-1].end() :]
         if title_shaped(part, catalogue, matcher) or not is_request(part, catalogue, matcher):
             break  # "I loved Inception, Interstellar and The Dark Knight": no mood "dark"
+        # "Heat, Fargo and something lighter": Fargo is the list's last title, the rest the
+        # wish ("Harold and Maude and something lighter": the longest title that leads)
+        joins = [j for j in _AND_THEN.finditer(part) if _is_title(part[: j.start()], matcher)]
+        if joins and is_request(part[joins[-1].end() :], catalogue, matcher):
+            request.insert(0, part[joins[-1].end() :])
+            head = head[: cuts[-1].end()] + part[: joins[-1].start()]
+            break
         request.insert(0, head[cuts[-1].end() :])
         head = head[: cuts[-1].start()]
     head = _WHEN.sub("", re.sub(r"[.!?;]+$", "", head.strip()))
@@ -435,9 +444,16 @@ def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> M
     # "Toy Story, Shrek, Finding Nemo", "Inception, Interstellar, The Dark Knight": a list of
     # names, most of them films the catalogue lacks; said back as unknown, never searched
     pieces = as_typed
-    if len(pieces) >= 2 and all(
-        _is_title(piece, matcher) or title_shaped(piece, catalogue, matcher) for piece in pieces
-    ):
+    known = [piece for piece in pieces if _is_title(piece, matcher)]
+
+    def shaped(piece: str) -> bool:  # "toy story, shrek, finding nemo": typed in lower case,
+        # a name is title-shaped as a title would be capitalised, once a known film shows
+        # that the list is one of films ("heat, dark, gritty" stays a wish: those are words)
+        return title_shaped(piece, catalogue, matcher) or bool(
+            known and piece.islower() and title_shaped(piece.title(), catalogue, matcher)
+        )
+
+    if len(pieces) >= 2 and all(piece in known or shaped(piece) for piece in pieces):
         return MessageSplit("\n".join(pieces), request, led=True)
     return None
 

@@ -52,9 +52,11 @@ def settle_namesakes(
                 )
             )
         others = [t for i, t in zip(line.options, line.option_titles, strict=True) if i != chosen]
-        notes.append(
-            f"I took {catalogue.get(chosen).display_title} for “{line.text}” (not "
-            f"{' or '.join(others[:3])}); add the year to choose another."
+        taken = f"I took {catalogue.get(chosen).display_title} for “{line.text}”"
+        notes.append(  # "Lebowski": the one title it can be part of
+            f"{taken} (not {' or '.join(others[:3])}); add the year to choose another."
+            if others
+            else f"{taken}; type the full title if you meant another."
         )
     matched.sort(key=lambda m: m.line_no)
     return replace(parsed, matched=matched, ambiguous=still, notes=notes)

@@ -186,11 +186,21 @@ def _take_verdicts(parsed: HistoryParse, state: SessionState, reply: Reply) -> N
             said[line.verdict].append(md(line.title))
     if said["disliked"]:
         reply.notes.append(
-            f"You didn't like {', '.join(said['disliked'])}, so "
+            f"You didn't like {_some(said['disliked'])}, so "
             f"{'it doesn' if len(said['disliked']) == 1 else 'they don'}'t steer the picks."
         )
     if said["liked"]:
-        reply.notes.append(f"Marked as liked from your remarks: {', '.join(said['liked'])}.")
+        reply.notes.append(f"Marked as liked from your remarks: {_some(said['liked'])}.")
+
+
+SHOWN_VERDICTS = 5  # a rated export's verdicts are named up to this many, then counted
+
+
+def _some(titles: Sequence[str]) -> str:
+    """ "A, B, C" or "A, B, C, D, E and 81 more": a rated export may judge hundreds."""
+    if len(titles) <= SHOWN_VERDICTS:
+        return ", ".join(titles)
+    return f"{', '.join(titles[:SHOWN_VERDICTS])} and {len(titles) - SHOWN_VERDICTS} more"
 
 
 def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:

@@ -420,6 +420,11 @@ _ASKS_FOR_PICKS = re.compile(
     r"|(?:you )?(?:choose|pick)(?: one| something| for me)?|dealer'?s choice|up to you"
     r"|(?:a |any )?(?:good )?(?:movies?|films?)(?: to watch)?|i'?m bored|bored)\b"
 )
+# "what's good?", "hit me", "got anything?": picks asked for in words that say nothing else
+_JUST_PICKS = re.compile(
+    r"\b(?:what'?s good(?: (?:tonight|today|to watch|here))?|hit me(?: up)?(?: with \w+)?"
+    r"|(?:you )?got anything(?: good)?|what have you got|what do you have)\b"
+)
 _ABOUT_TITLE = re.compile(
     r"\bwhat(?:'s| is| was)\s+(?=[^.?!]{1,80}?\s+about\b)"
 )  # "what is Heat about"
@@ -460,6 +465,13 @@ _SWAP = re.compile(
 _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
     rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
     rf"(?:{CRITICISM})\b"
+)
+# "I liked the first one, the others not so much": a verdict after a reference, its list
+# joined by "and" / "or" only (so that it cannot start at "the first one, ...")
+_REF_AND_LIST = rf"(?P<refs>{_REF_BARE}(?:\s*(?:and|&|or)\s*{_REF_BARE})*)"
+_DISLIKE_TAIL = re.compile(
+    rf"(?<![\w']){_REF_AND_LIST}\s*,?\s+(?:not so much|not really|less so|not at all"
+    rf"|(?:were|are|was|is)\s+(?:meh|not (?:great|good|for me|my thing)|worse|weaker))\b"
 )
 _LIKED_AFTER = re.compile(  # "the third one looks good"
     rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
@@ -577,7 +589,7 @@ _NEWER = re.compile(
     r"\b(?:newer|more recent|later|more modern|less old|not so old)(?: ones?)?\b(?!\s+than)"
 )
 _RUNTIME = re.compile(
-    r"\b(?:(?:nothing|not|no)\s+(?:too\s+|very\s+|that\s+|overly\s+)?(?:long|lengthy)"
+    r"\b(?:(?:nothing|not|no)\s+(?:too\s+|very\s+|that\s+|so\s+|as\s+|overly\s+)?(?:long|lengthy)(?!\s+ago)"
     r"|short(?:er)?(?! circuit)|quick watch|under (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
     r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
     # "I have 2 hours to kill", "only got an hour", "90 minutes max"
@@ -726,7 +738,8 @@ _OBSCURE = re.compile(
 _POPULAR = re.compile(
     r"\b(?:(?:most |really |very )?popular|well[- ]known|mainstream|crowd[- ]pleasers?"
     r"|(?:top|highest|best|highly)[- ]rated|most (?:watched|loved)|everyone(?:'s| has) seen"
-    r"|blockbusters?|big hits?|hits only|(?:the\s+)?(?:best|greatest)(?:\s+(?:movies?|films?))?"
+    r"|what'?s (?:hot|trending|popular)|trending|"
+    r"blockbusters?|big hits?|hits only|(?:the\s+)?(?:best|greatest)(?:\s+(?:movies?|films?))?"
     r"\s+(?:of all time|ever(?: made)?)|all[- ]time (?:greats?|classics?|favou?rites?|best)"
     r"|(?:the\s+)?greatest (?:movies?|films?)|must[- ](?:see|watch)(?:es|s)?|essentials?)\b"
 )
@@ -1039,6 +1052,9 @@ def parse_request(
             result.action = "chat"
             result.constraints = base  # small talk changes nothing
             return result
+    for match in msg.finditer(_JUST_PICKS):
+        result.asks_for_picks = True
+        msg.consume(match.start(), match.end())
     _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
     _parse_choice(msg, matcher, state, last, result)
     _parse_why_not(msg, matcher, state, result)
@@ -1881,6 +1897,7 @@ def _parse_feedback(
         (_LIKE_ANCHOR, "anchor"),
         (_SEEN_AFTER, "seen"),
         (_DISLIKE_AFTER, "disliked"),
+        (_DISLIKE_TAIL, "disliked"),
         (_LIKED_AFTER, "liked"),
         (_SEEN, "seen"),
         (_SWAP, "swap"),
@@ -3367,6 +3384,7 @@ def _merge(
     if result.different:  # "something completely different": not like what was shown
         merged.anchors, merged.query = [], ""
         avoid += last
+        _leave_their_genres(merged, new, result, catalogue, last)
     if new.anchors:
         merged.anchors = list(dict.fromkeys(new.anchors))
     # "nothing like Heat" stays until "more like Heat" (or a reset) says otherwise
@@ -3401,6 +3419,36 @@ def _merge(
             merged.year_min = merged.year_max = None  # the title's year replaces the range
         _shift_years(merged, catalogue, new.anchors or last, older=older)
     return merged
+
+
+DIFFERENT_GENRE_SHARE = 0.6  # "totally different": no genre this share of the picks had
+
+
+def _leave_their_genres(
+    merged: Constraints, new: Constraints, result: ParsedRequest, catalogue: Catalogue, last: list
+) -> None:
+    """ "something completely different" after five crime thrillers: no crime or thriller
+    (the genres most of the last picks share), unless this message asks for them; said."""
+    if not last:
+        return
+    counts: dict[str, int] = {}
+    for item in catalogue.many(last):
+        for genre in item.genres:
+            counts[genre] = counts.get(genre, 0) + 1
+    shared = [
+        g
+        for g, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        if n >= DIFFERENT_GENRE_SHARE * len(last) and g not in new.include_genres
+    ]
+    if not shared:
+        return
+    merged.include_genres = [g for g in merged.include_genres if g not in shared]
+    merged.prefer_genres = [g for g in merged.prefer_genres if g not in shared]
+    merged.exclude_genres += [g for g in shared if g not in merged.exclude_genres]
+    result.notes.append(
+        f"Nothing {join_words(shared, 'or')} this time: most of the last picks were; "
+        "say “undo” to go back."
+    )
 
 
 def _narrows(old: list[str], new: list[str], catalogue: Catalogue) -> bool:
