@@ -881,6 +881,14 @@ def test_an_export_rating_judges_its_film(
         ("½ Fargo", "disliked"),
         ("★★★ Fargo", ""),
         ("★★½ Fargo", ""),
+        ("Alien 👎", "disliked"),
+        ("Scream 😴", "disliked"),
+        ("The Matrix ❤️", "liked"),
+        ("Fargo 🔥", "liked"),
+        ("🎬 Fargo 🍿", ""),
+        ("Fargo 2.5/5", ""),  # not "5/5"
+        ("Fargo 8/10", "liked"),
+        ("Fargo 4/10", "disliked"),
     ],
 )
 def test_stars_in_front_of_a_title(catalogue: Catalogue, line: str, verdict: str) -> None:

@@ -77,6 +77,9 @@ def test_the_picks_in_an_order_and_the_answer_first() -> None:
     assert (
         said == "The most watched here is Se7en (1995) (900 viewers); the most watched first below."
     )
+    rated = summarise_picks("rated", popular, [None] * 4, [], MOVIE_WORDS, viewers=viewers)
+    assert rated.startswith("I have no ratings or reviews to go by") and "Se7en (1995)" in rated
+    assert [i.item_id for i in order_picks("rated", PICKS, viewers)] == [11, 12, 10, 13]
     assert summarise_picks("oldest", oldest, [None] * 4, [], MOVIE_WORDS).startswith(
         "The oldest is Aliens (1986)"
     )

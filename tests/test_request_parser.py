@@ -2274,6 +2274,9 @@ def test_what_adults_would_like_rules_out_childrens(catalogue: Catalogue) -> Non
         ("which is the oldest?", "oldest"),
         ("newest first", "newest"),
         ("order them by popularity", "popular"),
+        ("what's the highest rated one?", "rated"),
+        ("which of them has the best reviews?", "rated"),
+        ("sort them by rating", "rated"),
     ],
 )
 def test_which_one_is_and_sort_them_order_the_picks(
@@ -2529,6 +2532,20 @@ def test_the_time_the_user_has_is_a_runtime_wish(text: str, catalogue: Catalogue
     Kill* and *Licence to Kill*."""
     c = parse(text, catalogue).constraints
     assert c.unsupported == ["runtime"] and c.query == "" and c.k is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're looking for something similar, maybe from the 80s, and definitely no horror",
+        "we are definitely up for a comedy",
+        "honestly anything but horror",
+        "absolutely no romance",
+    ],
+)
+def test_adverbs_and_we_are_are_never_searched(text: str, catalogue: Catalogue) -> None:
+    """ "definitely", "honestly", "we're" had been searched as words ("we're definitely")."""
+    assert parse(text, catalogue).constraints.query == ""
 
 
 def test_not_so_long_ago_is_no_running_time(catalogue: Catalogue) -> None:

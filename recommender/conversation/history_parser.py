@@ -746,23 +746,29 @@ _DISLIKED_REMARK = re.compile(
     r"|(?:couldn'?t|can'?t) stand|not a fan|gave up|walked out|(?:couldn'?t|didn'?t) finish"
     rf"|fell asleep|waste of time|{CRITICISM}"
     r"|not (?:very |that |so )?(?:good|great|fun)"
-    r"|[0-2](?:\.5)?\s*/\s*(?:5|10)|3\s*/\s*10)(?![\w/])"
-    r"|(?<![★⭐☆✩✪])(?:[★⭐]{1,2}(?![★⭐½])|(?<![\w.])½)",  # up to two stars of five: "★★", "½"
+    # a score at most 2 of 5 or 4 of 10 (as an export's rating column: ``rating_verdict``)
+    r"|(?<![\d.])(?:(?:[0-1](?:\.5)?|2)\s*/\s*5|(?:[0-3](?:\.5)?|4)\s*/\s*10))(?![\w/.])"
+    r"|(?<![★⭐☆✩✪])(?:[★⭐]{1,2}(?![★⭐½])|(?<![\w.])½)"  # up to two stars of five: "★★", "½"
+    r"|👎|😴|🥱|🤮|🤢|💩|😡|😠|🙄|😒|🙁|☹",  # "Alien 👎", "Titanic 😴"
     re.IGNORECASE,
 )
 _LIKED_REMARK = re.compile(
     rf"\b(?:loved|love it|liked|enjoyed|adored|rocked|rocks|ruled|favou?rite|{PRAISE}"
-    r"|(?:9|10)\s*/\s*10|(?:4\.5|5)\s*/\s*5)(?![\w/])"
-    r"|[★⭐]{4,}",
+    r"|(?<![\d.])(?:(?:8(?:\.5)?|9(?:\.5)?|10)\s*/\s*10|(?:4(?:\.5)?|5)\s*/\s*5))(?![\w/.])"
+    r"|[★⭐]{4,}|❤|😍|🥰|👍|🔥|💯|🤩|🙌|👌",  # "The Matrix ❤️", "Heat 🔥"
     re.IGNORECASE,
 )
+
+
+_VERDICT_EMOJI = "👎😴🥱🤮🤢💩😡😠🙄😒🙁☹❤😍🥰👍🔥💯🤩🙌👌"  # what the verdicts read off a line
 
 
 def _remark(line: str, titles: Sequence[str]) -> str:
     """The words typed around titles: ``line`` without the titles' own words ("Hate (La
     Haine)" holds no remark, "Someone to Watch Over Me" no "to watch")."""
     title_words = {w for title in titles for w in title_key(title).split()}
-    return " ".join(w for w in re.findall(r"[\w'’./★⭐]+", line) if title_key(w) not in title_words)
+    words = re.findall(rf"[\w'’./★⭐{_VERDICT_EMOJI}]+", line)
+    return " ".join(w for w in words if title_key(w) not in title_words)
 
 
 def line_verdict(line: str, item: Item) -> str:

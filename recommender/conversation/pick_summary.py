@@ -21,7 +21,9 @@ from recommender.llm.evidence import Evidence
 from recommender.wording import CatalogueWords, join_words, md
 
 MAX_NAMED = 3  # titles named in one sentence before "and N more"
-ORDERS = ("oldest", "newest", "popular")  # the picks in an order: "which one is the oldest?"
+# the picks in an order: "which one is the oldest?"; "rated" ("the highest rated one?") is
+# "popular" said as such, for the catalogue holds no ratings or reviews to rank them by
+ORDERS = ("oldest", "newest", "popular", "rated")
 
 
 def order_picks(kind: str, picks: Sequence[Item], viewers: dict[int, int]) -> list[Item]:
@@ -216,9 +218,13 @@ def _all_answer(
 def _order_answer(kind: str, picks: Sequence[Item], viewers: dict[int, int]) -> str:
     """ "The oldest is Heat (1995); oldest first below." """
     first = picks[0]
-    if kind == "popular":
+    if kind in ("popular", "rated"):
         seen = viewers.get(first.item_id)
         said = f"The most watched here is {md(first.display_title)}"
+        if kind == "rated":
+            said = (
+                "I have no ratings or reviews to go by, only how many people watched them. " + said
+            )
         said += f" ({seen:,} viewers)" if seen else ""
         return said + "; the most watched first below."
     word = "oldest" if kind == "oldest" else "newest"

@@ -1693,6 +1693,17 @@ _PICK_ORDER = (
             r"|\bmost popular first\b"
         ),
     ),
+    (
+        "rated",
+        re.compile(
+            r"\b(?:which|what)(?:'s| is)?(?: one| of (?:them|these|those|the picks))?(?: is| has)?"
+            r" (?:the )?(?:highest|best|top)[- ](?:rated|reviewed)(?: one)?"
+            r"|\bwhich(?: one| of (?:them|these|those|the picks))? (?:is|was) rated (?:the )?"
+            r"(?:highest|best)|\bwhich(?: one| of (?:them|these|those|the picks))? has the "
+            r"(?:best|highest) (?:ratings?|reviews?|scores?)|\b(?:sort|order|rank|list)(?: them"
+            r"| these| those| the picks)? by (?:ratings?|reviews?|scores?)"
+        ),
+    ),
 )
 # "why so many crime films?", "why all the comedies?", "why is everything a drama?"
 _WHY_SO_MANY = re.compile(

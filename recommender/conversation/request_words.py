@@ -206,5 +206,7 @@ FILLER_WORDS = frozenset(
     tips favourite favourites favorite favorites story stories tale tales day days already
     forget what's who's random randomly enjoy left born year between somethin anythin
     nothin n wants whole everyone everybody together all both gem gems everything detail
-    details depth""".split()
+    details depth we're were we'd we'll you're you'd they're they'd i'll absolutely definitely
+    honestly preferably seriously totally truly certainly surely possibly hopefully obviously
+    literally super up""".split()
 )
