@@ -170,6 +170,33 @@ def test_imdb_ratings_skip_tv_and_order_by_date_rated(catalogue: Catalogue) -> N
     assert any("TV series" in note for note in result.notes)
 
 
+@pytest.mark.parametrize(
+    "export",
+    [
+        'Titel,Datum\n"Fargo","02.01.23"\n"Alien","01.01.23"\n'
+        '"Dark: Staffel 1: Folge 1","31.12.22"\n',
+        'Titre,Date\n"Fargo","02/01/2023"\n"Alien","01/01/2023"\n',
+        'Título,Fecha\n"Fargo","2/1/23"\n"Alien","1/1/23"\n',
+    ],
+)
+def test_a_netflix_export_in_another_language(catalogue: Catalogue, export: str) -> None:
+    """ "Titel,Datum" had been read as a list: its header line unmatched, no time order."""
+    result = parse_history(export, catalogue)
+    assert result.format == "netflix" and result.dated
+    assert result.item_ids == [7, 12]  # oldest first
+    assert result.unmatched == []
+
+
+def test_an_imdb_watchlist_is_not_a_history(catalogue: Catalogue) -> None:
+    export = (
+        "Position,Const,Created,Modified,Description,Title,URL,Title Type,Year\n"
+        "1,tt1,2023-01-05,2023-01-05,,Fargo,https://x,movie,1996\n"
+    )
+    result = parse_history(export, catalogue)
+    assert result.format == "imdb-watchlist" and result.item_ids == []
+    assert any("IMDb watchlist" in note for note in result.notes)
+
+
 def test_generic_csv_with_semicolons_and_movie_column(catalogue: Catalogue) -> None:
     result = parse_history((PASTES / "generic_titles.csv").read_bytes(), catalogue)
     assert result.format == "csv"

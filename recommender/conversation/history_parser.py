@@ -93,7 +93,8 @@ _VERDICT_TAIL = re.compile(
 )
 _SERIES = re.compile(
     r":\s*(?:season|series|part|volume|vol\.|book|chapter|episode|limited series|collection)\b"
-    r"|:\s*(?:staffel|temporada|saison)\b",
+    r"|:\s*(?:staffel|temporada|saison|stagione|seizoen|teil|folge|temporada|episodio"
+    r"|épisode|capítulo|parte|deel|aflevering|miniserie)\b",
     re.IGNORECASE,
 )
 _BINARY_MAGIC = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x7fELF", b"MZ")
@@ -143,6 +144,7 @@ _DATE_FORMATS = (
     "%Y-%m-%dT%H:%M",
     "%Y/%m/%d",
     "%d.%m.%Y",
+    "%d.%m.%y",  # a German Netflix export: "02.01.23"
     "%d %b %Y",
     "%b %d, %Y",
 )
@@ -290,13 +292,25 @@ class _Row:
     verdict: str = ""  # "liked" / "disliked" from a rating column ("Your Rating" 9 of 10)
 
 
+# a Netflix export's two columns in the account's language (German, French, Spanish, Italian,
+# Portuguese, Dutch, Polish): read as "Title" and "Date"
+_LOCAL_HEADERS = {
+    **dict.fromkeys(("titel", "titre", "título", "titulo", "titolo", "tytuł"), "title"),
+    **dict.fromkeys(("datum", "fecha", "data"), "date"),
+}
+
+
 def _detect_csv(header_line: str) -> tuple[str, str, list[str]] | None:
     """(format, delimiter, lower-cased header) when the first line is a known CSV header."""
     for delimiter in (",", ";", "\t"):
         if delimiter not in header_line and delimiter != ",":
             continue
         fields = [f.strip().strip('"').strip().lower() for f in _split_csv(header_line, delimiter)]
+        if len(fields) == 2 and all(f in _LOCAL_HEADERS or f in ("title", "date") for f in fields):
+            fields = [_LOCAL_HEADERS.get(f, f) for f in fields]  # "Titel,Datum"
         names = set(fields)
+        if "const" in names and "position" in names and "your rating" not in names:
+            return "imdb-watchlist", delimiter, fields  # films to watch, not watched
         if ("order id" in names or "order date" in names) and names & {
             "asin",
             "asin/isbn",
@@ -646,6 +660,15 @@ def parse_history(
             rows = rows[:max_lines]
         rows = _order_by_date(rows, newest_first=False, out=out)
         found = [_match_row(row, matcher, out) for row in rows]
+    elif detected and detected[0] == "imdb-watchlist":
+        out.format = "imdb-watchlist"
+        rows = len(lines) - 1
+        out.notes.append(
+            f"This is an IMDb watchlist: {rows} {'film' if rows == 1 else 'films'} you want to "
+            "watch, not ones you have watched, so none of it went into your history. Paste your "
+            "ratings export (Your Ratings, Export) or a few films you liked instead."
+        )
+        found = []
     elif detected:
         fmt, delimiter, header = detected
         out.format = fmt

@@ -375,8 +375,10 @@ def step_stream(
     pasted_items = 0
     unknown_names: list[str] = []  # titles the catalogue lacks, searched by name
     unsure: set[int] = set()  # the options of titles asked about: never offered back
+    paste_format = ""  # "imdb-watchlist": read, and nothing in it was watched
     if paste is not None and (len(paste) > 0):
         parsed = _read_history(paste, deps, reply)
+        paste_format = parsed.format if parsed is not None else ""
         unsure |= unsettled_options(parsed)
         if parsed is not None:
             new.history_dated = parsed.dated and (not new.history or new.history_dated)
@@ -527,7 +529,11 @@ def step_stream(
         )
     elif nothing_to_go_on:
         reply.kind, reply.done = "question", True
-        couldnt = " I couldn't match anything you pasted to the catalogue." if paste else ""
+        couldnt = (
+            " I couldn't match anything you pasted to the catalogue."
+            if paste and paste_format != "imdb-watchlist"
+            else ""
+        )
         if reply.unmatched and not paste:  # "Inception, Interstellar": none of them is here
             newest = year_bounds(deps.catalogue)[0]
             upto = f", whose newest {deps.words.items} are from {newest}" if newest else ""

@@ -2690,8 +2690,9 @@ def _parse_title_exclusions(
             if words and not any(w.lower() in GENRE_VOCABULARY for w in words):
                 # a name no title carries ("no James Bond"): say so, never search for it
                 name = " ".join(words)
-                result.notes.append(
-                    f"No title here carries the name {name!r}, so I can't rule it out by name."
+                result.notes.append(  # "no more Arnold": maybe a person, maybe a series
+                    f"No title here carries the name “{name}”, so I can't rule it out by name; "
+                    "if it is someone in the films, the catalogue has no cast or crew."
                 )
                 msg.consume(match.start(), match.end() + run[-1].end())
             continue
