@@ -187,6 +187,16 @@ def test_a_netflix_export_in_another_language(catalogue: Catalogue, export: str)
     assert result.unmatched == []
 
 
+def test_a_trakt_episode_is_skipped_not_listed_back(catalogue: Catalogue) -> None:
+    trakt = (
+        '[{"watched_at": "2023-01-01T20:00:00.000Z", "type": "movie", "movie": {"title": "Fargo",'
+        ' "year": 1996}}, {"watched_at": "2023-01-02T20:00:00.000Z", "type": "episode",'
+        ' "show": {"title": "Breaking Bad"}, "episode": {"title": "Pilot"}}]'
+    )
+    result = parse_history(trakt, catalogue)
+    assert result.item_ids == [12] and result.unmatched == [] and result.episodes_skipped == 1
+
+
 def test_an_imdb_watchlist_is_not_a_history(catalogue: Catalogue) -> None:
     export = (
         "Position,Const,Created,Modified,Description,Title,URL,Title Type,Year\n"
@@ -425,6 +435,7 @@ ALT_MOVIES = [
     ("Predator", 1987),
     ("Urban Legend", 1998),
     ("Urban Legends: Final Cut", 2000),
+    ("Blade Runner", 1982),
     ("Rambo: First Blood Part II", 1985),
     ("Monster, The (Il Mostro)", 1994),
     ("400 Blows, The (Les Quatre cents coups)", 1959),
@@ -624,6 +635,20 @@ def test_typos_in_any_name(line: str, title: str, films: Catalogue) -> None:
     result = parse_history(line, films)
     assert _titles(line, films) == [title]
     assert result.matched[0].score < 95
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        # a release of a film: its exact title cut from the line wins over a loose likeness
+        # of the whole line to another title ("Urban Legends: Final Cut")
+        ("Blade Runner: The Final Cut", "Blade Runner (1982)"),
+        ("Predator x2", "Predator (1987)"),  # times watched
+        ("Dumb & Dumber 3x", "Dumb & Dumber (1994)"),
+    ],
+)
+def test_a_release_or_a_count_after_a_title(line: str, title: str, films: Catalogue) -> None:
+    assert _titles(line, films) == [title]
 
 
 def test_equally_near_typos_are_ambiguous() -> None:

@@ -67,3 +67,16 @@ def test_the_one_title_a_short_name_can_be_is_taken_with_a_plain_note() -> None:
     assert settled.ambiguous == [] and settled.item_ids == [8, 5]
     [note] = settled.notes
     assert "I took The Big Lebowski (1998) for “Lebowski”" in note and "(not" not in note
+
+
+def test_a_loose_likeness_of_one_title_is_still_asked() -> None:
+    """One option whose title lacks words of the line ("Blade Runner: The Final Cut" read as
+    "Urban Legends: Final Cut") is no short name of it: asked, never taken silently."""
+    from recommender.conversation.history_parser import AmbiguousLine, HistoryParse
+
+    line = AmbiguousLine(1, "Forrest Returns", (5,), ("Forrest Gump (1994)",))
+    parsed = HistoryParse(ambiguous=[line])
+    settled = settle_namesakes(parsed, CATALOGUE, viewers)
+    assert settled.ambiguous == [line] and settled.item_ids == []
+    short = AmbiguousLine(1, "Forrest", (5,), ("Forrest Gump (1994)",))
+    assert settle_namesakes(HistoryParse(ambiguous=[short]), CATALOGUE, viewers).item_ids == [5]

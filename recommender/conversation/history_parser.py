@@ -70,6 +70,7 @@ _YEAR_TRAIL = re.compile(r"^(?P<title>.+?)[\s,\-–—/]+(?P<year>(?:18|19|20)\d
 _TRAILING_JUNK = re.compile(
     r"(?:\s*[-–—|:,]?\s*(?:[★☆✩✪⭐]+½?|(?<!\d)½|\d{1,2}(?:\.\d)?\s*/\s*(?:5|10|100)|\(rewatch\)"
     r"|\d(?:\.\d)?\s*(?:stars?|out of (?:5|10|five|ten))"  # "5 stars", "4.5 out of 5"
+    r"|(?<=\s)[x×]\s?\d{1,2}|(?<=\s)\d{1,2}\s?[x×]"  # "Heat x2", "Fargo 3x": times watched
     r"|(?<=[)\]])\s*\d{1,2}(?:\.\d)?))+\s*$",  # "Fight Club (1999) 10": a score after the year
     re.IGNORECASE,
 )
@@ -654,7 +655,9 @@ def parse_history(
     detected = _detect_csv(first.lstrip("\ufeff")) if entries is None else None
     if entries is not None:
         out.format = "json"
-        rows = [_Row(e.index, e.title[:MAX_LINE_CHARS], e.year, e.date) for e in entries]
+        rows = [
+            _Row(e.index, e.title[:MAX_LINE_CHARS], e.year, e.date, series=e.tv) for e in entries
+        ]
         if len(rows) > max_lines:
             out.notes.append(f"Only the first {max_lines} of {len(rows)} entries were considered.")
             rows = rows[:max_lines]
@@ -1016,7 +1019,12 @@ def _match_text(
                     return _check_brackets(result, text, matcher, year or reading.year)
             if asked is not None:  # ask rather than guess from a typo or a cut, unless
                 # a surely-cut reading names one of the options exactly ("12/24 - Home Alone")
-                return _confirmed_by_cut(asked, readings, matcher, year) or asked
+                confirmed = _confirmed_by_cut(asked, readings, matcher, year)
+                if confirmed is None and not exact_only and stage is as_written:
+                    # "Blade Runner: The Final Cut": a loose likeness of the whole line to
+                    # another title ("Urban Legends: Final Cut") yields to an exact title cut
+                    confirmed = _exact_cut(readings, matcher, year)
+                return confirmed or asked
     if unsure is not None:
         return unsure
     for reading in readings:  # nothing matched: maybe a short form ("Willy Wonka")
@@ -1035,6 +1043,18 @@ def _confirmed_by_cut(
         if reading.cut and reading.sure:
             found = matcher.match(reading.title, year or reading.year, exact_only=True)
             if found.items and not found.ambiguous and found.items[0] in asked.items:
+                return found
+    return None
+
+
+def _exact_cut(
+    readings: list[_Reading], matcher: TitleMatcher, year: int | None
+) -> TitleMatch | None:
+    """The one film a surely-cut reading names exactly, if any."""
+    for reading in readings:
+        if reading.cut and reading.sure:
+            found = matcher.match(reading.title, year or reading.year, exact_only=True)
+            if found.items and not found.ambiguous:
                 return found
     return None
 

@@ -20,6 +20,7 @@ from recommender.conversation.history_parser import (
     MatchedLine,
     line_verdict,
 )
+from recommender.conversation.title_matcher import title_key
 from recommender.data.catalogue import Catalogue, natural_title
 
 NAMESAKE_DOMINANCE = 4  # the most watched of same-named films wins at this many times the rest
@@ -68,6 +69,9 @@ def _dominant(
     viewers: Callable[[Sequence[int]], dict[int, int]],
 ) -> int | None:
     names = {natural_title(catalogue.get(i).title).casefold() for i in line.options}
+    if len(line.options) == 1 and not _words_within(line.text, next(iter(names))):
+        return None  # a loose likeness ("Blade Runner: The Final Cut" to "Urban Legends: ..."),
+        # not the one title a short name is part of ("Lebowski"): asked
     if len(names) != 1:
         return None  # "Batman" (1989) or "Batman Returns": different films, asked
     counts = viewers(line.options)
@@ -75,6 +79,12 @@ def _dominant(
     top = counts.get(ranked[0], 0)
     rest = max((counts.get(i, 0) for i in ranked[1:]), default=0)
     return ranked[0] if top > 0 and top >= NAMESAKE_DOMINANCE * rest else None
+
+
+def _words_within(text: str, title: str) -> bool:
+    """Every word of ``text`` is a word of ``title`` ("Holy Grail" in "Monty Python and the
+    Holy Grail")."""
+    return set(title_key(text).split()) <= set(title_key(title).split())
 
 
 def unsettled_options(parsed: HistoryParse | None) -> set[int]:

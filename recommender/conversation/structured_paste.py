@@ -45,6 +45,10 @@ class Entry:
     title: str
     year: int | None = None
     date: str | None = None
+    tv: bool = False  # a show or an episode (Trakt's "type": "episode"): a film only by name
+
+
+_TV_TYPES = frozenset({"episode", "show", "season", "series", "tv", "tvshow", "tv_show"})
 
 
 def _lowered(obj: dict[str, Any]) -> dict[str, Any]:
@@ -61,6 +65,9 @@ def _entry(index: int, value: Any) -> Entry | None:
     if not isinstance(value, dict):
         return None
     obj = _lowered(value)
+    tv = str(obj.get("type", "")).strip().lower() in _TV_TYPES or isinstance(
+        obj.get("episode"), dict
+    )
     title = _first(obj, TITLE_KEYS)
     if isinstance(title, dict):  # {"movie": {"title": ...}}
         obj, title = {**obj, **_lowered(title)}, None
@@ -81,6 +88,7 @@ def _entry(index: int, value: Any) -> Entry | None:
         str(title).strip(),
         int(match.group()) if match else None,
         str(date).strip() if date is not None else None,
+        tv,
     )
 
 
