@@ -6,6 +6,12 @@
 the first one", "not that one"). ``apply_request(state, request)`` turns it into the next
 :class:`SessionState`. Nothing in the message is ever executed or obeyed: instruction-like
 text is stripped from the leftover free-text query, which is sanitised and length-capped.
+
+Questions about the picks just shown ("why the 2nd one?", "why not Heat?", "I'll watch the
+first") are read by :mod:`~recommender.conversation.pick_questions`. The pieces every pass
+shares have modules of their own: what a message means (``request_model``), references to
+the picks (``pick_refs``), years and decades (``periods``), genre phrases (``genre_words``),
+titles at a place in the message (``title_spans``) and the words themselves (``request_words``).
 """
 
 from __future__ import annotations
@@ -14,9 +20,7 @@ import datetime
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal
 
 from rapidfuzz.distance import OSA
 
@@ -28,14 +32,51 @@ from recommender.conversation.ages import (
 )
 from recommender.conversation.franchises import franchise_names
 from recommender.conversation.franchises import members as franchise_members
+from recommender.conversation.genre_words import genre_pattern, genre_word, resolve_genre
 from recommender.conversation.history_parser import TitleMatcher, clean_text
-from recommender.conversation.language import guess_language, is_common_english
+from recommender.conversation.language import guess_language
 from recommender.conversation.people import find_names, note_for
-from recommender.conversation.request_words import FILLER_WORDS, GENRE_VOCABULARY, GenreWord
+from recommender.conversation.periods import (
+    DECADE,
+    DECADE_ALONE,
+    DECADE_WORDS,
+    PERIOD,
+    YEAR,
+    period_years,
+)
+from recommender.conversation.pick_questions import (
+    FIT_END,
+    parse_choice,
+    parse_explain,
+    parse_why_not,
+)
+from recommender.conversation.pick_refs import (
+    REF_BARE,
+    REF_END,
+    REF_LIST,
+    REF_LIST_WORDS,
+    resolve_refs,
+)
+from recommender.conversation.request_model import MessageText, ParsedRequest
+from recommender.conversation.request_words import (
+    FILLER_WORDS,
+    GENRE_VOCABULARY,
+    NUMBER_WORDS,
+)
+from recommender.conversation.request_words import (
+    GenreWord as GenreWord,  # re-exported: ``recommender.conversation`` imports it from here
+)
 from recommender.conversation.sequels import in_series
 from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.title_spans import (
+    MAX_TITLE_WORDS,
+    NOT_TITLES,
+    capitalised_run,
+    title_at,
+    title_before,
+)
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
-from recommender.conversation.vocabulary import Readability, readability
+from recommender.conversation.vocabulary import readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
 from recommender.wording import join_words
 
@@ -48,7 +89,6 @@ SHIFT_YEARS = 10  # "older" / "newer" move the year range by this much
 AROUND_YEARS = 3  # "around 1985": 1982-1988
 NARROWING_SHARE = 0.5  # a follow-up genre adds to the old one when this share of it has both
 NARROWING_MIN = 3  # ... and at least this many items have both
-MAX_TITLE_WORDS = 8  # longest title tried after "like ..." / "seen ..."
 
 
 LIGHT_EXCLUDE = ("Horror", "Thriller", "War")  # "lighter" rules these out ...
@@ -56,181 +96,10 @@ LIGHT_PREFER = ("Comedy",)  # ... and prefers these
 DARK_EXCLUDE = ("Children's", "Animation", "Musical")  # "darker" rules these out ...
 DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers these
 
-# recommend | reset: start over, nothing asked | empty: nothing said | explain: "why the 2nd
-# one?" (``explain``) | chat: "hi", "thanks", "what can you do?" (``chat``)
-Action = Literal[
-    "recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not", "chose"
-]
-ChatKind = Literal["", "greeting", "thanks", "help", "state", "plot"]
-
-
-@dataclass
-class ParsedRequest:
-    """What one message means; ``apply_request`` turns it into the next session state."""
-
-    constraints: Constraints  # the constraints to use now: previous ones refined by this message
-    action: Action = "recommend"  # "empty": nothing was said; "reset": start over, nothing asked
-    reset: bool = False  # the message starts over: feedback and constraints are cleared first
-    clear_history: bool = False  # "forget my history": the pasted history is cleared too
-    liked: list[int] = field(default_factory=list)  # items to mark liked
-    disliked: list[int] = field(default_factory=list)  # items to mark disliked ("not that one")
-    different: bool = False  # "something completely different": away from the last picks
-    seen: list[int] = field(default_factory=list)  # items to mark seen ("I've seen it")
-    skipped: list[int] = field(default_factory=list)  # last items passed over ("something else")
-    # "swap the third one for something older": picks replaced where they stand; the others
-    # stay, and what the message asks for applies to the replacements only (not kept)
-    swap: list[int] = field(default_factory=list)
-    refined: list[str] = field(default_factory=list)  # follow-ups applied: "lighter", "older", ...
-    notes: list[str] = field(default_factory=list)  # for the user: assumptions, unsupported wishes
-    injection_suspected: bool = False  # instruction-like text was found and stripped
-    relaxed: list[str] = field(default_factory=list)  # "years" / "genres" / "sequels": dropped
-    allowed_genres: list[str] = field(default_factory=list)  # "horror is fine": un-exclude
-    unwanted_genres: list[str] = field(default_factory=list)  # "doesn't have to be a comedy"
-    allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
-    implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
-    changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
-    adds_genre: bool = False  # "with some mystery to it", "plus romance": added, not a switch
-    unknown_titles: list[str] = field(default_factory=list)  # "like Shrek": no catalogue title
-    explain: list[int] = field(default_factory=list)  # "why the second one?": items to explain
-    explain_about: bool = False  # "what is it about?": a plot is asked for, not only a reason
-    # "how is Seven like Heat?": the item the one explained is set beside
-    compare_with: int | None = None
-    chat: ChatKind = ""  # small talk that asks for no recommendations
-    # the leftover description had no known word ("asdfghjkl"): not searched, said instead
-    unreadable: Readability | None = None
-    language: str = ""  # the request is in another language ("Spanish"): asked, not searched
-    birth_year: int | None = None  # "I was born in 1985", "I'm 35"
-    pending_life: list[str] = field(default_factory=list)  # "childhood", "not:teens": no birth
-    question: str = ""  # action "ask": what to ask back
-    # "surprise me", "recommend something": picks are wanted even with nothing to go on
-    asks_for_picks: bool = False
-    undo: bool = False  # "undo that", "go back to the previous list": the constraints before
-    fewer: bool = False  # "fewer picks": a shorter list than the last one
-    why_not: list[int] = field(default_factory=list)  # "why not Aladdin?": items not picked
-    why_not_unknown: list[str] = field(default_factory=list)  # "why not Shrek?": no such title
-    asked_have: bool = False  # "do you have Casablanca?": the why-not titles were asked after
-    # "would I like Casablanca?", "is Heat any good?": how well the why-not titles fit the user
-    asked_fit: bool = False
-    # "3 comedies and 2 horror films": how many of each genre this turn's list should hold
-    genre_counts: list[tuple[str, int]] = field(default_factory=list)
-    # "no romcoms": genre sets whose films (having all of a set) are ruled out
-    excluded_together: list[list[str]] = field(default_factory=list)
-    chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
-    # "is the first one scary?": the genres asked about (the reply says yes or no)
-    asked_genres: list[str] = field(default_factory=list)
-    # "year" ("when is the 2nd from?") | "popularity" ("how popular ...") | "genre" ("what
-    # genre is it?") | "people" ("who directed it?") | "length" ("how long is it?")
-    asked_about: str = ""
-    asked_years: tuple[int, int] | None = None  # "are they all from the 90s?": that period
-    # a question about the whole list: "summary" ("why these?", "what do they have in
-    # common?"), "method" ("how did you pick them?"), "genre" ("why so many crime films?",
-    # with ``asked_genres``), "all" ("are they all 90s?", "are they all comedies?"), or the
-    # picks ordered: "oldest" / "newest" / "popular" ("which one is the oldest?", "sort them
-    # by year", "most popular first")
-    about_picks: str = ""
-    focus: int | None = None  # from the session: the pick last asked about ("it" means it)
-    history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
-    history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
-
 
 # ----------------------------------------------------------------------------- regexes
 
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "a couple of": 2,
-    "a couple": 2,
-    "a few": 3,
-    "a handful of": 5,
-    "a handful": 5,
-    "a dozen": 12,
-    "half a dozen": 6,
-}
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "last": -1,
-    "top": 1,  # "the top one"
-    "bottom": -1,
-}
-_DECADE_WORDS = {
-    "twenties": 1920,
-    "thirties": 1930,
-    "forties": 1940,
-    "fifties": 1950,
-    "sixties": 1960,
-    "seventies": 1970,
-    "eighties": 1980,
-    "nineties": 1990,
-    "noughties": 2000,
-    "aughts": 2000,
-    "twentys": 1920,  # common misspellings people type
-    "thirtys": 1930,
-    "fortys": 1940,
-    "fiftys": 1950,
-    "sixtys": 1960,
-    "seventys": 1970,
-    "eightys": 1980,
-    "ninetys": 1990,
-}
-_NUM = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r"|\d{1,3}"
-_YEAR = r"(?:18|19|20)\d\d"
-_DECADE = (
-    r"(?:(?:early|mid|late)[\s-]+)?(?:the\s+)?(?:'?\d0'?s|(?:18|19|20)\d0'?s|"
-    + "|".join(_DECADE_WORDS)
-    + ")"
-)
-_SHORT_YEAR = r"'[2-9]\d(?![\w'])"  # "'85" (a year; "'80s" is a decade)
-_PERIOD = rf"(?:{_DECADE}|{_YEAR}|{_SHORT_YEAR})"
-# a bare number refers to a pick only after "seen" / "not" ("seen 1 and 4"), never after "like"
-_BARE_NUMBER = r"\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/))"
-_ORD = (
-    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
-    r"|top(?=\s+(?:one|movie|film|pick)\b)|bottom(?=\s+(?:one|movie|film|pick)\b)"
-    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
-    r"|" + _BARE_NUMBER
-)
-_ONE_PICK = rf"(?:the\s+)?(?:{_ORD})(?:\s+(?:ones|one|movies|movie|films|film|picks|pick))?"
-_ALL_BUT = r"\s+(?:but|except(?:\s+for)?|apart from|other than|besides|save)\s+"
-_REF = (
-    r"(?:the\s+|that\s+|this\s+)?(?:(?P<span>(?:first|last|top|bottom)\s+(?:two|three|four|2|3|4))"
-    r"(?:\s+(?:ones|movies|films|picks|suggestions))?"
-    rf"|(?P<ord>{_ORD})"
-    r"(?:\s+(?:ones|one|movies|movie|films|film|picks|pick|suggestion|recommendation))?"
-    # "all but the last", "everything except 1 and 3": the other picks
-    rf"|(?P<pron>(?:(?:them|these|those)\s+)?(?:all|everything|every one)(?:\s+of\s+(?:them|those"
-    rf"|these))?{_ALL_BUT}{_ONE_PICK}(?:\s*(?:,|and|&|or)\s*{_ONE_PICK})*"
-    r"|others|other ones|other (?:two|three|four)|rest(?: of them)?"  # the picks not named
-    r"|them all|all of (?:them|those|these)|all (?:those|these|three|five)"
-    r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
-    r"|them|those|these|that one|this one|it"
-    r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
-)
-_REF_BARE = _REF.replace("?P<ord>", "?:").replace("?P<pron>", "?:").replace("?P<span>", "?:")
-_REF_LIST = rf"(?P<refs>{_REF_BARE}(?:\s*(?:,|and|&|or)\s*{_REF_BARE})*)"
-_REF_WORDS = _REF_BARE.replace("|" + _BARE_NUMBER, "")
-_REF_LIST_WORDS = rf"(?P<refs>{_REF_WORDS}(?:\s*(?:,|and|&|or)\s*{_REF_WORDS})*)"
-_REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
+_NUM = "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r"|\d{1,3}"
 
 _CHAT = (
     (
@@ -286,117 +155,6 @@ _CHAT = (
         ),
     ),
 )
-_EXPLAIN_LEAD = (
-    r"\b(?:why|how come|explain|tell me (?:more |a bit )?about|more (?:info|details) (?:on|about)"
-    r"|what(?:'s| is| was) (?:so )?(?:good|special|great) about)"
-    r"(?:\s+(?:did|do|would) you\s+(?:pick|choose|recommend|suggest|include|go with)"
-    r"|\s+(?:is|was)(?:\s+there)?|\s+(?:you )?(?:picked|chose|recommended|suggested))?\s+"
-)
-_EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{_REF_LIST_WORDS}{_REF_END}")
-_EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{_REF_LIST_WORDS}\s+about\b")
-# "what genre is the second one?", "who directed the first one?", "how long is #3?": a fact
-# about a pick, answered from the catalogue (or said to be missing from it)
-_FACT_QUESTION = re.compile(
-    r"^\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?P<genre>what (?:genres?|kind of (?:movie|film)"
-    r"|type of (?:movie|film)|sort of (?:movie|film)) (?:is|are|was))"
-    r"|(?P<people>who (?:directed|made|stars? in|starred in|is in|acts? in|was in|wrote|plays in)"
-    r"|who(?:'s| is) (?:in|the director of|the star of))"
-    r"|(?P<length>how long (?:is|was)|what(?:'s| is) the (?:running ?time|runtime|length) of)"
-    r"|(?P<year>when (?:did|was|were))"
-    r")\s+"
-)
-_FACT_END = re.compile(
-    r"\s*(?:(?:come|came) out|(?:get |got )?released|made|out|premiere)?\s*[?!.]*\s*$"
-)
-# "explain your reasoning for the first pick", "what's the reason behind #2?"
-_EXPLAIN_REASON = re.compile(
-    r"\b(?:explain|what(?:'s| is| was)|tell me|give me)\s+(?:your |the )?(?:reasoning|reasons?"
-    rf"|logic|rationale|thinking)\s+(?:for|behind|of|with)\s+{_REF_LIST_WORDS}{_REF_END}"
-)
-# "what's the story of the first one?", "tell me the plot of #2": about, like the above
-_PLOT_OF = re.compile(
-    rf"\b(?:what(?:'s| is| was)|tell me|give me|explain)\s+the\s+(?:story|plot|storyline"
-    rf"|premise|synopsis)\s+(?:of|in|behind|for)\s+{_REF_LIST_WORDS}{_REF_END}"
-)
-# "number 2, tell me more", "the third one - why?": the reference first
-_EXPLAIN_AFTER = re.compile(
-    rf"^\s*{_REF_LIST_WORDS}\s*[,:\-–?]?\s*(?:tell me (?:more|a bit more)(?: about (?:it|that"
-    r"(?: one)?|this(?: one)?|them))?|more (?:info|details)(?: please)?|why(?: that one| this one)?"
-    r"|explain(?: (?:it|that|please))?|what(?:'s| is) (?:it|that) about)\s*[?.!]*\s*$"
-)
-_EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
-# a question about a pick, not a wish: "is the first one scary?", "is Bound a comedy?",
-# "when is the 2nd from?", "how popular is it?"
-_ATTRIBUTE_LEAD = re.compile(
-    r"^\s*(?:so\s+|and\s+|but\s+|hmm,?\s+)?(?:(?P<is>is|was|are|were"
-    r"|which (?:ones?|of (?:them|these|those|the picks)) (?:is|are|was|were))\s+"
-    r"|(?:when|what year)\s+(?:is|was)\s+|how\s+(?:old|popular|recent|new|well[- ]known"
-    r"|famous)\s+(?:is|was)\s+)"
-)
-_ATTRIBUTE_END = re.compile(
-    r"\s*(?:(?P<rest>(?:(?:a|an|really|very|too|at all|kind of|sort of|any)\s+)*[\w' -]{0,30}?)"
-    r"|from|made|released|out)?\s*\?+\s*$"
-)
-_WHY_NOT = re.compile(
-    r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|not include|didn'?t you (?:pick|recommend"
-    r"|suggest|include|show|choose)|did(?:n'?t| not) you (?:pick|recommend|suggest|include|show"
-    r"|choose)|haven'?t you (?:picked|recommended|suggested|shown|included)|leave out|left out"
-    r"|skip|skipped)|how come (?:no|not|there'?s no|you didn'?t (?:pick|include|recommend|show))"
-    r"|where(?:'s| is| are)|you (?:forgot|missed|left out|didn'?t (?:include|mention|pick))"
-    r"|what about|how about)\s+"
-)
-# "I'll watch Bound", "going with the 2nd", "let's do that one": a pick chosen, no new ones
-_CHOICE = re.compile(
-    r"\b(?:(?:i'?ll|i will|i'?m going to|i'?m gonna|gonna|going to|let'?s|we'?ll|we will"
-    r"|i think i'?ll|i'?d like to)\s+(?:go (?:with|for)|watch|take|pick|choose|try|check out"
-    r"|see|do|start with|put on)|(?:i'?m |we'?re )?(?:going|go) (?:with|for)|i (?:pick|choose)"
-    r"|(?:i'?m |we'?re )?watching|(?:i'?ll |we'?ll )?settle (?:on|for))\s+"
-)
-_CHOICE_END = re.compile(
-    r"\s*(?:tonight|now|then|first|today|later|this (?:evening|weekend))?\s*"
-    r"(?:,?\s*(?:thanks?(?: you)?|thx|cheers|ty))?\s*[.!]*\s*$"
-)
-_CHOSEN_REF = re.compile(
-    rf"^\s*(?:(?:ok(?:ay)?|fine|alright|sure|hmm+|right|then)[,\s]+)?{_REF_LIST_WORDS}(?P<tail>\s+"
-    r"(?:then|it is|please|for me|it'?ll be|i guess))?(?:\s+then)?\s*(?P<end>[.!?]*)\s*$"
-)
-_PRONOUNS = frozenset({"it", "that", "this", "that one", "this one", "them", "those", "these"})
-_IT_IS = re.compile(r"\s+it is\b\s*(?:then|tonight)?\s*[.!]*\s*$")  # "Bound it is"
-# "do you have Casablanca?", "have you got Inception?": is a title in the catalogue
-_HAVE = re.compile(
-    r"^\s*(?:(?:so|and|hey|ok),?\s+)?(?:do you (?:have|know|carry|stock)|have you got|you got"
-    r"|does (?:the|your|this) (?:catalogue|catalog|list|database|app) (?:have|include"
-    r"|contain|know)|can i (?:get|find))\s+"
-)
-_HAVE_END = re.compile(
-    r"\s*(?:in (?:the|your|this) (?:catalogue|catalog|list|database|app)|here|at all)?"
-    r"\s*[?!.]*\s*$"
-)
-_WHY_OVER = re.compile(r"^\s*(?:(?:so|but|ok|hmm),?\s+)?(?:why|how come)\s+")
-_WHY_OVER_JOIN = re.compile(
-    r"\s+(?:and not|but not|not|over|instead of|rather than|ahead of|before|above)\s+"
-)
-# "would I like Casablanca?", "should I watch Titanic?", "is Heat any good?", "what do you
-# think of Alien?", "have you heard of Inception?": one title, and how well it fits the user
-_FIT = re.compile(
-    r"^\s*(?:(?:so|and|hey|ok|hmm),?\s+)?(?:would i (?:like|enjoy|love|be into)|will i (?:like"
-    r"|enjoy)|do you think i(?:'d| would| will)? (?:like|enjoy|love)|should i (?:watch|see|try"
-    r"|check out)|is it worth (?:watching|seeing)|what do you think (?:of|about)"
-    r"|(?:have|did) you (?:ever )?heard? of|do you know|is|how about i watch)\s+"
-)
-_FIT_END = re.compile(
-    r"\s*(?:(?:any |really |actually )?(?:good|great|worth (?:it|watching|seeing|a watch|my time))"
-    r"|for me|(?:a )?good (?:pick|choice|fit|film|movie) for me|my (?:kind of|type of) (?:film"
-    r"|movie|thing)|(?:my|up my) (?:thing|alley|street))?\s*(?:tonight|then|though)?\s*[?!.]*\s*$"
-)
-_WISH_WORDS = re.compile(
-    r"\b(?:movies?|films?|something|anything|about|with|like|from|any|some|good|great|best"
-    r"|recommendations?|suggestions?|ideas?)\b",
-    re.IGNORECASE,
-)
-_WHY_NOT_END = re.compile(
-    r"\s*(?:in (?:the|your|this) (?:list|picks)|there|too|then|though)?\s*[?!.]*\s*$"
-)
 _FEWER = re.compile(  # not "even less" (more of the last change: "less violent", "even less")
     r"\b(?:fewer|(?<!even )(?<!still )(?<!much )(?<!way )less|not so many|not as many"
     r"|too many)(?: (?:picks|ones|options|results"
@@ -425,11 +183,6 @@ _JUST_PICKS = re.compile(
     r"\b(?:what'?s good(?: (?:tonight|today|to watch|here))?|hit me(?: up)?(?: with \w+)?"
     r"|(?:you )?got anything(?: good)?|what have you got|what do you have)\b"
 )
-_ABOUT_TITLE = re.compile(
-    r"\bwhat(?:'s| is| was)\s+(?=[^.?!]{1,80}?\s+about\b)"
-)  # "what is Heat about"
-_ABOUT_END = re.compile(r"\s+about\b")
-MAX_EXPLAINED = 3  # "why these?" explains the first three
 
 _RESET = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|from scratch)|reset|restart|new search"
@@ -440,17 +193,17 @@ _CLEAR_HISTORY = re.compile(
 )
 _SEEN = re.compile(
     rf"\b(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)?(?:already\s+)?(?:seen|watched|saw)"
-    rf"\s+(?:already\s+)?{_REF_LIST}{_REF_END}"
+    rf"\s+(?:already\s+)?{REF_LIST}{REF_END}"
 )
 _SEEN_AFTER = re.compile(  # "the first and last ones I've seen"
-    rf"(?<![\w'])(?:(?:i'?ve|i have)\s+(?:already\s+)?(?:seen|watched)\s+)?{_REF_LIST}\s+"
+    rf"(?<![\w'])(?:(?:i'?ve|i have)\s+(?:already\s+)?(?:seen|watched)\s+)?{REF_LIST}\s+"
     rf"(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)(?:already\s+)?(?:seen|watched|saw)\b"
     rf"(?:\s+(?:already|before|too))?"
 )
 _DISLIKE = re.compile(
     rf"\b(?:not|no|nope|drop|remove|hide|skip|didn'?t like|don'?t like|do not like|dislike[ds]?"
     rf"|hated?|not a fan of|not keen on|no to|pass on|nah to|ditch|lose|scrap)"
-    rf"\s+{_REF_LIST}{_REF_END}"
+    rf"\s+{REF_LIST}{REF_END}"
 )
 # "swap the third one for something older", "replace 2 with a comedy", "instead of the last
 # one, a western": those picks replaced in place (the connector is consumed with them)
@@ -459,31 +212,31 @@ _SWAP_VERB = (
 )
 _SWAP_TO = r"(?:\s*,?\s*(?:for|with|by|to|into)\b)?"
 _SWAP = re.compile(
-    rf"\b(?:{_SWAP_VERB}\s+{_REF_LIST}{_REF_END}{_SWAP_TO}"
-    rf"|instead\s+of\s+{_REF_LIST.replace('?P<refs>', '?P<refs2>')}{_REF_END})"
+    rf"\b(?:{_SWAP_VERB}\s+{REF_LIST}{REF_END}{_SWAP_TO}"
+    rf"|instead\s+of\s+{REF_LIST.replace('?P<refs>', '?P<refs2>')}{REF_END})"
 )
 _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
-    rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
+    rf"(?<![\w']){REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
     rf"(?:{CRITICISM})\b"
 )
 # "I liked the first one, the others not so much": a verdict after a reference, its list
 # joined by "and" / "or" only (so that it cannot start at "the first one, ...")
-_REF_AND_LIST = rf"(?P<refs>{_REF_BARE}(?:\s*(?:and|&|or)\s*{_REF_BARE})*)"
+_REF_AND_LIST = rf"(?P<refs>{REF_BARE}(?:\s*(?:and|&|or)\s*{REF_BARE})*)"
 _DISLIKE_TAIL = re.compile(
     rf"(?<![\w']){_REF_AND_LIST}\s*,?\s+(?:not so much|not really|less so|not at all"
     rf"|(?:were|are|was|is)\s+(?:meh|not (?:great|good|for me|my thing)|worse|weaker))\b"
 )
 _LIKED_AFTER = re.compile(  # "the third one looks good"
-    rf"(?<![\w']){_REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
+    rf"(?<![\w']){REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
     rf"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:{PROMISING})\b"
 )
 _LIKE_ANCHOR = re.compile(
     rf"(?:\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
     # "like the first two but newer": a message that starts with "like" asks for more like them
-    rf"|^\s*(?:just\s+|ok\s+|so\s+)?like)\s+{_REF_LIST_WORDS}{_REF_END}"
+    rf"|^\s*(?:just\s+|ok\s+|so\s+)?like)\s+{REF_LIST_WORDS}{REF_END}"
 )
 _LIKED = re.compile(
-    rf"\b(?:i\s+)?(?:really\s+)?(?:loved?|liked?|enjoyed|adored?)\s+{_REF_LIST_WORDS}{_REF_END}"
+    rf"\b(?:i\s+)?(?:really\s+)?(?:loved?|liked?|enjoyed|adored?)\s+{REF_LIST_WORDS}{REF_END}"
 )
 _TITLE_TRIGGER = re.compile(
     r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw))"
@@ -758,30 +511,29 @@ _ALLOW_SEQUELS = re.compile(
     r"|allowed|good|no problem)|(?:include|allow)\s+sequels)\b"
 )
 _BETWEEN = re.compile(
-    rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{_PERIOD}|[2-9]\d)\s+(?:and|to|until|till|through"
-    rf"|-|–)\s+(?:the\s+)?(?P<b>{_PERIOD}|\d\d)\b(?!\s*(?:movies?|films?|picks?|minutes?|mins?"
+    rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{PERIOD}|[2-9]\d)\s+(?:and|to|until|till|through"
+    rf"|-|–)\s+(?:the\s+)?(?P<b>{PERIOD}|\d\d)\b(?!\s*(?:movies?|films?|picks?|minutes?|mins?"
     r"|years? old|%))"
 )
 _DASH_RANGE = re.compile(
-    rf"(?<![\w'])(?P<a>{_YEAR}|{_DECADE}|[2-9]\d)\s*(?:[-–]|to|through|thru)\s*"
-    rf"(?P<b>{_YEAR}|{_DECADE}|\d\d)(?![\w'])(?!\s*(?:movies?|films?|picks?|titles?|options?)\b)"
+    rf"(?<![\w'])(?P<a>{YEAR}|{DECADE}|[2-9]\d)\s*(?:[-–]|to|through|thru)\s*"
+    rf"(?P<b>{YEAR}|{DECADE}|\d\d)(?![\w'])(?!\s*(?:movies?|films?|picks?|titles?|options?)\b)"
 )
 _BOUND = re.compile(
     rf"\b(?P<op>before|pre|prior to|earlier than|older than|until|up to|up until|after|post"
     rf"|since|later than|newer than|from|around|circa|(?<!what )(?<!how )about|roughly"
     rf"|approximately|ca\.?|~)"
-    rf"\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{_PERIOD})"
+    rf"\s*-?\s*(?:the\s+)?(?:year\s+)?(?P<a>{PERIOD})"
     rf"(?P<on>\s+(?:on(?:wards?)?\b|and (?:later|after|newer|up)|or (?:later|newer)))?"
 )
 # "80s or later", "1990 and up", "the 70s onwards", "90s+", "1985 or earlier": one open end
 _OPEN_PERIOD = re.compile(
-    rf"(?<![\w'])(?:the\s+)?(?P<a>{_PERIOD})(?:\s*\+|\s+(?:or|and)\s+(?:(?P<later>later|newer"
+    rf"(?<![\w'])(?:the\s+)?(?P<a>{PERIOD})(?:\s*\+|\s+(?:or|and)\s+(?:(?P<later>later|newer"
     r"|after|up|more recent|onwards?)|(?P<earlier>earlier|older|before))\b|\s+onwards?\b)"
 )
-_OPEN_END_BEFORE = re.compile(rf"(?:{_PERIOD})\s+(?:or|and)\s+$")
+_OPEN_END_BEFORE = re.compile(rf"(?:{PERIOD})\s+(?:or|and)\s+$")
 _DECADE_SPELLING = re.compile(r"(?<![\w'])('?\d0)(?:ies|ties|er|ers)(?![\w'])")  # "90ies", "80er"
-_DECADE_ALONE = re.compile(rf"(?<![\w']){_DECADE}(?![\w'])")
-_YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{_YEAR})\b")
+_YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{YEAR})\b")
 _RECENT = re.compile(
     r"\b(?:recent|newest|latest|modern|contemporary|current"
     # "new" is a year wish only about films ("something new", "new releases"), not "new policy"
@@ -813,7 +565,7 @@ _OLD = re.compile(
     r"|oldies)\b(?!-fashioned)"
 )
 _NUM_NOT_ONE = (
-    "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS if w != "one"), key=len, reverse=True))
+    "|".join(sorted((re.escape(w) for w in NUMBER_WORDS if w != "one"), key=len, reverse=True))
     + r"|\d{1,3}"
 )
 _COUNT = re.compile(
@@ -953,22 +705,6 @@ _BARE_CONTRACTION = re.compile(
 _RELATED_SUFFIX = re.compile(r"(?<=\w)-(related|themed|based|type)\b", re.I)  # not "-esque": like
 
 
-class _Text:
-    """The message being parsed, with consumed spans blanked out so later passes skip them."""
-
-    def __init__(self, text: str, cased: str | None = None) -> None:
-        self.original = text
-        self.work = text
-        # the message before lower-casing, when it lines up character for character
-        self.cased = cased if cased is not None and len(cased) == len(text) else None
-
-    def consume(self, start: int, end: int) -> None:
-        self.work = self.work[:start] + " " * (end - start) + self.work[end:]
-
-    def finditer(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-        return list(pattern.finditer(self.work))
-
-
 def parse_request(
     text: str,
     catalogue: Catalogue,
@@ -1010,7 +746,7 @@ def parse_request(
     lowered, cased = (_too_much(t) for t in (lowered, cased))
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
-    msg = _Text(lowered, cased)
+    msg = MessageText(lowered, cased)
     result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
     result.focus = state.focus if state is not None else None
     result.notes.extend(f"I read “{typed}” as {word}." for typed, word in corrected)
@@ -1056,9 +792,9 @@ def parse_request(
         result.asks_for_picks = True
         msg.consume(match.start(), match.end())
     _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
-    _parse_choice(msg, matcher, state, last, result)
-    _parse_why_not(msg, matcher, state, result)
-    _parse_explain(msg, matcher, state, last, result)
+    parse_choice(msg, matcher, state, last, result)
+    parse_why_not(msg, matcher, state, result)
+    parse_explain(msg, matcher, state, last, result)
     # "it was great" after "I'll watch the 2nd": the pick chosen, while its list is current
     chosen = state.chosen[-1:] if state is not None and state.chosen else []
     _parse_feedback(msg, last, result, new, [i for i in chosen if i in last])
@@ -1098,7 +834,7 @@ def parse_request(
     leaning = _leaning_genres(state, catalogue)
     positive, negative, mode = _parse_genres(msg, catalogue, result, base.include_genres, leaning)
     if grown_up:  # "like Toy Story but for grown-ups"
-        kids = _resolve_genre("Children's", catalogue)
+        kids = resolve_genre("Children's", catalogue)
         if kids:
             positive = [g for g in positive if g != kids]
             negative += [kids] if kids not in negative else []
@@ -1228,7 +964,7 @@ MIN_TYPO_CHARS = 5
 # genre words and decade words ("ninties", "eigthies") a slip may be corrected to
 _TYPO_KEYS = tuple(
     k
-    for k in (*GENRE_VOCABULARY, *(d for d in _DECADE_WORDS if not d.endswith("tys")))
+    for k in (*GENRE_VOCABULARY, *(d for d in DECADE_WORDS if not d.endswith("tys")))
     if " " not in k and len(k) >= 6
 )
 
@@ -1369,529 +1105,8 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
 # ----------------------------------------------------------------------------- passes
 
 
-def _resolve_refs(
-    refs: str, last: list[int], result: ParsedRequest, named: Sequence[int] = ()
-) -> list[int]:
-    """ "the first and third one" / "it" / "them" -> item ids from the last recommendations;
-    "it" is the pick ``named`` last in the same message, if any."""
-    if not last:
-        result.notes.append("I haven't recommended anything yet, so I can't tell which one.")
-        return []
-    chosen: list[int] = []
-    for match in re.finditer(_REF, refs):
-        if match.group("span"):
-            first, size = match.group("span").split()
-            n = int(size) if size.isdigit() else _NUMBER_WORDS[size]
-            chosen += last[:n] if first in ("first", "top") else last[-n:]
-            continue
-        if match.group("pron"):
-            pron = match.group("pron")
-            but = re.search(_ALL_BUT, pron)
-            if but is not None:  # "all but the last": every pick the rest does not name
-                left_out = set(_resolve_refs(pron[but.end() :], last, result))
-                chosen += [i for i in last if i not in left_out]
-            elif pron.startswith(("other", "rest")):  # "liked the 2nd but not the others"
-                chosen += [i for i in last if i not in named]
-            elif pron in ("them", "those", "these") and len(named) > 1:
-                chosen += named  # "the 2nd and 3rd look great, more like those"
-            elif pron.startswith("all") or pron in ("them all", "them", "those", "these"):
-                chosen += last
-            elif named:
-                chosen.append(named[-1])
-            elif result.focus is not None:  # "why the 2nd one?" then "I'll watch that one"
-                chosen.append(result.focus)
-            else:
-                if len(last) > 1:
-                    result.notes.append(
-                        f'I took "{pron}" to mean the first suggestion; '
-                        'say "the second one" to pick another.'
-                    )
-                chosen.append(last[0])
-            continue
-        token = match.group("ord").strip()
-        number = re.search(r"\d+", token)
-        position = int(number.group()) if number else _ORDINALS[token]
-        if position == -1:
-            chosen.append(last[-1])
-        elif 1 <= position <= len(last):
-            chosen.append(last[position - 1])
-        else:
-            result.notes.append(f"There was no suggestion number {position}.")
-    return list(dict.fromkeys(chosen))
-
-
-_REFS_AT = re.compile(rf"{_REF_LIST_WORDS}{_REF_END}")
-
-
-def _refs_at(
-    msg: _Text, start: int, last: list[int], result: ParsedRequest
-) -> tuple[list[int], int] | None:
-    """The picks a reference at ``start`` names ("the 2nd one", "it") and where it ends."""
-    refs = _REFS_AT.match(msg.work, start)
-    if refs is None or not last:
-        return None
-    return _resolve_refs(refs.group("refs"), last, result), refs.end()
-
-
-def _parse_choice(
-    msg: _Text,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    last: list[int],
-    result: ParsedRequest,
-) -> None:
-    """ "I'll watch Bound", "going with the 2nd", "Bound it is": the pick the user chose. Only
-    a whole sentence of it counts ("I'll watch something lighter" is a request)."""
-    among_picks = SessionState(history=list(last))  # "I'll watch Heat": the Heat just shown
-    for match in msg.finditer(_CHOICE):
-        scratch = ParsedRequest(Constraints(), focus=result.focus)
-        found = _title_at(msg, match.end(), matcher, among_picks if last else state, scratch)
-        if found is not None and found[0].item_id not in last:
-            result.notes.extend(scratch.notes)  # "I took Heat (1995) (not Heat (1972))"
-        if found is not None:
-            ids, end = [found[0].item_id], found[1]
-        elif (
-            picks := _refs_at(
-                msg, match.end(), last, ParsedRequest(Constraints(), focus=result.focus)
-            )
-        ) is not None:
-            ids, end = picks
-        else:
-            continue
-        tail = _CHOICE_END.match(msg.work, end)
-        if ids and tail is not None:
-            result.chosen.extend(i for i in ids if i not in result.chosen)
-            msg.consume(match.start(), tail.end())
-    for match in msg.finditer(_CHOSEN_REF):  # "ok the fourth then", "number 2 it is"
-        bare = match.group("refs").strip() in _PRONOUNS and not match.group("tail")
-        ids = _resolve_refs(match.group("refs"), last, ParsedRequest(Constraints()))
-        if not ids or not last or bare:
-            continue  # "it" alone names no pick
-        if "?" in match.group("end"):  # "the first one?": about it
-            result.explain += [i for i in ids if i not in result.explain]
-        else:
-            result.chosen.extend(i for i in ids if i not in result.chosen)
-        msg.consume(match.start(), match.end())
-    for match in msg.finditer(_IT_IS):
-        found = _title_before(msg, match.start(), matcher, state, result)
-        if found is not None:
-            result.chosen.append(found[0].item_id)
-            msg.consume(found[1], match.end())
-
-
-def _name_asked(msg: _Text, start: int, end: re.Pattern[str]) -> tuple[str, re.Match[str] | None]:
-    """The rest of the message from ``start`` up to where ``end`` matches, as typed: a name
-    the catalogue may lack ("have you got Inception?"), and the match of ``end``."""
-    rest = end.search(msg.work, start)
-    said = (msg.cased or msg.work)[start : rest.start() if rest else None]
-    return said.strip(" ,.;!?\"'“”"), rest
-
-
-def _could_be_a_name(name: str) -> bool:
-    """Short enough for a title and free of wish words ("any comedies", "about sharks")."""
-    return bool(name) and len(name.split()) <= MAX_TITLE_WORDS and not _WISH_WORDS.search(name)
-
-
-def _parse_fit(
-    msg: _Text,
-    fit: re.Match[str],
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    result: ParsedRequest,
-) -> bool:
-    """ "would I like Casablanca?": the title, to say where it stands for the user; a name the
-    catalogue lacks ("is Inception good?") is said to be missing. "Is Heat a comedy?" is no
-    such question (its end is not a verdict word), nor "should I watch something funny?"."""
-    found = _title_at(msg, fit.end(), matcher, state, result)
-    end = _FIT_END.match(msg.work, found[1]) if found is not None else None
-    is_form = msg.work[fit.start() : fit.end()].strip().endswith("is")
-    if found is not None and end is not None:
-        if is_form and not end.group().strip(" ?!."):
-            return False  # "is Heat?" alone
-        result.why_not.append(found[0].item_id)
-    else:
-        name, rest = _name_asked(msg, fit.end(), _FIT_END)
-        if (
-            not _could_be_a_name(name)
-            or not name[:1].isupper()
-            or (is_form and not (rest and rest.group().strip(" ?!.")))
-        ):
-            return False  # "should I watch something funny?": a request
-        result.why_not_unknown.append(name)
-    result.asked_fit = True
-    msg.consume(fit.start(), len(msg.work))
-    return True
-
-
-def _parse_why_not(
-    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
-) -> None:
-    """ "why not Aladdin?", "why didn't you pick Heat?", "what about Fargo?" (a whole
-    question about one title): what keeps that title out of the picks. "do you have
-    Casablanca?" is answered the same way, after saying whether the catalogue has it."""
-    fit = _FIT.match(msg.work)
-    if fit is not None and _parse_fit(msg, fit, matcher, state, result):
-        return
-    over = _WHY_OVER.match(msg.work)  # "why Bound and not Casablanca?": where each stands
-    if over is not None:
-        first = _title_at(msg, over.end(), matcher, state, result)
-        join = _WHY_OVER_JOIN.match(msg.work, first[1]) if first is not None else None
-        second = _title_at(msg, join.end(), matcher, state, result) if join else None
-        end = _WHY_NOT_END.match(msg.work, second[1]) if second is not None else None
-        if first is not None and second is not None and end is not None:
-            result.why_not += [first[0].item_id, second[0].item_id]
-            msg.consume(over.start(), end.end())
-            return
-    have = _HAVE.match(msg.work)
-    if have is not None:
-        found = _title_at(msg, have.end(), matcher, state, result)
-        end = _HAVE_END.match(msg.work, found[1]) if found is not None else None
-        if found is not None and end is not None:
-            result.why_not.append(found[0].item_id)
-        else:  # "have you got Inception?": the whole rest is the name asked for
-            name, _ = _name_asked(msg, have.end(), _HAVE_END)
-            if not _could_be_a_name(name):
-                return  # "do you have any comedies?", "... something about sharks": a request
-            result.why_not_unknown.append(name)
-        result.asked_have = True
-        msg.consume(have.start(), len(msg.work))
-        return
-    for match in msg.finditer(_WHY_NOT):
-        whole_question = match.group(0).startswith(("what", "how"))
-        found = _title_at(msg, match.end(), matcher, state, result)
-        end = _WHY_NOT_END.match(msg.work, found[1]) if found is not None else None
-        if found is not None and (end is not None or not whole_question):
-            result.why_not.append(found[0].item_id)
-            msg.consume(match.start(), end.end() if end is not None else found[1])
-        elif found is None and not whole_question:
-            run = _capitalised_run(msg, match.end())
-            if run and msg.cased is not None:
-                stop = match.end() + run[-1].end()
-                name = msg.cased[match.end() : stop].strip(" ,.;!?")
-                result.why_not_unknown.append(name)
-                msg.consume(match.start(), stop)
-
-
-def _parse_attribute_question(
-    msg: _Text,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    last: list[int],
-    result: ParsedRequest,
-) -> None:
-    """ "is the first one scary?", "is Bound a comedy?", "when is the 2nd from?": a question
-    about a pick (or a title), answered from what the catalogue knows; no new picks."""
-    lead = _ATTRIBUTE_LEAD.match(msg.work)
-    if lead is None:
-        return
-    which = (lead.group("is") or "").startswith("which")
-    found = (
-        None
-        if which
-        else _title_at(
-            msg, lead.end(), matcher, state, ParsedRequest(Constraints(), focus=result.focus)
-        )
-    )
-    about = ""  # about the whole list: "all" / "any" (set once the question is one)
-    if which and last:  # "which ones are thrillers?": the picks that are
-        ids, end, about = list(last), lead.end(), "any"
-    elif found is not None:
-        ids, end = [found[0].item_id], found[1]
-    elif last and (they := _THEY_ALL.match(msg.work, lead.end())):  # "are they all 90s?"
-        ids, end = list(last), they.end()
-        about = "any" if they.group().startswith("any") else "all"
-    elif (picks := _refs_at(msg, lead.end(), last, result)) is not None:
-        ids, end = picks
-    else:
-        return
-    tail = _ATTRIBUTE_END.match(msg.work, end)
-    if not ids or tail is None:
-        return
-    rest = (tail.group("rest") or "").strip()
-    genres: list[str] = []
-    for match in _genre_pattern().finditer(rest):
-        word = _genre_word(match.group("g"))
-        if word is not None:
-            resolved = (_resolve_genre(name, matcher.catalogue) for name in word.include)
-            genres += [g for g in resolved if g]
-    period = _DECADE_ALONE.search(rest) or re.search(rf"\b{_YEAR}\b", rest)
-    if lead.group("is") and rest and not genres and not period and rest not in _ANY_GOOD:
-        return  # "is it raining?": no question about a film this can answer
-    result.explain += ids
-    result.about_picks = about or result.about_picks
-    result.asked_genres = list(dict.fromkeys(genres))
-    asked = lead.group(0)
-    if period or re.search(r"\b(?:when|what year|old|recent|new)\b", asked):
-        result.asked_about = "year"
-        if period is not None:
-            result.asked_years = _period(period.group())
-    elif re.search(r"\b(?:popular|well[- ]known|famous)\b", asked):
-        result.asked_about = "popularity"
-    msg.consume(lead.start(), tail.end())
-
-
-_THEY_ALL = re.compile(  # "are they all 90s?", "are any of them comedies?"
-    r"(?:any (?:of )?(?:them|these|those|the picks|your picks)|they|these|those|them|the picks"
-    r"|your picks)(?:\s+all)?\b"
-)
-_PICKS = (
-    r"(?:these|those|them|they|the(?:se|m)? (?:picks|films|movies|ones|suggestions)|this list"
-    r"|that list|the list|your picks|all (?:these|those|of them|of these)|these ones)"
-)
-# questions about the whole list of picks, answered from the picks themselves
-_ABOUT_PICKS = (
-    (
-        "method",
-        re.compile(
-            r"\bhow (?:did|do|does|would) (?:you|it|this|sequel) (?:pick|choose|chose|find|get"
-            r"|come up with|select|decide(?: on)?|work(?: out)?|recommend|rank|make)"
-            rf"(?: (?:{_PICKS}|recommendations|picks|suggestions|these picks))?\b"
-            r"|\bhow (?:does )?(?:this|it|the app|sequel) works?\b"
-            r"|\bwhat(?:'s| is) (?:your|the) (?:method|algorithm|logic|process)\b"
-        ),
-    ),
-    (
-        "summary",
-        re.compile(
-            # "why?", "explain", "how so?" alone, right after the picks
-            r"^\s*(?:(?:but|and|ok|so|hmm),?\s+)?(?:why|how come|how so|reasons?|your reasons?"
-            r"|please explain|explain(?: (?:please|yourself|that|this|pls))?)\s*[?!.]*\s*$"
-            rf"|\bwhat do {_PICKS} (?:all )?have in common\b"
-            rf"|\bwhat(?:'s| is) the (?:common thread|connection|link|pattern|theme)\b"
-            rf"|\b(?:why|how come) (?:did you (?:pick|choose|suggest|recommend) )?{_PICKS}\s*"
-            r"(?:ones|films|movies|picks|in particular|exactly)?\s*(?:\?|$)"
-            rf"|\bwhat(?:'s| is) (?:the )?(?:reason|reasoning|logic) (?:for|behind) {_PICKS}\b"
-        ),
-    ),
-)
-# "which one is the oldest?", "which of them is the most popular?", "sort them by year",
-# "newest first": the picks in that order (the first named is the answer)
-_PICK_ORDER = (
-    (
-        "oldest",
-        re.compile(
-            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:oldest|earliest)"
-            r"|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? (?:by (?:year|date"
-            r"|release(?: date)?|age)|(?:from )?oldest(?: to newest| first)?|chronologically)"
-            r"|\boldest first\b"
-        ),
-    ),
-    (
-        "newest",
-        re.compile(
-            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:newest|latest"
-            r"|most recent)|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? "
-            r"(?:(?:from )?newest(?: to oldest| first)?|by newest)|\b(?:newest|latest) first\b"
-        ),
-    ),
-    (
-        "popular",
-        re.compile(
-            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:most (?:popular"
-            r"|watched|famous|well[- ]known)|best known)|\b(?:sort|order|rank|list)(?: them"
-            r"| these| those| the picks)? by (?:popularity|how popular|views|viewers)"
-            r"|\bmost popular first\b"
-        ),
-    ),
-    (
-        "rated",
-        re.compile(
-            r"\b(?:which|what)(?:'s| is)?(?: one| of (?:them|these|those|the picks))?(?: is| has)?"
-            r" (?:the )?(?:highest|best|top)[- ](?:rated|reviewed)(?: one)?"
-            r"|\bwhich(?: one| of (?:them|these|those|the picks))? (?:is|was) rated (?:the )?"
-            r"(?:highest|best)|\bwhich(?: one| of (?:them|these|those|the picks))? has the "
-            r"(?:best|highest) (?:ratings?|reviews?|scores?)|\b(?:sort|order|rank|list)(?: them"
-            r"| these| those| the picks)? by (?:ratings?|reviews?|scores?)"
-        ),
-    ),
-)
-# "why so many crime films?", "why all the comedies?", "why is everything a drama?"
-_WHY_SO_MANY = re.compile(
-    r"\b(?:why|how come)(?: are there| do you (?:keep )?(?:give|giving|show|showing|suggest"
-    r"|suggesting|recommend|recommending)(?: me)?)? (?:so many|so much|all (?:the|these)?|only"
-    r"|just|mostly|always|nothing but|are (?:they|these|those) all|is everything|is it all"
-    r"|are all (?:of )?(?:them|these|the picks))\s*(?:an? )?(?P<rest>[\w' -]{2,40}?)"
-    r"\s*(?:\?+|$)"
-)
-_ANY_GOOD = {"any good", "good", "worth it", "worth watching", "worth a watch", "ok", "okay"}
-
-
-# "which one should I watch first?", "which is the best one?", "pick one for me", "what's
-# your top pick?": the app's own choice among its picks (the first: it fits the history best)
-_BEST_PICK = re.compile(
-    r"\bwhich(?:\s+(?:one|of them|of these|of those|film|movie))?\s+(?:should|do|would|could)"
-    r"\s+(?:i|we|you)\s+(?:watch|see|start with|pick|choose|go (?:for|with))(?:\s+first)?\b"
-    r"|\bwhich(?:\s+(?:one|of them|of these|of those))?\s+(?:is|would be)\s+(?:the\s+)?(?:best"
-    r"|your\s+(?:top|favou?rite|best)(?:\s+(?:one|pick))?)(?:\s+(?:one|pick|of them))?\b"
-    r"|\bwhat(?:'s| is| would be)\s+your\s+(?:top|best|number one|#1|first)\s+(?:pick|choice"
-    r"|recommendation)\b|\b(?:just\s+)?(?:pick|choose)\s+(?:one|1)\s+for\s+(?:me|us)\b"
-    r"|\bif you had to (?:pick|choose) (?:one|1)\b|\b(?:choose|decide) for (?:me|us)\b"
-    r"|\bwhere (?:should|do) (?:i|we) start\b"
-)
-
-
-def _parse_about_picks(
-    msg: _Text, catalogue: Catalogue, last: list[int], result: ParsedRequest
-) -> None:
-    """ "why these?", "what do they have in common?", "how did you pick them?", "why so many
-    crime films?": a question about the whole list of picks, not a new request."""
-    if not last or result.about_picks:
-        return
-    best = _BEST_PICK.search(msg.work)
-    if best is not None:  # the first pick, and why
-        result.explain, result.asked_about = [last[0]], "best"
-        msg.consume(best.start(), best.end())
-        return
-    many = _WHY_SO_MANY.search(msg.work)
-    if many is not None:
-        genres = []
-        for match in _genre_pattern().finditer(many.group("rest")):
-            word = _genre_word(match.group("g"))
-            if word is not None:
-                resolved = (_resolve_genre(name, catalogue) for name in word.include)
-                genres += [g for g in resolved if g]
-        if genres:
-            result.about_picks, result.asked_genres = "genre", list(dict.fromkeys(genres))
-            result.explain += list(last)
-            msg.consume(many.start(), many.end())
-            return
-    for kind, pattern in (*_PICK_ORDER, *_ABOUT_PICKS):
-        found = pattern.search(msg.work)
-        if found is not None:
-            result.about_picks = kind
-            result.explain += list(last)
-            msg.consume(found.start(), found.end())
-            return
-
-
-def _parse_fact_question(
-    msg: _Text,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    last: list[int],
-    result: ParsedRequest,
-) -> None:
-    """ "what genre is the second one?", "who directed Heat?", "when did Alien come out?",
-    "how long is #3?": one fact about a pick or a title, from the catalogue (or said to be
-    missing from it)."""
-    lead = _FACT_QUESTION.match(msg.work)
-    if lead is None:
-        return
-    found = _title_at(msg, lead.end(), matcher, state, ParsedRequest(Constraints()))
-    if found is not None:
-        ids, end = [found[0].item_id], found[1]
-    elif last and (picks := _refs_at(msg, lead.end(), last, result)) is not None:
-        ids, end = picks
-    else:
-        return
-    tail = _FACT_END.match(msg.work, end)
-    if not ids or tail is None:
-        return
-    result.explain += ids
-    result.asked_about = next(k for k in ("genre", "people", "length", "year") if lead.group(k))
-    msg.consume(lead.start(), tail.end())
-
-
-def _parse_explain(
-    msg: _Text,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    last: list[int],
-    result: ParsedRequest,
-) -> None:
-    """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
-    _parse_compare(msg, matcher, state, last, result)
-    _parse_attribute_question(msg, matcher, state, last, result)
-    _parse_about_picks(msg, matcher.catalogue, last, result)
-    _parse_fact_question(msg, matcher, state, last, result)
-    for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON):
-        for match in msg.finditer(pattern):
-            result.explain += _resolve_refs(match.group("refs"), last, result)
-            about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or "about" in match.group(0)
-            result.explain_about |= about
-            msg.consume(match.start(), match.end())
-    for match in msg.finditer(_EXPLAIN_TITLE):
-        found = _title_at(msg, match.end(), matcher, state, result)
-        if found is not None:
-            result.explain.append(found[0].item_id)
-            result.explain_about |= "about" in match.group(0)
-            msg.consume(match.start(), found[1])
-    for match in msg.finditer(_ABOUT_TITLE):
-        found = _title_at(msg, match.end(), matcher, state, result)
-        about = _ABOUT_END.match(msg.work, found[1]) if found is not None else None
-        if found is not None and about is not None:
-            result.explain.append(found[0].item_id)
-            result.explain_about = True
-            msg.consume(match.start(), about.end())
-    if not result.about_picks:  # a question about the whole list keeps every pick
-        result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
-
-
-# "how is Seven like Heat?", "what makes the third one similar to Fargo?", "what do Heat and
-# Fargo have in common?", "how does it compare to Alien?": two films set side by side
-_COMPARE_LEAD = re.compile(
-    r"(?:^|(?<=[.!?,;]\s))\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:how|in what way|why)\s+(?:is|are)"
-    r"|what\s+makes|how\s+does|what\s+(?:do|does)|is)\s+"
-)
-_COMPARE_JOIN = re.compile(
-    r"\s+(?:(?P<better>(?:any\s+|much\s+)?(?:better|worse)\s+than)"
-    r"|(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
-    r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with))"
-    r"|(?P<and>and|&))\s+"
-)
-_COMPARE_END = re.compile(
-    r"\s*(?P<common>(?:have|has)\s+in\s+common|alike|similar|related|connected|compare)?"
-    r"\s*[?!.]*\s*$"
-)
-
-
-def _parse_compare(
-    msg: _Text,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    last: list[int],
-    result: ParsedRequest,
-) -> None:
-    """Two films set side by side; the pick (when one is) is the one explained."""
-    for lead in msg.finditer(_COMPARE_LEAD):
-        first = _pick_or_title(msg, lead.end(), matcher, state, last, result)
-        join = _COMPARE_JOIN.match(msg.work, first[1]) if first is not None else None
-        second = _pick_or_title(msg, join.end(), matcher, state, last, result) if join else None
-        end = _COMPARE_END.match(msg.work, second[1]) if second is not None else None
-        if first is None or join is None or second is None or end is None:
-            continue
-        if join.group("and") and not end.group("common"):
-            continue  # "is Heat and Fargo ..." without "alike" / "in common" is no comparison
-        one, other = first[0], second[0]
-        if one == other:
-            continue
-        if other in last and one not in last:
-            one, other = other, one  # "how is Heat like the third one?": explain the pick
-        result.explain, result.compare_with = [one], other
-        if join.group("better"):  # "is the fourth one better than the first?"
-            result.asked_about = "better"
-        msg.consume(lead.start(), end.end())
-        return
-
-
-def _pick_or_title(
-    msg: _Text,
-    start: int,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    last: list[int],
-    result: ParsedRequest,
-) -> tuple[int, int] | None:
-    """One pick ("the third one", "it") or one title at ``start``, and where it ends."""
-    refs = _refs_at(msg, start, last, result)
-    if refs is not None and len(refs[0]) == 1:
-        return refs[0][0], refs[1]
-    found = _title_at(msg, start, matcher, state, result)
-    return (found[0].item_id, found[1]) if found is not None else None
-
-
 def _parse_feedback(
-    msg: _Text,
+    msg: MessageText,
     last: list[int],
     result: ParsedRequest,
     new: Constraints,
@@ -1921,7 +1136,7 @@ def _parse_feedback(
             msg.consume(match.start(), match.end())
     named: list[int] = list(focus)  # picks named so far in this message
     for _, target, refs in sorted(found):
-        ids = _resolve_refs(refs, last, result, named)
+        ids = resolve_refs(refs, last, result, named)
         named += ids
         if target == "anchor":
             new.anchors += ids
@@ -1944,7 +1159,7 @@ def _parse_feedback(
 
 
 def _parse_title_mentions(
-    msg: _Text,
+    msg: MessageText,
     matcher: TitleMatcher,
     state: SessionState | None,
     result: ParsedRequest,
@@ -1965,13 +1180,13 @@ def _parse_title_mentions(
                 result.seen.append(item.item_id)
                 msg.consume(match.start(), end)
                 continue
-        found = _title_at(msg, match.end(), matcher, state, result)
+        found = title_at(msg, match.end(), matcher, state, result)
         if found is None:
             _unknown_title(msg, match, matcher.catalogue, result, new)
             continue
         items, end = [found[0]], found[1]
         while joiner := _ANCHOR_JOINER.match(msg.work[end:]):
-            more = _title_at(msg, end + joiner.end(), matcher, state, result)
+            more = title_at(msg, end + joiner.end(), matcher, state, result)
             if more is None:
                 break  # "like Heat and funny": the list of titles ends here
             items.append(more[0])
@@ -2038,18 +1253,18 @@ _NOT_WATCHED_IT = re.compile(
 
 
 def _parse_not_watched(
-    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+    msg: MessageText, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
 ) -> None:
     history = set(state.history) if state is not None else set()
     removed = False
     for match in msg.finditer(_NOT_WATCHED_LEAD):
-        found = _title_at(msg, match.end(), matcher, state, result)
+        found = title_at(msg, match.end(), matcher, state, result)
         if found is None:
             continue
         if found[0].item_id in history:
             _remove_from_history([found[0]], state, result)
             removed = True
-        elif _FIT_END.fullmatch(msg.work, found[1]) or _YET_END.fullmatch(msg.work, found[1]):
+        elif FIT_END.fullmatch(msg.work, found[1]) or _YET_END.fullmatch(msg.work, found[1]):
             # "I haven't seen Casablanca (yet), is it good?": where it stands for the user
             result.why_not.append(found[0].item_id)
             result.asked_fit = True
@@ -2087,7 +1302,7 @@ def _remove_from_history(
 
 
 def _parse_judgements(
-    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+    msg: MessageText, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
 ) -> None:
     """ "Alien was awful" (disliked), "Heat and Fargo were great" (liked): titles the
     judgement follows. A title must be written capitalised, or be one the user pasted or was
@@ -2096,7 +1311,7 @@ def _parse_judgements(
     for match in msg.finditer(_JUDGEMENT):
         items: list[Item] = []
         position = start = match.start()
-        while (found := _title_before(msg, position, matcher, state, result)) is not None:
+        while (found := title_before(msg, position, matcher, state, result)) is not None:
             item, begin = found
             cased = msg.cased[begin] if msg.cased is not None else ""
             if not (cased.isupper() or cased.isdigit() or item.item_id in known):
@@ -2114,7 +1329,6 @@ def _parse_judgements(
         msg.consume(start, match.end())
 
 
-_NOT_TITLES = set(GENRE_VOCABULARY) | FILLER_WORDS | {"him", "her", "his", "hers", "home", "mine"}
 # a run of capitalised words, small words allowed between them ("Pulp Fiction", "The Lord of
 # the Rings"), as typed
 _CAPITALISED_RUN = re.compile(
@@ -2124,7 +1338,7 @@ _CAPITALISED_RUN = re.compile(
 
 
 def _parse_bare_titles(
-    msg: _Text, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+    msg: MessageText, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
 ) -> None:
     """A capitalised catalogue title left in a request with no cue ("I'm into Pulp Fiction
     kind of stuff", "something with The Matrix energy"): a film the user knows and likes,
@@ -2141,7 +1355,7 @@ def _parse_bare_titles(
         kind = _LIKE_THAT_KIND.match(msg.work, end)  # "Heat vibes", "Fargo type films"
         if len(words) == 1 and (not before or before[-1] in ".!?:;") and not kind:
             continue
-        if all(w in _NOT_TITLES for w in words) or find_names(msg.work[start:end]):
+        if all(w in NOT_TITLES for w in words) or find_names(msg.work[start:end]):
             continue
         if _negation_before(msg.work, start)[0]:
             continue  # "not Heat": the exclusions above had their say
@@ -2151,14 +1365,13 @@ def _parse_bare_titles(
             msg.consume(start, end)
 
 
-MAX_SHORT_CHOICES = 3  # "like jurassic": one of at most this many titles, said which
 MAIN_SCORE = 99.0  # a bare mention must be a title exactly as the catalogue has it
 _LIKE_THAT_KIND = re.compile(r"\s+(?:vibes?|energy|type|style|kind|sort|feel|esque|ish)\b")
 _TITLE_SUFFIX = re.compile(r"-(?:like|esque|ish|style|type|inspired)\b")
 
 
 def _parse_title_suffixes(
-    msg: _Text,
+    msg: MessageText,
     matcher: TitleMatcher,
     state: SessionState | None,
     result: ParsedRequest,
@@ -2167,7 +1380,7 @@ def _parse_title_suffixes(
     """ "something Fargo-esque", "Star Wars-like", "not Casino-like": the longest title that
     ends at the hyphen is an anchor (or, negated, a title to stay away from)."""
     for match in msg.finditer(_TITLE_SUFFIX):
-        found = _title_before(msg, match.start(), matcher, state, result)
+        found = title_before(msg, match.start(), matcher, state, result)
         if found is None:
             continue
         item, begin = found
@@ -2175,8 +1388,8 @@ def _parse_title_suffixes(
         (new.avoid if negated else new.anchors).append(item.item_id)
         msg.consume(cue if negated else begin, match.end())
     for match in msg.finditer(_MEETS):  # "Pulp Fiction meets The Big Lebowski": both
-        before = _title_before(msg, match.start(), matcher, state, result)
-        after = _title_at(msg, match.end(), matcher, state, result)
+        before = title_before(msg, match.start(), matcher, state, result)
+        after = title_at(msg, match.end(), matcher, state, result)
         if before is not None and after is not None:
             new.anchors += [before[0].item_id, after[0].item_id]
             msg.consume(before[1], after[1])
@@ -2185,35 +1398,10 @@ def _parse_title_suffixes(
 _MEETS = re.compile(r"\s+(?:meets|crossed with|mixed with|x)\s+")
 
 
-def _title_before(
-    msg: _Text,
-    position: int,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    result: ParsedRequest,
-) -> tuple[Item, int] | None:
-    """The longest catalogue title (exact) that ends at ``position``, within its clause, and
-    where it begins."""
-    clause = max(msg.work.rfind(mark, 0, position) for mark in ".?!;,") + 1
-    dated = _YEAR_AT_END.search(msg.work, clause, position)  # "Heat (1995) was great"
-    year = int(dated.group(1)) if dated else None
-    end = dated.start() if dated else position
-    words = list(re.finditer(r"\S+", msg.work[clause:end]))[-MAX_TITLE_WORDS:]
-    for n in range(len(words), 0, -1):
-        begin = clause + words[-n].start()
-        if all(w.group() in _NOT_TITLES for w in words[-n:]):
-            continue
-        found = matcher.match(msg.work[begin:end], year, exact_only=True)
-        if found.items and found.score >= 95:
-            return _settle(found.items, found.ambiguous, state, result), begin
-    return None
-
-
-_YEAR_AT_END = re.compile(rf"\s*[(\[]({_YEAR})[)\]]\s*$")
 _SERIES = re.compile(r"(?:both|all(?:\s+three|\s+four)?(?:\s+of)?(?:\s+the)?|every)\s+")
 
 
-def _series_at(msg: _Text, start: int, matcher: TitleMatcher) -> tuple[Item, int] | None:
+def _series_at(msg: MessageText, start: int, matcher: TitleMatcher) -> tuple[Item, int] | None:
     """ "Jurassic Parks" / "the Godfather movies" after "seen both": the series' first film."""
     rest = msg.work[start : start + 120]
     stop = re.search(r"[.?!;,]|\s{2,}", rest)
@@ -2222,7 +1410,7 @@ def _series_at(msg: _Text, start: int, matcher: TitleMatcher) -> tuple[Item, int
     for n in range(len(words), 0, -1):
         phrase = rest[: words[n - 1].end()]
         phrase = re.sub(r"\s+(?:movies?|films?|ones)$", "", phrase)
-        if all(w.group() in _NOT_TITLES for w in words[:n]) or len(phrase) < 3:
+        if all(w.group() in NOT_TITLES for w in words[:n]) or len(phrase) < 3:
             continue
         for form in dict.fromkeys([phrase, re.sub(r"(?<=\w)s$", "", phrase)]):
             found = matcher.match(form)
@@ -2243,77 +1431,6 @@ def _series_words(item: Item) -> str:
     return " ".join(words)
 
 
-_PUNCT_YEAR = re.compile(rf"([!.?]?)\s*[(\[]({_YEAR})[)\]]")
-
-
-def _title_at(
-    msg: _Text,
-    start: int,
-    matcher: TitleMatcher,
-    state: SessionState | None,
-    result: ParsedRequest,
-) -> tuple[Item, int] | None:
-    """The longest catalogue title starting at ``start`` (exact first, then near-exact)."""
-    rest = msg.work[start:]
-    stop = re.search(r"[.?!;,]|\s{2,}", rest)
-    rest = rest[: stop.start()] if stop else rest
-    words = list(re.finditer(r"\S+", rest))[:MAX_TITLE_WORDS]
-    for exact in (True, False):
-        for n in range(len(words), 0, -1):
-            phrase = rest[: words[n - 1].end()]
-            if all(w.group() in _NOT_TITLES for w in words[:n]):
-                continue  # "like something funny": no title here
-            if not exact and len(phrase) < 6:
-                continue
-            year_match = re.match(rf"\s*[(\[]?({_YEAR})[)\]]?", rest[words[n - 1].end() :])
-            year = int(year_match.group(1)) if year_match else None
-            found = matcher.match(phrase, year, exact_only=exact)
-            if not found.items or (not exact and found.score < 90):
-                continue
-            end = start + words[n - 1].end() + (year_match.end() if year_match else 0)
-            # "Airplane! (1980)", "Heat. (1995)": the text above stopped at the punctuation
-            dated = _PUNCT_YEAR.match(msg.work, end) if year_match is None else None
-            if dated is not None:
-                with_year = matcher.match(phrase + dated.group(1), int(dated.group(2)), exact)
-                if with_year.items:
-                    found, end = with_year, dated.end()
-            return _settle(found.items, found.ambiguous, state, result), end
-    for n in range(len(words), 1, -1):  # a sure short form: "like Willy Wonka", "Dr Strangelove"
-        if any(w.group() in _NOT_TITLES for w in words[:1] + words[n - 1 : n]):
-            continue  # neither starts nor ends on a filler or genre word
-        found = matcher.match_short(rest[: words[n - 1].end()])
-        if found.items and not found.ambiguous:
-            return found.items[0], start + words[n - 1].end()
-    # one rare word that begins a title or two: "like (the) shawshank", "like jurassic"
-    lead = 1 if words and words[0].group() == "the" and len(words) > 1 else 0
-    if len(words) > lead and not is_common_english(words[lead].group()):
-        found = matcher.match_short(words[lead].group())
-        if 1 <= len(found.items) <= MAX_SHORT_CHOICES:
-            item = _settle(found.items, len(found.items) > 1, state, result)
-            return item, start + words[lead].end()
-    return None
-
-
-def _settle(
-    items: tuple[Item, ...], ambiguous: bool, state: SessionState | None, result: ParsedRequest
-) -> Item:
-    """Pick one of several equally good items: one the user watched or liked, else one just
-    shown ("why not Heat?" right after Heat (1972) was shown means that one), else the first."""
-    if not ambiguous:
-        return items[0]
-    known = set(state.history) | set(state.liked) if state is not None else set()
-    shown = set(state.last_recommendations) if state is not None else set()
-    chosen = next(
-        (item for item in items if item.item_id in known),
-        next((item for item in items if item.item_id in shown), items[0]),
-    )
-    others = ", ".join(i.display_title for i in items if i is not chosen)
-    result.notes.append(
-        f"I took {chosen.display_title} (not {others}); add the year to choose another."
-    )
-    return chosen
-
-
 _DIFFERENT = re.compile(
     r"^\s*(?:(?:give|show) me |something |i want )?the (?:complete |total )?opposite\s*[.!?]*\s*$|"
     r"\b(?:(?:something|anything|show me something|give me something)\s+)?(?:completely|totally"
@@ -2322,7 +1439,7 @@ _DIFFERENT = re.compile(
 )
 
 
-def _parse_follow_ups(msg: _Text, last: list[int], result: ParsedRequest) -> None:
+def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) -> None:
     """ "lighter", "darker", "older", "newer", "something else" (applied in ``_merge``)."""
     for match in msg.finditer(_DIFFERENT):  # new picks, away from the last ones and anchors
         result.different = True
@@ -2370,15 +1487,15 @@ _RELAX_YEARS = re.compile(
     rf"\b(?:(?:any|whatever|all|every|other)\s+(?:{_YEARS_WORD})(?:\s+(?:is|are|works?))?(?:\s+{_OK})?"
     rf"|(?:the\s+)?{_YEARS_WORD}\s+(?:doesn'?t|does not|don'?t|do not|won'?t)\s+matter"
     rf"|(?:forget|drop|ignore|never ?mind|remove|clear|lose|scrap|no need for)\s+(?:about\s+)?"
-    rf"(?:the\s+|that\s+)?(?:{_YEARS_WORD}|{_PERIOD})(?:\s+(?:filter|limit|constraint|thing|part"
+    rf"(?:the\s+|that\s+)?(?:{_YEARS_WORD}|{PERIOD})(?:\s+(?:filter|limit|constraint|thing|part"
     rf"|restriction|requirement))?"
     rf"|(?:old or new|new or old|doesn'?t matter when|no matter when|from any (?:{_YEARS_WORD}))"
-    rf"|(?:not|no longer)\s+(?:just|only|necessarily)\s+(?:from\s+)?(?:the\s+)?{_PERIOD})"
+    rf"|(?:not|no longer)\s+(?:just|only|necessarily)\s+(?:from\s+)?(?:the\s+)?{PERIOD})"
 )
 _ALLOW_PERIOD = re.compile(  # "the 90s are fine too", "80s or 90s is fine", "allow 1999"
-    rf"(?:(?P<p1>{_PERIOD}(?:\s*,?\s*(?:or|and|,)\s+(?:the\s+)?{_PERIOD})*)\s+"
+    rf"(?:(?P<p1>{PERIOD}(?:\s*,?\s*(?:or|and|,)\s+(?:the\s+)?{PERIOD})*)\s+"
     rf"(?:is|are|'s|would be|will be)\s+(?:also\s+)?{_OK}{_TOO}"
-    rf"|(?:include|allow)\s+(?P<p2>{_PERIOD})(?:\s+again|\s+too)?)"
+    rf"|(?:include|allow)\s+(?P<p2>{PERIOD})(?:\s+again|\s+too)?)"
 )
 _RELAX_GENRES = re.compile(
     r"\b(?:(?:any|whatever|every|all)\s+genres?(?:\s+(?:is|are|works?))?(?:\s+" + _OK + r")?"
@@ -2408,19 +1525,19 @@ def _genre_names(phrase: str, catalogue: Catalogue) -> list[str]:
         for key in (candidate, candidate.replace(" ", "-")):
             word = GENRE_VOCABULARY.get(key)
             if word is not None:
-                names = (_resolve_genre(n, catalogue) for n in word.include)
+                names = (resolve_genre(n, catalogue) for n in word.include)
                 return [n for n in names if n]
     return []
 
 
-def _parse_relaxations(msg: _Text, catalogue: Catalogue, result: ParsedRequest) -> None:
+def _parse_relaxations(msg: MessageText, catalogue: Catalogue, result: ParsedRequest) -> None:
     """Loosening follow-ups: "any decade is fine", "horror is ok after all", "forget the genre"."""
     for match in msg.finditer(_ALLOW_PERIOD):
         negated, _ = _negation_before(msg.work, match.start())
         if not negated:
             said = match.group("p1") or match.group("p2")
-            for period in re.finditer(_PERIOD, said):
-                result.allowed_years.append(list(_period(period.group())))
+            for period in re.finditer(PERIOD, said):
+                result.allowed_years.append(list(period_years(period.group())))
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_RELAX_YEARS):
         if "years" not in result.relaxed:
@@ -2497,7 +1614,7 @@ def _title_word_index(catalogue: Catalogue) -> tuple[dict[int, str], dict[str, s
 
 
 def _title_phrase(
-    catalogue: Catalogue, msg: _Text, start: int, lenient: bool = False
+    catalogue: Catalogue, msg: MessageText, start: int, lenient: bool = False
 ) -> tuple[str, int] | None:
     """The longest phrase after ``start`` that names a film or series in the catalogue.
 
@@ -2512,9 +1629,9 @@ def _title_phrase(
     for n in range(len(words), 0, -1):
         chosen = words[:n]
         tokens = [w.group() for w in chosen]
-        if tokens[0] in _NOT_TITLES or tokens[0] in _NEGATION_CUES or tokens[-1] in FILLER_WORDS:
+        if tokens[0] in NOT_TITLES or tokens[0] in _NEGATION_CUES or tokens[-1] in FILLER_WORDS:
             continue
-        if all(t in _NOT_TITLES or len(t) < 3 for t in tokens):
+        if all(t in NOT_TITLES or len(t) < 3 for t in tokens):
             continue
         phrase = " ".join(tokens)
         ids = titles_with_words(catalogue, [phrase])
@@ -2523,7 +1640,7 @@ def _title_phrase(
         if n == 1:
             # one word must be a name: typed with a capital, or the start of every title
             # that has it ("Batman", "Alien"), not a common word ("no black and white")
-            if len(_capitalised_run(msg, start)) > 1:
+            if len(capitalised_run(msg, start)) > 1:
                 continue  # "James Bond" is one name: "James" alone is not what was meant
             cased = msg.cased[start + chosen[0].start()] if msg.cased else ""
             key = _title_key(phrase)
@@ -2544,7 +1661,7 @@ def _title_phrase(
 
 
 def _unknown_title(
-    msg: _Text,
+    msg: MessageText,
     trigger: re.Match[str],
     catalogue: Catalogue,
     result: ParsedRequest,
@@ -2556,7 +1673,7 @@ def _unknown_title(
     its films instead."""
     start = trigger.end()
     article = re.match(r"(?:the|a|an)\s+", msg.work[start:])
-    run = _capitalised_run(msg, start + (article.end() if article else 0))
+    run = capitalised_run(msg, start + (article.end() if article else 0))
     words = [w.group().strip(",.;!?") for w in run]
     lower_case_ok = any(trigger.group(g) for g in ("liked", "dislike", "anchor"))
     if not words and not article and lower_case_ok:  # "i loved inception and interstellar"
@@ -2619,8 +1736,8 @@ def _is_rare_name(name: str) -> bool:
     """ "inception", "interstellar": a name of a word or two, none of them filler, a genre
     word or a number ("it", "something funny", "the 80s" are not names)."""
     words = name.split()
-    return not _genre_pattern().search(name) and all(
-        w not in _NOT_TITLES and not any(ch.isdigit() for ch in w) for w in words
+    return not genre_pattern().search(name) and all(
+        w not in NOT_TITLES and not any(ch.isdigit() for ch in w) for w in words
     )
 
 
@@ -2648,23 +1765,8 @@ def series_films(catalogue: Catalogue, name: str, limit: int = MAX_SERIES_ANCHOR
     return films[:limit]
 
 
-def _capitalised_run(msg: _Text, start: int) -> list[re.Match[str]]:
-    """The capitalised words (a name as typed: "James Bond") right after ``start``."""
-    if msg.cased is None:
-        return []
-    run = []
-    for word in re.finditer(r"\S+", msg.cased[start : start + 80]):
-        text = word.group().strip(",.;!?")
-        if not text or not text[0].isupper() or text.lower() in FILLER_WORDS:
-            break
-        run.append(word)
-        if text != word.group():
-            break  # punctuation ends the name
-    return run
-
-
 def _parse_title_exclusions(
-    msg: _Text, catalogue: Catalogue, new: Constraints, result: ParsedRequest
+    msg: MessageText, catalogue: Catalogue, new: Constraints, result: ParsedRequest
 ) -> None:
     """ "nothing from Star Wars", "no Batman or Star Trek": title words to rule out."""
     for match in msg.finditer(_TITLE_NEGATION):
@@ -2685,7 +1787,7 @@ def _parse_title_exclusions(
             if joiner and _title_phrase(catalogue, msg, joiner.end(), lenient=True):
                 found = first
         if found is None:
-            run = _capitalised_run(msg, match.end())
+            run = capitalised_run(msg, match.end())
             words = [w.group().strip(",.;!?") for w in run]
             if words and not any(w.lower() in GENRE_VOCABULARY for w in words):
                 # a name no title carries ("no James Bond"): say so, never search for it
@@ -2724,12 +1826,12 @@ _PEOPLE = re.compile(
 )
 
 
-def _parse_people(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
+def _parse_people(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
     """Names of people: the catalogue has no cast or crew, so say so instead of searching."""
     for match in msg.finditer(_PEOPLE):
         name = match.group("a") or match.group("b") or ""
         words = name.split()
-        if not words or any(w in _NOT_TITLES or w in _NEGATION_CUES for w in words):
+        if not words or any(w in NOT_TITLES or w in _NEGATION_CUES for w in words):
             continue
         if "people" not in new.unsupported:
             new.unsupported.append("people")
@@ -2738,7 +1840,7 @@ def _parse_people(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
         msg.consume(match.start(), match.end())
 
 
-def _parse_names(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
+def _parse_names(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
     """Well-known people and studios ("something with Tom Hanks", "no John Wayne", "a
     Spielberg film", "skip anything Disney"): noted as a wish the data cannot serve, and the
     name (with the words that belong to it, a negation included) is never searched."""
@@ -2754,7 +1856,7 @@ def _parse_names(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
         msg.consume(mention.start, mention.end)
 
 
-def _parse_unsupported(msg: _Text, new: Constraints) -> None:
+def _parse_unsupported(msg: MessageText, new: Constraints) -> None:
     """Wishes the catalogue has no data for (length, colour, language, ...): noted, never
     searched for (``UNSUPPORTED_NOTES`` says so to the user, once per session)."""
     for wish, pattern in _UNSUPPORTED:
@@ -2772,7 +1874,7 @@ def _parse_unsupported(msg: _Text, new: Constraints) -> None:
 _THEME_WITH_GENRE = re.compile(r"coming[- ]of[- ]age|courtroom")
 
 
-def _parse_popularity(msg: _Text, new: Constraints) -> None:
+def _parse_popularity(msg: MessageText, new: Constraints) -> None:
     """ "hidden gems", "underrated" -> obscure; "popular stuff", "top rated" -> popular."""
     for pattern, kind in ((_OBSCURE, "obscure"), (_POPULAR, "popular")):
         for match in msg.finditer(pattern):
@@ -2787,7 +1889,7 @@ _BIRTH_QUESTION = (
 
 
 def _parse_ages(
-    msg: _Text,
+    msg: MessageText,
     state: SessionState | None,
     new: Constraints,
     result: ParsedRequest,
@@ -2851,7 +1953,7 @@ def _apply_life_period(key: str, birth: int, new: Constraints, result: ParsedReq
     result.notes.append(f"I read “{phrase}” as {said} (born in {birth}).")
 
 
-def _parse_sequels(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
+def _parse_sequels(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
     """ "no sequels", "only the originals" (and back: "sequels are fine")."""
     for match in msg.finditer(_ALLOW_SEQUELS):
         negated, _ = _negation_before(msg.work, match.start())
@@ -2864,45 +1966,15 @@ def _parse_sequels(msg: _Text, new: Constraints, result: ParsedRequest) -> None:
         msg.consume(match.start(), match.end())
 
 
-def _period(text: str) -> tuple[int, int]:
-    """ "1995" -> (1995, 1995); "the 90s" / "1990s" / "nineties" / "late 80s" -> a range."""
-    text = text.strip().replace("the ", "").strip()
-    part = None
-    found = re.match(r"(early|mid|late)[\s-]+", text)
-    if found:
-        part = found.group(1)
-        text = text[found.end() :].strip()
-    if re.fullmatch(_SHORT_YEAR, text):
-        return 1900 + int(text[1:]), 1900 + int(text[1:])
-    if re.fullmatch(_YEAR, text):
-        return int(text), int(text)
-    if text in _DECADE_WORDS:
-        start = _DECADE_WORDS[text]
-    else:
-        digits = re.sub(r"\D", "", text)
-        start = (
-            int(digits) if len(digits) == 4 else (1900 + int(digits) if digits != "00" else 2000)
-        )
-        if len(digits) == 2 and int(digits) < 30:
-            start = 2000 + int(digits)
-    if part == "early":
-        return start, start + 3
-    if part == "mid":
-        return start + 3, start + 6
-    if part == "late":
-        return start + 6, start + 9
-    return start, start + 9
-
-
 # between two periods of one negated list: "no 80s or 90s", "not before 1960 or after 1990"
 _PERIOD_JOINER = re.compile(
     r"\s*(?:,\s*(?P<word>or|and|nor)?|(?P<word2>or|and|nor|&|/))\s*(?:the\s+|anything\s+"
     r"|films?\s+|movies?\s+|stuff\s+)*(?:from\s+(?:the\s+)?)?"
 )
-_LIST_GOES_ON = re.compile(rf",?\s*(?:,|or|and|nor)\s+(?:the\s+)?{_PERIOD}")
+_LIST_GOES_ON = re.compile(rf",?\s*(?:,|or|and|nor)\s+(?:the\s+)?{PERIOD}")
 
 
-def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
+def _parse_years(msg: MessageText, catalogue: Catalogue, new: Constraints) -> None:
     """Year ranges: between / before / after / decades / single years / recent / old.
 
     Each period may be negated ("not from the 90s", "skip the eighties", "nothing before
@@ -2970,7 +2042,7 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
             a, b = f"19{a}", (f"19{b}" if len(b) == 2 and int(b) >= int(a) else b)
         if len(b) == 2 and b.isdigit():  # "from 1985 to 95"
             b = a[:2] + b
-        take(match, _period(a)[0], _period(b)[1])
+        take(match, period_years(a)[0], period_years(b)[1])
     for match in msg.finditer(_DASH_RANGE):
         a, b = match.group("a").strip(), match.group("b").strip()
         if a.isdigit() and b.isdigit() and len(a) == 2:  # "75-79"
@@ -2978,12 +2050,12 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         elif b.isdigit() and len(b) == 2 and a.isdigit():  # "1985-95"
             lo, hi = int(a), int(a[:2] + b)
         else:  # "1975-1985", "the 40s-50s", "1970 to the 80s"
-            lo, hi = _period(a)[0], _period(b)[1]
+            lo, hi = period_years(a)[0], period_years(b)[1]
         if lo > hi:
             continue
         take(match, lo, hi)
     for match in msg.finditer(_BOUND):
-        low, high = _period(match.group("a"))
+        low, high = period_years(match.group("a"))
         op = match.group("op")
         if op in ("before", "pre", "prior to", "earlier than", "older than"):
             take(match, None, low - 1)
@@ -2998,10 +2070,10 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         else:  # "from the 90s" / "from 1995": that period
             take(match, low, high)
     for match in msg.finditer(_OPEN_PERIOD):
-        low, high = _period(match.group("a"))
+        low, high = period_years(match.group("a"))
         take(match, None, high) if match.group("earlier") else take(match, low, None)
-    for match in msg.finditer(_DECADE_ALONE):
-        take(match, *_period(match.group(0)))
+    for match in msg.finditer(DECADE_ALONE):
+        take(match, *period_years(match.group(0)))
     for match in msg.finditer(_YEAR_ALONE):
         year = int(match.group("a"))
         take(match, year, year)
@@ -3014,7 +2086,7 @@ def _parse_years(msg: _Text, catalogue: Catalogue, new: Constraints) -> None:
         default = 1 if decades else 10
         if match.group("few"):  # "the last few years": as "recent"
             span = "2" if decades else str(RECENT_YEARS)
-        n = default if span is None else int(span) if span.isdigit() else _NUMBER_WORDS[span]
+        n = default if span is None else int(span) if span.isdigit() else NUMBER_WORDS[span]
         n *= 10 if decades else 1
         if newest is not None:
             vague(match, newest - n + 1, None)
@@ -3049,14 +2121,14 @@ _NUMBER_BEFORE = re.compile(rf"(?<![\w'])(?P<n>{_NUM_NOT_ONE}|an?|one)\s+$")
 _OR_FEW = re.compile(r"(?<=[a-z])\s+or\s+(?P<n>two|three|2|3|so)\b(?!\s+(?:more|of))")
 
 
-def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
+def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> None:
     for match in msg.finditer(_OR_FEW):
         if match.group("n") != "so":
-            new.k = _NUMBER_WORDS.get(match.group("n")) or int(match.group("n"))
+            new.k = NUMBER_WORDS.get(match.group("n")) or int(match.group("n"))
         msg.consume(match.start(), match.end())
     per_genre = [
         (number, genre)
-        for genre in _genre_pattern().finditer(msg.work)
+        for genre in genre_pattern().finditer(msg.work)
         if (number := _NUMBER_BEFORE.search(msg.work[: genre.start()])) is not None
     ]
     ones = {"a", "an", "one"}
@@ -3064,9 +2136,9 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
     if len(per_genre) >= 2 and real:  # "3 comedies and 2 horror films": that many of each
         for number, genre in per_genre:
             n = "one" if number.group("n") in ones else number.group("n")
-            word = _genre_word(genre.group("g"))
+            word = genre_word(genre.group("g"))
             if word is not None and word.include:
-                count = int(n) if n.isdigit() else _NUMBER_WORDS[n]
+                count = int(n) if n.isdigit() else NUMBER_WORDS[n]
                 result.genre_counts.append((word.include[0], count))
             msg.consume(number.start("n"), number.end("n"))
         new.k = min(sum(n for _, n in result.genre_counts), MAX_K) or None
@@ -3077,7 +2149,7 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
         raw = match.group(group)
         if group in ("n6", "n8"):
             raw = "one"  # "just the single best one", "one more"
-        k = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        k = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
         if k < 1:  # "give me 0 movies"
             result.notes.append("I can't show fewer than one, so here is the usual number.")
             msg.consume(match.start(), match.end())
@@ -3085,28 +2157,6 @@ def _parse_count(msg: _Text, result: ParsedRequest, new: Constraints) -> None:
         new.k = min(k, MAX_K)  # the reply says the app's own limit (chat.max_k) when over it
         end = match.end() if group in ("n3", "n5", "n6", "n7", "n8") else match.end(group)
         msg.consume(match.start(), end)  # keep a genre word after the number
-
-
-def _genre_word(phrase: str) -> GenreWord | None:
-    """The vocabulary entry of a genre phrase as matched ("sci fi", "sci-fi", "rom com")."""
-    phrase = re.sub(r"[\s-]+", " ", phrase).strip()
-    return GENRE_VOCABULARY.get(phrase) or GENRE_VOCABULARY.get(phrase.replace(" ", "-"))
-
-
-@cache
-def _genre_pattern() -> re.Pattern[str]:
-    """Every genre phrase of the vocabulary, longest first (built once: a module constant)."""
-    phrases = sorted(GENRE_VOCABULARY, key=len, reverse=True)
-    body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+") for p in phrases)
-    return re.compile(rf"(?<![\w'-])(?P<g>{body})(?:e?s)?(?![\w']|-(?!free\b))")
-
-
-def _resolve_genre(name: str, catalogue: Catalogue) -> str | None:
-    def key(text: str) -> str:
-        return re.sub(r"[^a-z]", "", text.lower()).removesuffix("s")
-
-    wanted = key(name)
-    return next((g for g in catalogue.genres if key(g) == wanted), None)
 
 
 LEANING_SHARE = 0.5  # a genre of at least this share of the history is the user's own
@@ -3130,7 +2180,7 @@ _ASPECT_WORDS = frozenset({"gory", "gore", "slasher", "bloody", "splatter", "gru
 
 
 def _parse_genres(
-    msg: _Text,
+    msg: MessageText,
     catalogue: Catalogue,
     result: ParsedRequest,
     active: Sequence[str] = (),
@@ -3152,9 +2202,9 @@ def _parse_genres(
     aspects: list[str] = []  # genres ruled out by an aspect word ("no slashers")
     asked_by: dict[str, list[bool]] = {}
     previous_names: list[str] = []
-    for match in _genre_pattern().finditer(msg.work):
+    for match in genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
-        word = _genre_word(phrase)
+        word = genre_word(phrase)
         if word is None:
             continue
         # as typed: a word between two genres that an earlier pass took ("no horror, 90s
@@ -3183,7 +2233,7 @@ def _parse_genres(
                 negative = [g for g in negative if g not in previous_names]
         names = word.exclude if negated else word.include
         if negated and word.together:  # "no romcoms": only the films that are all of them
-            together = [g for g in (_resolve_genre(n, catalogue) for n in names) if g]
+            together = [g for g in (resolve_genre(n, catalogue) for n in names) if g]
             if together and together not in result.excluded_together:
                 result.excluded_together.append(together)
             end = match.end()
@@ -3191,14 +2241,14 @@ def _parse_genres(
             previous_end, previous_negated, previous_names = end, negated, together
             continue
         for name in names:
-            resolved = _resolve_genre(name, catalogue)
+            resolved = resolve_genre(name, catalogue)
             if resolved is None:
                 missing.append(name)
             elif negated and name not in word.include:
                 implied.append(resolved)  # "nothing too scary" rules out Thriller only softly
             elif negated and resolved not in negative:
                 negative.append(resolved)
-                if _resolve_genre(phrase, catalogue) is None:
+                if resolve_genre(phrase, catalogue) is None:
                     descriptive.append(resolved)  # "gory", not the genre's own name
                 if phrase.removesuffix("s") in _ASPECT_WORDS:
                     aspects.append(resolved)
@@ -3206,11 +2256,11 @@ def _parse_genres(
                 if resolved not in positive:
                     positive.append(resolved)
                 # which words asked for it: "scary" (a description) or "horror" (its name)
-                asked_by.setdefault(resolved, []).append(_resolve_genre(phrase, catalogue) is None)
+                asked_by.setdefault(resolved, []).append(resolve_genre(phrase, catalogue) is None)
         end = match.end() + (free.end() if free else 0)
         msg.consume(cue_start if negated else match.start(), end)
         previous_end, previous_negated = end, negated
-        previous_names = [n for n in (_resolve_genre(x, catalogue) for x in names) if n]
+        previous_names = [n for n in (resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
     # "scary but not gory", "horror that isn't too gory": horror without gore (a nuance the
@@ -3481,7 +2531,7 @@ def _shade(
     """Lighter / darker: exclude some genres, prefer others, undo the opposite shade."""
 
     def resolved(names: tuple[str, ...]) -> list[str]:
-        return [g for g in (_resolve_genre(n, catalogue) for n in names) if g]
+        return [g for g in (resolve_genre(n, catalogue) for n in names) if g]
 
     excl, pref, undone = resolved(exclude), resolved(prefer), set(resolved(undo))
     kept = [g for g in merged.exclude_genres if g not in undone and g not in pref]

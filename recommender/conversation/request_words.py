@@ -1,8 +1,9 @@
-"""The words the request parser knows: everyday genre phrases and filler words.
+"""The words the request parser knows: everyday genre phrases, filler words, number words.
 
 ``GENRE_VOCABULARY`` maps a phrase ("funny", "rom com", "whodunit") to MovieLens genres;
-``FILLER_WORDS`` are the words that never become part of a search ("please", "movie", "tonight").
-Both are plain data: extend them freely (the parser's tests walk every entry).
+``FILLER_WORDS`` are the words that never become part of a search ("please", "movie", "tonight");
+``NUMBER_WORDS`` are counts in words ("three", "a couple", "half a dozen"). All are plain
+data: extend them freely (the parser's tests walk every genre phrase).
 """
 
 from __future__ import annotations
@@ -210,3 +211,28 @@ FILLER_WORDS = frozenset(
     honestly preferably seriously totally truly certainly surely possibly hopefully obviously
     literally super up""".split()
 )
+
+# counts in words: "give me three", "a couple of comedies", "the first two"
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "a couple of": 2,
+    "a couple": 2,
+    "a few": 3,
+    "a handful of": 5,
+    "a handful": 5,
+    "a dozen": 12,
+    "half a dozen": 6,
+}

@@ -1,0 +1,619 @@
+"""Questions about the picks just shown, not new wishes: "why the second one?", "what is #4
+about?", "is the first one scary?", "which one is the oldest?", "why so many crime films?",
+"who directed Heat?", "how is Seven like Heat?", "why not Aladdin?", "do you have
+Casablanca?", "would I like Titanic?", and the choice among them ("I'll watch the 2nd").
+
+Each pass reads one kind of question off the message, fills the :class:`ParsedRequest`
+(``explain``, ``about_picks``, ``asked_about``, ``compare_with``, ``why_not``, ``chosen``, ...)
+and consumes its span, so the request parser neither searches for it nor filters by it.
+``parse_request`` calls :func:`parse_choice`, :func:`parse_why_not` and :func:`parse_explain`
+(which runs the other question passes) before the passes that refine the request.
+"""
+
+from __future__ import annotations
+
+import re
+
+from recommender.conversation.genre_words import genre_pattern, genre_word, resolve_genre
+from recommender.conversation.history_parser import TitleMatcher
+from recommender.conversation.periods import DECADE_ALONE, YEAR, period_years
+from recommender.conversation.pick_refs import REF_END, REF_LIST_WORDS, resolve_refs
+from recommender.conversation.request_model import MessageText, ParsedRequest
+from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.title_spans import (
+    MAX_TITLE_WORDS,
+    capitalised_run,
+    title_at,
+    title_before,
+)
+from recommender.data.catalogue import Catalogue
+
+MAX_EXPLAINED = 3  # "why these?" explains the first three
+
+_EXPLAIN_LEAD = (
+    r"\b(?:why|how come|explain|tell me (?:more |a bit )?about|more (?:info|details) (?:on|about)"
+    r"|what(?:'s| is| was) (?:so )?(?:good|special|great) about)"
+    r"(?:\s+(?:did|do|would) you\s+(?:pick|choose|recommend|suggest|include|go with)"
+    r"|\s+(?:is|was)(?:\s+there)?|\s+(?:you )?(?:picked|chose|recommended|suggested))?\s+"
+)
+_EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{REF_LIST_WORDS}{REF_END}")
+_EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{REF_LIST_WORDS}\s+about\b")
+# "what genre is the second one?", "who directed the first one?", "how long is #3?": a fact
+# about a pick, answered from the catalogue (or said to be missing from it)
+_FACT_QUESTION = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?P<genre>what (?:genres?|kind of (?:movie|film)"
+    r"|type of (?:movie|film)|sort of (?:movie|film)) (?:is|are|was))"
+    r"|(?P<people>who (?:directed|made|stars? in|starred in|is in|acts? in|was in|wrote|plays in)"
+    r"|who(?:'s| is) (?:in|the director of|the star of))"
+    r"|(?P<length>how long (?:is|was)|what(?:'s| is) the (?:running ?time|runtime|length) of)"
+    r"|(?P<year>when (?:did|was|were))"
+    r")\s+"
+)
+_FACT_END = re.compile(
+    r"\s*(?:(?:come|came) out|(?:get |got )?released|made|out|premiere)?\s*[?!.]*\s*$"
+)
+# "explain your reasoning for the first pick", "what's the reason behind #2?"
+_EXPLAIN_REASON = re.compile(
+    r"\b(?:explain|what(?:'s| is| was)|tell me|give me)\s+(?:your |the )?(?:reasoning|reasons?"
+    rf"|logic|rationale|thinking)\s+(?:for|behind|of|with)\s+{REF_LIST_WORDS}{REF_END}"
+)
+# "what's the story of the first one?", "tell me the plot of #2": about, like the above
+_PLOT_OF = re.compile(
+    rf"\b(?:what(?:'s| is| was)|tell me|give me|explain)\s+the\s+(?:story|plot|storyline"
+    rf"|premise|synopsis)\s+(?:of|in|behind|for)\s+{REF_LIST_WORDS}{REF_END}"
+)
+# "number 2, tell me more", "the third one - why?": the reference first
+_EXPLAIN_AFTER = re.compile(
+    rf"^\s*{REF_LIST_WORDS}\s*[,:\-–?]?\s*(?:tell me (?:more|a bit more)(?: about (?:it|that"
+    r"(?: one)?|this(?: one)?|them))?|more (?:info|details)(?: please)?|why(?: that one| this one)?"
+    r"|explain(?: (?:it|that|please))?|what(?:'s| is) (?:it|that) about)\s*[?.!]*\s*$"
+)
+_EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
+# a question about a pick, not a wish: "is the first one scary?", "is Bound a comedy?",
+# "when is the 2nd from?", "how popular is it?"
+_ATTRIBUTE_LEAD = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+|hmm,?\s+)?(?:(?P<is>is|was|are|were"
+    r"|which (?:ones?|of (?:them|these|those|the picks)) (?:is|are|was|were))\s+"
+    r"|(?:when|what year)\s+(?:is|was)\s+|how\s+(?:old|popular|recent|new|well[- ]known"
+    r"|famous)\s+(?:is|was)\s+)"
+)
+_ATTRIBUTE_END = re.compile(
+    r"\s*(?:(?P<rest>(?:(?:a|an|really|very|too|at all|kind of|sort of|any)\s+)*[\w' -]{0,30}?)"
+    r"|from|made|released|out)?\s*\?+\s*$"
+)
+_WHY_NOT = re.compile(
+    r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|not include|didn'?t you (?:pick|recommend"
+    r"|suggest|include|show|choose)|did(?:n'?t| not) you (?:pick|recommend|suggest|include|show"
+    r"|choose)|haven'?t you (?:picked|recommended|suggested|shown|included)|leave out|left out"
+    r"|skip|skipped)|how come (?:no|not|there'?s no|you didn'?t (?:pick|include|recommend|show))"
+    r"|where(?:'s| is| are)|you (?:forgot|missed|left out|didn'?t (?:include|mention|pick))"
+    r"|what about|how about)\s+"
+)
+# "I'll watch Bound", "going with the 2nd", "let's do that one": a pick chosen, no new ones
+_CHOICE = re.compile(
+    r"\b(?:(?:i'?ll|i will|i'?m going to|i'?m gonna|gonna|going to|let'?s|we'?ll|we will"
+    r"|i think i'?ll|i'?d like to)\s+(?:go (?:with|for)|watch|take|pick|choose|try|check out"
+    r"|see|do|start with|put on)|(?:i'?m |we'?re )?(?:going|go) (?:with|for)|i (?:pick|choose)"
+    r"|(?:i'?m |we'?re )?watching|(?:i'?ll |we'?ll )?settle (?:on|for))\s+"
+)
+_CHOICE_END = re.compile(
+    r"\s*(?:tonight|now|then|first|today|later|this (?:evening|weekend))?\s*"
+    r"(?:,?\s*(?:thanks?(?: you)?|thx|cheers|ty))?\s*[.!]*\s*$"
+)
+_CHOSEN_REF = re.compile(
+    rf"^\s*(?:(?:ok(?:ay)?|fine|alright|sure|hmm+|right|then)[,\s]+)?{REF_LIST_WORDS}(?P<tail>\s+"
+    r"(?:then|it is|please|for me|it'?ll be|i guess))?(?:\s+then)?\s*(?P<end>[.!?]*)\s*$"
+)
+_PRONOUNS = frozenset({"it", "that", "this", "that one", "this one", "them", "those", "these"})
+_IT_IS = re.compile(r"\s+it is\b\s*(?:then|tonight)?\s*[.!]*\s*$")  # "Bound it is"
+# "do you have Casablanca?", "have you got Inception?": is a title in the catalogue
+_HAVE = re.compile(
+    r"^\s*(?:(?:so|and|hey|ok),?\s+)?(?:do you (?:have|know|carry|stock)|have you got|you got"
+    r"|does (?:the|your|this) (?:catalogue|catalog|list|database|app) (?:have|include"
+    r"|contain|know)|can i (?:get|find))\s+"
+)
+_HAVE_END = re.compile(
+    r"\s*(?:in (?:the|your|this) (?:catalogue|catalog|list|database|app)|here|at all)?"
+    r"\s*[?!.]*\s*$"
+)
+_WHY_OVER = re.compile(r"^\s*(?:(?:so|but|ok|hmm),?\s+)?(?:why|how come)\s+")
+_WHY_OVER_JOIN = re.compile(
+    r"\s+(?:and not|but not|not|over|instead of|rather than|ahead of|before|above)\s+"
+)
+# "would I like Casablanca?", "should I watch Titanic?", "is Heat any good?", "what do you
+# think of Alien?", "have you heard of Inception?": one title, and how well it fits the user
+_FIT = re.compile(
+    r"^\s*(?:(?:so|and|hey|ok|hmm),?\s+)?(?:would i (?:like|enjoy|love|be into)|will i (?:like"
+    r"|enjoy)|do you think i(?:'d| would| will)? (?:like|enjoy|love)|should i (?:watch|see|try"
+    r"|check out)|is it worth (?:watching|seeing)|what do you think (?:of|about)"
+    r"|(?:have|did) you (?:ever )?heard? of|do you know|is|how about i watch)\s+"
+)
+FIT_END = re.compile(
+    r"\s*(?:(?:any |really |actually )?(?:good|great|worth (?:it|watching|seeing|a watch|my time))"
+    r"|for me|(?:a )?good (?:pick|choice|fit|film|movie) for me|my (?:kind of|type of) (?:film"
+    r"|movie|thing)|(?:my|up my) (?:thing|alley|street))?\s*(?:tonight|then|though)?\s*[?!.]*\s*$"
+)
+_WISH_WORDS = re.compile(
+    r"\b(?:movies?|films?|something|anything|about|with|like|from|any|some|good|great|best"
+    r"|recommendations?|suggestions?|ideas?)\b",
+    re.IGNORECASE,
+)
+_WHY_NOT_END = re.compile(
+    r"\s*(?:in (?:the|your|this) (?:list|picks)|there|too|then|though)?\s*[?!.]*\s*$"
+)
+_ABOUT_TITLE = re.compile(
+    r"\bwhat(?:'s| is| was)\s+(?=[^.?!]{1,80}?\s+about\b)"
+)  # "what is Heat about"
+_ABOUT_END = re.compile(r"\s+about\b")
+
+
+_REFS_AT = re.compile(rf"{REF_LIST_WORDS}{REF_END}")
+
+
+def _refs_at(
+    msg: MessageText, start: int, last: list[int], result: ParsedRequest
+) -> tuple[list[int], int] | None:
+    """The picks a reference at ``start`` names ("the 2nd one", "it") and where it ends."""
+    refs = _REFS_AT.match(msg.work, start)
+    if refs is None or not last:
+        return None
+    return resolve_refs(refs.group("refs"), last, result), refs.end()
+
+
+def parse_choice(
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "I'll watch Bound", "going with the 2nd", "Bound it is": the pick the user chose. Only
+    a whole sentence of it counts ("I'll watch something lighter" is a request)."""
+    among_picks = SessionState(history=list(last))  # "I'll watch Heat": the Heat just shown
+    for match in msg.finditer(_CHOICE):
+        scratch = ParsedRequest(Constraints(), focus=result.focus)
+        found = title_at(msg, match.end(), matcher, among_picks if last else state, scratch)
+        if found is not None and found[0].item_id not in last:
+            result.notes.extend(scratch.notes)  # "I took Heat (1995) (not Heat (1972))"
+        if found is not None:
+            ids, end = [found[0].item_id], found[1]
+        elif (
+            picks := _refs_at(
+                msg, match.end(), last, ParsedRequest(Constraints(), focus=result.focus)
+            )
+        ) is not None:
+            ids, end = picks
+        else:
+            continue
+        tail = _CHOICE_END.match(msg.work, end)
+        if ids and tail is not None:
+            result.chosen.extend(i for i in ids if i not in result.chosen)
+            msg.consume(match.start(), tail.end())
+    for match in msg.finditer(_CHOSEN_REF):  # "ok the fourth then", "number 2 it is"
+        bare = match.group("refs").strip() in _PRONOUNS and not match.group("tail")
+        ids = resolve_refs(match.group("refs"), last, ParsedRequest(Constraints()))
+        if not ids or not last or bare:
+            continue  # "it" alone names no pick
+        if "?" in match.group("end"):  # "the first one?": about it
+            result.explain += [i for i in ids if i not in result.explain]
+        else:
+            result.chosen.extend(i for i in ids if i not in result.chosen)
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_IT_IS):
+        found = title_before(msg, match.start(), matcher, state, result)
+        if found is not None:
+            result.chosen.append(found[0].item_id)
+            msg.consume(found[1], match.end())
+
+
+def _name_asked(
+    msg: MessageText, start: int, end: re.Pattern[str]
+) -> tuple[str, re.Match[str] | None]:
+    """The rest of the message from ``start`` up to where ``end`` matches, as typed: a name
+    the catalogue may lack ("have you got Inception?"), and the match of ``end``."""
+    rest = end.search(msg.work, start)
+    said = (msg.cased or msg.work)[start : rest.start() if rest else None]
+    return said.strip(" ,.;!?\"'“”"), rest
+
+
+def _could_be_a_name(name: str) -> bool:
+    """Short enough for a title and free of wish words ("any comedies", "about sharks")."""
+    return bool(name) and len(name.split()) <= MAX_TITLE_WORDS and not _WISH_WORDS.search(name)
+
+
+def _parse_fit(
+    msg: MessageText,
+    fit: re.Match[str],
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+) -> bool:
+    """ "would I like Casablanca?": the title, to say where it stands for the user; a name the
+    catalogue lacks ("is Inception good?") is said to be missing. "Is Heat a comedy?" is no
+    such question (its end is not a verdict word), nor "should I watch something funny?"."""
+    found = title_at(msg, fit.end(), matcher, state, result)
+    end = FIT_END.match(msg.work, found[1]) if found is not None else None
+    is_form = msg.work[fit.start() : fit.end()].strip().endswith("is")
+    if found is not None and end is not None:
+        if is_form and not end.group().strip(" ?!."):
+            return False  # "is Heat?" alone
+        result.why_not.append(found[0].item_id)
+    else:
+        name, rest = _name_asked(msg, fit.end(), FIT_END)
+        if (
+            not _could_be_a_name(name)
+            or not name[:1].isupper()
+            or (is_form and not (rest and rest.group().strip(" ?!.")))
+        ):
+            return False  # "should I watch something funny?": a request
+        result.why_not_unknown.append(name)
+    result.asked_fit = True
+    msg.consume(fit.start(), len(msg.work))
+    return True
+
+
+def parse_why_not(
+    msg: MessageText, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+) -> None:
+    """ "why not Aladdin?", "why didn't you pick Heat?", "what about Fargo?" (a whole
+    question about one title): what keeps that title out of the picks. "do you have
+    Casablanca?" is answered the same way, after saying whether the catalogue has it."""
+    fit = _FIT.match(msg.work)
+    if fit is not None and _parse_fit(msg, fit, matcher, state, result):
+        return
+    over = _WHY_OVER.match(msg.work)  # "why Bound and not Casablanca?": where each stands
+    if over is not None:
+        first = title_at(msg, over.end(), matcher, state, result)
+        join = _WHY_OVER_JOIN.match(msg.work, first[1]) if first is not None else None
+        second = title_at(msg, join.end(), matcher, state, result) if join else None
+        end = _WHY_NOT_END.match(msg.work, second[1]) if second is not None else None
+        if first is not None and second is not None and end is not None:
+            result.why_not += [first[0].item_id, second[0].item_id]
+            msg.consume(over.start(), end.end())
+            return
+    have = _HAVE.match(msg.work)
+    if have is not None:
+        found = title_at(msg, have.end(), matcher, state, result)
+        end = _HAVE_END.match(msg.work, found[1]) if found is not None else None
+        if found is not None and end is not None:
+            result.why_not.append(found[0].item_id)
+        else:  # "have you got Inception?": the whole rest is the name asked for
+            name, _ = _name_asked(msg, have.end(), _HAVE_END)
+            if not _could_be_a_name(name):
+                return  # "do you have any comedies?", "... something about sharks": a request
+            result.why_not_unknown.append(name)
+        result.asked_have = True
+        msg.consume(have.start(), len(msg.work))
+        return
+    for match in msg.finditer(_WHY_NOT):
+        whole_question = match.group(0).startswith(("what", "how"))
+        found = title_at(msg, match.end(), matcher, state, result)
+        end = _WHY_NOT_END.match(msg.work, found[1]) if found is not None else None
+        if found is not None and (end is not None or not whole_question):
+            result.why_not.append(found[0].item_id)
+            msg.consume(match.start(), end.end() if end is not None else found[1])
+        elif found is None and not whole_question:
+            run = capitalised_run(msg, match.end())
+            if run and msg.cased is not None:
+                stop = match.end() + run[-1].end()
+                name = msg.cased[match.end() : stop].strip(" ,.;!?")
+                result.why_not_unknown.append(name)
+                msg.consume(match.start(), stop)
+
+
+def _parse_attribute_question(
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "is the first one scary?", "is Bound a comedy?", "when is the 2nd from?": a question
+    about a pick (or a title), answered from what the catalogue knows; no new picks."""
+    lead = _ATTRIBUTE_LEAD.match(msg.work)
+    if lead is None:
+        return
+    which = (lead.group("is") or "").startswith("which")
+    found = (
+        None
+        if which
+        else title_at(
+            msg, lead.end(), matcher, state, ParsedRequest(Constraints(), focus=result.focus)
+        )
+    )
+    about = ""  # about the whole list: "all" / "any" (set once the question is one)
+    if which and last:  # "which ones are thrillers?": the picks that are
+        ids, end, about = list(last), lead.end(), "any"
+    elif found is not None:
+        ids, end = [found[0].item_id], found[1]
+    elif last and (they := _THEY_ALL.match(msg.work, lead.end())):  # "are they all 90s?"
+        ids, end = list(last), they.end()
+        about = "any" if they.group().startswith("any") else "all"
+    elif (picks := _refs_at(msg, lead.end(), last, result)) is not None:
+        ids, end = picks
+    else:
+        return
+    tail = _ATTRIBUTE_END.match(msg.work, end)
+    if not ids or tail is None:
+        return
+    rest = (tail.group("rest") or "").strip()
+    genres: list[str] = []
+    for match in genre_pattern().finditer(rest):
+        word = genre_word(match.group("g"))
+        if word is not None:
+            resolved = (resolve_genre(name, matcher.catalogue) for name in word.include)
+            genres += [g for g in resolved if g]
+    period = DECADE_ALONE.search(rest) or re.search(rf"\b{YEAR}\b", rest)
+    if lead.group("is") and rest and not genres and not period and rest not in _ANY_GOOD:
+        return  # "is it raining?": no question about a film this can answer
+    result.explain += ids
+    result.about_picks = about or result.about_picks
+    result.asked_genres = list(dict.fromkeys(genres))
+    asked = lead.group(0)
+    if period or re.search(r"\b(?:when|what year|old|recent|new)\b", asked):
+        result.asked_about = "year"
+        if period is not None:
+            result.asked_years = period_years(period.group())
+    elif re.search(r"\b(?:popular|well[- ]known|famous)\b", asked):
+        result.asked_about = "popularity"
+    msg.consume(lead.start(), tail.end())
+
+
+_THEY_ALL = re.compile(  # "are they all 90s?", "are any of them comedies?"
+    r"(?:any (?:of )?(?:them|these|those|the picks|your picks)|they|these|those|them|the picks"
+    r"|your picks)(?:\s+all)?\b"
+)
+_PICKS = (
+    r"(?:these|those|them|they|the(?:se|m)? (?:picks|films|movies|ones|suggestions)|this list"
+    r"|that list|the list|your picks|all (?:these|those|of them|of these)|these ones)"
+)
+# questions about the whole list of picks, answered from the picks themselves
+_ABOUT_PICKS = (
+    (
+        "method",
+        re.compile(
+            r"\bhow (?:did|do|does|would) (?:you|it|this|sequel) (?:pick|choose|chose|find|get"
+            r"|come up with|select|decide(?: on)?|work(?: out)?|recommend|rank|make)"
+            rf"(?: (?:{_PICKS}|recommendations|picks|suggestions|these picks))?\b"
+            r"|\bhow (?:does )?(?:this|it|the app|sequel) works?\b"
+            r"|\bwhat(?:'s| is) (?:your|the) (?:method|algorithm|logic|process)\b"
+        ),
+    ),
+    (
+        "summary",
+        re.compile(
+            # "why?", "explain", "how so?" alone, right after the picks
+            r"^\s*(?:(?:but|and|ok|so|hmm),?\s+)?(?:why|how come|how so|reasons?|your reasons?"
+            r"|please explain|explain(?: (?:please|yourself|that|this|pls))?)\s*[?!.]*\s*$"
+            rf"|\bwhat do {_PICKS} (?:all )?have in common\b"
+            rf"|\bwhat(?:'s| is) the (?:common thread|connection|link|pattern|theme)\b"
+            rf"|\b(?:why|how come) (?:did you (?:pick|choose|suggest|recommend) )?{_PICKS}\s*"
+            r"(?:ones|films|movies|picks|in particular|exactly)?\s*(?:\?|$)"
+            rf"|\bwhat(?:'s| is) (?:the )?(?:reason|reasoning|logic) (?:for|behind) {_PICKS}\b"
+        ),
+    ),
+)
+# "which one is the oldest?", "which of them is the most popular?", "sort them by year",
+# "newest first": the picks in that order (the first named is the answer)
+_PICK_ORDER = (
+    (
+        "oldest",
+        re.compile(
+            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:oldest|earliest)"
+            r"|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? (?:by (?:year|date"
+            r"|release(?: date)?|age)|(?:from )?oldest(?: to newest| first)?|chronologically)"
+            r"|\boldest first\b"
+        ),
+    ),
+    (
+        "newest",
+        re.compile(
+            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:newest|latest"
+            r"|most recent)|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? "
+            r"(?:(?:from )?newest(?: to oldest| first)?|by newest)|\b(?:newest|latest) first\b"
+        ),
+    ),
+    (
+        "popular",
+        re.compile(
+            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:most (?:popular"
+            r"|watched|famous|well[- ]known)|best known)|\b(?:sort|order|rank|list)(?: them"
+            r"| these| those| the picks)? by (?:popularity|how popular|views|viewers)"
+            r"|\bmost popular first\b"
+        ),
+    ),
+    (
+        "rated",
+        re.compile(
+            r"\b(?:which|what)(?:'s| is)?(?: one| of (?:them|these|those|the picks))?(?: is| has)?"
+            r" (?:the )?(?:highest|best|top)[- ](?:rated|reviewed)(?: one)?"
+            r"|\bwhich(?: one| of (?:them|these|those|the picks))? (?:is|was) rated (?:the )?"
+            r"(?:highest|best)|\bwhich(?: one| of (?:them|these|those|the picks))? has the "
+            r"(?:best|highest) (?:ratings?|reviews?|scores?)|\b(?:sort|order|rank|list)(?: them"
+            r"| these| those| the picks)? by (?:ratings?|reviews?|scores?)"
+        ),
+    ),
+)
+# "why so many crime films?", "why all the comedies?", "why is everything a drama?"
+_WHY_SO_MANY = re.compile(
+    r"\b(?:why|how come)(?: are there| do you (?:keep )?(?:give|giving|show|showing|suggest"
+    r"|suggesting|recommend|recommending)(?: me)?)? (?:so many|so much|all (?:the|these)?|only"
+    r"|just|mostly|always|nothing but|are (?:they|these|those) all|is everything|is it all"
+    r"|are all (?:of )?(?:them|these|the picks))\s*(?:an? )?(?P<rest>[\w' -]{2,40}?)"
+    r"\s*(?:\?+|$)"
+)
+_ANY_GOOD = {"any good", "good", "worth it", "worth watching", "worth a watch", "ok", "okay"}
+
+
+# "which one should I watch first?", "which is the best one?", "pick one for me", "what's
+# your top pick?": the app's own choice among its picks (the first: it fits the history best)
+_BEST_PICK = re.compile(
+    r"\bwhich(?:\s+(?:one|of them|of these|of those|film|movie))?\s+(?:should|do|would|could)"
+    r"\s+(?:i|we|you)\s+(?:watch|see|start with|pick|choose|go (?:for|with))(?:\s+first)?\b"
+    r"|\bwhich(?:\s+(?:one|of them|of these|of those))?\s+(?:is|would be)\s+(?:the\s+)?(?:best"
+    r"|your\s+(?:top|favou?rite|best)(?:\s+(?:one|pick))?)(?:\s+(?:one|pick|of them))?\b"
+    r"|\bwhat(?:'s| is| would be)\s+your\s+(?:top|best|number one|#1|first)\s+(?:pick|choice"
+    r"|recommendation)\b|\b(?:just\s+)?(?:pick|choose)\s+(?:one|1)\s+for\s+(?:me|us)\b"
+    r"|\bif you had to (?:pick|choose) (?:one|1)\b|\b(?:choose|decide) for (?:me|us)\b"
+    r"|\bwhere (?:should|do) (?:i|we) start\b"
+)
+
+
+def _parse_about_picks(
+    msg: MessageText, catalogue: Catalogue, last: list[int], result: ParsedRequest
+) -> None:
+    """ "why these?", "what do they have in common?", "how did you pick them?", "why so many
+    crime films?": a question about the whole list of picks, not a new request."""
+    if not last or result.about_picks:
+        return
+    best = _BEST_PICK.search(msg.work)
+    if best is not None:  # the first pick, and why
+        result.explain, result.asked_about = [last[0]], "best"
+        msg.consume(best.start(), best.end())
+        return
+    many = _WHY_SO_MANY.search(msg.work)
+    if many is not None:
+        genres = []
+        for match in genre_pattern().finditer(many.group("rest")):
+            word = genre_word(match.group("g"))
+            if word is not None:
+                resolved = (resolve_genre(name, catalogue) for name in word.include)
+                genres += [g for g in resolved if g]
+        if genres:
+            result.about_picks, result.asked_genres = "genre", list(dict.fromkeys(genres))
+            result.explain += list(last)
+            msg.consume(many.start(), many.end())
+            return
+    for kind, pattern in (*_PICK_ORDER, *_ABOUT_PICKS):
+        found = pattern.search(msg.work)
+        if found is not None:
+            result.about_picks = kind
+            result.explain += list(last)
+            msg.consume(found.start(), found.end())
+            return
+
+
+def _parse_fact_question(
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "what genre is the second one?", "who directed Heat?", "when did Alien come out?",
+    "how long is #3?": one fact about a pick or a title, from the catalogue (or said to be
+    missing from it)."""
+    lead = _FACT_QUESTION.match(msg.work)
+    if lead is None:
+        return
+    found = title_at(msg, lead.end(), matcher, state, ParsedRequest(Constraints()))
+    if found is not None:
+        ids, end = [found[0].item_id], found[1]
+    elif last and (picks := _refs_at(msg, lead.end(), last, result)) is not None:
+        ids, end = picks
+    else:
+        return
+    tail = _FACT_END.match(msg.work, end)
+    if not ids or tail is None:
+        return
+    result.explain += ids
+    result.asked_about = next(k for k in ("genre", "people", "length", "year") if lead.group(k))
+    msg.consume(lead.start(), tail.end())
+
+
+def parse_explain(
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """ "why the second one?", "what is #4 about?", "why did you pick Heat?"."""
+    _parse_compare(msg, matcher, state, last, result)
+    _parse_attribute_question(msg, matcher, state, last, result)
+    _parse_about_picks(msg, matcher.catalogue, last, result)
+    _parse_fact_question(msg, matcher, state, last, result)
+    for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON):
+        for match in msg.finditer(pattern):
+            result.explain += resolve_refs(match.group("refs"), last, result)
+            about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or "about" in match.group(0)
+            result.explain_about |= about
+            msg.consume(match.start(), match.end())
+    for match in msg.finditer(_EXPLAIN_TITLE):
+        found = title_at(msg, match.end(), matcher, state, result)
+        if found is not None:
+            result.explain.append(found[0].item_id)
+            result.explain_about |= "about" in match.group(0)
+            msg.consume(match.start(), found[1])
+    for match in msg.finditer(_ABOUT_TITLE):
+        found = title_at(msg, match.end(), matcher, state, result)
+        about = _ABOUT_END.match(msg.work, found[1]) if found is not None else None
+        if found is not None and about is not None:
+            result.explain.append(found[0].item_id)
+            result.explain_about = True
+            msg.consume(match.start(), about.end())
+    if not result.about_picks:  # a question about the whole list keeps every pick
+        result.explain = list(dict.fromkeys(result.explain))[:MAX_EXPLAINED]
+
+
+# "how is Seven like Heat?", "what makes the third one similar to Fargo?", "what do Heat and
+# Fargo have in common?", "how does it compare to Alien?": two films set side by side
+_COMPARE_LEAD = re.compile(
+    r"(?:^|(?<=[.!?,;]\s))\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:how|in what way|why)\s+(?:is|are)"
+    r"|what\s+makes|how\s+does|what\s+(?:do|does)|is)\s+"
+)
+_COMPARE_JOIN = re.compile(
+    r"\s+(?:(?P<better>(?:any\s+|much\s+)?(?:better|worse)\s+than)"
+    r"|(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
+    r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with))"
+    r"|(?P<and>and|&))\s+"
+)
+_COMPARE_END = re.compile(
+    r"\s*(?P<common>(?:have|has)\s+in\s+common|alike|similar|related|connected|compare)?"
+    r"\s*[?!.]*\s*$"
+)
+
+
+def _parse_compare(
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> None:
+    """Two films set side by side; the pick (when one is) is the one explained."""
+    for lead in msg.finditer(_COMPARE_LEAD):
+        first = _pick_or_title(msg, lead.end(), matcher, state, last, result)
+        join = _COMPARE_JOIN.match(msg.work, first[1]) if first is not None else None
+        second = _pick_or_title(msg, join.end(), matcher, state, last, result) if join else None
+        end = _COMPARE_END.match(msg.work, second[1]) if second is not None else None
+        if first is None or join is None or second is None or end is None:
+            continue
+        if join.group("and") and not end.group("common"):
+            continue  # "is Heat and Fargo ..." without "alike" / "in common" is no comparison
+        one, other = first[0], second[0]
+        if one == other:
+            continue
+        if other in last and one not in last:
+            one, other = other, one  # "how is Heat like the third one?": explain the pick
+        result.explain, result.compare_with = [one], other
+        if join.group("better"):  # "is the fourth one better than the first?"
+            result.asked_about = "better"
+        msg.consume(lead.start(), end.end())
+        return
+
+
+def _pick_or_title(
+    msg: MessageText,
+    start: int,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+) -> tuple[int, int] | None:
+    """One pick ("the third one", "it") or one title at ``start``, and where it ends."""
+    refs = _refs_at(msg, start, last, result)
+    if refs is not None and len(refs[0]) == 1:
+        return refs[0][0], refs[1]
+    found = title_at(msg, start, matcher, state, result)
+    return (found[0].item_id, found[1]) if found is not None else None

@@ -1,0 +1,112 @@
+"""References to the picks just shown: "the second one", "#3", "the first two", "it", "them",
+"the others", "all but the last".
+
+``REF_LIST`` matches a list of references ("the first and third ones"); ``REF_LIST_WORDS`` the
+same without bare numbers (after "like", "2" is no pick); ``REF_END`` is where one may end.
+:func:`resolve_refs` turns the matched text into item ids of the last recommendations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.conversation.request_model import ParsedRequest
+from recommender.conversation.request_words import NUMBER_WORDS
+
+# "the second one", "the last one": the place in the list each names (-1: the last)
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "last": -1,
+    "top": 1,  # "the top one"
+    "bottom": -1,
+}
+# a bare number refers to a pick only after "seen" / "not" ("seen 1 and 4"), never after "like"
+_BARE_NUMBER = r"\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/))"
+_ORD = (
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
+    r"|top(?=\s+(?:one|movie|film|pick)\b)|bottom(?=\s+(?:one|movie|film|pick)\b)"
+    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
+    r"|" + _BARE_NUMBER
+)
+_ONE_PICK = rf"(?:the\s+)?(?:{_ORD})(?:\s+(?:ones|one|movies|movie|films|film|picks|pick))?"
+_ALL_BUT = r"\s+(?:but|except(?:\s+for)?|apart from|other than|besides|save)\s+"
+_REF = (
+    r"(?:the\s+|that\s+|this\s+)?(?:(?P<span>(?:first|last|top|bottom)\s+(?:two|three|four|2|3|4))"
+    r"(?:\s+(?:ones|movies|films|picks|suggestions))?"
+    rf"|(?P<ord>{_ORD})"
+    r"(?:\s+(?:ones|one|movies|movie|films|film|picks|pick|suggestion|recommendation))?"
+    # "all but the last", "everything except 1 and 3": the other picks
+    rf"|(?P<pron>(?:(?:them|these|those)\s+)?(?:all|everything|every one)(?:\s+of\s+(?:them|those"
+    rf"|these))?{_ALL_BUT}{_ONE_PICK}(?:\s*(?:,|and|&|or)\s*{_ONE_PICK})*"
+    r"|others|other ones|other (?:two|three|four)|rest(?: of them)?"  # the picks not named
+    r"|them all|all of (?:them|those|these)|all (?:those|these|three|five)"
+    r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
+    r"|them|those|these|that one|this one|it"
+    r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
+)
+REF_BARE = _REF.replace("?P<ord>", "?:").replace("?P<pron>", "?:").replace("?P<span>", "?:")
+REF_LIST = rf"(?P<refs>{REF_BARE}(?:\s*(?:,|and|&|or)\s*{REF_BARE})*)"
+_REF_WORDS = REF_BARE.replace("|" + _BARE_NUMBER, "")
+REF_LIST_WORDS = rf"(?P<refs>{_REF_WORDS}(?:\s*(?:,|and|&|or)\s*{_REF_WORDS})*)"
+REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
+
+
+def resolve_refs(
+    refs: str, last: list[int], result: ParsedRequest, named: Sequence[int] = ()
+) -> list[int]:
+    """ "the first and third one" / "it" / "them" -> item ids from the last recommendations;
+    "it" is the pick ``named`` last in the same message, if any."""
+    if not last:
+        result.notes.append("I haven't recommended anything yet, so I can't tell which one.")
+        return []
+    chosen: list[int] = []
+    for match in re.finditer(_REF, refs):
+        if match.group("span"):
+            first, size = match.group("span").split()
+            n = int(size) if size.isdigit() else NUMBER_WORDS[size]
+            chosen += last[:n] if first in ("first", "top") else last[-n:]
+            continue
+        if match.group("pron"):
+            pron = match.group("pron")
+            but = re.search(_ALL_BUT, pron)
+            if but is not None:  # "all but the last": every pick the rest does not name
+                left_out = set(resolve_refs(pron[but.end() :], last, result))
+                chosen += [i for i in last if i not in left_out]
+            elif pron.startswith(("other", "rest")):  # "liked the 2nd but not the others"
+                chosen += [i for i in last if i not in named]
+            elif pron in ("them", "those", "these") and len(named) > 1:
+                chosen += named  # "the 2nd and 3rd look great, more like those"
+            elif pron.startswith("all") or pron in ("them all", "them", "those", "these"):
+                chosen += last
+            elif named:
+                chosen.append(named[-1])
+            elif result.focus is not None:  # "why the 2nd one?" then "I'll watch that one"
+                chosen.append(result.focus)
+            else:
+                if len(last) > 1:
+                    result.notes.append(
+                        f'I took "{pron}" to mean the first suggestion; '
+                        'say "the second one" to pick another.'
+                    )
+                chosen.append(last[0])
+            continue
+        token = match.group("ord").strip()
+        number = re.search(r"\d+", token)
+        position = int(number.group()) if number else _ORDINALS[token]
+        if position == -1:
+            chosen.append(last[-1])
+        elif 1 <= position <= len(last):
+            chosen.append(last[position - 1])
+        else:
+            result.notes.append(f"There was no suggestion number {position}.")
+    return list(dict.fromkeys(chosen))
