@@ -1052,6 +1052,28 @@ def test_more_feedback_forms(text, field, ids, catalogue: Catalogue, state) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "seen"),
+    [("1 and 3 seen", [5, 12]), ("the first two seen already, more please", [5, 3])],
+)
+def test_picks_marked_seen_without_a_subject(
+    text: str, seen: list[int], catalogue: Catalogue, state
+) -> None:
+    """ "1 and 3 seen" had searched the word "seen"."""
+    request = parse(text, catalogue, state)
+    assert request.seen == seen and request.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["is the second one violent?", "is Fargo ok for kids?", "is the first one too gory?"]
+)
+def test_a_content_question_is_no_genre_question(text: str, catalogue: Catalogue, state) -> None:
+    """ "is it violent?" had been answered "No: it isn't listed as Action"."""
+    request = parse(text, catalogue, state)
+    assert request.action == "explain" and request.asked_about == "content"
+    assert request.asked_genres == []
+
+
+@pytest.mark.parametrize(
     ("text", "liked", "disliked"),
     [
         ("I liked the first one, the others not so much", [5], [3, 12, 9]),

@@ -1031,6 +1031,11 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
         return "The catalogue has no cast or crew, so I can't say who made it or who is in it."
     if request.asked_about == "length":
         return "The catalogue has no running times, so I can't say how long it is."
+    if request.asked_about == "content":
+        return (
+            "The catalogue has no content ratings (violence, language, nudity), so I can't say; "
+            f"it is listed as {join_words(item.genres) or 'no genre'}."
+        )
     popularity = getattr(deps.retriever, "popularity", None)
     if request.asked_about == "popularity" and popularity is not None:
         rank = int((popularity[1:] > popularity[item.item_id]).sum()) + 1

@@ -337,6 +337,11 @@ def _parse_attribute_question(
     if not ids or tail is None:
         return
     rest = (tail.group("rest") or "").strip()
+    if _CONTENT.search(rest):  # "is the second one violent?": no content data, said so
+        result.explain += ids
+        result.asked_about = "content"
+        msg.consume(lead.start(), tail.end())
+        return
     genres: list[str] = []
     for match in genre_pattern().finditer(rest):
         word = genre_word(match.group("g"))
@@ -359,6 +364,14 @@ def _parse_attribute_question(
     msg.consume(lead.start(), tail.end())
 
 
+# what a film shows ("is it violent?", "is there nudity?"): no catalogue here records it, and
+# a genre is no answer ("violent" as a wish leans to action films; a crime film can be violent)
+_CONTENT = re.compile(
+    r"\b(?:(?:too |very |really |that |overly )?(?:violent|gory|bloody|graphic|explicit|sexy"
+    r"|sexual|raunchy|gruesome|brutal|disturbing|vulgar|crude)|violence|gore|nudity|nude|sex"
+    r"|swearing|profanity|bad language|rated r|r[- ]rated|pg-?13|family[- ]friendly|kid[- ]friendly"
+    r"|safe for (?:kids|children)|ok for (?:kids|children))\b"
+)
 _THEY_ALL = re.compile(  # "are they all 90s?", "are any of them comedies?"
     r"(?:any (?:of )?(?:them|these|those|the picks|your picks)|they|these|those|them|the picks"
     r"|your picks)(?:\s+all)?\b"

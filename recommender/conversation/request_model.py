@@ -78,7 +78,8 @@ class ParsedRequest:
     # "is the first one scary?": the genres asked about (the reply says yes or no)
     asked_genres: list[str] = field(default_factory=list)
     # "year" ("when is the 2nd from?") | "popularity" ("how popular ...") | "genre" ("what
-    # genre is it?") | "people" ("who directed it?") | "length" ("how long is it?")
+    # genre is it?") | "people" ("who directed it?") | "length" ("how long is it?") |
+    # "content" ("is it violent?": no content ratings here)
     asked_about: str = ""
     asked_years: tuple[int, int] | None = None  # "are they all from the 90s?": that period
     # a question about the whole list: "summary" ("why these?", "what do they have in

@@ -195,10 +195,11 @@ _SEEN = re.compile(
     rf"\b(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)?(?:already\s+)?(?:seen|watched|saw)"
     rf"\s+(?:already\s+)?{REF_LIST}{REF_END}"
 )
-_SEEN_AFTER = re.compile(  # "the first and last ones I've seen"
+_SEEN_AFTER = re.compile(  # "the first and last ones I've seen", "1 and 3 seen already"
     rf"(?<![\w'])(?:(?:i'?ve|i have)\s+(?:already\s+)?(?:seen|watched)\s+)?{REF_LIST}\s+"
-    rf"(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)(?:already\s+)?(?:seen|watched|saw)\b"
-    rf"(?:\s+(?:already|before|too))?"
+    rf"(?:(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)(?:already\s+)?(?:seen|watched|saw)"
+    rf"|(?:already\s+)?(?:seen|watched)(?=\s*(?:$|[,.!?;]|\s+(?:already|before|too|it|them)\b)))"
+    rf"\b(?:\s+(?:already|before|too))?"
 )
 _DISLIKE = re.compile(
     rf"\b(?:not|no|nope|drop|remove|hide|skip|didn'?t like|don'?t like|do not like|dislike[ds]?"
