@@ -234,6 +234,21 @@ def test_a_swap_replaces_one_pick_in_place(make_deps, tiny_catalogue):
     assert third.item_id not in ids(reply)
 
 
+def test_after_a_swap_that_one_is_the_new_pick_and_all_of_them_is_a_new_request(
+    make_deps, tiny_catalogue
+):
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    state, reply = step(state, "swap the third one", deps)
+    new_third = ids(reply)[2]
+    state, reply = step(state, "why that one?", deps)
+    assert reply.kind == "explanation"
+    assert md(tiny_catalogue.get(new_third).display_title) in reply.text
+    state, reply = step(state, "replace them all with something from the 90s", deps)
+    assert state.constraints.year_min == 1990  # kept: every pick went, so it is the request
+    assert not any("In place of" in note for note in reply.notes)
+
+
 def test_seen_and_like(make_deps):
     deps = make_deps()
     state, reply = step(SessionState(), "", deps, paste=HISTORY)

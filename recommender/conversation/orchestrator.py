@@ -639,6 +639,9 @@ def step_stream(
     new.last_recommendations = list(picked)
     if new.focus == state.focus:  # new picks: "it" is the first of them again, unless this
         new.focus = None  # turn named one ("love the third one!": "more like that" next)
+    swapped_in = [i for i in picked if i not in state.last_recommendations]
+    if request.swap and len(swapped_in) == 1:
+        new.focus = swapped_in[0]  # "swap the third one" ... "why that one?": the new third
     reply.kind = "recommendations"
     timings["first_recommendation"] = (time.perf_counter() - started) * 1000
     reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)

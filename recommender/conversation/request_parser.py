@@ -863,6 +863,8 @@ def parse_request(
     if "style" in new.unsupported and (new.include_genres or new.anchors):
         new.unsupported.remove("style")  # "an intense thriller": the genre says enough
     # "swap the third one for something older": older than the third one
+    if result.swap and set(result.swap) >= set(last):
+        result.swap = []  # "replace them all with westerns": a new request, not a swap
     result.constraints = _merge(base, new, result, catalogue, result.swap or last)
     if result.fewer and new.k is None:  # "fewer picks": 3, or one fewer than a short list
         shown = len(last) or base.k or 5
