@@ -2570,6 +2570,21 @@ def test_adverbs_and_we_are_are_never_searched(text: str, catalogue: Catalogue) 
     assert parse(text, catalogue).constraints.query == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "genre"),
+    [
+        ("a war movie that isn't too depressing", "War"),
+        ("a horror film but not too dark", "Horror"),
+    ],
+)
+def test_a_shade_never_rules_out_the_genre_asked_for(
+    text: str, genre: str, catalogue: Catalogue
+) -> None:
+    """ "a war movie that isn't too depressing" had ruled out war films."""
+    c = parse(text, catalogue).constraints
+    assert c.include_genres == [genre] and genre not in c.exclude_genres
+
+
 def test_not_so_long_ago_is_no_running_time(catalogue: Catalogue) -> None:
     assert parse("something from not so long ago", catalogue).constraints.unsupported == []
 

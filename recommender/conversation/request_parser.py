@@ -2473,9 +2473,9 @@ def _merge(
             if wish in UNSUPPORTED_NOTES:  # "people" names the person in its own note
                 result.notes.append(UNSUPPORTED_NOTES[wish])
     if "lighter" in result.refined:
-        _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, undo=DARK_EXCLUDE + DARK_PREFER)
+        _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, DARK_EXCLUDE + DARK_PREFER, new)
     if "darker" in result.refined:
-        _shade(merged, catalogue, DARK_EXCLUDE, DARK_PREFER, undo=LIGHT_EXCLUDE + LIGHT_PREFER)
+        _shade(merged, catalogue, DARK_EXCLUDE, DARK_PREFER, LIGHT_EXCLUDE + LIGHT_PREFER, new)
     explicit = new.year_min is not None or new.year_max is not None
     if ("older" in result.refined or "newer" in result.refined) and not explicit:
         # "like Heat but older": older than Heat, not than the last picks
@@ -2530,13 +2530,17 @@ def _shade(
     exclude: tuple[str, ...],
     prefer: tuple[str, ...],
     undo: tuple[str, ...],
+    said: Constraints,
 ) -> None:
-    """Lighter / darker: exclude some genres, prefer others, undo the opposite shade."""
+    """Lighter / darker: exclude some genres, prefer others, undo the opposite shade; never a
+    genre this message asks for ("a war movie that isn't too depressing" is still war)."""
 
     def resolved(names: tuple[str, ...]) -> list[str]:
         return [g for g in (resolve_genre(n, catalogue) for n in names) if g]
 
-    excl, pref, undone = resolved(exclude), resolved(prefer), set(resolved(undo))
+    asked = set(said.include_genres)
+    excl = [g for g in resolved(exclude) if g not in asked]
+    pref, undone = resolved(prefer), set(resolved(undo))
     kept = [g for g in merged.exclude_genres if g not in undone and g not in pref]
     merged.exclude_genres = kept + [g for g in excl if g not in kept]
     merged.include_genres = [g for g in merged.include_genres if g not in excl]
