@@ -1291,6 +1291,9 @@ def test_a_question_with_a_request_is_a_request(catalogue: Catalogue, state: Ses
         ("ok thanks", "thanks"),
         ("what can you do?", "help"),
         ("help", "help"),
+        ("bye", "bye"),
+        ("ok thanks, goodbye!", "bye"),
+        ("that's all for now", "bye"),
     ],
 )
 def test_small_talk_changes_nothing(
@@ -1300,6 +1303,15 @@ def test_small_talk_changes_nothing(
     result = parse(text, catalogue, state)
     assert (result.action, result.chat) == ("chat", kind)
     assert result.constraints == state.constraints
+
+
+def test_anything_else_like_it_is_like_it_and_not_these_again(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    result = parse("the last one looks interesting, anything else like it?", catalogue, state)
+    assert result.constraints.anchors == [9]
+    assert set(result.skipped) == {5, 3, 12}  # the other picks; "more like it" keeps them
+    assert parse("more like the last one", catalogue, state).skipped == []
 
 
 def test_it_means_the_pick_named_just_before(catalogue: Catalogue, state: SessionState) -> None:

@@ -771,6 +771,11 @@ def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
             "You're welcome! Say “more” for other picks, tell me what to change "
             "(“older”, “no horror”, “just 3”), or ask “why the 2nd one?”."
         )
+    if kind == "bye":
+        return (
+            "Enjoy your film! Your list stays here while this tab is open: come back and say "
+            "“more” any time."
+        )
     if kind == "plot":
         return (
             f"I have no plot summaries: the catalogue knows each {words.item}'s title, year and "

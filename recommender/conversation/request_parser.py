@@ -110,6 +110,15 @@ _CHAT = (
             r"(?:\s+(?:there|again|sequel|everyone|all))?\s*[!.,]*\s*$"
         ),
     ),
+    (  # "bye", "that's all for now": nothing asked, the session kept
+        "bye",
+        re.compile(
+            r"^\s*(?:(?:ok(?:ay)?|thanks?|thank you|great|cool)[,!. ]*)*(?:bye|bye[- ]?bye|goodbye"
+            r"|good night|see (?:you|ya)(?: later| soon)?|cya|ciao for now"
+            r"|that'?s all(?: for (?:now|today))?|i'?m done(?: for (?:now|today))?|gotta go"
+            r"|have to go|signing off|adios|tsch[uü]ss|au revoir)\s*[!.,]*\s*$"
+        ),
+    ),
     (
         "thanks",
         re.compile(
@@ -232,7 +241,8 @@ _LIKED_AFTER = re.compile(  # "the third one looks good"
     rf"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:{PROMISING})\b"
 )
 _LIKE_ANCHOR = re.compile(
-    rf"(?:\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)\s+like|similar to|such as)"
+    rf"(?:\b(?:(?:more|something|anything|stuff|ones?|films?|movies?)(?P<other>\s+(?:else|more))?"
+    rf"\s+like|similar to|such as)"
     # "like the first two but newer": a message that starts with "like" asks for more like them
     rf"|^\s*(?:just\s+|ok\s+|so\s+)?like)\s+{REF_LIST_WORDS}{REF_END}"
 )
@@ -1135,14 +1145,18 @@ def _parse_feedback(
     ):
         for match in msg.finditer(pattern):
             refs = match.groupdict().get("refs") or match.groupdict().get("refs2") or ""
+            if target == "anchor" and match.groupdict().get("other"):
+                target = "anchor_other"  # "anything else like it": like it, not these again
             found.append((match.start(), target, refs))
             msg.consume(match.start(), match.end())
     named: list[int] = list(focus)  # picks named so far in this message
     for _, target, refs in sorted(found):
         ids = resolve_refs(refs, last, result, named)
         named += ids
-        if target == "anchor":
+        if target in ("anchor", "anchor_other"):
             new.anchors += ids
+            if target == "anchor_other":
+                result.skipped += [i for i in last if i not in ids and i not in result.skipped]
         elif target == "swap":  # replaced now, and not offered again
             result.swap += [i for i in ids if i not in result.swap]
             result.skipped += [i for i in ids if i not in result.skipped]
