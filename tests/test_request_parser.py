@@ -1079,6 +1079,9 @@ def test_a_content_question_is_no_genre_question(text: str, catalogue: Catalogue
         ("I liked the first one, the others not so much", [5], [3, 12, 9]),
         ("loved the 2nd, the 3rd and 4th not really", [3], [12, 9]),
         ("the first two were meh, the third looks great", [12], [5, 3]),
+        ("loved 2, hated 4", [3], [9]),
+        ("2 and 3 look good, the others no", [3, 12], [5, 9]),
+        ("the first one is great, the rest meh", [5], [3, 12, 9]),
     ],
 )
 def test_a_verdict_after_the_others_is_theirs(

@@ -233,8 +233,10 @@ _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
 # joined by "and" / "or" only (so that it cannot start at "the first one, ...")
 _REF_AND_LIST = rf"(?P<refs>{REF_BARE}(?:\s*(?:and|&|or)\s*{REF_BARE})*)"
 _DISLIKE_TAIL = re.compile(
-    rf"(?<![\w']){_REF_AND_LIST}\s*,?\s+(?:not so much|not really|less so|not at all"
-    rf"|(?:were|are|was|is)\s+(?:meh|not (?:great|good|for me|my thing)|worse|weaker))\b"
+    rf"(?<![\w']){_REF_AND_LIST}\s*[,:-]?\s+(?:not so much|not really|less so|not at all"
+    rf"|(?:were|are|was|is)\s+(?:meh|not (?:great|good|for me|my thing)|worse|weaker)"
+    # "the rest, meh", "the others no": a bare verdict that ends the clause
+    rf"|(?:meh|nah|no|nope|not for me|pass|boring)(?=\s*(?:$|[,.!?;])))\b"
 )
 _LIKED_AFTER = re.compile(  # "the third one looks good"
     rf"(?<![\w']){REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
@@ -248,6 +250,9 @@ _LIKE_ANCHOR = re.compile(
 )
 _LIKED = re.compile(
     rf"\b(?:i\s+)?(?:really\s+)?(?:loved?|liked?|enjoyed|adored?)\s+{REF_LIST_WORDS}{REF_END}"
+    # "loved 2, hated 4": a bare number after a verdict in the past tense ("like 2" may count)
+    rf"|\b(?:i\s+)?(?:really\s+)?(?:loved|liked|enjoyed|adored)\s+"
+    rf"{REF_LIST.replace('?P<refs>', '?P<refs2>')}{REF_END}"
 )
 _TITLE_TRIGGER = re.compile(
     r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw))"
