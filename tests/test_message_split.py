@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from recommender.conversation.history_parser import parse_history
 from recommender.conversation.message_split import split_message
 from recommender.conversation.title_matcher import TitleMatcher
 from recommender.data import Catalogue, Item
@@ -215,6 +216,20 @@ def test_a_message_that_is_one_title_is_that_film(
 @pytest.mark.parametrize("message", ["horror", "Horror", "go", "more", "thanks", "Fargo please"])
 def test_a_word_that_is_a_wish_is_no_title(message: str, catalogue: Catalogue) -> None:
     assert split_message(message, catalogue, TitleMatcher(catalogue)) is None
+
+
+def test_a_told_history_with_when_order_words_and_remarks(catalogue: Catalogue) -> None:
+    """ "Last month I watched Fargo, which was great, then Alien with my wife (she hated it)
+    and finally Scream": three films; the praise is Fargo's, the dislike the wife's."""
+    message = (
+        "Last month I watched Fargo, which was great, then Alien with my wife (she hated it) "
+        "and finally Scream. What next?"
+    )
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and not split.liked
+    parsed = parse_history(split.history, catalogue)
+    assert parsed.item_ids == [12, 7, 9]
+    assert [m.verdict for m in parsed.matched] == ["liked", "", ""]
 
 
 @pytest.mark.parametrize("message", ["fargo, dark, gritty", "fargo, scary, 90s"])

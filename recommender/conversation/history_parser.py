@@ -797,9 +797,18 @@ def _remark(line: str, titles: Sequence[str]) -> str:
     return " ".join(w for w in words if title_key(w) not in title_words)
 
 
+# someone else's verdict ("Fargo with my wife (she hated it)"): not the user's
+_OTHERS_VERDICT = re.compile(
+    r"\b(?:she|he|they|my (?:wife|husband|partner|gf|bf|girlfriend|boyfriend|son|daughter"
+    r"|kids?|friends?|mum|mom|dad|parents?|sister|brother))\s+(?:\w+\s+){0,2}?(?:hated|loved"
+    r"|liked|disliked|enjoyed|adored|didn'?t (?:like|enjoy)|thought)\b[^,;()]*",
+    re.IGNORECASE,
+)
+
+
 def line_verdict(line: str, item: Item) -> str:
     """What the words typed around a title say of it ("Alien - hated it")."""
-    remark = _remark(line, [item.title])
+    remark = _remark(_OTHERS_VERDICT.sub(" ", line), [item.title])
     if _DISLIKED_REMARK.search(remark):
         return "disliked"
     if _LIKED_REMARK.search(remark):

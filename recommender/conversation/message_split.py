@@ -86,7 +86,17 @@ _FIRST_LINE_HEADING = re.compile(
 # greetings and fillers before the lead: "Hey! So ...", "ok so basically ...", "Hi there, "
 _OPENER = re.compile(
     r"^\s*(?:(?:hi|hey|hello|hiya|yo|ok(?:ay)?|so|well|um+|hmm+|basically|right|alright|cool"
-    r"|thanks|hi there|hey there|hello there)\b[\s,!.:;-]*)+",
+    r"|thanks|hi there|hey there|hello there"
+    # "Last month I watched ...": when, before who watched what
+    r"|(?:last|this|over the) (?:night|week|weekend|month|year|summer|winter|holidays)"
+    r"|yesterday|recently|lately|the other (?:day|night)|on (?:the|a) (?:plane|flight|train))"
+    r"\b[\s,!.:;-]*)+",
+    re.IGNORECASE,
+)
+# "then Fargo", "and finally Alien": the order words of a told history, not titles
+_SEQUENCE_WORD = re.compile(
+    r"^\s*(?:and\s+)?(?:then|after that|afterwards|finally|lastly|also|plus|later|next"
+    r"|followed by)\s+(?=\S)",
     re.IGNORECASE,
 )
 _LIKING = re.compile(
@@ -122,7 +132,7 @@ _REMARK = re.compile(
     r"^(?:and\s+|but\s+)?(?:(?:i|we)\s+)?(?:(?:really|absolutely|totally|just)\s+)?"
     r"(?:(?P<pos>loved|liked|enjoyed|adored)|hated|disliked)\s+(?:it|that|this|them|both)"
     r"(?:\s+(?:a lot|so much|very much|too))?\s*[.!]*$"
-    r"|^(?:and\s+|but\s+)?(?:(?:it|that|this|they|both)\s+(?:was|were|is|are)\s+)?"
+    r"|^(?:and\s+|but\s+)?(?:(?:it|that|this|they|both|which)\s+(?:was|were|is|are)\s+)?"
     r"(?:(?:so|really|pretty|very|just|absolutely)\s+)?"
     rf"(?:(?P<good>{PRAISE})|{CRITICISM}|ok|okay|not (?:great|good))\s*[.!]*$"
     # "it blew my mind", "which bored me to tears"
@@ -308,13 +318,19 @@ def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str
     a remark praised them."""
     kept, praised = [], False
     for piece in pieces:
+        if not _is_title(piece, matcher):
+            piece = _SEQUENCE_WORD.sub("", piece)  # "then Fargo", "and finally Alien"
         remark = _REMARK.match(piece.strip()) if not _is_title(piece, matcher) else None
+        # "Heat, which was great, then Fargo": a relative clause is about the title before it
+        which = remark is not None and re.match(r"(?:and\s+|but\s+)?which\b", piece.strip())
         if remark is None:
             kept.append(_WHEN.sub("", piece))  # "Fargo yesterday and loved it"
-        elif remark.group("pos") or remark.group("good") or remark.group("wow"):
+        elif (remark.group("pos") or remark.group("good") or remark.group("wow")) and not (
+            which and kept
+        ):
             praised = True
-        elif kept:  # "I saw Fargo and it was boring": the history parser reads the verdict
-            kept[-1] = f"{kept[-1]} - {piece.strip()}"
+        elif kept:  # "I saw Fargo and it was boring", "Heat, which was great, then Fargo":
+            kept[-1] = f"{kept[-1]} - {piece.strip()}"  # the history parser reads the verdict
     return kept, praised
 
 
