@@ -377,7 +377,9 @@ def test_the_history_can_be_edited_and_read_back_in_words(make_deps):
 
 def test_impossible_constraints_explain_themselves(make_deps):
     state, reply = step(SessionState(), "a western from before 1930", make_deps())
-    assert reply.kind == "notice" and "loosening" in reply.text
+    assert reply.kind == "notice" and "oldest movies are from 1940" in reply.text
+    state, reply = step(SessionState(), "a horror film from the 40s", make_deps())
+    assert reply.kind == "notice" and "loosening" in reply.text  # none of that genre then
 
 
 def test_concurrent_sessions_do_not_cross_talk(make_deps, tiny_catalogue):
@@ -732,3 +734,13 @@ def test_counts_per_genre_are_kept_in_the_list(make_deps, tiny_catalogue):
     shown = [tiny_catalogue.get(c.item_id).genres for c in reply.cards]
     assert len(shown) == 4 and sum("Horror" in g for g in shown) >= 2
     assert sum("Comedy" in g for g in shown) >= 2
+
+
+def test_a_period_beyond_the_catalogue_is_said_plainly(make_deps):
+    """ "anything from 2005?" had been "Nothing in the catalogue fits 2005–2005 once I leave
+    out what you've already seen"."""
+    deps = make_deps()
+    state, reply = step(SessionState(), "anything from 2005?", deps)
+    assert reply.kind == "notice" and not reply.cards
+    assert "newest movies are from 1999, so none is from 2005 or later" in reply.text
+    assert "2005–2005" not in reply.text

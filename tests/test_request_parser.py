@@ -1063,6 +1063,13 @@ def test_picks_marked_seen_without_a_subject(
     assert request.seen == seen and request.constraints.query == ""
 
 
+def test_is_it_a_sequel_is_a_question(catalogue: Catalogue, state) -> None:
+    """ "is Seven a sequel?" had searched "sequel"."""
+    request = parse("is the second one a sequel?", catalogue, state)
+    assert request.action == "explain" and request.asked_about == "sequel"
+    assert request.explain == [3] and request.constraints.query == ""
+
+
 @pytest.mark.parametrize(
     "text", ["is the second one violent?", "is Fargo ok for kids?", "is the first one too gory?"]
 )

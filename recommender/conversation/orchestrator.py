@@ -275,7 +275,7 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     if c.year_min is not None or c.year_max is not None:
         lo = c.year_min if c.year_min is not None else "…"
         hi = c.year_max if c.year_max is not None else "…"
-        parts.append(f"{lo}–{hi}")
+        parts.append(str(lo) if lo == hi else f"{lo}–{hi}")  # "2005", not "2005–2005"
     for lo, hi in c.exclude_years:
         parts.append(f"not {lo}" if lo == hi else f"not {lo}–{hi}")
     if c.exclude_title_words:
@@ -290,6 +290,23 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
 
 
 MAX_NAME_WORDS = 8  # the longest title looked for in a message (a window of words)
+
+
+def _beyond_the_catalogue(c: Constraints, deps: Deps) -> str:
+    """What a year range outside the catalogue's years is, said plainly ("" when inside)."""
+    newest, oldest = year_bounds(deps.catalogue)
+    items = deps.words.items
+    if newest is not None and c.year_min is not None and c.year_min > newest:
+        return (
+            f"The catalogue's newest {items} are from {newest}, so none is from {c.year_min} "
+            "or later. Try an earlier period, or say “any year”."
+        )
+    if oldest is not None and c.year_max is not None and c.year_max < oldest:
+        return (
+            f"The catalogue's oldest {items} are from {oldest}, so none is from {c.year_max} "
+            "or earlier. Try a later period, or say “any year”."
+        )
+    return ""
 
 
 def _titles_named(text: str, deps: Deps) -> frozenset[int]:
@@ -595,6 +612,9 @@ def step_stream(
             "seen or turned down. Try loosening something, e.g. a wider year range, or say "
             "“start over”."
         )
+        beyond = _beyond_the_catalogue(search.constraints, deps)
+        if beyond:  # "anything from 2005?" in a catalogue that ends in 2000
+            reply.text = beyond
         reply.trace = _trace(new, retrieved, [], None, timings, deps)
         yield new, reply
         return
@@ -1039,6 +1059,10 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
         return "The catalogue has no cast or crew, so I can't say who made it or who is in it."
     if request.asked_about == "length":
         return "The catalogue has no running times, so I can't say how long it is."
+    if request.asked_about == "sequel":
+        if item.item_id in sequel_ids(deps.catalogue):
+            return "Yes: its title marks it as a later film of a series."
+        return "Not as far as its title shows: nothing in it marks a later film of a series."
     if request.asked_about == "content":
         return (
             "The catalogue has no content ratings (violence, language, nudity), so I can't say; "

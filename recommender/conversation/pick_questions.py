@@ -337,9 +337,10 @@ def _parse_attribute_question(
     if not ids or tail is None:
         return
     rest = (tail.group("rest") or "").strip()
-    if _CONTENT.search(rest):  # "is the second one violent?": no content data, said so
+    kind = "content" if _CONTENT.search(rest) else "sequel" if _SEQUEL_ASKED.search(rest) else ""
+    if kind:  # "is the second one violent?" (no content data), "is Seven a sequel?"
         result.explain += ids
-        result.asked_about = "content"
+        result.asked_about = kind
         msg.consume(lead.start(), tail.end())
         return
     genres: list[str] = []
@@ -372,6 +373,7 @@ _CONTENT = re.compile(
     r"|swearing|profanity|bad language|rated r|r[- ]rated|pg-?13|family[- ]friendly|kid[- ]friendly"
     r"|safe for (?:kids|children)|ok for (?:kids|children))\b"
 )
+_SEQUEL_ASKED = re.compile(r"\b(?:sequels?|follow[- ]?ups?|part of a (?:series|franchise))\b")
 _THEY_ALL = re.compile(  # "are they all 90s?", "are any of them comedies?"
     r"(?:any (?:of )?(?:them|these|those|the picks|your picks)|they|these|those|them|the picks"
     r"|your picks)(?:\s+all)?\b"
