@@ -2607,6 +2607,15 @@ def test_a_shade_never_rules_out_the_genre_asked_for(
     assert c.include_genres == [genre] and genre not in c.exclude_genres
 
 
+@pytest.mark.parametrize(
+    "text", ["more from the same director", "other movies with that actor", "same cast please"]
+)
+def test_the_same_director_is_noted_never_searched(text: str, catalogue: Catalogue) -> None:
+    """ "more from the same director" had searched the word "director"."""
+    c = parse(text, catalogue).constraints
+    assert c.unsupported == ["crew"] and c.query == ""
+
+
 def test_not_so_long_ago_is_no_running_time(catalogue: Catalogue) -> None:
     assert parse("something from not so long ago", catalogue).constraints.unsupported == []
 

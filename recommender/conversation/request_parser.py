@@ -388,6 +388,16 @@ _AUDIENCE = (
 )
 _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("runtime", _RUNTIME),
+    (  # "more from the same director": who made a film is not in the catalogue
+        "crew",
+        re.compile(
+            r"\b(?:(?:from|by|with) )?(?:the )?same (?:director|directors|actor|actress|actors|cast"
+            r"|star|stars|writer|writers|filmmaker|filmmakers|people|team|crew)\b"
+            r"|\b(?:director|actor|actress)'?s other (?:films?|movies?|work)\b"
+            r"|\bother (?:films?|movies?) (?:by|from|with) (?:that|this|the same|the) "
+            r"(?:director|actor|actress|star)\b"
+        ),
+    ),
     (
         "colour",
         re.compile(
@@ -474,6 +484,8 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 UNSUPPORTED_NOTES = {
+    "crew": "The catalogue has no cast or crew, so I can't follow a director or an actor "
+    "(noted, but not applied); “more like the first one” finds films like a pick.",
     "runtime": "MovieLens has no running times, so I can't filter by length "
     "(noted, but not applied).",
     "colour": "The catalogue doesn't record which films are in black and white "
