@@ -2616,6 +2616,15 @@ def test_the_same_director_is_noted_never_searched(text: str, catalogue: Catalog
     assert c.unsupported == ["crew"] and c.query == ""
 
 
+def test_wishes_no_title_or_search_should_take(catalogue: Catalogue) -> None:
+    """ "only black and white films" had anchored on the film *Black and White*; "something
+    foreign" searched "foreign"; "something I haven't heard of" asked for nothing."""
+    assert parse("only black and white films", catalogue).constraints.unsupported == ["colour"]
+    assert parse("only black and white films", catalogue).constraints.anchors == []
+    assert parse("something foreign", catalogue).constraints.query == ""
+    assert parse("something I haven't heard of", catalogue).constraints.popularity == "obscure"
+
+
 def test_not_so_long_ago_is_no_running_time(catalogue: Catalogue) -> None:
     assert parse("something from not so long ago", catalogue).constraints.unsupported == []
 

@@ -386,6 +386,10 @@ _AUDIENCE = (
     r"|co-?workers|room-?mates?|flat-?mates?|other half|spouse|boss|guests|mates|buddies|bf|gf"
     r"|brother|sister|siblings|uncle|aunt|auntie)"
 )
+_COLOUR = re.compile(
+    r"\b(?:black[- ]and[- ]white|b\s?&\s?w|b/w|in colou?r|colou?r (?:films?|movies?)"
+    r"|monochrome)\b"
+)
 _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("runtime", _RUNTIME),
     (  # "more from the same director": who made a film is not in the catalogue
@@ -398,13 +402,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:director|actor|actress|star)\b"
         ),
     ),
-    (
-        "colour",
-        re.compile(
-            r"\b(?:black[- ]and[- ]white|b\s?&\s?w|b/w|in colou?r|colou?r (?:films?|movies?)"
-            r"|monochrome)\b"
-        ),
-    ),
+    ("colour", _COLOUR),
     ("remakes", re.compile(r"\b(?:(?:no|not|without|skip|avoid|hate)\s+(?:any\s+)?)?remakes?\b")),
     (
         "language",
@@ -421,7 +419,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\b(?:{_NATIONALITIES})(?=[\s-]+(?:language\s+)?(?:films?|movies?|cinema|flicks?"
             r"|comed(?:y|ies)|dramas?|thrillers?|horror|stuff|ones|animation|anime|action"
             r"|romances?|westerns?|crime|war|classics?|directors?|productions?)\b)"
-            r"|\b(?:bollywood|world cinema|foreign (?:films?|movies?|cinema|stuff|ones))\b"
+            r"|\b(?:bollywood|world cinema|foreign(?: (?:films?|movies?|cinema|stuff|ones))?)\b"
             rf"|\b(?:made |set |shot )?in (?:{_COUNTRIES})\b"
             rf"|\bfrom (?:{_COUNTRIES})\b"
         ),
@@ -514,7 +512,10 @@ _OBSCURE = re.compile(
     r"\b(?:underrated|under[- ]the[- ]radar|hidden gems?|lesser[- ]known|little[- ]known"
     r"|obscure|overlooked|unknown ones|not (?:so |too |very )?(?:popular|mainstream|well[- ]known"
     r"|famous)|off the beaten (?:path|track)|deep cuts?|nothing (?:too )?mainstream"
-    r"|less (?:popular|known|mainstream|watched))\b"
+    r"|less (?:popular|known|mainstream|watched)"
+    # "something I haven't heard of", "stuff nobody's seen"
+    r"|(?:i|we) (?:haven'?t|have not|have never|never|wouldn'?t have) heard of"
+    r"|never heard of|nobody'?s (?:seen|heard of)|no one'?s (?:seen|heard of))\b"
 )
 _POPULAR = re.compile(
     r"\b(?:(?:most |really |very )?popular|well[- ]known|mainstream|crowd[- ]pleasers?"
@@ -827,6 +828,9 @@ def parse_request(
     chosen = state.chosen[-1:] if state is not None and state.chosen else []
     _parse_feedback(msg, last, result, new, [i for i in chosen if i in last])
     _parse_title_suffixes(msg, matcher, state, result, new)
+    for match in msg.finditer(_COLOUR):  # "only black and white films": not the film of
+        new.unsupported += ["colour"] if "colour" not in new.unsupported else []  # that name
+        msg.consume(match.start(), match.end())
     _parse_title_mentions(msg, matcher, state, result, new)
     _parse_judgements(msg, matcher, state, result)
     for match in msg.finditer(_REACTION):  # "she cried, I was bored": told, not searched
