@@ -1028,7 +1028,7 @@ def _match_text(
                     return _check_brackets(result, text, matcher, year or reading.year)
             if asked is not None:  # ask rather than guess from a typo or a cut, unless
                 # a surely-cut reading names one of the options exactly ("12/24 - Home Alone")
-                confirmed = _confirmed_by_cut(asked, readings, matcher, year)
+                confirmed = _exact_cut(readings, matcher, year, among=asked.items)
                 if confirmed is None and not exact_only and stage is as_written:
                     # "Blade Runner: The Final Cut": a loose likeness of the whole line to
                     # another title ("Urban Legends: Final Cut") yields to an exact title cut
@@ -1045,25 +1045,17 @@ def _match_text(
     return TitleMatch((), 0.0, False)
 
 
-def _confirmed_by_cut(
-    asked: TitleMatch, readings: list[_Reading], matcher: TitleMatcher, year: int | None
-) -> TitleMatch | None:
-    for reading in readings:
-        if reading.cut and reading.sure:
-            found = matcher.match(reading.title, year or reading.year, exact_only=True)
-            if found.items and not found.ambiguous and found.items[0] in asked.items:
-                return found
-    return None
-
-
 def _exact_cut(
-    readings: list[_Reading], matcher: TitleMatcher, year: int | None
+    readings: list[_Reading],
+    matcher: TitleMatcher,
+    year: int | None,
+    among: Sequence[Item] | None = None,
 ) -> TitleMatch | None:
-    """The one film a surely-cut reading names exactly, if any."""
+    """The one film a surely-cut reading names exactly (one of ``among``, when given)."""
     for reading in readings:
         if reading.cut and reading.sure:
             found = matcher.match(reading.title, year or reading.year, exact_only=True)
-            if found.items and not found.ambiguous:
+            if found.items and not found.ambiguous and (among is None or found.items[0] in among):
                 return found
     return None
 

@@ -221,6 +221,7 @@ _SWAP_VERB = (
     r"(?:(?:swap|replace|exchange|trade|sub(?:stitute)?)(?:\s+out)?|(?:switch|change)\s+out)"
 )
 _SWAP_TO = r"(?:\s*,?\s*(?:for|with|by|to|into)\b)?"
+_SWAP_CONNECTOR = re.compile(_SWAP_TO)  # "for", "with" after a pick named by title
 _SWAP = re.compile(
     rf"\b(?:{_SWAP_VERB}\s+{REF_LIST}{REF_END}{_SWAP_TO}"
     rf"|instead\s+of\s+{REF_LIST.replace('?P<refs>', '?P<refs2>')}{REF_END})"
@@ -1178,10 +1179,8 @@ def _parse_feedback(
             new.anchors += ids
             if target == "anchor_other":
                 result.skipped += [i for i in last if i not in ids and i not in result.skipped]
-        elif target == "swap":  # replaced now, and not offered again
-            result.swap += [i for i in ids if i not in result.swap]
-            result.skipped += [i for i in ids if i not in result.skipped]
-            result.changes_mind = True  # "swap 2 for a comedy": a comedy, whatever came before
+        elif target == "swap":
+            _mark_swapped(ids, result)
         else:
             getattr(result, target).extend(ids)
     for match in msg.finditer(_MORE_LIKE_NUMBER):  # "more like 2": the second pick
@@ -1194,6 +1193,14 @@ def _parse_feedback(
         elif last:
             new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
         msg.consume(match.start(), match.end())
+
+
+def _mark_swapped(ids: Sequence[int], result: ParsedRequest) -> None:
+    """Picks to replace in place ("swap the 2nd", "swap Bound"): replaced now, not offered
+    again, and a genre the message names replaces the earlier one ("swap 2 for a comedy")."""
+    result.swap += [i for i in ids if i not in result.swap]
+    result.skipped += [i for i in ids if i not in result.skipped]
+    result.changes_mind = True
 
 
 def _parse_title_mentions(
@@ -1244,10 +1251,8 @@ def _parse_title_mentions(
             last = state.last_recommendations if state is not None else []
             if not all(i in last for i in ids):
                 continue  # not a pick: nothing to swap
-            end = re.compile(_SWAP_TO).match(msg.work, end).end()
-            result.swap += [i for i in ids if i not in result.swap]
-            result.skipped += [i for i in ids if i not in result.skipped]
-            result.changes_mind = True
+            end = _SWAP_CONNECTOR.match(msg.work, end).end()
+            _mark_swapped(ids, result)
             msg.consume(match.start(), end)
             continue
         msg.consume(match.start(), end)
