@@ -56,6 +56,10 @@ K = 10
 # (name, anchor_space, anchor_genre_weight); the app's default is the last
 PASTED = (2, 3, 5, 10)  # pastes of this many titles, read with and without them as anchors
 VARIANTS = (("text", "text", 0.0), ("sasrec", "sasrec", 0.0), ("sasrec+genres", "sasrec", 0.2))
+# "something like X" over a history of NAMED_HISTORY titles: the anchor source at these weights
+NAMED_WEIGHTS = (1.0, 2.0, 3.0)
+NAMED_HISTORY = 10
+NEAREST = 50  # "like X" share: how many of the ten shown are among X's 50 nearest films
 
 
 def _as_tensor(ranks: list[int | None]) -> torch.Tensor:
@@ -171,6 +175,30 @@ def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
             genres = {g for i in pasted for g in catalogue.get(i).genres}
             shares.append(sum(bool(genres & set(catalogue.get(i).genres)) for i in top) / K)
         rows[f"history{n}{'+like' if like else ''}/app"] = (ranks, shares)
+    # "something like X" said over a history (the user's last NAMED_HISTORY titles before X):
+    # the anchor source's weight decides how much the picks are like X and how much like the
+    # history; the next item tells what the user went on to watch, X's nearest films what
+    # "like X" looks like (the app's likeness)
+    likeness = Likeness(catalogue, item_space(sasrec, item_vectors, "sasrec"), 0.2)
+    near_shares: dict[str, float] = {}
+    for weight in NAMED_WEIGHTS:
+        settings = replace(plain_settings, weight_named_anchor=weight)
+        retriever = CandidateRetriever(catalogue, store, item_vectors, counts, sasrec, settings)
+        ranks, shares, near = [], [], []
+        for u in sample:
+            *pasted, anchor, target = dataset.sequences[u][-(NAMED_HISTORY + 2) :]
+            if target in pasted or anchor in (*pasted, target) or len(pasted) < NAMED_HISTORY:
+                ranks.append(None)
+                continue
+            query = RetrievalQuery(history=pasted, anchors=[anchor], filters=ItemFilter())
+            order = [c.item_id for c in retriever.retrieve(query).candidates]
+            ranks.append(order.index(target) if target in order else None)
+            shares.append(share(anchor, order[:K]))
+            nearest = likeness.nearest(anchor, NEAREST)
+            near.append(sum(i in nearest for i in order[:K]) / K)
+        name = f"history{NAMED_HISTORY}+named like x{weight:g}/app"
+        rows[name] = (ranks, shares)
+        near_shares[name] = float(np.mean(near)) if near else 0.0
     result: dict[str, Any] = {
         "dataset": config.data.dataset,
         "users": len(sample),
@@ -201,7 +229,15 @@ def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
             )
             for plain, with_like in [("history", "history+like")]
             + [(f"history{n}", f"history{n}+like") for n in PASTED]
+        }
+        | {
+            f"x{weight:g} - x1 (named like, over {NAMED_HISTORY} titles)": paired_bootstrap(
+                case_ndcg(rows[f"history{NAMED_HISTORY}+named like x1/app"][0]),
+                case_ndcg(rows[f"history{NAMED_HISTORY}+named like x{weight:g}/app"][0]),
+            )
+            for weight in NAMED_WEIGHTS[1:]
         },
+        "named_like_near_share@10": near_shares,
         "seconds": round(time.perf_counter() - started, 1),
         "machine": describe_machine(),
         "checkpoint": str(config.app.sasrec_checkpoint),
@@ -238,7 +274,18 @@ def write_report(result: dict[str, Any], json_path: Path, md_path: Path) -> str:
         "popularity, top 20); `reference`: the most watched films, whatever X is; `history`: "
         'X pasted as a one-title history instead of asked for as "like X" (`space`: '
         "LLM2SASRec's next item after X; `app`: the app's retriever for that paste); "
-        '`history+like`: the paste with X as a "like X" anchor too, every source fused.',
+        '`history+like`: the paste with X as a "like X" anchor too, every source fused; '
+        f"`history{NAMED_HISTORY}+named like xW`: the user's last {NAMED_HISTORY} titles before X "
+        'as the history and "something like X" asked, the anchor source at weight W '
+        "(`retrieval.weight_named_anchor`).",
+        "",
+        f"Share of the ten shown that are among X's {NEAREST} nearest films (the app's "
+        'likeness), for "something like X" over a history:',
+        "",
+        *(
+            f"- {name.split('/')[0]}: {value:.1%}"
+            for name, value in result.get("named_like_near_share@10", {}).items()
+        ),
         "",
         f"Command: `{result['provenance']['command']}`",
         "",

@@ -62,6 +62,10 @@ class RetrievalConfig:
     weight_request: float = 1.2
     weight_session: float = 0.5
     weight_anchor: float = 1.0
+    # the anchor source's weight when the user named the films ("something like Casablanca"),
+    # over a history: python benchmarks/anchors.py weighs what they asked for against where
+    # their history points ("history10+named like" rows)
+    weight_named_anchor: float = 1.0
     weight_popular: float = 0.15
     session_window: int = 20  # most recent history items in the session embedding
     recency_decay: float = 0.85  # weight of the i-th most recent item: decay ** i

@@ -236,3 +236,24 @@ def test_a_short_paste_is_also_read_as_like_its_titles(tiny_retrieval):
     # "more like 7" with one title pasted: the anchor is 7 alone, as with the option off
     asked = RetrievalQuery(history=[3], anchors=[7])
     assert retriever.retrieve(asked).sources["anchor"] == plain.retrieve(asked).sources["anchor"]
+
+
+def test_films_the_user_names_weigh_more_than_a_short_paste_read_as_like_them(tiny_retrieval):
+    """ "Something like 7" over a history: the anchor source at ``weight_named_anchor``; a
+    short paste read as "like these" keeps ``weight_anchor``."""
+    t = tiny_retrieval
+
+    def fused(config: RetrievalConfig, query: RetrievalQuery) -> dict[int, float]:
+        retriever = CandidateRetriever(
+            t.catalogue, t.store, t.vectors, t.popularity, t.model, config
+        )
+        return {c.item_id: c.score for c in retriever.retrieve(query).candidates}
+
+    base = RetrievalConfig(num_candidates=30, per_source=30, history_anchors_upto=2)
+    heavy = replace(base, weight_named_anchor=base.weight_named_anchor + 3.0)
+    named = RetrievalQuery(history=[3, 12, 5], anchors=[7])
+    light, strong = fused(base, named), fused(heavy, named)
+    anchor_only = [i for i in light if i in strong]
+    assert anchor_only and any(strong[i] > light[i] for i in anchor_only)
+    pasted = RetrievalQuery(history=[3])  # read as "like 3": weight_anchor, not the named one
+    assert fused(base, pasted) == fused(heavy, pasted)

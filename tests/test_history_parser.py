@@ -891,6 +891,11 @@ def test_a_remark_around_a_title_without_punctuation_is_cut(
         ("Scream was meh", "disliked"),
         ("The Matrix rocks", "liked"),
         ("Babe is ok", ""),
+        # what a film did to the user
+        ("Casablanca - blew me away", "liked"),
+        ("Alien blew my mind", "liked"),
+        ("Fargo - bored me", "disliked"),
+        ("Scream put me to sleep", "disliked"),
     ],
 )
 def test_a_remark_typed_on_a_line_says_whether_the_film_was_liked(

@@ -456,3 +456,45 @@ def test_a_title_then_vibes_is_no_list_of_two_titles() -> None:
     )
     split = split_message("Fargo vibes", films, TitleMatcher(films))
     assert split is None or "Vibes" not in split.history.split("\n")
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "wish", "liked"),
+    [
+        (
+            "Alien is a great film, more like that",
+            "Alien - is a great film",
+            "more like that",
+            True,
+        ),
+        ("Alien was amazing. Anything like it?", "Alien - was amazing", "Anything like it?", True),
+        (
+            "Casablanca blew me away - what else is like it?",
+            "Casablanca - blew me away",
+            "what else is like it?",
+            True,
+        ),
+        ("Fargo was boring, something else", "Fargo - was boring", "something else", False),
+        (
+            "my favourite is Casablanca, find me similar ones",
+            "Casablanca",
+            "find me similar ones",
+            True,
+        ),
+    ],
+)
+def test_a_title_and_what_the_user_thought_of_it_then_a_wish(
+    message: str, history: str, wish: str, liked: bool, catalogue: Catalogue
+) -> None:
+    """The title is the history (the history parser reads the verdict off "Alien - was
+    amazing"); the wish is the request, where "it" / "that" then means the title."""
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None
+    assert (split.history, split.request, split.liked) == (history, wish, liked)
+
+
+def test_a_title_that_is_like_another_is_no_remark(catalogue: Catalogue) -> None:
+    split = split_message(
+        "The Matrix is like Alien, anything else?", catalogue, TitleMatcher(catalogue)
+    )
+    assert split is None or "Alien" not in split.history.split(" - ")[0]

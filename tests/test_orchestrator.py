@@ -744,3 +744,15 @@ def test_a_period_beyond_the_catalogue_is_said_plainly(make_deps):
     assert reply.kind == "notice" and not reply.cards
     assert "newest movies are from 1999, so none is from 2005 or later" in reply.text
     assert "2005–2005" not in reply.text
+
+
+def test_more_like_that_after_a_title_in_the_same_message_means_that_title(make_deps):
+    """ "I loved Alien, more like that": Alien, not the first of the last picks."""
+    deps = make_deps()
+    state, _ = step(SessionState(), "Fargo, The Matrix", deps)
+    assert state.last_recommendations
+    state, reply = step(state, "I loved Alien, more like that please", deps)
+    assert 7 in state.history and state.constraints.anchors == [7]
+    assert not any("first suggestion" in note for note in reply.notes)
+    state, _ = step(SessionState(), "Alien was amazing. Anything like it?", deps)
+    assert state.history == [7] and state.liked == [7] and state.constraints.anchors == [7]

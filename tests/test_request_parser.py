@@ -2665,3 +2665,119 @@ def test_counts_per_genre(
     assert (parsed.constraints.k, parsed.constraints.query) == (k, query), text
     if counts:
         assert parsed.constraints.genre_mode == "any"
+
+
+# ----------------------------------------------------------------------------- idioms of "no"
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("hold the romance", ["Romance"]),
+        ("lose the thrillers", ["Thriller"]),
+        ("cut out the romance", ["Romance"]),
+        ("enough thrillers", ["Thriller"]),
+        ("I'm over crime films", ["Crime"]),
+        ("done with comedies", ["Comedy"]),
+        ("go easy on the horror", ["Horror"]),
+        # said after the genre
+        ("romance is a dealbreaker", ["Romance"]),
+        ("romance is out", ["Romance"]),
+        ("musicals aren't my thing", ["Musical"]),
+        ("horror? no thanks", ["Horror"]),
+        ("romance, no thanks", ["Romance"]),
+        ("westerns are a hard no", ["Western"]),
+        ("something funny. romance is off the table", ["Romance"]),
+    ],
+)
+def test_idioms_of_no_rule_a_genre_out(
+    text: str, excluded: list[str], catalogue: Catalogue
+) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_genres == excluded
+    assert not set(excluded) & set(constraints.include_genres)
+    assert constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["horror is no problem", "comedy is fine", "romance is great"])
+def test_a_genre_said_to_be_fine_is_not_ruled_out(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.exclude_genres == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "enough Star Wars",
+        "I'm over Star Wars, more sci-fi",
+        "sick of Star Wars",
+        "Star Wars? no thanks, seen them all",
+        "the Star Wars movies are out",
+        "Star Wars is a no-go",
+    ],
+)
+def test_idioms_of_no_rule_a_series_out(text: str, catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_title_words == ["star wars"]
+    assert "War" not in constraints.include_genres  # "Wars" is the title's, not the genre
+    assert constraints.query == ""
+
+
+def test_a_genre_word_said_to_be_out_is_the_genre_not_a_title(catalogue: Catalogue) -> None:
+    constraints = parse("Romance is out", catalogue).constraints
+    assert constraints.exclude_genres == ["Romance"] and constraints.exclude_title_words == []
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("the 80s are out", [1980, 1989]),
+        ("70s? no thanks", [1970, 1979]),
+        ("90s movies are off limits", [1990, 1999]),
+        ("hold the 80s stuff", [1980, 1989]),
+    ],
+)
+def test_idioms_of_no_rule_a_decade_out(text: str, years: list[int], catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_years == [years]
+    assert (constraints.year_min, constraints.year_max) == (None, None)
+    assert constraints.query == ""
+
+
+# ----------------------------------------------------------------------------- "like that"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "more like that please",
+        "something similar",
+        "find me similar ones",
+        "anything similar?",
+        "what else is like it?",
+        "anything else like it?",
+        "more of that",
+    ],
+)
+def test_like_that_after_titles_of_the_same_message_means_them(
+    text: str, catalogue: Catalogue, state: SessionState
+) -> None:
+    """ "I loved Casablanca, more like that": the split gives the request the titles it
+    named (``mentioned``); "that" is Casablanca, not the first of the last picks."""
+    casablanca = next(i.item_id for i in catalogue if i.title == "Casablanca")
+    result = parse_request(text, catalogue, state=state, mentioned=[casablanca])
+    assert result.constraints.anchors == [casablanca]
+    assert result.constraints.query == ""
+    assert not any("first suggestion" in note for note in result.notes)
+
+
+def test_like_that_without_titles_named_still_means_the_first_pick(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    assert parse("more like that", catalogue, state).constraints.anchors == [LAST[0]]
+
+
+def test_a_numbered_pick_is_still_a_pick_when_titles_were_named(
+    catalogue: Catalogue, state: SessionState
+) -> None:
+    result = parse_request("more like the second one", catalogue, state=state, mentioned=[7])
+    assert result.constraints.anchors == [LAST[1]]

@@ -56,7 +56,7 @@ HISTORY_LEAD = re.compile(
     r"|saw|seen|liked|loved|enjoyed|forgot(?:\s+to\s+(?:add|mention|say))?))?|"
     r"i\s+forgot(?:\s+to\s+(?:add|mention|say))?|forgot(?:\s+to\s+(?:add|mention|say))?|"
     r"(?:i'?m |i am )?(?:a )?(?:big |huge )?fan of|"
-    r"my (?:all[- ]time )?favou?rites?(?: (?:movies|films))?(?: (?:are|include|would be))?"
+    r"my (?:all[- ]time )?favou?rites?(?: (?:movies?|films?))?(?: (?:are|is|include|would be))?"
     r"(?: (?:probably|maybe|definitely|basically|honestly|mostly|like))?|"
     r"my (?:watch )?history(?: is)?|history|watched(?: (?:recently|lately|this (?:week|month"
     r"|year)|last (?:week|month|night|year)))?|recently watched)\s*[:\-]?\s+",
@@ -133,8 +133,9 @@ _REMARK = re.compile(
     r"(?:(?P<pos>loved|liked|enjoyed|adored)|hated|disliked)\s+(?:it|that|this|them|both)"
     r"(?:\s+(?:a lot|so much|very much|too))?\s*[.!]*$"
     r"|^(?:and\s+|but\s+)?(?:(?:it|that|this|they|both|which)\s+(?:was|were|is|are)\s+)?"
-    r"(?:(?:so|really|pretty|very|just|absolutely)\s+)?"
-    rf"(?:(?P<good>{PRAISE})|{CRITICISM}|ok|okay|not (?:great|good))\s*[.!]*$"
+    r"(?:(?:so|really|pretty|very|just|absolutely)\s+)?(?:(?:such\s+)?an?\s+)?"
+    rf"(?:(?P<good>{PRAISE})|{CRITICISM}|ok|okay|not (?:great|good))"
+    r"(?:\s+(?:film|movie|one|watch|flick))?\s*[.!]*$"
     # "it blew my mind", "which bored me to tears"
     r"|^(?:and\s+|but\s+)?(?:it|that|this|they|which|both)\s+(?:(?:really|totally|completely"
     r"|just|kinda|honestly)\s+)?(?:(?P<wow>blew (?:my|our) minds?|blew (?:me|us) away"
@@ -504,13 +505,30 @@ def _title_then_request(
     if cut is None or "\n" in message.strip():
         return None
     head, tail = message[: cut.start()], message[cut.end() :]
+    said = _TITLE_REMARK.match(head.strip())  # "Alien was amazing. Anything like it?"
+    remark = ""
+    if said and _REMARK.match("it " + said.group("remark")) and _is_title(said.group(1), matcher):
+        head, remark = said.group(1), said.group("remark")
     bare = re.sub(r"\s*[(\[]\s*(?:18|19|20)\d\d\s*[)\]]\s*$", "", head.strip())
     if not matcher.match(bare, exact_only=True).items:  # cheap first: most heads are no title
         return None
     if not is_request(tail, catalogue, matcher):
         return None
     title = _one_title(head, catalogue, matcher)
-    return MessageSplit(title.history, tail.strip()) if title is not None else None
+    if title is None:
+        return None
+    if remark:  # the history parser reads the verdict off "Alien - was amazing"
+        liked = _praises(f"it {remark}")
+        return MessageSplit(f"{title.history} - {remark}", tail.strip(), liked=liked)
+    return MessageSplit(title.history, tail.strip())
+
+
+# "Alien was amazing", "Casablanca blew me away": a title, then what the user thought of it
+_TITLE_REMARK = re.compile(
+    r"^(.{2,80}?)\s+(?P<remark>(?:is|was|'s|are|were)\s+.{2,40}|(?:really\s+|totally\s+)?"
+    r"(?:blew|made|changed|rocked|ruled|bored|sucked|put|dragged)\b.{0,30})$",
+    re.IGNORECASE,
+)
 
 
 def _same_name(read: HistoryParse, text: str) -> bool:

@@ -391,6 +391,7 @@ def step_stream(
 
     pasted_items = 0
     unknown_names: list[str] = []  # titles the catalogue lacks, searched by name
+    mentioned: list[int] = []  # the titles this message gave as watched ("more like that")
     unsure: set[int] = set()  # the options of titles asked about: never offered back
     paste_format = ""  # "imdb-watchlist": read, and nothing in it was watched
     if paste is not None and (len(paste) > 0):
@@ -441,8 +442,12 @@ def step_stream(
             # titles the user just named because other lines were noise
             _report_history(probe, deps, reply)  # parsed once; messages are size-capped
             unsure |= unsettled_options(probe)
-            new.history_dated = False  # typed in the chat: no time order
-            new.add_history(probe.item_ids)
+            # titles typed in the chat have no time order; one already there ("Fargo was
+            # great") keeps its place, and a dated export keeps its dates
+            fresh = [i for i in dict.fromkeys(probe.item_ids) if i not in set(new.history)]
+            if fresh:
+                new.history_dated = False
+            new.add_history(fresh)
             _take_verdicts(probe, new, reply)
             if split.liked:  # "I loved Heat and Fargo": more like them, too
                 for line in probe.matched:  # ... but not "I loved Heat but hated Fargo"
@@ -450,6 +455,8 @@ def step_stream(
                         new.mark_liked(line.item_id)
             pasted_items += len(probe.item_ids)
             message = split.request
+            # "I loved Alien, more like that": what the request's "that" means
+            mentioned = [m.item_id for m in probe.matched if m.verdict != "disliked"]
         elif split.led and not probe.matched and not probe.ambiguous and _all_names(probe, deps):
             if _only_asks_for_more(split.request, deps):
                 # "I loved Shrek, what else?": its name is the only clue, so it is searched
@@ -460,9 +467,16 @@ def step_stream(
                 _report_history(probe, deps, reply)
             message = split.request
     timings["understand_history"] = (time.perf_counter() - started) * 1000
+    added = len(set(new.history) - set(state.history))  # "Fargo was great": told, not new
+    told = (added, max(0, pasted_items - added))
 
     request: ParsedRequest = parse_request(
-        message, deps.catalogue, state=new, matcher=deps.matcher, unknown_titles=unknown_names
+        message,
+        deps.catalogue,
+        state=new,
+        matcher=deps.matcher,
+        unknown_titles=unknown_names,
+        mentioned=mentioned,
     )
     if request.action == "unreadable" and not pasted_items and paste is None:
         reply.kind, reply.done = "question", True  # "asdfghjkl": ask, and change nothing
@@ -665,7 +679,7 @@ def step_stream(
     reply.kind = "recommendations"
     timings["first_recommendation"] = (time.perf_counter() - started) * 1000
     reply.trace = _trace(new, retrieved, candidates, (order, method), timings, deps)
-    reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
+    reply.text = _compose(reply, new, told, deps.words, deps.catalogue)
     yield new, reply
 
     # -- explain (streamed)
@@ -690,7 +704,7 @@ def step_stream(
             if "explained" not in timings and all(c.explanation for c in reply.cards):
                 timings["explained"] = (time.perf_counter() - started) * 1000
             reply.trace["evidence"] = [c.evidence for c in reply.cards if c.evidence]
-            reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
+            reply.text = _compose(reply, new, told, deps.words, deps.catalogue)
             yield new, reply
     except Exception:  # the explainer must never cost the user their recommendations
         log.exception("explainer failed")
@@ -701,7 +715,7 @@ def step_stream(
     timings["explain"] = (time.perf_counter() - t0) * 1000
     timings["total"] = (time.perf_counter() - started) * 1000
     reply.trace["timings_ms"] = {k: round(v, 1) for k, v in timings.items()}
-    reply.text = _compose(reply, new, pasted_items, deps.words, deps.catalogue)
+    reply.text = _compose(reply, new, told, deps.words, deps.catalogue)
     reply.done = True
     yield new, reply
 
@@ -1217,14 +1231,20 @@ def _rank(
 def _compose(
     reply: Reply,
     state: SessionState,
-    pasted: int,
+    told: tuple[int, int],
     words: CatalogueWords = MOVIE_WORDS,
     catalogue: Catalogue | None = None,
 ) -> str:
+    """The reply's text; ``told``: how many titles this turn added to the history, and how
+    many it named that were there already."""
     lines: list[str] = []
-    if pasted:
-        titles = "title" if pasted == 1 else "titles"
-        lines.append(f"Added {pasted} {titles} to your history ({len(state.history)} in all).")
+    added, again = told
+    if added:
+        titles = "title" if added == 1 else "titles"
+        lines.append(f"Added {added} {titles} to your history ({len(state.history)} in all).")
+    elif again:
+        that = "That was" if again == 1 else "Those were"
+        lines.append(f"{that} already in your history ({len(state.history)} in all).")
     summary = _constraint_summary(state.constraints, catalogue)
     count = len(reply.cards)
     intro = "Here is 1 pick" if count == 1 else f"Here are {count} picks"

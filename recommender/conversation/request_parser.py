@@ -712,12 +712,30 @@ _NEGATING_PHRASE = re.compile(
     r"|fed up with|stay away from|steer clear of|keep away from|can'?t stand|cannot stand"
     r"|can'?t do|could do without|rather not (?:have|watch|see)?|spare me|allergic to|no more"
     r"|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do|care for)"
-    r"|dislike|hate|other than|instead of|rather than)"
+    r"|dislike|hate|other than|instead of|rather than"
+    # idioms: "hold the romance", "easy on the violence", "I'm over crime films"
+    r"|hold|lose|ditch|cut(?: out)?|(?:go )?easy on|light on|done with|(?:i'?m|we'?re|i am"
+    r"|we are) (?:so |totally |completely |kind of |kinda )?over|(?:^|[,.;!?]\s*)enough"
+    r"(?: with| of)?)"
     r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with|from"
     r"|made|released|movies?|films?)\s+)*$"
 )
 _LIST_ITEM_END = re.compile(
     r"(?:e?s)?\s*(?:$|[,;.!?]|(?:or|nor|and|either|please|pls|movies?|films?|stuff|ones?)\b)"
+)
+# a genre turned down after it is named: "romance is a dealbreaker", "horror? no thanks",
+# "musicals aren't my thing"
+_NEGATION_AFTER = re.compile(
+    r"(?:\s+(?:movies?|films?|stuff|ones?))?\s*(?:"
+    r"(?:is|are|'s|'re)\s+(?:(?:a|an|totally|completely|definitely|absolutely|just|strictly)\s+)*"
+    r"(?:(?:hard|big|total|complete)\s+)?(?:deal[- ]?breakers?|no[- ]go(?:es)?|no|out"
+    r"|off(?:\s+the\s+table|[- ]limits)?|banned|forbidden|not (?:for me|my thing|my cup of tea"
+    r"|an option|welcome))"
+    r"|(?:isn'?t|aren'?t|is not|are not)\s+(?:really\s+)?(?:for me|my thing|my cup of tea"
+    r"|my jam|my genre|an option|welcome)"
+    r"|\s*[?:–—-]\s*(?:no thanks|no thank you|nope|pass|hard pass|not for me|no way|no)"
+    r"|,?\s+(?:no thanks|no thank you|please no|hard pass))"
+    r"(?=\s*(?:$|[,.!?;]|(?:for me|please|pls|thanks|though|either|and|but)\b))"
 )
 _NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
@@ -743,6 +761,7 @@ def parse_request(
     matcher: TitleMatcher | None = None,
     this_year: int | None = None,
     unknown_titles: Sequence[str] = (),
+    mentioned: Sequence[int] = (),
 ) -> ParsedRequest:
     """Parse one message; ``previous`` (default: ``state.constraints``) is refined, not replaced.
 
@@ -751,6 +770,8 @@ def parse_request(
     ``matcher`` may be passed to reuse a built index; ``this_year`` turns "I'm 35" into a
     birth year (default: today's). ``unknown_titles``: names the user gave as titles that the
     catalogue lacks ("I loved Shrek, what else?"), searched by name and said to be unknown.
+    ``mentioned``: the titles the same message gave as watched ("I loved Alien, more like
+    that"): what "that", "it" and "something similar" then mean, rather than a pick.
     """
     if previous is None and state is not None:
         previous = state.constraints
@@ -827,7 +848,7 @@ def parse_request(
     parse_explain(msg, matcher, state, last, result)
     # "it was great" after "I'll watch the 2nd": the pick chosen, while its list is current
     chosen = state.chosen[-1:] if state is not None and state.chosen else []
-    _parse_feedback(msg, last, result, new, [i for i in chosen if i in last])
+    _parse_feedback(msg, last, result, new, [i for i in chosen if i in last], mentioned)
     _parse_title_suffixes(msg, matcher, state, result, new)
     for match in msg.finditer(_COLOUR):  # "only black and white films": not the film of
         new.unsupported += ["colour"] if "colour" not in new.unsupported else []  # that name
@@ -1146,13 +1167,18 @@ def _parse_feedback(
     result: ParsedRequest,
     new: Constraints,
     focus: Sequence[int] = (),
+    mentioned: Sequence[int] = (),
 ) -> None:
     """Positional feedback and anchors that refer to the last recommendations.
 
     References are resolved in the order they were written, so that "it" means the pick named
     just before ("the third one looks good, more like it"), else ``focus`` (the pick the user
-    chose last turn), else the first pick.
+    chose last turn), else the first pick. "More like that" after titles the same message
+    gave as watched (``mentioned``: "I loved Alien, more like that") means those titles.
     """
+    for match in msg.finditer(_SIMILAR_TO_NAMED) if mentioned else ():
+        new.anchors += [i for i in mentioned if i not in new.anchors]  # "just watched Casablanca,
+        msg.consume(match.start(), match.end())  # something similar"; "what else is like it?"
     found: list[tuple[int, str, str]] = []  # (position, target, references)
     for pattern, target in (
         (_LIKE_ANCHOR, "anchor"),
@@ -1173,6 +1199,10 @@ def _parse_feedback(
             msg.consume(match.start(), match.end())
     named: list[int] = list(focus)  # picks named so far in this message
     for _, target, refs in sorted(found):
+        pronoun = _PRONOUN_REF.fullmatch(refs.strip()) is not None
+        if target in ("anchor", "anchor_other") and mentioned and pronoun and not named:
+            new.anchors += [i for i in mentioned if i not in new.anchors]
+            continue
         ids = resolve_refs(refs, last, result, named)
         named += ids
         if target in ("anchor", "anchor_other"):
@@ -1190,9 +1220,25 @@ def _parse_feedback(
     for match in msg.finditer(_MORE_LIKE_THAT):
         if named:  # "the 2nd and 3rd look great, more like those": the ones just named
             new.anchors += [i for i in named if i not in new.anchors]
+        elif mentioned:  # "just watched Alien, more of that"
+            new.anchors += [i for i in mentioned if i not in new.anchors]
         elif last:
             new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
         msg.consume(match.start(), match.end())
+
+
+# a reference to titles rather than to a numbered pick: "that", "it", "those", "this one"
+_PRONOUN_REF = re.compile(r"(?:that|this|it|them|those|these)(?:\s+ones?)?")
+# "something similar", "what else is like it?", "along those lines": like the titles just named
+_SIMILAR_TO_NAMED = re.compile(
+    r"\b(?:(?:something|anything|films?|movies?|ones?|stuff|more)(?:\s+(?:else|more))?"
+    r"\s+(?:(?:really|very|pretty)\s+)?(?:similar|alike|in (?:that|the same) vein)"
+    r"|similar\s+(?:ones|films?|movies?|stuff|titles|picks)"
+    r"|(?:what|which|anything|something)\s+else\s+(?:is|like|that'?s|that is)?\s*"
+    r"(?:like|similar to)\s+(?:it|that|this|them|those)"
+    r"|along (?:those|the same|these) lines|in the same vein|of the same kind"
+    r"|^\s*(?:more\s+)?similar(?:\s+(?:please|pls))?\s*[.!?]*$)"
+)
 
 
 def _mark_swapped(ids: Sequence[int], result: ParsedRequest) -> None:
@@ -1611,7 +1657,10 @@ def _parse_relaxations(msg: MessageText, catalogue: Catalogue, result: ParsedReq
 # "nothing from Star Wars", "no Star Trek or Batman": words that occur in catalogue titles
 _TITLE_NEGATION = re.compile(
     r"\b(?:no|not|nothing|without|skip|avoid|except|excluding|exclude|minus|none|never|hate"
-    r"|spare me|leave out|anything but|other than|not another|no more)\s+"
+    r"|spare me|leave out|anything but|other than|not another|no more|tired of|sick of"
+    r"|fed up with|had enough of|done with|(?:i'?m|we'?re|i am|we are) (?:so |totally )?over"
+    r"|(?:^|[,.;!?]\s*)enough(?: with| of)?|can'?t stand|cannot stand|stay away from"
+    r"|steer clear of|hold|lose|ditch|cut out|rather not)\s+"
     r"(?:(?:from|of|in|the|any|more|another|anything|with|related to|to do with|part of|set in"
     r"|movies?|films?)\s+)*"
 )
@@ -1853,6 +1902,21 @@ def _parse_title_exclusions(
                 new.exclude_title_words.append(phrase)
         tail = _SERIES_NOUN.match(msg.work, end)  # "not the godfather sequels": all of it
         msg.consume(match.start(), tail.end() if tail else end)
+    for clause in _CLAUSE_START.finditer(msg.work):  # "Star Trek is a no-go", "Rocky? pass"
+        found = _title_phrase(catalogue, msg, clause.end())
+        if found is None or genre_word(found[0]) is not None:
+            continue  # "Romance is out" is the genre's
+        tail = _SERIES_NOUN.match(msg.work, found[1])
+        turned_down = _NEGATION_AFTER.match(msg.work, tail.end() if tail else found[1])
+        if turned_down is None:
+            continue
+        if found[0] not in new.exclude_title_words:
+            new.exclude_title_words.append(found[0])
+        msg.consume(clause.end(), turned_down.end())
+
+
+# where a clause may begin: "Star Wars? no thanks", "comedy is fine but Rocky is out"
+_CLAUSE_START = re.compile(r"(?:^|[,.;!?]\s*|\b(?:but|and|also)\s+)(?:(?:the|any|all)\s+)?")
 
 
 _SERIES_NOUN = re.compile(
@@ -2037,6 +2101,8 @@ def _parse_years(msg: MessageText, catalogue: Catalogue, new: Constraints) -> No
             said = joiner and (joiner.group("word") or joiner.group("word2"))
             if joiner and (said or _LIST_GOES_ON.match(msg.work, match.end())):
                 return True, match.start()  # a bare comma only inside "a, b and c"
+        if _NEGATION_AFTER.match(msg.work, match.end()):  # "the 80s are out"
+            return True, match.start()
         phrase = _NEGATING_PHRASE.search(msg.work[max(0, match.start() - 80) : match.start()])
         if phrase:  # "I'm not in the mood for 80s movies"
             return True, max(0, match.start() - 80) + phrase.start()
@@ -2067,7 +2133,8 @@ def _parse_years(msg: MessageText, catalogue: Catalogue, new: Constraints) -> No
                 new.year_min = lo
             if hi is not None or new.year_max is None:
                 new.year_max = hi
-        msg.consume(cue if is_negated else match.start(), match.end())
+        after = _NEGATION_AFTER.match(msg.work, match.end()) if is_negated else None
+        msg.consume(cue if is_negated else match.start(), after.end() if after else match.end())
 
     def vague(match: re.Match[str], lo: int | None, hi: int | None) -> None:
         """ "recent" / "classic": only when no explicit period was given ("classic 40s-50s")."""
@@ -2269,6 +2336,10 @@ def _parse_genres(
         free = re.match(r"[\s-]*free\b", msg.work[match.end() :])  # "horror-free"
         if free:
             negated, cue_start = True, match.start()
+        turned_down = _NEGATION_AFTER.match(msg.work, match.end())  # "romance is a no-go"
+        if turned_down and not negated:
+            negated, cue_start = True, match.start()
+            msg.consume(match.end(), turned_down.end())
         if not negated and joined and previous_negated:
             negated, cue_start = True, match.start()
             if compound and previous_names and set(previous_names) <= set(active):

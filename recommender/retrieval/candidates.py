@@ -204,6 +204,7 @@ class CandidateRetriever:
         if vector is not None:
             run("session", self._nearest, None, vector, filters)
         anchors = [a for a in query.anchors if 1 <= a <= len(self.catalogue)]
+        named = bool(anchors)  # "like Casablanca", not a short paste read as "like these"
         if not anchors and 0 < len(history) <= config.history_anchors_upto:
             anchors = list(history)  # "Fargo" pasted alone: also "like Fargo" (see config)
         if anchors:
@@ -217,7 +218,7 @@ class CandidateRetriever:
             "sasrec": config.weight_sasrec,
             "request": config.weight_request,
             "session": config.weight_session,
-            "anchor": config.weight_anchor,
+            "anchor": config.weight_named_anchor if named else config.weight_anchor,
             "popular": config.weight_popular,
         }
         if query.popularity == "popular":  # only the most watched, and popularity counts more
