@@ -2174,6 +2174,12 @@ def test_a_question_about_all_the_picks(catalogue: Catalogue, state: SessionStat
         ("why all the comedies?", "genre", ["Comedy"]),
         ("why is everything a drama?", "genre", ["Drama"]),
         ("are they all comedies?", "all", ["Comedy"]),
+        # one pick of a genre the user did not expect: asked about, never asked for
+        ("why is there a horror film", "genre", ["Horror"]),
+        ("why is there a romance in there?", "genre", ["Romance"]),
+        ("why did you include a comedy?", "genre", ["Comedy"]),
+        ("how come there's a western?", "genre", ["Western"]),
+        ("wait, why a thriller?", "genre", ["Thriller"]),
     ],
 )
 def test_a_question_about_the_whole_list_is_no_new_request(
@@ -2781,3 +2787,41 @@ def test_a_numbered_pick_is_still_a_pick_when_titles_were_named(
 ) -> None:
     result = parse_request("more like the second one", catalogue, state=state, mentioned=[7])
     assert result.constraints.anchors == [LAST[1]]
+
+
+@pytest.mark.parametrize(
+    ("said", "excluded", "years"),
+    [
+        ("I said no horror!", ["Horror"], None),
+        ("I told you no romance", ["Romance"], None),
+        ("like I said, nothing from the 80s", [], [1980, 1989]),
+        ("remember, no horror", ["Horror"], None),
+        ("as I mentioned, no westerns", ["Western"], None),
+    ],
+)
+def test_a_wish_said_again_is_the_wish_not_a_search(
+    said: str, excluded: list[str], years: list[int] | None, catalogue: Catalogue
+) -> None:
+    """ "I said no horror!" had searched for "said"."""
+    constraints = parse(said, catalogue).constraints
+    assert constraints.exclude_genres == excluded and constraints.query == ""
+    assert constraints.exclude_years == ([years] if years else [])
+
+
+@pytest.mark.parametrize(
+    ("said", "genres", "years"),
+    [
+        ("why not a comedy?", ["Comedy"], (None, None)),
+        ("why don't you suggest westerns", ["Western"], (None, None)),
+        ("why no romance?", ["Romance"], (None, None)),
+        ("why not something from the 80s?", [], (1980, 1989)),
+    ],
+)
+def test_why_not_a_genre_suggests_it(
+    said: str, genres: list[str], years: tuple, catalogue: Catalogue
+) -> None:
+    """ "why not a comedy?" had ruled comedies out."""
+    constraints = parse(said, catalogue).constraints
+    assert constraints.include_genres == genres and constraints.exclude_genres == []
+    assert (constraints.year_min, constraints.year_max) == years
+    assert constraints.exclude_years == []

@@ -457,6 +457,16 @@ _WHY_SO_MANY = re.compile(
     r"|are all (?:of )?(?:them|these|the picks))\s*(?:an? )?(?P<rest>[\w' -]{2,40}?)"
     r"\s*(?:\?+|$)"
 )
+# "why is there a horror film in there?", "why did you include a musical?", "why a comedy?"
+_WHY_A_GENRE = re.compile(
+    r"^\s*(?:(?:but|and|ok|so|hmm|wait),?\s+)?(?:why|how come)\s+(?:(?:is|are) there"
+    r"|(?:did|do|would) you (?:include|add|put in|throw in|give me|pick|choose|suggest"
+    r"|recommend|show me)|did (?:a|an|any|some) )?\s*(?:(?:a|an|any|some|two|three|\d+)\s+)?"
+    # not "why not a comedy?", "why don't you suggest comedies?": those ask for one
+    r"(?!.*\b(?:not|no|none|don'?t|doesn'?t|didn'?t|you|me|us|instead|more)\b)"
+    r"(?P<rest>[\w' -]{2,30}?)(?:\s+(?:films?|movies?|ones?|in (?:there|here|the list|this list"
+    r"|these|them|it)|here|there|get in|in|on the list))*\s*(?:\?+|$)"
+)
 _ANY_GOOD = {"any good", "good", "worth it", "worth watching", "worth a watch", "ok", "okay"}
 
 
@@ -486,7 +496,7 @@ def _parse_about_picks(
         result.explain, result.asked_about = [last[0]], "best"
         msg.consume(best.start(), best.end())
         return
-    many = _WHY_SO_MANY.search(msg.work)
+    many = _WHY_SO_MANY.search(msg.work) or _WHY_A_GENRE.search(msg.work)
     if many is not None:
         genres = []
         for match in genre_pattern().finditer(many.group("rest")):

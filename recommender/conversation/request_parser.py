@@ -2418,6 +2418,8 @@ def _negation_before(work: str, start: int) -> tuple[bool, int]:
         if token in _NEGATION_CUES or token.endswith("n't"):
             if _NEGATION_EXCEPTIONS.match(work[offset + tokens[i].start() : start]):
                 return False, start
+            if re.search(r"\bwhy\s*$", work[: offset + tokens[i].start()]):
+                return False, start  # "why not a comedy?", "why don't you suggest westerns?"
             return True, offset + tokens[i].start()
         if token == "but" and i > 0 and tokens[i - 1].group() == "anything":
             return True, offset + tokens[i - 1].start()

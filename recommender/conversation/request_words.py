@@ -209,7 +209,8 @@ FILLER_WORDS = frozenset(
     nothin n wants whole everyone everybody together all both gem gems everything detail
     details depth we're were we'd we'll you're you'd they're they'd i'll absolutely definitely
     honestly preferably seriously totally truly certainly surely possibly hopefully obviously
-    literally super up""".split()
+    literally super up said says told tell telling asked asking remember clearly repeat mentioned
+    as""".split()
 )
 
 # counts in words: "give me three", "a couple of comedies", "the first two"
