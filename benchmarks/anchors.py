@@ -57,7 +57,7 @@ K = 10
 PASTED = (2, 3, 5, 10)  # pastes of this many titles, read with and without them as anchors
 VARIANTS = (("text", "text", 0.0), ("sasrec", "sasrec", 0.0), ("sasrec+genres", "sasrec", 0.2))
 # "something like X" over a history of NAMED_HISTORY titles: the anchor source at these weights
-NAMED_WEIGHTS = (1.0, 2.0, 3.0)
+NAMED_WEIGHTS = (1.0, 1.5, 2.0, 3.0)
 NAMED_HISTORY = 10
 NEAREST = 50  # "like X" share: how many of the ten shown are among X's 50 nearest films
 

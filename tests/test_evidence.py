@@ -98,3 +98,35 @@ def test_ranks_count_only_what_the_request_allows(tiny_catalogue):
     assert all(row[0] == 1 for row in masked.ranks)
     half = leave_one_out(model, history, [target], excluded=better[: len(better) // 2])
     assert masked.base_rank(target) <= half.base_rank(target) <= full.base_rank(target)
+
+
+def test_a_pick_found_by_like_x_says_so_over_a_history(tiny_dataset):
+    """ "Something like Casablanca" over a history: a pick the anchor source found says that
+    it is near Casablanca (first, then the history's reason); a pick it did not find, or one
+    whose history reasons already cite Casablanca, does not."""
+    from recommender.llm.grounding import Grounding
+
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    history = catalogue.many([3, 5, 12])
+    like = catalogue.get(15)
+    items = catalogue.many([20, 14])
+    context = ExplainContext(
+        provenance={20: ("anchor", "sasrec"), 14: ("sasrec",)}, anchors=(like,)
+    )
+    found, other = builder.build(items, history, context)
+    assert found.asked_like is not None and found.asked_like.item == like
+    assert other.asked_like is None
+    assert realiser.plan(found)[0].startswith("asked_like")
+    text = realiser.realise(found, seed=2)
+    assert like.display_title in text and any(c.item.display_title in text for c in found.cited)
+    assert like.display_title not in realiser.realise(other, seed=2)
+    assert found.to_json()["asked_like"]["title"] == like.display_title
+    grounding = Grounding(catalogue, realiser)
+    assert all(grounding.violations(s, found) == [] for s in text.split(". "))
+    # the anchor already among the history reasons: the reason names it, no second sentence
+    cited = builder.build(items[:1], [*history, like], context)[0]
+    assert cited.asked_like is None or like not in cited.similar

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 import torch
@@ -93,7 +94,8 @@ def test_a_faithful_paraphrase_passes_and_any_foreign_fact_fails(tiny_catalogue,
 
 
 def test_every_wording_of_both_phrase_banks_passes_the_filter(tiny_catalogue, grounding):
-    evidence = fargo_evidence(tiny_catalogue)
+    like = CitedItem(tiny_catalogue.get(15), None, 20, 50, 1.8, ("Drama",), False)
+    evidence = replace(fargo_evidence(tiny_catalogue), asked_like=like)  # "like Casablanca"
     bank = paraphrase_realiser(PROMPTS)
     for short in (False, True):
         values = bank.values(evidence, short)

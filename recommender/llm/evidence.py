@@ -94,6 +94,15 @@ class Evidence:
     provenance: tuple[str, ...] = ()  # retrieval sources that proposed it
     satisfies: tuple[str, ...] = ()  # request constraints it meets, e.g. "1980s", "Comedy"
     history_size: int = 0  # distinct pasted titles tried
+    # the title the user asked for more of ("something like Casablanca") when the item came
+    # from the films nearest to it and the history reasons above do not name it
+    asked_like: CitedItem | None = None
+
+    @property
+    def named(self) -> tuple[Item, ...]:
+        """Every title an explanation of this evidence may name."""
+        like = (self.asked_like.item,) if self.asked_like is not None else ()
+        return (self.item, *self.similar, *like)
 
     def to_json(self) -> dict[str, Any]:
         """The evidence as plain data (for the trace panel and the benchmark)."""
@@ -119,6 +128,14 @@ class Evidence:
             "shared_genres": list(self.shared_genres),
             "provenance": list(self.provenance),
             "satisfies": list(self.satisfies),
+            "asked_like": None
+            if self.asked_like is None
+            else {
+                "title": self.asked_like.item.display_title,
+                "lift": None if self.asked_like.lift is None else round(self.asked_like.lift, 2),
+                "both": self.asked_like.both,
+                "cited_users": self.asked_like.cited_users,
+            },
         }
 
 
@@ -200,16 +217,26 @@ class EvidenceBuilder:
             satisfies=satisfied_constraints(item, context),
             history_size=len(pool),
         )
+        anchors = [a for a in context.anchors if a.item_id != item.item_id]
         if not pool:
-            anchors = [a for a in context.anchors if a.item_id != item.item_id]
             if anchors:  # "something like Titanic" and no history: Titanic is the reason
                 return replace(self._similarity(item, anchors, common), method="anchor")
             return Evidence(item, (), (), (), **common)
+        evidence = None
         if attribution is not None:
             tried = [h for h in pool if h.item_id in attribution.removed]
             if tried:
-                return self._counterfactual(item, tried, attribution, common)
-        return self._similarity(item, pool, common)
+                evidence = self._counterfactual(item, tried, attribution, common)
+        evidence = evidence or self._similarity(item, pool, common)
+        if anchors and "anchor" in common["provenance"]:
+            # "something like Casablanca" over a history: the films nearest to Casablanca are
+            # where it came from; say so unless the history reasons already name Casablanca
+            cited = {h.item_id for h in evidence.similar}
+            named = [a for a in anchors if a.item_id not in cited]
+            if len(named) == len(anchors):
+                like = max(named, key=lambda a: self._lift(a, item) or 0.0)
+                evidence = replace(evidence, asked_like=self._cited(like, item, None))
+        return evidence
 
     def _counterfactual(
         self, item: Item, tried: list[Item], attribution: LeaveOneOut, common: dict

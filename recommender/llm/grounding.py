@@ -154,7 +154,7 @@ class Grounding:
         self.realiser = realiser
 
     def allowed(self, evidence: Evidence) -> Allowed:
-        items = (evidence.item, *evidence.similar)
+        items = evidence.named
         names = sorted(
             {n for i in items for n in (*TitleMatcher.names(i), i.display_title)},
             key=len,
@@ -165,11 +165,11 @@ class Grounding:
         for i in items:
             if i.year:
                 numbers |= {f"{i.year // 10 * 10}", f"{i.year // 10 * 10 % 100:02d}"}
-        for c in evidence.cited:
+        for c in (*evidence.cited, *([evidence.asked_like] if evidence.asked_like else [])):
             if c.lift is not None:
                 numbers.add(str(round(c.lift)))
         values = self.realiser.values(evidence)
-        plain = [v for k, v in values.items() if k not in ("title", "first", "second")]
+        plain = [v for k, v in values.items() if k not in ("title", "first", "second", "like")]
         words = set(_CAPITALISED.findall(" ".join([*plain, *evidence.satisfies])))
         words |= {g for g in evidence.item.genres} | {w.capitalize() for w in GENRE_WORDS.values()}
         title_words = set(_CAPITALISED.findall(" ".join(names))) - words - _COMMON_CAPITALISED
@@ -186,7 +186,7 @@ class Grounding:
         """What in ``sentence`` the evidence does not support (empty: the sentence is clean)."""
         allowed = self.allowed(evidence)
         found = []
-        for item in (evidence.item, *evidence.similar):  # a given title with another's year
+        for item in evidence.named:  # a given title with another's year
             for name in TitleMatcher.names(item):
                 if name.endswith(")"):
                     continue

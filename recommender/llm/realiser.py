@@ -135,6 +135,13 @@ class Realiser:
             v["share"] = str(round(100 * evidence.item_share))
         if evidence.satisfies:
             v["asked"] = asked_phrase(evidence.satisfies)
+        like = evidence.asked_like
+        if like is not None:
+            v["like"] = name(like.item)
+            if like.lift is not None and like.both is not None and like.cited_users is not None:
+                v["like_lift"] = _lift(like.lift)
+                v["like_both"] = _number(like.both)
+                v["like_users"] = _number(like.cited_users)
         return v
 
     # -- choosing ----------------------------------------------------------------------------
@@ -182,6 +189,11 @@ class Realiser:
             kinds.append("decade")
         if evidence.satisfies:
             kinds.append("asked")
+        like = evidence.asked_like
+        if like is not None:  # "something like Casablanca": what was asked for comes first
+            strong = like.lift is not None and like.lift >= WEAK_LIFT
+            kinds = ["asked_like_lift" if strong else "asked_like", kinds[0]]
+            kinds += ["asked"] if evidence.satisfies else []
         return kinds
 
     def realise(
@@ -267,6 +279,13 @@ class Realiser:
             lines.append(f"It is from the {v['decade']}, like {v['first']}.")
         if "asked" in v:
             lines.append(f"The user asked for this: {v['asked']}.")
+        if "like" in v:
+            lines.append(f"The user asked for films like {v['like']}; it is among the nearest.")
+        if "like_lift" in v:
+            lines.append(
+                f"People who watched {v['like']} were {v['like_lift']}x as likely to watch it "
+                f"({v['like_both']} of {v['like_users']})."
+            )
         return lines
 
     def fact_record(self, evidence: Evidence, kinds: Sequence[str]) -> list[str]:
@@ -306,4 +325,7 @@ _RECORD = {
     "genres_many": "shares with {first}: {genres}",
     "decade": "same decade as {first}: {decade}",
     "asked": "asked for: {asked}",
+    "asked_like": "asked for films like: {like}",
+    "asked_like_lift": "asked for films like: {like}; co-watched {like_lift}x ({like_both} of "
+    "{like_users})",
 }
