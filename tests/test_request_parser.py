@@ -2825,3 +2825,28 @@ def test_why_not_a_genre_suggests_it(
     assert constraints.include_genres == genres and constraints.exclude_genres == []
     assert (constraints.year_min, constraints.year_max) == years
     assert constraints.exclude_years == []
+
+
+@pytest.mark.parametrize(
+    ("said", "k", "genres"),
+    [
+        ("no more than 3 please", 3, []),
+        ("at most 4", 4, []),
+        ("3 comedies at most", 3, ["Comedy"]),
+        ("up to 6 thrillers", 6, ["Thriller"]),
+        ("2 tops", 2, []),
+        ("4 movies or fewer", 4, []),
+        ("a maximum of 5", 5, []),
+    ],
+)
+def test_an_upper_bound_is_the_count(
+    said: str, k: int, genres: list[str], catalogue: Catalogue
+) -> None:
+    """ "no more than 3" had been ignored and "at most 4" had searched "most"."""
+    constraints = parse(said, catalogue).constraints
+    assert (constraints.k, constraints.include_genres, constraints.query) == (k, genres, "")
+
+
+@pytest.mark.parametrize("said", ["up to 1990", "no more comedies", "nothing more than 2 hours"])
+def test_a_bound_on_years_genres_or_length_is_no_count(said: str, catalogue: Catalogue) -> None:
+    assert parse(said, catalogue).constraints.k is None

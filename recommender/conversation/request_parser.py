@@ -615,6 +615,12 @@ _COUNT = re.compile(
     rf"|(?:the\s+)?single\s+best(?:\s+one)?|one\s+single|a\s+single\s+(?:movie|film|one|pick))"
     # "one" alone is a pronoun ("a funny one for the kids"), a count only as "one movie"
     rf"|(?<![\w'-])(?<!\ba )(?<!\ban )(?P<n4>one)\s+(?:movie|film|pick|recommendation|title)\b"
+    # an upper bound is the count: "no more than 3", "at most 4", "5 tops", "3 or fewer"
+    rf"|\b(?:no|not)\s+more\s+th[ae]n\s+(?P<n9>{_NUM})\b(?![\s-]*years?)"
+    rf"|\b(?:at\s+most|up\s+to|max(?:imum)?(?:\s+of)?|a\s+max(?:imum)?\s+of)\s+(?P<n10>{_NUM})"
+    rf"\b(?![\s-]*(?:years?|mins?|minutes?|hours?|hrs?)\b)"
+    rf"|(?P<n11>{_NUM_NOT_ONE})\s+(?:(?:movies?|films?|picks?)\s+)?(?:at\s+most|tops|max"
+    rf"|or\s+(?:fewer|less))\b"
     rf"|(?P<n2>{_NUM_NOT_ONE})(?![\s-]*years?[\s-]*old)"
     rf"\s+(?:more\s+|other\s+|good\s+|great\s+|new\s+|different\s+)?(?:\w+\s+)?"
     rf"(?:movies?|films?|recommendations?|picks?|suggestions?|titles?|options?|ones?"
@@ -2254,7 +2260,7 @@ def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> N
         new.k = min(sum(n for _, n in result.genre_counts), MAX_K) or None
         return
     for match in msg.finditer(_COUNT):
-        groups = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8")
+        groups = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11")
         group = next(g for g in groups if match.group(g))
         raw = match.group(group)
         if group in ("n6", "n8"):
@@ -2265,8 +2271,15 @@ def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> N
             msg.consume(match.start(), match.end())
             continue
         new.k = min(k, MAX_K)  # the reply says the app's own limit (chat.max_k) when over it
-        end = match.end() if group in ("n3", "n5", "n6", "n7", "n8") else match.end(group)
+        whole = ("n3", "n5", "n6", "n7", "n8", "n9", "n10", "n11")
+        end = match.end() if group in whole else match.end(group)
         msg.consume(match.start(), end)  # keep a genre word after the number
+        bound = _BOUND_AFTER.match(msg.work, match.end())  # "3 comedies at most"
+        if bound:
+            msg.consume(bound.start(1), bound.end())
+
+
+_BOUND_AFTER = re.compile(r"\s+(at\s+most|tops|max|or\s+(?:fewer|less))\b")
 
 
 LEANING_SHARE = 0.5  # a genre of at least this share of the history is the user's own
