@@ -498,3 +498,35 @@ def test_a_title_that_is_like_another_is_no_remark(catalogue: Catalogue) -> None
         "The Matrix is like Alien, anything else?", catalogue, TitleMatcher(catalogue)
     )
     assert split is None or "Alien" not in split.history.split(" - ")[0]
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "wish"),
+    [
+        ("Rewatched Fargo last night, what's similar?", "Fargo", "what's similar?"),
+        ("finally caught Alien, anything like it?", "Alien", "anything like it?"),
+        ("I binged The Matrix, more like that", "The Matrix", "more like that"),
+        ("my kids are obsessed with Babe, suggestions?", "Babe", "suggestions?"),
+        (
+            "Fargo is my all time favorite movie. Recommend me something",
+            "Fargo - is my all time favorite movie",
+            "Recommend me something",
+        ),
+    ],
+)
+def test_a_history_told_with_other_verbs(
+    message: str, history: str, wish: str, catalogue: Catalogue
+) -> None:
+    """ "Rewatched Heat last night, what's similar?" had searched "rewatched heat last"."""
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and (split.history, split.request) == (history, wish)
+
+
+def test_being_moved_by_a_film_is_a_remark_not_a_title(catalogue: Catalogue) -> None:
+    split = split_message(
+        "We just saw Fargo and cried our eyes out. Something else?",
+        catalogue,
+        TitleMatcher(catalogue),
+    )
+    assert split is not None and split.history.startswith("Fargo") and split.liked
+    assert "cried" not in split.request

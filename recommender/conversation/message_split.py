@@ -44,13 +44,17 @@ _WATCHER = (
     r"|grandchildren|nephews?|nieces?|other half|spouse|fianc[eé]e?)(?: and i)?"
 )
 HISTORY_LEAD = re.compile(
-    r"^\s*(?:(?:i|we|we all|we both)(?:'ve| have)?(?: (?:just|recently|already|really|finally))? "
-    r"(?:watched|seen|saw|liked|loved|enjoyed|finished|been watching|love|like|adore|enjoy)|"
+    r"^\s*(?:(?:i|we|we all|we both)(?:'ve| have)?(?: (?:just|recently|already|really|finally"
+    r"|also))? (?:watched|seen|saw|liked|loved|enjoyed|finished|been watching|love|like|adore"
+    r"|enjoy|re-?watched|binged|binge[- ]watched|caught|streamed|rented)|"
     rf"{_WATCHER}(?: (?:all|both|just|recently|already|really|also|absolutely))*"
     r" (?:watched|saw|liked|loved|enjoyed|finished|loves?|likes?|adores?|enjoys?"
+    r"|(?:are|is) (?:obsessed with|into|crazy about|mad about|hooked on)|can'?t get enough of"
     r"|(?:have|has) (?:watched|seen|liked|loved|enjoyed))|"
     r"i watched|"
-    r"(?:just|recently) (?:watched|saw|finished)|after (?:watching|seeing)|"
+    r"(?:just|recently|finally) (?:watched|saw|seen|finished)|after (?:watching|seeing)|"
+    # "Rewatched Heat last night", "binged the Godfather trilogy", "finally caught Alien"
+    r"(?:(?:just|recently|finally|also) )?(?:re-?watched|binged|binge[- ]watched|caught|streamed)|"
     # more titles in a later turn: "also Heat and Fargo", "oh and I forgot Se7en"
     r"(?:oh,?\s+|and\s+)*(?:also|and|plus|oh)(?:\s+(?:also\s+)?(?:i\s+)?(?:also\s+)?(?:watched"
     r"|saw|seen|liked|loved|enjoyed|forgot(?:\s+to\s+(?:add|mention|say))?))?|"
@@ -135,13 +139,19 @@ _REMARK = re.compile(
     r"|^(?:and\s+|but\s+)?(?:(?:it|that|this|they|both|which)\s+(?:was|were|is|are)\s+)?"
     r"(?:(?:so|really|pretty|very|just|absolutely)\s+)?(?:(?:such\s+)?an?\s+)?"
     rf"(?:(?P<good>{PRAISE})|{CRITICISM}|ok|okay|not (?:great|good))"
-    r"(?:\s+(?:film|movie|one|watch|flick))?\s*[.!]*$"
+    r"(?:\s+(?:film|movie|one|watch|flick|ever|of all time))*\s*[.!]*$"
     # "it blew my mind", "which bored me to tears"
     r"|^(?:and\s+|but\s+)?(?:it|that|this|they|which|both)\s+(?:(?:really|totally|completely"
     r"|just|kinda|honestly)\s+)?(?:(?P<wow>blew (?:my|our) minds?|blew (?:me|us) away"
-    r"|made (?:me|us) (?:cry|laugh)|changed my life|rocked|ruled|was a blast)"
+    r"|made (?:me|us) (?:cry|laugh)|changed my life|rocked|ruled|was a blast"
+    r"|had (?:me|us) in tears)"
     r"|bored (?:me|us)(?: to (?:death|tears))?|put (?:me|us) to sleep|sucked|dragged)"
-    r"(?:\s+(?:a lot|so much|completely))?\s*[.!]*$",
+    r"(?:\s+(?:a lot|so much|completely))?\s*[.!]*$"
+    # "and cried our eyes out", "we laughed so hard": moved by it
+    r"|^(?:and\s+|but\s+)?(?:(?:i|we|we all|we both)\s+)?(?:(?:just|totally|literally)\s+)?"
+    r"(?P<moved>cried|laughed|sobbed|wept|bawled)(?:\s+(?:our|my) (?:eyes|heads) off"
+    r"|\s+(?:our|my) eyes out|\s+(?:a lot|so much|so hard|the whole time|all the way through"
+    r"|like (?:a baby|babies)))*\s*[.!]*$",
     re.IGNORECASE,
 )
 _WHEN = re.compile(
@@ -286,7 +296,7 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
 def _praises(remark: str) -> bool:
     found = _REMARK.match(remark.strip())
     return found is not None and bool(
-        found.group("pos") or found.group("good") or found.group("wow")
+        found.group("pos") or found.group("good") or found.group("wow") or found.group("moved")
     )
 
 
@@ -326,9 +336,12 @@ def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str
         which = remark is not None and re.match(r"(?:and\s+|but\s+)?which\b", piece.strip())
         if remark is None:
             kept.append(_WHEN.sub("", piece))  # "Fargo yesterday and loved it"
-        elif (remark.group("pos") or remark.group("good") or remark.group("wow")) and not (
-            which and kept
-        ):
+        elif (
+            remark.group("pos")
+            or remark.group("good")
+            or remark.group("wow")
+            or remark.group("moved")
+        ) and not (which and kept):
             praised = True
         elif kept:  # "I saw Fargo and it was boring", "Heat, which was great, then Fargo":
             kept[-1] = f"{kept[-1]} - {piece.strip()}"  # the history parser reads the verdict

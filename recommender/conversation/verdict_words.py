@@ -12,7 +12,8 @@ from __future__ import annotations
 # praise: "it was {PRAISE}", "Heat - {PRAISE}"
 PRAISE = (
     r"a masterpiece|masterpiece|amazing|awesome|brilliant|fantastic|excellent|superb|perfect"
-    r"|incredible|wonderful|lovely|beautiful|genius|hilarious|the best|my favou?rites?"
+    r"|incredible|wonderful|lovely|beautiful|genius|hilarious|the best"
+    r"|my (?:all[- ]time |absolute |personal )?favou?rites?"
     r"|a classic|so good|great|good|fun"
 )
 # criticism: "it was {CRITICISM}", "Alien - {CRITICISM}"
