@@ -530,3 +530,9 @@ def test_being_moved_by_a_film_is_a_remark_not_a_title(catalogue: Catalogue) -> 
     )
     assert split is not None and split.history.startswith("Fargo") and split.liked
     assert "cried" not in split.request
+
+
+def test_what_a_film_was_like_is_a_remark_not_a_wish(catalogue: Catalogue) -> None:
+    """ "I watched Heat. It was too long" had searched "long" for the rest of the session."""
+    split = split_message("I watched Fargo. It was too long", catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.history.startswith("Fargo") and split.request == ""
