@@ -2850,3 +2850,16 @@ def test_an_upper_bound_is_the_count(
 @pytest.mark.parametrize("said", ["up to 1990", "no more comedies", "nothing more than 2 hours"])
 def test_a_bound_on_years_genres_or_length_is_no_count(said: str, catalogue: Catalogue) -> None:
     assert parse(said, catalogue).constraints.k is None
+
+
+def test_even_lighter_goes_a_step_further(catalogue: Catalogue) -> None:
+    """ "even lighter" after "lighter" had given the same picks again."""
+    state = SessionState(history=[1, 24], last_recommendations=list(LAST), turn=1)
+    once = parse("lighter please", catalogue, state).constraints
+    state.constraints = once
+    twice = parse("even lighter", catalogue, state).constraints
+    assert "Crime" not in once.exclude_genres and "Crime" in twice.exclude_genres
+    assert set(once.exclude_genres) < set(twice.exclude_genres) and twice.query == ""
+    state.constraints = parse("darker", catalogue, state).constraints
+    darker = parse("darker still", catalogue, state).constraints
+    assert "Comedy" in darker.exclude_genres and "Crime" not in darker.exclude_genres

@@ -95,6 +95,8 @@ LIGHT_EXCLUDE = ("Horror", "Thriller", "War")  # "lighter" rules these out ...
 LIGHT_PREFER = ("Comedy",)  # ... and prefers these
 DARK_EXCLUDE = ("Children's", "Animation", "Musical")  # "darker" rules these out ...
 DARK_PREFER = ("Thriller", "Crime", "Drama", "Film-Noir")  # ... and prefers these
+LIGHTER_STILL_EXCLUDE = ("Crime", "Film-Noir", "Drama")  # "even lighter": these go too
+DARKER_STILL_EXCLUDE = ("Comedy", "Romance")  # "even darker": no comedies or love stories
 
 
 # ----------------------------------------------------------------------------- regexes
@@ -1541,6 +1543,10 @@ def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) 
         if "something else" not in result.refined:
             result.refined.append("something else")
         msg.consume(match.start(), match.end())
+    for match in msg.finditer(_STILL_SHADE):  # "even lighter": further than the last step
+        shade = match.group("shade") or match.group("shade2")
+        if f"{shade} still" not in result.refined:
+            result.refined.append(f"{shade} still")
     for pattern, name in (
         (_SOMETHING_ELSE, "something else"),
         (_LIGHTER, "lighter"),
@@ -1561,6 +1567,11 @@ def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) 
         result.skipped.extend(last)
 
 
+# "even lighter", "darker still": the shade again, a step further
+_STILL_SHADE = re.compile(
+    r"\b(?:even|still|much|way|a lot|lots|far)\s+(?P<shade>lighter|darker)\b"
+    r"|\b(?P<shade2>lighter|darker)\s+(?:still|again|yet)\b"
+)
 _GENRE_ALT = "|".join(
     re.escape(p).replace(r"\ ", r"[\s-]+") for p in sorted(GENRE_VOCABULARY, key=len, reverse=True)
 )
@@ -2599,9 +2610,11 @@ def _merge(
             if wish in UNSUPPORTED_NOTES:  # "people" names the person in its own note
                 result.notes.append(UNSUPPORTED_NOTES[wish])
     if "lighter" in result.refined:
-        _shade(merged, catalogue, LIGHT_EXCLUDE, LIGHT_PREFER, DARK_EXCLUDE + DARK_PREFER, new)
+        light = LIGHT_EXCLUDE + (LIGHTER_STILL_EXCLUDE if "lighter still" in result.refined else ())
+        _shade(merged, catalogue, light, LIGHT_PREFER, DARK_EXCLUDE + DARK_PREFER, new)
     if "darker" in result.refined:
-        _shade(merged, catalogue, DARK_EXCLUDE, DARK_PREFER, LIGHT_EXCLUDE + LIGHT_PREFER, new)
+        dark = DARK_EXCLUDE + (DARKER_STILL_EXCLUDE if "darker still" in result.refined else ())
+        _shade(merged, catalogue, dark, DARK_PREFER, LIGHT_EXCLUDE + LIGHT_PREFER, new)
     explicit = new.year_min is not None or new.year_max is not None
     if ("older" in result.refined or "newer" in result.refined) and not explicit:
         # "like Heat but older": older than Heat, not than the last picks
