@@ -536,3 +536,12 @@ def test_what_a_film_was_like_is_a_remark_not_a_wish(catalogue: Catalogue) -> No
     """ "I watched Heat. It was too long" had searched "long" for the rest of the session."""
     split = split_message("I watched Fargo. It was too long", catalogue, TitleMatcher(catalogue))
     assert split is not None and split.history.startswith("Fargo") and split.request == ""
+
+
+def test_a_remark_after_the_dash_stays_with_the_title(catalogue: Catalogue) -> None:
+    """ "Heat - a bit slow, want something funnier" had searched "slow"."""
+    split = split_message(
+        "Fargo - a bit slow, want something funnier", catalogue, TitleMatcher(catalogue)
+    )
+    assert split is not None
+    assert (split.history, split.request) == ("Fargo - was a bit slow", "want something funnier")

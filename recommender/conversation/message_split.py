@@ -525,6 +525,9 @@ def _title_then_request(
     remark = ""
     if said and _REMARK.match("it " + said.group("remark")) and _is_title(said.group(1), matcher):
         head, remark = said.group(1), said.group("remark")
+    first, comma, rest = tail.partition(",")  # "Heat - a bit slow, want something funnier"
+    if not remark and comma and rest.strip() and _REMARK.match(f"it was {first.strip()}"):
+        remark, tail = f"was {first.strip()}", rest
     bare = re.sub(r"\s*[(\[]\s*(?:18|19|20)\d\d\s*[)\]]\s*$", "", head.strip())
     if not matcher.match(bare, exact_only=True).items:  # cheap first: most heads are no title
         return None
