@@ -2863,3 +2863,24 @@ def test_even_lighter_goes_a_step_further(catalogue: Catalogue) -> None:
     state.constraints = parse("darker", catalogue, state).constraints
     darker = parse("darker still", catalogue, state).constraints
     assert "Comedy" in darker.exclude_genres and "Crime" not in darker.exclude_genres
+
+
+@pytest.mark.parametrize(
+    ("said", "years"),
+    [
+        ("something from the decade I was born in, 1985", (1980, 1989)),
+        ("I was born in 1985, something from my birth decade", (1980, 1989)),
+        ("a film from the year I was born (1969)", (1969, 1969)),
+        ("born in 1972, anything from my birth year?", (1972, 1972)),
+    ],
+)
+def test_the_decade_or_year_of_birth(said: str, years: tuple, catalogue: Catalogue) -> None:
+    """ "the decade I was born in, 1985" had searched "decade" and kept 1985 alone."""
+    parsed = parse(said, catalogue)
+    assert (parsed.constraints.year_min, parsed.constraints.year_max) == years
+    assert parsed.constraints.query == ""
+
+
+def test_the_birth_decade_waits_for_the_year(catalogue: Catalogue) -> None:
+    parsed = parse("something from my birth decade", catalogue)
+    assert parsed.pending_life == ["birth_decade"] and parsed.constraints.year_min is None

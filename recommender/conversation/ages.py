@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-LifeKind = Literal["before_birth", "since_birth", "childhood", "teens", "college"]
+LifeKind = Literal[
+    "before_birth", "since_birth", "childhood", "teens", "college", "birth_decade", "birth_year"
+]
 
 # ages (from, to) each life period covers; the birth bounds are open on one side
 LIFE_AGES: dict[str, tuple[int, int]] = {
@@ -60,6 +62,21 @@ _LIFE: tuple[tuple[LifeKind, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "birth_decade",  # "the decade I was born in", "my birth decade"
+        re.compile(
+            r"\b(?:from\s+|in\s+)?(?:the\s+)?decade\s+(?:that\s+|when\s+|in\s+which\s+)?"
+            r"i\s+was\s+born(?:\s+in)?\b|\b(?:from\s+|in\s+)?my\s+birth\s+decade\b"
+            r"|\b(?:from\s+)?the\s+decade\s+of\s+my\s+birth\b"
+        ),
+    ),
+    (
+        "birth_year",  # "the year I was born", "my birth year"
+        re.compile(
+            r"\b(?:from\s+|in\s+)?the\s+year\s+(?:that\s+|when\s+)?i\s+was\s+born(?:\s+in)?\b"
+            r"|\b(?:from\s+|in\s+)?my\s+birth\s+year\b"
+        ),
+    ),
+    (
         "teens",
         re.compile(
             r"\b(?:from\s+)?when\s+i\s+was\s+(?:a\s+)?(?:teen(?:ager)?|in\s+high\s+school)\b"
@@ -92,6 +109,8 @@ _PHRASES = {
     "childhood": "from your childhood",
     "teens": "from your teens",
     "college": "from your college years",
+    "birth_decade": "from the decade you were born in",
+    "birth_year": "from the year you were born",
 }
 
 
@@ -109,6 +128,10 @@ class LifePeriod:
             return None, birth - 1
         if self.kind == "since_birth":
             return birth, None
+        if self.kind == "birth_decade":
+            return birth // 10 * 10, birth // 10 * 10 + 9
+        if self.kind == "birth_year":
+            return birth, birth
         lo, hi = LIFE_AGES[self.kind]
         return birth + lo, birth + hi
 

@@ -2035,8 +2035,13 @@ def _parse_ages(
     said = []
     for period in find_life_periods(msg.work):
         negated, cue = _negation_before(msg.work, period.start)
-        msg.consume(cue if negated else period.start, period.end)
+        year = _YEAR_AFTER_LIFE.match(msg.work, period.end)  # "the decade I was born in, 1985"
+        if year and birth is None:
+            birth = int(year.group("year"))
+            result.birth_year = birth
+        msg.consume(cue if negated else period.start, year.end() if year else period.end)
         said.append(("not:" if negated else "") + period.kind)
+    known = birth if birth is not None else known
     if known is None:
         result.pending_life = said
         if said:
@@ -2050,6 +2055,9 @@ def _parse_ages(
         _apply_life_period(key, known, new, result)
 
 
+_YEAR_AFTER_LIFE = re.compile(
+    r"\s*[,:(-]?\s*(?:i\s+mean\s+|so\s+|which\s+is\s+)?(?P<year>(?:19|20)\d\d)\b\)?"
+)
 _BARE_YEAR = re.compile(r"\s*(?:in\s+)?(?P<year>(?:19|20)\d\d)\s*[.!]?\s*")
 
 
@@ -2062,14 +2070,14 @@ def _apply_life_period(key: str, birth: int, new: Constraints, result: ParsedReq
     lo, hi = period.years(birth)
     if negated and lo is not None and hi is not None:
         new.exclude_years.append([lo, hi])
-        said = f"not {lo}–{hi}"
+        said = f"not {lo}–{hi}" if lo != hi else f"not {lo}"
     elif negated:  # "nothing before I was born": the open bound flips
         new.year_min, new.year_max = (hi + 1, None) if hi is not None else (None, lo - 1)
         said = f"{hi + 1} or later" if hi is not None else f"up to {lo - 1}"
     else:
         new.year_min, new.year_max = lo, hi
         said = (
-            f"{lo}–{hi}"
+            (f"{lo}–{hi}" if lo != hi else f"{lo}")
             if lo is not None and hi is not None
             else (f"{lo} or later" if lo is not None else f"up to {hi}")
         )
