@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from recommender.conversation.people import find_names
 from recommender.conversation.structured_paste import json_entries, markdown_table
 from recommender.conversation.title_matcher import TitleMatch, TitleMatcher, title_key
-from recommender.conversation.verdict_words import CRITICISM, PRAISE
+from recommender.conversation.verdict_words import BLOWN_AWAY, BORED, CRITICISM, MOVED, PRAISE
 from recommender.data.catalogue import Catalogue, Item
 
 __all__ = [
@@ -89,8 +89,7 @@ _VERDICT_LEAD = re.compile(
 _VERDICT_TAIL = re.compile(
     r"^(?P<title>\S.*?)\s+(?:(?:was|is|were)\s+(?:(?:so|really|very|pretty|just|kinda|a\s+bit"
     rf"|absolutely|totally)\s+)?(?:{PRAISE}|{CRITICISM}|ok|okay|fine|not\s+(?:great|good))"
-    r"|sucked|sucks|rocked|rocks|ruled|blew (?:me|us) away|blew (?:my|our) minds?"
-    r"|bored (?:me|us)(?: to (?:death|tears))?|put (?:me|us) to sleep)\s*[.!]*$",
+    rf"|sucked|sucks|rocked|rocks|ruled|{BLOWN_AWAY}|{BORED})\s*[.!]*$",
     re.IGNORECASE,
 )
 _SERIES = re.compile(
@@ -771,7 +770,7 @@ def _combine(title: TitleMatch, original: TitleMatch) -> TitleMatch:
 _DISLIKED_REMARK = re.compile(
     rf"\b(?:hated|hate it|disliked|didn'?t (?:like|enjoy)|did not (?:like|enjoy)|sucked|sucks"
     r"|(?:couldn'?t|can'?t) stand|not a fan|gave up|walked out|(?:couldn'?t|didn'?t) finish"
-    rf"|fell asleep|waste of time|bored (?:me|us)|put (?:me|us) to sleep|dragged|{CRITICISM}"
+    rf"|fell asleep|waste of time|{BORED}|dragged|{CRITICISM}"
     r"|not (?:very |that |so )?(?:good|great|fun)"
     # a score at most 2 of 5 or 4 of 10 (as an export's rating column: ``rating_verdict``)
     r"|(?<![\d.])(?:(?:[0-1](?:\.5)?|2)\s*/\s*5|(?:[0-3](?:\.5)?|4)\s*/\s*10))(?![\w/.])"
@@ -781,7 +780,7 @@ _DISLIKED_REMARK = re.compile(
 )
 _LIKED_REMARK = re.compile(
     rf"\b(?:loved|love it|liked|enjoyed|adored|rocked|rocks|ruled|favou?rite|{PRAISE}"
-    r"|blew (?:me|us) away|blew (?:my|our) minds?|made (?:me|us) (?:cry|laugh)|changed my life"
+    rf"|{MOVED}"
     r"|(?<![\d.])(?:(?:8(?:\.5)?|9(?:\.5)?|10)\s*/\s*10|(?:4(?:\.5)?|5)\s*/\s*5))(?![\w/.])"
     r"|[★⭐]{4,}|❤|😍|🥰|👍|🔥|💯|🤩|🙌|👌",  # "The Matrix ❤️", "Heat 🔥"
     re.IGNORECASE,

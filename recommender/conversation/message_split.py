@@ -34,7 +34,7 @@ from recommender.conversation.history_parser import HistoryParse, parse_history
 from recommender.conversation.request_parser import parse_request
 from recommender.conversation.series_lines import names_series_films, series_line
 from recommender.conversation.title_matcher import TitleMatcher, title_key
-from recommender.conversation.verdict_words import CRITICISM, PRAISE
+from recommender.conversation.verdict_words import BORED, CRITICISM, MOVED, PRAISE
 from recommender.data.catalogue import Catalogue
 
 # someone the user watches with: "my kids loved ...", "my wife and I enjoyed ..."
@@ -145,10 +145,9 @@ _REMARK = re.compile(
     r"(?:\s+(?:film|movie|one|watch|flick|ever|of all time))*\s*[.!]*$"
     # "it blew my mind", "which bored me to tears"
     r"|^(?:and\s+|but\s+)?(?:it|that|this|they|which|both)\s+(?:(?:really|totally|completely"
-    r"|just|kinda|honestly)\s+)?(?:(?P<wow>blew (?:my|our) minds?|blew (?:me|us) away"
-    r"|made (?:me|us) (?:cry|laugh)|changed my life|rocked|ruled|was a blast"
+    rf"|just|kinda|honestly)\s+)?(?:(?P<wow>{MOVED}|rocked|ruled|was a blast"
     r"|had (?:me|us) in tears)"
-    r"|bored (?:me|us)(?: to (?:death|tears))?|put (?:me|us) to sleep|sucked|dragged)"
+    rf"|{BORED}|sucked|dragged)"
     r"(?:\s+(?:a lot|so much|completely))?\s*[.!]*$"
     # "and cried our eyes out", "we laughed so hard": moved by it
     r"|^(?:and\s+|but\s+)?(?:(?:i|we|we all|we both)\s+)?(?:(?:just|totally|literally)\s+)?"
@@ -298,9 +297,12 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
 
 def _praises(remark: str) -> bool:
     found = _REMARK.match(remark.strip())
-    return found is not None and bool(
-        found.group("pos") or found.group("good") or found.group("wow") or found.group("moved")
-    )
+    return found is not None and _is_praise(found)
+
+
+def _is_praise(remark: re.Match[str]) -> bool:
+    """A ``_REMARK`` match says the user liked the film ("loved it", "amazing", "cried")."""
+    return any(remark.group(g) for g in ("pos", "good", "wow", "moved"))
 
 
 def _leading_remarks(request: str) -> tuple[list[str], str]:
@@ -339,12 +341,7 @@ def _without_remarks(pieces: list[str], matcher: TitleMatcher) -> tuple[list[str
         which = remark is not None and re.match(r"(?:and\s+|but\s+)?which\b", piece.strip())
         if remark is None:
             kept.append(_WHEN.sub("", piece))  # "Fargo yesterday and loved it"
-        elif (
-            remark.group("pos")
-            or remark.group("good")
-            or remark.group("wow")
-            or remark.group("moved")
-        ) and not (which and kept):
+        elif _is_praise(remark) and not (which and kept):
             praised = True
         elif kept:  # "I saw Fargo and it was boring", "Heat, which was great, then Fargo":
             kept[-1] = f"{kept[-1]} - {piece.strip()}"  # the history parser reads the verdict

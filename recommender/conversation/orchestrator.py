@@ -444,7 +444,8 @@ def step_stream(
             unsure |= unsettled_options(probe)
             # titles typed in the chat have no time order; one already there ("Fargo was
             # great") keeps its place, and a dated export keeps its dates
-            fresh = [i for i in dict.fromkeys(probe.item_ids) if i not in set(new.history)]
+            known = set(new.history)
+            fresh = [i for i in dict.fromkeys(probe.item_ids) if i not in known]
             if fresh:
                 new.history_dated = False
             new.add_history(fresh)

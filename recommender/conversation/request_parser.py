@@ -1185,8 +1185,8 @@ def _parse_feedback(
     gave as watched (``mentioned``: "I loved Alien, more like that") means those titles.
     """
     for match in msg.finditer(_SIMILAR_TO_NAMED) if mentioned else ():
-        new.anchors += [i for i in mentioned if i not in new.anchors]  # "just watched Casablanca,
-        msg.consume(match.start(), match.end())  # something similar"; "what else is like it?"
+        _add_anchors(new, mentioned)  # "just watched Casablanca, something similar"
+        msg.consume(match.start(), match.end())  # "what else is like it?"
     found: list[tuple[int, str, str]] = []  # (position, target, references)
     for pattern, target in (
         (_LIKE_ANCHOR, "anchor"),
@@ -1209,7 +1209,7 @@ def _parse_feedback(
     for _, target, refs in sorted(found):
         pronoun = _PRONOUN_REF.fullmatch(refs.strip()) is not None
         if target in ("anchor", "anchor_other") and mentioned and pronoun and not named:
-            new.anchors += [i for i in mentioned if i not in new.anchors]
+            _add_anchors(new, mentioned)
             continue
         ids = resolve_refs(refs, last, result, named)
         named += ids
@@ -1227,12 +1227,17 @@ def _parse_feedback(
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_MORE_LIKE_THAT):
         if named:  # "the 2nd and 3rd look great, more like those": the ones just named
-            new.anchors += [i for i in named if i not in new.anchors]
+            _add_anchors(new, named)
         elif mentioned:  # "just watched Alien, more of that"
-            new.anchors += [i for i in mentioned if i not in new.anchors]
+            _add_anchors(new, mentioned)
         elif last:
             new.anchors += last[:1] if match.group(0).endswith(("that", "this")) else last
         msg.consume(match.start(), match.end())
+
+
+def _add_anchors(new: Constraints, ids: Sequence[int]) -> None:
+    """ "More like these": ``ids`` join the anchors, each once, in order."""
+    new.anchors += [i for i in ids if i not in new.anchors]
 
 
 # a reference to titles rather than to a numbered pick: "that", "it", "those", "this one"

@@ -23,5 +23,9 @@ CRITICISM = (
     r"|a (?:letdown|let-down|snooze|bore|mess|disappointment)"
     r"|not (?:for me|my thing|my cup of tea)"
 )
+# what a film did to the user: "it blew me away", "Heat bored me to tears"
+BLOWN_AWAY = r"blew (?:me|us) away|blew (?:my|our) minds?"
+MOVED = BLOWN_AWAY + r"|made (?:me|us) (?:cry|laugh)|changed my life"
+BORED = r"bored (?:me|us)(?: to (?:death|tears))?|put (?:me|us) to sleep"
 # the same said of a pick not yet watched: "the third one looks {PROMISING}"
 PROMISING = PRAISE + r"|interesting|promising|nice|cool|intriguing|right up my (?:alley|street)"
