@@ -209,7 +209,10 @@ def test_a_timed_out_stream_stops_the_server_generating(server):
     if not server.spawned:
         pytest.skip("needs the spawned single-slot llama.cpp server")
     backend = make_backend(server)
-    prompt = "Count from 1 to 500, separated by commas."
+    # greedy SmolLM2 answers this with the numbers until max_new_tokens runs out (1,500 tokens,
+    # ~36 s on two busy cores); "Count from 1 to 500" got a 112-token answer that a fast machine
+    # finished inside the deadline, and the test failed there
+    prompt = "Write the numbers from 1 to 1000, one per line."
     got: list[str] = []
     started = time.monotonic()
     with pytest.raises(TimeoutError):
@@ -217,6 +220,7 @@ def test_a_timed_out_stream_stops_the_server_generating(server):
             got.append(delta)
     assert time.monotonic() - started < 4.0
     assert got  # it did stream before the deadline
+    assert len(got) < 1500  # cut off, not finished
     started = time.monotonic()
     assert backend.generate("Say hi.", max_new_tokens=4, timeout_s=30).strip()
     assert time.monotonic() - started < 4.0  # the rest of 1500 tokens would take over 10 s
