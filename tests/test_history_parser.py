@@ -1076,6 +1076,38 @@ def test_numbers_as_digits_or_words_find_the_same_title() -> None:
         assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed
 
 
+def test_ordinals_and_halves_as_digits_or_words_find_the_same_title() -> None:
+    """ "The 5th Element" for "The Fifth Element", "The Thirteenth Warrior" for "The 13th
+    Warrior", "Eight and a Half" for "8 1/2"."""
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    items = [
+        Item(1, "1", "Fifth Element, The", 1997, ("Sci-Fi",)),
+        Item(2, "2", "13th Warrior, The", 1999, ("Action",)),
+        Item(3, "3", "8 1/2", 1963, ("Drama",)),
+        Item(4, "4", "Friday the 13th", 1980, ("Horror",)),
+    ]
+    matcher = TitleMatcher(Catalogue(items))
+    for typed, item_id in [
+        ("The 5th Element", 1),
+        ("The Thirteenth Warrior", 2),
+        ("Eight and a Half", 3),
+        ("Friday the Thirteenth", 4),
+    ]:
+        found = matcher.match(typed)
+        assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed
+
+
+def test_a_short_word_changed_whole_is_no_typo() -> None:
+    """ "The Sixth Day" (not in the catalogue) is not "The Sixth Man": "day" and "man" are two
+    words, though two edits fit the typo budget of the whole title; one slip still matches."""
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    matcher = TitleMatcher(Catalogue([Item(1, "1", "Sixth Man, The", 1997, ("Comedy",))]))
+    assert matcher.match("The Sixth Day").items == ()
+    assert [i.item_id for i in matcher.match("The Sixth Mann").items] == [1]
+
+
 @pytest.mark.parametrize(
     ("line", "title"),
     [

@@ -2884,3 +2884,90 @@ def test_the_decade_or_year_of_birth(said: str, years: tuple, catalogue: Catalog
 def test_the_birth_decade_waits_for_the_year(catalogue: Catalogue) -> None:
     parsed = parse("something from my birth decade", catalogue)
     assert parsed.pending_life == ["birth_decade"] and parsed.constraints.year_min is None
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded", "included"),
+    [
+        ("sci-fi, keep horror out of it", ["Horror"], ["Sci-Fi"]),
+        ("keep the romance out", ["Romance"], []),
+        ("give horror a miss", ["Horror"], []),
+        ("give the romance a rest", ["Romance"], []),
+        ("rule out horror", ["Horror"], []),
+        ("filter out westerns", ["Western"], []),
+        ("I'll pass on horror", ["Horror"], []),
+        ("nix the musicals", ["Musical"], []),
+        ("I can't stand war movies", ["War"], []),
+    ],
+)
+def test_idioms_of_no_refuse_a_genre(
+    text: str, excluded: list[str], included: list[str], catalogue: Catalogue
+) -> None:
+    """Said around the genre ("keep ... out", "give ... a miss") or before it ("rule out"):
+    never read as asking for it."""
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_genres == excluded
+    assert constraints.include_genres == included
+    assert constraints.exclude_title_words == []
+
+
+@pytest.mark.parametrize(
+    ("text", "periods"),
+    [
+        ("give the 80s a miss", [[1980, 1989]]),
+        ("no 80s stuff, and keep the 70s out of it too", [[1980, 1989], [1970, 1979]]),
+        ("skip the whole 1980s decade", [[1980, 1989]]),
+        ("not from the nineteen nineties", [[1990, 1999]]),
+    ],
+)
+def test_idioms_of_no_refuse_a_period(text: str, periods: list, catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_years == periods
+    assert (constraints.year_min, constraints.year_max) == (None, None)
+
+
+def test_a_decade_in_words_is_no_typo(catalogue: Catalogue) -> None:
+    """ "eighties" is a decade word, not a slip to correct ("I read “eighties” as eighties")."""
+    result = parse("nothing from the eighties or nineties", catalogue)
+    assert result.constraints.exclude_years == [[1980, 1989], [1990, 1999]]
+    assert result.notes == []
+    assert parse("the ninties", catalogue).notes == ["I read “ninties” as nineties."]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("give Star Wars a miss", ["star wars"]),
+        ("a Star Wars-free list please", ["star wars"]),
+        ("none of that Star Wars business", ["star wars"]),
+        ("rule out Star Wars and Terminator", ["star wars", "terminator"]),
+        ("filter out the Star Wars films", ["star wars"]),
+        ("not a fan of the Star Wars series", ["star wars"]),
+        ("I hated the Star Wars movies", ["star wars"]),
+        ("The Star Wars films were boring", ["star wars"]),
+    ],
+)
+def test_idioms_of_no_refuse_a_series(text: str, words: list[str], catalogue: Catalogue) -> None:
+    """The series, all of its films: not one film disliked, nor the genre War ("Wars-free")."""
+    result = parse(text, catalogue)
+    assert result.constraints.exclude_title_words == words
+    assert result.constraints.exclude_genres == []
+    assert result.disliked == [] and result.liked == []
+
+
+def test_a_name_several_films_share_is_a_series_when_refused() -> None:
+    """ "Star Trek is not my thing": no film is called "Star Trek", five start so; all of them
+    are refused, with no "I took Star Trek: Generations" note. "Alien was awful" is the film."""
+    items = [
+        Item(1, "1", "Star Trek: Generations", 1994, ("Sci-Fi",)),
+        Item(2, "2", "Star Trek: First Contact", 1996, ("Sci-Fi",)),
+        Item(3, "3", "Alien", 1979, ("Horror", "Sci-Fi")),
+        Item(4, "4", "Aliens", 1986, ("Action", "Sci-Fi")),
+        Item(5, "5", "Heat", 1995, ("Crime",)),
+    ]
+    films = Catalogue(items)
+    result = parse("sci-fi, Star Trek is not my thing", films)
+    assert result.constraints.exclude_title_words == ["star trek"]
+    assert result.disliked == [] and result.notes == []
+    result = parse("Alien was awful", films)
+    assert result.disliked == [3] and result.constraints.exclude_title_words == []

@@ -565,6 +565,23 @@ _OPEN_PERIOD = re.compile(
 )
 _OPEN_END_BEFORE = re.compile(rf"(?:{PERIOD})\s+(?:or|and)\s+$")
 _DECADE_SPELLING = re.compile(r"(?<![\w'])('?\d0)(?:ies|ties|er|ers)(?![\w'])")  # "90ies", "80er"
+# "the nineteen nineties", "nineteen-eighties": the decade in digits ("the 1990s")
+_CENTURY_DECADE = re.compile(
+    r"\b(?P<century>eighteen|nineteen)[\s-]+(?P<decade>"
+    + "|".join(word for word in DECADE_WORDS if DECADE_WORDS[word] < 2000)
+    + r")\b",
+    re.I,
+)
+
+
+def _decade_in_digits(text: str) -> str:
+    def digits(match: re.Match[str]) -> str:
+        century = 1800 if match.group("century").lower() == "eighteen" else 1900
+        return f"{century + DECADE_WORDS[match.group('decade').lower()] % 100}s"
+
+    return _CENTURY_DECADE.sub(digits, text)
+
+
 _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{YEAR})\b")
 _RECENT = re.compile(
     r"\b(?:recent|newest|latest|modern|contemporary|current"
@@ -706,7 +723,7 @@ _NEGATION_CUES = {
 _PERIOD_GAP = set(
     """from in the of any anything movies movie films film stuff made released set too so really
     ones one more a an things something again either please but that very overly super all
-    terribly""".split()
+    terribly whole entire""".split()
 )
 # longer ways to say no, ending right before the word they negate
 _ALL_BUT_PERIOD = re.compile(
@@ -714,19 +731,28 @@ _ALL_BUT_PERIOD = re.compile(
     r"|anything\s+(?:but|except(?:\s+for)?)|except(?:\s+for)?|apart\s+from|aside\s+from"
     r"|excluding)\s+(?:the\s+)?$"
 )
-_NEGATING_PHRASE = re.compile(
-    r"\b(?:(?:i'?m |i am |we'?re |we are )?not (?:in the mood for|up for|into|a fan of|keen on"
-    r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of|had enough(?: of)?"
-    r"|fed up with|stay away from|steer clear of|keep away from|can'?t stand|cannot stand"
-    r"|can'?t do|could do without|rather not (?:have|watch|see)?|spare me|allergic to|no more"
-    r"|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do|care for)"
-    r"|dislike|hate|other than|instead of|rather than"
+# the ways to say no to what is named right after them ("steer clear of horror", "rule out
+# Batman"): one list for the genre, period and title passes, so that an idiom learnt for one
+# works for all
+_REFUSAL_IDIOMS = (
+    r"(?:i'?m |i am |we'?re |we are )?not (?:in the mood for|up for|into|a fan of|keen on"
+    r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of"
+    r"|had enough(?: of)?|fed up with|stay away from|steer clear of|keep away from"
+    r"|can'?t stand|cannot stand|can'?t do|could do without|rather not(?: have| watch| see)?"
+    r"|spare me|allergic to|no more|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do"
+    r"|care for)|dislike|hate|other than|instead of|rather than"
     # idioms: "hold the romance", "easy on the violence", "I'm over crime films"
     r"|hold|lose|ditch|cut(?: out)?|(?:go )?easy on|light on|done with|(?:i'?m|we'?re|i am"
     r"|we are) (?:so |totally |completely |kind of |kinda )?over|(?:^|[,.;!?]\s*)enough"
-    r"(?: with| of)?)"
+    r"(?: with| of)?"
+    # "rule out Batman", "filter out westerns", "I'll pass on horror", "nix the musicals"
+    r"|(?:rule|filter|weed|leave|cross|screen) out|leave off|pass on|nix|scrap|bin"
+    r"|anything but|not another|none of"
+)
+_NEGATING_PHRASE = re.compile(
+    rf"\b(?:{_REFUSAL_IDIOMS})"
     r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with|from"
-    r"|made|released|movies?|films?)\s+)*$"
+    r"|made|released|movies?|films?|that|those|this|these)\s+)*$"
 )
 _LIST_ITEM_END = re.compile(
     r"(?:e?s)?\s*(?:$|[,;.!?]|(?:or|nor|and|either|please|pls|movies?|films?|stuff|ones?)\b)"
@@ -759,6 +785,27 @@ _BARE_CONTRACTION = re.compile(
 
 
 _RELATED_SUFFIX = re.compile(r"(?<=\w)-(related|themed|based|type)\b", re.I)  # not "-esque": like
+# a no said around what it refuses: "keep horror out (of it)", "give the 80s a miss"; read as
+# "no horror", "no the 80s" (what stands between is the genre's, period's or title's to read)
+_NOT_REFUSED = r"(?!(?:it|them|me|us|him|her|things|that|this|an eye|your|my|in)\b)"
+_KEEP_OUT = re.compile(
+    rf"\bkeep\s+{_NOT_REFUSED}(?P<what>[^,.;!?]{{1,60}}?)\s+out\b(?!\s+(?:for|there)\b)"
+    r"(?:\s+of\s+(?:it|this|that|them|here|the\s+(?:list|picks|mix|running)"
+    r"|my\s+(?:list|picks|recommendations|suggestions)))?",
+    re.I,
+)
+_GIVE_A_MISS = re.compile(
+    rf"\bgive\s+{_NOT_REFUSED}(?P<what>[^,.;!?]{{1,60}}?)\s+a\s+(?:miss|pass|skip|rest|break"
+    r"|wide berth)\b",
+    re.I,
+)
+
+
+def _circumfix_refusals(text: str) -> str:
+    """ "keep horror out of it" -> "no horror", "give Star Trek a miss" -> "no Star Trek"."""
+    for pattern in (_KEEP_OUT, _GIVE_A_MISS):
+        text = pattern.sub(lambda m: "no " + m.group("what"), text)
+    return text
 
 
 def parse_request(
@@ -799,6 +846,7 @@ def parse_request(
     lowered, cased = (_BARE_CONTRACTION.sub(r"\1n'\2", t) for t in (lowered, cased))
     # "Bond-related", "Star Wars-themed": the name, then the word ("Bond related")
     lowered, cased = (_RELATED_SUFFIX.sub(r" \1", t) for t in (lowered, cased))
+    lowered, cased = (_circumfix_refusals(_decade_in_digits(t)) for t in (lowered, cased))
     # "my 8-year-old" -> "for kids", "my son is 15" -> "for teenagers"
     lowered, cased = (rewrite_viewer_ages(t) for t in (lowered, cased))
     # "these are too violent", "a bit too scary": less of it, like "not violent"
@@ -862,7 +910,7 @@ def parse_request(
         new.unsupported += ["colour"] if "colour" not in new.unsupported else []  # that name
         msg.consume(match.start(), match.end())
     _parse_title_mentions(msg, matcher, state, result, new)
-    _parse_judgements(msg, matcher, state, result)
+    _parse_judgements(msg, matcher, state, result, new)
     for match in msg.finditer(_REACTION):  # "she cried, I was bored": told, not searched
         msg.consume(match.start(), match.end())
     alone = _TITLE_ALONE.match(msg.work)
@@ -1003,6 +1051,8 @@ def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[
             corrected.append((cased[match.start() : match.end()], near_short))
             continue
         if len(word) < MIN_TYPO_CHARS or word in GENRE_VOCABULARY or word in FILLER_WORDS:
+            continue
+        if word in DECADE_WORDS:  # "eighties" is no slip ("I read “eighties” as eighties")
             continue
         if word in _NOT_GENRE_TYPOS or word.rstrip("s") in GENRE_VOCABULARY:
             continue
@@ -1284,10 +1334,29 @@ def _parse_title_mentions(
                 result.seen.append(item.item_id)
                 msg.consume(match.start(), end)
                 continue
+        named = _NAMED_SERIES.match(msg.work, match.end())
+        if (match.group("dislike") or match.group("hremove")) and named is not None:
+            series = _refused_series(msg, match.end(), named.end("name"), matcher)
+            watched = set(state.history) if state is not None else set()
+            if match.group("hremove") and series is not None:  # "drop the Star Wars stuff":
+                films = series_films(matcher.catalogue, series, limit=len(matcher.catalogue))
+                series = None if watched & set(films) else series  # not in the history
+            if series is not None:  # "not a fan of the Indiana Jones films": none of them
+                _exclude_words(new, series)
+                msg.consume(match.start(), named.end())
+                continue
+        notes = len(result.notes)
         found = title_at(msg, match.end(), matcher, state, result)
         if found is None:
             _unknown_title(msg, match, matcher.catalogue, result, new)
             continue
+        if match.group("dislike"):
+            series = _refused_series(msg, match.end(), found[1], matcher)
+            if series is not None:  # "not a fan of Star Trek": five films, none called that
+                del result.notes[notes:]  # no "I took Star Trek: Generations (not ...)"
+                _exclude_words(new, series)
+                msg.consume(match.start(), found[1])
+                continue
         items, end = [found[0]], found[1]
         while joiner := _ANCHOR_JOINER.match(msg.work[end:]):
             more = title_at(msg, end + joiner.end(), matcher, state, result)
@@ -1404,7 +1473,11 @@ def _remove_from_history(
 
 
 def _parse_judgements(
-    msg: MessageText, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+    new: Constraints,
 ) -> None:
     """ "Alien was awful" (disliked), "Heat and Fargo were great" (liked): titles the
     judgement follows. A title must be written capitalised, or be one the user pasted or was
@@ -1412,7 +1485,12 @@ def _parse_judgements(
     known = set(state.history) | set(state.last_recommendations) if state is not None else set()
     for match in msg.finditer(_JUDGEMENT):
         items: list[Item] = []
+        notes = len(result.notes)
         position = start = match.start()
+        noun = _SERIES_NOUN_BEFORE.search(msg.work, 0, position)  # "the Rocky films were dull"
+        if noun is not None and not match.group("good"):
+            position = start = noun.start()
+        title_end = position
         while (found := title_before(msg, position, matcher, state, result)) is not None:
             item, begin = found
             cased = msg.cased[begin] if msg.cased is not None else ""
@@ -1426,6 +1504,13 @@ def _parse_judgements(
             position = joiner.start()
         if not items:
             continue
+        if len(items) == 1 and not match.group("good"):
+            series = _refused_series(msg, start, title_end, matcher)
+            if series is not None:  # "Star Trek is not my thing": none of its films
+                del result.notes[notes:]  # no "I took Star Trek: Generations (not ...)"
+                _exclude_words(new, series)
+                msg.consume(start, match.end())
+                continue
         ids = [item.item_id for item in reversed(items)]
         (result.liked if match.group("good") else result.disliked).extend(ids)
         msg.consume(start, match.end())
@@ -1678,13 +1763,10 @@ def _parse_relaxations(msg: MessageText, catalogue: Catalogue, result: ParsedReq
 
 # "nothing from Star Wars", "no Star Trek or Batman": words that occur in catalogue titles
 _TITLE_NEGATION = re.compile(
-    r"\b(?:no|not|nothing|without|skip|avoid|except|excluding|exclude|minus|none|never|hate"
-    r"|spare me|leave out|anything but|other than|not another|no more|tired of|sick of"
-    r"|fed up with|had enough of|done with|(?:i'?m|we'?re|i am|we are) (?:so |totally )?over"
-    r"|(?:^|[,.;!?]\s*)enough(?: with| of)?|can'?t stand|cannot stand|stay away from"
-    r"|steer clear of|hold|lose|ditch|cut out|rather not)\s+"
+    r"\b(?:no|not|nothing|without|skip|avoid|except|excluding|exclude|minus|none|never"
+    rf"|{_REFUSAL_IDIOMS})\s+"
     r"(?:(?:from|of|in|the|any|more|another|anything|with|related to|to do with|part of|set in"
-    r"|movies?|films?)\s+)*"
+    r"|movies?|films?|that|those|this|these)\s+)*"
 )
 _TITLE_WORD = re.compile(r"[a-z0-9][a-z0-9'&:.-]*")
 _FRANCHISE_WORD = re.compile(r"\s+(?:films?|movies?|series|franchise|sequels?|saga)\b")
@@ -1728,7 +1810,11 @@ def _title_word_index(catalogue: Catalogue) -> tuple[dict[int, str], dict[str, s
 
 
 def _title_phrase(
-    catalogue: Catalogue, msg: MessageText, start: int, lenient: bool = False
+    catalogue: Catalogue,
+    msg: MessageText,
+    start: int,
+    lenient: bool = False,
+    until: int | None = None,
 ) -> tuple[str, int] | None:
     """The longest phrase after ``start`` that names a film or series in the catalogue.
 
@@ -1736,7 +1822,8 @@ def _title_phrase(
     by "films" / "movies" ("no rocky films") or ``lenient`` (a list of franchises: "the
     godfather and rocky"): then it must start one of them.
     """
-    rest = msg.work[start : start + 120]  # a few words at most: never the whole message
+    # a few words at most: never the whole message (and not past ``until``)
+    rest = msg.work[start : min(start + 120, until if until is not None else len(msg.work))]
     stop = re.search(r"[,;.!?]|\s{2,}|\s(?:and|or|but|nor|please|from the|in the)\b", rest)
     rest = rest[: stop.start()] if stop else rest
     words = list(_TITLE_WORD.finditer(rest))[:MAX_EXCLUDED_TITLE_WORDS]
@@ -1883,6 +1970,7 @@ def _parse_title_exclusions(
     msg: MessageText, catalogue: Catalogue, new: Constraints, result: ParsedRequest
 ) -> None:
     """ "nothing from Star Wars", "no Batman or Star Trek": title words to rule out."""
+    _free_of_titles(msg, catalogue, new)
     for match in msg.finditer(_TITLE_NEGATION):
         if not msg.work[match.start() : match.end()].strip():
             continue
@@ -1943,8 +2031,53 @@ _CLAUSE_START = re.compile(r"(?:^|[,.;!?]\s*|\b(?:but|and|also)\s+)(?:(?:the|any
 
 _SERIES_NOUN = re.compile(
     r"(?:'s)?\s+(?:sequels?|prequels?|films?|movies?|series|franchise|trilogy|saga|ones|stuff"
-    r"|instal?lments?|parts)\b"
+    r"|instal?lments?|parts|business|nonsense|rubbish|universe)\b"
 )
+_SERIES_NOUN_BEFORE = re.compile(
+    r"(?:'s)?\s+(?:sequels|films|movies|series|franchise|trilogy|saga)\s*$"
+)
+# "the Indiana Jones films": a name of up to five words, then the word for a series
+_NAMED_SERIES = re.compile(
+    r"(?P<name>(?:the\s+)?(?:[a-z0-9][a-z0-9'&:.-]*\s+){0,4}?[a-z0-9][a-z0-9'&:.-]*)"
+    r"(?:'s)?\s+(?:sequels|films|movies|series|franchise|trilogy|saga|stuff)\b"
+)
+_FREE_SUFFIX = re.compile(r"(?<=\w)-free\b")  # "a Star Wars-free list"
+
+
+def _exclude_words(new: Constraints, words: str) -> None:
+    if words not in new.exclude_title_words:
+        new.exclude_title_words.append(words)
+
+
+def _refused_series(msg: MessageText, begin: int, end: int, matcher: TitleMatcher) -> str | None:
+    """The words of a series that a dislike names rather than one film: followed by "films",
+    "series", ... ("not a fan of the Indiana Jones series"), or a name that several films
+    share and none has alone ("Star Trek is not my thing"). None for a film ("Alien was
+    awful": Alien (1979) is a film of that name)."""
+    phrase = re.sub(r"^(?:the|a|an)\s+", "", msg.work[begin:end].strip())
+    if not phrase or genre_word(phrase) is not None or all(w in NOT_TITLES for w in phrase.split()):
+        return None  # "I can't stand war movies": the genre's
+    catalogue = matcher.catalogue
+    if _SERIES_NOUN.match(msg.work, end):
+        return phrase if series_films(catalogue, phrase) else None
+    if len(series_films(catalogue, phrase)) < 2:
+        return None
+    found = matcher.match(phrase, exact_only=True)
+    return phrase if found.ambiguous or not found.items else None
+
+
+def _free_of_titles(msg: MessageText, catalogue: Catalogue, new: Constraints) -> None:
+    """ "a Star Wars-free list": the longest title phrase that ends at the hyphen."""
+    for match in msg.finditer(_FREE_SUFFIX):
+        clause = max(msg.work.rfind(mark, 0, match.start()) for mark in ".?!;,") + 1
+        words = list(_TITLE_WORD.finditer(msg.work[clause : match.start()]))
+        for word in words[-MAX_EXCLUDED_TITLE_WORDS:]:
+            found = _title_phrase(catalogue, msg, clause + word.start(), until=match.start())
+            if found is not None and found[1] == match.start():
+                _exclude_words(new, found[0])
+                msg.consume(clause + word.start(), match.end())
+                break
+
 
 # people: "directed by Kubrick", "starring Tom Hanks", "more Mel Brooks type stuff"
 _PEOPLE = re.compile(

@@ -94,6 +94,17 @@ _NUMBER_WORDS = {
         start=2,
     )
 }
+# ordinals too: "The Fifth Element" typed "The 5th Element", "The Thirteenth Warrior" for "The
+# 13th Warrior", "Friday the Thirteenth"
+_ORDINAL_WORDS = {  # keyed as title_key splits "5th": "5 th"
+    word: f"{n} {'st' if n == 1 else 'nd' if n == 2 else 'rd' if n == 3 else 'th'}"
+    for n, word in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
+        "twentieth".split(),
+        start=1,
+    )
+}
 # British spellings read as the American ones the catalogue uses ("Three Colours: Red",
 # "Terminator 2: Judgement Day" in a UK export), and the other way round
 _SPELLING = {
@@ -272,7 +283,10 @@ def title_key(text: str) -> str:
 def digit_key(key: str) -> str:
     """A key with its numbers written out as digits ("twelve monkeys" -> "12 monkeys"): both
     forms are indexed, so either finds the title and a typo in the words is still a typo."""
-    words = [_NUMBER_WORDS.get(word, word) for word in key.split()]
+    words = [_NUMBER_WORDS.get(word, _ORDINAL_WORDS.get(word, word)) for word in key.split()]
+    # "eight and a half" (keyed "eight and half") -> "8 1 2", as the key of "8 1/2" reads
+    text = re.sub(r"\b(\d+) and (?:one )?half\b", r"\1 1 2", " ".join(words))
+    words = text.split()
     return " ".join(  # "godfather part two" -> "godfather 2", as "part ii" is
         word
         for i, word in enumerate(words)
@@ -603,6 +617,8 @@ class TitleMatcher:
                 continue
             if _vowel_swap(key, candidate):
                 continue  # "Witcher" is not "Watcher": one vowel changes a short word
+            if _short_word_replaced(key, candidate):
+                continue  # "The Sixth Day" is not "The Sixth Man": another word, not a slip
             if numbers_in(candidate) != numbers:
                 continue  # "Scream 3" is never "Scream"; digits are not typos
             if candidate in (key + "s", key + "es") or key in (candidate + "s", candidate + "es"):
@@ -639,6 +655,19 @@ def _vowel_swap(key: str, candidate: str) -> bool:
         return False
     changed = [(a, b) for a, b in zip(key, candidate, strict=True) if a != b]
     return len(changed) == 1 and all(ch in "aeiouy" for ch in changed[0])
+
+
+def _short_word_replaced(key: str, candidate: str) -> bool:
+    """Two keys of as many words, one short word of which is two or more edits from its
+    counterpart ("sixth day" / "sixth man"): a different word, where a typo changes one
+    letter of a short word (the typo budget of the whole key would allow two)."""
+    words, others = key.split(), candidate.split()
+    if len(words) != len(others):
+        return False
+    return any(
+        a != b and min(len(a), len(b)) <= 4 and OSA.distance(a, b) >= 2
+        for a, b in zip(words, others, strict=True)
+    )
 
 
 def _year_fits(item: Item, year: int, tolerance: int) -> bool:
