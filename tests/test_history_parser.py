@@ -151,6 +151,27 @@ def test_netflix_export_is_newest_first_and_series_use_the_show_name(catalogue: 
     assert "Skipped 1 TV episode row: the catalogue has films only." in result.notes
 
 
+def test_a_netflix_film_whose_title_says_episode_or_part_is_that_film() -> None:
+    """Netflix writes "Star Wars: Episode VI: Return of the Jedi": the film, not an episode of
+    a show "Star Wars" (which had matched Episode IV), nor a TV row to skip."""
+    items = [
+        Item(1, "1", "Star Wars: Episode IV - A New Hope", 1977, ("Sci-Fi",)),
+        Item(2, "2", "Star Wars: Episode V - The Empire Strikes Back", 1980, ("Sci-Fi",)),
+        Item(3, "3", "Star Wars: Episode VI - Return of the Jedi", 1983, ("Sci-Fi",)),
+        Item(4, "4", "Friday the 13th Part 2", 1981, ("Horror",)),
+        Item(5, "5", "Fargo", 1996, ("Crime",)),
+    ]
+    paste = (
+        'Title,Date\n"Star Wars: Episode VI: Return of the Jedi",1/4/24\n'
+        '"Star Wars: Episode V: The Empire Strikes Back",1/3/24\n'
+        '"Friday the 13th: Part 2",1/2/24\n"Fargo: Season 1: The Crocodile\'s Dilemma",1/1/24\n'
+    )
+    result = parse_history(paste, Catalogue(items))
+    assert result.format == "netflix"
+    assert result.item_ids == [5, 4, 2, 3]  # oldest first; the show row stands for the film
+    assert result.episodes_skipped == 0 and result.unmatched == []
+
+
 def test_netflix_day_first_dates(catalogue: Catalogue) -> None:
     result = parse_history((PASTES / "netflix_uk.csv").read_bytes(), catalogue)
     assert result.item_ids == [16, 7, 9]  # Titanic (June), Alien (24 Dec), Scream (25 Dec)

@@ -2971,3 +2971,22 @@ def test_a_name_several_films_share_is_a_series_when_refused() -> None:
     assert result.disliked == [] and result.notes == []
     result = parse("Alien was awful", films)
     assert result.disliked == [3] and result.constraints.exclude_title_words == []
+
+
+@pytest.mark.parametrize(
+    ("text", "k"),
+    [
+        ("a trio of thrillers", 3),
+        ("a pair of sci-fi films", 2),
+        ("a double feature of horror", 2),
+        ("three or four comedies", 4),
+        ("2-3 westerns", 3),
+        ("a single recommendation", 1),
+    ],
+)
+def test_counts_said_as_groups_or_ranges(text: str, k: int, catalogue: Catalogue) -> None:
+    """A group ("a trio of") or a range ("three or four": the larger) is the count, and no
+    word of it is left to search ("three" had found titles with the word)."""
+    constraints = parse(text, catalogue).constraints
+    assert constraints.k == k
+    assert constraints.query == ""

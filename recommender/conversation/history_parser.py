@@ -734,8 +734,13 @@ def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[Matc
             return [
                 MatchedLine(item.item_id, item.display_title, row.line_no, shown, 100.0, row.date)
             ]
-    if row.series:  # a show: only a film of exactly that name may stand for it
-        result = matcher.match(_SERIES.split(text)[0].strip(), row.year, exact_only=True)
+    if row.series:
+        # a film whose title carries the word ("Star Wars: Episode VI: Return of the Jedi",
+        # "Friday the 13th: Part 2") is that film; else a show, and only a film of exactly its
+        # name may stand for it (not "Star Wars" for every "Star Wars: Episode ...")
+        result = matcher.match(text, row.year, exact_only=True)
+        if not result.items:
+            result = matcher.match(_SERIES.split(text)[0].strip(), row.year, exact_only=True)
     else:
         # exports are typed by machines: a near title without a year to confirm it is a
         # different title ("The Witcher" is not "The Watcher"), so it is listed back

@@ -236,4 +236,10 @@ NUMBER_WORDS = {
     "a handful": 5,
     "a dozen": 12,
     "half a dozen": 6,
+    "a pair of": 2,
+    "a trio of": 3,
+    "a double feature of": 2,
+    "a double bill of": 2,
+    "a triple feature of": 3,
+    "a triple bill of": 3,
 }
