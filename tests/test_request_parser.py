@@ -2990,3 +2990,39 @@ def test_counts_said_as_groups_or_ranges(text: str, k: int, catalogue: Catalogue
     constraints = parse(text, catalogue).constraints
     assert constraints.k == k
     assert constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "ids"),
+    [
+        ("the middle one looks good", "liked", [9]),
+        ("the one in the middle sounds great", "liked", [9]),
+        ("not the middle one", "disliked", [9]),
+        ("I've already seen numbers 2 and 4", "seen", [3, 12]),
+        ("seen the first, the middle and the last", "seen", [5, 9, 20]),
+    ],
+)
+def test_the_middle_pick_and_numbers(
+    text: str, field: str, ids: list[int], catalogue: Catalogue
+) -> None:
+    """ "the middle one" of five picks is the third (of four, the second); "numbers 2 and 4"
+    as "number 2 and 4"."""
+    state = SessionState(history=[1, 24], last_recommendations=[5, 3, 9, 12, 20], turn=1)
+    result = parse(text, catalogue, state)
+    assert getattr(result, field) == ids
+    assert result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("the middle of the 90s", (1993, 1996)),
+        ("middle 80s", (1983, 1986)),
+        ("the end of the seventies", (1976, 1979)),
+        ("the beginning of the 1980s", (1980, 1983)),
+    ],
+)
+def test_a_part_of_a_decade_in_words(text: str, years: tuple, catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert (constraints.year_min, constraints.year_max) == years
+    assert constraints.query == ""

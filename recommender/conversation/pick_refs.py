@@ -29,13 +29,16 @@ _ORDINALS = {
     "last": -1,
     "top": 1,  # "the top one"
     "bottom": -1,
+    "middle": 0,  # "the middle one", "the one in the middle": the middle of the list
 }
 # a bare number refers to a pick only after "seen" / "not" ("seen 1 and 4"), never after "like"
 _BARE_NUMBER = r"\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/))"
 _ORD = (
     r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
     r"|top(?=\s+(?:one|movie|film|pick)\b)|bottom(?=\s+(?:one|movie|film|pick)\b)"
-    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|number\s+\d{1,2}|no\.\s?\d{1,2}"
+    r"|middle(?=\s+(?:one|movie|film|pick)\b|\s*(?:$|[,.!?;]|(?:and|or)\b))"
+    r"|one\s+in\s+the\s+middle"
+    r"|\d{1,2}(?:st|nd|rd|th)|#\s?\d{1,2}|numbers?\s+\d{1,2}|no\.\s?\d{1,2}"
     r"|" + _BARE_NUMBER
 )
 _ONE_PICK = rf"(?:the\s+)?(?:{_ORD})(?:\s+(?:ones|one|movies|movie|films|film|picks|pick))?"
@@ -102,9 +105,11 @@ def resolve_refs(
             continue
         token = match.group("ord").strip()
         number = re.search(r"\d+", token)
-        position = int(number.group()) if number else _ORDINALS[token]
+        position = int(number.group()) if number else _ORDINALS[token.split()[-1]]
         if position == -1:
             chosen.append(last[-1])
+        elif position == 0:  # the middle one: the third of five, the second of four
+            chosen.append(last[(len(last) - 1) // 2])
         elif 1 <= position <= len(last):
             chosen.append(last[position - 1])
         else:

@@ -574,6 +574,25 @@ _CENTURY_DECADE = re.compile(
 )
 
 
+# "the middle of the 90s", "the end of the seventies", "middle 80s": early / mid / late
+_DECADE_AHEAD = r"(?=(?:'?\d0'?s|(?:18|19|20)\d0'?s|" + "|".join(DECADE_WORDS) + r")\b)"
+_DECADE_PART = re.compile(
+    r"\b(?:the\s+)?(?:(?P<early>start|beginning|early\s+(?:part|years)|first\s+(?:half|years))"
+    r"|(?P<mid>middle|mid(?:dle)?\s+part|cent(?:er|re))"
+    r"|(?P<late>(?:tail\s+)?end|late\s+(?:part|years)|second\s+half|(?:last|final)\s+years))"
+    rf"\s+of\s+(?:the\s+){_DECADE_AHEAD}"
+    rf"|\bmiddle(?P<mid2>[\s-]+){_DECADE_AHEAD}",
+    re.I,
+)
+
+
+def _decade_parts(text: str) -> str:
+    def part(match: re.Match[str]) -> str:
+        return "early " if match.group("early") else "late " if match.group("late") else "mid "
+
+    return _DECADE_PART.sub(part, text)
+
+
 def _decade_in_digits(text: str) -> str:
     def digits(match: re.Match[str]) -> str:
         century = 1800 if match.group("century").lower() == "eighteen" else 1900
@@ -848,7 +867,9 @@ def parse_request(
     lowered, cased = (_BARE_CONTRACTION.sub(r"\1n'\2", t) for t in (lowered, cased))
     # "Bond-related", "Star Wars-themed": the name, then the word ("Bond related")
     lowered, cased = (_RELATED_SUFFIX.sub(r" \1", t) for t in (lowered, cased))
-    lowered, cased = (_circumfix_refusals(_decade_in_digits(t)) for t in (lowered, cased))
+    lowered, cased = (
+        _circumfix_refusals(_decade_parts(_decade_in_digits(t))) for t in (lowered, cased)
+    )
     # "my 8-year-old" -> "for kids", "my son is 15" -> "for teenagers"
     lowered, cased = (rewrite_viewer_ages(t) for t in (lowered, cased))
     # "these are too violent", "a bit too scary": less of it, like "not violent"
