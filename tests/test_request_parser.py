@@ -3026,3 +3026,23 @@ def test_a_part_of_a_decade_in_words(text: str, years: tuple, catalogue: Catalog
     constraints = parse(text, catalogue).constraints
     assert (constraints.year_min, constraints.year_max) == years
     assert constraints.query == ""
+
+
+def test_short_scraps_beside_noise_are_noise_too(catalogue: Catalogue) -> None:
+    """ "asdkjh qwe zzz": the word list knows "qwe" and "zzz", yet the message means nothing;
+    a real word beside a typo still is a description."""
+    assert parse("asdkjh qwe zzz", catalogue).unreadable is not None
+    assert parse("asdkjh qwe zzz", catalogue).unreadable.unreadable
+    readable = parse("a heartwarming xyzzy", catalogue).unreadable
+    assert readable is None or not readable.unreadable
+
+
+@pytest.mark.parametrize("text", ["something fun", "a fun adventure"])
+def test_fun_is_lighter(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert "lighter" in result.refined and result.constraints.query == ""
+
+
+def test_what_a_director_makes_is_not_searched(catalogue: Catalogue) -> None:
+    result = parse("movies like the ones Tarantino makes", catalogue)
+    assert result.constraints.query == "" and "people" in result.constraints.unsupported

@@ -36,6 +36,7 @@ FILM_WORDS = frozenset(
 )
 MIN_COMPOUND_PART = 3  # "steam" + "punk"; shorter parts make any string a compound
 MAX_QUOTED_CHARS = 40  # unknown words longer than this are not quoted back
+MAX_SCRAP_CHARS = 3  # a known word this short beside noise ("qwe", "zzz") is noise too
 
 
 @cache
@@ -118,8 +119,15 @@ class Readability:
 
     @property
     def unreadable(self) -> bool:
-        """Nothing in it is a word: searching it would return arbitrary items."""
-        return bool(self.words) and len(self.unknown) == len(self.words)
+        """Nothing in it is a word, or half of it is noise and the rest no more than short
+        scraps ("asdkjh qwe zzz": the word list counts "qwe" and "zzz"): searching it would
+        return arbitrary items."""
+        if not self.words or not self.unknown:
+            return False
+        known = [w for w in self.words if w not in self.unknown]
+        return 2 * len(self.unknown) >= len(self.words) and all(
+            len(w) <= MAX_SCRAP_CHARS for w in known
+        )
 
     def quoted(self) -> str:
         """The unknown words as a reply may show them, or "" when they should not be echoed
