@@ -980,14 +980,14 @@ def parse_request(
     names = [_leftover_query(name.lower()) for name in result.unknown_titles]
     described = _leftover_query(msg.work, msg.original)
     read = readability(described, matcher.knows_word)
-    if read.unreadable:  # searching "asdfghjkl" would return five arbitrary films
-        result.unreadable, described = read, ""
-    elif language := guess_language(described):  # "algo de comedia de los 90": say, not search
+    if language := guess_language(described):  # "algo de comedia de los 90": say, not search
         return ParsedRequest(
             constraints=base.copy(),
             action="unreadable",
             language=language,
         )
+    if read.unreadable:  # searching "asdfghjkl" would return five arbitrary films
+        result.unreadable, described = read, ""
     new.query = " ".join(part for part in [described, *names] if part)[:MAX_QUERY_CHARS]
 
     if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
