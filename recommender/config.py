@@ -85,6 +85,12 @@ class RetrievalConfig:
     # genre gain this share of the best fused score, over the whole fused pool (every
     # source's ``per_source`` list), so that they are found, not only moved up among 20
     preferred_genre_bonus: float = 1.0
+    # "like Casablanca", "I loved Alien": every fused item gains this share of the best fused
+    # score x how much its genres overlap those of the named film (Jaccard; the best of the
+    # named films), so that "like Toy Story" over a history leans to Animation|Children's|
+    # Comedy films rather than to any comedy the history brings (python
+    # benchmarks/named_anchors.py weighs it against what users went on to watch)
+    named_anchor_genre_bonus: float = 0.25
     # "popular stuff" / "hidden gems": the most watched this share of the catalogue are the
     # popular ones ("popular" keeps only them and weighs the popularity source x popular_boost;
     # "obscure" leaves them out)

@@ -257,3 +257,35 @@ def test_films_the_user_names_weigh_more_than_a_short_paste_read_as_like_them(ti
     assert anchor_only and any(strong[i] > light[i] for i in anchor_only)
     pasted = RetrievalQuery(history=[3])  # read as "like 3": weight_anchor, not the named one
     assert fused(base, pasted) == fused(heavy, pasted)
+
+
+def test_a_named_film_leans_the_picks_to_its_kind_of_film(tiny_retrieval):
+    """ "Like Toy Story" over a history: every fused item gains the best fused score x
+    ``named_anchor_genre_bonus`` x its genre overlap (Jaccard) with Toy Story, so a film with
+    all three of its genres gains three times what a film with one of them gains, and Toy
+    Story itself nothing (a liked pick is not shown again)."""
+    t = tiny_retrieval
+
+    def fused(config: RetrievalConfig, query: RetrievalQuery) -> dict[int, float]:
+        retriever = CandidateRetriever(
+            t.catalogue, t.store, t.vectors, t.popularity, t.model, config
+        )
+        return {c.item_id: c.score for c in retriever.retrieve(query).candidates}
+
+    base = RetrievalConfig(num_candidates=30, per_source=30, named_anchor_genre_bonus=0.5)
+    off = replace(base, named_anchor_genre_bonus=0.0)
+    profile = set(t.catalogue.get(1).genres)  # Toy Story: Animation, Children's, Comedy
+    query = RetrievalQuery(history=[3, 12, 5], anchors=[1])
+    leaning, plain = fused(base, query), fused(off, query)
+    best = max(plain.values())
+    shared = set(leaning) & set(plain)
+    assert shared
+    for item_id in shared:
+        genres = set(t.catalogue.get(item_id).genres)
+        overlap = len(genres & profile) / len(genres | profile)
+        bonus = base.named_anchor_genre_bonus * best * overlap if item_id != 1 else 0.0
+        assert leaning[item_id] == pytest.approx(plain[item_id] + bonus)
+    top = max(leaning, key=leaning.__getitem__)
+    assert profile & set(t.catalogue.get(top).genres)
+    history_only = RetrievalQuery(history=[3, 12, 5])  # no film named: nothing changes
+    assert fused(base, history_only) == fused(off, history_only)

@@ -520,22 +520,14 @@ def test_one_title_alone_is_the_history_and_an_ambiguous_one_is_asked(make_deps)
     assert state.history == []
 
 
-def test_a_shift_like_lighter_is_not_drowned_by_the_anchors_genres(tiny_catalogue):
+def test_a_shift_like_lighter_is_not_drowned_by_the_anchors_genres():
+    """Only what was asked ("lighter" -> Comedy) is a preferred genre; the named films' own
+    genres weigh in the retriever, by how much a film shares them (test_candidates)."""
     from recommender.conversation.state import Constraints
 
-    like_heat = Constraints(anchors=[3])
-    assert orchestrator._preferred_genres(like_heat, tiny_catalogue) == (
-        "Action",
-        "Crime",
-        "Thriller",
-    )
+    assert orchestrator._preferred_genres(Constraints(anchors=[3])) == ()
     lighter = Constraints(anchors=[3], prefer_genres=["Comedy"], exclude_genres=["Horror"])
-    assert orchestrator._preferred_genres(lighter, tiny_catalogue) == ("Comedy",)
-    liked_only = Constraints(exclude_genres=["Thriller"])
-    assert orchestrator._preferred_genres(liked_only, tiny_catalogue, liked=[12]) == (
-        "Crime",
-        "Drama",
-    )
+    assert orchestrator._preferred_genres(lighter) == ("Comedy",)
 
 
 def test_a_chosen_pick_gets_an_answer_and_no_new_picks(make_deps):

@@ -604,7 +604,7 @@ def step_stream(
         popularity=search.constraints.popularity or ("popular" if nothing_to_go_on else ""),
         filters=_filters(search, deps.catalogue, named | unsure),
         ordered=new.history_dated,
-        prefer_genres=_preferred_genres(search.constraints, deps.catalogue, new.liked),
+        prefer_genres=_preferred_genres(search.constraints),
     )
     retrieved = deps.retriever.retrieve(query)
     wanted = search.constraints.include_genres
@@ -1196,15 +1196,11 @@ def _fit(item: Item, rank: int, shown: int, titles: int) -> str:
     )
 
 
-def _preferred_genres(c: Constraints, catalogue: Catalogue, liked: Sequence[int] = ()) -> tuple:
-    """Soft genre preferences for retrieval: "lighter" -> Comedy; "more like Young
-    Frankenstein" -> its genres when no genre or shift ("lighter") was asked for."""
-    wanted = list(c.prefer_genres)
-    anchors = [*c.anchors, *liked]
-    if anchors and not c.include_genres and not wanted:  # "lighter" is a move away from them
-        shared = dict.fromkeys(g for a in anchors for g in catalogue.get(a).genres)
-        wanted = [g for g in shared if g not in c.exclude_genres]
-    return tuple(wanted)
+def _preferred_genres(c: Constraints) -> tuple:
+    """Soft genre preferences for retrieval: "lighter" -> Comedy. The genres of films named
+    ("more like Young Frankenstein") weigh in the retriever, by how much a film shares them
+    (``retrieval.named_anchor_genre_bonus``)."""
+    return tuple(c.prefer_genres)
 
 
 def _rank(

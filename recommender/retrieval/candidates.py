@@ -169,6 +169,20 @@ class CandidateRetriever:
         kept = self._best_accepted(scores, filters)
         return [(i, float(scores[i])) for i in kept]
 
+    def _lean_to_anchor_genres(
+        self, fused: dict[int, float], anchors: Sequence[int], bonus: float
+    ) -> None:
+        """Each fused item gains ``bonus`` x its genre overlap (Jaccard) with the named film
+        it is most like in genres."""
+        profiles = {frozenset(self.catalogue.get(a).genres) for a in anchors}
+        profiles.discard(frozenset())
+        if not profiles:
+            return
+        for item_id in fused:
+            genres = set(self.catalogue.get(item_id).genres)
+            if genres and item_id not in anchors:  # "loved the third one": not shown again
+                fused[item_id] += bonus * max(len(genres & p) / len(genres | p) for p in profiles)
+
     def retrieve(self, query: RetrievalQuery) -> CandidateSet:
         """Candidates for ``query``: never an item the filters reject."""
         config = self.config
@@ -229,8 +243,11 @@ class CandidateRetriever:
             for rank, item_id in enumerate(items):
                 fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
                 ranks.setdefault(item_id, []).append((name, rank))
+        best = max(fused.values(), default=0.0)
+        if named and config.named_anchor_genre_bonus:
+            self._lean_to_anchor_genres(fused, anchors, config.named_anchor_genre_bonus * best)
         if query.prefer_genres and fused:
-            bonus = config.preferred_genre_bonus * max(fused.values())
+            bonus = config.preferred_genre_bonus * best
             wanted = set(query.prefer_genres)
             for item_id in fused:
                 if wanted.intersection(self.catalogue.get(item_id).genres):
