@@ -172,6 +172,22 @@ def test_a_netflix_film_whose_title_says_episode_or_part_is_that_film() -> None:
     assert result.episodes_skipped == 0 and result.unmatched == []
 
 
+def test_a_comma_inside_an_unknown_title_does_not_split_the_line() -> None:
+    """ "Monsters, Inc." (not in the catalogue) is one title listed back, not "Monsters" (Gods
+    and Monsters?) asked about and "Inc." listed back; a line of titles still splits, even
+    when one of them is ambiguous ("Heat, Casablanca")."""
+    items = [
+        Item(1, "1", "Gods and Monsters", 1998, ("Drama",)),
+        Item(2, "2", "Heat", 1995, ("Action",)),
+        Item(3, "3", "Heat", 1972, ("Drama",)),
+        Item(4, "4", "Casablanca", 1942, ("Drama",)),
+    ]
+    result = parse_history("Monsters, Inc.\nHeat, Casablanca\n", Catalogue(items))
+    assert [u.text for u in result.unmatched] == ["Monsters, Inc."]
+    assert [a.text for a in result.ambiguous] == ["Heat"]
+    assert result.item_ids == [4]
+
+
 def test_netflix_day_first_dates(catalogue: Catalogue) -> None:
     result = parse_history((PASTES / "netflix_uk.csv").read_bytes(), catalogue)
     assert result.item_ids == [16, 7, 9]  # Titanic (June), Alien (24 Dec), Scream (25 Dec)

@@ -863,7 +863,11 @@ def _match_list_line_items(
     if re.search(r"[,;]", text):
         parts = _split_parts(text)
         results = [(part, _match_text(part, matcher, typos=False)) for part in parts]
+        # a part only maybe a title ("Monsters" of "Monsters, Inc.": Gods and Monsters?) is
+        # no sign of a list, unless every part names some title ("Heat, Casablanca")
+        sure = [(p, r) for p, r in results if r.items and not r.ambiguous]
         good = [(p, r) for p, r in results if r.items]
+        good = good if len(good) == len(parts) else sure
         if len(parts) > 1 and len(good) * 2 >= len(parts) and len(good) > (1 if whole.items else 0):
             matched: list[MatchedLine] = []
             for part, result in results:
