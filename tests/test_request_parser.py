@@ -3046,3 +3046,27 @@ def test_fun_is_lighter(text: str, catalogue: Catalogue) -> None:
 def test_what_a_director_makes_is_not_searched(catalogue: Catalogue) -> None:
     result = parse("movies like the ones Tarantino makes", catalogue)
     assert result.constraints.query == "" and "people" in result.constraints.unsupported
+
+
+@pytest.mark.parametrize(
+    ("said", "left"),
+    [
+        ("Star Wars is fine after all", ["terminator"]),
+        ("I don't mind the Star Wars films", ["terminator"]),
+        ("bring back Terminator", ["star wars"]),
+        ("Alien is fine", ["star wars", "terminator"]),  # never ruled out: nothing changes
+    ],
+)
+def test_a_series_ruled_out_can_be_allowed_again(
+    said: str, left: list[str], catalogue: Catalogue
+) -> None:
+    """ "Star Wars is fine after all" takes Star Wars off the titles ruled out (it had kept
+    them out and read "Wars" as the genre War, allowed)."""
+    before = SessionState(
+        history=[1, 24],
+        constraints=Constraints(exclude_title_words=["star wars", "terminator"]),
+        turn=1,
+    )
+    result = parse(said, catalogue, before)
+    assert result.constraints.exclude_title_words == left
+    assert result.allowed_genres == []

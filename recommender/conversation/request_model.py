@@ -46,6 +46,8 @@ class ParsedRequest:
     allowed_genres: list[str] = field(default_factory=list)  # "horror is fine": un-exclude
     unwanted_genres: list[str] = field(default_factory=list)  # "doesn't have to be a comedy"
     allowed_years: list[list[int]] = field(default_factory=list)  # "the 90s are fine too"
+    # "Star Wars is fine after all": title words ruled out before, allowed again
+    allowed_title_words: list[str] = field(default_factory=list)
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
     changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
     adds_genre: bool = False  # "with some mystery to it", "plus romance": added, not a switch

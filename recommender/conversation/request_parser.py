@@ -928,6 +928,7 @@ def parse_request(
     # "it was great" after "I'll watch the 2nd": the pick chosen, while its list is current
     chosen = state.chosen[-1:] if state is not None and state.chosen else []
     _parse_feedback(msg, last, result, new, [i for i in chosen if i in last], mentioned)
+    _parse_title_allowances(msg, base, result)  # "Star Wars is fine after all"
     _parse_title_suffixes(msg, matcher, state, result, new)
     for match in msg.finditer(_COLOUR):  # "only black and white films": not the film of
         new.unsupported += ["colour"] if "colour" not in new.unsupported else []  # that name
@@ -1782,6 +1783,25 @@ def _parse_relaxations(msg: MessageText, catalogue: Catalogue, result: ParsedReq
             msg.consume(match.start(), match.end())
     if result.relaxed or result.allowed_genres or result.unwanted_genres or result.allowed_years:
         result.refined.append("relaxed")
+
+
+def _parse_title_allowances(msg: MessageText, base: Constraints, result: ParsedRequest) -> None:
+    """ "Star Wars is fine after all", "I don't mind the Alien films", "bring back Rocky": a
+    series ruled out before is allowed again (only one that was ruled out)."""
+    for words in base.exclude_title_words:
+        name = r"\s+".join(map(re.escape, words.split()))
+        allowed = re.compile(
+            rf"\b(?:the\s+)?{name}(?:'s)?(?:\s+(?:films?|movies?|series|stuff|ones|sequels))?"
+            rf"\s+(?:is|are|'s|'re|would be|will be)\s+(?:also\s+|actually\s+)?{_OK}{_TOO}"
+            rf"|\b(?:include|allow|add back|bring back|(?:i\s+)?(?:don'?t|do not) mind)\s+"
+            rf"(?:the\s+)?{name}\b(?:'s)?(?:\s+(?:films?|movies?|series|stuff|ones|sequels))?"
+        )
+        for match in msg.finditer(allowed):
+            if words not in result.allowed_title_words:
+                result.allowed_title_words.append(words)
+            if "relaxed" not in result.refined:
+                result.refined.append("relaxed")
+            msg.consume(match.start(), match.end())
 
 
 # "nothing from Star Wars", "no Star Trek or Batman": words that occur in catalogue titles
@@ -2748,6 +2768,9 @@ def _merge(
         )
         if inside:  # "from the 90s" then "not the 90s": the new word wins
             merged.year_min = merged.year_max = None
+    merged.exclude_title_words = [
+        w for w in merged.exclude_title_words if w not in result.allowed_title_words
+    ]
     for words in new.exclude_title_words:
         if words not in merged.exclude_title_words:
             merged.exclude_title_words.append(words)
