@@ -3070,3 +3070,38 @@ def test_a_series_ruled_out_can_be_allowed_again(
     result = parse(said, catalogue, before)
     assert result.constraints.exclude_title_words == left
     assert result.allowed_genres == []
+
+
+@pytest.mark.parametrize(
+    ("text", "explain", "other"),
+    [
+        ("compare 1 and 2", [5], 3),
+        ("compare #2 with #4", [3], 12),
+        ("what do the first and second have in common?", [5], 3),
+        ("the first vs the third", [5], 9),
+    ],
+)
+def test_two_picks_compared(
+    text: str, explain: list[int], other: int, catalogue: Catalogue
+) -> None:
+    state = SessionState(history=[1, 24], last_recommendations=[5, 3, 9, 12, 20], turn=1)
+    result = parse(text, catalogue, state)
+    assert result.explain == explain and result.compare_with == other
+    assert result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["is the last one on Netflix?", "where can I watch the second one?", "is it streaming?"]
+)
+def test_where_to_watch_a_pick_is_a_question_not_a_wish(text: str, catalogue: Catalogue) -> None:
+    state = SessionState(history=[1, 24], last_recommendations=[5, 3, 9, 12, 20], turn=1)
+    result = parse(text, catalogue, state)
+    assert result.asked_about == "where" and result.explain
+    assert result.constraints.query == ""
+
+
+def test_which_is_the_funniest_says_what_the_catalogue_can(catalogue: Catalogue) -> None:
+    state = SessionState(history=[1, 24], last_recommendations=[5, 3, 9, 12, 20], turn=1)
+    result = parse("which one is the funniest?", catalogue, state)
+    assert result.asked_genres == ["Comedy"] and result.about_picks == "any"
+    assert any("can't tell which is the funniest" in note for note in result.notes)

@@ -1078,6 +1078,11 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
         if item.item_id in sequel_ids(deps.catalogue):
             return "Yes: its title marks it as a later film of a series."
         return "Not as far as its title shows: nothing in it marks a later film of a series."
+    if request.asked_about == "where":
+        return (
+            "I don't know where films stream or can be rented: the catalogue has titles, years, "
+            "genres and who watched them, nothing about availability."
+        )
     if request.asked_about == "content":
         return (
             "The catalogue has no content ratings (violence, language, nudity), so I can't say; "

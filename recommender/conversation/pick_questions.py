@@ -310,6 +310,15 @@ def _parse_attribute_question(
 ) -> None:
     """ "is the first one scary?", "is Bound a comedy?", "when is the 2nd from?": a question
     about a pick (or a title), answered from what the catalogue knows; no new picks."""
+    where = _WHERE_LEAD.match(msg.work)
+    if where is not None:  # "where can I watch the second one?"
+        picks = _refs_at(msg, where.end(), last, result)
+        tail = _ATTRIBUTE_END.match(msg.work, picks[1]) if picks else None
+        if picks and picks[0] and tail is not None:
+            result.explain += picks[0]
+            result.asked_about = "where"
+            msg.consume(where.start(), tail.end())
+        return
     lead = _ATTRIBUTE_LEAD.match(msg.work)
     if lead is None:
         return
@@ -337,7 +346,23 @@ def _parse_attribute_question(
     if not ids or tail is None:
         return
     rest = (tail.group("rest") or "").strip()
-    kind = "content" if _CONTENT.search(rest) else "sequel" if _SEQUEL_ASKED.search(rest) else ""
+    superlative = _SUPERLATIVE_ASKED.match(rest) if which else None
+    if superlative is not None:  # "which one is the funniest?": which are comedies, said so
+        word = superlative.group("word")
+        rest = _SUPERLATIVE[word]
+        result.notes.append(
+            f"I can't tell which is the {word}: the catalogue has genres, not how much of them "
+            "a film has."
+        )
+    kind = (
+        "content"
+        if _CONTENT.search(rest)
+        else "sequel"
+        if _SEQUEL_ASKED.search(rest)
+        else "where"
+        if _WHERE_ASKED.search(rest)
+        else ""
+    )
     if kind:  # "is the second one violent?" (no content data), "is Seven a sequel?"
         result.explain += ids
         result.asked_about = kind
@@ -374,6 +399,31 @@ _CONTENT = re.compile(
     r"|safe for (?:kids|children)|ok for (?:kids|children))\b"
 )
 _SEQUEL_ASKED = re.compile(r"\b(?:sequels?|follow[- ]?ups?|part of a (?:series|franchise))\b")
+# "is the last one on Netflix?", "is it streaming anywhere?": no catalogue here records it
+_WHERE_ASKED = re.compile(
+    r"\b(?:(?:streaming |available |out )?on|in)\s+(?:netflix|prime(?: video)?|amazon(?: prime)?"
+    r"|hulu|disney\+?|disney plus|hbo(?: max)?|max|apple tv\+?|peacock|paramount\+?|youtube"
+    r"|tubi|(?:a )?streaming(?: service)?)\b|\b(?:streaming|available to (?:stream|rent|buy))\b"
+)
+# "where can I watch the second one?"
+_WHERE_LEAD = re.compile(
+    r"^\s*(?:so\s+|and\s+|ok,?\s+)?where\s+(?:can|could|do|should|would)\s+(?:i|we)\s+"
+    r"(?:watch|stream|see|find|rent|buy|get)\s+"
+)
+# "which one is the funniest?": how funny no catalogue records, only which are comedies
+_SUPERLATIVE = {
+    "funniest": "comedy",
+    "scariest": "horror",
+    "most romantic": "romance",
+    "most exciting": "action",
+    "most action-packed": "action",
+    "most suspenseful": "thriller",
+    "most thrilling": "thriller",
+    "saddest": "drama",
+}
+_SUPERLATIVE_ASKED = re.compile(
+    r"^(?:the\s+)?(?P<word>" + "|".join(map(re.escape, _SUPERLATIVE)) + r")(?:\s+one)?$"
+)
 _THEY_ALL = re.compile(  # "are they all 90s?", "are any of them comedies?"
     r"(?:any (?:of )?(?:them|these|those|the picks|your picks)|they|these|those|them|the picks"
     r"|your picks)(?:\s+all)?\b"
@@ -585,13 +635,23 @@ def parse_explain(
 # Fargo have in common?", "how does it compare to Alien?": two films set side by side
 _COMPARE_LEAD = re.compile(
     r"(?:^|(?<=[.!?,;]\s))\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:how|in what way|why)\s+(?:is|are)"
-    r"|what\s+makes|how\s+does|what\s+(?:do|does)|is)\s+"
+    r"|what\s+makes|how\s+does|what\s+(?:do|does)|is"
+    # "compare 1 and 2", "can you compare the first with the third?"
+    r"|(?P<verb>(?:(?:can|could)\s+you\s+|please\s+)?(?:compare|contrast)))\s+"
+    r"|(?:^|(?<=[.!?,;]\s))\s*(?=\S.{0,60}?\s+(?:vs\.?|versus)\s)"  # "the first vs the second"
 )
 _COMPARE_JOIN = re.compile(
     r"\s+(?:(?P<better>(?:any\s+|much\s+)?(?:better|worse)\s+than)"
     r"|(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
-    r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with))"
-    r"|(?P<and>and|&))\s+"
+    r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with"
+    r"|vs\.?|versus))"
+    r"|(?P<and>and|&|with|to))\s+"
+)
+_PICK_NUMBER = r"(?:#\s?|no\.\s?|number\s+)?"
+_COMPARE_NUMBERS = re.compile(
+    r"^\s*(?:(?:can|could)\s+you\s+|please\s+)?(?:compare|contrast)\s+"
+    rf"{_PICK_NUMBER}(?P<a>\d{{1,2}})\s*(?:and|&|with|to|vs\.?|versus)\s*{_PICK_NUMBER}"
+    r"(?P<b>\d{1,2})\s*[?!.]*\s*$"
 )
 _COMPARE_END = re.compile(
     r"\s*(?P<common>(?:have|has)\s+in\s+common|alike|similar|related|connected|compare)?"
@@ -607,14 +667,28 @@ def _parse_compare(
     result: ParsedRequest,
 ) -> None:
     """Two films set side by side; the pick (when one is) is the one explained."""
+    numbers = _COMPARE_NUMBERS.match(msg.work)  # "compare 1 and 2": numbers name picks here
+    if numbers is not None and last:
+        a, b = int(numbers.group("a")), int(numbers.group("b"))
+        if a != b and 1 <= a <= len(last) and 1 <= b <= len(last):
+            result.explain, result.compare_with = [last[a - 1]], last[b - 1]
+            msg.consume(numbers.start(), numbers.end())
+            return
     for lead in msg.finditer(_COMPARE_LEAD):
+        both = _refs_at(msg, lead.end(), last, result)  # "what do the 1st and 2nd have in common?"
+        if both is not None and len(both[0]) == 2:
+            end = _COMPARE_END.match(msg.work, both[1])
+            if end is not None and (end.group("common") or lead.group("verb")):
+                result.explain, result.compare_with = [both[0][0]], both[0][1]
+                msg.consume(lead.start(), end.end())
+                return
         first = _pick_or_title(msg, lead.end(), matcher, state, last, result)
         join = _COMPARE_JOIN.match(msg.work, first[1]) if first is not None else None
         second = _pick_or_title(msg, join.end(), matcher, state, last, result) if join else None
         end = _COMPARE_END.match(msg.work, second[1]) if second is not None else None
         if first is None or join is None or second is None or end is None:
             continue
-        if join.group("and") and not end.group("common"):
+        if join.group("and") and not (end.group("common") or lead.group("verb")):
             continue  # "is Heat and Fargo ..." without "alike" / "in common" is no comparison
         one, other = first[0], second[0]
         if one == other:

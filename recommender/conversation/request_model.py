@@ -81,7 +81,8 @@ class ParsedRequest:
     asked_genres: list[str] = field(default_factory=list)
     # "year" ("when is the 2nd from?") | "popularity" ("how popular ...") | "genre" ("what
     # genre is it?") | "people" ("who directed it?") | "length" ("how long is it?") |
-    # "content" ("is it violent?": no content ratings here) | "sequel" ("is Seven a sequel?")
+    # "content" ("is it violent?": no content ratings here) | "sequel" ("is Seven a sequel?") |
+    # "where" ("is it on Netflix?", "where can I watch it?": no availability data here)
     asked_about: str = ""
     asked_years: tuple[int, int] | None = None  # "are they all from the 90s?": that period
     # a question about the whole list: "summary" ("why these?", "what do they have in
