@@ -91,6 +91,10 @@ class RetrievalConfig:
     # Comedy films rather than to any comedy the history brings (python
     # benchmarks/named_anchors.py weighs it against what users went on to watch)
     named_anchor_genre_bonus: float = 0.25
+    # instead, or as well: any film with one of the named film's genres gains the whole
+    # preferred-genre bonus (the app's rule before; more of what users went on to watch when
+    # X is one of their own titles, less like X: benchmarks/results/named_anchors_ml1m.md)
+    named_anchor_any_genre: bool = False
     # "popular stuff" / "hidden gems": the most watched this share of the catalogue are the
     # popular ones ("popular" keeps only them and weighs the popularity source x popular_boost;
     # "obscure" leaves them out)

@@ -289,3 +289,26 @@ def test_a_named_film_leans_the_picks_to_its_kind_of_film(tiny_retrieval):
     assert profile & set(t.catalogue.get(top).genres)
     history_only = RetrievalQuery(history=[3, 12, 5])  # no film named: nothing changes
     assert fused(base, history_only) == fused(off, history_only)
+
+
+def test_the_old_any_genre_lift_for_a_named_film_is_one_setting_away(tiny_retrieval):
+    """``named_anchor_any_genre``: any film with one of the named film's genres gains the
+    whole preferred-genre bonus (the app's rule before the overlap bonus)."""
+    t = tiny_retrieval
+
+    def fused(config: RetrievalConfig, query: RetrievalQuery) -> dict[int, float]:
+        retriever = CandidateRetriever(
+            t.catalogue, t.store, t.vectors, t.popularity, t.model, config
+        )
+        return {c.item_id: c.score for c in retriever.retrieve(query).candidates}
+
+    base = RetrievalConfig(num_candidates=30, per_source=30, named_anchor_genre_bonus=0.0)
+    old = replace(base, named_anchor_any_genre=True)
+    query = RetrievalQuery(history=[3, 12, 5], anchors=[1])
+    profile = set(t.catalogue.get(1).genres)
+    plain, lifted = fused(base, query), fused(old, query)
+    best = max(plain.values())
+    for item_id in set(plain) & set(lifted):
+        shares = bool(profile & set(t.catalogue.get(item_id).genres))
+        gain = base.preferred_genre_bonus * best if shares else 0.0
+        assert lifted[item_id] == pytest.approx(plain[item_id] + gain)

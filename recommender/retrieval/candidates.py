@@ -246,9 +246,11 @@ class CandidateRetriever:
         best = max(fused.values(), default=0.0)
         if named and config.named_anchor_genre_bonus:
             self._lean_to_anchor_genres(fused, anchors, config.named_anchor_genre_bonus * best)
-        if query.prefer_genres and fused:
+        wanted = set(query.prefer_genres)
+        if named and not wanted and config.named_anchor_any_genre:  # the app before 77fe63b
+            wanted = {g for a in anchors for g in self.catalogue.get(a).genres}
+        if wanted and fused:
             bonus = config.preferred_genre_bonus * best
-            wanted = set(query.prefer_genres)
             for item_id in fused:
                 if wanted.intersection(self.catalogue.get(item_id).genres):
                     fused[item_id] += bonus
