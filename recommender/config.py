@@ -81,7 +81,7 @@ class RetrievalConfig:
     anchor_genre_weight: float = 0.2
     # "nothing like Heat": Heat and its this many nearest items (anchor_space) are left out
     avoid_neighbours: int = 30
-    # "lighter" (Comedy), "more like Young Frankenstein" (its genres): items of a preferred
+    # "lighter" (Comedy), "darker" (Thriller, Crime, Drama, Film-Noir): items of a preferred
     # genre gain this share of the best fused score, over the whole fused pool (every
     # source's ``per_source`` list), so that they are found, not only moved up among 20
     preferred_genre_bonus: float = 1.0
