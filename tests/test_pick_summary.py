@@ -91,3 +91,11 @@ def test_any_of_them_names_the_ones_that_are() -> None:
         == "Yes: 1 of the 4 is listed as Sci-Fi: Aliens (1986)."
     )
     assert answer("any", asked_genres=["Horror"]) == "No: none of the 4 is listed as Horror."
+
+
+def test_which_of_them_names_the_ones_that_are_without_a_yes_or_no() -> None:
+    """ "which ones are sci-fi?" is no yes-or-no question."""
+    assert (
+        answer("which", asked_genres=["Sci-Fi"]) == "1 of the 4 is listed as Sci-Fi: Aliens (1986)."
+    )
+    assert answer("which", asked_genres=["Horror"]) == "None of the 4 is listed as Horror."

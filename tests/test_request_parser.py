@@ -2408,7 +2408,8 @@ def test_any_of_them_is_a_question_about_the_picks(
     """ "are any of them comedies?" had asked for comedies instead of answering."""
     state = SessionState(last_recommendations=[1, 2, 3])
     parsed = parse_request(said, catalogue, state=state)
-    assert parsed.action == "explain" and parsed.about_picks == "any"
+    asked = "which" if said.startswith("which") else "any"  # "which ...": no yes or no
+    assert parsed.action == "explain" and parsed.about_picks == asked
     assert parsed.asked_genres == genres and not parsed.constraints.include_genres
 
 
@@ -3103,5 +3104,5 @@ def test_where_to_watch_a_pick_is_a_question_not_a_wish(text: str, catalogue: Ca
 def test_which_is_the_funniest_says_what_the_catalogue_can(catalogue: Catalogue) -> None:
     state = SessionState(history=[1, 24], last_recommendations=[5, 3, 9, 12, 20], turn=1)
     result = parse("which one is the funniest?", catalogue, state)
-    assert result.asked_genres == ["Comedy"] and result.about_picks == "any"
+    assert result.asked_genres == ["Comedy"] and result.about_picks == "which"
     assert any("can't tell which is the funniest" in note for note in result.notes)

@@ -330,9 +330,10 @@ def _parse_attribute_question(
             msg, lead.end(), matcher, state, ParsedRequest(Constraints(), focus=result.focus)
         )
     )
-    about = ""  # about the whole list: "all" / "any" (set once the question is one)
+    # about the whole list: "all" / "any" / "which" (set once the question is one)
+    about = ""
     if which and last:  # "which ones are thrillers?": the picks that are
-        ids, end, about = list(last), lead.end(), "any"
+        ids, end, about = list(last), lead.end(), "which"
     elif found is not None:
         ids, end = [found[0].item_id], found[1]
     elif last and (they := _THEY_ALL.match(msg.work, lead.end())):  # "are they all 90s?"

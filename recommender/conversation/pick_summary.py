@@ -53,8 +53,10 @@ def summarise_picks(
         return ""
     if kind in ORDERS:
         return _order_answer(kind, picks, viewers or {})
-    if kind in ("all", "any"):
-        return _all_answer(picks, asked_genres, asked_years, any_of=kind == "any")
+    if kind in ("all", "any", "which"):
+        return _all_answer(
+            picks, asked_genres, asked_years, any_of=kind != "all", which=kind == "which"
+        )
     if kind == "genre":
         return _genre_answer(picks, evidence, history, asked_genres)
     said = [_shared(picks), _leaders(evidence)]
@@ -178,9 +180,11 @@ def _all_answer(
     asked_genres: Sequence[str],
     asked_years: tuple[int, int] | None,
     any_of: bool = False,
+    which: bool = False,
 ) -> str:
     """ "are they all from the 90s?", "are they all comedies?"; ``any_of``: "are any of them
-    comedies?", "which ones are thrillers?" (the ones that are, named)."""
+    comedies?", "which ones are thrillers?" (the ones that are, named; ``which``: no yes or
+    no before them)."""
     total = len(picks)
     if asked_genres:
         wanted = " or ".join(asked_genres)
@@ -199,12 +203,13 @@ def _all_answer(
     else:
         return _shared(picks)
     misses = [item for item in picks if not fits(item)]
-    if any_of:
+    if any_of:  # "which ones are thrillers?" is answered without a yes or no
         hits = [item for item in picks if fits(item)]
         if not hits:
-            return f"No: none of the {total} is {what}."
+            return f"{'None' if which else 'No: none'} of the {total} is {what}."
         verb = "is" if len(hits) == 1 else "are"
-        return f"Yes: {_of(len(hits), total)} {verb} {what}: {_names(hits)}."
+        said = f"{_of(len(hits), total)} {verb} {what}: {_names(hits)}."
+        return said[0].upper() + said[1:] if which else f"Yes: {said}"
     if not misses:
         return f"Yes: {_of(total, total)} are {what}."
     if len(misses) == total:
