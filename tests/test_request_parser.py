@@ -3106,3 +3106,12 @@ def test_which_is_the_funniest_says_what_the_catalogue_can(catalogue: Catalogue)
     result = parse("which one is the funniest?", catalogue, state)
     assert result.asked_genres == ["Comedy"] and result.about_picks == "which"
     assert any("can't tell which is the funniest" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "genres"),
+    [("romance is a no from me", ["Romance"]), ("horror is a hard no for us", ["Horror"])],
+)
+def test_a_no_from_me_after_the_genre(text: str, genres: list[str], catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.exclude_genres == genres and constraints.include_genres == []

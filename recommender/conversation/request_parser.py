@@ -790,7 +790,7 @@ _NEGATION_AFTER = re.compile(
     r"|my jam|my genre|an option|welcome)"
     r"|\s*[?:–—-]\s*(?:no thanks|no thank you|nope|pass|hard pass|not for me|no way|no)"
     r"|,?\s+(?:no thanks|no thank you|please no|hard pass))"
-    r"(?=\s*(?:$|[,.!?;]|(?:for me|please|pls|thanks|though|either|and|but)\b))"
+    r"(?=\s*(?:$|[,.!?;]|(?:(?:for|from) (?:me|us)|please|pls|thanks|though|either|and|but)\b))"
 )
 _NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
