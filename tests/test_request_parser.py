@@ -3115,3 +3115,19 @@ def test_which_is_the_funniest_says_what_the_catalogue_can(catalogue: Catalogue)
 def test_a_no_from_me_after_the_genre(text: str, genres: list[str], catalogue: Catalogue) -> None:
     constraints = parse(text, catalogue).constraints
     assert constraints.exclude_genres == genres and constraints.include_genres == []
+
+
+def test_a_family_film_adults_enjoy_too_is_still_a_family_film(catalogue: Catalogue) -> None:
+    """ "... that adults will enjoy too" is for everyone; "... something adults would enjoy"
+    (no "too") is for grown-ups."""
+    family = parse("a family movie that adults will enjoy too", catalogue).constraints
+    assert family.include_genres == ["Children's"] and family.exclude_genres == []
+    assert family.query == ""
+    grown = parse("like Toy Story but something adults would enjoy", catalogue).constraints
+    assert grown.exclude_genres == ["Children's"]
+
+
+@pytest.mark.parametrize("text", ["a movie for a first date", "a mix of comedy and romance"])
+def test_date_and_mix_words_are_not_searched(text: str, catalogue: Catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert "Romance" in constraints.include_genres and constraints.query == ""

@@ -711,8 +711,10 @@ _CHANGE_OF_MIND = re.compile(
 _GROWN_UP = re.compile(
     r"\b(?:for (?:grown[- ]?ups|adults|the adults|us adults|mature audiences)|grown[- ]?up"
     r"|adults? only|not for (?:the )?(?:kids|children)|no kids(?: stuff| movies)?"
-    r"|(?:that|which|what) (?:adults|grown[- ]?ups) (?:would|will|can|could|might) (?:like|enjoy"
-    r"|love|appreciate)|adults (?:would|will|can) (?:like|enjoy|love)"
+    # "... that adults will enjoy", but not "... that adults will enjoy too": that is for all
+    r"|(?:(?:that|which|what) (?:adults|grown[- ]?ups) (?:would|will|can|could|might) (?:like"
+    r"|enjoy|love|appreciate)|adults (?:would|will|can) (?:like|enjoy|love))"
+    r"(?!\s+(?:(?:it\s+)?too|(?:it\s+)?as well|also|alike))"
     r"|(?:too |less |not so |not as )?(?:childish|kiddy|kiddie|babyish)|for (?:teens|teenagers"
     r"|a teen(?:ager)?|older kids)|more mature)\b"
 )

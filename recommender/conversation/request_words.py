@@ -82,6 +82,8 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "family friendly": _g("Children's"),
     "child friendly": _g("Children's"),
     "date night": _g("Romance"),
+    "first date": _g("Romance"),
+    "a date": _g("Romance"),
     "date movie": _g("Romance"),
     "tearjerker": _g("Drama"),
     "tear-jerker": _g("Drama"),
@@ -192,7 +194,7 @@ FILLER_WORDS = frozenset(
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make makes making
-    actually change changed
+    actually change changed adults mix mixture blend combination combo
     switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
     girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
     loves mean means meant early next grandma grandpa granny grandparents grandmother grandfather
