@@ -545,3 +545,20 @@ def test_a_remark_after_the_dash_stays_with_the_title(catalogue: Catalogue) -> N
     )
     assert split is not None
     assert (split.history, split.request) == ("Fargo - was a bit slow", "want something funnier")
+
+
+@pytest.mark.parametrize(
+    ("message", "history"),
+    [
+        (
+            "I watched Heat yesterday and loved it, also saw Fargo, but Titanic bored me",
+            "Heat\nFargo\nTitanic bored me",
+        ),
+        ("I watched Heat and I watched Fargo", "Heat\nFargo"),
+    ],
+)
+def test_a_chatty_history_keeps_every_title(message: str, history: str, catalogue) -> None:
+    """ "also saw Fargo", "but Titanic bored me": the next titles of the same history (only
+    Heat had been kept)."""
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.history == history

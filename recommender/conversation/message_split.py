@@ -99,8 +99,10 @@ _OPENER = re.compile(
 )
 # "then Fargo", "and finally Alien": the order words of a told history, not titles
 _SEQUENCE_WORD = re.compile(
-    r"^\s*(?:and\s+)?(?:then|after that|afterwards|finally|lastly|also|plus|later|next"
-    r"|followed by)\s+(?=\S)",
+    r"^\s*(?:(?:and|but)\s+)?(?:(?:then|after that|afterwards|finally|lastly|also|plus|later"
+    r"|next|followed by)\s+)?"
+    # "also saw Fargo", "and I watched Alien", "but Titanic": the next title of the same list
+    r"(?:(?:i\s+)?(?:also\s+)?(?:saw|watched|seen|rewatched|caught|finished|tried)\s+)?(?=\S)",
     re.IGNORECASE,
 )
 _LIKING = re.compile(
