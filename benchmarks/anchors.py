@@ -97,12 +97,12 @@ def app_rank(retriever: CandidateRetriever, anchor: int, target: int) -> tuple[i
 
 
 def history_rank(
-    retriever: CandidateRetriever, history: list[int], target: int, also_like: bool = False
+    retriever: CandidateRetriever, history: list[int], target: int
 ) -> tuple[int | None, list]:
-    """The app's path for a paste of a title or two (not "like X"): they are the history
-    (``also_like``: and "like" anchors too, every source fused)."""
-    anchors = list(history) if also_like else []
-    query = RetrievalQuery(history=list(history), anchors=anchors, filters=ItemFilter())
+    """The app's path for a paste of a title or two (not "like X"): they are the history, and
+    with a retriever whose ``retrieval.history_anchors_upto`` reaches them, "like these" too
+    (every source fused, as the app reads a short paste; not anchors the user named)."""
+    query = RetrievalQuery(history=list(history), filters=ItemFilter())
     found = retriever.retrieve(query)
     order = [c.item_id for c in found.candidates]
     return (order.index(target) if target in order else None), order[:K]
@@ -145,6 +145,10 @@ def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
     retriever_default = CandidateRetriever(
         catalogue, store, item_vectors, counts, sasrec, plain_settings
     )
+    like_settings = replace(config.retrieval, history_anchors_upto=max(PASTED))
+    retriever_like = CandidateRetriever(
+        catalogue, store, item_vectors, counts, sasrec, like_settings
+    )
     for name, space, weight in VARIANTS:
         likeness = Likeness(catalogue, item_space(sasrec, item_vectors, space), weight)
         record(f"{name}/space", lambda a, t, like=likeness: rank_of(like.scores([a]), a, t))
@@ -161,7 +165,7 @@ def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
 
     record("history/space", next_after)
     record("history/app", lambda a, t: history_rank(retriever_default, [a], t))
-    record("history+like/app", lambda a, t: history_rank(retriever_default, [a], t, True))
+    record("history+like/app", lambda a, t: history_rank(retriever_like, [a], t))
     # n pasted titles (the user's last n before the held-out item), the same two ways
     for n, like in [(n, like) for n in PASTED for like in (False, True)]:
         ranks, shares = [], []
@@ -170,7 +174,7 @@ def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
             if target in pasted or len(pasted) < n:
                 ranks.append(None)
                 continue
-            rank, top = history_rank(retriever_default, pasted, target, like)
+            rank, top = history_rank(retriever_like if like else retriever_default, pasted, target)
             ranks.append(rank)
             genres = {g for i in pasted for g in catalogue.get(i).genres}
             shares.append(sum(bool(genres & set(catalogue.get(i).genres)) for i in top) / K)

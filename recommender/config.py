@@ -85,11 +85,11 @@ class RetrievalConfig:
     # genre gain this share of the best fused score, over the whole fused pool (every
     # source's ``per_source`` list), so that they are found, not only moved up among 20
     preferred_genre_bonus: float = 1.0
-    # "like Casablanca", "I loved Alien": every fused item gains this share of the best fused
-    # score x how much its genres overlap those of the named film (Jaccard; the best of the
-    # named films), so that "like Toy Story" over a history leans to Animation|Children's|
-    # Comedy films rather than to any comedy the history brings (python
-    # benchmarks/named_anchors.py weighs it against what users went on to watch)
+    # "like Casablanca", "I loved Alien" over a history: every fused item gains this share of
+    # the best fused score x how much its genres overlap those of the named film (Jaccard; the
+    # best of the named films), so that "like Toy Story" leans to Animation|Children's|Comedy
+    # films rather than to any comedy the history brings (python benchmarks/named_anchors.py
+    # weighs it against what users went on to watch)
     named_anchor_genre_bonus: float = 0.25
     # instead, or as well: any film with one of the named film's genres gains the whole
     # preferred-genre bonus (the app's rule before; more of what users went on to watch when

@@ -289,6 +289,8 @@ def test_a_named_film_leans_the_picks_to_its_kind_of_film(tiny_retrieval):
     assert profile & set(t.catalogue.get(top).genres)
     history_only = RetrievalQuery(history=[3, 12, 5])  # no film named: nothing changes
     assert fused(base, history_only) == fused(off, history_only)
+    alone = RetrievalQuery(anchors=[1])  # "like Toy Story" and no history: the likeness's own
+    assert fused(base, alone) == fused(off, alone)
 
 
 def test_the_old_any_genre_lift_for_a_named_film_is_one_setting_away(tiny_retrieval):

@@ -244,7 +244,9 @@ class CandidateRetriever:
                 fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
                 ranks.setdefault(item_id, []).append((name, rank))
         best = max(fused.values(), default=0.0)
-        if named and config.named_anchor_genre_bonus:
+        # over a history only: it counters the history's pull; "like X" alone is the anchor
+        # source's already (its likeness weighs shared genres; benchmarks/anchors.py)
+        if named and history and config.named_anchor_genre_bonus:
             self._lean_to_anchor_genres(fused, anchors, config.named_anchor_genre_bonus * best)
         wanted = set(query.prefer_genres)
         if named and not wanted and config.named_anchor_any_genre:  # the app before 77fe63b
