@@ -3131,3 +3131,11 @@ def test_a_family_film_adults_enjoy_too_is_still_a_family_film(catalogue: Catalo
 def test_date_and_mix_words_are_not_searched(text: str, catalogue: Catalogue) -> None:
     constraints = parse(text, catalogue).constraints
     assert "Romance" in constraints.include_genres and constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["only originals", "just the originals please"])
+def test_only_originals_means_no_sequels(text: str, catalogue: Catalogue) -> None:
+    """ "only originals" had been read as "like <a film called Originals>"."""
+    result = parse(text, catalogue)
+    assert result.constraints.exclude_sequels and result.unknown_titles == []
+    assert result.constraints.query == ""

@@ -274,7 +274,7 @@ _TITLE_TRIGGER = re.compile(
     r"|(?:(?:only|just|mostly|purely)\s+)?(?:based|going) (?:on|off|by)(?!\s+(?:an? |the )?"
     r"(?:true|real|books?|novels?|comics?|plays?|video|short|manga|graphic|events?|life)\b)"
     r"|(?:just|only|mostly)(?!\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten"
-    r"|eleven|twelve|fifteen|twenty|a few|a couple)\b)"
+    r"|eleven|twelve|fifteen|twenty|a few|a couple|(?:the\s+)?originals?|(?:the\s+)?first)\b)"
     r"|loves?|enjoys?|adores?|(?:is|are) into"
     r"|such as|in the (?:style|vein|spirit) of|along the lines of|reminds? me of|same as"
     r"|as good as|inspired by|comparable to|close to|a la|à la|a (?:mix|mixture|blend|cross)"
