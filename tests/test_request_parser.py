@@ -3139,3 +3139,12 @@ def test_only_originals_means_no_sequels(text: str, catalogue: Catalogue) -> Non
     result = parse(text, catalogue)
     assert result.constraints.exclude_sequels and result.unknown_titles == []
     assert result.constraints.query == ""
+
+
+def test_a_genre_word_inside_a_series_name_is_not_the_genre(catalogue: Catalogue) -> None:
+    """ "the original Star Wars trilogy" had asked for war films; "war films" still does, and
+    "I like Westerns" (capitalised) is the genre, not an unknown title."""
+    assert parse("the original Star Wars trilogy", catalogue).constraints.include_genres == []
+    assert parse("war films", catalogue).constraints.include_genres == ["War"]
+    westerns = parse("I like Westerns", catalogue)
+    assert westerns.constraints.include_genres == ["Western"] and westerns.unknown_titles == []

@@ -1787,6 +1787,17 @@ def _parse_relaxations(msg: MessageText, catalogue: Catalogue, result: ParsedReq
         result.refined.append("relaxed")
 
 
+def _in_a_series_name(msg: MessageText, catalogue: Catalogue, start: int, end: int) -> bool:
+    """ "the original Star Wars trilogy": "Wars", typed with a capital after one, is part of
+    a name several films share, not the genre War."""
+    if msg.cased is None or not msg.cased[start : start + 1].isupper():
+        return False
+    before = re.search(r"(?:[A-Z][\w'’-]*\s+){1,3}$", msg.cased[:start])
+    if before is None:
+        return False
+    return len(series_films(catalogue, msg.work[before.start() : end])) >= 2
+
+
 def _parse_title_allowances(msg: MessageText, base: Constraints, result: ParsedRequest) -> None:
     """ "Star Wars is fine after all", "I don't mind the Alien films", "bring back Rocky": a
     series ruled out before is allowed again (only one that was ruled out)."""
@@ -1933,8 +1944,8 @@ def _unknown_title(
             _say_unknown(found, catalogue, result)
             msg.consume(trigger.start(), names.end())
         return
-    if not words or all(w.lower() in GENRE_VOCABULARY for w in words):
-        return
+    if not words or all(_genre_names(w.lower(), catalogue) for w in words):
+        return  # "I like Westerns": the genre, capitalised
     end = start + (article.end() if article else 0) + run[-1].end()
     name = msg.cased[start:end].strip(" ,.;!?") if msg.cased else " ".join(words)
     offset = article.end() if article else 0
@@ -2530,7 +2541,7 @@ def _parse_genres(
     for match in genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
         word = genre_word(phrase)
-        if word is None:
+        if word is None or _in_a_series_name(msg, catalogue, match.start(), match.end()):
             continue
         # as typed: a word between two genres that an earlier pass took ("no horror, 90s
         # comedies") still ends the list the negation ran over
