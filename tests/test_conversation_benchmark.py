@@ -152,3 +152,13 @@ def test_targets_only_keeps_the_first_turn_of_scenarios_with_a_target():
         and [t.say for t in kept.turns] == ["a comedy"]
     )
     assert len(with_target.turns) == 2  # the input is not modified
+
+
+def test_the_committed_scenarios_have_unique_ids():
+    """Results and comparisons are keyed by scenario id: two scenarios with one id would hide
+    one of them (a regression scenario had reused an id)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "scenarios"
+    ids = [s.id for path in sorted(folder.glob("*.jsonl")) for s in load_scenarios(path)]
+    assert ids and len(ids) == len(set(ids))
