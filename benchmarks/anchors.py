@@ -108,15 +108,21 @@ def history_rank(
     return (order.index(target) if target in order else None), order[:K]
 
 
-def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
-    config = load_config()
+def app_parts(config: Any) -> tuple[Dataset, Any, np.ndarray, Any, np.ndarray]:
+    """What the app's retriever is built from: the dataset, its item store, the item text
+    vectors, the app's LLM2SASRec checkpoint and the popularity counts."""
     dataset, store = prepare_retrieval(config.data.dataset, config, progress=False)
-    catalogue = dataset.catalogue
-    item_vectors = item_embeddings(catalogue, store.embedder, config.data.cache_dir)
+    item_vectors = item_embeddings(dataset.catalogue, store.embedder, config.data.cache_dir)
     sasrec, info = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
     if sasrec is None:
-        raise SystemExit(f"the sasrec space needs the app's checkpoint: {info}")
-    counts = popularity(dataset)
+        raise SystemExit(f"this benchmark needs the app's checkpoint: {info}")
+    return dataset, store, item_vectors, sasrec, popularity(dataset)
+
+
+def run(users: int, seed: int) -> tuple[dict[str, Any], Dataset]:
+    config = load_config()
+    dataset, store, item_vectors, sasrec, counts = app_parts(config)
+    catalogue = dataset.catalogue
     eligible = [u for u, seq in enumerate(dataset.sequences) if len(seq) >= 3]
     sample = random.Random(seed).sample(eligible, min(users, len(eligible)))
     pairs = [(dataset.sequences[u][-2], dataset.sequences[u][-1]) for u in sample]

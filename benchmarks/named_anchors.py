@@ -44,15 +44,13 @@ from tqdm.auto import tqdm
 if __package__ in (None, ""):  # run as a script: import this checkout, not an installed copy
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.anchors import app_parts  # noqa: E402
 from recommender.config import load_config  # noqa: E402
 from recommender.data.catalogue import Catalogue  # noqa: E402
-from recommender.embeddings import item_embeddings  # noqa: E402
 from recommender.provenance import collect_provenance  # noqa: E402
 from recommender.retrieval.candidates import CandidateRetriever, RetrievalQuery  # noqa: E402
 from recommender.retrieval.likeness import Likeness, item_space  # noqa: E402
-from recommender.retrieval.prepare import prepare_retrieval  # noqa: E402
 from recommender.retrieval.vectorstore import ItemFilter  # noqa: E402
-from recommender.serving import load_sasrec, popularity  # noqa: E402
 from recommender.stats import paired_bootstrap  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -109,13 +107,8 @@ def cases(sequences: list[list[int]], catalogue: Catalogue, users: list[int], in
 
 def run(users: int, seed: int, progress: bool) -> dict[str, Any]:
     config = load_config()
-    dataset, store = prepare_retrieval(config.data.dataset, config, progress=False)
+    dataset, store, vectors, sasrec, counts = app_parts(config)
     catalogue = dataset.catalogue
-    vectors = item_embeddings(catalogue, store.embedder, config.data.cache_dir)
-    sasrec, info = load_sasrec(config.app.sasrec_checkpoint, dataset.num_items)
-    if sasrec is None:
-        raise SystemExit(f"needs the app's checkpoint: {info}")
-    counts = popularity(dataset)
     eligible = [u for u, seq in enumerate(dataset.sequences) if len(seq) >= HISTORY + 2]
     sample = random.Random(seed).sample(eligible, min(users, len(eligible)))
     likeness = Likeness(

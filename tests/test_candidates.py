@@ -22,6 +22,12 @@ def retriever(tiny_retrieval):
     return CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
 
 
+def fused(t, config: RetrievalConfig, query: RetrievalQuery) -> dict[int, float]:
+    """Each candidate's fused score for ``query`` with the tiny retrieval fixture ``t``."""
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    return {c.item_id: c.score for c in retriever.retrieve(query).candidates}
+
+
 def test_sources_and_provenance(retriever):
     result = retriever.retrieve(RetrievalQuery(history=[3, 4, 5], text="Horror", anchors=[7]))
     assert set(result.sources) == {"sasrec", "request", "session", "anchor", "popular"}
@@ -243,20 +249,14 @@ def test_films_the_user_names_weigh_more_than_a_short_paste_read_as_like_them(ti
     short paste read as "like these" keeps ``weight_anchor``."""
     t = tiny_retrieval
 
-    def fused(config: RetrievalConfig, query: RetrievalQuery) -> dict[int, float]:
-        retriever = CandidateRetriever(
-            t.catalogue, t.store, t.vectors, t.popularity, t.model, config
-        )
-        return {c.item_id: c.score for c in retriever.retrieve(query).candidates}
-
     base = RetrievalConfig(num_candidates=30, per_source=30, history_anchors_upto=2)
     heavy = replace(base, weight_named_anchor=base.weight_named_anchor + 3.0)
     named = RetrievalQuery(history=[3, 12, 5], anchors=[7])
-    light, strong = fused(base, named), fused(heavy, named)
+    light, strong = fused(t, base, named), fused(t, heavy, named)
     anchor_only = [i for i in light if i in strong]
     assert anchor_only and any(strong[i] > light[i] for i in anchor_only)
     pasted = RetrievalQuery(history=[3])  # read as "like 3": weight_anchor, not the named one
-    assert fused(base, pasted) == fused(heavy, pasted)
+    assert fused(t, base, pasted) == fused(t, heavy, pasted)
 
 
 def test_a_named_film_leans_the_picks_to_its_kind_of_film(tiny_retrieval):
@@ -266,17 +266,11 @@ def test_a_named_film_leans_the_picks_to_its_kind_of_film(tiny_retrieval):
     Story itself nothing (a liked pick is not shown again)."""
     t = tiny_retrieval
 
-    def fused(config: RetrievalConfig, query: RetrievalQuery) -> dict[int, float]:
-        retriever = CandidateRetriever(
-            t.catalogue, t.store, t.vectors, t.popularity, t.model, config
-        )
-        return {c.item_id: c.score for c in retriever.retrieve(query).candidates}
-
     base = RetrievalConfig(num_candidates=30, per_source=30, named_anchor_genre_bonus=0.5)
     off = replace(base, named_anchor_genre_bonus=0.0)
     profile = set(t.catalogue.get(1).genres)  # Toy Story: Animation, Children's, Comedy
     query = RetrievalQuery(history=[3, 12, 5], anchors=[1])
-    leaning, plain = fused(base, query), fused(off, query)
+    leaning, plain = fused(t, base, query), fused(t, off, query)
     best = max(plain.values())
     shared = set(leaning) & set(plain)
     assert shared
@@ -288,9 +282,9 @@ def test_a_named_film_leans_the_picks_to_its_kind_of_film(tiny_retrieval):
     top = max(leaning, key=leaning.__getitem__)
     assert profile & set(t.catalogue.get(top).genres)
     history_only = RetrievalQuery(history=[3, 12, 5])  # no film named: nothing changes
-    assert fused(base, history_only) == fused(off, history_only)
+    assert fused(t, base, history_only) == fused(t, off, history_only)
     alone = RetrievalQuery(anchors=[1])  # "like Toy Story" and no history: the likeness's own
-    assert fused(base, alone) == fused(off, alone)
+    assert fused(t, base, alone) == fused(t, off, alone)
 
 
 def test_the_old_any_genre_lift_for_a_named_film_is_one_setting_away(tiny_retrieval):
@@ -298,17 +292,11 @@ def test_the_old_any_genre_lift_for_a_named_film_is_one_setting_away(tiny_retrie
     whole preferred-genre bonus (the app's rule before the overlap bonus)."""
     t = tiny_retrieval
 
-    def fused(config: RetrievalConfig, query: RetrievalQuery) -> dict[int, float]:
-        retriever = CandidateRetriever(
-            t.catalogue, t.store, t.vectors, t.popularity, t.model, config
-        )
-        return {c.item_id: c.score for c in retriever.retrieve(query).candidates}
-
     base = RetrievalConfig(num_candidates=30, per_source=30, named_anchor_genre_bonus=0.0)
     old = replace(base, named_anchor_any_genre=True)
     query = RetrievalQuery(history=[3, 12, 5], anchors=[1])
     profile = set(t.catalogue.get(1).genres)
-    plain, lifted = fused(base, query), fused(old, query)
+    plain, lifted = fused(t, base, query), fused(t, old, query)
     best = max(plain.values())
     for item_id in set(plain) & set(lifted):
         shares = bool(profile & set(t.catalogue.get(item_id).genres))
