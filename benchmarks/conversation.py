@@ -12,7 +12,9 @@ Scenario format (JSON lines; other tools read it, keep it)::
 ``years`` [lo, hi], ``years_not`` [lo, hi], ``k`` (exact count), ``min_k`` (default 5, or k),
 ``exclude_previous`` (1-based ranks of the previous reply that must not come back),
 ``exclude_title_words``, ``forbid_text``, ``require_text``, ``forbid_titles`` (titles the
-user named, which must not come back). Every reply must also avoid the history. Optional
+user named, which must not come back), ``title_words_any`` with ``title_words_min`` (at least
+that many picks, default all, have one of these words in their title: "a christmas movie").
+Every reply must also avoid the history. Optional
 keys: ``category`` (scenario or turn), ``history_ids`` (the pasted items' catalogue ids, else
 the app's own parse of the paste is used) and ``target`` (a held-out item: its HR@10 / NDCG@10
 given the first request is reported).
@@ -81,6 +83,8 @@ EXPECT_KEYS = {
     "no_sequels",
     "history_min",
     "kind",
+    "title_words_any",
+    "title_words_min",
 }
 DEFAULT_MIN_K = 5
 
@@ -205,6 +209,13 @@ def judge_turn(
         bare = _title_key(re.sub(r"\s*\(\d{4}\)$", "", name))
         if any(_title_key(title) == bare for title in expect.get("forbid_titles", [])):
             failures.append(f"{name} was named by the user")
+    if expect.get("title_words_any"):  # "a christmas movie": the picks name it
+        words = [_title_key(w) for w in expect["title_words_any"]]
+        naming = sum(any(w in _title_key(i.display_title) for w in words) for i in items)
+        wanted = expect.get("title_words_min", len(items))
+        if naming < wanted:
+            named = expect["title_words_any"]
+            failures.append(f"{naming} titles name one of {named}, not {wanted}")
     for rank in expect.get("exclude_previous", []):
         if 1 <= rank <= len(previous) and previous[rank - 1] in ids:
             failures.append(f"previous #{rank} came back")

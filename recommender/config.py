@@ -105,6 +105,15 @@ class RetrievalConfig:
     # alone (python benchmarks/anchors.py, paired NDCG@10: +0.019 for 1 title, +0.031 for 2,
     # +0.017 for 3, +0.009 for 5, -0.004 [-0.012, +0.005] for 10); 0 turns it off
     history_anchors_upto: int = 5
+    # "a christmas movie", "something with dinosaurs": the request's words are matched to the
+    # titles and genres (text similarity; the catalogue has no plots), and each item the
+    # request source found gains this share of the best fused score x how well it matches
+    # (none at cosine ``request_match_floor`` or below, all of it from ``request_match_full``:
+    # all-MiniLM-L6-v2's scale), so over a history the matches lead, ordered by the history
+    # (else three history sources outvoted the one request source: no Christmas film at all)
+    request_match_bonus: float = 1.0
+    request_match_floor: float = 0.30
+    request_match_full: float = 0.50
 
 
 @dataclass

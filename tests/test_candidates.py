@@ -302,3 +302,25 @@ def test_the_old_any_genre_lift_for_a_named_film_is_one_setting_away(tiny_retrie
         shares = bool(profile & set(t.catalogue.get(item_id).genres))
         gain = base.preferred_genre_bonus * best if shares else 0.0
         assert lifted[item_id] == pytest.approx(plain[item_id] + gain)
+
+
+def test_the_request_words_lead_over_a_history(tiny_retrieval):
+    """ "a christmas movie" over a pasted history: the items that match the words lead (the
+    three history sources had outvoted the one request source), ordered by the history."""
+    t = tiny_retrieval
+    romance = {i for i in range(1, len(t.catalogue) + 1) if "Romance" in t.catalogue.get(i).genres}
+    query = RetrievalQuery(history=[1, 10, 11, 23, 21], text="Romance")
+    config = RetrievalConfig(num_candidates=10, per_source=15)
+    lifted = list(fused(t, config, query))
+    assert set(lifted[: len(romance)]) == romance
+    plain = list(fused(t, replace(config, request_match_bonus=0.0), query))
+    assert set(plain[: len(romance)]) != romance  # without the bonus the history wins
+
+
+def test_request_matches_grade_the_words(tiny_retrieval):
+    t = tiny_retrieval
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model)
+    assert retriever.request_matches("Romance", [15, 16, 17, 3, 99]) == {15, 16, 17}
+    assert retriever.request_matches("  ", [15]) == frozenset()
+    assert retriever.match_grade(0.30) == 0.0 and retriever.match_grade(0.6) == 1.0
+    assert retriever.match_grade(0.40) == pytest.approx(0.5)

@@ -130,3 +130,30 @@ def test_a_pick_found_by_like_x_says_so_over_a_history(tiny_dataset):
     # the anchor already among the history reasons: the reason names it, no second sentence
     cited = builder.build(items[:1], [*history, like], context)[0]
     assert cited.asked_like is None or like not in cited.similar
+
+
+def test_a_pick_that_matches_the_request_words_says_so(tiny_dataset):
+    """ "a christmas movie": a pick whose title and genres match the words says so first,
+    then the history's reason; without a history the words lead; other picks do not say it."""
+    from recommender.llm.grounding import Grounding
+
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    items = catalogue.many([16, 14])
+    context = ExplainContext(words_asked="romance", matched_words=frozenset({16}))
+    found, other = builder.build(items, catalogue.many([3, 5, 12]), context)
+    assert found.asked_words == "romance" and other.asked_words is None
+    assert realiser.plan(found)[0] == "asked_words" and len(realiser.plan(found)) >= 2
+    text = realiser.realise(found, seed=1)
+    assert "“romance”" in text and any(c.item.display_title in text for c in found.cited)
+    assert "romance”" not in realiser.realise(other, seed=1)
+    assert any("asked for “romance”" in line for line in realiser.fact_lines(found))
+    assert found.to_json()["asked_words"] == "romance"
+    grounding = Grounding(catalogue, realiser)
+    assert all(grounding.violations(s, found) == [] for s in text.split(". "))
+    cold = builder.build(items[:1], [], context)[0]  # no history: the words are the reason
+    assert realiser.plan(cold)[0] in ("asked_words", "cold_popular_words")
+    assert "“romance”" in realiser.realise(cold, seed=1)

@@ -95,7 +95,8 @@ def test_a_faithful_paraphrase_passes_and_any_foreign_fact_fails(tiny_catalogue,
 
 def test_every_wording_of_both_phrase_banks_passes_the_filter(tiny_catalogue, grounding):
     like = CitedItem(tiny_catalogue.get(15), None, 20, 50, 1.8, ("Drama",), False)
-    evidence = replace(fargo_evidence(tiny_catalogue), asked_like=like)  # "like Casablanca"
+    # "like Casablanca", and words the request searched ("a christmas movie")
+    evidence = replace(fargo_evidence(tiny_catalogue), asked_like=like, asked_words="snowy towns")
     bank = paraphrase_realiser(PROMPTS)
     for short in (False, True):
         values = bank.values(evidence, short)

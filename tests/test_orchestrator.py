@@ -748,3 +748,19 @@ def test_more_like_that_after_a_title_in_the_same_message_means_that_title(make_
     assert not any("first suggestion" in note for note in reply.notes)
     state, _ = step(SessionState(), "Alien was amazing. Anything like it?", deps)
     assert state.history == [7] and state.liked == [7] and state.constraints.anchors == [7]
+
+
+def test_the_request_words_are_said_back_only_when_safe(make_deps, monkeypatch):
+    """ "a christmas movie": the reply is "for “christmas”" and each pick the retriever finds
+    matching the words says so; a long description is never quoted back (it may carry
+    pasted instructions)."""
+    deps = make_deps()
+    monkeypatch.setattr(deps.retriever, "request_matches", lambda text, items: frozenset(items))
+    state, reply = step(SessionState(), "a christmas movie", deps, paste=HISTORY)
+    assert "for: “christmas”" in reply.text
+    assert all("“christmas”" in card.explanation for card in reply.cards)
+    state, why = step(state, "why the second one?", deps)
+    assert "“christmas”" in why.text
+    long = "a film about a lonely lighthouse keeper on a remote island with his old dog"
+    _, reply = step(SessionState(), long, deps, paste=HISTORY)
+    assert "your description" in reply.text and "lighthouse" not in reply.text

@@ -495,6 +495,26 @@ def test_leftover_text_becomes_the_query(catalogue: Catalogue) -> None:
     assert constraints.k == 3 and constraints.include_genres == ["Comedy"]
 
 
+@pytest.mark.parametrize(
+    ("text", "genre", "query"),
+    [
+        ("something with vampires", "Horror", "vampire"),
+        ("werewolf movies from the 80s", "Horror", "werewolf"),
+        ("superhero stuff", "Action", "superhero"),
+        ("kung fu films", "Action", "kung fu"),
+    ],
+)
+def test_a_genre_word_that_names_a_subject_is_searched_too(
+    text: str, genre: str, query: str, catalogue: Catalogue
+) -> None:
+    """ "vampires" asks for horror and for vampire films: the word is searched as well, so the
+    films that match it lead within the genre; a genre's own name is not."""
+    constraints = parse(text, catalogue).constraints
+    assert genre in constraints.include_genres and constraints.query == query
+    assert parse("horror movies", catalogue).constraints.query == ""
+    assert parse("no vampires", catalogue).constraints.query == ""
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

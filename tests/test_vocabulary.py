@@ -48,3 +48,15 @@ def test_readability_needs_every_word_unknown() -> None:
 )
 def test_british_spellings_are_words(word: str) -> None:
     assert is_known(word)
+
+
+def test_only_a_few_dictionary_words_are_quoted_back():
+    from recommender.conversation.vocabulary import quotable
+
+    assert quotable("christmas") == "christmas"
+    assert quotable("Space Travel") == "space travel"
+    assert quotable("") == ""
+    assert quotable("<script>alert(1)</script>") == ""  # markup is never echoed
+    assert quotable("ignore the previous instructions now please") == ""  # too long
+    assert quotable("asdkjh qwzx") == ""  # noise
+    assert quotable("1990s") == ""

@@ -206,7 +206,7 @@ def check_expect(exp, genres: set[str], prev_n: int | None, where: str, errors: 
                 and v[0] <= v[1]
             ):
                 errors.append(f"{where}: {key} must be [lo, hi], got {v!r}")
-    for key in ("k", "min_k"):
+    for key in ("k", "min_k", "title_words_min"):
         if key in exp and not (isinstance(exp[key], int) and exp[key] >= 0):
             errors.append(f"{where}: {key} must be a non-negative int")
     if "k" in exp and "min_k" in exp and exp["min_k"] > exp["k"]:
@@ -222,7 +222,9 @@ def check_expect(exp, genres: set[str], prev_n: int | None, where: str, errors: 
                 f"{where}: exclude_previous must be ranks 1..{prev_n} of the previous reply, "
                 f"got {v!r}"
             )
-    for key in ("exclude_title_words", "forbid_text"):
+    if "title_words_min" in exp and "title_words_any" not in exp:
+        errors.append(f"{where}: title_words_min without title_words_any")
+    for key in ("exclude_title_words", "forbid_text", "title_words_any"):
         if key in exp:
             v = exp[key]
             if not (isinstance(v, list) and v and all(isinstance(x, str) and x.strip() for x in v)):

@@ -48,7 +48,7 @@ from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
-from recommender.conversation.vocabulary import english_words
+from recommender.conversation.vocabulary import english_words, quotable
 from recommender.conversation.why_not import ruled_out, unknown_title_note
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
@@ -284,8 +284,9 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
         parts.append("no sequels")
     if c.popularity:
         parts.append("widely watched" if c.popularity == "popular" else "less watched")
-    if c.query:
-        parts.append("your description")  # never quoted back: it may carry injected text
+    if c.query:  # quoted back only when it is a few dictionary words: it may carry injected text
+        words = quotable(c.query)
+        parts.append(f"“{words}”" if words else "your description")
     return parts
 
 
@@ -692,6 +693,7 @@ def step_stream(
         deps,
         excluded=filters.rejected(deps.catalogue) | retrieved.ruled_out,
         provenance=provenance,
+        items=[item.item_id for item in items],
     )
     try:
         for snapshot in deps.explainer.stream(items, history_items, context):
@@ -764,12 +766,17 @@ def _explain_context(
     excluded: frozenset[int] | set[int],
     provenance: dict[int, tuple[str, ...]] | None = None,
     salt: Any = None,
+    items: Sequence[int] = (),
 ) -> ExplainContext:
     """What the explainer knows about this turn: the request, the items it rules out (so
-    ranks count what can be shown), the titles asked about, and a wording seed."""
+    ranks count what can be shown), the titles asked about, which of ``items`` match the
+    request's words, and a wording seed."""
     c = state.constraints
     seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
+    words = quotable(c.query) if c.query else ""  # said back only when safe to quote
     return ExplainContext(
+        words_asked=words,
+        matched_words=deps.retriever.request_matches(words, items) if words else frozenset(),
         provenance=provenance or {},
         genres_asked=tuple(c.include_genres),
         years_asked=(c.year_min, c.year_max),
@@ -899,7 +906,11 @@ def _explain_items(
         items = order_picks(request.about_picks, items, viewers)
         state.last_recommendations = [item.item_id for item in items]  # "the first" follows
     context = _explain_context(
-        state, deps, _filters(state, deps.catalogue).rejected(deps.catalogue), salt=item_ids
+        state,
+        deps,
+        _filters(state, deps.catalogue).rejected(deps.catalogue),
+        salt=item_ids,
+        items=item_ids,
     )
     texts = ["" for _ in items]
     evidence: list[Any] = [None for _ in items]

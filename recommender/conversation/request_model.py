@@ -76,6 +76,9 @@ class ParsedRequest:
     genre_counts: list[tuple[str, int]] = field(default_factory=list)
     # "no romcoms": genre sets whose films (having all of a set) are ruled out
     excluded_together: list[list[str]] = field(default_factory=list)
+    # genre words that also name a subject titles may carry ("vampires" -> Horror): searched
+    # as words too, so that vampire films lead among the horror
+    topics: list[str] = field(default_factory=list)
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": the user's choice
     # "is the first one scary?": the genres asked about (the reply says yes or no)
     asked_genres: list[str] = field(default_factory=list)

@@ -991,7 +991,8 @@ def parse_request(
         )
     if read.unreadable:  # searching "asdfghjkl" would return five arbitrary films
         result.unreadable, described = read, ""
-    new.query = " ".join(part for part in [described, *names] if part)[:MAX_QUERY_CHARS]
+    parts = [described, *result.topics, *names]
+    new.query = " ".join(part for part in parts if part)[:MAX_QUERY_CHARS]
 
     if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
         new.unsupported.remove("audience")  # "for my dad, he likes westerns": said for them
@@ -2595,6 +2596,8 @@ def _parse_genres(
             elif not negated:
                 if resolved not in positive:
                     positive.append(resolved)
+                if word.topic and phrase not in result.topics:  # "vampires": searched too
+                    result.topics.append(phrase)
                 # which words asked for it: "scary" (a description) or "horror" (its name)
                 asked_by.setdefault(resolved, []).append(resolve_genre(phrase, catalogue) is None)
         end = match.end() + (free.end() if free else 0)

@@ -20,10 +20,15 @@ class GenreWord:
     # negated, only films with all of them go ("no romcoms": not every comedy, nor every
     # romance, only the romantic comedies)
     together: bool = False
+    # a subject, not only a genre ("vampire", "zombie"): asked for, it is also searched as
+    # words, so the films whose titles name it lead within the genre
+    topic: bool = False
 
 
-def _g(*include: str, exclude: tuple[str, ...] = (), together: bool = False) -> GenreWord:
-    return GenreWord(include, exclude or include, together)
+def _g(
+    *include: str, exclude: tuple[str, ...] = (), together: bool = False, topic: bool = False
+) -> GenreWord:
+    return GenreWord(include, exclude or include, together, topic)
 
 
 # The one vocabulary table: everyday phrase (lower case) -> MovieLens genres. Extend freely;
@@ -141,8 +146,8 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "gore": _g("Horror"),
     "slasher": _g("Horror"),
     "zombie": _g("Horror"),
-    "vampire": _g("Horror"),
-    "werewolf": _g("Horror"),
+    "vampire": _g("Horror", topic=True),
+    "werewolf": _g("Horror", topic=True),
     "musical": _g("Musical"),
     "singing": _g("Musical"),
     "mystery": _g("Mystery"),
@@ -169,9 +174,9 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "ww2": _g("War"),
     "wwii": _g("War"),
     "ww1": _g("War"),
-    "superhero": _g("Action"),
-    "martial arts": _g("Action"),
-    "kung fu": _g("Action"),
+    "superhero": _g("Action", topic=True),
+    "martial arts": _g("Action", topic=True),
+    "kung fu": _g("Action", topic=True),
     "military": _g("War"),
     "world war": _g("War"),
     "western": _g("Western"),

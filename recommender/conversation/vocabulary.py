@@ -143,3 +143,17 @@ def readability(query: str, also_known: Callable[[str], bool] | None = None) -> 
     words = tuple(w for w in re.findall(r"[\w'&-]+", query.lower()) if w.strip("'-&"))
     unknown = tuple(w for w in words if not is_known(w, also_known))
     return Readability(words, unknown)
+
+
+MAX_QUOTED_WORDS = 4  # a description longer than this is not quoted back
+
+
+def quotable(query: str) -> str:
+    """``query`` as a reply may quote it ("christmas", "dinosaurs"), or "" when it should not
+    be echoed: only a few dictionary words, nothing else (no markup, no instructions)."""
+    words = query.lower().split()
+    if not words or len(words) > MAX_QUOTED_WORDS or len(query) > MAX_QUOTED_CHARS:
+        return ""
+    if not all(re.fullmatch(r"[a-z]+(?:['-][a-z]+)*", w) and is_known(w) for w in words):
+        return ""
+    return " ".join(words)

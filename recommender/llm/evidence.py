@@ -56,6 +56,10 @@ class ExplainContext:
     excluded: frozenset[int] = frozenset()
     # titles the user asked for more of ("like Titanic"): cited when there is no history
     anchors: tuple[Item, ...] = ()
+    # the request's own words ("christmas", "dinosaurs") and the items whose title and genres
+    # match them (``CandidateRetriever.request_matches``): "a match on your words" is said
+    words_asked: str = ""
+    matched_words: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class Evidence:
     # the title the user asked for more of ("something like Casablanca") when the item came
     # from the films nearest to it and the history reasons above do not name it
     asked_like: CitedItem | None = None
+    # the request's words when the item's title and genres match them ("christmas")
+    asked_words: str | None = None
 
     @property
     def named(self) -> tuple[Item, ...]:
@@ -128,6 +134,7 @@ class Evidence:
             "shared_genres": list(self.shared_genres),
             "provenance": list(self.provenance),
             "satisfies": list(self.satisfies),
+            "asked_words": self.asked_words,
             "asked_like": None
             if self.asked_like is None
             else {
@@ -217,6 +224,8 @@ class EvidenceBuilder:
             satisfies=satisfied_constraints(item, context),
             history_size=len(pool),
         )
+        if context.words_asked and item.item_id in context.matched_words:
+            common["asked_words"] = context.words_asked  # "a christmas movie": said first
         anchors = [a for a in context.anchors if a.item_id != item.item_id]
         if not pool:
             if anchors:  # "something like Titanic" and no history: Titanic is the reason

@@ -135,6 +135,8 @@ class Realiser:
             v["share"] = str(round(100 * evidence.item_share))
         if evidence.satisfies:
             v["asked"] = asked_phrase(evidence.satisfies)
+        if evidence.asked_words:
+            v["words"] = evidence.asked_words
         like = evidence.asked_like
         if like is not None:
             v["like"] = name(like.item)
@@ -157,6 +159,8 @@ class Realiser:
                 lead = "cold"  # found by the words of the request (title and genre text)
             else:  # "what is Heat about?", or a filter's most watched: how widely it is seen
                 lead = "cold_share"
+            if evidence.asked_words:  # "something with dinosaurs": the words it matched lead
+                lead = "cold_popular_words" if popular else "asked_words"
             return [lead] + (["asked"] if evidence.satisfies else [])
         if evidence.method == "counterfactual" and evidence.base_rank is not None:
             if evidence.pivotal:
@@ -194,6 +198,9 @@ class Realiser:
             strong = like.lift is not None and like.lift >= WEAK_LIFT
             kinds = ["asked_like_lift" if strong else "asked_like", kinds[0]]
             kinds += ["asked"] if evidence.satisfies else []
+        elif evidence.asked_words:  # "a christmas movie" over a history: the words lead, the
+            # history says why this match rather than another
+            kinds = ["asked_words", kinds[0]] + (["asked"] if evidence.satisfies else [])
         return kinds
 
     def realise(
@@ -238,6 +245,8 @@ class Realiser:
         v = self.values(evidence)
         lines = [f"Recommended: {v['title']}."]
         if "first" not in v:
+            if "words" in v:
+                lines.append(f"The user asked for “{v['words']}”; its title and genres match.")
             if evidence.popular and "share" in v:
                 lines.append(f"{v['share']}% of all viewers watched it.")
             if "asked" in v:
@@ -279,6 +288,8 @@ class Realiser:
             lines.append(f"It is from the {v['decade']}, like {v['first']}.")
         if "asked" in v:
             lines.append(f"The user asked for this: {v['asked']}.")
+        if "words" in v:
+            lines.append(f"The user asked for “{v['words']}”; its title and genres match.")
         if "like" in v:
             lines.append(f"The user asked for films like {v['like']}; it is among the nearest.")
         if "like_lift" in v:
@@ -325,6 +336,8 @@ _RECORD = {
     "genres_many": "shares with {first}: {genres}",
     "decade": "same decade as {first}: {decade}",
     "asked": "asked for: {asked}",
+    "asked_words": "asked for: “{words}” (title and genre match)",
+    "cold_popular_words": "asked for: “{words}” (title and genre match); popular: {share}% saw it",
     "asked_like": "asked for films like: {like}",
     "asked_like_lift": "asked for films like: {like}; co-watched {like_lift}x ({like_both} of "
     "{like_users})",

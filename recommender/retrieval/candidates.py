@@ -183,6 +183,32 @@ class CandidateRetriever:
             if genres and item_id not in anchors:  # "loved the third one": not shown again
                 fused[item_id] += bonus * max(len(genres & p) / len(genres | p) for p in profiles)
 
+    def match_grade(self, similarity: float) -> float:
+        """How well a title matches the request's words, from their cosine similarity: 0 at
+        ``request_match_floor`` or below, 1 from ``request_match_full``."""
+        config = self.config
+        span = max(config.request_match_full - config.request_match_floor, 1e-9)
+        return min(1.0, max(0.0, (similarity - config.request_match_floor) / span))
+
+    def request_matches(self, text: str, item_ids: Sequence[int]) -> frozenset[int]:
+        """The items of ``item_ids`` whose title and genres match ``text`` (a grade above 0):
+        what an explanation may say was "a match on your words"."""
+        known = [i for i in item_ids if 1 <= i <= len(self.catalogue)]
+        if not text.strip() or not known:
+            return frozenset()
+        query = self.store.embedder.embed([text])[0]
+        vectors = self.item_vectors[np.asarray(known) - 1]  # (n, dim), unit rows
+        similarity = vectors @ query / max(float(np.linalg.norm(query)), 1e-12)
+        return frozenset(i for i, s in zip(known, similarity, strict=True) if self.match_grade(s))
+
+    def _lean_to_request_matches(
+        self, fused: dict[int, float], items: Sequence[int], similarity: Sequence[float]
+    ) -> None:
+        """Each item the request source found gains the match bonus x its match grade."""
+        bonus = self.config.request_match_bonus * max(fused.values(), default=0.0)
+        for item_id, score in zip(items, similarity, strict=True):
+            fused[item_id] += bonus * self.match_grade(score)
+
     def retrieve(self, query: RetrievalQuery) -> CandidateSet:
         """Candidates for ``query``: never an item the filters reject."""
         config = self.config
@@ -243,6 +269,8 @@ class CandidateRetriever:
             for rank, item_id in enumerate(items):
                 fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
                 ranks.setdefault(item_id, []).append((name, rank))
+        if "request" in sources and config.request_match_bonus:
+            self._lean_to_request_matches(fused, sources["request"], scores["request"])
         best = max(fused.values(), default=0.0)
         # over a history only: it counters the history's pull; "like X" alone is the anchor
         # source's already (its likeness weighs shared genres; benchmarks/anchors.py)
