@@ -515,6 +515,22 @@ def test_a_genre_word_that_names_a_subject_is_searched_too(
     assert parse("no vampires", catalogue).constraints.query == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "shade"),
+    [
+        ("a black comedy", "darker"),
+        ("black comedies from the 90s", "darker"),
+        ("no black comedies", "lighter"),
+        ("something heartwarming", "lighter"),
+        ("a wholesome film", "lighter"),
+    ],
+)
+def test_tone_words_are_shades_not_searched(text: str, shade: str, catalogue: Catalogue) -> None:
+    """ "a black comedy" is a dark one (not "Black" in a title), "heartwarming" a light one."""
+    result = parse(text, catalogue)
+    assert shade in result.refined and result.constraints.query == ""
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:
@@ -579,7 +595,7 @@ def test_unknown_words_beside_a_request_are_dropped_with_a_note(catalogue: Catal
 def test_real_words_rare_words_and_title_words_are_still_searched(catalogue: Catalogue) -> None:
     # subtitle-dictionary words, film words, compounds, inflections, hyphenated, title words
     for typed, query in [
-        ("something wholesome", "wholesome"),
+        ("something with lighthouses", "lighthouses"),
         ("a giallo", "giallo"),
         ("steampunk stuff", "steampunk"),  # a compound
         ("something with pirates", "pirates"),
@@ -3054,7 +3070,7 @@ def test_short_scraps_beside_noise_are_noise_too(catalogue: Catalogue) -> None:
     a real word beside a typo still is a description."""
     assert parse("asdkjh qwe zzz", catalogue).unreadable is not None
     assert parse("asdkjh qwe zzz", catalogue).unreadable.unreadable
-    readable = parse("a heartwarming xyzzy", catalogue).unreadable
+    readable = parse("a lighthouse xyzzy", catalogue).unreadable
     assert readable is None or not readable.unreadable
 
 

@@ -339,17 +339,20 @@ _SOMETHING_ELSE = re.compile(
 _LIGHTER = re.compile(
     r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
     r"|(?:not|nothing|no|never)\s+(?:so\s+|too\s+|that\s+|very\s+|as\s+|overly\s+)?"
-    r"(?:dark|heavy|serious|intense|grim|bleak|depressing|sad|gloomy|draining)(?:\s+stuff)?"
+    r"(?:dark|black(?=\s+comed)|heavy|serious|intense|grim|bleak|depressing|sad|gloomy|draining)"
+    r"(?:\s+stuff)?"
     r"|cheer (?:me|us) up|pick[- ]me[- ]up|i'?m (?:feeling |a bit |so |really )?(?:sad|down|blue"
     r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
     r"|feel[- ]good|uplifting|happier|happy|cos(?:y|ier)|coz(?:y|ier)|relaxing|easy[- ]going"
     r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?|(?<!no )(?<!not )fun(?:ner)?|playful"
+    r"|heart[- ]?warming|wholesome"
     # "these are all too dark", "a bit too heavy for tonight": lighter than the picks
     r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:dark|heavy|serious|intense|grim"
     r"|bleak|depressing|sad|gloomy))\b"
 )
 _DARKER = re.compile(
     r"\b(?:dark(?:er)?|gritt(?:y|ier)|more serious|heav(?:y|ier)|bleak(?:er)?|grim(?:mer)?"
+    r"|black(?=\s+comed)"  # "a black comedy": a dark one, not "Black" in the title
     # "these are too fluffy", "a bit too silly": more serious than the picks
     r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:light|lightweight|fluffy"
     r"|silly|goofy|tame|soft|cheesy|sappy|sugary|sweet))\b"
