@@ -79,6 +79,14 @@ class RetrievalConfig:
     # plus this weight x the genres two films share (Jaccard): 0.2 keeps next-item accuracy
     # (NDCG@10 0.061 -> 0.059) and makes 97% of the ten nearest share a genre (87% without)
     anchor_genre_weight: float = 0.2
+    # "a cross between Alien and Groundhog Day", "Fargo meets Toy Story": the genre term
+    # weighs this much and is the geometric mean of the overlaps with each named film, so
+    # that films sharing genres with all of them (a sci-fi comedy) come first
+    blend_genre_weight: float = 1.0
+    # ... and over a history, every fused item gains this share of the best fused score x
+    # that geometric mean (named_anchor_genre_bonus's blend counterpart), so that the
+    # history's own favourites (like only one of them) do not crowd the blend out
+    blend_genre_bonus: float = 1.0
     # "nothing like Heat": Heat and its this many nearest items (anchor_space) are left out
     avoid_neighbours: int = 30
     # "lighter" (Comedy), "darker" (Thriller, Crime, Drama, Film-Noir): items of a preferred

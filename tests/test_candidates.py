@@ -130,6 +130,37 @@ def test_likeness_adds_shared_genres():
     assert Likeness(catalogue, vectors, 0.5).nearest(3, 1) == {3, 2}
 
 
+def test_a_blend_wants_the_genres_of_every_named_title():
+    """ "a cross between A and C": B (horror and comedy) before D and E (as close in the item
+    space, each with the genre of only one of them); "like A and C" does not tell them apart."""
+    catalogue = Catalogue(
+        [
+            Item(1, "1", "A", 1990, ("Horror",)),
+            Item(2, "2", "B", 1990, ("Horror", "Comedy")),
+            Item(3, "3", "C", 1990, ("Comedy",)),
+            Item(4, "4", "D", 1990, ("Horror",)),
+            Item(5, "5", "E", 1990, ("Comedy",)),
+        ]
+    )
+    vectors = np.eye(5, dtype=np.float32)
+    likeness = Likeness(catalogue, vectors, 0.5, blend_genre_weight=1.0)
+    blend = likeness.scores([1, 3], all_of=True)
+    assert blend[1] == pytest.approx(0.5) and blend[3] == blend[4] == 0.0
+    either = likeness.scores([1, 3])
+    assert either[1] == pytest.approx(either[3]) == pytest.approx(either[4])
+
+
+def test_a_blend_over_a_history_leans_to_films_like_both(tiny_retrieval):
+    """ "Toy Story meets Fargo" after action films: Babe (a children's comedy drama) leads,
+    not the history's favourites like only one of them."""
+    t = tiny_retrieval
+    # the untrained fixture model is random: the history speaks through the text source only
+    config = RetrievalConfig(num_candidates=10, per_source=15, weight_sasrec=0.0)
+    query = RetrievalQuery(history=[3, 4, 5, 9, 20], anchors=[1, 12])  # Toy Story, Fargo
+    assert next(iter(fused(t, config, replace(query, blend=True)))) == 21  # Babe
+    assert next(iter(fused(t, config, query))) != 21  # the test can fail
+
+
 def test_nothing_like_x_leaves_x_and_its_nearest_items_out(tiny_retrieval):
     t = tiny_retrieval
     config = RetrievalConfig(

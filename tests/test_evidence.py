@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from recommender.config import PROJECT_ROOT
@@ -157,3 +159,29 @@ def test_a_pick_that_matches_the_request_words_says_so(tiny_dataset):
     cold = builder.build(items[:1], [], context)[0]  # no history: the words are the reason
     assert realiser.plan(cold)[0] in ("asked_words", "cold_popular_words")
     assert "“romance”" in realiser.realise(cold, seed=1)
+
+
+def test_a_pick_of_a_blend_says_what_it_shares_with_each_title(tiny_dataset):
+    """ "Toy Story meets Fargo": Babe shares comedy with one and drama with the other; a pick
+    like only one of them gets no blend sentence."""
+    from recommender.llm.grounding import Grounding
+
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    anchors = tuple(catalogue.many([1, 12]))  # Toy Story, Fargo
+    context = ExplainContext(anchors=anchors, blend=True)
+    babe, heat = builder.build(catalogue.many([21, 3]), catalogue.many([5, 9]), context)
+    assert [title.item_id for title, _ in babe.blend_of] == [1, 12]
+    assert "Drama" in babe.blend_of[1][1] and heat.blend_of == ()
+    assert realiser.plan(babe)[0] == "asked_blend"
+    text = realiser.realise(babe, seed=3)
+    assert "Toy Story (1995)" in text and "Fargo (1996)" in text
+    grounding = Grounding(catalogue, realiser)
+    assert all(grounding.violations(s, babe) == [] for s in text.split(". "))
+    assert any("blend of Toy Story (1995) and Fargo (1996)" in x for x in realiser.fact_lines(babe))
+    cold = builder.build(catalogue.many([21]), [], context)[0]  # no history: the blend alone
+    assert realiser.plan(cold) == ["asked_blend"]
+    assert not builder.build(catalogue.many([21]), [], replace(context, blend=False))[0].blend_of

@@ -96,7 +96,10 @@ def test_a_faithful_paraphrase_passes_and_any_foreign_fact_fails(tiny_catalogue,
 def test_every_wording_of_both_phrase_banks_passes_the_filter(tiny_catalogue, grounding):
     like = CitedItem(tiny_catalogue.get(15), None, 20, 50, 1.8, ("Drama",), False)
     # "like Casablanca", and words the request searched ("a christmas movie")
-    evidence = replace(fargo_evidence(tiny_catalogue), asked_like=like, asked_words="snowy towns")
+    blend = ((tiny_catalogue.get(15), ("Drama",)), (tiny_catalogue.get(3), ("Crime", "Thriller")))
+    evidence = replace(
+        fargo_evidence(tiny_catalogue), asked_like=like, asked_words="snowy towns", blend_of=blend
+    )
     bank = paraphrase_realiser(PROMPTS)
     for short in (False, True):
         values = bank.values(evidence, short)

@@ -531,6 +531,30 @@ def test_tone_words_are_shades_not_searched(text: str, shade: str, catalogue: Ca
     assert shade in result.refined and result.constraints.query == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "blend"),
+    [
+        ("a cross between Alien and Groundhog Day", True),
+        ("Fargo meets Toy Story", True),
+        ("something in between Heat and Casablanca", True),
+        ("a movie like Fargo and Heat combined", True),
+        ("something like Heat and Fargo", False),  # either of them
+        ("a cross between Alien and the 90s", False),  # one title
+    ],
+)
+def test_a_blend_of_titles_wants_them_at_once(text: str, blend: bool, catalogue) -> None:
+    constraints = parse(text, catalogue).constraints
+    assert constraints.blend is blend and constraints.query == ""
+
+
+def test_a_blend_lasts_until_other_titles_are_named(catalogue, state) -> None:
+    state = apply_request(state, parse("a cross between Alien and Groundhog Day", catalogue))
+    state = apply_request(state, parse("from the 90s", catalogue, state))
+    assert state.constraints.blend and len(state.constraints.anchors) == 2
+    state = apply_request(state, parse("more like Heat", catalogue, state))
+    assert not state.constraints.blend
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

@@ -259,7 +259,7 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     parts = []
     if c.anchors and catalogue is not None:
         titles = [catalogue.get(a).display_title for a in c.anchors[:3]]
-        parts.append("like " + " and ".join(titles))
+        parts.append(("a blend of " if c.blend else "like ") + " and ".join(titles))
     if c.avoid and catalogue is not None:
         titles = [catalogue.get(a).display_title for a in c.avoid[:2]]
         more = f" or {len(c.avoid) - 2} more" if len(c.avoid) > 2 else ""
@@ -601,6 +601,7 @@ def step_stream(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,
         anchors=list(dict.fromkeys([*search.constraints.anchors, *new.liked])),
+        blend=search.constraints.blend,
         avoid=list(search.constraints.avoid),
         popularity=search.constraints.popularity or ("popular" if nothing_to_go_on else ""),
         filters=_filters(search, deps.catalogue, named | unsure),
@@ -775,6 +776,7 @@ def _explain_context(
     seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
     words = quotable(c.query) if c.query else ""  # said back only when safe to quote
     return ExplainContext(
+        blend=c.blend,
         words_asked=words,
         matched_words=deps.retriever.request_matches(words, items) if words else frozenset(),
         provenance=provenance or {},

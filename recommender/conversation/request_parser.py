@@ -994,6 +994,7 @@ def parse_request(
         )
     if read.unreadable:  # searching "asdfghjkl" would return five arbitrary films
         result.unreadable, described = read, ""
+    new.blend = len(set(new.anchors)) > 1 and _BLEND.search(msg.original.lower()) is not None
     parts = [described, *result.topics, *names]
     new.query = " ".join(part for part in parts if part)[:MAX_QUERY_CHARS]
 
@@ -1613,6 +1614,14 @@ def _parse_title_suffixes(
 
 
 _MEETS = re.compile(r"\s+(?:meets|crossed with|mixed with|x)\s+")
+# "a cross between Alien and Groundhog Day", "Fargo meets Toy Story", "Heat and Fargo
+# combined": films like every named title at once
+_BLEND = re.compile(
+    r"\b(?:(?:a|some)\s+(?:mix|mixture|blend|cross|combination|combo|hybrid|mash[- ]?up)"
+    r"\s+(?:of|between)|(?:somewhere\s+|something\s+|anything\s+|halfway\s+)?(?:in\s+)?between"
+    r"|meets|crossed with|mixed with|combined|rolled into one|mash[- ]?up of|at the same time"
+    r"|at once|both at once)\b"
+)
 
 
 _SERIES = re.compile(r"(?:both|all(?:\s+three|\s+four)?(?:\s+of)?(?:\s+the)?|every)\s+")
@@ -2800,9 +2809,11 @@ def _merge(
         _leave_their_genres(merged, new, result, catalogue, last)
     if new.anchors:
         merged.anchors = list(dict.fromkeys(new.anchors))
+        merged.blend = new.blend
     # "nothing like Heat" stays until "more like Heat" (or a reset) says otherwise
     merged.avoid = [i for i in dict.fromkeys(merged.avoid + avoid) if i not in new.anchors]
     merged.anchors = [i for i in merged.anchors if i not in avoid]
+    merged.blend = merged.blend and len(merged.anchors) > 1
     if new.k is not None:
         merged.k = new.k
     if new.query:

@@ -38,6 +38,9 @@ class Constraints:
     # of them), "" -> either (retrieval.popular_share says how many count as most watched)
     popularity: str = ""
     anchors: list[int] = field(default_factory=list)  # item ids the user wants "more like"
+    # "a cross between Alien and Groundhog Day", "Fargo meets Toy Story": like all the
+    # anchors at once, not like any one of them
+    blend: bool = False
     avoid: list[int] = field(default_factory=list)  # "nothing like Heat": away from these
     k: int | None = None  # how many recommendations were asked for (None: the app default)
     query: str = ""  # sanitised leftover free text for semantic search ("" if none)

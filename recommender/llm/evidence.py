@@ -60,6 +60,7 @@ class ExplainContext:
     # match them (``CandidateRetriever.request_matches``): "a match on your words" is said
     words_asked: str = ""
     matched_words: frozenset[int] = frozenset()
+    blend: bool = False  # "a cross between Alien and Groundhog Day": the anchors at once
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,15 @@ class Evidence:
     asked_like: CitedItem | None = None
     # the request's words when the item's title and genres match them ("christmas")
     asked_words: str | None = None
+    # "a cross between Alien and Groundhog Day": two of the blended titles, each with the
+    # genres the item shares with it (only when it shares some with both)
+    blend_of: tuple[tuple[Item, tuple[str, ...]], ...] = ()
 
     @property
     def named(self) -> tuple[Item, ...]:
         """Every title an explanation of this evidence may name."""
         like = (self.asked_like.item,) if self.asked_like is not None else ()
-        return (self.item, *self.similar, *like)
+        return (self.item, *self.similar, *like, *(title for title, _ in self.blend_of))
 
     def to_json(self) -> dict[str, Any]:
         """The evidence as plain data (for the trace panel and the benchmark)."""
@@ -135,6 +139,10 @@ class Evidence:
             "provenance": list(self.provenance),
             "satisfies": list(self.satisfies),
             "asked_words": self.asked_words,
+            "blend_of": [
+                {"title": title.display_title, "shared_genres": list(genres)}
+                for title, genres in self.blend_of
+            ],
             "asked_like": None
             if self.asked_like is None
             else {
@@ -227,6 +235,10 @@ class EvidenceBuilder:
         if context.words_asked and item.item_id in context.matched_words:
             common["asked_words"] = context.words_asked  # "a christmas movie": said first
         anchors = [a for a in context.anchors if a.item_id != item.item_id]
+        if context.blend and len(anchors) > 1:  # a blend: what it shares with each of two
+            shared = [(a, self._shared(item, [a])) for a in anchors[:2]]
+            if all(genres for _, genres in shared):
+                common["blend_of"] = tuple(shared)
         if not pool:
             if anchors:  # "something like Titanic" and no history: Titanic is the reason
                 return replace(self._similarity(item, anchors, common), method="anchor")

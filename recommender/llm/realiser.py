@@ -137,6 +137,9 @@ class Realiser:
             v["asked"] = asked_phrase(evidence.satisfies)
         if evidence.asked_words:
             v["words"] = evidence.asked_words
+        for n, (title, genres) in enumerate(evidence.blend_of[:2], start=1):
+            v[f"blend{n}"] = name(title)
+            v[f"blend{n}_genres"] = join_words([genre_word(g) for g in genres])
         like = evidence.asked_like
         if like is not None:
             v["like"] = name(like.item)
@@ -194,7 +197,10 @@ class Realiser:
         if evidence.satisfies:
             kinds.append("asked")
         like = evidence.asked_like
-        if like is not None:  # "something like Casablanca": what was asked for comes first
+        if len(evidence.blend_of) > 1:  # "a cross between Alien and Groundhog Day"
+            support = [] if evidence.method == "anchor" else kinds[:1]
+            kinds = ["asked_blend", *support] + (["asked"] if evidence.satisfies else [])
+        elif like is not None:  # "something like Casablanca": what was asked for comes first
             strong = like.lift is not None and like.lift >= WEAK_LIFT
             kinds = ["asked_like_lift" if strong else "asked_like", kinds[0]]
             kinds += ["asked"] if evidence.satisfies else []
@@ -290,6 +296,12 @@ class Realiser:
             lines.append(f"The user asked for this: {v['asked']}.")
         if "words" in v:
             lines.append(f"The user asked for “{v['words']}”; its title and genres match.")
+        if "blend2" in v:
+            lines.append(
+                f"The user asked for a blend of {v['blend1']} and {v['blend2']}; it shares "
+                f"{v['blend1_genres']} with {v['blend1']} and {v['blend2_genres']} with "
+                f"{v['blend2']}."
+            )
         if "like" in v:
             lines.append(f"The user asked for films like {v['like']}; it is among the nearest.")
         if "like_lift" in v:
@@ -338,6 +350,8 @@ _RECORD = {
     "asked": "asked for: {asked}",
     "asked_words": "asked for: “{words}” (title and genre match)",
     "cold_popular_words": "asked for: “{words}” (title and genre match); popular: {share}% saw it",
+    "asked_blend": "asked for a blend of: {blend1} (shares {blend1_genres}), {blend2} (shares "
+    "{blend2_genres})",
     "asked_like": "asked for films like: {like}",
     "asked_like_lift": "asked for films like: {like}; co-watched {like_lift}x ({like_both} of "
     "{like_users})",

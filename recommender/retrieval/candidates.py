@@ -16,6 +16,7 @@ Each candidate keeps its per-source ranks, so the demo panel can show where it c
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ class RetrievalQuery:
     history: Sequence[int] = ()  # item ids, oldest first
     text: str | None = None  # free-text part of the request, if any
     anchors: Sequence[int] = ()  # items the user named as "like X"
+    blend: bool = False  # "a cross between X and Y": like all the anchors at once, not any
     avoid: Sequence[int] = ()  # items the user named as "nothing like X": they and their
     # nearest neighbours (text vectors) are left out
     popularity: str = ""  # "popular": only the most watched; "obscure": none of them
@@ -108,7 +110,9 @@ class CandidateRetriever:
         # what) plus shared genres, not the title-text space alone (which groups films by
         # year and title words: "like Titanic" gave "Raise the Titanic"); see likeness.py
         space = item_space(sasrec, item_vectors, self.config.anchor_space)
-        self._likeness = Likeness(catalogue, space, self.config.anchor_genre_weight)
+        self._likeness = Likeness(
+            catalogue, space, self.config.anchor_genre_weight, self.config.blend_genre_weight
+        )
 
     def _accept_ranked(self, order: Sequence[int], filters: ItemFilter, depth: int) -> list[int]:
         kept = []
@@ -162,18 +166,21 @@ class CandidateRetriever:
                 found |= self._likeness.nearest(item_id, self.config.avoid_neighbours)
         return found
 
-    def _alike(self, anchors: Sequence[int], filters: ItemFilter) -> list[tuple[int, float]]:
-        """The items most like the anchors (``Likeness``), best first."""
+    def _alike(
+        self, anchors: Sequence[int], filters: ItemFilter, all_of: bool = False
+    ) -> list[tuple[int, float]]:
+        """The items most like the anchors (``Likeness``; ``all_of``: like each), best first."""
         scores = torch.full((len(self.catalogue) + 1,), float("-inf"))
-        scores[1:] = torch.from_numpy(self._likeness.scores(anchors).astype(np.float32))
+        likeness = self._likeness.scores(anchors, all_of)
+        scores[1:] = torch.from_numpy(likeness.astype(np.float32))
         kept = self._best_accepted(scores, filters)
         return [(i, float(scores[i])) for i in kept]
 
     def _lean_to_anchor_genres(
-        self, fused: dict[int, float], anchors: Sequence[int], bonus: float
+        self, fused: dict[int, float], anchors: Sequence[int], bonus: float, all_of: bool = False
     ) -> None:
         """Each fused item gains ``bonus`` x its genre overlap (Jaccard) with the named film
-        it is most like in genres."""
+        it is most like in genres (``all_of``, a blend: the geometric mean over them)."""
         profiles = {frozenset(self.catalogue.get(a).genres) for a in anchors}
         profiles.discard(frozenset())
         if not profiles:
@@ -181,7 +188,9 @@ class CandidateRetriever:
         for item_id in fused:
             genres = set(self.catalogue.get(item_id).genres)
             if genres and item_id not in anchors:  # "loved the third one": not shown again
-                fused[item_id] += bonus * max(len(genres & p) / len(genres | p) for p in profiles)
+                overlaps = [len(genres & p) / len(genres | p) for p in profiles]
+                overlap = math.prod(overlaps) ** (1 / len(overlaps)) if all_of else max(overlaps)
+                fused[item_id] += bonus * overlap
 
     def match_grade(self, similarity: float) -> float:
         """How well a title matches the request's words, from their cosine similarity: 0 at
@@ -249,7 +258,7 @@ class CandidateRetriever:
             anchors = list(history)  # "Fargo" pasted alone: also "like Fargo" (see config)
         if anchors:
             without_anchors = replace(filters, exclude_ids=filters.exclude_ids | set(anchors))
-            run("anchor", self._alike, anchors, without_anchors)
+            run("anchor", self._alike, anchors, without_anchors, named and query.blend)
         if query.popularity != "obscure" or not sources:
             # "a hidden gem from the 70s" and nothing else to go on: the most watched of what
             # is left once the most watched of all are out (else nothing was offered)
@@ -274,8 +283,9 @@ class CandidateRetriever:
         best = max(fused.values(), default=0.0)
         # over a history only: it counters the history's pull; "like X" alone is the anchor
         # source's already (its likeness weighs shared genres; benchmarks/anchors.py)
-        if named and history and config.named_anchor_genre_bonus:
-            self._lean_to_anchor_genres(fused, anchors, config.named_anchor_genre_bonus * best)
+        lean = config.blend_genre_bonus if query.blend else config.named_anchor_genre_bonus
+        if named and history and lean:
+            self._lean_to_anchor_genres(fused, anchors, lean * best, query.blend)
         wanted = set(query.prefer_genres)
         if named and not wanted and config.named_anchor_any_genre:  # the app before 77fe63b
             wanted = {g for a in anchors for g in self.catalogue.get(a).genres}

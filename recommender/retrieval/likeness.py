@@ -39,9 +39,16 @@ def item_space(sasrec: SASRec | None, item_vectors: np.ndarray, space: str) -> n
 class Likeness:
     """Likeness of every item to a few named ones. Read-only after construction."""
 
-    def __init__(self, catalogue: Catalogue, vectors: np.ndarray, genre_weight: float) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        vectors: np.ndarray,
+        genre_weight: float,
+        blend_genre_weight: float = 1.0,
+    ) -> None:
         self.vectors = vectors  # (N, dim), unit rows
         self.genre_weight = genre_weight
+        self.blend_genre_weight = blend_genre_weight
         names = sorted({genre for item in catalogue for genre in item.genres})
         column = {name: c for c, name in enumerate(names)}
         self.genres = np.zeros((len(catalogue), max(len(names), 1)), dtype=np.float32)  # (N, G)
@@ -50,16 +57,28 @@ class Likeness:
                 self.genres[item.item_id - 1, column[genre]] = 1.0
         self.genre_counts = self.genres.sum(axis=1)  # (N,)
 
-    def scores(self, items: Sequence[int]) -> np.ndarray:
-        """(N,) mean likeness of every item to ``items`` (ids 1..N); row r = item id r + 1."""
+    def scores(self, items: Sequence[int], all_of: bool = False) -> np.ndarray:
+        """(N,) mean likeness of every item to ``items`` (ids 1..N); row r = item id r + 1.
+
+        ``all_of`` ("a cross between Alien and Groundhog Day"): the genre term is the
+        geometric mean of the overlaps, weighted ``blend_genre_weight``, so that an item
+        sharing genres with every one of them (a sci-fi comedy) comes before one like only
+        one of them (the mean cosine alone finds the films near both in who watches them:
+        mainstream hits)."""
         rows = np.asarray(items) - 1
         cosine = (self.vectors @ self.vectors[rows].T).mean(axis=1)  # (N,)
-        if not self.genre_weight:
+        weight = self.blend_genre_weight if all_of else self.genre_weight
+        if not weight:
             return cosine
+        jaccard = self.genre_overlap(rows)  # (N, A)
+        overlap = np.prod(jaccard, axis=1) ** (1 / len(rows)) if all_of else jaccard.mean(axis=1)
+        return cosine + weight * overlap
+
+    def genre_overlap(self, rows: np.ndarray) -> np.ndarray:
+        """(N, A) Jaccard overlap of every item's genres with those of the items at ``rows``."""
         shared = self.genres @ self.genres[rows].T  # (N, A)
         union = self.genre_counts[:, None] + self.genre_counts[rows][None, :] - shared
-        jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
-        return cosine + self.genre_weight * jaccard.mean(axis=1)
+        return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
 
     def nearest(self, item_id: int, depth: int) -> set[int]:
         """``item_id`` and the ``depth`` items most like it."""
