@@ -2460,6 +2460,9 @@ def test_in_between_two_titles_is_like_both(said: str, catalogue: Catalogue) -> 
         ("are any of them comedies?", ["Comedy"]),
         ("which ones are thrillers?", ["Thriller"]),
         ("which of them are from the 90s?", []),
+        ("any westerns among them?", ["Western"]),
+        ("is there a thriller in there?", ["Thriller"]),
+        ("anything from the 80s on the list?", []),
     ],
 )
 def test_any_of_them_is_a_question_about_the_picks(
@@ -2471,6 +2474,14 @@ def test_any_of_them_is_a_question_about_the_picks(
     asked = "which" if said.startswith("which") else "any"  # "which ...": no yes or no
     assert parsed.action == "explain" and parsed.about_picks == asked
     assert parsed.asked_genres == genres and not parsed.constraints.include_genres
+    assert not parsed.constraints.query and parsed.constraints.year_min is None
+
+
+def test_any_genre_in_a_period_is_still_a_search(catalogue: Catalogue) -> None:
+    """ "any westerns in the 90s?" asks for westerns, even with picks on screen."""
+    state = SessionState(last_recommendations=[1, 2, 3])
+    parsed = parse_request("any westerns in the 90s?", catalogue, state=state)
+    assert parsed.action != "explain" and parsed.constraints.include_genres == ["Western"]
 
 
 def test_no_romcoms_rules_out_only_the_romantic_comedies(catalogue: Catalogue) -> None:

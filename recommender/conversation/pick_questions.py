@@ -319,6 +319,8 @@ def _parse_attribute_question(
             result.asked_about = "where"
             msg.consume(where.start(), tail.end())
         return
+    if last and _parse_any_among(msg, matcher.catalogue, last, result):
+        return
     lead = _ATTRIBUTE_LEAD.match(msg.work)
     if lead is None:
         return
@@ -389,6 +391,44 @@ def _parse_attribute_question(
     elif re.search(r"\b(?:popular|well[- ]known|famous)\b", asked):
         result.asked_about = "popularity"
     msg.consume(lead.start(), tail.end())
+
+
+# "any westerns among them?", "is there a comedy in there?", "anything from the 80s in the
+# list?": a question about the picks shown, not a new search
+_ANY_AMONG = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:are|is) there\s+|do you have\s+|have you got\s+"
+    r"|got\s+)?(?:any|an?|anything|something)\s+(?P<rest>.+?)\s+(?:among|amongst|in|on|within)\s+"
+    r"(?:them|these|those|there|this list|that list|the list|your (?:picks|list)|the picks"
+    r"|these picks|those picks)\s*[?!.]*\s*$"
+)
+
+
+def _parse_any_among(
+    msg: MessageText, catalogue: Catalogue, last: list[int], result: ParsedRequest
+) -> bool:
+    """ "any westerns among them?": whether any pick has the genre or period (answered like
+    "are any of them westerns?"); False when it asks nothing the catalogue answers."""
+    found = _ANY_AMONG.match(msg.work)
+    if found is None:
+        return False
+    rest = found.group("rest")
+    genres: list[str] = []
+    for match in genre_pattern().finditer(rest):
+        word = genre_word(match.group("g"))
+        if word is not None:
+            resolved = (resolve_genre(name, catalogue) for name in word.include)
+            genres += [g for g in resolved if g]
+    period = DECADE_ALONE.search(rest) or re.search(rf"\b{YEAR}\b", rest)
+    if not genres and period is None:
+        return False
+    result.explain += list(last)
+    result.about_picks = "any"
+    result.asked_genres = list(dict.fromkeys(genres))
+    if period is not None:
+        result.asked_about = "year"
+        result.asked_years = period_years(period.group())
+    msg.consume(found.start(), found.end())
+    return True
 
 
 # what a film shows ("is it violent?", "is there nudity?"): no catalogue here records it, and
