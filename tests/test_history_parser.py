@@ -796,11 +796,26 @@ def test_no_short_form_for_short_words_sequels_fillers_or_other_years(
         "| Heat | 1995 |\n| Fargo | 1996 |",
         "Heat\t1995\t5\nFargo\t1996\t4",
         "Title\tYear\tRating\nHeat\t1995\t5\nFargo\t1996\t4",
+        "Heat;1995;5\nFargo;1996;4,5",  # semicolon rows with a score (had listed 5 and 4)
     ],
 )
 def test_json_markdown_and_tab_pastes(paste: str, catalogue: Catalogue) -> None:
     parse = parse_history(paste, catalogue)
     assert [m.title for m in parse.matched] == ["Heat (1995)", "Fargo (1996)"], parse
+    assert parse.unmatched == [], parse
+
+
+@pytest.mark.parametrize(
+    "paste",
+    [
+        "Alien\tFargo",  # a spreadsheet row of titles (had kept Alien only)
+        "Alien\tRidley Scott\tloved it\nFargo\tCoen",  # other cells no titles: the first
+    ],
+)
+def test_a_tab_separated_row_of_titles(paste: str, catalogue: Catalogue) -> None:
+    parse = parse_history(paste, catalogue)
+    assert [m.title for m in parse.matched] == ["Alien (1979)", "Fargo (1996)"], parse
+    assert parse.unmatched == [], parse
 
 
 def test_json_with_watch_dates_is_read_in_time_order(catalogue: Catalogue) -> None:

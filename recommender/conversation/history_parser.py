@@ -537,15 +537,19 @@ def _parse_dates(values: Sequence[str]) -> list[datetime | None]:
 # ----------------------------------------------------------------------------- free lists
 
 
-def _from_cells(line: str) -> str:
+def _from_cells(line: str, matcher: TitleMatcher) -> str:
     """ "Heat<TAB>1995<TAB>5" -> "Heat (1995)": a tab-separated row without a header reads as
-    its first cell, with the first cell that is a year."""
+    its first cell, with the first cell that is a year; a row whose every cell is a title
+    ("Heat<TAB>Fargo<TAB>Alien", a spreadsheet row) reads as a list ("Heat; Fargo; Alien")."""
     if "\t" not in line:
         return line
     cells = [cell.strip() for cell in line.split("\t") if cell.strip()]
     if not cells:
         return ""
     year = next((c for c in cells[1:] if re.fullmatch(r"(?:18|19|20)\d\d", c)), None)
+    if year is None and len(cells) > 1:
+        if all(matcher.match(cell, exact_only=True).items for cell in cells):
+            return "; ".join(cells)
     return f"{cells[0]} ({year})" if year else cells[0]
 
 
@@ -587,6 +591,8 @@ def _split_parts(text: str) -> list[str]:
                 parts[-1] = f"{parts[-1]}, {part}"  # "Matrix, The" was split at its comma
             elif parts and re.fullmatch(r"(?:18|19|20)\d\d", part):
                 parts[-1] = f"{parts[-1]} ({part})"  # "Heat, 1995"
+            elif parts and parts[-1].endswith(")") and re.fullmatch(r"\d{1,2}(?:[.,]\d)?", part):
+                continue  # "Heat;1995;5": a score after the year, no title
             elif parts and _is_credit(part):
                 continue  # "Casablanca, 1942, Curtiz": who made it, no title
             else:
@@ -691,7 +697,7 @@ def parse_history(
         found = [_match_row(row, matcher, out) for row in rows]
     else:
         out.format = "list"
-        lines = [(n, _from_cells(line)) for n, line in lines]
+        lines = [(n, _from_cells(line, matcher)) for n, line in lines]
         if len(lines) > max_lines:
             out.notes.append(f"Only the first {max_lines} of {len(lines)} lines were considered.")
             lines = lines[:max_lines]
@@ -868,7 +874,9 @@ def _match_list_line_items(
         sure = [(p, r) for p, r in results if r.items and not r.ambiguous]
         good = [(p, r) for p, r in results if r.items]
         good = good if len(good) == len(parts) else sure
-        if len(parts) > 1 and len(good) * 2 >= len(parts) and len(good) > (1 if whole.items else 0):
+        # one part left is a row whose other cells were no titles ("Heat;1995;5")
+        split = len(parts) > 1 or (len(parts) == 1 and parts[0] != text)
+        if split and len(good) * 2 >= len(parts) and len(good) > (1 if whole.items else 0):
             matched: list[MatchedLine] = []
             for part, result in results:
                 if result.items:
