@@ -346,6 +346,8 @@ def test_the_request_words_lead_over_a_history(tiny_retrieval):
     assert set(lifted[: len(romance)]) == romance
     plain = list(fused(t, replace(config, request_match_bonus=0.0), query))
     assert set(plain[: len(romance)]) != romance  # without the bonus the history wins
+    # the name of a title the catalogue lacks is searched, never lifted
+    assert list(fused(t, config, replace(query, lift_text=False))) == plain
 
 
 def test_request_matches_grade_the_words(tiny_retrieval):

@@ -555,6 +555,24 @@ def test_a_blend_lasts_until_other_titles_are_named(catalogue, state) -> None:
     assert not state.constraints.blend
 
 
+def test_names_of_titles_the_catalogue_lacks_are_searched_but_no_topic(catalogue) -> None:
+    """ "like Harry Potter" is searched by its name, yet "harry potter" is no subject to lift
+    or quote; "christmas" beside it is."""
+    c = parse("a christmas movie like Harry Potter", catalogue).constraints
+    assert "harry potter" in c.query and c.topic == "christmas"
+    c = parse("I loved The Dark Knight, any ideas?", catalogue).constraints
+    assert c.query == "dark knight" and c.topic == ""
+    c = parse("a christmas movie", catalogue).constraints
+    assert c.query == c.topic == "christmas"
+
+
+@pytest.mark.parametrize(
+    "text", ["I just want to relax. no horror", "something to unwind with", "based on my diary"]
+)
+def test_moods_and_history_references_are_not_searched(text: str, catalogue) -> None:
+    assert parse(text, catalogue).constraints.query == ""
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

@@ -285,7 +285,7 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     if c.popularity:
         parts.append("widely watched" if c.popularity == "popular" else "less watched")
     if c.query:  # quoted back only when it is a few dictionary words: it may carry injected text
-        words = quotable(c.query)
+        words = quotable(c.topic) if c.topic == c.query else ""
         parts.append(f"“{words}”" if words else "your description")
     return parts
 
@@ -600,6 +600,7 @@ def step_stream(
     query = RetrievalQuery(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,
+        lift_text=bool(search.constraints.topic),
         anchors=list(dict.fromkeys([*search.constraints.anchors, *new.liked])),
         blend=search.constraints.blend,
         avoid=list(search.constraints.avoid),
@@ -774,7 +775,7 @@ def _explain_context(
     request's words, and a wording seed."""
     c = state.constraints
     seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
-    words = quotable(c.query) if c.query else ""  # said back only when safe to quote
+    words = quotable(c.topic) if c.topic else ""  # said back only when safe to quote
     return ExplainContext(
         blend=c.blend,
         words_asked=words,

@@ -345,7 +345,7 @@ _LIGHTER = re.compile(
     r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
     r"|feel[- ]good|uplifting|happier|happy|cos(?:y|ier)|coz(?:y|ier)|relaxing|easy[- ]going"
     r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?|(?<!no )(?<!not )fun(?:ner)?|playful"
-    r"|heart[- ]?warming|wholesome"
+    r"|heart[- ]?warming|wholesome|relax|unwind|wind down"
     # "these are all too dark", "a bit too heavy for tonight": lighter than the picks
     r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:dark|heavy|serious|intense|grim"
     r"|bleak|depressing|sad|gloomy))\b"
@@ -995,8 +995,9 @@ def parse_request(
     if read.unreadable:  # searching "asdfghjkl" would return five arbitrary films
         result.unreadable, described = read, ""
     new.blend = len(set(new.anchors)) > 1 and _BLEND.search(msg.original.lower()) is not None
-    parts = [described, *result.topics, *names]
-    new.query = " ".join(part for part in parts if part)[:MAX_QUERY_CHARS]
+    topic = " ".join(part for part in [described, *result.topics] if part)
+    new.query = " ".join(part for part in [topic, *names] if part)[:MAX_QUERY_CHARS]
+    new.topic = topic[:MAX_QUERY_CHARS]
 
     if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
         new.unsupported.remove("audience")  # "for my dad, he likes westerns": said for them
@@ -2804,7 +2805,7 @@ def _merge(
             merged.exclude_title_words.append(words)
     avoid = list(new.avoid)
     if result.different:  # "something completely different": not like what was shown
-        merged.anchors, merged.query = [], ""
+        merged.anchors, merged.query, merged.topic = [], "", ""
         avoid += last
         _leave_their_genres(merged, new, result, catalogue, last)
     if new.anchors:
@@ -2817,7 +2818,7 @@ def _merge(
     if new.k is not None:
         merged.k = new.k
     if new.query:
-        merged.query = new.query
+        merged.query, merged.topic = new.query, new.topic
     if new.popularity and new.popularity != merged.popularity:
         merged.popularity = new.popularity
         if "awards" not in new.unsupported:  # its own note says what it means

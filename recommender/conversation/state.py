@@ -44,6 +44,10 @@ class Constraints:
     avoid: list[int] = field(default_factory=list)  # "nothing like Heat": away from these
     k: int | None = None  # how many recommendations were asked for (None: the app default)
     query: str = ""  # sanitised leftover free text for semantic search ("" if none)
+    # the part of ``query`` that describes ("christmas", "vampire"), without the names of
+    # titles the catalogue lacks ("like Harry Potter" is searched by its name, but its words
+    # are no topic): what the retriever lifts and an explanation may quote
+    topic: str = ""
     unsupported: list[str] = field(default_factory=list)  # noted wishes the data cannot serve
 
     def is_empty(self) -> bool:

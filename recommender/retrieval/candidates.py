@@ -45,6 +45,9 @@ class Candidate:
 class RetrievalQuery:
     history: Sequence[int] = ()  # item ids, oldest first
     text: str | None = None  # free-text part of the request, if any
+    # whether ``text`` describes what is wanted ("christmas"): its matches then lead over a
+    # history (``request_match_bonus``); False for names of titles the catalogue lacks
+    lift_text: bool = True
     anchors: Sequence[int] = ()  # items the user named as "like X"
     blend: bool = False  # "a cross between X and Y": like all the anchors at once, not any
     avoid: Sequence[int] = ()  # items the user named as "nothing like X": they and their
@@ -278,7 +281,7 @@ class CandidateRetriever:
             for rank, item_id in enumerate(items):
                 fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
                 ranks.setdefault(item_id, []).append((name, rank))
-        if "request" in sources and config.request_match_bonus:
+        if "request" in sources and query.lift_text and config.request_match_bonus:
             self._lean_to_request_matches(fused, sources["request"], scores["request"])
         best = max(fused.values(), default=0.0)
         # over a history only: it counters the history's pull; "like X" alone is the anchor
