@@ -573,6 +573,22 @@ def test_moods_and_history_references_are_not_searched(text: str, catalogue) -> 
     assert parse(text, catalogue).constraints.query == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "genres", "years", "words"),
+    [
+        ("horror excluded", ["Horror"], [], []),
+        ("90s not allowed", [], [[1990, 1999]], []),
+        ("the 80s are excluded please", [], [[1980, 1989]], []),
+        ("Star Wars excluded", [], [], ["star wars"]),
+    ],
+)
+def test_a_no_said_after_what_it_refuses(text, genres, years, words, catalogue) -> None:
+    """ "horror excluded" had asked for horror (and searched "excluded")."""
+    c = parse(text, catalogue).constraints
+    assert (c.exclude_genres, c.exclude_years, c.exclude_title_words) == (genres, years, words)
+    assert c.include_genres == [] and c.year_min is None and c.query == ""
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

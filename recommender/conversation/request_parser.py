@@ -794,7 +794,10 @@ _NEGATION_AFTER = re.compile(
     r"|(?:isn'?t|aren'?t|is not|are not)\s+(?:really\s+)?(?:for me|my thing|my cup of tea"
     r"|my jam|my genre|an option|welcome)"
     r"|\s*[?:–—-]\s*(?:no thanks|no thank you|nope|pass|hard pass|not for me|no way|no)"
-    r"|,?\s+(?:no thanks|no thank you|please no|hard pass))"
+    r"|,?\s+(?:no thanks|no thank you|please no|hard pass)"
+    # "horror excluded", "the 90s are not allowed"
+    r"|\s*(?:(?:is|are|'s|'re)\s+)?(?:excluded|not allowed|disallowed|ruled out|not wanted"
+    r"|unwanted))"
     r"(?=\s*(?:$|[,.!?;]|(?:(?:for|from) (?:me|us)|please|pls|thanks|though|either|and|but)\b))"
 )
 _NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
