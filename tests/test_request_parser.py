@@ -589,6 +589,41 @@ def test_a_no_said_after_what_it_refuses(text, genres, years, words, catalogue) 
     assert c.include_genres == [] and c.year_min is None and c.query == ""
 
 
+@pytest.mark.parametrize(
+    ("said", "field", "ids"),
+    [
+        ("keep the first two, replace the rest", "swap", [3, 4, 5]),
+        ("the first two are fine, swap the others", "swap", [3, 4, 5]),
+        ("keep the third one and change the others", "swap", [1, 2, 4, 5]),
+        ("I already know all of them", "seen", [1, 2, 3, 4, 5]),
+        ("I know the second one", "seen", [2]),
+    ],
+)
+def test_kept_picks_and_picks_already_known(said, field, ids, catalogue) -> None:
+    """ "keep the first two, replace the rest" had replaced all five and searched "keep
+    first two"; "I already know all of them" had searched "know"."""
+    state = SessionState(last_recommendations=[1, 2, 3, 4, 5])
+    parsed = parse_request(said, catalogue, state=state)
+    assert getattr(parsed, field) == ids and parsed.constraints.query == ""
+    assert parsed.constraints.k is None
+
+
+@pytest.mark.parametrize(
+    ("said", "avoid"),
+    [
+        ("nothing like the first one", [1]),
+        ("less like the second one", [2]),
+        ("something different from the third one", [3]),
+    ],
+)
+def test_away_from_a_pick(said: str, avoid: list[int], catalogue) -> None:
+    """ "nothing like the first one" had been read as liking it."""
+    state = SessionState(last_recommendations=[1, 2, 3, 4, 5])
+    parsed = parse_request(said, catalogue, state=state)
+    assert parsed.constraints.avoid == avoid and parsed.liked == []
+    assert parsed.constraints.anchors == []
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

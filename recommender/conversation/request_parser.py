@@ -203,8 +203,21 @@ _CLEAR_HISTORY = re.compile(
     r"\b(?:forget|clear|delete|remove|drop) (?:my |the )?(?:history|watch ?list|everything)\b"
 )
 _SEEN = re.compile(
-    rf"\b(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)?(?:already\s+)?(?:seen|watched|saw)"
+    rf"\b(?:(?:i'?ve|i have|we'?ve|we have|i|we)\s+)?(?:already\s+)?(?:seen|watched|saw"
+    rf"|(?<=i )know|(?<=we )know|(?<=already )know)"  # "I already know all of them"
     rf"\s+(?:already\s+)?{REF_LIST}{REF_END}"
+)
+# "nothing like the first one", "less like the second": away from those picks
+_LESS_LIKE = re.compile(
+    rf"\b(?:(?:less|nothing|not|anything but)\s+(?:like|similar to)|different (?:from|than|to)"
+    rf"|the opposite of)\s+{REF_LIST_WORDS}{REF_END}"
+)
+# "keep the first two, swap the rest", "the first two are fine, replace the others": those
+# picks are named (so "the rest" means the others), nothing else changes for them
+_KEEP = re.compile(
+    rf"\b(?:keep(?:ing)?|i'?ll keep|hold on to)\s+{REF_LIST}{REF_END}"
+    rf"|(?<![\w']){REF_LIST.replace('?P<refs>', '?P<refs2>')}\s+(?:(?:are|is)\s+(?:fine|ok|okay"
+    rf"|alright)|can stay|stay)\b"  # ("the first one is great" is a verdict: liked)
 )
 _SEEN_AFTER = re.compile(  # "the first and last ones I've seen", "1 and 3 seen already"
     rf"(?<![\w'])(?:(?:i'?ve|i have)\s+(?:already\s+)?(?:seen|watched)\s+)?{REF_LIST}\s+"
@@ -220,7 +233,8 @@ _DISLIKE = re.compile(
 # "swap the third one for something older", "replace 2 with a comedy", "instead of the last
 # one, a western": those picks replaced in place (the connector is consumed with them)
 _SWAP_VERB = (
-    r"(?:(?:swap|replace|exchange|trade|sub(?:stitute)?)(?:\s+out)?|(?:switch|change)\s+out)"
+    r"(?:(?:swap|replace|exchange|trade|sub(?:stitute)?)(?:\s+out)?|(?:switch|change)\s+out"
+    r"|(?:change|redo)(?=\s+(?:the\s+)?(?:others|other ones|rest)\b))"
 )
 _SWAP_TO = r"(?:\s*,?\s*(?:for|with|by|to|into)\b)?"
 _SWAP_CONNECTOR = re.compile(_SWAP_TO)  # "for", "with" after a pick named by title
@@ -1274,6 +1288,8 @@ def _parse_feedback(
         msg.consume(match.start(), match.end())  # "what else is like it?"
     found: list[tuple[int, str, str]] = []  # (position, target, references)
     for pattern, target in (
+        (_LESS_LIKE, "avoid"),
+        (_KEEP, "keep"),
         (_LIKE_ANCHOR, "anchor"),
         (_SEEN_AFTER, "seen"),
         (_DISLIKE_AFTER, "disliked"),
@@ -1304,6 +1320,10 @@ def _parse_feedback(
                 result.skipped += [i for i in last if i not in ids and i not in result.skipped]
         elif target == "swap":
             _mark_swapped(ids, result)
+        elif target == "avoid":
+            new.avoid += [i for i in ids if i not in new.avoid]
+        elif target == "keep":
+            continue  # named, so that "the rest" is the others
         else:
             getattr(result, target).extend(ids)
     for match in msg.finditer(_MORE_LIKE_NUMBER):  # "more like 2": the second pick
