@@ -624,6 +624,19 @@ def test_away_from_a_pick(said: str, avoid: list[int], catalogue) -> None:
     assert parsed.constraints.anchors == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's popular right now?",
+        "a classic I should have seen",
+        "a film every teenager should watch",
+    ],
+)
+def test_words_said_in_passing_are_not_searched(text: str, catalogue: Catalogue) -> None:
+    """ "right now" had searched "right" (The Right Stuff), "should have seen" "seen"."""
+    assert parse(text, catalogue).constraints.query == ""
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

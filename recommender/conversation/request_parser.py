@@ -999,6 +999,8 @@ def parse_request(
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.exclude_genre_sets = [list(t) for t in result.excluded_together]
     _parse_people(msg, new, result)
+    for match in msg.finditer(_SAID_IN_PASSING):  # "what's popular right now?"
+        msg.consume(match.start(), match.end())
     # a title the catalogue lacks is searched by its name (its only clue), never read as words
     names = [_leftover_query(name.lower()) for name in result.unknown_titles]
     described = _leftover_query(msg.work, msg.original)
@@ -2705,6 +2707,13 @@ def _filler_typo(word: str) -> bool:
     return len(word) >= 6 and any(
         f[:2] == word[:2] and OSA.distance(word, f, score_cutoff=1) <= 1 for f in _LONG_FILLERS
     )
+
+
+# phrases said in passing that no search should look for (titles are read before this)
+_SAID_IN_PASSING = re.compile(
+    r"\b(?:right now|at the moment|these days|nowadays|every (?:teenager|kid|adult|person"
+    r"|fan|film ?buff|movie ?buff)|everyone|for once|once in a while|for a change)\b"
+)
 
 
 def _leftover_query(work: str, original: str | None = None) -> str:

@@ -199,7 +199,8 @@ FILLER_WORDS = frozenset(
     kinda sorta
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make makes making
-    actually change changed adults mix mixture blend combination combo combined enough diary based
+    actually change changed adults mix mixture blend combination combo combined enough diary
+    based seen
     switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
     girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
     loves mean means meant early next grandma grandpa granny grandparents grandmother grandfather
