@@ -630,6 +630,13 @@ def test_away_from_a_pick(said: str, avoid: list[int], catalogue) -> None:
         "what's popular right now?",
         "a classic I should have seen",
         "a film every teenager should watch",
+        "hook me up with a comedy",
+        "something iconic and worth watching",
+        "a timeless classic",
+        "a low budget horror",
+        "something smart",
+        "arthouse cinema",
+        "a comfort movie",
     ],
 )
 def test_words_said_in_passing_are_not_searched(text: str, catalogue: Catalogue) -> None:

@@ -359,7 +359,7 @@ _LIGHTER = re.compile(
     r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
     r"|feel[- ]good|uplifting|happier|happy|cos(?:y|ier)|coz(?:y|ier)|relaxing|easy[- ]going"
     r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?|(?<!no )(?<!not )fun(?:ner)?|playful"
-    r"|heart[- ]?warming|wholesome|relax|unwind|wind down"
+    r"|heart[- ]?warming|wholesome|relax|unwind|wind down|comfort (?:movie|film|watch)s?"
     # "these are all too dark", "a bit too heavy for tonight": lighter than the picks
     r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:dark|heavy|serious|intense|grim"
     r"|bleak|depressing|sad|gloomy))\b"
@@ -474,7 +474,11 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|mind[- ]?(?:bending|blowing|bender|fuck\w*)|blow my mind|thought[- ]provoking"
             r"|cerebral"
             r"|stylish|campy|cheesy|so bad (?:it'?s|that it'?s) good|gritty|edgy|artsy"
-            r"|experimental|offbeat|understated|intense|gripping|twisted)\b"
+            r"|experimental|offbeat|understated|intense|gripping|twisted"
+            r"|overrated|iconic|timeless|nostalgic|smart|clever|intelligent|witty"
+            r"|low[- ]budget|big[- ]budget|b[- ]movies?|easy to follow|hard to follow"
+            r"|worth (?:watching|a watch|seeing)|with (?:great|good|a great|an amazing) "
+            r"(?:music|soundtrack|score|cinematography|dialogue|acting|script))\b"
         ),
     ),
     (  # someone else's taste ("for my mom", "with my girlfriend"); children map to a genre
@@ -2712,7 +2716,8 @@ def _filler_typo(word: str) -> bool:
 # phrases said in passing that no search should look for (titles are read before this)
 _SAID_IN_PASSING = re.compile(
     r"\b(?:right now|at the moment|these days|nowadays|every (?:teenager|kid|adult|person"
-    r"|fan|film ?buff|movie ?buff)|everyone|for once|once in a while|for a change)\b"
+    r"|fan|film ?buff|movie ?buff)|everyone|for once|once in a while|for a change"
+    r"|hook (?:me|us) up(?: with)?)\b"
 )
 
 

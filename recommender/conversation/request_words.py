@@ -200,7 +200,7 @@ FILLER_WORDS = frozenset(
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make makes making
     actually change changed adults mix mixture blend combination combo combined enough diary
-    based seen
+    based seen cinema
     switch surprise why plus i've ive we've either appeal appeals appealing wife husband partner
     girlfriend boyfriend gf bf son daughter mum mom dad parents friend friends roommate hates
     loves mean means meant early next grandma grandpa granny grandparents grandmother grandfather
