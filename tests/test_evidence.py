@@ -156,6 +156,12 @@ def test_a_pick_that_matches_the_request_words_says_so(tiny_dataset):
     assert found.to_json()["asked_words"] == "romance"
     grounding = Grounding(catalogue, realiser)
     assert all(grounding.violations(s, found) == [] for s in text.split(". "))
+    # a match the history ranks far down is there for the words, and says so
+    far = replace(found, method="counterfactual", base_rank=900, pivotal=False)
+    assert realiser.plan(far)[:2] == ["asked_words", "words_not_history"]
+    assert "#900" in realiser.realise(far, seed=1)
+    near = replace(far, base_rank=12)
+    assert realiser.plan(near)[1] != "words_not_history"
     cold = builder.build(items[:1], [], context)[0]  # no history: the words are the reason
     assert realiser.plan(cold)[0] in ("asked_words", "cold_popular_words")
     assert "“romance”" in realiser.realise(cold, seed=1)

@@ -50,6 +50,9 @@ GENRE_WORDS = {
 }
 STRONG_LIFT = 2.0  # a lift this high leads the support sentence
 WEAK_LIFT = 1.2  # below this a lift is not worth saying
+# a pick matched on the request's words that the sequence model ranks below this is there
+# for the words, not the history: said so instead of a rank change nobody would notice
+FAR_RANK = 300
 
 
 def genre_word(genre: str) -> str:
@@ -205,8 +208,15 @@ class Realiser:
             kinds = ["asked_like_lift" if strong else "asked_like", kinds[0]]
             kinds += ["asked"] if evidence.satisfies else []
         elif evidence.asked_words:  # "a christmas movie" over a history: the words lead, the
-            # history says why this match rather than another
-            kinds = ["asked_words", kinds[0]] + (["asked"] if evidence.satisfies else [])
+            # history says why this match rather than another (or that it does not)
+            far = (
+                evidence.method == "counterfactual"
+                and not evidence.pivotal
+                and evidence.base_rank is not None
+                and evidence.base_rank > FAR_RANK
+            )
+            kinds = ["asked_words", "words_not_history" if far else kinds[0]]
+            kinds += ["asked"] if evidence.satisfies else []
         return kinds
 
     def realise(
@@ -349,6 +359,7 @@ _RECORD = {
     "decade": "same decade as {first}: {decade}",
     "asked": "asked for: {asked}",
     "asked_words": "asked for: “{words}” (title and genre match)",
+    "words_not_history": "history: no pull; the sequence model's #{base}",
     "cold_popular_words": "asked for: “{words}” (title and genre match); popular: {share}% saw it",
     "asked_blend": "asked for a blend of: {blend1} (shares {blend1_genres}), {blend2} (shares "
     "{blend2_genres})",
