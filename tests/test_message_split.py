@@ -88,6 +88,9 @@ def test_a_title_line_stays_a_title_even_with_request_words(catalogue: Catalogue
             "something lighter",
         ),
         ("Fargo, Alien, Titanic, but nothing scary", "Fargo\nAlien\nTitanic", "but nothing scary"),
+        # a double dash or an em dash before the wish ("--" had stayed part of the last title)
+        ("History: Fargo / Alien / Titanic -- a drama", "Fargo\nAlien\nTitanic", "a drama"),
+        ("Fargo, Alien, Titanic — something lighter", "Fargo\nAlien\nTitanic", "something lighter"),
         ("Fargo and Titanic were great, something newer", "Fargo\nTitanic", "something newer"),
         ("Fargo, Titanic, Amelie", "Fargo\nTitanic\nAmelie", ""),  # one unknown of three
         ("Sex, Lies, and Videotape, Fargo", "Sex, Lies, and Videotape\nFargo", ""),

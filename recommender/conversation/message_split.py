@@ -126,7 +126,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
 # the last title of a list and a wish joined to it: "Fargo and something lighter"
 _AND_THEN = re.compile(r"\s+(?:and|&|but|so|then|plus)\s+(?=\S)", re.IGNORECASE)
 _PART_BREAK = re.compile(
-    r"(?:,|\s+but|\s+-|\s+–)\s+"
+    r"(?:,|\s+but|\s+-{1,2}|\s+[–—])\s+"
     # "after watching Fargo I want something funnier": the wish begins at "I want"
     r"|\s+(?=(?i:(?:i|we)\s+(?:want|need|would like|'d like|am looking|'m looking|feel like"
     r"|fancy))\b)"
@@ -175,7 +175,7 @@ _LIST_SEPARATOR = re.compile(
     # "I loved Heat but hated Fargo": "but" before what the user thought of the next title
     r"((?:,\s*|\s+)but\s+(?=(?:(?:i|we)\s+)?(?:(?:really|absolutely|totally|just)\s+)?(?:hated|disliked"
     r"|didn'?t\s+(?:like|enjoy)|couldn'?t\s+stand|loved|liked|enjoyed|adored|not\s+a\s+fan)\b)"
-    r"|,\s*and\s+|\s+and\s+|,\s*|\s+&\s+)",
+    r"|,\s*and\s+|\s+and\s+|,\s*|\s+&\s+|\s*;\s*|\s+/\s+|\s*\|\s*)",  # "Heat / Fargo"
     re.IGNORECASE,
 )
 LIST_MARK = re.compile(r"\s*(?:;|\||\s/\s|\s\+\s|,)\s*")  # between titles typed on one line
