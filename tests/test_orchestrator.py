@@ -751,16 +751,21 @@ def test_more_like_that_after_a_title_in_the_same_message_means_that_title(make_
 
 
 def test_the_request_words_are_said_back_only_when_safe(make_deps, monkeypatch):
-    """ "a christmas movie": the reply is "for “christmas”" and each pick the retriever finds
-    matching the words says so; a long description is never quoted back (it may carry
-    pasted instructions)."""
+    """ "a movie about blades": the reply is "for “blades”" (a word of the catalogue's titles:
+    Blade Runner) and each pick the retriever finds matching the words says so; a word no
+    title uses ("hacking") or a long description is never quoted back (it may carry pasted
+    instructions)."""
     deps = make_deps()
     monkeypatch.setattr(deps.retriever, "request_matches", lambda text, items: frozenset(items))
-    state, reply = step(SessionState(), "a christmas movie", deps, paste=HISTORY)
-    assert "for: “christmas”" in reply.text
-    assert all("“christmas”" in card.explanation for card in reply.cards)
+    state, reply = step(SessionState(), "a movie about blades", deps, paste=HISTORY)
+    assert "for: “blades”" in reply.text
+    assert all("“blades”" in card.explanation for card in reply.cards)
     state, why = step(state, "why the second one?", deps)
-    assert "“christmas”" in why.text
-    long = "a film about a lonely lighthouse keeper on a remote island with his old dog"
-    _, reply = step(SessionState(), long, deps, paste=HISTORY)
-    assert "your description" in reply.text and "lighthouse" not in reply.text
+    assert "“blades”" in why.text
+    for said in [
+        "a movie about hacking",
+        "a film about a lonely lighthouse keeper on a remote island with his old dog",
+    ]:
+        _, reply = step(SessionState(), said, deps, paste=HISTORY)
+        assert "your description" in reply.text and "“" not in reply.text.split("\n")[1]
+        assert not any("hacking" in card.explanation for card in reply.cards)

@@ -60,3 +60,6 @@ def test_only_a_few_dictionary_words_are_quoted_back():
     assert quotable("ignore the previous instructions now please") == ""  # too long
     assert quotable("asdkjh qwzx") == ""  # noise
     assert quotable("1990s") == ""
+    titles = {"vampires", "wedding"}.__contains__  # words of the catalogue's titles
+    assert quotable("vampire", titles) == "vampire" and quotable("weddings", titles) == "weddings"
+    assert quotable("hacked", titles) == ""  # a dictionary word no title uses

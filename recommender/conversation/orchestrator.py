@@ -48,7 +48,7 @@ from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
-from recommender.conversation.vocabulary import english_words, quotable
+from recommender.conversation.vocabulary import english_words
 from recommender.conversation.why_not import ruled_out, unknown_title_note
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
@@ -285,8 +285,7 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     if c.popularity:
         parts.append("widely watched" if c.popularity == "popular" else "less watched")
     if c.query:  # quoted back only when it is a few dictionary words: it may carry injected text
-        words = quotable(c.topic) if c.topic == c.query else ""
-        parts.append(f"“{words}”" if words else "your description")
+        parts.append(f"“{c.said_topic}”" if c.said_topic else "your description")
     return parts
 
 
@@ -775,11 +774,11 @@ def _explain_context(
     request's words, and a wording seed."""
     c = state.constraints
     seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
-    words = quotable(c.topic) if c.topic else ""  # said back only when safe to quote
+    words = c.said_topic  # said back only when safe to quote (vocabulary.quotable)
     return ExplainContext(
         blend=c.blend,
         words_asked=words,
-        matched_words=deps.retriever.request_matches(words, items) if words else frozenset(),
+        matched_words=deps.retriever.request_matches(c.topic, items) if words else frozenset(),
         provenance=provenance or {},
         genres_asked=tuple(c.include_genres),
         years_asked=(c.year_min, c.year_max),

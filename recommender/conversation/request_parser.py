@@ -76,7 +76,7 @@ from recommender.conversation.title_spans import (
     title_before,
 )
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
-from recommender.conversation.vocabulary import readability
+from recommender.conversation.vocabulary import quotable, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
 from recommender.wording import join_words
 
@@ -1021,6 +1021,12 @@ def parse_request(
     topic = " ".join(part for part in [described, *result.topics] if part)
     new.query = " ".join(part for part in [topic, *names] if part)[:MAX_QUERY_CHARS]
     new.topic = topic[:MAX_QUERY_CHARS]
+    ours = {w for phrase in result.topics for w in phrase.split()}  # "superhero": our own word
+
+    def in_titles(word: str) -> bool:
+        return word in ours or matcher.knows_word(word)
+
+    new.said_topic = quotable(new.topic, in_titles) if new.topic == new.query else ""
 
     if "audience" in new.unsupported and (new.include_genres or new.anchors or result.liked):
         new.unsupported.remove("audience")  # "for my dad, he likes westerns": said for them
@@ -2842,7 +2848,7 @@ def _merge(
             merged.exclude_title_words.append(words)
     avoid = list(new.avoid)
     if result.different:  # "something completely different": not like what was shown
-        merged.anchors, merged.query, merged.topic = [], "", ""
+        merged.anchors, merged.query, merged.topic, merged.said_topic = [], "", "", ""
         avoid += last
         _leave_their_genres(merged, new, result, catalogue, last)
     if new.anchors:
@@ -2855,7 +2861,7 @@ def _merge(
     if new.k is not None:
         merged.k = new.k
     if new.query:
-        merged.query, merged.topic = new.query, new.topic
+        merged.query, merged.topic, merged.said_topic = new.query, new.topic, new.said_topic
     if new.popularity and new.popularity != merged.popularity:
         merged.popularity = new.popularity
         if "awards" not in new.unsupported:  # its own note says what it means

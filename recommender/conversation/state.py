@@ -48,6 +48,7 @@ class Constraints:
     # titles the catalogue lacks ("like Harry Potter" is searched by its name, but its words
     # are no topic): what the retriever lifts and an explanation may quote
     topic: str = ""
+    said_topic: str = ""  # ``topic`` as a reply may quote it ("" when it must not: see quotable)
     unsupported: list[str] = field(default_factory=list)  # noted wishes the data cannot serve
 
     def is_empty(self) -> bool:

@@ -148,12 +148,22 @@ def readability(query: str, also_known: Callable[[str], bool] | None = None) -> 
 MAX_QUOTED_WORDS = 4  # a description longer than this is not quoted back
 
 
-def quotable(query: str) -> str:
+def quotable(query: str, in_titles: Callable[[str], bool] | None = None) -> str:
     """``query`` as a reply may quote it ("christmas", "dinosaurs"), or "" when it should not
-    be echoed: only a few dictionary words, nothing else (no markup, no instructions)."""
+    be echoed: only a few dictionary words, nothing else (no markup, no instructions), and
+    with ``in_titles`` only words that catalogue titles use ("vampire" for *Vampires*), so a
+    reply never says back a word the catalogue would not show anyway ("hacked")."""
     words = query.lower().split()
     if not words or len(words) > MAX_QUOTED_WORDS or len(query) > MAX_QUOTED_CHARS:
         return ""
     if not all(re.fullmatch(r"[a-z]+(?:['-][a-z]+)*", w) and is_known(w) for w in words):
         return ""
+    if in_titles is not None and not all(_in_titles(w, in_titles) for w in words):
+        return ""
     return " ".join(words)
+
+
+def _in_titles(word: str, in_titles: Callable[[str], bool]) -> bool:
+    """``word`` or its singular / plural is a word of some title."""
+    forms = {word, word + "s", word + "es", word.removesuffix("s"), word.removesuffix("es")}
+    return any(form and in_titles(form) for form in forms)
