@@ -2821,6 +2821,15 @@ def test_a_pick_named_alone_is_chosen(
         ("recommend me 3 comedies and 2 horror films", [("Comedy", 3), ("Horror", 2)], 5, ""),
         ("two westerns and a comedy", [("Western", 2), ("Comedy", 1)], 3, ""),
         ("a comedy and a horror film", [], None, ""),  # no number: films of both, as before
+        ("one action, one romance", [("Action", 1), ("Romance", 1)], 2, ""),
+        (
+            "three films: a comedy, a drama and a thriller",  # had been films of all three
+            [("Comedy", 1), ("Drama", 1), ("Thriller", 1)],
+            3,
+            "",
+        ),
+        ("a funny one for the kids", [], None, ""),  # "one" is a pronoun here
+        ("a comedy or a drama", [], None, ""),  # either
         ("a comedy or two", [], 2, ""),  # had searched "two"
     ],
 )

@@ -2511,7 +2511,26 @@ def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> N
     ]
     ones = {"a", "an", "one"}
     real = [number for number, _ in per_genre if number.group("n") not in ones]
-    if len(per_genre) >= 2 and real:  # "3 comedies and 2 horror films": that many of each
+    # "one action, one romance", "a comedy, a drama and a thriller": one of each (not one
+    # film of every genre), unless "or" joins them ("a comedy or a drama") or one is negated
+    each = (
+        len(per_genre) >= 2
+        and all(  # a list: "a funny one for the kids" is one film
+            re.fullmatch(
+                r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|\+\s*|plus\s+)", msg.work[a.end() : b.start()]
+            )
+            for (_, a), (b, _) in zip(per_genre, per_genre[1:], strict=False)
+        )
+    )
+    each = each and not any(_negation_before(msg.work, g.start())[0] for _, g in per_genre)
+    # two with articles ("a comedy and a horror film") stay films of both, as before; "one"
+    # said each time, three or more, or a total ("three films: ...") make it one of each
+    each = each and (
+        all(number.group("n") == "one" for number, _ in per_genre)
+        or len(per_genre) >= 3
+        or _COUNT.search(msg.work) is not None
+    )
+    if len(per_genre) >= 2 and (real or each):  # "3 comedies and 2 horror films": that many
         for number, genre in per_genre:
             n = "one" if number.group("n") in ones else number.group("n")
             word = genre_word(genre.group("g"))
@@ -2520,6 +2539,8 @@ def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> N
                 result.genre_counts.append((word.include[0], count))
             msg.consume(number.start("n"), number.end("n"))
         new.k = min(sum(n for _, n in result.genre_counts), MAX_K) or None
+        for match in msg.finditer(_COUNT):  # "three films: a comedy, a drama and a thriller"
+            msg.consume(match.start(), match.end())  # the counts say how many
         return
     for match in msg.finditer(_COUNT):
         groups = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11")
