@@ -644,6 +644,21 @@ def test_words_said_in_passing_are_not_searched(text: str, catalogue: Catalogue)
     assert parse(text, catalogue).constraints.query == ""
 
 
+def test_why_is_there_no_title_or_genre_is_a_question(catalogue: Catalogue) -> None:
+    """ "why is there no Casablanca?" had ruled Casablanca out; "why are there no westerns?"
+    and "how come there are no comedies?" had ruled the genre out."""
+    state = SessionState(last_recommendations=[1, 2, 3])
+    casablanca = parse_request("why is there no Casablanca?", catalogue, state=state)
+    assert casablanca.why_not == [15] and casablanca.constraints.exclude_title_words == []
+    for said, genre in [
+        ("why are there no westerns?", "Western"),
+        ("how come there are no comedies?", "Comedy"),
+    ]:
+        parsed = parse_request(said, catalogue, state=state)
+        assert parsed.about_picks == "genre" and parsed.asked_genres == [genre], said
+        assert parsed.constraints.exclude_genres == [], said
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

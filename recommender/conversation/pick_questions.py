@@ -82,10 +82,12 @@ _ATTRIBUTE_END = re.compile(
     r"|from|made|released|out)?\s*\?+\s*$"
 )
 _WHY_NOT = re.compile(
-    r"\b(?:why (?:not|no|isn'?t|is not|wasn'?t|was not|not include|didn'?t you (?:pick|recommend"
+    r"\b(?:why (?:(?:is|are) there no|(?:is|was) (?:there )?no|not|no|isn'?t|is not|wasn'?t"
+    r"|was not|not include|didn'?t you (?:pick|recommend"
     r"|suggest|include|show|choose)|did(?:n'?t| not) you (?:pick|recommend|suggest|include|show"
     r"|choose)|haven'?t you (?:picked|recommended|suggested|shown|included)|leave out|left out"
-    r"|skip|skipped)|how come (?:no|not|there'?s no|you didn'?t (?:pick|include|recommend|show))"
+    r"|skip|skipped)|how come (?:no|not|there'?s no|there is no|you didn'?t (?:pick|include"
+    r"|recommend|show))"
     r"|where(?:'s| is| are)|you (?:forgot|missed|left out|didn'?t (?:include|mention|pick))"
     r"|what about|how about)\s+"
 )
@@ -542,9 +544,11 @@ _PICK_ORDER = (
 )
 # "why so many crime films?", "why all the comedies?", "why is everything a drama?"
 _WHY_SO_MANY = re.compile(
-    r"\b(?:why|how come)(?: are there| do you (?:keep )?(?:give|giving|show|showing|suggest"
-    r"|suggesting|recommend|recommending)(?: me)?)? (?:so many|so much|all (?:the|these)?|only"
+    r"\b(?:why|how come)(?: are there| there are| do you (?:keep )?(?:give|giving|show"
+    r"|showing|suggest|suggesting|recommend|recommending)(?: me)?)? (?:so many|so much"
+    r"|all (?:the|these)?|only"
     r"|just|mostly|always|nothing but|are (?:they|these|those) all|is everything|is it all"
+    r"|(?:(?<=there )|(?<=are ))(?:no|not any)"  # "why are there no westerns?"
     r"|are all (?:of )?(?:them|these|the picks))\s*(?:an? )?(?P<rest>[\w' -]{2,40}?)"
     r"\s*(?:\?+|$)"
 )
