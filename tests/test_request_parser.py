@@ -659,6 +659,22 @@ def test_why_is_there_no_title_or_genre_is_a_question(catalogue: Catalogue) -> N
         assert parsed.constraints.exclude_genres == [], said
 
 
+@pytest.mark.parametrize(
+    ("text", "genres", "excluded", "years"),
+    [
+        ("thrilers pls", ["Thriller"], [], (None, None)),  # a plural one slip away
+        ("westrns from the 60s", ["Western"], [], (1960, 1969)),
+        ("nothin scary plz", [], ["Horror"], (None, None)),  # had asked for horror
+        ("somthing funy from the 90z", ["Comedy"], [], (1990, 1999)),
+        ("a movie about musicians", [], [], (None, None)),  # a word, not "musicals" mistyped
+    ],
+)
+def test_slips_in_genre_plurals_negations_and_decades(text, genres, excluded, years, catalogue):
+    c = parse(text, catalogue).constraints
+    assert c.include_genres == genres and (c.year_min, c.year_max) == years, text
+    assert set(excluded) <= set(c.exclude_genres) and not set(c.include_genres) & set(excluded)
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

@@ -76,7 +76,7 @@ from recommender.conversation.title_spans import (
     title_before,
 )
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
-from recommender.conversation.vocabulary import quotable, readability
+from recommender.conversation.vocabulary import english_words, quotable, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
 from recommender.wording import join_words
 
@@ -585,7 +585,9 @@ _OPEN_PERIOD = re.compile(
     r"|after|up|more recent|onwards?)|(?P<earlier>earlier|older|before))\b|\s+onwards?\b)"
 )
 _OPEN_END_BEFORE = re.compile(rf"(?:{PERIOD})\s+(?:or|and)\s+$")
-_DECADE_SPELLING = re.compile(r"(?<![\w'])('?\d0)(?:ies|ties|er|ers)(?![\w'])")  # "90ies", "80er"
+_DECADE_SPELLING = re.compile(r"(?<![\w'])('?\d0)(?:ies|ties|er|ers|z)(?![\w'])")  # "90ies", "90z"
+# "nothin scary", "nuthin too long": the clipped word is the negation it stands for
+_CLIPPED_NOTHING = re.compile(r"\b(?:noth|nuth)in'?(?![\w])", re.IGNORECASE)
 # "the nineteen nineties", "nineteen-eighties": the decade in digits ("the 1990s")
 _CENTURY_DECADE = re.compile(
     r"\b(?P<century>eighteen|nineteen)[\s-]+(?P<decade>"
@@ -891,6 +893,7 @@ def parse_request(
     cased = unicodedata.normalize("NFKC", cleaned).replace("’", "'").replace("‘", "'")
     # "arent", "dont", "isnt": typed without the apostrophe, read with it ("aren't too violent")
     lowered, cased = (_BARE_CONTRACTION.sub(r"\1n'\2", t) for t in (lowered, cased))
+    lowered, cased = (_CLIPPED_NOTHING.sub("nothing", t) for t in (lowered, cased))
     # "Bond-related", "Star Wars-themed": the name, then the word ("Bond related")
     lowered, cased = (_RELATED_SUFFIX.sub(r" \1", t) for t in (lowered, cased))
     lowered, cased = (
@@ -1126,6 +1129,8 @@ def correct_genre_typos(lowered: str, cased: str) -> tuple[str, str, list[tuple[
         if len(near) != 1:
             continue
         key = near.pop()
+        if key not in GENRE_VOCABULARY and key not in DECADE_WORDS and word in english_words():
+            continue  # a plural key: "musicians" is a word, not "musicals" mistyped
         out_lower.append(lowered[last : match.start()] + key)
         out_cased.append(cased[last : match.start()] + key)
         last = match.end()
@@ -1139,7 +1144,12 @@ MIN_TYPO_CHARS = 5
 # genre words and decade words ("ninties", "eigthies") a slip may be corrected to
 _TYPO_KEYS = tuple(
     k
-    for k in (*GENRE_VOCABULARY, *(d for d in DECADE_WORDS if not d.endswith("tys")))
+    for k in (
+        *GENRE_VOCABULARY,
+        # plurals too: "thrilers", "westrns" are one slip from "thrillers", "westerns"
+        *(f"{w}s" for w in GENRE_VOCABULARY if w.isalpha() and not w.endswith(("s", "y"))),
+        *(d for d in DECADE_WORDS if not d.endswith("tys")),
+    )
     if " " not in k and len(k) >= 6
 )
 
