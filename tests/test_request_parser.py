@@ -675,6 +675,24 @@ def test_slips_in_genre_plurals_negations_and_decades(text, genres, excluded, ye
     assert set(excluded) <= set(c.exclude_genres) and not set(c.include_genres) & set(excluded)
 
 
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("too much violence", ["Crime", "Horror", "War"]),  # had asked for action
+        ("too many musicals", ["Musical"]),  # had asked for musicals
+        ("way too much romance in these", ["Romance"]),
+    ],
+)
+def test_too_much_of_a_genre_is_less_of_it(text: str, excluded: list[str], catalogue) -> None:
+    c = parse(text, catalogue).constraints
+    assert c.exclude_genres == excluded and c.include_genres == []
+
+
+@pytest.mark.parametrize("text", ["something less obvious", "less famous ones"])
+def test_less_famous_is_less_watched(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.popularity == "obscure"
+
+
 def test_empty_message(catalogue: Catalogue, state: SessionState) -> None:
     state.constraints = Constraints(include_genres=["War"])
     for text in ["", "   ", "\u200b\u202e", "\x00\x07"]:

@@ -536,7 +536,7 @@ _OBSCURE = re.compile(
     r"\b(?:underrated|under[- ]the[- ]radar|hidden gems?|lesser[- ]known|little[- ]known"
     r"|obscure|overlooked|unknown ones|not (?:so |too |very )?(?:popular|mainstream|well[- ]known"
     r"|famous)|off the beaten (?:path|track)|deep cuts?|nothing (?:too )?mainstream"
-    r"|less (?:popular|known|mainstream|watched)"
+    r"|less (?:popular|known|mainstream|watched|famous|well[- ]known|obvious)"
     # "something I haven't heard of", "stuff nobody's seen"
     r"|(?:i|we) (?:haven'?t|have not|have never|never|wouldn'?t have) heard of"
     r"|never heard of|nobody'?s (?:seen|heard of)|no one'?s (?:seen|heard of))\b"
@@ -1188,9 +1188,10 @@ def _too_pattern() -> re.Pattern[str]:
         reverse=True,
     )
     return re.compile(
-        r"\b(?:(?:way|much|far|a bit|a little|slightly|bit|just)\s+)?too\s+(?=(?:"
+        r"\b(?:(?:way|much|far|a bit|a little|slightly|bit|just)\s+)?too\s+"
+        r"(?:(?:much|many)\s+)?(?=(?:"  # "too much violence", "too many musicals"
         + "|".join(map(re.escape, words))
-        + r")\b)",
+        + r")(?:e?s)?\b)",
         re.IGNORECASE,
     )
 

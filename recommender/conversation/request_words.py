@@ -37,6 +37,7 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "action": _g("Action"),
     "action-packed": _g("Action"),
     "explosions": _g("Action"),
+    "exciting": _g("Action"),
     "adventure": _g("Adventure"),
     "adventurous": _g("Adventure"),
     "animation": _g("Animation"),
