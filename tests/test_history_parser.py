@@ -477,6 +477,8 @@ ALT_MOVIES = [
     ("Monster, The (Il Mostro)", 1994),
     ("400 Blows, The (Les Quatre cents coups)", 1959),
     ("Watcher, The", 2000),
+    ("Indiana Jones and the Last Crusade", 1989),
+    ("Star Trek: The Wrath of Khan", 1982),
 ]
 
 
@@ -631,6 +633,8 @@ def test_two_films_named_inside_and_outside_brackets_are_asked(films: Catalogue)
         ("Alien 3", "Alien³ (1992)"),
         ("Dumb and Dumber", "Dumb & Dumber (1994)"),
         ("Rambo 2", "Rambo: First Blood Part II (1985)"),
+        ("Indy 3", "Indiana Jones and the Last Crusade (1989)"),  # numbered the way fans count
+        ("ST2", "Star Trek: The Wrath of Khan (1982)"),
     ],
 )
 def test_abbreviations_and_numbering(line: str, title: str, films: Catalogue) -> None:

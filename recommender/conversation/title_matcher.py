@@ -154,6 +154,25 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("Star Wars Episode 5", "Star Wars: Episode V - The Empire Strikes Back"),
     ("Star Wars Episode 6", "Star Wars: Episode VI - Return of the Jedi"),
     ("Star Wars Episode 1", "Star Wars: Episode I - The Phantom Menace"),
+    # numbered the way fans count, where the titles carry no number
+    ("Alien 2", "Aliens"),
+    ("Alien 4", "Alien: Resurrection"),
+    ("Rocky 1", "Rocky"),
+    ("Mad Max 1", "Mad Max"),
+    ("Mad Max 3", "Mad Max Beyond Thunderdome"),
+    ("Indiana Jones 1", "Raiders of the Lost Ark"),
+    ("Indiana Jones 2", "Indiana Jones and the Temple of Doom"),
+    ("Indiana Jones 3", "Indiana Jones and the Last Crusade"),
+    ("Indy 1", "Raiders of the Lost Ark"),
+    ("Indy 2", "Indiana Jones and the Temple of Doom"),
+    ("Indy 3", "Indiana Jones and the Last Crusade"),
+    ("Star Trek 1", "Star Trek: The Motion Picture"),
+    ("ST1", "Star Trek: The Motion Picture"),
+    ("ST2", "Star Trek: The Wrath of Khan"),
+    ("ST3", "Star Trek III: The Search for Spock"),
+    ("ST4", "Star Trek IV: The Voyage Home"),
+    ("ST5", "Star Trek V: The Final Frontier"),
+    ("ST6", "Star Trek VI: The Undiscovered Country"),
 )
 
 
