@@ -373,12 +373,7 @@ def _parse_attribute_question(
         result.asked_about = kind
         msg.consume(lead.start(), tail.end())
         return
-    genres: list[str] = []
-    for match in genre_pattern().finditer(rest):
-        word = genre_word(match.group("g"))
-        if word is not None:
-            resolved = (resolve_genre(name, matcher.catalogue) for name in word.include)
-            genres += [g for g in resolved if g]
+    genres = _genres_named(rest, matcher.catalogue)
     period = DECADE_ALONE.search(rest) or re.search(rf"\b{YEAR}\b", rest)
     if lead.group("is") and rest and not genres and not period and rest not in _ANY_GOOD:
         return  # "is it raining?": no question about a film this can answer
@@ -405,6 +400,17 @@ _ANY_AMONG = re.compile(
 )
 
 
+def _genres_named(text: str, catalogue: Catalogue) -> list[str]:
+    """The catalogue genres of the genre words in ``text`` ("westerns or comedies")."""
+    genres: list[str] = []
+    for match in genre_pattern().finditer(text):
+        word = genre_word(match.group("g"))
+        if word is not None:
+            resolved = (resolve_genre(name, catalogue) for name in word.include)
+            genres += [g for g in resolved if g]
+    return genres
+
+
 def _parse_any_among(
     msg: MessageText, catalogue: Catalogue, last: list[int], result: ParsedRequest
 ) -> bool:
@@ -414,12 +420,7 @@ def _parse_any_among(
     if found is None:
         return False
     rest = found.group("rest")
-    genres: list[str] = []
-    for match in genre_pattern().finditer(rest):
-        word = genre_word(match.group("g"))
-        if word is not None:
-            resolved = (resolve_genre(name, catalogue) for name in word.include)
-            genres += [g for g in resolved if g]
+    genres = _genres_named(rest, catalogue)
     period = DECADE_ALONE.search(rest) or re.search(rf"\b{YEAR}\b", rest)
     if not genres and period is None:
         return False
@@ -593,12 +594,7 @@ def _parse_about_picks(
         return
     many = _WHY_SO_MANY.search(msg.work) or _WHY_A_GENRE.search(msg.work)
     if many is not None:
-        genres = []
-        for match in genre_pattern().finditer(many.group("rest")):
-            word = genre_word(match.group("g"))
-            if word is not None:
-                resolved = (resolve_genre(name, catalogue) for name in word.include)
-                genres += [g for g in resolved if g]
+        genres = _genres_named(many.group("rest"), catalogue)
         if genres:
             result.about_picks, result.asked_genres = "genre", list(dict.fromkeys(genres))
             result.explain += list(last)
