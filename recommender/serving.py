@@ -23,6 +23,7 @@ from recommender.llm.backends import BackendError, LLMBackend, make_backend
 from recommender.llm.evidence import EvidenceBuilder, EvidenceConfig
 from recommender.llm.explainer import Explainer
 from recommender.llm.ranker import LLMRanker
+from recommender.llm.realiser import Realiser
 from recommender.llm.srec import load_srec_ranker, srec_wanted
 from recommender.models.sasrec import SASRec
 from recommender.retrieval.candidates import CandidateRetriever
@@ -147,6 +148,8 @@ def build_deps(config: Config, progress: bool = True) -> tuple[Deps, ServingInfo
         llm_config,
         vectors,
         evidence_builder=evidence,
+        # a shop's explanations say "shoppers" and "bought", not "viewers" and "watched"
+        realiser=Realiser.from_prompt_dir(llm_config.prompt_dir, words.kind),
     )
     backend_name = getattr(explain_backend or backend, "name", llm_config.model)
     info = ServingInfo(

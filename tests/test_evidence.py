@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import torch
@@ -191,3 +192,28 @@ def test_a_pick_of_a_blend_says_what_it_shares_with_each_title(tiny_dataset):
     cold = builder.build(catalogue.many([21]), [], context)[0]  # no history: the blend alone
     assert realiser.plan(cold) == ["asked_blend"]
     assert not builder.build(catalogue.many([21]), [], replace(context, blend=False))[0].blend_of
+
+
+def test_a_shop_gets_shop_words(tiny_dataset):
+    """A product catalogue's explanations say "shoppers" and "bought", never "viewers",
+    "watched" or "film" (the film wording had shown in a shop)."""
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    shop = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts", "products")
+    films = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    context = ExplainContext(genres_asked=("Comedy",))
+    evidence = builder.build(catalogue.many([21, 17, 18]), catalogue.many([1, 5, 12]), context)
+    for kind, texts in shop.phrases.items():
+        for text in texts:
+            assert not re.search(r"\b(?:viewers?|watch\w*|films?|seen|saw)\b", text, re.I), text
+            assert set(re.findall(r"\{\w+\}", text)) == set(
+                re.findall(r"\{\w+\}", films.phrases[kind][shop.phrases[kind].index(text)])
+            )
+    for e in evidence:
+        for seed in range(4):
+            text = shop.realise(e, seed)
+            assert not re.search(r"\b(?:viewers|watched|film)\b", text), text
+    assert "comedy product" in shop.values(evidence[0])["asked"]
+    assert "comedy film" in films.values(evidence[0])["asked"]

@@ -64,17 +64,25 @@ def with_article(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
-def asked_phrase(satisfies: Sequence[str]) -> str:
-    """ "a comedy from the 1980s" from ("Comedy", "1980s")."""
+def asked_phrase(satisfies: Sequence[str], noun: str = "film") -> str:
+    """ "a comedy film from the 1980s" from ("Comedy", "1980s")."""
     years = [s for s in satisfies if s[:1].isdigit() or " " in s]  # "1980s", "after 1989"
     genres = [genre_word(s) for s in satisfies if s not in years]
-    parts = [with_article(join_words(genres)) + " film"] if genres else []
+    parts = [with_article(join_words(genres)) + f" {noun}"] if genres else []
     for y in years:
         if y[:1].isdigit():
             parts.append(f"from the {y}" if y.endswith("s") else f"from {y}")
         else:
             parts.append(y)
     return " ".join(parts)
+
+
+def _swap_words(text: str, swaps: Sequence[Sequence[str]]) -> str:
+    """``text`` with each (pattern, replacement) applied in order, placeholders untouched."""
+    parts = re.split(r"(\{[a-z0-9_]+\})", text)
+    for pattern, replacement in swaps:
+        parts = [p if p.startswith("{") else re.sub(pattern, replacement, p) for p in parts]
+    return "".join(parts)
 
 
 def short_title(item: Item) -> str:
@@ -94,18 +102,29 @@ def _lift(value: float) -> str:
 class Realiser:
     """Turns ``Evidence`` into one to three short sentences. Stateless; safe to share."""
 
-    def __init__(self, phrases: dict[str, list[str]]) -> None:
+    def __init__(self, phrases: dict[str, list[str]], noun: str = "film") -> None:
         self.phrases = {k: v for k, v in phrases.items() if not k.startswith("_")}
+        self.noun = noun  # what one item is called in a sentence ("a comedy film")
 
     @classmethod
-    def from_prompt_dir(cls, prompt_dir: Path) -> Realiser:
-        path = Path(prompt_dir) / "explain_phrases.json"
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+    def from_prompt_dir(cls, prompt_dir: Path, kind: str = "movies") -> Realiser:
+        """The phrase bank; for another kind of catalogue (``data.kind``) its words swapped by
+        ``explain_words_<kind>.json`` ("viewers" -> "shoppers", "watched" -> "bought")."""
+        phrases = json.loads((Path(prompt_dir) / "explain_phrases.json").read_text("utf-8"))
+        swaps_file = Path(prompt_dir) / f"explain_words_{kind}.json"
+        if kind == "movies" or not swaps_file.exists():
+            return cls(phrases)
+        swaps = json.loads(swaps_file.read_text(encoding="utf-8"))
+        swapped = {
+            kind_: [_swap_words(text, swaps["replace"]) for text in texts]
+            for kind_, texts in phrases.items()
+            if not kind_.startswith("_")
+        }
+        return cls(swapped, swaps.get("noun", "item"))
 
     # -- values ------------------------------------------------------------------------------
 
-    @staticmethod
-    def values(evidence: Evidence, short: bool = False) -> dict[str, str]:
+    def values(self, evidence: Evidence, short: bool = False) -> dict[str, str]:
         """Every placeholder value the evidence supports (the only facts a sentence may use).
 
         ``short``: titles without their year (``short_title``), as the LLM realiser writes them.
@@ -137,7 +156,7 @@ class Realiser:
         if evidence.item_share is not None:
             v["share"] = str(round(100 * evidence.item_share))
         if evidence.satisfies:
-            v["asked"] = asked_phrase(evidence.satisfies)
+            v["asked"] = asked_phrase(evidence.satisfies, self.noun)
         if evidence.asked_words:
             v["words"] = evidence.asked_words
         for n, (title, genres) in enumerate(evidence.blend_of[:2], start=1):
@@ -286,7 +305,7 @@ class Realiser:
         else:
             names = join_words([c.item.display_title for c in cited])
             said = (
-                "The user asked for films like"
+                f"The user asked for {self.noun}s like"
                 if evidence.method == "anchor"
                 else "It is similar to"
             )
@@ -313,7 +332,9 @@ class Realiser:
                 f"{v['blend2']}."
             )
         if "like" in v:
-            lines.append(f"The user asked for films like {v['like']}; it is among the nearest.")
+            lines.append(
+                f"The user asked for {self.noun}s like {v['like']}; it is among the nearest."
+            )
         if "like_lift" in v:
             lines.append(
                 f"People who watched {v['like']} were {v['like_lift']}x as likely to watch it "
