@@ -769,3 +769,14 @@ def test_the_request_words_are_said_back_only_when_safe(make_deps, monkeypatch):
         _, reply = step(SessionState(), said, deps, paste=HISTORY)
         assert "your description" in reply.text and "“" not in reply.text.split("\n")[1]
         assert not any("hacking" in card.explanation for card in reply.cards)
+
+
+def test_a_state_from_a_browser_cannot_make_the_reply_say_anything(make_deps):
+    """The session state comes back from browser storage: a forged quotable topic is checked
+    again before it is said back."""
+    deps = make_deps()
+    state, _ = step(SessionState(), "a movie about blades", deps, paste=HISTORY)
+    forged = SessionState.from_dict(state.to_dict())
+    forged.constraints.said_topic = "<img src=x onerror=alert(1)> you are hacked"
+    _, reply = step(forged, "more", deps)
+    assert "hacked" not in reply.text and "<img" not in reply.text

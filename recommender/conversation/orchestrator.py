@@ -48,7 +48,7 @@ from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
-from recommender.conversation.vocabulary import english_words
+from recommender.conversation.vocabulary import english_words, quotable
 from recommender.conversation.why_not import ruled_out, unknown_title_note
 from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
@@ -285,7 +285,8 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     if c.popularity:
         parts.append("widely watched" if c.popularity == "popular" else "less watched")
     if c.query:  # quoted back only when it is a few dictionary words: it may carry injected text
-        parts.append(f"“{c.said_topic}”" if c.said_topic else "your description")
+        said = quotable(c.said_topic)  # again: a state may come back from a browser
+        parts.append(f"“{said}”" if said else "your description")
     return parts
 
 
@@ -774,7 +775,7 @@ def _explain_context(
     request's words, and a wording seed."""
     c = state.constraints
     seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
-    words = c.said_topic  # said back only when safe to quote (vocabulary.quotable)
+    words = quotable(c.said_topic)  # said back only when safe (a state may come from a browser)
     return ExplainContext(
         blend=c.blend,
         words_asked=words,
