@@ -9,6 +9,7 @@ Scenario format (JSON lines; other tools read it, keep it)::
      "turns": [{"say": str, "expect": {...}}]}
 
 ``expect`` keys: ``genres_any``, ``genres_all``, ``genres_none`` (catalogue genre names),
+``max_genres`` (each pick has at most this many: "a romance" is not Return of the Jedi's five),
 ``years`` [lo, hi], ``years_not`` [lo, hi], ``k`` (exact count), ``min_k`` (default 5, or k),
 ``exclude_previous`` (1-based ranks of the previous reply that must not come back),
 ``exclude_title_words``, ``forbid_text``, ``require_text``, ``forbid_titles`` (titles the
@@ -70,6 +71,7 @@ EXPECT_KEYS = {
     "genres_any",
     "genres_all",
     "genres_none",
+    "max_genres",
     "years",
     "years_not",
     "k",
@@ -193,6 +195,8 @@ def judge_turn(
             failures.append(f"{name} lacks one of {expect['genres_all']}")
         if genres & set(expect.get("genres_none", [])):
             failures.append(f"{name} is {sorted(genres & set(expect['genres_none']))}")
+        if len(genres) > expect.get("max_genres", len(genres)):  # "a romance": mostly that
+            failures.append(f"{name} has {len(genres)} genres, over {expect['max_genres']}")
         if "years" in expect:
             lo, hi = expect["years"]
             if item.year is None or not lo <= item.year <= hi:

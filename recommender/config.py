@@ -108,6 +108,12 @@ class RetrievalConfig:
     # "obscure" leaves them out)
     popular_share: float = 0.15
     popular_boost: float = 4.0
+    # a genre asked for ("a romance", "something scary"): the popularity source ranks films by
+    # popularity x (share of their genres that were asked for) ** this, so that a romance
+    # means Shakespeare in Love before Return of the Jedi (Action|Adventure|Romance|Sci-Fi|
+    # War); 0 = popularity alone (the app before; the cold-start picks were the most watched
+    # films that carry the genre at all)
+    popular_genre_focus: float = 1.0
     # a paste this short (titles, none of them asked "like") is also read as "like these":
     # the anchor source joins the fusion. A few titles are too little for the sequence model
     # alone (python benchmarks/anchors.py, paired NDCG@10: +0.019 for 1 title, +0.031 for 2,

@@ -363,3 +363,30 @@ def test_request_matches_grade_the_words(tiny_retrieval):
     assert retriever.request_matches("  ", [15]) == frozenset()
     assert retriever.match_grade(0.30) == 0.0 and retriever.match_grade(0.6) == 1.0
     assert retriever.match_grade(0.40) == pytest.approx(0.5)
+
+
+def test_a_genre_asked_for_ranks_films_that_are_mostly_that_genre_first(tiny_retrieval):
+    """ "A romance" from a new user: a popular film that is mostly romance comes before a
+    more popular one that only carries the genre among four others (the popularity source's
+    genre focus); focus 0 is popularity alone."""
+    t = tiny_retrieval
+    romance = ("Romance",)
+    catalogue = Catalogue(
+        [
+            Item(1, "1", "War in Space", 1980, ("Action", "Adventure", "Romance", "Sci-Fi")),
+            Item(2, "2", "Love in Paris", 1995, ("Comedy", "Romance")),
+            Item(3, "3", "Just Love", 1990, romance),
+            Item(4, "4", "Explosions", 1991, ("Action",)),
+        ]
+    )
+    popularity = np.array([0.0, 0.5, 0.4, 0.15, 0.9])
+    vectors = np.eye(4, dtype=np.float32)
+    query = RetrievalQuery(filters=ItemFilter(genres_any=romance))
+
+    def picks(focus: float) -> list[int]:
+        config = RetrievalConfig(num_candidates=3, per_source=3, popular_genre_focus=focus)
+        retriever = CandidateRetriever(catalogue, t.store, vectors, popularity, None, config)
+        return [c.item_id for c in retriever.retrieve(query).candidates]
+
+    assert picks(1.0) == [2, 3, 1]  # 0.4 x 1/2 = 0.2, 0.15 x 1 = 0.15, 0.5 x 1/4 = 0.125
+    assert picks(0.0) == [1, 2, 3]  # the most watched first

@@ -109,6 +109,14 @@ class CandidateRetriever:
         most = max(1, round(self.config.popular_share * len(catalogue)))
         self._most_watched = frozenset(int(i) for i in self._popular_order[:most] if i > 0)
         self._less_watched = frozenset(range(1, len(catalogue) + 1)) - self._most_watched
+        # which genres each item has (row = item id), for the popularity source's genre focus
+        names = sorted({g for item in catalogue for g in item.genres})
+        self._genre_column = {g: c for c, g in enumerate(names)}
+        self._genres = np.zeros((len(catalogue) + 1, len(names)), dtype=np.float32)
+        for item in catalogue:
+            for g in item.genres:
+                self._genres[item.item_id, self._genre_column[g]] = 1.0
+        self._genre_counts = np.maximum(self._genres.sum(axis=1), 1.0)
         # "like Heat" / "nothing like Heat": in the sequence model's item space (who watches
         # what) plus shared genres, not the title-text space alone (which groups films by
         # year and title words: "like Titanic" gave "Raise the Titanic"); see likeness.py
@@ -156,8 +164,23 @@ class CandidateRetriever:
         hits = self.store.query(text=text, vector=vector, k=self.config.per_source, filters=filters)
         return [(hit.item_id, hit.score) for hit in hits]
 
-    def _popular(self, filters: ItemFilter) -> list[tuple[int, float]]:
-        kept = self._accept_ranked(self._popular_order, filters, self.config.per_source)
+    def _popular_order_for(self, genres: Sequence[str]) -> np.ndarray:
+        """Items by popularity x (share of their genres among ``genres``) ** focus: the films
+        that are mostly what was asked first; the rest follow by popularity alone."""
+        columns = [self._genre_column[g] for g in genres if g in self._genre_column]
+        focus = self.config.popular_genre_focus
+        if not columns or focus <= 0:
+            return self._popular_order
+        share = self._genres[:, columns].sum(axis=1) / self._genre_counts
+        matching = np.flatnonzero(share > 0)
+        weighted = self.popularity[matching] * share[matching] ** focus
+        first = matching[np.lexsort((matching, -weighted))]
+        rest = self._popular_order[share[self._popular_order] == 0]
+        return np.concatenate([first, rest])
+
+    def _popular(self, filters: ItemFilter, genres: Sequence[str] = ()) -> list[tuple[int, float]]:
+        order = self._popular_order_for(genres)
+        kept = self._accept_ranked(order, filters, self.config.per_source)
         return [(i, float(self.popularity[i])) for i in kept]
 
     def near(self, items: Sequence[int]) -> set[int]:
@@ -265,7 +288,8 @@ class CandidateRetriever:
         if query.popularity != "obscure" or not sources:
             # "a hidden gem from the 70s" and nothing else to go on: the most watched of what
             # is left once the most watched of all are out (else nothing was offered)
-            run("popular", self._popular, filters)
+            asked = (*filters.genres_all, *filters.genres_any, *query.prefer_genres)
+            run("popular", self._popular, filters, tuple(dict.fromkeys(asked)))
         weights = {
             "sasrec": config.weight_sasrec,
             "request": config.weight_request,
