@@ -54,6 +54,11 @@ def catalogue() -> Catalogue:
             "",
         ),
         ("Fargo\nAlien\nScream", "Fargo\nAlien\nScream", ""),
+        (
+            "I watched Fargo and Alien, didn't like the second one",
+            "Fargo\nAlien",
+            "didn't like the second one",
+        ),
     ],
 )
 def test_history_and_request_are_told_apart(

@@ -3009,6 +3009,37 @@ def test_a_numbered_pick_is_still_a_pick_when_titles_were_named(
 
 
 @pytest.mark.parametrize(
+    ("text", "target", "position"),
+    [
+        ("more like the first one", "anchors", 0),
+        ("more like the second one", "anchors", 1),
+        ("didn't like the second one", "disliked", 1),
+        ("the first one was great", "liked", 0),
+    ],
+)
+def test_before_any_pick_an_ordinal_means_a_title_of_the_same_message(
+    text: str, target: str, position: int, catalogue: Catalogue
+) -> None:
+    """ "I watched Heat and Fargo, didn't like the second one": nothing was recommended yet,
+    so "the second one" is the second title named (``mentioned``), not a missing pick."""
+    named = [3, 12]  # Heat (1995), Fargo
+    result = parse_request(text, catalogue, state=SessionState(history=named), mentioned=named)
+    got = result.constraints.anchors if target == "anchors" else getattr(result, target)
+    assert got == [named[position]]
+    assert not any("haven't recommended" in note for note in result.notes)
+
+
+def test_more_like_these_after_a_paste_and_before_any_pick_is_the_paste(
+    catalogue: Catalogue,
+) -> None:
+    """The picks follow the pasted history anyway: no "I haven't recommended anything yet"."""
+    after_paste = SessionState(history=[3, 12])
+    result = parse_request("more like these but nothing before 1980", catalogue, state=after_paste)
+    assert result.constraints.year_min == 1980 and not result.notes
+    assert parse_request("more like the second one", catalogue, state=SessionState()).notes
+
+
+@pytest.mark.parametrize(
     ("said", "excluded", "years"),
     [
         ("I said no horror!", ["Horror"], None),

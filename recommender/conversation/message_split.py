@@ -118,7 +118,9 @@ _REQUEST_CUES = re.compile(
     r"|give me|show me|find me|any ideas|what should|what (?:else|next)|similar|like (?:that|those"
     r"|these|them)|please|pls|more like|more of (?:that|this|those|these|the same)|nothing"
     r"|no more|but not|lighter|darker|funnier|scarier"
-    r"|older|newer|vibes?|energy|esque|kind of|type of|sort of)\b",
+    r"|older|newer|vibes?|energy|esque|kind of|type of|sort of"
+    # "I watched Heat and Fargo, didn't like the second one": a verdict on a listed title
+    r"|the (?:first|second|third|fourth|fifth|last)\s+(?:(?:one|film|movie)\b|(?:was|is)\b))\b",
     re.IGNORECASE,
 )
 _YEAR_AFTER = re.compile(r"\s*[(\[]\s*((?:18|19|20)\d\d)\s*[)\]]\s*$")

@@ -956,7 +956,8 @@ def parse_request(
     parse_explain(msg, matcher, state, last, result)
     # "it was great" after "I'll watch the 2nd": the pick chosen, while its list is current
     chosen = state.chosen[-1:] if state is not None and state.chosen else []
-    _parse_feedback(msg, last, result, new, [i for i in chosen if i in last], mentioned)
+    listed = state is not None and bool(state.history)
+    _parse_feedback(msg, last, result, new, [i for i in chosen if i in last], mentioned, listed)
     _parse_title_allowances(msg, base, result)  # "Star Wars is fine after all"
     _parse_title_suffixes(msg, matcher, state, result, new)
     for match in msg.finditer(_COLOUR):  # "only black and white films": not the film of
@@ -1298,6 +1299,7 @@ def _parse_feedback(
     new: Constraints,
     focus: Sequence[int] = (),
     mentioned: Sequence[int] = (),
+    listed: bool = False,
 ) -> None:
     """Positional feedback and anchors that refer to the last recommendations.
 
@@ -1305,6 +1307,9 @@ def _parse_feedback(
     just before ("the third one looks good, more like it"), else ``focus`` (the pick the user
     chose last turn), else the first pick. "More like that" after titles the same message
     gave as watched (``mentioned``: "I loved Alien, more like that") means those titles.
+    Before any pick, "the first one" means the first of those titles ("I liked Alien but not
+    Aliens, more like the first one"), and "more like these" over a history (``listed``) is
+    the history itself, which the picks follow anyway: neither is a pick nobody was shown.
     """
     for match in msg.finditer(_SIMILAR_TO_NAMED) if mentioned else ():
         _add_anchors(new, mentioned)  # "just watched Casablanca, something similar"
@@ -1335,7 +1340,12 @@ def _parse_feedback(
         if target in ("anchor", "anchor_other") and mentioned and pronoun and not named:
             _add_anchors(new, mentioned)
             continue
-        ids = resolve_refs(refs, last, result, named)
+        if not last and pronoun and listed and target in ("anchor", "anchor_other"):
+            continue  # "more like these" after a paste, before any pick: the paste
+        if not last and mentioned and not pronoun:  # "the first one" of the titles just named
+            ids = resolve_refs(refs, list(mentioned), result, named)
+        else:
+            ids = resolve_refs(refs, last, result, named)
         named += ids
         if target in ("anchor", "anchor_other"):
             new.anchors += ids
