@@ -1355,6 +1355,31 @@ def test_no_sequels_is_a_constraint_and_never_searched(text: str, catalogue: Cat
     assert "sequel" not in result.constraints.query and "original" not in result.constraints.query
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not part of any franchise",
+        "no franchise movies please",
+        "standalone films only",
+        "something standalone",
+        "nothing from a franchise",
+        "no series",
+        "one-offs only",
+    ],
+)
+def test_no_franchise_films_rules_out_whole_series(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.exclude_series and result.constraints.exclude_sequels
+    assert not {"franchise", "standalone", "series"} & set(result.constraints.query.split())
+    again = parse_request("franchises are fine", catalogue, previous=result.constraints)
+    assert not again.constraints.exclude_series and not again.constraints.exclude_sequels
+
+
+def test_a_named_franchise_is_that_series_only(catalogue: Catalogue) -> None:
+    result = parse("nothing from the Alien franchise, and not a sequel", catalogue)
+    assert not result.constraints.exclude_series and result.constraints.exclude_sequels
+
+
 def test_sequels_can_be_allowed_again(catalogue: Catalogue) -> None:
     first = parse("no sequels", catalogue)
     again = parse_request("sequels are fine", catalogue, previous=first.constraints)

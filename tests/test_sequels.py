@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.conversation.sequels import in_series, sequel_ids
+from recommender.conversation.sequels import in_series, sequel_ids, series_ids
 from recommender.data import Catalogue, Item
 
 FILMS = [
@@ -36,6 +36,17 @@ def _catalogue() -> Catalogue:
 
 def test_sequels_are_read_from_titles() -> None:
     assert sequel_ids(_catalogue()) == {2, 4, 6, 8, 10, 17, 19}
+
+
+def test_a_series_is_its_sequels_and_the_films_they_continue() -> None:
+    """ "Not part of any franchise": the sequels, their first films (Toy Story, The
+    Godfather, A New Hope, Batman, Alien, Jaws), "Aliens" (franchises.json), and a film whose
+    subtitle is an earlier title with that title (The Lost World: Jurassic Park)."""
+    extra = [("Jurassic Park", 1993), ("Lost World: Jurassic Park, The", 1997), ("Heat", 1995)]
+    films = [*FILMS, *extra]
+    catalogue = Catalogue([Item(n, str(n), t, y, ("Drama",)) for n, (t, y) in enumerate(films, 1)])
+    firsts = {1, 3, 5, 7, 9, 18}
+    assert series_ids(catalogue) == sequel_ids(catalogue) | firsts | {11, 20, 21}
 
 
 def test_the_first_film_of_a_series_is_never_a_sequel_whatever_its_episode() -> None:

@@ -45,7 +45,7 @@ from recommender.conversation.request_parser import (
 )
 from recommender.conversation.request_text import describe_request
 from recommender.conversation.request_words import FILLER_WORDS
-from recommender.conversation.sequels import sequel_ids
+from recommender.conversation.sequels import sequel_ids, series_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.vocabulary import english_words, quotable
@@ -280,7 +280,9 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
         parts.append(f"not {lo}" if lo == hi else f"not {lo}–{hi}")
     if c.exclude_title_words:
         parts.append("nothing from " + ", ".join(w.title() for w in c.exclude_title_words))
-    if c.exclude_sequels:
+    if c.exclude_series:
+        parts.append("no franchise films")
+    elif c.exclude_sequels:
         parts.append("no sequels")
     if c.popularity:
         parts.append("widely watched" if c.popularity == "popular" else "less watched")
@@ -351,6 +353,8 @@ def _filters(
         excluded |= {i.item_id for i in catalogue if set(together) <= set(i.genres)}
     if c.exclude_sequels:
         excluded |= sequel_ids(catalogue)
+    if c.exclude_series:
+        excluded |= series_ids(catalogue)
     excluded |= set(c.anchors)  # "more like Heat": the user knows Heat
     return ItemFilter(
         genres_any=tuple(c.include_genres) if any_mode else (),
@@ -1306,6 +1310,7 @@ def _trace(
             "years_not": [list(r) for r in c.exclude_years],
             "title_words_not": list(c.exclude_title_words),
             "sequels": "excluded" if c.exclude_sequels else "allowed",
+            "franchise_films": "excluded" if c.exclude_series else "allowed",
             "popularity": c.popularity or "any",
             "query": c.query,
             "anchors": [title(a) for a in c.anchors],

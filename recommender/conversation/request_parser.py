@@ -555,13 +555,24 @@ _POPULARITY_NOTES = {
 }
 _NO_SEQUELS = re.compile(
     r"\b(?:(?:no|not|without|skip|avoid|nothing|none of the|hate|exclude|excluding|minus|never)"
-    r"\s+(?:more\s+|any\s+|the\s+)?(?:sequels?|follow[- ]?ups?|part (?:twos?|2s?|ii))"
+    r"\s+(?:more\s+|any\s+|the\s+|an?\s+)?(?:sequels?|follow[- ]?ups?|part (?:twos?|2s?|ii))"
     r"|(?:only|just)\s+(?:the\s+)?(?:originals?|first (?:ones|films|movies|parts|instal?lments))"
     r"|originals? only|(?:no|not)\s+(?:a\s+)?(?:franchise|series)\s+sequels?)\b"
 )
+# "not part of any franchise", "no franchise films", "standalone movies": every film of a
+# series, the first too (``sequels.series_ids``)
+_NO_SERIES = re.compile(
+    r"\b(?:(?:no|not|without|skip|avoid|nothing|none|hate|exclude|excluding|never)"
+    r"\s+(?:(?:(?:be|being)\s+)?(?:part|one)\s+of\s+|from\s+|in\s+)?(?:an?\s+|any\s+|the\s+)?"
+    r"(?:franchises?|film series|movie series|series)"
+    r"(?:\s+(?:films?|movies?|stuff|entries|instal?lments|ones|titles))?"
+    r"|(?:only\s+)?stand[- ]?alones?(?:\s+(?:films?|movies?|ones|stories))?(?:\s+only)?"
+    r"|one[- ]offs?)\b"
+)
 _ALLOW_SEQUELS = re.compile(
-    r"\b(?:sequels?\s+(?:are|is)\s+(?:also\s+|actually\s+)?(?:fine|ok|okay|alright|all right"
-    r"|allowed|good|no problem)|(?:include|allow)\s+sequels)\b"
+    r"\b(?:(?:sequels?|franchises?|franchise (?:films|movies)|series)\s+(?:are|is)\s+"
+    r"(?:also\s+|actually\s+)?(?:fine|ok|okay|alright|all right"
+    r"|allowed|good|no problem)|(?:include|allow)\s+(?:sequels|franchises?))\b"
 )
 _BETWEEN = re.compile(
     rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{PERIOD}|[2-9]\d)\s+(?:and|to|until|till|through"
@@ -2350,13 +2361,17 @@ def _apply_life_period(key: str, birth: int, new: Constraints, result: ParsedReq
 
 
 def _parse_sequels(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
-    """ "no sequels", "only the originals" (and back: "sequels are fine")."""
+    """ "no sequels", "only the originals", "nothing from a franchise" (and back: "sequels are
+    fine")."""
     for match in msg.finditer(_ALLOW_SEQUELS):
         negated, _ = _negation_before(msg.work, match.start())
         if not negated:
             if "sequels" not in result.relaxed:
                 result.relaxed.append("sequels")
             msg.consume(match.start(), match.end())
+    for match in msg.finditer(_NO_SERIES):
+        new.exclude_sequels = new.exclude_series = True
+        msg.consume(match.start(), match.end())
     for match in msg.finditer(_NO_SEQUELS):
         new.exclude_sequels = True
         msg.consume(match.start(), match.end())
@@ -2910,8 +2925,9 @@ def _merge(
             result.notes.append(_POPULARITY_NOTES[new.popularity])
     if new.exclude_sequels:
         merged.exclude_sequels = True
+        merged.exclude_series = merged.exclude_series or new.exclude_series
     elif "sequels" in result.relaxed:
-        merged.exclude_sequels = False
+        merged.exclude_sequels = merged.exclude_series = False
     for wish in new.unsupported:
         if wish not in merged.unsupported:
             merged.unsupported.append(wish)

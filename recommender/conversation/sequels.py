@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import re
 
+from recommender.conversation.franchises import franchise_names
+from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.title_matcher import (
     move_article,
     split_catalogue_title,
     title_key,
 )
-from recommender.data.catalogue import Catalogue, Item
+from recommender.data.catalogue import Catalogue, Item, natural_title
 
 _SUBTITLE = re.compile(r"\s*:\s+|\s+[-–—]{1,3}\s+")
 _SEQUEL_NUMBERS = frozenset("23456789")
@@ -70,6 +72,49 @@ def sequel_ids(catalogue: Catalogue) -> frozenset[int]:
     """Ids of the items whose titles mark them as sequels (see the module docstring); read
     once per catalogue."""
     return catalogue.derived("sequels", _read_sequels)
+
+
+def series_ids(catalogue: Catalogue) -> frozenset[int]:
+    """Ids of every film of a series, the first too ("nothing from a franchise"): the sequels,
+    the films they continue (a title or head that is a sequel's base: "Toy Story" for "Toy
+    Story 2", "Star Wars: Episode IV - A New Hope" for "Episode V", "Batman" for "Batman
+    Returns"), a film whose subtitle is an earlier title and that title ("The Lost World:
+    Jurassic Park", "Jurassic Park"), and the series of ``franchises.json`` ("Aliens", the
+    Bond films); read once per catalogue."""
+    return catalogue.derived("series", _read_series)
+
+
+def _read_series(catalogue: Catalogue) -> frozenset[int]:
+    sequels = sequel_ids(catalogue)
+    keys = {item.item_id: _keys(item) for item in catalogue}
+    bases: set[str] = set()
+    for item_id in sequels:
+        for key in set(keys[item_id]):
+            words = key.split()
+            if len(words) >= 2 and words[-1] in _SEQUEL_NUMBERS:
+                bases.add(" ".join(words[:-1]))  # "toy story 2" -> "toy story"
+            bases.add(key)  # "star wars" (a head), a later film's own title
+            bases.update(key[: -len(tail) - 1] for tail in _CONTINUATIONS if key.endswith(tail))
+    found = set(sequels) | {i for i, pair in keys.items() if bases.intersection(pair)}
+    by_main: dict[str, list[Item]] = {}
+    for item in catalogue:
+        if len(keys[item.item_id][0]) >= MIN_SERIES_CHARS:
+            by_main.setdefault(keys[item.item_id][0], []).append(item)
+    for item in catalogue:  # "The Lost World: Jurassic Park": a subtitle that is a title
+        main = move_article(split_catalogue_title(item.title)[0])
+        for part in _SUBTITLE.split(main)[1:]:
+            earlier = [
+                other
+                for other in by_main.get(title_key(part), [])
+                if (other.year or 10_000) < (item.year or 10_000)
+            ]
+            if earlier:
+                found.add(item.item_id)
+                found.update(other.item_id for other in earlier)
+    for name in franchise_names():  # the series whose films do not all carry the name
+        found |= franchise_members(catalogue, name)
+        found.update(i.item_id for i in catalogue if in_series(natural_title(i.title), name))
+    return frozenset(found)
 
 
 def _read_sequels(catalogue: Catalogue) -> frozenset[int]:

@@ -34,6 +34,8 @@ class Constraints:
     exclude_years: list[list[int]] = field(default_factory=list)  # [lo, hi] ranges ruled out
     exclude_title_words: list[str] = field(default_factory=list)  # "nothing from Star Wars"
     exclude_sequels: bool = False  # "no sequels": titles that mark a later film of a series
+    # "not part of any franchise": the first films of a series too (implies exclude_sequels)
+    exclude_series: bool = False
     # "popular stuff" -> "popular" (only the most watched), "hidden gems" -> "obscure" (none
     # of them), "" -> either (retrieval.popular_share says how many count as most watched)
     popularity: str = ""
