@@ -3034,6 +3034,27 @@ def test_a_numbered_pick_is_still_a_pick_when_titles_were_named(
 
 
 @pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        ("replace the horror one with a comedy", "swap", [9]),  # Scream
+        ("I've seen the drama", "seen", [12]),  # Fargo, the only drama
+        ("more like the crime film", "anchors", [3]),  # Heat: the first crime pick
+        ("why the sci-fi one?", "explain", [5]),  # The Matrix
+        ("replace the western with a comedy", "swap", []),  # no western among the picks
+        ("I like the horror genre", "anchors", []),  # the genre, not a pick
+        ("lose the thrillers", "swap", []),  # every thriller: a genre ruled out
+    ],
+)
+def test_a_pick_named_by_its_genre(
+    text: str, target: str, expected: list[int], catalogue: Catalogue, state: SessionState
+) -> None:
+    """ "Replace the comedy with a drama": the first pick of that genre, by its place."""
+    result = parse(text, catalogue, state)
+    got = result.constraints.anchors if target == "anchors" else getattr(result, target)
+    assert got == expected
+
+
+@pytest.mark.parametrize(
     ("text", "target", "position"),
     [
         ("more like the first one", "anchors", 0),

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.conversation.genre_words import genre_pattern, genre_word
 from recommender.conversation.request_model import ParsedRequest
 from recommender.conversation.request_words import NUMBER_WORDS
+from recommender.data.catalogue import Catalogue
 
 # "the second one", "the last one": the place in the list each names (-1: the last)
 _ORDINALS = {
@@ -115,3 +117,44 @@ def resolve_refs(
         else:
             result.notes.append(f"There was no suggestion number {position}.")
     return list(dict.fromkeys(chosen))
+
+
+# "replace the comedy with a drama", "why the horror one?", "I've seen the western": a pick
+# named by its genre, after a word that points at a pick
+_GENRE_REF_LEAD = (
+    r"(?:swap|replace|exchange|trade|sub(?:stitute)?|switch|change|drop|remove|ditch|lose|cut"
+    r"|skip|scrap|keep|why|like|seen|watched|about|than|instead\s+of)(?:\s+out)?"
+)
+_PLACES = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+def genre_refs_to_places(text: str, last: Sequence[int], catalogue: Catalogue) -> str:
+    """``text`` with each pick named by its genre ("the comedy", "the horror one", "the
+    animated film") written as its place in ``last`` ("the third one"), so that every pass
+    that reads references reads it; the first pick of that genre, and unchanged when no pick
+    is of it (then "the comedy" is no pick: "replace the comedy" asks nothing of the picks)."""
+    if not last:
+        return text
+    genre = genre_pattern().pattern.removeprefix("(?<![\\w'-])")
+    pattern = re.compile(
+        rf"(?P<lead>\b{_GENRE_REF_LEAD}\s+)the\s+{genre}"
+        r"(?:\s+(?:one|film|movie|pick|suggestion))?(?![\w'-])"
+        # "I like the comedy genre", "like the horror ones": the genre, not a pick
+        r"(?!\s+(?:genre|ones|films|movies|stuff|kind|type|sort|category|side|elements?)\b)",
+        re.IGNORECASE,
+    )
+
+    def place(match: re.Match[str]) -> str:
+        word = genre_word(match.group("g").lower())
+        plural = re.match(r"e?s\b", match.string[match.end("g") : match.end()]) is not None
+        if word is None or word.topic or not word.include or plural:  # "lose the thrillers"
+            return match.group(0)
+        wanted = set(word.include)
+        for position, item_id in enumerate(last):
+            if 1 <= item_id <= len(catalogue) and wanted <= set(catalogue.get(item_id).genres):
+                spot = _PLACES[position] if position < len(_PLACES) else None
+                said = f"the {spot} one" if spot else f"number {position + 1}"
+                return match.group("lead") + said
+        return match.group(0)
+
+    return pattern.sub(place, text)

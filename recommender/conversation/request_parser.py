@@ -55,6 +55,7 @@ from recommender.conversation.pick_refs import (
     REF_END,
     REF_LIST,
     REF_LIST_WORDS,
+    genre_refs_to_places,
     resolve_refs,
 )
 from recommender.conversation.request_model import MessageText, ParsedRequest
@@ -914,6 +915,8 @@ def parse_request(
     lowered, cased = (rewrite_viewer_ages(t) for t in (lowered, cased))
     # "these are too violent", "a bit too scary": less of it, like "not violent"
     lowered, cased = (_too_much(t) for t in (lowered, cased))
+    # "replace the comedy with a drama": the comedy among the picks, by its place
+    lowered, cased = (genre_refs_to_places(t, last, catalogue) for t in (lowered, cased))
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = MessageText(lowered, cased)
