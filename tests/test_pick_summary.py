@@ -80,6 +80,11 @@ def test_the_picks_in_an_order_and_the_answer_first() -> None:
     rated = summarise_picks("rated", popular, [None] * 4, [], MOVIE_WORDS, viewers=viewers)
     assert rated.startswith("I have no ratings or reviews to go by") and "Se7en (1995)" in rated
     assert [i.item_id for i in order_picks("rated", PICKS, viewers)] == [11, 12, 10, 13]
+    obscure = order_picks("obscure", PICKS, viewers)
+    assert [i.item_id for i in obscure] == [13, 10, 12, 11]
+    assert summarise_picks("obscure", obscure, [None] * 4, [], MOVIE_WORDS, viewers=viewers) == (
+        "The least watched here is Casino (1995) (10 viewers); the least watched first below."
+    )
     assert summarise_picks("oldest", oldest, [None] * 4, [], MOVIE_WORDS).startswith(
         "The oldest is Aliens (1986)"
     )

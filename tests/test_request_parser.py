@@ -2550,6 +2550,11 @@ def test_what_adults_would_like_rules_out_childrens(catalogue: Catalogue) -> Non
         ("what's the highest rated one?", "rated"),
         ("which of them has the best reviews?", "rated"),
         ("sort them by rating", "rated"),
+        ("what is the oldest one?", "oldest"),
+        ("what's the newest of them?", "newest"),
+        ("which one's the most famous?", "popular"),
+        ("which one is the least known?", "obscure"),
+        ("what's the most obscure pick?", "obscure"),
     ],
 )
 def test_which_one_is_and_sort_them_order_the_picks(

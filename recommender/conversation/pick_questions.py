@@ -504,11 +504,15 @@ _ABOUT_PICKS = (
 )
 # "which one is the oldest?", "which of them is the most popular?", "sort them by year",
 # "newest first": the picks in that order (the first named is the answer)
+# "which one is", "which one's", "what's the ... one": a question about the picks
+_WHICH = r"\bwhich(?: one| of (?:them|these|those|the picks))?(?: is|'s)"
+_WHAT_ONE = r"(?: one| of (?:them|these|those|the picks)| pick| film| movie)\b"
 _PICK_ORDER = (
     (
         "oldest",
         re.compile(
-            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:oldest|earliest)"
+            rf"{_WHICH} (?:the )?(?:oldest|earliest)"
+            rf"|\bwhat(?:'s| is) the (?:oldest|earliest){_WHAT_ONE}"
             r"|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? (?:by (?:year|date"
             r"|release(?: date)?|age)|(?:from )?oldest(?: to newest| first)?|chronologically)"
             r"|\boldest first\b"
@@ -517,18 +521,29 @@ _PICK_ORDER = (
     (
         "newest",
         re.compile(
-            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:newest|latest"
-            r"|most recent)|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? "
+            rf"{_WHICH} (?:the )?(?:newest|latest|most recent)"
+            rf"|\bwhat(?:'s| is) the (?:newest|latest|most recent){_WHAT_ONE}"
+            r"|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? "
             r"(?:(?:from )?newest(?: to oldest| first)?|by newest)|\b(?:newest|latest) first\b"
         ),
     ),
     (
         "popular",
         re.compile(
-            r"\bwhich(?: one| of (?:them|these|those|the picks))? is (?:the )?(?:most (?:popular"
-            r"|watched|famous|well[- ]known)|best known)|\b(?:sort|order|rank|list)(?: them"
+            rf"{_WHICH} (?:the )?(?:most (?:popular|watched|famous|well[- ]known)|best known)"
+            rf"|\bwhat(?:'s| is) the (?:most (?:popular|watched|famous)|best known){_WHAT_ONE}"
+            r"|\b(?:sort|order|rank|list)(?: them"
             r"| these| those| the picks)? by (?:popularity|how popular|views|viewers)"
             r"|\bmost popular first\b"
+        ),
+    ),
+    (
+        "obscure",
+        re.compile(
+            rf"{_WHICH} (?:the )?(?:least (?:popular|watched|known|famous|seen)|most obscure"
+            r"|(?:hardest|rarest) to find|biggest (?:hidden gem|surprise))"
+            rf"|\bwhat(?:'s| is) the (?:least (?:popular|watched|known|famous)|most obscure)"
+            rf"{_WHAT_ONE}|\bleast (?:popular|watched|known) first\b"
         ),
     ),
     (

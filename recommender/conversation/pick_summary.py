@@ -23,16 +23,19 @@ from recommender.wording import CatalogueWords, join_words, md
 MAX_NAMED = 3  # titles named in one sentence before "and N more"
 # the picks in an order: "which one is the oldest?"; "rated" ("the highest rated one?") is
 # "popular" said as such, for the catalogue holds no ratings or reviews to rank them by
-ORDERS = ("oldest", "newest", "popular", "rated")
+ORDERS = ("oldest", "newest", "popular", "obscure", "rated")
 
 
 def order_picks(kind: str, picks: Sequence[Item], viewers: dict[int, int]) -> list[Item]:
-    """The picks oldest first, newest first, or most watched first (``viewers``: item id ->
-    how many people here watched it); ties keep the list's own order."""
+    """The picks oldest first, newest first, most watched first or least watched first
+    (``viewers``: item id -> how many people here watched it); ties keep the list's own
+    order."""
     if kind == "oldest":
         return sorted(picks, key=lambda i: i.year if i.year is not None else 10_000)
     if kind == "newest":
         return sorted(picks, key=lambda i: -(i.year or 0))
+    if kind == "obscure":
+        return sorted(picks, key=lambda i: viewers.get(i.item_id, 0))
     return sorted(picks, key=lambda i: -viewers.get(i.item_id, 0))
 
 
@@ -223,6 +226,10 @@ def _all_answer(
 def _order_answer(kind: str, picks: Sequence[Item], viewers: dict[int, int]) -> str:
     """ "The oldest is Heat (1995); oldest first below." """
     first = picks[0]
+    if kind == "obscure":
+        seen = viewers.get(first.item_id)
+        said = f"The least watched here is {md(first.display_title)}"
+        return said + (f" ({seen:,} viewers)" if seen else "") + "; the least watched first below."
     if kind in ("popular", "rated"):
         seen = viewers.get(first.item_id)
         said = f"The most watched here is {md(first.display_title)}"
