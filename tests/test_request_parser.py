@@ -1380,6 +1380,22 @@ def test_a_named_franchise_is_that_series_only(catalogue: Catalogue) -> None:
     assert not result.constraints.exclude_series and result.constraints.exclude_sequels
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "kept"),
+    [
+        ("a comedy", "something darker instead", []),  # the shade replaces the genre
+        ("a horror film", "actually, something lighter", []),
+        ("a comedy", "something darker", ["Comedy"]),  # a darker comedy
+    ],
+)
+def test_a_shade_instead_of_a_genre_replaces_it(
+    first: str, then: str, kept: list[str], catalogue: Catalogue
+) -> None:
+    before = parse(first, catalogue).constraints
+    after = parse_request(then, catalogue, previous=before).constraints
+    assert after.include_genres == kept and after.prefer_genres
+
+
 def test_sequels_can_be_allowed_again(catalogue: Catalogue) -> None:
     first = parse("no sequels", catalogue)
     again = parse_request("sequels are fine", catalogue, previous=first.constraints)

@@ -2865,6 +2865,8 @@ def _merge(
         else:  # "a comedy" then "horror": a switch
             merged.include_genres = list(new.include_genres)
             merged.genre_mode = new.genre_mode
+    elif result.changes_mind and {"lighter", "darker"} & set(result.refined):
+        merged.include_genres = []  # "a comedy" then "something darker instead": the shade
     for genre in new.exclude_genres:
         if genre in result.implied_excludes and genre in merged.include_genres:
             continue  # asked for thrillers earlier, now "nothing too scary": keep thrillers
