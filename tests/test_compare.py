@@ -48,6 +48,9 @@ def test_without_watch_data_only_the_catalogue_is_used() -> None:
         ("how does it compare to Alien?", 1, 7),  # "it": the first pick without a focus
         ("how is Heat (1995) like the second one", 2, 3),  # the pick is the one explained
         ("why is the 2nd like Fargo?", 2, 12),
+        ("what does the third have to do with Alien?", 4, 7),
+        ("what has the second one got to do with Fargo?", 2, 12),
+        ("how is it connected to Alien?", 1, 7),
     ],
 )
 def test_comparisons_are_parsed(
@@ -111,3 +114,20 @@ def test_better_than_is_answered_by_the_order_of_fit(make_deps) -> None:
         and f"**{first}**" in reply.text
         and "heads the list" in reply.text
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "explained"),
+    [
+        ("which of my movies is it closest to?", [1]),  # "it": the first pick without a focus
+        ("which of my films is the third one most like?", [4]),
+        ("which of my movies made you pick the second one?", [2]),
+    ],
+)
+def test_which_of_my_titles_leads_to_a_pick_is_its_reason(
+    text: str, explained: list[int], tiny_catalogue: Catalogue
+) -> None:
+    state = SessionState(last_recommendations=[1, 2, 4])
+    parsed = parse_request(text, tiny_catalogue, state=state)
+    assert parsed.action == "explain" and parsed.explain == explained, text
+    assert parsed.compare_with is None and not parsed.constraints.query

@@ -57,6 +57,18 @@ _EXPLAIN_REASON = re.compile(
     r"\b(?:explain|what(?:'s| is| was)|tell me|give me)\s+(?:your |the )?(?:reasoning|reasons?"
     rf"|logic|rationale|thinking)\s+(?:for|behind|of|with)\s+{REF_LIST_WORDS}{REF_END}"
 )
+# "which of my movies is it closest to?", "which of my films made you pick the second one?":
+# the pick's reason, which names the titles of the user's that lead to it
+_OF_MINE = r"\bwhich\s+(?:ones?\s+)?of\s+my\s+(?:movies|films|titles|list)\s+"
+_CLOSEST_OF_MINE = re.compile(
+    rf"{_OF_MINE}(?:is|are|does|did|was)\s+{REF_LIST_WORDS}\s+(?:closest|nearest"
+    r"|most\s+(?:like|similar)|like|similar|related|connected|linked|tied|based\s+on"
+    r"|(?:come|came)\s+from)\b(?:\s+to)?"
+)
+_MADE_YOU_PICK = re.compile(
+    rf"{_OF_MINE}(?:made|led|got)\s+(?:you\s+)?(?:to\s+)?(?:pick|choose|suggest|recommend"
+    rf"|show)\s+{REF_LIST_WORDS}{REF_END}"
+)
 # "what's the story of the first one?", "tell me the plot of #2": about, like the above
 _PLOT_OF = re.compile(
     rf"\b(?:what(?:'s| is| was)|tell me|give me|explain)\s+the\s+(?:story|plot|storyline"
@@ -664,7 +676,8 @@ def parse_explain(
     _parse_attribute_question(msg, matcher, state, last, result)
     _parse_about_picks(msg, matcher.catalogue, last, result)
     _parse_fact_question(msg, matcher, state, last, result)
-    for pattern in (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON):
+    patterns = (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON)
+    for pattern in (*patterns, _CLOSEST_OF_MINE, _MADE_YOU_PICK):
         for match in msg.finditer(pattern):
             result.explain += resolve_refs(match.group("refs"), last, result)
             about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or "about" in match.group(0)
@@ -691,7 +704,7 @@ def parse_explain(
 # Fargo have in common?", "how does it compare to Alien?": two films set side by side
 _COMPARE_LEAD = re.compile(
     r"(?:^|(?<=[.!?,;]\s))\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:how|in what way|why)\s+(?:is|are)"
-    r"|what\s+makes|how\s+does|what\s+(?:do|does)|is"
+    r"|what\s+makes|how\s+does|what\s+(?:do|does|has)|is"
     # "compare 1 and 2", "can you compare the first with the third?"
     r"|(?P<verb>(?:(?:can|could)\s+you\s+|please\s+)?(?:compare|contrast)))\s+"
     r"|(?:^|(?<=[.!?,;]\s))\s*(?=\S.{0,60}?\s+(?:vs\.?|versus)\s)"  # "the first vs the second"
@@ -700,6 +713,8 @@ _COMPARE_JOIN = re.compile(
     r"\s+(?:(?P<better>(?:any\s+|much\s+)?(?:better|worse)\s+than)"
     r"|(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
     r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with"
+    # "what does the third have to do with Alien?", "how is it connected to Heat?"
+    r"|(?:(?:have|has)\s+(?:got\s+)?|got\s+)to\s+do\s+with|(?:connected|linked|tied)\s+to"
     r"|vs\.?|versus))"
     r"|(?P<and>and|&|with|to))\s+"
 )
