@@ -869,6 +869,12 @@ def test_random_and_adversarial_messages_are_fast_and_safe(
         ("nothing after 1990", [], None, 1990),
         ("the 90s but not 1995", [[1995, 1995]], 1990, 1999),
         ("nothing new", [], None, 1994),  # the tiny catalogue's newest year is 1999
+        # the negation a clause away: "that came out", "to see anything made"
+        ("nothing that came out before the 70s", [], 1970, None),
+        ("I don't want to see anything made after 1985", [], None, 1985),
+        ("nothing which was made in the 90s", [[1990, 1999]], None, None),
+        ("zero horror, zero 80s", [[1980, 1989]], None, None),
+        ("keep it pre-2000 but post-1990", [], 1991, 1999),  # an idiom, no pick kept
     ],
 )
 def test_negated_periods(
@@ -878,9 +884,11 @@ def test_negated_periods(
     year_max: int | None,
     catalogue: Catalogue,
 ) -> None:
-    constraints = parse(text, catalogue).constraints
+    result = parse(text, catalogue)
+    constraints = result.constraints
     assert constraints.exclude_years == excluded_years
     assert (constraints.year_min, constraints.year_max) == (year_min, year_max)
+    assert not constraints.query and not result.notes
 
 
 def test_a_negation_belongs_to_the_word_it_precedes(catalogue: Catalogue) -> None:

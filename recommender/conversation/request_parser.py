@@ -216,7 +216,9 @@ _LESS_LIKE = re.compile(
 # "keep the first two, swap the rest", "the first two are fine, replace the others": those
 # picks are named (so "the rest" means the others), nothing else changes for them
 _KEEP = re.compile(
-    rf"\b(?:keep(?:ing)?|i'?ll keep|hold on to)\s+{REF_LIST}{REF_END}"
+    # ("keep it light", "keep it pre-2000": an idiom, no pick)
+    r"\b(?:keep(?:ing)?|i'?ll keep|hold on to)\s+(?!it\s+(?!(?:and|but|please|too)\b)[\w-])"
+    rf"{REF_LIST}{REF_END}"
     rf"|(?<![\w']){REF_LIST.replace('?P<refs>', '?P<refs2>')}\s+(?:(?:are|is)\s+(?:fine|ok|okay"
     rf"|alright)|can stay|stay)\b"  # ("the first one is great" is a verdict: liked)
 )
@@ -776,6 +778,7 @@ _NEGATION_CUES = {
     "minus",
     "isn't",
     "aren't",
+    "zero",  # "zero horror, zero 80s"
 }
 # words that may stand between a negation and the period it negates ("nothing made in the 90s")
 _PERIOD_GAP = set(
@@ -808,9 +811,12 @@ _REFUSAL_IDIOMS = (
     r"|anything but|not another|none of"
 )
 _NEGATING_PHRASE = re.compile(
-    rf"\b(?:{_REFUSAL_IDIOMS})"
+    rf"\b(?:{_REFUSAL_IDIOMS}|nothing|none)"
     r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with|from"
-    r"|made|released|movies?|films?|that|those|this|these)\s+)*$"
+    r"|made|released|movies?|films?|that|those|this|these|in|during"
+    # "I don't want to see anything made after 1985", "nothing that came out before the 70s"
+    r"|to (?:see|watch|have)|(?:that|which) (?:came|come|comes) out"
+    r"|(?:that|which) (?:was|were|is|are)(?: (?:made|released|shot|filmed|set))?)\s+)*$"
 )
 _LIST_ITEM_END = re.compile(
     r"(?:e?s)?\s*(?:$|[,;.!?]|(?:or|nor|and|either|please|pls|movies?|films?|stuff|ones?)\b)"
@@ -2785,7 +2791,8 @@ def _filler_typo(word: str) -> bool:
 _SAID_IN_PASSING = re.compile(
     r"\b(?:right now|at the moment|these days|nowadays|every (?:teenager|kid|adult|person"
     r"|fan|film ?buff|movie ?buff)|everyone|for once|once in a while|for a change"
-    r"|hook (?:me|us) up(?: with)?)\b"
+    r"|hook (?:me|us) up(?: with)?"
+    r"|keep (?:it|things))\b"  # "keep it light" (what is left once "light" was read)
 )
 
 
