@@ -2998,6 +2998,8 @@ def test_a_genre_said_to_be_fine_is_not_ruled_out(text: str, catalogue: Catalogu
         "Star Wars? no thanks, seen them all",
         "the Star Wars movies are out",
         "Star Wars is a no-go",
+        "don't show me any Star Wars",
+        "please leave out the Star Wars movies",  # not in the history: no removal, a rule
     ],
 )
 def test_idioms_of_no_rule_a_series_out(text: str, catalogue: Catalogue) -> None:
@@ -3478,3 +3480,18 @@ def test_a_genre_word_inside_a_series_name_is_not_the_genre(catalogue: Catalogue
     assert parse("war films", catalogue).constraints.include_genres == ["War"]
     westerns = parse("I like Westerns", catalogue)
     assert westerns.constraints.include_genres == ["Western"] and westerns.unknown_titles == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("no westerns, I find them boring", ["Western"]),  # "them": the westerns, no pick
+        ("please don't suggest musicals", ["Musical"]),
+        ("don't give me any horror", ["Horror"]),
+    ],
+)
+def test_refusals_before_any_pick_need_no_pick(
+    text: str, excluded: list[str], catalogue: Catalogue
+) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.exclude_genres == excluded and not result.notes

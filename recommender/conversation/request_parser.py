@@ -801,7 +801,8 @@ _REFUSAL_IDIOMS = (
     r"|had enough(?: of)?|fed up with|stay away from|steer clear of|keep away from"
     r"|can'?t stand|cannot stand|can'?t do|could do without|rather not(?: have| watch| see)?"
     r"|spare me|allergic to|no more|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do"
-    r"|care for)|dislike|hate|other than|instead of|rather than"
+    r"|care for|(?:show|give|suggest|recommend|offer|send)(?: me| us)?)"
+    r"|dislike|hate|other than|instead of|rather than"
     # idioms: "hold the romance", "easy on the violence", "I'm over crime films"
     r"|hold|lose|ditch|cut(?: out)?|(?:go )?easy on|light on|done with|(?:i'?m|we'?re|i am"
     r"|we are) (?:so |totally |completely |kind of |kinda )?over|(?:^|[,.;!?]\s*)enough"
@@ -1330,8 +1331,9 @@ def _parse_feedback(
     chose last turn), else the first pick. "More like that" after titles the same message
     gave as watched (``mentioned``: "I loved Alien, more like that") means those titles.
     Before any pick, "the first one" means the first of those titles ("I liked Alien but not
-    Aliens, more like the first one"), and "more like these" over a history (``listed``) is
-    the history itself, which the picks follow anyway: neither is a pick nobody was shown.
+    Aliens, more like the first one"), "more like these" over a history (``listed``) is the
+    history itself, which the picks follow anyway, and "them" in "no westerns, I find them
+    boring" is what the message named: none of them is a pick nobody was shown.
     """
     for match in msg.finditer(_SIMILAR_TO_NAMED) if mentioned else ():
         _add_anchors(new, mentioned)  # "just watched Casablanca, something similar"
@@ -1362,8 +1364,10 @@ def _parse_feedback(
         if target in ("anchor", "anchor_other") and mentioned and pronoun and not named:
             _add_anchors(new, mentioned)
             continue
-        if not last and pronoun and listed and target in ("anchor", "anchor_other"):
-            continue  # "more like these" after a paste, before any pick: the paste
+        if not last and pronoun and (listed or target not in ("anchor", "anchor_other")):
+            # "more like these" after a paste, before any pick: the paste; "no westerns, I
+            # find them boring": what the message itself named, no pick
+            continue
         if not last and mentioned and not pronoun:  # "the first one" of the titles just named
             ids = resolve_refs(refs, list(mentioned), result, named)
         else:
@@ -1445,10 +1449,11 @@ def _parse_title_mentions(
                 msg.consume(match.start(), end)
                 continue
         named = _NAMED_SERIES.match(msg.work, match.end())
-        if (match.group("dislike") or match.group("hremove")) and named is not None:
+        edit = match.group("hremove") or match.group("hignore")  # "leave out the Star Wars films"
+        if (match.group("dislike") or edit) and named is not None:
             series = _refused_series(msg, match.end(), named.end("name"), matcher)
             watched = set(state.history) if state is not None else set()
-            if match.group("hremove") and series is not None:  # "drop the Star Wars stuff":
+            if edit and series is not None:  # "drop the Star Wars stuff":
                 films = series_films(matcher.catalogue, series, limit=len(matcher.catalogue))
                 series = None if watched & set(films) else series  # not in the history
             if series is not None:  # "not a fan of the Indiana Jones films": none of them
