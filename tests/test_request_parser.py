@@ -2232,6 +2232,12 @@ def test_contractions_without_apostrophes_and_gore_after_horror(
         ("number 2, tell me more", "explain", [3]),
         ("the third one - why?", "explain", [12]),
         ("2nd one: tell me more about it", "explain", [3]),
+        ("all seen", "seen", [5, 3, 12, 9]),
+        ("I've seen every one of them", "seen", [5, 3, 12, 9]),
+        ("seen 'em all", "seen", [5, 3, 12, 9]),
+        ("the second to last one looks good", "liked", [12]),
+        ("swap the one before last", "swap", [12]),
+        ("the penultimate one looks boring", "disliked", [12]),
     ],
 )
 def test_references_all_but_top_and_a_question_after_the_reference(

@@ -29,6 +29,7 @@ _ORDINALS = {
     "ninth": 9,
     "tenth": 10,
     "last": -1,
+    "penultimate": -2,  # "the second to last", "the one before last", "the last but one"
     "top": 1,  # "the top one"
     "bottom": -1,
     "middle": 0,  # "the middle one", "the one in the middle": the middle of the list
@@ -36,7 +37,8 @@ _ORDINALS = {
 # a bare number refers to a pick only after "seen" / "not" ("seen 1 and 4"), never after "like"
 _BARE_NUMBER = r"\d{1,2}(?![\w'.]|\s*(?:movies?|films?|more|picks?|years?|of|out|%|-|/))"
 _ORD = (
-    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
+    r"(?:second|next)[- ]to[- ]last|second last|one before (?:the )?last|last but one|penultimate"
+    r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last"
     r"|top(?=\s+(?:one|movie|film|pick)\b)|bottom(?=\s+(?:one|movie|film|pick)\b)"
     r"|middle(?=\s+(?:one|movie|film|pick)\b|\s*(?:$|[,.!?;]|(?:and|or)\b))"
     r"|one\s+in\s+the\s+middle"
@@ -54,8 +56,9 @@ _REF = (
     rf"|(?P<pron>(?:(?:them|these|those)\s+)?(?:all|everything|every one)(?:\s+of\s+(?:them|those"
     rf"|these))?{_ALL_BUT}{_ONE_PICK}(?:\s*(?:,|and|&|or)\s*{_ONE_PICK})*"
     r"|others|other ones|other (?:two|three|four)|rest(?: of them)?"  # the picks not named
-    r"|them all|all of (?:them|those|these)|all (?:those|these|three|five)"
-    r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too)\b))"
+    r"|(?:them|'?em) all|all of (?:them|those|these)|all (?:those|these|three|five)"
+    r"|(?:every|each)(?: one|(?: one)? of (?:them|those|these))"
+    r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too|seen|watched)\b))"
     r"|them|those|these|that one|this one|it"
     r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
 )
@@ -91,7 +94,12 @@ def resolve_refs(
                 chosen += [i for i in last if i not in named]
             elif pron in ("them", "those", "these") and len(named) > 1:
                 chosen += named  # "the 2nd and 3rd look great, more like those"
-            elif pron.startswith("all") or pron in ("them all", "them", "those", "these"):
+            elif pron.startswith(("all", "every", "each", "em ", "'em ")) or pron in (
+                "them all",
+                "them",
+                "those",
+                "these",
+            ):
                 chosen += last
             elif named:
                 chosen.append(named[-1])
@@ -107,8 +115,15 @@ def resolve_refs(
             continue
         token = match.group("ord").strip()
         number = re.search(r"\d+", token)
-        position = int(number.group()) if number else _ORDINALS[token.split()[-1]]
-        if position == -1:
+        if number:
+            position = int(number.group())
+        elif re.search(r"to[- ]last|second last|before (?:the )?last|but one|penultimate", token):
+            position = -2
+        else:
+            position = _ORDINALS[token.split()[-1]]
+        if position == -2:
+            chosen.append(last[-2] if len(last) >= 2 else last[0])
+        elif position == -1:
             chosen.append(last[-1])
         elif position == 0:  # the middle one: the third of five, the second of four
             chosen.append(last[(len(last) - 1) // 2])
