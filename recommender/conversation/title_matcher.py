@@ -640,8 +640,11 @@ class TitleMatcher:
                 continue  # "The Sixth Day" is not "The Sixth Man": another word, not a slip
             if numbers_in(candidate) != numbers:
                 continue  # "Scream 3" is never "Scream"; digits are not typos
-            if candidate in (key + "s", key + "es") or key in (candidate + "s", candidate + "es"):
+            one_more = (key + "s", key + "es")
+            plural = candidate in one_more or key in (candidate + "s", candidate + "es")
+            if plural and len(key.split()) < 3:
                 continue  # "Predators" is not "Predator", nor "Aliens" "Alien": not a typo
+            # (in a longer title it is: "silence of the lamb" is The Silence of the Lambs)
             for entry in self._index[candidate]:
                 found = _Near(entry.item, int(edits), _tier(entry.rank), candidate)
                 known = near.get(entry.item.item_id)
