@@ -2919,6 +2919,7 @@ def test_not_so_long_ago_is_no_running_time(catalogue: Catalogue) -> None:
         ("fine, the last one then", [14], []),
         ("the first one", [12], []),
         ("the first one?", [], [12]),
+        ("the top 2 then", [12, 13], []),
     ],
 )
 def test_a_pick_named_alone_is_chosen(
@@ -2928,6 +2929,19 @@ def test_a_pick_named_alone_is_chosen(
     state = SessionState(history=[3], last_recommendations=[12, 13, 7, 14])
     parsed = parse(text, catalogue, state)
     assert (parsed.chosen, parsed.explain, parsed.constraints.query) == (chosen, explain, ""), text
+
+
+@pytest.mark.parametrize("text", ["top 3", "top 3 please", "the top 3", "top three"])
+def test_top_n_alone_asks_for_that_many(text: str, catalogue: Catalogue) -> None:
+    """ "top 3" after picks had chosen the first three of them (as "I'll watch those")."""
+    state = SessionState(history=[3], last_recommendations=[12, 13, 7, 14])
+    parsed = parse(text, catalogue, state)
+    assert parsed.constraints.k == 3 and parsed.chosen == []
+
+
+def test_this_time_is_no_search(catalogue: Catalogue) -> None:
+    parsed = parse("only two this time", catalogue)
+    assert parsed.constraints.k == 2 and parsed.constraints.query == ""
 
 
 @pytest.mark.parametrize(

@@ -204,9 +204,13 @@ def parse_choice(
             result.chosen.extend(i for i in ids if i not in result.chosen)
             msg.consume(match.start(), tail.end())
     for match in msg.finditer(_CHOSEN_REF):  # "ok the fourth then", "number 2 it is"
-        bare = match.group("refs").strip() in _PRONOUNS and not match.group("tail")
+        refs = match.group("refs").strip()
+        bare = refs in _PRONOUNS and not match.group("tail")
+        # "top 3" alone asks for three picks; "the top 3 then" chooses them
+        tail = (match.group("tail") or "").strip()
+        count = re.match(r"(?:the\s+)?top\s+\w+$", refs) is not None and tail in ("", "please")
         ids = resolve_refs(match.group("refs"), last, ParsedRequest(Constraints()))
-        if not ids or not last or bare:
+        if not ids or not last or bare or count:
             continue  # "it" alone names no pick
         if "?" in match.group("end"):  # "the first one?": about it
             result.explain += [i for i in ids if i not in result.explain]

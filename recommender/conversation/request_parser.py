@@ -2797,7 +2797,7 @@ _SAID_IN_PASSING = re.compile(
     r"\b(?:right now|at the moment|these days|nowadays|every (?:teenager|kid|adult|person"
     r"|fan|film ?buff|movie ?buff)|everyone|for once|once in a while|for a change"
     r"|hook (?:me|us) up(?: with)?"
-    r"|keep (?:it|things))\b"  # "keep it light" (what is left once "light" was read)
+    r"|keep (?:it|things)|this time|for now|for tonight)\b"  # "keep it light", "two this time"
 )
 
 
