@@ -2931,6 +2931,24 @@ def test_a_pick_named_alone_is_chosen(
     assert (parsed.chosen, parsed.explain, parsed.constraints.query) == (chosen, explain, ""), text
 
 
+@pytest.mark.parametrize(
+    ("text", "genre"),
+    [
+        ("something that keeps me on the edge of my seat", "Thriller"),
+        ("a gripping film", "Thriller"),
+        ("nail-biting stuff", "Thriller"),
+        ("something with robots", "Sci-Fi"),
+    ],
+)
+def test_what_a_film_does_to_you_names_its_genre(
+    text: str, genre: str, catalogue: Catalogue
+) -> None:
+    """ "the edge of my seat" had searched "keeps edge seat" (The Edge, The Razor's Edge)."""
+    constraints = parse(text, catalogue).constraints
+    assert constraints.include_genres == [genre]
+    assert not {"keeps", "edge", "seat", "gripping"} & set(constraints.query.split())
+
+
 @pytest.mark.parametrize("text", ["top 3", "top 3 please", "the top 3", "top three"])
 def test_top_n_alone_asks_for_that_many(text: str, catalogue: Catalogue) -> None:
     """ "top 3" after picks had chosen the first three of them (as "I'll watch those")."""

@@ -477,7 +477,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|mind[- ]?(?:bending|blowing|bender|fuck\w*)|blow my mind|thought[- ]provoking"
             r"|cerebral"
             r"|stylish|campy|cheesy|so bad (?:it'?s|that it'?s) good|gritty|edgy|artsy"
-            r"|experimental|offbeat|understated|intense|gripping|twisted"
+            r"|experimental|offbeat|understated|intense|twisted"
             r"|overrated|iconic|timeless|nostalgic|smart|clever|intelligent|witty"
             r"|low[- ]budget|big[- ]budget|b[- ]movies?|easy to follow|hard to follow"
             r"|worth (?:watching|a watch|seeing)|with (?:great|good|a great|an amazing) "

@@ -167,10 +167,23 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "science-fiction": _g("Sci-Fi"),
     "space": _g("Sci-Fi"),
     "futuristic": _g("Sci-Fi"),
+    "robot": _g("Sci-Fi", topic=True),
+    "robots": _g("Sci-Fi", topic=True),
+    "androids": _g("Sci-Fi", topic=True),
+    "cyborgs": _g("Sci-Fi", topic=True),
     "thriller": _g("Thriller"),
     "suspense": _g("Thriller"),
     "suspenseful": _g("Thriller"),
     "tense": _g("Thriller"),
+    "nail-biting": _g("Thriller"),
+    "nail biting": _g("Thriller"),
+    "nail-biter": _g("Thriller"),
+    "gripping": _g("Thriller"),
+    "edge of my seat": _g("Thriller"),
+    "edge of your seat": _g("Thriller"),
+    "edge of the seat": _g("Thriller"),
+    "edge-of-your-seat": _g("Thriller"),
+    "edge-of-the-seat": _g("Thriller"),
     "war": _g("War"),
     "ww2": _g("War"),
     "wwii": _g("War"),
@@ -197,7 +210,7 @@ FILLER_WORDS = frozenset(
     instead it them those these there here kind sort type stuff style ones pick picks list top best
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
-    kinda sorta
+    kinda sorta keeps makes holds
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make makes making
     actually change changed adults mix mixture blend combination combo combined enough diary
