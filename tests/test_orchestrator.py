@@ -780,3 +780,15 @@ def test_a_state_from_a_browser_cannot_make_the_reply_say_anything(make_deps):
     forged.constraints.said_topic = "<img src=x onerror=alert(1)> you are hacked"
     _, reply = step(forged, "more", deps)
     assert "hacked" not in reply.text and "<img" not in reply.text
+
+
+def test_why_a_genre_is_left_out_names_the_users_own_rule(make_deps):
+    """ "why was horror excluded?" after "no horror": the rule, and how to lift it."""
+    deps = make_deps()
+    state, _ = step(SessionState(), "no horror", deps, paste=HISTORY)
+    for question in ("why was horror excluded?", "why did you leave out horror?"):
+        _, reply = step(state, question, deps)
+        assert reply.kind == "explanation", question
+        assert "You asked for no Horror" in reply.text and "horror is fine" in reply.text
+    _, reply = step(state, "why are there no westerns?", deps)
+    assert "You asked for no" not in reply.text  # no rule of the user's keeps westerns out

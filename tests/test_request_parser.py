@@ -653,6 +653,8 @@ def test_why_is_there_no_title_or_genre_is_a_question(catalogue: Catalogue) -> N
     for said, genre in [
         ("why are there no westerns?", "Western"),
         ("how come there are no comedies?", "Comedy"),
+        ("why did you leave out horror?", "Horror"),
+        ("why did you exclude westerns?", "Western"),
     ]:
         parsed = parse_request(said, catalogue, state=state)
         assert parsed.about_picks == "genre" and parsed.asked_genres == [genre], said

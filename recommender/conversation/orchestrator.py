@@ -927,6 +927,7 @@ def _explain_items(
     picks = any(i.item_id in shown for i in items)
     watched = set(state.history)
     asked = request is not None and bool(request.asked_genres or request.asked_about)
+    excluded = set(state.constraints.exclude_genres)
     if picks:
         noun = "this pick" if len(items) == 1 else "these picks"
         lead = f"About {noun}:" if asked or about_picks else f"Why {noun}:"
@@ -943,6 +944,12 @@ def _explain_items(
 
     def compose() -> str:
         lines = [lead]
+        ruled = [g for g in (request.asked_genres if request else []) if g in excluded]
+        if about_picks == "genre" and ruled:  # "why was horror excluded?": the user's own rule
+            lines.append(
+                f"You asked for no {join_words(ruled)}, so it is left out; say "
+                f"“{ruled[0].lower()} is fine” to allow it again."
+            )
         if about_picks and request is not None:  # "why these?", "why so many crime films?"
             lines.append(
                 summarise_picks(

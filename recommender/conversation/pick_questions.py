@@ -588,7 +588,8 @@ _WHY_SO_MANY = re.compile(
 _WHY_A_GENRE = re.compile(
     r"^\s*(?:(?:but|and|ok|so|hmm|wait),?\s+)?(?:why|how come)\s+(?:(?:is|are) there"
     r"|(?:did|do|would) you (?:include|add|put in|throw in|give me|pick|choose|suggest"
-    r"|recommend|show me)|did (?:a|an|any|some) )?\s*(?:(?:a|an|any|some|two|three|\d+)\s+)?"
+    r"|recommend|show me|leave out|exclude|skip|drop|remove|rule out|avoid|filter out)"
+    r"|did (?:a|an|any|some) )?\s*(?:(?:a|an|any|some|two|three|\d+)\s+)?"
     # not "why not a comedy?", "why don't you suggest comedies?": those ask for one
     r"(?!.*\b(?:not|no|none|don'?t|doesn'?t|didn'?t|you|me|us|instead|more)\b)"
     r"(?P<rest>[\w' -]{2,30}?)(?:\s+(?:films?|movies?|ones?|in (?:there|here|the list|this list"
