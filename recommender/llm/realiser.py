@@ -280,13 +280,9 @@ class Realiser:
         v = self.values(evidence)
         lines = [f"Recommended: {v['title']}."]
         if "first" not in v:
-            if "words" in v:
-                lines.append(f"The user asked for “{v['words']}”; its title and genres match.")
             if evidence.popular and "share" in v:
                 lines.append(f"{v['share']}% of all viewers watched it.")
-            if "asked" in v:
-                lines.append(f"The user asked for this: {v['asked']}.")
-            return lines
+            return lines + self._asked_lines(v)
         cited = evidence.cited
         dropped = (
             evidence.base_rank is not None
@@ -321,10 +317,7 @@ class Realiser:
             lines.append(f"It shares {v['genres']} with {v['first']}.")
         if "decade" in v:
             lines.append(f"It is from the {v['decade']}, like {v['first']}.")
-        if "asked" in v:
-            lines.append(f"The user asked for this: {v['asked']}.")
-        if "words" in v:
-            lines.append(f"The user asked for “{v['words']}”; its title and genres match.")
+        lines += self._asked_lines(v)
         if "blend2" in v:
             lines.append(
                 f"The user asked for a blend of {v['blend1']} and {v['blend2']}; it shares "
@@ -340,6 +333,16 @@ class Realiser:
                 f"People who watched {v['like']} were {v['like_lift']}x as likely to watch it "
                 f"({v['like_both']} of {v['like_users']})."
             )
+        return lines
+
+    @staticmethod
+    def _asked_lines(v: dict[str, str]) -> list[str]:
+        """What the user asked for that the pick fits: a filter, then their own words."""
+        lines = []
+        if "asked" in v:
+            lines.append(f"The user asked for this: {v['asked']}.")
+        if "words" in v:
+            lines.append(f"The user asked for “{v['words']}”; its title and genres match.")
         return lines
 
     def fact_record(self, evidence: Evidence, kinds: Sequence[str]) -> list[str]:
