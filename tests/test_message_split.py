@@ -59,6 +59,16 @@ def catalogue() -> Catalogue:
             "Fargo\nAlien",
             "didn't like the second one",
         ),
+        # a score after each title: the history parser reads it as a verdict
+        (
+            "fargo 9/10, alien 8/10 - what should I watch?",
+            "fargo 9/10\nalien 8/10",
+            "what should I watch?",
+        ),
+        # titles typed with spaces between them inside a list
+        ("I've watched fargo scream and alien, what next?", "fargo\nscream\nalien", "what next?"),
+        # a list's label says what the user thought of them
+        ("Movies I dislike: Fargo; Scream", "Fargo - hated it\nScream - hated it", ""),
     ],
 )
 def test_history_and_request_are_told_apart(

@@ -414,6 +414,13 @@ def _spaced_titles(
 ) -> MessageSplit | None:
     """ "heat fargo alien": every word belongs to one of two or more exact titles, and no
     title is a word a request uses ("romance", "horror"): the titles."""
+    titles = _spaced_split(message, catalogue, matcher)
+    return MessageSplit("\n".join(titles), "") if titles else None
+
+
+def _spaced_split(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> list[str] | None:
+    """The two or more exact titles that ``message`` is, typed with spaces between them
+    ("heat fargo alien"), or ``None``."""
     words = message.strip(" .!?").split()
     if not 2 <= len(words) <= MAX_LIST_PIECES or _REQUEST_CUES.search(message):
         return None
@@ -431,7 +438,7 @@ def _spaced_titles(
         return None
     if any(_says_a_wish(title, catalogue, matcher, wholly=True) for title in titles):
         return None  # "comedy drama" is two genres, whatever films carry those names
-    return MessageSplit("\n".join(titles), "")
+    return titles
 
 
 def _is_exact_title(text: str, matcher: TitleMatcher) -> bool:
@@ -458,12 +465,14 @@ def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> M
     if not (LIST_MARK.search(message) or AND.search(message)):
         return None
     label = LIST_LABEL.match(message)
+    verdict = ""
     if (
         label
         and len(label.group("label").split()) <= 5
         and not _is_title(label.group("label"), matcher)
     ):
         message = message[label.end() :]  # "My top 3: Heat, Fargo" (not "Alien: Resurrection")
+        verdict = _label_verdict(label.group("label"))  # "Movies I dislike: Titanic; Grease"
     head, request = _peel_request(LIST_MARK.sub(", ", message), catalogue, matcher)
     best: tuple[int, list[str]] = (0, [])
     as_typed: list[str] = []  # the pieces of ``head`` itself (the first text tried)
@@ -474,7 +483,8 @@ def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> M
         if titles >= 2 and titles * 3 >= len(pieces) * 2 and titles > best[0]:
             best = (titles, pieces)  # "Heat, Fargo and Alien are my favourites": all three
     if best[1]:
-        return MessageSplit("\n".join(best[1]), request)
+        lines = [f"{piece} - hated it" for piece in best[1]] if verdict == "disliked" else best[1]
+        return MessageSplit("\n".join(lines), request, liked=verdict == "liked")
     # "Toy Story, Shrek, Finding Nemo", "Inception, Interstellar, The Dark Knight": a list of
     # names, most of them films the catalogue lacks; said back as unknown, never searched
     pieces = as_typed
@@ -490,6 +500,24 @@ def _marked_list(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> M
     if len(pieces) >= 2 and all(piece in known or shaped(piece) for piece in pieces):
         return MessageSplit("\n".join(pieces), request, led=True)
     return None
+
+
+_DISLIKED_LABEL = re.compile(
+    r"\b(?:dislike[sd]?|hated?|don'?t like|didn'?t like|worst|not for me|can'?t stand|avoid"
+    r"|overrated|bad)\b",
+    re.IGNORECASE,
+)
+_LIKED_LABEL = re.compile(
+    r"\b(?:like[sd]?|love[sd]?|enjoyed|favou?rites?|faves?|best|top(?: \d+)?)\b", re.IGNORECASE
+)
+
+
+def _label_verdict(label: str) -> str:
+    """What a list's label says of its titles: "Movies I dislike" -> "disliked", "My
+    favourites" -> "liked", "Watched" -> ""."""
+    if _DISLIKED_LABEL.search(label):
+        return "disliked"
+    return "liked" if _LIKED_LABEL.search(label) else ""
 
 
 def _one_title(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
@@ -559,7 +587,14 @@ def _same_name(read: HistoryParse, text: str) -> bool:
     return bool(options) and all(title_key(name) == title_key(text) for name in bare)
 
 
+# a score after a title in a one-line list: "heat 10/10, fargo 9/10", "Alien ★★★★"
+_SCORE_AFTER = re.compile(
+    r"\s*[-–:]?\s*(?:\(?\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|100)\)?|[★☆⭐]+\s*½?|½)\s*$"
+)
+
+
 def _is_title(text: str, matcher: TitleMatcher) -> bool:
+    text = _SCORE_AFTER.sub("", text)  # the history parser reads the score as a verdict
     year = _YEAR_AFTER.search(text)  # "Willy Wonka and the Chocolate Factory (1971)"
     bare, when = (text[: year.start()], int(year.group(1))) if year else (text, None)
     found = matcher.match(bare, when, exact_only=True)
@@ -594,4 +629,10 @@ def _titles_in_sentence(sentence: str, matcher: TitleMatcher) -> list[str]:
                 candidate[0] == best[j][0] and len(candidate[1]) < len(best[j][1])
             ):
                 best[j] = candidate
-    return best[n][1] or [sentence]
+    found = best[n][1] or [sentence]
+    # "heat fargo and alien": a piece that is titles typed with spaces between them
+    spaced = [
+        None if _is_title(piece, matcher) else _spaced_split(piece, matcher.catalogue, matcher)
+        for piece in found
+    ]
+    return [title for piece, split in zip(found, spaced, strict=True) for title in split or [piece]]
