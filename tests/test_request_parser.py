@@ -1880,6 +1880,8 @@ def test_undo_goes_back_to_the_request_before_the_last_change(catalogue: Catalog
         "go back to the previous list",
         "the previous ones were better",
         "show me the previous picks again",
+        "back to the first list",  # had searched "first"
+        "back to the original picks",
     ]:
         back = parse(text, catalogue, state)
         assert back.constraints.include_genres == ["Comedy"], text
