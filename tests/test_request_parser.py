@@ -1212,6 +1212,9 @@ def test_a_follow_up_genre_narrows_or_switches(turns, genres, catalogue, state) 
         ("something with de niro in it", "de niro"),
         ("not before 1960 and no John Wayne", "John Wayne"),
         ("anything but Schwarzenegger, action", "Schwarzenegger"),
+        ("nolan", "nolan"),  # a surname alone had been searched (Melvin and Howard, Cobb)
+        ("something with hanks", "hanks"),
+        ("no depp please", "depp"),
     ],
 )
 def test_people_are_noted_not_searched(text: str, name: str, catalogue: Catalogue) -> None:
