@@ -792,3 +792,23 @@ def test_why_a_genre_is_left_out_names_the_users_own_rule(make_deps):
         assert "You asked for no Horror" in reply.text and "horror is fine" in reply.text
     _, reply = step(state, "why are there no westerns?", deps)
     assert "You asked for no" not in reply.text  # no rule of the user's keeps westerns out
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "what data do you use?",
+        "how many movies do you have?",
+        "what genres are there?",
+        "are you an AI?",
+        "what's the newest movie you have?",
+    ],
+)
+def test_questions_about_the_catalogue_are_answered_from_it(make_deps, tiny_catalogue, said):
+    """They had been searched as words ("are you an AI?" found titles with "AI")."""
+    deps = make_deps()
+    state, reply = step(SessionState(), said, deps)
+    assert reply.kind == "notice" and not reply.cards, said
+    newest = max(i.year for i in tiny_catalogue if i.year)
+    assert f"holds {len(tiny_catalogue)} movies" in reply.text and str(newest) in reply.text
+    assert state.constraints.is_empty() and not state.history

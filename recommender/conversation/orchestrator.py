@@ -529,11 +529,12 @@ def step_stream(
         return
     if request.action == "chat":
         reply.kind, reply.done = "notice", True
-        reply.text = (
-            _session_summary(new, deps)
-            if request.chat == "state"
-            else _small_talk(request.chat, new, deps.words)
-        )
+        if request.chat == "state":
+            reply.text = _session_summary(new, deps)
+        elif request.chat == "about":
+            reply.text = _about_catalogue(deps)
+        else:
+            reply.text = _small_talk(request.chat, new, deps.words)
         yield new, reply
         return
     if request.action == "chose":  # "I'll watch the 2nd": enjoy it; the picks stay as they are
@@ -846,6 +847,30 @@ def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
     return (
         f"Hi! Paste a few {words.items} you {words.did} (one per line, or {words.exports}), "
         f"or tell me what you're in the mood for, e.g. “{words.example}”."
+    )
+
+
+def _about_catalogue(deps: Deps) -> str:
+    """ "What data do you use?", "how many movies do you have?", "are you an AI?": what the
+    catalogue holds and how picks are made, from the catalogue itself."""
+    words, catalogue = deps.words, deps.catalogue
+    newest, oldest = year_bounds(catalogue)
+    genres = catalogue.genres
+    span = f", from {oldest} to {newest}" if newest is not None and oldest is not None else ""
+    kinds = f", in {len(genres)} genres: {join_words(genres)}" if genres else ""
+    sources = (
+        f"a sequence model trained on what people {words.did} (LLM2SASRec) and a similarity "
+        "search over the titles"
+        if getattr(deps.retriever, "sasrec", None) is not None
+        else f"a similarity search over the titles and how often each was {words.did}"
+    )
+    return (
+        f"I'm a recommender, not a person. The catalogue holds {len(catalogue):,} "
+        f"{words.items}{span}{kinds}. For each I know its title, year and genres and who "
+        f"{words.did} it; no plots, cast, ratings or reviews. Picks come from {sources}, only "
+        f"ever from this catalogue, and each explanation says what the pick rests on. Paste a "
+        f"few {words.items} you {words.did}, or tell me what you're in the mood for, e.g. "
+        f"“{words.example}”."
     )
 
 

@@ -20,7 +20,7 @@ from recommender.conversation.vocabulary import Readability
 Action = Literal[
     "recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not", "chose"
 ]
-ChatKind = Literal["", "greeting", "thanks", "help", "state", "plot", "bye"]
+ChatKind = Literal["", "greeting", "thanks", "help", "state", "plot", "bye", "about"]
 
 
 @dataclass

@@ -137,6 +137,30 @@ _CHAT = (
             r"|how do i use (?:this|you)|who are you|what are you|what is this)\s*[?!.]*\s*$"
         ),
     ),
+    (  # "what data do you use?", "how many movies do you have?", "are you an AI?": about
+        # the catalogue and the recommender itself, answered from the catalogue
+        "about",
+        re.compile(
+            r"^\s*(?:(?:so|ok|and|but|hey),?\s+)?(?:"
+            r"(?:what|which) (?:data|dataset|data ?set|catalogue|catalog|database|movies|films"
+            r"|products|genres|kinds? of (?:movies|films)|years?)"
+            r"(?: do you (?:use|have|know|cover|work with|draw on)| (?:are|is) (?:there|in (?:it"
+            r"|here|the catalog(?:ue)?|your catalog(?:ue)?|your database)|available|covered))"
+            r"|(?:what|which) (?:data|dataset|catalogue|catalog|database) (?:is this|are you using)"
+            r"|how many (?:movies|films|titles|items|products|genres)(?: do you (?:know|have)"
+            r"| are (?:there|in (?:it|here|the catalog(?:ue)?|your catalog(?:ue)?)))"
+            r"|(?:what|which)(?:'s| is) the (?:newest|latest|oldest|most recent|earliest)"
+            r" (?:movie|film|title|one|product) (?:you (?:have|know)|in (?:the|your) catalog(?:ue)?"
+            r"|here|there is)"
+            r"|how (?:old|new|recent) (?:are|is) (?:the|your) (?:movies|films|catalog(?:ue)?)"
+            r"|are you (?:an? )?(?:ai|a\.i\.|bot|robot|human|person|real person|chat ?gpt|llm"
+            r"|language model|machine|computer)"
+            r"|who (?:made|built|created|programmed|wrote) you"
+            r"|what (?:model|llm|ai|algorithm) (?:are you|do you use|is this)"
+            r"|how do you (?:pick|choose|recommend|decide|work)"
+            r")\s*[?!.]*\s*$"
+        ),
+    ),
     (  # "tell me the plot", "what's the story?": no catalogue here has plots
         "plot",
         re.compile(
