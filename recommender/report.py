@@ -674,8 +674,12 @@ def _block_conversation(results: Results) -> str:
         compare = compare_targets(other["targets"], result) if other.get("targets") else None
         if compare and compare.get("scenarios"):
             c, h = compare["ndcg10"], compare["hr10"]
+            made = (other.get("provenance") or {}).get("git_commit") or ""
+            mine = (result.get("provenance") or {}).get("git_commit") or ""
+            # a run of older code is paired as it is, and says so
+            when = f", run at commit {made[:10]}" if made and made[:10] != mine[:10] else ""
             text += (
-                f". With LLM-SRec ranking (`--ranking auto`: HR@10 "
+                f". With LLM-SRec ranking (`--ranking auto`{when}: HR@10 "
                 f"{other['summary']['target_given_request']['hr10']:.4f}, turn p50 "
                 f"{other['summary']['turn_latency_ms']['p50']:.1f} ms) minus this, paired over "
                 f"the {compare['scenarios']} scenarios: NDCG@10 {_f(c['diff'], sign=True)} "
