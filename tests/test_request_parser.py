@@ -1292,6 +1292,25 @@ def test_a_content_question_is_no_genre_question(text: str, catalogue: Catalogue
 
 
 @pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("is it in english?", "language"),
+        ("is the second one subtitled?", "language"),
+        ("is the first one a true story?", "story"),
+        ("is it based on a book?", "story"),
+        ("does the third one have a happy ending?", "story"),
+    ],
+)
+def test_questions_the_catalogue_has_no_data_for_are_said_so(
+    text: str, kind: str, catalogue: Catalogue, state
+) -> None:
+    """ "is it in english?", "is it a true story?" had listed new picks."""
+    request = parse(text, catalogue, state)
+    assert request.action == "explain" and request.asked_about == kind, text
+    assert request.constraints.query == ""
+
+
+@pytest.mark.parametrize(
     ("text", "liked", "disliked"),
     [
         ("I liked the first one, the others not so much", [5], [3, 12, 9]),

@@ -1138,6 +1138,16 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
             "The catalogue has no content ratings (violence, language, nudity), so I can't say; "
             f"it is listed as {join_words(item.genres) or 'no genre'}."
         )
+    if request.asked_about == "language":
+        return (
+            "The catalogue has no languages or countries, so I can't say; a title listed with "
+            f"another in brackets is often a {deps.words.item}'s original title."
+        )
+    if request.asked_about == "story":
+        return (
+            "The catalogue has no plot summaries, so I can't say what happens in it; it is "
+            f"listed as {join_words(item.genres) or 'no genre'}."
+        )
     popularity = getattr(deps.retriever, "popularity", None)
     if request.asked_about == "popularity" and popularity is not None:
         rank = int((popularity[1:] > popularity[item.item_id]).sum()) + 1

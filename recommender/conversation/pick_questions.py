@@ -87,7 +87,7 @@ _ATTRIBUTE_LEAD = re.compile(
     r"^\s*(?:so\s+|and\s+|but\s+|hmm,?\s+)?(?:(?P<is>is|was|are|were"
     r"|which (?:ones?|of (?:them|these|those|the picks)) (?:is|are|was|were))\s+"
     r"|(?:when|what year)\s+(?:is|was)\s+|how\s+(?:old|popular|recent|new|well[- ]known"
-    r"|famous)\s+(?:is|was)\s+)"
+    r"|famous)\s+(?:is|was)\s+|(?P<does>does|did)\s+)"  # "does it have a happy ending?"
 )
 _ATTRIBUTE_END = re.compile(
     r"\s*(?:(?P<rest>(?:(?:a|an|really|very|too|at all|kind of|sort of|any)\s+)*[\w' -]{0,30}?)"
@@ -375,15 +375,14 @@ def _parse_attribute_question(
             f"I can't tell which is the {word}: the catalogue has genres, not how much of them "
             "a film has."
         )
-    kind = (
-        "content"
-        if _CONTENT.search(rest)
-        else "sequel"
-        if _SEQUEL_ASKED.search(rest)
-        else "where"
-        if _WHERE_ASKED.search(rest)
-        else ""
+    kinds = (
+        ("content", _CONTENT),
+        ("sequel", _SEQUEL_ASKED),
+        ("where", _WHERE_ASKED),
+        ("language", _LANGUAGE_ASKED),
+        ("story", _STORY_ASKED),
     )
+    kind = next((name for name, pattern in kinds if pattern.search(rest)), "")
     if kind:  # "is the second one violent?" (no content data), "is Seven a sequel?"
         result.explain += ids
         result.asked_about = kind
@@ -391,7 +390,8 @@ def _parse_attribute_question(
         return
     genres = _genres_named(rest, matcher.catalogue)
     period = DECADE_ALONE.search(rest) or re.search(rf"\b{YEAR}\b", rest)
-    if lead.group("is") and rest and not genres and not period and rest not in _ANY_GOOD:
+    open_question = lead.group("is") or lead.group("does")
+    if open_question and rest and not genres and not period and rest not in _ANY_GOOD:
         return  # "is it raining?": no question about a film this can answer
     result.explain += ids
     result.about_picks = about or result.about_picks
@@ -459,6 +459,17 @@ _CONTENT = re.compile(
     r"|safe for (?:kids|children)|ok for (?:kids|children))\b"
 )
 _SEQUEL_ASKED = re.compile(r"\b(?:sequels?|follow[- ]?ups?|part of a (?:series|franchise))\b")
+# "is it in English?", "is it subtitled?": no catalogue here records languages
+_LANGUAGE_ASKED = re.compile(
+    r"\b(?:in (?:english|french|german|spanish|italian|japanese|chinese|korean|another language"
+    r"|a foreign language)|english|subtitled|subtitles|dubbed|foreign|a foreign (?:film|movie))\b"
+)
+# "is it a true story?", "does it have a happy ending?": no catalogue here has plots
+_STORY_ASKED = re.compile(
+    r"\b(?:(?:based on )?a true story|based on (?:a |the )?(?:true|real|book|novel|comic|play"
+    r"|video ?game)|true events|real events|(?:a )?(?:happy|sad) ending|(?:a )?twist(?: ending)?"
+    r"|(?:a )?remake)\b"
+)
 # "is the last one on Netflix?", "is it streaming anywhere?": no catalogue here records it
 _WHERE_ASKED = re.compile(
     r"\b(?:(?:streaming |available |out )?on|in)\s+(?:netflix|prime(?: video)?|amazon(?: prime)?"
