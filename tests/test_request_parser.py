@@ -3559,3 +3559,25 @@ def test_refusals_before_any_pick_need_no_pick(
 ) -> None:
     result = parse(text, catalogue)
     assert result.constraints.exclude_genres == excluded and not result.notes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no, the other Heat",
+        "I meant the other one",
+        "wrong Heat, I meant the other one",
+        "I meant the 1995 one",
+    ],
+)
+def test_a_namesake_of_a_history_title_can_be_meant(text: str, catalogue: Catalogue) -> None:
+    """The tiny catalogue has two films called Heat: 3 (1995) and 24; the history has 24."""
+    state = SessionState(history=[24, 12], liked=[24])
+    result = parse(text, catalogue, state)
+    assert result.history_swap == [(24, 3)] and result.constraints.query == "", text
+    after = apply_request(state, result)
+    assert after.history == [3, 12] and after.liked == [3]
+
+
+def test_the_other_one_needs_one_film_with_a_namesake(catalogue: Catalogue) -> None:
+    assert parse("I meant the other one", catalogue, SessionState(history=[12])).history_swap == []

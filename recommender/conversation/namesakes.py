@@ -92,3 +92,17 @@ def unsettled_options(parsed: HistoryParse | None) -> set[int]:
     if parsed is None:
         return set()
     return {i for line in parsed.ambiguous for i in line.options}
+
+
+def namesakes_of(catalogue: Catalogue, item_id: int) -> list[int]:
+    """The other films with ``item_id``'s name ("Titanic" (1953) for Titanic (1997)), by year."""
+    index = catalogue.derived("namesakes", _by_name)
+    name = title_key(natural_title(catalogue.get(item_id).title))
+    return [i for i in index.get(name, []) if i != item_id]
+
+
+def _by_name(catalogue: Catalogue) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for item in sorted(catalogue, key=lambda i: (i.year or 0, i.item_id)):
+        index.setdefault(title_key(natural_title(item.title)), []).append(item.item_id)
+    return {name: ids for name, ids in index.items() if len(ids) > 1}

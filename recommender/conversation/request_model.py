@@ -97,6 +97,8 @@ class ParsedRequest:
     focus: int | None = None  # from the session: the pick last asked about ("it" means it)
     history_add: list[int] = field(default_factory=list)  # "add Casablanca (to my list)"
     history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
+    # "no, the other Titanic", "I meant the 1953 one": (film in the history, its namesake)
+    history_swap: list[tuple[int, int]] = field(default_factory=list)
 
 
 class MessageText:

@@ -35,6 +35,7 @@ from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.genre_words import genre_pattern, genre_word, resolve_genre
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.language import guess_language
+from recommender.conversation.namesakes import namesakes_of
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.periods import (
     DECADE,
@@ -997,6 +998,7 @@ def parse_request(
     for match in msg.finditer(_JUST_PICKS):
         result.asks_for_picks = True
         msg.consume(match.start(), match.end())
+    _parse_namesake_correction(msg, matcher, state, result)  # "no, the other Titanic"
     _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
     parse_choice(msg, matcher, state, last, result)
     parse_why_not(msg, matcher, state, result)
@@ -1120,6 +1122,7 @@ def parse_request(
         or result.fewer
         or result.history_add
         or result.history_remove
+        or result.history_swap
     )
     if result.reset and not said_something:
         result.action = "reset"
@@ -1293,6 +1296,8 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
             turn=state.turn,
             birth_year=state.birth_year,  # a fact about the user, not a wish: it stays
         )
+    for old, namesake in request.history_swap:  # "no, the other Titanic"
+        new.replace_history(old, namesake)
     for item_id in request.history_remove:
         new.remove_history(item_id)
     if request.history_add:
@@ -1442,6 +1447,76 @@ _SIMILAR_TO_NAMED = re.compile(
     r"|along (?:those|the same|these) lines|in the same vein|of the same kind"
     r"|^\s*(?:more\s+)?similar(?:\s+(?:please|pls))?\s*[.!?]*$)"
 )
+
+
+# "no, the other Titanic", "I meant the 1953 one", "wrong Titanic, I meant Titanic (1953)":
+# a film of the history swapped for its namesake (the app had taken the most watched)
+_OTHER_NAMESAKE = re.compile(
+    r"(?:^|(?<=[.!?,;]\s))\s*(?:(?:no|nope|oops|sorry|wait|wrong (?:one|film|movie))[,!.]*\s+)*"
+    r"(?:(?:i meant|i mean|i watched|i saw|it was|make it)\s+)?(?:the other|wrong)\s+"
+)
+_OTHER_ONE = re.compile(r"\s*(?:one|film|movie|version)\b")  # "I meant the other one"
+_MEANT_YEAR = re.compile(
+    r"\b(?:i meant|i mean|i watched|i saw|it was|it's|make it|not that one,?)\s+the\s+"
+    r"(?P<year>(?:18|19|20)\d\d)\s+(?:one|version|film|movie|original|remake)\b"
+)
+
+
+def _parse_namesake_correction(
+    msg: MessageText, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+) -> None:
+    """A film of the history whose namesake was meant: "the other Titanic" (the one not in
+    the history), "I meant the 1953 one" (the namesake from that year)."""
+    if state is None or not state.history:
+        return
+    catalogue = matcher.catalogue
+    history = list(state.history)
+
+    def swap(old: int, new: int) -> None:
+        result.history_swap.append((old, new))
+        shown = (catalogue.get(old).display_title, catalogue.get(new).display_title)
+        result.notes.append(f"Your history now has {shown[1]} instead of {shown[0]}.")
+
+    for match in msg.finditer(_MEANT_YEAR):
+        year = int(match.group("year"))
+        found = [
+            (old, new)
+            for old in history
+            for new in namesakes_of(catalogue, old)
+            if catalogue.get(new).year == year and new not in history
+        ]
+        if len(found) == 1:
+            swap(*found[0])
+            msg.consume(match.start(), match.end())
+    for match in msg.finditer(_OTHER_NAMESAKE):
+        bare = _OTHER_ONE.match(msg.work, match.end())
+        if bare is not None and not match.group().rstrip().endswith("other"):
+            continue  # "the wrong one" may be a pick
+        if bare is not None:  # "the other one": the one film of the history with a namesake
+            open_ = [
+                h for h in history if [i for i in namesakes_of(catalogue, h) if i not in history]
+            ]
+            if len(open_) == 1:
+                others = [i for i in namesakes_of(catalogue, open_[0]) if i not in history]
+                if len(others) == 1 and (open_[0], others[0]) not in result.history_swap:
+                    swap(open_[0], others[0])
+                msg.consume(match.start(), bare.end())
+            continue
+        scratch = ParsedRequest(Constraints())
+        found = title_at(msg, match.end(), matcher, SessionState(history=history), scratch)
+        if found is None:
+            continue
+        named = found[0].item_id
+        old = (
+            named
+            if named in history
+            else next((h for h in history if named in namesakes_of(catalogue, h)), None)
+        )
+        others = [i for i in namesakes_of(catalogue, old) if i not in history] if old else []
+        if old is not None and len(others) == 1:
+            if (old, others[0]) not in result.history_swap:  # "wrong Titanic, the other one"
+                swap(old, others[0])
+            msg.consume(match.start(), found[1])
 
 
 def _mark_swapped(ids: Sequence[int], result: ParsedRequest) -> None:

@@ -165,6 +165,15 @@ class SessionState:
         fresh = set(new)
         self.history = [i for i in self.history if i not in fresh] + _dedupe_keep_last(new)
 
+    def replace_history(self, old: int, new: int) -> None:
+        """ "No, the other Titanic": ``new`` takes ``old``'s place in the history and in what
+        the user said of it (liked, disliked, seen)."""
+        for items in (self.history, self.liked, self.disliked, self.seen):
+            if old in items:
+                items[items.index(old)] = new
+                while items.count(new) > 1:  # already there: keep the first
+                    del items[len(items) - 1 - items[::-1].index(new)]
+
     def remove_history(self, item_id: int) -> None:
         """ "remove Alien from my list": no longer watched (it may be recommended again)."""
         _remove(self.history, item_id)
