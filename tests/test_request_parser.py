@@ -2264,6 +2264,9 @@ def test_contractions_without_apostrophes_and_gore_after_horror(
         ("the second to last one looks good", "liked", [12]),
         ("swap the one before last", "swap", [12]),
         ("the penultimate one looks boring", "disliked", [12]),
+        ("the first two are boring", "disliked", [5, 3]),
+        ("the last two were great", "liked", [12, 9]),
+        ("number 3 is my favourite movie ever", "liked", [12]),
     ],
 )
 def test_references_all_but_top_and_a_question_after_the_reference(
@@ -2946,6 +2949,8 @@ def test_not_so_long_ago_is_no_running_time(catalogue: Catalogue) -> None:
         ("the first one", [12], []),
         ("the first one?", [], [12]),
         ("the top 2 then", [12, 13], []),
+        ("I'd watch the second", [13], []),
+        ("I would go with the last one", [14], []),
     ],
 )
 def test_a_pick_named_alone_is_chosen(

@@ -106,7 +106,8 @@ _WHY_NOT = re.compile(
 # "I'll watch Bound", "going with the 2nd", "let's do that one": a pick chosen, no new ones
 _CHOICE = re.compile(
     r"\b(?:(?:i'?ll|i will|i'?m going to|i'?m gonna|gonna|going to|let'?s|we'?ll|we will"
-    r"|i think i'?ll|i'?d like to)\s+(?:go (?:with|for)|watch|take|pick|choose|try|check out"
+    r"|i think i'?ll|i'?d like to|i'?d|i would)\s+(?:go (?:with|for)|watch|take|pick|choose|try"
+    r"|check out"
     r"|see|do|start with|put on)|(?:i'?m |we'?re )?(?:going|go) (?:with|for)|i (?:pick|choose)"
     r"|(?:i'?m |we'?re )?watching|(?:i'?ll |we'?ll )?settle (?:on|for))\s+"
 )

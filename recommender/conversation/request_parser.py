@@ -273,8 +273,8 @@ _SWAP = re.compile(
     rf"|instead\s+of\s+{REF_LIST.replace('?P<refs>', '?P<refs2>')}{REF_END})"
 )
 _DISLIKE_AFTER = re.compile(  # "the third one looks boring"
-    rf"(?<![\w']){REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+(?:a bit\s+|kinda\s+|so\s+)?"
-    rf"(?:{CRITICISM})\b"
+    rf"(?<![\w']){REF_LIST}\s+(?:looks?|sounds?|seems?|is|was|are|were)\s+"
+    rf"(?:a bit\s+|kinda\s+|so\s+|really\s+|pretty\s+|quite\s+)?(?:{CRITICISM})\b"
 )
 # "I liked the first one, the others not so much": a verdict after a reference, its list
 # joined by "and" / "or" only (so that it cannot start at "the first one, ...")
@@ -286,7 +286,7 @@ _DISLIKE_TAIL = re.compile(
     rf"|(?:meh|nah|no|nope|not for me|pass|boring)(?=\s*(?:$|[,.!?;])))\b"
 )
 _LIKED_AFTER = re.compile(  # "the third one looks good"
-    rf"(?<![\w']){REF_LIST}\s+(?:looks?|sounds?|seems?|is|was)\s+"
+    rf"(?<![\w']){REF_LIST}\s+(?:looks?|sounds?|seems?|is|was|are|were)\s+"
     rf"(?:really\s+|very\s+|pretty\s+|quite\s+|so\s+)?(?:{PROMISING})\b"
 )
 _LIKE_ANCHOR = re.compile(
