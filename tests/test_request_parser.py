@@ -443,7 +443,8 @@ def test_refinement_across_turns(catalogue: Catalogue) -> None:
         ("older", dict(year_min=1980, year_max=1989)),
         ("give me 3", dict(k=3, year_min=1980, include_genres=["Action"])),
         ("actually funny ones", dict(include_genres=["Comedy"], k=3, year_min=1980)),
-        ("about time travel", dict(query="time travel", include_genres=["Comedy"])),
+        # a subject narrows the genre asked before (a time-travel comedy), never replaces it
+        ("about time travel", dict(query="time travel", include_genres=["Comedy", "Sci-Fi"])),
     ]
     for text, expected in turns:
         request = parse(text, catalogue, state)
@@ -491,8 +492,8 @@ def test_forget_my_history(catalogue: Catalogue, state: SessionState) -> None:
 
 def test_leftover_text_becomes_the_query(catalogue: Catalogue) -> None:
     constraints = parse("give me 3 funny movies about time travel please", catalogue).constraints
-    assert constraints.query == "time travel"
-    assert constraints.k == 3 and constraints.include_genres == ["Comedy"]
+    assert constraints.query == "time travel"  # a subject: searched, and its genre asked for
+    assert constraints.k == 3 and constraints.include_genres == ["Comedy", "Sci-Fi"]
 
 
 @pytest.mark.parametrize(
@@ -2969,6 +2970,9 @@ def test_a_pick_named_alone_is_chosen(
         ("a gripping film", "Thriller"),
         ("nail-biting stuff", "Thriller"),
         ("something with robots", "Sci-Fi"),
+        ("a time travel movie", "Sci-Fi"),
+        ("an alien invasion film", "Sci-Fi"),
+        ("a post-apocalyptic movie", "Sci-Fi"),
     ],
 )
 def test_what_a_film_does_to_you_names_its_genre(
@@ -3586,3 +3590,9 @@ def test_a_namesake_of_a_history_title_can_be_meant(text: str, catalogue: Catalo
 
 def test_the_other_one_needs_one_film_with_a_namesake(catalogue: Catalogue) -> None:
     assert parse("I meant the other one", catalogue, SessionState(history=[12])).history_swap == []
+
+
+def test_a_buddy_cop_movie_is_both_and_refusing_it_keeps_either(catalogue: Catalogue) -> None:
+    assert parse("a buddy cop movie", catalogue).constraints.include_genres == ["Action", "Comedy"]
+    refused = parse("no buddy cop movies", catalogue).constraints
+    assert refused.exclude_genres == [] and refused.exclude_genre_sets == [["Action", "Comedy"]]

@@ -2967,12 +2967,19 @@ def _merge(
         merged.year_min = min(lo for lo, _ in result.allowed_years)
         merged.year_max = max(hi for _, hi in result.allowed_years)
     new.exclude_genres = [g for g in new.exclude_genres if g not in result.allowed_genres]
+    # "funny ones" then "about time travel": a subject narrows what was asked, never replaces
+    # it (a time-travel comedy)
+    subject = bool(result.topics) and all(
+        (word := genre_word(phrase)) is not None and word.topic for phrase in result.topics
+    )
     if new.include_genres:
         if (
             merged.include_genres
             and not result.changes_mind
             and (
-                result.adds_genre or _narrows(merged.include_genres, new.include_genres, catalogue)
+                result.adds_genre
+                or subject
+                or _narrows(merged.include_genres, new.include_genres, catalogue)
             )
         ):  # "for my kid" then "a cartoon please": children's cartoons; "with some mystery"
             merged.include_genres = list(dict.fromkeys(merged.include_genres + new.include_genres))

@@ -167,6 +167,13 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "science-fiction": _g("Sci-Fi"),
     "space": _g("Sci-Fi"),
     "futuristic": _g("Sci-Fi"),
+    "time travel": _g("Sci-Fi", topic=True),
+    "time-travel": _g("Sci-Fi", topic=True),
+    "alien invasion": _g("Sci-Fi", topic=True),
+    "post-apocalyptic": _g("Sci-Fi"),
+    "post apocalyptic": _g("Sci-Fi"),
+    "apocalyptic": _g("Sci-Fi"),
+    "dystopian": _g("Sci-Fi"),
     "robot": _g("Sci-Fi", topic=True),
     "robots": _g("Sci-Fi", topic=True),
     "androids": _g("Sci-Fi", topic=True),
@@ -184,6 +191,7 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "edge of the seat": _g("Thriller"),
     "edge-of-your-seat": _g("Thriller"),
     "edge-of-the-seat": _g("Thriller"),
+    "buddy cop": _g("Action", "Comedy", together=True),
     "war": _g("War"),
     "ww2": _g("War"),
     "wwii": _g("War"),
@@ -210,7 +218,7 @@ FILLER_WORDS = frozenset(
     instead it them those these there here kind sort type stuff style ones pick picks list top best
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
-    kinda sorta keeps makes holds ever
+    kinda sorta keeps makes holds ever entertainment
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make makes making
     actually change changed adults mix mixture blend combination combo combined enough diary
