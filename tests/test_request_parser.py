@@ -2603,6 +2603,11 @@ def test_what_adults_would_like_rules_out_childrens(catalogue: Catalogue) -> Non
     parsed = parse_request("any animated movies that adults would like?", catalogue)
     assert parsed.constraints.include_genres == ["Animation"]
     assert "Children's" in parsed.constraints.exclude_genres and not parsed.constraints.query
+    # ... unless the message asks for a children's film: then the adults enjoy it too
+    kids = parse_request("a kids movie adults will enjoy", catalogue).constraints
+    assert kids.include_genres == ["Children's"] and kids.exclude_genres == []
+    night = parse_request("a movie for a boys night", catalogue).constraints
+    assert night.query == ""  # had searched "boys"
 
 
 @pytest.mark.parametrize(

@@ -1048,7 +1048,8 @@ def parse_request(
     positive, negative, mode = _parse_genres(msg, catalogue, result, base.include_genres, leaning)
     if grown_up:  # "like Toy Story but for grown-ups"
         kids = resolve_genre("Children's", catalogue)
-        if kids:
+        # ... but "a kids movie adults will enjoy" asks for one: the adults enjoy it too
+        if kids and kids not in positive:
             positive = [g for g in positive if g != kids]
             negative += [kids] if kids not in negative else []
     if result.genre_counts and len(positive) > 1:
