@@ -2608,6 +2608,8 @@ def test_what_adults_would_like_rules_out_childrens(catalogue: Catalogue) -> Non
     assert kids.include_genres == ["Children's"] and kids.exclude_genres == []
     night = parse_request("a movie for a boys night", catalogue).constraints
     assert night.query == ""  # had searched "boys"
+    old_school = parse_request("an old school action movie", catalogue).constraints
+    assert old_school.query == "" and old_school.year_max is not None  # had searched "school"
 
 
 @pytest.mark.parametrize(

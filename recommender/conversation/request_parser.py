@@ -693,7 +693,7 @@ _ERAS: tuple[tuple[re.Pattern[str], int | None, int | None], ...] = (
     (re.compile(r"\b(?:the\s+)?french new wave\b|\bnouvelle vague\b"), 1958, 1969),
 )
 _OLD = re.compile(
-    r"(?<!year )(?<!years )(?<!year-)\b(?:old|classic|classics|vintage|golden age|old-school"
+    r"(?<!year )(?<!years )(?<!year-)\b(?:old[- ]school|old|classic|classics|vintage|golden age"
     r"|oldies)\b(?!-fashioned)"
 )
 _NUM_NOT_ONE = (
