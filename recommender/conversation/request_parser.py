@@ -1472,20 +1472,19 @@ def _parse_namesake_correction(
         return
     catalogue = matcher.catalogue
     history = list(state.history)
+    # each film of the history -> its namesakes not in the history (the ones it could be)
+    others = {h: [i for i in namesakes_of(catalogue, h) if i not in history] for h in history}
 
     def swap(old: int, new: int) -> None:
+        if (old, new) in result.history_swap:  # "wrong Titanic, I meant the other one"
+            return
         result.history_swap.append((old, new))
         shown = (catalogue.get(old).display_title, catalogue.get(new).display_title)
         result.notes.append(f"Your history now has {shown[1]} instead of {shown[0]}.")
 
     for match in msg.finditer(_MEANT_YEAR):
         year = int(match.group("year"))
-        found = [
-            (old, new)
-            for old in history
-            for new in namesakes_of(catalogue, old)
-            if catalogue.get(new).year == year and new not in history
-        ]
+        found = [(h, i) for h in history for i in others[h] if catalogue.get(i).year == year]
         if len(found) == 1:
             swap(*found[0])
             msg.consume(match.start(), match.end())
@@ -1494,13 +1493,10 @@ def _parse_namesake_correction(
         if bare is not None and not match.group().rstrip().endswith("other"):
             continue  # "the wrong one" may be a pick
         if bare is not None:  # "the other one": the one film of the history with a namesake
-            open_ = [
-                h for h in history if [i for i in namesakes_of(catalogue, h) if i not in history]
-            ]
+            open_ = [h for h in history if others[h]]
             if len(open_) == 1:
-                others = [i for i in namesakes_of(catalogue, open_[0]) if i not in history]
-                if len(others) == 1 and (open_[0], others[0]) not in result.history_swap:
-                    swap(open_[0], others[0])
+                if len(others[open_[0]]) == 1:
+                    swap(open_[0], others[open_[0]][0])
                 msg.consume(match.start(), bare.end())
             continue
         scratch = ParsedRequest(Constraints())
@@ -1513,10 +1509,8 @@ def _parse_namesake_correction(
             if named in history
             else next((h for h in history if named in namesakes_of(catalogue, h)), None)
         )
-        others = [i for i in namesakes_of(catalogue, old) if i not in history] if old else []
-        if old is not None and len(others) == 1:
-            if (old, others[0]) not in result.history_swap:  # "wrong Titanic, the other one"
-                swap(old, others[0])
+        if old is not None and len(others[old]) == 1:
+            swap(old, others[old][0])
             msg.consume(match.start(), found[1])
 
 

@@ -109,14 +109,6 @@ class CandidateRetriever:
         most = max(1, round(self.config.popular_share * len(catalogue)))
         self._most_watched = frozenset(int(i) for i in self._popular_order[:most] if i > 0)
         self._less_watched = frozenset(range(1, len(catalogue) + 1)) - self._most_watched
-        # which genres each item has (row = item id), for the popularity source's genre focus
-        names = sorted({g for item in catalogue for g in item.genres})
-        self._genre_column = {g: c for c, g in enumerate(names)}
-        self._genres = np.zeros((len(catalogue) + 1, len(names)), dtype=np.float32)
-        for item in catalogue:
-            for g in item.genres:
-                self._genres[item.item_id, self._genre_column[g]] = 1.0
-        self._genre_counts = np.maximum(self._genres.sum(axis=1), 1.0)
         # "like Heat" / "nothing like Heat": in the sequence model's item space (who watches
         # what) plus shared genres, not the title-text space alone (which groups films by
         # year and title words: "like Titanic" gave "Raise the Titanic"); see likeness.py
@@ -167,11 +159,13 @@ class CandidateRetriever:
     def _popular_order_for(self, genres: Sequence[str]) -> np.ndarray:
         """Items by popularity x (share of their genres among ``genres``) ** focus: the films
         that are mostly what was asked first; the rest follow by popularity alone."""
-        columns = [self._genre_column[g] for g in genres if g in self._genre_column]
+        likeness = self._likeness  # its (N, G) genre matrix: row = item id - 1
+        columns = [likeness.genre_column[g] for g in genres if g in likeness.genre_column]
         focus = self.config.popular_genre_focus
         if not columns or focus <= 0:
             return self._popular_order
-        share = self._genres[:, columns].sum(axis=1) / self._genre_counts
+        asked = likeness.genres[:, columns].sum(axis=1) / np.maximum(likeness.genre_counts, 1.0)
+        share = np.concatenate([[0.0], asked])  # index = item id (0: padding)
         matching = np.flatnonzero(share > 0)
         weighted = self.popularity[matching] * share[matching] ** focus
         first = matching[np.lexsort((matching, -weighted))]

@@ -50,11 +50,11 @@ class Likeness:
         self.genre_weight = genre_weight
         self.blend_genre_weight = blend_genre_weight
         names = sorted({genre for item in catalogue for genre in item.genres})
-        column = {name: c for c, name in enumerate(names)}
+        self.genre_column = {name: c for c, name in enumerate(names)}  # genre -> column
         self.genres = np.zeros((len(catalogue), max(len(names), 1)), dtype=np.float32)  # (N, G)
         for item in catalogue:
             for genre in item.genres:
-                self.genres[item.item_id - 1, column[genre]] = 1.0
+                self.genres[item.item_id - 1, self.genre_column[genre]] = 1.0
         self.genre_counts = self.genres.sum(axis=1)  # (N,)
 
     def scores(self, items: Sequence[int], all_of: bool = False) -> np.ndarray:
