@@ -14,7 +14,9 @@ Scenario format (JSON lines; other tools read it, keep it)::
 ``exclude_previous`` (1-based ranks of the previous reply that must not come back),
 ``exclude_title_words``, ``forbid_text``, ``require_text``, ``forbid_titles`` (titles the
 user named, which must not come back), ``title_words_any`` with ``title_words_min`` (at least
-that many picks, default all, have one of these words in their title: "a christmas movie").
+that many picks, default all, have one of these words in their title: "a christmas movie"),
+``titles_any`` with ``titles_min`` (at least that many picks, default all, are among these
+titles: "a prison movie" is Shawshank, whose title never says so).
 Every reply must also avoid the history. Optional
 keys: ``category`` (scenario or turn), ``history_ids`` (the pasted items' catalogue ids, else
 the app's own parse of the paste is used) and ``target`` (a held-out item: its HR@10 / NDCG@10
@@ -87,6 +89,8 @@ EXPECT_KEYS = {
     "kind",
     "title_words_any",
     "title_words_min",
+    "titles_any",
+    "titles_min",
 }
 DEFAULT_MIN_K = 5
 
@@ -220,6 +224,13 @@ def judge_turn(
         if naming < wanted:
             named = expect["title_words_any"]
             failures.append(f"{naming} titles name one of {named}, not {wanted}")
+    if expect.get("titles_any"):  # "a prison movie": Shawshank, Papillon, ...
+        listed = {_title_key(title) for title in expect["titles_any"]}
+        bare_titles = [_title_key(re.sub(r"\s*\(\d{4}\)$", "", i.display_title)) for i in items]
+        among = sum(title in listed for title in bare_titles)
+        wanted = expect.get("titles_min", len(items))
+        if among < wanted:
+            failures.append(f"{among} picks are among the {len(listed)} expected, not {wanted}")
     for rank in expect.get("exclude_previous", []):
         if 1 <= rank <= len(previous) and previous[rank - 1] in ids:
             failures.append(f"previous #{rank} came back")

@@ -98,7 +98,11 @@ def test_every_wording_of_both_phrase_banks_passes_the_filter(tiny_catalogue, gr
     # "like Casablanca", and words the request searched ("a christmas movie")
     blend = ((tiny_catalogue.get(15), ("Drama",)), (tiny_catalogue.get(3), ("Crime", "Thriller")))
     evidence = replace(
-        fargo_evidence(tiny_catalogue), asked_like=like, asked_words="snowy towns", blend_of=blend
+        fargo_evidence(tiny_catalogue),
+        asked_like=like,
+        asked_words="snowy towns",
+        asked_subject="spy films",
+        blend_of=blend,
     )
     bank = paraphrase_realiser(PROMPTS)
     for short in (False, True):

@@ -234,6 +234,7 @@ def _says_a_wish(
         or c.year_max is not None
         or c.exclude_years
         or c.exclude_title_words
+        or c.exclude_subjects
         or c.exclude_sequels
         or c.anchors
         or c.k

@@ -48,6 +48,7 @@ from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids, series_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.subjects import subject, subject_films, subjects_in
 from recommender.conversation.vocabulary import english_words, quotable
 from recommender.conversation.why_not import ruled_out, unknown_title_note
 from recommender.data.catalogue import Catalogue, Item
@@ -280,6 +281,9 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
         parts.append(f"not {lo}" if lo == hi else f"not {lo}–{hi}")
     if c.exclude_title_words:
         parts.append("nothing from " + ", ".join(w.title() for w in c.exclude_title_words))
+    labels = [s.label for s in map(subject, c.exclude_subjects) if s is not None]
+    if labels:  # names from our own table only: a state may come back from a browser
+        parts.append("no " + join_words(labels, "or"))
     if c.exclude_series:
         parts.append("no franchise films")
     elif c.exclude_sequels:
@@ -348,6 +352,8 @@ def _filters(
     c = state.constraints
     any_mode = c.genre_mode == "any"
     excluded = state.excluded_ids() | titles_with_words(catalogue, c.exclude_title_words)
+    for name in c.exclude_subjects:  # "no vampires": the vampire films, not all horror
+        excluded |= subject_films(catalogue, name)
     excluded |= set(also_out)
     for together in c.exclude_genre_sets:  # "no romcoms": the films that are all of them
         excluded |= {i.item_id for i in catalogue if set(together) <= set(i.genres)}
@@ -606,6 +612,7 @@ def step_stream(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,
         lift_text=bool(search.constraints.topic),
+        subject_items=_subject_films(search.constraints.topic, deps.catalogue),
         anchors=list(dict.fromkeys([*search.constraints.anchors, *new.liked])),
         blend=search.constraints.blend,
         avoid=list(search.constraints.avoid),
@@ -767,6 +774,14 @@ def _swap_note(
     )
 
 
+def _subject_films(topic: str, catalogue: Catalogue) -> frozenset[int]:
+    """The films of the subjects ``topic`` names ("a prison movie": Shawshank, Papillon)."""
+    found: set[int] = set()
+    for named in subjects_in(topic):
+        found |= subject_films(catalogue, named.name)
+    return frozenset(found)
+
+
 def _explain_context(
     state: SessionState,
     deps: Deps,
@@ -781,10 +796,13 @@ def _explain_context(
     c = state.constraints
     seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
     words = quotable(c.said_topic)  # said back only when safe (a state may come from a browser)
+    asked = subjects_in(c.topic)  # our own labels only ("prison films"), never the user's text
     return ExplainContext(
         blend=c.blend,
         words_asked=words,
         matched_words=deps.retriever.request_matches(c.topic, items) if words else frozenset(),
+        subject_asked=join_words([s.label for s in asked]),
+        subject_films=_subject_films(c.topic, deps.catalogue),
         provenance=provenance or {},
         genres_asked=tuple(c.include_genres),
         years_asked=(c.year_min, c.year_max),

@@ -76,6 +76,8 @@ class ParsedRequest:
     genre_counts: list[tuple[str, int]] = field(default_factory=list)
     # "no romcoms": genre sets whose films (having all of a set) are ruled out
     excluded_together: list[list[str]] = field(default_factory=list)
+    # "no vampires", "nothing with robots": subjects (subjects.json) whose films are ruled out
+    excluded_subjects: list[str] = field(default_factory=list)
     # genre words that also name a subject titles may carry ("vampires" -> Horror): searched
     # as words too, so that vampire films lead among the horror
     topics: list[str] = field(default_factory=list)

@@ -70,6 +70,12 @@ from recommender.conversation.request_words import (
 )
 from recommender.conversation.sequels import in_series
 from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.subjects import (
+    subject,
+    subject_named,
+    subject_pattern,
+    subjects_in,
+)
 from recommender.conversation.title_spans import (
     MAX_TITLE_WORDS,
     NOT_TITLES,
@@ -505,7 +511,8 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|cerebral"
             r"|stylish|campy|cheesy|so bad (?:it'?s|that it'?s) good|gritty|edgy|artsy"
             r"|experimental|offbeat|understated|intense|twisted"
-            r"|overrated|iconic|timeless|nostalgic|smart|clever|intelligent|witty"
+            r"|(?<!are )(?<!is )(?<!so )(?<!too )(?<!really )overrated"
+            r"|iconic|timeless|nostalgic|smart|clever|intelligent|witty"
             r"|low[- ]budget|big[- ]budget|b[- ]movies?|easy to follow|hard to follow"
             r"|worth (?:watching|a watch|seeing)|with (?:great|good|a great|an amazing) "
             r"(?:music|soundtrack|score|cinematography|dialogue|acting|script))\b"
@@ -859,6 +866,10 @@ _NEGATION_AFTER = re.compile(
     r"|an option|welcome))"
     r"|(?:isn'?t|aren'?t|is not|are not)\s+(?:really\s+)?(?:for me|my thing|my cup of tea"
     r"|my jam|my genre|an option|welcome)"
+    # "westerns are boring", "musicals are so overrated", "horror bores me"
+    r"|(?:is|are|'s|'re)\s+(?:(?:so|too|really|just|kinda|always|pretty|way)\s+)*(?:boring"
+    r"|dull|tedious|overrated|lame|awful|terrible|the worst|annoying|cringe|cringey)"
+    r"|\s+bores? me"
     r"|\s*[?:–—-]\s*(?:no thanks|no thank you|nope|pass|hard pass|not for me|no way|no)"
     r"|,?\s+(?:no thanks|no thank you|please no|hard pass)"
     # "horror excluded", "the 90s are not allowed"
@@ -1036,6 +1047,7 @@ def parse_request(
         result.pending_life = []  # "films I grew up with, in the 80s": the years are given
         result.notes = [n for n in result.notes if not n.startswith("I don't know when you")]
     _parse_count(msg, result, new)
+    _parse_subject_negations(msg, result)
     _parse_title_exclusions(msg, catalogue, new, result)
     _parse_bare_titles(msg, matcher, state, result)
     grown_up = [match for match in msg.finditer(_GROWN_UP)]
@@ -1056,6 +1068,7 @@ def parse_request(
         mode = "any"  # "3 comedies and 2 horror films": either genre, not films of both
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.exclude_genre_sets = [list(t) for t in result.excluded_together]
+    _subjects_ruled_out(new, result)
     _parse_people(msg, new, result)
     for match in msg.finditer(_SAID_IN_PASSING):  # "what's popular right now?"
         msg.consume(match.start(), match.end())
@@ -1078,6 +1091,7 @@ def parse_request(
     new.query = " ".join(part for part in [topic, *names] if part)[:MAX_QUERY_CHARS]
     new.topic = topic[:MAX_QUERY_CHARS]
     ours = {w for phrase in result.topics for w in phrase.split()}  # "superhero": our own word
+    ours |= {w for named in subjects_in(topic) for phrase in named.words for w in phrase.split()}
 
     def in_titles(word: str) -> bool:
         return word in ours or matcher.knows_word(word)
@@ -1112,6 +1126,7 @@ def parse_request(
         or result.seen
         or new.exclude_years
         or new.exclude_title_words
+        or new.exclude_subjects
         or new.exclude_sequels
         or new.popularity
         or result.relaxed
@@ -2293,6 +2308,50 @@ _NAMED_SERIES = re.compile(
 _FREE_SUFFIX = re.compile(r"(?<=\w)-free\b")  # "a Star Wars-free list"
 
 
+def _parse_subject_negations(msg: MessageText, result: ParsedRequest) -> None:
+    """ "nothing with pirates", "no prison movies", "sci-fi but not alien invasion stuff",
+    "zombies are boring": a subject turned down (a list of genres joined to one is the genre
+    pass's: "no horror or vampires")."""
+    for match in msg.finditer(subject_pattern()):
+        named = subject_named(match.group())
+        if named is None:
+            continue
+        negated, cue_start = _negation_before(msg.work, match.start())
+        if negated and genre_pattern().search(msg.work, cue_start, match.start()):
+            continue  # "no horror or vampires": the genre pass reads the list
+        end = match.end()
+        free = re.match(r"[\s-]*free\b", msg.work[end:])  # "a vampire-free list"
+        turned_down = _NEGATION_AFTER.match(msg.work, end)  # "zombies are boring"
+        if not negated and free:
+            negated, cue_start, end = True, match.start(), end + free.end()
+        elif not negated and turned_down:
+            negated, cue_start, end = True, match.start(), turned_down.end()
+        if not negated:
+            continue
+        tail = re.match(r"\s+(?:movies?|films?|stuff|ones?|flicks?)\b", msg.work[end:])
+        if named.name not in result.excluded_subjects:
+            result.excluded_subjects.append(named.name)
+        msg.consume(cue_start, end + (tail.end() if tail else 0))
+
+
+def _subjects_ruled_out(new: Constraints, result: ParsedRequest) -> None:
+    """ "no vampires", "no spy films": the subject's films go (its title words, and the films
+    of subjects.json), never its whole genre; said once, since the catalogue has no plots."""
+    for words in list(new.exclude_title_words):  # "no spy films" came as title words
+        named = subject_named(words)
+        if named is not None:
+            new.exclude_title_words.remove(words)
+            if named.name not in result.excluded_subjects:
+                result.excluded_subjects.append(named.name)
+    new.exclude_subjects = list(result.excluded_subjects)
+    labels = [s.label for s in map(subject, new.exclude_subjects) if s is not None]
+    if labels:
+        result.notes.append(
+            f"The catalogue has no plots, so I left out the {join_words(labels)} I know of: "
+            "those whose titles say so, and the app's own list of them."
+        )
+
+
 def _exclude_words(new: Constraints, words: str) -> None:
     if words not in new.exclude_title_words:
         new.exclude_title_words.append(words)
@@ -2756,6 +2815,7 @@ def _parse_genres(
     aspects: list[str] = []  # genres ruled out by an aspect word ("no slashers")
     asked_by: dict[str, list[bool]] = {}
     previous_names: list[str] = []
+    negated_run = 0  # genres turned down in a row so far ("no horror, war or romance": 3)
     for match in genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
         word = genre_word(phrase)
@@ -2772,7 +2832,10 @@ def _parse_genres(
         )
         if joined and "," in between and not re.search(r"\b(?:or|nor|and)\b", between):
             # "no horror, war or romance" is a list; "skip the cartoons, the kids want ..." not
-            joined = _LIST_ITEM_END.match(msg.work, match.end()) is not None
+            end_of_item = _LIST_ITEM_END.match(msg.work, match.end())
+            # "no horror, comedy please": one genre turned down, then one asked for
+            wish = end_of_item is not None and re.search(r"\b(?:please|pls)\b", end_of_item[0])
+            joined = end_of_item is not None and not (wish and negated_run == 1)
         compound = previous_end >= 0 and re.fullmatch(r"[\s-]+", between) is not None
         if joined and re.search(r"\bor\b", between):
             saw_or = True
@@ -2790,12 +2853,21 @@ def _parse_genres(
                 # "no horror comedies" while horror is asked for: only comedies go
                 negative = [g for g in negative if g not in previous_names]
         names = word.exclude if negated else word.include
+        if negated and word.subject:  # "no vampires": the vampire films, not every horror film
+            if word.subject not in result.excluded_subjects:
+                result.excluded_subjects.append(word.subject)
+            end = match.end() + (free.end() if free else 0)
+            msg.consume(cue_start, end)
+            negated_run = negated_run + 1 if joined and previous_negated else 1
+            previous_end, previous_negated, previous_names = end, not free, []
+            continue
         if negated and word.together:  # "no romcoms": only the films that are all of them
             together = [g for g in (resolve_genre(n, catalogue) for n in names) if g]
             if together and together not in result.excluded_together:
                 result.excluded_together.append(together)
             end = match.end()
             msg.consume(cue_start, end)
+            negated_run = negated_run + 1 if joined and previous_negated else 1
             previous_end, previous_negated, previous_names = end, negated, together
             continue
         for name in names:
@@ -2819,7 +2891,9 @@ def _parse_genres(
                 asked_by.setdefault(resolved, []).append(resolve_genre(phrase, catalogue) is None)
         end = match.end() + (free.end() if free else 0)
         msg.consume(cue_start if negated else match.start(), end)
-        previous_end, previous_negated = end, negated
+        # "horror-free comedy": what follows a "-free" is no longer turned down
+        negated_run = negated_run + 1 if negated and joined and previous_negated else int(negated)
+        previous_end, previous_negated = end, negated and not free
         previous_names = [n for n in (resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
@@ -3025,6 +3099,12 @@ def _merge(
     for words in new.exclude_title_words:
         if words not in merged.exclude_title_words:
             merged.exclude_title_words.append(words)
+    # "no vampires" stays until vampires are asked for ("a vampire movie after all")
+    asked = {s.name for s in subjects_in(new.topic)}
+    merged.exclude_subjects = [s for s in merged.exclude_subjects if s not in asked]
+    for name in new.exclude_subjects:
+        if name not in merged.exclude_subjects:
+            merged.exclude_subjects.append(name)
     avoid = list(new.avoid)
     if result.different:  # "something completely different": not like what was shown
         merged.anchors, merged.query, merged.topic, merged.said_topic = [], "", "", ""

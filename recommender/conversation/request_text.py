@@ -9,7 +9,9 @@ follow-up ("make it the 80s") updates it like it updates the filters.
 from __future__ import annotations
 
 from recommender.conversation.state import Constraints
+from recommender.conversation.subjects import subject
 from recommender.data.catalogue import Catalogue
+from recommender.wording import join_words
 
 NOTHING_ASKED = "anything good"
 
@@ -35,6 +37,9 @@ def describe_request(constraints: Constraints, catalogue: Catalogue) -> str:
         parts.append("no " + ", ".join(c.exclude_genres))
     if c.exclude_title_words:
         parts.append("nothing from " + ", ".join(c.exclude_title_words))
+    labels = [s.label for s in map(subject, c.exclude_subjects) if s is not None]
+    if labels:
+        parts.append("no " + join_words(labels, "or"))
     anchors = [catalogue.get(a).display_title for a in c.anchors if 1 <= a <= catalogue.num_items]
     if anchors:
         parts.append("like " + ", ".join(anchors))

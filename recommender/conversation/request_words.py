@@ -23,12 +23,19 @@ class GenreWord:
     # a subject, not only a genre ("vampire", "zombie"): asked for, it is also searched as
     # words, so the films whose titles name it lead within the genre
     topic: bool = False
+    # the subject of subjects.json it names: negated, only its films go ("no vampires": not
+    # every horror film)
+    subject: str = ""
 
 
 def _g(
-    *include: str, exclude: tuple[str, ...] = (), together: bool = False, topic: bool = False
+    *include: str,
+    exclude: tuple[str, ...] = (),
+    together: bool = False,
+    topic: bool = False,
+    subject: str = "",
 ) -> GenreWord:
-    return GenreWord(include, exclude or include, together, topic)
+    return GenreWord(include, exclude or include, together, topic or bool(subject), subject)
 
 
 # The one vocabulary table: everyday phrase (lower case) -> MovieLens genres. Extend freely;
@@ -146,9 +153,10 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "gory": _g("Horror"),
     "gore": _g("Horror"),
     "slasher": _g("Horror"),
-    "zombie": _g("Horror"),
-    "vampire": _g("Horror", topic=True),
-    "werewolf": _g("Horror", topic=True),
+    "zombie": _g("Horror", subject="zombie"),
+    "vampire": _g("Horror", subject="vampire"),
+    "werewolf": _g("Horror", subject="werewolf"),
+    "werewolves": _g("Horror", subject="werewolf"),
     "musical": _g("Musical"),
     "singing": _g("Musical"),
     "mystery": _g("Mystery"),
@@ -167,17 +175,17 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "science-fiction": _g("Sci-Fi"),
     "space": _g("Sci-Fi"),
     "futuristic": _g("Sci-Fi"),
-    "time travel": _g("Sci-Fi", topic=True),
-    "time-travel": _g("Sci-Fi", topic=True),
-    "alien invasion": _g("Sci-Fi", topic=True),
+    "time travel": _g("Sci-Fi", subject="time travel"),
+    "time-travel": _g("Sci-Fi", subject="time travel"),
+    "alien invasion": _g("Sci-Fi", subject="alien invasion"),
     "post-apocalyptic": _g("Sci-Fi"),
     "post apocalyptic": _g("Sci-Fi"),
     "apocalyptic": _g("Sci-Fi"),
     "dystopian": _g("Sci-Fi"),
-    "robot": _g("Sci-Fi", topic=True),
-    "robots": _g("Sci-Fi", topic=True),
-    "androids": _g("Sci-Fi", topic=True),
-    "cyborgs": _g("Sci-Fi", topic=True),
+    "robot": _g("Sci-Fi", subject="robot"),
+    "robots": _g("Sci-Fi", subject="robot"),
+    "androids": _g("Sci-Fi", subject="robot"),
+    "cyborgs": _g("Sci-Fi", subject="robot"),
     "thriller": _g("Thriller"),
     "suspense": _g("Thriller"),
     "suspenseful": _g("Thriller"),
@@ -196,9 +204,9 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "ww2": _g("War"),
     "wwii": _g("War"),
     "ww1": _g("War"),
-    "superhero": _g("Action", topic=True),
-    "martial arts": _g("Action", topic=True),
-    "kung fu": _g("Action", topic=True),
+    "superhero": _g("Action", subject="superhero"),
+    "martial arts": _g("Action", subject="martial arts"),
+    "kung fu": _g("Action", subject="martial arts"),
     "military": _g("War"),
     "world war": _g("War"),
     "western": _g("Western"),

@@ -33,6 +33,9 @@ class Constraints:
     year_max: int | None = None  # inclusive upper bound on the release year
     exclude_years: list[list[int]] = field(default_factory=list)  # [lo, hi] ranges ruled out
     exclude_title_words: list[str] = field(default_factory=list)  # "nothing from Star Wars"
+    # "no vampires", "nothing about time travel": subjects (subjects.json) whose films go,
+    # rather than a whole genre
+    exclude_subjects: list[str] = field(default_factory=list)
     exclude_sequels: bool = False  # "no sequels": titles that mark a later film of a series
     # "not part of any franchise": the first films of a series too (implies exclude_sequels)
     exclude_series: bool = False
@@ -64,6 +67,7 @@ class Constraints:
             or self.year_max is not None
             or self.exclude_years
             or self.exclude_title_words
+            or self.exclude_subjects
             or self.exclude_sequels
             or self.popularity
             or self.anchors

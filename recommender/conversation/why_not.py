@@ -11,6 +11,7 @@ from __future__ import annotations
 from recommender.conversation.request_parser import titles_with_words, year_bounds
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import SessionState
+from recommender.conversation.subjects import subject, subject_films
 from recommender.data.catalogue import Catalogue, Item
 from recommender.wording import md
 
@@ -52,6 +53,10 @@ def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str
     for words in c.exclude_title_words:
         if i in titles_with_words(catalogue, [words]):
             reasons.append(f"you asked for nothing from {words.title()}")
+    for name in c.exclude_subjects:
+        about = subject(name)
+        if about is not None and i in subject_films(catalogue, name):
+            reasons.append(f"it is one of the {about.label}, and you asked for none")
     if c.exclude_sequels and i in sequel_ids(catalogue):
         reasons.append("it is a sequel, and you asked for none")
     return reasons

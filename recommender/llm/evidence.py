@@ -60,6 +60,10 @@ class ExplainContext:
     # match them (``CandidateRetriever.request_matches``): "a match on your words" is said
     words_asked: str = ""
     matched_words: frozenset[int] = frozenset()
+    # the subject asked for ("a prison movie") as a reply names it ("prison films"), and the
+    # items on the app's own list of them (conversation/subjects.json): said before the words
+    subject_asked: str = ""
+    subject_films: frozenset[int] = frozenset()
     blend: bool = False  # "a cross between Alien and Groundhog Day": the anchors at once
 
 
@@ -104,6 +108,8 @@ class Evidence:
     asked_like: CitedItem | None = None
     # the request's words when the item's title and genres match them ("christmas")
     asked_words: str | None = None
+    # the subject asked for when the item is on the app's list of its films ("prison films")
+    asked_subject: str | None = None
     # "a cross between Alien and Groundhog Day": two of the blended titles, each with the
     # genres the item shares with it (only when it shares some with both)
     blend_of: tuple[tuple[Item, tuple[str, ...]], ...] = ()
@@ -139,6 +145,7 @@ class Evidence:
             "provenance": list(self.provenance),
             "satisfies": list(self.satisfies),
             "asked_words": self.asked_words,
+            "asked_subject": self.asked_subject,
             "blend_of": [
                 {"title": title.display_title, "shared_genres": list(genres)}
                 for title, genres in self.blend_of
@@ -234,6 +241,8 @@ class EvidenceBuilder:
         )
         if context.words_asked and item.item_id in context.matched_words:
             common["asked_words"] = context.words_asked  # "a christmas movie": said first
+        if context.subject_asked and item.item_id in context.subject_films:
+            common["asked_subject"] = context.subject_asked  # "a prison movie": Shawshank
         anchors = [a for a in context.anchors if a.item_id != item.item_id]
         if context.blend and len(anchors) > 1:  # a blend: what it shares with each of two
             shared = [(a, self._shared(item, [a])) for a in anchors[:2]]

@@ -159,6 +159,8 @@ class Realiser:
             v["asked"] = asked_phrase(evidence.satisfies, self.noun)
         if evidence.asked_words:
             v["words"] = evidence.asked_words
+        if evidence.asked_subject:
+            v["subject"] = evidence.asked_subject
         for n, (title, genres) in enumerate(evidence.blend_of[:2], start=1):
             v[f"blend{n}"] = name(title)
             v[f"blend{n}_genres"] = join_words([genre_word(g) for g in genres])
@@ -186,6 +188,8 @@ class Realiser:
                 lead = "cold_share"
             if evidence.asked_words:  # "something with dinosaurs": the words it matched lead
                 lead = "cold_popular_words" if popular else "asked_words"
+            if evidence.asked_subject:  # "a prison movie": on the app's list of them
+                lead = "cold_popular_subject" if popular else "asked_subject"
             return [lead] + (["asked"] if evidence.satisfies else [])
         if evidence.method == "counterfactual" and evidence.base_rank is not None:
             if evidence.pivotal:
@@ -226,15 +230,17 @@ class Realiser:
             strong = like.lift is not None and like.lift >= WEAK_LIFT
             kinds = ["asked_like_lift" if strong else "asked_like", kinds[0]]
             kinds += ["asked"] if evidence.satisfies else []
-        elif evidence.asked_words:  # "a christmas movie" over a history: the words lead, the
-            # history says why this match rather than another (or that it does not)
+        elif evidence.asked_words or evidence.asked_subject:  # "a christmas movie" over a
+            # history: the words lead, the history says why this match rather than another
+            # (or that it does not); a film of the subject asked for is said to be one
             far = (
                 evidence.method == "counterfactual"
                 and not evidence.pivotal
                 and evidence.base_rank is not None
                 and evidence.base_rank > FAR_RANK
             )
-            kinds = ["asked_words", "words_not_history" if far else kinds[0]]
+            lead = "asked_subject" if evidence.asked_subject else "asked_words"
+            kinds = [lead, "words_not_history" if far else kinds[0]]
             kinds += ["asked"] if evidence.satisfies else []
         return kinds
 
@@ -383,6 +389,9 @@ _RECORD = {
     "decade": "same decade as {first}: {decade}",
     "asked": "asked for: {asked}",
     "asked_words": "asked for: “{words}” (title and genre match)",
+    "asked_subject": "asked for: {subject} (on the app's own list of them)",
+    "cold_popular_subject": "asked for: {subject} (on the app's own list of them); popular: "
+    "{share}% saw it",
     "words_not_history": "history: no pull; the sequence model's #{base}",
     "cold_popular_words": "asked for: “{words}” (title and genre match); popular: {share}% saw it",
     "asked_blend": "asked for a blend of: {blend1} (shares {blend1_genres}), {blend2} (shares "

@@ -48,6 +48,9 @@ class RetrievalQuery:
     # whether ``text`` describes what is wanted ("christmas"): its matches then lead over a
     # history (``request_match_bonus``); False for names of titles the catalogue lacks
     lift_text: bool = True
+    # films about the subject the request names ("a prison movie": the app's own list of
+    # them, conversation/subjects.json): proposed, and lifted like a full match on the words
+    subject_items: Sequence[int] = ()
     anchors: Sequence[int] = ()  # items the user named as "like X"
     blend: bool = False  # "a cross between X and Y": like all the anchors at once, not any
     avoid: Sequence[int] = ()  # items the user named as "nothing like X": they and their
@@ -177,6 +180,15 @@ class CandidateRetriever:
         kept = self._accept_ranked(order, filters, self.config.per_source)
         return [(i, float(self.popularity[i])) for i in kept]
 
+    def _listed(self, items: Sequence[int], filters: ItemFilter) -> list[tuple[int, float]]:
+        """``items`` that pass ``filters``, the most watched first."""
+        known = sorted(
+            (i for i in set(items) if 1 <= i <= len(self.catalogue)),
+            key=lambda i: (-self.popularity[i], i),
+        )
+        kept = self._accept_ranked(known, filters, self.config.per_source)
+        return [(i, float(self.popularity[i])) for i in kept]
+
     def near(self, items: Sequence[int]) -> set[int]:
         """``items`` and, for each, the ``avoid_neighbours`` items most like it: what
         "nothing like Heat" leaves out."""
@@ -231,12 +243,20 @@ class CandidateRetriever:
         return frozenset(i for i, s in zip(known, similarity, strict=True) if self.match_grade(s))
 
     def _lean_to_request_matches(
-        self, fused: dict[int, float], items: Sequence[int], similarity: Sequence[float]
+        self,
+        fused: dict[int, float],
+        items: Sequence[int],
+        similarity: Sequence[float],
+        listed: Sequence[int] = (),
     ) -> None:
-        """Each item the request source found gains the match bonus x its match grade."""
+        """Each item the request source found gains the match bonus x its match grade; a film
+        of the subject asked for (``listed``) gains all of it."""
         bonus = self.config.request_match_bonus * max(fused.values(), default=0.0)
+        grades = {i: 1.0 for i in listed}
         for item_id, score in zip(items, similarity, strict=True):
-            fused[item_id] += bonus * self.match_grade(score)
+            grades[item_id] = max(grades.get(item_id, 0.0), self.match_grade(score))
+        for item_id, grade in grades.items():
+            fused[item_id] += bonus * grade
 
     def retrieve(self, query: RetrievalQuery) -> CandidateSet:
         """Candidates for ``query``: never an item the filters reject."""
@@ -264,6 +284,8 @@ class CandidateRetriever:
             run("sasrec", self._sasrec, history, filters, query.ordered)
         if query.text and query.text.strip():
             run("request", self._nearest, query.text, None, filters)
+        if query.subject_items:
+            run("subject", self._listed, query.subject_items, filters)
         if query.ordered:
             vector = session_vector(
                 self.item_vectors, history, config.session_window, config.recency_decay
@@ -290,6 +312,7 @@ class CandidateRetriever:
             "session": config.weight_session,
             "anchor": config.weight_named_anchor if named else config.weight_anchor,
             "popular": config.weight_popular,
+            "subject": config.weight_request,
         }
         if query.popularity == "popular":  # only the most watched, and popularity counts more
             weights["popular"] *= config.popular_boost
@@ -299,8 +322,13 @@ class CandidateRetriever:
             for rank, item_id in enumerate(items):
                 fused[item_id] = fused.get(item_id, 0.0) + weights[name] / (config.rrf_k + rank + 1)
                 ranks.setdefault(item_id, []).append((name, rank))
-        if "request" in sources and query.lift_text and config.request_match_bonus:
-            self._lean_to_request_matches(fused, sources["request"], scores["request"])
+        if query.lift_text and config.request_match_bonus:
+            self._lean_to_request_matches(
+                fused,
+                sources.get("request", []),
+                scores.get("request", []),
+                sources.get("subject", []),
+            )
         best = max(fused.values(), default=0.0)
         # over a history only: it counters the history's pull; "like X" alone is the anchor
         # source's already (its likeness weighs shared genres; benchmarks/anchors.py)

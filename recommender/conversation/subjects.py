@@ -1,0 +1,121 @@
+"""Subjects that no genre says: "no vampires", "a prison movie", "nothing with robots".
+
+A subject is not a genre: ruling out vampires must not rule out every horror film, and a
+prison film may be a drama, a comedy or an action film. The catalogue has no plots, so what
+a film is about comes from two places (``subjects.json``, plain data: extend it freely):
+
+- its title: a title with one of the subject's title words ("Interview with the Vampire");
+- the app's own list: films known to be about it whose titles do not say so (Blade, Near Dark),
+  matched like ``franchises.json`` (title and year within a year, so another catalogue, or a
+  remake, is never caught by mistake), and whole series (James Bond for spies).
+
+``subject_named`` reads a phrase; ``subjects_in`` finds the subjects a text names;
+``subject_films`` gives a subject's films in one catalogue (computed once per catalogue).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from recommender.conversation.franchises import members as franchise_members
+from recommender.data.catalogue import Catalogue, natural_title
+
+YEAR_TOLERANCE = 1
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str  # "vampire"
+    label: str  # "vampire films": how a reply names them
+    words: tuple[str, ...]  # what people call it ("vampires", "dracula")
+    title_words: tuple[str, ...]  # words that make a title one of them
+    films: tuple[tuple[str, int], ...]  # (title, year) of films about it, titles silent
+    franchises: tuple[str, ...] = ()  # series all about it ("james bond")
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("'", "")))
+
+
+@cache
+def _table() -> dict[str, Subject]:
+    text = resources.files("recommender.conversation").joinpath("subjects.json").read_text()
+    data = json.loads(text)
+    data.pop("_about", None)
+    table = {}
+    for name, entry in data.items():
+        words = tuple(_key(w) for w in entry["words"])
+        table[name] = Subject(
+            name=name,
+            label=entry["label"],
+            words=words,
+            title_words=tuple(_key(w) for w in entry.get("title_words", words)),
+            films=tuple((title, int(year)) for title, year in entry.get("films", [])),
+            franchises=tuple(entry.get("franchises", [])),
+        )
+    return table
+
+
+@cache
+def _by_word() -> dict[str, Subject]:
+    return {word: subject for subject in _table().values() for word in subject.words}
+
+
+def subject(name: str) -> Subject | None:
+    """The subject called ``name`` ("vampire"), None when there is none."""
+    return _table().get(name)
+
+
+def subject_named(phrase: str) -> Subject | None:
+    """The subject a phrase names ("vampires", "Time-travel", "kung fu"), else None."""
+    return _by_word().get(_key(phrase))
+
+
+@cache
+def subject_pattern() -> re.Pattern[str]:
+    """Every word of every subject, longest first, as whole words (built once)."""
+    words = sorted(_by_word(), key=len, reverse=True)
+    body = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
+    return re.compile(rf"(?<![\w'-])(?:{body})(?![\w']|-(?!free\b))", re.IGNORECASE)
+
+
+def subjects_in(text: str) -> list[Subject]:
+    """The subjects ``text`` names, in order of first mention ("a prison movie with robots")."""
+    found: dict[str, Subject] = {}
+    for match in subject_pattern().finditer(text):
+        named = subject_named(match.group())
+        if named is not None:
+            found.setdefault(named.name, named)
+    return list(found.values())
+
+
+def subject_films(catalogue: Catalogue, name: str) -> frozenset[int]:
+    """The ids of the catalogue's films about subject ``name`` (empty for an unknown one)."""
+    return catalogue.derived("subject films", _all_subject_films).get(name, frozenset())
+
+
+def _all_subject_films(catalogue: Catalogue) -> dict[str, frozenset[int]]:
+    titles: dict[int, str] = {}
+    by_title: dict[str, list[tuple[int, int | None]]] = {}
+    for item in catalogue:
+        key = _key(natural_title(item.title))
+        titles[item.item_id] = f" {key} "
+        by_title.setdefault(key, []).append((item.item_id, item.year))
+    films: dict[str, frozenset[int]] = {}
+    for name, entry in _table().items():
+        found: set[int] = set()
+        for word in entry.title_words:
+            found |= {i for i, title in titles.items() if f" {word} " in title}
+        for title, year in entry.films:
+            for item_id, item_year in by_title.get(_key(title), []):
+                if item_year is None or abs(item_year - year) <= YEAR_TOLERANCE:
+                    found.add(item_id)
+        for series in entry.franchises:
+            found |= franchise_members(catalogue, series)
+            found |= {i for i, title in titles.items() if f" {_key(series)} " in title}
+        films[name] = frozenset(found)
+    return films

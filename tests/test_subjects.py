@@ -1,0 +1,161 @@
+"""Subjects no genre says ("no vampires", "a prison movie"): read, ruled out, asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from recommender.conversation.orchestrator import step
+from recommender.conversation.request_parser import parse_request
+from recommender.conversation.request_words import GENRE_VOCABULARY
+from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.subjects import (
+    _table,
+    subject,
+    subject_films,
+    subject_named,
+    subjects_in,
+)
+from recommender.data import Catalogue, Item
+from recommender.llm.evidence import Evidence
+from recommender.llm.realiser import Realiser
+
+FILMS = [
+    ("Interview with the Vampire", 1994, ("Drama", "Horror")),  # 1 its title says so
+    ("Near Dark", 1987, ("Horror",)),  # 2 on the list, title silent
+    ("Shining, The", 1980, ("Horror",)),  # 3 horror, no vampire
+    ("Shawshank Redemption, The", 1994, ("Drama",)),  # 4 a prison film
+    ("Near Dark", 1960, ("Drama",)),  # 5 same title, another year: not the listed film
+    ("GoldenEye", 1995, ("Action",)),  # 6 a Bond film: a spy film through its franchise
+    ("Spy Hard", 1996, ("Comedy",)),  # 7 its title says so
+    ("Vampire's Kiss", 1989, ("Comedy",)),  # 8 "vampire's" is the word too
+]
+
+
+def _catalogue() -> Catalogue:
+    return Catalogue([Item(n, str(n), t, y, g) for n, (t, y, g) in enumerate(FILMS, 1)])
+
+
+def test_a_subject_is_its_titles_and_its_list_matched_by_title_and_year() -> None:
+    catalogue = _catalogue()
+    assert subject_films(catalogue, "vampire") == {1, 2, 8}  # not the 1960 namesake
+    assert subject_films(catalogue, "prison") == {4}
+    assert subject_films(catalogue, "spy") == {6, 7}
+    assert subject_films(catalogue, "nothing such") == frozenset()
+
+
+def test_subjects_are_read_by_any_of_their_words() -> None:
+    assert subject_named("Vampires").name == "vampire"
+    assert subject_named("time-travel").name == "time travel"
+    assert subject_named("kung fu").name == "martial arts"
+    assert subject_named("horror") is None
+    assert [s.name for s in subjects_in("a prison movie with robots, or spies")] == [
+        "prison",
+        "robot",
+        "spy",
+    ]
+    assert subjects_in("a pirateship") == []  # whole words only
+
+
+def test_every_subject_word_of_the_vocabulary_names_a_subject() -> None:
+    named = {w.subject for w in GENRE_VOCABULARY.values() if w.subject}
+    assert named and all(subject(name) is not None for name in named)
+    for entry in _table().values():  # each has a label to say and words to be found by
+        assert entry.label and entry.words and entry.title_words
+
+
+@pytest.mark.parametrize(
+    ("message", "subjects", "genres_out", "genres_in"),
+    [
+        ("no vampires", ["vampire"], [], []),  # not all horror
+        ("horror but no zombies", ["zombie"], [], ["Horror"]),
+        ("nothing about time travel", ["time travel"], [], []),
+        ("no robots, sci-fi please", ["robot"], [], ["Sci-Fi"]),
+        ("no superhero movies", ["superhero"], [], []),
+        ("no kung fu", ["martial arts"], [], []),
+        ("no spy films", ["spy"], [], []),  # had been the title word "spy"
+        ("nothing with pirates", ["pirate"], [], []),  # had been nothing at all
+        ("no prison movies", ["prison"], [], []),
+        ("sci-fi but not alien invasion stuff", ["alien invasion"], [], ["Sci-Fi"]),
+        ("werewolves are boring", ["werewolf"], [], []),  # had asked for werewolves
+        ("vampire-free horror", ["vampire"], [], ["Horror"]),  # had ruled out horror
+        ("a pirate-free adventure", ["pirate"], [], ["Adventure"]),
+        ("no horror or vampires", ["vampire"], ["Horror"], []),  # a list: both turned down
+    ],
+)
+def test_a_subject_turned_down_rules_out_its_films_not_its_genre(
+    tiny_catalogue, message, subjects, genres_out, genres_in
+) -> None:
+    parsed = parse_request(message, tiny_catalogue)
+    c = parsed.constraints
+    assert c.exclude_subjects == subjects
+    assert c.exclude_genres == genres_out and c.include_genres == genres_in
+    assert not c.exclude_title_words
+    if subjects:  # said once: the catalogue has no plots
+        assert any("no plots" in note for note in parsed.notes)
+
+
+@pytest.mark.parametrize(
+    ("message", "out", "wanted"),
+    [
+        ("horror-free comedy", ["Horror"], ["Comedy"]),  # had ruled out comedy too
+        ("no horror, comedy please", ["Horror"], ["Comedy"]),
+        ("no romcoms, action please", [], ["Action"]),
+        ("no horror, war or romance", ["Horror", "War", "Romance"], []),
+        ("no horror, war, romance please", ["Horror", "War", "Romance"], []),
+        ("thrillers are boring", ["Thriller"], []),
+        ("musicals are so overrated, something funny", ["Musical"], ["Comedy"]),
+        ("horror bores me", ["Horror"], []),
+    ],
+)
+def test_what_follows_a_turned_down_genre(tiny_catalogue, message, out, wanted) -> None:
+    c = parse_request(message, tiny_catalogue).constraints
+    assert c.exclude_genres == out and c.include_genres == wanted
+
+
+def test_a_subject_ruled_out_lasts_until_it_is_asked_for(tiny_catalogue) -> None:
+    first = parse_request("no robots", tiny_catalogue).constraints
+    assert first.exclude_subjects == ["robot"]
+    state = SessionState(constraints=first)
+    later = parse_request("something sci-fi", tiny_catalogue, first, state=state).constraints
+    assert later.exclude_subjects == ["robot"] and later.include_genres == ["Sci-Fi"]
+    state = SessionState(constraints=later)
+    again = parse_request("ok, a robot movie after all", tiny_catalogue, later, state=state)
+    assert again.constraints.exclude_subjects == []
+
+
+def test_constraints_with_a_subject_round_trip() -> None:
+    c = Constraints(exclude_subjects=["vampire"])
+    assert Constraints.from_dict(c.to_dict()) == c and not c.is_empty()
+
+
+def test_no_robots_keeps_the_other_science_fiction(make_deps, tiny_catalogue) -> None:
+    deps = make_deps()
+    state, reply = step(SessionState(), "sci-fi please, but no robots", deps)
+    titles = {tiny_catalogue.get(card.item_id).title for card in reply.cards}
+    assert titles and "Matrix, The" in titles
+    assert not titles & {"Terminator, The", "Blade Runner"}  # the robot films
+    assert "no robot films" in reply.text
+    _, why = step(state, "why not Blade Runner?", deps)
+    assert "robot films" in why.text
+
+
+def test_a_subject_asked_for_brings_its_films_first_and_says_why(make_deps, tiny_catalogue):
+    deps = make_deps()
+    _, reply = step(SessionState(), "a spy movie please", deps)
+    first = tiny_catalogue.get(reply.cards[0].item_id)
+    assert first.title == "GoldenEye"  # a Bond film, though its title never says "spy"
+    assert "spy films" in reply.cards[0].explanation
+
+
+def test_the_realiser_says_a_subject_film_is_on_the_apps_list(tiny_catalogue) -> None:
+    realiser = Realiser.from_prompt_dir(Path("prompts"))
+    item = tiny_catalogue.get(4)
+    evidence = Evidence(item, (), (), (), asked_subject="spy films", item_share=0.3, popular=True)
+    assert realiser.plan(evidence)[0] == "cold_popular_subject"
+    text = realiser.realise(evidence)
+    assert "spy films" in text and "30%" in text
+    quiet = Evidence(item, (), (), (), asked_subject="spy films", item_share=0.01)
+    assert realiser.plan(quiet)[0] == "asked_subject"
+    assert evidence.to_json()["asked_subject"] == "spy films"
