@@ -815,3 +815,15 @@ def test_questions_about_the_catalogue_are_answered_from_it(make_deps, tiny_cata
     newest = max(i.year for i in tiny_catalogue if i.year)
     assert f"holds {len(tiny_catalogue)} movies" in reply.text and str(newest) in reply.text
     assert state.constraints.is_empty() and not state.history
+
+
+def test_counted_genres_keep_their_own_periods(make_deps, tiny_catalogue):
+    # the periods had gone to every pick: comedies and horror from anywhere in 1970-1999
+    _, reply = step(
+        SessionState(), "2 comedies from the 90s and a horror film from the 70s", make_deps()
+    )
+    items = [tiny_catalogue.get(i) for i in ids(reply)]
+    comedies = [i for i in items if "Comedy" in i.genres and 1990 <= i.year <= 1999]
+    horror = [i for i in items if "Horror" in i.genres and 1970 <= i.year <= 1979]
+    assert len(items) == 3 and len(comedies) == 2 and [h.title for h in horror] == ["Alien"]
+    assert "As asked: 2 Comedy from 1990–1999 and 1 Horror from 1970–1979." in reply.text

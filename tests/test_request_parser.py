@@ -3032,6 +3032,37 @@ def test_counts_per_genre(
         assert parsed.constraints.genre_mode == "any"
 
 
+@pytest.mark.parametrize(
+    ("text", "years", "span"),
+    [
+        (  # the periods had gone to all five picks (1970-1989)
+            "give me 3 comedies from the 80s and 2 horror films from the 70s",
+            {"Comedy": (1980, 1989), "Horror": (1970, 1979)},
+            (1970, 1989),
+        ),
+        (
+            "3 80s comedies and 2 70s horror films",
+            {"Comedy": (1980, 1989), "Horror": (1970, 1979)},
+            (1970, 1989),
+        ),
+        (
+            "2 westerns from the 50s and a comedy from the 90s",
+            {"Western": (1950, 1959), "Comedy": (1990, 1999)},
+            (1950, 1999),
+        ),
+        ("3 comedies and 2 horror films from the 70s", {}, (1970, 1979)),  # one period: all
+        ("3 comedies from the 80s and 2 horror films from the 80s", {}, (1980, 1989)),
+    ],
+)
+def test_counted_genres_with_their_own_periods(
+    text: str, years: dict, span: tuple, catalogue: Catalogue
+) -> None:
+    parsed = parse(text, catalogue)
+    assert parsed.genre_years == years, text
+    assert (parsed.constraints.year_min, parsed.constraints.year_max) == span, text
+    assert parsed.constraints.k == sum(n for _, n in parsed.genre_counts)
+
+
 # ----------------------------------------------------------------------------- idioms of "no"
 
 

@@ -19,7 +19,7 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -666,11 +666,14 @@ def step_stream(
             if method == "timeout"
             else "The language model failed, so these are ranked by the retrieval models alone."
         )
-    if request.genre_counts:  # "two westerns and a comedy": enough of each genre to choose from
-        extra = _more_of_each(request.genre_counts, order, new, query, deps)
+    counts = request.genre_counts
+    if counts:  # "two westerns and a comedy": enough of each genre to choose from
+        extra = _more_of_each(counts, request.genre_years, order, new, query, deps)
         candidates = [*candidates, *extra]
         order = [*order, *(c.item_id for c in extra)]
-    picked = _with_counts(order, k, request.genre_counts, deps.catalogue)
+    picked = _with_counts(order, k, counts, deps.catalogue, request.genre_years)
+    if request.genre_years and not request.swap:  # "3 comedies from the 80s and 2 ..."
+        reply.notes.append(_counts_note(counts, request.genre_years, picked, deps.catalogue))
     if request.swap and state.last_recommendations:
         picked = _swapped(state.last_recommendations, request.swap, order)
         reply.notes.append(_swap_note(state.last_recommendations, request, picked, search, deps))
@@ -1039,20 +1042,23 @@ def _explain_items(
 
 def _more_of_each(
     counts: Sequence[tuple[str, int]],
+    years: Mapping[str, tuple[int, int]],
     order: Sequence[int],
     state: SessionState,
     query: RetrievalQuery,
     deps: Deps,
 ) -> list[Candidate]:
-    """Candidates of each counted genre the fused list lacks, from a retrieval of that genre
-    alone (the either-genre list can be all comedies)."""
+    """Candidates of each counted genre (in its own period, if it has one) the fused list
+    lacks, from a retrieval of that genre alone (the either-genre list can be all comedies)."""
     extra: dict[int, Candidate] = {}
     for genre, count in counts:
-        have = sum(1 for i in order if genre in deps.catalogue.get(i).genres)
+        have = sum(1 for i in order if _counts_as(deps.catalogue.get(i), genre, years))
         if have >= count:
             continue
         narrow = state.copy()
         narrow.constraints.include_genres, narrow.constraints.genre_mode = [genre], "all"
+        if genre in years:
+            narrow.constraints.year_min, narrow.constraints.year_max = years[genre]
         found = deps.retriever.retrieve(replace(query, filters=_filters(narrow, deps.catalogue)))
         for candidate in found.candidates:
             if candidate.item_id not in order:
@@ -1060,20 +1066,54 @@ def _more_of_each(
     return list(extra.values())
 
 
+def _counts_as(item: Item, genre: str, years: Mapping[str, tuple[int, int]]) -> bool:
+    """Whether ``item`` is one of the counted ``genre`` films (of its own period, if any)."""
+    if genre not in item.genres:
+        return False
+    if genre not in years:
+        return True
+    lo, hi = years[genre]
+    return item.year is not None and lo <= item.year <= hi
+
+
 def _with_counts(
-    order: Sequence[int], k: int, counts: Sequence[tuple[str, int]], catalogue: Catalogue
+    order: Sequence[int],
+    k: int,
+    counts: Sequence[tuple[str, int]],
+    catalogue: Catalogue,
+    years: Mapping[str, tuple[int, int]] | None = None,
 ) -> list[int]:
     """The first ``k`` of ``order``; with counts per genre ("3 comedies and 2 horror films")
-    the best of each genre up to its count, then the rest in order, kept in ranked order."""
+    the best of each genre (of its own period: "from the 80s") up to its count, then the rest
+    in order, kept in ranked order."""
     if not counts:
         return list(order[:k])
+    years = years or {}
     chosen: list[int] = []
     for genre, count in counts:
-        fits = [i for i in order if genre in catalogue.get(i).genres and i not in chosen]
+        fits = [i for i in order if _counts_as(catalogue.get(i), genre, years) and i not in chosen]
         chosen += fits[:count]
     chosen += [i for i in order if i not in chosen][: max(0, k - len(chosen))]
     rank = {item: n for n, item in enumerate(order)}
     return sorted(chosen[:k], key=rank.__getitem__)
+
+
+def _counts_note(
+    counts: Sequence[tuple[str, int]],
+    years: Mapping[str, tuple[int, int]],
+    picked: Sequence[int],
+    catalogue: Catalogue,
+) -> str:
+    """ "As asked: 3 Comedy from 1980–1989 and 2 Horror from 1970–1979." (and what is short)"""
+    parts, short = [], []
+    for genre, count in counts:
+        span = f" from {years[genre][0]}–{years[genre][1]}" if genre in years else ""
+        parts.append(f"{count} {genre}{span}")
+        found = sum(_counts_as(catalogue.get(i), genre, years) for i in picked)
+        if found < count:
+            short.append(f"only {found} {genre}{span} fit")
+    note = f"As asked: {join_words(parts)}."
+    return note + (f" ({'; '.join(short)}.)" if short else "")
 
 
 def _viewers(deps: Deps, item_ids: Sequence[int]) -> dict[int, int]:

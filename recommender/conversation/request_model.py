@@ -74,6 +74,9 @@ class ParsedRequest:
     asked_fit: bool = False
     # "3 comedies and 2 horror films": how many of each genre this turn's list should hold
     genre_counts: list[tuple[str, int]] = field(default_factory=list)
+    # "3 comedies from the 80s and 2 horror films from the 70s": each counted genre's own
+    # period (the constraints hold the span of them all)
+    genre_years: dict[str, tuple[int, int]] = field(default_factory=dict)
     # "no romcoms": genre sets whose films (having all of a set) are ruled out
     excluded_together: list[list[str]] = field(default_factory=list)
     # "no vampires", "nothing with robots": subjects (subjects.json) whose films are ruled out

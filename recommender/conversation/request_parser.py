@@ -1042,6 +1042,7 @@ def parse_request(
     _parse_popularity(msg, new)
     _parse_relaxations(msg, catalogue, result)
     _parse_ages(msg, state, new, result, this_year or datetime.date.today().year)
+    _parse_counted_periods(msg, new, result)
     _parse_years(msg, catalogue, new)
     if result.pending_life and (new.year_min is not None or new.year_max is not None):
         result.pending_life = []  # "films I grew up with, in the 80s": the years are given
@@ -2704,6 +2705,43 @@ def _scan_year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
 # "a comedy or two", "a film or three": a small count, never the search word "two"
 _NUMBER_BEFORE = re.compile(rf"(?<![\w'])(?P<n>{_NUM_NOT_ONE}|an?|one)\s+$")
 _OR_FEW = re.compile(r"(?<=[a-z])\s+or\s+(?P<n>two|three|2|3|so)\b(?!\s+(?:more|of))")
+
+
+# "2 horror films from the 70s", "3 comedies of the 80s": a counted genre's own period after it
+_COUNTED_PERIOD_AFTER = re.compile(
+    rf"\s*(?:films?|movies?|ones?|flicks?)?\s*(?:from|of|in)\s+(?:the\s+)?(?P<p>{PERIOD})(?![\w'])"
+)
+# "3 80s comedies and 2 70s horror films": the period between the count and the genre
+_COUNTED_PERIOD_BEFORE = re.compile(
+    rf"(?<![\w'])(?:{_NUM_NOT_ONE}|an?|one)\s+(?P<p>{DECADE})\s+$", re.IGNORECASE
+)
+
+
+def _parse_counted_periods(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
+    """ "3 comedies from the 80s and 2 horror films from the 70s": each part its own period
+    (the periods had gone to every pick). Only when every counted genre has one and they
+    differ; the constraints get the span of them all, the counts pick within each."""
+    parts = []
+    for genre in genre_pattern().finditer(msg.work):
+        word = genre_word(genre.group("g"))
+        if word is None or not word.include:
+            continue
+        before = _COUNTED_PERIOD_BEFORE.search(msg.work[: genre.start()])
+        after = None if before else _COUNTED_PERIOD_AFTER.match(msg.work, genre.end())
+        if before is None and _NUMBER_BEFORE.search(msg.work[: genre.start()]) is None:
+            continue  # not a counted genre
+        found = before or after
+        parts.append((word.include[0], found, bool(before)))
+    if len(parts) < 2 or any(found is None for _, found, _ in parts):
+        return
+    periods = {genre: period_years(found.group("p")) for genre, found, _ in parts}
+    if len(periods) < len(parts) or len(set(periods.values())) < 2:
+        return  # one genre twice, or one period for all: the usual reading
+    for _genre, found, first in parts:  # "80s" before: the count stays next to the genre
+        msg.consume(found.start("p") if first else found.start(), found.end("p"))
+    result.genre_years = periods
+    new.year_min = min(lo for lo, _ in periods.values())
+    new.year_max = max(hi for _, hi in periods.values())
 
 
 def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> None:
