@@ -138,12 +138,29 @@ def test_negations(
     assert constraints.query == ""
 
 
+@pytest.mark.parametrize("text", ["something epic and long", "something long and slow"])
+def test_length_and_style_together_are_both_noted(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.constraints.unsupported == ["runtime", "style"]
+    assert result.constraints.query == ""  # had searched "long" / "slow"
+
+
 def test_dont_mind_is_not_a_negation(catalogue: Catalogue) -> None:
     constraints = parse("I don't mind horror", catalogue).constraints
     assert constraints.include_genres == ["Horror"] and constraints.exclude_genres == []
 
 
-@pytest.mark.parametrize("text", ["nothing too long", "something short", "under 90 minutes"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nothing too long",
+        "something short",
+        "under 90 minutes",
+        "a long movie",  # had searched "long": The Long Kiss Goodnight, Daddy Long Legs
+        "a long one please",
+        "longer films",
+    ],
+)
 def test_runtime_is_noted_but_unsupported(text: str, catalogue: Catalogue) -> None:
     result = parse(text, catalogue)
     assert result.constraints.unsupported == ["runtime"]

@@ -416,6 +416,10 @@ _NEWER = re.compile(
 _RUNTIME = re.compile(
     r"\b(?:(?:nothing|not|no)\s+(?:too\s+|very\s+|that\s+|so\s+|as\s+|overly\s+)?(?:long|lengthy)(?!\s+ago)"
     r"|short(?:er)?(?! circuit)|quick watch|under (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
+    # "something long", "epic and long", "a long one", "longer films" (not "a long time ago")
+    r"|(?:(?<=something )|(?<=anything )|(?<=\ba )|(?<=and )|(?<=one )|(?<=really )|(?<=very )"
+    r"|(?<=nice ))long(?:er)?(?=\s*(?:$|[,.!?;]|and\b|(?:movies?|films?|ones?|epics?|flicks?)\b))"
+    r"|long(?:er)?(?=\s+(?:movies?|films?|ones?|epics?|flicks?)\b)"
     r"|(?:less than|at most|max(?:imum)?) (?:\d+|an?|two|one) ?(?:min(?:ute)?s?|hours?|h)"
     # "I have 2 hours to kill", "only got an hour", "90 minutes max"
     r"|(?:(?:i(?:'ve| have)?|we(?:'ve| have)?|only|just)\s+(?:got\s+|have\s+)?)?(?:\d+(?:\.\d)?|an?"
@@ -510,7 +514,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|mind[- ]?(?:bending|blowing|bender|fuck\w*)|blow my mind|thought[- ]provoking"
             r"|cerebral"
             r"|stylish|campy|cheesy|so bad (?:it'?s|that it'?s) good|gritty|edgy|artsy"
-            r"|experimental|offbeat|understated|intense|twisted"
+            r"|experimental|offbeat|understated|intense|twisted|(?<=and )slow|slow(?= and )"
             r"|(?<!are )(?<!is )(?<!so )(?<!too )(?<!really )overrated"
             r"|iconic|timeless|nostalgic|smart|clever|intelligent|witty"
             r"|low[- ]budget|big[- ]budget|b[- ]movies?|easy to follow|hard to follow"
