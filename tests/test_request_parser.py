@@ -1754,6 +1754,9 @@ def test_the_search_never_looks_for_what_follows_a_negation(
         ("popular stuff only", "popular"),
         ("the best ones, top rated", "popular"),
         ("a crowd pleaser", "popular"),
+        ("a classic everyone should see before they die", "popular"),  # had searched "before die"
+        ("films to see before you die", "popular"),
+        ("something everybody should watch", "popular"),
     ],
 )
 def test_how_widely_watched_is_a_constraint_not_a_search(

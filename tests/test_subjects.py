@@ -82,6 +82,9 @@ def test_every_subject_word_of_the_vocabulary_names_a_subject() -> None:
         ("vampire-free horror", ["vampire"], [], ["Horror"]),  # had ruled out horror
         ("a pirate-free adventure", ["pirate"], [], ["Adventure"]),
         ("no horror or vampires", ["vampire"], ["Horror"], []),  # a list: both turned down
+        ("a war movie that is not about WW2", ["ww2"], [], ["War"]),  # "how far within War"
+        ("no world war 2 films", ["ww2"], [], []),  # the 2 had been a count
+        ("war films but nothing from world war ii", ["ww2"], [], ["War"]),
     ],
 )
 def test_a_subject_turned_down_rules_out_its_films_not_its_genre(
@@ -159,3 +162,15 @@ def test_the_realiser_says_a_subject_film_is_on_the_apps_list(tiny_catalogue) ->
     quiet = Evidence(item, (), (), (), asked_subject="spy films", item_share=0.01)
     assert realiser.plan(quiet)[0] == "asked_subject"
     assert evidence.to_json()["asked_subject"] == "spy films"
+
+
+@pytest.mark.parametrize(
+    ("message", "subject_words"),
+    [("a ww2 movie", "ww2"), ("a world war 1 film", "world war 1"), ("a prison movie", "prison")],
+)
+def test_a_subject_asked_for_is_searched_and_never_a_count(
+    tiny_catalogue, message, subject_words
+) -> None:
+    c = parse_request(message, tiny_catalogue).constraints
+    assert c.k is None and subject_words in c.topic
+    assert subjects_in(c.topic)

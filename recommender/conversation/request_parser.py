@@ -588,7 +588,12 @@ _POPULAR = re.compile(
     r"|what'?s (?:hot|trending|popular)|trending|"
     r"blockbusters?|big hits?|hits only|(?:the\s+)?(?:best|greatest)(?:\s+(?:movies?|films?))?"
     r"\s+(?:of all time|ever(?: made)?)|all[- ]time (?:greats?|classics?|favou?rites?|best)"
-    r"|(?:the\s+)?greatest (?:movies?|films?)|must[- ](?:see|watch)(?:es|s)?|essentials?)\b"
+    r"|(?:the\s+)?greatest (?:movies?|films?)|must[- ](?:see|watch)(?:es|s)?|essentials?"
+    # "a classic everyone should see before they die", "films to see before you die"
+    r"|(?:(?:that\s+|which\s+)?(?:every(?:one|body)|you|people)\s+(?:should|must|need to|has to"
+    r"|have to|ought to)\s+(?:see|watch)(?:\s+at least once)?\s*)?(?:to\s+(?:see|watch)\s+)?"
+    r"before (?:you|they|i|we|one) die|(?:every(?:one|body)|you) (?:should|must|need to|has to"
+    r"|have to) (?:see|watch)(?: at least once)?)\b"
 )
 _POPULARITY_NOTES = {
     "popular": "I went by how many people here watched them: only the most watched films.",
@@ -736,7 +741,9 @@ _COUNT = re.compile(
     rf"|(?P<n11>{_NUM_NOT_ONE})\s+(?:(?:movies?|films?|picks?)\s+)?(?:at\s+most|tops|max"
     rf"|or\s+(?:fewer|less))\b"
     # "three or four comedies", "2-3 westerns": the larger number
-    rf"|(?:\b(?:{_NUM_NOT_ONE})\s*(?:or|to|-|–)\s*)?(?P<n2>{_NUM_NOT_ONE})(?![\s-]*years?[\s-]*old)"
+    # ("a world war 2 film": the war's number, no count)
+    rf"|(?:\b(?:{_NUM_NOT_ONE})\s*(?:or|to|-|–)\s*)?(?<!\bwar )(?<!\bww )"
+    rf"(?P<n2>{_NUM_NOT_ONE})(?![\s-]*years?[\s-]*old)"
     rf"\s+(?:more\s+|other\s+|good\s+|great\s+|new\s+|different\s+)?(?:\w+\s+)?"
     rf"(?:movies?|films?|recommendations?|picks?|suggestions?|titles?|options?|ones?"
     rf"|{'|'.join(re.escape(p) for p in sorted(GENRE_VOCABULARY, key=len, reverse=True))})"
