@@ -52,6 +52,14 @@ def test_a_year_or_a_dated_export_is_never_overruled() -> None:
     assert parse("Titanic (1953)").item_ids == [2]
 
 
+def test_a_dated_export_without_years_is_settled_too() -> None:
+    """A Netflix viewing history has dates and no years: "Titanic" had stayed a question."""
+    settled = parse('Title,Date\n"Titanic",11/28/2021\n"Forrest Gump",11/01/2021')
+    assert settled.dated and settled.ambiguous == []
+    assert set(settled.item_ids) == {1, 5}
+    assert any("I took Titanic (1997)" in n for n in settled.notes)
+
+
 def test_an_unknown_viewer_count_settles_nothing() -> None:
     parsed = parse_history("Titanic", CATALOGUE, matcher=TitleMatcher(CATALOGUE))
     assert settle_namesakes(parsed, CATALOGUE, lambda ids: {}).ambiguous == parsed.ambiguous

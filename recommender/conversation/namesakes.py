@@ -33,8 +33,9 @@ def settle_namesakes(
 ) -> HistoryParse:
     """``parsed`` with each same-name line whose most watched film dominates moved to the
     matched lines (a note says which was taken); ``viewers`` gives how many people watched
-    each item. Dated exports are left as they are (their rows carry years)."""
-    if not parsed.ambiguous or parsed.dated:
+    each item. A dated export is settled too: a row with a year is never ambiguous, and a
+    Netflix viewing history has no years ("Titanic",11/28/2021 had stayed a question)."""
+    if not parsed.ambiguous:
         return parsed
     known = set(parsed.item_ids)
     matched, still, notes = list(parsed.matched), [], list(parsed.notes)
