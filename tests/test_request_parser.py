@@ -379,6 +379,7 @@ def test_position_without_recommendations_is_explained(catalogue: Catalogue) -> 
         ("already watched the second and the fourth", "seen", [3, 9]),
         ("I've seen them all", "seen", LAST),
         ("not that one", "disliked", [5]),
+        ("not that one, the fourth", "disliked", [9]),  # had turned down the first and fourth
         ("not the third one", "disliked", [12]),
         ("I didn't like the last one", "disliked", [9]),
         ("loved the second one", "liked", [3]),
@@ -1566,6 +1567,13 @@ def test_real_words_near_a_genre_word_are_not_corrected(text: str, catalogue: Ca
         ("tell me more about the first one", [5]),
         ("why these?", [5, 3, 12, 9]),  # every pick: a question about the list
         ("why did you recommend Fargo", [12]),
+        # had searched "explain" / "wonder" / "first" / "go 2nd" for new picks
+        ("can you explain why you picked the first one?", [5]),
+        ("I wonder why you picked the third", [12]),
+        ("why did you go for the 2nd?", [3]),
+        ("what made you pick the first one?", [5]),
+        ("how did you come up with the first one?", [5]),
+        ("I am curious about the second", [3]),
     ],
 )
 def test_a_question_about_picks_asks_for_an_explanation(
@@ -3564,11 +3572,21 @@ def test_where_to_watch_a_pick_is_a_question_not_a_wish(text: str, catalogue: Ca
     assert result.constraints.query == ""
 
 
-def test_which_is_the_funniest_says_what_the_catalogue_can(catalogue: Catalogue) -> None:
+@pytest.mark.parametrize(
+    ("text", "word", "genre"),
+    [
+        ("which one is the funniest?", "funniest", "Comedy"),
+        ("which is the funniest?", "funniest", "Comedy"),  # had searched "funniest"
+        ("which of them is the creepiest?", "creepiest", "Horror"),
+    ],
+)
+def test_which_is_the_funniest_says_what_the_catalogue_can(
+    text: str, word: str, genre: str, catalogue: Catalogue
+) -> None:
     state = SessionState(history=[1, 24], last_recommendations=[5, 3, 9, 12, 20], turn=1)
-    result = parse("which one is the funniest?", catalogue, state)
-    assert result.asked_genres == ["Comedy"] and result.about_picks == "which"
-    assert any("can't tell which is the funniest" in note for note in result.notes)
+    result = parse(text, catalogue, state)
+    assert result.asked_genres == [genre] and result.about_picks == "which"
+    assert any(f"can't tell which is the {word}" in note for note in result.notes)
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,13 @@ MAX_EXPLAINED = 3  # "why these?" explains the first three
 
 _EXPLAIN_LEAD = (
     r"\b(?:why|how come|explain|tell me (?:more |a bit )?about|more (?:info|details) (?:on|about)"
-    r"|what(?:'s| is| was) (?:so )?(?:good|special|great) about)"
-    r"(?:\s+(?:did|do|would) you\s+(?:pick|choose|recommend|suggest|include|go with)"
+    r"|what(?:'s| is| was) (?:so )?(?:good|special|great) about"
+    # "what made you pick the first one?", "how did you come up with the second?"
+    r"|what made you (?:pick|choose|suggest|recommend|include|go (?:for|with)|think of)"
+    r"|how did you (?:come up with|get to|land on|arrive at|find|pick|choose)"
+    r"|(?:curious|wondering|asking) about)"
+    r"(?:\s+(?:did|do|would) you\s+(?:pick|choose|recommend|suggest|include|go (?:with|for)"
+    r"|settle on|opt for|land on)"
     r"|\s+(?:is|was)(?:\s+there)?|\s+(?:you )?(?:picked|chose|recommended|suggested))?\s+"
 )
 _EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{REF_LIST_WORDS}{REF_END}")
@@ -85,7 +90,7 @@ _EXPLAIN_TITLE = re.compile(_EXPLAIN_LEAD)
 # "when is the 2nd from?", "how popular is it?"
 _ATTRIBUTE_LEAD = re.compile(
     r"^\s*(?:so\s+|and\s+|but\s+|hmm,?\s+)?(?:(?P<is>is|was|are|were"
-    r"|which (?:ones?|of (?:them|these|those|the picks)) (?:is|are|was|were))\s+"
+    r"|which (?:(?:ones?|of (?:them|these|those|the picks))\s+)?(?:is|are|was|were))\s+"
     r"|(?:when|what year)\s+(?:is|was)\s+|how\s+(?:old|popular|recent|new|well[- ]known"
     r"|famous)\s+(?:is|was)\s+|(?P<does>does|did)\s+)"  # "does it have a happy ending?"
 )
@@ -492,6 +497,13 @@ _SUPERLATIVE = {
     "most suspenseful": "thriller",
     "most thrilling": "thriller",
     "saddest": "drama",
+    "creepiest": "horror",
+    "most terrifying": "horror",
+    "most dramatic": "drama",
+    "most mysterious": "mystery",
+    "most kid-friendly": "children's",
+    "most family-friendly": "children's",
+    "best for kids": "children's",
 }
 _SUPERLATIVE_ASKED = re.compile(
     r"^(?:the\s+)?(?P<word>" + "|".join(map(re.escape, _SUPERLATIVE)) + r")(?:\s+one)?$"
@@ -512,6 +524,7 @@ _ABOUT_PICKS = (
             r"\bhow (?:did|do|does|would) (?:you|it|this|sequel) (?:pick|choose|chose|find|get"
             r"|come up with|select|decide(?: on)?|work(?: out)?|recommend|rank|make)"
             rf"(?: (?:{_PICKS}|recommendations|picks|suggestions|these picks))?\b"
+            rf"(?!\s+{REF_LIST_WORDS})"  # "how did you come up with the first one?": that one
             r"|\bhow (?:does )?(?:this|it|the app|sequel) works?\b"
             r"|\bwhat(?:'s| is) (?:your|the) (?:method|algorithm|logic|process)\b"
         ),

@@ -69,6 +69,20 @@ REF_LIST_WORDS = rf"(?P<refs>{_REF_WORDS}(?:\s*(?:,|and|&|or)\s*{_REF_WORDS})*)"
 REF_END = r"(?=\s*(?:$|[,.!?;]|\s+\w))"
 
 
+_SINGULAR_PRONOUNS = frozenset({"that one", "this one", "that", "this", "it"})
+
+
+def _apposition(refs: str, matches: list[re.Match[str]], index: int) -> bool:
+    """Whether ``matches[index]`` is a pronoun that the ordinal after a comma names ("that
+    one, the fourth")."""
+    pron = matches[index].group("pron")
+    if pron is None or pron.strip() not in _SINGULAR_PRONOUNS or index + 1 >= len(matches):
+        return False
+    after = matches[index + 1]
+    between = refs[matches[index].end() : after.start()]
+    return after.group("ord") is not None and re.fullmatch(r"\s*[,:\-–—]\s*", between) is not None
+
+
 def resolve_refs(
     refs: str, last: list[int], result: ParsedRequest, named: Sequence[int] = ()
 ) -> list[int]:
@@ -78,7 +92,10 @@ def resolve_refs(
         result.notes.append("I haven't recommended anything yet, so I can't tell which one.")
         return []
     chosen: list[int] = []
-    for match in re.finditer(_REF, refs):
+    matches = list(re.finditer(_REF, refs))
+    for index, match in enumerate(matches):
+        if _apposition(refs, matches, index):
+            continue  # "not that one, the fourth": the fourth is "that one"
         if match.group("span"):
             first, size = match.group("span").split()
             n = int(size) if size.isdigit() else NUMBER_WORDS[size]
