@@ -2121,7 +2121,8 @@ def test_questions_about_the_session_are_answered_not_searched(
     catalogue: Catalogue, state: SessionState, text: str
 ) -> None:
     parsed = parse(text, catalogue, state)
-    assert (parsed.action, parsed.chat) == ("chat", "state")
+    # "what did I ask for?": the same read-back, the request first
+    assert parsed.action == "chat" and parsed.chat in ("state", "request")
     assert parsed.constraints == state.constraints
 
 
@@ -3672,3 +3673,71 @@ def test_a_buddy_cop_movie_is_both_and_refusing_it_keeps_either(catalogue: Catal
     assert parse("a buddy cop movie", catalogue).constraints.include_genres == ["Action", "Comedy"]
     refused = parse("no buddy cop movies", catalogue).constraints
     assert refused.exclude_genres == [] and refused.exclude_genre_sets == [["Action", "Comedy"]]
+
+
+# ----------------------------------------------------------------- editing the request in words
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["scratch the horror", "get rid of the horror", "take out the horror", "drop the horror"],
+)
+def test_a_genre_asked_for_can_be_dropped_in_words(text: str, catalogue: Catalogue) -> None:
+    before = parse("a horror movie from the 90s", catalogue).constraints
+    state = SessionState(constraints=before, turn=1)
+    after = parse_request(text, catalogue, before, state=state).constraints
+    assert after.include_genres == [] and after.query == ""  # had searched "scratch" / "rid"
+    assert (after.year_min, after.year_max) == (1990, 1999)
+
+
+def test_a_genre_not_asked_for_and_dropped_is_ruled_out(catalogue: Catalogue) -> None:
+    after = parse("scratch the horror", catalogue).constraints
+    assert after.exclude_genres == ["Horror"] and after.query == ""
+
+
+@pytest.mark.parametrize(("text", "k"), [("make that 3", 3), ("make them 4", 4), ("make it 2", 2)])
+def test_make_that_n_is_a_count(text: str, k: int, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.k == k
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "reset the filters but keep my list",  # had searched "filters keep"
+        "clear my request",
+        "remove all the filters",
+        "reset",
+    ],
+)
+def test_resetting_the_request_in_words(text: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert result.reset and not result.clear_history and result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["remove the last one I added", "undo my last addition", "delete the last title from my list"],
+)
+def test_the_last_title_added_can_be_removed(text: str, catalogue: Catalogue) -> None:
+    state = SessionState(history=[1, 3, 12], last_recommendations=[5, 9], turn=2)
+    result = parse_request(text, catalogue, state=state)
+    assert result.history_remove == [12] and not result.undo
+    assert result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "chat"),
+    [
+        ("what did I ask for?", "request"),
+        ("what are my filters?", "request"),
+        ("what are you filtering on?", "request"),
+        ("what's in my history?", "state"),
+    ],
+)
+def test_what_did_i_ask_for_reads_the_request_back(text: str, chat: str, catalogue) -> None:
+    assert parse(text, catalogue).chat == chat
+
+
+def test_oops_is_never_searched(catalogue: Catalogue) -> None:
+    c = parse("oops, I meant drama", catalogue).constraints
+    assert c.include_genres == ["Drama"] and c.query == ""

@@ -535,8 +535,8 @@ def step_stream(
         return
     if request.action == "chat":
         reply.kind, reply.done = "notice", True
-        if request.chat == "state":
-            reply.text = _session_summary(new, deps)
+        if request.chat in ("state", "request"):
+            reply.text = _session_summary(new, deps, request_first=request.chat == "request")
         elif request.chat == "about":
             reply.text = _about_catalogue(deps)
         else:
@@ -898,8 +898,9 @@ def _about_catalogue(deps: Deps) -> str:
 SUMMARY_TITLES = 25  # "what's in my history?": the most recent this many are named
 
 
-def _session_summary(state: SessionState, deps: Deps) -> str:
-    """ "what's in my history?": what the session holds, read back; nothing changes."""
+def _session_summary(state: SessionState, deps: Deps, request_first: bool = False) -> str:
+    """ "what's in my history?": what the session holds, read back; nothing changes.
+    ``request_first``: "what did I ask for?" is answered by the request before the rest."""
 
     def title(item_id: int) -> str:
         return md(deps.catalogue.get(item_id).display_title)
@@ -927,11 +928,12 @@ def _session_summary(state: SessionState, deps: Deps) -> str:
         if ids:
             lines.append(f"{label}: " + ", ".join(title(i) for i in ids[-SUMMARY_TITLES:]) + ".")
     summary = _constraint_summary(state.constraints, deps.catalogue)
-    lines.append(
+    asked = (
         "Your request: " + md(", ".join(summary)) + "."
         if summary
         else "No request yet: tell me a genre, a period or a title it should be like."
     )
+    lines.insert(0 if request_first else len(lines), asked)
     if state.birth_year is not None:
         lines.append(f"You were born in {state.birth_year}.")
     lines.append(

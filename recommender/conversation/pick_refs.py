@@ -182,6 +182,9 @@ def genre_refs_to_places(text: str, last: Sequence[int], catalogue: Catalogue) -
         if word is None or word.topic or not word.include or plural:  # "lose the thrillers"
             return match.group(0)
         wanted = set(word.include)
+        known = [i for i in last if 1 <= i <= len(catalogue)]
+        if len(known) > 1 and all(wanted <= set(catalogue.get(i).genres) for i in known):
+            return match.group(0)  # every pick is one: "drop the horror" is the genre
         for position, item_id in enumerate(last):
             if 1 <= item_id <= len(catalogue) and wanted <= set(catalogue.get(item_id).genres):
                 spot = _PLACES[position] if position < len(_PLACES) else None

@@ -20,7 +20,7 @@ from recommender.conversation.vocabulary import Readability
 Action = Literal[
     "recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not", "chose"
 ]
-ChatKind = Literal["", "greeting", "thanks", "help", "state", "plot", "bye", "about"]
+ChatKind = Literal["", "greeting", "thanks", "help", "state", "request", "plot", "bye", "about"]
 
 
 @dataclass
@@ -49,6 +49,8 @@ class ParsedRequest:
     # "Star Wars is fine after all": title words ruled out before, allowed again
     allowed_title_words: list[str] = field(default_factory=list)
     implied_excludes: list[str] = field(default_factory=list)  # "nothing scary" -> Thriller
+    # "scratch the horror", "get rid of the comedy" when it was not asked for: ruled out
+    dropped_genres: list[str] = field(default_factory=list)
     changes_mind: bool = False  # "actually", "instead", "make it": a new genre replaces the old
     adds_genre: bool = False  # "with some mystery to it", "plus romance": added, not a switch
     unknown_titles: list[str] = field(default_factory=list)  # "like Shrek": no catalogue title

@@ -177,6 +177,18 @@ _CHAT = (
             r"(?:\s+(?:of|for)\s+(?:it|that|this|them|these|those|each|each one))?\s*[?!.]*\s*$"
         ),
     ),
+    (  # "what did I ask for?", "what are my filters?": the request first, then the rest
+        "request",
+        re.compile(
+            r"^\s*(?:(?:can you |could you |please )?(?:show|list|tell|give)(?: me)?|what(?:'s| is"
+            r"| are)?)\s+(?:me\s+)?(?:my|the)\s+(?:filters|constraints|request|criteria)"
+            r"(?:\s+(?:so far|now|again|please))*\s*[?!.]*\s*$"
+            r"|^\s*(?:remind me )?what (?:have i asked(?: you)? for|did i ask(?: you)? for"
+            r"|was i (?:asking|looking) for|am i (?:asking|looking) for"
+            r"|i (?:asked|was asking|was looking) for|are you (?:filtering|searching|looking)"
+            r" (?:on|for|by))(?:\s+(?:so far|now|again|earlier|before))*\s*[?!.]*\s*$"
+        ),
+    ),
     (  # "what's in my history?", "what do you know about me?": the session, read back
         "state",
         re.compile(
@@ -205,7 +217,8 @@ _FEWER = re.compile(  # not "even less" (more of the last change: "less violent"
     r"(?=\s*(?:$|[,.!?;]|please|thanks))"
 )
 _UNDO = re.compile(
-    r"\b(?:undo(?: that| it| this| the last (?:change|one|step))?|revert(?: that| it)?"
+    r"\b(?:undo(?! (?:my|the) (?:last|latest) (?:addition|entry))"
+    r"(?: that| it| this| the last (?:change|one|step))?|revert(?: that| it)?"
     r"|scratch that|go back(?: a step| one step)?(?: to (?:the |my )?(?:previous|last|earlier"
     r"|old|other|first|original)(?: (?:list|ones|picks|results|one|search|request"
     r"|suggestions))?)?"
@@ -230,8 +243,14 @@ _JUST_PICKS = re.compile(
 )
 
 _RESET = re.compile(
-    r"\b(?:start(?:ing)? (?:over|again|afresh|from scratch)|reset|restart|new search"
-    r"|from scratch|clear (?:all|everything|the filters|filters|constraints))\b"
+    r"\b(?:start(?:ing)? (?:over|again|afresh|from scratch)|restart|new search|from scratch"
+    # "reset the filters", "clear my request", "remove all the filters"
+    r"|(?:reset|clear|remove|drop|forget|undo)(?: all)?(?: (?:the|my|your|of the|of my))?"
+    r" (?:filters?|constraints?|request|criteria|preferences|settings|conditions)"
+    r"|reset(?: (?:it|this|that|everything|all))?|clear (?:all|everything))\b"
+    # "... but keep my list": the history stays anyway
+    r"(?:,?\s+(?:but|and)\s+(?:keep|leave)\s+(?:my|the)\s+(?:list|history|titles|movies|films"
+    r"|watch ?list)(?:\s+as it is)?)?"
 )
 _CLEAR_HISTORY = re.compile(
     r"\b(?:forget|clear|delete|remove|drop) (?:my |the )?(?:history|watch ?list|everything)\b"
@@ -718,7 +737,8 @@ _NUM_NOT_ONE = (
 )
 _COUNT = re.compile(
     rf"\b(?:(?:top|give me|show me|recommend|suggest|list|need|want|get me|find me|just|only"
-    rf"|pick|name|make it|how about|maybe|like|around|about)\s+(?:me\s+)?(?:the\s+)?"
+    rf"|pick|name|make it|make that|make them|change it to|change that to|how about|maybe|like"
+    rf"|around|about)\s+(?:me\s+)?(?:the\s+)?"
     rf"(?:top\s+|best\s+)?(?P<n1>{_NUM})\b(?!\s+of\s+(?:those|these|the|them|your|my)\b)"
     rf"(?![\s-]*years?[\s-]*old)"
     rf"|(?P<n3>{_NUM_NOT_ONE})\s+more\b"
@@ -1020,6 +1040,7 @@ def parse_request(
     for match in msg.finditer(_JUST_PICKS):
         result.asks_for_picks = True
         msg.consume(match.start(), match.end())
+    _parse_last_added(msg, matcher.catalogue, state, result)  # "remove the last one I added"
     _parse_namesake_correction(msg, matcher, state, result)  # "no, the other Titanic"
     _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
     parse_choice(msg, matcher, state, last, result)
@@ -1051,7 +1072,7 @@ def parse_request(
     _parse_unsupported(msg, new)
     _parse_sequels(msg, new, result)
     _parse_popularity(msg, new)
-    _parse_relaxations(msg, catalogue, result)
+    _parse_relaxations(msg, catalogue, result, base.include_genres)
     _parse_ages(msg, state, new, result, this_year or datetime.date.today().year)
     _parse_counted_periods(msg, new, result)
     _parse_years(msg, catalogue, new)
@@ -1078,6 +1099,7 @@ def parse_request(
             negative += [kids] if kids not in negative else []
     if result.genre_counts and len(positive) > 1:
         mode = "any"  # "3 comedies and 2 horror films": either genre, not films of both
+    negative += [g for g in result.dropped_genres if g not in negative]
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.exclude_genre_sets = [list(t) for t in result.excluded_together]
     _subjects_ruled_out(new, result)
@@ -1684,6 +1706,28 @@ def _parse_not_watched(
             msg.consume(match.start(), match.end())
 
 
+_LAST_ADDED = re.compile(
+    r"\b(?:remove|delete|drop|undo|take\s+(?:back|out|off)|get\s+rid\s+of|forget|erase|scratch)"
+    r"\s+(?:the\s+|my\s+)?(?:last|latest|most\s+recent)\s+"
+    r"(?:(?:one|title|film|movie)\s+(?:(?:i|you)\s+(?:just\s+)?(?:added|put\s+in|typed|gave\s+you)"
+    r"|(?:from|off|in|on)\s+(?:my|the)\s+(?:list|history))|addition|entry)"
+    r"(?:\s+(?:from|off|to)\s+(?:my|the)\s+(?:list|history))?"
+)
+
+
+def _parse_last_added(
+    msg: MessageText, catalogue: Catalogue, state: SessionState | None, result: ParsedRequest
+) -> None:
+    """ "remove the last one I added", "undo my last addition": the newest title of the
+    history goes (for a dated export, the one watched last)."""
+    for match in msg.finditer(_LAST_ADDED):
+        msg.consume(match.start(), match.end())
+        if state is None or not state.history:
+            result.notes.append("Your history is empty, so there was nothing to remove.")
+            continue
+        _remove_from_history([catalogue.get(state.history[-1])], state, result)
+
+
 def _remove_from_history(
     items: list[Item], state: SessionState | None, result: ParsedRequest, keep_seen: bool = False
 ) -> None:
@@ -1951,6 +1995,12 @@ _UNWANT_GENRE = re.compile(
     rf"\s+(?:an?\s+|the\s+)?{_GENRE_PHRASE}(?=\s*(?:$|[,.!?;]|\s+(?:one|movies?|films?|part"
     r"|thing|filter|anymore|any ?more|either|then|please|though)\b))"
 )
+# "scratch the horror", "get rid of the comedy", "take out the westerns": an asked genre goes
+_DROP_GENRE = re.compile(
+    r"\b(?:scratch|get rid of|take out|take away|remove|cancel|cut out|strike)\s+"
+    rf"(?:the\s+|that\s+|all\s+the\s+)?{_GENRE_PHRASE}(?=\s*(?:$|[,.!?;]|\s+(?:part|bit|thing"
+    r"|filter|genre|please|then|stuff|movies?|films?|ones?)\b))"
+)
 _ALLOW_GENRE = re.compile(
     rf"(?:\b{_GENRE_PHRASE}\s+(?:movies?\s+|films?\s+)?(?:is|are|'s|would be|will be)\s+"
     rf"(?:also\s+|actually\s+)?{_OK}{_TOO}"
@@ -1972,8 +2022,18 @@ def _genre_names(phrase: str, catalogue: Catalogue) -> list[str]:
     return []
 
 
-def _parse_relaxations(msg: MessageText, catalogue: Catalogue, result: ParsedRequest) -> None:
-    """Loosening follow-ups: "any decade is fine", "horror is ok after all", "forget the genre"."""
+def _parse_relaxations(
+    msg: MessageText, catalogue: Catalogue, result: ParsedRequest, asked: Sequence[str] = ()
+) -> None:
+    """Loosening follow-ups: "any decade is fine", "horror is ok after all", "forget the genre";
+    ``asked``: the genres asked for so far ("scratch the horror" drops it from them, and rules
+    it out when it was not one of them)."""
+    for match in msg.finditer(_DROP_GENRE):
+        names = _genre_names(match.group("genre"), catalogue)
+        if names:
+            result.unwanted_genres.extend(n for n in names if n in asked)
+            result.dropped_genres.extend(n for n in names if n not in asked)
+            msg.consume(match.start(), match.end())
     for match in msg.finditer(_ALLOW_PERIOD):
         negated, _ = _negation_before(msg.work, match.start())
         if not negated:
