@@ -3741,3 +3741,45 @@ def test_what_did_i_ask_for_reads_the_request_back(text: str, chat: str, catalog
 def test_oops_is_never_searched(catalogue: Catalogue) -> None:
     c = parse("oops, I meant drama", catalogue).constraints
     assert c.include_genres == ["Drama"] and c.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [
+        ("my dad loves westerns and war movies", "any"),  # had asked for films of both
+        ("comedies and dramas from the 90s", "any"),
+        ("thrillers, westerns and comedies", "any"),
+        ("horror and comedy", "all"),  # a horror comedy
+        ("action and adventure movies", "all"),
+    ],
+)
+def test_two_kinds_of_film_in_the_plural_are_either(text: str, mode: str, catalogue) -> None:
+    c = parse(text, catalogue).constraints
+    assert len(c.include_genres) >= 2 and c.genre_mode == mode
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("I just finished watching Pulp Fiction for the 10th time lol", "seen"),
+        ("rewatched Heat last night", "seen"),
+        ("I am watching Heat tonight", "chosen"),
+    ],
+)
+def test_what_was_just_watched_is_watched(text: str, field: str, catalogue: Catalogue) -> None:
+    result = parse(text, catalogue)
+    assert getattr(result, field) and result.constraints.query == ""
+    assert not result.unknown_titles  # "finished" had been taken for a title
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm feeling nostalgic, take me back to the 80s",  # had searched "take"
+        "something mindless and fun",  # had searched "mindless"
+        "anything that works for both of us?",  # had searched "works"
+        "what should I get him?",
+    ],
+)
+def test_words_said_in_passing_are_never_searched(text: str, catalogue: Catalogue) -> None:
+    assert parse(text, catalogue).constraints.query == ""

@@ -45,7 +45,8 @@ _WATCHER = (
 )
 HISTORY_LEAD = re.compile(
     r"^\s*(?:(?:i|we|we all|we both)(?:'ve| have)?(?: (?:just|recently|already|really|finally"
-    r"|also))? (?:watched|seen|saw|liked|loved|enjoyed|finished|been watching|love|like|adore"
+    r"|also))? (?:watched|seen|saw|liked|loved|enjoyed|(?:finished|done) (?:re-?)?watching"
+    r"|finished|been watching|love|like|adore"
     r"|enjoy|re-?watched|binged|binge[- ]watched|caught|streamed|rented)|"
     rf"{_WATCHER}(?: (?:all|both|just|recently|already|really|also|absolutely))*"
     r" (?:watched|saw|liked|loved|enjoyed|finished|loves?|likes?|adores?|enjoys?"

@@ -114,7 +114,9 @@ _CHOICE = re.compile(
     r"|i think i'?ll|i'?d like to|i'?d|i would)\s+(?:go (?:with|for)|watch|take|pick|choose|try"
     r"|check out"
     r"|see|do|start with|put on)|(?:i'?m |we'?re )?(?:going|go) (?:with|for)|i (?:pick|choose)"
-    r"|(?:i'?m |we'?re )?watching|(?:i'?ll |we'?ll )?settle (?:on|for))\s+"
+    # ("I just finished watching Pulp Fiction" is watched, not chosen)
+    r"|(?<!finished )(?<!done )(?<!been )(?:i'?m |we'?re )?watching"
+    r"|(?:i'?ll |we'?ll )?settle (?:on|for))\s+"
 )
 _CHOICE_END = re.compile(
     r"\s*(?:tonight|now|then|first|today|later|this (?:evening|weekend))?\s*"

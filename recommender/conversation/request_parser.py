@@ -327,7 +327,8 @@ _LIKED = re.compile(
     rf"{REF_LIST.replace('?P<refs>', '?P<refs2>')}{REF_END}"
 )
 _TITLE_TRIGGER = re.compile(
-    r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw))"
+    r"\b(?:(?P<seen>(?:i'?ve |i have |already )?(?:seen|watched|saw|re-?watched"
+    r"|(?:finished|done|been|started|was|am|i'?m) (?:re-?)?watching|binged))"
     r"|(?P<dislike>didn'?t like|don'?t like|do not like|did not like|hated|disliked|not a fan of"
     r"|(?:i )?(?:can'?t|couldn'?t|could not|cannot) stand|(?:i )?(?:was|got) bored (?:by|of|with))"
     # "remove Alien from my list", "take Heat off", "add Casablanca": the history itself
@@ -414,6 +415,7 @@ _LIGHTER = re.compile(
     r"|low|depressed|stressed|exhausted|burnt out)|(?:bad|rough|long|hard) day"
     r"|feel[- ]good|uplifting|happier|happy|cos(?:y|ier)|coz(?:y|ier)|relaxing|easy[- ]going"
     r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?|(?<!no )(?<!not )fun(?:ner)?|playful"
+    r"|mindless|brainless|no[- ]brainer|(?:switch|turn) (?:my|our) brains? off"
     r"|heart[- ]?warming|wholesome|relax|unwind|wind down|comfort (?:movie|film|watch)s?"
     # "these are all too dark", "a bit too heavy for tonight": lighter than the picks
     r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:dark|heavy|serious|intense|grim"
@@ -797,6 +799,14 @@ _TITLE_ALONE = re.compile(
 )
 # how someone took a film they watched ("she cried", "I was bored", "the kids laughed a lot"):
 # part of the story, never search words ("cried" had found *Cry, the Beloved Country*)
+# "for the 10th time", "for the umpteenth time": how often, told in passing
+_RETELLING = re.compile(
+    r"\bfor (?:the|like the|about the) (?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth"
+    r"|tenth|hundredth|millionth|umpteenth|nth|n-th|\w+teenth) time\b"
+    # "rewatched Heat last night": when, told in passing ("the last one" is a pick)
+    r"|\b(?:last|on) (?:night|week|weekend|month|year|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+    r"\b|\bthe other (?:day|night|week)\b|\bearlier (?:today|tonight|this week)\b"
+)
 _REACTION = re.compile(
     r"\b(?:she|he|i|we|they|both of us|the kids|my (?:\w+ )?(?:gf|bf|wife|husband|partner"
     r"|girlfriend|boyfriend|kids?|son|daughter|mum|mom|dad|friends?))\s+(?:(?:really|totally"
@@ -1057,8 +1067,9 @@ def parse_request(
         msg.consume(match.start(), match.end())
     _parse_title_mentions(msg, matcher, state, result, new)
     _parse_judgements(msg, matcher, state, result, new)
-    for match in msg.finditer(_REACTION):  # "she cried, I was bored": told, not searched
-        msg.consume(match.start(), match.end())
+    for pattern in (_REACTION, _RETELLING):  # "she cried", "for the 10th time": told in
+        for match in msg.finditer(pattern):  # passing, never searched
+            msg.consume(match.start(), match.end())
     alone = _TITLE_ALONE.match(msg.work)
     if alone and _genre_names(alone.group("title"), catalogue):
         alone = None  # "and romance": a genre, not the film "Romance"
@@ -2896,6 +2907,8 @@ def _leaning_genres(state: SessionState | None, catalogue: Catalogue) -> list[st
     return [g for g, n in counts.items() if n >= max(2, LEANING_SHARE * len(history))]
 
 
+# genre words that are plural nouns themselves (the suffix the genre pattern allows is not)
+_PLURAL_GENRE_WORDS = frozenset({"comedies", "mysteries", "documentaries", "fantasies"})
 # words for one side of a genre, not the genre: "no slashers" after a horror history is
 # horror without them (a nuance the data cannot serve), where "nothing scary" is no horror
 _ASPECT_WORDS = frozenset({"gory", "gore", "slasher", "bloody", "splatter", "gruesome"})
@@ -2925,11 +2938,13 @@ def _parse_genres(
     asked_by: dict[str, list[bool]] = {}
     previous_names: list[str] = []
     negated_run = 0  # genres turned down in a row so far ("no horror, war or romance": 3)
+    previous_plural = False  # the genre before was said as a plural noun ("westerns")
     for match in genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
         word = genre_word(phrase)
         if word is None or _in_a_series_name(msg, catalogue, match.start(), match.end()):
             continue
+        plural = len(match.group(0)) > len(match.group("g")) or phrase in _PLURAL_GENRE_WORDS
         # as typed: a word between two genres that an earlier pass took ("no horror, 90s
         # comedies") still ends the list the negation ran over
         between = msg.original[previous_end : match.start()] if previous_end >= 0 else ""
@@ -2949,6 +2964,10 @@ def _parse_genres(
         if joined and re.search(r"\bor\b", between):
             saw_or = True
         negated, cue_start = _negation_before(msg.work, match.start())
+        # "loves westerns and war movies", "comedies and dramas": films of either (two kinds
+        # of film), where "horror and comedy" is a horror comedy
+        if joined and previous_plural and not negated and not previous_negated and not compound:
+            saw_or = True
         free = re.match(r"[\s-]*free\b", msg.work[match.end() :])  # "horror-free"
         if free:
             negated, cue_start = True, match.start()
@@ -2969,6 +2988,7 @@ def _parse_genres(
             msg.consume(cue_start, end)
             negated_run = negated_run + 1 if joined and previous_negated else 1
             previous_end, previous_negated, previous_names = end, not free, []
+            previous_plural = False
             continue
         if negated and word.together:  # "no romcoms": only the films that are all of them
             together = [g for g in (resolve_genre(n, catalogue) for n in names) if g]
@@ -2978,6 +2998,7 @@ def _parse_genres(
             msg.consume(cue_start, end)
             negated_run = negated_run + 1 if joined and previous_negated else 1
             previous_end, previous_negated, previous_names = end, negated, together
+            previous_plural = False
             continue
         for name in names:
             resolved = resolve_genre(name, catalogue)
@@ -3003,6 +3024,7 @@ def _parse_genres(
         # "horror-free comedy": what follows a "-free" is no longer turned down
         negated_run = negated_run + 1 if negated and joined and previous_negated else int(negated)
         previous_end, previous_negated = end, negated and not free
+        previous_plural = plural and not negated
         previous_names = [n for n in (resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
         result.notes.append(f"This catalogue has no {name} genre, so that part was ignored.")
@@ -3075,7 +3097,8 @@ def _filler_typo(word: str) -> bool:
 _SAID_IN_PASSING = re.compile(
     r"\b(?:right now|at the moment|these days|nowadays|every (?:teenager|kid|adult|person"
     r"|fan|film ?buff|movie ?buff)|everyone|for once|once in a while|for a change"
-    r"|hook (?:me|us) up(?: with)?"
+    r"|hook (?:me|us) up(?: with)?|take (?:me|us) back(?: in time)?(?: to)?"
+    r"|(?:that |which )?works? for (?:both of us|us both|all of us|everyone|us)"
     r"|keep (?:it|things)|this time|for now|for tonight)\b"  # "keep it light", "two this time"
 )
 

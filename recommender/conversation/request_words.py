@@ -256,7 +256,8 @@ FILLER_WORDS = frozenset(
     details depth we're were we'd we'll you're you'd they're they'd i'll absolutely definitely
     honestly preferably seriously totally truly certainly surely possibly hopefully obviously
     literally super up said says told tell telling asked asking remember clearly repeat mentioned
-    as am explain explaining wonder wondering curious understand oops oopsie whoops sorry""".split()
+    as am explain explaining wonder wondering curious understand oops oopsie whoops sorry
+    him her""".split()
 )
 
 # counts in words: "give me three", "a couple of comedies", "the first two"
