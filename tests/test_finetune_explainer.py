@@ -102,6 +102,7 @@ def test_every_wording_of_both_phrase_banks_passes_the_filter(tiny_catalogue, gr
         asked_like=like,
         asked_words="snowy towns",
         asked_subject="spy films",
+        asked_outside=("Inception (2010)", ("Crime",)),
         blend_of=blend,
     )
     bank = paraphrase_realiser(PROMPTS)

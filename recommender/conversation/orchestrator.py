@@ -33,6 +33,7 @@ from recommender.conversation.message_split import (
     title_shaped,
 )
 from recommender.conversation.namesakes import settle_namesakes, unsettled_options
+from recommender.conversation.newer_titles import NewerTitle, newer_title
 from recommender.conversation.pick_summary import ORDERS, order_picks, summarise_picks
 from recommender.conversation.request_parser import (
     ParsedRequest,
@@ -49,6 +50,7 @@ from recommender.conversation.sequels import sequel_ids, series_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.subjects import subject, subject_films, subjects_in
+from recommender.conversation.verdict_words import CRITICISM
 from recommender.conversation.vocabulary import english_words, quotable
 from recommender.conversation.why_not import ruled_out, unknown_title_note
 from recommender.data.catalogue import Catalogue, Item
@@ -155,14 +157,16 @@ def _safe_line(text: str) -> str:
     return text
 
 
-def _read_history(paste: str | bytes, deps: Deps, reply: Reply) -> HistoryParse | None:
+def _read_history(
+    paste: str | bytes, deps: Deps, reply: Reply, state: SessionState | None = None
+) -> HistoryParse | None:
     size = len(paste.encode("utf-8", "replace")) if isinstance(paste, str) else len(paste)
     if size > deps.config.max_paste_bytes:
         limit = deps.config.max_paste_bytes // 1_000_000
         reply.notes.append(f"That paste is too large ({size:,} bytes); the limit is {limit} MB.")
         return None
     parsed = _titles_in(paste, deps)
-    _report_history(parsed, deps, reply)
+    _report_history(parsed, deps, reply, state)
     return parsed
 
 
@@ -204,20 +208,61 @@ def _some(titles: Sequence[str]) -> str:
     return f"{', '.join(titles[:SHOWN_VERDICTS])} and {len(titles) - SHOWN_VERDICTS} more"
 
 
-def _report_history(parsed: HistoryParse, deps: Deps, reply: Reply) -> None:
-    """What the parser matched and could not match, for the reply (instructions not echoed)."""
+def _report_history(
+    parsed: HistoryParse, deps: Deps, reply: Reply, state: SessionState | None = None
+) -> None:
+    """What the parser matched and could not match, for the reply (instructions not echoed).
+    A line that names a well-known film the catalogue lacks ("Inception") is said as such,
+    and its genres lean the picks of ``state`` (``Constraints.outside_anchors``)."""
     reply.notes.extend(parsed.notes)
     reply.matched_history.extend(m.title for m in parsed.matched)
     shown = deps.config.shown_unmatched
-    unmatched = [_safe_line(u.text) for u in parsed.unmatched]
+    newer = _newer_lines(parsed, deps.catalogue)
+    if newer:
+        names = join_words([f.display_title for f in newer])
+        newest, _ = year_bounds(deps.catalogue)
+        ends = f" (its newest films are from {newest})" if newest else ""
+        reply.notes.append(
+            f"Not in the catalogue{ends}: {names}. I can't recommend from them as titles, "
+            "so their genres lean your picks."
+        )
+        if state is not None:
+            c = state.constraints
+            c.outside_anchors += [
+                f.display_title for f in newer if f.display_title not in c.outside_anchors
+            ]
+    unmatched = [
+        _safe_line(u.text) for u in parsed.unmatched if not _newer_line(u.text, deps.catalogue)
+    ]
     ambiguous = [
         f"{_safe_line(a.text)} (did you mean {' or '.join(a.option_titles[:3])}?)"
         for a in parsed.ambiguous
+        if not _newer_line(a.text, deps.catalogue)
     ]
     reply.unmatched.extend(unmatched + ambiguous)
     if len(reply.unmatched) > shown:
         reply.notes.append(f"{len(reply.unmatched) - shown} more lines could not be matched.")
         del reply.unmatched[shown:]
+
+
+def _newer_line(text: str, catalogue: Catalogue) -> NewerTitle | None:
+    """The well-known film a pasted line names that the catalogue lacks ("Inception",
+    "Parasite (2019) - loved it"), None for anything else or a film turned down."""
+    if re.search(rf"\b(?:{CRITICISM}|hated|disliked)\b", text, re.IGNORECASE):
+        return None  # "Inception - boring": no lean towards it
+    for reading in (text, re.split(r"\s+[-–—|]\s+|\s*[,;]\s*|\s+\(\D", text)[0]):
+        found = newer_title(reading.strip(), catalogue)
+        if found is not None:
+            return found
+    return None
+
+
+def _newer_lines(parsed: HistoryParse, catalogue: Catalogue) -> list[NewerTitle]:
+    """The films the catalogue lacks that unmatched lines name, and lines whose year rules
+    out every film of that name here ("Parasite (2019)": the catalogue's is from 1982)."""
+    lines = [line.text for line in parsed.unmatched] + [a.text for a in parsed.ambiguous]
+    found = (_newer_line(text, catalogue) for text in lines)
+    return list({f.display_title: f for f in found if f is not None}.values())
 
 
 MAX_SERIES_HISTORY = 30  # "I'm a Star Trek fan": at most this many of its films join the history
@@ -261,6 +306,9 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     if c.anchors and catalogue is not None:
         titles = [catalogue.get(a).display_title for a in c.anchors[:3]]
         parts.append(("a blend of " if c.blend else "like ") + " and ".join(titles))
+    outside = _outside(c, catalogue) if catalogue is not None else []
+    if outside:  # "like Inception (2010)": from the app's own table, never the state's text
+        parts.append("like " + join_words([f.display_title for f in outside]) + " (by genre)")
     if c.avoid and catalogue is not None:
         titles = [catalogue.get(a).display_title for a in c.avoid[:2]]
         more = f" or {len(c.avoid) - 2} more" if len(c.avoid) > 2 else ""
@@ -296,6 +344,7 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     return parts
 
 
+MAX_OUTSIDE = 3  # "like Inception and Interstellar": at most this many stand in
 MAX_NAME_WORDS = 8  # the longest title looked for in a message (a window of words)
 
 
@@ -406,7 +455,7 @@ def step_stream(
     unsure: set[int] = set()  # the options of titles asked about: never offered back
     paste_format = ""  # "imdb-watchlist": read, and nothing in it was watched
     if paste is not None and (len(paste) > 0):
-        parsed = _read_history(paste, deps, reply)
+        parsed = _read_history(paste, deps, reply, new)
         paste_format = parsed.format if parsed is not None else ""
         unsure |= unsettled_options(parsed)
         if parsed is not None:
@@ -451,7 +500,7 @@ def step_stream(
         if probe.matched and (len(probe.matched) * 2 >= lines or (sure and lines > 1)):
             # most lines are titles, or some lines surely are: never search (and offer back)
             # titles the user just named because other lines were noise
-            _report_history(probe, deps, reply)  # parsed once; messages are size-capped
+            _report_history(probe, deps, reply, new)  # parsed once; messages are size-capped
             unsure |= unsettled_options(probe)
             # titles typed in the chat have no time order; one already there ("Fargo was
             # great") keeps its place, and a dated export keeps its dates
@@ -476,7 +525,7 @@ def step_stream(
                 unknown_names = [line.text for line in probe.unmatched]
             else:  # "Inception, Interstellar, The Dark Knight", "I loved Inception. Any 80s
                 # comedies?": said back as unknown, not searched (that found "First Knight")
-                _report_history(probe, deps, reply)
+                _report_history(probe, deps, reply, new)
             message = split.request
     timings["understand_history"] = (time.perf_counter() - started) * 1000
     added = len(set(new.history) - set(state.history))  # "Fargo was great": told, not new
@@ -520,6 +569,10 @@ def step_stream(
         )
         yield new, reply
         return
+    # "Inception, Interstellar": films the catalogue lacks, said as such, whose genres lean
+    leaning = new.constraints.outside_anchors != state.constraints.outside_anchors
+    if request.action == "empty" and leaning:
+        request.action = "recommend"
     if request.action == "empty" and not pasted_items and paste is None and not reply.unmatched:
         reply.kind, reply.done = "question", True
         reply.text = (
@@ -613,6 +666,7 @@ def step_stream(
         text=query_text or None,
         lift_text=bool(search.constraints.topic),
         subject_items=_subject_films(search.constraints.topic, deps.catalogue),
+        outside_genres=[f.genres for f in _outside(search.constraints, deps.catalogue)],
         anchors=list(dict.fromkeys([*search.constraints.anchors, *new.liked])),
         blend=search.constraints.blend,
         avoid=list(search.constraints.avoid),
@@ -777,6 +831,13 @@ def _swap_note(
     )
 
 
+def _outside(c: Constraints, catalogue: Catalogue) -> list[NewerTitle]:
+    """The films the catalogue lacks that the request is like ("like Inception"), read only
+    through the app's own table (a state may come back from a browser)."""
+    found = (newer_title(name, catalogue) for name in c.outside_anchors[:MAX_OUTSIDE])
+    return [film for film in found if film is not None]
+
+
 def _subject_films(topic: str, catalogue: Catalogue) -> frozenset[int]:
     """The films of the subjects ``topic`` names ("a prison movie": Shawshank, Papillon)."""
     found: set[int] = set()
@@ -806,6 +867,7 @@ def _explain_context(
         matched_words=deps.retriever.request_matches(c.topic, items) if words else frozenset(),
         subject_asked=join_words([s.label for s in asked]),
         subject_films=_subject_films(c.topic, deps.catalogue),
+        outside=tuple((f.display_title, f.genres) for f in _outside(c, deps.catalogue)),
         provenance=provenance or {},
         genres_asked=tuple(c.include_genres),
         years_asked=(c.year_min, c.year_max),

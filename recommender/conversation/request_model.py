@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from recommender.conversation.newer_titles import NewerTitle
 from recommender.conversation.state import Constraints
 from recommender.conversation.vocabulary import Readability
 
@@ -81,6 +82,9 @@ class ParsedRequest:
     genre_years: dict[str, tuple[int, int]] = field(default_factory=dict)
     # "no romcoms": genre sets whose films (having all of a set) are ruled out
     excluded_together: list[list[str]] = field(default_factory=list)
+    # "like Inception": well-known films the catalogue lacks (newer_titles.json), looked for
+    # by their genres and said so; never in ``unknown_titles`` too
+    newer_titles: list[NewerTitle] = field(default_factory=list)
     # "no vampires", "nothing with robots": subjects (subjects.json) whose films are ruled out
     excluded_subjects: list[str] = field(default_factory=list)
     # genre words that also name a subject titles may carry ("vampires" -> Horror): searched

@@ -36,6 +36,7 @@ from recommender.conversation.genre_words import genre_pattern, genre_word, reso
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.language import guess_language
 from recommender.conversation.namesakes import namesakes_of
+from recommender.conversation.newer_titles import newer_title
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.periods import (
     DECADE,
@@ -1119,6 +1120,8 @@ def parse_request(
         msg.consume(match.start(), match.end())
     # a title the catalogue lacks is searched by its name (its only clue), never read as words
     names = [_leftover_query(name.lower()) for name in result.unknown_titles]
+    # "like Inception": films of its genres stand in for it (never a search of its name)
+    new.outside_anchors = [film.display_title for film in result.newer_titles]
     described = _leftover_query(msg.work, msg.original)
     read = readability(described, matcher.knows_word)
     if language := guess_language(described):  # "algo de comedia de los 90": say, not search
@@ -1159,6 +1162,7 @@ def parse_request(
         or new.exclude_genres
         or new.exclude_genre_sets
         or new.anchors
+        or new.outside_anchors
         or new.avoid
         or new.query
         or new.k
@@ -2239,6 +2243,9 @@ def _unknown_title(
         return  # "I like Westerns": the genre, capitalised
     end = start + (article.end() if article else 0) + run[-1].end()
     name = msg.cased[start:end].strip(" ,.;!?") if msg.cased else " ".join(words)
+    dated = re.match(rf"\s*[(\[]?({YEAR})[)\]]?", msg.work[end:])  # "like Dune (2021)"
+    if dated:
+        name, end = f"{name} ({dated.group(1)})", end + dated.end()
     offset = article.end() if article else 0
     if any(m.name_start in (0, offset) for m in find_names(msg.work[start : start + 80])):
         return  # "like Chaplin", "like the Coen brothers": people (``_parse_names`` says so)
@@ -2256,9 +2263,23 @@ def _unknown_title(
 
 
 def _say_unknown(names: list[str], catalogue: Catalogue, result: ParsedRequest) -> None:
+    newest, _ = year_bounds(catalogue)
+    known = {name: newer_title(name, catalogue) for name in names}
+    films = [film for film in known.values() if film is not None]
+    for film in films:  # "like Inception": what is known of it, its genres, is looked for
+        if film not in result.newer_titles:
+            result.newer_titles.append(film)
+    if films:
+        shown = join_words([f.display_title for f in films])
+        genres = join_words(sorted({g for f in films for g in f.genres}))
+        ends = f" (its newest films are from {newest})" if newest else ""
+        result.notes.append(
+            f"{shown} {'is' if len(films) == 1 else 'are'} not in the catalogue{ends}, so I "
+            f"looked for films like {'it' if len(films) == 1 else 'them'} by genre: {genres}."
+        )
+    names = [name for name, film in known.items() if film is None]
     if not names:
         return
-    newest, _ = year_bounds(catalogue)
     upto = f", which ends in {newest} and has no cast or crew" if newest else ""
     quoted = [f"“{name}”" for name in names]
     if len(names) == 1:
@@ -3240,10 +3261,12 @@ def _merge(
     avoid = list(new.avoid)
     if result.different:  # "something completely different": not like what was shown
         merged.anchors, merged.query, merged.topic, merged.said_topic = [], "", "", ""
+        merged.outside_anchors = []
         avoid += last
         _leave_their_genres(merged, new, result, catalogue, last)
-    if new.anchors:
+    if new.anchors or new.outside_anchors:  # "like Heat", "like Inception": the new ones
         merged.anchors = list(dict.fromkeys(new.anchors))
+        merged.outside_anchors = list(new.outside_anchors)
         merged.blend = new.blend
     # "nothing like Heat" stays until "more like Heat" (or a reset) says otherwise
     merged.avoid = [i for i in dict.fromkeys(merged.avoid + avoid) if i not in new.anchors]

@@ -46,6 +46,9 @@ class Constraints:
     # "a cross between Alien and Groundhog Day", "Fargo meets Toy Story": like all the
     # anchors at once, not like any one of them
     blend: bool = False
+    # "like Inception": well-known films the catalogue lacks (conversation/newer_titles.py,
+    # "Inception (2010)"), whose genres stand in for them; read only through that table
+    outside_anchors: list[str] = field(default_factory=list)
     avoid: list[int] = field(default_factory=list)  # "nothing like Heat": away from these
     k: int | None = None  # how many recommendations were asked for (None: the app default)
     query: str = ""  # sanitised leftover free text for semantic search ("" if none)
@@ -71,6 +74,7 @@ class Constraints:
             or self.exclude_sequels
             or self.popularity
             or self.anchors
+            or self.outside_anchors
             or self.avoid
             or self.query
         )

@@ -53,6 +53,10 @@ def title_at(
             found = matcher.match(phrase, year, exact_only=exact)
             if not found.items or (not exact and found.score < 90):
                 continue
+            if year is not None and not any(
+                i.year is None or abs(i.year - year) <= 1 for i in found.items
+            ):
+                continue  # "like Dune (2021)": the catalogue's Dune is another film
             end = start + words[n - 1].end() + (year_match.end() if year_match else 0)
             # "Airplane! (1980)", "Heat. (1995)": the text above stopped at the punctuation
             dated = _PUNCT_YEAR.match(msg.work, end) if year_match is None else None
@@ -117,6 +121,8 @@ def _settle(
     others = ", ".join(i.display_title for i in items if i is not chosen)
     result.notes.append(
         f"I took {chosen.display_title} (not {others}); add the year to choose another."
+        if others
+        else f"I took {chosen.display_title}; type the full title if you meant another."
     )
     return chosen
 

@@ -64,6 +64,8 @@ class ExplainContext:
     # items on the app's own list of them (conversation/subjects.json): said before the words
     subject_asked: str = ""
     subject_films: frozenset[int] = frozenset()
+    # "like Inception": films the catalogue lacks, as (display title, genres)
+    outside: tuple[tuple[str, tuple[str, ...]], ...] = ()
     blend: bool = False  # "a cross between Alien and Groundhog Day": the anchors at once
 
 
@@ -110,6 +112,8 @@ class Evidence:
     asked_words: str | None = None
     # the subject asked for when the item is on the app's list of its films ("prison films")
     asked_subject: str | None = None
+    # "like Inception", not in the catalogue: its name and the genres the item shares with it
+    asked_outside: tuple[str, tuple[str, ...]] | None = None
     # "a cross between Alien and Groundhog Day": two of the blended titles, each with the
     # genres the item shares with it (only when it shares some with both)
     blend_of: tuple[tuple[Item, tuple[str, ...]], ...] = ()
@@ -146,6 +150,9 @@ class Evidence:
             "satisfies": list(self.satisfies),
             "asked_words": self.asked_words,
             "asked_subject": self.asked_subject,
+            "asked_outside": None
+            if self.asked_outside is None
+            else {"title": self.asked_outside[0], "shared_genres": list(self.asked_outside[1])},
             "blend_of": [
                 {"title": title.display_title, "shared_genres": list(genres)}
                 for title, genres in self.blend_of
@@ -243,6 +250,13 @@ class EvidenceBuilder:
             common["asked_words"] = context.words_asked  # "a christmas movie": said first
         if context.subject_asked and item.item_id in context.subject_films:
             common["asked_subject"] = context.subject_asked  # "a prison movie": Shawshank
+        for title, genres in context.outside:  # "like Inception": what it shares with it
+            shared = tuple(g for g in item.genres if g in genres)
+            # said when the stand-in source found it, or it shares most of those genres
+            found = "outside" in common["provenance"] or 2 * len(shared) >= len(genres)
+            if shared and found:
+                common["asked_outside"] = (title, shared)
+                break
         anchors = [a for a in context.anchors if a.item_id != item.item_id]
         if context.blend and len(anchors) > 1:  # a blend: what it shares with each of two
             shared = [(a, self._shared(item, [a])) for a in anchors[:2]]

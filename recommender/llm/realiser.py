@@ -161,6 +161,9 @@ class Realiser:
             v["words"] = evidence.asked_words
         if evidence.asked_subject:
             v["subject"] = evidence.asked_subject
+        if evidence.asked_outside is not None:
+            v["outside"] = evidence.asked_outside[0]
+            v["outside_genres"] = join_words([genre_word(g) for g in evidence.asked_outside[1]])
         for n, (title, genres) in enumerate(evidence.blend_of[:2], start=1):
             v[f"blend{n}"] = name(title)
             v[f"blend{n}_genres"] = join_words([genre_word(g) for g in genres])
@@ -190,6 +193,8 @@ class Realiser:
                 lead = "cold_popular_words" if popular else "asked_words"
             if evidence.asked_subject:  # "a prison movie": on the app's list of them
                 lead = "cold_popular_subject" if popular else "asked_subject"
+            if evidence.asked_outside is not None:  # "like Inception": its genres
+                lead = "asked_outside"
             return [lead] + (["asked"] if evidence.satisfies else [])
         if evidence.method == "counterfactual" and evidence.base_rank is not None:
             if evidence.pivotal:
@@ -226,6 +231,8 @@ class Realiser:
         if len(evidence.blend_of) > 1:  # "a cross between Alien and Groundhog Day"
             support = [] if evidence.method == "anchor" else kinds[:1]
             kinds = ["asked_blend", *support] + (["asked"] if evidence.satisfies else [])
+        elif evidence.asked_outside is not None:  # "like Inception", not in the catalogue
+            kinds = ["asked_outside", kinds[0]] + (["asked"] if evidence.satisfies else [])
         elif like is not None:  # "something like Casablanca": what was asked for comes first
             strong = like.lift is not None and like.lift >= WEAK_LIFT
             kinds = ["asked_like_lift" if strong else "asked_like", kinds[0]]
@@ -390,6 +397,8 @@ _RECORD = {
     "asked": "asked for: {asked}",
     "asked_words": "asked for: “{words}” (title and genre match)",
     "asked_subject": "asked for: {subject} (on the app's own list of them)",
+    "asked_outside": "asked for films like: {outside} (not in the catalogue); shares its "
+    "{outside_genres}",
     "cold_popular_subject": "asked for: {subject} (on the app's own list of them); popular: "
     "{share}% saw it",
     "words_not_history": "history: no pull; the sequence model's #{base}",

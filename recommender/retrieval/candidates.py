@@ -8,6 +8,8 @@ Each source ranks the catalogue its own way:
   embeddings (LLMSeqSim, Boz et al. 2024);
 - ``anchor``: Chroma similarity to items the user named ("like Heat");
 - ``popular``: popularity in the training data (the cold-start fallback).
+- ``subject``: the films of a subject asked for ("a prison movie": conversation/subjects.json);
+- ``outside``: for a film the catalogue lacks ("like Inception"), the films of its genres.
 
 Their top lists are merged with weighted reciprocal-rank fusion, which needs no common score
 scale, and every candidate passes the same ``ItemFilter`` (seen, disliked, genres, years).
@@ -30,6 +32,8 @@ from recommender.models.sasrec import SASRec, order_free_scores, score_histories
 from recommender.retrieval.likeness import Likeness, item_space
 from recommender.retrieval.vectorstore import ItemFilter, ItemStore
 
+OUTSIDE_POPULARITY = 0.2  # "like Inception": popularity's share beside the genre overlap
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -51,6 +55,9 @@ class RetrievalQuery:
     # films about the subject the request names ("a prison movie": the app's own list of
     # them, conversation/subjects.json): proposed, and lifted like a full match on the words
     subject_items: Sequence[int] = ()
+    # "like Inception", a film the catalogue lacks: the genres of each such film; the films
+    # most of a kind with it (genre overlap, then popularity) stand in for it
+    outside_genres: Sequence[Sequence[str]] = ()
     anchors: Sequence[int] = ()  # items the user named as "like X"
     blend: bool = False  # "a cross between X and Y": like all the anchors at once, not any
     avoid: Sequence[int] = ()  # items the user named as "nothing like X": they and their
@@ -189,6 +196,30 @@ class CandidateRetriever:
         kept = self._accept_ranked(known, filters, self.config.per_source)
         return [(i, float(self.popularity[i])) for i in kept]
 
+    def _of_genres(
+        self, genre_sets: Sequence[Sequence[str]], filters: ItemFilter
+    ) -> list[tuple[int, float]]:
+        """Items by their best genre overlap (Jaccard) with one of ``genre_sets``, the most
+        watched first among equals (``OUTSIDE_POPULARITY`` of a log-popularity share)."""
+        likeness = self._likeness  # (N, G) genre matrix, row = item id - 1
+        best = np.zeros(len(self.catalogue), dtype=np.float32)
+        for genres in genre_sets:
+            columns = [likeness.genre_column[g] for g in genres if g in likeness.genre_column]
+            if not columns:
+                continue
+            shared = likeness.genres[:, columns].sum(axis=1)
+            union = likeness.genre_counts + len(columns) - shared
+            best = np.maximum(best, shared / np.maximum(union, 1.0))
+        popular = np.log1p(self.popularity[1:].astype(np.float32))
+        popular = popular / max(float(popular.max()), 1e-9)
+        score = np.concatenate([[-np.inf], best + OUTSIDE_POPULARITY * popular])
+        score[np.concatenate([[False], best <= 0])] = -np.inf  # no genre in common: none
+        order = np.argsort(-score, kind="stable")
+        kept = self._accept_ranked(
+            [i for i in order if np.isfinite(score[i])], filters, self.config.per_source
+        )
+        return [(i, float(score[i])) for i in kept]
+
     def near(self, items: Sequence[int]) -> set[int]:
         """``items`` and, for each, the ``avoid_neighbours`` items most like it: what
         "nothing like Heat" leaves out."""
@@ -286,6 +317,8 @@ class CandidateRetriever:
             run("request", self._nearest, query.text, None, filters)
         if query.subject_items:
             run("subject", self._listed, query.subject_items, filters)
+        if query.outside_genres:
+            run("outside", self._of_genres, query.outside_genres, filters)
         if query.ordered:
             vector = session_vector(
                 self.item_vectors, history, config.session_window, config.recency_decay
@@ -313,6 +346,7 @@ class CandidateRetriever:
             "anchor": config.weight_named_anchor if named else config.weight_anchor,
             "popular": config.weight_popular,
             "subject": config.weight_request,
+            "outside": config.weight_named_anchor,
         }
         if query.popularity == "popular":  # only the most watched, and popularity counts more
             weights["popular"] *= config.popular_boost

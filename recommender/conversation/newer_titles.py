@@ -1,0 +1,95 @@
+"""Well-known films the catalogue lacks: "something like Inception", a paste with "Parasite".
+
+MovieLens-1M ends in 2000, and a person today names newer films. Such a name had been
+searched as words ("Inception" found Mortal Thoughts and a documentary). ``newer_titles.json``
+(plain data: extend it freely) gives each film's year and genres in MovieLens's own genre
+names; the app never recommends these films (they are not in the catalogue), it says so and
+looks for catalogue films like them by what is known of them: the text of a catalogue item
+with their title, year and genres (the item text the retriever embeds), and their genres.
+
+``newer_title`` reads a name ("Inception", "Dune (2021)", "the dark knight"); it answers
+only for a film the catalogue does not have (a name it has stays the catalogue's film).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from recommender.conversation.title_matcher import title_key
+from recommender.data.catalogue import Catalogue, natural_title, split_title_year
+
+YEAR_TOLERANCE = 1
+
+
+@dataclass(frozen=True)
+class NewerTitle:
+    """A film the catalogue lacks, as the app knows it."""
+
+    title: str  # "Inception"
+    year: int
+    genres: tuple[str, ...]  # MovieLens genre names
+
+    @property
+    def display_title(self) -> str:
+        return f"{self.title} ({self.year})"
+
+    @property
+    def text(self) -> str:
+        """What a catalogue item with this title, year and genres would embed as."""
+        return f"{self.display_title} Genres: {', '.join(self.genres)}."
+
+
+@cache
+def _table() -> dict[str, list[NewerTitle]]:
+    text = resources.files("recommender.conversation").joinpath("newer_titles.json").read_text()
+    table: dict[str, list[NewerTitle]] = {}
+    for title, year, genres in json.loads(text)["titles"]:
+        film = NewerTitle(title, int(year), tuple(genres))
+        for key in {
+            title_key(title),
+            title_key(re.sub(r"^(?:the|a|an)\s+", "", title, flags=re.I)),
+        }:
+            table.setdefault(key, []).append(film)
+    return table
+
+
+def newer_title(name: str, catalogue: Catalogue) -> NewerTitle | None:
+    """The known film ``name`` means when the catalogue lacks it, else None: "Inception",
+    "Dune (2021)" (the catalogue's Dune is from 1984), not "Dune" (that one is there)."""
+    title, year = split_title_year(name.strip())
+    films = _table().get(title_key(title), [])
+    if year is not None:
+        films = [f for f in films if abs(f.year - year) <= YEAR_TOLERANCE]
+    if not films:
+        return None
+    film = films[0]
+    if _in_catalogue(catalogue, film.title, year):
+        return None
+    genres = tuple(g for g in film.genres if g in _genre_names(catalogue))
+    return NewerTitle(film.title, film.year, genres)
+
+
+def _in_catalogue(catalogue: Catalogue, title: str, year: int | None) -> bool:
+    """Whether the catalogue has a film of this title (of this year, when one is given)."""
+    index = catalogue.derived("titles by key", _titles_by_key)
+    years = index.get(title_key(title), [])
+    if year is None:
+        return bool(years)
+    return any(y is None or abs(y - year) <= YEAR_TOLERANCE for y in years)
+
+
+def _titles_by_key(catalogue: Catalogue) -> dict[str, list[int | None]]:
+    index: dict[str, list[int | None]] = {}
+    for item in catalogue:
+        index.setdefault(title_key(natural_title(item.title)), []).append(item.year)
+    return index
+
+
+def _genre_names(catalogue: Catalogue) -> frozenset[str]:
+    return catalogue.derived(
+        "genre names", lambda c: frozenset(g for item in c for g in item.genres)
+    )

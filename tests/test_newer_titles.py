@@ -1,0 +1,84 @@
+"""Well-known films the catalogue lacks ("like Inception"): said, and stood in for by genre."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from recommender.conversation.newer_titles import newer_title
+from recommender.conversation.orchestrator import step
+from recommender.conversation.request_parser import parse_request
+from recommender.conversation.state import Constraints, SessionState
+from recommender.data import Catalogue, Item
+
+MOVIELENS_GENRES = {
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+    "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+    "Thriller", "War", "Western",
+}  # fmt: skip
+
+
+def test_every_entry_has_a_title_a_year_and_movielens_genres() -> None:
+    text = resources.files("recommender.conversation").joinpath("newer_titles.json").read_text()
+    rows = json.loads(text)["titles"]
+    assert len(rows) > 100
+    for title, year, genres in rows:
+        assert title.strip() and 1900 < year < 2100 and genres
+        assert set(genres) <= MOVIELENS_GENRES, title
+
+
+def test_a_name_is_a_newer_film_only_when_the_catalogue_lacks_it() -> None:
+    catalogue = Catalogue(
+        [Item(1, "1", "Dune", 1984, ("Sci-Fi",)), Item(2, "2", "Heat", 1995, ("Action",))]
+    )
+    inception = newer_title("Inception", catalogue)
+    assert inception is not None and inception.year == 2010
+    assert set(inception.genres) == {"Action", "Sci-Fi"}  # the genres this catalogue has
+    assert newer_title("the dark knight", catalogue).display_title == "The Dark Knight (2008)"
+    assert newer_title("Dune", catalogue) is None  # the catalogue's Dune (1984)
+    assert newer_title("Dune (2021)", catalogue).year == 2021  # the year says another film
+    assert newer_title("Heat", catalogue) is None and newer_title("Nosuchfilm", catalogue) is None
+
+
+def test_like_a_newer_film_asks_for_its_genres_not_its_name(tiny_catalogue) -> None:
+    parsed = parse_request("a movie like Inception", tiny_catalogue)
+    c = parsed.constraints
+    assert c.outside_anchors == ["Inception (2010)"] and c.query == ""  # had searched its name
+    assert any("Inception (2010) is not in the catalogue" in n for n in parsed.notes)
+    later = parse_request(
+        "something from the 80s", tiny_catalogue, c, state=SessionState(constraints=c)
+    )
+    assert later.constraints.outside_anchors == ["Inception (2010)"]  # kept, like "like Heat"
+
+
+def test_films_of_its_kind_stand_in_and_say_why(make_deps, tiny_catalogue) -> None:
+    state, reply = step(SessionState(), "something like Inception", make_deps())
+    items = [tiny_catalogue.get(card.item_id) for card in reply.cards]
+    assert items and all({"Action", "Sci-Fi", "Thriller"} & set(i.genres) for i in items)
+    assert items[0].title in ("Matrix, The", "Terminator, The")  # all three of its genres
+    assert "like Inception (2010) (by genre)" in reply.text
+    assert "Inception (2010)" in reply.cards[0].explanation
+    assert state.constraints.outside_anchors == ["Inception (2010)"]
+
+
+def test_a_pasted_newer_film_is_said_and_leans_the_picks(make_deps, tiny_catalogue) -> None:
+    paste = "Inception\nInterstellar\nFargo\nJoker - boring"
+    state, reply = step(SessionState(), "more like these", make_deps(), paste=paste)
+    assert [tiny_catalogue.get(i).title for i in state.history] == ["Fargo"]
+    assert state.constraints.outside_anchors == ["Inception (2010)", "Interstellar (2014)"]
+    assert "Not in the catalogue" in reply.text and reply.cards
+    assert any("Joker" in u for u in reply.unmatched)  # turned down: no lean towards it
+
+
+def test_a_state_from_a_browser_is_read_only_through_the_table(make_deps) -> None:
+    tampered = SessionState(constraints=Constraints(outside_anchors=["<b>Pwned</b> (2020)"]))
+    _, reply = step(tampered, "something from the 90s", make_deps())
+    assert "Pwned" not in reply.text and reply.cards
+
+
+@pytest.mark.parametrize("text", ["Inception, Interstellar, The Dark Knight"])
+def test_a_list_of_newer_films_alone_gets_picks(make_deps, text: str) -> None:
+    _, reply = step(SessionState(), text, make_deps())
+    assert reply.cards and "Not in the catalogue" in reply.text
