@@ -828,3 +828,11 @@ def test_counted_genres_keep_their_own_periods(make_deps, tiny_catalogue):
     horror = [i for i in items if "Horror" in i.genres and 1970 <= i.year <= 1979]
     assert len(items) == 3 and len(comedies) == 2 and [h.title for h in horror] == ["Alien"]
     assert "As asked: 2 Comedy from 1990–1999 and 1 Horror from 1970–1979." in reply.text
+
+
+def test_two_picks_compared_are_headed_as_a_comparison(make_deps, tiny_catalogue):
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    second = tiny_catalogue.get(reply.cards[1].item_id).display_title
+    _, reply = step(state, "compare the first and second", deps)
+    assert reply.kind == "explanation" and reply.text.startswith(f"Set beside {md(second)}:")

@@ -1574,6 +1574,8 @@ def test_real_words_near_a_genre_word_are_not_corrected(text: str, catalogue: Ca
         ("what made you pick the first one?", [5]),
         ("how did you come up with the first one?", [5]),
         ("I am curious about the second", [3]),
+        ("why is the second one lighter?", [3]),  # had made the picks lighter instead
+        ("why is the first one so old?", [5]),
     ],
 )
 def test_a_question_about_picks_asks_for_an_explanation(

@@ -1041,6 +1041,9 @@ def _explain_items(
     if picks:
         noun = "this pick" if len(items) == 1 else "these picks"
         lead = f"About {noun}:" if asked or about_picks else f"Why {noun}:"
+        if request is not None and request.compare_with is not None:  # "compare the first
+            other = deps.catalogue.get(request.compare_with).display_title  # and the second"
+            lead = f"Set beside {md(other)}:"
         hint = (
             f"Paste a few {deps.words.items} you {deps.words.did} and I can say which of them "
             "it depends on."

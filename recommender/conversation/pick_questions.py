@@ -42,6 +42,11 @@ _EXPLAIN_LEAD = (
     r"|\s+(?:is|was)(?:\s+there)?|\s+(?:you )?(?:picked|chose|recommended|suggested))?\s+"
 )
 _EXPLAIN_REF = re.compile(rf"{_EXPLAIN_LEAD}{REF_LIST_WORDS}{REF_END}")
+# "why is the second one lighter?", "how come the third is so old?": the rest is the question's
+_WHY_IS = re.compile(r"\s*(?:why|how come)\s+(?:is|was|are|were)\b")
+_WHY_IS_TAIL = re.compile(
+    r"\s+(?:(?:so|that|more|less|too|a|an|even|considered)\s+)?[\w' -]{1,40}?\s*\?+\s*$"
+)
 _EXPLAIN_ABOUT = re.compile(rf"\bwhat(?:'s| is| was)\s+{REF_LIST_WORDS}\s+about\b")
 # "what genre is the second one?", "who directed the first one?", "how long is #3?": a fact
 # about a pick, answered from the catalogue (or said to be missing from it)
@@ -714,7 +719,11 @@ def parse_explain(
             result.explain += resolve_refs(match.group("refs"), last, result)
             about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or "about" in match.group(0)
             result.explain_about |= about
-            msg.consume(match.start(), match.end())
+            end = match.end()
+            if _WHY_IS.match(match.group(0)):  # "why is the second one lighter?": asked of it
+                tail = _WHY_IS_TAIL.match(msg.work, end)
+                end = tail.end() if tail else end
+            msg.consume(match.start(), end)
     for match in msg.finditer(_EXPLAIN_TITLE):
         found = title_at(msg, match.end(), matcher, state, result)
         if found is not None:
