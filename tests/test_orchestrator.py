@@ -836,3 +836,12 @@ def test_two_picks_compared_are_headed_as_a_comparison(make_deps, tiny_catalogue
     second = tiny_catalogue.get(reply.cards[1].item_id).display_title
     _, reply = step(state, "compare the first and second", deps)
     assert reply.kind == "explanation" and reply.text.startswith(f"Set beside {md(second)}:")
+
+
+def test_how_many_of_these_have_i_seen_is_answered(make_deps):
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    picks = [card.item_id for card in reply.cards]
+    state, reply = step(state, "how many of these have I seen?", deps)  # had made new picks
+    assert reply.kind == "explanation" and "None that I know of" in reply.text
+    assert state.last_recommendations == picks

@@ -536,6 +536,14 @@ _ABOUT_PICKS = (
             r"|\bwhat(?:'s| is) (?:your|the) (?:method|algorithm|logic|process)\b"
         ),
     ),
+    (  # "how many of these have I seen?": none that the app knows of, by design
+        "seen",
+        re.compile(
+            r"\bhow many (?:of (?:them|these|those|the picks|your picks) )?(?:have i|did i|i'?ve"
+            r"|i have|would i have) (?:already )?(?:seen|watched)\b"
+            rf"|\b(?:have i|did i) (?:already )?(?:seen|watched) (?:any of )?{_PICKS}\b"
+        ),
+    ),
     (
         "summary",
         re.compile(

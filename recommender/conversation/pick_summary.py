@@ -62,6 +62,12 @@ def summarise_picks(
         )
     if kind == "genre":
         return _genre_answer(picks, evidence, history, asked_genres)
+    if kind == "seen":  # "how many of these have I seen?"
+        return (
+            f"None that I know of: I never suggest a title from your {words.history} or one "
+            "you told me you've seen. If you have seen some, say so (“seen 2 and 4”) and I'll "
+            "replace them."
+        )
     said = [_shared(picks), _leaders(evidence)]
     if kind == "method":
         said.insert(0, _method(history, words))
