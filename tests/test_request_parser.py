@@ -1218,20 +1218,11 @@ def test_a_follow_up_genre_narrows_or_switches(turns, genres, catalogue, state) 
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("more mel brooks type stuff", "mel brooks"),
-        ("something directed by Kubrick", "Kubrick"),
         ("a comedy starring Tom Hanks", "Tom Hanks"),
         ("something with Tom Hanks", "Tom Hanks"),
-        ("a Spielberg film from the 80s", "Spielberg"),
-        ("like Spielbergs early stuff", "Spielberg"),
-        ("a Scorsese-style crime film", "Scorsese"),
-        ("something tarantino-esque", "tarantino"),
-        ("more like Tarantino, but older", "Tarantino"),
-        ("like the Coen brothers", "the Coen brothers"),
         ("something with de niro in it", "de niro"),
         ("not before 1960 and no John Wayne", "John Wayne"),
         ("anything but Schwarzenegger, action", "Schwarzenegger"),
-        ("nolan", "nolan"),  # a surname alone had been searched (Melvin and Howard, Cobb)
         ("something with hanks", "hanks"),
         ("no depp please", "depp"),
     ],
@@ -1241,6 +1232,30 @@ def test_people_are_noted_not_searched(text: str, name: str, catalogue: Catalogu
     assert result.constraints.query == "" and "people" in result.constraints.unsupported
     assert any(name in note for note in result.notes)
     assert parse("heist type stuff", catalogue).constraints.unsupported == []
+
+
+@pytest.mark.parametrize(
+    ("text", "director"),
+    [
+        ("more mel brooks type stuff", "mel brooks"),
+        ("something directed by Kubrick", "kubrick"),
+        ("a Spielberg film from the 80s", "spielberg"),
+        ("like Spielbergs early stuff", "spielberg"),
+        ("a Scorsese-style crime film", "scorsese"),
+        ("something tarantino-esque", "tarantino"),
+        ("more like Tarantino, but older", "tarantino"),
+        ("like the Coen brothers", "coen brothers"),
+        ("nolan", "christopher nolan"),  # a surname alone had been searched (Melvin and Howard)
+    ],
+)
+def test_directors_of_the_list_are_its_films_not_words(
+    text: str, director: str, catalogue: Catalogue
+) -> None:
+    """Directors the app lists (conversation/subjects.json, kind "people") are asked for as
+    their films, saying the list is the app's own; other people stay noted, not searched."""
+    result = parse(text, catalogue)
+    assert result.constraints.query == director and result.constraints.unsupported == []
+    assert any("app's own list" in note for note in result.notes)
 
 
 @pytest.mark.parametrize("text", ["skip anything Disney", "a Pixar movie", "Ghibli stuff"])
@@ -3521,6 +3536,8 @@ def test_fun_is_lighter(text: str, catalogue: Catalogue) -> None:
 
 def test_what_a_director_makes_is_not_searched(catalogue: Catalogue) -> None:
     result = parse("movies like the ones Tarantino makes", catalogue)
+    assert result.constraints.query == "tarantino"  # his films, by the app's own list
+    result = parse("movies like the ones Tom Hanks makes", catalogue)
     assert result.constraints.query == "" and "people" in result.constraints.unsupported
 
 

@@ -62,7 +62,11 @@ def test_every_subject_word_of_the_vocabulary_names_a_subject() -> None:
     named = {w.subject for w in GENRE_VOCABULARY.values() if w.subject}
     assert named and all(subject(name) is not None for name in named)
     for entry in _table().values():  # each has a label to say and words to be found by
-        assert entry.label and entry.words and entry.title_words
+        assert entry.label and entry.words and entry.kind in ("subject", "people")
+        # a subject's titles may say so; a director's never do (their films are listed)
+        assert bool(entry.title_words) == (entry.kind == "subject") and (
+            entry.films or entry.title_words
+        )
 
 
 @pytest.mark.parametrize(
@@ -174,3 +178,45 @@ def test_a_subject_asked_for_is_searched_and_never_a_count(
     c = parse_request(message, tiny_catalogue).constraints
     assert c.k is None and subject_words in c.topic
     assert subjects_in(c.topic)
+
+
+@pytest.mark.parametrize(
+    ("message", "director"),
+    [
+        ("a Hitchcock film", "hitchcock"),
+        ("something directed by Kubrick", "kubrick"),
+        ("I like films by the Coen brothers", "coen brothers"),
+        ("more Mel Brooks type stuff", "mel brooks"),
+    ],
+)
+def test_a_director_of_the_apps_list_is_asked_for(tiny_catalogue, message, director) -> None:
+    parsed = parse_request(message, tiny_catalogue)
+    c = parsed.constraints
+    assert "people" not in c.unsupported  # had been "no cast or crew, can't look for ..."
+    assert [s.name for s in subjects_in(c.topic)] == [director]
+    assert any("the app's own list" in note for note in parsed.notes)
+
+
+@pytest.mark.parametrize(
+    ("message", "director"),
+    [("anything but Tarantino", "tarantino"), ("no Spielberg please", "spielberg")],
+)
+def test_a_director_of_the_apps_list_is_ruled_out(tiny_catalogue, message, director) -> None:
+    parsed = parse_request(message, tiny_catalogue)
+    assert parsed.constraints.exclude_subjects == [director]
+    assert any("no cast or crew, so I left out" in note for note in parsed.notes)
+
+
+def test_someone_not_on_the_list_is_still_said_to_be_beyond_the_catalogue(tiny_catalogue):
+    parsed = parse_request("something with Tom Hanks", tiny_catalogue)
+    assert parsed.constraints.unsupported == ["people"] and not parsed.constraints.topic
+
+
+def test_a_directors_films_come_first_and_say_so(make_deps, tiny_catalogue) -> None:
+    _, reply = step(SessionState(), "a James Cameron film", make_deps())
+    titles = [tiny_catalogue.get(card.item_id).title for card in reply.cards]
+    assert titles[:2] in (["Terminator, The", "Titanic"], ["Titanic", "Terminator, The"])
+    assert "James Cameron films" in reply.cards[0].explanation
+    _, reply = step(SessionState(), "an action film, anything but James Cameron", make_deps())
+    titles = {tiny_catalogue.get(card.item_id).title for card in reply.cards}
+    assert titles and "Terminator, The" not in titles

@@ -654,7 +654,7 @@ def step_stream(
     k = min(new.constraints.k or config.default_k, config.max_k)
     if (new.constraints.k or 0) > config.max_k:
         reply.notes.append(f"I show at most {config.max_k} at a time.")
-    query_text = search.constraints.query
+    query_text = _without_directors(search.constraints.query)
     # a search for words never offers back a title the user named in them ("something in
     # between Heat and Casablanca" had found Heat and Casablanca)
     named = _titles_named(said, deps) if query_text else frozenset()
@@ -836,6 +836,16 @@ def _outside(c: Constraints, catalogue: Catalogue) -> list[NewerTitle]:
     through the app's own table (a state may come back from a browser)."""
     found = (newer_title(name, catalogue) for name in c.outside_anchors[:MAX_OUTSIDE])
     return [film for film in found if film is not None]
+
+
+def _without_directors(query: str) -> str:
+    """The request's words without the names of directors of the app's list ("coen
+    brothers" is their films, not the words: The Brothers McMullen had come up)."""
+    for named in subjects_in(query):
+        if named.kind == "people":
+            for word in sorted(named.words, key=len, reverse=True):
+                query = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", " ", query)
+    return " ".join(query.split())
 
 
 def _subject_films(topic: str, catalogue: Catalogue) -> frozenset[int]:

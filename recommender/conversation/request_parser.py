@@ -2448,11 +2448,18 @@ def _subjects_ruled_out(new: Constraints, result: ParsedRequest) -> None:
             if named.name not in result.excluded_subjects:
                 result.excluded_subjects.append(named.name)
     new.exclude_subjects = list(result.excluded_subjects)
-    labels = [s.label for s in map(subject, new.exclude_subjects) if s is not None]
-    if labels:
+    ruled = [s for s in map(subject, new.exclude_subjects) if s is not None]
+    topics = [s.label for s in ruled if s.kind != "people"]
+    people = [s.label for s in ruled if s.kind == "people"]
+    if topics:
         result.notes.append(
-            f"The catalogue has no plots, so I left out the {join_words(labels)} I know of: "
+            f"The catalogue has no plots, so I left out the {join_words(topics)} I know of: "
             "those whose titles say so, and the app's own list of them."
+        )
+    if people:  # "anything but Tarantino"
+        result.notes.append(
+            f"The catalogue has no cast or crew, so I left out the {join_words(people)} on the "
+            "app's own list."
         )
 
 
@@ -2501,11 +2508,16 @@ _PEOPLE = re.compile(
 
 
 def _parse_people(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
-    """Names of people: the catalogue has no cast or crew, so say so instead of searching."""
+    """Names of people: the catalogue has no cast or crew, so say so instead of searching
+    (a director of the app's own list is asked for or ruled out by it)."""
     for match in msg.finditer(_PEOPLE):
         name = match.group("a") or match.group("b") or ""
         words = name.split()
         if not words or any(w in NOT_TITLES or w in _NEGATION_CUES for w in words):
+            continue
+        begin = match.start("a" if match.group("a") else "b")
+        if _director(msg, match.start(), begin, name, result):
+            msg.consume(match.start(), match.end())
             continue
         if "people" not in new.unsupported:
             new.unsupported.append("people")
@@ -2517,10 +2529,14 @@ def _parse_people(msg: MessageText, new: Constraints, result: ParsedRequest) -> 
 def _parse_names(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
     """Well-known people and studios ("something with Tom Hanks", "no John Wayne", "a
     Spielberg film", "skip anything Disney"): noted as a wish the data cannot serve, and the
-    name (with the words that belong to it, a negation included) is never searched."""
+    name (with the words that belong to it, a negation included) is never searched. A
+    director of the app's own list (subjects.json) is asked for or ruled out by it."""
     for mention in find_names(msg.work):
         if not msg.work[mention.name_start : mention.name_end].strip():
             continue  # part of a title found earlier
+        if _director(msg, mention.start, mention.name_start, mention.name, result):
+            msg.consume(mention.start, mention.end)
+            continue
         if mention.kind not in new.unsupported:
             new.unsupported.append(mention.kind)
         shown = msg.cased[mention.name_start : mention.name_end] if msg.cased else mention.name
@@ -2528,6 +2544,32 @@ def _parse_names(msg: MessageText, new: Constraints, result: ParsedRequest) -> N
         if note not in result.notes:
             result.notes.append(note)
         msg.consume(mention.start, mention.end)
+
+
+def _director(
+    msg: MessageText, start: int, name_start: int, name: str, result: ParsedRequest
+) -> bool:
+    """ "a Hitchcock film", "anything but Tarantino": a director of subjects.json, asked for
+    (their films lead, each saying it is on the app's list) or ruled out; False for anyone
+    else (said to be beyond the catalogue, as before)."""
+    bare = re.sub(r"^(?:the|a|an)\s+", "", name.strip().lower())
+    named = subject_named(bare) or subject_named(bare.split()[-1]) if bare else None
+    if named is None or named.kind != "people":
+        return False
+    said = msg.work[start:name_start]
+    negated = _negation_before(msg.work, name_start)[0] or re.search(
+        r"\b(?:no|not|without|except|but|nothing|skip|avoid|hate|none)\b", said
+    )
+    if negated:
+        if named.name not in result.excluded_subjects:
+            result.excluded_subjects.append(named.name)
+    else:
+        if named.words[0] not in result.topics:
+            result.topics.append(named.words[0])
+        result.notes.append(
+            f"The catalogue has no cast or crew, so I went by the app's own list of {named.label}."
+        )
+    return True
 
 
 def _parse_unsupported(msg: MessageText, new: Constraints) -> None:

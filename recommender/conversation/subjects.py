@@ -1,4 +1,5 @@
-"""Subjects that no genre says: "no vampires", "a prison movie", "nothing with robots".
+"""Subjects that no genre says: "no vampires", "a prison movie", "nothing with robots"; and
+directors the catalogue does not record ("a Hitchcock film", "anything but Tarantino").
 
 A subject is not a genre: ruling out vampires must not rule out every horror film, and a
 prison film may be a drama, a comedy or an action film. The catalogue has no plots, so what
@@ -35,6 +36,7 @@ class Subject:
     title_words: tuple[str, ...]  # words that make a title one of them
     films: tuple[tuple[str, int], ...]  # (title, year) of films about it, titles silent
     franchises: tuple[str, ...] = ()  # series all about it ("james bond")
+    kind: str = "subject"  # or "people": a director's films ("hitchcock")
 
 
 def _key(text: str) -> str:
@@ -56,6 +58,7 @@ def _table() -> dict[str, Subject]:
             title_words=tuple(_key(w) for w in entry.get("title_words", words)),
             films=tuple((title, int(year)) for title, year in entry.get("films", [])),
             franchises=tuple(entry.get("franchises", [])),
+            kind=entry.get("kind", "subject"),
         )
     return table
 
