@@ -135,6 +135,37 @@ def test_a_pick_found_by_like_x_says_so_over_a_history(tiny_dataset):
     assert cited.asked_like is None or like not in cited.similar
 
 
+def test_a_title_the_user_liked_is_never_said_to_be_asked_for(tiny_dataset):
+    """A title rated highly in a paste or said to be loved ("I loved Casablanca") steers the
+    picks like an asked-for one, but its cards say "you liked", never "you asked for"; with
+    no history the same holds for the anchor lead."""
+    from recommender.llm.grounding import Grounding
+
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    like = catalogue.get(15)
+    liked = ExplainContext(
+        provenance={20: ("anchor", "sasrec")}, anchors=(like,), liked=frozenset({15})
+    )
+    grounding = Grounding(catalogue, realiser)
+    for history in (catalogue.many([3, 5, 12]), []):
+        evidence = builder.build(catalogue.many([20]), history, liked)[0]
+        kinds = realiser.plan(evidence)
+        assert any(k.startswith(("liked_like", "anchor_liked")) for k in kinds), kinds
+        for seed in range(6):
+            text = realiser.realise(evidence, seed=seed)
+            assert like.display_title in text and "asked" not in text, text
+            assert "liked" in text or "favourite" in text, text
+            assert all(grounding.violations(s, evidence) == [] for s in text.split(". "))
+        asked = replace(liked, liked=frozenset())
+        evidence = builder.build(catalogue.many([20]), history, asked)[0]
+        assert any(k.startswith(("asked_like", "anchor")) for k in realiser.plan(evidence))
+        assert not any("liked" in k for k in realiser.plan(evidence))
+
+
 def test_a_pick_that_matches_the_request_words_says_so(tiny_dataset):
     """ "a christmas movie": a pick whose title and genres match the words says so first,
     then the history's reason; without a history the words lead; other picks do not say it."""

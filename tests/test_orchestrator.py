@@ -190,6 +190,23 @@ def test_titles_the_user_loved_are_history_and_liked(make_deps):
     assert state.history == [12, 7] and state.liked == []
 
 
+def test_a_title_asked_about_is_not_drowned_by_one_the_user_liked(make_deps, monkeypatch):
+    """ "I loved Fargo", then "something like Alien": the films like Alien are searched, not
+    those like Fargo and Alien at once (a liked title had drowned the one asked about); with
+    nothing asked about, the liked titles are what the picks are like."""
+    deps = make_deps()
+    asked: list[list[int]] = []
+    retrieve = deps.retriever.retrieve
+    monkeypatch.setattr(
+        deps.retriever, "retrieve", lambda q: asked.append(list(q.anchors)) or retrieve(q)
+    )
+    state, _ = step(SessionState(), "I loved Fargo", deps)
+    assert state.liked == [12] and asked[-1] == [12]
+    state, reply = step(state, "something like Alien", deps)
+    assert asked[-1] == [7] and state.liked == [12]
+    assert not any("You asked for something like Fargo" in c.explanation for c in reply.cards)
+
+
 def test_refinement_across_turns(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "action please", deps, paste=HISTORY)

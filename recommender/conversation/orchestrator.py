@@ -667,7 +667,7 @@ def step_stream(
         lift_text=bool(search.constraints.topic),
         subject_items=_subject_films(search.constraints.topic, deps.catalogue),
         outside_genres=[f.genres for f in _outside(search.constraints, deps.catalogue)],
-        anchors=list(dict.fromkeys([*search.constraints.anchors, *new.liked])),
+        anchors=_anchor_ids(search.constraints, new),
         blend=search.constraints.blend,
         avoid=list(search.constraints.avoid),
         popularity=search.constraints.popularity or ("popular" if nothing_to_go_on else ""),
@@ -838,6 +838,13 @@ def _outside(c: Constraints, catalogue: Catalogue) -> list[NewerTitle]:
     return [film for film in found if film is not None]
 
 
+def _anchor_ids(c: Constraints, state: SessionState) -> list[int]:
+    """The titles to find films like: those asked about ("something like Heat") or, when none
+    is, those the user said they liked ("I loved Titanic"). Both at once had let a liked
+    title drown the one asked about ("I loved Titanic", then "like Heat": no Heat-like pick)."""
+    return list(c.anchors) if c.anchors else list(dict.fromkeys(state.liked))
+
+
 def _without_directors(query: str) -> str:
     """The request's words without the names of directors of the app's list ("coen
     brothers" is their films, not the words: The Brothers McMullen had come up)."""
@@ -883,7 +890,8 @@ def _explain_context(
         years_asked=(c.year_min, c.year_max),
         seed=zlib.crc32(repr(seed).encode()),
         excluded=frozenset(excluded),
-        anchors=tuple(deps.catalogue.many([*c.anchors, *state.liked])),
+        anchors=tuple(deps.catalogue.many(_anchor_ids(c, state))),
+        liked=frozenset(state.liked) - frozenset(c.anchors),  # said liked, not asked like
     )
 
 

@@ -56,6 +56,9 @@ class ExplainContext:
     excluded: frozenset[int] = frozenset()
     # titles the user asked for more of ("like Titanic"): cited when there is no history
     anchors: tuple[Item, ...] = ()
+    # those of ``anchors`` the user said they liked (a paste's ratings or remarks, "I loved
+    # Heat") rather than asked for more of: said as "you liked", never "you asked for"
+    liked: frozenset[int] = frozenset()
     # the request's own words ("christmas", "dinosaurs") and the items whose title and genres
     # match them (``CandidateRetriever.request_matches``): "a match on your words" is said
     words_asked: str = ""
@@ -117,6 +120,8 @@ class Evidence:
     # "a cross between Alien and Groundhog Day": two of the blended titles, each with the
     # genres the item shares with it (only when it shares some with both)
     blend_of: tuple[tuple[Item, tuple[str, ...]], ...] = ()
+    # the cited or asked-like titles the user said they liked, not asked for ("you liked")
+    said_liked: frozenset[int] = frozenset()
 
     @property
     def named(self) -> tuple[Item, ...]:
@@ -264,7 +269,8 @@ class EvidenceBuilder:
                 common["blend_of"] = tuple(shared)
         if not pool:
             if anchors:  # "something like Titanic" and no history: Titanic is the reason
-                return replace(self._similarity(item, anchors, common), method="anchor")
+                evidence = self._similarity(item, anchors, common)
+                return replace(evidence, method="anchor", said_liked=context.liked)
             return Evidence(item, (), (), (), **common)
         evidence = None
         if attribution is not None:
@@ -279,7 +285,9 @@ class EvidenceBuilder:
             named = [a for a in anchors if a.item_id not in cited]
             if len(named) == len(anchors):
                 like = max(named, key=lambda a: self._lift(a, item) or 0.0)
-                evidence = replace(evidence, asked_like=self._cited(like, item, None))
+                evidence = replace(
+                    evidence, asked_like=self._cited(like, item, None), said_liked=context.liked
+                )
         return evidence
 
     def _counterfactual(

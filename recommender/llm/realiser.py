@@ -209,8 +209,8 @@ class Realiser:
                 )
                 if flat and evidence.history_size == 1:  # one title: "with or without it"
                     lead += "_one"
-        elif evidence.method == "anchor":
-            lead = "anchor"
+        elif evidence.method == "anchor":  # "like Titanic", or "I loved Titanic": which one
+            lead = "anchor_liked" if cited[0].item.item_id in evidence.said_liked else "anchor"
         else:
             lead = "similar_two" if len(cited) > 1 else "similar"
         kinds = [lead]
@@ -235,7 +235,8 @@ class Realiser:
             kinds = ["asked_outside", kinds[0]] + (["asked"] if evidence.satisfies else [])
         elif like is not None:  # "something like Casablanca": what was asked for comes first
             strong = like.lift is not None and like.lift >= WEAK_LIFT
-            kinds = ["asked_like_lift" if strong else "asked_like", kinds[0]]
+            said = "liked_like" if like.item.item_id in evidence.said_liked else "asked_like"
+            kinds = [f"{said}_lift" if strong else said, kinds[0]]
             kinds += ["asked"] if evidence.satisfies else []
         elif evidence.asked_words or evidence.asked_subject:  # "a christmas movie" over a
             # history: the words lead, the history says why this match rather than another
@@ -313,11 +314,10 @@ class Realiser:
                 lines.append("No single title changes its rank much; it fits the list as a whole.")
         else:
             names = join_words([c.item.display_title for c in cited])
-            said = (
-                f"The user asked for {self.noun}s like"
-                if evidence.method == "anchor"
-                else "It is similar to"
-            )
+            said = "It is similar to"
+            if evidence.method == "anchor":
+                liked = cited[0].item.item_id in evidence.said_liked
+                said = "The user liked" if liked else f"The user asked for {self.noun}s like"
             lines.append(f"{said} {names}.")
         if evidence.popular and "share" in v:
             lines.append(f"{v['share']}% of all viewers watched it.")
@@ -338,9 +338,11 @@ class Realiser:
                 f"{v['blend2']}."
             )
         if "like" in v:
-            lines.append(
-                f"The user asked for {self.noun}s like {v['like']}; it is among the nearest."
+            liked = evidence.asked_like is not None and (
+                evidence.asked_like.item.item_id in evidence.said_liked
             )
+            said = "The user liked" if liked else f"The user asked for {self.noun}s like"
+            lines.append(f"{said} {v['like']}; it is among the nearest.")
         if "like_lift" in v:
             lines.append(
                 f"People who watched {v['like']} were {v['like_lift']}x as likely to watch it "
@@ -388,6 +390,7 @@ _RECORD = {
     "similar": "similar to: {first}",
     "similar_two": "similar to: {first}, {second}",
     "anchor": "asked for films like: {first}",
+    "anchor_liked": "liked: {first}; among the nearest films to it",
     "cold_popular": "popular: {share}% saw it",
     "cold_share": "watched by {share}% of viewers",
     "lift": "co-watched: {lift}x with {first} ({both} of {cited_users})",
@@ -408,4 +411,6 @@ _RECORD = {
     "asked_like": "asked for films like: {like}",
     "asked_like_lift": "asked for films like: {like}; co-watched {like_lift}x ({like_both} of "
     "{like_users})",
+    "liked_like": "liked: {like}; among the nearest films to it",
+    "liked_like_lift": "liked: {like}; co-watched {like_lift}x ({like_both} of {like_users})",
 }
