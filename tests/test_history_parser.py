@@ -749,6 +749,7 @@ SHORT_FORM_FILMS = [
     ("Star Trek: Generations", 1994, ("Sci-Fi",)),
     ("Star Trek: First Contact", 1996, ("Sci-Fi",)),
     ("Elephant Man, The", 1980, ("Drama",)),
+    ("Ferris Bueller's Day Off", 1986, ("Comedy",)),
 ]
 
 
@@ -766,6 +767,7 @@ def short_films() -> Catalogue:
         ("Willy Wonka", "Willy Wonka"),
         ("Spinal Tap", "This Is Spinal Tap"),
         ("willy wonka (1971)", "Willy Wonka"),
+        ("Ferris Bueller", "Ferris Bueller's Day Off"),  # the title's possessive left out
     ],
 )
 def test_short_forms_of_long_titles_match(line: str, title: str, short_films: Catalogue) -> None:
@@ -1110,6 +1112,36 @@ def test_british_spellings_find_the_american_titles() -> None:
     ]:
         found = matcher.match(typed, exact_only=True)  # not a typo: the same title, spelt so
         assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed
+
+
+def test_abbreviations_and_plurals_people_type_find_the_title() -> None:
+    """ "Saving Pvt Ryan", "Dr Zhivago", "Kramer versus Kramer", "Blues Bros": an
+    abbreviation is its word, either way round; a plural slip in a longer title is a typo
+    ("The Usual Suspect"), never in one word ("Aliens" is not "Alien")."""
+    from recommender.conversation.title_matcher import TitleMatcher
+
+    items = [
+        Item(1, "1", "Saving Private Ryan", 1998, ("War",)),
+        Item(2, "2", "Doctor Zhivago", 1965, ("Drama",)),
+        Item(3, "3", "Kramer Vs. Kramer", 1979, ("Drama",)),
+        Item(4, "4", "Blues Brothers, The", 1980, ("Comedy",)),
+        Item(5, "5", "Mr. Holland's Opus", 1995, ("Drama",)),
+        Item(6, "6", "Usual Suspects, The", 1995, ("Crime",)),
+        Item(7, "7", "Alien", 1979, ("Horror",)),
+    ]
+    matcher = TitleMatcher(Catalogue(items))
+    for typed, item_id in [
+        ("Saving Pvt Ryan", 1),
+        ("Saving Pvt. Ryan", 1),
+        ("Dr Zhivago", 2),
+        ("Kramer versus Kramer", 3),
+        ("The Blues Bros.", 4),
+        ("Mister Holland's Opus", 5),
+        ("The Usual Suspect", 6),
+    ]:
+        found = matcher.match(typed)
+        assert [i.item_id for i in found.items] == [item_id] and not found.ambiguous, typed
+    assert matcher.match("Aliens").items == ()
 
 
 def test_numbers_as_digits_or_words_find_the_same_title() -> None:

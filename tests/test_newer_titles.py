@@ -82,3 +82,46 @@ def test_a_state_from_a_browser_is_read_only_through_the_table(make_deps) -> Non
 def test_a_list_of_newer_films_alone_gets_picks(make_deps, text: str) -> None:
     _, reply = step(SessionState(), text, make_deps())
     assert reply.cards and "Not in the catalogue" in reply.text
+
+
+def test_short_forms_people_type_name_the_newer_film() -> None:
+    """ "Kill Bill", "Eternal Sunshine", "Anchorman": the first words of a listed film, or its
+    name before a colon; never a name a catalogue title starts with ("Star Wars", "Mad Max"
+    are the catalogue's), and one word alone only as a whole name before a colon."""
+    catalogue = Catalogue(
+        [
+            Item(1, "1", "Star Wars: Episode IV - A New Hope", 1977, ("Sci-Fi",)),
+            Item(2, "2", "Mad Max", 1979, ("Action",)),
+            Item(3, "3", "Avengers, The", 1998, ("Action",)),
+        ]
+    )
+    shown = {
+        name: (film.display_title if (film := newer_title(name, catalogue)) else None)
+        for name in (
+            "Kill Bill", "Eternal Sunshine", "Anchorman", "Pirates of the Caribbean",
+            "Star Wars", "Mad Max", "Avengers", "Eternal", "Spotless Mind",
+        )
+    }  # fmt: skip
+    assert shown == {
+        "Kill Bill": "Kill Bill: Vol. 1 (2003)",  # the first of the two listed
+        "Eternal Sunshine": "Eternal Sunshine of the Spotless Mind (2004)",
+        "Anchorman": "Anchorman: The Legend of Ron Burgundy (2004)",
+        "Pirates of the Caribbean": "Pirates of the Caribbean: The Curse of the Black Pearl (2003)",
+        "Star Wars": None,
+        "Mad Max": None,
+        "Avengers": None,  # the catalogue's The Avengers (1998)
+        "Eternal": None,
+        "Spotless Mind": None,
+    }
+
+
+@pytest.mark.parametrize("text", ["something like Get Out", "movies like Get Out, but older"])
+def test_a_newer_name_that_starts_with_a_common_word_is_read_whole(tiny_catalogue, text) -> None:
+    """ "like Get Out": "Get" is a word requests are full of, and had ended the name, so
+    "Out" was searched as a word (Out of Sight, In & Out)."""
+    parsed = parse_request(text, tiny_catalogue)
+    assert parsed.constraints.outside_anchors == ["Get Out (2017)"]
+    assert parsed.constraints.query == ""
+    assert (
+        parse_request("more like Something Funny", tiny_catalogue).constraints.outside_anchors == []
+    )

@@ -575,10 +575,10 @@ def test_a_blend_lasts_until_other_titles_are_named(catalogue, state) -> None:
 
 
 def test_names_of_titles_the_catalogue_lacks_are_searched_but_no_topic(catalogue) -> None:
-    """ "like Harry Potter" is searched by its name, yet "harry potter" is no subject to lift
-    or quote; "christmas" beside it is."""
-    c = parse("a christmas movie like Harry Potter", catalogue).constraints
-    assert "harry potter" in c.query and c.topic == "christmas"
+    """ "like Paddington Bear" is searched by its name, yet "paddington bear" is no subject to
+    lift or quote; "christmas" beside it is."""
+    c = parse("a christmas movie like Paddington Bear", catalogue).constraints
+    assert "paddington bear" in c.query and c.topic == "christmas"
     c = parse("I loved The Irishman, any ideas?", catalogue).constraints
     assert c.query == "irishman" and c.topic == ""
     c = parse("a christmas movie", catalogue).constraints

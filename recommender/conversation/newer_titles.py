@@ -13,6 +13,7 @@ only for a film the catalogue does not have (a name it has stays the catalogue's
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -61,16 +62,51 @@ def newer_title(name: str, catalogue: Catalogue) -> NewerTitle | None:
     """The known film ``name`` means when the catalogue lacks it, else None: "Inception",
     "Dune (2021)" (the catalogue's Dune is from 1984), not "Dune" (that one is there)."""
     title, year = split_title_year(name.strip())
-    films = _table().get(title_key(title), [])
+    films = _table().get(title_key(title), []) or _short_form(title_key(title), catalogue)
     if year is not None:
         films = [f for f in films if abs(f.year - year) <= YEAR_TOLERANCE]
     if not films:
         return None
     film = films[0]
-    if _in_catalogue(catalogue, film.title, year):
-        return None
+    if _in_catalogue(catalogue, film.title, year) or _in_catalogue(catalogue, title, year):
+        return None  # "Mad Max" is the catalogue's, not Mad Max: Fury Road
     genres = tuple(g for g in film.genres if g in _genre_names(catalogue))
     return NewerTitle(film.title, film.year, genres)
+
+
+MIN_SHORT_WORDS = 2  # "Kill Bill", "Eternal Sunshine": a short form is two words or more
+
+
+def _short_form(key: str, catalogue: Catalogue) -> list[NewerTitle]:
+    """The films whose names start with the words of ``key`` ("kill bill": Kill Bill: Vol. 1
+    and Vol. 2, the first listed first; "eternal sunshine") or whose name before its colon
+    is ``key`` ("anchorman"), unless a catalogue title starts with them too ("star wars",
+    "mad max" are the catalogue's)."""
+    prefix = f"{key} "
+    if not key or _catalogue_title_starts(catalogue, prefix) or key in catalogue.derived(
+        "titles by key", _titles_by_key
+    ):
+        return []
+    long_enough = len(key.split()) >= MIN_SHORT_WORDS
+    return [
+        film
+        for film, whole, main in _listed_keys()
+        if (long_enough and whole.startswith(prefix)) or main == key
+    ]
+
+
+@cache
+def _listed_keys() -> list[tuple[NewerTitle, str, str]]:
+    """Each film in the order the table lists them (the first of a series first), with the
+    keys of its whole name and of its name before a colon."""
+    films = dict.fromkeys(film for films in _table().values() for film in films)
+    return [(f, title_key(f.title), title_key(f.title.split(":")[0])) for f in films]
+
+
+def _catalogue_title_starts(catalogue: Catalogue, prefix: str) -> bool:
+    keys = catalogue.derived("sorted title keys", lambda c: sorted(_titles_by_key(c)))
+    at = bisect.bisect_left(keys, prefix)
+    return at < len(keys) and keys[at].startswith(prefix)
 
 
 def _in_catalogue(catalogue: Catalogue, title: str, year: int | None) -> bool:

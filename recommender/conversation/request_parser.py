@@ -2225,7 +2225,8 @@ def _unknown_title(
     its films instead."""
     start = trigger.end()
     article = re.match(r"(?:the|a|an)\s+", msg.work[start:])
-    run = capitalised_run(msg, start + (article.end() if article else 0))
+    at = start + (article.end() if article else 0)
+    run = capitalised_run(msg, at) or _newer_run(msg, at, catalogue)
     words = [w.group().strip(",.;!?") for w in run]
     lower_case_ok = any(trigger.group(g) for g in ("liked", "dislike", "anchor"))
     if not words and not article and lower_case_ok:  # "i loved inception and interstellar"
@@ -2260,6 +2261,30 @@ def _unknown_title(
         return
     _say_unknown([name], catalogue, result)
     msg.consume(trigger.start(), end)
+
+
+def _newer_run(msg: MessageText, start: int, catalogue: Catalogue) -> list[re.Match[str]]:
+    """A capitalised name whose first word is one a request is full of, when the words name
+    a film the catalogue lacks ("like Get Out": "Get" alone had ended the name, and "Out"
+    was searched as a word); nothing otherwise ("like Something Funny")."""
+    if msg.cased is None:
+        return []
+    words = list(re.finditer(r"\S+", msg.cased[start : start + 80]))
+    if not words or not words[0].group()[:1].isupper():
+        return []
+    run = [words[0]]
+    for word in words[1:] if words[0].group()[-1].isalnum() else []:
+        text = word.group().strip(",.;!?")  # as capitalised_run: the words up to punctuation
+        if not text or not text[0].isupper() or text.lower() in FILLER_WORDS:
+            break
+        run.append(word)
+        if text != word.group():
+            break
+    for n in range(len(run), 0, -1):
+        name = msg.cased[start : start + run[n - 1].end()].strip(" ,.;!?")
+        if newer_title(name, catalogue) is not None:
+            return run[:n]
+    return []
 
 
 def _say_unknown(names: list[str], catalogue: Catalogue, result: ParsedRequest) -> None:

@@ -120,6 +120,13 @@ _SPELLING = {
     ).split(", ")
     for british, american in [pair.split()]
 }
+# abbreviations read as the word, on both sides: "Saving Pvt Ryan" is Saving Private Ryan,
+# "Dr Zhivago" Doctor Zhivago, "Kramer versus Kramer" Kramer Vs. Kramer, "Blues Bros"
+_ABBREVIATIONS = {
+    "pvt": "private", "sgt": "sergeant", "lt": "lieutenant", "capt": "captain",
+    "mr": "mister", "dr": "doctor", "vs": "versus", "bros": "brothers", "jr": "junior",
+    "pt": "part", "st": "saint",
+}  # fmt: skip
 _AKA = re.compile(r"\ba\.?k\.?a\.?\s*", re.IGNORECASE)
 _PART_SPLIT = re.compile(r"\s*:\s+|\s+[-–—]{1,3}\s+")
 _SERIES_IN = re.compile(r"\s+in\s+", re.IGNORECASE)  # "Wallace and Gromit in A Close Shave"
@@ -287,7 +294,7 @@ def title_key(text: str) -> str:
         "1" if w == "i" and i > 0 and words[i - 1] in _NUMBER_MARKERS else _ROMAN.get(w, w)
         for i, w in enumerate(words)
     ]  # "Episode I" is 1, but "I" alone is a word
-    words = [_SPELLING.get(w, w) for w in words]  # "colour" = "color"
+    words = [_SPELLING.get(w, _ABBREVIATIONS.get(w, w)) for w in words]  # "colour", "pvt"
     out: list[str] = []
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else ""
@@ -561,7 +568,9 @@ class TitleMatcher:
         hits: dict[int, tuple[Item, str]] = {}  # item id -> (item, "prefix" | "suffix" | "inner")
         for name, position, item in self._short_form_index().get(words[0], []):
             end = position + len(words)
-            if name[position:end] != words or end > len(name) or len(name) == len(words):
+            if not _same_words(name[position:end], words) or end > len(name):
+                continue
+            if len(name) == len(words):
                 continue
             if any(w.isdigit() for w in name[end:]):
                 continue  # "Toy Story" is not "Toy Story 2"
@@ -642,9 +651,9 @@ class TitleMatcher:
                 continue  # "Scream 3" is never "Scream"; digits are not typos
             one_more = (key + "s", key + "es")
             plural = candidate in one_more or key in (candidate + "s", candidate + "es")
-            if plural and len(key.split()) < 3:
+            if plural and len(key.split()) < 2:
                 continue  # "Predators" is not "Predator", nor "Aliens" "Alien": not a typo
-            # (in a longer title it is: "silence of the lamb" is The Silence of the Lambs)
+            # (in a longer title it is: "the usual suspect", "silence of the lamb")
             for entry in self._index[candidate]:
                 found = _Near(entry.item, int(edits), _tier(entry.rank), candidate)
                 known = near.get(entry.item.item_id)
@@ -669,6 +678,14 @@ class _Near:
     edits: int  # typos between the typed key and ``key``
     tier: float  # rank of that name (MAIN, ALT, ...)
     key: str
+
+
+def _same_words(name: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """``words`` as they stand in ``name``, the last one maybe possessive there ("Ferris
+    Bueller" for Ferris Bueller's Day Off: keys join the apostrophe, "buellers")."""
+    if len(name) != len(words) or name[:-1] != words[:-1]:
+        return False
+    return name[-1] in (words[-1], f"{words[-1]}s")
 
 
 def _vowel_swap(key: str, candidate: str) -> bool:
