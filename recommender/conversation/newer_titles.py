@@ -83,8 +83,10 @@ def _short_form(key: str, catalogue: Catalogue) -> list[NewerTitle]:
     is ``key`` ("anchorman"), unless a catalogue title starts with them too ("star wars",
     "mad max" are the catalogue's)."""
     prefix = f"{key} "
-    if not key or _catalogue_title_starts(catalogue, prefix) or key in catalogue.derived(
-        "titles by key", _titles_by_key
+    if (
+        not key
+        or _catalogue_title_starts(catalogue, prefix)
+        or key in catalogue.derived("titles by key", _titles_by_key)
     ):
         return []
     long_enough = len(key.split()) >= MIN_SHORT_WORDS
