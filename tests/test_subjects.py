@@ -63,10 +63,10 @@ def test_every_subject_word_of_the_vocabulary_names_a_subject() -> None:
     assert named and all(subject(name) is not None for name in named)
     for entry in _table().values():  # each has a label to say and words to be found by
         assert entry.label and entry.words and entry.kind in ("subject", "people")
-        # a subject's titles may say so; a director's never do (their films are listed)
-        assert bool(entry.title_words) == (entry.kind == "subject") and (
-            entry.films or entry.title_words
-        )
+        # a subject's titles may say so; a director's never do (their films are listed), nor
+        # do those of a few subjects (biopics, films about musicians)
+        assert entry.films or entry.title_words
+        assert not (entry.kind == "people" and entry.title_words)
 
 
 @pytest.mark.parametrize(
@@ -220,3 +220,35 @@ def test_a_directors_films_come_first_and_say_so(make_deps, tiny_catalogue) -> N
     _, reply = step(SessionState(), "an action film, anything but James Cameron", make_deps())
     titles = {tiny_catalogue.get(card.item_id).title for card in reply.cards}
     assert titles and "Terminator, The" not in titles
+
+
+def test_subjects_whose_lists_share_films_ask_for_those() -> None:
+    """ "a biopic about a musician": the films on both lists (Amadeus, not Gandhi nor This
+    Is Spinal Tap); subjects that share too few ask for either ("vampires or spies")."""
+    from recommender.conversation.orchestrator import _subject_films
+
+    films = [
+        ("Amadeus", 1984, ("Drama",)),  # 1 biopic of a musician
+        ("Doors, The", 1991, ("Drama",)),  # 2 biopic of a musician
+        ("Shine", 1996, ("Drama",)),  # 3 biopic of a musician
+        ("Gandhi", 1982, ("Drama",)),  # 4 biopic
+        ("This Is Spinal Tap", 1984, ("Comedy",)),  # 5 musicians, no biopic
+        ("Near Dark", 1987, ("Horror",)),  # 6 vampires
+        ("Spy Hard", 1996, ("Comedy",)),  # 7 spies
+    ]
+    catalogue = Catalogue([Item(n, str(n), t, y, g) for n, (t, y, g) in enumerate(films, 1)])
+    assert subject_films(catalogue, "biopic") == {1, 2, 3, 4}
+    assert subject_films(catalogue, "musician") == {1, 2, 3, 5}
+    assert _subject_films("biopic musician", catalogue) == {1, 2, 3}
+    assert _subject_films("vampires spies", catalogue) == {6, 7}
+
+
+@pytest.mark.parametrize("message", ["a biopic about a musician", "films about rock bands"])
+def test_subjects_no_title_says_are_not_searched_as_words(make_deps, message) -> None:
+    """Their films come from the app's list; their words found lookalikes (The Specialist for
+    "biopic musician", The Rock for "rock bands")."""
+    from recommender.conversation.orchestrator import _without_list_only_words
+
+    c = parse_request(message, make_deps().catalogue).constraints
+    assert subjects_in(c.topic) and _without_list_only_words(c.query) == ""
+    assert _without_list_only_words("a prison movie") == "a prison movie"  # titles say it

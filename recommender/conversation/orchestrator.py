@@ -654,7 +654,7 @@ def step_stream(
     k = min(new.constraints.k or config.default_k, config.max_k)
     if (new.constraints.k or 0) > config.max_k:
         reply.notes.append(f"I show at most {config.max_k} at a time.")
-    query_text = _without_directors(search.constraints.query)
+    query_text = _without_list_only_words(search.constraints.query)
     # a search for words never offers back a title the user named in them ("something in
     # between Heat and Casablanca" had found Heat and Casablanca)
     named = _titles_named(said, deps) if query_text else frozenset()
@@ -845,22 +845,29 @@ def _anchor_ids(c: Constraints, state: SessionState) -> list[int]:
     return list(c.anchors) if c.anchors else list(dict.fromkeys(state.liked))
 
 
-def _without_directors(query: str) -> str:
-    """The request's words without the names of directors of the app's list ("coen
-    brothers" is their films, not the words: The Brothers McMullen had come up)."""
+def _without_list_only_words(query: str) -> str:
+    """The request's words without those of subjects no title says, directors among them:
+    their films come from the app's list, and the words only find lookalikes ("coen
+    brothers": The Brothers McMullen; "a biopic about a musician": The Specialist)."""
     for named in subjects_in(query):
-        if named.kind == "people":
+        if not named.title_words:
             for word in sorted(named.words, key=len, reverse=True):
                 query = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", " ", query)
     return " ".join(query.split())
 
 
+MIN_SHARED_SUBJECT_FILMS = 3  # "a biopic about a musician": the films of both, when as many
+
+
 def _subject_films(topic: str, catalogue: Catalogue) -> frozenset[int]:
-    """The films of the subjects ``topic`` names ("a prison movie": Shawshank, Papillon)."""
-    found: set[int] = set()
-    for named in subjects_in(topic):
-        found |= subject_films(catalogue, named.name)
-    return frozenset(found)
+    """The films of the subjects ``topic`` names ("a prison movie": Shawshank, Papillon).
+    Subjects whose lists share films ask for those ("a biopic about a musician": Amadeus, La
+    Bamba), others for either ("vampires or zombies")."""
+    lists = [subject_films(catalogue, named.name) for named in subjects_in(topic)]
+    if not lists:
+        return frozenset()
+    shared = frozenset.intersection(*lists)
+    return shared if len(shared) >= MIN_SHARED_SUBJECT_FILMS else frozenset().union(*lists)
 
 
 def _explain_context(
