@@ -224,6 +224,19 @@ def test_a_netflix_export_in_another_language(catalogue: Catalogue, export: str)
     assert result.unmatched == []
 
 
+@pytest.mark.parametrize(
+    "preamble", ["Netflix Viewing History\n", "My Netflix history\n\n", "Export\nfor Anna\n"]
+)
+def test_a_line_or_two_above_an_export_header_is_no_title(catalogue, preamble: str) -> None:
+    """A paste that starts with its own heading had been read as a list: the heading, the
+    header and every quoted row unmatched, and the dates lost."""
+    export = 'Title,Date\n"Fargo","02/01/2023"\n"Alien","01/01/2023"\n'
+    result = parse_history(preamble + export, catalogue)
+    assert result.format == "netflix" and result.dated
+    assert result.item_ids == [7, 12] and result.unmatched == []
+    assert parse_history("Heat\nTitle\nFargo", catalogue).format == "list"  # no header
+
+
 def test_a_trakt_episode_is_skipped_not_listed_back(catalogue: Catalogue) -> None:
     trakt = (
         '[{"watched_at": "2023-01-01T20:00:00.000Z", "type": "movie", "movie": {"title": "Fargo",'

@@ -1413,12 +1413,21 @@ def test_neither_nor_and_a_bare_count(catalogue: Catalogue) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["no sequels", "horror, but no sequels please", "only the originals", "no part twos"]
+    "text",
+    [
+        "no sequels",
+        "horror, but no sequels please",
+        "only the originals",
+        "no part twos",
+        "gimme 3 action flicks that aren't sequels",  # "gimme" had been searched, sequels kept
+        "action but nothing that's a sequel",
+    ],
 )
 def test_no_sequels_is_a_constraint_and_never_searched(text: str, catalogue: Catalogue) -> None:
     result = parse(text, catalogue)
     assert result.constraints.exclude_sequels
     assert "sequel" not in result.constraints.query and "original" not in result.constraints.query
+    assert "gimme" not in result.constraints.query
 
 
 @pytest.mark.parametrize(

@@ -301,6 +301,9 @@ _LOCAL_HEADERS = {
 }
 
 
+MAX_PREAMBLE_LINES = 2  # lines a paste may carry above its CSV header ("My Netflix history")
+
+
 def _detect_csv(header_line: str) -> tuple[str, str, list[str]] | None:
     """(format, delimiter, lower-cased header) when the first line is a known CSV header."""
     for delimiter in (",", ";", "\t"):
@@ -657,8 +660,13 @@ def parse_history(
     table = markdown_table([line for _, line in lines]) if entries is None else None
     if table is not None:  # "| Title | Year |" rows: read as tab-separated lines
         lines = [(n, row) for n, row in enumerate(table, start=1)]
-    first = lines[0][1] if "\t" in lines[0][1] else clean_text(lines[0][1])  # tabs delimit
-    detected = _detect_csv(first.lstrip("\ufeff")) if entries is None else None
+    detected = None
+    for at, (_, line) in enumerate(lines[: MAX_PREAMBLE_LINES + 1] if entries is None else []):
+        first = line if "\t" in line else clean_text(line)  # tabs delimit
+        detected = _detect_csv(first.lstrip("\ufeff"))
+        if detected is not None:  # "Netflix Viewing History" above the header: not titles
+            lines = lines[at:]
+            break
     if entries is not None:
         out.format = "json"
         rows = [

@@ -622,7 +622,8 @@ _POPULARITY_NOTES = {
     "obscure": "I left out the most watched films of the catalogue.",
 }
 _NO_SEQUELS = re.compile(
-    r"\b(?:(?:no|not|without|skip|avoid|nothing|none of the|hate|exclude|excluding|minus|never)"
+    r"\b(?:(?:no|not|without|skip|avoid|nothing|none of the|hate|exclude|excluding|minus|never"
+    r"|aren'?t|isn'?t|nothing that'?s|nothing that is|none that are|that are not)"
     r"\s+(?:more\s+|any\s+|the\s+|an?\s+)?(?:sequels?|follow[- ]?ups?|part (?:twos?|2s?|ii))"
     r"|(?:only|just)\s+(?:the\s+)?(?:originals?|first (?:ones|films|movies|parts|instal?lments))"
     r"|originals? only|(?:no|not)\s+(?:a\s+)?(?:franchise|series)\s+sequels?)\b"

@@ -233,7 +233,8 @@ FILLER_WORDS = frozenset(
     instead it them those these there here kind sort type stuff style ones pick picks list top best
     maybe perhaps though bit little lot quite rather much many do does did have has had was were
     set don't dont mind actually instead how thing things only from pls plz thx ty ideally
-    kinda sorta keeps makes holds ever entertainment boys girls guys ladies lads
+    kinda sorta gimme lemme wanna gonna gotta keeps makes holds ever entertainment boys girls
+    guys ladies lads
     yeah yes ok okay hmm hm um uh cool ish made released lol haha options option night vote
     that's thats which who whose friendly nope nah goes whatever sure fine make makes making
     actually change changed adults mix mixture blend combination combo combined enough diary
