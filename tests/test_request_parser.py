@@ -1258,7 +1258,7 @@ def test_directors_of_the_list_are_its_films_not_words(
     assert any("app's own list" in note for note in result.notes)
 
 
-@pytest.mark.parametrize("text", ["skip anything Disney", "a Pixar movie", "Ghibli stuff"])
+@pytest.mark.parametrize("text", ["skip anything Miramax", "an A24 movie", "Hammer horror stuff"])
 def test_studios_are_noted_not_searched(text: str, catalogue: Catalogue) -> None:
     result = parse(text, catalogue)
     assert result.constraints.query == "" and "studios" in result.constraints.unsupported

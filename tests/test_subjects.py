@@ -62,11 +62,11 @@ def test_every_subject_word_of_the_vocabulary_names_a_subject() -> None:
     named = {w.subject for w in GENRE_VOCABULARY.values() if w.subject}
     assert named and all(subject(name) is not None for name in named)
     for entry in _table().values():  # each has a label to say and words to be found by
-        assert entry.label and entry.words and entry.kind in ("subject", "people")
+        assert entry.label and entry.words and entry.kind in ("subject", "people", "studio")
         # a subject's titles may say so; a director's never do (their films are listed), nor
         # do those of a few subjects (biopics, films about musicians)
         assert entry.films or entry.title_words
-        assert not (entry.kind == "people" and entry.title_words)
+        assert not (entry.kind in ("people", "studio") and entry.title_words)
 
 
 @pytest.mark.parametrize(
@@ -252,3 +252,26 @@ def test_subjects_no_title_says_are_not_searched_as_words(make_deps, message) ->
     c = parse_request(message, make_deps().catalogue).constraints
     assert subjects_in(c.topic) and _without_list_only_words(c.query) == ""
     assert _without_list_only_words("a prison movie") == "a prison movie"  # titles say it
+
+
+@pytest.mark.parametrize(
+    ("message", "studio"),
+    [("a Pixar movie", "pixar"), ("Ghibli stuff", "ghibli"), ("something by Aardman", "aardman")],
+)
+def test_a_studio_of_the_apps_list_is_asked_for(tiny_catalogue, message, studio) -> None:
+    parsed = parse_request(message, tiny_catalogue)
+    assert "studios" not in parsed.constraints.unsupported  # had been "can't look for"
+    assert [s.name for s in subjects_in(parsed.constraints.topic)] == [studio]
+    assert any("no studios, so I went by the app's own list" in n for n in parsed.notes)
+
+
+def test_studios_ruled_out_leave_their_listed_films_out(make_deps, tiny_catalogue) -> None:
+    """ "no Disney, no Pixar, but animated": Toy Story had come first, with a note that the
+    studio could not be looked for."""
+    parsed = parse_request("no Disney, no Pixar, but animated", tiny_catalogue)
+    assert parsed.constraints.exclude_subjects == ["disney", "pixar"]
+    assert any(
+        "no studios, so I left out the Disney films and Pixar films" in n for n in parsed.notes
+    )
+    _, reply = step(SessionState(), "an animated film, but no Pixar", make_deps())
+    assert "Toy Story" not in {tiny_catalogue.get(c.item_id).title for c in reply.cards}

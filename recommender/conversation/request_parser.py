@@ -2475,8 +2475,9 @@ def _subjects_ruled_out(new: Constraints, result: ParsedRequest) -> None:
                 result.excluded_subjects.append(named.name)
     new.exclude_subjects = list(result.excluded_subjects)
     ruled = [s for s in map(subject, new.exclude_subjects) if s is not None]
-    topics = [s.label for s in ruled if s.kind != "people"]
+    topics = [s.label for s in ruled if s.kind == "subject"]
     people = [s.label for s in ruled if s.kind == "people"]
+    studios = [s.label for s in ruled if s.kind == "studio"]
     if topics:
         result.notes.append(
             f"The catalogue has no plots, so I left out the {join_words(topics)} I know of: "
@@ -2485,6 +2486,11 @@ def _subjects_ruled_out(new: Constraints, result: ParsedRequest) -> None:
     if people:  # "anything but Tarantino"
         result.notes.append(
             f"The catalogue has no cast or crew, so I left out the {join_words(people)} on the "
+            "app's own list."
+        )
+    if studios:  # "no Disney"
+        result.notes.append(
+            f"The catalogue has no studios, so I left out the {join_words(studios)} on the "
             "app's own list."
         )
 
@@ -2575,12 +2581,12 @@ def _parse_names(msg: MessageText, new: Constraints, result: ParsedRequest) -> N
 def _director(
     msg: MessageText, start: int, name_start: int, name: str, result: ParsedRequest
 ) -> bool:
-    """ "a Hitchcock film", "anything but Tarantino": a director of subjects.json, asked for
-    (their films lead, each saying it is on the app's list) or ruled out; False for anyone
-    else (said to be beyond the catalogue, as before)."""
+    """ "a Hitchcock film", "anything but Tarantino", "no Disney": a director or studio of
+    subjects.json, asked for (their films lead, each saying it is on the app's list) or ruled
+    out; False for anyone else (said to be beyond the catalogue, as before)."""
     bare = re.sub(r"^(?:the|a|an)\s+", "", name.strip().lower())
     named = subject_named(bare) or subject_named(bare.split()[-1]) if bare else None
-    if named is None or named.kind != "people":
+    if named is None or named.kind not in ("people", "studio"):
         return False
     said = msg.work[start:name_start]
     negated = _negation_before(msg.work, name_start)[0] or re.search(
@@ -2592,8 +2598,9 @@ def _director(
     else:
         if named.words[0] not in result.topics:
             result.topics.append(named.words[0])
+        lacks = "no studios" if named.kind == "studio" else "no cast or crew"
         result.notes.append(
-            f"The catalogue has no cast or crew, so I went by the app's own list of {named.label}."
+            f"The catalogue has {lacks}, so I went by the app's own list of {named.label}."
         )
     return True
 

@@ -36,7 +36,7 @@ class Subject:
     title_words: tuple[str, ...]  # words that make a title one of them
     films: tuple[tuple[str, int], ...]  # (title, year) of films about it, titles silent
     franchises: tuple[str, ...] = ()  # series all about it ("james bond")
-    kind: str = "subject"  # or "people": a director's films ("hitchcock")
+    kind: str = "subject"  # or "people": a director's films ("hitchcock"); "studio" ("pixar")
 
 
 def _key(text: str) -> str:
