@@ -275,3 +275,44 @@ def test_studios_ruled_out_leave_their_listed_films_out(make_deps, tiny_catalogu
     )
     _, reply = step(SessionState(), "an animated film, but no Pixar", make_deps())
     assert "Toy Story" not in {tiny_catalogue.get(c.item_id).title for c in reply.cards}
+
+
+@pytest.mark.parametrize(
+    ("message", "asked", "ruled_out"),
+    [
+        ("some foreign films, nothing from the 80s", True, False),
+        ("a foreign-language comedy", True, False),
+        ("something with subtitles", True, False),
+        ("non-English thrillers", True, False),
+        ("world cinema from the 60s", True, False),
+        ("nothing foreign", False, True),
+        ("no subtitles please", False, True),
+        ("only in English, a thriller", False, True),
+        ("English-language films only", False, True),
+        ("like International Velvet", False, False),
+    ],
+)
+def test_films_in_other_languages_asked_for_or_turned_down(
+    tiny_catalogue, message, asked, ruled_out
+) -> None:
+    """MovieLens records no language: "foreign" had been noted as a country wish and left
+    unapplied ("some foreign films" gave American Beauty and Star Wars)."""
+    parsed = parse_request(message, tiny_catalogue)
+    c = parsed.constraints
+    assert ("foreign" in [s.name for s in subjects_in(c.topic)]) is asked
+    assert ("foreign" in c.exclude_subjects) is ruled_out
+    assert "country" not in c.unsupported and "language" not in c.unsupported
+    if asked or ruled_out:
+        assert any("records no languages" in note for note in parsed.notes)
+
+
+def test_films_in_other_languages_are_those_with_a_name_in_another_language() -> None:
+    films = [
+        ("Run Lola Run (Lola rennt)", 1998, ("Action",)),  # 1 its other-language name
+        ("Seven (Se7en)", 1995, ("Crime",)),  # 2 an English second name: listed as not
+        ("Chopping Mall (a.k.a. Killbots)", 1986, ("Horror",)),  # 3 a.k.a.: English
+        ("Cinema Paradiso", 1988, ("Drama",)),  # 4 on the app's list
+        ("Heat", 1995, ("Action",)),  # 5
+    ]
+    catalogue = Catalogue([Item(n, str(n), t, y, g) for n, (t, y, g) in enumerate(films, 1)])
+    assert subject_films(catalogue, "foreign") == {1, 4}

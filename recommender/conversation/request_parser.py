@@ -489,8 +489,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "language",
         re.compile(
-            r"\b(?:(?:no|without|nothing with|not)\s+)?(?:subtitles?|subtitled|subs|dubbed"
-            r"|foreign[- ]language|in english|english[- ](?:language|speaking)|non[- ]english"
+            r"\b(?:(?:no|without|nothing with|not)\s+)?(?:subs|dubbed"
             r"|in (?:french|german|spanish|italian|japanese|korean|chinese|mandarin|hindi"
             r"|swedish))\b"
         ),
@@ -501,7 +500,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"\b(?:{_NATIONALITIES})(?=[\s-]+(?:language\s+)?(?:films?|movies?|cinema|flicks?"
             r"|comed(?:y|ies)|dramas?|thrillers?|horror|stuff|ones|animation|anime|action"
             r"|romances?|westerns?|crime|war|classics?|directors?|productions?)\b)"
-            r"|\b(?:bollywood|world cinema|foreign(?: (?:films?|movies?|cinema|stuff|ones))?)\b"
+            r"|\bbollywood\b"
             rf"|\b(?:made |set |shot )?in (?:{_COUNTRIES})\b"
             rf"|\bfrom (?:{_COUNTRIES})\b"
         ),
@@ -1080,6 +1079,7 @@ def parse_request(
         if found.items and not found.ambiguous:
             result.seen.append(found.items[0].item_id)
             msg.consume(alone.start(), alone.end())
+    _parse_other_languages(msg, result)
     _parse_names(msg, new, result)
     _parse_follow_ups(msg, last, result)
     _parse_unsupported(msg, new)
@@ -2438,6 +2438,50 @@ _NAMED_SERIES = re.compile(
 _FREE_SUFFIX = re.compile(r"(?<=\w)-free\b")  # "a Star Wars-free list"
 
 
+# "in English", "English-language films only": no films in other languages
+_ENGLISH_ONLY = re.compile(
+    r"\b(?:(?:only |just )?in english(?: only| please)?|english[- ](?:language|speaking)"
+    r"(?: (?:films?|movies?|ones|only))?(?: only)?|english only|nothing (?:with )?subtitled)\b"
+)
+# "a foreign film", "world cinema", "something with subtitles", "non-english thrillers"
+_OTHER_LANGUAGES = re.compile(
+    r"\b(?:foreign(?:[- ]language)?|world cinema|international|non[- ]english(?:[- ]language)?"
+    r"|subtitled|(?:with )?subtitles)(?: (?:films?|movies?|cinema|stuff|ones|flicks))?\b"
+)
+
+
+def _parse_other_languages(msg: MessageText, result: ParsedRequest) -> None:
+    """Films in other languages asked for or turned down ("a foreign comedy", "nothing
+    foreign", "only in English"). MovieLens records no language: the app's subject
+    "foreign" (subjects.json) is the films whose titles carry a name in another language,
+    and a list of well-known others. Read before the names of nations ("English") are."""
+    for match in msg.finditer(_ENGLISH_ONLY):
+        if "foreign" not in result.excluded_subjects:
+            result.excluded_subjects.append("foreign")
+        msg.consume(match.start(), match.end())
+    for match in msg.finditer(_OTHER_LANGUAGES):
+        if match.group().startswith("international") and not match.group(0).endswith(
+            ("films", "movies", "film", "movie", "cinema")
+        ):
+            continue  # "International Velvet", "an international thief"
+        negated, cue_start = _negation_before(msg.work, match.start())
+        if negated:
+            if "foreign" not in result.excluded_subjects:
+                result.excluded_subjects.append("foreign")
+            msg.consume(cue_start, match.end())
+        else:
+            if "foreign" not in result.topics:
+                result.topics.append("foreign")
+                result.notes.append(LANGUAGES_NOTE.format(done="went by"))
+            msg.consume(match.start(), match.end())
+
+
+LANGUAGES_NOTE = (
+    "The catalogue records no languages, so I {done} the films it lists with a name in another "
+    "language (“Run Lola Run (Lola rennt)”) and the app's own list of others."
+)
+
+
 def _parse_subject_negations(msg: MessageText, result: ParsedRequest) -> None:
     """ "nothing with pirates", "no prison movies", "sci-fi but not alien invasion stuff",
     "zombies are boring": a subject turned down (a list of genres joined to one is the genre
@@ -2475,7 +2519,8 @@ def _subjects_ruled_out(new: Constraints, result: ParsedRequest) -> None:
                 result.excluded_subjects.append(named.name)
     new.exclude_subjects = list(result.excluded_subjects)
     ruled = [s for s in map(subject, new.exclude_subjects) if s is not None]
-    topics = [s.label for s in ruled if s.kind == "subject"]
+    topics = [s.label for s in ruled if s.kind == "subject" and not s.other_language_titles]
+    languages = [s.label for s in ruled if s.other_language_titles]
     people = [s.label for s in ruled if s.kind == "people"]
     studios = [s.label for s in ruled if s.kind == "studio"]
     if topics:
@@ -2488,6 +2533,8 @@ def _subjects_ruled_out(new: Constraints, result: ParsedRequest) -> None:
             f"The catalogue has no cast or crew, so I left out the {join_words(people)} on the "
             "app's own list."
         )
+    if languages:  # "nothing foreign", "only in English"
+        result.notes.append(LANGUAGES_NOTE.format(done="left out"))
     if studios:  # "no Disney"
         result.notes.append(
             f"The catalogue has no studios, so I left out the {join_words(studios)} on the "

@@ -37,6 +37,9 @@ class Subject:
     films: tuple[tuple[str, int], ...]  # (title, year) of films about it, titles silent
     franchises: tuple[str, ...] = ()  # series all about it ("james bond")
     kind: str = "subject"  # or "people": a director's films ("hitchcock"); "studio" ("pixar")
+    # also the films whose catalogue titles carry a name in another language ("foreign")
+    other_language_titles: bool = False
+    not_films: tuple[tuple[str, int], ...] = ()  # never of it, whatever the rules above say
 
 
 def _key(text: str) -> str:
@@ -59,6 +62,8 @@ def _table() -> dict[str, Subject]:
             films=tuple((title, int(year)) for title, year in entry.get("films", [])),
             franchises=tuple(entry.get("franchises", [])),
             kind=entry.get("kind", "subject"),
+            other_language_titles=bool(entry.get("other_language_titles", False)),
+            not_films=tuple((title, int(year)) for title, year in entry.get("not_films", [])),
         )
     return table
 
@@ -96,6 +101,11 @@ def subjects_in(text: str) -> list[Subject]:
     return list(found.values())
 
 
+# "Run Lola Run (Lola rennt)": MovieLens puts a film's name in its own language in brackets;
+# "(a.k.a. Killbots)" is another English name
+_OTHER_LANGUAGE = re.compile(r"\((?!a\.k\.a\.)[^)]+\)", re.IGNORECASE)
+
+
 def subject_films(catalogue: Catalogue, name: str) -> frozenset[int]:
     """The ids of the catalogue's films about subject ``name`` (empty for an unknown one)."""
     return catalogue.derived("subject films", _all_subject_films).get(name, frozenset())
@@ -120,5 +130,11 @@ def _all_subject_films(catalogue: Catalogue) -> dict[str, frozenset[int]]:
         for series in entry.franchises:
             found |= franchise_members(catalogue, series)
             found |= {i for i, title in titles.items() if f" {_key(series)} " in title}
+        if entry.other_language_titles:
+            found |= {item.item_id for item in catalogue if _OTHER_LANGUAGE.search(item.title)}
+        for title, year in entry.not_films:
+            for item_id, item_year in by_title.get(_key(title), []):
+                if item_year is None or abs(item_year - year) <= YEAR_TOLERANCE:
+                    found.discard(item_id)
         films[name] = frozenset(found)
     return films
