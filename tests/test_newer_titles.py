@@ -125,3 +125,16 @@ def test_a_newer_name_that_starts_with_a_common_word_is_read_whole(tiny_catalogu
     assert (
         parse_request("more like Something Funny", tiny_catalogue).constraints.outside_anchors == []
     )
+
+
+def test_original_titles_of_exports_are_known_too() -> None:
+    """A Letterboxd export names films in their own language ("Sen to Chihiro no
+    kamikakushi"): they had been listed as unmatched."""
+    catalogue = Catalogue([Item(1, "1", "Heat", 1995, ("Action",))])
+    for name, year in [
+        ("Sen to Chihiro no kamikakushi", 2001),
+        ("Le fabuleux destin d'Amélie Poulain", 2001),
+        ("Gisaengchung (2019)", 2019),
+    ]:
+        film = newer_title(name, catalogue)
+        assert film is not None and film.year == year, name

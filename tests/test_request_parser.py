@@ -3814,3 +3814,40 @@ def test_what_was_just_watched_is_watched(text: str, field: str, catalogue: Cata
 )
 def test_words_said_in_passing_are_never_searched(text: str, catalogue: Catalogue) -> None:
     assert parse(text, catalogue).constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "year_min", "year_max"),
+    [
+        ("what about something newer than Fargo", 1997, None),
+        ("anything older than Casablanca", None, 1941),
+        ("films after The Matrix", 2000, None),
+        ("since The Matrix, sci-fi", 1999, None),
+        ("made before Casablanca", None, 1941),
+    ],
+)
+def test_a_period_set_by_a_films_year(text, year_min, year_max, catalogue: Catalogue) -> None:
+    """ "newer than Fargo" had been searched as words ("newer than") and Fargo's own years
+    came back; the film's year sets the period now, and the reply says how it was read."""
+    result = parse(text, catalogue)
+    c = result.constraints
+    assert (c.year_min, c.year_max) == (year_min, year_max) and c.query == "" and not c.anchors
+    assert any("by its year" in note for note in result.notes)
+
+
+def test_before_and_after_need_a_film_typed_as_one(catalogue: Catalogue) -> None:
+    for text in ("a comedy after work", "something to watch before bed"):
+        c = parse(text, catalogue).constraints
+        assert (c.year_min, c.year_max) == (None, None), text
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("what's the best Alien film that isn't Aliens?", "aliens"),
+        ("sci-fi that isn't Star Wars", "star wars"),
+        ("films besides Star Wars", "star wars"),
+    ],
+)
+def test_that_isnt_rules_a_title_out(text: str, words: str, catalogue: Catalogue) -> None:
+    assert words in parse(text, catalogue).constraints.exclude_title_words

@@ -878,7 +878,8 @@ _REFUSAL_IDIOMS = (
     r"|can'?t stand|cannot stand|can'?t do|could do without|rather not(?: have| watch| see)?"
     r"|spare me|allergic to|no more|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do"
     r"|care for|(?:show|give|suggest|recommend|offer|send)(?: me| us)?)"
-    r"|dislike|hate|other than|instead of|rather than"
+    r"|dislike|hate|other than|instead of|rather than|except(?: for)?|besides|apart from"
+    r"|(?:that|which) (?:isn'?t|is not|aren'?t|are not|wasn'?t|was not)(?: an?| the)?"
     # idioms: "hold the romance", "easy on the violence", "I'm over crime films"
     r"|hold|lose|ditch|cut(?: out)?|(?:go )?easy on|light on|done with|(?:i'?m|we'?re|i am"
     r"|we are) (?:so |totally |completely |kind of |kinda )?over|(?:^|[,.;!?]\s*)enough"
@@ -1066,6 +1067,7 @@ def parse_request(
     for match in msg.finditer(_COLOUR):  # "only black and white films": not the film of
         new.unsupported += ["colour"] if "colour" not in new.unsupported else []  # that name
         msg.consume(match.start(), match.end())
+    _parse_relative_periods(msg, matcher, state, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     _parse_judgements(msg, matcher, state, result, new)
     for pattern in (_REACTION, _RETELLING):  # "she cried", "for the 10th time": told in
@@ -1585,6 +1587,49 @@ def _mark_swapped(ids: Sequence[int], result: ParsedRequest) -> None:
     result.swap += [i for i in ids if i not in result.swap]
     result.skipped += [i for i in ids if i not in result.skipped]
     result.changes_mind = True
+
+
+# "newer than Fargo", "older than Casablanca", "before Titanic", "since The Matrix": a period
+# set by a film's year ("before"/"after"/"since" only with a title typed with a capital:
+# "before bed", "after work" are no films)
+_RELATIVE_PERIOD = re.compile(
+    r"\b(?:(?P<newer>newer|more recent|later) than|(?P<older>older|earlier) than"
+    r"|(?P<after>after|since)|(?P<before>before))\s+(?:the (?:film|movie) )?"
+)
+
+
+def _parse_relative_periods(
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+    new: Constraints,
+) -> None:
+    """ "something newer than Fargo": films after its year (1997 on); "older than
+    Casablanca": before 1942. "newer than" had been searched as words and Fargo's own
+    decade came back."""
+    for match in msg.finditer(_RELATIVE_PERIOD):
+        bare = match.group("after") or match.group("before")
+        if (
+            bare
+            and msg.cased is not None
+            and not msg.cased[match.end() : match.end() + 1].isupper()
+        ):
+            continue
+        found = title_at(msg, match.end(), matcher, state, result)
+        if found is None or found[0].year is None:
+            continue
+        item, end = found
+        if match.group("newer") or match.group("after"):
+            since = match.group("after") == "since"
+            new.year_min = item.year if since else item.year + 1
+            said = f"from {new.year_min} on"
+        else:
+            new.year_max = item.year - 1
+            said = f"up to {new.year_max}"
+        shown = msg.cased[match.start() : end] if msg.cased else msg.work[match.start() : end]
+        result.notes.append(f"I read “{shown.strip()}” by its year ({item.display_title}): {said}.")
+        msg.consume(match.start(), end)
 
 
 def _parse_title_mentions(
