@@ -242,7 +242,7 @@ def test_a_swap_replaces_one_pick_in_place(make_deps, tiny_catalogue):
     third = tiny_catalogue.get(before[2])
     state, reply = step(state, "swap the third one for something older", deps)
     after = ids(reply)
-    assert len(after) == len(before)
+    assert len(after) == len(before), (reply.kind, reply.text, reply.notes)
     assert [a for n, a in enumerate(after) if n != 2] == [b for n, b in enumerate(before) if n != 2]
     assert after[2] not in before and tiny_catalogue.get(after[2]).year < third.year
     assert any("In place of #3" in note for note in reply.notes)

@@ -208,7 +208,7 @@ def test_a_director_of_the_apps_list_is_ruled_out(tiny_catalogue, message, direc
 
 
 def test_someone_not_on_the_list_is_still_said_to_be_beyond_the_catalogue(tiny_catalogue):
-    parsed = parse_request("something with Tom Hanks", tiny_catalogue)
+    parsed = parse_request("something with Bill Murray", tiny_catalogue)
     assert parsed.constraints.unsupported == ["people"] and not parsed.constraints.topic
 
 
@@ -316,3 +316,27 @@ def test_films_in_other_languages_are_those_with_a_name_in_another_language() ->
     ]
     catalogue = Catalogue([Item(n, str(n), t, y, g) for n, (t, y, g) in enumerate(films, 1)])
     assert subject_films(catalogue, "foreign") == {1, 4}
+
+
+@pytest.mark.parametrize(
+    ("message", "actor", "asked"),
+    [
+        ("something with Tom Hanks", "tom hanks", True),
+        ("a comedy starring Jim Carrey", "jim carrey", True),
+        ("something with de niro in it", "de niro", True),
+        ("nothing with Arnold Schwarzenegger, no Star Trek", "schwarzenegger", False),
+        ("no Tom Cruise please, action", "tom cruise", False),
+    ],
+)
+def test_an_actor_of_the_apps_list_is_asked_for_or_ruled_out(
+    tiny_catalogue, message, actor, asked
+) -> None:
+    """Actors had only been noted ("no cast or crew, can't look for Tom Hanks"); 29 of them
+    have lists of their films now (subjects.json, kind "people")."""
+    parsed = parse_request(message, tiny_catalogue)
+    c = parsed.constraints
+    assert "people" not in c.unsupported
+    if asked:
+        assert [s.name for s in subjects_in(c.topic)] == [actor]
+    else:
+        assert actor in c.exclude_subjects
