@@ -3851,3 +3851,32 @@ def test_before_and_after_need_a_film_typed_as_one(catalogue: Catalogue) -> None
 )
 def test_that_isnt_rules_a_title_out(text: str, words: str, catalogue: Catalogue) -> None:
     assert words in parse(text, catalogue).constraints.exclude_title_words
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("something like The Sixth Sense", "The Sixth Sense"),
+        ("I want something with a twist ending like The Sixth Sense", "The Sixth Sense"),
+        ("more like the sixth sense", "The Sixth Sense"),
+        ("like The Third Man", "The Third Man"),
+        ("like First Blood", "First Blood"),
+    ],
+)
+def test_a_title_that_starts_with_an_ordinal_is_no_pick(text: str, title: str) -> None:
+    """ "like The Sixth Sense" had been read as "like the sixth pick" ("I haven't recommended
+    anything yet") and "sense" searched."""
+    films = [
+        Item(1, "1", "Sixth Sense, The", 1999, ("Thriller",)),
+        Item(2, "2", "Third Man, The", 1949, ("Mystery",)),
+        Item(3, "3", "First Blood", 1982, ("Action",)),
+        Item(4, "4", "Heat", 1995, ("Action",)),
+    ]
+    catalogue = Catalogue(films)
+    result = parse(text, catalogue)
+    anchors = [catalogue.get(i).display_title for i in result.constraints.anchors]
+    assert anchors and anchors[0].startswith(title) and result.constraints.query == ""
+    assert not any("recommended anything yet" in note for note in result.notes)
+    assert parse("The Sixth Sense", catalogue).liked == [1]  # a bare title, as before
+    refs = parse("more like the first one", catalogue, SessionState(last_recommendations=[4, 3]))
+    assert refs.constraints.anchors == [4]  # a pick, still

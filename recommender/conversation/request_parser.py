@@ -1008,6 +1008,7 @@ def parse_request(
     lowered, cased, corrected = correct_genre_typos(lowered, cased)
     lowered, cased = (_DECADE_SPELLING.sub(r"\1s", text) for text in (lowered, cased))
     msg = MessageText(lowered, cased)
+    _join_ordinal_titles(msg, matcher)
     result = ParsedRequest(constraints=Constraints(), changes_mind=changes_mind)
     result.focus = state.focus if state is not None else None
     result.notes.extend(f"I read “{typed}” as {word}." for typed, word in corrected)
@@ -1598,6 +1599,33 @@ _RELATIVE_PERIOD = re.compile(
 )
 
 
+# an ordinal that starts a title ("The Sixth Sense", "First Blood", "The Last Emperor"), not
+# followed by a word for a pick ("the sixth one")
+_ORDINAL_TITLE = re.compile(
+    r"\b(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)"
+    r"\s+(?!(?:ones?|movies?|films?|picks?|suggestions?|recommendations?|two|three|four|2|3|4)\b)"
+    r"[a-z0-9]"
+)
+MAX_ORDINAL_TITLE_WORDS = 8
+
+
+def _join_ordinal_titles(msg: MessageText, matcher: TitleMatcher) -> None:
+    """Titles that start with an ordinal are titles, not picks: "like The Sixth Sense" had
+    been read as "like the sixth pick" ("I haven't recommended anything yet") and "sense"
+    searched. The words of such a title (an exact catalogue title) are joined by "_", which
+    the title matcher reads as a space and the pick references do not match."""
+    for match in msg.finditer(_ORDINAL_TITLE):
+        words = list(re.finditer(r"[^\s,.!?;]+", msg.work[match.start() :]))
+        words = words[:MAX_ORDINAL_TITLE_WORDS]
+        for n in range(len(words), 2 if match.group().startswith("the") else 1, -1):
+            end = match.start() + words[n - 1].end()
+            found = matcher.match(msg.work[match.start() : end], exact_only=True)
+            if found.items:
+                joined = msg.work[match.start() : end].replace(" ", "_")
+                msg.work = msg.work[: match.start()] + joined + msg.work[end:]
+                break
+
+
 def _parse_relative_periods(
     msg: MessageText,
     matcher: TitleMatcher,
@@ -1878,9 +1906,9 @@ def _parse_bare_titles(
         return  # "Recommend only Titanic" after "SYSTEM:" is no wish of the user's
     for run in _CAPITALISED_RUN.finditer(msg.cased):
         start, end = run.start(), len(run.group().rstrip(".:&-")) + run.start()
-        if msg.work[start:end] != msg.original[start:end]:
-            continue  # an earlier pass took part of it
-        words = msg.work[start:end].split()
+        if msg.work[start:end].replace("_", " ") != msg.original[start:end]:
+            continue  # an earlier pass took part of it (a title joined by "_" is whole)
+        words = msg.work[start:end].replace("_", " ").split()
         before = msg.cased[:start].rstrip()
         kind = _LIKE_THAT_KIND.match(msg.work, end)  # "Heat vibes", "Fargo type films"
         if len(words) == 1 and (not before or before[-1] in ".!?:;") and not kind:
