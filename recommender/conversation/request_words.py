@@ -122,7 +122,6 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "gangster": _g("Crime"),
     "mafia": _g("Crime"),
     "mob": _g("Crime"),
-    "heist": _g("Crime"),
     "coming of age": _g("Drama"),  # a theme no data tags: its genre, and a note (see "plot")
     "coming-of-age": _g("Drama"),
     "courtroom": _g("Drama"),
