@@ -554,14 +554,17 @@ def _block_claims(results: Results) -> str:
             ]
         )
     else:
+        done = [name for name in ("llm2bert4rec", "bert4rec_random") if name in bert]
+        ran = "; ".join(f"{name} {_pair(bert, name)}" for name in done)
         rows.append(
             [
                 "LLM2BERT4Rec (Boz et al. 2024)",
                 "see the paper",
-                "not run yet (`python benchmarks/retrieval.py --models llm2bert4rec "
+                (f"{ran}; the rest " if done else "")
+                + "not run yet (`python benchmarks/retrieval.py --models llm2bert4rec "
                 "bert4rec_random --seeds 3`)",
-                "",
-                "",
+                ", ".join(f"{name}: {len(bert[name]['seeds'])} seed(s)" for name in done),
+                "per-seed checkpoints: unknown" if done else "",
             ]
         )
     if ranking:
