@@ -1273,3 +1273,25 @@ def test_a_local_title_never_names_a_film_of_another_year() -> None:
     """ "Der Pate" is the 1972 film: a catalogue with only a later "Godfather" has no match."""
     films = Catalogue([Item(1, "1", "Godfather, The", 1990, ("Drama",))])
     assert parse_history("Der Pate", films).item_ids == []
+
+
+@pytest.mark.parametrize(
+    ("paste", "prose"),
+    [
+        (
+            "Watched: Heat, Casablanca, Fargo and also Toy Story. Loved Alien but hated Titanic.",
+            True,
+        ),
+        ("my favourites are Heat, Fargo and Alien", True),
+        ("I watched Heat and Fargo last week,\nand loved Alien.", True),
+        ("Heat\nFargo\nAlien", False),
+        ("Heat, Casablanca, Fargo", False),
+        ("Casablanca (loved it)\nHeat", False),
+    ],
+)
+def test_a_paste_written_as_sentences_is_told_apart(catalogue, paste: str, prose: bool) -> None:
+    """Line by line, "Watched: Heat, Casablanca, ..." had matched The Watcher; the chat reads
+    such text (reads_as_prose says when the paste box holds it)."""
+    from recommender.conversation.history_parser import reads_as_prose
+
+    assert reads_as_prose(paste, parse_history(paste, catalogue)) is prose

@@ -207,6 +207,15 @@ def test_a_title_asked_about_is_not_drowned_by_one_the_user_liked(make_deps, mon
     assert not any("You asked for something like Fargo" in c.explanation for c in reply.cards)
 
 
+def test_a_paste_written_as_sentences_is_read_as_the_chat_reads_it(make_deps):
+    """ "Watched: Heat, Fargo and also Alien. Loved Casablanca but hated Titanic." pasted:
+    line by line its titles, loves and hates were lost (a fuzzy match took the line)."""
+    paste = "Watched: Heat (1995), Fargo and also Alien. Loved Casablanca but hated Titanic."
+    state, reply = step(SessionState(), "more please", make_deps(), paste=paste)
+    assert {3, 12, 7} <= set(state.history) and reply.cards
+    assert 15 in state.liked and 16 in state.disliked
+
+
 def test_refinement_across_turns(make_deps, tiny_catalogue):
     deps = make_deps()
     state, reply = step(SessionState(), "action please", deps, paste=HISTORY)

@@ -721,6 +721,37 @@ def parse_history(
     return out
 
 
+# a line written as a sentence, not a title: "Watched: Heat, Fargo and also Toy Story. Loved
+# Alien but hated Titanic.", "my favourites are Heat, Fargo and Alien"
+_PROSE = re.compile(
+    r"\b(?:i|i'?ve|i'?m|my|we|watched|loved|liked|hated|enjoyed|disliked|seen|saw|also|but"
+    r"|recently|favou?rites?|and then|last (?:week|night|month))\b",
+    re.IGNORECASE,
+)
+MAX_PROSE_LINES = 10  # an export is never prose
+MIN_PROSE_WORDS = 4
+SURE_LINE = 95.0  # a line matched this well is a title, however it reads ("My Fair Lady")
+
+
+def reads_as_prose(text: str, parsed: HistoryParse) -> bool:
+    """Whether a plain pasted list is really a few sentences about films, better read as the
+    chat reads a message (titles found in the text, "loved" and "hated" kept) than line by
+    line: most of its lines use sentence words, and none of those is a title as typed."""
+    if parsed.format != "list":
+        return False
+    lines = [clean_text(line) for line in text.splitlines() if clean_text(line)]
+    if not lines or len(lines) > MAX_PROSE_LINES:
+        return False
+    titles = {m.line_no for m in parsed.matched if m.score >= SURE_LINE}
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if clean_text(line)]
+    prose = [
+        n
+        for n, line in numbered
+        if n not in titles and len(line.split()) >= MIN_PROSE_WORDS and _PROSE.search(line)
+    ]
+    return 2 * len(prose) >= len(lines)
+
+
 def _collect(found: list[list[MatchedLine]], out: HistoryParse) -> None:
     """Flatten, then deduplicate keeping each item's last position."""
     flat = [m for group in found for m in group]

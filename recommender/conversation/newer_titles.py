@@ -61,7 +61,8 @@ def _table() -> dict[str, list[NewerTitle]]:
 def newer_title(name: str, catalogue: Catalogue) -> NewerTitle | None:
     """The known film ``name`` means when the catalogue lacks it, else None: "Inception",
     "Dune (2021)" (the catalogue's Dune is from 1984), not "Dune" (that one is there)."""
-    title, year = split_title_year(name.strip())
+    # "Amélie (2001) 🥰", "Parasite (2019)!": what follows the year is no part of the name
+    title, year = split_title_year(re.sub(r"(?<=\))[^\w()]+$", "", name.strip()))
     films = _table().get(title_key(title), []) or _short_form(title_key(title), catalogue)
     if year is not None:
         films = [f for f in films if abs(f.year - year) <= YEAR_TOLERANCE]

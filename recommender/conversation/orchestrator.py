@@ -25,7 +25,12 @@ from typing import Any, Literal, Protocol
 
 from recommender.config import ChatConfig
 from recommender.conversation.compare import Together, compare
-from recommender.conversation.history_parser import HistoryParse, TitleMatcher, parse_history
+from recommender.conversation.history_parser import (
+    HistoryParse,
+    TitleMatcher,
+    parse_history,
+    reads_as_prose,
+)
 from recommender.conversation.message_split import (
     SURE_TITLE,
     is_request,
@@ -447,6 +452,10 @@ def step_stream(
     reply = Reply(kind="notice", text="", done=False)
     timings: dict[str, float] = {}
     message = (message or "")[: config.max_message_chars]
+    if _prose_paste(paste, deps):  # "Watched: Heat, Fargo. Loved Alien but hated Titanic."
+        told = " ".join(paste.split())  # one message, read as the chat reads it
+        told += "" if told[-1] in ".!?" else "."
+        message, paste = f"{told} {message}".strip()[: config.max_message_chars], None
     said = message  # as typed (``message`` becomes its request part after a paste)
 
     pasted_items = 0
@@ -836,6 +845,17 @@ def _outside(c: Constraints, catalogue: Catalogue) -> list[NewerTitle]:
     through the app's own table (a state may come back from a browser)."""
     found = (newer_title(name, catalogue) for name in c.outside_anchors[:MAX_OUTSIDE])
     return [film for film in found if film is not None]
+
+
+def _prose_paste(paste: str | bytes | None, deps: Deps) -> bool:
+    """A short paste written as sentences ("Watched: Heat, Casablanca, Fargo and also Toy
+    Story. Loved Alien but hated Titanic."): line by line it had matched The Watcher, and
+    the titles, loves and hates were lost; the chat reads such text well."""
+    if not isinstance(paste, str) or not paste.strip():
+        return False
+    if len(paste) > deps.config.max_message_chars:
+        return False
+    return reads_as_prose(paste, parse_history(paste, deps.catalogue, matcher=deps.matcher))
 
 
 def _anchor_ids(c: Constraints, state: SessionState) -> list[int]:
