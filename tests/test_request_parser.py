@@ -3824,6 +3824,8 @@ def test_words_said_in_passing_are_never_searched(text: str, catalogue: Catalogu
         ("films after The Matrix", 2000, None),
         ("since The Matrix, sci-fi", 1999, None),
         ("made before Casablanca", None, 1941),
+        ("a war movie, nothing older than Casablanca", 1942, None),  # turned around
+        ("no newer than Fargo", None, 1996),
     ],
 )
 def test_a_period_set_by_a_films_year(text, year_min, year_max, catalogue: Catalogue) -> None:

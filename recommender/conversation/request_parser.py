@@ -1648,16 +1648,19 @@ def _parse_relative_periods(
         if found is None or found[0].year is None:
             continue
         item, end = found
-        if match.group("newer") or match.group("after"):
-            since = match.group("after") == "since"
+        later = bool(match.group("newer") or match.group("after"))
+        negated, cue = _negation_before(msg.work, match.start())  # "nothing older than X"
+        begin = cue if negated else match.start()
+        if later != bool(negated):  # "newer than Fargo", "nothing older than Platoon"
+            since = match.group("after") == "since" or negated
             new.year_min = item.year if since else item.year + 1
             said = f"from {new.year_min} on"
-        else:
-            new.year_max = item.year - 1
+        else:  # "older than Casablanca", "nothing newer than Titanic"
+            new.year_max = item.year if negated else item.year - 1
             said = f"up to {new.year_max}"
-        shown = msg.cased[match.start() : end] if msg.cased else msg.work[match.start() : end]
+        shown = msg.cased[begin:end] if msg.cased else msg.work[begin:end]
         result.notes.append(f"I read “{shown.strip()}” by its year ({item.display_title}): {said}.")
-        msg.consume(match.start(), end)
+        msg.consume(begin, end)
 
 
 def _parse_title_mentions(
