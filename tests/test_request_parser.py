@@ -3882,3 +3882,13 @@ def test_a_title_that_starts_with_an_ordinal_is_no_pick(text: str, title: str) -
     assert parse("The Sixth Sense", catalogue).liked == [1]  # a bare title, as before
     refs = parse("more like the first one", catalogue, SessionState(last_recommendations=[4, 3]))
     assert refs.constraints.anchors == [4]  # a pick, still
+
+
+def test_a_title_type_suffix_is_a_likeness_turned_down_or_asked() -> None:
+    """ "no more Alien-type stuff": films like Alien, not only the Alien films (the hyphen
+    had been dropped, and the words ruled the series out); "Bond-type films" stays a name."""
+    films = [Item(1, "1", "Alien", 1979, ("Horror",)), Item(2, "2", "Fargo", 1996, ("Crime",))]
+    catalogue = Catalogue(films)
+    c = parse("no more Alien-type stuff", catalogue).constraints
+    assert c.avoid == [1] and c.exclude_title_words == []
+    assert parse("a Fargo-type film", catalogue).constraints.anchors == [2]

@@ -933,7 +933,25 @@ _BARE_CONTRACTION = re.compile(
 )
 
 
-_RELATED_SUFFIX = re.compile(r"(?<=\w)-(related|themed|based|type)\b", re.I)  # not "-esque": like
+_RELATED_SUFFIX = re.compile(r"(?<=\w)-(related|themed|based)\b", re.I)  # not "-esque": like
+_TYPE_SUFFIX = re.compile(r"(?<=\w)-type\b", re.I)
+
+
+def _type_suffix(text: str, matcher: TitleMatcher) -> str:
+    """ "Bond-type films" -> "Bond type films" (a name), but "Alien-type stuff" keeps its
+    hyphen when a catalogue title ends there: the title-suffix pass reads it as "like Alien"
+    (or, "no more Alien-type stuff", not like it; it had ruled out the Alien films only)."""
+    for match in reversed(list(_TYPE_SUFFIX.finditer(text))):
+        words = text[: match.start()].split()[-MAX_TITLE_WORDS:]
+        titled = any(
+            matcher.match(" ".join(words[-n:]), exact_only=True).items
+            for n in range(1, len(words) + 1)
+        )
+        if not titled:
+            text = f"{text[: match.start()]} type{text[match.end() :]}"
+    return text
+
+
 # a no said around what it refuses: "keep horror out (of it)", "give the 80s a miss"; read as
 # "no horror", "no the 80s" (what stands between is the genre's, period's or title's to read)
 _NOT_REFUSED = r"(?!(?:it|them|me|us|him|her|things|that|this|an eye|your|my|in)\b)"
@@ -996,6 +1014,7 @@ def parse_request(
     lowered, cased = (_CLIPPED_NOTHING.sub("nothing", t) for t in (lowered, cased))
     # "Bond-related", "Star Wars-themed": the name, then the word ("Bond related")
     lowered, cased = (_RELATED_SUFFIX.sub(r" \1", t) for t in (lowered, cased))
+    lowered, cased = (_type_suffix(t, matcher) for t in (lowered, cased))
     lowered, cased = (
         _circumfix_refusals(_decade_parts(_decade_in_digits(t))) for t in (lowered, cased)
     )
