@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from recommender.conversation.history_parser import HistoryParse, parse_history
 from recommender.conversation.request_parser import parse_request
 from recommender.conversation.series_lines import names_series_films, series_line
+from recommender.conversation.subjects import subjects_in
 from recommender.conversation.title_matcher import TitleMatcher, title_key
 from recommender.conversation.verdict_words import BORED, CRITICISM, MOVED, PRAISE
 from recommender.data.catalogue import Catalogue
@@ -226,7 +227,11 @@ def _says_a_wish(
     every word of it is part of the wish ("Romance" is, "Star Wars" is not: "star" is left)."""
     parsed = parse_request(text, catalogue, matcher=matcher)
     c = parsed.constraints
-    if wholly and c.query:
+    named = subjects_in(c.topic)  # "Tom Hanks", "a heist movie": of the app's lists
+    rest = c.query
+    for phrase in sorted({w for s in named for w in s.words}, key=len, reverse=True):
+        rest = re.sub(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])", " ", rest)
+    if wholly and rest.strip():
         return bool(_REQUEST_CUES.search(text))
     structured = bool(
         c.include_genres
@@ -241,6 +246,7 @@ def _says_a_wish(
         or c.k
         or c.unsupported
         or parsed.refined
+        or named  # "Tom Hanks, Meg Ryan": people of the app's lists, asked for
     )
     return structured or bool(_REQUEST_CUES.search(text))
 
