@@ -871,3 +871,19 @@ def test_how_many_of_these_have_i_seen_is_answered(make_deps):
     state, reply = step(state, "how many of these have I seen?", deps)  # had made new picks
     assert reply.kind == "explanation" and "None that I know of" in reply.text
     assert state.last_recommendations == picks
+
+
+def test_questions_about_a_picks_length_colour_and_language_are_answered(make_deps):
+    """ "is the second one long?", "is the first one in color?" had made new picks with a
+    note about a filter; they are questions about a pick, answered from what is known."""
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    picks = list(state.last_recommendations)
+    state, reply = step(state, "is the second one long?", deps)
+    assert reply.kind == "explanation" and "no running times" in reply.text
+    assert state.last_recommendations == picks
+    state, reply = step(state, "is the first one in color?", deps)
+    assert reply.kind == "explanation" and "doesn't record colour" in reply.text
+    state, reply = step(state, "is the first one in English?", deps)
+    assert reply.kind == "explanation" and "records no languages" in reply.text
+    assert state.last_recommendations == picks

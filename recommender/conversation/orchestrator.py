@@ -54,7 +54,12 @@ from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids, series_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
-from recommender.conversation.subjects import subject, subject_films, subjects_in
+from recommender.conversation.subjects import (
+    has_other_language_name,
+    subject,
+    subject_films,
+    subjects_in,
+)
 from recommender.conversation.verdict_words import CRITICISM
 from recommender.conversation.vocabulary import english_words, quotable
 from recommender.conversation.why_not import ruled_out, unknown_title_note
@@ -1308,11 +1313,10 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
             "The catalogue has no content ratings (violence, language, nudity), so I can't say; "
             f"it is listed as {join_words(item.genres) or 'no genre'}."
         )
+    if request.asked_about == "colour":
+        return _colour_answer(item)
     if request.asked_about == "language":
-        return (
-            "The catalogue has no languages or countries, so I can't say; a title listed with "
-            f"another in brackets is often a {deps.words.item}'s original title."
-        )
+        return _language_answer(item, deps)
     if request.asked_about == "story":
         return (
             "The catalogue has no plot summaries, so I can't say what happens in it; it is "
@@ -1324,6 +1328,39 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
         total = len(popularity) - 1
         return f"It is #{rank:,} of {total:,} here by how many people watched it."
     return ""
+
+
+COLOUR_NORM_YEAR = 1970  # by then nearly every film was shot in colour
+BLACK_AND_WHITE_YEAR = 1940  # before, nearly every film was black and white
+
+
+def _colour_answer(item: Item) -> str:
+    """ "is the first one in colour?": the catalogue has no such data; the year is a hint."""
+    said = "The catalogue doesn't record colour"
+    if item.year is None:
+        return f"{said}, and it has no year for this one."
+    if item.year >= COLOUR_NORM_YEAR:
+        return f"{said}; from {item.year}, it is almost certainly in colour."
+    if item.year < BLACK_AND_WHITE_YEAR:
+        return f"{said}; from {item.year}, it is most likely black and white."
+    return f"{said}; from {item.year}, it could be either."
+
+
+def _language_answer(item: Item, deps: Deps) -> str:
+    """ "is the third one in English?": the catalogue records no language; the app's own
+    reading of films in other languages (subjects.json, "foreign") says what it can."""
+    said = "The catalogue records no languages"
+    if item.item_id not in subject_films(deps.catalogue, "foreign"):
+        return (
+            f"{said}; nothing here says this one is in another language (no other-language "
+            "title, and not on the app's own list of films in other languages)."
+        )
+    if has_other_language_name(item.title):
+        return (
+            f"{said}, but its title here carries a name in another language "
+            f"({md(item.display_title)}), so most likely not in English."
+        )
+    return f"{said}; it is on the app's own list of films in other languages, so most likely not."
 
 
 def _why_not(

@@ -390,6 +390,8 @@ def _parse_attribute_question(
         )
     kinds = (
         ("content", _CONTENT),
+        ("length", _LENGTH_ASKED),
+        ("colour", _COLOUR_ASKED),
         ("sequel", _SEQUEL_ASKED),
         ("where", _WHERE_ASKED),
         ("language", _LANGUAGE_ASKED),
@@ -472,6 +474,12 @@ _CONTENT = re.compile(
     r"|safe for (?:kids|children)|ok for (?:kids|children))\b"
 )
 _SEQUEL_ASKED = re.compile(r"\b(?:sequels?|follow[- ]?ups?|part of a (?:series|franchise))\b")
+# "is the second one long?", "is the first one in colour?": no running times, no colour data
+_LENGTH_ASKED = re.compile(
+    r"\b(?:long|short|lengthy|too long|(?:on )?the (?:long|short) side|over (?:two|2) hours"
+    r"|under (?:two|2) hours|a long one|a short one)\b"
+)
+_COLOUR_ASKED = re.compile(r"\b(?:in colou?r|colou?red|black and white|b&w|black-and-white)\b")
 # "is it in English?", "is it subtitled?": no catalogue here records languages
 _LANGUAGE_ASKED = re.compile(
     r"\b(?:in (?:english|french|german|spanish|italian|japanese|chinese|korean|another language"

@@ -106,6 +106,12 @@ def subjects_in(text: str) -> list[Subject]:
 _OTHER_LANGUAGE = re.compile(r"\((?!a\.k\.a\.)[^)]+\)", re.IGNORECASE)
 
 
+def has_other_language_name(title: str) -> bool:
+    """Whether a catalogue title carries a name in another language ("Run Lola Run (Lola
+    rennt)"; not "Chopping Mall (a.k.a. Killbots)")."""
+    return _OTHER_LANGUAGE.search(title) is not None
+
+
 def subject_films(catalogue: Catalogue, name: str) -> frozenset[int]:
     """The ids of the catalogue's films about subject ``name`` (empty for an unknown one)."""
     return catalogue.derived("subject films", _all_subject_films).get(name, frozenset())
@@ -131,7 +137,7 @@ def _all_subject_films(catalogue: Catalogue) -> dict[str, frozenset[int]]:
             found |= franchise_members(catalogue, series)
             found |= {i for i, title in titles.items() if f" {_key(series)} " in title}
         if entry.other_language_titles:
-            found |= {item.item_id for item in catalogue if _OTHER_LANGUAGE.search(item.title)}
+            found |= {item.item_id for item in catalogue if has_other_language_name(item.title)}
         for title, year in entry.not_films:
             for item_id, item_year in by_title.get(_key(title), []):
                 if item_year is None or abs(item_year - year) <= YEAR_TOLERANCE:
