@@ -343,20 +343,20 @@ def test_an_actor_of_the_apps_list_is_asked_for_or_ruled_out(
 
 
 @pytest.mark.parametrize(
-    ("message", "subject_name"),
+    ("message", "subject_name", "genres"),
     [
-        ("a heist movie", "heist"),
-        ("heist type stuff from the 60s", "heist"),
-        ("a boxing movie", "boxing"),
-        ("any good baseball films?", "baseball"),
-        ("a sports movie", "sports"),
+        ("a heist movie", "heist", ["Crime"]),  # crime films, the listed heists first
+        ("heist type stuff from the 60s", "heist", ["Crime"]),
+        ("a boxing movie", "boxing", []),
+        ("any good baseball films?", "baseball", []),
+        ("a sports movie", "sports", []),
     ],
 )
-def test_heists_and_sports_are_subjects_not_words(tiny_catalogue, message, subject_name):
+def test_heists_and_sports_are_subjects_not_words(tiny_catalogue, message, subject_name, genres):
     """ "a heist movie" had been any crime film, "a boxing movie" Boxing Helena: their films
     come from the app's list now (no title says "heist"), and the words are not searched."""
     from recommender.conversation.orchestrator import _without_list_only_words
 
     c = parse_request(message, tiny_catalogue).constraints
     assert subject_name in [s.name for s in subjects_in(c.topic)]
-    assert c.include_genres == [] and _without_list_only_words(c.query).strip() == ""
+    assert c.include_genres == genres and _without_list_only_words(c.query).strip() == ""

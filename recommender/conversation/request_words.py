@@ -122,6 +122,7 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "gangster": _g("Crime"),
     "mafia": _g("Crime"),
     "mob": _g("Crime"),
+    "heist": _g("Crime", subject="heist"),  # crime films, the app's list of heists first
     "coming of age": _g("Drama"),  # a theme no data tags: its genre, and a note (see "plot")
     "coming-of-age": _g("Drama"),
     "courtroom": _g("Drama"),
