@@ -3892,3 +3892,20 @@ def test_a_title_type_suffix_is_a_likeness_turned_down_or_asked() -> None:
     c = parse("no more Alien-type stuff", catalogue).constraints
     assert c.avoid == [1] and c.exclude_title_words == []
     assert parse("a Fargo-type film", catalogue).constraints.anchors == [2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "something to watch before bed",
+        "a comedy to watch after work",
+        "something for a long flight",
+        "a thriller with popcorn",
+        "something while cooking",
+    ],
+)
+def test_when_and_where_it_is_watched_is_said_in_passing(text: str, catalogue: Catalogue) -> None:
+    """ "before bed" had been searched as words (Before Sunrise, Before the Rain), "after
+    work" found Dirty Work and Working Girl, "a long flight" The Long Kiss Goodnight."""
+    assert parse(text, catalogue).constraints.query == ""
+    assert parse("like Airplane!", catalogue).constraints.anchors  # a title, still

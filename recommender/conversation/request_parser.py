@@ -3338,6 +3338,13 @@ _SAID_IN_PASSING = re.compile(
     r"|hook (?:me|us) up(?: with)?|take (?:me|us) back(?: in time)?(?: to)?"
     r"|(?:that |which )?works? for (?:both of us|us both|all of us|everyone|us)"
     r"|keep (?:it|things)|this time|for now|for tonight)\b"  # "keep it light", "two this time"
+    # when and where it is watched: "before bed", "after work", "for a long flight"
+    r"|\b(?:before (?:bed|bedtime|sleep|sleeping|going to (?:bed|sleep))"
+    r"|after (?:work|school|dinner|lunch|a long day|a long week)"
+    r"|(?:on|for|during) (?:an? |the |my )?(?:long |short )?(?:flight|plane ride|plane|train ride"
+    r"|train|bus ride|road trip|commute|journey)"
+    r"|while (?:i'?m |we'?re )?(?:cooking|eating|working out|ironing|folding laundry|knitting)"
+    r"|with (?:some )?(?:popcorn|snacks|pizza|takeout|wine))\b"
 )
 
 
