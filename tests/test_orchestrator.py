@@ -887,3 +887,14 @@ def test_questions_about_a_picks_length_colour_and_language_are_answered(make_de
     state, reply = step(state, "is the first one in English?", deps)
     assert reply.kind == "explanation" and "records no languages" in reply.text
     assert state.last_recommendations == picks
+
+
+def test_which_pick_someone_else_would_like_is_answered_without_new_picks(make_deps):
+    """ "which one would my mom like?" had made new picks with the audience note; it asks
+    about the picks, and the app cannot know her taste: it says so and keeps them."""
+    deps = make_deps()
+    state, _ = step(SessionState(), "", deps, paste=HISTORY)
+    picks = list(state.last_recommendations)
+    state, reply = step(state, "which one would my mom like?", deps)
+    assert reply.kind == "notice" and not reply.cards and "taste" in reply.text
+    assert state.last_recommendations == picks

@@ -959,6 +959,12 @@ def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
             "Enjoy your film! Your list stays here while this tab is open: come back and say "
             "“more” any time."
         )
+    if kind == "audience":  # "which one would my mom like?"
+        return (
+            "I don't know the taste of the people you watch with, so I can't tell which they "
+            "would like: the picks follow what you told me. Name a film they liked (“like "
+            "Casablanca”) or a genre, and I'll aim the picks at them."
+        )
     if kind == "plot":
         return (
             f"I have no plot summaries: the catalogue knows each {words.item}'s title, year and "

@@ -21,7 +21,9 @@ from recommender.conversation.vocabulary import Readability
 Action = Literal[
     "recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not", "chose"
 ]
-ChatKind = Literal["", "greeting", "thanks", "help", "state", "request", "plot", "bye", "about"]
+ChatKind = Literal[
+    "", "greeting", "thanks", "help", "state", "request", "plot", "bye", "about", "audience"
+]
 
 
 @dataclass

@@ -169,6 +169,15 @@ _CHAT = (
             r")\s*[?!.]*\s*$"
         ),
     ),
+    (  # "which one would my mom like?": a question about someone else's taste, no new picks
+        "audience",
+        re.compile(
+            r"^\s*(?:(?:so|ok|and|but|hmm),?\s+)?(?:which|what)\s+(?:one|ones|film|movie"
+            r"|of (?:these|them|those|the picks))\s+(?:would|will|might|could|should|does|do)\s+"
+            r"(?:my|our|the)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:like|love|enjoy|prefer|want|pick)"
+            r"(?:\s+(?:best|most))?\s*[?!.]*\s*$"
+        ),
+    ),
     (  # "tell me the plot", "what's the story?": no catalogue here has plots
         "plot",
         re.compile(
