@@ -360,3 +360,15 @@ def test_heists_and_sports_are_subjects_not_words(tiny_catalogue, message, subje
     c = parse_request(message, tiny_catalogue).constraints
     assert subject_name in [s.name for s in subjects_in(c.topic)]
     assert c.include_genres == genres and _without_list_only_words(c.query).strip() == ""
+
+
+def test_a_short_list_of_a_studios_films_is_shown_as_it_is(make_deps, tiny_catalogue) -> None:
+    """ "a Pixar movie" with nothing else to go on had been filled with the most watched
+    films (American Beauty after the three Pixar films); it shows the listed ones and says
+    that is all. Over a history, the history fills the rest as before."""
+    _, reply = step(SessionState(), "a Pixar movie", make_deps())
+    titles = [tiny_catalogue.get(card.item_id).title for card in reply.cards]
+    assert titles == ["Toy Story"]  # the tiny catalogue's only Pixar film
+    assert any("that is all I can find by that name" in note for note in reply.notes)
+    _, reply = step(SessionState(), "a Pixar movie", make_deps(), paste="Heat (1995)\nFargo")
+    assert len(reply.cards) > 1

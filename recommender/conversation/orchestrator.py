@@ -727,6 +727,17 @@ def step_stream(
         ranker_text = describe_request(search.constraints, deps.catalogue)
     order, method = _rank(deps, read, candidates, ranker_text)
     timings["rank"] = (time.perf_counter() - t0) * 1000
+    listed_only = _listed_people(search.constraints, new, deps)
+    if listed_only is not None:  # "a Pixar movie" and nothing else to go on: only theirs
+        kept = [i for i in order if i in listed_only[1]]
+        if kept:
+            order = kept
+            if len(kept) < k:
+                fit = "fits" if len(kept) == 1 else "fit"
+                reply.notes.append(
+                    f"The app's own list of {listed_only[0]} has {len(kept)} that {fit} here; "
+                    "that is all I can find by that name."
+                )
     if method in ("timeout", "error"):
         reply.notes.append(
             "The language model did not answer in time, so these are ranked by the "
@@ -745,7 +756,7 @@ def step_stream(
     if request.swap and state.last_recommendations:
         picked = _swapped(state.last_recommendations, request.swap, order)
         reply.notes.append(_swap_note(state.last_recommendations, request, picked, search, deps))
-    elif len(picked) < k:  # "any westerns?" in the 80s: say why the list is short
+    elif len(picked) < k and listed_only is None:  # "any westerns?" in the 80s: say why
         active = ", ".join(_constraint_summary(new.constraints, deps.catalogue)) or "the request"
         reply.notes.append(
             f"Only {len(picked)} fit {active} once I leave out what you've already seen or "
@@ -861,6 +872,22 @@ def _prose_paste(paste: str | bytes | None, deps: Deps) -> bool:
     if len(paste) > deps.config.max_message_chars:
         return False
     return reads_as_prose(paste, parse_history(paste, deps.catalogue, matcher=deps.matcher))
+
+
+def _listed_people(
+    c: Constraints, state: SessionState, deps: Deps
+) -> tuple[str, frozenset[int]] | None:
+    """(label, films) when the request asks only for the films of people or studios on the
+    app's lists ("a Pixar movie", "something with Audrey Hepburn") and there is nothing
+    else to go on (no history, no title to be like): a short list is shown as it is rather
+    than filled with the most watched films (American Beauty after three Pixar films)."""
+    if state.taste_history or c.anchors or c.outside_anchors:
+        return None
+    named = subjects_in(c.topic)
+    if not named or any(s.kind not in ("people", "studio") for s in named):
+        return None
+    films = _subject_films(c.topic, deps.catalogue)
+    return join_words([s.label for s in named]), films
 
 
 def _anchor_ids(c: Constraints, state: SessionState) -> list[int]:
