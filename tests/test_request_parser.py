@@ -2995,10 +2995,10 @@ def test_wishes_no_title_or_search_should_take(catalogue: Catalogue) -> None:
     foreign" searched "foreign"; "something I haven't heard of" asked for nothing."""
     assert parse("only black and white films", catalogue).constraints.unsupported == ["colour"]
     assert parse("only black and white films", catalogue).constraints.anchors == []
-    from recommender.conversation.orchestrator import _without_list_only_words
+    from recommender.conversation.subject_requests import searched_words
 
     foreign = parse("something foreign", catalogue).constraints  # the app's list, not words
-    assert foreign.topic == "foreign" and _without_list_only_words(foreign.query) == ""
+    assert foreign.topic == "foreign" and searched_words(foreign.query) == ""
     assert parse("something I haven't heard of", catalogue).constraints.popularity == "obscure"
 
 

@@ -225,7 +225,7 @@ def test_a_directors_films_come_first_and_say_so(make_deps, tiny_catalogue) -> N
 def test_subjects_whose_lists_share_films_ask_for_those() -> None:
     """ "a biopic about a musician": the films on both lists (Amadeus, not Gandhi nor This
     Is Spinal Tap); subjects that share too few ask for either ("vampires or spies")."""
-    from recommender.conversation.orchestrator import _subject_films
+    from recommender.conversation.subject_requests import films_asked
 
     films = [
         ("Amadeus", 1984, ("Drama",)),  # 1 biopic of a musician
@@ -239,19 +239,19 @@ def test_subjects_whose_lists_share_films_ask_for_those() -> None:
     catalogue = Catalogue([Item(n, str(n), t, y, g) for n, (t, y, g) in enumerate(films, 1)])
     assert subject_films(catalogue, "biopic") == {1, 2, 3, 4}
     assert subject_films(catalogue, "musician") == {1, 2, 3, 5}
-    assert _subject_films("biopic musician", catalogue) == {1, 2, 3}
-    assert _subject_films("vampires spies", catalogue) == {6, 7}
+    assert films_asked("biopic musician", catalogue) == {1, 2, 3}
+    assert films_asked("vampires spies", catalogue) == {6, 7}
 
 
 @pytest.mark.parametrize("message", ["a biopic about a musician", "films about rock bands"])
 def test_subjects_no_title_says_are_not_searched_as_words(make_deps, message) -> None:
     """Their films come from the app's list; their words found lookalikes (The Specialist for
     "biopic musician", The Rock for "rock bands")."""
-    from recommender.conversation.orchestrator import _without_list_only_words
+    from recommender.conversation.subject_requests import searched_words
 
     c = parse_request(message, make_deps().catalogue).constraints
-    assert subjects_in(c.topic) and _without_list_only_words(c.query) == ""
-    assert _without_list_only_words("a prison movie") == "a prison movie"  # titles say it
+    assert subjects_in(c.topic) and searched_words(c.query) == ""
+    assert searched_words("a prison movie") == "a prison movie"  # titles say it
 
 
 @pytest.mark.parametrize(
@@ -355,11 +355,11 @@ def test_an_actor_of_the_apps_list_is_asked_for_or_ruled_out(
 def test_heists_and_sports_are_subjects_not_words(tiny_catalogue, message, subject_name, genres):
     """ "a heist movie" had been any crime film, "a boxing movie" Boxing Helena: their films
     come from the app's list now (no title says "heist"), and the words are not searched."""
-    from recommender.conversation.orchestrator import _without_list_only_words
+    from recommender.conversation.subject_requests import searched_words
 
     c = parse_request(message, tiny_catalogue).constraints
     assert subject_name in [s.name for s in subjects_in(c.topic)]
-    assert c.include_genres == genres and _without_list_only_words(c.query).strip() == ""
+    assert c.include_genres == genres and searched_words(c.query).strip() == ""
 
 
 def test_a_short_list_of_a_studios_films_is_shown_as_it_is(make_deps, tiny_catalogue) -> None:

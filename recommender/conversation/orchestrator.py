@@ -54,6 +54,11 @@ from recommender.conversation.request_words import FILLER_WORDS
 from recommender.conversation.sequels import sequel_ids, series_ids
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
+from recommender.conversation.subject_requests import (
+    films_asked,
+    listed_only_films,
+    searched_words,
+)
 from recommender.conversation.subjects import (
     has_other_language_name,
     subject,
@@ -668,7 +673,7 @@ def step_stream(
     k = min(new.constraints.k or config.default_k, config.max_k)
     if (new.constraints.k or 0) > config.max_k:
         reply.notes.append(f"I show at most {config.max_k} at a time.")
-    query_text = _without_list_only_words(search.constraints.query)
+    query_text = searched_words(search.constraints.query)
     # a search for words never offers back a title the user named in them ("something in
     # between Heat and Casablanca" had found Heat and Casablanca)
     named = _titles_named(said, deps) if query_text else frozenset()
@@ -679,7 +684,7 @@ def step_stream(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,
         lift_text=bool(search.constraints.topic),
-        subject_items=_subject_films(search.constraints.topic, deps.catalogue),
+        subject_items=films_asked(search.constraints.topic, deps.catalogue),
         outside_genres=[f.genres for f in _outside(search.constraints, deps.catalogue)],
         anchors=_anchor_ids(search.constraints, new),
         blend=search.constraints.blend,
@@ -727,7 +732,7 @@ def step_stream(
         ranker_text = describe_request(search.constraints, deps.catalogue)
     order, method = _rank(deps, read, candidates, ranker_text)
     timings["rank"] = (time.perf_counter() - t0) * 1000
-    listed_only = _listed_people(search.constraints, new, deps)
+    listed_only = listed_only_films(search.constraints, bool(new.taste_history), deps.catalogue)
     if listed_only is not None:  # "a Pixar movie" and nothing else to go on: only theirs
         kept = [i for i in order if i in listed_only[1]]
         if kept:
@@ -874,52 +879,11 @@ def _prose_paste(paste: str | bytes | None, deps: Deps) -> bool:
     return reads_as_prose(paste, parse_history(paste, deps.catalogue, matcher=deps.matcher))
 
 
-def _listed_people(
-    c: Constraints, state: SessionState, deps: Deps
-) -> tuple[str, frozenset[int]] | None:
-    """(label, films) when the request asks only for the films of people or studios on the
-    app's lists ("a Pixar movie", "something with Audrey Hepburn") and there is nothing
-    else to go on (no history, no title to be like): a short list is shown as it is rather
-    than filled with the most watched films (American Beauty after three Pixar films)."""
-    if state.taste_history or c.anchors or c.outside_anchors:
-        return None
-    named = subjects_in(c.topic)
-    if not named or any(s.kind not in ("people", "studio") for s in named):
-        return None
-    films = _subject_films(c.topic, deps.catalogue)
-    return join_words([s.label for s in named]), films
-
-
 def _anchor_ids(c: Constraints, state: SessionState) -> list[int]:
     """The titles to find films like: those asked about ("something like Heat") or, when none
     is, those the user said they liked ("I loved Titanic"). Both at once had let a liked
     title drown the one asked about ("I loved Titanic", then "like Heat": no Heat-like pick)."""
     return list(c.anchors) if c.anchors else list(dict.fromkeys(state.liked))
-
-
-def _without_list_only_words(query: str) -> str:
-    """The request's words without those of subjects no title says, directors among them:
-    their films come from the app's list, and the words only find lookalikes ("coen
-    brothers": The Brothers McMullen; "a biopic about a musician": The Specialist)."""
-    for named in subjects_in(query):
-        if not named.title_words:
-            for word in sorted(named.words, key=len, reverse=True):
-                query = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", " ", query)
-    return " ".join(query.split())
-
-
-MIN_SHARED_SUBJECT_FILMS = 3  # "a biopic about a musician": the films of both, when as many
-
-
-def _subject_films(topic: str, catalogue: Catalogue) -> frozenset[int]:
-    """The films of the subjects ``topic`` names ("a prison movie": Shawshank, Papillon).
-    Subjects whose lists share films ask for those ("a biopic about a musician": Amadeus, La
-    Bamba), others for either ("vampires or zombies")."""
-    lists = [subject_films(catalogue, named.name) for named in subjects_in(topic)]
-    if not lists:
-        return frozenset()
-    shared = frozenset.intersection(*lists)
-    return shared if len(shared) >= MIN_SHARED_SUBJECT_FILMS else frozenset().union(*lists)
 
 
 def _explain_context(
@@ -942,7 +906,7 @@ def _explain_context(
         words_asked=words,
         matched_words=deps.retriever.request_matches(c.topic, items) if words else frozenset(),
         subject_asked=join_words([s.label for s in asked]),
-        subject_films=_subject_films(c.topic, deps.catalogue),
+        subject_films=films_asked(c.topic, deps.catalogue),
         outside=tuple((f.display_title, f.genres) for f in _outside(c, deps.catalogue)),
         provenance=provenance or {},
         genres_asked=tuple(c.include_genres),

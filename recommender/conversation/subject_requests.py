@@ -1,0 +1,56 @@
+"""What a request asks of the app's own subject lists (``subjects.json``): the films asked
+for, the words left to search, and when only the listed films should be shown.
+
+Subjects, directors, actors and studios are lists the app keeps, since the catalogue has no
+plots, cast, crew or studios. These helpers read a request's topic (the constraint words that
+name such lists) against them; the orchestrator uses them to build the retrieval query and
+to decide how a short list is shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from recommender.conversation.state import Constraints
+from recommender.conversation.subjects import subject_films, subjects_in
+from recommender.data.catalogue import Catalogue
+from recommender.wording import join_words
+
+MIN_SHARED_SUBJECT_FILMS = 3  # "a biopic about a musician": the films of both, when as many
+
+
+def films_asked(topic: str, catalogue: Catalogue) -> frozenset[int]:
+    """The films of the subjects ``topic`` names ("a prison movie": Shawshank, Papillon).
+    Subjects whose lists share films ask for those ("a biopic about a musician": Amadeus, La
+    Bamba), others for either ("vampires or zombies")."""
+    lists = [subject_films(catalogue, named.name) for named in subjects_in(topic)]
+    if not lists:
+        return frozenset()
+    shared = frozenset.intersection(*lists)
+    return shared if len(shared) >= MIN_SHARED_SUBJECT_FILMS else frozenset().union(*lists)
+
+
+def searched_words(query: str) -> str:
+    """The request's words without those of subjects no title says, directors among them:
+    their films come from the app's list, and the words only find lookalikes ("coen
+    brothers": The Brothers McMullen; "a biopic about a musician": The Specialist)."""
+    for named in subjects_in(query):
+        if not named.title_words:
+            for word in sorted(named.words, key=len, reverse=True):
+                query = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", " ", query)
+    return " ".join(query.split())
+
+
+def listed_only_films(
+    c: Constraints, has_history: bool, catalogue: Catalogue
+) -> tuple[str, frozenset[int]] | None:
+    """(label, films) when the request asks only for the films of people or studios on the
+    app's lists ("a Pixar movie", "something with Audrey Hepburn") and there is nothing
+    else to go on (no history, no title to be like): a short list is shown as it is rather
+    than filled with the most watched films (American Beauty after three Pixar films)."""
+    if has_history or c.anchors or c.outside_anchors:
+        return None
+    named = subjects_in(c.topic)
+    if not named or any(s.kind not in ("people", "studio") for s in named):
+        return None
+    return join_words([s.label for s in named]), films_asked(c.topic, catalogue)
