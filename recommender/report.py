@@ -408,6 +408,20 @@ def _pair(metrics: dict[str, Any], name: str) -> str:
     return f"{_f(metrics[name]['ndcg@10'])} / {_f(metrics[name]['hr@10'])}"
 
 
+def _seeds(count: int) -> str:
+    return f"{count} seed" if count == 1 else f"{count} seeds"
+
+
+def _bert_seeds(bert: dict[str, Any]) -> str:
+    """How many seeds the LLM2BERT4Rec claim rests on; a spread only from two seeds on."""
+    counts = {name: len(bert[name]["seeds"]) for name in ("llm2bert4rec", "bert4rec_random")}
+    text, control = counts["llm2bert4rec"], counts["bert4rec_random"]
+    said = f"{_seeds(text)} each" if text == control else f"{_seeds(text)} and {_seeds(control)}"
+    if counts["llm2bert4rec"] < 2:
+        return f"{said} (no spread or interval yet)"
+    return f"{said}, mean ± std {_mean_std(bert, 'llm2bert4rec')}"
+
+
 def _mean_std(metrics: dict[str, Any], name: str) -> str:
     return f"{_f(metrics[name]['ndcg@10'])} ± {_f(metrics[name]['ndcg@10_std'])}"
 
@@ -548,8 +562,7 @@ def _block_claims(results: Results) -> str:
                 "LLM2BERT4Rec is the paper's best variant (see the paper)",
                 f"llm2bert4rec {_pair(bert, 'llm2bert4rec')}; "
                 f"random init {_pair(bert, 'bert4rec_random')}",
-                f"{len(bert['llm2bert4rec']['seeds'])} seeds, mean ± std "
-                f"{_mean_std(bert, 'llm2bert4rec')}",
+                _bert_seeds(bert),
                 "per-seed checkpoints: unknown",
             ]
         )
@@ -563,7 +576,7 @@ def _block_claims(results: Results) -> str:
                 (f"{ran}; the rest " if done else "")
                 + "not run yet (`python benchmarks/retrieval.py --models llm2bert4rec "
                 "bert4rec_random --seeds 3`)",
-                ", ".join(f"{name}: {len(bert[name]['seeds'])} seed(s)" for name in done),
+                ", ".join(f"{name}: {_seeds(len(bert[name]['seeds']))}" for name in done),
                 "per-seed checkpoints: unknown" if done else "",
             ]
         )
