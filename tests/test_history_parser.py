@@ -1294,4 +1294,4 @@ def test_a_paste_written_as_sentences_is_told_apart(catalogue, paste: str, prose
     such text (reads_as_prose says when the paste box holds it)."""
     from recommender.conversation.history_parser import reads_as_prose
 
-    assert reads_as_prose(paste, parse_history(paste, catalogue)) is prose
+    assert reads_as_prose(paste, catalogue) is prose

@@ -733,23 +733,22 @@ MIN_PROSE_WORDS = 4
 SURE_LINE = 95.0  # a line matched this well is a title, however it reads ("My Fair Lady")
 
 
-def reads_as_prose(text: str, parsed: HistoryParse) -> bool:
+def reads_as_prose(text: str, catalogue: Catalogue, matcher: TitleMatcher | None = None) -> bool:
     """Whether a plain pasted list is really a few sentences about films, better read as the
     chat reads a message (titles found in the text, "loved" and "hated" kept) than line by
-    line: most of its lines use sentence words, and none of those is a title as typed."""
-    if parsed.format != "list":
-        return False
-    lines = [clean_text(line) for line in text.splitlines() if clean_text(line)]
+    line: most of its lines use sentence words, and none of those is a title as typed. The
+    paste is parsed only when its words already read as sentences (most pastes do not)."""
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if clean_text(line)]
     if not lines or len(lines) > MAX_PROSE_LINES:
         return False
+    worded = {
+        n for n, line in lines if len(line.split()) >= MIN_PROSE_WORDS and _PROSE.search(line)
+    }
+    if 2 * len(worded) < len(lines):
+        return False
+    parsed = parse_history(text, catalogue, matcher=matcher)
     titles = {m.line_no for m in parsed.matched if m.score >= SURE_LINE}
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if clean_text(line)]
-    prose = [
-        n
-        for n, line in numbered
-        if n not in titles and len(line.split()) >= MIN_PROSE_WORDS and _PROSE.search(line)
-    ]
-    return 2 * len(prose) >= len(lines)
+    return parsed.format == "list" and 2 * len(worded - titles) >= len(lines)
 
 
 def _collect(found: list[list[MatchedLine]], out: HistoryParse) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from recommender.conversation.history_parser import HistoryParse, parse_history
 from recommender.conversation.request_parser import parse_request
 from recommender.conversation.series_lines import names_series_films, series_line
+from recommender.conversation.subject_requests import without_subject_words
 from recommender.conversation.subjects import subjects_in
 from recommender.conversation.title_matcher import TitleMatcher, title_key
 from recommender.conversation.verdict_words import BORED, CRITICISM, MOVED, PRAISE
@@ -228,10 +229,7 @@ def _says_a_wish(
     parsed = parse_request(text, catalogue, matcher=matcher)
     c = parsed.constraints
     named = subjects_in(c.topic)  # "Tom Hanks", "a heist movie": of the app's lists
-    rest = c.query
-    for phrase in sorted({w for s in named for w in s.words}, key=len, reverse=True):
-        rest = re.sub(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])", " ", rest)
-    if wholly and rest.strip():
+    if wholly and without_subject_words(c.query, named):
         return bool(_REQUEST_CUES.search(text))
     structured = bool(
         c.include_genres

@@ -876,7 +876,7 @@ def _prose_paste(paste: str | bytes | None, deps: Deps) -> bool:
         return False
     if len(paste) > deps.config.max_message_chars:
         return False
-    return reads_as_prose(paste, parse_history(paste, deps.catalogue, matcher=deps.matcher))
+    return reads_as_prose(paste, deps.catalogue, deps.matcher)
 
 
 def _anchor_ids(c: Constraints, state: SessionState) -> list[int]:

@@ -2372,19 +2372,7 @@ def _newer_run(msg: MessageText, start: int, catalogue: Catalogue) -> list[re.Ma
     """A capitalised name whose first word is one a request is full of, when the words name
     a film the catalogue lacks ("like Get Out": "Get" alone had ended the name, and "Out"
     was searched as a word); nothing otherwise ("like Something Funny")."""
-    if msg.cased is None:
-        return []
-    words = list(re.finditer(r"\S+", msg.cased[start : start + 80]))
-    if not words or not words[0].group()[:1].isupper():
-        return []
-    run = [words[0]]
-    for word in words[1:] if words[0].group()[-1].isalnum() else []:
-        text = word.group().strip(",.;!?")  # as capitalised_run: the words up to punctuation
-        if not text or not text[0].isupper() or text.lower() in FILLER_WORDS:
-            break
-        run.append(word)
-        if text != word.group():
-            break
+    run = capitalised_run(msg, start, filler_first=True)
     for n in range(len(run), 0, -1):
         name = msg.cased[start : start + run[n - 1].end()].strip(" ,.;!?")
         if newer_title(name, catalogue) is not None:

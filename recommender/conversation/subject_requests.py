@@ -10,9 +10,10 @@ to decide how a short list is shown.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from recommender.conversation.state import Constraints
-from recommender.conversation.subjects import subject_films, subjects_in
+from recommender.conversation.subjects import Subject, subject_films, subjects_in
 from recommender.data.catalogue import Catalogue
 from recommender.wording import join_words
 
@@ -34,10 +35,14 @@ def searched_words(query: str) -> str:
     """The request's words without those of subjects no title says, directors among them:
     their films come from the app's list, and the words only find lookalikes ("coen
     brothers": The Brothers McMullen; "a biopic about a musician": The Specialist)."""
-    for named in subjects_in(query):
-        if not named.title_words:
-            for word in sorted(named.words, key=len, reverse=True):
-                query = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", " ", query)
+    return without_subject_words(query, [s for s in subjects_in(query) if not s.title_words])
+
+
+def without_subject_words(query: str, subjects: Sequence[Subject]) -> str:
+    """``query`` with every word of ``subjects`` taken out, longest first ("tom hanks" before
+    "hanks"), as whole words."""
+    for word in sorted({w for s in subjects for w in s.words}, key=len, reverse=True):
+        query = re.sub(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])", " ", query)
     return " ".join(query.split())
 
 

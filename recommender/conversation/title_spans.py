@@ -127,14 +127,18 @@ def _settle(
     return chosen
 
 
-def capitalised_run(msg: MessageText, start: int) -> list[re.Match[str]]:
-    """The capitalised words (a name as typed: "James Bond") right after ``start``."""
+def capitalised_run(
+    msg: MessageText, start: int, filler_first: bool = False
+) -> list[re.Match[str]]:
+    """The capitalised words (a name as typed: "James Bond") right after ``start``; with
+    ``filler_first`` the first may be a word requests are full of ("Get Out")."""
     if msg.cased is None:
         return []
-    run = []
+    run: list[re.Match[str]] = []
     for word in re.finditer(r"\S+", msg.cased[start : start + 80]):
         text = word.group().strip(",.;!?")
-        if not text or not text[0].isupper() or text.lower() in FILLER_WORDS:
+        filler = text.lower() in FILLER_WORDS and not (filler_first and not run)
+        if not text or not text[0].isupper() or filler:
             break
         run.append(word)
         if text != word.group():
