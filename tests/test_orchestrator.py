@@ -898,3 +898,18 @@ def test_which_pick_someone_else_would_like_is_answered_without_new_picks(make_d
     state, reply = step(state, "which one would my mom like?", deps)
     assert reply.kind == "notice" and not reply.cards and "taste" in reply.text
     assert state.last_recommendations == picks
+
+
+def test_a_film_the_catalogue_lacks_is_asked_about_over_the_liked_ones(make_deps, monkeypatch):
+    """ "like Inception" after "I loved Fargo": the liked title had become the anchor too, and
+    its neighbours drowned the films of Inception's kind."""
+    deps = make_deps()
+    asked: list[list[int]] = []
+    retrieve = deps.retriever.retrieve
+    monkeypatch.setattr(
+        deps.retriever, "retrieve", lambda q: asked.append(list(q.anchors)) or retrieve(q)
+    )
+    state, _ = step(SessionState(), "I loved Fargo", deps)
+    state, reply = step(state, "something like Inception", deps)
+    assert state.constraints.outside_anchors == ["Inception (2010)"] and asked[-1] == []
+    assert reply.cards

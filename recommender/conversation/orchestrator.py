@@ -882,8 +882,11 @@ def _prose_paste(paste: str | bytes | None, deps: Deps) -> bool:
 def _anchor_ids(c: Constraints, state: SessionState) -> list[int]:
     """The titles to find films like: those asked about ("something like Heat") or, when none
     is, those the user said they liked ("I loved Titanic"). Both at once had let a liked
-    title drown the one asked about ("I loved Titanic", then "like Heat": no Heat-like pick)."""
-    return list(c.anchors) if c.anchors else list(dict.fromkeys(state.liked))
+    title drown the one asked about ("I loved Titanic", then "like Heat": no Heat-like pick),
+    and a film the catalogue lacks is asked about too ("like Get Out" over a rated export)."""
+    if c.anchors or c.outside_anchors:
+        return list(c.anchors)
+    return list(dict.fromkeys(state.liked))
 
 
 def _explain_context(
