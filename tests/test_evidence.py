@@ -65,6 +65,8 @@ def test_constraints_satisfied(tiny_catalogue):
     context = ExplainContext(genres_asked=("Horror", "Comedy"), years_asked=(1970, 1979))
     assert satisfied_constraints(alien, context) == ("Horror", "1970s")
     assert satisfied_constraints(alien, ExplainContext(years_asked=(1980, None))) == ()
+    # "best movie of 1979": one year is said as one ("1979-1979" had been worded)
+    assert satisfied_constraints(alien, ExplainContext(years_asked=(1979, 1979))) == ("1979",)
 
 
 def test_every_explanation_names_a_pasted_title_and_wordings_vary(tiny_dataset):

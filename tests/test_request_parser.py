@@ -3909,3 +3909,63 @@ def test_when_and_where_it_is_watched_is_said_in_passing(text: str, catalogue: C
     work" found Dirty Work and Working Girl, "a long flight" The Long Kiss Goodnight."""
     assert parse(text, catalogue).constraints.query == ""
     assert parse("like Airplane!", catalogue).constraints.anchors  # a title, still
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("no gore no sex, a drama", "sex"),
+        ("a comedy, not stupid", "stupid"),
+        ("a thriller without twins", "twins"),
+    ],
+)
+def test_a_turned_down_word_nothing_understood_is_said_not_dropped(
+    text: str, word: str, catalogue: Catalogue
+) -> None:
+    """ "no sex": nothing can leave such films out (no plots); it had been dropped silently,
+    as if done."""
+    result = parse(text, catalogue)
+    assert any(f"You said no to “{word}”" in note for note in result.notes), result.notes
+    assert word not in result.constraints.query.split()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't know, something fun",
+        "not sure, maybe a comedy",
+        "skip anything Bond-related",
+        "no idea what I want",
+        "I have never watched a musical",
+        "nothing too long or sad",
+    ],
+)
+def test_no_wish_after_a_negation_gets_no_note(text: str, catalogue: Catalogue) -> None:
+    assert not any("You said no to" in note for note in parse(text, catalogue).notes), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I haven't seen many westerns, recommend one",
+        "I have never watched a western",
+        "never really seen westerns, where do I start?",
+    ],
+)
+def test_not_having_seen_a_genre_is_no_refusal(text: str, catalogue: Catalogue) -> None:
+    """ "I haven't seen many westerns" had ruled westerns out."""
+    c = parse(text, catalogue).constraints
+    assert c.include_genres == ["Western"] and c.exclude_genres == [], text
+
+
+@pytest.mark.parametrize("text", ["I have seen enough westerns", "I've watched too many westerns"])
+def test_having_seen_enough_is_a_refusal(text: str, catalogue: Catalogue) -> None:
+    c = parse(text, catalogue).constraints
+    assert c.exclude_genres == ["Western"] and c.include_genres == [], text
+
+
+def test_a_nuance_of_an_asked_genre_is_said_to_be_left_out(catalogue: Catalogue) -> None:
+    """ "a scary movie that's not gory" keeps horror (the data has no gore) and now says so."""
+    result = parse("a scary movie that's not gory", catalogue)
+    assert result.constraints.include_genres == ["Horror"]
+    assert any("how far a film goes within Horror" in note for note in result.notes)

@@ -153,6 +153,8 @@ def test_describe_request_says_what_the_filters_say(tiny_catalogue):
     assert describe_request(Constraints(year_min=2000), tiny_catalogue) == "from 2000 on"
     both = Constraints(include_genres=["Comedy", "Drama"], year_max=1960)
     assert describe_request(both, tiny_catalogue) == "Comedy and Drama; up to 1960"
+    one_year = Constraints(year_min=1994, year_max=1994, exclude_years=[[1995, 1995]])
+    assert describe_request(one_year, tiny_catalogue) == "from 1994; not from 1995"
 
 
 class _Spy:

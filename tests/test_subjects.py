@@ -372,3 +372,66 @@ def test_a_short_list_of_a_studios_films_is_shown_as_it_is(make_deps, tiny_catal
     assert any("that is all I can find by that name" in note for note in reply.notes)
     _, reply = step(SessionState(), "a Pixar movie", make_deps(), paste="Heat (1995)\nFargo")
     assert len(reply.cards) > 1
+
+
+@pytest.mark.parametrize(
+    ("message", "subject_name", "genres"),
+    [
+        ("a Vietnam war movie", "vietnam", ["War"]),
+        ("a cold war thriller", "cold war", ["Thriller"]),  # "war" had made it a war film
+        ("something about the cold war", "cold war", []),
+        ("a gangster film", "mafia", ["Crime"]),
+        ("a courtroom drama", "courtroom", ["Drama"]),  # had been "noted, but not applied"
+        ("a road trip movie", "road trip", []),  # had been the most watched films
+        ("a movie with sharks", "shark", []),
+        ("a submarine movie", "submarine", []),  # had been Yellow Submarine, Out to Sea
+        ("a disaster movie from the 70s", "disaster", []),
+        ("a dinosaur movie", "dinosaur", []),
+        ("a serial killer thriller", "serial killer", ["Thriller"]),
+        ("a space movie", "space", ["Sci-Fi"]),
+        ("something with extraterrestrials", "extraterrestrial", []),
+    ],
+)
+def test_more_subjects_no_genre_says(tiny_catalogue, message, subject_name, genres) -> None:
+    c = parse_request(message, tiny_catalogue).constraints
+    assert subject_name in [s.name for s in subjects_in(c.topic)], message
+    assert c.include_genres == genres, message
+    assert "unsupported" not in vars(c) or not c.unsupported, message
+
+
+@pytest.mark.parametrize(
+    ("message", "subject_name", "kept"),
+    [
+        ("a war movie, no Vietnam", "vietnam", ["War"]),  # had been only Good Morning, Vietnam
+        ("anything by Spielberg except the dinosaur ones", "dinosaur", []),  # Jurassic Park 1st
+        ("nothing with aliens, sci-fi", "extraterrestrial", ["Sci-Fi"]),
+        ("no serial killers, a thriller", "serial killer", ["Thriller"]),
+        ("no disaster movies, action please", "disaster", ["Action"]),
+        ("no gangster films, a crime movie", "mafia", ["Crime"]),  # the mob films, not crime
+        ("no cold war stuff, a thriller", "cold war", ["Thriller"]),
+    ],
+)
+def test_more_subjects_ruled_out(tiny_catalogue, message, subject_name, kept) -> None:
+    result = parse_request(message, tiny_catalogue)
+    assert subject_name in result.constraints.exclude_subjects, message
+    assert result.constraints.include_genres == kept, message
+    assert any("I left out the" in note for note in result.notes), message
+
+
+def test_a_film_named_like_a_subject_stays_a_film(tiny_catalogue) -> None:
+    """ "the best Alien film that isn't Aliens": the film Aliens, not every film with aliens
+    (Alien among them); "nothing with aliens" is the subject."""
+    c = parse_request("what's the best Alien film that isn't Aliens?", tiny_catalogue).constraints
+    assert "aliens" in c.exclude_title_words and c.exclude_subjects == []
+    c = parse_request("nothing with aliens", tiny_catalogue).constraints
+    assert c.exclude_subjects == ["extraterrestrial"] and c.exclude_title_words == []
+
+
+def test_the_new_subject_lists_name_films_of_movielens() -> None:
+    """Every listed film of these subjects is a MovieLens 1M title (checked by hand against
+    the catalogue): a spelling slip would leave a film silently out."""
+    table = _table()
+    for name in ("vietnam", "dinosaur", "disaster", "serial killer", "space", "mafia"):
+        films = table[name].films
+        assert len(films) >= 5 and len(set(films)) == len(films), name
+        assert all(1900 < year <= 2000 for _, year in films), name

@@ -85,7 +85,7 @@ from recommender.conversation.title_spans import (
     title_before,
 )
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
-from recommender.conversation.vocabulary import english_words, quotable, readability
+from recommender.conversation.vocabulary import english_words, is_known, quotable, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
 from recommender.wording import join_words
 
@@ -532,7 +532,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|short story))|true stor(?:y|ies)|(?:plot )?twists?(?: ending)?|twisty|slow[- ]burn"
             r"|(?:strong |a )?female[- ](?:lead|led|protagonist|hero|character)|strong women"
             r"|unreliable narrator|non[- ]linear|open ending|happy ending|sad ending"
-            r"|coming[- ]of[- ]age|courtroom|road (?:movie|trip)s?)\b"
+            r"|coming[- ]of[- ]age)\b"
         ),
     ),
     (  # tone and style words no data describes ("epic", "mind-bending", "quirky")
@@ -840,6 +840,12 @@ _GROWN_UP = re.compile(
     r"|(?:too |less |not so |not as )?(?:childish|kiddy|kiddie|babyish)|for (?:teens|teenagers"
     r"|a teen(?:ager)?|older kids)|more mature)\b"
 )
+# the cues of _NEGATION_CUES that rule out what follows them ("no gore", "nothing with
+# sharks"), not the ones that tell a taste ("hates", "less") or a fact ("haven't seen")
+_EXCLUDING_CUES = frozenset(
+    "no not nothing without never avoid except excluding exclude skip none minus zero nor "
+    "neither don't dont isn't aren't".split()
+)
 _NEGATION_CUES = {
     "neither",
     "hates",
@@ -883,7 +889,7 @@ _ALL_BUT_PERIOD = re.compile(
 _REFUSAL_IDIOMS = (
     r"(?:i'?m |i am |we'?re |we are )?not (?:in the mood for|up for|into|a fan of|keen on"
     r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of"
-    r"|had enough(?: of)?|fed up with|stay away from|steer clear of|keep away from"
+    r"|had enough(?: of)?|(?:seen|watched) (?:enough|too many|so many)(?: of)?|fed up with|stay away from|steer clear of|keep away from"
     r"|can'?t stand|cannot stand|can'?t do|could do without|rather not(?: have| watch| see)?"
     r"|spare me|allergic to|no more|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do"
     r"|care for|(?:show|give|suggest|recommend|offer|send)(?: me| us)?)"
@@ -929,7 +935,12 @@ _NEGATION_AFTER = re.compile(
     r"|unwanted))"
     r"(?=\s*(?:$|[,.!?;]|(?:(?:for|from) (?:me|us)|please|pls|thanks|though|either|and|but)\b))"
 )
-_NEGATION_EXCEPTIONS = re.compile(r"\b(?:don'?t mind|not only|no matter|not just)\b")
+_NEGATION_EXCEPTIONS = re.compile(
+    r"\b(?:don'?t mind|not only|no matter|not just"
+    # "I haven't seen many westerns", "never watched a musical": new to it, no refusal
+    r"|(?:haven'?t|have not|hasn'?t|has not|never|not)\s+(?:(?:really|ever|yet)\s+)?"
+    r"(?:seen|watched|tried)\b(?!\s+(?:enough|too many|so many)\b))"
+)
 _WORD = re.compile(r"[\w'’-]+|[,;.!?]")
 
 
@@ -1124,7 +1135,7 @@ def parse_request(
         result.pending_life = []  # "films I grew up with, in the 80s": the years are given
         result.notes = [n for n in result.notes if not n.startswith("I don't know when you")]
     _parse_count(msg, result, new)
-    _parse_subject_negations(msg, result)
+    _parse_subject_negations(msg, result, matcher)
     _parse_title_exclusions(msg, catalogue, new, result)
     _parse_bare_titles(msg, matcher, state, result)
     grown_up = [match for match in msg.finditer(_GROWN_UP)]
@@ -1146,7 +1157,7 @@ def parse_request(
     negative += [g for g in result.dropped_genres if g not in negative]
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.exclude_genre_sets = [list(t) for t in result.excluded_together]
-    _subjects_ruled_out(new, result)
+    _subjects_ruled_out(new, result, matcher)
     _parse_people(msg, new, result)
     for match in msg.finditer(_SAID_IN_PASSING):  # "what's popular right now?"
         msg.consume(match.start(), match.end())
@@ -1155,6 +1166,8 @@ def parse_request(
     # "like Inception": films of its genres stand in for it (never a search of its name)
     new.outside_anchors = [film.display_title for film in result.newer_titles]
     described = _leftover_query(msg.work, msg.original)
+    if not result.injection_suspected:
+        _note_unheeded_negation(msg, result)
     read = readability(described, matcher.knows_word)
     if language := guess_language(described):  # "algo de comedia de los 90": say, not search
         return ParsedRequest(
@@ -2574,7 +2587,19 @@ LANGUAGES_NOTE = (
 )
 
 
-def _parse_subject_negations(msg: MessageText, result: ParsedRequest) -> None:
+def _is_title(words: str, matcher: TitleMatcher) -> bool:
+    """``words``, or their singular, are a catalogue title ("Aliens"; "Alien" names a series
+    too)."""
+    for form in dict.fromkeys([words, words.removesuffix("s")]):
+        found = matcher.match(form, exact_only=True)
+        if found.items and found.how == "title" and not found.ambiguous:
+            return True
+    return False
+
+
+def _parse_subject_negations(
+    msg: MessageText, result: ParsedRequest, matcher: TitleMatcher
+) -> None:
     """ "nothing with pirates", "no prison movies", "sci-fi but not alien invasion stuff",
     "zombies are boring": a subject turned down (a list of genres joined to one is the genre
     pass's: "no horror or vampires")."""
@@ -2582,6 +2607,10 @@ def _parse_subject_negations(msg: MessageText, result: ParsedRequest) -> None:
         named = subject_named(match.group())
         if named is None:
             continue
+        cased = msg.cased[match.start() : match.end()] if msg.cased else ""
+        if cased[:1].isupper() and named.kind == "subject" and _is_title(cased, matcher):
+            if re.search(r"\w\W*$", msg.work[: match.start()]):  # not where a sentence starts
+                continue  # "the best Alien film that isn't Aliens": the film, not the subject
         negated, cue_start = _negation_before(msg.work, match.start())
         if negated and genre_pattern().search(msg.work, cue_start, match.start()):
             continue  # "no horror or vampires": the genre pass reads the list
@@ -2600,12 +2629,12 @@ def _parse_subject_negations(msg: MessageText, result: ParsedRequest) -> None:
         msg.consume(cue_start, end + (tail.end() if tail else 0))
 
 
-def _subjects_ruled_out(new: Constraints, result: ParsedRequest) -> None:
+def _subjects_ruled_out(new: Constraints, result: ParsedRequest, matcher: TitleMatcher) -> None:
     """ "no vampires", "no spy films": the subject's films go (its title words, and the films
     of subjects.json), never its whole genre; said once, since the catalogue has no plots."""
     for words in list(new.exclude_title_words):  # "no spy films" came as title words
         named = subject_named(words)
-        if named is not None:
+        if named is not None and not (named.kind == "subject" and _is_title(words, matcher)):
             new.exclude_title_words.remove(words)
             if named.name not in result.excluded_subjects:
                 result.excluded_subjects.append(named.name)
@@ -3170,7 +3199,6 @@ def _parse_genres(
     implied: list[str] = []
     descriptive: list[str] = []
     aspects: list[str] = []  # genres ruled out by an aspect word ("no slashers")
-    asked_by: dict[str, list[bool]] = {}
     previous_names: list[str] = []
     negated_run = 0  # genres turned down in a row so far ("no horror, war or romance": 3)
     previous_plural = False  # the genre before was said as a plural noun ("westerns")
@@ -3225,6 +3253,13 @@ def _parse_genres(
             previous_end, previous_negated, previous_names = end, not free, []
             previous_plural = False
             continue
+        if not names and word.subject:  # "a cold war thriller": a subject, and no genre
+            if phrase not in result.topics:
+                result.topics.append(phrase)
+            msg.consume(match.start(), match.end())
+            previous_end, previous_negated, previous_names = match.end(), False, []
+            previous_plural = False
+            continue
         if negated and word.together:  # "no romcoms": only the films that are all of them
             together = [g for g in (resolve_genre(n, catalogue) for n in names) if g]
             if together and together not in result.excluded_together:
@@ -3252,8 +3287,6 @@ def _parse_genres(
                     positive.append(resolved)
                 if word.topic and phrase not in result.topics:  # "vampires": searched too
                     result.topics.append(phrase)
-                # which words asked for it: "scary" (a description) or "horror" (its name)
-                asked_by.setdefault(resolved, []).append(resolve_genre(phrase, catalogue) is None)
         end = match.end() + (free.end() if free else 0)
         msg.consume(cue_start if negated else match.start(), end)
         # "horror-free comedy": what follows a "-free" is no longer turned down
@@ -3272,13 +3305,10 @@ def _parse_genres(
         if g in descriptive and (g in positive or g in active or (g in aspects and g in leaning))
     ]
     negative = [g for g in negative if g not in nuanced]
-    for g in nuanced:
-        # the genre was named (now or earlier): say what was not applied
-        if g not in positive or not all(asked_by.get(g, [False])):
-            result.notes.append(
-                f"I can't tell how far a film goes within {g}, so I kept {g} and left "
-                "that part out."
-            )
+    for g in nuanced:  # say what was not applied ("scary but not gory" too)
+        result.notes.append(
+            f"I can't tell how far a film goes within {g}, so I kept {g} and left that part out."
+        )
     positive = [g for g in positive if g not in negative]
     # "a thriller, nothing too scary": the thriller asked for stays; only Horror goes
     implied = [g for g in dict.fromkeys(implied) if g not in positive and g not in negative]
@@ -3345,30 +3375,69 @@ _SAID_IN_PASSING = re.compile(
 )
 
 
-def _leftover_query(work: str, original: str | None = None) -> str:
-    """What nobody consumed, without filler words, punctuation-safe and length-capped.
-
-    What follows a negation ("not stupid", "nothing too sad") is dropped: the search must
-    never look for what the user does not want.
-    """
+def _leftover_words(work: str, original: str | None = None) -> tuple[list[str], list[str]]:
+    """What nobody consumed, in two lists: the words wanted and the words after a negation
+    ("not stupid", "nothing too sad"), which the search must never look for. A negation
+    reaches to the end of its clause: "not too long or sad" is one negated list; "," / "but"
+    end it."""
     said = original if original is not None and len(original) == len(work) else work
-    words: list[str] = []
-    start = 0  # clauses: "not too long or sad" is one negated list; "," / "but" end it
+    wanted: list[str] = []
+    unwanted: list[str] = []
+    start = 0
     breaks = [(m.start(), m.end()) for m in re.finditer(r"[,;.!?]|\bbut\b", said)]
     for end, after in [*breaks, (len(said), len(said))]:
         clause, heard = work[start:end], said[start:end]
         start = after
+        words = wanted
         for token in re.finditer(r"[^\s]+", re.sub(r"[^\w\s'&-]", " ", heard)):
             text = token.group().strip("'-")
             if text in _NEGATION_CUES or text.endswith("n't"):
-                break  # the rest of this clause is unwanted, even what no pass took
+                if words is wanted:  # the rest of this clause is unwanted, even what no pass took
+                    # "I haven't seen", "hates": no wish to leave something out
+                    words = unwanted if text in _EXCLUDING_CUES else []
+                continue
             kept = clause[token.start() : token.end()].strip()  # blank if a pass took it
             if kept:
                 words.append(re.sub(r"[^\w'&-]", "", kept).strip("'-"))
-    kept = [
+    return _without_filler(wanted), _without_filler(unwanted)
+
+
+# words after a negation that say no wish about films ("I don't know", "not sure yet")
+_NOT_A_WISH = frozenset(
+    "know knew care cares matter matters worry bother think remember recall understand hear "
+    "heard judge yet wait hurry rush problem worries exactly necessarily watched tried "
+    # what is left of "Bond-related", "zombie-themed" once the name was taken
+    "watch related themed inspired centric focused oriented adjacent ish esque".split()
+)
+
+
+def _note_unheeded_negation(msg: MessageText, result: ParsedRequest) -> None:
+    """ "no Vietnam", "nothing gory": words turned down that no pass understood are never
+    searched, and nothing can leave their films out (the catalogue has no plots); say so
+    rather than seem to have done it."""
+    words = [w for w in _leftover_words(msg.work, msg.original)[1] if w not in _NOT_A_WISH]
+    if not words or not all(is_known(w) for w in words):
+        return  # nothing turned down, or "no asdfgh": the unreadable note says enough
+    shown = quotable(" ".join(words))
+    result.notes.append(
+        f"You said no to “{shown}”, but the catalogue has no plots to tell which films have "
+        "it, so I couldn't leave them out."
+        if shown
+        else "Part of what you said no to is not in the catalogue (it has no plots, only titles, "
+        "genres and years), so I couldn't leave those films out."
+    )
+
+
+def _without_filler(words: list[str]) -> list[str]:
+    return [
         w for w in words if w and w not in FILLER_WORDS and not w.isdigit() and not _filler_typo(w)
     ]
-    query = " ".join(kept)
+
+
+def _leftover_query(work: str, original: str | None = None) -> str:
+    """What nobody consumed and no negation turned down, without filler words,
+    punctuation-safe and length-capped: what the search looks for."""
+    query = " ".join(_leftover_words(work, original)[0])
     if len(query) > MAX_QUERY_CHARS:
         query = query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
     return query

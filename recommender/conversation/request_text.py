@@ -25,14 +25,16 @@ def describe_request(constraints: Constraints, catalogue: Catalogue) -> str:
         parts.append(joiner.join(c.include_genres))
     if c.prefer_genres:
         parts.append("preferably " + " or ".join(c.prefer_genres))
-    if c.year_min is not None and c.year_max is not None:
+    if c.year_min is not None and c.year_min == c.year_max:
+        parts.append(f"from {c.year_min}")
+    elif c.year_min is not None and c.year_max is not None:
         parts.append(f"from {c.year_min} to {c.year_max}")
     elif c.year_min is not None:
         parts.append(f"from {c.year_min} on")
     elif c.year_max is not None:
         parts.append(f"up to {c.year_max}")
     for lo, hi in c.exclude_years:
-        parts.append(f"not from {lo} to {hi}")
+        parts.append(f"not from {lo}" if lo == hi else f"not from {lo} to {hi}")
     if c.exclude_genres:
         parts.append("no " + ", ".join(c.exclude_genres))
     if c.exclude_title_words:

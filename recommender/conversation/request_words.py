@@ -119,13 +119,12 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "tragic": _g("Drama"),
     "tragedy": _g("Drama"),
     "crime": _g("Crime"),
-    "gangster": _g("Crime"),
-    "mafia": _g("Crime"),
-    "mob": _g("Crime"),
+    "gangster": _g("Crime", subject="mafia"),  # crime films, the app's list of mob films first
+    "mafia": _g("Crime", subject="mafia"),
+    "mob": _g("Crime", subject="mafia"),
     "heist": _g("Crime", subject="heist"),  # crime films, the app's list of heists first
     "coming of age": _g("Drama"),  # a theme no data tags: its genre, and a note (see "plot")
     "coming-of-age": _g("Drama"),
-    "courtroom": _g("Drama"),
     "documentary": _g("Documentary"),
     "documentaries": _g("Documentary"),
     "doc": _g("Documentary"),
@@ -173,7 +172,7 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "sci fi": _g("Sci-Fi"),
     "science fiction": _g("Sci-Fi"),
     "science-fiction": _g("Sci-Fi"),
-    "space": _g("Sci-Fi"),
+    "space": _g("Sci-Fi", subject="space"),
     "futuristic": _g("Sci-Fi"),
     "time travel": _g("Sci-Fi", subject="time travel"),
     "time-travel": _g("Sci-Fi", subject="time travel"),
@@ -201,6 +200,7 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "edge-of-the-seat": _g("Thriller"),
     "buddy cop": _g("Action", "Comedy", together=True),
     "war": _g("War"),
+    "vietnam": _g("War", subject="vietnam"),
     "ww2": _g("War", subject="ww2"),
     "wwii": _g("War", subject="ww2"),
     "world war 2": _g("War", subject="ww2"),
@@ -216,6 +216,8 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "kung fu": _g("Action", subject="martial arts"),
     "military": _g("War"),
     "world war": _g("War"),
+    # a war of spies, not of battles: no genre says it ("a cold war thriller")
+    "cold war": _g(subject="cold war"),
     "western": _g("Western"),
     "cowboy": _g("Western"),
     "wild west": _g("Western"),

@@ -185,6 +185,8 @@ def satisfied_constraints(item: Item, context: ExplainContext) -> tuple[str, ...
         if (lo is None or item.year >= lo) and (hi is None or item.year <= hi):
             if lo is not None and hi is not None and lo % 10 == 0 and hi == lo + 9:
                 out.append(f"{lo}s")
+            elif lo is not None and lo == hi:
+                out.append(str(lo))  # "best movie of 1994": from 1994, not "1994-1994"
             elif lo is not None and hi is not None:
                 out.append(f"{lo}-{hi}")
             elif lo is not None:
