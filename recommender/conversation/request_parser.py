@@ -889,7 +889,8 @@ _ALL_BUT_PERIOD = re.compile(
 _REFUSAL_IDIOMS = (
     r"(?:i'?m |i am |we'?re |we are )?not (?:in the mood for|up for|into|a fan of|keen on"
     r"|big on|interested in|feeling|after|looking for|in for)|tired of|sick of"
-    r"|had enough(?: of)?|(?:seen|watched) (?:enough|too many|so many)(?: of)?|fed up with|stay away from|steer clear of|keep away from"
+    r"|had enough(?: of)?|(?:seen|watched) (?:enough|too many|so many)(?: of)?|fed up with"
+    r"|stay away from|steer clear of|keep away from"
     r"|can'?t stand|cannot stand|can'?t do|could do without|rather not(?: have| watch| see)?"
     r"|spare me|allergic to|no more|(?:don'?t|do not|never) (?:want|like|enjoy|need|watch|do"
     r"|care for|(?:show|give|suggest|recommend|offer|send)(?: me| us)?)"
