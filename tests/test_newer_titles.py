@@ -24,9 +24,10 @@ def test_every_entry_has_a_title_a_year_and_movielens_genres() -> None:
     text = resources.files("recommender.conversation").joinpath("newer_titles.json").read_text()
     rows = json.loads(text)["titles"]
     assert len(rows) > 100
-    for title, year, genres in rows:
+    for title, year, genres, *other in rows:
         assert title.strip() and 1900 < year < 2100 and genres
         assert set(genres) <= MOVIELENS_GENRES, title
+        assert len(other) <= 1 and all(name.strip() for names in other for name in names), title
 
 
 def test_a_name_is_a_newer_film_only_when_the_catalogue_lacks_it() -> None:
@@ -138,3 +139,32 @@ def test_original_titles_of_exports_are_known_too() -> None:
     ]:
         film = newer_title(name, catalogue)
         assert film is not None and film.year == year, name
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("LOTR 2", "The Lord of the Rings: The Two Towers"),
+        ("The Two Towers", "The Lord of the Rings: The Two Towers"),  # its name after the colon
+        ("Return of the King", "The Lord of the Rings: The Return of the King"),
+        ("Infinity War", "Avengers: Infinity War"),
+        ("Harry Potter 2", "Harry Potter and the Chamber of Secrets"),
+        ("Star Wars 7", "Star Wars: The Force Awakens"),
+        ("X2", "X2: X-Men United"),
+        ("Matrix 2", "The Matrix Reloaded"),
+        ("Spiderman", "Spider-Man"),
+    ],
+)
+def test_other_names_people_give_a_newer_film(name: str, title: str) -> None:
+    """A paste of "LOTR 2", "The Two Towers", "Harry Potter 2" had been "no similar title"."""
+    catalogue = Catalogue([Item(1, "1", "Lord of the Rings, The", 1978, ("Animation",))])
+    found = newer_title(name, catalogue)
+    assert found is not None and found.title == title, name
+
+
+def test_a_subtitle_is_never_one_word_and_never_a_catalogue_film() -> None:
+    catalogue = Catalogue([Item(1, "1", "Highlander: Endgame", 2000, ("Action",))])
+    assert newer_title("Endgame", catalogue) is None  # one word: Highlander: Endgame's too
+    assert newer_title("The Force", catalogue) is None
+    towers = Catalogue([Item(1, "1", "Two Towers, The", 2002, ("Drama",))])
+    assert newer_title("The Two Towers", towers) is None  # the catalogue's film

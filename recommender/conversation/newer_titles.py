@@ -48,13 +48,33 @@ class NewerTitle:
 def _table() -> dict[str, list[NewerTitle]]:
     text = resources.files("recommender.conversation").joinpath("newer_titles.json").read_text()
     table: dict[str, list[NewerTitle]] = {}
-    for title, year, genres in json.loads(text)["titles"]:
+    for title, year, genres, *other in json.loads(text)["titles"]:
         film = NewerTitle(title, int(year), tuple(genres))
-        for key in {
-            title_key(title),
-            title_key(re.sub(r"^(?:the|a|an)\s+", "", title, flags=re.I)),
-        }:
-            table.setdefault(key, []).append(film)
+        # its name, without its article, and the other names people give it ("LOTR 2")
+        for name in [title, *(other[0] if other else [])]:
+            for key in dict.fromkeys([title_key(name), title_key(_without_article(name))]):
+                table.setdefault(key, []).append(film)
+    return table
+
+
+def _without_article(name: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+
+
+MIN_SUBTITLE_WORDS = 2  # "The Two Towers", "Infinity War"; one word ("Endgame") is too loose
+
+
+@cache
+def _subtitles() -> dict[str, list[NewerTitle]]:
+    """Each listed film by its name after its colon or dash, without an article ("two
+    towers": The Lord of the Rings: The Two Towers), when that is two words or more."""
+    table: dict[str, list[NewerTitle]] = {}
+    for films in _table().values():
+        for film in films:
+            parts = re.split(r":\s+|\s+-\s+", film.title)
+            key = title_key(_without_article(parts[-1])) if len(parts) > 1 else ""
+            if len(key.split()) >= MIN_SUBTITLE_WORDS and film not in table.get(key, []):
+                table.setdefault(key, []).append(film)
     return table
 
 
@@ -63,7 +83,13 @@ def newer_title(name: str, catalogue: Catalogue) -> NewerTitle | None:
     "Dune (2021)" (the catalogue's Dune is from 1984), not "Dune" (that one is there)."""
     # "Amélie (2001) 🥰", "Parasite (2019)!": what follows the year is no part of the name
     title, year = split_title_year(re.sub(r"(?<=\))[^\w()]+$", "", name.strip()))
-    films = _table().get(title_key(title), []) or _short_form(title_key(title), catalogue)
+    key = title_key(title)
+    films = (
+        _table().get(key, [])
+        or _short_form(key, catalogue)
+        # "The Two Towers", "Return of the King": the name after a listed film's colon
+        or _subtitles().get(title_key(_without_article(title)), [])
+    )
     if year is not None:
         films = [f for f in films if abs(f.year - year) <= YEAR_TOLERANCE]
     if not films:
