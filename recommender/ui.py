@@ -12,7 +12,7 @@ from typing import Any
 from recommender.conversation.orchestrator import Card, Reply
 from recommender.conversation.state import SessionState
 from recommender.data import Catalogue
-from recommender.wording import md
+from recommender.wording import md, year_span
 
 CSS = """
 .seq-card {display:flex; gap:14px; padding:14px 16px; border-radius:14px;
@@ -130,7 +130,7 @@ def session_markdown(
         asked.append((" or " if c.genre_mode == "any" else " and ").join(c.include_genres))
     asked += [f"no {g}" for g in c.exclude_genres]
     if c.year_min is not None or c.year_max is not None:
-        asked.append(f"{c.year_min or '…'}–{c.year_max or '…'}")
+        asked.append(year_span(c.year_min, c.year_max))
     if c.anchors:
         asked.append("like " + _titles(catalogue, c.anchors, 3))
     if asked:

@@ -122,3 +122,17 @@ def join_words(words: Sequence[str], conjunction: str = "and") -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def year_span(lo: int | None, hi: int | None) -> str:
+    """A period as a reply says it: "1994", "the 1990s", "1990–1995", "from 1990 on",
+    "up to 1976" (never "…–1976"); "" when neither end is set."""
+    if lo is not None and hi is not None:
+        if lo == hi:
+            return str(lo)
+        if lo % 10 == 0 and hi == lo + 9:
+            return f"the {lo}s"
+        return f"{lo}–{hi}"
+    if lo is not None:
+        return f"from {lo} on"
+    return f"up to {hi}" if hi is not None else ""

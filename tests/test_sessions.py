@@ -258,7 +258,7 @@ def test_session_markdown_lists_history_feedback_and_constraints(catalogue) -> N
     assert "Restored" in text and "12 watched" in text and "and 4 more" in text
     assert text.index("Fargo (1996)") < text.index("The Matrix (1999)")  # most recent first
     assert "Heat (1995)" not in text  # only the 8 most recent are listed
-    assert "not for me: Alien (1979)" in text and "no Horror" in text and "1990–1999" in text
+    assert "not for me: Alien (1979)" in text and "asking for: no Horror; the 1990s" in text
     chose = session_markdown(SessionState(seen=[3, 5], chosen=[5]), catalogue)
     assert "chosen: The Matrix (1999)" in chose and "seen: Heat (1995)" in chose
 

@@ -82,3 +82,14 @@ def test_markdown_escaping_round_trips() -> None:
     assert "[" not in escaped.replace("\\[", "") and "<" not in escaped.replace("\\<", "")
     assert unmd(escaped) == typed
     assert plain_text(f"**1. Heat** _{escaped}_") == f"1. Heat {typed}"
+
+
+def test_a_period_is_said_in_words() -> None:
+    from recommender.wording import year_span
+
+    assert year_span(1994, 1994) == "1994"
+    assert year_span(1990, 1999) == "the 1990s"
+    assert year_span(1990, 1995) == "1990–1995"
+    assert year_span(1990, None) == "from 1990 on"
+    assert year_span(None, 1976) == "up to 1976"  # had been "…–1976" in a reply's header
+    assert year_span(None, None) == ""

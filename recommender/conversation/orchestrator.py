@@ -72,7 +72,7 @@ from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
 from recommender.retrieval.vectorstore import ItemFilter
-from recommender.wording import MOVIE_WORDS, CatalogueWords, join_words, md
+from recommender.wording import MOVIE_WORDS, CatalogueWords, join_words, md, year_span
 
 log = logging.getLogger(__name__)
 
@@ -337,11 +337,9 @@ def _constraint_summary(c: Constraints, catalogue: Catalogue | None = None) -> l
     if c.prefer_genres:
         parts.append("leaning " + ", ".join(c.prefer_genres))
     if c.year_min is not None or c.year_max is not None:
-        lo = c.year_min if c.year_min is not None else "…"
-        hi = c.year_max if c.year_max is not None else "…"
-        parts.append(str(lo) if lo == hi else f"{lo}–{hi}")  # "2005", not "2005–2005"
+        parts.append(year_span(c.year_min, c.year_max))  # "up to 1976", not "…–1976"
     for lo, hi in c.exclude_years:
-        parts.append(f"not {lo}" if lo == hi else f"not {lo}–{hi}")
+        parts.append(f"not {year_span(lo, hi)}")
     if c.exclude_title_words:
         parts.append("nothing from " + ", ".join(w.title() for w in c.exclude_title_words))
     labels = [s.label for s in map(subject, c.exclude_subjects) if s is not None]
@@ -844,7 +842,7 @@ def _swap_note(
     search: SessionState,
     deps: Deps,
 ) -> str:
-    """ "In place of #3, Bound (1996): Body Heat (1981), for: …–1995. The others stay." """
+    """ "In place of #3, Bound (1996): Body Heat (1981), for: up to 1995. The others stay." """
     title = lambda i: deps.catalogue.get(i).display_title  # noqa: E731 (md'd with the note)
     new_ones = [i for i in picked if i not in last]
     gone = [f"#{last.index(i) + 1}, {title(i)}" for i in request.swap if i in last]

@@ -13,7 +13,7 @@ from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import SessionState
 from recommender.conversation.subjects import subject, subject_films
 from recommender.data.catalogue import Catalogue, Item
-from recommender.wording import md
+from recommender.wording import md, year_span
 
 
 def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str]:
@@ -44,12 +44,11 @@ def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str
         if (c.year_min is not None and item.year < c.year_min) or (
             c.year_max is not None and item.year > c.year_max
         ):
-            lo = c.year_min if c.year_min is not None else "…"
-            hi = c.year_max if c.year_max is not None else "…"
-            reasons.append(f"it is from {item.year}, outside the {lo}–{hi} you asked for")
+            span = year_span(c.year_min, c.year_max)
+            reasons.append(f"it is from {item.year}, outside the years you asked for ({span})")
         for lo, hi in c.exclude_years:
             if lo <= item.year <= hi:
-                reasons.append(f"it is from {item.year}, and you ruled out {lo}–{hi}")
+                reasons.append(f"it is from {item.year}, and you ruled out {year_span(lo, hi)}")
     for words in c.exclude_title_words:
         if i in titles_with_words(catalogue, [words]):
             reasons.append(f"you asked for nothing from {words.title()}")
