@@ -369,7 +369,7 @@ def test_a_short_list_of_a_studios_films_is_shown_as_it_is(make_deps, tiny_catal
     _, reply = step(SessionState(), "a Pixar movie", make_deps())
     titles = [tiny_catalogue.get(card.item_id).title for card in reply.cards]
     assert titles == ["Toy Story"]  # the tiny catalogue's only Pixar film
-    assert any("that is all I can find by that name" in note for note in reply.notes)
+    assert any("that is all I can find" in note for note in reply.notes)
     _, reply = step(SessionState(), "a Pixar movie", make_deps(), paste="Heat (1995)\nFargo")
     assert len(reply.cards) > 1
 
@@ -435,3 +435,20 @@ def test_the_new_subject_lists_name_films_of_movielens() -> None:
         films = table[name].films
         assert len(films) >= 5 and len(set(films)) == len(films), name
         assert all(1900 < year <= 2000 for _, year in films), name
+
+
+def test_a_short_subject_list_is_shown_as_it_is(make_deps, tiny_catalogue) -> None:
+    """ "a movie with sharks" had been the four shark films and American Beauty (the most
+    watched film, for nothing asked): with nothing else to go on, a subject's short list is
+    shown as it is, and said to be all there is."""
+    _, reply = step(SessionState(), "a mob movie", make_deps())
+    titles = [tiny_catalogue.get(card.item_id).title for card in reply.cards]
+    assert titles == ["Godfather, The"]  # the tiny catalogue's only mob film
+    assert any("that is all I can find" in note for note in reply.notes)
+
+
+def test_no_listed_film_fitting_the_rest_is_said(make_deps) -> None:
+    """ "a funny shark movie": no shark film is a comedy; the comedies shown say so."""
+    _, reply = step(SessionState(), "a mob movie, no drama", make_deps())
+    assert reply.cards  # crime films that are no drama: The Godfather is one
+    assert any("None of the mob films" in note for note in reply.notes), reply.notes

@@ -229,6 +229,13 @@ def _says_a_wish(
     parsed = parse_request(text, catalogue, matcher=matcher)
     c = parsed.constraints
     named = subjects_in(c.topic)  # "Tom Hanks", "a heist movie": of the app's lists
+    # "Alien, Aliens and The Thing": a subject's word written as a catalogue title is the film
+    films = {
+        title_key(word)
+        for word in re.findall(r"\b[A-Z][\w'-]*", text)
+        if _is_exact_title(word, matcher)
+    }
+    named = [s for s in named if s.kind != "subject" or not films & set(s.words)]
     if wholly and without_subject_words(c.query, named):
         return bool(_REQUEST_CUES.search(text))
     structured = bool(

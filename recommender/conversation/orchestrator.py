@@ -733,13 +733,18 @@ def step_stream(
     listed_only = listed_only_films(search.constraints, bool(new.taste_history), deps.catalogue)
     if listed_only is not None:  # "a Pixar movie" and nothing else to go on: only theirs
         kept = [i for i in order if i in listed_only[1]]
+        if not kept and order:  # "a funny shark movie": no listed film is a comedy
+            reply.notes.append(
+                f"None of the {listed_only[0]} on the app's own list fits the rest of your "
+                "request, so these fit the rest of it only."
+            )
         if kept:
             order = kept
             if len(kept) < k:
                 fit = "fits" if len(kept) == 1 else "fit"
                 reply.notes.append(
                     f"The app's own list of {listed_only[0]} has {len(kept)} that {fit} here; "
-                    "that is all I can find by that name."
+                    "that is all I can find (the catalogue has no plots, cast or studios)."
                 )
     if method in ("timeout", "error"):
         reply.notes.append(

@@ -1158,7 +1158,7 @@ def parse_request(
     negative += [g for g in result.dropped_genres if g not in negative]
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
     new.exclude_genre_sets = [list(t) for t in result.excluded_together]
-    _subjects_ruled_out(new, result, matcher)
+    _subjects_ruled_out(msg, new, result, matcher)
     _parse_people(msg, new, result)
     for match in msg.finditer(_SAID_IN_PASSING):  # "what's popular right now?"
         msg.consume(match.start(), match.end())
@@ -2608,8 +2608,7 @@ def _parse_subject_negations(
         named = subject_named(match.group())
         if named is None:
             continue
-        cased = msg.cased[match.start() : match.end()] if msg.cased else ""
-        if cased[:1].isupper() and named.kind == "subject" and _is_title(cased, matcher):
+        if named.kind == "subject" and _written_as_title(msg, match.start(), match.end(), matcher):
             if re.search(r"\w\W*$", msg.work[: match.start()]):  # not where a sentence starts
                 continue  # "the best Alien film that isn't Aliens": the film, not the subject
         negated, cue_start = _negation_before(msg.work, match.start())
@@ -2630,12 +2629,25 @@ def _parse_subject_negations(
         msg.consume(cue_start, end + (tail.end() if tail else 0))
 
 
-def _subjects_ruled_out(new: Constraints, result: ParsedRequest, matcher: TitleMatcher) -> None:
+def _written_as_title(msg: MessageText, start: int, end: int, matcher: TitleMatcher) -> bool:
+    """The words at ``start:end`` are capitalised as typed and a catalogue title ("Aliens")."""
+    cased = msg.cased[start:end] if msg.cased else ""
+    return cased[:1].isupper() and _is_title(cased, matcher)
+
+
+def _subjects_ruled_out(
+    msg: MessageText, new: Constraints, result: ParsedRequest, matcher: TitleMatcher
+) -> None:
     """ "no vampires", "no spy films": the subject's films go (its title words, and the films
-    of subjects.json), never its whole genre; said once, since the catalogue has no plots."""
+    of subjects.json), never its whole genre; said once, since the catalogue has no plots.
+    A subject word typed as a catalogue title stays the title ("that isn't Aliens")."""
     for words in list(new.exclude_title_words):  # "no spy films" came as title words
         named = subject_named(words)
-        if named is not None and not (named.kind == "subject" and _is_title(words, matcher)):
+        said = re.search(rf"(?<![\w'-]){re.escape(words)}(?![\w'])", msg.original)
+        typed_as_title = said is not None and _written_as_title(
+            msg, said.start(), said.end(), matcher
+        )
+        if named is not None and not (named.kind == "subject" and typed_as_title):
             new.exclude_title_words.remove(words)
             if named.name not in result.excluded_subjects:
                 result.excluded_subjects.append(named.name)

@@ -49,13 +49,14 @@ def without_subject_words(query: str, subjects: Sequence[Subject]) -> str:
 def listed_only_films(
     c: Constraints, has_history: bool, catalogue: Catalogue
 ) -> tuple[str, frozenset[int]] | None:
-    """(label, films) when the request asks only for the films of people or studios on the
-    app's lists ("a Pixar movie", "something with Audrey Hepburn") and there is nothing
-    else to go on (no history, no title to be like): a short list is shown as it is rather
-    than filled with the most watched films (American Beauty after three Pixar films)."""
+    """(label, films) when the request asks for the films of the app's lists (people,
+    studios, subjects: "a Pixar movie", "something with Audrey Hepburn", "a movie with
+    sharks") and there is nothing else to go on (no history, no title to be like): a short
+    list is shown as it is rather than filled with the most watched films (American Beauty
+    after three Pixar films, or after the four shark films)."""
     if has_history or c.anchors or c.outside_anchors:
         return None
     named = subjects_in(c.topic)
-    if not named or any(s.kind not in ("people", "studio") for s in named):
+    if not named:
         return None
     return join_words([s.label for s in named]), films_asked(c.topic, catalogue)
