@@ -887,6 +887,36 @@ def test_questions_about_a_picks_length_colour_and_language_are_answered(make_de
     state, reply = step(state, "is the first one in English?", deps)
     assert reply.kind == "explanation" and "records no languages" in reply.text
     assert state.last_recommendations == picks
+    # "which one is the longest?" had searched "longest" (The Longest Day) for new picks
+    for question in ("which one is the longest?", "which is the shortest?", "sort them by length"):
+        state, reply = step(state, question, deps)
+        assert reply.kind == "explanation" and "no running times" in reply.text, question
+        assert state.last_recommendations == picks, question
+
+
+def test_who_made_a_pick_and_is_it_a_sequel_come_from_the_apps_lists() -> None:
+    """ "who directed the first one?" had said only that the catalogue has no crew, though
+    the app's own lists know The Thing is a John Carpenter film; "is it a sequel?" had read
+    only the title, so Aliens was no sequel."""
+    from recommender.conversation.orchestrator import _people_answer, _sequel_answer
+    from recommender.data import Catalogue, Item
+
+    catalogue = Catalogue(
+        [
+            Item(1, "1", "Alien", 1979, ("Horror", "Sci-Fi")),
+            Item(2, "2", "Aliens", 1986, ("Action", "Sci-Fi")),
+            Item(3, "3", "Thing, The", 1982, ("Horror", "Sci-Fi")),
+            Item(4, "4", "Terminator 2: Judgment Day", 1991, ("Action", "Sci-Fi")),
+            Item(5, "5", "Groundhog Day", 1993, ("Comedy",)),
+        ]
+    )
+    alien, aliens, thing, t2, groundhog = (catalogue.get(i) for i in range(1, 6))
+    assert "among the John Carpenter films" in _people_answer(thing, catalogue)
+    assert "James Cameron and Schwarzenegger films" in _people_answer(t2, catalogue)
+    assert "can't say who made it" in _people_answer(groundhog, catalogue)
+    assert _sequel_answer(aliens, catalogue).startswith("Yes: it follows Alien (1979)")
+    assert _sequel_answer(alien, catalogue).startswith("No: it is the first of the Alien series")
+    assert _sequel_answer(thing, catalogue).startswith("Not as far as its title shows")
 
 
 def test_which_pick_someone_else_would_like_is_answered_without_new_picks(make_deps):

@@ -37,6 +37,11 @@ def _table() -> tuple[dict[str, list[tuple[str, int]]], dict[str, str]]:
     return series, aliases
 
 
+def series_names() -> tuple[str, ...]:
+    """The series of ``franchises.json`` by their own names (no aliases), in file order."""
+    return tuple(_table()[0])
+
+
 def franchise_names() -> frozenset[str]:
     """Every series name and alias known here (normalised: lower case, words only)."""
     series, aliases = _table()

@@ -51,7 +51,7 @@ from recommender.conversation.request_parser import (
 )
 from recommender.conversation.request_text import describe_request
 from recommender.conversation.request_words import FILLER_WORDS
-from recommender.conversation.sequels import sequel_ids, series_ids
+from recommender.conversation.sequels import sequel_ids, series_ids, series_of
 from recommender.conversation.series_lines import expand_series_lines
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.subject_requests import (
@@ -61,6 +61,7 @@ from recommender.conversation.subject_requests import (
 )
 from recommender.conversation.subjects import (
     has_other_language_name,
+    people_of,
     subject,
     subject_films,
     subjects_in,
@@ -1299,13 +1300,11 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
             return "The catalogue lists no genre for it."
         return f"It is listed as {join_words(item.genres)}."
     if request.asked_about == "people":
-        return "The catalogue has no cast or crew, so I can't say who made it or who is in it."
+        return _people_answer(item, deps.catalogue)
     if request.asked_about == "length":
         return "The catalogue has no running times, so I can't say how long it is."
     if request.asked_about == "sequel":
-        if item.item_id in sequel_ids(deps.catalogue):
-            return "Yes: its title marks it as a later film of a series."
-        return "Not as far as its title shows: nothing in it marks a later film of a series."
+        return _sequel_answer(item, deps.catalogue)
     if request.asked_about == "where":
         return (
             "I don't know where films stream or can be rented: the catalogue has titles, years, "
@@ -1335,6 +1334,33 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
 
 COLOUR_NORM_YEAR = 1970  # by then nearly every film was shot in colour
 BLACK_AND_WHITE_YEAR = 1940  # before, nearly every film was black and white
+
+
+def _people_answer(item: Item, catalogue: Catalogue) -> str:
+    """ "who directed it?": the app's lists of people and studios, said to be the app's."""
+    lists = [s.label for s in people_of(catalogue, item.item_id)]
+    if not lists:
+        return "The catalogue has no cast or crew, so I can't say who made it or who is in it."
+    return (
+        "The catalogue has no cast or crew; the app's own lists count it among the "
+        f"{join_words([label.removesuffix(' films') for label in lists])} films."
+    )
+
+
+def _sequel_answer(item: Item, catalogue: Catalogue) -> str:
+    """ "is it a sequel?": the app's list of series ("Aliens" follows Alien), else the title."""
+    found = series_of(catalogue, item.item_id)
+    if found is not None and len(found[1]) > 1:
+        name, films = found
+        series = f"the {name.title()} series (by the app's own list of series)"
+        earlier = [f.display_title for f in films if (f.year or 0) < (item.year or 0)]
+        if earlier:
+            return f"Yes: it follows {join_words(earlier[-2:])} in {series}."
+        later = [f.display_title for f in films if f.item_id != item.item_id]
+        return f"No: it is the first of {series}; {join_words(later[:2])} came after it."
+    if item.item_id in sequel_ids(catalogue):
+        return "Yes: its title marks it as a later film of a series."
+    return "Not as far as its title shows: nothing in it marks a later film of a series."
 
 
 def _colour_answer(item: Item) -> str:

@@ -531,6 +531,9 @@ _PICKS = (
     r"(?:these|those|them|they|the(?:se|m)? (?:picks|films|movies|ones|suggestions)|this list"
     r"|that list|the list|your picks|all (?:these|those|of them|of these)|these ones)"
 )
+# "which one is", "which one's", "what's the ... one": a question about the picks
+_WHICH = r"\bwhich(?: one| of (?:them|these|those|the picks))?(?: is|'s)"
+_WHAT_ONE = r"(?: one| of (?:them|these|those|the picks)| pick| film| movie)\b"
 # questions about the whole list of picks, answered from the picks themselves
 _ABOUT_PICKS = (
     (
@@ -542,6 +545,16 @@ _ABOUT_PICKS = (
             rf"(?!\s+{REF_LIST_WORDS})"  # "how did you come up with the first one?": that one
             r"|\bhow (?:does )?(?:this|it|the app|sequel) works?\b"
             r"|\bwhat(?:'s| is) (?:your|the) (?:method|algorithm|logic|process)\b"
+        ),
+    ),
+    (  # "which one is the longest?": MovieLens has no running times
+        "length",
+        re.compile(
+            rf"{_WHICH} (?:the )?(?:longest|shortest|quickest|fastest watch|least long"
+            r"|most long)|\bwhat(?:'s| is) the (?:longest|shortest)"
+            + _WHAT_ONE
+            + r"|\b(?:sort|order|rank|list)(?: them| these| those| the picks)? by (?:length"
+            r"|running ?time|runtime|duration|how long)"
         ),
     ),
     (  # "how many of these have I seen?": none that the app knows of, by design
@@ -568,9 +581,6 @@ _ABOUT_PICKS = (
 )
 # "which one is the oldest?", "which of them is the most popular?", "sort them by year",
 # "newest first": the picks in that order (the first named is the answer)
-# "which one is", "which one's", "what's the ... one": a question about the picks
-_WHICH = r"\bwhich(?: one| of (?:them|these|those|the picks))?(?: is|'s)"
-_WHAT_ONE = r"(?: one| of (?:them|these|those|the picks)| pick| film| movie)\b"
 _PICK_ORDER = (
     (
         "oldest",

@@ -62,6 +62,8 @@ def summarise_picks(
         )
     if kind == "genre":
         return _genre_answer(picks, evidence, history, asked_genres)
+    if kind == "length":  # "which one is the longest?"
+        return "The catalogue has no running times, so I can't say which is longest or shortest."
     if kind == "seen":  # "how many of these have I seen?"
         return (
             f"None that I know of: I never suggest a title from your {words.history} or one "

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from recommender.conversation.franchises import franchise_names
+from recommender.conversation.franchises import franchise_names, series_names
 from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.title_matcher import (
     move_article,
@@ -166,3 +166,23 @@ def in_series(title: str, name: str) -> bool:
     body = r"[\W_]+".join(re.escape(w) for w in words)
     pattern = rf"{_SERIES_BEFORE}{body}{_SERIES_AFTER}"
     return re.search(pattern, title.lower().strip()) is not None
+
+
+def series_of(catalogue: Catalogue, item_id: int) -> tuple[str, list[Item]] | None:
+    """The ``franchises.json`` series a film belongs to and its films in the catalogue, oldest
+    first ("alien": Alien, Aliens, Alien³, Alien: Resurrection), or None."""
+    for name, ids in catalogue.derived("series films", _series_films).items():
+        if item_id in ids:
+            films = sorted(catalogue.many(sorted(ids)), key=lambda i: (i.year or 10_000, i.item_id))
+            return name, films
+    return None
+
+
+def _series_films(catalogue: Catalogue) -> dict[str, frozenset[int]]:
+    return {
+        name: frozenset(
+            franchise_members(catalogue, name)
+            | {i.item_id for i in catalogue if in_series(natural_title(i.title), name)}
+        )
+        for name in series_names()
+    }

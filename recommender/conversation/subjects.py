@@ -117,6 +117,17 @@ def subject_films(catalogue: Catalogue, name: str) -> frozenset[int]:
     return catalogue.derived("subject films", _all_subject_films).get(name, frozenset())
 
 
+def people_of(catalogue: Catalogue, item_id: int) -> list[Subject]:
+    """The people and studios of the app's lists whose films include ``item_id`` ("who
+    directed it?": the app's own answer, since the catalogue has no cast or crew)."""
+    films = catalogue.derived("subject films", _all_subject_films)
+    return [
+        s
+        for s in _table().values()
+        if s.kind in ("people", "studio") and item_id in films.get(s.name, frozenset())
+    ]
+
+
 def _all_subject_films(catalogue: Catalogue) -> dict[str, frozenset[int]]:
     titles: dict[int, str] = {}
     by_title: dict[str, list[tuple[int, int | None]]] = {}
