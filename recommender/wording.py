@@ -136,3 +136,14 @@ def year_span(lo: int | None, hi: int | None) -> str:
     if lo is not None:
         return f"from {lo} on"
     return f"up to {hi}" if hi is not None else ""
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, never inside a word ("movie movie mo"
+    had been searched as "mo")."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if text[limit].isalnum() and cut[-1:].isalnum():
+        cut = re.sub(r"\w+$", "", cut)
+    return cut

@@ -3969,3 +3969,8 @@ def test_a_nuance_of_an_asked_genre_is_said_to_be_left_out(catalogue: Catalogue)
     result = parse("a scary movie that's not gory", catalogue)
     assert result.constraints.include_genres == ["Horror"]
     assert any("how far a film goes within Horror" in note for note in result.notes)
+
+
+def test_a_message_cut_at_its_limit_leaves_no_piece_of_a_word(catalogue: Catalogue) -> None:
+    """A 2,400-character "movie movie ..." had been searched as "mo", the word the cut split."""
+    assert parse("movie " * 400, catalogue).constraints.query == ""

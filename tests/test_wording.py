@@ -93,3 +93,12 @@ def test_a_period_is_said_in_words() -> None:
     assert year_span(1990, None) == "from 1990 on"
     assert year_span(None, 1976) == "up to 1976"  # had been "…–1976" in a reply's header
     assert year_span(None, None) == ""
+
+
+def test_a_long_text_is_cut_between_words() -> None:
+    from recommender.wording import cut_at_word
+
+    assert cut_at_word("movie movie movie", 14) == "movie movie "  # not "movie movie mo"
+    assert cut_at_word("movie movie", 6) == "movie "
+    assert cut_at_word("short", 10) == "short"
+    assert cut_at_word("abcdefgh", 4) == ""  # one word too long for the limit: nothing of it

@@ -73,7 +73,14 @@ from recommender.data.catalogue import Catalogue, Item
 from recommender.llm.evidence import ExplainContext
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
 from recommender.retrieval.vectorstore import ItemFilter
-from recommender.wording import MOVIE_WORDS, CatalogueWords, join_words, md, year_span
+from recommender.wording import (
+    MOVIE_WORDS,
+    CatalogueWords,
+    cut_at_word,
+    join_words,
+    md,
+    year_span,
+)
 
 log = logging.getLogger(__name__)
 
@@ -460,11 +467,11 @@ def step_stream(
     new.turn += 1
     reply = Reply(kind="notice", text="", done=False)
     timings: dict[str, float] = {}
-    message = (message or "")[: config.max_message_chars]
+    message = cut_at_word(message or "", config.max_message_chars)
     if _prose_paste(paste, deps):  # "Watched: Heat, Fargo. Loved Alien but hated Titanic."
         told = " ".join(paste.split())  # one message, read as the chat reads it
         told += "" if told[-1] in ".!?" else "."
-        message, paste = f"{told} {message}".strip()[: config.max_message_chars], None
+        message, paste = cut_at_word(f"{told} {message}".strip(), config.max_message_chars), None
     said = message  # as typed (``message`` becomes its request part after a paste)
 
     pasted_items = 0

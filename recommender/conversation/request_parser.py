@@ -87,7 +87,7 @@ from recommender.conversation.title_spans import (
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
 from recommender.conversation.vocabulary import english_words, is_known, quotable, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
-from recommender.wording import join_words
+from recommender.wording import cut_at_word, join_words
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
 MAX_QUERY_CHARS = 200  # the free-text query is cut (at a word) to this length
@@ -1022,7 +1022,7 @@ def parse_request(
     matcher = matcher or TitleMatcher(catalogue)
     # each line of a typed message is its own clause ("no horror\ncomedy")
     lines = re.sub(r"(?<![.!?,;:])[ \t]*(?:\r\n|\r|\n)+", ". ", _strip_markup(text or "").strip())
-    cleaned = clean_text(lines)[:MAX_MESSAGE_CHARS]
+    cleaned = cut_at_word(clean_text(lines), MAX_MESSAGE_CHARS)
     changes_mind = bool(_CHANGE_OF_MIND.search(cleaned.lower()))
     if not cleaned:
         return ParsedRequest(
