@@ -585,6 +585,17 @@ def test_imdb_original_title_column(films: Catalogue) -> None:
         "Godzilla (Gojira)",
     ]
     assert [a.line_no for a in result.ambiguous] == [5]
+    # the row's film as its other columns name it, for the app's table of films it lacks
+    assert result.ambiguous[0].named_as == "Das Boot (1995)"
+
+
+def test_an_export_row_names_its_film_with_its_year(films: Catalogue) -> None:
+    """A Letterboxd row "Godzilla, 2014" carries its year: a line left over says which film."""
+    letterboxd = "Date,Name,Year,Letterboxd URI\n2024-01-01,Godzilla,2014,https://boxd.it/g\n"
+    result = parse_history(letterboxd, films)
+    assert result.item_ids == []
+    lines = [*result.ambiguous, *result.unmatched]
+    assert [line.named_as for line in lines] == ["Godzilla (2014)"]
 
 
 @pytest.mark.parametrize(

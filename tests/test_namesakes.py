@@ -88,3 +88,31 @@ def test_a_loose_likeness_of_one_title_is_still_asked() -> None:
     assert settled.ambiguous == [line] and settled.item_ids == []
     short = AmbiguousLine(1, "Forrest", (5,), ("Forrest Gump (1994)",))
     assert settle_namesakes(HistoryParse(ambiguous=[short]), CATALOGUE, viewers).item_ids == [5]
+
+
+def test_an_export_year_that_fits_no_namesake_is_never_settled() -> None:
+    """A Letterboxd row "Batman, 2022" had been taken for Batman (1989) ("I took ... type the
+    full title"): the export's own year rules every film of that name here out."""
+    settled = parse("Date,Name,Year,Letterboxd URI\n2024-01-01,Batman,2022,https://boxd.it/b\n")
+    assert settled.item_ids == [] and not any("I took" in n for n in settled.notes)
+    assert [line.named_as for line in settled.ambiguous] == ["Batman (2022)"]
+
+
+def test_a_film_the_catalogue_lacks_is_found_by_the_name_an_export_gives_it() -> None:
+    """An IMDb row "Der Herr der Ringe: Die Gefährten" (original title The Lord of the Rings:
+    The Fellowship of the Ring, 2001) had been "did you mean The Lord of the Rings (1978)?"."""
+    from recommender.conversation.history_parser import AmbiguousLine
+    from recommender.conversation.orchestrator import _newer
+
+    catalogue = Catalogue([Item(1, "1", "Lord of the Rings, The", 1978, ("Animation",))])
+    line = AmbiguousLine(
+        7,
+        "Der Herr der Ringe: Die Gefährten",
+        (1,),
+        ("The Lord of the Rings (1978)",),
+        "The Lord of the Rings: The Fellowship of the Ring (2001)",
+    )
+    found = _newer(line, catalogue)
+    assert found is not None and found.display_title == (
+        "The Lord of the Rings: The Fellowship of the Ring (2001)"
+    )

@@ -174,6 +174,9 @@ class AmbiguousLine:
     text: str  # cleaned text, cut to SHOWN_CHARS
     options: tuple[int, ...]  # candidate item ids, best first
     option_titles: tuple[str, ...]  # their display titles, same order
+    # an export row's film as its other columns name it: original title and year ("The Lord
+    # of the Rings: The Fellowship of the Ring (2001)" for "Der Herr der Ringe: Die Gefährten")
+    named_as: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ class UnmatchedLine:
     line_no: int  # 1-based physical line (0 when not tied to a line)
     text: str  # cleaned text, cut to SHOWN_CHARS
     reason: str  # short reason for the user ("no similar title", "broken CSV row: ...")
+    named_as: str = ""  # as ``AmbiguousLine.named_as``
 
 
 @dataclass
@@ -792,13 +796,15 @@ def _match_row(row: _Row, matcher: TitleMatcher, out: HistoryParse) -> list[Matc
         if row.original_title and (not result.items or result.ambiguous):
             original = _match_text(clean_text(row.original_title), matcher, row.year)
             result = _combine(result, original)
+    name = clean_text(row.original_title or row.title)[:MAX_LINE_CHARS]
+    named_as = f"{name} ({row.year})" if row.year else name if row.original_title else ""
     if result.items:
-        found = _record(result, row.line_no, text, row.date, out)
+        found = _record(result, row.line_no, text, row.date, out, named_as)
         return [replace(m, verdict=row.verdict) for m in found] if row.verdict else found
     if row.series:  # a catalogue of films: counted in one note, not listed row by row
         out.episodes_skipped += 1
         return []
-    out.unmatched.append(UnmatchedLine(row.line_no, _shown(text), "no similar title"))
+    out.unmatched.append(UnmatchedLine(row.line_no, _shown(text), "no similar title", named_as))
     return []
 
 
@@ -1128,7 +1134,12 @@ def _check_brackets(
 
 
 def _record(
-    result: TitleMatch, line_no: int, text: str, date: str | None, out: HistoryParse
+    result: TitleMatch,
+    line_no: int,
+    text: str,
+    date: str | None,
+    out: HistoryParse,
+    named_as: str = "",
 ) -> list[MatchedLine]:
     if result.ambiguous:
         out.ambiguous.append(
@@ -1137,6 +1148,7 @@ def _record(
                 _shown(text),
                 tuple(i.item_id for i in result.items[:5]),
                 tuple(i.display_title for i in result.items[:5]),
+                named_as,
             )
         )
         return []

@@ -11,6 +11,7 @@ keeps all its options out of the picks (the user watched one of them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -20,7 +21,7 @@ from recommender.conversation.history_parser import (
     MatchedLine,
     line_verdict,
 )
-from recommender.conversation.title_matcher import title_key
+from recommender.conversation.title_matcher import YEAR_TOLERANCE, title_key
 from recommender.data.catalogue import Catalogue, natural_title
 
 NAMESAKE_DOMINANCE = 4  # the most watched of same-named films wins at this many times the rest
@@ -70,6 +71,9 @@ def _dominant(
     viewers: Callable[[Sequence[int]], dict[int, int]],
 ) -> int | None:
     names = {natural_title(catalogue.get(i).title).casefold() for i in line.options}
+    given = re.search(r"\(((?:18|19|20)\d\d)\)$", line.named_as)
+    if given and all(_years_apart(catalogue.get(i).year, int(given[1])) for i in line.options):
+        return None  # "Parasite", 2019 in a Letterboxd export: not the catalogue's of 1982
     if len(line.options) == 1 and not _words_within(line.text, next(iter(names))):
         return None  # a loose likeness ("Blade Runner: The Final Cut" to "Urban Legends: ..."),
         # not the one title a short name is part of ("Lebowski"): asked
@@ -80,6 +84,10 @@ def _dominant(
     top = counts.get(ranked[0], 0)
     rest = max((counts.get(i, 0) for i in ranked[1:]), default=0)
     return ranked[0] if top > 0 and top >= NAMESAKE_DOMINANCE * rest else None
+
+
+def _years_apart(year: int | None, given: int) -> bool:
+    return year is not None and abs(year - given) > YEAR_TOLERANCE
 
 
 def _words_within(text: str, title: str) -> bool:

@@ -26,8 +26,10 @@ from typing import Any, Literal, Protocol
 from recommender.config import ChatConfig
 from recommender.conversation.compare import Together, compare
 from recommender.conversation.history_parser import (
+    AmbiguousLine,
     HistoryParse,
     TitleMatcher,
+    UnmatchedLine,
     parse_history,
     reads_as_prose,
 )
@@ -254,13 +256,11 @@ def _report_history(
             c.outside_anchors += [
                 f.display_title for f in newer if f.display_title not in c.outside_anchors
             ]
-    unmatched = [
-        _safe_line(u.text) for u in parsed.unmatched if not _newer_line(u.text, deps.catalogue)
-    ]
+    unmatched = [_safe_line(u.text) for u in parsed.unmatched if not _newer(u, deps.catalogue)]
     ambiguous = [
         f"{_safe_line(a.text)} (did you mean {' or '.join(a.option_titles[:3])}?)"
         for a in parsed.ambiguous
-        if not _newer_line(a.text, deps.catalogue)
+        if not _newer(a, deps.catalogue)
     ]
     reply.unmatched.extend(unmatched + ambiguous)
     if len(reply.unmatched) > shown:
@@ -280,11 +280,21 @@ def _newer_line(text: str, catalogue: Catalogue) -> NewerTitle | None:
     return None
 
 
+def _newer(line: UnmatchedLine | AmbiguousLine, catalogue: Catalogue) -> NewerTitle | None:
+    """:func:`_newer_line` of a line, or of the name an export's other columns give it (its
+    original title and year: "Der Herr der Ringe: Die Gefährten" is The Fellowship of the
+    Ring, 2001, not the catalogue's Lord of the Rings of 1978)."""
+    if line.named_as and _newer_line(line.text, catalogue) is None:
+        found = _newer_line(line.named_as, catalogue)
+        if found is not None:
+            return found
+    return _newer_line(line.text, catalogue)
+
+
 def _newer_lines(parsed: HistoryParse, catalogue: Catalogue) -> list[NewerTitle]:
     """The films the catalogue lacks that unmatched lines name, and lines whose year rules
     out every film of that name here ("Parasite (2019)": the catalogue's is from 1982)."""
-    lines = [line.text for line in parsed.unmatched] + [a.text for a in parsed.ambiguous]
-    found = (_newer_line(text, catalogue) for text in lines)
+    found = (_newer(line, catalogue) for line in [*parsed.unmatched, *parsed.ambiguous])
     return list({f.display_title: f for f in found if f is not None}.values())
 
 
