@@ -1306,3 +1306,12 @@ def test_a_paste_written_as_sentences_is_told_apart(catalogue, paste: str, prose
     from recommender.conversation.history_parser import reads_as_prose
 
     assert reads_as_prose(paste, catalogue) is prose
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [("Godzilla 98", "Godzilla (1998)"), ("Godzilla '54", "Godzilla (Gojira) (1954)")],
+)
+def test_a_year_in_two_digits_picks_the_film(line: str, title: str, films: Catalogue) -> None:
+    """ "Batman 89" had been "no similar title"."""
+    assert _titles(line, films) == [title]

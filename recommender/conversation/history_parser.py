@@ -976,6 +976,9 @@ _SPACE_REMARK = re.compile(
 _CREDIT = re.compile(r"\s+(?:by|dir\.?|directed by|d\.)\s+(?=\S)", re.IGNORECASE)
 
 
+_SHORT_YEAR = re.compile(r"^(?P<title>\S.*?)\s+['’]?(?P<yy>\d\d)$")
+
+
 def _readings(text: str) -> list[_Reading]:
     """The line as written, then without a remark in brackets, after a dash or a colon, or after
     a comma ("jurassic park (the first one)", "Alien - loved it", "Heat: rewatch, with Sam"),
@@ -999,6 +1002,10 @@ def _readings(text: str) -> list[_Reading]:
     lead = _YEAR_LEAD.match(text)
     if lead:
         cuts.append((f"{lead.group('title')} ({lead.group('year')})", True))
+    short = _SHORT_YEAR.match(text)  # "Batman 89", "King Kong '76": the year in two digits
+    if short:
+        yy = int(short.group("yy"))
+        cuts.append((f"{short.group('title')} ({1900 + yy if yy >= 20 else 2000 + yy})", True))
     edition = _EDITION.sub("", text).strip()
     if edition and edition != text:  # "Blade Runner: The Final Cut", "Apocalypse Now Redux"
         cuts.append((edition, True))
