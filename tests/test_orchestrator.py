@@ -943,3 +943,23 @@ def test_a_film_the_catalogue_lacks_is_asked_about_over_the_liked_ones(make_deps
     state, reply = step(state, "something like Inception", deps)
     assert state.constraints.outside_anchors == ["Inception (2010)"] and asked[-1] == []
     assert reply.cards
+
+
+def test_before_any_pick_the_first_one_is_the_first_title_of_the_list(make_deps, tiny_catalogue):
+    """ "something like the first one" right after a pasted list had been "I haven't
+    recommended anything yet"; it is the list's first title, and said so."""
+    state, reply = step(SessionState(), "something like the first one", make_deps(), paste=HISTORY)
+    first = tiny_catalogue.get(state.history[0])
+    assert state.constraints.anchors == [first.item_id]
+    assert any(f"to mean {first.display_title} from your list" in n for n in reply.notes)
+    assert not any("haven't recommended anything yet" in n for n in reply.notes)
+
+
+def test_nothing_like_a_title_of_the_history_leaves_it_out_of_the_taste(make_deps):
+    """ "nothing like Fargo" after pasting Fargo had kept Fargo in what the models read, so
+    picks said "Fargo is what puts it here"."""
+    state, reply = step(SessionState(), "nothing like Fargo", make_deps(), paste=HISTORY)
+    fargo = [i for i in state.history if "Fargo" in make_deps().catalogue.get(i).title]
+    assert fargo and fargo[0] in state.constraints.avoid
+    assert fargo[0] not in state.taste_history and fargo[0] in state.history
+    assert all("Fargo" not in card.explanation for card in reply.cards)

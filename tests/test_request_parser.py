@@ -3974,3 +3974,31 @@ def test_a_nuance_of_an_asked_genre_is_said_to_be_left_out(catalogue: Catalogue)
 def test_a_message_cut_at_its_limit_leaves_no_piece_of_a_word(catalogue: Catalogue) -> None:
     """A 2,400-character "movie movie ..." had been searched as "mo", the word the cut split."""
     assert parse("movie " * 400, catalogue).constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["something British", "anything French?", "a Japanese movie"])
+def test_a_nationality_is_noted_as_no_data_not_searched(text: str, catalogue: Catalogue) -> None:
+    """ "something British" had been searched as the word "british"."""
+    c = parse(text, catalogue).constraints
+    assert c.unsupported == ["country"] and c.query == "", text
+
+
+@pytest.mark.parametrize(
+    "text", ["a thriller that I probably haven't seen", "something we have never watched"]
+)
+def test_not_having_seen_it_asks_for_less_watched_films(text: str, catalogue: Catalogue) -> None:
+    """ "that I probably haven't seen" had changed nothing: the same most watched films."""
+    c = parse(text, catalogue).constraints
+    assert c.popularity == "obscure" and c.query == "", text
+
+
+@pytest.mark.parametrize(
+    "text", ["they are teenagers now", "my kids are older now", "she's 15 now"]
+)
+def test_children_grown_older_are_no_longer_served_childrens_films(
+    text: str, catalogue: Catalogue
+) -> None:
+    """After "for my kids", "they are teenagers now" had kept the children's films."""
+    kids = parse("for my kids", catalogue).constraints
+    c = parse(text, catalogue, SessionState(constraints=kids)).constraints
+    assert "Children's" not in c.include_genres and "Children's" in c.exclude_genres, text

@@ -90,6 +90,9 @@ from recommender.data.catalogue import Catalogue, Item, natural_title
 from recommender.wording import cut_at_word, join_words
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
+# "like the first one" before any pick names a title of a typed list this long at most (a
+# long export is in date order, where "the first one" is no place the user sees)
+MAX_LISTED_REFS = 20
 MAX_QUERY_CHARS = 200  # the free-text query is cut (at a word) to this length
 MAX_K = 50  # "give me 500" is capped to this
 RECENT_YEARS = 5  # "recent" / "new": the catalogue's last RECENT_YEARS years
@@ -506,7 +509,10 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "country",
         re.compile(
-            rf"\b(?:{_NATIONALITIES})(?=[\s-]+(?:language\s+)?(?:films?|movies?|cinema|flicks?"
+            # "something British", "anything French?": the nationality ends what was said
+            rf"\b(?:something|anything|a|an|some)\s+(?:{_NATIONALITIES})(?=\s*(?:$|[,.!?;]"
+            r"|(?:please|pls|or|and|but)\b))"
+            rf"|\b(?:{_NATIONALITIES})(?=[\s-]+(?:language\s+)?(?:films?|movies?|cinema|flicks?"
             r"|comed(?:y|ies)|dramas?|thrillers?|horror|stuff|ones|animation|anime|action"
             r"|romances?|westerns?|crime|war|classics?|directors?|productions?)\b)"
             r"|\bbollywood\b"
@@ -610,6 +616,10 @@ _OBSCURE = re.compile(
     r"|less (?:popular|known|mainstream|watched|famous|well[- ]known|obvious)"
     # "something I haven't heard of", "stuff nobody's seen"
     r"|(?:i|we) (?:haven'?t|have not|have never|never|wouldn'?t have) heard of"
+    # "a thriller that I probably haven't seen": not the obvious ones
+    r"|(?:that|which|something|anything|ones?|films?|movies?|stuff)\s+(?:i|we)\s+(?:probably"
+    r"\s+|likely\s+|might\s+|may\s+)?(?:haven'?t|have not|have never|never|wouldn'?t have)"
+    r"\s+(?:seen|watched)(?:\s+(?:yet|before|already))?(?=\s*(?:$|[,.!?;]))"
     r"|never heard of|nobody'?s (?:seen|heard of)|no one'?s (?:seen|heard of))\b"
 )
 _POPULAR = re.compile(
@@ -839,6 +849,13 @@ _GROWN_UP = re.compile(
     r"(?!\s+(?:(?:it\s+)?too|(?:it\s+)?as well|also|alike))"
     r"|(?:too |less |not so |not as )?(?:childish|kiddy|kiddie|babyish)|for (?:teens|teenagers"
     r"|a teen(?:ager)?|older kids)|more mature)\b"
+)
+# "they are teenagers now", "my kids are older now", "she's 15 now": read first, before
+# "kids" names a genre and "older" a period
+_GREW_UP = re.compile(
+    r"\b(?:they|he|she|the kids|my kids|the children|my children|my son|my daughter)"
+    r"(?:'re|'s| are| is)\s+(?:now\s+|all\s+|both\s+)?(?:teens|teenagers|a teen(?:ager)?"
+    r"|older(?: now)?|grown(?: up)?|1[3-9](?: now)?|adults)(?:\s+now)?\b"
 )
 # the cues of _NEGATION_CUES that rule out what follows them ("no gore", "nothing with
 # sharks"), not the ones that tell a taste ("hates", "less") or a fact ("haven't seen")
@@ -1093,6 +1110,9 @@ def parse_request(
     for match in msg.finditer(_JUST_PICKS):
         result.asks_for_picks = True
         msg.consume(match.start(), match.end())
+    grew_up = msg.finditer(_GREW_UP)
+    for match in grew_up:
+        msg.consume(match.start(), match.end())
     _parse_last_added(msg, matcher.catalogue, state, result)  # "remove the last one I added"
     _parse_namesake_correction(msg, matcher, state, result)  # "no, the other Titanic"
     _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
@@ -1102,7 +1122,19 @@ def parse_request(
     # "it was great" after "I'll watch the 2nd": the pick chosen, while its list is current
     chosen = state.chosen[-1:] if state is not None and state.chosen else []
     listed = state is not None and bool(state.history)
-    _parse_feedback(msg, last, result, new, [i for i in chosen if i in last], mentioned, listed)
+    typed = state is not None and not state.history_dated  # an export's order is its dates'
+    history = state.history if typed and len(state.history) <= MAX_LISTED_REFS else []
+    _parse_feedback(
+        msg,
+        last,
+        result,
+        new,
+        [i for i in chosen if i in last],
+        mentioned,
+        listed,
+        history,
+        catalogue,
+    )
     _parse_title_allowances(msg, base, result)  # "Star Wars is fine after all"
     _parse_title_suffixes(msg, matcher, state, result, new)
     for match in msg.finditer(_COLOUR):  # "only black and white films": not the film of
@@ -1139,7 +1171,7 @@ def parse_request(
     _parse_subject_negations(msg, result, matcher)
     _parse_title_exclusions(msg, catalogue, new, result)
     _parse_bare_titles(msg, matcher, state, result)
-    grown_up = [match for match in msg.finditer(_GROWN_UP)]
+    grown_up = [*grew_up, *msg.finditer(_GROWN_UP)]
     for match in grown_up:
         msg.consume(match.start(), match.end())
     result.adds_genre = bool(msg.finditer(_ADD_GENRE))
@@ -1465,6 +1497,8 @@ def _parse_feedback(
     focus: Sequence[int] = (),
     mentioned: Sequence[int] = (),
     listed: bool = False,
+    history: Sequence[int] = (),
+    catalogue: Catalogue | None = None,
 ) -> None:
     """Positional feedback and anchors that refer to the last recommendations.
 
@@ -1512,6 +1546,14 @@ def _parse_feedback(
             continue
         if not last and mentioned and not pronoun:  # "the first one" of the titles just named
             ids = resolve_refs(refs, list(mentioned), result, named)
+        elif not last and history and not pronoun and target in ("anchor", "avoid"):
+            # a list pasted, no pick yet: "something like the first one" is its first title
+            ids = resolve_refs(refs, list(history), result, named)
+            if ids and catalogue is not None:
+                titles = join_words([catalogue.get(i).display_title for i in ids])
+                result.notes.append(
+                    f"With no picks yet, I took “{refs.strip()}” to mean {titles} from your list."
+                )
         else:
             ids = resolve_refs(refs, last, result, named)
         named += ids

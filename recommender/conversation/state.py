@@ -188,9 +188,11 @@ class SessionState:
 
     @property
     def taste_history(self) -> list[int]:
-        """The history the models read: without the titles the user said they disliked."""
-        disliked = set(self.disliked)
-        return [i for i in self.history if i not in disliked]
+        """The history the models read: without the titles the user said they disliked, or
+        that the request is to be nothing like ("nothing like Fargo" after pasting Fargo had
+        kept Fargo as the reason for Fargo-like picks)."""
+        left_out = set(self.disliked) | set(self.constraints.avoid)
+        return [i for i in self.history if i not in left_out]
 
     def mark_liked(self, item_id: int) -> None:
         _add(self.liked, item_id)
