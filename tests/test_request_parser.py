@@ -4002,3 +4002,38 @@ def test_children_grown_older_are_no_longer_served_childrens_films(
     kids = parse("for my kids", catalogue).constraints
     c = parse(text, catalogue, SessionState(constraints=kids)).constraints
     assert "Children's" not in c.include_genres and "Children's" in c.exclude_genres, text
+
+
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("90s action but not Bruce Willis or Stallone", ["bruce willis", "stallone"]),
+        ("no Tom Hanks or Meg Ryan", ["tom hanks", "meg ryan"]),
+        (
+            "nothing with Tom Cruise, Brad Pitt or Keanu Reeves",
+            ["tom cruise", "brad pitt", "keanu reeves"],
+        ),
+    ],
+)
+def test_every_name_of_a_list_ruled_out_is_ruled_out(text: str, out: list[str], catalogue) -> None:
+    """ "not Bruce Willis or Stallone" had ruled Willis out and asked for Stallone films."""
+    c = parse(text, catalogue).constraints
+    assert c.exclude_subjects == out and c.query == "", text
+
+
+def test_a_name_after_a_but_is_asked_for(catalogue: Catalogue) -> None:
+    c = parse("no Tom Hanks, but Meg Ryan", catalogue).constraints
+    assert c.exclude_subjects == ["tom hanks"] and c.topic == "meg ryan"
+
+
+def test_a_year_past_the_catalogue_that_starts_a_title_is_the_title() -> None:
+    """ "a Kubrick film that isn't 2001" had ruled out the year 2001 and shown 2001 first."""
+    films = Catalogue(
+        [
+            Item(1, "1", "2001: A Space Odyssey", 1968, ("Sci-Fi",)),
+            Item(2, "2", "Shining, The", 1980, ("Horror",)),
+        ]
+    )
+    c = parse("a Kubrick film that isn't 2001", films).constraints
+    assert c.exclude_years == [] and c.exclude_title_words == ["2001"]
+    assert parse("nothing from the 1970s", films).constraints.exclude_years == [[1970, 1979]]

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from typing import Literal
 
 from rapidfuzz.distance import OSA
 
@@ -1164,6 +1165,7 @@ def parse_request(
     _parse_ages(msg, state, new, result, this_year or datetime.date.today().year)
     _parse_counted_periods(msg, new, result)
     _parse_years(msg, catalogue, new)
+    _titles_not_years(new, catalogue, matcher)
     if result.pending_life and (new.year_min is not None or new.year_max is not None):
         result.pending_life = []  # "films I grew up with, in the 80s": the years are given
         result.notes = [n for n in result.notes if not n.startswith("I don't know when you")]
@@ -2640,6 +2642,20 @@ def _is_title(words: str, matcher: TitleMatcher) -> bool:
     return False
 
 
+def _titles_not_years(new: Constraints, catalogue: Catalogue, matcher: TitleMatcher) -> None:
+    """ "a Kubrick film that isn't 2001": a year ruled out that no film here is from, and that
+    starts a title ("2001: A Space Odyssey"), is that title ruled out."""
+    years = [item.year for item in catalogue if item.year is not None]
+    if not years:
+        return
+    newest = max(years)
+    for lo, hi in list(new.exclude_years):
+        if lo == hi and lo > newest and matcher.match(str(lo)).items:
+            new.exclude_years.remove([lo, hi])
+            if str(lo) not in new.exclude_title_words:
+                new.exclude_title_words.append(str(lo))
+
+
 def _parse_subject_negations(
     msg: MessageText, result: ParsedRequest, matcher: TitleMatcher
 ) -> None:
@@ -2786,10 +2802,16 @@ def _parse_names(msg: MessageText, new: Constraints, result: ParsedRequest) -> N
     Spielberg film", "skip anything Disney"): noted as a wish the data cannot serve, and the
     name (with the words that belong to it, a negation included) is never searched. A
     director of the app's own list (subjects.json) is asked for or ruled out by it."""
+    ruled_out_end = -1  # where the last name ruled out ends: "no Bruce Willis or Stallone"
     for mention in find_names(msg.work):
         if not msg.work[mention.name_start : mention.name_end].strip():
             continue  # part of a title found earlier
-        if _director(msg, mention.start, mention.name_start, mention.name, result):
+        listed = ruled_out_end >= 0 and _LIST_JOIN.fullmatch(
+            msg.original[ruled_out_end : mention.name_start]
+        )
+        read = _director(msg, mention.start, mention.name_start, mention.name, result, bool(listed))
+        ruled_out_end = mention.end if read == "ruled out" else -1
+        if read:
             msg.consume(mention.start, mention.end)
             continue
         if mention.kind not in new.unsupported:
@@ -2801,19 +2823,31 @@ def _parse_names(msg: MessageText, new: Constraints, result: ParsedRequest) -> N
         msg.consume(mention.start, mention.end)
 
 
+# what joins the names of one list: "no Bruce Willis or Stallone", "Tom Cruise, Brad Pitt"
+_LIST_JOIN = re.compile(r"[\s,]*(?:(?:or|nor|and|&)\s+)?(?:(?:with|by)\s+)?")
+
+
 def _director(
-    msg: MessageText, start: int, name_start: int, name: str, result: ParsedRequest
-) -> bool:
+    msg: MessageText,
+    start: int,
+    name_start: int,
+    name: str,
+    result: ParsedRequest,
+    listed: bool = False,
+) -> Literal["asked", "ruled out", ""]:
     """ "a Hitchcock film", "anything but Tarantino", "no Disney": a director or studio of
     subjects.json, asked for (their films lead, each saying it is on the app's list) or ruled
-    out; False for anyone else (said to be beyond the catalogue, as before)."""
+    out; "" for anyone else (said to be beyond the catalogue, as before). ``listed``: the
+    name follows one ruled out in the same list ("no Bruce Willis or Stallone")."""
     bare = re.sub(r"^(?:the|a|an)\s+", "", name.strip().lower())
     named = subject_named(bare) or subject_named(bare.split()[-1]) if bare else None
     if named is None or named.kind not in ("people", "studio"):
-        return False
+        return ""
     said = msg.work[start:name_start]
-    negated = _negation_before(msg.work, name_start)[0] or re.search(
-        r"\b(?:no|not|without|except|but|nothing|skip|avoid|hate|none)\b", said
+    negated = (
+        listed
+        or _negation_before(msg.work, name_start)[0]
+        or re.search(r"\b(?:no|not|without|except|but|nothing|skip|avoid|hate|none)\b", said)
     )
     if negated:
         if named.name not in result.excluded_subjects:
@@ -2825,7 +2859,7 @@ def _director(
         result.notes.append(
             f"The catalogue has {lacks}, so I went by the app's own list of {named.label}."
         )
-    return True
+    return "ruled out" if negated else "asked"
 
 
 def _parse_unsupported(msg: MessageText, new: Constraints) -> None:
