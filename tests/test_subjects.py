@@ -452,3 +452,26 @@ def test_no_listed_film_fitting_the_rest_is_said(make_deps) -> None:
     _, reply = step(SessionState(), "a mob movie, no drama", make_deps())
     assert reply.cards  # crime films that are no drama: The Godfather is one
     assert any("None of the mob films" in note for note in reply.notes), reply.notes
+
+
+@pytest.mark.parametrize(
+    ("message", "studio", "asked"),
+    [
+        ("no DC movies", "dc", False),  # had changed nothing, silently
+        ("no Marvel", "marvel", False),  # had been "no studios" and nothing left out
+        ("a Marvel movie", "marvel", True),
+        ("no dc or marvel, action", "dc", False),
+    ],
+)
+def test_comic_book_studios_are_lists_too(tiny_catalogue, message, studio, asked) -> None:
+    c = parse_request(message, tiny_catalogue).constraints
+    if asked:
+        assert [s.name for s in subjects_in(c.topic)] == [studio]
+    else:
+        assert studio in c.exclude_subjects
+
+
+def test_a_series_named_with_films_after_it_stays_the_series(tiny_catalogue) -> None:
+    """ "no Alien movies": the series (Alien is a title), not every film with aliens."""
+    c = parse_request("no Alien movies", tiny_catalogue).constraints
+    assert c.exclude_title_words == ["alien"] and c.exclude_subjects == []

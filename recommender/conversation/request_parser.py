@@ -2690,7 +2690,8 @@ def _parse_subject_negations(
 def _written_as_title(msg: MessageText, start: int, end: int, matcher: TitleMatcher) -> bool:
     """The words at ``start:end`` are capitalised as typed and a catalogue title ("Aliens")."""
     cased = msg.cased[start:end] if msg.cased else ""
-    return cased[:1].isupper() and _is_title(cased, matcher)
+    name = re.sub(r"\s+(?:movies?|films?|flicks?)$", "", cased, flags=re.IGNORECASE)
+    return cased[:1].isupper() and _is_title(name, matcher)  # "no Alien movies": the series
 
 
 def _subjects_ruled_out(
