@@ -122,6 +122,9 @@ def test_better_than_is_answered_by_the_order_of_fit(make_deps) -> None:
         ("which of my movies is it closest to?", [1]),  # "it": the first pick without a focus
         ("which of my films is the third one most like?", [4]),
         ("which of my movies made you pick the second one?", [2]),
+        # had searched "influenced", "matters" as words for new picks
+        ("which of my movies influenced the first pick most?", [1]),
+        ("which of my titles matters most for the third one?", [4]),
     ],
 )
 def test_which_of_my_titles_leads_to_a_pick_is_its_reason(

@@ -116,3 +116,12 @@ def test_a_film_the_catalogue_lacks_is_found_by_the_name_an_export_gives_it() ->
     assert found is not None and found.display_title == (
         "The Lord of the Rings: The Fellowship of the Ring (2001)"
     )
+
+
+def test_a_line_naming_a_film_elsewhere_is_not_settled() -> None:
+    """ "Traffic" (2000, a film the catalogue lacks) had been taken for Human Traffic, the
+    one catalogue title it is part of; the caller says which lines name such a film."""
+    parsed = parse_history("Lebowski", CATALOGUE, matcher=TitleMatcher(CATALOGUE))
+    settled = settle_namesakes(parsed, CATALOGUE, viewers, lambda line: True)
+    assert settled.item_ids == [] and len(settled.ambiguous) == 1
+    assert settle_namesakes(parsed, CATALOGUE, viewers, lambda line: False).item_ids == [8]

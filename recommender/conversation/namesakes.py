@@ -31,17 +31,20 @@ def settle_namesakes(
     parsed: HistoryParse,
     catalogue: Catalogue,
     viewers: Callable[[Sequence[int]], dict[int, int]],
+    elsewhere: Callable[[AmbiguousLine], bool] | None = None,
 ) -> HistoryParse:
     """``parsed`` with each same-name line whose most watched film dominates moved to the
     matched lines (a note says which was taken); ``viewers`` gives how many people watched
     each item. A dated export is settled too: a row with a year is never ambiguous, and a
-    Netflix viewing history has no years ("Titanic",11/28/2021 had stayed a question)."""
+    Netflix viewing history has no years ("Titanic",11/28/2021 had stayed a question).
+    ``elsewhere``: lines that name a film the catalogue lacks ("Traffic", 2000, not Human
+    Traffic), left as they are."""
     if not parsed.ambiguous:
         return parsed
     known = set(parsed.item_ids)
     matched, still, notes = list(parsed.matched), [], list(parsed.notes)
     for line in parsed.ambiguous:
-        chosen = _dominant(line, catalogue, viewers)
+        chosen = None if elsewhere and elsewhere(line) else _dominant(line, catalogue, viewers)
         if chosen is None:
             still.append(line)
             continue

@@ -199,7 +199,12 @@ def _titles_in(text: str | bytes, deps: Deps) -> HistoryParse:
     """A paste or a list typed in the chat, read as titles: one film of several names settled
     on the most watched where it dominates, a series line ("Toy Story 1&2") as its films."""
     parsed = parse_history(text, deps.catalogue, matcher=deps.matcher)
-    parsed = settle_namesakes(parsed, deps.catalogue, lambda ids: _viewers(deps, ids))
+    parsed = settle_namesakes(
+        parsed,
+        deps.catalogue,
+        lambda ids: _viewers(deps, ids),
+        lambda line: _newer(line, deps.catalogue) is not None,
+    )
     return expand_series_lines(parsed, deps.catalogue, deps.matcher)
 
 

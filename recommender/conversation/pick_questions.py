@@ -76,8 +76,12 @@ _CLOSEST_OF_MINE = re.compile(
     r"|(?:come|came)\s+from)\b(?:\s+to)?"
 )
 _MADE_YOU_PICK = re.compile(
-    rf"{_OF_MINE}(?:made|led|got)\s+(?:you\s+)?(?:to\s+)?(?:pick|choose|suggest|recommend"
-    rf"|show)\s+{REF_LIST_WORDS}{REF_END}"
+    rf"{_OF_MINE}(?:(?:made|led|got)\s+(?:you\s+)?(?:to\s+)?(?:pick|choose|suggest|recommend"
+    # "which of my movies influenced the first pick most?", "... counts most for #2?"
+    r"|show)|(?:(?:most\s+)?(?:influenced|influences|drove|drives|decided|decides|explains"
+    r"|explained|caused|led\s+to|matters?\s+most\s+(?:for|to)|counts?\s+most\s+(?:for|to)"
+    r"|weighs?\s+most\s+(?:for|on)|mattered\s+most\s+(?:for|to))))"
+    rf"\s+{REF_LIST_WORDS}(?:\s+(?:the\s+)?most)?{REF_END}"
 )
 # "what's the story of the first one?", "tell me the plot of #2": about, like the above
 _PLOT_OF = re.compile(
