@@ -963,3 +963,26 @@ def test_nothing_like_a_title_of_the_history_leaves_it_out_of_the_taste(make_dep
     assert fargo and fargo[0] in state.constraints.avoid
     assert fargo[0] not in state.taste_history and fargo[0] in state.history
     assert all("Fargo" not in card.explanation for card in reply.cards)
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("can you recommend TV shows?", "I only recommend movies"),  # had searched the words
+        ("any good books?", "I only recommend movies"),
+        ("what's the weather", "I only recommend movies"),
+        ("are these real movies?", "Every pick is real"),  # had searched "real"
+        ("did you make these up?", "Every pick is real"),
+    ],
+)
+def test_questions_beyond_the_catalogue_make_no_picks(message: str, said: str, make_deps):
+    state, reply = step(SessionState(), message, make_deps())
+    assert reply.kind == "notice" and not reply.cards and said in reply.text, message
+
+
+def test_is_a_title_in_the_catalogue_is_answered(make_deps, tiny_catalogue) -> None:
+    """ "is Inception in your catalogue?" had searched its words for five picks."""
+    _, reply = step(SessionState(), "is Heat in the catalogue?", make_deps())
+    assert reply.kind == "explanation" and not reply.cards and "Yes:" in reply.text
+    _, reply = step(SessionState(), "is Nosuchfilm in your catalogue?", make_deps())
+    assert reply.kind == "explanation" and "can't find “Nosuchfilm”" in reply.text

@@ -979,6 +979,19 @@ def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
             "Enjoy your film! Your list stays here while this tab is open: come back and say "
             "“more” any time."
         )
+    if kind == "elsewhere":  # "can you recommend TV shows?", "what's the weather?"
+        return (
+            f"I only recommend {words.items}, and only from this catalogue: nothing else (no "
+            f"TV series, books, music or news). Paste a few {words.items} you {words.did}, or "
+            f"tell me what you're in the mood for, e.g. “{words.example}”."
+        )
+    if kind == "real":  # "are these real movies?"
+        return (
+            f"Every pick is real: a {words.item} of this catalogue, and nothing outside it ever "
+            "reaches you; each explanation says what the pick rests on (your titles, the "
+            "sequence model's ranking, who watched what). Ask “is Heat in the catalogue?” to "
+            "check any title."
+        )
     if kind == "audience":  # "which one would my mom like?"
         return (
             "I don't know the taste of the people you watch with, so I can't tell which they "

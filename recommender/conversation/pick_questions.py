@@ -143,6 +143,14 @@ _HAVE = re.compile(
     r"|does (?:the|your|this) (?:catalogue|catalog|list|database|app) (?:have|include"
     r"|contain|know)|can i (?:get|find))\s+"
 )
+# "is Inception in your catalogue?", "are the Godfather films here?": the title comes first
+_IS_IN = re.compile(
+    r"^\s*(?:(?:so|and|hey|ok),?\s+)?(?:is|are)\s+(?!(?:there|it|they|these|those|any)\b)"
+)
+_IN_CATALOGUE_END = re.compile(
+    r"\s*(?:in (?:the|your|this) (?:catalogue|catalog|database|app|collection)"
+    r"|available(?: here)?)\s*[?!.]*\s*$"
+)
 _HAVE_END = re.compile(
     r"\s*(?:in (?:the|your|this) (?:catalogue|catalog|list|database|app)|here|at all)?"
     r"\s*[?!.]*\s*$"
@@ -306,6 +314,20 @@ def parse_why_not(
             result.why_not += [first[0].item_id, second[0].item_id]
             msg.consume(over.start(), end.end())
             return
+    inside = _IS_IN.match(msg.work)
+    if inside is not None and _IN_CATALOGUE_END.search(msg.work):  # "is Heat in your catalogue?"
+        found = title_at(msg, inside.end(), matcher, state, result)
+        end = _IN_CATALOGUE_END.match(msg.work, found[1]) if found is not None else None
+        if found is not None and end is not None:
+            result.why_not.append(found[0].item_id)
+        else:
+            name, _ = _name_asked(msg, inside.end(), _IN_CATALOGUE_END)
+            if not _could_be_a_name(name):
+                return
+            result.why_not_unknown.append(name)
+        result.asked_have = True
+        msg.consume(inside.start(), len(msg.work))
+        return
     have = _HAVE.match(msg.work)
     if have is not None:
         found = title_at(msg, have.end(), matcher, state, result)

@@ -22,7 +22,18 @@ Action = Literal[
     "recommend", "reset", "empty", "explain", "chat", "unreadable", "ask", "why_not", "chose"
 ]
 ChatKind = Literal[
-    "", "greeting", "thanks", "help", "state", "request", "plot", "bye", "about", "audience"
+    "",
+    "greeting",
+    "thanks",
+    "help",
+    "state",
+    "request",
+    "plot",
+    "bye",
+    "about",
+    "audience",
+    "elsewhere",
+    "real",
 ]
 
 

@@ -173,6 +173,33 @@ _CHAT = (
             r")\s*[?!.]*\s*$"
         ),
     ),
+    (  # "can you recommend TV shows?", "any good books?", "what's the weather?": not films
+        "elsewhere",
+        re.compile(
+            r"^\s*(?:(?:so|ok|and|but|hey|hmm),?\s+)?(?:(?:can|could|would|will|do) you\s+"
+            r"(?:also\s+)?(?:recommend|suggest|do|find|give me|know(?: any)?)\s+(?:me\s+)?"
+            r"|(?:(?:please\s+)?(?:recommend|suggest)(?:\s+me)?|any(?:\s+good)?|got any|i want"
+            r"|i'?m looking for|looking for|what about)\s+)?(?:an?\s+|some\s+|any\s+)?"
+            r"(?:good\s+)?(?:tv(?:[- ]shows?| series)?|television(?: shows?)?|series|sitcoms?"
+            r"|shows|episodes?|books?|novels?|songs?|music|albums?|bands?|podcasts?"
+            r"|(?:video\s*)?games?|recipes?|restaurants?|anime series)"
+            r"(?:\s+(?:too|as well|instead|please|to (?:read|listen to|play|binge)))*\s*[?!.]*\s*$"
+            r"|^\s*(?:what(?:'s| is) the (?:weather|news|time|date)|tell me (?:a joke|the news))"
+            r"(?:\s+(?:today|now|like|please))*\s*[?!.]*\s*$"
+        ),
+    ),
+    (  # "are these real movies?", "did you make that up?": every pick is a catalogue film
+        "real",
+        re.compile(
+            r"^\s*(?:(?:so|ok|and|but|hey|wait|hmm),?\s+)?(?:are|is)\s+(?:these|those|they|this"
+            r"|that|it|all of them|the picks)\s+(?:all\s+)?(?:real|actual|genuine|made[- ]up"
+            r"|invented|fake|hallucinated)(?:\s+(?:movies?|films?|titles?|ones?|products?))?"
+            r"\s*[?!.]*\s*$"
+            r"|^\s*(?:(?:so|ok|and|but|hey|wait|hmm),?\s+)?(?:did|do) you (?:just )?(?:make"
+            r" (?:(?:that|this|these|those|them|it) )?up|invent (?:that|this|these|those|them|it)"
+            r"|hallucinate(?: (?:that|this|these|those|them|it))?)\s*[?!.]*\s*$"
+        ),
+    ),
     (  # "which one would my mom like?": a question about someone else's taste, no new picks
         "audience",
         re.compile(
