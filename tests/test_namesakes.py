@@ -125,3 +125,11 @@ def test_a_line_naming_a_film_elsewhere_is_not_settled() -> None:
     settled = settle_namesakes(parsed, CATALOGUE, viewers, lambda line: True)
     assert settled.item_ids == [] and len(settled.ambiguous) == 1
     assert settle_namesakes(parsed, CATALOGUE, viewers, lambda line: False).item_ids == [8]
+
+
+def test_a_settled_line_keeps_its_score_as_a_verdict() -> None:
+    """ "Titanic 3/10" had been settled on Titanic (1997) without its verdict: the score was
+    no part of the name the question kept, and the film went on steering the picks."""
+    settled = parse("Titanic 3/10\nForrest Gump 9/10")
+    assert settled.item_ids == [1, 5]
+    assert [m.verdict for m in settled.matched] == ["disliked", "liked"]

@@ -986,3 +986,28 @@ def test_is_a_title_in_the_catalogue_is_answered(make_deps, tiny_catalogue) -> N
     assert reply.kind == "explanation" and not reply.cards and "Yes:" in reply.text
     _, reply = step(SessionState(), "is Nosuchfilm in your catalogue?", make_deps())
     assert reply.kind == "explanation" and "can't find “Nosuchfilm”" in reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I gave Fargo 10/10 and Titanic 3/10, what next?",  # had searched "Titanic"
+        "I rated Fargo 5 stars and Titanic 1 star",  # "1 star" had been no verdict
+    ],
+)
+def test_scores_given_in_a_sentence_are_verdicts(message: str, make_deps, tiny_catalogue):
+    state, reply = step(SessionState(), message, make_deps())
+    titles = {tiny_catalogue.get(i).title: i for i in state.history}
+    assert set(titles) == {"Fargo", "Titanic"}, message
+    assert titles["Fargo"] in state.liked and titles["Titanic"] in state.disliked
+    assert titles["Titanic"] not in state.taste_history
+
+
+@pytest.mark.parametrize(
+    "message", ["I gave up on Titanic", "I couldn't finish Titanic", "I walked out of Titanic"]
+)
+def test_a_film_given_up_on_is_watched_and_not_liked(message: str, make_deps, tiny_catalogue):
+    """ "I gave up on Titanic" had searched the word "Titanic" (Raise the Titanic first)."""
+    state, reply = step(SessionState(), message, make_deps())
+    assert [tiny_catalogue.get(i).title for i in state.disliked] == ["Titanic"], message
+    assert any("You didn't like Titanic (1997)" in n for n in reply.notes)

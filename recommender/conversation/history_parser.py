@@ -177,6 +177,7 @@ class AmbiguousLine:
     # an export row's film as its other columns name it: original title and year ("The Lord
     # of the Rings: The Fellowship of the Ring (2001)" for "Der Herr der Ringe: Die Gefährten")
     named_as: str = ""
+    verdict: str = ""  # what the line said of the film ("Titanic 3/10": "disliked")
 
 
 @dataclass(frozen=True)
@@ -829,6 +830,7 @@ _DISLIKED_REMARK = re.compile(
     r"|not (?:very |that |so )?(?:good|great|fun)"
     # a score at most 2 of 5 or 4 of 10 (as an export's rating column: ``rating_verdict``)
     r"|(?<![\d.])(?:(?:[0-1](?:\.5)?|2)\s*/\s*5|(?:[0-3](?:\.5)?|4)\s*/\s*10))(?![\w/.])"
+    r"|(?<![\d.])(?:[0-1](?:\.5)?|2|zero|one|two|half a) stars?\b"  # "Titanic 1 star"
     r"|(?<![★⭐☆✩✪])(?:[★⭐]{1,2}(?![★⭐½])|(?<![\w.])½)"  # up to two stars of five: "★★", "½"
     r"|👎|😴|🥱|🤮|🤢|💩|😡|😠|🙄|😒|🙁|☹",  # "Alien 👎", "Titanic 😴"
     re.IGNORECASE,
@@ -837,6 +839,7 @@ _LIKED_REMARK = re.compile(
     rf"\b(?:loved|love it|liked|enjoyed|adored|rocked|rocks|ruled|favou?rite|{PRAISE}"
     rf"|{MOVED}"
     r"|(?<![\d.])(?:(?:8(?:\.5)?|9(?:\.5)?|10)\s*/\s*10|(?:4(?:\.5)?|5)\s*/\s*5))(?![\w/.])"
+    r"|(?<![\d.])(?:4(?:\.5)?|5|four|five) stars\b"  # "Alien 5 stars"
     r"|[★⭐]{4,}|❤|😍|🥰|👍|🔥|💯|🤩|🙌|👌",  # "The Matrix ❤️", "Heat 🔥"
     re.IGNORECASE,
 )
@@ -886,7 +889,14 @@ _NOT_WATCHED = re.compile(
 def _match_list_line(
     line_no: int, line: str, matcher: TitleMatcher, out: HistoryParse
 ) -> list[MatchedLine]:
+    asked = len(out.ambiguous)
     found = _match_list_line_items(line_no, line, matcher, out)
+    if not found and len(out.ambiguous) == asked + 1:  # "Titanic 3/10": which Titanic, and
+        # what the line said of it (the score is no part of the name kept for the question)
+        pending = out.ambiguous[-1]
+        verdict = line_verdict(line, matcher.catalogue.get(pending.options[0]))
+        if verdict:
+            out.ambiguous[-1] = replace(pending, verdict=verdict)
     remark = _remark(line, [m.title for m in found])
     if found and (_UNTICKED.match(line) or _NOT_WATCHED.search(remark)):
         shown = ", ".join(m.title for m in found)

@@ -49,7 +49,11 @@ HISTORY_LEAD = re.compile(
     r"^\s*(?:(?:i|we|we all|we both)(?:'ve| have)?(?: (?:just|recently|already|really|finally"
     r"|also))? (?:watched|seen|saw|liked|loved|enjoyed|(?:finished|done) (?:re-?)?watching"
     r"|finished|been watching|love|like|adore"
-    r"|enjoy|re-?watched|binged|binge[- ]watched|caught|streamed|rented)|"
+    r"|enjoy|re-?watched|binged|binge[- ]watched|caught|streamed|rented"
+    # "I gave up on Titanic", "I couldn't finish Heat": watched, and not liked
+    r"|gave up on|(?:couldn'?t|could not|didn'?t|did not) finish|walked out of"
+    # "I gave Heat 10/10 and Titanic 3/10", "I rated Alien 5 stars": the scores are verdicts
+    r"|gave|rated|scored)|"
     rf"{_WATCHER}(?: (?:all|both|just|recently|already|really|also|absolutely))*"
     r" (?:watched|saw|liked|loved|enjoyed|finished|loves?|likes?|adores?|enjoys?"
     r"|(?:are|is) (?:obsessed with|into|crazy about|mad about|hooked on)|can'?t get enough of"
@@ -68,6 +72,9 @@ HISTORY_LEAD = re.compile(
     r"my (?:watch )?history(?: is)?|history|watched(?: (?:recently|lately|this (?:week|month"
     r"|year)|last (?:week|month|night|year)))?|recently watched)\s*[:\-]?\s+",
     re.IGNORECASE,
+)
+_GAVE_UP = re.compile(
+    r"\b(?:gave up on|(?:couldn'?t|could not|didn'?t|did not) finish|walked out of)\s*$", re.I
 )
 # "huge Star Wars fan here, ...", "I'm a Fargo fan": the title before "fan" (read as "fan of")
 _FAN_AFTER = re.compile(
@@ -208,6 +215,7 @@ class MessageSplit:
     liked: bool = False  # "I loved ...", "my favourites are ...": the titles are liked too
     # a lead said titles follow ("I loved ..."): unknown ones are said back, never searched
     led: bool = False
+    disliked: bool = False  # "I gave up on Titanic": watched, and not liked
 
 
 def is_request(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
@@ -308,8 +316,9 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
     if remarks and titles:  # the history parser reads the verdict off "Alien - loved it"
         titles[-1] = f"{titles[-1]} - {' '.join(remarks)}"
     praised |= any(_praises(remark) for remark in remarks)
-    liked = praised or bool(_LIKING.search(lead.group(0)))
-    return MessageSplit("\n".join(titles), request, liked=liked, led=True)
+    gave_up = _GAVE_UP.search(lead.group(0)) is not None  # "I gave up on Titanic"
+    liked = not gave_up and (praised or bool(_LIKING.search(lead.group(0))))
+    return MessageSplit("\n".join(titles), request, liked=liked, led=True, disliked=gave_up)
 
 
 def _praises(remark: str) -> bool:
@@ -602,7 +611,8 @@ def _same_name(read: HistoryParse, text: str) -> bool:
 
 # a score after a title in a one-line list: "heat 10/10, fargo 9/10", "Alien ★★★★"
 _SCORE_AFTER = re.compile(
-    r"\s*[-–:]?\s*(?:\(?\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|100)\)?|[★☆⭐]+\s*½?|½)\s*$"
+    r"\s*[-–:]?\s*(?:\(?\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10|100)\)?|[★☆⭐]+\s*½?|½"
+    r"|(?:[0-5](?:[.,]5)?|one|two|three|four|five|half a) stars?)\s*$"  # "Alien 5 stars"
 )
 
 

@@ -51,7 +51,8 @@ def settle_namesakes(
         if chosen not in known:
             known.add(chosen)
             item = catalogue.get(chosen)
-            verdict = line_verdict(line.text, item)  # "Movies I gave up on: Titanic"
+            # "Movies I gave up on: Titanic", "Titanic 3/10" (read when the line was)
+            verdict = line.verdict or line_verdict(line.text, item)
             matched.append(
                 MatchedLine(
                     chosen, item.display_title, line.line_no, line.text, 100.0, None, verdict

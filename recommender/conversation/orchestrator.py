@@ -537,6 +537,8 @@ def step_stream(
             yield new, reply
             return
         sure = any(m.score >= SURE_TITLE for m in probe.matched)
+        if split.disliked:  # "I gave up on Titanic": each title said, and not liked
+            probe = replace(probe, matched=[replace(m, verdict="disliked") for m in probe.matched])
         if probe.matched and (len(probe.matched) * 2 >= lines or (sure and lines > 1)):
             # most lines are titles, or some lines surely are: never search (and offer back)
             # titles the user just named because other lines were noise
