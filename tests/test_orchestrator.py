@@ -629,24 +629,24 @@ def test_titles_the_catalogue_lacks_after_i_loved_are_said(make_deps):
     deps = make_deps()
     # (films the app knows, "Inception", get picks by genre instead: test_newer_titles.py)
     # written like titles: said back as unknown, never searched as words, and asked for more
-    for said in ("ok so i loved Nomadland and Minari", "Nomadland, Minari"):
+    for said in ("ok so i loved Aftersun and Minari", "Aftersun, Minari"):
         state, reply = step(SessionState(), said, deps)
         assert not state.history and reply.kind == "question", said
-        assert "I couldn't find “Nomadland” or “Minari” in the catalogue" in reply.text
+        assert "I couldn't find “Aftersun” or “Minari” in the catalogue" in reply.text
         assert not state.constraints.query
     # typed in lower case they may be words: searched by name, and said to be no title here
-    state, reply = step(SessionState(), "i loved nomadland and minari", deps)
+    state, reply = step(SessionState(), "i loved aftersun and minari", deps)
     assert not state.history and "aren't titles in the catalogue" in reply.text
     assert "ok" not in state.constraints.query
     # asked for picks and nothing else: the names are the only clue, so they are searched
-    state, reply = step(SessionState(), "Nomadland, Minari, what else?", deps)
+    state, reply = step(SessionState(), "Aftersun, Minari, what else?", deps)
     assert reply.kind == "recommendations" and reply.cards
-    assert "“Nomadland” and “Minari” aren't titles in the catalogue" in reply.text
-    assert state.constraints.query == "nomadland minari"
+    assert "“Aftersun” and “Minari” aren't titles in the catalogue" in reply.text
+    assert state.constraints.query == "aftersun minari"
     # with a wish after them, the wish is answered and the names are still said back
-    state, reply = step(SessionState(), "I loved Nomadland and Minari. Any comedies?", deps)
+    state, reply = step(SessionState(), "I loved Aftersun and Minari. Any comedies?", deps)
     assert reply.kind == "recommendations" and state.constraints.include_genres == ["Comedy"]
-    assert "I couldn't match: “Nomadland”; “Minari”" in reply.text
+    assert "I couldn't match: “Aftersun”; “Minari”" in reply.text
     assert not state.constraints.query
     state, reply = step(SessionState(), "I like horror", deps)  # a wish, never "which film?"
     assert reply.kind == "recommendations" and state.constraints.include_genres == ["Horror"]

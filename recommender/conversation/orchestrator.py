@@ -700,6 +700,7 @@ def step_stream(
     # a search for words never offers back a title the user named in them ("something in
     # between Heat and Casablanca" had found Heat and Casablanca)
     named = _titles_named(said, deps) if query_text else frozenset()
+    named |= frozenset(request.referenced)  # "same director as Alien": his others, not Alien
     # "like Harry Potter", not in the catalogue, is searched by its name: the titles that only
     # share a word of it (*Deconstructing Harry*, *Let's Get Harry*) are no likeness
     named |= _name_lookalikes(request.unknown_titles, deps.catalogue)

@@ -123,6 +123,8 @@ class ParsedRequest:
     history_remove: list[int] = field(default_factory=list)  # "remove Alien from my history"
     # "no, the other Titanic", "I meant the 1953 one": (film in the history, its namesake)
     history_swap: list[tuple[int, int]] = field(default_factory=list)
+    # films named only as a measure ("same director as Alien"): never offered back this turn
+    referenced: list[int] = field(default_factory=list)
 
 
 class MessageText:

@@ -73,6 +73,7 @@ from recommender.conversation.request_words import (
 from recommender.conversation.sequels import in_series
 from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.subjects import (
+    people_of,
     subject,
     subject_named,
     subject_pattern,
@@ -88,7 +89,7 @@ from recommender.conversation.title_spans import (
 from recommender.conversation.verdict_words import CRITICISM, PRAISE, PROMISING
 from recommender.conversation.vocabulary import english_words, is_known, quotable, readability
 from recommender.data.catalogue import Catalogue, Item, natural_title
-from recommender.wording import cut_at_word, join_words
+from recommender.wording import cut_at_word, join_words, year_span
 
 MAX_MESSAGE_CHARS = 2_000  # longer messages are cut before parsing
 # "like the first one" before any pick names a title of a typed list this long at most (a
@@ -441,6 +442,8 @@ _SOMETHING_ELSE = re.compile(
     r"|give me more|keep (?:them|it) coming|more of (?:them|those))\s*[.!?]*\s*$"
     rf"|\b(?=(?:{_NUM}|another)\s+more\b(?!\s+(?:thing|question|request)))"
     r"|\banother one\b"
+    # "another 5 please", "another three": more, that many
+    rf"|\b(?=another\s+(?:{_NUM})\b)"
     # "any others?", "what else have you got?", "keep going", "got any more?"
     r"|^\s*(?:ok(?:ay)?,?\s+|and\s+|so\s+)?(?:any (?:others|other ones|more)|what else"
     r"(?: (?:have you got|you got|do you have|is there|have you|ya got))?|keep (?:going|em coming)"
@@ -791,7 +794,7 @@ _COUNT = re.compile(
     rf"|around|about)\s+(?:me\s+)?(?:the\s+)?"
     rf"(?:top\s+|best\s+)?(?P<n1>{_NUM})\b(?!\s+of\s+(?:those|these|the|them|your|my)\b)"
     rf"(?![\s-]*years?[\s-]*old)"
-    rf"|(?P<n3>{_NUM_NOT_ONE})\s+more\b"
+    rf"|(?P<n3>{_NUM_NOT_ONE})\s+more\b|\banother\s+(?P<n12>{_NUM_NOT_ONE})\b"
     rf"|(?P<n5>{_NUM_NOT_ONE})\s+(?:is|are|will|would|should)\s+(?:plenty|enough|fine|do|good"
     rf"|be (?:plenty|enough|fine))\b"
     rf"|^\s*(?:(?:ok(?:ay)?|fine|sure|alright|then|just|only)[,\s]+)*(?P<n7>{_NUM_NOT_ONE})"
@@ -1169,6 +1172,7 @@ def parse_request(
         new.unsupported += ["colour"] if "colour" not in new.unsupported else []  # that name
         msg.consume(match.start(), match.end())
     _parse_relative_periods(msg, matcher, state, result, new)
+    same_genres = _parse_same_as(msg, matcher, state, last, result, new)
     _parse_title_mentions(msg, matcher, state, result, new)
     _parse_judgements(msg, matcher, state, result, new)
     for pattern in (_REACTION, _RETELLING):  # "she cried", "for the 10th time": told in
@@ -1218,6 +1222,9 @@ def parse_request(
         mode = "any"  # "3 comedies and 2 horror films": either genre, not films of both
     negative += [g for g in result.dropped_genres if g not in negative]
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
+    if same_genres:  # "same genre as Fargo": its genres, with any asked for
+        new.include_genres = list(dict.fromkeys([*positive, *same_genres]))
+        new.genre_mode = "all" if len(new.include_genres) <= MAX_SAME_GENRES else "any"
     new.exclude_genre_sets = [list(t) for t in result.excluded_together]
     _subjects_ruled_out(msg, new, result, matcher)
     _parse_people(msg, new, result)
@@ -1774,6 +1781,97 @@ def _parse_relative_periods(
         shown = msg.cased[begin:end] if msg.cased else msg.work[begin:end]
         result.notes.append(f"I read “{shown.strip()}” by its year ({item.display_title}): {said}.")
         msg.consume(begin, end)
+
+
+# "the same decade as Heat", "same director as Alien", "same genre as the second one": a
+# fact of that film stands for what is asked (its years, its genres, its people on the app's
+# lists); the words had been searched ("same decade": 20 Dates, The Best Years of Our Lives)
+_SAME_AS = re.compile(
+    r"\b(?:(?:from|of|in|with|by|made by|starring)\s+)?(?:the\s+)?same\s+(?P<what>decade|era"
+    r"|year|period|time|genres?|kind|type|style|director|filmmaker|actors?|actress|star|cast"
+    r"|leads?|studio)\s+(?:as|like|that)\s+"
+)
+MAX_SAME_GENRES = 2  # a film of more genres asks for any of them ("same genre as Fargo")
+_ROLES = {
+    "director": "director",
+    "filmmaker": "director",
+    "actor": "actor",
+    "actors": "actor",
+    "actress": "actor",
+    "star": "actor",
+    "cast": "actor",
+    "lead": "actor",
+    "leads": "actor",
+}
+
+
+def _parse_same_as(
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
+    new: Constraints,
+) -> list[str]:
+    """ "something from the same decade as Heat": the 1990s; "same genre as Fargo": its genres
+    (returned, for the genre stage to join); "same director as Alien": Ridley Scott's films
+    from the app's lists (their words join the topic), or films like it when no list knows
+    who made it."""
+    genres: list[str] = []
+    for match in msg.finditer(_SAME_AS):
+        ref = re.match(rf"\s*{REF_LIST_WORDS}{REF_END}", msg.work[match.end() :])
+        if ref is not None and last:  # "the same genre as the second one"
+            ids = resolve_refs(ref.group("refs"), last, result)
+            item = matcher.catalogue.get(ids[0]) if ids else None
+            end = match.end() + ref.end()
+        else:
+            found = title_at(msg, match.end(), matcher, state, result)
+            item, end = found if found is not None else (None, 0)
+        if item is None:
+            continue
+        what = match.group("what")
+        shown = (msg.cased or msg.work)[match.start() : end].strip()
+        result.referenced.append(item.item_id)
+        if what in ("decade", "era", "year", "period", "time") and item.year is not None:
+            if what == "decade":
+                new.year_min, new.year_max = item.year // 10 * 10, item.year // 10 * 10 + 9
+            elif what == "year":
+                new.year_min = new.year_max = item.year
+            else:  # "the same era as Casablanca": five years either side
+                new.year_min, new.year_max = item.year - ERA_YEARS, item.year + ERA_YEARS
+            result.notes.append(
+                f"I read “{shown}” by its year ({item.display_title}): "
+                f"{year_span(new.year_min, new.year_max)}."
+            )
+        elif what.startswith(("genre", "kind", "type", "style")):
+            genres += [g for g in item.genres if g not in genres]
+        else:
+            role = _ROLES.get(what, "")
+            lists = [
+                s
+                for s in people_of(matcher.catalogue, item.item_id)
+                if (s.kind == "studio") == (what == "studio") and (not role or s.role == role)
+            ]
+            if lists:
+                for named in lists:
+                    if named.words[0] not in result.topics:
+                        result.topics.append(named.words[0])
+                labels = join_words([s.label for s in lists], "or")
+                result.notes.append(
+                    f"The catalogue has no cast, crew or studios; by the app's own lists "
+                    f"{item.display_title} is one of the {labels}, so these are others."
+                )
+            else:  # no list knows who made it: films like it, said so
+                new.anchors.append(item.item_id)
+                result.notes.append(
+                    f"The catalogue has no cast or crew, and the app's own lists don't say "
+                    f"who made {item.display_title}, so these are films like it instead."
+                )
+        msg.consume(match.start(), end)
+    return genres
+
+
+ERA_YEARS = 5  # "the same era as Casablanca": this many years either side of it
 
 
 def _parse_title_mentions(
@@ -3251,7 +3349,7 @@ def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> N
             msg.consume(match.start(), match.end())  # the counts say how many
         return
     for match in msg.finditer(_COUNT):
-        groups = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11")
+        groups = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12")
         group = next(g for g in groups if match.group(g))
         raw = match.group(group)
         if group in ("n6", "n8"):
@@ -3262,7 +3360,7 @@ def _parse_count(msg: MessageText, result: ParsedRequest, new: Constraints) -> N
             msg.consume(match.start(), match.end())
             continue
         new.k = min(k, MAX_K)  # the reply says the app's own limit (chat.max_k) when over it
-        whole = ("n3", "n5", "n6", "n7", "n8", "n9", "n10", "n11")
+        whole = ("n3", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12")
         end = match.end() if group in whole else match.end(group)
         msg.consume(match.start(), end)  # keep a genre word after the number
         bound = _BOUND_AFTER.match(msg.work, match.end())  # "3 comedies at most"

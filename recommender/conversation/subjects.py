@@ -40,6 +40,7 @@ class Subject:
     # also the films whose catalogue titles carry a name in another language ("foreign")
     other_language_titles: bool = False
     not_films: tuple[tuple[str, int], ...] = ()  # never of it, whatever the rules above say
+    role: str = ""  # of kind "people": "director" or "actor" ("same director as Alien")
 
 
 def _key(text: str) -> str:
@@ -64,6 +65,7 @@ def _table() -> dict[str, Subject]:
             kind=entry.get("kind", "subject"),
             other_language_titles=bool(entry.get("other_language_titles", False)),
             not_films=tuple((title, int(year)) for title, year in entry.get("not_films", [])),
+            role=entry.get("role", ""),
         )
     return table
 
