@@ -250,3 +250,19 @@ def test_a_shop_gets_shop_words(tiny_dataset):
             assert not re.search(r"\b(?:viewers|watched|film)\b", text), text
     assert "comedy product" in shop.values(evidence[0])["asked"]
     assert "comedy film" in films.values(evidence[0])["asked"]
+
+
+def test_films_named_that_are_not_here_take_turns_as_the_reason(tiny_dataset):
+    """A paste of Shrek, Finding Nemo and Up had every card say "You named Shrek": among
+    the named films sharing as many genres with a pick, different picks cite different ones."""
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    kids = ("Animation", "Children's", "Comedy")
+    outside = (("Shrek (2001)", kids), ("Finding Nemo (2003)", kids), ("Up (2009)", kids))
+    items = [i for i in catalogue if set(kids) <= set(i.genres)]  # Toy Story, Aladdin
+    assert len(items) >= 2
+    evidences = builder.build(items, [], ExplainContext(outside=outside))
+    cited = {e.asked_outside[0] for e in evidences if e.asked_outside is not None}
+    assert len(cited) == len(items), cited

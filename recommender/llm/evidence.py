@@ -257,13 +257,18 @@ class EvidenceBuilder:
             common["asked_words"] = context.words_asked  # "a christmas movie": said first
         if context.subject_asked and item.item_id in context.subject_films:
             common["asked_subject"] = context.subject_asked  # "a prison movie": Shawshank
-        for title, genres in context.outside:  # "like Inception": what it shares with it
+        fits = []  # "like Inception": what it shares with each film named that is not here
+        for n, (title, genres) in enumerate(context.outside):
             shared = tuple(g for g in item.genres if g in genres)
             # said when the stand-in source found it, or it shares most of those genres
             found = "outside" in common["provenance"] or 2 * len(shared) >= len(genres)
             if shared and found:
-                common["asked_outside"] = (title, shared)
-                break
+                # the one sharing most; among equals, a different one for different picks
+                turn = (n - item.item_id) % len(context.outside)
+                fits.append((-len(shared), turn, title, shared))
+        if fits:
+            _, _, title, shared = min(fits)
+            common["asked_outside"] = (title, shared)
         anchors = [a for a in context.anchors if a.item_id != item.item_id]
         if context.blend and len(anchors) > 1:  # a blend: what it shares with each of two
             shared = [(a, self._shared(item, [a])) for a in anchors[:2]]
