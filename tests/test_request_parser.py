@@ -3984,12 +3984,14 @@ def test_a_nationality_is_noted_as_no_data_not_searched(text: str, catalogue: Ca
 
 
 @pytest.mark.parametrize(
-    "text", ["a thriller that I probably haven't seen", "something we have never watched"]
+    "text", ["a thriller that I probably haven't seen", "something we likely haven't watched"]
 )
 def test_not_having_seen_it_asks_for_less_watched_films(text: str, catalogue: Catalogue) -> None:
     """ "that I probably haven't seen" had changed nothing: the same most watched films."""
     c = parse(text, catalogue).constraints
     assert c.popularity == "obscure" and c.query == "", text
+    # without the guess, it asks for nothing new: the history is never offered back anyway
+    assert parse("something I have not seen", catalogue).constraints.popularity == ""
 
 
 @pytest.mark.parametrize(

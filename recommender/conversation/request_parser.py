@@ -647,10 +647,12 @@ _OBSCURE = re.compile(
     r"|less (?:popular|known|mainstream|watched|famous|well[- ]known|obvious)"
     # "something I haven't heard of", "stuff nobody's seen"
     r"|(?:i|we) (?:haven'?t|have not|have never|never|wouldn'?t have) heard of"
-    # "a thriller that I probably haven't seen": not the obvious ones
+    # "a thriller that I probably haven't seen": not the obvious ones (plain "something I
+    # haven't seen" asks for nothing new: the history is never offered back anyway)
     r"|(?:that|which|something|anything|ones?|films?|movies?|stuff)\s+(?:i|we)\s+(?:probably"
-    r"\s+|likely\s+|might\s+|may\s+)?(?:haven'?t|have not|have never|never|wouldn'?t have)"
-    r"\s+(?:seen|watched)(?:\s+(?:yet|before|already))?(?=\s*(?:$|[,.!?;]))"
+    r"|likely|might|may|most likely)\s+(?:haven'?t|have not|have never|never|wouldn'?t have"
+    r"|won'?t have|didn'?t)\s+(?:seen|watched)(?:\s+(?:yet|before|already))?"
+    r"(?=\s*(?:$|[,.!?;]))"
     r"|never heard of|nobody'?s (?:seen|heard of)|no one'?s (?:seen|heard of))\b"
 )
 _POPULAR = re.compile(
