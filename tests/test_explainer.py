@@ -388,3 +388,24 @@ def test_one_pasted_title_that_does_not_move_a_pick_is_said_so(tiny_catalogue):
     assert realiser.plan(evidence(3, False))[0] == "flat"
     text = realiser.realise(evidence(1, True))
     assert "Fargo (1996)" in text and "#9" in text and "whichever" not in text
+
+
+def test_a_typed_list_is_attributed_as_the_retriever_reads_it(tiny_catalogue):
+    """A typed list is ranked by the retriever over many orders (order_free_scores), but the
+    explanations' leave-one-out had read it in the typed order: a pick the retriever had at
+    #2 was "#128 for you". With ``order_free`` the base rank is the retriever's own."""
+    import torch
+
+    from recommender.models.attribution import leave_one_out, ranks_of
+    from recommender.models.sasrec import SASRec, SASRecConfig, order_free_scores
+
+    torch.manual_seed(0)
+    model = SASRec(SASRecConfig(num_items=len(tiny_catalogue), max_len=8, hidden=16))
+    model.eval()
+    history, targets = [1, 8, 3, 17, 5], [12, 21, 2]
+    free = order_free_scores(model, history, 8)
+    expected = ranks_of(free[None, :], targets)[0].tolist()
+    found = leave_one_out(model, history, targets, permutations=8)
+    assert list(found.base) == expected
+    typed = order_free_scores(model, [17, 5, 3, 8, 1], 8)  # typed in another order: the same
+    assert torch.equal(free, typed)

@@ -947,7 +947,15 @@ def _explain_context(
         excluded=frozenset(excluded),
         anchors=tuple(deps.catalogue.many(_anchor_ids(c, state))),
         liked=frozenset(state.liked) - frozenset(c.anchors),  # said liked, not asked like
+        # a typed list is read by the retriever in many orders: the ranks cited are those
+        order_free=1 if state.history_dated else _order_free_permutations(deps),
     )
+
+
+def _order_free_permutations(deps: Deps) -> int:
+    """How many orders the retriever averages a typed list over (1: it reads one order)."""
+    config = getattr(deps.retriever, "config", None)
+    return int(getattr(config, "order_free_permutations", 1) or 1)
 
 
 def _not_understood(request: ParsedRequest, state: SessionState, words: CatalogueWords) -> str:

@@ -70,6 +70,9 @@ class ExplainContext:
     # "like Inception": films the catalogue lacks, as (display title, genres)
     outside: tuple[tuple[str, tuple[str, ...]], ...] = ()
     blend: bool = False  # "a cross between Alien and Groundhog Day": the anchors at once
+    # > 1: the history is a typed list, read (like the retriever reads it) as that many orders
+    # averaged; the leave-one-out ranks are then the ones the picks were made by
+    order_free: int = 1
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,7 @@ class EvidenceBuilder:
                 [i.item_id for i in items],
                 self.config.max_attributed,
                 excluded=context.excluded - {i.item_id for i in items},
+                permutations=context.order_free,
             )
         return [self._one(item, pool, attribution, context) for item in items]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from recommender.models.sasrec import SASRec, score_histories
+from recommender.models.sasrec import SASRec, order_free_orders, score_histories
 
 
 def ranks_of(scores: torch.Tensor, targets: Sequence[int]) -> torch.Tensor:
@@ -40,16 +40,26 @@ def ranks_without(
     targets: Sequence[int],
     removals: Sequence[Sequence[int]],
     excluded: Collection[int] = (),
+    permutations: int = 1,
 ) -> torch.Tensor:
     """Ranks of ``targets`` after removing each set in ``removals`` from ``history``.
 
     Returns (1 + R, K): row 0 is the full history, row r + 1 the history without
     ``removals[r]`` (all occurrences; order of the rest kept). One forward pass for all rows.
-    ``excluded`` items never count as better (like the history's).
+    ``excluded`` items never count as better (like the history's). ``permutations`` > 1
+    reads each variant as a typed list with no time order, averaged over that many orders
+    (``order_free_scores``, as the retriever reads such a list), in the same one pass.
     """
     history = list(history)
     variants = [history] + [[i for i in history if i not in set(r)] for r in removals]
-    scores = score_histories(model, variants, exclude_seen=False)  # (1 + R, N+1)
+    if permutations > 1 and len(history) >= 2:
+        orders = [o for v in variants for o in order_free_orders(v, permutations)]
+        scores = score_histories(model, orders, exclude_seen=False)  # (V * P, N+1)
+        # the mean over orders of each variant (a mean of scores ranks as the mean of their
+        # log-softmax: the normalisers only shift a row)
+        scores = scores.view(len(variants), permutations, -1).mean(dim=1)  # (1 + R, N+1)
+    else:
+        scores = score_histories(model, variants, exclude_seen=False)  # (1 + R, N+1)
     seen = torch.as_tensor(sorted(set(history) | set(excluded)), dtype=torch.long)
     if len(seen):
         scores[:, seen] = float("-inf")  # the full history stays unrecommendable in every row
@@ -78,20 +88,29 @@ class LeaveOneOut:
         return self.base[self.targets.index(target)]
 
 
+# a typed list is attributed over at most this many of its titles (the last typed), so that
+# its (1 + n) variants x orders stay one affordable batch (~17 x 8 sequences)
+ORDER_FREE_MAX_ITEMS = 16
+
+
 def leave_one_out(
     model: SASRec,
     history: Sequence[int],
     targets: Sequence[int],
     max_items: int = 50,
     excluded: Collection[int] = (),
+    permutations: int = 1,
 ) -> LeaveOneOut:
     """Leave-one-out attribution over the ``max_items`` most recent distinct history items.
 
     Older items (beyond ``max_items``) are never removed: with long histories their single
-    effect is small and the batch would grow with the paste.
+    effect is small and the batch would grow with the paste. ``permutations``: as in
+    :func:`ranks_without` (a typed list, read as the retriever reads it).
     """
+    if permutations > 1:  # each variant is read in that many orders: fewer variants
+        max_items = min(max_items, ORDER_FREE_MAX_ITEMS)
     distinct = list(dict.fromkeys(reversed(list(history))))[:max_items][::-1]
-    ranks = ranks_without(model, history, targets, [[i] for i in distinct], excluded)
+    ranks = ranks_without(model, history, targets, [[i] for i in distinct], excluded, permutations)
     table = ranks.tolist()
     return LeaveOneOut(
         targets=tuple(targets),

@@ -247,14 +247,20 @@ def order_free_scores(
     latest watch and leans on it; averaging over orders removes that arbitrary lean. Seen
     items stay ``-inf``. The orders come from ``seed``, so one history always scores the same.
     """
+    scores = score_histories(model, order_free_orders(history, permutations, seed))  # (P, N+1)
+    return torch.log_softmax(scores, dim=1).mean(dim=0)  # (N+1,)
+
+
+def order_free_orders(history: Sequence[int], permutations: int, seed: int = 0) -> list[list[int]]:
+    """The ``permutations`` orders :func:`order_free_scores` reads a typed list in: random
+    orders of its sorted items from ``seed`` (the same items typed in any order score the
+    same, and the explanations' leave-one-out reads the list as the retriever did)."""
     generator = torch.Generator().manual_seed(seed)
-    canonical = sorted(history)  # the same items typed in any order score the same
-    orders = [
+    canonical = sorted(history)
+    return [
         [canonical[i] for i in torch.randperm(len(canonical), generator=generator).tolist()]
         for _ in range(permutations)
     ]
-    scores = score_histories(model, orders)  # (P, N+1)
-    return torch.log_softmax(scores, dim=1).mean(dim=0)  # (N+1,)
 
 
 def score_histories(
