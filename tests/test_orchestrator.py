@@ -1011,3 +1011,18 @@ def test_a_film_given_up_on_is_watched_and_not_liked(message: str, make_deps, ti
     state, reply = step(SessionState(), message, make_deps())
     assert [tiny_catalogue.get(i).title for i in state.disliked] == ["Titanic"], message
     assert any("You didn't like Titanic (1997)" in n for n in reply.notes)
+
+
+def test_undo_after_a_swap_brings_the_list_back(make_deps):
+    """ "replace the third with something funnier", then "undo" had said "nothing to undo"
+    and made a new list (the swap changes the list, not the request)."""
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste=HISTORY)
+    before = ids(reply)
+    state, reply = step(state, "swap the third one for something older", deps)
+    assert ids(reply) != before
+    state, reply = step(state, "undo", deps)
+    assert ids(reply) == before and any("before the swap" in n for n in reply.notes)
+    assert before[2] not in state.skipped  # shown again, so not passed over
+    state, reply = step(state, "undo", deps)  # nothing left to undo: the list stays
+    assert ids(reply) == before and any("nothing to undo" in n for n in reply.notes)

@@ -787,7 +787,16 @@ def step_stream(
     picked = _with_counts(order, k, counts, deps.catalogue, request.genre_years)
     if request.genre_years and not request.swap:  # "3 comedies from the 80s and 2 ..."
         reply.notes.append(_counts_note(counts, request.genre_years, picked, deps.catalogue))
-    if request.swap and state.last_recommendations:
+    if request.undo and state.undo_picks:  # "undo" after a swap: the list as it was
+        picked = [i for i in state.undo_picks if 1 <= i <= len(deps.catalogue)]
+    elif (
+        request.undo
+        and state.undo_constraints is None
+        and state.last_recommendations
+        and (request.constraints == state.constraints)
+    ):  # "undo" with nothing to undo: the list stays as it is
+        picked = list(state.last_recommendations)
+    elif request.swap and state.last_recommendations:
         picked = _swapped(state.last_recommendations, request.swap, order)
         reply.notes.append(_swap_note(state.last_recommendations, request, picked, search, deps))
     elif len(picked) < k and listed_only is None:  # "any westerns?" in the 80s: say why

@@ -1123,7 +1123,9 @@ def parse_request(
     for match in msg.finditer(_UNDO):
         result.undo = True
         msg.consume(match.start(), match.end())
-    if result.undo and state is not None and state.undo_constraints is not None:
+    if result.undo and state is not None and state.undo_picks:
+        result.notes.append("Back to the list before the swap.")  # the request never changed
+    elif result.undo and state is not None and state.undo_constraints is not None:
         previous = state.undo_constraints  # refine the request before the last change
         result.notes.append("Back to your request before the last change.")
     elif result.undo:
@@ -1514,6 +1516,10 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
     kept = state.constraints if request.swap and not request.reset else request.constraints
     if kept != state.constraints:  # what "undo" goes back to
         new.undo_constraints = state.constraints.copy()
+    # a swap is undone by its list; any other turn leaves nothing of a swap to undo
+    if request.undo and state.undo_picks:  # the swapped-out pick is back: no longer skipped
+        new.skipped = [i for i in new.skipped if i not in state.undo_picks]
+    new.undo_picks = list(state.last_recommendations) if request.swap else []
     new.constraints = kept.copy()
     if request.birth_year is not None:
         new.birth_year = request.birth_year

@@ -135,6 +135,9 @@ class SessionState:
     pending_life_periods: list[str] = field(default_factory=list)
     # the constraints before the last turn that changed them: "undo that", "go back"
     undo_constraints: Constraints | None = None
+    # the picks before the last swap ("replace the third with something funnier"): what
+    # "undo" brings back (a swap changes the list, not the request)
+    undo_picks: list[int] = field(default_factory=list)
 
     def copy(self) -> SessionState:
         """A fully independent deep copy."""
@@ -220,6 +223,7 @@ ITEM_ID_FIELDS = (
     "skipped",
     "chosen",
     "last_recommendations",
+    "undo_picks",
 )
 CONSTRAINT_ITEM_ID_FIELDS = ("anchors", "avoid")
 
