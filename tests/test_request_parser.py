@@ -4077,3 +4077,15 @@ def test_another_few_is_more_of_that_many(text: str, k: int, catalogue: Catalogu
     """ "another 5 please" had searched "another" and kept one pick."""
     c = parse(text, catalogue).constraints
     assert c.k == k and c.query == "", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what came out this year?", "anything new in cinemas?", "something that just came out"],
+)
+def test_what_is_new_now_is_the_catalogues_last_years_and_said(text: str, catalogue) -> None:
+    """ "what came out this year?" had searched "came out" (No Way Out, In & Out)."""
+    result = parse(text, catalogue)
+    c = result.constraints
+    assert c.year_min is not None and c.year_max is None and c.query == "", text
+    assert any("newest films are from" in n for n in result.notes), text

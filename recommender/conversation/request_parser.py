@@ -758,6 +758,10 @@ def _decade_in_digits(text: str) -> str:
 _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{YEAR})\b")
 _RECENT = re.compile(
     r"\b(?:recent|newest|latest|modern|contemporary|current"
+    # "what came out this year?", "anything new in cinemas?": the catalogue's last years
+    r"|(?:(?:that\s+|which\s+|what\s+)?(?:came|come|comes|is|are)\s+out\s+)?(?:this|last)\s+"
+    r"(?:year|month|week)|(?:new\s+)?in\s+(?:theaters|theatres|cinemas?)(?:\s+now)?"
+    r"|just\s+(?:came|come)\s+out|(?:came|come)\s+out\s+(?:lately|recently)"
     # "new" is a year wish only about films ("something new", "new releases"), not "new policy"
     r"|new(?=\s*(?:$|[,.!?;]|ish\b|\s+(?:movies?|films?|releases?|ones?|stuff|titles?|things?"
     r"|picks?|and|or|please|pls|[a-z-]+\s+(?:movies?|films?)))))\b"
@@ -882,6 +886,10 @@ _GROWN_UP = re.compile(
     r"(?!\s+(?:(?:it\s+)?too|(?:it\s+)?as well|also|alike))"
     r"|(?:too |less |not so |not as )?(?:childish|kiddy|kiddie|babyish)|for (?:teens|teenagers"
     r"|a teen(?:ager)?|older kids)|more mature)\b"
+)
+_JUST_OUT = re.compile(
+    r"\b(?:(?:that|which)\s+)?(?:has\s+|have\s+)?(?:just|recently|only just)\s+(?:came|come"
+    r"|comes)\s+out\b|\b(?:came|come)\s+out\s+(?:lately|recently)\b"
 )
 # "they are teenagers now", "my kids are older now", "she's 15 now": read first, before
 # "kids" names a genre and "older" a period
@@ -1148,6 +1156,9 @@ def parse_request(
     grew_up = msg.finditer(_GREW_UP)
     for match in grew_up:
         msg.consume(match.start(), match.end())
+    just_out = msg.finditer(_JUST_OUT)  # "something that just came out": read before a title
+    for match in just_out:  # pass takes "came out" for a name
+        msg.consume(match.start(), match.end())
     _parse_last_added(msg, matcher.catalogue, state, result)  # "remove the last one I added"
     _parse_namesake_correction(msg, matcher, state, result)  # "no, the other Titanic"
     _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
@@ -1199,7 +1210,14 @@ def parse_request(
     _parse_relaxations(msg, catalogue, result, base.include_genres)
     _parse_ages(msg, state, new, result, this_year or datetime.date.today().year)
     _parse_counted_periods(msg, new, result)
-    _parse_years(msg, catalogue, new)
+    _parse_years(msg, catalogue, new, result.notes)
+    newest = year_bounds(catalogue)[0]
+    if just_out and newest is not None and new.year_min is None and new.year_max is None:
+        new.year_min = newest - RECENT_YEARS + 1
+        result.notes.append(
+            f"The catalogue's newest films are from {newest}, so “recent” means its last "
+            f"{RECENT_YEARS} years ({new.year_min} on)."
+        )
     _titles_not_years(new, catalogue, matcher)
     if result.pending_life and (new.year_min is not None or new.year_max is not None):
         result.pending_life = []  # "films I grew up with, in the 80s": the years are given
@@ -3126,7 +3144,9 @@ _PERIOD_JOINER = re.compile(
 _LIST_GOES_ON = re.compile(rf",?\s*(?:,|or|and|nor)\s+(?:the\s+)?{PERIOD}")
 
 
-def _parse_years(msg: MessageText, catalogue: Catalogue, new: Constraints) -> None:
+def _parse_years(
+    msg: MessageText, catalogue: Catalogue, new: Constraints, notes: list[str] | None = None
+) -> None:
     """Year ranges: between / before / after / decades / single years / recent / old.
 
     Each period may be negated ("not from the 90s", "skip the eighties", "nothing before
@@ -3249,7 +3269,11 @@ def _parse_years(msg: MessageText, catalogue: Catalogue, new: Constraints) -> No
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_RECENT):
         if newest is not None:
+            was = (new.year_min, new.year_max)
             vague(match, newest - RECENT_YEARS + 1, None)
+            said = f"The catalogue's newest films are from {newest}, so “recent” means its "
+            if notes is not None and new.year_min != was[0] and said not in notes:  # not "no new"
+                notes.append(f"{said}last {RECENT_YEARS} years ({newest - RECENT_YEARS + 1} on).")
         else:
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_OLD):
