@@ -3938,6 +3938,8 @@ def test_a_turned_down_word_nothing_understood_is_said_not_dropped(
         "no idea what I want",
         "I have never watched a musical",
         "nothing too long or sad",
+        "no romance unless it is funny",  # the condition is no wish ("unless" had been one)
+        "no cheesy dialogue",  # the style note says it; "dialogue" is not noted twice
     ],
 )
 def test_no_wish_after_a_negation_gets_no_note(text: str, catalogue: Catalogue) -> None:

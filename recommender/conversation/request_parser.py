@@ -1258,7 +1258,7 @@ def parse_request(
     new.outside_anchors = [film.display_title for film in result.newer_titles]
     described = _leftover_query(msg.work, msg.original)
     if not result.injection_suspected:
-        _note_unheeded_negation(msg, result)
+        _note_unheeded_negation(msg, result, new)
     read = readability(described, matcher.knows_word)
     if language := guess_language(described):  # "algo de comedia de los 90": say, not search
         return ParsedRequest(
@@ -3658,13 +3658,21 @@ _NOT_A_WISH = frozenset(
 )
 
 
-def _note_unheeded_negation(msg: MessageText, result: ParsedRequest) -> None:
+# where a turned-down wish ends and its condition begins ("no romance unless it is funny")
+_CONDITION_WORDS = frozenset("unless if when whenever although though except as".split())
+
+
+def _note_unheeded_negation(msg: MessageText, result: ParsedRequest, new: Constraints) -> None:
     """ "no Vietnam", "nothing gory": words turned down that no pass understood are never
     searched, and nothing can leave their films out (the catalogue has no plots); say so
     rather than seem to have done it."""
-    words = [w for w in _leftover_words(msg.work, msg.original)[1] if w not in _NOT_A_WISH]
+    words = _leftover_words(msg.work, msg.original)[1]
+    condition = next((n for n, w in enumerate(words) if w in _CONDITION_WORDS), len(words))
+    words = [w for w in words[:condition] if w not in _NOT_A_WISH]  # "unless it is funny"
     if not words or not all(is_known(w) for w in words):
         return  # nothing turned down, or "no asdfgh": the unreadable note says enough
+    if new.unsupported:  # "no cheesy dialogue": the style note already says it
+        return
     shown = quotable(" ".join(words))
     result.notes.append(
         f"You said no to “{shown}”, but the catalogue has no plots to tell which films have "
