@@ -51,6 +51,11 @@ def test_without_watch_data_only_the_catalogue_is_used() -> None:
         ("what does the third have to do with Alien?", 4, 7),
         ("what has the second one got to do with Fargo?", 2, 12),
         ("how is it connected to Alien?", 1, 7),
+        # had been new picks: "different from" read as "nothing like", "scarier" as Horror
+        ("how is the first one different from the second?", 1, 2),
+        ("what's the difference between the first and the third?", 1, 4),
+        ("which is scarier, the first or the third?", 1, 4),
+        ("which one is older, the second or the third?", 2, 4),
     ],
 )
 def test_comparisons_are_parsed(

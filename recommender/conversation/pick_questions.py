@@ -799,7 +799,12 @@ _COMPARE_LEAD = re.compile(
     r"(?:^|(?<=[.!?,;]\s))\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:how|in what way|why)\s+(?:is|are)"
     r"|what\s+makes|how\s+does|what\s+(?:do|does|has)|is"
     # "compare 1 and 2", "can you compare the first with the third?"
-    r"|(?P<verb>(?:(?:can|could)\s+you\s+|please\s+)?(?:compare|contrast)))\s+"
+    r"|(?P<verb>(?:(?:can|could)\s+you\s+|please\s+)?(?:compare|contrast)"
+    # "what's the difference between the first and the second?"
+    r"|what(?:'s|\s+is)\s+the\s+difference\s+between"
+    # "which is scarier, the first or the third?": the two set side by side
+    r"|which(?:\s+one)?(?:\s+of\s+(?:the|these|those)\s+two)?\s+(?:is|was|would\s+be)\s+"
+    r"(?:(?:more|less)\s+\w+|\w+er|better|worse)\s*[,:]?))\s+"
     r"|(?:^|(?<=[.!?,;]\s))\s*(?=\S.{0,60}?\s+(?:vs\.?|versus)\s)"  # "the first vs the second"
 )
 _COMPARE_JOIN = re.compile(
@@ -808,8 +813,8 @@ _COMPARE_JOIN = re.compile(
     r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with"
     # "what does the third have to do with Alien?", "how is it connected to Heat?"
     r"|(?:(?:have|has)\s+(?:got\s+)?|got\s+)to\s+do\s+with|(?:connected|linked|tied)\s+to"
-    r"|vs\.?|versus))"
-    r"|(?P<and>and|&|with|to))\s+"
+    r"|vs\.?|versus|(?:so\s+)?different\s+(?:from|to|than)|differs?\s+from))"
+    r"|(?P<and>and|&|with|to|or))\s+"
 )
 _PICK_NUMBER = r"(?:#\s?|no\.\s?|number\s+)?"
 _COMPARE_NUMBERS = re.compile(
