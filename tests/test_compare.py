@@ -139,3 +139,11 @@ def test_which_of_my_titles_leads_to_a_pick_is_its_reason(
     parsed = parse_request(text, tiny_catalogue, state=state)
     assert parsed.action == "explain" and parsed.explain == explained, text
     assert parsed.compare_with is None and not parsed.constraints.query
+
+
+def test_which_pick_is_most_like_a_title_is_set_beside_it(tiny_catalogue: Catalogue) -> None:
+    """ "which one is most like Alien?" had made new picks like Alien: the pick sharing the
+    most genres with it (the higher among equals) is set beside it."""
+    state = SessionState(last_recommendations=[1, 20, 2])  # Toy Story, The Terminator, Jumanji
+    parsed = parse_request("which one is most like Alien?", tiny_catalogue, state=state)
+    assert parsed.action == "explain" and (parsed.explain, parsed.compare_with) == ([20], 7)

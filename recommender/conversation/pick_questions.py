@@ -828,6 +828,14 @@ _COMPARE_END = re.compile(
 )
 
 
+# "which one is most like Alien?": the pick sharing the most genres with it, set beside it
+_MOST_LIKE = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|hmm),?\s+)?which(?:\s+one|\s+of\s+(?:them|these|those|the\s+picks)"
+    r"|\s+pick)?\s+(?:is|'s)\s+(?:the\s+)?(?:most|more|closest|nearest)\s*(?:like|similar\s+to"
+    r"|to)?\s+"
+)
+
+
 def _parse_compare(
     msg: MessageText,
     matcher: TitleMatcher,
@@ -836,6 +844,20 @@ def _parse_compare(
     result: ParsedRequest,
 ) -> None:
     """Two films set side by side; the pick (when one is) is the one explained."""
+    most = _MOST_LIKE.match(msg.work) if last else None
+    found = title_at(msg, most.end(), matcher, state, result) if most else None
+    end = _COMPARE_END.match(msg.work, found[1]) if found is not None else None
+    if most is not None and found is not None and end is not None:
+        target = found[0]
+        picks = [matcher.catalogue.get(i) for i in last if i != target.item_id]
+        if picks:  # most genres shared, the higher pick among equals
+            best = max(
+                picks,
+                key=lambda p: (len(set(p.genres) & set(target.genres)), -last.index(p.item_id)),
+            )
+            result.explain, result.compare_with = [best.item_id], target.item_id
+            msg.consume(most.start(), end.end())
+            return
     numbers = _COMPARE_NUMBERS.match(msg.work)  # "compare 1 and 2": numbers name picks here
     if numbers is not None and last:
         a, b = int(numbers.group("a")), int(numbers.group("b"))
