@@ -4091,3 +4091,25 @@ def test_what_is_new_now_is_the_catalogues_last_years_and_said(text: str, catalo
     c = result.constraints
     assert c.year_min is not None and c.year_max is None and c.query == "", text
     assert any("newest films are from" in n for n in result.notes), text
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        ("more like E.T. the Extra-Terrestrial (1982)", 1),  # had been a search of its words
+        ("like E.T.", 1),
+        ("something like L.A. Confidential", 2),
+    ],
+)
+def test_a_title_with_an_abbreviation_is_read_whole(text: str, anchor: int) -> None:
+    """The title reader stopped at the first period: "E.T." and "L.A." ended the title, and
+    "Extra-Terrestrial" became the subject of films with aliens."""
+    films = Catalogue(
+        [
+            Item(1, "1", "E.T. the Extra-Terrestrial", 1982, ("Children's", "Sci-Fi")),
+            Item(2, "2", "L.A. Confidential", 1997, ("Crime", "Mystery", "Thriller")),
+            Item(3, "3", "Heat", 1995, ("Action", "Crime")),
+        ]
+    )
+    c = parse(text, films).constraints
+    assert c.anchors == [anchor] and c.query == "" and c.topic == "", text

@@ -29,6 +29,14 @@ _YEAR_AT_END = re.compile(rf"\s*[(\[]({YEAR})[)\]]\s*$")
 _PUNCT_YEAR = re.compile(rf"([!.?]?)\s*[(\[]({YEAR})[)\]]")
 
 
+# where a title typed in a message must end: a comma or a sentence end, but not the period
+# of an abbreviation ("E.T. the Extra-Terrestrial", "L.A. Confidential", "Dr. Strangelove")
+_TITLE_STOP = re.compile(
+    r"[?!;,]|\s{2,}"
+    r"|(?<!\b[a-z])(?<!\bdr)(?<!\bmr)(?<!\bms)(?<!\bmrs)(?<!\bst)(?<!\bjr)(?<!\bvs)\.(?!\w)"
+)
+
+
 def title_at(
     msg: MessageText,
     start: int,
@@ -38,7 +46,7 @@ def title_at(
 ) -> tuple[Item, int] | None:
     """The longest catalogue title starting at ``start`` (exact first, then near-exact)."""
     rest = msg.work[start:]
-    stop = re.search(r"[.?!;,]|\s{2,}", rest)
+    stop = _TITLE_STOP.search(rest)
     rest = rest[: stop.start()] if stop else rest
     words = list(re.finditer(r"\S+", rest))[:MAX_TITLE_WORDS]
     for exact in (True, False):
