@@ -759,8 +759,10 @@ _YEAR_ALONE = re.compile(rf"\b(?:(?:released )?in |of |from )?(?P<a>{YEAR})\b")
 _RECENT = re.compile(
     r"\b(?:recent|newest|latest|modern|contemporary|current"
     # "what came out this year?", "anything new in cinemas?": the catalogue's last years
-    r"|(?:(?:that\s+|which\s+|what\s+)?(?:came|come|comes|is|are)\s+out\s+)?(?:this|last)\s+"
-    r"(?:year|month|week)|(?:new\s+)?in\s+(?:theaters|theatres|cinemas?)(?:\s+now)?"
+    # ("Watched this year:" over a pasted list is no wish: "this year" alone is not one)
+    r"|(?:(?:that\s+|which\s+|what\s+)?(?:came|come|comes|is|are)\s+out|from|released)\s+"
+    r"(?:this|last)\s+(?:year|month|week)|(?:new\s+)?in\s+(?:theaters|theatres|cinemas?)"
+    r"(?:\s+now)?"
     r"|just\s+(?:came|come)\s+out|(?:came|come)\s+out\s+(?:lately|recently)"
     # "new" is a year wish only about films ("something new", "new releases"), not "new policy"
     r"|new(?=\s*(?:$|[,.!?;]|ish\b|\s+(?:movies?|films?|releases?|ones?|stuff|titles?|things?"
