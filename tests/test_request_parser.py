@@ -4113,3 +4113,11 @@ def test_a_title_with_an_abbreviation_is_read_whole(text: str, anchor: int) -> N
     )
     c = parse(text, films).constraints
     assert c.anchors == [anchor] and c.query == "" and c.topic == "", text
+
+
+def test_more_after_a_negated_genre_starts_a_wish(catalogue: Catalogue) -> None:
+    """ "less violent and more romantic" had ruled romance out with the violent genres."""
+    c = parse("something like Heat (1995) but less violent and more romantic", catalogue)
+    c = c.constraints
+    assert c.include_genres == ["Romance"] and "Romance" not in c.exclude_genres
+    assert parse("no horror or war", catalogue).constraints.exclude_genres == ["Horror", "War"]

@@ -3466,6 +3466,8 @@ def _parse_genres(
             r"|something|stuff)\s+)?",
             between,
         )
+        if joined and previous_negated and re.search(r"\bmore\b", between):
+            joined = None  # "less violent and more romantic": "more" turns to what is wanted
         if joined and "," in between and not re.search(r"\b(?:or|nor|and)\b", between):
             # "no horror, war or romance" is a list; "skip the cartoons, the kids want ..." not
             end_of_item = _LIST_ITEM_END.match(msg.work, match.end())
