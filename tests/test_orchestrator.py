@@ -190,16 +190,22 @@ def test_titles_the_user_loved_are_history_and_liked(make_deps):
     assert state.history == [12, 7] and state.liked == []
 
 
-def test_a_title_asked_about_is_not_drowned_by_one_the_user_liked(make_deps, monkeypatch):
-    """ "I loved Fargo", then "something like Alien": the films like Alien are searched, not
-    those like Fargo and Alien at once (a liked title had drowned the one asked about); with
-    nothing asked about, the liked titles are what the picks are like."""
-    deps = make_deps()
+def _anchors_retrieved(deps, monkeypatch) -> list[list[int]]:
+    """The anchors of every retrieval ``deps`` makes from now on, in order."""
     asked: list[list[int]] = []
     retrieve = deps.retriever.retrieve
     monkeypatch.setattr(
         deps.retriever, "retrieve", lambda q: asked.append(list(q.anchors)) or retrieve(q)
     )
+    return asked
+
+
+def test_a_title_asked_about_is_not_drowned_by_one_the_user_liked(make_deps, monkeypatch):
+    """ "I loved Fargo", then "something like Alien": the films like Alien are searched, not
+    those like Fargo and Alien at once (a liked title had drowned the one asked about); with
+    nothing asked about, the liked titles are what the picks are like."""
+    deps = make_deps()
+    asked = _anchors_retrieved(deps, monkeypatch)
     state, _ = step(SessionState(), "I loved Fargo", deps)
     assert state.liked == [12] and asked[-1] == [12]
     state, reply = step(state, "something like Alien", deps)
@@ -934,11 +940,7 @@ def test_a_film_the_catalogue_lacks_is_asked_about_over_the_liked_ones(make_deps
     """ "like Inception" after "I loved Fargo": the liked title had become the anchor too, and
     its neighbours drowned the films of Inception's kind."""
     deps = make_deps()
-    asked: list[list[int]] = []
-    retrieve = deps.retriever.retrieve
-    monkeypatch.setattr(
-        deps.retriever, "retrieve", lambda q: asked.append(list(q.anchors)) or retrieve(q)
-    )
+    asked = _anchors_retrieved(deps, monkeypatch)
     state, _ = step(SessionState(), "I loved Fargo", deps)
     state, reply = step(state, "something like Inception", deps)
     assert state.constraints.outside_anchors == ["Inception (2010)"] and asked[-1] == []

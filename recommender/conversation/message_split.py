@@ -237,13 +237,15 @@ def _says_a_wish(
     parsed = parse_request(text, catalogue, matcher=matcher)
     c = parsed.constraints
     named = subjects_in(c.topic)  # "Tom Hanks", "a heist movie": of the app's lists
-    # "Alien, Aliens and The Thing": a subject's word written as a catalogue title is the film
-    films = {
-        title_key(word)
-        for word in re.findall(r"\b[A-Z][\w'-]*", text)
-        if _is_exact_title(word, matcher)
-    }
-    named = [s for s in named if s.kind != "subject" or not films & set(s.words)]
+    if any(s.kind == "subject" for s in named):
+        # "Alien, Aliens and The Thing": a subject's word written as a catalogue title is the
+        # film (looked up only when a subject was named: this runs for every piece of a list)
+        films = {
+            title_key(word)
+            for word in re.findall(r"\b[A-Z][\w'-]*", text)
+            if _is_exact_title(word, matcher)
+        }
+        named = [s for s in named if s.kind != "subject" or not films & set(s.words)]
     if wholly and without_subject_words(c.query, named):
         return bool(_REQUEST_CUES.search(text))
     structured = bool(

@@ -289,11 +289,10 @@ def _newer(line: UnmatchedLine | AmbiguousLine, catalogue: Catalogue) -> NewerTi
     """:func:`_newer_line` of a line, or of the name an export's other columns give it (its
     original title and year: "Der Herr der Ringe: Die Gefährten" is The Fellowship of the
     Ring, 2001, not the catalogue's Lord of the Rings of 1978)."""
-    if line.named_as and _newer_line(line.text, catalogue) is None:
+    found = _newer_line(line.text, catalogue)
+    if found is None and line.named_as:
         found = _newer_line(line.named_as, catalogue)
-        if found is not None:
-            return found
-    return _newer_line(line.text, catalogue)
+    return found
 
 
 def _newer_lines(parsed: HistoryParse, catalogue: Catalogue) -> list[NewerTitle]:

@@ -1216,10 +1216,7 @@ def parse_request(
     newest = year_bounds(catalogue)[0]
     if just_out and newest is not None and new.year_min is None and new.year_max is None:
         new.year_min = newest - RECENT_YEARS + 1
-        result.notes.append(
-            f"The catalogue's newest films are from {newest}, so “recent” means its last "
-            f"{RECENT_YEARS} years ({new.year_min} on)."
-        )
+        result.notes.append(recent_note(newest))
     _titles_not_years(new, catalogue, matcher)
     if result.pending_life and (new.year_min is not None or new.year_max is not None):
         result.pending_life = []  # "films I grew up with, in the 80s": the years are given
@@ -2798,10 +2795,9 @@ def _is_title(words: str, matcher: TitleMatcher) -> bool:
 def _titles_not_years(new: Constraints, catalogue: Catalogue, matcher: TitleMatcher) -> None:
     """ "a Kubrick film that isn't 2001": a year ruled out that no film here is from, and that
     starts a title ("2001: A Space Odyssey"), is that title ruled out."""
-    years = [item.year for item in catalogue if item.year is not None]
-    if not years:
+    newest = year_bounds(catalogue)[0]
+    if newest is None:
         return
-    newest = max(years)
     for lo, hi in list(new.exclude_years):
         if lo == hi and lo > newest and matcher.match(str(lo)).items:
             new.exclude_years.remove([lo, hi])
@@ -3271,11 +3267,11 @@ def _parse_years(
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_RECENT):
         if newest is not None:
-            was = (new.year_min, new.year_max)
+            before = new.year_min
             vague(match, newest - RECENT_YEARS + 1, None)
-            said = f"The catalogue's newest films are from {newest}, so “recent” means its "
-            if notes is not None and new.year_min != was[0] and said not in notes:  # not "no new"
-                notes.append(f"{said}last {RECENT_YEARS} years ({newest - RECENT_YEARS + 1} on).")
+            said = recent_note(newest)
+            if notes is not None and new.year_min != before and said not in notes:  # not "no new"
+                notes.append(said)
         else:
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_OLD):
@@ -3285,6 +3281,14 @@ def _parse_years(
             msg.consume(match.start(), match.end())
     if new.year_min is not None and new.year_max is not None and new.year_min > new.year_max:
         new.year_min, new.year_max = new.year_max, new.year_min
+
+
+def recent_note(newest: int) -> str:
+    """What "recent" means in a catalogue whose newest films are from ``newest``."""
+    return (
+        f"The catalogue's newest films are from {newest}, so “recent” means its last "
+        f"{RECENT_YEARS} years ({newest - RECENT_YEARS + 1} on)."
+    )
 
 
 def year_bounds(catalogue: Catalogue) -> tuple[int | None, int | None]:
