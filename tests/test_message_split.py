@@ -580,3 +580,55 @@ def test_a_chatty_history_keeps_every_title(message: str, history: str, catalogu
     Heat had been kept)."""
     split = split_message(message, catalogue, TitleMatcher(catalogue))
     assert split is not None and split.history == history
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "wish", "liked"),
+    [
+        (
+            "I love Tarantino but I've seen all his films, what next?",
+            "all the Tarantino films",
+            "what next?",
+            True,
+        ),
+        ("Big Spielberg fan, I have seen everything he made", "all the Spielberg films", "", True),
+        (
+            "I know James Cameron; watched every one of his movies",
+            "all the James Cameron films",
+            "",
+            False,
+        ),
+    ],
+)
+def test_all_his_films_are_the_films_of_the_person_named(
+    message: str, history: str, wish: str, liked: bool, catalogue: Catalogue
+) -> None:
+    """ "I love Tarantino but I've seen all his films" had offered Tarantino's films back."""
+    split = split_message(message, catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.led
+    assert (split.history, split.request, split.liked) == (history, wish, liked)
+
+
+def test_all_their_films_without_one_name_before_is_no_history(catalogue: Catalogue) -> None:
+    for message in ("I've seen all his films", "Tarantino or Hitchcock? seen all his films"):
+        split = split_message(message, catalogue, TitleMatcher(catalogue))
+        assert split is None or split.history == "all his films", message  # said back unmatched
+
+
+def test_seen_alone_leads_a_whole_body_of_work(catalogue: Catalogue) -> None:
+    split = split_message(
+        "seen all the Pixar ones, something similar for the kids",
+        catalogue,
+        TitleMatcher(catalogue),
+    )
+    assert split is not None
+    assert (split.history, split.request) == (
+        "all the Pixar ones",
+        "something similar for the kids",
+    )
+
+
+def test_a_pronoun_in_a_seen_list_is_no_title(catalogue: Catalogue) -> None:
+    """ "I've seen that, and Fargo too" had said it could not match "that"."""
+    split = split_message("I've seen that, and Fargo too", catalogue, TitleMatcher(catalogue))
+    assert split is not None and split.history == "Fargo"

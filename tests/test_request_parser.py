@@ -4121,3 +4121,57 @@ def test_more_after_a_negated_genre_starts_a_wish(catalogue: Catalogue) -> None:
     c = c.constraints
     assert c.include_genres == ["Romance"] and "Romance" not in c.exclude_genres
     assert parse("no horror or war", catalogue).constraints.exclude_genres == ["Horror", "War"]
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("a film by whoever directed Alien", "ridley scott"),
+        ("anything by the director of Alien", "ridley scott"),
+        ("more from the guy who made Alien", "ridley scott"),
+        ("something with the star of The Terminator", "schwarzenegger"),
+        ("more from the studio behind Toy Story", "pixar"),  # Pixar's, not every Disney film
+    ],
+)
+def test_the_people_of_a_named_film(text: str, person: str, catalogue: Catalogue) -> None:
+    """ "anything by the director of Jaws" had been films like Jaws (King Kong, The Omen)."""
+    from recommender.conversation.subjects import subjects_in
+
+    result = parse(text, catalogue)
+    assert [s.name for s in subjects_in(result.constraints.topic)] == [person], text
+    assert not result.constraints.anchors and result.referenced, text
+
+
+def test_spaghetti_westerns_ruled_out_leave_the_western_asked_for(catalogue: Catalogue) -> None:
+    """ "a western that isn't a spaghetti western" had ruled every western out."""
+    for text in ("a western that isn't a spaghetti western", "a western, no spaghetti westerns"):
+        c = parse(text, catalogue).constraints
+        assert c.include_genres == ["Western"] and c.exclude_genres == [], text
+        assert c.exclude_subjects == ["spaghetti western"], text
+
+
+def test_a_title_of_everyday_words_typed_as_a_title_is_the_film() -> None:
+    """ "something like The Thing" and "something like Big" had been the most watched films:
+    every word of those titles is one requests are full of."""
+    films = Catalogue(
+        [
+            Item(1, "1", "Thing, The", 1982, ("Horror", "Sci-Fi")),
+            Item(2, "2", "Big", 1988, ("Comedy", "Fantasy")),
+            Item(3, "3", "Romance", 1999, ("Drama", "Romance")),
+            Item(4, "4", "Heat", 1995, ("Action", "Crime")),
+        ]
+    )
+    assert parse("something like The Thing", films).constraints.anchors == [1]
+    assert parse("a comedy like Big, not too old", films).constraints.anchors == [2]
+    assert parse("something like big", films).constraints.anchors == []  # typed as a word
+    assert parse("SOMETHING LIKE BIG", films).constraints.anchors == []  # all in capitals
+    romance = parse("something like Romance", films).constraints  # a genre typed capitalised
+    assert romance.anchors == [] and romance.include_genres == ["Romance"]
+
+
+def test_a_spaghetti_western_asked_for_is_the_apps_list(catalogue: Catalogue) -> None:
+    """ "a spaghetti western" had searched the word "spaghetti"."""
+    from recommender.conversation.subjects import subjects_in
+
+    c = parse("a spaghetti western", catalogue).constraints
+    assert [s.name for s in subjects_in(c.topic)] == ["spaghetti western"]

@@ -66,3 +66,70 @@ def test_a_message_alone_is_a_series_only_by_number_or_trilogy() -> None:
     assert names_series_films("Toy Story 1&2", CATALOGUE, MATCHER)
     assert names_series_films("the Godfather trilogy", CATALOGUE, MATCHER)
     assert not names_series_films("all the Godfather movies", CATALOGUE, MATCHER)  # a request?
+
+
+BODIES = Catalogue(
+    [
+        Item(1, "1", "Psycho", 1960, ("Horror", "Thriller")),
+        Item(2, "2", "Rear Window", 1954, ("Mystery", "Thriller")),
+        Item(3, "3", "Vertigo", 1958, ("Mystery", "Thriller")),
+        Item(4, "4", "Toy Story", 1995, ("Animation", "Comedy")),
+        Item(5, "5", "Toy Story 2", 1999, ("Animation", "Comedy")),
+        Item(6, "6", "Everything You Always Wanted to Know About Sex", 1972, ("Comedy",)),
+        Item(7, "7", "To Wong Foo, Thanks for Everything! Julie Newmar", 1995, ("Comedy",)),
+        Item(8, "8", "Interview with the Vampire", 1994, ("Drama", "Horror")),
+        Item(9, "9", "Near Dark", 1987, ("Horror", "Western")),
+        Item(10, "10", "Heat", 1995, ("Action", "Crime")),
+    ]
+)
+BODY_MATCHER = TitleMatcher(BODIES)
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("every Hitchcock movie", [2, 3, 1]),  # by release
+        ("all of Hitchcock's films", [2, 3, 1]),
+        ("all the Hitchcock ones", [2, 3, 1]),
+        ("everything by Hitchcock", [2, 3, 1]),
+        ("Hitchcock's whole filmography", [2, 3, 1]),
+        ("all the Pixar movies", [4, 5]),
+        ("all the vampire movies", [9, 8]),  # a subject of the app's lists too
+        ("Hitchcock films", []),  # no "all": maybe a wish, never a body of work seen
+        ("everything", []),
+        ("all the Heat films", []),
+    ],
+)
+def test_a_line_names_a_whole_body_of_work(text: str, ids: list[int]) -> None:
+    """ "I've seen every Hitchcock movie" had asked for Hitchcock films and offered them back."""
+    assert series_line(text, BODIES, BODY_MATCHER) == ids
+
+
+def test_a_body_of_work_read_as_two_namesakes_becomes_its_films() -> None:
+    """ "everything by Hitchcock" had been "did you mean Everything You Always Wanted to ...?"."""
+    parsed = parse_history("everything by Hitchcock\nHeat", BODIES, matcher=BODY_MATCHER)
+    expanded = expand_series_lines(parsed, BODIES, BODY_MATCHER)
+    assert expanded.item_ids == [2, 3, 1, 10] and not expanded.ambiguous
+    assert any(
+        "as 3 films: Rear Window (1954), Vertigo (1958), Psycho (1960)" in n for n in expanded.notes
+    )
+
+
+def test_a_long_body_of_work_is_named_in_part() -> None:
+    films = [
+        ("Psycho", 1960),
+        ("Vertigo", 1958),
+        ("Rear Window", 1954),
+        ("North by Northwest", 1959),
+        ("Birds, The", 1963),
+        ("Rebecca", 1940),
+        ("Notorious", 1946),
+        ("Dial M for Murder", 1954),
+    ]
+    names = Catalogue([Item(i, str(i), t, y, ("Thriller",)) for i, (t, y) in enumerate(films, 1)])
+    matcher = TitleMatcher(names)
+    parsed = parse_history("all the Hitchcock films", names, matcher=matcher)
+    expanded = expand_series_lines(parsed, names, matcher)
+    assert len(expanded.item_ids) == 8
+    assert expanded.notes[-1].startswith("I read “all the Hitchcock films” as 8 films: Rebecca")
+    assert expanded.notes[-1].endswith("and 2 more.")

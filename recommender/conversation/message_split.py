@@ -60,6 +60,8 @@ HISTORY_LEAD = re.compile(
     r"|(?:have|has) (?:watched|seen|liked|loved|enjoyed))|"
     r"i watched|"
     r"(?:just|recently|finally) (?:watched|saw|seen|finished)|after (?:watching|seeing)|"
+    # "seen all the Pixar ones, ...": "seen" alone leads only a whole body of work
+    r"(?:already )?seen(?= (?:all|every|everything)\b)|"
     # "Rewatched Heat last night", "binged the Godfather trilogy", "finally caught Alien"
     r"(?:(?:just|recently|finally|also) )?(?:re-?watched|binged|binge[- ]watched|caught|streamed)|"
     # more titles in a later turn: "also Heat and Fargo", "oh and I forgot Se7en"
@@ -266,9 +268,42 @@ def _says_a_wish(
     return structured or bool(_REQUEST_CUES.search(text))
 
 
+# "I love Tarantino but I've seen all his films": the films of the person named before
+_SEEN_ALL_OF = re.compile(
+    r"^(?P<before>.*?)(?:[,;.!]\s*|\s+(?:but|and|so|though|yet)\s+)+(?:(?:i|we)(?:'ve| have)?\s+)?"
+    r"(?:(?:already|probably|pretty much|basically|just about)\s+)?(?:seen|watched|done)\s+"
+    r"(?:all|every one|each one|everything)\s+(?:of\s+)?(?:(?P<pron>his|her|their)"
+    r"(?:\s+(?:films|movies|stuff|work|ones))?|(?:them|those)(?:\s+(?:films|movies))?"
+    r"|(?P<subj>he|she|they)(?:'s|'ve| has| have)?\s+(?:made|done|directed|been in|did))\b"
+    r"(?P<after>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _seen_all_of_them(
+    message: str, catalogue: Catalogue, matcher: TitleMatcher
+) -> MessageSplit | None:
+    """ "I love Tarantino but I've seen all his films, what next?": the films of the one
+    person or studio of the app's lists named before "his films" are the (liked) history,
+    what follows the wish; ``None`` when no single such name comes before."""
+    found = _SEEN_ALL_OF.match(message.strip())
+    if found is None:
+        return None
+    named = [s for s in subjects_in(found.group("before")) if s.kind in ("people", "studio")]
+    if len(named) != 1:
+        return None
+    line = f"all the {named[0].label}"  # "all the Tarantino films": a line of a body of work
+    if not series_line(line, catalogue, matcher):
+        return None
+    request = found.group("after").strip(" ,;.-")
+    return MessageSplit(line, request, liked=bool(_LIKING.search(found.group("before"))), led=True)
+
+
 def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
     """The history and request parts of a chat message, or ``None`` if it carries no history
     (two or more lines, "I watched ...", or a list of titles on one line)."""
+    if (seen_all := _seen_all_of_them(message, catalogue, matcher)) is not None:
+        return seen_all
     lines = [line for line in message.splitlines() if line.strip()]
     if len(lines) >= 2:
         # one read of the whole paste: only the lines it does not take as titles may be requests
@@ -314,6 +349,7 @@ def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> 
     titles, praised = _without_remarks(_titles_in_sentence(head, matcher), matcher)
     if titles and all(_no_title(t) for t in titles):
         return None  # "I like everything", "I love all genres": no history, maybe a wish
+    titles = [t for t in titles if not _no_title(t)]  # "I've seen that, and Aliens too"
     remarks, request = _leading_remarks(request)  # "Just finished Alien. Loved it! Now ..."
     if remarks and titles:  # the history parser reads the verdict off "Alien - loved it"
         titles[-1] = f"{titles[-1]} - {' '.join(remarks)}"

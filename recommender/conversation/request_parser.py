@@ -75,6 +75,7 @@ from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.subjects import (
     people_of,
     subject,
+    subject_films,
     subject_named,
     subject_pattern,
     subjects_in,
@@ -1816,6 +1817,17 @@ _SAME_AS = re.compile(
     r"|year|period|time|genres?|kind|type|style|director|filmmaker|actors?|actress|star|cast"
     r"|leads?|studio)\s+(?:as|like|that)\s+"
 )
+# "anything by the director of Jaws", "more with the star of Titanic", "by whoever directed
+# Alien", "from the studio behind Toy Story": that film's people, as "the same director as"
+_MADE_BY = re.compile(
+    r"\b(?:(?:from|of|by|with|starring)\s+)?(?:(?:the|that)\s+)?(?P<what>director|filmmaker"
+    r"|maker|makers|star|lead|leads|studio|actors?|actress)\s+(?:of|behind|from|in)\s+"
+    r"|\b(?:(?:from|by|with|starring)\s+)?(?:whoever|the\s+(?:guy|person|people|one|woman|man"
+    r"|lady|team)\s+(?:who|that))\s+(?P<did>directed|made|starred in|was in|acted in)\s+",
+    re.IGNORECASE,
+)
+_DID = {"directed": "director", "made": "director", "starred in": "star", "was in": "star"}
+_DID["acted in"] = "star"
 MAX_SAME_GENRES = 2  # a film of more genres asks for any of them ("same genre as Fargo")
 _ROLES = {
     "director": "director",
@@ -1843,7 +1855,10 @@ def _parse_same_as(
     from the app's lists (their words join the topic), or films like it when no list knows
     who made it."""
     genres: list[str] = []
-    for match in msg.finditer(_SAME_AS):
+    matches = [*msg.finditer(_SAME_AS), *msg.finditer(_MADE_BY)]
+    for match in matches:
+        if not msg.work[match.start() : match.end()].strip():
+            continue  # consumed by an earlier match
         ref = re.match(rf"\s*{REF_LIST_WORDS}{REF_END}", msg.work[match.end() :])
         if ref is not None and last:  # "the same genre as the second one"
             ids = resolve_refs(ref.group("refs"), last, result)
@@ -1854,7 +1869,8 @@ def _parse_same_as(
             item, end = found if found is not None else (None, 0)
         if item is None:
             continue
-        what = match.group("what")
+        what = (match.group("what") or _DID[match.group("did").lower()]).lower()
+        what = {"maker": "director", "makers": "director"}.get(what, what)
         shown = (msg.cased or msg.work)[match.start() : end].strip()
         result.referenced.append(item.item_id)
         if what in ("decade", "era", "year", "period", "time") and item.year is not None:
@@ -1877,6 +1893,8 @@ def _parse_same_as(
                 for s in people_of(matcher.catalogue, item.item_id)
                 if (s.kind == "studio") == (what == "studio") and (not role or s.role == role)
             ]
+            if what == "studio" and len(lists) > 1:  # Toy Story: Pixar's, not all Disney's
+                lists = [min(lists, key=lambda s: len(subject_films(matcher.catalogue, s.name)))]
             if lists:
                 for named in lists:
                     if named.words[0] not in result.topics:

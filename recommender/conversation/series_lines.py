@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from recommender.conversation.history_parser import HistoryParse, MatchedLine
+from recommender.conversation.history_parser import HistoryParse, MatchedLine, UnmatchedLine
 from recommender.conversation.request_parser import series_films
+from recommender.conversation.subjects import subject_films, subject_named
 from recommender.conversation.title_matcher import TitleMatcher
 from recommender.data.catalogue import Catalogue
 
 MAX_SERIES_LINE = 12  # the most films one line may stand for
+MAX_PEOPLE_LINE = 60  # "every Hitchcock film": the most one person's or studio's line gives
+NOTE_TITLES = 6  # a note names this many of a line's films, then says how many more
 SERIES_SCORE = 95.0  # the match score of a film read off a series line (a title part's)
 _COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
 _FILMS = r"(?:films?|movies?|flicks?|ones|trilogy|quadrilogy|saga|series|franchise|collection)"
@@ -33,6 +36,14 @@ _FIRST = re.compile(
     rf"(?:\s+{_FILMS})?$",
     re.IGNORECASE,
 )
+# "everything by Kubrick", "Kubrick's whole filmography", "everything Pixar made"
+_EVERYTHING = re.compile(
+    r"^(?:everything|all|anything)\s+(?:(?:by|from|of)\s+)?(?P<name>.+?)(?:\s+(?:made|did"
+    r"|has made|has done|directed|ever made|ever did))?$"
+    r"|^(?:all\s+(?:of\s+)?)?(?P<own>.+?)'s?\s+(?:whole\s+|entire\s+|complete\s+)?"
+    r"(?:filmography|back catalogue|back catalog|body of work|work|oeuvre)$",
+    re.IGNORECASE,
+)
 _RANGE = re.compile(r"^(?P<name>.+?)\s+(?P<a>[1-9])\s*(?:-|–|to|thru|through)\s*(?P<b>[1-9])$")
 _LISTED = re.compile(
     r"^(?P<name>.+?)\s+(?P<nums>[1-9](?:\s*(?:&|and|\+|,|/)\s*[1-9]){1,5})$", re.IGNORECASE
@@ -42,15 +53,20 @@ _LISTED = re.compile(
 def expand_series_lines(
     parsed: HistoryParse, catalogue: Catalogue, matcher: TitleMatcher
 ) -> HistoryParse:
-    """``parsed`` with each unmatched line that names films of a series turned into them."""
-    if not parsed.unmatched:
+    """``parsed`` with each unmatched line that names films of a series turned into them, and
+    each line that names a whole body of work ("everything by Spielberg", read as two titles
+    with "everything" in them)."""
+    if not parsed.unmatched and not parsed.ambiguous:
         return parsed
     known = set(parsed.item_ids)
-    matched, still, notes = list(parsed.matched), [], list(parsed.notes)
-    for line in parsed.unmatched:
-        ids = [i for i in series_line(line.text, catalogue, matcher) if i not in known]
+    matched, notes = list(parsed.matched), list(parsed.notes)
+    still, unsure = [], []
+    lines = [(line, series_line(line.text, catalogue, matcher)) for line in parsed.unmatched]
+    lines += [(line, people_line(line.text, catalogue)) for line in parsed.ambiguous]
+    for line, films in lines:
+        ids = [i for i in films if i not in known]
         if not ids:
-            still.append(line)
+            (still if isinstance(line, UnmatchedLine) else unsure).append(line)
             continue
         known.update(ids)
         titles = [catalogue.get(i).display_title for i in ids]
@@ -58,11 +74,14 @@ def expand_series_lines(
             MatchedLine(i, title, line.line_no, line.text, SERIES_SCORE)
             for i, title in zip(ids, titles, strict=True)
         ]
-        notes.append(f"I read “{line.text}” as {len(ids)} films: {', '.join(titles)}.")
-    if len(still) == len(parsed.unmatched):
+        shown = ", ".join(titles[:NOTE_TITLES])
+        if len(titles) > NOTE_TITLES:
+            shown += f" and {len(titles) - NOTE_TITLES} more"
+        notes.append(f"I read “{line.text}” as {len(ids)} films: {shown}.")
+    if len(still) + len(unsure) == len(lines):
         return parsed
     matched.sort(key=lambda m: m.line_no)  # stable: a line's films stay in release order
-    return replace(parsed, matched=matched, unmatched=still, notes=notes)
+    return replace(parsed, matched=matched, unmatched=still, ambiguous=unsure, notes=notes)
 
 
 def names_series_films(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> bool:
@@ -92,8 +111,37 @@ def series_line(text: str, catalogue: Catalogue, matcher: TitleMatcher) -> list[
         return _numbered(found.group("name"), numbers, catalogue, matcher)
     if found := _WHOLE.match(text):
         name = found.group("name") or found.group("all")
-        return series_films(catalogue, name, limit=MAX_SERIES_LINE)
+        return series_films(catalogue, name, limit=MAX_SERIES_LINE) or people_line(text, catalogue)
+    return people_line(text, catalogue)
+
+
+def people_line(text: str, catalogue: Catalogue) -> list[int]:
+    """ "every Hitchcock film", "all of Kubrick's movies", "everything by Spielberg", "Pixar's
+    whole back catalogue": the films of a person or studio of the app's lists; [] for others
+    (and for "Hitchcock films" alone, which may be a wish)."""
+    text = text.strip(" .!")
+    whole = _WHOLE.match(text)
+    if whole and re.match(r"(?:all|every)\b", text, re.IGNORECASE):
+        return people_films(whole.group("name") or whole.group("all"), catalogue)
+    if found := _EVERYTHING.match(text):
+        return people_films(found.group("name") or found.group("own"), catalogue)
     return []
+
+
+def people_films(name: str, catalogue: Catalogue) -> list[int]:
+    """ "Hitchcock", "Kubrick's", "the Pixar", "vampire": the films of a person, studio or
+    subject of the app's lists, by release (a person's first ``MAX_PEOPLE_LINE``; a subject
+    with more is none); [] when ``name`` is none of them."""
+    bare = re.sub(r"^(?:the|a)\s+|'s?$", "", name.strip(), flags=re.IGNORECASE)
+    named = subject_named(bare) or subject_named(re.sub(r"\s+(?:films|movies|ones)$", "", bare))
+    if named is None:
+        return []
+    films = sorted(
+        subject_films(catalogue, named.name), key=lambda i: (catalogue.get(i).year or 0, i)
+    )
+    if named.kind == "subject" and len(films) > MAX_PEOPLE_LINE:
+        return []  # "all the foreign films": too many to have seen, so no history of them
+    return films[:MAX_PEOPLE_LINE]
 
 
 def _numbered(

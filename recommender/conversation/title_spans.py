@@ -52,8 +52,10 @@ def title_at(
     for exact in (True, False):
         for n in range(len(words), 0, -1):
             phrase = rest[: words[n - 1].end()]
-            if all(w.group() in NOT_TITLES for w in words[:n]):
-                continue  # "like something funny": no title here
+            if all(w.group() in NOT_TITLES for w in words[:n]) and not (
+                exact and _typed_as_title(msg, start, words[:n])
+            ):
+                continue  # "like something funny": no title here ("like The Thing" is one)
             if not exact and len(phrase) < 6:
                 continue
             year_match = re.match(rf"\s*[(\[]?({YEAR})[)\]]?", rest[words[n - 1].end() :])
@@ -87,6 +89,25 @@ def title_at(
             item = _settle(found.items, len(found.items) > 1, state, result)
             return item, start + words[lead].end()
     return None
+
+
+_SMALL = frozenset("a an the of and or in on at to for with from by vs".split())
+
+
+def _typed_as_title(msg: MessageText, start: int, words: list[re.Match[str]]) -> bool:
+    """ "like The Thing", "like Big", "like Mystery Train": words a request is full of, typed
+    capitalised as a title is (not in a message in capitals, and not a genre alone: "like
+    Romance")."""
+    cased = msg.cased
+    if cased is None or cased.upper() == cased:
+        return False
+    typed = [cased[start + w.start() : start + w.end()] for w in words]
+    if all(w.group() in GENRE_VOCABULARY for w in words):
+        return False
+    return all(
+        t[:1].isupper() or t[:1].isdigit() or (i and t.lower() in _SMALL)
+        for i, t in enumerate(typed)
+    )
 
 
 def title_before(
