@@ -430,9 +430,34 @@ def test_lighter_and_darker(catalogue: Catalogue, state: SessionState) -> None:
     assert lighter.prefer_genres == ["Comedy"]
     assert (lighter.year_min, lighter.year_max) == (1990, 1999)  # kept
     state.constraints = lighter
+    state.last_recommendations = [1, 11, 17]  # Toy Story, Aladdin, Groundhog Day: light ones
     darker = parse("darker", catalogue, state).constraints
     assert darker.exclude_genres == ["Children's", "Animation", "Musical"]
     assert darker.prefer_genres == ["Thriller", "Crime", "Drama", "Film-Noir"]
+
+
+def test_a_shade_the_picks_already_have_goes_a_step_further(catalogue: Catalogue) -> None:
+    """ "a comedy" then "lighter" or "funnier" had shown the same five comedies again: none
+    was a horror, thriller or war film, so "lighter" changed nothing."""
+    comedies = SessionState(
+        constraints=Constraints(include_genres=["Comedy"]),
+        last_recommendations=[1, 11, 17, 18],  # Toy Story, Aladdin, Groundhog Day, Airplane!
+        turn=1,
+    )
+    for text in ("lighter", "funnier", "something funnier please"):
+        c = parse(text, catalogue, comedies).constraints
+        assert c.include_genres == ["Comedy"], text
+        assert {"Drama", "Crime", "Horror"} <= set(c.exclude_genres), text
+    heavy = SessionState(last_recommendations=[3, 9, 12], turn=1)  # Heat, Scream, Fargo
+    assert parse("lighter", catalogue, heavy).constraints.exclude_genres == [
+        "Horror",
+        "Thriller",
+        "War",
+    ]  # these had them: the first step is enough
+    dark = parse("darker", catalogue, heavy).constraints  # no cartoons among them: further
+    assert {"Comedy", "Romance", "Children's"} <= set(dark.exclude_genres)
+    drama = SessionState(last_recommendations=[15, 16], turn=1)  # Casablanca, Titanic
+    assert "Drama" not in parse("funnier", catalogue, drama).constraints.exclude_genres
 
 
 def test_older_and_newer_shift_the_range(catalogue: Catalogue, state: SessionState) -> None:

@@ -2273,6 +2273,8 @@ def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) 
         shade = match.group("shade") or match.group("shade2")
         if f"{shade} still" not in result.refined:
             result.refined.append(f"{shade} still")
+    if _FUNNIER.search(msg.work) and "funnier" not in result.refined:
+        result.refined.append("funnier")  # the genre pass reads the comedy itself
     for pattern, name in (
         (_SOMETHING_ELSE, "something else"),
         (_LIGHTER, "lighter"),
@@ -2293,6 +2295,10 @@ def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) 
         result.skipped.extend(last)
 
 
+# "funnier", "more laughs": a step past the comedies shown (the genre words give "Comedy")
+_FUNNIER = re.compile(
+    r"\b(?:funnier|sillier|more (?:funny|comedic|laughs|jokes|humou?r)|less serious)\b"
+)
 # "even lighter", "darker still": the shade again, a step further
 _STILL_SHADE = re.compile(
     r"\b(?:even|still|much|way|a lot|lots|far)\s+(?P<shade>lighter|darker)\b"
@@ -3861,11 +3867,20 @@ def _merge(
             merged.unsupported.append(wish)
             if wish in UNSUPPORTED_NOTES:  # "people" names the person in its own note
                 result.notes.append(UNSUPPORTED_NOTES[wish])
-    if "lighter" in result.refined:
-        light = LIGHT_EXCLUDE + (LIGHTER_STILL_EXCLUDE if "lighter still" in result.refined else ())
+    shown = catalogue.many(last) if last else []
+    # "a comedy", then "funnier": the comedies shown were not funny enough, so comedies
+    # without the heavier genres (the step "lighter still" takes)
+    funnier = "funnier" in result.refined and bool(shown)
+    funnier = funnier and all("Comedy" in item.genres for item in shown)
+    if "lighter" in result.refined or funnier:
+        # the picks shown had none of the genres "lighter" rules out: it goes a step further,
+        # or "lighter" would change nothing
+        further = "lighter still" in result.refined or funnier or _none_of(shown, LIGHT_EXCLUDE)
+        light = LIGHT_EXCLUDE + (LIGHTER_STILL_EXCLUDE if further else ())
         _shade(merged, catalogue, light, LIGHT_PREFER, DARK_EXCLUDE + DARK_PREFER, new)
     if "darker" in result.refined:
-        dark = DARK_EXCLUDE + (DARKER_STILL_EXCLUDE if "darker still" in result.refined else ())
+        further = "darker still" in result.refined or _none_of(shown, DARK_EXCLUDE)
+        dark = DARK_EXCLUDE + (DARKER_STILL_EXCLUDE if further else ())
         _shade(merged, catalogue, dark, DARK_PREFER, LIGHT_EXCLUDE + LIGHT_PREFER, new)
     explicit = new.year_min is not None or new.year_max is not None
     if ("older" in result.refined or "newer" in result.refined) and not explicit:
@@ -3913,6 +3928,11 @@ def _narrows(old: list[str], new: list[str], catalogue: Catalogue) -> bool:
     with_new = [set(item.genres) for item in catalogue if set(new) <= set(item.genres)]
     both = sum(1 for genres in with_new if set(old) <= genres)
     return bool(with_new) and both >= NARROWING_SHARE * len(with_new) and both >= NARROWING_MIN
+
+
+def _none_of(shown: list[Item], genres: tuple[str, ...]) -> bool:
+    """No film of ``shown`` (some) has any of ``genres``."""
+    return bool(shown) and not any(set(genres) & set(item.genres) for item in shown)
 
 
 def _shade(
