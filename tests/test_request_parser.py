@@ -3964,11 +3964,16 @@ def test_a_turned_down_word_nothing_understood_is_said_not_dropped(
         "I have never watched a musical",
         "nothing too long or sad",
         "no romance unless it is funny",  # the condition is no wish ("unless" had been one)
-        "no cheesy dialogue",  # the style note says it; "dialogue" is not noted twice
     ],
 )
 def test_no_wish_after_a_negation_gets_no_note(text: str, catalogue: Catalogue) -> None:
     assert not any("You said no to" in note for note in parse(text, catalogue).notes), text
+
+
+def test_a_tone_turned_down_is_noted_once(catalogue: Catalogue) -> None:
+    """ "no cheesy dialogue": the tone note says it; "dialogue" is not noted again."""
+    notes = [n for n in parse("no cheesy dialogue", catalogue).notes if "You said no to" in n]
+    assert len(notes) == 1 and "“cheesy”" in notes[0]
 
 
 @pytest.mark.parametrize(
@@ -4200,3 +4205,39 @@ def test_a_spaghetti_western_asked_for_is_the_apps_list(catalogue: Catalogue) ->
 
     c = parse("a spaghetti western", catalogue).constraints
     assert [s.name for s in subjects_in(c.topic)] == ["spaghetti western"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the worst movie you have",
+        "what is the worst film ever?",
+        "something so bad it's good",
+        "a so bad it is good sci-fi film",
+    ],
+)
+def test_the_worst_films_are_the_apps_list_of_famously_bad_ones(text: str, catalogue) -> None:
+    """ "the worst movie you have" had searched "worst" (Bad Taste, Easy Money); "so bad it's
+    good" had lost "it's good" to feedback on the picks."""
+    from recommender.conversation.subjects import subjects_in
+
+    state = SessionState(last_recommendations=list(LAST), turn=1)
+    result = parse(text, catalogue, state)
+    assert [s.name for s in subjects_in(result.constraints.topic)] == ["so bad it's good"], text
+    assert not result.liked and not result.disliked, text  # no verdict on a pick
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("something romantic but not cheesy", "cheesy"),
+        ("a romance, nothing cheesy", "cheesy"),
+        ("a comedy, nothing too quirky", "quirky"),
+    ],
+)
+def test_a_tone_turned_down_is_said_not_done(text: str, word: str, catalogue) -> None:
+    """ "something romantic but not cheesy" had said nothing of "cheesy" (the genre made the
+    style note go)."""
+    result = parse(text, catalogue)
+    assert any(f"You said no to “{word}”" in n for n in result.notes), text
+    assert result.constraints.query == "", text

@@ -48,6 +48,7 @@ class ParsedRequest:
     liked: list[int] = field(default_factory=list)  # items to mark liked
     disliked: list[int] = field(default_factory=list)  # items to mark disliked ("not that one")
     different: bool = False  # "something completely different": away from the last picks
+    refused_tone: bool = False  # "not cheesy": a tone turned down, said as not done
     seen: list[int] = field(default_factory=list)  # items to mark seen ("I've seen it")
     skipped: list[int] = field(default_factory=list)  # last items passed over ("something else")
     # "swap the third one for something older": picks replaced where they stand; the others

@@ -581,7 +581,7 @@ _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"| films?| movies?| favou?rites?)?|guilty pleasures?|weird|bizarre|surreal|trippy"
             r"|mind[- ]?(?:bending|blowing|bender|fuck\w*)|blow my mind|thought[- ]provoking"
             r"|cerebral"
-            r"|stylish|campy|cheesy|so bad (?:it'?s|that it'?s) good|gritty|edgy|artsy"
+            r"|stylish|campy|cheesy|gritty|edgy|artsy"
             r"|experimental|offbeat|understated|intense|twisted|(?<=and )slow|slow(?= and )"
             r"|(?<!are )(?<!is )(?<!so )(?<!too )(?<!really )overrated"
             r"|iconic|timeless|nostalgic|smart|clever|intelligent|witty"
@@ -1162,6 +1162,7 @@ def parse_request(
     just_out = msg.finditer(_JUST_OUT)  # "something that just came out": read before a title
     for match in just_out:  # pass takes "came out" for a name
         msg.consume(match.start(), match.end())
+    _parse_bad_films(msg, result)  # "so bad it's good": not feedback that a pick "is good"
     _parse_last_added(msg, matcher.catalogue, state, result)  # "remove the last one I added"
     _parse_namesake_correction(msg, matcher, state, result)  # "no, the other Titanic"
     _parse_not_watched(msg, matcher, state, result)  # "scratch Fargo", "I haven't seen Heat"
@@ -1207,7 +1208,7 @@ def parse_request(
     _parse_other_languages(msg, result)
     _parse_names(msg, new, result)
     _parse_follow_ups(msg, last, result)
-    _parse_unsupported(msg, new)
+    _parse_unsupported(msg, new, result)
     _parse_sequels(msg, new, result)
     _parse_popularity(msg, new)
     _parse_relaxations(msg, catalogue, result, base.include_genres)
@@ -1915,6 +1916,25 @@ def _parse_same_as(
 
 
 ERA_YEARS = 5  # "the same era as Casablanca": this many years either side of it
+
+# "the worst movie you have", "so bad it's good": the app's list of famously bad films (the
+# words are full of filler, "so", "good", "movie", that the topic would lose)
+_BAD_FILMS = re.compile(
+    r"\bso[- ]bad[- ](?:that[- ])?(?:it'?s|it is|they'?re|they are)[- ]good\b"
+    r"|\b(?:the\s+)?(?:very\s+)?(?:worst|crappiest|most awful|most terrible)(?:\s+(?:movies?"
+    r"|films?|flicks?|thing|stuff|ones?))?(?:\s+(?:ever(?:\s+made)?|of all time))?\b"
+)
+
+
+def _parse_bad_films(msg: MessageText, result: ParsedRequest) -> None:
+    """ "the worst movie you have", "something so bad it's good": famously bad films, a
+    subject of the app's lists (had searched "worst": Bad Taste, Easy Money)."""
+    for match in msg.finditer(_BAD_FILMS):
+        if _negation_before(msg.work, match.start())[0]:
+            continue  # "nothing so bad it's good": the subject negations' (a word of theirs)
+        if "worst films" not in result.topics:
+            result.topics.append("worst films")  # a word of the subject "so bad it's good"
+        msg.consume(match.start(), match.end())
 
 
 def _parse_title_mentions(
@@ -3036,11 +3056,24 @@ def _director(
     return "ruled out" if negated else "asked"
 
 
-def _parse_unsupported(msg: MessageText, new: Constraints) -> None:
+def _parse_unsupported(msg: MessageText, new: Constraints, result: ParsedRequest) -> None:
     """Wishes the catalogue has no data for (length, colour, language, ...): noted, never
-    searched for (``UNSUPPORTED_NOTES`` says so to the user, once per session)."""
+    searched for (``UNSUPPORTED_NOTES`` says so to the user, once per session); a tone turned
+    down ("romantic but not cheesy") is said each time, as it is not done."""
     for wish, pattern in _UNSUPPORTED:
         for match in msg.finditer(pattern):
+            if wish == "style" and _negation_before(msg.work, match.start())[0]:
+                word = quotable(match.group())
+                result.notes.append(
+                    f"You said no to “{word}”, but the catalogue has no tags for tone or "
+                    "style, so I couldn't leave such films out."
+                    if word
+                    else "The catalogue has no tags for tone or style, so I couldn't leave out "
+                    "the kind of film you turned down."
+                )
+                result.refused_tone = True
+                msg.consume(match.start(), match.end())
+                continue
             if wish not in new.unsupported:
                 new.unsupported.append(wish)
             if wish == "awards":  # "oscar winners": the most watched is the nearest we have
@@ -3703,7 +3736,7 @@ def _note_unheeded_negation(msg: MessageText, result: ParsedRequest, new: Constr
     words = [w for w in words[:condition] if w not in _NOT_A_WISH]  # "unless it is funny"
     if not words or not all(is_known(w) for w in words):
         return  # nothing turned down, or "no asdfgh": the unreadable note says enough
-    if new.unsupported:  # "no cheesy dialogue": the style note already says it
+    if new.unsupported or result.refused_tone:  # "no cheesy dialogue": the tone note says it
         return
     shown = quotable(" ".join(words))
     result.notes.append(
