@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
 import torch
 
 from recommender.config import PROJECT_ROOT
@@ -266,3 +267,39 @@ def test_films_named_that_are_not_here_take_turns_as_the_reason(tiny_dataset):
     evidences = builder.build(items, [], ExplainContext(outside=outside))
     cited = {e.asked_outside[0] for e in evidences if e.asked_outside is not None}
     assert len(cited) == len(items), cited
+
+
+def test_request_ranks_count_the_films_that_fit_by_viewers(tiny_catalogue):
+    """Comedies of the tiny catalogue: Toy Story 1, Aladdin 11, Groundhog Day 17, Airplane! 18,
+    Babe 21."""
+    from recommender.llm.evidence import request_ranks
+
+    viewers = np.zeros(len(tiny_catalogue) + 1)
+    viewers[[1, 11, 17, 18, 21]] = [50, 10, 40, 30, 20]
+    ranks = request_ranks(tiny_catalogue, viewers, ["Comedy"], (None, None), [17, 21, 3])
+    assert ranks == {17: (2, 5), 21: (4, 5)}  # Heat (3) is no comedy: no rank
+    nineties = request_ranks(tiny_catalogue, viewers, ["Comedy"], (1990, 1999), [21])
+    assert nineties == {21: (3, 4)}  # Airplane! (1980) is out of the range
+    assert request_ranks(tiny_catalogue, viewers, [], (None, None), [17]) == {}
+
+
+def test_a_pick_without_a_history_is_said_to_be_the_nth_most_watched_of_what_fits(
+    tiny_catalogue,
+):
+    """ "a comedy": every card had said "X% of viewers here have seen it. As asked: a comedy
+    film." Now its place among the comedies, and whether comedy is all it is (the cold-start
+    order puts such films first)."""
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    groundhog = EvidenceBuilder().build(
+        [tiny_catalogue.get(17)],
+        [],
+        ExplainContext(genres_asked=("Comedy",), request_ranks={17: (2, 1090)}),
+    )[0]
+    groundhog = replace(groundhog, item_share=0.38)
+    assert groundhog.request_rank == (2, 1090) and groundhog.other_genres == ("Romance",)
+    assert realiser.plan(groundhog) == ["cold_rank"]
+    text = realiser.realise(groundhog)
+    assert "the 2nd most watched of the 1,090 comedy films" in text and "38%" in text
+    airplane = replace(groundhog, item=tiny_catalogue.get(18), other_genres=(), request_rank=(1, 9))
+    assert realiser.plan(airplane) == ["cold_rank", "cold_pure"]
+    assert "the most watched of the 9 comedy films" in realiser.realise(airplane)

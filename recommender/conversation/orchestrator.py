@@ -72,7 +72,7 @@ from recommender.conversation.verdict_words import CRITICISM
 from recommender.conversation.vocabulary import english_words, quotable
 from recommender.conversation.why_not import ruled_out, unknown_title_note
 from recommender.data.catalogue import Catalogue, Item
-from recommender.llm.evidence import ExplainContext
+from recommender.llm.evidence import ExplainContext, request_ranks
 from recommender.retrieval.candidates import Candidate, CandidateSet, RetrievalQuery
 from recommender.retrieval.vectorstore import ItemFilter
 from recommender.wording import (
@@ -957,7 +957,22 @@ def _explain_context(
         liked=frozenset(state.liked) - frozenset(c.anchors),  # said liked, not asked like
         # a typed list is read by the retriever in many orders: the ranks cited are those
         order_free=1 if state.history_dated else _order_free_permutations(deps),
+        request_ranks=_request_ranks(state, deps, items),
     )
+
+
+def _request_ranks(
+    state: SessionState, deps: Deps, items: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """No history and no film asked about: each pick's rank by viewers among the films that
+    fit the genres and years asked (the cold-start order is by viewers within them)."""
+    c = state.constraints
+    viewers = getattr(deps.retriever, "popularity", None)
+    if viewers is None or state.history or c.anchors or c.outside_anchors or state.liked:
+        return {}
+    if c.genre_mode == "any" and len(c.include_genres) > 1:
+        return {}  # "a comedy or a romance": a pick meets one of them, the count either
+    return request_ranks(deps.catalogue, viewers, c.include_genres, (c.year_min, c.year_max), items)
 
 
 def _order_free_permutations(deps: Deps) -> int:

@@ -18,13 +18,13 @@ the most similar history items by text embedding (or genre overlap): ``method`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from recommender.data.catalogue import Item
+from recommender.data.catalogue import Catalogue, Item
 from recommender.models.attribution import LeaveOneOut, leave_one_out
 from recommender.models.sasrec import SASRec
 from recommender.retrieval.cooccurrence import CoOccurrence
@@ -73,6 +73,9 @@ class ExplainContext:
     # > 1: the history is a typed list, read (like the retriever reads it) as that many orders
     # averaged; the leave-one-out ranks are then the ones the picks were made by
     order_free: int = 1
+    # no history: item id -> (its rank by viewers, how many films) among the catalogue's films
+    # that fit the genres and years asked ("the 2nd most watched of 1,174"): why it is here
+    request_ranks: Mapping[int, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,11 @@ class Evidence:
     blend_of: tuple[tuple[Item, tuple[str, ...]], ...] = ()
     # the cited or asked-like titles the user said they liked, not asked for ("you liked")
     said_liked: frozenset[int] = frozenset()
+    # no history: (rank by viewers, films) among the films that fit the request, and the
+    # item's genres beyond those asked (the cold-start order puts films that are wholly of
+    # the asked genres before more watched ones that only partly are)
+    request_rank: tuple[int, int] | None = None
+    other_genres: tuple[str, ...] = ()
 
     @property
     def named(self) -> tuple[Item, ...]:
@@ -173,6 +181,8 @@ class Evidence:
                 "both": self.asked_like.both,
                 "cited_users": self.asked_like.cited_users,
             },
+            "request_rank": None if self.request_rank is None else list(self.request_rank),
+            "other_genres": list(self.other_genres),
         }
 
 
@@ -199,6 +209,37 @@ def satisfied_constraints(item: Item, context: ExplainContext) -> tuple[str, ...
                     f"before {hi + 1}" if hi is not None and hi % 10 == 9 else f"{hi} or earlier"
                 )
     return tuple(out)
+
+
+def request_ranks(
+    catalogue: Catalogue,
+    viewers: np.ndarray,
+    genres: Sequence[str],
+    years: tuple[int | None, int | None],
+    items: Iterable[int],
+    any_genre: bool = False,
+) -> dict[int, tuple[int, int]]:
+    """Each of ``items``' rank by ``viewers`` (index = item id; 1 = most watched) among the
+    catalogue's films of ``genres`` (all of them, or any with ``any_genre``) and ``years``,
+    and how many such films there are; {} when nothing was asked."""
+    lo, hi = years
+    if not genres and lo is None and hi is None:
+        return {}
+
+    def fits(item: Item) -> bool:
+        has = [g in item.genres for g in genres]
+        if genres and not (any(has) if any_genre else all(has)):
+            return False
+        if lo is not None and (item.year is None or item.year < lo):
+            return False
+        return hi is None or (item.year is not None and item.year <= hi)
+
+    def watched(i: int) -> int:
+        return int(viewers[i]) if 0 < i < len(viewers) else 0
+
+    fitting = sorted((i.item_id for i in catalogue if fits(i)), key=lambda i: (-watched(i), i))
+    place = {item_id: n for n, item_id in enumerate(fitting, start=1)}
+    return {i: (place[i], len(fitting)) for i in items if i in place}
 
 
 class EvidenceBuilder:
@@ -256,7 +297,10 @@ class EvidenceBuilder:
             provenance=tuple(context.provenance.get(item.item_id, ())),
             satisfies=satisfied_constraints(item, context),
             history_size=len(pool),
+            request_rank=context.request_ranks.get(item.item_id),
         )
+        if common["request_rank"] is not None and context.genres_asked:
+            common["other_genres"] = tuple(g for g in item.genres if g not in context.genres_asked)
         if context.words_asked and item.item_id in context.matched_words:
             common["asked_words"] = context.words_asked  # "a christmas movie": said first
         if context.subject_asked and item.item_id in context.subject_films:

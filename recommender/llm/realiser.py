@@ -64,13 +64,21 @@ def with_article(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
+def asked_plural(satisfies: Sequence[str], noun: str = "film") -> str:
+    """ "comedy films from the 1980s" from ("Comedy", "1980s"); "films from 1994"."""
+    phrase = asked_phrase(satisfies, noun + "s")
+    return re.sub(r"^an? ", "", phrase) if phrase[:1] == "a" else f"{noun}s {phrase}".strip()
+
+
 def asked_phrase(satisfies: Sequence[str], noun: str = "film") -> str:
     """ "a comedy film from the 1980s" from ("Comedy", "1980s")."""
     years = [s for s in satisfies if s[:1].isdigit() or " " in s]  # "1980s", "after 1989"
     genres = [genre_word(s) for s in satisfies if s not in years]
     parts = [with_article(join_words(genres)) + f" {noun}"] if genres else []
     for y in years:
-        if y[:1].isdigit():
+        if re.fullmatch(r"\d{4}-\d{4}", y):  # "from 1985 to 1995", not "from 1985-1995"
+            parts.append(f"from {y[:4]} to {y[5:]}")
+        elif y[:1].isdigit():
             parts.append(f"from the {y}" if y.endswith("s") else f"from {y}")
         else:
             parts.append(y)
@@ -89,6 +97,12 @@ def short_title(item: Item) -> str:
     """A title as the LLM writes it: natural order, no year, no "(a.k.a. ...)" suffix."""
     main = re.sub(r"\s*\([^)]*\)\s*$", "", item.title).strip()
     return natural_title(main or item.title)
+
+
+def ordinal(n: int) -> str:
+    """ "2nd", "11th", "23rd"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
 
 
 def _number(value: int) -> str:
@@ -155,6 +169,15 @@ class Realiser:
                 v["decade"] = f"{evidence.item.year // 10 * 10}s"
         if evidence.item_share is not None:
             v["share"] = str(round(100 * evidence.item_share))
+        if evidence.request_rank is not None:
+            rank, total = evidence.request_rank
+            v["most"] = "the most watched" if rank == 1 else f"the {ordinal(rank)} most watched"
+            v["fitting"] = _number(total)
+            v["kind"] = asked_plural(evidence.satisfies, self.noun)
+            asked = [g for g in evidence.satisfies if g in GENRE_WORDS]
+            if asked:
+                v["asked_genres"] = join_words([genre_word(g) for g in asked])
+
         if evidence.satisfies:
             v["asked"] = asked_phrase(evidence.satisfies, self.noun)
         if evidence.asked_words:
@@ -189,6 +212,12 @@ class Realiser:
                 lead = "cold"  # found by the words of the request (title and genre text)
             else:  # "what is Heat about?", or a filter's most watched: how widely it is seen
                 lead = "cold_share"
+            if lead != "cold" and evidence.request_rank is not None and evidence.item_share:
+                # "a comedy": the 7th most watched of the 1,090 comedy films here, and, when
+                # comedy is all it is, that this puts it before more watched mixed ones
+                asked = any(g in GENRE_WORDS for g in evidence.satisfies)
+                pure = asked and not evidence.other_genres
+                return ["cold_rank", *(["cold_pure"] if pure else [])]
             if evidence.asked_words:  # "something with dinosaurs": the words it matched lead
                 lead = "cold_popular_words" if popular else "asked_words"
             if evidence.asked_subject:  # "a prison movie": on the app's list of them
@@ -393,6 +422,8 @@ _RECORD = {
     "anchor_liked": "liked: {first}; among the nearest films to it",
     "cold_popular": "popular: {share}% saw it",
     "cold_share": "watched by {share}% of viewers",
+    "cold_rank": "{most} of the {fitting} {kind} here; {share}% saw it",
+    "cold_pure": "genres: only {asked_genres}",
     "lift": "co-watched: {lift}x with {first} ({both} of {cited_users})",
     "genres_one": "shares with {first}: {genre}",
     "genres_many": "shares with {first}: {genres}",
