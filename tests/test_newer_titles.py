@@ -168,3 +168,23 @@ def test_a_subtitle_is_never_one_word_and_never_a_catalogue_film() -> None:
     assert newer_title("The Force", catalogue) is None
     towers = Catalogue([Item(1, "1", "Two Towers, The", 2002, ("Drama",))])
     assert newer_title("The Two Towers", towers) is None  # the catalogue's film
+
+
+def test_a_films_other_names_are_that_one_film() -> None:
+    """A paste with "Amelie" and "Le Fabuleux Destin d'Amélie Poulain" had been told two films
+    were missing ("Amélie (2001), Le Fabuleux Destin d'Amélie Poulain (2001)"): the table had
+    each name as a film of its own."""
+    catalogue = Catalogue([Item(1, "1", "Heat", 1995, ("Action",))])
+    for names in (
+        ("Amélie", "Amelie", "Le fabuleux destin d'Amélie Poulain"),
+        ("Crouching Tiger, Hidden Dragon", "Wo hu cang long"),
+        ("Spirited Away", "Sen to Chihiro no kamikakushi"),
+        ("Parasite (2019)", "Gisaengchung"),
+        ("Harry Potter and the Sorcerer's Stone", "Harry Potter and the Philosopher's Stone"),
+    ):
+        found = {newer_title(name, catalogue) for name in names}
+        assert len(found) == 1 and None not in found, names
+    text = resources.files("recommender.conversation").joinpath("newer_titles.json").read_text()
+    rows = json.loads(text)["titles"]
+    keys = [(title.lower(), year) for title, year, *_ in rows]
+    assert len(keys) == len(set(keys))  # no film listed twice
