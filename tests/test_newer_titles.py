@@ -188,3 +188,18 @@ def test_a_films_other_names_are_that_one_film() -> None:
     rows = json.loads(text)["titles"]
     keys = [(title.lower(), year) for title, year, *_ in rows]
     assert len(keys) == len(set(keys))  # no film listed twice
+
+
+def test_well_known_older_films_the_catalogue_lacks_are_known_too() -> None:
+    """MovieLens-1M lacks some well-known films older than 2000 (Bill & Ted, Totoro, They
+    Live): a paste with them had said "no similar title"."""
+    catalogue = Catalogue([Item(1, "1", "Lion King, The", 1994, ("Animation",))])
+    for name, title in (
+        ("Bill and Ted's Excellent Adventure", "Bill & Ted's Excellent Adventure (1989)"),
+        ("Tonari no Totoro", "My Neighbor Totoro (1988)"),
+        ("They Live", "They Live (1988)"),
+        ("The Lion King 2", "The Lion King II: Simba's Pride (1998)"),
+    ):
+        found = newer_title(name, catalogue)
+        assert found is not None and found.display_title == title, name
+    assert newer_title("The Lion King", catalogue) is None  # the catalogue's own
