@@ -2532,6 +2532,11 @@ def test_a_question_about_all_the_picks(catalogue: Catalogue, state: SessionStat
         ("why these?", "summary", []),
         ("so why these picks?", "summary", []),
         ("what do they have in common?", "summary", []),
+        # which of the user's titles leads most picks: the summary counts them (had been
+        # the first three picks' reasons)
+        ("which of my movies matters most for these?", "summary", []),
+        ("which of my films influenced all of them most?", "summary", []),
+        ("which of my films matters most?", "summary", []),
         ("how did you pick them?", "method", []),
         ("why so many crime films?", "genre", ["Crime"]),
         ("why all the comedies?", "genre", ["Comedy"]),

@@ -602,6 +602,16 @@ _ABOUT_PICKS = (
             rf"|\b(?:why|how come) (?:did you (?:pick|choose|suggest|recommend) )?{_PICKS}\s*"
             r"(?:ones|films|movies|picks|in particular|exactly)?\s*(?:\?|$)"
             rf"|\bwhat(?:'s| is) (?:the )?(?:reason|reasoning|logic) (?:for|behind) {_PICKS}\b"
+            # "which of my movies matters most for these?": the summary's count of the picks
+            # each of the user's titles leads
+            r"|\bwhich (?:ones? )?of my (?:movies|films|titles|list) (?:(?:matters?|mattered"
+            r"|counts?|counted|weighs?|weighed) (?:the )?most|(?:most )?(?:influenced|influences"
+            r"|drove|drives|decided|decides|led to|shaped|explains?))"
+            rf"(?: (?:for|to|on|in))? (?:{_PICKS}|all of (?:them|these|those)|them all"
+            r"|(?:your|the|these|those) (?:picks|suggestions|recommendations|choices))"
+            r"(?: (?:the )?most| overall)?\s*[?!.]*\s*$"
+            r"|\bwhich (?:ones? )?of my (?:movies|films|titles) (?:(?:matters?|counts?|weighs?) "
+            r"(?:the )?most|(?:is|was) (?:the )?most important)(?: overall)?\s*[?!.]*\s*$"
         ),
     ),
 )
