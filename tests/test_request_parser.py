@@ -4246,3 +4246,16 @@ def test_a_tone_turned_down_is_said_not_done(text: str, word: str, catalogue) ->
     result = parse(text, catalogue)
     assert any(f"You said no to “{word}”" in n for n in result.notes), text
     assert result.constraints.query == "", text
+
+
+def test_a_new_subject_takes_the_genre_its_old_one_brought_with_it(catalogue) -> None:
+    """ "a heist movie from the 90s", then "a Pixar movie": the crime genre the heists brought
+    had stayed, and no Pixar film is a crime film."""
+    state = SessionState(turn=1)
+    state.constraints = parse("a heist movie from the 90s", catalogue).constraints
+    assert state.constraints.include_genres == ["Crime"]
+    c = parse("a Pixar movie", catalogue, state).constraints
+    assert c.include_genres == [] and (c.year_min, c.year_max) == (1990, 1999)
+    state.constraints = parse("a comedy", catalogue).constraints
+    kept = parse("a vampire movie", catalogue, state).constraints  # a subject narrows a genre
+    assert kept.include_genres == ["Comedy", "Horror"]

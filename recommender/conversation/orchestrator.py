@@ -939,7 +939,9 @@ def _explain_context(
     request's words, and a wording seed."""
     c = state.constraints
     seed = (state.history, state.turn) if salt is None else (state.history, state.turn, salt)
-    words = quotable(c.said_topic)  # said back only when safe (a state may come from a browser)
+    # said back only when safe (a state may come from a browser); never a subject's words
+    # ("tarantino"): its films come from the app's list, and a film near the word is no match
+    words = quotable(searched_words(c.said_topic))
     asked = subjects_in(c.topic)  # our own labels only ("prison films"), never the user's text
     return ExplainContext(
         blend=c.blend,

@@ -3885,6 +3885,12 @@ def _merge(
     if new.k is not None:
         merged.k = new.k
     if new.query:
+        if not new.include_genres and new.topic != base.topic:
+            # "a heist movie", then "a Pixar movie": the crime genre came with the heists,
+            # and goes with them (the new subject replaces the old one)
+            implied = _subject_genres(base.topic) - _subject_genres(new.topic)
+            if implied and set(merged.include_genres) <= implied:
+                merged.include_genres = []
         merged.query, merged.topic, merged.said_topic = new.query, new.topic, new.said_topic
     if new.popularity and new.popularity != merged.popularity:
         merged.popularity = new.popularity
@@ -3923,6 +3929,18 @@ def _merge(
             merged.year_min = merged.year_max = None  # the title's year replaces the range
         _shift_years(merged, catalogue, new.anchors or last, older=older)
     return merged
+
+
+def _subject_genres(topic: str) -> set[str]:
+    """The genres the words of ``topic``'s subjects bring ("heist": Crime, "vampire": Horror),
+    by the genre vocabulary."""
+    names = {s.name for s in subjects_in(topic)}
+    return {
+        genre
+        for word in GENRE_VOCABULARY.values()
+        if word.subject and word.subject in names
+        for genre in word.include
+    }
 
 
 DIFFERENT_GENRE_SHARE = 0.6  # "totally different": no genre this share of the picks had

@@ -53,10 +53,12 @@ def listed_only_films(
     studios, subjects: "a Pixar movie", "something with Audrey Hepburn", "a movie with
     sharks") and there is nothing else to go on (no history, no title to be like): a short
     list is shown as it is rather than filled with the most watched films (American Beauty
-    after three Pixar films, or after the four shark films)."""
-    if has_history or c.anchors or c.outside_anchors:
+    after three Pixar films, or after the four shark films). Over a history too, when the
+    request is only the subject ("something by Tarantino" after a paste: his three films, not
+    two more the history would bring, said to match "tarantino")."""
+    if c.anchors or c.outside_anchors:
         return None
     named = subjects_in(c.topic)
-    if not named:
+    if not named or (has_history and without_subject_words(c.topic, named)):
         return None
     return join_words([s.label for s in named]), films_asked(c.topic, catalogue)
