@@ -4259,3 +4259,34 @@ def test_a_new_subject_takes_the_genre_its_old_one_brought_with_it(catalogue) ->
     state.constraints = parse("a comedy", catalogue).constraints
     kept = parse("a vampire movie", catalogue, state).constraints  # a subject narrows a genre
     assert kept.include_genres == ["Comedy", "Horror"]
+
+
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("no Marvel or DC, an action film", ["marvel", "dc"]),
+        ("no vampires, zombies or werewolves", ["vampire", "zombie", "werewolf"]),
+        ("no marvel, dc or pixar stuff", ["marvel", "dc", "pixar"]),
+    ],
+)
+def test_every_subject_of_a_list_turned_down_is_ruled_out(text: str, out, catalogue) -> None:
+    """ "no Marvel or DC" had ruled out Marvel and said "dc" could not be left out."""
+    result = parse(text, catalogue)
+    assert result.constraints.exclude_subjects == out, text
+    assert not any("You said no to" in n for n in result.notes), text
+
+
+def test_washington_dc_is_a_place_not_dcs_films(catalogue) -> None:
+    from recommender.conversation.subjects import subjects_in
+
+    c = parse("something set in Washington DC", catalogue).constraints
+    assert subjects_in(c.topic) == [] and not c.unsupported and not c.exclude_subjects
+    assert [s.name for s in subjects_in(parse("a DC movie", catalogue).constraints.topic)] == ["dc"]
+
+
+def test_after_all_is_no_word_to_search(catalogue) -> None:
+    """ "include sequels after all" had searched "after" (Before and After, After Life)."""
+    state = SessionState(turn=1)
+    state.constraints = Constraints(exclude_sequels=True, anchors=[7])
+    c = parse("include sequels after all", catalogue, state).constraints
+    assert not c.exclude_sequels and c.query == "" and c.anchors == [7]

@@ -18,7 +18,7 @@ FILMS = [
     ("Batman Returns", 1992),  # 8 "Returns"
     ("Alien", 1979),  # 9
     ("Alien³", 1992),  # 10 superscript number
-    ("Aliens", 1986),  # 11 another word, not a number
+    ("Aliens", 1986),  # 11 another word, not a number: a sequel by franchises.json
     ("Henry: Portrait of a Serial Killer", 1986),  # 12
     ("Henry V", 1989),  # 13 a king
     ("Apollo 13", 1995),  # 14 a number that is no sequel
@@ -35,7 +35,7 @@ def _catalogue() -> Catalogue:
 
 
 def test_sequels_are_read_from_titles() -> None:
-    assert sequel_ids(_catalogue()) == {2, 4, 6, 8, 10, 17, 19}
+    assert sequel_ids(_catalogue()) == {2, 4, 6, 8, 10, 11, 17, 19}
 
 
 def test_a_series_is_its_sequels_and_the_films_they_continue() -> None:
@@ -92,3 +92,18 @@ def test_a_series_name_where_a_series_title_has_it(title: str, name: str) -> Non
 )
 def test_a_series_name_as_a_word_of_another_title_is_not_the_series(title: str, name: str) -> None:
     assert not in_series(title, name)
+
+
+def test_a_later_film_of_a_listed_series_is_a_sequel_whatever_its_title() -> None:
+    """ "something like Alien but no sequels" had offered Aliens first: its title carries no
+    number, but franchises.json lists it after Alien."""
+    films = Catalogue(
+        [
+            Item(1, "1", "Alien", 1979, ("Horror", "Sci-Fi")),
+            Item(2, "2", "Aliens", 1986, ("Action", "Sci-Fi")),
+            Item(3, "3", "Dr. No", 1962, ("Action",)),
+            Item(4, "4", "Goldfinger", 1964, ("Action",)),
+            Item(5, "5", "Heat", 1995, ("Action",)),
+        ]
+    )
+    assert sequel_ids(films) == {2, 4}

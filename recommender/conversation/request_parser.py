@@ -2877,7 +2877,22 @@ def _parse_subject_negations(
         tail = re.match(r"\s+(?:movies?|films?|stuff|ones?|flicks?)\b", msg.work[end:])
         if named.name not in result.excluded_subjects:
             result.excluded_subjects.append(named.name)
-        msg.consume(cue_start, end + (tail.end() if tail else 0))
+        end += tail.end() if tail else 0
+        # "no Marvel or DC", "no vampires, zombies or werewolves": the whole list is turned down
+        while joined := _SUBJECT_JOINER.match(msg.work, end):
+            more = subject_pattern().match(msg.work, joined.end())
+            other = subject_named(more.group()) if more is not None else None
+            if other is None:
+                break
+            if other.name not in result.excluded_subjects:
+                result.excluded_subjects.append(other.name)
+            end = more.end()
+            tail = re.match(r"\s+(?:movies?|films?|stuff|ones?|flicks?)\b", msg.work[end:])
+            end += tail.end() if tail else 0
+        msg.consume(cue_start, end)
+
+
+_SUBJECT_JOINER = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+|nor\s+)?|\s(?:or|and|nor|&)\s+)(?:no\s+)?")
 
 
 def _written_as_title(msg: MessageText, start: int, end: int, matcher: TitleMatcher) -> bool:
@@ -3000,6 +3015,9 @@ def _parse_names(msg: MessageText, new: Constraints, result: ParsedRequest) -> N
     for mention in find_names(msg.work):
         if not msg.work[mention.name_start : mention.name_end].strip():
             continue  # part of a title found earlier
+        around = msg.work[max(0, mention.name_start - 12) : mention.name_end]
+        if subject_named(mention.name) is not None and not subjects_in(around):
+            continue  # "Washington DC": part of a place's name, not DC's films
         listed = ruled_out_end >= 0 and _LIST_JOIN.fullmatch(
             msg.original[ruled_out_end : mention.name_start]
         )
@@ -3676,7 +3694,8 @@ _SAID_IN_PASSING = re.compile(
     r"|fan|film ?buff|movie ?buff)|everyone|for once|once in a while|for a change"
     r"|hook (?:me|us) up(?: with)?|take (?:me|us) back(?: in time)?(?: to)?"
     r"|(?:that |which )?works? for (?:both of us|us both|all of us|everyone|us)"
-    r"|keep (?:it|things)|this time|for now|for tonight)\b"  # "keep it light", "two this time"
+    r"|keep (?:it|things)|this time|for now|for tonight|after all|on second thought"
+    r"|come to think of it)\b"  # "keep it light", "two this time", "sequels after all"
     # when and where it is watched: "before bed", "after work", "for a long flight"
     r"|\b(?:before (?:bed|bedtime|sleep|sleeping|going to (?:bed|sleep))"
     r"|after (?:work|school|dinner|lunch|a long day|a long week)"

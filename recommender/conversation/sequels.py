@@ -69,8 +69,8 @@ def _earliest(pairs: list[tuple[str, int]], min_chars: int) -> dict[str, int]:
 
 
 def sequel_ids(catalogue: Catalogue) -> frozenset[int]:
-    """Ids of the items whose titles mark them as sequels (see the module docstring); read
-    once per catalogue."""
+    """Ids of the items whose titles mark them as sequels (see the module docstring), and the
+    later films of a ``franchises.json`` series ("Aliens"); read once per catalogue."""
     return catalogue.derived("sequels", _read_sequels)
 
 
@@ -137,6 +137,11 @@ def _read_sequels(catalogue: Catalogue) -> frozenset[int]:
             for tail in _CONTINUATIONS
         ):
             found.add(item_id)
+    # a later film of a franchises.json series whose title does not say so ("Aliens" after
+    # "Alien": "something like Alien but no sequels" had offered Aliens first)
+    for ids in catalogue.derived("series films", _series_films).values():
+        first = min(years[i] for i in ids) if ids else None
+        found.update(i for i in ids if years[i] > first)
     return frozenset(found)
 
 

@@ -89,8 +89,20 @@ def subject_named(phrase: str) -> Subject | None:
 def subject_pattern() -> re.Pattern[str]:
     """Every word of every subject, longest first, as whole words (built once)."""
     words = sorted(_by_word(), key=len, reverse=True)
-    body = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
+    body = "|".join(_not_after(w) + re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
     return re.compile(rf"(?<![\w'-])(?:{body})(?![\w']|-(?!free\b))", re.IGNORECASE)
+
+
+# words that make a subject's word part of a name instead ("Washington DC" is no DC film)
+_NOT_AFTER = {"dc": ("washington",)}
+
+
+def _not_after(word: str) -> str:
+    """Lookbehinds that keep ``word`` from matching right after one of its ``_NOT_AFTER``."""
+    return "".join(
+        rf"(?<!{re.escape(before)}\s)(?<!{re.escape(before)},\s)"
+        for before in _NOT_AFTER.get(word, ())
+    )
 
 
 def subjects_in(text: str) -> list[Subject]:
