@@ -303,3 +303,5 @@ def test_a_pick_without_a_history_is_said_to_be_the_nth_most_watched_of_what_fit
     airplane = replace(groundhog, item=tiny_catalogue.get(18), other_genres=(), request_rank=(1, 9))
     assert realiser.plan(airplane) == ["cold_rank", "cold_pure"]
     assert "the most watched of the 9 comedy films" in realiser.realise(airplane)
+    listed = replace(airplane, asked_subject="dog films")  # the subject asked for says more
+    assert realiser.plan(listed)[0] in ("asked_subject", "cold_popular_subject")

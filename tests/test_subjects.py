@@ -436,7 +436,16 @@ def test_the_new_subject_lists_name_films_of_movielens() -> None:
     """Every listed film of these subjects is a MovieLens 1M title (checked by hand against
     the catalogue): a spelling slip would leave a film silently out."""
     table = _table()
-    for name in ("vietnam", "dinosaur", "disaster", "serial killer", "space", "mafia"):
+    for name in (
+        "vietnam",
+        "dinosaur",
+        "disaster",
+        "serial killer",
+        "space",
+        "mafia",
+        "dog",
+        "so bad it's good",
+    ):
         films = table[name].films
         assert len(films) >= 5 and len(set(films)) == len(films), name
         assert all(1900 < year <= 2000 for _, year in films), name

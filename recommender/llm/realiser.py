@@ -212,18 +212,19 @@ class Realiser:
                 lead = "cold"  # found by the words of the request (title and genre text)
             else:  # "what is Heat about?", or a filter's most watched: how widely it is seen
                 lead = "cold_share"
-            if lead != "cold" and evidence.request_rank is not None and evidence.item_share:
-                # "a comedy": the 7th most watched of the 1,090 comedy films here, and, when
-                # comedy is all it is, that this puts it before more watched mixed ones
-                asked = any(g in GENRE_WORDS for g in evidence.satisfies)
-                pure = asked and not evidence.other_genres
-                return ["cold_rank", *(["cold_pure"] if pure else [])]
             if evidence.asked_words:  # "something with dinosaurs": the words it matched lead
                 lead = "cold_popular_words" if popular else "asked_words"
             if evidence.asked_subject:  # "a prison movie": on the app's list of them
                 lead = "cold_popular_subject" if popular else "asked_subject"
             if evidence.asked_outside is not None:  # "like Inception": its genres
                 lead = "asked_outside"
+            ranked = evidence.request_rank is not None and evidence.item_share
+            if lead in ("cold_popular", "cold_share") and ranked:
+                # "a comedy": the 7th most watched of the 1,090 comedy films here, and, when
+                # comedy is all it is, that this puts it before more watched mixed ones
+                asked = any(g in GENRE_WORDS for g in evidence.satisfies)
+                pure = asked and not evidence.other_genres
+                return ["cold_rank", *(["cold_pure"] if pure else [])]
             return [lead] + (["asked"] if evidence.satisfies else [])
         if evidence.method == "counterfactual" and evidence.base_rank is not None:
             if evidence.pivotal:
