@@ -4290,3 +4290,20 @@ def test_after_all_is_no_word_to_search(catalogue) -> None:
     state.constraints = Constraints(exclude_sequels=True, anchors=[7])
     c = parse("include sequels after all", catalogue, state).constraints
     assert not c.exclude_sequels and c.query == "" and c.anchors == [7]
+
+
+def test_a_title_movie_asks_for_one_of_its_films_not_a_history() -> None:
+    """ "a Batman movie" had put Batman in the history as liked (and never offered it);
+    "a Fargo movie" had said the user liked Fargo."""
+    films = Catalogue(
+        [
+            Item(1, "1", "Batman", 1989, ("Action",)),
+            Item(2, "2", "Batman Returns", 1992, ("Action",)),
+            Item(3, "3", "Fargo", 1996, ("Crime",)),
+        ]
+    )
+    series = parse("a Batman movie", films)
+    assert series.liked == [] and "batman" in series.constraints.query
+    like = parse("I want a Fargo movie", films)
+    assert like.liked == [] and like.constraints.anchors == [3]
+    assert parse("something with Fargo energy", films).liked == [3]  # a bare mention: liked

@@ -1226,7 +1226,7 @@ def parse_request(
     _parse_count(msg, result, new)
     _parse_subject_negations(msg, result, matcher)
     _parse_title_exclusions(msg, catalogue, new, result)
-    _parse_bare_titles(msg, matcher, state, result)
+    _parse_bare_titles(msg, matcher, state, result, new)
     grown_up = [*grew_up, *msg.finditer(_GROWN_UP)]
     for match in grown_up:
         msg.consume(match.start(), match.end())
@@ -2173,7 +2173,11 @@ _CAPITALISED_RUN = re.compile(
 
 
 def _parse_bare_titles(
-    msg: MessageText, matcher: TitleMatcher, state: SessionState | None, result: ParsedRequest
+    msg: MessageText,
+    matcher: TitleMatcher,
+    state: SessionState | None,
+    result: ParsedRequest,
+    new: Constraints,
 ) -> None:
     """A capitalised catalogue title left in a request with no cue ("I'm into Pulp Fiction
     kind of stuff", "something with The Matrix energy"): a film the user knows and likes,
@@ -2196,8 +2200,20 @@ def _parse_bare_titles(
             continue  # "not Heat": the exclusions above had their say
         found = matcher.match(msg.work[start:end], exact_only=True)
         if found.items and found.score >= MAIN_SCORE and not found.ambiguous:
+            if _A_BEFORE.search(msg.work, 0, start) and _MOVIE_AFTER.match(msg.work, end):
+                # "a Batman movie": one of the series' films (its name is searched, which
+                # finds them); "a Fargo movie": one like Fargo, never "I liked Fargo"
+                name = msg.work[start:end]
+                if len(series_films(matcher.catalogue, name)) < 2:
+                    new.anchors.append(found.items[0].item_id)
+                    msg.consume(start, end)
+                continue
             result.liked.append(found.items[0].item_id)
             msg.consume(start, end)
+
+
+_A_BEFORE = re.compile(r"\b(?:a|an|another|any|some|more|other)\s+$")
+_MOVIE_AFTER = re.compile(r"\s+(?:movies?|films?|flicks?)\b")
 
 
 MAIN_SCORE = 99.0  # a bare mention must be a title exactly as the catalogue has it
