@@ -764,12 +764,19 @@ def step_stream(
                 "request, so these fit the rest of it only."
             )
         if kept:
-            order = kept
+            # the listed films first; over a history the history's picks follow them, said
+            # so ("something by Tarantino" after a paste: his three, then two of the history)
+            rest = [i for i in order if i not in listed_only[1]] if new.taste_history else []
+            order = kept + rest
             if len(kept) < k:
                 fit = "fits" if len(kept) == 1 else "fit"
                 reply.notes.append(
                     f"The app's own list of {listed_only[0]} has {len(kept)} that {fit} here; "
-                    "that is all I can find (the catalogue has no plots, cast or studios)."
+                    + (
+                        "the other picks follow your history."
+                        if rest
+                        else "that is all I can find (the catalogue has no plots, cast or studios)."
+                    )
                 )
     if method in ("timeout", "error"):
         reply.notes.append(
