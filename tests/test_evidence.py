@@ -305,3 +305,17 @@ def test_a_pick_without_a_history_is_said_to_be_the_nth_most_watched_of_what_fit
     assert "the most watched of the 9 comedy films" in realiser.realise(airplane)
     listed = replace(airplane, asked_subject="dog films")  # the subject asked for says more
     assert realiser.plan(listed)[0] in ("asked_subject", "cold_popular_subject")
+
+
+def test_a_shade_asked_for_is_said_on_the_cards_it_fits(tiny_catalogue):
+    """ "something lighter" after a paste of thrillers: the cards had cited the history only,
+    never what made them lighter."""
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    context = ExplainContext(shade="lighter", shade_genres=("Comedy",))
+    groundhog, heat = EvidenceBuilder().build(
+        [tiny_catalogue.get(17), tiny_catalogue.get(3)], [], context
+    )
+    assert groundhog.shade == "lighter" and groundhog.shade_fit == ("Comedy",)
+    assert realiser.plan(groundhog)[-1] == "shade"
+    assert "Lighter" in realiser.realise(groundhog) and "comedy film" in realiser.realise(groundhog)
+    assert heat.shade == "" and "shade" not in realiser.plan(heat)  # no comedy: nothing said

@@ -105,6 +105,8 @@ def test_every_wording_of_both_phrase_banks_passes_the_filter(tiny_catalogue, gr
         asked_outside=("Inception (2010)", ("Crime",)),
         blend_of=blend,
         request_rank=(7, 1090),  # "the 7th most watched of the 1,090 crime films here"
+        shade="darker",  # "something darker": it is a drama
+        shade_fit=("Drama",),
     )
     bank = paraphrase_realiser(PROMPTS)
     for short in (False, True):

@@ -43,6 +43,7 @@ from recommender.conversation.namesakes import settle_namesakes, unsettled_optio
 from recommender.conversation.newer_titles import NewerTitle, newer_title
 from recommender.conversation.pick_summary import ORDERS, order_picks, summarise_picks
 from recommender.conversation.request_parser import (
+    LIGHT_PREFER,
     ParsedRequest,
     apply_request,
     looks_like_instructions,
@@ -967,7 +968,16 @@ def _explain_context(
         # a typed list is read by the retriever in many orders: the ranks cited are those
         order_free=1 if state.history_dated else _order_free_permutations(deps),
         request_ranks=_request_ranks(state, deps, items),
+        shade=_shade_asked(c),
+        shade_genres=tuple(c.prefer_genres),
     )
+
+
+def _shade_asked(c: Constraints) -> str:
+    """ "lighter" or "darker" when the request leans to a shade's genres (else "")."""
+    if not c.prefer_genres:
+        return ""
+    return "lighter" if set(c.prefer_genres) <= set(LIGHT_PREFER) else "darker"
 
 
 def _request_ranks(

@@ -76,6 +76,9 @@ class ExplainContext:
     # no history: item id -> (its rank by viewers, how many films) among the catalogue's films
     # that fit the genres and years asked ("the 2nd most watched of 1,174"): why it is here
     request_ranks: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    # "something lighter" / "darker": the shade asked for and the genres it leans to
+    shade: str = ""
+    shade_genres: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ class Evidence:
     # the asked genres before more watched ones that only partly are)
     request_rank: tuple[int, int] | None = None
     other_genres: tuple[str, ...] = ()
+    # "something lighter": the shade asked for, and the item's genres it leans to ("Comedy")
+    shade: str = ""
+    shade_fit: tuple[str, ...] = ()
 
     @property
     def named(self) -> tuple[Item, ...]:
@@ -183,6 +189,8 @@ class Evidence:
             },
             "request_rank": None if self.request_rank is None else list(self.request_rank),
             "other_genres": list(self.other_genres),
+            "shade": self.shade,
+            "shade_fit": list(self.shade_fit),
         }
 
 
@@ -299,6 +307,9 @@ class EvidenceBuilder:
             history_size=len(pool),
             request_rank=context.request_ranks.get(item.item_id),
         )
+        fit = tuple(g for g in item.genres if g in context.shade_genres)
+        if context.shade and fit:  # "something lighter": a comedy, said to be the shade asked
+            common["shade"], common["shade_fit"] = context.shade, fit
         if common["request_rank"] is not None and context.genres_asked:
             common["other_genres"] = tuple(g for g in item.genres if g not in context.genres_asked)
         if context.words_asked and item.item_id in context.matched_words:

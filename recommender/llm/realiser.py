@@ -169,6 +169,10 @@ class Realiser:
                 v["decade"] = f"{evidence.item.year // 10 * 10}s"
         if evidence.item_share is not None:
             v["share"] = str(round(100 * evidence.item_share))
+        if evidence.shade and evidence.shade_fit:
+            v["shade"] = evidence.shade.capitalize()  # "Lighter"
+            shade_words = [genre_word(g) for g in evidence.shade_fit]
+            v["shade_genres"] = with_article(join_words(shade_words))
         if evidence.request_rank is not None:
             rank, total = evidence.request_rank
             v["most"] = "the most watched" if rank == 1 else f"the {ordinal(rank)} most watched"
@@ -202,7 +206,14 @@ class Realiser:
     # -- choosing ----------------------------------------------------------------------------
 
     def plan(self, evidence: Evidence) -> list[str]:
-        """The phrase kinds to use, strongest first."""
+        """The phrase kinds to use, strongest first; "something lighter" adds how the item
+        is lighter (its genre the shade leans to) at the end."""
+        kinds = self._plan(evidence)
+        if evidence.shade and evidence.shade_fit:
+            kinds.append("shade")
+        return kinds
+
+    def _plan(self, evidence: Evidence) -> list[str]:
         cited = evidence.cited
         if not cited:  # no pasted or named title: what the request and popularity say
             popular = evidence.popular and evidence.item_share is not None
@@ -430,6 +441,7 @@ _RECORD = {
     "genres_many": "shares with {first}: {genres}",
     "decade": "same decade as {first}: {decade}",
     "asked": "asked for: {asked}",
+    "shade": "asked for: {shade}; it is {shade_genres}",
     "asked_words": "asked for: “{words}” (title and genre match)",
     "asked_subject": "asked for: {subject} (on the app's own list of them)",
     "asked_outside": "asked for films like: {outside} (not in the catalogue); shares its "
