@@ -4307,3 +4307,12 @@ def test_a_title_movie_asks_for_one_of_its_films_not_a_history() -> None:
     like = parse("I want a Fargo movie", films)
     assert like.liked == [] and like.constraints.anchors == [3]
     assert parse("something with Fargo energy", films).liked == [3]  # a bare mention: liked
+
+
+def test_a_title_of_two_films_with_kind_of_is_one_of_them_said(catalogue) -> None:
+    """ "a Titanic kind of movie" had searched "titanic" (Raise the Titanic, both Titanics):
+    a name two films share is settled on one, said, like "Heat vibes" for one film."""
+    result = parse("a Heat kind of movie", catalogue)
+    assert len(result.liked) == 1 and result.liked[0] in (3, 24)  # Heat (1995) or (1972)
+    assert any(n.startswith("I took Heat (") for n in result.notes)
+    assert "heat" not in result.constraints.query

@@ -2210,6 +2210,11 @@ def _parse_bare_titles(
                 continue
             result.liked.append(found.items[0].item_id)
             msg.consume(start, end)
+        elif found.ambiguous and kind:  # "a Titanic kind of movie": one of them, said which
+            settled = title_at(msg, start, matcher, state, result)
+            if settled is not None and settled[1] == end:
+                result.liked.append(settled[0].item_id)
+                msg.consume(start, end)
 
 
 _A_BEFORE = re.compile(r"\b(?:a|an|another|any|some|more|other)\s+$")
