@@ -319,3 +319,20 @@ def test_a_shade_asked_for_is_said_on_the_cards_it_fits(tiny_catalogue):
     assert realiser.plan(groundhog)[-1] == "shade"
     assert "Lighter" in realiser.realise(groundhog) and "comedy film" in realiser.realise(groundhog)
     assert heat.shade == "" and "shade" not in realiser.plan(heat)  # no comedy: nothing said
+
+
+def test_a_word_match_is_said_only_when_the_title_names_the_word(tiny_catalogue):
+    """ "a Jedi movie": Terminator 2 had been "matched on title and genre words" for “jedi”;
+    a film whose title and genres only sit near the words is said to be near them."""
+    from recommender.llm.evidence import names_words
+
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    star_wars, terminator = tiny_catalogue.get(6), tiny_catalogue.get(20)
+    assert names_words(star_wars, "star") and not names_words(terminator, "jedi")
+    context = ExplainContext(words_asked="star", matched_words=frozenset({6, 20}))
+    named, near = EvidenceBuilder().build([star_wars, terminator], [], context)
+    assert named.words_named and not near.words_named
+    assert realiser.plan(named)[0] == "asked_words"
+    assert realiser.plan(near)[0] == "asked_words_near"
+    said = realiser.realise(near)
+    assert "match" not in said and "closest to those words" not in said and "“star”" in said

@@ -18,6 +18,7 @@ the most similar history items by text embedding (or genre overlap): ``method`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -122,6 +123,9 @@ class Evidence:
     asked_like: CitedItem | None = None
     # the request's words when the item's title and genres match them ("christmas")
     asked_words: str | None = None
+    # whether its title or genres carry one of those words ("Return of the Jedi" for "jedi");
+    # else it only sits near them in meaning (Terminator 2 for "jedi"), and is said so
+    words_named: bool = True
     # the subject asked for when the item is on the app's list of its films ("prison films")
     asked_subject: str | None = None
     # "like Inception", not in the catalogue: its name and the genres the item shares with it
@@ -219,6 +223,22 @@ def satisfied_constraints(item: Item, context: ExplainContext) -> tuple[str, ...
     return tuple(out)
 
 
+def names_words(item: Item, words: str) -> bool:
+    """Whether ``item``'s title or genres carry one of ``words`` (a word of four letters or
+    more, so not "new" in "Newsies"; "dinosaurs" is named by "Dinosaur", "jedi" by "Return of
+    the Jedi")."""
+    said = [w for w in re.findall(r"[a-z0-9]+", words.lower()) if len(w) >= NAMED_WORD]
+    text = re.findall(r"[a-z0-9]+", f"{item.title} {' '.join(item.genres)}".lower())
+    return any(
+        t.startswith(w[: max(NAMED_WORD, len(w) - 2)]) or (len(t) >= NAMED_WORD and w.startswith(t))
+        for w in said
+        for t in text
+    )
+
+
+NAMED_WORD = 4  # the shortest word of a request checked against a title ("jedi", "york")
+
+
 def request_ranks(
     catalogue: Catalogue,
     viewers: np.ndarray,
@@ -314,6 +334,7 @@ class EvidenceBuilder:
             common["other_genres"] = tuple(g for g in item.genres if g not in context.genres_asked)
         if context.words_asked and item.item_id in context.matched_words:
             common["asked_words"] = context.words_asked  # "a christmas movie": said first
+            common["words_named"] = names_words(item, context.words_asked)
         if context.subject_asked and item.item_id in context.subject_films:
             common["asked_subject"] = context.subject_asked  # "a prison movie": Shawshank
         fits = []  # "like Inception": what it shares with each film named that is not here

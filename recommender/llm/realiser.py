@@ -225,6 +225,7 @@ class Realiser:
                 lead = "cold_share"
             if evidence.asked_words:  # "something with dinosaurs": the words it matched lead
                 lead = "cold_popular_words" if popular else "asked_words"
+                lead += "" if evidence.words_named else "_near"  # only near them in meaning
             if evidence.asked_subject:  # "a prison movie": on the app's list of them
                 lead = "cold_popular_subject" if popular else "asked_subject"
             if evidence.asked_outside is not None:  # "like Inception": its genres
@@ -289,6 +290,7 @@ class Realiser:
                 and evidence.base_rank > FAR_RANK
             )
             lead = "asked_subject" if evidence.asked_subject else "asked_words"
+            lead += "" if evidence.asked_subject or evidence.words_named else "_near"
             kinds = [lead, "words_not_history" if far else kinds[0]]
             kinds += ["asked"] if evidence.satisfies else []
         return kinds
@@ -443,6 +445,9 @@ _RECORD = {
     "asked": "asked for: {asked}",
     "shade": "asked for: {shade}; it is {shade_genres}",
     "asked_words": "asked for: “{words}” (title and genre match)",
+    "asked_words_near": "asked for: “{words}” (title and genres near it in meaning, not naming it)",
+    "cold_popular_words_near": "asked for: “{words}” (title and genres near it in meaning, not "
+    "naming it); popular: {share}% saw it",
     "asked_subject": "asked for: {subject} (on the app's own list of them)",
     "asked_outside": "asked for films like: {outside} (not in the catalogue); shares its "
     "{outside_genres}",
