@@ -270,7 +270,7 @@ def _says_a_wish(
 
 # "I love Tarantino but I've seen all his films": the films of the person named before
 _SEEN_ALL_OF = re.compile(
-    r"^(?P<before>.*?)(?:[,;.!]\s*|\s+(?:but|and|so|though|yet)\s+)+(?:(?:i|we)(?:'ve| have)?\s+)?"
+    r"(?:[,;.!]\s*|\s+)(?:(?:but|and|so|though|yet)\s+)?(?:(?:i|we)(?:'ve| have)?\s+)?"
     r"(?:(?:already|probably|pretty much|basically|just about)\s+)?(?:seen|watched|done)\s+"
     r"(?:all|every one|each one|everything)\s+(?:of\s+)?(?:(?P<pron>his|her|their)"
     r"(?:\s+(?:films|movies|stuff|work|ones))?|(?:them|those)(?:\s+(?:films|movies))?"
@@ -286,17 +286,19 @@ def _seen_all_of_them(
     """ "I love Tarantino but I've seen all his films, what next?": the films of the one
     person or studio of the app's lists named before "his films" are the (liked) history,
     what follows the wish; ``None`` when no single such name comes before."""
-    found = _SEEN_ALL_OF.match(message.strip())
+    text = message.strip()
+    found = _SEEN_ALL_OF.search(text)
     if found is None:
         return None
-    named = [s for s in subjects_in(found.group("before")) if s.kind in ("people", "studio")]
+    before = text[: found.start()]
+    named = [s for s in subjects_in(before) if s.kind in ("people", "studio")]
     if len(named) != 1:
         return None
     line = f"all the {named[0].label}"  # "all the Tarantino films": a line of a body of work
     if not series_line(line, catalogue, matcher):
         return None
     request = found.group("after").strip(" ,;.-")
-    return MessageSplit(line, request, liked=bool(_LIKING.search(found.group("before"))), led=True)
+    return MessageSplit(line, request, liked=bool(_LIKING.search(before)), led=True)
 
 
 def split_message(message: str, catalogue: Catalogue, matcher: TitleMatcher) -> MessageSplit | None:
