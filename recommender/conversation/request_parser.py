@@ -1827,12 +1827,19 @@ _MADE_BY = re.compile(
     r"|lady|team)\s+(?:who|that))\s+(?P<did>directed|made|starred in|was in|acted in)\s+",
     re.IGNORECASE,
 )
-_DID = {"directed": "director", "made": "director", "starred in": "star", "was in": "star"}
-_DID["acted in"] = "star"
+_DID = {
+    "directed": "director",
+    "made": "director",
+    "starred in": "star",
+    "was in": "star",
+    "acted in": "star",
+}
 MAX_SAME_GENRES = 2  # a film of more genres asks for any of them ("same genre as Fargo")
 _ROLES = {
     "director": "director",
     "filmmaker": "director",
+    "maker": "director",  # "the makers of Toy Story"
+    "makers": "director",
     "actor": "actor",
     "actors": "actor",
     "actress": "actor",
@@ -1871,7 +1878,6 @@ def _parse_same_as(
         if item is None:
             continue
         what = (match.group("what") or _DID[match.group("did").lower()]).lower()
-        what = {"maker": "director", "makers": "director"}.get(what, what)
         shown = (msg.cased or msg.work)[match.start() : end].strip()
         result.referenced.append(item.item_id)
         if what in ("decade", "era", "year", "period", "time") and item.year is not None:
@@ -2895,10 +2901,9 @@ def _parse_subject_negations(
             negated, cue_start, end = True, match.start(), turned_down.end()
         if not negated:
             continue
-        tail = re.match(r"\s+(?:movies?|films?|stuff|ones?|flicks?)\b", msg.work[end:])
         if named.name not in result.excluded_subjects:
             result.excluded_subjects.append(named.name)
-        end += tail.end() if tail else 0
+        end = _SUBJECT_TAIL.match(msg.work, end).end()
         # "no Marvel or DC", "no vampires, zombies or werewolves": the whole list is turned down
         while joined := _SUBJECT_JOINER.match(msg.work, end):
             more = subject_pattern().match(msg.work, joined.end())
@@ -2907,11 +2912,11 @@ def _parse_subject_negations(
                 break
             if other.name not in result.excluded_subjects:
                 result.excluded_subjects.append(other.name)
-            end = more.end()
-            tail = re.match(r"\s+(?:movies?|films?|stuff|ones?|flicks?)\b", msg.work[end:])
-            end += tail.end() if tail else 0
+            end = _SUBJECT_TAIL.match(msg.work, more.end()).end()
         msg.consume(cue_start, end)
 
+
+_SUBJECT_TAIL = re.compile(r"(?:\s+(?:movies?|films?|stuff|ones?|flicks?)\b)?")  # "vampire films"
 
 _SUBJECT_JOINER = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+|nor\s+)?|\s(?:or|and|nor|&)\s+)(?:no\s+)?")
 
@@ -3949,8 +3954,11 @@ def _merge(
     shown = catalogue.many(last) if last else []
     # "a comedy", then "funnier": the comedies shown were not funny enough, so comedies
     # without the heavier genres (the step "lighter still" takes)
-    funnier = "funnier" in result.refined and bool(shown)
-    funnier = funnier and all("Comedy" in item.genres for item in shown)
+    funnier = (
+        "funnier" in result.refined
+        and bool(shown)
+        and all("Comedy" in item.genres for item in shown)
+    )
     if "lighter" in result.refined or funnier:
         # the picks shown had none of the genres "lighter" rules out: it goes a step further,
         # or "lighter" would change nothing

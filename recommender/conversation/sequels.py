@@ -140,8 +140,9 @@ def _read_sequels(catalogue: Catalogue) -> frozenset[int]:
     # a later film of a franchises.json series whose title does not say so ("Aliens" after
     # "Alien": "something like Alien but no sequels" had offered Aliens first)
     for ids in catalogue.derived("series films", _series_films).values():
-        first = min(years[i] for i in ids) if ids else None
-        found.update(i for i in ids if years[i] > first)
+        if ids:
+            first = min(years[i] for i in ids)
+            found.update(i for i in ids if years[i] > first)
     return frozenset(found)
 
 

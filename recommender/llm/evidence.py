@@ -245,18 +245,16 @@ def request_ranks(
     genres: Sequence[str],
     years: tuple[int | None, int | None],
     items: Iterable[int],
-    any_genre: bool = False,
 ) -> dict[int, tuple[int, int]]:
     """Each of ``items``' rank by ``viewers`` (index = item id; 1 = most watched) among the
-    catalogue's films of ``genres`` (all of them, or any with ``any_genre``) and ``years``,
-    and how many such films there are; {} when nothing was asked."""
+    catalogue's films of all of ``genres`` and of ``years``, and how many such films there
+    are; {} when nothing was asked."""
     lo, hi = years
     if not genres and lo is None and hi is None:
         return {}
 
     def fits(item: Item) -> bool:
-        has = [g in item.genres for g in genres]
-        if genres and not (any(has) if any_genre else all(has)):
+        if not all(g in item.genres for g in genres):
             return False
         if lo is not None and (item.year is None or item.year < lo):
             return False

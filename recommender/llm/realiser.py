@@ -181,7 +181,6 @@ class Realiser:
             asked = [g for g in evidence.satisfies if g in GENRE_WORDS]
             if asked:
                 v["asked_genres"] = join_words([genre_word(g) for g in asked])
-
         if evidence.satisfies:
             v["asked"] = asked_phrase(evidence.satisfies, self.noun)
         if evidence.asked_words:
