@@ -317,8 +317,18 @@ def test_a_shade_asked_for_is_said_on_the_cards_it_fits(tiny_catalogue):
     )
     assert groundhog.shade == "lighter" and groundhog.shade_fit == ("Comedy",)
     assert realiser.plan(groundhog)[-1] == "shade"
-    assert "Lighter" in realiser.realise(groundhog) and "comedy film" in realiser.realise(groundhog)
+    text = realiser.realise(groundhog)
+    assert "lighter" in text.lower() and "comedy film" in text
     assert heat.shade == "" and "shade" not in realiser.plan(heat)  # no comedy: nothing said
+    # every wording, with or without a history: "lighter than your list" had been said to a
+    # user with no list, and "As for Lighter:" capitalised the word mid-sentence
+    comedies = [i for i in tiny_catalogue if "Comedy" in i.genres]
+    said = {
+        realiser.realise(e).split(". ")[-1] for e in EvidenceBuilder().build(comedies, [], context)
+    }
+    assert len(said) >= 2, said
+    assert all("lighter" in s.lower() and "your list" not in s for s in said), said
+    assert not any("for Lighter" in s for s in said), said
 
 
 def test_a_word_match_is_said_only_when_the_title_names_the_word(tiny_catalogue):

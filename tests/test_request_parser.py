@@ -4316,3 +4316,63 @@ def test_a_title_of_two_films_with_kind_of_is_one_of_them_said(catalogue) -> Non
     assert len(result.liked) == 1 and result.liked[0] in (3, 24)  # Heat (1995) or (1972)
     assert any(n.startswith("I took Heat (") for n in result.notes)
     assert "heat" not in result.constraints.query
+
+
+NO_VIOLENCE = ["Action", "Crime", "Horror", "Thriller", "War", "Western"]
+
+
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("a movie without any violence", NO_VIOLENCE),
+        ("no violence please", NO_VIOLENCE),
+        ("nothing violent", NO_VIOLENCE),
+        ("a non-violent movie", NO_VIOLENCE),
+        ("something nonviolent", NO_VIOLENCE),
+        ("not too violent", ["Crime", "Horror", "War"]),
+        ("less violent please", ["Crime", "Horror", "War"]),
+        ("these are too violent", ["Crime", "Horror", "War"]),
+        ("nothing overly violent", ["Crime", "Horror", "War"]),
+    ],
+)
+def test_no_violence_rules_out_more_than_less_violence(
+    text: str, out: list[str], catalogue: Catalogue
+) -> None:
+    """ "a movie without any violence" had kept action films and thrillers (Terminator 2,
+    The Matrix) and said nothing; "not too violent" keeps them."""
+    result = parse(text, catalogue, SessionState(last_recommendations=[1, 2]))
+    assert sorted(result.constraints.exclude_genres) == out, text
+    assert result.constraints.include_genres == [] and result.constraints.query == ""
+    assert len([n for n in result.notes if "no content ratings" in n]) == 1
+
+
+def test_no_violence_rules_out_only_genres_the_catalogue_has() -> None:
+    """The tiny catalogue has no Western genre: no note says it lacks one."""
+    result = parse("no violence please", make_tiny_catalogue())
+    assert "Action" in result.constraints.exclude_genres
+    assert "western" not in " ".join(result.notes).lower()
+
+
+def test_a_non_violent_action_film_keeps_action(catalogue: Catalogue) -> None:
+    """ "non-" turns down violence only: the action asked for stays, and the note about the
+    genres left out does not name it."""
+    result = parse("a non-violent action movie", catalogue)
+    c = result.constraints
+    assert c.include_genres == ["Action"] and "Action" not in c.exclude_genres
+    assert "Crime" in c.exclude_genres and "Thriller" in c.exclude_genres
+    note = next(n for n in result.notes if "no content ratings" in n)
+    assert "action" not in note
+
+
+def test_another_is_no_subject(catalogue: Catalogue) -> None:
+    """ "not another Tom Hanks movie" had said it could not leave out films with "another"."""
+    result = parse("I don't want another comedy", catalogue)
+    assert result.constraints.exclude_genres == ["Comedy"]
+    assert not any("another" in n for n in result.notes) and result.constraints.query == ""
+
+
+@pytest.mark.parametrize("text", ["something gentle", "a gentler one", "something soothing"])
+def test_gentle_is_lighter(text: str, catalogue: Catalogue) -> None:
+    """ "something gentle" had searched the word (Touch, I Love You, Don't Touch Me!)."""
+    result = parse(text, catalogue, SessionState(last_recommendations=[1, 2]))
+    assert "lighter" in result.refined and result.constraints.query == ""

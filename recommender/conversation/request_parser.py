@@ -65,7 +65,10 @@ from recommender.conversation.request_model import MessageText, ParsedRequest
 from recommender.conversation.request_words import (
     FILLER_WORDS,
     GENRE_VOCABULARY,
+    NO_VIOLENCE_AT_ALL,
+    NON_VIOLENT,
     NUMBER_WORDS,
+    VIOLENCE_WORDS,
 )
 from recommender.conversation.request_words import (
     GenreWord as GenreWord,  # re-exported: ``recommender.conversation`` imports it from here
@@ -462,6 +465,7 @@ _LIGHTER = re.compile(
     r"|easy watch(?:ing)?|chill(?:ed)?(?: out)?|(?<!no )(?<!not )fun(?:ner)?|playful"
     r"|mindless|brainless|no[- ]brainer|(?:switch|turn) (?:my|our) brains? off"
     r"|heart[- ]?warming|wholesome|relax|unwind|wind down|comfort (?:movie|film|watch)s?"
+    r"|gentler?|soothing|calming"
     # "these are all too dark", "a bit too heavy for tonight": lighter than the picks
     r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:dark|heavy|serious|intense|grim"
     r"|bleak|depressing|sad|gloomy))\b"
@@ -1461,7 +1465,10 @@ def _too_much(text: str) -> str:
 
     def negate(match: re.Match[str]) -> str:
         before = match.string[max(0, match.start() - 30) : match.start()]
-        return match.group() if _NEGATED_BEFORE.search(before.lower()) else "not "
+        if _NEGATED_BEFORE.search(before.lower()):
+            return match.group()
+        # "too violent" is less of it, not none: "no violence" rules out more genres
+        return "not too " if match.string.startswith("violen", match.end()) else "not "
 
     return _too_pattern().sub(negate, text)
 
@@ -3556,6 +3563,7 @@ def _parse_genres(
     previous_names: list[str] = []
     negated_run = 0  # genres turned down in a row so far ("no horror, war or romance": 3)
     previous_plural = False  # the genre before was said as a plural noun ("westerns")
+    violence: list[str] = []  # the genres "no violence" rules out, for its note
     for match in genre_pattern().finditer(msg.work):
         phrase = re.sub(r"[\s-]+", " ", match.group("g")).strip()
         word = genre_word(phrase)
@@ -3594,12 +3602,18 @@ def _parse_genres(
         if turned_down and not negated:
             negated, cue_start = True, match.start()
             msg.consume(match.end(), turned_down.end())
+        if phrase in NON_VIOLENT:  # "a non-violent film", "nonviolent": violence turned down
+            negated, cue_start = True, match.start()
         if not negated and joined and previous_negated:
             negated, cue_start = True, match.start()
             if compound and previous_names and set(previous_names) <= set(active):
                 # "no horror comedies" while horror is asked for: only comedies go
                 negative = [g for g in negative if g not in previous_names]
         names = word.exclude if negated else word.include
+        if negated and phrase in VIOLENCE_WORDS:
+            names = _violence_turned_down(msg.work[cue_start : match.start()], names)
+            names = tuple(n for n in names if n in word.exclude or resolve_genre(n, catalogue))
+            violence.extend(n for n in names if n not in violence)
         if negated and word.subject:  # "no vampires": the vampire films, not every horror film
             if word.subject not in result.excluded_subjects:
                 result.excluded_subjects.append(word.subject)
@@ -3647,7 +3661,8 @@ def _parse_genres(
         msg.consume(cue_start if negated else match.start(), end)
         # "horror-free comedy": what follows a "-free" is no longer turned down
         negated_run = negated_run + 1 if negated and joined and previous_negated else int(negated)
-        previous_end, previous_negated = end, negated and not free
+        # "a non-violent action film": "non-" turns down violence only, as "-free" does
+        previous_end, previous_negated = end, negated and not free and phrase not in NON_VIOLENT
         previous_plural = plural and not negated
         previous_names = [n for n in (resolve_genre(x, catalogue) for x in names) if n]
     for name in dict.fromkeys(missing):
@@ -3665,12 +3680,34 @@ def _parse_genres(
         result.notes.append(
             f"I can't tell how far a film goes within {g}, so I kept {g} and left that part out."
         )
+    if violence:
+        out = [g for g in violence if g in negative or g in implied]
+        result.notes.append(
+            "The catalogue has no content ratings, so I left out the genres where violence is "
+            f"likeliest: {join_words(sorted(g.lower() for g in out))} films."
+        )
     positive = [g for g in positive if g not in negative]
     # "a thriller, nothing too scary": the thriller asked for stays; only Horror goes
     implied = [g for g in dict.fromkeys(implied) if g not in positive and g not in negative]
     result.implied_excludes.extend(implied)
     negative += implied
     return positive, negative, "any" if saw_or and len(positive) > 1 else "all"
+
+
+# "not too violent", "nothing overly violent": less of it, where "no violence" is none
+_MODERATELY = re.compile(
+    r"\b(?:too|overly|that|so|very|as|excessively|extremely|super|much|less)\b"
+)
+
+
+def _violence_turned_down(cue: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The genres "no violence" rules out (the catalogue has no content ratings). ``cue``:
+    the words from the negation to the word ("not too ", "without any "). "not too violent"
+    leaves action films in; "no violence", "nothing violent", "non-violent" take out the
+    genres where it is likeliest, action, thrillers and westerns too."""
+    if _MODERATELY.search(cue):
+        return names
+    return names + tuple(g for g in NO_VIOLENCE_AT_ALL if g not in names)
 
 
 def _negation_before(work: str, start: int) -> tuple[bool, int]:

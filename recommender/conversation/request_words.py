@@ -223,7 +223,16 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "wild west": _g("Western"),
     "violent": _g("Action", exclude=("Crime", "Horror", "War")),
     "violence": _g("Action", exclude=("Crime", "Horror", "War")),
+    # "a non-violent film": violence turned down (the parser reads these as negated)
+    "non violent": _g("Action", exclude=("Crime", "Horror", "War")),
+    "nonviolent": _g("Action", exclude=("Crime", "Horror", "War")),
 }
+
+# the words above for violence; turned down without "too"/"that"/"overly" ("no violence",
+# "nothing violent", "non-violent") they rule out these genres as well ("not too violent" not)
+VIOLENCE_WORDS = frozenset({"violent", "violence", "non violent", "nonviolent"})
+NON_VIOLENT = frozenset({"non violent", "nonviolent"})
+NO_VIOLENCE_AT_ALL = ("Action", "Thriller", "Western")
 
 
 FILLER_WORDS = frozenset(
@@ -260,7 +269,7 @@ FILLER_WORDS = frozenset(
     honestly preferably seriously totally truly certainly surely possibly hopefully obviously
     literally super up said says told tell telling asked asking remember clearly repeat mentioned
     as am explain explaining wonder wondering curious understand oops oopsie whoops sorry
-    him her""".split()
+    him her another""".split()
 )
 
 # counts in words: "give me three", "a couple of comedies", "the first two"

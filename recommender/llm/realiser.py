@@ -171,6 +171,7 @@ class Realiser:
             v["share"] = str(round(100 * evidence.item_share))
         if evidence.shade and evidence.shade_fit:
             v["shade"] = evidence.shade.capitalize()  # "Lighter"
+            v["shade_word"] = evidence.shade  # "lighter"
             shade_words = [genre_word(g) for g in evidence.shade_fit]
             v["shade_genres"] = with_article(join_words(shade_words))
         if evidence.request_rank is not None:
