@@ -2166,6 +2166,13 @@ def test_a_judgement_after_titles_is_feedback(
         "what are you filtering on?",
         "what was I looking for again?",
         "recap",
+        # had given picks (or searched "titles": The Champ, The Specialist)
+        "which movies did I give you?",
+        "what did I say I liked?",
+        "what are my titles?",
+        "what did I tell you I like?",
+        "do you remember what I like?",
+        "what do you remember?",
     ],
 )
 def test_questions_about_the_session_are_answered_not_searched(
@@ -4376,3 +4383,47 @@ def test_gentle_is_lighter(text: str, catalogue: Catalogue) -> None:
     """ "something gentle" had searched the word (Touch, I Love You, Don't Touch Me!)."""
     result = parse(text, catalogue, SessionState(last_recommendations=[1, 2]))
     assert "lighter" in result.refined and result.constraints.query == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "picks"),
+    [
+        ("how is the second related to my list?", [8]),
+        ("how does #2 connect to what I like?", [8]),
+        ("what does the third have to do with my movies?", [9]),
+        ("what about the third?", [9]),
+        ("how about the first one?", [1]),
+        ("and the fourth?", [12]),
+    ],
+)
+def test_a_pick_asked_about_in_other_words_is_explained(
+    text: str, picks: list[int], catalogue: Catalogue
+) -> None:
+    """ "how is the second related to my list?" had searched "second related"; "what about the
+    third?" had searched "third" (The Godfather: Part III)."""
+    state = SessionState(last_recommendations=[1, 8, 9, 12, 5])
+    parsed = parse(text, catalogue, state)
+    assert parsed.action == "explain" and parsed.explain == picks, text
+    assert parsed.constraints.query == "" and not parsed.explain_about
+
+
+def test_it_taken_for_the_first_pick_is_said_once(catalogue: Catalogue) -> None:
+    state = SessionState(last_recommendations=[1, 8, 9])
+    parsed = parse("how is it related to my list?", catalogue, state)
+    assert parsed.explain == [1]
+    assert len([n for n in parsed.notes if n.startswith('I took "it"')]) == 1
+
+
+@pytest.mark.parametrize("text", ["and the third", "the third too", "also the 2nd and 3rd"])
+def test_a_pick_named_with_nothing_said_is_asked_about(text: str, catalogue: Catalogue) -> None:
+    """ "I've seen the first two" then "and the third" had searched "third"; which pick is
+    meant is clear, what about it is not: the reply asks, and nothing changes."""
+    state = SessionState(last_recommendations=[1, 8, 9, 12])
+    parsed = parse(text, catalogue, state)
+    assert parsed.action == "ask" and parsed.constraints == state.constraints
+    assert catalogue.get(9).display_title in parsed.question and "seen" in parsed.question
+    assert not parsed.seen and not parsed.explain
+
+
+def test_a_bare_ordinal_without_picks_asks_nothing(catalogue: Catalogue) -> None:
+    assert parse("and the third", catalogue).action != "ask"

@@ -27,6 +27,7 @@ from recommender.conversation.title_spans import (
     title_before,
 )
 from recommender.data.catalogue import Catalogue
+from recommender.wording import join_words
 
 MAX_EXPLAINED = 3  # "why these?" explains the first three
 
@@ -82,6 +83,35 @@ _MADE_YOU_PICK = re.compile(
     r"|explained|caused|led\s+to|matters?\s+most\s+(?:for|to)|counts?\s+most\s+(?:for|to)"
     r"|weighs?\s+most\s+(?:for|on)|mattered\s+most\s+(?:for|to))))"
     rf"\s+{REF_LIST_WORDS}(?:\s+(?:the\s+)?most)?{REF_END}"
+)
+# "how is the second related to my list?", "how does it connect to what I like?", "what does
+# #3 have to do with my movies?": the pick's reason, like the above
+_MINE = (
+    r"(?:my\s+(?:list|history|movies|films|titles|taste|picks|favou?rites)|what\s+i"
+    r"\s+(?:like|liked|love|watch|watched|gave\s+you|pasted|told\s+you))"
+)
+_RELATED_TO_MINE = re.compile(
+    r"^\s*(?:(?:so|and|but|ok|hmm),?\s+)?(?:(?:how|in\s+what\s+way)\s+(?:is|was|are|does"
+    rf"|did)|what\s+(?:does|did|has))\s+{REF_LIST_WORDS}\s+(?:(?:relate|related|connect"
+    r"|connected|linked|tied|fit|fits|match|matches|compare|compared)\s+(?:in\s+)?(?:to|with|in"
+    r"\s+with)|(?:got\s+)?(?:have|has)\s+(?:got\s+)?to\s+do\s+with)\s+"
+    rf"{_MINE}\s*[?!.]*\s*$"
+)
+# "what about the third?", "how about #4?", "and the fourth?": that pick, explained
+# ("and the third" without a question mark goes on with what was said: "I've seen the first")
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:(?:ok|okay|and|so|hmm),?\s+)?(?:(?:what|how)\s+about|and(?=[^?]*\?\s*$))\s+"
+    rf"{REF_LIST_WORDS}\s*[?!.]*\s*$"
+)
+# "and the third", "the fourth too", "also #2": a pick named with nothing said of it (what
+# was said before, "I've seen the first two", changed the list): asked back, never searched
+_BARE_REF = re.compile(
+    r"^\s*(?:(?:and|also|plus|oh and|what about|how about)\s+)?"
+    rf"{REF_LIST_WORDS}(?:\s+(?:too|as well|also|then))?\s*[.!]*\s*$"
+)
+_ORDINAL = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+    r"|last|middle|\d+(?:st|nd|rd|th)|#\s?\d+|number \d+)\b"
 )
 # "what's the story of the first one?", "tell me the plot of #2": about, like the above
 _PLOT_OF = re.compile(
@@ -706,6 +736,29 @@ _BEST_PICK = re.compile(
 )
 
 
+def _parse_bare_ref(
+    msg: MessageText, catalogue: Catalogue, last: list[int], result: ParsedRequest
+) -> None:
+    """ "and the third": which pick is meant is clear, what about it is not (seen? why? more
+    like it?); the reply asks, and nothing is searched or changed."""
+    match = _BARE_REF.match(msg.work)
+    if not last or match is None or not _ORDINAL.search(match.group("refs")):
+        return
+    ids = resolve_refs(match.group("refs"), last, result)
+    if not ids:
+        return
+    ref = match.group("refs").strip()
+    names = join_words([catalogue.get(i).display_title for i in ids])
+    one = len(ids) == 1
+    it = "it" if one else "them"
+    result.question = (
+        f"{ref[0].upper()}{ref[1:]} {'is' if one else 'are'} {names} in the list I showed "
+        f"last. What about {it}: have you seen {it} (say “seen {ref}”), shall I say why I "
+        f"picked {it} (“why {ref}?”), or do you want more like {it} (“more like {ref}”)?"
+    )
+    msg.consume(match.start(), match.end())
+
+
 def _parse_about_picks(
     msg: MessageText, catalogue: Catalogue, last: list[int], result: ParsedRequest
 ) -> None:
@@ -775,11 +828,14 @@ def parse_explain(
     _parse_attribute_question(msg, matcher, state, last, result)
     _parse_about_picks(msg, matcher.catalogue, last, result)
     _parse_fact_question(msg, matcher, state, last, result)
+    _parse_bare_ref(msg, matcher.catalogue, last, result)
     patterns = (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON)
-    for pattern in (*patterns, _CLOSEST_OF_MINE, _MADE_YOU_PICK):
+    for pattern in (*patterns, _CLOSEST_OF_MINE, _MADE_YOU_PICK, _RELATED_TO_MINE, _WHAT_ABOUT):
         for match in msg.finditer(pattern):
             result.explain += resolve_refs(match.group("refs"), last, result)
-            about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or "about" in match.group(0)
+            about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or (
+                "about" in match.group(0) and pattern is not _WHAT_ABOUT  # "what about #3?"
+            )
             result.explain_about |= about
             end = match.end()
             if _WHY_IS.match(match.group(0)):  # "why is the second one lighter?": asked of it

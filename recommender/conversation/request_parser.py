@@ -253,6 +253,23 @@ _CHAT = (
             r"(?:\s+(?:so far|now|again|earlier))*\s*[?!.]*\s*$"
             r"|^\s*(?:remind me|recap|summari[sz]e)(?: (?:what i (?:asked|said)|my request"
             r"|the request|what we have so far))?\s*[?!.]*\s*$"
+            # "what did I tell you I like?", "which movies did I give you?", "what are my
+            # titles?", "do you remember what I like?"
+            r"|^\s*(?:(?:(?:can you |could you )?remind me|do you (?:still )?remember|so|and|ok"
+            r"|okay|wait|hey)[,\s]+)?(?:what|which)(?:\s+(?:movies|films|titles|ones))?\s+"
+            r"(?:did|have|do)\s+i\s+(?:(?:tell|told|give|gave|given|send|sent|paste|pasted"
+            r"|mention|mentioned|list|listed|name|named|say|said)(?:\s+(?:you|to you))?"
+            r"(?:\s+(?:that\s+)?i\s+(?:like|liked|love|loved|enjoy|enjoyed|watched|saw|have seen"
+            r"|hate|hated|dislike|disliked))?|(?:like|liked|love|loved|enjoy|enjoyed|watched|seen"
+            r"|hate|hated|dislike|disliked))(?:\s+(?:about|so far|now|again|earlier|before"
+            r"|already))*\s*[?!.]*\s*$"
+            r"|^\s*what(?:'s| is| are)\s+my\s+(?:titles|movies|films|favou?rites|likes"
+            r"|picks so far)\s*[?!.]*\s*$"
+            r"|^\s*what do you (?:remember|know)(?: about (?:me|my taste|what i like))?"
+            r"\s*[?!.]*\s*$"
+            r"|^\s*(?:do you (?:still )?remember|(?:can you |could you )?remind me(?: of)?) what i"
+            r" (?:like|liked|love|loved|enjoy|enjoyed|watched|have watched|have seen|told you"
+            r"|said|gave you|pasted)(?: so far| earlier| before)?\s*[?!.]*\s*$"
         ),
     ),
 )
@@ -1340,6 +1357,8 @@ def parse_request(
         result.action = "why_not"  # "why not Aladdin?": what keeps it out, no new picks
     elif result.pending_life and not said_something:
         result.action, result.question = "ask", _BIRTH_QUESTION  # "from my childhood" alone
+    elif result.question and not said_something:
+        result.action = "ask"  # "and the third": which pick is clear, what about it is not
     elif result.unreadable and not said_something:
         result.action = "unreadable"  # nothing else was said: ask, change nothing
     elif result.unreadable:
