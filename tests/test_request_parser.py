@@ -1713,6 +1713,7 @@ def test_a_lower_case_franchise_in_a_list_or_before_films_is_excluded() -> None:
     for text, words in (
         ("no rocky films", ["rocky"]),
         ("nothing from rocky or rambo", ["rocky", "rambo"]),
+        ("nothing from Rambo or Rocky", ["rambo", "rocky"]),  # a series first: the list goes on
         ("avoid the godfather and rocky", ["godfather", "rocky"]),
         ("a rocky start", []),
     ):

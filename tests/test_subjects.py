@@ -62,7 +62,9 @@ def test_every_subject_word_of_the_vocabulary_names_a_subject() -> None:
     named = {w.subject for w in GENRE_VOCABULARY.values() if w.subject}
     assert named and all(subject(name) is not None for name in named)
     for entry in _table().values():  # each has a label to say and words to be found by
-        assert entry.label and entry.words and entry.kind in ("subject", "people", "studio")
+        assert (
+            entry.label and entry.words and entry.kind in ("subject", "people", "studio", "series")
+        )
         # a subject's titles may say so; a director's never do (their films are listed), nor
         # do those of a few subjects (biopics, films about musicians)
         assert entry.films or entry.title_words
@@ -489,3 +491,48 @@ def test_a_series_named_with_films_after_it_stays_the_series(tiny_catalogue) -> 
     """ "no Alien movies": the series (Alien is a title), not every film with aliens."""
     c = parse_request("no Alien movies", tiny_catalogue).constraints
     assert c.exclude_title_words == ["alien"] and c.exclude_subjects == []
+
+
+def test_a_series_is_asked_for_by_a_name_its_titles_lack(make_deps, tiny_catalogue) -> None:
+    """ "a Bond movie" had searched "bond" (Of Human Bondage, Bowfinger); "any 007 films?" had
+    been a count of 7 picks. Both are the series' films, and no more than it has."""
+    for text in ("a Bond movie", "any 007 films?", "I'd like a James Bond film"):
+        state, reply = step(SessionState(), text, make_deps())
+        titles = [tiny_catalogue.get(card.item_id).title for card in reply.cards]
+        assert titles == ["GoldenEye"], text  # the tiny catalogue's only Bond film
+        assert any("James Bond films" in note for note in reply.notes), text
+        assert state.constraints.k is None, text
+
+
+def test_every_series_of_the_franchise_table_is_a_subject_but_everyday_words() -> None:
+    from recommender.conversation.franchises import series_of
+
+    assert subject("rambo").kind == "series" and subject("rambo").label == "Rambo films"
+    assert subject("childs play").label == "Child's Play films"
+    assert subject_named("indy").name == "indiana jones"
+    assert subject("alien") is None  # "an alien movie" is about aliens
+    assert series_of("007") == series_of("Bond") == "james bond"
+    assert series_of("Heat") == ""
+
+
+def test_a_series_wished_for_is_its_films_not_films_like_them() -> None:
+    """ "I would like a Rambo movie" had been films like Rambo III (an anchor), "I'd like a
+    James Bond film" films like five Bond films; "like" after "I'd" is a wish."""
+    films = Catalogue(
+        [
+            Item(1, "1", "Star Trek: Generations", 1994, ("Sci-Fi",)),
+            Item(2, "2", "Star Trek: First Contact", 1996, ("Sci-Fi",)),
+            Item(3, "3", "Rambo III", 1988, ("Action",)),
+            Item(4, "4", "First Blood", 1982, ("Action",)),
+            Item(5, "5", "Fargo", 1996, ("Crime",)),
+            Item(6, "6", "GoldenEye", 1995, ("Action",)),
+        ]
+    )
+    trek = parse_request("I'd like a Star Trek movie", films).constraints
+    assert trek.anchors == [] and "star trek" in trek.query
+    rambo = parse_request("I would like a Rambo movie", films).constraints
+    assert rambo.anchors == [] and rambo.topic == "rambo"
+    bond = parse_request("I'd like a James Bond film", films).constraints
+    assert bond.anchors == [] and bond.topic == "james bond"
+    assert parse_request("I'd like a Fargo movie", films).constraints.anchors == [5]
+    assert parse_request("something like Rambo III", films).constraints.anchors == [3]

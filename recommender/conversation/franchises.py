@@ -30,6 +30,7 @@ def _table() -> tuple[dict[str, list[tuple[str, int]]], dict[str, str]]:
     data = json.loads(text)
     aliases = {_key(a): _key(name) for a, name in data.pop("_aliases", {}).items()}
     data.pop("_about", None)
+    data.pop("_not_subjects", None)
     series = {
         _key(name): [(title, int(year)) for title, year in members]
         for name, members in data.items()
@@ -46,6 +47,35 @@ def franchise_names() -> frozenset[str]:
     """Every series name and alias known here (normalised: lower case, words only)."""
     series, aliases = _table()
     return frozenset(series) | frozenset(aliases)
+
+
+@cache
+def _names() -> tuple[dict[str, str], frozenset[str]]:
+    """Each series' name as the data spells it ("child's play"), and the ``_not_subjects``."""
+    text = resources.files("recommender.conversation").joinpath("franchises.json").read_text()
+    data = json.loads(text)
+    spelled = {_key(n): n for n in data if not n.startswith("_")}
+    return spelled, frozenset(_key(n) for n in data.get("_not_subjects", []))
+
+
+def series_subjects() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Series asked for by name ("a Rambo movie", "an Indy film"): name -> (its name as
+    spelled, the words for it: its name and aliases). Not those whose name is an everyday
+    word ("an alien movie" is a film about aliens): ``_not_subjects`` in the data."""
+    series, aliases = _table()
+    spelled, not_subjects = _names()
+    return {
+        name: (spelled[name], (name, *(a for a, target in aliases.items() if target == name)))
+        for name in series
+        if name not in not_subjects
+    }
+
+
+def series_of(name: str) -> str:
+    """The series ``name`` or an alias of it names ("Bond", "007" -> "james bond"), else ""."""
+    series, aliases = _table()
+    key = aliases.get(_key(name), _key(name))
+    return key if key in series else ""
 
 
 def members(catalogue: Catalogue, name: str) -> set[int]:

@@ -704,11 +704,13 @@ def step_stream(
     # "like Harry Potter", not in the catalogue, is searched by its name: the titles that only
     # share a word of it (*Deconstructing Harry*, *Let's Get Harry*) are no likeness
     named |= _name_lookalikes(request.unknown_titles, deps.catalogue)
+    subject_items = films_asked(search.constraints.topic, deps.catalogue)
+    named -= subject_items  # "the Mad Max films": Mad Max (1979) is one of those asked for
     query = RetrievalQuery(
         history=new.taste_history,  # without what the user said they disliked
         text=query_text or None,
         lift_text=bool(search.constraints.topic),
-        subject_items=films_asked(search.constraints.topic, deps.catalogue),
+        subject_items=subject_items,
         outside_genres=[f.genres for f in _outside(search.constraints, deps.catalogue)],
         anchors=_anchor_ids(search.constraints, new),
         blend=search.constraints.blend,

@@ -31,7 +31,7 @@ from recommender.conversation.ages import (
     find_life_periods,
     rewrite_viewer_ages,
 )
-from recommender.conversation.franchises import franchise_names
+from recommender.conversation.franchises import franchise_names, series_of
 from recommender.conversation.franchises import members as franchise_members
 from recommender.conversation.genre_words import genre_pattern, genre_word, resolve_genre
 from recommender.conversation.history_parser import TitleMatcher, clean_text
@@ -119,7 +119,11 @@ DARKER_STILL_EXCLUDE = ("Comedy", "Romance")  # "even darker": no comedies or lo
 
 # ----------------------------------------------------------------------------- regexes
 
-_NUM = "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r"|\d{1,3}"
+# ("007 films" is James Bond, no count: a count never starts with a 0 before a digit)
+_NUM = (
+    "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True))
+    + r"|(?<!\d)(?!0\d)\d{1,3}"
+)
 
 _CHAT = (
     (
@@ -816,7 +820,7 @@ _OLD = re.compile(
 )
 _NUM_NOT_ONE = (
     "|".join(sorted((re.escape(w) for w in NUMBER_WORDS if w != "one"), key=len, reverse=True))
-    + r"|\d{1,3}"
+    + r"|(?<!\d)(?!0\d)\d{1,3}"
 )
 _COUNT = re.compile(
     rf"\b(?:(?:top|give me|show me|recommend|suggest|list|need|want|get me|find me|just|only"
@@ -2003,6 +2007,8 @@ def _parse_title_mentions(
                 _exclude_words(new, series)
                 msg.consume(match.start(), named.end())
                 continue
+        if _wished_series(msg, match, matcher.catalogue, result):
+            continue  # "I'd like a Rambo movie": one of its films, not films like one
         notes = len(result.notes)
         found = title_at(msg, match.end(), matcher, state, result)
         if found is None:
@@ -2224,6 +2230,8 @@ def _parse_bare_titles(
         words = msg.work[start:end].replace("_", " ").split()
         before = msg.cased[:start].rstrip()
         kind = _LIKE_THAT_KIND.match(msg.work, end)  # "Heat vibes", "Fargo type films"
+        if not _negation_before(msg.work, start)[0] and _series_subject(msg, start, end, result):
+            continue  # "a Bond movie", "any 007 films?", "Bond films with ...": its films
         if len(words) == 1 and (not before or before[-1] in ".!?:;") and not kind:
             continue
         if all(w in NOT_TITLES for w in words) or find_names(msg.work[start:end]):
@@ -2247,6 +2255,19 @@ def _parse_bare_titles(
             if settled is not None and settled[1] == end:
                 result.liked.append(settled[0].item_id)
                 msg.consume(start, end)
+
+
+def _series_subject(msg: MessageText, start: int, end: int, result: ParsedRequest) -> bool:
+    """ "a Bond movie", "any 007 films?", "Bond films with Sean Connery": a series named by a
+    name its titles do not carry, with a list of its own in subjects.json, is that subject
+    (the search for "bond" had found Of Human Bondage and Bowfinger)."""
+    series = series_of(msg.work[start:end])
+    if not series or subject(series) is None or not _MOVIE_AFTER.match(msg.work, end):
+        return False
+    if series not in result.topics:
+        result.topics.append(series)
+    msg.consume(start, end)
+    return True
 
 
 _A_BEFORE = re.compile(r"\b(?:a|an|another|any|some|more|other)\s+$")
@@ -2673,6 +2694,46 @@ def _unknown_title(
     msg.consume(trigger.start(), end)
 
 
+_WOULD_BEFORE = re.compile(r"\b(?:i'?d|i would|we'?d|we would|would)\s+(?:really\s+|also\s+)?$")
+
+
+def _wants(msg: MessageText, trigger: re.Match[str]) -> bool:
+    """ "I'd like a ...", "we would like ...": "like" as a wish, not a likeness."""
+    anchor = trigger.group("anchor") or ""
+    return anchor.strip() == "like" and bool(_WOULD_BEFORE.search(msg.work[: trigger.start()]))
+
+
+def _wished_series(
+    msg: MessageText, trigger: re.Match[str], catalogue: Catalogue, result: ParsedRequest
+) -> bool:
+    """ "I'd like a Rambo movie", "I would like a Star Trek film": a series wished for. One
+    with a list of its own (subjects.json) is that subject; another is left to be searched
+    by its name, which finds its films (it had been an anchor: films like Rambo III)."""
+    if not _wants(msg, trigger):
+        return False
+    article = re.match(r"(?:a|an|some|any)\s+", msg.work[trigger.end() :])
+    if article is None:
+        return False
+    start = trigger.end() + article.end()
+    run = capitalised_run(msg, start)
+    if not run:
+        return False
+    end = start + run[-1].end()
+    if not _MOVIE_AFTER.match(msg.work, end):
+        return False
+    name = msg.work[start:end]
+    asked = series_of(name)
+    if asked and subject(asked) is not None:
+        if asked not in result.topics:
+            result.topics.append(asked)
+        msg.consume(trigger.start(), end)
+        return True
+    if len(series_films(catalogue, name)) >= 2:
+        msg.consume(trigger.start(), start)  # "I'd like a": the name stays, to be searched
+        return True
+    return False
+
+
 def _newer_run(msg: MessageText, start: int, catalogue: Catalogue) -> list[re.Match[str]]:
     """A capitalised name whose first word is one a request is full of, when the words name
     a film the catalogue lacks ("like Get Out": "Get" alone had ended the name, and "Out"
@@ -2910,8 +2971,8 @@ def _parse_subject_negations(
     pass's: "no horror or vampires")."""
     for match in msg.finditer(subject_pattern()):
         named = subject_named(match.group())
-        if named is None:
-            continue
+        if named is None or named.kind == "series":
+            continue  # "nothing from Rambo or Rocky": the title exclusions read a series
         if named.kind == "subject" and _written_as_title(msg, match.start(), match.end(), matcher):
             if re.search(r"\w\W*$", msg.work[: match.start()]):  # not where a sentence starts
                 continue  # "the best Alien film that isn't Aliens": the film, not the subject
@@ -2966,7 +3027,9 @@ def _subjects_ruled_out(
         typed_as_title = said is not None and _written_as_title(
             msg, said.start(), said.end(), matcher
         )
-        if named is not None and not (named.kind == "subject" and typed_as_title):
+        if named is None or named.kind == "series":
+            continue  # "no Rambo films": its title words, and the series' other films
+        if not (named.kind == "subject" and typed_as_title):
             new.exclude_title_words.remove(words)
             if named.name not in result.excluded_subjects:
                 result.excluded_subjects.append(named.name)

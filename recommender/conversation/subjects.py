@@ -23,6 +23,7 @@ from functools import cache
 from importlib import resources
 
 from recommender.conversation.franchises import members as franchise_members
+from recommender.conversation.franchises import series_subjects
 from recommender.data.catalogue import Catalogue, natural_title
 
 YEAR_TOLERANCE = 1
@@ -36,7 +37,9 @@ class Subject:
     title_words: tuple[str, ...]  # words that make a title one of them
     films: tuple[tuple[str, int], ...]  # (title, year) of films about it, titles silent
     franchises: tuple[str, ...] = ()  # series all about it ("james bond")
-    kind: str = "subject"  # or "people": a director's films ("hitchcock"); "studio" ("pixar")
+    # or "people": a director's films ("hitchcock"); "studio" ("pixar"); "series": a film
+    # series by name ("a Rambo movie"; turned down, it is the title exclusions' to read)
+    kind: str = "subject"
     # also the films whose catalogue titles carry a name in another language ("foreign")
     other_language_titles: bool = False
     not_films: tuple[tuple[str, int], ...] = ()  # never of it, whatever the rules above say
@@ -67,7 +70,30 @@ def _table() -> dict[str, Subject]:
             not_films=tuple((title, int(year)) for title, year in entry.get("not_films", [])),
             role=entry.get("role", ""),
         )
+    for series, (spelled, words) in series_subjects().items():  # "a Rambo movie": its films
+        if series not in table:
+            table[series] = Subject(
+                name=series,
+                label=f"{_series_label(spelled)} films",
+                words=words,
+                title_words=(series,),
+                films=(),
+                franchises=(series,),
+                kind="series",
+            )
     return table
+
+
+_SMALL = frozenset({"and", "on", "the", "of"})
+
+
+def _series_label(series: str) -> str:
+    """ "nightmare on elm street" -> "Nightmare on Elm Street", "child's play" -> "Child's
+    Play"."""
+    words = series.split()
+    return " ".join(
+        w if w in _SMALL and i > 0 else w[:1].upper() + w[1:] for i, w in enumerate(words)
+    )
 
 
 @cache
