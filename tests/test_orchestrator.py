@@ -153,6 +153,20 @@ def test_asking_for_anything_with_nothing_to_go_on_gets_popular_picks(make_deps)
     assert reply.kind == "question"
 
 
+@pytest.mark.parametrize("more", ["more", "next", "other ones", "the rest then"])
+def test_more_after_the_popular_picks_is_the_next_of_them(make_deps, more):
+    """ "recommend me something" then "more" had answered "Tell me a little more" (the
+    session had picks, and lost them); "other ones" and "the rest then" had "chosen" all
+    five ("Enjoy A and B and C and D and E!")."""
+    deps = make_deps()
+    state, first = step(SessionState(), "recommend me something", deps)
+    state, reply = step(state, more, deps)
+    # (the tiny catalogue's popular picks are all shown at once: nothing more to give)
+    assert reply.kind in ("recommendations", "notice") and "a little more" not in reply.text
+    shown = {c.item_id for c in first.cards}
+    assert not shown & {c.item_id for c in reply.cards} and state.chosen == []
+
+
 def test_what_is_a_title_about_describes_it_without_recommending_it(make_deps):
     deps = make_deps()
     state, reply = step(SessionState(), "what is Heat about?", deps)

@@ -659,7 +659,8 @@ def step_stream(
         yield from _explain_items(new, request.explain, deps, reply, request)
         return
     nothing_to_go_on = not new.history and new.constraints.is_empty() and not new.liked
-    if nothing_to_go_on and request.asks_for_picks and paste is None:
+    # ("more" after them: the next most watched, never "tell me a little more")
+    if nothing_to_go_on and (request.asks_for_picks or request.skipped) and paste is None:
         # "surprise me", "recommend something": the most watched, and how to do better
         reply.notes.append(
             f"I don't know your taste yet, so these are among the most watched here. Paste a "

@@ -166,6 +166,7 @@ _CHOSEN_REF = re.compile(
     r"(?:then|it is|please|for me|it'?ll be|i guess))?(?:\s+then)?\s*(?P<end>[.!?]*)\s*$"
 )
 _PRONOUNS = frozenset({"it", "that", "this", "that one", "this one", "them", "those", "these"})
+_OTHERS = re.compile(r"(?:the\s+)?(?:others?|rest)\b")
 _IT_IS = re.compile(r"\s+it is\b\s*(?:then|tonight)?\s*[.!]*\s*$")  # "Bound it is"
 # "do you have Casablanca?", "have you got Inception?": is a title in the catalogue
 _HAVE = re.compile(
@@ -267,6 +268,10 @@ def parse_choice(
         ids = resolve_refs(match.group("refs"), last, ParsedRequest(Constraints()))
         if not ids or not last or bare or count:
             continue  # "it" alone names no pick
+        if _OTHERS.match(refs):  # "other ones", "the rest then": others than these, not a choice
+            result.skipped.extend(i for i in last if i not in result.skipped)
+            msg.consume(match.start(), match.end())
+            continue
         if "?" in match.group("end"):  # "the first one?": about it
             result.explain += [i for i in ids if i not in result.explain]
         else:
