@@ -203,3 +203,21 @@ def test_well_known_older_films_the_catalogue_lacks_are_known_too() -> None:
         found = newer_title(name, catalogue)
         assert found is not None and found.display_title == title, name
     assert newer_title("The Lion King", catalogue) is None  # the catalogue's own
+
+
+def test_a_film_older_than_the_catalogues_end_is_not_said_to_be_newer() -> None:
+    """ "Grave of the Fireflies (1988)" had been "not in the catalogue (its newest films are
+    from 2000)", as if it were newer."""
+    from recommender.conversation.newer_titles import NewerTitle, missing_films
+
+    spirited = NewerTitle("Spirited Away", 2001, ("Animation",))
+    grave = NewerTitle("Grave of the Fireflies", 1988, ("Animation", "Drama"))
+    assert (
+        missing_films([spirited], 2000)
+        == "Spirited Away (2001), newer than its newest films (2000)"
+    )
+    assert missing_films([grave], 2000) == "Grave of the Fireflies (1988), which it lacks"
+    both = missing_films([spirited, grave], 2000)
+    assert both.startswith("Spirited Away (2001), newer") and both.endswith(
+        "(1988), which it lacks"
+    )

@@ -763,7 +763,11 @@ def _collect(found: list[list[MatchedLine]], out: HistoryParse) -> None:
     out.matched = [flat[pos] for pos in sorted(last.values())]
     repeats = len(flat) - len(out.matched)
     if repeats:
-        out.notes.append(f"{repeats} repeated entries were merged (latest position kept).")
+        out.notes.append(
+            "1 repeated entry was merged (latest position kept)."
+            if repeats == 1
+            else f"{repeats} repeated entries were merged (latest position kept)."
+        )
     logger.debug(
         "history paste: %d matched, %d ambiguous, %d unmatched",
         len(out.matched),

@@ -22,6 +22,7 @@ from importlib import resources
 
 from recommender.conversation.title_matcher import title_key
 from recommender.data.catalogue import Catalogue, natural_title, split_title_year
+from recommender.wording import join_words
 
 YEAR_TOLERANCE = 1
 
@@ -76,6 +77,23 @@ def _subtitles() -> dict[str, list[NewerTitle]]:
             if len(key.split()) >= MIN_SUBTITLE_WORDS and film not in table.get(key, []):
                 table.setdefault(key, []).append(film)
     return table
+
+
+def missing_films(films: list[NewerTitle], newest: int | None) -> str:
+    """The films a catalogue lacks, said with why: "Spirited Away (2001), newer than its
+    newest films (2000), and Grave of the Fireflies (1988), which it lacks" (an older film is
+    no newer than the catalogue: saying "its newest films are from 2000" misled)."""
+    newer = [f for f in films if newest is not None and f.year > newest]
+    older = [f for f in films if f not in newer]
+    parts = []
+    if newer:
+        parts.append(
+            f"{join_words([f.display_title for f in newer])}, newer than its newest films "
+            f"({newest})"
+        )
+    if older:
+        parts.append(f"{join_words([f.display_title for f in older])}, which it lacks")
+    return ", and ".join(parts) if len(parts) > 1 else parts[0] if parts else ""
 
 
 def newer_title(name: str, catalogue: Catalogue) -> NewerTitle | None:

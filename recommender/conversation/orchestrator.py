@@ -40,7 +40,7 @@ from recommender.conversation.message_split import (
     title_shaped,
 )
 from recommender.conversation.namesakes import settle_namesakes, unsettled_options
-from recommender.conversation.newer_titles import NewerTitle, newer_title
+from recommender.conversation.newer_titles import NewerTitle, missing_films, newer_title
 from recommender.conversation.pick_summary import ORDERS, order_picks, summarise_picks
 from recommender.conversation.request_parser import (
     LIGHT_PREFER,
@@ -250,12 +250,10 @@ def _report_history(
     shown = deps.config.shown_unmatched
     newer = _newer_lines(parsed, deps.catalogue)
     if newer:
-        names = join_words([f.display_title for f in newer])
         newest, _ = year_bounds(deps.catalogue)
-        ends = f" (its newest films are from {newest})" if newest else ""
         reply.notes.append(
-            f"Not in the catalogue{ends}: {names}. I can't recommend from them as titles, "
-            "so their genres lean your picks."
+            f"Not in the catalogue: {missing_films(newer, newest)}. I can't recommend from "
+            "them as titles, so their genres lean your picks."
         )
         if state is not None:
             c = state.constraints

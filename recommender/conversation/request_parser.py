@@ -37,7 +37,7 @@ from recommender.conversation.genre_words import genre_pattern, genre_word, reso
 from recommender.conversation.history_parser import TitleMatcher, clean_text
 from recommender.conversation.language import guess_language
 from recommender.conversation.namesakes import namesakes_of
-from recommender.conversation.newer_titles import newer_title
+from recommender.conversation.newer_titles import missing_films, newer_title
 from recommender.conversation.people import find_names, note_for
 from recommender.conversation.periods import (
     DECADE,
@@ -2756,11 +2756,17 @@ def _say_unknown(names: list[str], catalogue: Catalogue, result: ParsedRequest) 
     if films:
         shown = join_words([f.display_title for f in films])
         genres = join_words(sorted({g for f in films for g in f.genres}))
-        ends = f" (its newest films are from {newest})" if newest else ""
-        result.notes.append(
-            f"{shown} {'is' if len(films) == 1 else 'are'} not in the catalogue{ends}, so I "
-            f"looked for films like {'it' if len(films) == 1 else 'them'} by genre: {genres}."
-        )
+        them = "it" if len(films) == 1 else "them"
+        if newest is not None and all(f.year > newest for f in films):
+            result.notes.append(
+                f"{shown} {'is' if len(films) == 1 else 'are'} not in the catalogue (its newest "
+                f"films are from {newest}), so I looked for films like {them} by genre: {genres}."
+            )
+        else:  # "like Totoro (1988)": older than the catalogue's end, and still not in it
+            result.notes.append(
+                f"Not in the catalogue: {missing_films(films, newest)}. So I looked for films "
+                f"like {them} by genre: {genres}."
+            )
     names = [name for name, film in known.items() if film is None]
     if not names:
         return
