@@ -390,3 +390,16 @@ def test_a_genre_asked_for_ranks_films_that_are_mostly_that_genre_first(tiny_ret
 
     assert picks(1.0) == [2, 3, 1]  # 0.4 x 1/2 = 0.2, 0.15 x 1 = 0.15, 0.5 x 1/4 = 0.125
     assert picks(0.0) == [1, 2, 3]  # the most watched first
+
+
+def test_a_subject_asked_with_a_named_film_lists_its_films_most_like_it_first(tiny_retrieval):
+    """ "like Heat, a cult classic": the subject's films had come most watched first (The
+    Princess Bride); with a film named, those most like it come first."""
+    t = tiny_retrieval
+    config = RetrievalConfig(num_candidates=10, per_source=15, anchor_genre_weight=0.0)
+    retriever = CandidateRetriever(t.catalogue, t.store, t.vectors, t.popularity, t.model, config)
+    listed = [2, 9, 11, 14, 18, 21]
+    alone = retriever.retrieve(RetrievalQuery(subject_items=listed)).sources["subject"]
+    assert alone == sorted(listed, key=lambda i: (-t.popularity[i], i))
+    liked = retriever.retrieve(RetrievalQuery(subject_items=listed, anchors=[7]))
+    assert liked.sources["subject"] == [i for i in _likeness_order(t, 7) if i in listed]

@@ -346,3 +346,28 @@ def test_a_word_match_is_said_only_when_the_title_names_the_word(tiny_catalogue)
     assert realiser.plan(near)[0] == "asked_words_near"
     said = realiser.realise(near)
     assert "match" not in said and "closest to those words" not in said and "“star”" in said
+
+
+def test_a_pick_the_anchor_source_did_not_find_is_not_said_to_be_near_it(tiny_dataset):
+    """ "like Heat, a cult classic": The Princess Bride came from the list of cult films, not
+    from the films nearest to Heat, and had been "one of its closest neighbours here"."""
+    from recommender.llm.grounding import Grounding
+
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    realiser = Realiser.from_prompt_dir(PROJECT_ROOT / "prompts")
+    like = catalogue.get(15)
+    context = ExplainContext(
+        provenance={20: ("anchor", "subject"), 14: ("subject", "popular")}, anchors=(like,)
+    )
+    near, far = builder.build(catalogue.many([20, 14]), [], context)
+    assert near.method == "anchor" and realiser.plan(near)[0] == "anchor"
+    assert far.method == "anchor_loose" and realiser.plan(far)[0] == "anchor_loose"
+    grounding = Grounding(catalogue, realiser)
+    for seed in range(3):
+        text = realiser.realise(far, seed=seed)
+        assert like.display_title in text and "closest neighbours" not in text, text
+        assert "one of the films nearest" not in text and "among the films closest" not in text
+        assert all(grounding.violations(s, far) == [] for s in text.split(". "))

@@ -1875,7 +1875,7 @@ def test_something_different_keeps_a_genre_the_message_asks_for(
         ("something sad that will make me cry", ["Drama"], "", []),
         ("best movies of all time", [], "popular", []),
         ("the greatest films ever made", [], "popular", []),
-        ("oscar winners", [], "popular", ["awards"]),
+        ("award-winning films", [], "popular", ["awards"]),
         ("critically acclaimed dramas", ["Drama"], "popular", ["awards"]),
         ("a french film", [], "", ["country"]),
         ("korean thrillers", ["Thriller"], "", ["country"]),
@@ -1897,8 +1897,35 @@ def test_words_about_a_film_not_in_its_title_are_never_searched(
 
 
 def test_awards_say_what_they_were_read_as(catalogue: Catalogue) -> None:
-    notes = parse("oscar winners", catalogue).notes
+    notes = parse("award-winning films", catalogue).notes
     assert len(notes) == 1 and "no awards or reviews" in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "genres"),
+    [
+        ("oscar winners", "best picture", []),
+        ("an Oscar winner from the 90s", "best picture", []),
+        ("a movie that won best picture", "best picture", []),
+        ("an oscar-winning drama", "best picture", ["Drama"]),
+        ("a cult classic", "cult classic", []),
+        ("cult movies from the 80s", "cult classic", []),
+    ],
+)
+def test_a_wish_the_app_keeps_a_list_for_is_that_list(
+    text: str, subject: str, genres: list[str], catalogue: Catalogue
+) -> None:
+    """ "an Oscar winner from the 90s" had been the most watched films of the 90s, "a cult
+    classic" only a note that tone and style are not recorded: the app's own lists of Best
+    Picture winners and of cult films are what they ask for, and said so."""
+    result = parse(text, catalogue)
+    c = result.constraints
+    assert c.topic == subject and c.popularity == "" and c.unsupported == [], text
+    assert c.include_genres == genres, text
+    assert any("the app's own list of" in n for n in result.notes), text
+    turned_down = parse("no oscar winners please", catalogue)
+    assert turned_down.constraints.exclude_subjects == ["best picture"]
+    assert not any("no plots" in n for n in turned_down.notes)
 
 
 def test_occasions_are_not_search_words(catalogue: Catalogue) -> None:
@@ -2436,7 +2463,7 @@ def test_negation_scope_and_named_eras(
 
 
 @pytest.mark.parametrize(
-    "text", ["something mindbending", "something trippy", "a cult classic", "something epic"]
+    "text", ["something mindbending", "something trippy", "something quirky", "something epic"]
 )
 def test_tone_and_style_words_are_said_not_searched(catalogue: Catalogue, text: str) -> None:
     c = parse(text, catalogue).constraints

@@ -3041,7 +3041,10 @@ def _subjects_ruled_out(
                 result.excluded_subjects.append(named.name)
     new.exclude_subjects = list(result.excluded_subjects)
     ruled = [s for s in map(subject, new.exclude_subjects) if s is not None]
-    topics = [s.label for s in ruled if s.kind == "subject" and not s.other_language_titles]
+    subjects = [s for s in ruled if s.kind == "subject" and not s.other_language_titles]
+    topics = [s.label for s in subjects if s.title_words]
+    # ("no Oscar winners": a list only; no title says so, nor is it a plot)
+    listed = [s.label for s in subjects if not s.title_words]
     languages = [s.label for s in ruled if s.other_language_titles]
     people = [s.label for s in ruled if s.kind == "people"]
     studios = [s.label for s in ruled if s.kind == "studio"]
@@ -3049,6 +3052,11 @@ def _subjects_ruled_out(
         result.notes.append(
             f"The catalogue has no plots, so I left out the {join_words(topics)} I know of: "
             "those whose titles say so, and the app's own list of them."
+        )
+    if listed:
+        result.notes.append(
+            f"The catalogue doesn't record them, so I left out the {join_words(listed)} on the "
+            "app's own list."
         )
     if people:  # "anything but Tarantino"
         result.notes.append(
@@ -3201,6 +3209,8 @@ def _parse_unsupported(msg: MessageText, new: Constraints, result: ParsedRequest
     down ("romantic but not cheesy") is said each time, as it is not done."""
     for wish, pattern in _UNSUPPORTED:
         for match in msg.finditer(pattern):
+            if _listed_instead(msg, match, wish, result):
+                continue  # "an Oscar winner", "a cult classic": the app's own list of them
             if wish == "style" and _negation_before(msg.work, match.start())[0]:
                 word = quotable(match.group())
                 result.notes.append(
@@ -3220,6 +3230,38 @@ def _parse_unsupported(msg: MessageText, new: Constraints, result: ParsedRequest
             if _THEME_WITH_GENRE.fullmatch(match.group()):
                 continue  # "a coming-of-age story": noted, and the genre pass reads it (Drama)
             msg.consume(match.start(), match.end())
+
+
+_NO_DATA = {"awards": "no awards", "style": "no tags for tone or style"}
+
+
+def _listed_instead(
+    msg: MessageText, match: re.Match[str], wish: str, result: ParsedRequest
+) -> bool:
+    """A wish no data records that the app keeps a list for ("an Oscar winner from the 90s":
+    the Best Picture winners; "a cult classic"): that subject, asked for or turned down, and
+    said to come from the app's list, where it had been the most watched films (or only a
+    note that it could not be done)."""
+    named = subject_named(match.group())
+    if named is None or wish not in _NO_DATA:
+        return False
+    negated, cue = _negation_before(msg.work, match.start())
+    if negated:
+        if named.name not in result.excluded_subjects:
+            result.excluded_subjects.append(named.name)
+        msg.consume(cue, match.end())
+        return True
+    if named.name not in result.topics:
+        result.topics.append(named.name)
+        result.notes.append(
+            f"The catalogue has {_NO_DATA[wish]}, so I went by the app's own list of {named.label}."
+        )
+    won = _WON_BEFORE.search(msg.work, 0, match.start())  # "a movie that won best picture"
+    msg.consume(won.start() if won else match.start(), match.end())
+    return True
+
+
+_WON_BEFORE = re.compile(r"\b(?:(?:that|which)\s+)?(?:won|wins?|winning)\s+(?:(?:an?|the)\s+)?$")
 
 
 # themes no data tags, noted, whose genre the vocabulary knows ("coming of age": Drama)

@@ -355,7 +355,11 @@ class EvidenceBuilder:
         if not pool:
             if anchors:  # "something like Titanic" and no history: Titanic is the reason
                 evidence = self._similarity(item, anchors, common)
-                return replace(evidence, method="anchor", said_liked=context.liked)
+                # among the films nearest to Titanic only when the anchor source found it
+                # ("like Heat, a cult classic": The Princess Bride is a cult film, not near)
+                near = "anchor" in common["provenance"] or not common["provenance"]
+                method = "anchor" if near else "anchor_loose"
+                return replace(evidence, method=method, said_liked=context.liked)
             return Evidence(item, (), (), (), **common)
         evidence = None
         if attribution is not None:

@@ -253,6 +253,8 @@ class Realiser:
                     lead += "_one"
         elif evidence.method == "anchor":  # "like Titanic", or "I loved Titanic": which one
             lead = "anchor_liked" if cited[0].item.item_id in evidence.said_liked else "anchor"
+        elif evidence.method == "anchor_loose":  # not among Titanic's nearest: the rest fits
+            lead = "anchor_loose"
         else:
             lead = "similar_two" if len(cited) > 1 else "similar"
         kinds = [lead]
@@ -271,7 +273,7 @@ class Realiser:
             kinds.append("asked")
         like = evidence.asked_like
         if len(evidence.blend_of) > 1:  # "a cross between Alien and Groundhog Day"
-            support = [] if evidence.method == "anchor" else kinds[:1]
+            support = [] if evidence.method in ("anchor", "anchor_loose") else kinds[:1]
             kinds = ["asked_blend", *support] + (["asked"] if evidence.satisfies else [])
         elif evidence.asked_outside is not None:  # "like Inception", not in the catalogue
             kinds = ["asked_outside", kinds[0]] + (["asked"] if evidence.satisfies else [])
@@ -358,7 +360,7 @@ class Realiser:
         else:
             names = join_words([c.item.display_title for c in cited])
             said = "It is similar to"
-            if evidence.method == "anchor":
+            if evidence.method in ("anchor", "anchor_loose"):
                 liked = cited[0].item.item_id in evidence.said_liked
                 said = "The user liked" if liked else f"The user asked for {self.noun}s like"
             lines.append(f"{said} {names}.")
@@ -434,6 +436,8 @@ _RECORD = {
     "similar_two": "similar to: {first}, {second}",
     "anchor": "asked for films like: {first}",
     "anchor_liked": "liked: {first}; among the nearest films to it",
+    "anchor_loose": "asked for films like: {first}; not among its nearest, fits the rest of the "
+    "request",
     "cold_popular": "popular: {share}% saw it",
     "cold_share": "watched by {share}% of viewers",
     "cold_rank": "{most} of the {fitting} {kind} here; {share}% saw it",

@@ -187,14 +187,21 @@ class CandidateRetriever:
         kept = self._accept_ranked(order, filters, self.config.per_source)
         return [(i, float(self.popularity[i])) for i in kept]
 
-    def _listed(self, items: Sequence[int], filters: ItemFilter) -> list[tuple[int, float]]:
-        """``items`` that pass ``filters``, the most watched first."""
-        known = sorted(
-            (i for i in set(items) if 1 <= i <= len(self.catalogue)),
-            key=lambda i: (-self.popularity[i], i),
-        )
-        kept = self._accept_ranked(known, filters, self.config.per_source)
-        return [(i, float(self.popularity[i])) for i in kept]
+    def _listed(
+        self, items: Sequence[int], filters: ItemFilter, anchors: Sequence[int] = ()
+    ) -> list[tuple[int, float]]:
+        """``items`` that pass ``filters``, the most watched first; those most like the named
+        ``anchors`` first when there are some ("like Heat, a cult classic": the cult films
+        nearest to Heat, not The Princess Bride for being the most watched of them)."""
+        known = [i for i in set(items) if 1 <= i <= len(self.catalogue)]
+        if anchors:
+            likeness = self._likeness.scores(anchors, False)
+            score = {i: float(likeness[i - 1]) for i in known}
+        else:
+            score = {i: float(self.popularity[i]) for i in known}
+        ranked = sorted(known, key=lambda i: (-score[i], i))
+        kept = self._accept_ranked(ranked, filters, self.config.per_source)
+        return [(i, score[i]) for i in kept]
 
     def _of_genres(
         self, genre_sets: Sequence[Sequence[str]], filters: ItemFilter
@@ -315,8 +322,9 @@ class CandidateRetriever:
             run("sasrec", self._sasrec, history, filters, query.ordered)
         if query.text and query.text.strip():
             run("request", self._nearest, query.text, None, filters)
+        named_anchors = [a for a in query.anchors if 1 <= a <= len(self.catalogue)]
         if query.subject_items:
-            run("subject", self._listed, query.subject_items, filters)
+            run("subject", self._listed, query.subject_items, filters, named_anchors)
         if query.outside_genres:
             run("outside", self._of_genres, query.outside_genres, filters)
         if query.ordered:
