@@ -269,6 +269,27 @@ def test_films_named_that_are_not_here_take_turns_as_the_reason(tiny_dataset):
     assert len(cited) == len(items), cited
 
 
+def test_a_film_named_that_is_not_here_leads_only_the_cards_it_brought(tiny_dataset):
+    """Over a history, "Like The Notebook (2004), which you named ..." had led every romance
+    card, whatever the history's reason for it: it leads only where the stand-in source
+    ranked the pick first of all sources."""
+    catalogue = tiny_dataset.catalogue
+    builder = EvidenceBuilder(
+        tiny_model(catalogue), CoOccurrence.from_sequences(tiny_dataset.sequences, 24)
+    )
+    kids = ("Animation", "Children's", "Comedy")
+    outside = (("Shrek (2001)", kids),)
+    toy_story = next(i for i in catalogue if set(kids) <= set(i.genres))
+    history = catalogue.many([3, 5, 12])
+    brought = ExplainContext(outside=outside, provenance={toy_story.item_id: ("outside", "sasrec")})
+    history_first = ExplainContext(
+        outside=outside, provenance={toy_story.item_id: ("sasrec", "outside")}
+    )
+    assert builder.build([toy_story], history, brought)[0].asked_outside is not None
+    assert builder.build([toy_story], history, history_first)[0].asked_outside is None
+    assert builder.build([toy_story], [], history_first)[0].asked_outside is not None
+
+
 def test_request_ranks_count_the_films_that_fit_by_viewers(tiny_catalogue):
     """Comedies of the tiny catalogue: Toy Story 1, Aladdin 11, Groundhog Day 17, Airplane! 18,
     Babe 21."""

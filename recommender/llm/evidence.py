@@ -338,8 +338,13 @@ class EvidenceBuilder:
         fits = []  # "like Inception": what it shares with each film named that is not here
         for n, (title, genres) in enumerate(context.outside):
             shared = tuple(g for g in item.genres if g in genres)
-            # said when the stand-in source found it, or it shares most of those genres
-            found = "outside" in common["provenance"] or 2 * len(shared) >= len(genres)
+            # said when the stand-in source found it first of all sources, or, with no
+            # history to explain it, it shares most of those genres (over a history, "Like
+            # The Notebook (2004) ..." had led every romance card, whatever the history did)
+            provenance = common["provenance"]
+            found = (provenance[:1] == ("outside",) if pool else "outside" in provenance) or (
+                not pool and 2 * len(shared) >= len(genres)
+            )
             if shared and found:
                 # the one sharing most; among equals, a different one for different picks
                 turn = (n - item.item_id) % len(context.outside)
