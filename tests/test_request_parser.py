@@ -4455,3 +4455,25 @@ def test_a_pick_named_with_nothing_said_is_asked_about(text: str, catalogue: Cat
 
 def test_a_bare_ordinal_without_picks_asks_nothing(catalogue: Catalogue) -> None:
     assert parse("and the third", catalogue).action != "ask"
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("no films made in the 60's", [[1960, 1969]]),
+        ("skip everything from the 1970s", [[1970, 1979]]),
+        ("avoid anything released in the 80s", [[1980, 1989]]),
+    ],
+)
+def test_a_decade_turned_down_far_from_its_cue_is_ruled_out(
+    text: str, excluded: list[list[int]], catalogue: Catalogue
+) -> None:
+    """ "no films made in the 60's" and "skip everything from the 1970s" had asked for that
+    decade: the cue was more than three words before it."""
+    c = parse(text, catalogue).constraints
+    assert c.exclude_years == excluded and (c.year_min, c.year_max) == (None, None), text
+
+
+def test_a_genre_turned_down_keeps_the_decade_asked_for(catalogue: Catalogue) -> None:
+    c = parse("no horror from the 90s", catalogue).constraints
+    assert c.exclude_genres == ["Horror"] and (c.year_min, c.year_max) == (1990, 1999)

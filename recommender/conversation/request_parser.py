@@ -991,8 +991,11 @@ _REFUSAL_IDIOMS = (
     r"|anything but|not another|none of"
 )
 _NEGATING_PHRASE = re.compile(
-    rf"\b(?:{_REFUSAL_IDIOMS}|nothing|none)"
-    r"\s+(?:(?:any|the|a|an|more|anything|something|too|very|so|really|overly|of|with|from"
+    # ("no films made in the 60s", "skip everything from the 1970s": the cue further back
+    # than the three words a negation reaches elsewhere)
+    rf"\b(?:{_REFUSAL_IDIOMS}|nothing|none|no|skip|avoid|exclude|without)"
+    r"\s+(?:(?:any|the|a|an|more|anything|something|everything|all|too|very|so|really|overly"
+    r"|of|with|from"
     r"|made|released|movies?|films?|that|those|this|these|in|during"
     # "I don't want to see anything made after 1985", "nothing that came out before the 70s"
     r"|to (?:see|watch|have)|(?:that|which) (?:came|come|comes) out"
