@@ -4477,3 +4477,11 @@ def test_a_decade_turned_down_far_from_its_cue_is_ruled_out(
 def test_a_genre_turned_down_keeps_the_decade_asked_for(catalogue: Catalogue) -> None:
     c = parse("no horror from the 90s", catalogue).constraints
     assert c.exclude_genres == ["Horror"] and (c.year_min, c.year_max) == (1990, 1999)
+
+
+def test_the_last_years_are_the_catalogues_and_said_so(catalogue: Catalogue) -> None:
+    """ "something from the last 10 years" had been read from the catalogue's newest year
+    (1999 here) without a word: a person means today's last ten years."""
+    result = parse("something from the last 10 years", catalogue)
+    assert result.constraints.year_min == 1990
+    assert any("its last 10 years (1990 on)" in n for n in result.notes)

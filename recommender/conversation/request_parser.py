@@ -3503,7 +3503,15 @@ def _parse_years(
         n = default if span is None else int(span) if span.isdigit() else NUMBER_WORDS[span]
         n *= 10 if decades else 1
         if newest is not None:
+            before = new.year_min
             vague(match, newest - n + 1, None)
+            # "the last 10 years" is the catalogue's, not this year's: said so
+            said = (
+                f"The catalogue's newest films are from {newest}, so I read “{match.group(0)}” "
+                f"as its last {n} years ({newest - n + 1} on)."
+            )
+            if notes is not None and new.year_min != before and said not in notes:
+                notes.append(said)
         else:
             msg.consume(match.start(), match.end())
     for match in msg.finditer(_RECENT):
