@@ -38,7 +38,12 @@ def test_each_rule_that_keeps_a_title_out_is_named(tiny_catalogue) -> None:
     assert any("from 1994" in r and "1995" in r for r in reasons)
     assert ruled_out(tiny_catalogue.get(1), state, tiny_catalogue)[0].startswith("it is in your")
     assert ruled_out(tiny_catalogue.get(12), SessionState(), tiny_catalogue) == []
-    assert "“Shrek”" in unknown_title_note("Shrek", tiny_catalogue)
+    assert "“Shrekk”" in unknown_title_note("Shrekk", tiny_catalogue)
+    # a film the app knows of is named with its year, newer or only missing ("why not
+    # Scarface?" had been "its newest films are from 2000" for a film of 1983)
+    assert unknown_title_note("Shrek", tiny_catalogue).startswith("Shrek (2001) is newer")
+    scarface = unknown_title_note("Scarface", tiny_catalogue)
+    assert scarface.startswith("Scarface (1983) is not in") and "newest" not in scarface
 
 
 def test_the_reply_answers_without_new_picks(make_deps) -> None:
@@ -55,7 +60,7 @@ def test_the_reply_answers_without_new_picks(make_deps) -> None:
     _, reply = step(state, f"why not {first}?", deps)  # with its year: "Heat" names two
     assert "is in your picks: #1" in reply.text
     _, reply = step(state, "why not Shrek?", deps)
-    assert "can't find “Shrek”" in reply.text
+    assert "Shrek (2001) is newer than this catalogue" in reply.text
     allowed = next(
         i
         for i in deps.catalogue
@@ -102,7 +107,7 @@ def test_would_i_like_a_title_says_where_it_stands(make_deps, text: str, known: 
     if known:
         assert "Casablanca (1942)" in reply.text and "no reviews" in reply.text
     else:
-        assert "can't find “Inception”" in reply.text
+        assert "Inception (2010) is newer than this catalogue" in reply.text
 
 
 def test_would_i_like_it_without_a_history(make_deps) -> None:

@@ -8,6 +8,7 @@ allowed and simply ranks lower than the picks (the caller adds its rank from the
 
 from __future__ import annotations
 
+from recommender.conversation.newer_titles import newer_title
 from recommender.conversation.request_parser import titles_with_words, year_bounds
 from recommender.conversation.sequels import sequel_ids
 from recommender.conversation.state import SessionState
@@ -62,8 +63,21 @@ def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str
 
 
 def unknown_title_note(name: str, catalogue: Catalogue) -> str:
-    """ "why not Shrek?" when no title is called that."""
+    """ "why not Shrek?" when no title is called that: a film the app knows of is named with
+    its year, and said to be newer than the catalogue or simply not in it ("why not
+    Scarface?" had been "its newest films are from 2000" for a 1983 film)."""
     newest, _ = year_bounds(catalogue)  # computed once per catalogue
+    known = newer_title(name, catalogue) if 0 < len(name) <= 60 else None
+    if known is not None and newest is not None and known.year > newest:
+        return (
+            f"{md(known.display_title)} is newer than this catalogue, whose newest films are "
+            f"from {newest}, so I can't suggest it."
+        )
+    if known is not None:
+        return (
+            f"{md(known.display_title)} is not in this catalogue (it has films of that time, "
+            "but not this one), so I can't suggest it."
+        )
     ends = f" (its newest films are from {newest})" if newest is not None else ""
     shown = f"“{md(name)}”" if 0 < len(name) <= 60 else "that title"
     return f"I can't find {shown} in this catalogue{ends}, so I can't suggest it."
