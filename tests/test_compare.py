@@ -10,7 +10,7 @@ from recommender.conversation.request_parser import parse_request
 from recommender.conversation.state import SessionState
 from recommender.data import Catalogue
 from recommender.data.catalogue import Item
-from recommender.wording import MOVIE_WORDS
+from recommender.wording import MOVIE_WORDS, md
 
 SEVEN = Item(1, "1", "Seven", 1995, ("Crime", "Thriller"))
 HEAT = Item(2, "2", "Heat", 1995, ("Action", "Crime", "Thriller"))
@@ -116,7 +116,7 @@ def test_better_than_is_answered_by_the_order_of_fit(make_deps) -> None:
     _, reply = step(state, "which one should I watch first?", deps)
     assert (
         reply.kind == "explanation"
-        and f"**{first}**" in reply.text
+        and f"**{md(first)}**" in reply.text  # "Airplane\\! (1980)": escaped as shown
         and "heads the list" in reply.text
     )
 

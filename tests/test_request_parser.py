@@ -4485,3 +4485,25 @@ def test_the_last_years_are_the_catalogues_and_said_so(catalogue: Catalogue) -> 
     result = parse("something from the last 10 years", catalogue)
     assert result.constraints.year_min == 1990
     assert any("its last 10 years (1990 on)" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "explain", "compare"),
+    [
+        ("how sure are you about the second?", [8], None),
+        ("how confident are you in the first one?", [1], None),
+        ("why is Fargo first?", [12], None),
+        ("why is the second one ahead of the first?", [8], 1),
+        ("why is Fargo ranked below Toy Story?", [12], 1),
+    ],
+)
+def test_how_sure_and_why_ahead_are_questions_about_the_picks(
+    text: str, explain: list[int], compare: int | None, catalogue: Catalogue
+) -> None:
+    """ "how sure are you about the second?" had searched "second"; "why is GoodFellas
+    first?" "first"; "why is Pulp Fiction ahead of GoodFellas?" "ahead"."""
+    state = SessionState(last_recommendations=[1, 8, 12, 5])
+    parsed = parse(text, catalogue, state)
+    assert parsed.action == "explain" and parsed.explain == explain, text
+    assert parsed.compare_with == compare and parsed.constraints.query == "", text
+    assert not parsed.explain_about, text

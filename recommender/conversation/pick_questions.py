@@ -37,7 +37,9 @@ _EXPLAIN_LEAD = (
     # "what made you pick the first one?", "how did you come up with the second?"
     r"|what made you (?:pick|choose|suggest|recommend|include|go (?:for|with)|think of)"
     r"|how did you (?:come up with|get to|land on|arrive at|find|pick|choose)"
-    r"|(?:curious|wondering|asking) about)"
+    r"|(?:curious|wondering|asking) about"
+    # "how sure are you about the second?", "how confident are you in #3?"
+    r"|how (?:sure|confident|certain) are you (?:about|in|of|with|on))"
     r"(?:\s+(?:did|do|would) you\s+(?:pick|choose|recommend|suggest|include|go (?:with|for)"
     r"|settle on|opt for|land on)"
     r"|\s+(?:is|was)(?:\s+there)?|\s+(?:you )?(?:picked|chose|recommended|suggested))?\s+"
@@ -839,7 +841,9 @@ def parse_explain(
         for match in msg.finditer(pattern):
             result.explain += resolve_refs(match.group("refs"), last, result)
             about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or (
-                "about" in match.group(0) and pattern is not _WHAT_ABOUT  # "what about #3?"
+                "about" in match.group(0)  # not "what about #3?", "how sure are you about it?"
+                and pattern is not _WHAT_ABOUT
+                and "sure" not in match.group(0)
             )
             result.explain_about |= about
             end = match.end()
@@ -851,8 +855,12 @@ def parse_explain(
         found = title_at(msg, match.end(), matcher, state, result)
         if found is not None:
             result.explain.append(found[0].item_id)
-            result.explain_about |= "about" in match.group(0)
-            msg.consume(match.start(), found[1])
+            result.explain_about |= "about" in match.group(0) and "sure" not in match.group(0)
+            end = found[1]
+            if _WHY_IS.match(match.group(0)):  # "why is GoodFellas first?": asked of it
+                tail = _WHY_IS_TAIL.match(msg.work, end)
+                end = tail.end() if tail else end
+            msg.consume(match.start(), end)
     for match in msg.finditer(_ABOUT_TITLE):
         found = title_at(msg, match.end(), matcher, state, result)
         about = _ABOUT_END.match(msg.work, found[1]) if found is not None else None
@@ -879,7 +887,10 @@ _COMPARE_LEAD = re.compile(
     r"|(?:^|(?<=[.!?,;]\s))\s*(?=\S.{0,60}?\s+(?:vs\.?|versus)\s)"  # "the first vs the second"
 )
 _COMPARE_JOIN = re.compile(
-    r"\s+(?:(?P<better>(?:any\s+|much\s+)?(?:better|worse)\s+than)"
+    r"\s+(?:(?P<better>(?:any\s+|much\s+)?(?:better|worse)\s+than"
+    # "why is Pulp Fiction ahead of GoodFellas?": only the order of fit is known
+    r"|(?:ranked\s+|placed\s+|listed\s+)?(?:ahead\s+of|above|below|behind|higher\s+than"
+    r"|lower\s+than))"
     r"|(?P<like>(?:so\s+|that\s+|really\s+)?(?:like|similar\s+to|related\s+to|close\s+to"
     r"|compares?\s+(?:to|with)|have\s+in\s+common\s+with|has\s+in\s+common\s+with"
     # "what does the third have to do with Alien?", "how is it connected to Heat?"
