@@ -4507,3 +4507,12 @@ def test_how_sure_and_why_ahead_are_questions_about_the_picks(
     assert parsed.action == "explain" and parsed.explain == explain, text
     assert parsed.compare_with == compare and parsed.constraints.query == "", text
     assert not parsed.explain_about, text
+
+
+@pytest.mark.parametrize("text", ["forget the comedy part", "drop the comedy bit please"])
+def test_a_genre_dropped_takes_its_part_word_with_it(text: str, catalogue: Catalogue) -> None:
+    """ "forget the comedy part" had kept the comedy and searched "part"."""
+    before = Constraints(include_genres=["Comedy"], year_min=1990)
+    state = SessionState(constraints=before)
+    c = parse_request(text, catalogue, before, state=state).constraints
+    assert c.include_genres == [] and c.year_min == 1990 and c.query == "", text

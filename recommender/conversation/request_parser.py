@@ -2446,9 +2446,11 @@ _UNWANT_GENRE = re.compile(
 )
 # "scratch the horror", "get rid of the comedy", "take out the westerns": an asked genre goes
 _DROP_GENRE = re.compile(
-    r"\b(?:scratch|get rid of|take out|take away|remove|cancel|cut out|strike)\s+"
-    rf"(?:the\s+|that\s+|all\s+the\s+)?{_GENRE_PHRASE}(?=\s*(?:$|[,.!?;]|\s+(?:part|bit|thing"
-    r"|filter|genre|please|then|stuff|movies?|films?|ones?)\b))"
+    r"\b(?:scratch|get rid of|take out|take away|remove|cancel|cut out|strike|forget(?: about)?"
+    r"|drop|ditch|lose)\s+"
+    # ("forget the comedy part": "part" goes with it, never searched)
+    rf"(?:the\s+|that\s+|all\s+the\s+)?{_GENRE_PHRASE}(?:\s+(?:part|bit|thing|filter|side))?"
+    r"(?=\s*(?:$|[,.!?;]|\s+(?:genre|please|then|stuff|movies?|films?|ones?)\b))"
 )
 _ALLOW_GENRE = re.compile(
     rf"(?:\b{_GENRE_PHRASE}\s+(?:movies?\s+|films?\s+)?(?:is|are|'s|would be|will be)\s+"
