@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from recommender.data import Catalogue, Dataset, Item
 
@@ -113,12 +114,17 @@ def tiny_retrieval(tiny_dataset, tmp_path):
     popularity = np.zeros(len(catalogue) + 1)
     for seq in tiny_dataset.split.train:
         np.add.at(popularity, seq, 1)
+    # a fixed untrained SASRec: its random init had followed the global RNG, so which films
+    # led (and a test's outcome) depended on the tests run before it
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = SASRec(SASRecConfig(num_items=len(catalogue), max_len=8, hidden=16))
     return SimpleNamespace(
         catalogue=catalogue,
         store=store,
         vectors=item_embeddings(catalogue, embedder, tmp_path, progress=False),
         popularity=popularity,
-        model=SASRec(SASRecConfig(num_items=len(catalogue), max_len=8, hidden=16)),
+        model=model,
     )
 
 

@@ -233,9 +233,9 @@ SHOWN_VERDICTS = 5  # a rated export's verdicts are named up to this many, then 
 
 
 def _some(titles: Sequence[str]) -> str:
-    """ "A, B, C" or "A, B, C, D, E and 81 more": a rated export may judge hundreds."""
+    """ "A, B and C" or "A, B, C, D, E and 81 more": a rated export may judge hundreds."""
     if len(titles) <= SHOWN_VERDICTS:
-        return ", ".join(titles)
+        return join_words(list(titles))  # "Fargo (1996) and Titanic (1997)"
     return f"{', '.join(titles[:SHOWN_VERDICTS])} and {len(titles) - SHOWN_VERDICTS} more"
 
 
