@@ -927,13 +927,14 @@ def test_who_made_a_pick_and_is_it_a_sequel_come_from_the_apps_lists() -> None:
             Item(2, "2", "Aliens", 1986, ("Action", "Sci-Fi")),
             Item(3, "3", "Thing, The", 1982, ("Horror", "Sci-Fi")),
             Item(4, "4", "Terminator 2: Judgment Day", 1991, ("Action", "Sci-Fi")),
-            Item(5, "5", "Groundhog Day", 1993, ("Comedy",)),
+            Item(5, "5", "Nobody's Film", 1993, ("Comedy",)),
         ]
     )
-    alien, aliens, thing, t2, groundhog = (catalogue.get(i) for i in range(1, 6))
-    assert "among the John Carpenter films" in _people_answer(thing, catalogue)
+    alien, aliens, thing, t2, nobodys = (catalogue.get(i) for i in range(1, 6))
+    said = _people_answer(thing, catalogue)
+    assert "among the John Carpenter and Kurt Russell films" in said
     assert "James Cameron and Schwarzenegger films" in _people_answer(t2, catalogue)
-    assert "can't say who made it" in _people_answer(groundhog, catalogue)
+    assert "can't say who made it" in _people_answer(nobodys, catalogue)
     assert _sequel_answer(aliens, catalogue).startswith("Yes: it follows Alien (1979)")
     assert _sequel_answer(alien, catalogue).startswith("No: it is the first of the Alien series")
     assert _sequel_answer(thing, catalogue).startswith("Not as far as its title shows")

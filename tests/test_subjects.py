@@ -210,7 +210,7 @@ def test_a_director_of_the_apps_list_is_ruled_out(tiny_catalogue, message, direc
 
 
 def test_someone_not_on_the_list_is_still_said_to_be_beyond_the_catalogue(tiny_catalogue):
-    parsed = parse_request("something with Bill Murray", tiny_catalogue)
+    parsed = parse_request("something with Judy Garland", tiny_catalogue)
     assert parsed.constraints.unsupported == ["people"] and not parsed.constraints.topic
 
 
@@ -536,3 +536,29 @@ def test_a_series_wished_for_is_its_films_not_films_like_them() -> None:
     assert bond.anchors == [] and bond.topic == "james bond"
     assert parse_request("I'd like a Fargo movie", films).constraints.anchors == [5]
     assert parse_request("something like Rambo III", films).constraints.anchors == [3]
+
+
+def test_of_two_lists_asked_for_a_card_names_only_the_ones_its_film_is_on(make_deps) -> None:
+    """ "a Romero zombie film": the two lists share too few films, so either is offered, and
+    Re-Animator had been "on the app's own list of George A. Romero films and zombie films";
+    the films on both lead."""
+    from recommender.conversation.orchestrator import _explain_context, _on_most_lists
+    from recommender.conversation.state import Constraints
+
+    films = Catalogue(
+        [
+            Item(1, "1", "Near Dark", 1987, ("Horror",)),  # vampire, not Tom Cruise
+            Item(2, "2", "Interview with the Vampire", 1994, ("Drama", "Horror")),  # both
+            Item(3, "3", "Top Gun", 1986, ("Action",)),  # Tom Cruise, no vampire
+        ]
+    )
+    c = Constraints(topic="tom cruise vampire", query="tom cruise vampire")
+    assert _on_most_lists([1, 3, 2], c, films) == [2, 1, 3]
+    deps = make_deps()
+    deps = type(deps)(films, deps.retriever, deps.explainer, deps.ranker, deps.config)
+    context = _explain_context(SessionState(constraints=c), deps, set(), items=[1, 2, 3])
+    assert context.subject_labels == {
+        1: "vampire films",
+        2: "Tom Cruise films and vampire films",
+        3: "Tom Cruise films",
+    }

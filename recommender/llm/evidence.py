@@ -68,6 +68,9 @@ class ExplainContext:
     # items on the app's own list of them (conversation/subjects.json): said before the words
     subject_asked: str = ""
     subject_films: frozenset[int] = frozenset()
+    # when several lists were asked for ("a Romero zombie film"): the labels of the lists each
+    # item is on ("zombie films" for Re-Animator, not "George A. Romero films and zombie films")
+    subject_labels: Mapping[int, str] = field(default_factory=dict)
     # "like Inception": films the catalogue lacks, as (display title, genres)
     outside: tuple[tuple[str, tuple[str, ...]], ...] = ()
     blend: bool = False  # "a cross between Alien and Groundhog Day": the anchors at once
@@ -334,7 +337,9 @@ class EvidenceBuilder:
             common["asked_words"] = context.words_asked  # "a christmas movie": said first
             common["words_named"] = names_words(item, context.words_asked)
         if context.subject_asked and item.item_id in context.subject_films:
-            common["asked_subject"] = context.subject_asked  # "a prison movie": Shawshank
+            # "a prison movie": Shawshank; of two lists, only the ones it is on
+            label = context.subject_labels.get(item.item_id, context.subject_asked)
+            common["asked_subject"] = label
         fits = []  # "like Inception": what it shares with each film named that is not here
         for n, (title, genres) in enumerate(context.outside):
             shared = tuple(g for g in item.genres if g in genres)
