@@ -4519,3 +4519,20 @@ def test_a_genre_dropped_takes_its_part_word_with_it(text: str, catalogue: Catal
     state = SessionState(constraints=before)
     c = parse_request(text, catalogue, before, state=state).constraints
     assert c.include_genres == [] and c.year_min == 1990 and c.query == "", text
+
+
+@pytest.mark.parametrize(
+    ("text", "genres"),
+    [
+        ("I want to be scared", ["Horror"]),
+        ("something romantic for valentines", ["Romance"]),
+        ("a valentine's day movie", ["Romance"]),
+    ],
+)
+def test_feelings_and_occasions_that_name_a_genre(
+    text: str, genres: list[str], catalogue: Catalogue
+) -> None:
+    """ "I want to be scared" had searched "scared" (The Fear, Running Scared);
+    "something romantic for valentines" searched "valentines"."""
+    c = parse(text, catalogue).constraints
+    assert c.include_genres == genres and c.query == "", text

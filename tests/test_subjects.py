@@ -562,3 +562,10 @@ def test_of_two_lists_asked_for_a_card_names_only_the_ones_its_film_is_on(make_d
         2: "Tom Cruise films and vampire films",
         3: "Tom Cruise films",
     }
+
+
+def test_friendship_is_a_list_not_the_word_friends() -> None:
+    """ "a movie about friendship" had found titles with "friends" in them (Circle of
+    Friends, Your Friends and Neighbors); "to watch with friends" is who watches."""
+    assert [s.name for s in subjects_in("a movie about friendship")] == ["friendship"]
+    assert subjects_in("a movie to watch with friends") == []

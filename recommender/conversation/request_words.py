@@ -143,6 +143,10 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "scarier": _g("Horror", exclude=("Horror", "Thriller")),
     "spooky": _g("Horror"),
     "scare me": _g("Horror"),
+    # "I want to be scared", "something to get scared by": horror (had searched "scared")
+    "scared": _g("Horror", exclude=("Horror", "Thriller")),
+    "frightened": _g("Horror", exclude=("Horror", "Thriller")),
+    "terrified": _g("Horror", exclude=("Horror", "Thriller")),
     "frighten me": _g("Horror"),
     "give me nightmares": _g("Horror"),
     "give me the creeps": _g("Horror"),
@@ -165,6 +169,10 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "mysterious": _g("Mystery"),
     "detective": _g("Mystery", exclude=("Mystery",)),
     "romance": _g("Romance"),
+    "valentine's day": _g("Romance"),  # "something for valentine's day"
+    "valentines day": _g("Romance"),
+    "valentine's": _g("Romance"),
+    "valentines": _g("Romance"),
     "romantic": _g("Romance"),
     "love story": _g("Romance"),
     "sci-fi": _g("Sci-Fi"),
