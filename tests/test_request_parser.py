@@ -4536,3 +4536,18 @@ def test_feelings_and_occasions_that_name_a_genre(
     "something romantic for valentines" searched "valentines"."""
     c = parse(text, catalogue).constraints
     assert c.include_genres == genres and c.query == "", text
+
+
+def test_either_genre_but_not_both_rules_out_the_films_of_both(catalogue: Catalogue) -> None:
+    """ "a comedy or a romance, not both" had led with Shakespeare in Love and Groundhog Day."""
+    c = parse("a comedy or a romance, not both", catalogue).constraints
+    assert c.genre_mode == "any" and sorted(c.include_genres) == ["Comedy", "Romance"]
+    assert c.exclude_genre_sets == [["Comedy", "Romance"]] and c.query == ""
+    assert parse("a comedy or a romance", catalogue).constraints.exclude_genre_sets == []
+
+
+def test_mixes_is_no_search_word(catalogue: Catalogue) -> None:
+    """ "something that mixes horror and comedy" had searched "mixes" (Class of Nuke 'Em
+    High) among the horror comedies."""
+    c = parse("something that mixes horror and comedy", catalogue).constraints
+    assert sorted(c.include_genres) == ["Comedy", "Horror"] and c.query == ""

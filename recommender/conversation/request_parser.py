@@ -3830,6 +3830,12 @@ def _parse_genres(
             f"likeliest: {join_words(sorted(g.lower() for g in out))} films."
         )
     positive = [g for g in positive if g not in negative]
+    both = _NOT_BOTH.search(msg.work)
+    if both and saw_or and len(positive) > 1:  # "a comedy or a romance, not both"
+        together = sorted(positive)
+        if together not in result.excluded_together:
+            result.excluded_together.append(together)
+        msg.consume(both.start(), both.end())
     # "a thriller, nothing too scary": the thriller asked for stays; only Horror goes
     implied = [g for g in dict.fromkeys(implied) if g not in positive and g not in negative]
     result.implied_excludes.extend(implied)
@@ -3851,6 +3857,12 @@ def _violence_turned_down(cue: str, names: tuple[str, ...]) -> tuple[str, ...]:
     if _MODERATELY.search(cue):
         return names
     return names + tuple(g for g in NO_VIOLENCE_AT_ALL if g not in names)
+
+
+_NOT_BOTH = re.compile(
+    r"\b(?:but\s+)?(?:not|never)\s+(?:both|(?:the\s+)?two\s+at\s+once"
+    r"|(?:both\s+)?at\s+(?:the\s+same\s+time|once))\b|\bjust\s+one\s+of\s+(?:them|the\s+two)\b"
+)
 
 
 def _negation_before(work: str, start: int) -> tuple[bool, int]:

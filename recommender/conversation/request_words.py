@@ -277,7 +277,7 @@ FILLER_WORDS = frozenset(
     honestly preferably seriously totally truly certainly surely possibly hopefully obviously
     literally super up said says told tell telling asked asking remember clearly repeat mentioned
     as am explain explaining wonder wondering curious understand oops oopsie whoops sorry
-    him her another""".split()
+    him her another mixes mixing blends blending combines combining""".split()
 )
 
 # counts in words: "give me three", "a couple of comedies", "the first two"
