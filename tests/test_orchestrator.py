@@ -1043,3 +1043,21 @@ def test_undo_after_a_swap_brings_the_list_back(make_deps):
     assert before[2] not in state.skipped  # shown again, so not passed over
     state, reply = step(state, "undo", deps)  # nothing left to undo: the list stays
     assert ids(reply) == before and any("nothing to undo" in n for n in reply.notes)
+
+
+def test_a_film_named_as_a_measure_is_never_offered_back(make_deps, tiny_catalogue):
+    """ "something like Alien", then "more like the second one": the request moved on and
+    Alien itself had been the first pick. A film named to go by is known to the user."""
+    from recommender.conversation.why_not import ruled_out
+
+    deps = make_deps()
+    alien = next(i.item_id for i in tiny_catalogue if i.title == "Alien")
+    state, reply = step(SessionState(), "something like Alien", deps)
+    assert alien in state.named and alien not in ids(reply)
+    state, reply = step(state, "more like the second one", deps)
+    assert alien not in ids(reply) and alien not in state.constraints.anchors
+    reasons = ruled_out(tiny_catalogue.get(alien), state, tiny_catalogue)
+    assert reasons == ["you named it as a film to go by, so I take it you know it"]
+    assert SessionState.from_dict({"history": [1]}).named == []  # saved before the field
+    state, _ = step(state, "start over", deps)
+    assert state.named == []

@@ -1573,6 +1573,10 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
         new.skipped = [i for i in new.skipped if i not in state.undo_picks]
     new.undo_picks = list(state.last_recommendations) if request.swap else []
     new.constraints = kept.copy()
+    # "like Alien" then "more like the second one": Alien stays out of the picks
+    for item_id in [*new.constraints.anchors, *request.referenced]:
+        if item_id not in new.named and item_id not in state.last_recommendations:
+            new.named.append(item_id)
     if request.birth_year is not None:
         new.birth_year = request.birth_year
     if request.birth_year is not None or request.pending_life:

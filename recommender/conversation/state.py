@@ -125,6 +125,9 @@ class SessionState:
     seen: list[int] = field(default_factory=list)  # "I've seen it": do not recommend again
     skipped: list[int] = field(default_factory=list)  # passed over ("something else")
     chosen: list[int] = field(default_factory=list)  # "I'll watch the 2nd": picks chosen
+    # films named as a measure ("like Alien", "same director as Jaws"): the user knows them,
+    # so they are never offered back, even after the request moves on ("more like that")
+    named: list[int] = field(default_factory=list)
     constraints: Constraints = field(default_factory=Constraints)  # active constraints
     last_recommendations: list[int] = field(default_factory=list)  # last reply's items, in order
     # the pick last asked about ("why the 2nd one?"): what "it" / "that one" mean next
@@ -167,8 +170,14 @@ class SessionState:
         return found
 
     def excluded_ids(self) -> set[int]:
-        """Items that must not be recommended: history, seen, disliked and skipped."""
-        return set(self.history) | set(self.seen) | set(self.disliked) | set(self.skipped)
+        """Items that must not be recommended: history, seen, disliked, skipped and named."""
+        return (
+            set(self.history)
+            | set(self.seen)
+            | set(self.disliked)
+            | set(self.skipped)
+            | set(self.named)
+        )
 
     def add_history(self, item_ids: list[int]) -> None:
         """Append watched items in order; a repeat moves to its latest position."""
@@ -222,6 +231,7 @@ ITEM_ID_FIELDS = (
     "seen",
     "skipped",
     "chosen",
+    "named",
     "last_recommendations",
     "undo_picks",
 )

@@ -24,6 +24,10 @@ def ruled_out(item: Item, state: SessionState, catalogue: Catalogue) -> list[str
         (state.history, "it is in your watched list, and I never suggest what you've seen"),
         (state.seen, "you told me you've seen it"),
         (state.disliked, "you turned it down"),
+        (  # "like Alien" earlier in the session (now, the line about anchors says it)
+            [n for n in state.named if n not in c.anchors],
+            "you named it as a film to go by, so I take it you know it",
+        ),
         (state.skipped, "it was shown before and you asked for others"),
         (c.anchors, "it is the film you asked for more like"),
         (c.avoid, "you asked for nothing like it"),
