@@ -4551,3 +4551,13 @@ def test_mixes_is_no_search_word(catalogue: Catalogue) -> None:
     High) among the horror comedies."""
     c = parse("something that mixes horror and comedy", catalogue).constraints
     assert sorted(c.include_genres) == ["Comedy", "Horror"] and c.query == ""
+
+
+def test_a_series_allowed_that_was_never_ruled_out_changes_nothing(catalogue: Catalogue) -> None:
+    """ "Star Wars is fine after all" with nothing ruled out had searched "star"."""
+    before = Constraints(include_genres=["Sci-Fi"])
+    state = SessionState(constraints=before)
+    result = parse_request("Star Wars is fine after all", catalogue, before, state=state)
+    assert result.constraints == before
+    assert any("Nothing had ruled out “Star Wars”" in n for n in result.notes)
+    assert not parse_request("that is fine", catalogue, before, state=state).notes

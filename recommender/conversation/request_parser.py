@@ -1213,7 +1213,7 @@ def parse_request(
         history,
         catalogue,
     )
-    _parse_title_allowances(msg, base, result)  # "Star Wars is fine after all"
+    _parse_title_allowances(msg, base, result, catalogue)  # "Star Wars is fine after all"
     _parse_title_suffixes(msg, matcher, state, result, new)
     for match in msg.finditer(_COLOUR):  # "only black and white films": not the film of
         new.unsupported += ["colour"] if "colour" not in new.unsupported else []  # that name
@@ -2533,9 +2533,12 @@ def _in_a_series_name(msg: MessageText, catalogue: Catalogue, start: int, end: i
     return len(series_films(catalogue, msg.work[before.start() : end])) >= 2
 
 
-def _parse_title_allowances(msg: MessageText, base: Constraints, result: ParsedRequest) -> None:
+def _parse_title_allowances(
+    msg: MessageText, base: Constraints, result: ParsedRequest, catalogue: Catalogue
+) -> None:
     """ "Star Wars is fine after all", "I don't mind the Alien films", "bring back Rocky": a
-    series ruled out before is allowed again (only one that was ruled out)."""
+    series ruled out before is allowed again (only one that was ruled out). One that was
+    never ruled out changes nothing, and is said so (it had been searched: "star")."""
     for words in base.exclude_title_words:
         name = r"\s+".join(map(re.escape, words.split()))
         allowed = re.compile(
@@ -2550,6 +2553,20 @@ def _parse_title_allowances(msg: MessageText, base: Constraints, result: ParsedR
             if "relaxed" not in result.refined:
                 result.refined.append("relaxed")
             msg.consume(match.start(), match.end())
+    alone = _ALLOWED_ALONE.match(msg.work)
+    name = alone.group("name").strip() if alone else ""
+    said = name and not all(w in FILLER_WORDS or w in NOT_TITLES for w in name.split())
+    if said and genre_word(name) is None and titles_with_words(catalogue, [name]):
+        result.notes.append(f"Nothing had ruled out “{name.title()}”, so nothing changes.")
+        msg.consume(alone.start(), alone.end())
+
+
+_ALLOWED_ALONE = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|actually|oh|well),?\s+)?(?:the\s+)?"
+    r"(?P<name>[a-z0-9][a-z0-9' &:.-]{0,40}?)(?:'s)?"
+    r"(?:\s+(?:films?|movies?|series|stuff|ones|sequels))?\s+(?:is|are|'s|'re|would be"
+    rf"|will be)\s+(?:also\s+|actually\s+)?{_OK}{_TOO}\s*[.!]*\s*$"
+)
 
 
 # "nothing from Star Wars", "no Star Trek or Batman": words that occur in catalogue titles
