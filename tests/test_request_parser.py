@@ -4561,3 +4561,9 @@ def test_a_series_allowed_that_was_never_ruled_out_changes_nothing(catalogue: Ca
     assert result.constraints == before
     assert any("Nothing had ruled out “Star Wars”" in n for n in result.notes)
     assert not parse_request("that is fine", catalogue, before, state=state).notes
+
+
+def test_a_note_is_said_once_however_many_passes_make_it(catalogue: Catalogue) -> None:
+    """ "is Titanic a sad movie?" had said "I took Titanic (1997) (not Titanic (1953))" twice."""
+    notes = parse("is Heat a sad movie?", catalogue).notes
+    assert notes and len(notes) == len(set(notes))

@@ -1380,6 +1380,7 @@ def parse_request(
         result.notes.append(
             "Parts of your message looked like instructions to the system or code; I left them out."
         )
+    result.notes = list(dict.fromkeys(result.notes))  # two passes may say the same thing
     return result
 
 
