@@ -4567,3 +4567,13 @@ def test_a_note_is_said_once_however_many_passes_make_it(catalogue: Catalogue) -
     """ "is Titanic a sad movie?" had said "I took Titanic (1997) (not Titanic (1953))" twice."""
     notes = parse("is Heat a sad movie?", catalogue).notes
     assert notes and len(notes) == len(set(notes))
+
+
+@pytest.mark.parametrize(
+    "text", ["you suck", "this bot is useless", "ugh, this app sucks", "worst recommender"]
+)
+def test_rudeness_about_the_app_is_small_talk_not_a_search(text: str, catalogue) -> None:
+    """ "you suck" had searched "suck" (The Ugly, Scream 2, Body Snatchers)."""
+    parsed = parse(text, catalogue)
+    assert parsed.action == "chat" and parsed.chat == "rude" and parsed.constraints.query == ""
+    assert parse("a movie that sucks you in", catalogue).chat == ""

@@ -1065,6 +1065,12 @@ def _small_talk(kind: str, state: SessionState, words: CatalogueWords) -> str:
             "would like: the picks follow what you told me. Name a film they liked (“like "
             "Casablanca”) or a genre, and I'll aim the picks at them."
         )
+    if kind == "rude":  # "you suck": said calmly, and what would help
+        sorry = "Sorry these missed." if state.last_recommendations else "Sorry."
+        return (
+            f"{sorry} Tell me what was wrong (“too old”, “no horror”, “not that one”), name a "
+            f"{words.item} you liked for more like it, or say “start over”."
+        )
     if kind == "plot":
         return (
             f"I have no plot summaries: the catalogue knows each {words.item}'s title, year and "

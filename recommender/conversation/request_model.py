@@ -34,6 +34,7 @@ ChatKind = Literal[
     "audience",
     "elsewhere",
     "real",
+    "rude",
 ]
 
 

@@ -126,6 +126,17 @@ _NUM = (
 )
 
 _CHAT = (
+    (  # "you suck", "this bot is useless": about the app, no film wish (had searched "suck")
+        "rude",
+        re.compile(
+            r"^\s*(?:(?:wow|ugh|man|dude|honestly|seriously),?\s+)?(?:you(?:'re| are)?|u r"
+            r"|this(?: (?:app|bot|thing|recommender|site|tool))?(?: is)?|what a|worst"
+            r"|(?:such|a) (?:a )?)\s*"
+            r"(?:suck|sucks|useless|stupid|dumb|terrible|awful|rubbish|garbage|trash|crap|shit"
+            r"|pathetic|bad at this|worthless|an idiot|idiot|broken)(?: (?:app|bot|recommender))?"
+            r"\s*[!.?]*\s*$|^\s*(?:the\s+)?worst\s+(?:app|bot|recommender)(?:\s+ever)?\s*[!.?]*\s*$"
+        ),
+    ),
     (
         "greeting",
         re.compile(
