@@ -147,3 +147,21 @@ def test_which_pick_is_most_like_a_title_is_set_beside_it(tiny_catalogue: Catalo
     state = SessionState(last_recommendations=[1, 20, 2])  # Toy Story, The Terminator, Jumanji
     parsed = parse_request("which one is most like Alien?", tiny_catalogue, state=state)
     assert parsed.action == "explain" and (parsed.explain, parsed.compare_with) == ([20], 7)
+
+
+def test_which_is_scarier_is_answered_by_the_genres(make_deps) -> None:
+    """ "which is scarier, the first or the third?" had set the two side by side and never
+    said which: only the genres can, and the reply says so."""
+    from recommender.conversation.orchestrator import _by_genre
+
+    deps = make_deps()
+    state, reply = step(SessionState(), "", deps, paste="Heat (1995)\nFargo\nAlien\n")
+    parsed = parse_request("which is scarier, the first or the third?", deps.catalogue, state=state)
+    assert parsed.asked_degree == "scarier" and parsed.asked_genres == ["Horror"]
+    _, reply = step(state, "which is scarier, the first or the third?", deps)
+    assert reply.kind == "explanation" and "scarier" in reply.text
+    alien, heat = Item(1, "1", "Alien", 1979, ("Horror",)), Item(2, "2", "Heat", 1995, ("Crime",))
+    assert _by_genre(heat, alien, "Horror", "scarier").startswith(
+        "Alien (1979) is listed as Horror and Heat (1995) is not"
+    )
+    assert "can't say which is scarier" in _by_genre(alien, alien, "Horror", "scarier")

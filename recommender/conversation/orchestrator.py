@@ -1353,6 +1353,23 @@ def _viewers(deps: Deps, item_ids: Sequence[int]) -> dict[int, int]:
     return {i: int(popularity[i]) for i in item_ids if 0 < i < len(popularity)}
 
 
+def _by_genre(item: Item, other: Item, genre: str, degree: str) -> str:
+    """ "Which is scarier?": the catalogue has genres, not how much of them a film has."""
+    a, b = genre in item.genres, genre in other.genres
+    if a and b:
+        return (
+            f"Both are listed as {genre}; the catalogue has genres, not how much of them a film "
+            f"has, so I can't say which is {degree}."
+        )
+    if a or b:
+        one, two = (item, other) if a else (other, item)
+        return (
+            f"{one.display_title} is listed as {genre} and {two.display_title} is not, so by the "
+            f"catalogue's genres {one.display_title} is the {degree} one."
+        )
+    return f"Neither is listed as {genre}, so the catalogue can't say which is {degree}."
+
+
 def _better(item: Item, other: Item, picks: list[int]) -> str:
     """ "Is the fourth one better than the first?": only the order of fit is known."""
     if item.item_id in picks and other.item_id in picks:
@@ -1391,6 +1408,8 @@ def _answer(item: Item, request: ParsedRequest, deps: Deps, picks: Sequence[int]
         lines = compare(item, other, _together(deps, other, item), deps.words)
         if request.asked_about == "better":  # "is the fourth one better than the first?"
             lines.insert(0, _better(item, other, list(picks)))
+        if request.asked_degree and request.asked_genres:  # "which is scarier?"
+            lines.insert(0, _by_genre(item, other, request.asked_genres[0], request.asked_degree))
         return " ".join(lines)
     asked = request.asked_genres
     if asked:

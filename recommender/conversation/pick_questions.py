@@ -883,7 +883,7 @@ _COMPARE_LEAD = re.compile(
     r"|what(?:'s|\s+is)\s+the\s+difference\s+between"
     # "which is scarier, the first or the third?": the two set side by side
     r"|which(?:\s+one)?(?:\s+of\s+(?:the|these|those)\s+two)?\s+(?:is|was|would\s+be)\s+"
-    r"(?:(?:more|less)\s+\w+|\w+er|better|worse)\s*[,:]?))\s+"
+    r"(?:(?P<degree>(?:more|less)\s+\w+|\w+er)|better|worse)\s*[,:]?))\s+"
     r"|(?:^|(?<=[.!?,;]\s))\s*(?=\S.{0,60}?\s+(?:vs\.?|versus)\s)"  # "the first vs the second"
 )
 _COMPARE_JOIN = re.compile(
@@ -953,6 +953,7 @@ def _parse_compare(
             end = _COMPARE_END.match(msg.work, both[1])
             if end is not None and (end.group("common") or lead.group("verb")):
                 result.explain, result.compare_with = [both[0][0]], both[0][1]
+                _asked_degree(lead, result)
                 msg.consume(lead.start(), end.end())
                 return
         first = _pick_or_title(msg, lead.end(), matcher, state, last, result)
@@ -971,8 +972,34 @@ def _parse_compare(
         result.explain, result.compare_with = [one], other
         if join.group("better"):  # "is the fourth one better than the first?"
             result.asked_about = "better"
+        _asked_degree(lead, result)
         msg.consume(lead.start(), end.end())
         return
+
+
+def _asked_degree(lead: re.Match[str], result: ParsedRequest) -> None:
+    """ "which is scarier, the first or the third?": answered by their genres."""
+    genre = _degree_genre(lead.group("degree") or "")
+    if genre:
+        result.asked_degree = lead.group("degree").strip()
+        result.asked_genres = [genre]
+
+
+def _degree_genre(word: str) -> str:
+    """The genre a comparative names: "scarier", "creepier" -> Horror, "funnier" -> Comedy,
+    "more romantic" -> Romance ("" when none does: "older", "darker")."""
+    word = re.sub(r"^(?:more|less)\s+", "", word.strip().lower())
+    forms = [
+        word,
+        re.sub(r"ier$", "y", word),
+        re.sub(r"er$", "", word),
+        re.sub(r"(.)\1er$", r"\1", word),
+    ]
+    for form in dict.fromkeys(forms):
+        found = genre_word(form)
+        if found is not None and found.include:
+            return found.include[0]
+    return ""
 
 
 def _pick_or_title(

@@ -113,6 +113,9 @@ class ParsedRequest:
     # "content" ("is it violent?": no content ratings here) | "sequel" ("is Seven a sequel?") |
     # "where" ("is it on Netflix?", "where can I watch it?": no availability data here)
     asked_about: str = ""
+    # "which is scarier, the first or the third?": the comparative asked (its genre in
+    # ``asked_genres``): answered by the two films' genres, the only measure there is
+    asked_degree: str = ""
     asked_years: tuple[int, int] | None = None  # "are they all from the 90s?": that period
     # a question about the whole list: "summary" ("why these?", "what do they have in
     # common?"), "method" ("how did you pick them?"), "genre" ("why so many crime films?",
