@@ -4577,3 +4577,20 @@ def test_rudeness_about_the_app_is_small_talk_not_a_search(text: str, catalogue)
     parsed = parse(text, catalogue)
     assert parsed.action == "chat" and parsed.chat == "rude" and parsed.constraints.query == ""
     assert parse("a movie that sucks you in", catalogue).chat == ""
+
+
+def test_both_or_neither_after_a_genre_switch(catalogue: Catalogue) -> None:
+    """ "a comedy", "actually a horror", "both" had kept the horror only; "neither" after
+    "a drama instead" had changed nothing."""
+    first = Constraints(include_genres=["Comedy"])
+    now = Constraints(include_genres=["Horror"])
+    state = SessionState(constraints=now, undo_constraints=first)
+    both = parse_request("both", catalogue, now, state=state).constraints
+    assert sorted(both.include_genres) == ["Comedy", "Horror"] and both.genre_mode == "all"
+    neither = parse_request("neither", catalogue, now, state=state).constraints
+    assert neither.include_genres == [] and sorted(neither.exclude_genres) == ["Comedy", "Horror"]
+    either = Constraints(include_genres=["Comedy", "Horror"], genre_mode="any")
+    state = SessionState(constraints=either)
+    assert parse_request("both", catalogue, either, state=state).constraints.genre_mode == "all"
+    alone = SessionState(constraints=first)  # nothing to be both of
+    assert parse_request("both", catalogue, first, state=alone).constraints == first

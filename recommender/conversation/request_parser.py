@@ -1195,6 +1195,7 @@ def parse_request(
     for match in msg.finditer(_JUST_PICKS):
         result.asks_for_picks = True
         msg.consume(match.start(), match.end())
+    both, neither = _both_or_neither(msg, state, base, result)
     grew_up = msg.finditer(_GREW_UP)
     for match in grew_up:
         msg.consume(match.start(), match.end())
@@ -1284,6 +1285,9 @@ def parse_request(
         mode = "any"  # "3 comedies and 2 horror films": either genre, not films of both
     negative += [g for g in result.dropped_genres if g not in negative]
     new.include_genres, new.exclude_genres, new.genre_mode = positive, negative, mode
+    if both:  # "a comedy", "actually a horror", "both": a horror comedy
+        new.include_genres, new.genre_mode = both, "all"
+    new.exclude_genres += [g for g in neither if g not in new.exclude_genres]  # "neither"
     if same_genres:  # "same genre as Fargo": its genres, with any asked for
         new.include_genres = list(dict.fromkeys([*positive, *same_genres]))
         new.genre_mode = "all" if len(new.include_genres) <= MAX_SAME_GENRES else "any"
@@ -3896,6 +3900,37 @@ _NOT_BOTH = re.compile(
     r"\b(?:but\s+)?(?:not|never)\s+(?:both|(?:the\s+)?two\s+at\s+once"
     r"|(?:both\s+)?at\s+(?:the\s+same\s+time|once))\b|\bjust\s+one\s+of\s+(?:them|the\s+two)\b"
 )
+
+
+_BOTH_OR_NEITHER = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|hmm+|actually|well|so|oh),?\s+)?(?:why not\s+)?(?:(?P<both>both"
+    r"|both of them|both genres|a (?:bit|mix|little) of both|the two together)|(?P<neither>neither"
+    r"|neither of them|neither of those|neither one|neither genre))"
+    r"(?:\s+(?:please|then|together|at once|really))?\s*[.!?]*\s*$"
+)
+
+
+def _both_or_neither(
+    msg: MessageText, state: SessionState | None, base: Constraints, result: ParsedRequest
+) -> tuple[list[str], list[str]]:
+    """ "a comedy", "actually a horror", then "both": the genres to ask for at once (a horror
+    comedy); "neither": the genres to rule out. Only after the request switched genres, or
+    offered either ("a comedy or a horror?"); they had changed nothing."""
+    said = _BOTH_OR_NEITHER.match(msg.work)
+    if said is None or state is None:
+        return [], []
+    before = state.undo_constraints.include_genres if state.undo_constraints else []
+    now = list(base.include_genres)
+    either = base.genre_mode == "any" and len(now) > 1
+    genres = list(dict.fromkeys([*before, *now])) if not either else now
+    if len(genres) < 2 or (not either and set(before) <= set(now)):
+        return [], []
+    msg.consume(said.start(), said.end())
+    if said.group("both"):
+        result.changes_mind = True
+        return genres, []
+    result.unwanted_genres.extend(g for g in now if g not in result.unwanted_genres)
+    return [], genres
 
 
 def _negation_before(work: str, start: int) -> tuple[bool, int]:
