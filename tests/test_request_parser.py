@@ -4594,3 +4594,12 @@ def test_both_or_neither_after_a_genre_switch(catalogue: Catalogue) -> None:
     assert parse_request("both", catalogue, either, state=state).constraints.genre_mode == "all"
     alone = SessionState(constraints=first)  # nothing to be both of
     assert parse_request("both", catalogue, first, state=alone).constraints == first
+
+
+@pytest.mark.parametrize(
+    "text", ["something for halloween", "movies for a halloween party", "spooky season picks"]
+)
+def test_the_halloween_season_is_horror(text: str, catalogue: Catalogue) -> None:
+    """ "something for halloween" had searched "halloween" (the Halloween series only)."""
+    c = parse(text, catalogue).constraints
+    assert c.include_genres == ["Horror"] and c.query == "", text

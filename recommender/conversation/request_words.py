@@ -142,6 +142,12 @@ GENRE_VOCABULARY: dict[str, GenreWord] = {
     "scary": _g("Horror", exclude=("Horror", "Thriller")),
     "scarier": _g("Horror", exclude=("Horror", "Thriller")),
     "spooky": _g("Horror"),
+    # the season, not the series ("a Halloween movie" is the series: its title)
+    "for halloween": _g("Horror"),
+    "halloween night": _g("Horror"),
+    "halloween party": _g("Horror"),
+    "halloween vibes": _g("Horror"),
+    "spooky season": _g("Horror"),
     "scare me": _g("Horror"),
     # "I want to be scared", "something to get scared by": horror (had searched "scared")
     "scared": _g("Horror", exclude=("Horror", "Thriller")),
