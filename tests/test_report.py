@@ -132,3 +132,19 @@ def test_ranker_rows_are_paired_with_the_retrieval_run_they_stand_beside(tmp_pat
     path.write_text(json.dumps(data))
     block = report.BLOCKS["ranker-decision"](report.Results(root))
     assert "+0.5000" not in block and "No LLM ranker is significantly better" in block
+
+
+def test_the_new_user_block_has_every_model_and_the_component_pairs(tmp_path) -> None:
+    """The README's results lead with the new-user table (issue 16): one row per model, and
+    the paired differences that say which component helps where, read from the file."""
+    root = _checkout(tmp_path)
+    path = root / "benchmarks/results/new_users_ml1m.json"
+    data = json.loads(path.read_text())
+    block = report._block_new_users(report.Results(root))
+    assert all(report.RETRIEVAL_LABELS.get(m, m) in block for m in data["models"])
+    assert "(`llm_srec_fused - llm2sasrec`)" in block and "L=50 shuffled" in block
+    data["pairs"]["llm_srec_fused - llm2sasrec"]["5"]["true"]["diff"] = 0.0999
+    path.write_text(json.dumps(data))
+    assert "+0.0999" in report._block_new_users(report.Results(root))
+    path.unlink()
+    assert "is missing" in report._block_new_users(report.Results(root))
