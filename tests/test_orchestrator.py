@@ -1061,3 +1061,13 @@ def test_a_film_named_as_a_measure_is_never_offered_back(make_deps, tiny_catalog
     assert SessionState.from_dict({"history": [1]}).named == []  # saved before the field
     state, _ = step(state, "start over", deps)
     assert state.named == []
+
+
+def test_the_last_verdict_is_remembered_for_one_turn(make_deps) -> None:
+    deps = make_deps()
+    state, _ = step(SessionState(), "", deps, paste=HISTORY)
+    state, _ = step(state, "I've seen the second one", deps)
+    assert state.last_feedback == "seen"
+    state, _ = step(state, "something older", deps)
+    assert state.last_feedback == ""
+    assert SessionState.from_dict({"history": [1]}).last_feedback == ""  # saved before it

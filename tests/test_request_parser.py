@@ -4603,3 +4603,13 @@ def test_the_halloween_season_is_horror(text: str, catalogue: Catalogue) -> None
     """ "something for halloween" had searched "halloween" (the Halloween series only)."""
     c = parse(text, catalogue).constraints
     assert c.include_genres == ["Horror"] and c.query == "", text
+
+
+def test_a_bare_pick_right_after_a_verdict_goes_on_with_it(catalogue: Catalogue) -> None:
+    """ "I've seen the second one", then "and the 4th": the 4th is seen too (it had been
+    searched as "4th"); after any other turn the reply asks what about it."""
+    state = SessionState(last_recommendations=[1, 8, 9, 12], last_feedback="seen")
+    parsed = parse("and the 4th", catalogue, state)
+    assert parsed.seen == [12] and parsed.action == "recommend" and not parsed.question
+    liked = SessionState(last_recommendations=[1, 8, 9, 12], last_feedback="liked")
+    assert parse("the third too", catalogue, liked).liked == [9]

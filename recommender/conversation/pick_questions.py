@@ -744,15 +744,26 @@ _BEST_PICK = re.compile(
 
 
 def _parse_bare_ref(
-    msg: MessageText, catalogue: Catalogue, last: list[int], result: ParsedRequest
+    msg: MessageText,
+    catalogue: Catalogue,
+    state: SessionState | None,
+    last: list[int],
+    result: ParsedRequest,
 ) -> None:
-    """ "and the third": which pick is meant is clear, what about it is not (seen? why? more
-    like it?); the reply asks, and nothing is searched or changed."""
+    """ "and the third": which pick is meant is clear. Right after a verdict on picks ("I've
+    seen the second one") it goes on with it; otherwise what about it is not clear (seen? why?
+    more like it?), so the reply asks, and nothing is searched or changed."""
     match = _BARE_REF.match(msg.work)
     if not last or match is None or not _ORDINAL.search(match.group("refs")):
         return
     ids = resolve_refs(match.group("refs"), last, result)
     if not ids:
+        return
+    going_on = state.last_feedback if state is not None else ""
+    if going_on in ("seen", "liked", "disliked"):
+        verdict = getattr(result, going_on)
+        verdict.extend(i for i in ids if i not in verdict)
+        msg.consume(match.start(), match.end())
         return
     ref = match.group("refs").strip()
     names = join_words([catalogue.get(i).display_title for i in ids])
@@ -835,7 +846,7 @@ def parse_explain(
     _parse_attribute_question(msg, matcher, state, last, result)
     _parse_about_picks(msg, matcher.catalogue, last, result)
     _parse_fact_question(msg, matcher, state, last, result)
-    _parse_bare_ref(msg, matcher.catalogue, last, result)
+    _parse_bare_ref(msg, matcher.catalogue, state, last, result)
     patterns = (_EXPLAIN_AFTER, _EXPLAIN_REF, _EXPLAIN_ABOUT, _PLOT_OF, _EXPLAIN_REASON)
     for pattern in (*patterns, _CLOSEST_OF_MINE, _MADE_YOU_PICK, _RELATED_TO_MINE, _WHAT_ABOUT):
         for match in msg.finditer(pattern):

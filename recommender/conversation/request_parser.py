@@ -1589,6 +1589,20 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
         new.skipped = [i for i in new.skipped if i not in state.undo_picks]
     new.undo_picks = list(state.last_recommendations) if request.swap else []
     new.constraints = kept.copy()
+    # "I've seen the second one", then "and the 4th": what the next bare pick goes on with
+    picks = set(state.last_recommendations)
+    new.last_feedback = next(
+        (
+            kind
+            for kind, ids in (
+                ("seen", request.seen),
+                ("disliked", request.disliked),
+                ("liked", request.liked),
+            )
+            if ids and set(ids) <= picks
+        ),
+        "",
+    )
     # "like Alien" then "more like the second one": Alien stays out of the picks
     for item_id in [*new.constraints.anchors, *request.referenced]:
         if item_id not in new.named and item_id not in state.last_recommendations:

@@ -128,6 +128,9 @@ class SessionState:
     # films named as a measure ("like Alien", "same director as Jaws"): the user knows them,
     # so they are never offered back, even after the request moves on ("more like that")
     named: list[int] = field(default_factory=list)
+    # the last turn's verdict on picks ("seen", "liked", "disliked"; "" for any other turn):
+    # what "and the 4th" goes on with
+    last_feedback: str = ""
     constraints: Constraints = field(default_factory=Constraints)  # active constraints
     last_recommendations: list[int] = field(default_factory=list)  # last reply's items, in order
     # the pick last asked about ("why the 2nd one?"): what "it" / "that one" mean next
