@@ -4613,3 +4613,16 @@ def test_a_bare_pick_right_after_a_verdict_goes_on_with_it(catalogue: Catalogue)
     assert parsed.seen == [12] and parsed.action == "recommend" and not parsed.question
     liked = SessionState(last_recommendations=[1, 8, 9, 12], last_feedback="liked")
     assert parse("the third too", catalogue, liked).liked == [9]
+
+
+def test_what_about_another_pick_asks_it_the_last_question(catalogue: Catalogue) -> None:
+    """ "is the first one scary?", then "what about the third?": had explained the third
+    without saying whether it is scary."""
+    state = SessionState(last_recommendations=[1, 8, 9, 12], last_asked=["Horror"])
+    parsed = parse("what about the third?", catalogue, state)
+    assert parsed.explain == [9] and parsed.asked_genres == ["Horror"]
+    plain = SessionState(last_recommendations=[1, 8, 9, 12])
+    assert parse("what about the third?", catalogue, plain).asked_genres == []
+    asked = parse("is the first one scary?", catalogue, plain)
+    assert apply_request(plain, asked).last_asked == ["Horror"]
+    assert apply_request(plain, parse("why the second?", catalogue, plain)).last_asked == []

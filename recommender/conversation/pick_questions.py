@@ -851,6 +851,9 @@ def parse_explain(
     for pattern in (*patterns, _CLOSEST_OF_MINE, _MADE_YOU_PICK, _RELATED_TO_MINE, _WHAT_ABOUT):
         for match in msg.finditer(pattern):
             result.explain += resolve_refs(match.group("refs"), last, result)
+            if pattern is _WHAT_ABOUT and state is not None and state.last_asked:
+                # "is the first one scary?" then "what about the third?": asked of it too
+                result.asked_genres = list(state.last_asked)
             about = pattern in (_EXPLAIN_ABOUT, _PLOT_OF) or (
                 "about" in match.group(0)  # not "what about #3?", "how sure are you about it?"
                 and pattern is not _WHAT_ABOUT

@@ -1603,6 +1603,9 @@ def apply_request(state: SessionState, request: ParsedRequest) -> SessionState:
         ),
         "",
     )
+    # "is the first one scary?", then "what about the third?": the same question of it
+    one_pick = request.action == "explain" and not request.about_picks
+    new.last_asked = list(request.asked_genres) if one_pick and not request.asked_degree else []
     # "like Alien" then "more like the second one": Alien stays out of the picks
     for item_id in [*new.constraints.anchors, *request.referenced]:
         if item_id not in new.named and item_id not in state.last_recommendations:

@@ -131,6 +131,9 @@ class SessionState:
     # the last turn's verdict on picks ("seen", "liked", "disliked"; "" for any other turn):
     # what "and the 4th" goes on with
     last_feedback: str = ""
+    # the genres the last turn asked about one pick ("is the first one scary?": Horror): what
+    # "what about the third?" asks of that pick
+    last_asked: list[str] = field(default_factory=list)
     constraints: Constraints = field(default_factory=Constraints)  # active constraints
     last_recommendations: list[int] = field(default_factory=list)  # last reply's items, in order
     # the pick last asked about ("why the 2nd one?"): what "it" / "that one" mean next
