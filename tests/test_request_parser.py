@@ -4626,3 +4626,22 @@ def test_what_about_another_pick_asks_it_the_last_question(catalogue: Catalogue)
     asked = parse("is the first one scary?", catalogue, plain)
     assert apply_request(plain, asked).last_asked == ["Horror"]
     assert apply_request(plain, parse("why the second?", catalogue, plain)).last_asked == []
+
+
+@pytest.mark.parametrize(
+    ("text", "step"), [("these are too old", "newer"), ("a bit too recent", "older")]
+)
+def test_too_old_asks_for_newer_not_for_old_films(text: str, step: str, catalogue) -> None:
+    """ "these are too old" had asked for old films (before 1970): "old" was read alone."""
+    state = SessionState(last_recommendations=[1, 8, 9])
+    parsed = parse(text, catalogue, state)
+    assert step in parsed.refined and parsed.constraints.query == ""
+    assert parse("these are too old", catalogue, state).constraints.year_max is None
+
+
+def test_more_like_that_but_older_keeps_the_pick(catalogue: Catalogue) -> None:
+    """ "more like that but older" after "why the first?" had lost "that" (only "that,
+    but" or "that one but" named the pick)."""
+    state = SessionState(last_recommendations=[1, 8, 9], focus=8)
+    c = parse("more like that but older", catalogue, state).constraints
+    assert c.anchors == [8]

@@ -60,7 +60,8 @@ _REF = (
     r"|(?:every|each)(?: one|(?: one)? of (?:them|those|these))"
     r"|all(?=\s*(?:$|[,.!?;]|(?:already|before|too|seen|watched)\b))"
     r"|them|those|these|that one|this one|it"
-    r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too)\b))))"
+    # ("more like that but older": the pick, and a change to it)
+    r"|(?:that|this)(?=\s*(?:$|[,.!?;]|\s+(?:one|please|either|again|too|but|though|only)\b))))"
 )
 REF_BARE = _REF.replace("?P<ord>", "?:").replace("?P<pron>", "?:").replace("?P<span>", "?:")
 REF_LIST = rf"(?P<refs>{REF_BARE}(?:\s*(?:,|and|&|or)\s*{REF_BARE})*)"

@@ -2415,6 +2415,8 @@ def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) 
         (_DARKER, "darker"),
         (_OLDER, "older"),
         (_NEWER, "newer"),
+        (_TOO_OLD, "newer"),  # "these are too old": newer than them (had asked for old films)
+        (_TOO_NEW, "older"),  # "too recent": older than them
     ):
         matches = [
             m
@@ -2429,6 +2431,13 @@ def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) 
         result.skipped.extend(last)
 
 
+_TOO_OLD = re.compile(
+    r"\b(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:old|dated|old[- ]fashioned"
+    r"|ancient)\b"
+)
+_TOO_NEW = re.compile(
+    r"\b(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:new|recent|modern)\b"
+)
 # "funnier", "more laughs": a step past the comedies shown (the genre words give "Comedy")
 _FUNNIER = re.compile(
     r"\b(?:funnier|sillier|more (?:funny|comedic|laughs|jokes|humou?r)|less serious)\b"
