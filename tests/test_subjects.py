@@ -542,8 +542,9 @@ def test_of_two_lists_asked_for_a_card_names_only_the_ones_its_film_is_on(make_d
     """ "a Romero zombie film": the two lists share too few films, so either is offered, and
     Re-Animator had been "on the app's own list of George A. Romero films and zombie films";
     the films on both lead."""
-    from recommender.conversation.orchestrator import _explain_context, _on_most_lists
+    from recommender.conversation.orchestrator import _explain_context
     from recommender.conversation.state import Constraints
+    from recommender.conversation.subject_requests import on_most_lists
 
     films = Catalogue(
         [
@@ -553,7 +554,7 @@ def test_of_two_lists_asked_for_a_card_names_only_the_ones_its_film_is_on(make_d
         ]
     )
     c = Constraints(topic="tom cruise vampire", query="tom cruise vampire")
-    assert _on_most_lists([1, 3, 2], c, films) == [2, 1, 3]
+    assert on_most_lists([1, 3, 2], c.topic, films) == [2, 1, 3]
     deps = make_deps()
     deps = type(deps)(films, deps.retriever, deps.explainer, deps.ranker, deps.config)
     context = _explain_context(SessionState(constraints=c), deps, set(), items=[1, 2, 3])

@@ -25,15 +25,20 @@ def _key(text: str) -> str:
 
 
 @cache
-def _table() -> tuple[dict[str, list[tuple[str, int]]], dict[str, str]]:
+def _data() -> dict:
+    """``franchises.json`` as read (once)."""
     text = resources.files("recommender.conversation").joinpath("franchises.json").read_text()
-    data = json.loads(text)
-    aliases = {_key(a): _key(name) for a, name in data.pop("_aliases", {}).items()}
-    data.pop("_about", None)
-    data.pop("_not_subjects", None)
+    return json.loads(text)
+
+
+@cache
+def _table() -> tuple[dict[str, list[tuple[str, int]]], dict[str, str]]:
+    data = _data()
+    aliases = {_key(a): _key(name) for a, name in data.get("_aliases", {}).items()}
     series = {
         _key(name): [(title, int(year)) for title, year in members]
         for name, members in data.items()
+        if not name.startswith("_")
     }
     return series, aliases
 
@@ -49,21 +54,13 @@ def franchise_names() -> frozenset[str]:
     return frozenset(series) | frozenset(aliases)
 
 
-@cache
-def _names() -> tuple[dict[str, str], frozenset[str]]:
-    """Each series' name as the data spells it ("child's play"), and the ``_not_subjects``."""
-    text = resources.files("recommender.conversation").joinpath("franchises.json").read_text()
-    data = json.loads(text)
-    spelled = {_key(n): n for n in data if not n.startswith("_")}
-    return spelled, frozenset(_key(n) for n in data.get("_not_subjects", []))
-
-
 def series_subjects() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Series asked for by name ("a Rambo movie", "an Indy film"): name -> (its name as
     spelled, the words for it: its name and aliases). Not those whose name is an everyday
     word ("an alien movie" is a film about aliens): ``_not_subjects`` in the data."""
     series, aliases = _table()
-    spelled, not_subjects = _names()
+    spelled = {_key(n): n for n in _data() if not n.startswith("_")}
+    not_subjects = frozenset(_key(n) for n in _data().get("_not_subjects", []))
     return {
         name: (spelled[name], (name, *(a for a, target in aliases.items() if target == name)))
         for name in series

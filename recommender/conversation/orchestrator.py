@@ -60,14 +60,15 @@ from recommender.conversation.state import Constraints, SessionState
 from recommender.conversation.subject_requests import (
     films_asked,
     listed_only_films,
+    on_most_lists,
     searched_words,
+    subject_lists,
 )
 from recommender.conversation.subjects import (
     has_other_language_name,
     people_of,
     subject,
     subject_films,
-    subjects_in,
 )
 from recommender.conversation.verdict_words import CRITICISM
 from recommender.conversation.vocabulary import english_words, quotable
@@ -760,7 +761,7 @@ def step_stream(
     listed_only = listed_only_films(search.constraints, bool(new.taste_history), deps.catalogue)
     if listed_only is not None:  # "a Pixar movie" and nothing else to go on: only theirs
         kept = [i for i in order if i in listed_only[1]]
-        kept = _on_most_lists(kept, search.constraints, deps.catalogue)
+        kept = on_most_lists(kept, search.constraints.topic, deps.catalogue)
         if not kept and order:  # "a funny shark movie": no listed film is a comedy
             reply.notes.append(
                 f"None of the {listed_only[0]} on the app's own list fits the rest of your "
@@ -952,14 +953,14 @@ def _explain_context(
     # said back only when safe (a state may come from a browser); never a subject's words
     # ("tarantino"): its films come from the app's list, and a film near the word is no match
     words = quotable(searched_words(c.said_topic))
-    asked = subjects_in(c.topic)  # our own labels only ("prison films"), never the user's text
-    lists = [(s.label, subject_films(deps.catalogue, s.name)) for s in asked]
-    on_lists = {i: [label for label, films in lists if i in films] for i in items}
+    # our own labels only ("prison films"), never the user's text
+    lists = subject_lists(c.topic, deps.catalogue)
+    on_lists = {i: [s.label for s, films in lists if i in films] for i in items}
     return ExplainContext(
         blend=c.blend,
         words_asked=words,
         matched_words=deps.retriever.request_matches(c.topic, items) if words else frozenset(),
-        subject_asked=join_words([s.label for s in asked]),
+        subject_asked=join_words([s.label for s, _ in lists]),
         subject_films=films_asked(c.topic, deps.catalogue),
         subject_labels={i: join_words(labels) for i, labels in on_lists.items() if labels},
         outside=tuple((f.display_title, f.genres) for f in _outside(c, deps.catalogue)),
@@ -976,15 +977,6 @@ def _explain_context(
         shade=_shade_asked(c),
         shade_genres=tuple(c.prefer_genres),
     )
-
-
-def _on_most_lists(items: list[int], c: Constraints, catalogue) -> list[int]:
-    """ "a Romero zombie film": the films on both lists first (Night of the Living Dead), then
-    those on one, each group in its order (two lists sharing too few films are either)."""
-    lists = [subject_films(catalogue, s.name) for s in subjects_in(c.topic)]
-    if len(lists) < 2:
-        return items
-    return sorted(items, key=lambda i: -sum(i in films for films in lists))
 
 
 def _shade_asked(c: Constraints) -> str:

@@ -84,18 +84,13 @@ def _apposition(refs: str, matches: list[re.Match[str]], index: int) -> bool:
     return after.group("ord") is not None and re.fullmatch(r"\s*[,:\-–—]\s*", between) is not None
 
 
-def _note(result: ParsedRequest, note: str) -> None:
-    if note not in result.notes:
-        result.notes.append(note)
-
-
 def resolve_refs(
     refs: str, last: list[int], result: ParsedRequest, named: Sequence[int] = ()
 ) -> list[int]:
     """ "the first and third one" / "it" / "them" -> item ids from the last recommendations;
     "it" is the pick ``named`` last in the same message, if any."""
     if not last:
-        _note(result, "I haven't recommended anything yet, so I can't tell which one.")
+        result.notes.append("I haven't recommended anything yet, so I can't tell which one.")
         return []
     chosen: list[int] = []
     matches = list(re.finditer(_REF, refs))
@@ -129,11 +124,10 @@ def resolve_refs(
             elif result.focus is not None:  # "why the 2nd one?" then "I'll watch that one"
                 chosen.append(result.focus)
             else:
-                if len(last) > 1:  # said once, however many passes read the reference
-                    _note(
-                        result,
+                if len(last) > 1:  # (parse_request says each note once)
+                    result.notes.append(
                         f'I took "{pron}" to mean the first suggestion; '
-                        'say "the second one" to pick another.',
+                        'say "the second one" to pick another.'
                     )
                 chosen.append(last[0])
             continue
@@ -154,7 +148,7 @@ def resolve_refs(
         elif 1 <= position <= len(last):
             chosen.append(last[position - 1])
         else:
-            _note(result, f"There was no suggestion number {position}.")
+            result.notes.append(f"There was no suggestion number {position}.")
     return list(dict.fromkeys(chosen))
 
 

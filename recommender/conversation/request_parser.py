@@ -486,6 +486,8 @@ _SOMETHING_ELSE = re.compile(
     r"|(?:have you |you )?got any (?:more|others)|anything more|any more (?:ideas|options|picks)"
     r"|more ideas|other ideas)\s*[.!?]*\s*$"
 )
+# "too dark", "a bit too silly", "way too old": more of it than wanted
+_TOO_MUCH = r"(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+"
 _LIGHTER = re.compile(
     r"\b(?:light(?:er|-hearted|hearted)?|less (?:dark|heavy|serious|intense|grim)|cheer(?:ful|ier)"
     r"|(?:not|nothing|no|never)\s+(?:so\s+|too\s+|that\s+|very\s+|as\s+|overly\s+)?"
@@ -499,14 +501,14 @@ _LIGHTER = re.compile(
     r"|heart[- ]?warming|wholesome|relax|unwind|wind down|comfort (?:movie|film|watch)s?"
     r"|gentler?|soothing|calming"
     # "these are all too dark", "a bit too heavy for tonight": lighter than the picks
-    r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:dark|heavy|serious|intense|grim"
+    r"|" + _TOO_MUCH + r"(?:dark|heavy|serious|intense|grim"
     r"|bleak|depressing|sad|gloomy))\b"
 )
 _DARKER = re.compile(
     r"\b(?:dark(?:er)?|gritt(?:y|ier)|more serious|heav(?:y|ier)|bleak(?:er)?|grim(?:mer)?"
     r"|black(?=\s+comed)"  # "a black comedy": a dark one, not "Black" in the title
     # "these are too fluffy", "a bit too silly": more serious than the picks
-    r"|(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:light|lightweight|fluffy"
+    r"|" + _TOO_MUCH + r"(?:light|lightweight|fluffy"
     r"|silly|goofy|tame|soft|cheesy|sappy|sugary|sweet))\b"
 )
 _OLDER = re.compile(
@@ -2301,12 +2303,20 @@ def _series_subject(msg: MessageText, start: int, end: int, result: ParsedReques
     """ "a Bond movie", "any 007 films?", "Bond films with Sean Connery": a series named by a
     name its titles do not carry, with a list of its own in subjects.json, is that subject
     (the search for "bond" had found Of Human Bondage and Bowfinger)."""
-    series = series_of(msg.work[start:end])
-    if not series or subject(series) is None or not _MOVIE_AFTER.match(msg.work, end):
+    if not _MOVIE_AFTER.match(msg.work, end) or not _series_topic(msg.work[start:end], result):
+        return False
+    msg.consume(start, end)
+    return True
+
+
+def _series_topic(name: str, result: ParsedRequest) -> bool:
+    """ "Bond", "007", "Rambo": a series with a list of its own (subjects.json) becomes the
+    topic asked for; False for any other name."""
+    series = series_of(name)
+    if not series or subject(series) is None:
         return False
     if series not in result.topics:
         result.topics.append(series)
-    msg.consume(start, end)
     return True
 
 
@@ -2432,12 +2442,10 @@ def _parse_follow_ups(msg: MessageText, last: list[int], result: ParsedRequest) 
 
 
 _TOO_OLD = re.compile(
-    r"\b(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:old|dated|old[- ]fashioned"
+    r"\b" + _TOO_MUCH + r"(?:old|dated|old[- ]fashioned"
     r"|ancient)\b"
 )
-_TOO_NEW = re.compile(
-    r"\b(?:(?:way|much|far|a bit|a little|slightly|bit)\s+)?too\s+(?:new|recent|modern)\b"
-)
+_TOO_NEW = re.compile(r"\b" + _TOO_MUCH + r"(?:new|recent|modern)\b")
 # "funnier", "more laughs": a step past the comedies shown (the genre words give "Comedy")
 _FUNNIER = re.compile(
     r"\b(?:funnier|sillier|more (?:funny|comedic|laughs|jokes|humou?r)|less serious)\b"
@@ -2790,10 +2798,7 @@ def _wished_series(
     if not _MOVIE_AFTER.match(msg.work, end):
         return False
     name = msg.work[start:end]
-    asked = series_of(name)
-    if asked and subject(asked) is not None:
-        if asked not in result.topics:
-            result.topics.append(asked)
+    if _series_topic(name, result):
         msg.consume(trigger.start(), end)
         return True
     if len(series_films(catalogue, name)) >= 2:

@@ -20,15 +20,29 @@ from recommender.wording import join_words
 MIN_SHARED_SUBJECT_FILMS = 3  # "a biopic about a musician": the films of both, when as many
 
 
+def subject_lists(topic: str, catalogue: Catalogue) -> list[tuple[Subject, frozenset[int]]]:
+    """The subjects ``topic`` names, each with its films in ``catalogue``."""
+    return [(named, subject_films(catalogue, named.name)) for named in subjects_in(topic)]
+
+
 def films_asked(topic: str, catalogue: Catalogue) -> frozenset[int]:
     """The films of the subjects ``topic`` names ("a prison movie": Shawshank, Papillon).
     Subjects whose lists share films ask for those ("a biopic about a musician": Amadeus, La
     Bamba), others for either ("vampires or zombies")."""
-    lists = [subject_films(catalogue, named.name) for named in subjects_in(topic)]
+    lists = [films for _, films in subject_lists(topic, catalogue)]
     if not lists:
         return frozenset()
     shared = frozenset.intersection(*lists)
     return shared if len(shared) >= MIN_SHARED_SUBJECT_FILMS else frozenset().union(*lists)
+
+
+def on_most_lists(items: Sequence[int], topic: str, catalogue: Catalogue) -> list[int]:
+    """ "a Romero zombie film": the films on both lists first (Night of the Living Dead), then
+    those on one, each group in its order (two lists sharing too few films are either)."""
+    lists = [films for _, films in subject_lists(topic, catalogue)]
+    if len(lists) < 2:
+        return list(items)
+    return sorted(items, key=lambda i: -sum(i in films for films in lists))
 
 
 def searched_words(query: str) -> str:
